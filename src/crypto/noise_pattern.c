@@ -140,16 +140,15 @@ sz_noise_protocol_parse(const char *name, sz_noise_protocol *p)
 	if (name == NULL || (len = strnlen(name, SZ_NOISE_MAX_NAME + 1)) > SZ_NOISE_MAX_NAME)
 		return SZ_ERR_UNSUPPORTED;
 	memcpy(buf, name, len + 1);
-	for (char *s = buf; nf < 5; nf++) {
-		field[nf] = s;
-		s = strchr(s, '_');
-		if (s == NULL) {
-			nf++;
-			break;
-		}
+	/* Exactly five fields separated by '_' (§8). */
+	field[nf++] = buf;
+	for (char *s = buf; (s = strchr(s, '_')) != NULL; ) {
+		if (nf == 5)
+			return SZ_ERR_UNSUPPORTED;
 		*s++ = '\0';
+		field[nf++] = s;
 	}
-	if (nf != 5 || strchr(field[4], '_') != NULL || strcmp(field[0], "Noise") != 0 ||
+	if (nf != 5 || strcmp(field[0], "Noise") != 0 ||
 	    strcmp(field[2], "25519") != 0 || strcmp(field[3], "ChaChaPoly") != 0)
 		return SZ_ERR_UNSUPPORTED;
 	if (strcmp(field[4], "BLAKE2b") == 0)

@@ -228,10 +228,13 @@ parse_string(parser *ps, size_t *soff, size_t *slen)
 			if (cp >= 0xdc00 && cp <= 0xdfff)
 				return perr(ps, SZ_ERR_MALFORMED); /* a lone low surrogate */
 			if (cp >= 0xd800 && cp <= 0xdbff) {
-				if (ps->len - ps->off < 2)
-					return perr(ps, SZ_ERR_TRUNCATED);
-				if (ps->p[ps->off] != '\\' || ps->p[ps->off + 1] != 'u')
+				/* A high surrogate must be followed by a \u low surrogate. */
+				size_t left = ps->len - ps->off;
+				if ((left >= 1 && ps->p[ps->off] != '\\') ||
+				    (left >= 2 && ps->p[ps->off + 1] != 'u'))
 					return perr(ps, SZ_ERR_MALFORMED);
+				if (left < 2)
+					return perr(ps, SZ_ERR_TRUNCATED);
 				ps->off += 2;
 				if (read_u4(ps, &lo) != SZ_OK)
 					return ps->err;
@@ -327,9 +330,10 @@ close_container(parser *ps, size_t idx, size_t base, bool object)
 {
 	sz_json *d = ps->doc;
 	size_t n = ps->nstack - base;
-	if (grow((void **)&d->kids, &d->capkids, d->nkids + n, sizeof *d->kids) != SZ_OK)
+	if (n > 0 && grow((void **)&d->kids, &d->capkids, d->nkids + n, sizeof *d->kids) != 0)
 		return perr(ps, SZ_ERR_NOMEM);
-	memcpy(d->kids + d->nkids, ps->stack + base, n * sizeof *d->kids);
+	if (n > 0)
+		memcpy(d->kids + d->nkids, ps->stack + base, n * sizeof *d->kids);
 	if (object && n > 1) {
 		/* Sort a copy (on the stack's spare room) to find duplicates in n log n. */
 		qsort_r(ps->stack + base, n, sizeof *ps->stack, cmp_keys, d->strs.p);
