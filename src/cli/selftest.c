@@ -9,11 +9,15 @@
 #include "cli/cli.h"
 #include "crypto/selftest.h"
 
+/* Print one check, its result aligned in a column (names are UTF-8: "§" is one column). */
 static void
 report(void *ctx, const char *name, int ok)
 {
 	(void)ctx;
-	printf("  %-58s %s\n", name, ok ? "ok" : "FAILED");
+	int cols = 0;
+	for (const char *p = name; *p != '\0'; p++)
+		cols += ((unsigned char)*p & 0xc0) != 0x80;
+	printf("  %s%*s %s\n", name, cols < 60 ? 60 - cols : 0, "", ok ? "ok" : "FAILED");
 }
 
 int

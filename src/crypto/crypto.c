@@ -221,6 +221,43 @@ sz_hash(sz_hash_alg alg, uint8_t *out, const uint8_t *in, size_t inlen)
 	return SZ_OK;
 }
 
+int
+sz_hash_init(sz_hash_state *s, sz_hash_alg alg)
+{
+	s->alg = alg;
+	switch (alg) {
+	case SZ_HASH_SHA256: crypto_hash_sha256_init(&s->u.sha256); return SZ_OK;
+	case SZ_HASH_SHA512: crypto_hash_sha512_init(&s->u.sha512); return SZ_OK;
+	case SZ_HASH_BLAKE2B: crypto_generichash_init(&s->u.blake2b, NULL, 0, 64); return SZ_OK;
+	}
+	return SZ_ERR_INVALID;
+}
+
+int
+sz_hash_update(sz_hash_state *s, const uint8_t *in, size_t inlen)
+{
+	switch (s->alg) {
+	case SZ_HASH_SHA256: crypto_hash_sha256_update(&s->u.sha256, in, inlen); return SZ_OK;
+	case SZ_HASH_SHA512: crypto_hash_sha512_update(&s->u.sha512, in, inlen); return SZ_OK;
+	case SZ_HASH_BLAKE2B: crypto_generichash_update(&s->u.blake2b, in, inlen); return SZ_OK;
+	}
+	return SZ_ERR_STATE;
+}
+
+int
+sz_hash_final(sz_hash_state *s, uint8_t *out)
+{
+	int r = SZ_OK;
+	switch (s->alg) {
+	case SZ_HASH_SHA256: crypto_hash_sha256_final(&s->u.sha256, out); break;
+	case SZ_HASH_SHA512: crypto_hash_sha512_final(&s->u.sha512, out); break;
+	case SZ_HASH_BLAKE2B: crypto_generichash_final(&s->u.blake2b, out, 64); break;
+	default: r = SZ_ERR_STATE; break;
+	}
+	sodium_memzero(s, sizeof *s);
+	return r;
+}
+
 /* --- HMAC ------------------------------------------------------------------------------- */
 
 int

@@ -91,6 +91,21 @@ SZ_MUST_CHECK int sz_blake2b(uint8_t *out, size_t outlen, const uint8_t *in, siz
 /* out (sz_hash_len(alg) bytes) = HASH(in). */
 SZ_MUST_CHECK int sz_hash(sz_hash_alg alg, uint8_t *out, const uint8_t *in, size_t inlen);
 
+/* Incremental HASH(in_1 || in_2 || ...), for callers that hash pieces without copying them
+ * (Noise's MixHash).  _final writes sz_hash_len(alg) bytes and wipes the state. */
+typedef struct sz_hash_state {
+	sz_hash_alg alg;
+	union {
+		crypto_hash_sha256_state sha256;
+		crypto_hash_sha512_state sha512;
+		crypto_generichash_state blake2b;
+	} u;
+} sz_hash_state;
+
+SZ_MUST_CHECK int sz_hash_init(sz_hash_state *s, sz_hash_alg alg);
+SZ_MUST_CHECK int sz_hash_update(sz_hash_state *s, const uint8_t *in, size_t inlen);
+SZ_MUST_CHECK int sz_hash_final(sz_hash_state *s, uint8_t *out);
+
 /* --- HMAC (RFC 2104) over any of the hashes, and HKDF (RFC 5869) on it ------------------ */
 
 typedef struct sz_hmac_state {
