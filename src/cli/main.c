@@ -10,12 +10,10 @@
 
 #include "samizdat.h"
 #include "cli/cli.h"
-#include "cli/commands.h"
 
 static int cmd_help(sz_cli *c, int argc, char **argv);
 
 static const sz_cli_cmd cmd_table[] = {
-	SZ_CLI_COMMANDS
 	{ "help", cmd_help, "[COMMAND]", "explain the commands", NULL },
 	{ "selftest", sz_cli_selftest, "", "check the crypto core against published test vectors", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
@@ -246,7 +244,7 @@ main(int argc, char **argv)
 		sz_jsonw_init(&c.jw, &c.jbuf);
 		sz_jsonw_obj_begin(&c.jw);
 	}
-	rc = sz_cli_run(&c, argc - i, argv + i);
+	rc = sz_cli_dispatch(&c, argc - i, argv + i);
 	if (c.json) {
 		sz_jsonw_key(&c.jw, "ok");
 		sz_jsonw_bool(&c.jw, rc == SZ_EXIT_OK);
