@@ -188,8 +188,11 @@ sz_dleq_prove(uint8_t proof[static SZ_DLEQ_PROOF_BYTES], const uint8_t *context,
     const uint8_t (*c)[32], const uint8_t (*d)[32], size_t m, const sz_env *env)
 {
 	uint8_t nonce[32];
-	sz_rist_scalar_random(nonce, env);
-	int r = sz_dleq_prove_with_r(proof, context, contextlen, k, b, c, d, m, nonce);
+	int r = sz_rist_scalar_random(nonce, env);
+	if (r == SZ_OK)
+		r = sz_dleq_prove_with_r(proof, context, contextlen, k, b, c, d, m, nonce);
+	else
+		memset(proof, 0, SZ_DLEQ_PROOF_BYTES);
 	sz_wipe(nonce, sizeof nonce);
 	return r;
 }

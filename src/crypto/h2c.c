@@ -135,7 +135,7 @@ sz_h2c_expand_xmd(sz_hash_alg alg, uint8_t *out, size_t len, const uint8_t *msg,
     const uint8_t *dst, size_t dstlen)
 {
 	sz_xmd x;
-	int r = sz_xmd_init(&x, alg);
+	int r = msg == NULL && msglen > 0 ? SZ_ERR_INVALID : sz_xmd_init(&x, alg);
 	if (r != SZ_OK) {
 		if (out != NULL && len > 0)
 			memset(out, 0, len);
@@ -184,7 +184,7 @@ sz_h2c_hash_to_group(uint8_t out[static 32], const uint8_t *msg, size_t msglen,
     const uint8_t *dst, size_t dstlen)
 {
 	sz_xmd x;
-	int r = sz_xmd_init(&x, SZ_HASH_SHA512);
+	int r = msg == NULL && msglen > 0 ? SZ_ERR_INVALID : sz_xmd_init(&x, SZ_HASH_SHA512);
 	if (r != SZ_OK) {
 		memset(out, 0, 32);
 		return r;
@@ -198,7 +198,7 @@ sz_h2c_hash_to_scalar(uint8_t out[static 32], const uint8_t *msg, size_t msglen,
     const uint8_t *dst, size_t dstlen)
 {
 	sz_xmd x;
-	int r = sz_xmd_init(&x, SZ_HASH_SHA512);
+	int r = msg == NULL && msglen > 0 ? SZ_ERR_INVALID : sz_xmd_init(&x, SZ_HASH_SHA512);
 	if (r != SZ_OK) {
 		memset(out, 0, 32);
 		return r;

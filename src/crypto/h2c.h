@@ -38,7 +38,8 @@ void sz_xmd_update(sz_xmd *x, const uint8_t *p, size_t n);
 SZ_MUST_CHECK int sz_xmd_final(sz_xmd *x, uint8_t *out, size_t len, const uint8_t *dst,
     size_t dstlen);
 
-/* One-shot expand_message_xmd(msg, dst, len) with hash alg (RFC 9380 §5.3.1); errors as above. */
+/* One-shot expand_message_xmd(msg, dst, len) with hash alg (RFC 9380 §5.3.1); errors as above,
+ * and SZ_ERR_INVALID for msg == NULL with msglen > 0 (also for the two functions below). */
 SZ_MUST_CHECK int sz_h2c_expand_xmd(sz_hash_alg alg, uint8_t *out, size_t len, const uint8_t *msg,
     size_t msglen, const uint8_t *dst, size_t dstlen);
 

@@ -266,6 +266,8 @@ test_bounds(void **state)
 	assert_int_equal(sz_h2c_expand_xmd(SZ_HASH_SHA512, out, 32, m, 1, d, 0), SZ_ERR_INVALID);
 	assert_int_equal(sz_h2c_expand_xmd(SZ_HASH_SHA512, out, 32, m, 1, NULL, 5), SZ_ERR_INVALID);
 	assert_int_equal(sz_h2c_expand_xmd(SZ_HASH_BLAKE2B, out, 32, m, 1, d, dl), SZ_ERR_INVALID);
+	assert_int_equal(sz_h2c_expand_xmd(SZ_HASH_SHA512, out, 32, NULL, 1, d, dl), SZ_ERR_INVALID);
+	assert_int_equal(sz_h2c_expand_xmd(SZ_HASH_SHA512, out, 32, NULL, 0, d, dl), SZ_OK);
 	/* A 1-byte output is allowed. */
 	assert_int_equal(sz_h2c_expand_xmd(SZ_HASH_SHA512, out, 1, m, 1, d, dl), SZ_OK);
 	free(out);

@@ -155,16 +155,16 @@ sz_lsag_sign(uint8_t *sig, size_t siglen, const uint8_t *msg, size_t msglen,
 		goto out;
 
 	/* c_{pi+1} = H(alpha·G, alpha·T), then around the ring from pi+1 back to pi. */
-	sz_rist_scalar_random(alpha, env);
-	if ((r = sz_rist_base(l, alpha)) != SZ_OK || (r = sz_rist_mul(rr, alpha, scope_t)) != SZ_OK ||
+	if ((r = sz_rist_scalar_random(alpha, env)) != SZ_OK ||
+	    (r = sz_rist_base(l, alpha)) != SZ_OK || (r = sz_rist_mul(rr, alpha, scope_t)) != SZ_OK ||
 	    (r = challenge(c, &prefix, l, rr)) != SZ_OK)
 		goto out;
 	for (i = (my_index + 1) % n; i != my_index; i = (i + 1) % n) {
 		uint8_t *s = sig + 32 * (1 + i);
 		if (i == 0)
 			memcpy(sig, c, 32);
-		sz_rist_scalar_random(s, env);
-		if ((r = commitments(l, rr, s, c, ring[i], scope_t, tag)) != SZ_OK ||
+		if ((r = sz_rist_scalar_random(s, env)) != SZ_OK ||
+		    (r = commitments(l, rr, s, c, ring[i], scope_t, tag)) != SZ_OK ||
 		    (r = challenge(c, &prefix, l, rr)) != SZ_OK)
 			goto out;
 	}

@@ -24,8 +24,11 @@ int
 sz_vote_keygen(uint8_t pk[static SZ_VOTE_PK_BYTES], uint8_t sk[static SZ_VOTE_SK_BYTES],
     const sz_env *env)
 {
-	sz_rist_scalar_random(sk, env);
-	int r = sz_vote_public(pk, sk);
+	int r = sz_rist_scalar_random(sk, env);
+	if (r == SZ_OK)
+		r = sz_vote_public(pk, sk);
+	else
+		memset(pk, 0, SZ_VOTE_PK_BYTES);
 	if (r != SZ_OK)
 		sz_wipe(sk, SZ_VOTE_SK_BYTES);
 	return r;
@@ -55,8 +58,7 @@ sz_pop_prove(uint8_t proof[static SZ_POP_BYTES], const uint8_t sk[static SZ_VOTE
 	memset(proof, 0, SZ_POP_BYTES);
 	if ((r = sz_vote_public(pk, sk)) != SZ_OK)
 		return r;
-	sz_rist_scalar_random(k, env);
-	if ((r = sz_rist_base(proof, k)) != SZ_OK ||
+	if ((r = sz_rist_scalar_random(k, env)) != SZ_OK || (r = sz_rist_base(proof, k)) != SZ_OK ||
 	    (r = pop_challenge(c, pk, cell_id, member_id, proof)) != SZ_OK)
 		goto out;
 	crypto_core_ristretto255_scalar_mul(csk, c, sk);

@@ -44,15 +44,20 @@ sz_rist_scalar_is_zero(const uint8_t s[static SZ_RIST_SCALAR_BYTES])
 	return sodium_is_zero(s, SZ_RIST_SCALAR_BYTES);
 }
 
-void
+int
 sz_rist_scalar_random(uint8_t s[static SZ_RIST_SCALAR_BYTES], const sz_env *env)
 {
 	uint8_t wide[crypto_core_ristretto255_NONREDUCEDSCALARBYTES];
-	do {
+	for (int tries = 0; tries < 8; tries++) {
 		sz_random(env, wide, sizeof wide);
 		crypto_core_ristretto255_scalar_reduce(s, wide);
-	} while (sz_rist_scalar_is_zero(s));
+		if (!sz_rist_scalar_is_zero(s)) {
+			sz_wipe(wide, sizeof wide);
+			return SZ_OK;
+		}
+	}
 	sz_wipe(wide, sizeof wide);
+	return SZ_ERR_INTERNAL;
 }
 
 int

@@ -26,8 +26,11 @@ SZ_MUST_CHECK int sz_rist_scalar_is_canonical(const uint8_t s[static SZ_RIST_SCA
 /* 1 if s is the zero scalar (constant time). */
 SZ_MUST_CHECK int sz_rist_scalar_is_zero(const uint8_t s[static SZ_RIST_SCALAR_BYTES]);
 
-/* s = a uniformly random non-zero scalar: 64 bytes from env reduced mod L (bias < 2^-250). */
-void sz_rist_scalar_random(uint8_t s[static SZ_RIST_SCALAR_BYTES], const sz_env *env);
+/* s = a uniformly random non-zero scalar: 64 bytes from env reduced mod L (bias < 2^-250).
+ * A zero draw (probability 2^-252 from a real generator) is retried; SZ_ERR_INTERNAL (s zeroed)
+ * if env gives zero 8 times in a row, so a broken generator fails instead of hanging. */
+SZ_MUST_CHECK int sz_rist_scalar_random(uint8_t s[static SZ_RIST_SCALAR_BYTES],
+    const sz_env *env);
 
 /* out = s·G.  s must be canonical (else SZ_ERR_NONCANONICAL, out zeroed); s = 0 gives the
  * identity encoding (32 zero bytes). */

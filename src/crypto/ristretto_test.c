@@ -264,13 +264,13 @@ test_random_and_combinations(void **state)
 	sz_env_seeded_init(&e1, 42, 0);
 	sz_env_seeded_init(&e2, 42, 0);
 	uint8_t a[32], b[32], a2[32], q[32], x[32], lhs[32], rhs[32], t1[32], t2[32];
-	sz_rist_scalar_random(a, &e1.env);
-	sz_rist_scalar_random(b, &e1.env);
-	sz_rist_scalar_random(a2, &e2.env);
+	assert_int_equal(sz_rist_scalar_random(a, &e1.env), SZ_OK);
+	assert_int_equal(sz_rist_scalar_random(b, &e1.env), SZ_OK);
+	assert_int_equal(sz_rist_scalar_random(a2, &e2.env), SZ_OK);
 	assert_memory_equal(a, a2, 32); /* deterministic under a seeded env */
 	assert_memory_not_equal(a, b, 32);
 	assert_true(sz_rist_scalar_is_canonical(a) && !sz_rist_scalar_is_zero(a));
-	sz_rist_scalar_random(x, &e1.env);
+	assert_int_equal(sz_rist_scalar_random(x, &e1.env), SZ_OK);
 	assert_int_equal(sz_rist_base(q, x), SZ_OK);
 
 	/* a·G + b·Q computed three ways. */
@@ -290,6 +290,25 @@ test_random_and_combinations(void **state)
 	assert_memory_not_equal(t2, t1, 32);
 }
 
+static void
+zero_random(void *ctx, uint8_t *out, size_t n)
+{
+	(void)ctx;
+	memset(out, 0, n);
+}
+
+/* A generator stuck at zero makes the draw fail instead of looping forever. */
+static void
+test_broken_generator(void **state)
+{
+	(void)state;
+	sz_env broken = { zero_random, NULL, NULL, NULL };
+	uint8_t s[32];
+	memset(s, 0xaa, 32);
+	assert_int_equal(sz_rist_scalar_random(s, &broken), SZ_ERR_INTERNAL);
+	assert_true(sz_rist_scalar_is_zero(s));
+}
+
 int
 main(void)
 {
@@ -301,6 +320,7 @@ main(void)
 		cmocka_unit_test(test_rfc9496_a3_derivation),
 		cmocka_unit_test(test_scalar_canonical),
 		cmocka_unit_test(test_random_and_combinations),
+		cmocka_unit_test(test_broken_generator),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
