@@ -3,9 +3,9 @@
  * outside vectors, C<->C round trips over many (N, d) with and without frame limits, and
  * hostile messages that must be refused with the right error.
  *
- * Outside vectors: recorded on 2025 by running, under node 20, nostr-tools 2.25.2's nip77
- * (NegentropyStorageVector.fingerprint, Negentropy.initiate with frameSizeLimit 60000,
- * Negentropy.reconcile) and the reference JavaScript of hoytech/negentropy
+ * Outside vectors: recorded on 2026-11-26 by running, under node 20.20.2, nostr-tools
+ * 2.25.2's nip77 (NegentropyStorageVector.fingerprint, Negentropy.initiate with frameSizeLimit
+ * 60000, Negentropy.reconcile) and the reference JavaScript of hoytech/negentropy
  * (js/Negentropy.js at commit 6edb041df742013b1f119c22c10f049e83768399, as responder,
  * frameSizeLimit 0).  Ids are SHA-256("samizdat-negentropy-<tag>-<i>").
  */
