@@ -7,7 +7,7 @@
  * 2.25.2's nip77 (NegentropyStorageVector.fingerprint, Negentropy.initiate with frameSizeLimit
  * 60000, Negentropy.reconcile) and the reference JavaScript of hoytech/negentropy
  * (js/Negentropy.js at commit 6edb041df742013b1f119c22c10f049e83768399, as responder,
- * frameSizeLimit 0).  Ids are SHA-256("samizdat-negentropy-<tag>-<i>").
+ * frameSizeLimit 0 and 4096).  Ids are SHA-256("samizdat-negentropy-<tag>-<i>").
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -210,6 +210,70 @@ test_messages_match_reference(void **state)
 	sz_buf_free(&need);
 	sz_neg_free(na);
 	sz_neg_free(nb);
+	sz_neg_storage_free(sa);
+	sz_neg_storage_free(sb);
+}
+
+static void
+assert_sha256(const sz_buf *b, const char *want_hex)
+{
+	uint8_t h[32], want[32];
+	assert_int_equal(sz_hash(SZ_HASH_SHA256, h, b->p, b->len), SZ_OK);
+	assert_int_equal(sz_hex_decode(want, 32, want_hex, 64), SZ_OK);
+	assert_memory_equal(h, want, 32);
+}
+
+/* Frame size limit 4096 on both ends: an empty initiator against 200 items "c" (ts 1000 + i/3).
+ * The reference JS responder's messages (lengths and SHA-256) and nostr-tools' follow-up. */
+static void
+test_frame_limit_matches_reference(void **state)
+{
+	(void)state;
+	sz_neg_item items[200];
+	for (int i = 0; i < 200; i++) {
+		items[i].ts = 1000 + (uint64_t)(i / 3);
+		tagged_id(items[i].id, "c", i);
+	}
+	sz_neg_storage *sb = sealed(items, 200), *sa = sealed(NULL, 0);
+	sz_neg_config cfg = { .frame_size_limit = 4096 };
+	sz_neg *a = NULL, *b = NULL;
+	assert_int_equal(sz_neg_new(&a, sa, &cfg), SZ_OK);
+	assert_int_equal(sz_neg_new(&b, sb, &cfg), SZ_OK);
+	sz_buf q = { 0 }, r = { 0 }, have = { 0 }, need = { 0 };
+	assert_int_equal(sz_neg_initiate(a, &q), SZ_OK);
+	assert_int_equal(q.len, 5);
+	assert_memory_equal(q.p, "\x61\x00\x00\x02\x00", 5);
+	assert_int_equal(sz_neg_respond(b, q.p, q.len, &r), SZ_OK);
+	assert_int_equal(r.len, 3961);
+	assert_sha256(&r, "cce98f36aff55fb41c88d4214b792f589ee491550ced9d9c2eeac765b6f08316");
+	bool done = false;
+	assert_int_equal(sz_neg_reconcile(a, r.p, r.len, &q, &have, &need, &done), SZ_OK);
+	assert_false(done);
+	assert_int_equal(have.len, 0);
+	assert_int_equal(need.len, 122 * 32);
+	uint8_t *want;
+	size_t wlen;
+	hex_to(&want, &wlen, "618811205ecfcafec2eb522d3159c8f7f1313a1b0b3b3956198bf6dbcee6734c7a00e4"
+	    "7f0000000200");
+	assert_int_equal(q.len, wlen);
+	assert_memory_equal(q.p, want, wlen);
+	free(want);
+	assert_int_equal(sz_neg_respond(b, q.p, q.len, &r), SZ_OK);
+	assert_int_equal(r.len, 2537);
+	assert_sha256(&r, "78bd8febc0d78d8dfb926a517818152b9c8f7dd2c8ff5ab1b4b896f470651e63");
+	/* Tampered: one flipped bit anywhere in the message changes the digest compared. */
+	r.p[100] ^= 1;
+	uint8_t h[32], w[32];
+	assert_int_equal(sz_hash(SZ_HASH_SHA256, h, r.p, r.len), SZ_OK);
+	assert_int_equal(sz_hex_decode(w, 32,
+	    "78bd8febc0d78d8dfb926a517818152b9c8f7dd2c8ff5ab1b4b896f470651e63", 64), SZ_OK);
+	assert_memory_not_equal(h, w, 32);
+	sz_buf_free(&q);
+	sz_buf_free(&r);
+	sz_buf_free(&have);
+	sz_buf_free(&need);
+	sz_neg_free(a);
+	sz_neg_free(b);
 	sz_neg_storage_free(sa);
 	sz_neg_storage_free(sb);
 }
@@ -620,6 +684,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fingerprint_vectors),
 		cmocka_unit_test(test_messages_match_reference),
+		cmocka_unit_test(test_frame_limit_matches_reference),
 		cmocka_unit_test(test_round_trips),
 		cmocka_unit_test(test_round_trips_frame_limit),
 		cmocka_unit_test(test_hostile_messages),
