@@ -18,8 +18,8 @@
 /* Write the fingerprint of an Ed25519 public key: e.g. "k3xq 7m2a ... 9bfe" (NUL-terminated). */
 SZ_MUST_CHECK int sz_fingerprint(char out[static SZ_FINGERPRINT_TEXT], const uint8_t pk[static 32]);
 
-/* Compare a fingerprint typed by a person (any case, spaces or dashes anywhere; the look-alike
- * letters 0/o, 1/l/i are read as their alphabet twins) with pk: SZ_OK if it matches,
+/* Compare a fingerprint typed by a person (any case, spaces or dashes anywhere; the digits 0 and 1,
+ * which base32 lacks, are read as the letters o and l they resemble) with pk: SZ_OK if it matches,
  * SZ_ERR_MALFORMED if it is not a fingerprint, SZ_ERR_BAD_SIGNATURE if it is another key's. */
 SZ_MUST_CHECK int sz_fingerprint_check(const char *typed, const uint8_t pk[static 32]);
 
