@@ -7,6 +7,7 @@
 #include "store/vfs.h"
 #include "store/vfs_int.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,6 +35,17 @@ sz_vfs_set_error(sz_vfs *v, int code, const char *fmt, ...)
 	v->errcode = code;
 	vsnprintf(v->errmsg, sizeof v->errmsg, fmt, ap);
 	va_end(ap);
+}
+
+void
+sz_vfs_note_write_error(sz_vfile *f, int rc, const char *what)
+{
+	int e = errno;
+	if (rc == SQLITE_OK)
+		return;
+	if (rc == SQLITE_FULL || e == ENOSPC || e == EFBIG || e == EDQUOT)
+		sz_vfs_set_error(f->vfs, SZ_ERR_DISK_FULL, "%s: disk full (%s) while %s", f->path,
+		    rc == SQLITE_FULL ? "no space" : strerror(e), what);
 }
 
 /* --- the database file ----------------------------------------------------------------- */
@@ -147,10 +159,9 @@ db_write(sz_vfile *f, const void *buf, int amt, sqlite3_int64 off)
 	uint8_t *sealed = f->scratch;
 	if (page_seal(f->vfs, sealed, buf, (uint32_t)(off / P + 1)) != SZ_OK)
 		return SQLITE_IOERR_WRITE;
+	errno = 0;
 	int rc = f->real->pMethods->xWrite(f->real, sealed, P, off);
-	if (rc == SQLITE_FULL)
-		sz_vfs_set_error(f->vfs, SZ_ERR_DISK_FULL, "%s: disk full writing page %llu", f->path,
-		    (unsigned long long)(off / P + 1));
+	sz_vfs_note_write_error(f, rc, "writing a page");
 	return rc;
 }
 
@@ -199,7 +210,10 @@ static int
 x_sync(sqlite3_file *file, int flags)
 {
 	sz_vfile *f = (sz_vfile *)file;
-	return f->real->pMethods->xSync(f->real, flags);
+	errno = 0;
+	int rc = f->real->pMethods->xSync(f->real, flags);
+	sz_vfs_note_write_error(f, rc, "syncing");
+	return rc;
 }
 
 static int

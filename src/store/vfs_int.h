@@ -63,6 +63,10 @@ const uint8_t *sz_vfs_key(const sz_vfs *v, int which);
 /* Record the last failure: its sz_err and a message naming the file. */
 void sz_vfs_set_error(sz_vfs *v, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* After the real file's xWrite/xTruncate/xSync returned rc: record a full disk (SQLITE_FULL, or
+ * errno ENOSPC, EFBIG from RLIMIT_FSIZE, EDQUOT) as SZ_ERR_DISK_FULL naming the file. */
+void sz_vfs_note_write_error(sz_vfile *f, int rc, const char *what);
+
 /* The journal codec (vfs_journal.c): SQLite's xRead/xWrite for a journal file, and the reset
  * of its per-journal state when the file is truncated below one header. */
 int sz_vfs_jrnl_read(sz_vfile *f, void *buf, int amt, sqlite3_int64 off);

@@ -3,6 +3,7 @@
  * Layer: store.  Keeps SQLite's journal layout and offsets; seals page images, masks the small
  * fields, authenticates headers.  Called from vfs.c for files opened as SQLITE_OPEN_MAIN_JOURNAL.
  */
+#include <errno.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -109,6 +110,7 @@ jrnl_write_masked(sz_vfile *f, const uint8_t *buf, int amt, sqlite3_int64 off)
 		return SQLITE_NOMEM;
 	memcpy(tmp, buf, (size_t)amt);
 	jrnl_mask(f, tmp, (size_t)amt, off);
+	errno = 0;
 	int rc = f->real->pMethods->xWrite(f->real, tmp, amt, off);
 	sz_wipe(tmp, (size_t)amt);
 	if (tmp != small)
@@ -144,6 +146,7 @@ sz_vfs_jrnl_write(sz_vfile *f, const void *buf, int amt, sqlite3_int64 off)
 		memcpy(hdr + JHDR_MAC_OFF, mac, 32);
 		if (off == 0)
 			memcpy(hdr + JHDR_SALT_OFF, f->salt, SALT_BYTES);
+		errno = 0;
 		rc = f->real->pMethods->xWrite(f->real, hdr, JHDR, off);
 		if (rc == SQLITE_OK) {
 			f->cksum_init = sz_load_u32(in + 12);
@@ -166,6 +169,7 @@ sz_vfs_jrnl_write(sz_vfile *f, const void *buf, int amt, sqlite3_int64 off)
 		    sz_vfs_key(f->vfs, KEY_JREC)) != 0)
 			return SQLITE_IOERR_WRITE;
 		f->vfs->st.journal_sealed++;
+		errno = 0;
 		rc = f->real->pMethods->xWrite(f->real, sealed, P, off);
 		if (rc == SQLITE_OK) {
 			f->img_off = off;
@@ -187,9 +191,7 @@ sz_vfs_jrnl_write(sz_vfile *f, const void *buf, int amt, sqlite3_int64 off)
 	}
 	rc = jrnl_write_masked(f, in, amt, off);
 done:
-	if (rc == SQLITE_FULL)
-		sz_vfs_set_error(f->vfs, SZ_ERR_DISK_FULL, "%s: disk full writing the journal at %llu",
-		    f->path, (unsigned long long)off);
+	sz_vfs_note_write_error(f, rc, "writing the journal");
 	return rc;
 bad_shape:
 	sz_vfs_set_error(f->vfs, SZ_ERR_DENIED, "%s: refused a journal write of unexpected shape "
