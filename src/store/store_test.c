@@ -1,0 +1,574 @@
+/*
+ * store_test.c - unit tests of the store (store/store.c, store/store_data.c, store/keyfile.c):
+ * lifecycle, wrong passphrase, lock, envelopes, entries and their DAG, retention, secrets,
+ * passphrase change, duress, panic wipe, a tampered page, and a full disk (RLIMIT_FSIZE).
+ * Argon2id runs with tiny parameters so the tests stay fast.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "crypto/crypto.h"
+#include "store/keyfile.h"
+#include "store/store.h"
+#include "wire/entry.h"
+#include "wire/envelope.h"
+
+#define PASS "correct horse battery staple"
+#define PLEN (sizeof PASS - 1)
+
+typedef struct fixture {
+	char base[256];
+	char dir[300];
+	sz_env_seeded clock;
+	sz_store_opts opts;
+	uint8_t sk[64], pk[32];
+} fixture;
+
+static int
+setup(void **state)
+{
+	fixture *fx = calloc(1, sizeof *fx);
+	if (fx == NULL || sz_init() != 0)
+		return -1;
+	const char *t = getenv("TMPDIR");
+	snprintf(fx->base, sizeof fx->base, "%s/sz-store-XXXXXX", t ? t : "/tmp");
+	if (mkdtemp(fx->base) == NULL)
+		return -1;
+	snprintf(fx->dir, sizeof fx->dir, "%s/node", fx->base);
+	sz_env_seeded_init(&fx->clock, 7, 1700000000000ull);
+	fx->opts.kdf_ops = 1;
+	fx->opts.kdf_mem_kib = 8;
+	fx->opts.env = &fx->clock.env;
+	uint8_t seed[32] = { 42 };
+	if (sz_sign_seed_keypair(fx->pk, fx->sk, seed) != 0)
+		return -1;
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	fixture *fx = *state;
+	char cmd[400];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->base);
+	if (system(cmd) != 0)
+		return -1;
+	free(fx);
+	return 0;
+}
+
+static void
+path_of(char *out, size_t n, const fixture *fx, const char *name)
+{
+	snprintf(out, n, "%s/%s", fx->dir, name);
+}
+
+static void
+hash_file(const char *path, uint8_t out[32])
+{
+	crypto_generichash_state h;
+	crypto_generichash_init(&h, NULL, 0, 32);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	uint8_t buf[8192];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		crypto_generichash_update(&h, buf, n);
+	fclose(f);
+	crypto_generichash_final(&h, out, 32);
+}
+
+/* A signed entry (malloc()ed) of the given kind, time and parents. */
+static uint8_t *
+make_entry(fixture *fx, uint8_t kind, uint64_t t, const uint8_t (*parents)[32], size_t np,
+    const char *body, size_t *len, uint8_t id[32])
+{
+	uint8_t *e = NULL;
+	assert_int_equal(sz_entry_build(&e, len, id, kind, parents, np, t, (const uint8_t *)body,
+	    strlen(body), fx->sk), SZ_OK);
+	return e;
+}
+
+static sz_store *
+create(fixture *fx)
+{
+	sz_store *s = NULL;
+	int r = sz_store_create(&s, fx->dir, PASS, PLEN, &fx->opts);
+	if (r != SZ_OK)
+		print_error("%s\n", sz_store_last_error());
+	assert_int_equal(r, SZ_OK);
+	return s;
+}
+
+static sz_store *
+reopen(fixture *fx, const char *pass)
+{
+	sz_store *s = NULL;
+	int r = sz_store_open(&s, fx->dir, pass, strlen(pass), &fx->opts);
+	if (r != SZ_OK)
+		print_error("%s\n", sz_store_last_error());
+	assert_int_equal(r, SZ_OK);
+	return s;
+}
+
+static void
+test_lifecycle(void **state)
+{
+	fixture *fx = *state;
+	sz_store *s = create(fx), *s2 = NULL;
+	/* A second opener is refused while the first holds the directory. */
+	assert_int_equal(sz_store_open(&s2, fx->dir, PASS, PLEN, &fx->opts), SZ_ERR_BUSY);
+	assert_null(s2);
+	assert_int_equal(sz_store_check(s), SZ_OK);
+	sz_store_close(s);
+	assert_int_equal(sz_store_create(&s2, fx->dir, PASS, PLEN, &fx->opts), SZ_ERR_EXISTS);
+
+	/* The key file holds parameters, salt and two slots: 170 bytes, nothing else. */
+	char key[400], db[400];
+	path_of(key, sizeof key, fx, "key");
+	path_of(db, sizeof db, fx, "db");
+	struct stat st;
+	assert_int_equal(stat(key, &st), 0);
+	assert_int_equal(st.st_size, SZ_KEYFILE_BYTES);
+	assert_int_equal(st.st_mode & 077, 0);
+
+	/* A wrong passphrase changes nothing. */
+	uint8_t hk[32], hd[32], hk2[32], hd2[32];
+	hash_file(key, hk);
+	hash_file(db, hd);
+	assert_int_equal(sz_store_open(&s2, fx->dir, "wrong", 5, &fx->opts), SZ_ERR_PASSPHRASE);
+	assert_null(s2);
+	assert_int_equal(sz_store_open(&s2, fx->dir, "", 0, &fx->opts), SZ_ERR_INVALID);
+	hash_file(key, hk2);
+	hash_file(db, hd2);
+	assert_memory_equal(hk, hk2, 32);
+	assert_memory_equal(hd, hd2, 32);
+
+	s = reopen(fx, PASS);
+	sz_store_close(s);
+	char missing[400];
+	snprintf(missing, sizeof missing, "%s/none", fx->base);
+	assert_int_equal(sz_store_open(&s2, missing, PASS, PLEN, &fx->opts), SZ_ERR_NOT_FOUND);
+
+	char buf[64];
+	setenv("SAMIZDAT_HOME", "/x/y", 1);
+	assert_int_equal(sz_store_default_dir(buf, sizeof buf), SZ_OK);
+	assert_string_equal(buf, "/x/y");
+	unsetenv("SAMIZDAT_HOME");
+	setenv("HOME", "/home/u", 1);
+	assert_int_equal(sz_store_default_dir(buf, sizeof buf), SZ_OK);
+	assert_string_equal(buf, "/home/u/.samizdat");
+	assert_int_equal(sz_store_default_dir(buf, 4), SZ_ERR_TOO_LARGE);
+}
+
+static void
+test_envelopes(void **state)
+{
+	fixture *fx = *state;
+	sz_store *s = create(fx);
+	uint8_t *envs[4];
+	size_t lens[4];
+	uint8_t ids[4][32], eid[32];
+	for (int i = 0; i < 3; i++) {
+		char body[64];
+		size_t elen;
+		snprintf(body, sizeof body, "leaflet number %d", i);
+		uint8_t *e = make_entry(fx, SZ_KIND_LEAFLET, 1000 + (uint64_t)i * 10, NULL, 0, body,
+		    &elen, eid);
+		assert_int_equal(sz_env_wrap_public(&envs[i], &lens[i], e, elen), SZ_OK);
+		assert_int_equal(sz_env_id(ids[i], envs[i], lens[i]), SZ_OK);
+		free(e);
+	}
+	/* A fourth with a forged signature: must be refused and never stored. */
+	size_t elen;
+	uint8_t *e = make_entry(fx, SZ_KIND_LEAFLET, 2000, NULL, 0, "forged", &elen, eid);
+	e[elen - 1] ^= 1;
+	assert_int_equal(sz_env_wrap_public(&envs[3], &lens[3], e, elen), SZ_OK);
+	assert_int_equal(sz_env_id(ids[3], envs[3], lens[3]), SZ_OK);
+	free(e);
+
+	int res[4];
+	assert_int_equal(sz_store_put_envelopes(s, (const uint8_t *const *)envs, lens, 4, res), SZ_OK);
+	assert_int_equal(res[0], SZ_OK);
+	assert_int_equal(res[2], SZ_OK);
+	assert_int_equal(res[3], SZ_ERR_BAD_SIGNATURE);
+	/* Idempotent. */
+	assert_int_equal(sz_store_put_envelopes(s, (const uint8_t *const *)envs, lens, 4, res), SZ_OK);
+	assert_int_equal(res[1], SZ_ERR_EXISTS);
+
+	uint8_t *got;
+	size_t glen;
+	assert_int_equal(sz_store_get_envelope(s, ids[1], &got, &glen), SZ_OK);
+	assert_int_equal(glen, lens[1]);
+	assert_memory_equal(got, envs[1], glen);
+	free(got);
+	assert_int_equal(sz_store_get_envelope(s, ids[3], &got, &glen), SZ_ERR_NOT_FOUND);
+	assert_null(got);
+
+	uint8_t pub[SZ_SCOPE_BYTES];
+	sz_env_public_scope(pub);
+	sz_store_item *items;
+	size_t n;
+	assert_int_equal(sz_store_list_envelopes(s, pub, 1005, 1021, 0, &items, &n), SZ_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(items[0].time_ms, 1010);
+	assert_memory_equal(items[0].id, ids[1], 32);
+	assert_memory_equal(items[1].id, ids[2], 32);
+	free(items);
+	assert_int_equal(sz_store_list_envelopes(s, pub, 0, UINT64_MAX, 1, &items, &n), SZ_OK);
+	assert_int_equal(n, 1);
+	free(items);
+
+	/* A sealed envelope: opaque bytes with its scope; its time is when it was first stored. */
+	uint8_t scope[SZ_SCOPE_BYTES] = { 0xc1 }, key[32] = { 7 }, nonce[24] = { 9 };
+	uint8_t *sealed, sid[32];
+	size_t slen;
+	assert_int_equal(sz_env_seal(&sealed, &slen, scope, (const uint8_t *)"secret", 6, key, nonce),
+	    SZ_OK);
+	assert_int_equal(sz_env_id(sid, sealed, slen), SZ_OK);
+	sz_env_seeded_advance(&fx->clock, 5000);
+	const uint8_t *one[1] = { sealed };
+	assert_int_equal(sz_store_put_envelopes(s, one, &slen, 1, res), SZ_OK);
+	assert_int_equal(res[0], SZ_OK);
+	assert_int_equal(sz_store_list_envelopes(s, scope, 0, UINT64_MAX, 0, &items, &n), SZ_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(items[0].time_ms, 1700000005000ull);
+	assert_memory_equal(items[0].id, sid, 32);
+	free(items);
+	sz_store_close(s);
+	s = reopen(fx, PASS);
+	assert_int_equal(sz_store_get_envelope(s, sid, &got, &glen), SZ_OK);
+	assert_int_equal(glen, slen);
+	assert_memory_equal(got, sealed, slen);
+	free(got);
+	/* Bad lengths are refused per item. */
+	size_t badlen = 100;
+	assert_int_equal(sz_store_put_envelopes(s, one, &badlen, 1, res), SZ_OK);
+	assert_int_equal(res[0], SZ_ERR_MALFORMED);
+	sz_store_close(s);
+	free(sealed);
+	for (int i = 0; i < 4; i++)
+		free(envs[i]);
+}
+
+static void
+test_entries_dag(void **state)
+{
+	fixture *fx = *state;
+	sz_store *s = create(fx);
+	uint8_t scope[SZ_SCOPE_BYTES] = { 0xaa }, env_id[32] = { 0xee };
+	uint8_t root[32], a[32], b[32], c[32], ghost[32] = { 0x77 };
+	size_t lr, la, lb, lc;
+	uint8_t *er = make_entry(fx, SZ_KIND_POST, 100, NULL, 0, "root", &lr, root);
+	uint8_t *ea = make_entry(fx, SZ_KIND_POST, 200, (const uint8_t (*)[32])root, 1, "a", &la, a);
+	uint8_t *eb = make_entry(fx, SZ_KIND_POST, 300, (const uint8_t (*)[32])root, 1, "b", &lb, b);
+	uint8_t pc[2][32];
+	memcpy(pc[0], a, 32);
+	memcpy(pc[1], ghost, 32);
+	uint8_t *ec = make_entry(fx, SZ_KIND_POST, 400, (const uint8_t (*)[32])pc, 2, "c", &lc, c);
+	uint8_t *bad = malloc(lb);
+	memcpy(bad, eb, lb);
+	bad[lb / 2] ^= 0x10;
+	sz_store_entry_in in[5] = {
+		{ scope, env_id, er, lr }, { scope, env_id, ea, la }, { scope, env_id, eb, lb },
+		{ scope, env_id, ec, lc }, { scope, env_id, bad, lb },
+	};
+	int res[5];
+	assert_int_equal(sz_store_put_entries(s, in, 5, res), SZ_OK);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(res[i], SZ_OK);
+	assert_true(res[4] < 0);
+	assert_int_equal(sz_store_put_entries(s, in, 1, res), SZ_OK);
+	assert_int_equal(res[0], SZ_ERR_EXISTS);
+
+	uint8_t *got, gscope[SZ_SCOPE_BYTES], genv[32];
+	size_t glen;
+	assert_int_equal(sz_store_get_entry(s, c, &got, &glen, gscope, genv), SZ_OK);
+	assert_int_equal(glen, lc);
+	assert_memory_equal(got, ec, lc);
+	assert_memory_equal(gscope, scope, SZ_SCOPE_BYTES);
+	assert_memory_equal(genv, env_id, 32);
+	free(got);
+
+	/* Heads: b and c (root and a are parents).  Missing: the ghost parent. */
+	uint8_t *ids;
+	size_t n;
+	assert_int_equal(sz_store_heads(s, scope, 0, &ids, &n), SZ_OK);
+	assert_int_equal(n, 2);
+	int bc = memcmp(b, c, 32) < 0;
+	assert_memory_equal(ids, bc ? b : c, 32);
+	assert_memory_equal(ids + 32, bc ? c : b, 32);
+	free(ids);
+	assert_int_equal(sz_store_missing(s, scope, 0, &ids, &n), SZ_OK);
+	assert_int_equal(n, 1);
+	assert_memory_equal(ids, ghost, 32);
+	free(ids);
+
+	sz_store_item *items;
+	assert_int_equal(sz_store_list_entries(s, scope, 150, 400, 0, &items, &n), SZ_OK);
+	assert_int_equal(n, 2);
+	assert_memory_equal(items[0].id, a, 32);
+	assert_memory_equal(items[1].id, b, 32);
+	free(items);
+
+	/* Retention: everything before 250 goes, and stays gone. */
+	size_t deleted;
+	assert_int_equal(sz_store_expire(s, scope, 250, &deleted), SZ_OK);
+	assert_int_equal(deleted, 2);
+	assert_int_equal(sz_store_get_entry(s, root, &got, &glen, NULL, NULL), SZ_ERR_NOT_FOUND);
+	assert_int_equal(sz_store_put_entries(s, in, 2, res), SZ_OK);
+	assert_int_equal(res[0], SZ_ERR_EXPIRED);
+	assert_int_equal(res[1], SZ_ERR_EXPIRED);
+	assert_int_equal(sz_store_missing(s, scope, 0, &ids, &n), SZ_OK);
+	assert_int_equal(n, 1); /* the ghost still; the expired root and a are not "missing" */
+	assert_memory_equal(ids, ghost, 32);
+	free(ids);
+	assert_int_equal(sz_store_check(s), SZ_OK);
+	sz_store_close(s);
+	free(er);
+	free(ea);
+	free(eb);
+	free(ec);
+	free(bad);
+}
+
+static void
+test_secrets_and_passphrase(void **state)
+{
+	fixture *fx = *state;
+	sz_store *s = create(fx);
+	sz_buf v = { 0 };
+	assert_int_equal(sz_store_kv_get(s, "identity", &v), SZ_ERR_NOT_FOUND);
+	assert_int_equal(sz_store_kv_put(s, "identity", fx->sk, 64), SZ_OK);
+	assert_int_equal(sz_store_kv_put(s, "onion", (const uint8_t *)"v3key", 5), SZ_OK);
+	assert_int_equal(sz_store_kv_put(s, "onion", (const uint8_t *)"v3key2", 6), SZ_OK);
+	assert_int_equal(sz_store_kv_put(s, "", (const uint8_t *)"x", 1), SZ_ERR_INVALID);
+	assert_int_equal(sz_store_change_passphrase(s, "new passphrase", 14), SZ_OK);
+	sz_store_close(s);
+
+	sz_store *s2 = NULL;
+	assert_int_equal(sz_store_open(&s2, fx->dir, PASS, PLEN, &fx->opts), SZ_ERR_PASSPHRASE);
+	s = reopen(fx, "new passphrase");
+	assert_int_equal(sz_store_kv_get(s, "identity", &v), SZ_OK);
+	assert_int_equal(v.len, 64);
+	assert_memory_equal(v.p, fx->sk, 64);
+	assert_true(v.secret);
+	assert_int_equal(sz_store_kv_get(s, "onion", &v), SZ_OK);
+	assert_int_equal(v.len, 6);
+	assert_memory_equal(v.p, "v3key2", 6);
+	assert_int_equal(sz_store_kv_delete(s, "onion"), SZ_OK);
+	assert_int_equal(sz_store_kv_delete(s, "onion"), SZ_ERR_NOT_FOUND);
+	assert_int_equal(sz_store_kv_get(s, "onion", &v), SZ_ERR_NOT_FOUND);
+	sz_buf_free(&v);
+	sz_store_close(s);
+}
+
+static void
+test_duress(void **state)
+{
+	fixture *fx = *state;
+	char key[400];
+	path_of(key, sizeof key, fx, "key");
+	sz_store *s = create(fx);
+	assert_int_equal(sz_store_kv_put(s, "identity", fx->sk, 64), SZ_OK);
+	assert_int_equal(sz_store_set_duress(s, PASS, PLEN), SZ_ERR_INVALID);
+	assert_int_equal(sz_store_set_duress(s, "under duress", 12), SZ_OK);
+	assert_int_equal(sz_store_change_passphrase(s, "under duress", 12), SZ_ERR_INVALID);
+	sz_store_close(s);
+	struct stat st;
+	assert_int_equal(stat(key, &st), 0);
+	assert_int_equal(st.st_size, SZ_KEYFILE_BYTES); /* same shape with or without duress */
+
+	/* The duress passphrase opens an empty node, and the real one is gone. */
+	s = reopen(fx, "under duress");
+	sz_buf v = { 0 };
+	assert_int_equal(sz_store_kv_get(s, "identity", &v), SZ_ERR_NOT_FOUND);
+	assert_int_equal(sz_store_check(s), SZ_OK);
+	sz_store_close(s);
+	sz_store *s2 = NULL;
+	assert_int_equal(sz_store_open(&s2, fx->dir, PASS, PLEN, &fx->opts), SZ_ERR_PASSPHRASE);
+	s = reopen(fx, "under duress");
+	assert_int_equal(sz_store_kv_put(s, "x", (const uint8_t *)"y", 1), SZ_OK);
+	sz_store_close(s);
+	s = reopen(fx, "under duress"); /* now an ordinary node: not wiped again */
+	assert_int_equal(sz_store_kv_get(s, "x", &v), SZ_OK);
+	sz_buf_free(&v);
+	/* Clearing the duress passphrase makes it a wrong one. */
+	assert_int_equal(sz_store_set_duress(s, "second duress", 13), SZ_OK);
+	assert_int_equal(sz_store_set_duress(s, NULL, 0), SZ_OK);
+	sz_store_close(s);
+	assert_int_equal(sz_store_open(&s2, fx->dir, "second duress", 13, &fx->opts),
+	    SZ_ERR_PASSPHRASE);
+}
+
+static void
+test_wipe(void **state)
+{
+	fixture *fx = *state;
+	sz_store *s = create(fx);
+	assert_int_equal(sz_store_kv_put(s, "identity", fx->sk, 64), SZ_OK);
+	sz_store_close(s);
+	/* Keep the key file's inode and the database under other names, as a forensic copy of the
+	 * disk blocks would: the wipe overwrites in place, so the old slots must not survive. */
+	char key[400], db[400], keep_key[400], keep_db[400];
+	path_of(key, sizeof key, fx, "key");
+	path_of(db, sizeof db, fx, "db");
+	snprintf(keep_key, sizeof keep_key, "%s/kept-key", fx->base);
+	snprintf(keep_db, sizeof keep_db, "%s/kept-db", fx->base);
+	assert_int_equal(link(key, keep_key), 0);
+	assert_int_equal(link(db, keep_db), 0);
+
+	assert_int_equal(sz_store_wipe(fx->dir), SZ_OK);
+	assert_int_equal(access(key, F_OK), -1);
+	assert_int_equal(access(db, F_OK), -1);
+	sz_store *s2 = NULL;
+	assert_int_equal(sz_store_open(&s2, fx->dir, PASS, PLEN, &fx->opts), SZ_ERR_NOT_FOUND);
+
+	/* Put the kept files back: the right passphrase opens nothing. */
+	assert_int_equal(mkdir(fx->dir, 0700), 0);
+	assert_int_equal(link(keep_key, key), 0);
+	assert_int_equal(link(keep_db, db), 0);
+	int r = sz_store_open(&s2, fx->dir, PASS, PLEN, &fx->opts);
+	assert_true(r == SZ_ERR_PASSPHRASE || r == SZ_ERR_UNSUPPORTED || r == SZ_ERR_MALFORMED);
+	assert_null(s2);
+	assert_int_equal(sz_store_wipe(fx->dir), SZ_OK);
+}
+
+static void
+test_tampered_page(void **state)
+{
+	fixture *fx = *state;
+	sz_store *s = create(fx);
+	uint8_t scope[SZ_SCOPE_BYTES] = { 1 }, env_id[32] = { 2 }, id[32];
+	for (int i = 0; i < 50; i++) {
+		size_t len;
+		char body[2000];
+		memset(body, 'a' + i % 26, sizeof body - 1);
+		body[sizeof body - 1] = '\0';
+		uint8_t *e = make_entry(fx, SZ_KIND_POST, (uint64_t)i, NULL, 0, body, &len, id);
+		sz_store_entry_in in = { scope, env_id, e, len };
+		assert_int_equal(sz_store_put_entries(s, &in, 1, NULL), SZ_OK);
+		free(e);
+	}
+	sz_store_close(s);
+	char db[400];
+	path_of(db, sizeof db, fx, "db");
+	int fd = open(db, O_RDWR);
+	assert_true(fd >= 0);
+	uint8_t b;
+	assert_int_equal(pread(fd, &b, 1, 4096 * 6 + 123), 1);
+	b ^= 0x80;
+	assert_int_equal(pwrite(fd, &b, 1, 4096 * 6 + 123), 1);
+	close(fd);
+	s = NULL;
+	int r = sz_store_open(&s, fx->dir, PASS, PLEN, &fx->opts);
+	if (r == SZ_OK) {
+		r = sz_store_check(s);
+		assert_non_null(strstr(sz_store_errmsg(s), db));
+		sz_store_close(s);
+	} else {
+		assert_non_null(strstr(sz_store_last_error(), db));
+	}
+	assert_int_equal(r, SZ_ERR_CORRUPT);
+}
+
+/* In a child limited by RLIMIT_FSIZE: store batches until the disk is "full"; report how many
+ * batches were acknowledged.  The parent then checks every acknowledged batch is there. */
+static void
+test_disk_full(void **state)
+{
+	fixture *fx = *state;
+	sz_store *s = create(fx);
+	sz_store_close(s);
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		signal(SIGXFSZ, SIG_IGN);
+		struct rlimit rl = { 256 * 1024, 256 * 1024 };
+		if (setrlimit(RLIMIT_FSIZE, &rl) != 0 || sz_store_open(&s, fx->dir, PASS, PLEN,
+		    &fx->opts) != SZ_OK)
+			_exit(2);
+		uint8_t scope[SZ_SCOPE_BYTES] = { 3 }, env_id[32] = { 4 }, id[32];
+		uint32_t acked = 0;
+		for (int batch = 0; batch < 1000; batch++) {
+			sz_store_entry_in in[10];
+			uint8_t *e[10];
+			for (int i = 0; i < 10; i++) {
+				char body[600];
+				snprintf(body, sizeof body, "%0590d", batch * 10 + i);
+				size_t len;
+				e[i] = NULL;
+				if (sz_entry_build(&e[i], &len, id, SZ_KIND_POST, NULL, 0,
+				    (uint64_t)(batch * 10 + i), (const uint8_t *)body, strlen(body),
+				    fx->sk) != SZ_OK)
+					_exit(3);
+				in[i] = (sz_store_entry_in){ scope, env_id, e[i], len };
+			}
+			int r = sz_store_put_entries(s, in, 10, NULL);
+			for (int i = 0; i < 10; i++)
+				free(e[i]);
+			if (r == SZ_ERR_DISK_FULL)
+				break;
+			if (r != SZ_OK)
+				_exit(4);
+			acked++;
+		}
+		if (write(fds[1], &acked, sizeof acked) != sizeof acked)
+			_exit(5);
+		/* The store stays usable for reading after the failure. */
+		_exit(sz_store_check(s) == SZ_OK ? 0 : 6);
+	}
+	close(fds[1]);
+	uint32_t acked = 0;
+	assert_int_equal(read(fds[0], &acked, sizeof acked), sizeof acked);
+	close(fds[0]);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_true(acked > 5 && acked < 1000); /* it did fill up */
+
+	s = reopen(fx, PASS);
+	assert_int_equal(sz_store_check(s), SZ_OK);
+	uint8_t scope[SZ_SCOPE_BYTES] = { 3 };
+	sz_store_item *items;
+	size_t n;
+	assert_int_equal(sz_store_list_entries(s, scope, 0, UINT64_MAX, 0, &items, &n), SZ_OK);
+	assert_int_equal(n, (size_t)acked * 10); /* all acknowledged, no partial batch */
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(items[i].time_ms, i);
+	free(items);
+	sz_store_close(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_envelopes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_entries_dag, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_secrets_and_passphrase, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duress, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wipe, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tampered_page, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,435 @@
+/*
+ * vfs_test.c - unit tests of the page-encrypting VFS (store/vfs.c, store/vfs_journal.c): round
+ * trip, no plaintext on disk, wrong key, tampered and swapped pages, refused files and pragmas,
+ * recovery from a hot journal after SIGKILL, and a tampered hot journal.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "crypto/crypto.h"
+#include "store/vfs.h"
+
+static const uint8_t key1[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+	17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32 };
+static const uint8_t key2[32] = { 9 };
+
+typedef struct fixture {
+	char dir[256];
+	char db[300];
+	char journal[320];
+	sz_vfs *vfs;
+} fixture;
+
+static int
+setup(void **state)
+{
+	fixture *fx = calloc(1, sizeof *fx);
+	if (fx == NULL || sz_init() != 0)
+		return -1;
+	const char *t = getenv("TMPDIR");
+	snprintf(fx->dir, sizeof fx->dir, "%s/sz-vfs-XXXXXX", t ? t : "/tmp");
+	if (mkdtemp(fx->dir) == NULL)
+		return -1;
+	snprintf(fx->db, sizeof fx->db, "%s/db", fx->dir);
+	snprintf(fx->journal, sizeof fx->journal, "%s/db-journal", fx->dir);
+	if (sz_vfs_new(&fx->vfs, key1) != SZ_OK)
+		return -1;
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	fixture *fx = *state;
+	char cmd[400];
+	sz_vfs_free(fx->vfs);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(fx);
+	return 0;
+}
+
+static long
+file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* 1 if the file holds needle anywhere. */
+static int
+file_contains(const char *path, const char *needle)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return 0;
+	size_t n = strlen(needle), cap = 1 << 20, len = 0;
+	uint8_t *buf = malloc(cap);
+	assert_non_null(buf);
+	size_t got;
+	while ((got = fread(buf + len, 1, cap - len, f)) > 0) {
+		len += got;
+		if (len == cap) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+	}
+	fclose(f);
+	int found = 0;
+	for (size_t i = 0; i + n <= len && !found; i++)
+		found = memcmp(buf + i, needle, n) == 0;
+	free(buf);
+	return found;
+}
+
+static void
+flip_byte(const char *path, long off)
+{
+	int fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	uint8_t b;
+	assert_int_equal(pread(fd, &b, 1, off), 1);
+	b ^= 0x01;
+	assert_int_equal(pwrite(fd, &b, 1, off), 1);
+	close(fd);
+}
+
+static void
+exec_ok(sqlite3 *db, const char *sql)
+{
+	char *err = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+	if (rc != SQLITE_OK)
+		print_error("%s: %s\n", sql, err ? err : "?");
+	sqlite3_free(err);
+	assert_int_equal(rc, SQLITE_OK);
+}
+
+static long
+count_like(sqlite3 *db, const char *pattern)
+{
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM t WHERE v LIKE ?", -1, &st,
+	    NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, pattern, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	long n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_finalize(st);
+	return n;
+}
+
+static void
+fill(fixture *fx, int rows)
+{
+	sqlite3 *db;
+	assert_int_equal(sz_vfs_connect(fx->vfs, fx->db, 1, &db), SZ_OK);
+	exec_ok(db, "CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT, b BLOB)");
+	exec_ok(db, "BEGIN");
+	for (int i = 0; i < rows; i++) {
+		char sql[200];
+		snprintf(sql, sizeof sql, "INSERT INTO t VALUES(%d, 'OLDMARKER-%05d', zeroblob(1000))",
+		    i, i);
+		exec_ok(db, sql);
+	}
+	exec_ok(db, "COMMIT");
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+static void
+test_roundtrip_sealed(void **state)
+{
+	fixture *fx = *state;
+	fill(fx, 500);
+	long size = file_size(fx->db);
+	assert_true(size > 100 * 4096);
+	assert_int_equal(size % SZ_VFS_PAGE_SIZE, 0);
+	assert_false(file_contains(fx->db, "OLDMARKER"));
+	assert_false(file_contains(fx->db, "SQLite format 3"));
+	assert_false(file_contains(fx->db, "CREATE TABLE"));
+	sz_vfs_stats st;
+	sz_vfs_get_stats(fx->vfs, &st);
+	assert_true(st.pages_sealed > 100);
+
+	sqlite3 *db;
+	assert_int_equal(sz_vfs_connect(fx->vfs, fx->db, 0, &db), SZ_OK);
+	assert_int_equal(count_like(db, "OLDMARKER-%"), 500);
+	assert_int_equal(count_like(db, "OLDMARKER-00042"), 1);
+	sqlite3_close(db);
+	/* The header is what we asked for: verified from page 1 itself. */
+	assert_int_equal(sz_vfs_check_header(fx->vfs, fx->db), SZ_OK);
+}
+
+static void
+test_wrong_key(void **state)
+{
+	fixture *fx = *state;
+	fill(fx, 10);
+	sz_vfs *other;
+	assert_int_equal(sz_vfs_new(&other, key2), SZ_OK);
+	sqlite3 *db = NULL;
+	assert_int_equal(sz_vfs_connect(other, fx->db, 0, &db), SZ_ERR_CORRUPT);
+	assert_null(db);
+	assert_non_null(strstr(sz_vfs_errmsg(other), fx->db));
+	sz_vfs_free(other);
+}
+
+static void
+test_tampered_page(void **state)
+{
+	fixture *fx = *state;
+	fill(fx, 300);
+	flip_byte(fx->db, 3 * 4096 + 777); /* page 4 */
+	sqlite3 *db;
+	assert_int_equal(sz_vfs_connect(fx->vfs, fx->db, 0, &db), SZ_OK);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT sum(length(v)) FROM t", -1, &st, NULL),
+	    SQLITE_OK);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	assert_int_equal(rc, SQLITE_IOERR_DATA);
+	assert_int_equal(sz_vfs_errcode(fx->vfs), SZ_ERR_CORRUPT);
+	assert_non_null(strstr(sz_vfs_errmsg(fx->vfs), fx->db));
+	assert_non_null(strstr(sz_vfs_errmsg(fx->vfs), "page 4 "));
+	sqlite3_close(db);
+}
+
+static void
+test_swapped_pages(void **state)
+{
+	fixture *fx = *state;
+	fill(fx, 300);
+	/* Move page 3's sealed bytes to page 5's place: valid ciphertext, wrong position. */
+	int fd = open(fx->db, O_RDWR);
+	assert_true(fd >= 0);
+	uint8_t p3[4096];
+	assert_int_equal(pread(fd, p3, sizeof p3, 2 * 4096), 4096);
+	assert_int_equal(pwrite(fd, p3, sizeof p3, 4 * 4096), 4096);
+	close(fd);
+	sqlite3 *db;
+	assert_int_equal(sz_vfs_connect(fx->vfs, fx->db, 0, &db), SZ_OK);
+	char *err = NULL;
+	int rc = sqlite3_exec(db, "SELECT sum(length(v)) FROM t", NULL, NULL, &err);
+	sqlite3_free(err);
+	assert_int_equal(rc, SQLITE_IOERR_DATA);
+	assert_non_null(strstr(sz_vfs_errmsg(fx->vfs), "page 5 "));
+	sqlite3_close(db);
+	/* Truncating the file in the middle of a page is damage, not a short file. */
+	assert_int_equal(truncate(fx->db, 4096 * 6 + 100), 0);
+	sz_vfs_clear_error(fx->vfs);
+	int r = sz_vfs_connect(fx->vfs, fx->db, 0, &db);
+	if (r == SZ_OK) {
+		rc = sqlite3_exec(db, "SELECT sum(length(v)) FROM t", NULL, NULL, &err);
+		sqlite3_free(err);
+		assert_int_not_equal(rc, SQLITE_OK);
+		sqlite3_close(db);
+	} else {
+		assert_int_equal(r, SZ_ERR_CORRUPT);
+	}
+	assert_int_equal(sz_vfs_errcode(fx->vfs), SZ_ERR_CORRUPT);
+	assert_non_null(strstr(sz_vfs_errmsg(fx->vfs), fx->db));
+}
+
+static void
+test_refused(void **state)
+{
+	fixture *fx = *state;
+	fill(fx, 10);
+	sqlite3 *db;
+	assert_int_equal(sz_vfs_connect(fx->vfs, fx->db, 0, &db), SZ_OK);
+	const char *bad[] = { "PRAGMA journal_mode=WAL", "PRAGMA journal_mode=memory",
+		"PRAGMA mmap_size=1048576", "PRAGMA temp_store=FILE", "PRAGMA writable_schema=1",
+		"PRAGMA temp_store_directory='/tmp'", "PRAGMA page_size=1024" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char *err = NULL;
+		int rc = sqlite3_exec(db, bad[i], NULL, NULL, &err);
+		if (rc == SQLITE_OK)
+			print_error("accepted: %s\n", bad[i]);
+		sqlite3_free(err);
+		assert_int_not_equal(rc, SQLITE_OK);
+	}
+	char *err = NULL;
+	char sql[400];
+	snprintf(sql, sizeof sql, "ATTACH 'file:%s/x?vfs=unix' AS x", fx->dir);
+	assert_int_not_equal(sqlite3_exec(db, sql, NULL, NULL, &err), SQLITE_OK);
+	sqlite3_free(err);
+	err = NULL;
+	assert_int_not_equal(sqlite3_exec(db, "VACUUM INTO '/tmp/sz-vfs-vacuum-copy'", NULL, NULL,
+	    &err), SQLITE_OK);
+	sqlite3_free(err);
+	assert_int_equal(access("/tmp/sz-vfs-vacuum-copy", F_OK), -1);
+	/* Temp tables and big sorts stay in memory. */
+	exec_ok(db, "CREATE TEMP TABLE tt(x); INSERT INTO tt SELECT v FROM t; "
+	    "SELECT * FROM t ORDER BY random()");
+	sqlite3_close(db);
+
+	/* Without the policy, a temporary file is refused by the shim rather than written. */
+	sz_vfs_stats before, after;
+	sz_vfs_get_stats(fx->vfs, &before);
+	assert_int_equal(sqlite3_open_v2(fx->db, &db, SQLITE_OPEN_READWRITE, sz_vfs_name(fx->vfs)),
+	    SQLITE_OK);
+	int rc = sqlite3_exec(db, "CREATE TEMP TABLE tt(x); WITH RECURSIVE c(i) AS (SELECT 1 UNION "
+	    "ALL SELECT i + 1 FROM c WHERE i < 20000) INSERT INTO tt SELECT randomblob(1000) FROM c",
+	    NULL, NULL, &err);
+	sqlite3_free(err);
+	sz_vfs_get_stats(fx->vfs, &after);
+	assert_int_not_equal(rc, SQLITE_OK);
+	assert_true(after.refused_opens > before.refused_opens);
+	assert_int_equal(sz_vfs_errcode(fx->vfs), SZ_ERR_DENIED);
+	sqlite3_close(db);
+}
+
+/* In a child: update every row under a tiny page cache (so pages reach the database file before
+ * commit, with a synced journal), then SIGKILL itself before COMMIT. */
+static void
+crash_mid_transaction(fixture *fx)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		sqlite3 *db;
+		if (sz_vfs_connect(fx->vfs, fx->db, 0, &db) != SZ_OK)
+			_exit(2);
+		if (sqlite3_exec(db, "PRAGMA cache_size=5; BEGIN; "
+		    "UPDATE t SET v = 'NEWMARKER-' || k, b = randomblob(300);", NULL, NULL,
+		    NULL) != SQLITE_OK)
+			_exit(3);
+		raise(SIGKILL);
+		_exit(4);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGKILL);
+}
+
+/* BLAKE2b of a whole file, to see whether it changed. */
+static void
+file_hash(const char *path, uint8_t out[32])
+{
+	crypto_generichash_state h;
+	crypto_generichash_init(&h, NULL, 0, 32);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	uint8_t buf[8192];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		crypto_generichash_update(&h, buf, n);
+	fclose(f);
+	crypto_generichash_final(&h, out, 32);
+}
+
+static void
+test_hot_journal(void **state)
+{
+	fixture *fx = *state;
+	fill(fx, 600);
+	uint8_t before[32], after[32];
+	file_hash(fx->db, before);
+	crash_mid_transaction(fx);
+	/* The database file itself was changed before the crash: the rollback has work to do. */
+	file_hash(fx->db, after);
+	assert_memory_not_equal(before, after, 32);
+	assert_true(file_size(fx->journal) > 8 * 4096);
+	assert_false(file_contains(fx->journal, "OLDMARKER"));
+	assert_false(file_contains(fx->journal, "NEWMARKER"));
+	assert_false(file_contains(fx->db, "NEWMARKER"));
+	assert_false(file_contains(fx->db, "OLDMARKER"));
+
+	sqlite3 *db;
+	int r = sz_vfs_connect(fx->vfs, fx->db, 0, &db);
+	if (r != SZ_OK)
+		print_error("%s\n", sz_vfs_errmsg(fx->vfs));
+	assert_int_equal(r, SZ_OK);
+	assert_int_equal(count_like(db, "OLDMARKER-%"), 600);
+	assert_int_equal(count_like(db, "NEWMARKER-%"), 0);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	assert_true(file_size(fx->journal) <= 0); /* rolled back: emptied or deleted */
+}
+
+/* Tamper with one part of a hot journal; the rollback must fail loudly, never half-apply. */
+static void
+tampered_journal(fixture *fx, long off)
+{
+	fill(fx, 600);
+	crash_mid_transaction(fx);
+	assert_true(file_size(fx->journal) > off);
+	flip_byte(fx->journal, off);
+	sqlite3 *db;
+	sz_vfs_clear_error(fx->vfs);
+	int r = sz_vfs_connect(fx->vfs, fx->db, 0, &db);
+	int rc = SQLITE_OK;
+	if (r == SZ_OK) {
+		char *err = NULL;
+		rc = sqlite3_exec(db, "SELECT count(*) FROM t", NULL, NULL, &err);
+		sqlite3_free(err);
+		sqlite3_close(db);
+	}
+	assert_true(r != SZ_OK || rc != SQLITE_OK);
+	assert_int_equal(sz_vfs_errcode(fx->vfs), SZ_ERR_CORRUPT);
+	assert_non_null(strstr(sz_vfs_errmsg(fx->vfs), fx->journal));
+	/* The journal is still there for an investigation; nothing was half-applied. */
+	assert_true(file_size(fx->journal) > 0);
+}
+
+static void
+test_journal_tampered_image(void **state)
+{
+	tampered_journal(*state, 512 + 4 + 1000);
+}
+
+static void
+test_journal_tampered_pgno(void **state)
+{
+	tampered_journal(*state, 512 + 1);
+}
+
+static void
+test_journal_tampered_cksum(void **state)
+{
+	tampered_journal(*state, 512 + 4 + 4096 + 2);
+}
+
+static void
+test_journal_tampered_header(void **state)
+{
+	tampered_journal(*state, 13); /* the checksum nonce */
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_roundtrip_sealed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tampered_page, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_swapped_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hot_journal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_journal_tampered_image, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_journal_tampered_pgno, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_journal_tampered_cksum, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_journal_tampered_header, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
