@@ -16,6 +16,7 @@
 
 #include <sodium.h>
 
+#include "lib/bytes.h"
 #include "samizdat.h"
 #include "transport/onionaddr.h"
 #include "transport/socks5.h"
@@ -25,6 +26,7 @@
 
 #define XOR_BYTE 0x5a          /* the echo server answers every byte XORed with this */
 #define CHUNK 1024
+#define RFC8032_TEST1_SEED "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -234,6 +236,28 @@ cmd_publish(int argc, char **argv)
 	} else if (r != SZ_ERR_DENIED) {
 		fprintf(stderr, "publish: tampered key: %s\n", sz_strerror(r));
 		goto out;
+	}
+
+	/* A key derived from a seed: RFC 8032 section 7.1 TEST 1, whose public key Tor's own tests
+	 * (src/test/test_hs_common.c, test_build_address) turn into this address.  Tor computes the
+	 * address from our blob, so this checks sz_onion_key_from_seed against Tor itself. */
+	{
+		static const char kat_id[] = "25njqamcweflpvkl73j4szahhihoc4xt3ktcgjnpaingr5yhkenl5sid";
+		uint8_t seed[32];
+		if (sz_hex_decode(seed, sizeof seed, RFC8032_TEST1_SEED, 64) != SZ_OK ||
+		    sz_onion_key_from_seed(bad, seed) != SZ_OK)
+			goto out;
+		if ((r = sz_torctl_add_onion(c, bad, virt, target, 0, id3, NULL)) != SZ_OK) {
+			fprintf(stderr, "publish: seed key: %s (%s)\n", sz_strerror(r), sz_tor_reason(t));
+			goto out;
+		}
+		if (strcmp(id3, kat_id) != 0) {
+			fprintf(stderr, "publish: seed key gave %s, want %s\n", id3, kat_id);
+			goto out;
+		}
+		printf("service_from_seed=%s\n", id3);
+		if ((r = sz_torctl_del_onion(c, id3)) != SZ_OK)
+			goto out;
 	}
 
 	/* The kept key, read back from its file, gives the same address again. */

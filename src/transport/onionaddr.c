@@ -7,6 +7,8 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "crypto/crypto.h"
+
 /* Value of a lower-case RFC 4648 base32 digit, or -1. */
 static int
 b32_val(char c)
@@ -97,5 +99,27 @@ sz_onion_key_check(const char *key)
 	    end == key + plen + SZ_ONION_KEY_B64_LEN)
 		r = SZ_OK;
 	sodium_memzero(sk, sizeof sk);
+	return r;
+}
+
+int
+sz_onion_key_from_seed(char key[static SZ_ONION_KEY_BUF], const uint8_t seed[static 32])
+{
+	const size_t plen = sizeof SZ_ONION_KEY_PREFIX - 1;
+	uint8_t h[64];
+	int r;
+
+	memset(key, 0, SZ_ONION_KEY_BUF);
+	if ((r = sz_hash(SZ_HASH_SHA512, h, seed, 32)) != SZ_OK)
+		goto out;
+	h[0] &= 248;                             /* RFC 8032 5.1.5 step 2: clamp the scalar */
+	h[31] &= 127;
+	h[31] |= 64;
+	memcpy(key, SZ_ONION_KEY_PREFIX, plen);
+	sodium_bin2base64(key + plen, SZ_ONION_KEY_BUF - plen, h, sizeof h,
+	    sodium_base64_VARIANT_ORIGINAL);
+	r = SZ_OK;
+out:
+	sodium_memzero(h, sizeof h);
 	return r;
 }

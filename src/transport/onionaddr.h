@@ -35,4 +35,14 @@ SZ_MUST_CHECK int sz_onion_id_pubkey(const char *id, uint8_t pk[static SZ_ONION_
  * decoder is libsodium's, whose digit mapping does not branch on the key's bytes. */
 SZ_MUST_CHECK int sz_onion_key_check(const char *key);
 
+/*
+ * Write into key the ADD_ONION blob of the Ed25519 key whose 32-byte seed is seed (RFC 8032
+ * section 5.1.5: SHA-512 of the seed, the low half clamped, is the secret scalar and the high
+ * half the nonce prefix; Tor's "expanded" key is exactly those 64 bytes).  Lets a node derive its
+ * onion key from a secret it already keeps, and know its address before Tor runs.  key should be
+ * in guarded memory; the intermediate hash is wiped.
+ */
+SZ_MUST_CHECK int sz_onion_key_from_seed(char key[static SZ_ONION_KEY_BUF],
+    const uint8_t seed[static 32]);
+
 #endif /* SZ_TRANSPORT_ONIONADDR_H */

@@ -290,13 +290,15 @@ sz_socks5_connect(const char *proxy_host, uint16_t proxy_port, const char *host,
 			r = SZ_ERR_INTERNAL;
 			goto out;
 		}
-		/* Read exactly what the machine wants: never a byte of the application's stream. */
-		if ((r = sz_tcpdial_read_all(s, buf, want, deadline)) != SZ_OK) {
+		/* Read at most what the machine wants: never a byte of the application's stream.
+		 * Feed what arrives at once, so a reply code is known even if the rest never comes. */
+		size_t got = 0;
+		if ((r = sz_tcpdial_read_some(s, buf, want, &got, deadline)) != SZ_OK) {
 			if (r == SZ_ERR_CLOSED && m.rep != SZ_SOCKS5_NO_REPLY && m.rep != SZ_SOCKS5_OK)
 				r = sz_socks5_reply_err(m.rep);   /* refused, then closed mid-reply */
 			goto out;
 		}
-		r = sz_socks5_input(&m, buf, want, &used);
+		r = sz_socks5_input(&m, buf, got, &used);
 		if (r == SZ_OK)
 			break;
 		if (r != SZ_ERR_AGAIN)

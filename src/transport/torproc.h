@@ -32,6 +32,7 @@ typedef struct sz_torproc_cfg {
  * of control characters, '"', '\\' and '#' (they go into a torrc).  On success *out owns the
  * process; the caller must release it with sz_torproc_free (which stops it).
  * SZ_ERR_INVALID for bad paths, SZ_ERR_IO when files cannot be written or tor cannot be started,
+ * SZ_ERR_MALFORMED when its control-port file is not "PORT=127.0.0.1:N",
  * SZ_ERR_UNREACHABLE when tor exited during start-up (its output is in dir/tor/tor.out; the
  * first line of its last error is in *reason), SZ_ERR_TIMEOUT.  reason (may be NULL) receives
  * reasonsz bytes of explanation on failure.

@@ -47,7 +47,7 @@ pick_port() {
 # kernel has since given to another process is never touched.
 ours() { # pid dir
 	[ -r "/proc/$1/cmdline" ] || return 1
-	tr '\0' ' ' <"/proc/$1/cmdline" | grep -q -- "-f $2/" || return 1
+	{ tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null | grep -q -- "-f $2/" || return 1
 }
 stop_net() {
 	dir=$1
