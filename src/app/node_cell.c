@@ -42,3 +42,12 @@ sz_node_cells_receive(sz_node *n, const uint8_t *env, size_t len)
 	(void)len;
 	return SZ_OK;
 }
+
+int
+sz_node_cells_bundle(sz_node *n, const char *name, sz_buf *secrets, sz_buf *scopes)
+{
+	(void)n;
+	(void)secrets;
+	(void)scopes;
+	return name == NULL ? SZ_OK : SZ_ERR_NOT_MEMBER;
+}

@@ -65,12 +65,39 @@ SZ_MUST_CHECK int sz_node_scopes(sz_node *n, uint8_t **scopes, size_t *count);
 SZ_MUST_CHECK int sz_node_sync_config(sz_node *n, sz_noise_role role, sz_sync_config *cfg,
     uint8_t **scopes_out);
 
+/* Courier bundles (node_bundle.c). */
+typedef struct sz_node_bundle_spec {
+	const char *const *cells;  /* names of the cells whose members may open it */
+	size_t ncells;
+	const char *passphrase;    /* or a passphrase (public leaflets only) */
+	uint64_t since_ms;         /* only envelopes of this time or later */
+	int summary_fd;            /* the other side's summary, or -1 */
+	bool summary_only;         /* write a summary (what I have) instead of envelopes */
+} sz_node_bundle_spec;
+
+typedef struct sz_node_bundle_stats {
+	uint64_t envelopes;        /* written, or found in the bundle */
+	uint64_t stored, skipped, refused;
+	uint64_t bytes;
+} sz_node_bundle_stats;
+
+struct sz_bundle_report;
+SZ_MUST_CHECK int sz_node_bundle_export(sz_node *n, int fd, const sz_node_bundle_spec *spec,
+    sz_node_bundle_stats *st);
+SZ_MUST_CHECK int sz_node_bundle_import(sz_node *n, int fd, const char *passphrase,
+    sz_node_bundle_stats *st, struct sz_bundle_report *rep);
+
 /* Cells (node_cell.c): load all cell states from the store; save the dirty ones. */
 SZ_MUST_CHECK int sz_node_cells_load(sz_node *n);
 SZ_MUST_CHECK int sz_node_cells_save(sz_node *n);
 void sz_node_cells_free(sz_node *n);
 /* Append the scope tags of every epoch my cells keep to b. */
 SZ_MUST_CHECK int sz_node_cells_scopes(sz_node *n, sz_buf *b);
+/* Bundle secrets (32 bytes each, appended to secrets) and the scopes to carry (16 bytes each,
+ * appended to scopes) of the cell named name, or of every cell if name is NULL.
+ * SZ_ERR_NOT_MEMBER if no such cell. */
+SZ_MUST_CHECK int sz_node_cells_bundle(sz_node *n, const char *name, sz_buf *secrets,
+    sz_buf *scopes);
 /* Route one sealed envelope to the cell that owns it (if any). */
 SZ_MUST_CHECK int sz_node_cells_receive(sz_node *n, const uint8_t *env, size_t len);
 

@@ -8,10 +8,13 @@
 #define SZ_CLI_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "lib/bytes.h"
 #include "lib/jsonw.h"
+
+#define SZ_CLI_MAX_ARGS 64
 
 /* Exit codes (stable; documented in docs/samizdat.1 and README.md). */
 enum {
@@ -38,6 +41,10 @@ typedef struct sz_cli {
 	bool own_node;        /* close it at the end */
 	sz_buf jbuf;          /* the JSON document being built */
 	sz_jsonw jw;
+	struct sz_daemon *daemon; /* inside `samizdat serve`: the daemon */
+	void *client;         /* inside the daemon: the control client asking */
+	const char *secret;   /* inside the daemon: a passphrase the client sent (unlock) */
+	size_t secretlen;
 	const char *cmdname;  /* "cell invite", for messages */
 	const char *usage;    /* the usage line of the running command */
 } sz_cli;
@@ -93,7 +100,28 @@ void sz_progress_start(sz_progress *p, sz_cli *c, const char *what, uint64_t tot
 void sz_progress_update(sz_progress *p, uint64_t done);
 void sz_progress_end(sz_progress *p, uint64_t done);
 
-/* The command groups (one file each). */
+/* The text of a post or leaflet: the arguments joined by spaces, or stdin if there are none. */
+int sz_cli_text_arg(sz_cli *c, int npos, char **argv, sz_buf *text);
+/* "2026-11-26 15:03 UTC" */
+void sz_cli_time(char *out, size_t n, uint64_t ms);
+
+/* The commands, one file per group. */
 int sz_cli_selftest(sz_cli *c, int argc, char **argv);
+int sz_cli_init(sz_cli *c, int argc, char **argv);             /* cmd_node.c */
+int sz_cli_id(sz_cli *c, int argc, char **argv);
+int sz_cli_status(sz_cli *c, int argc, char **argv);
+int sz_cli_wipe(sz_cli *c, int argc, char **argv);
+int sz_cli_duress(sz_cli *c, int argc, char **argv);
+int sz_cli_unlock(sz_cli *c, int argc, char **argv);           /* cmd_serve.c */
+int sz_cli_lock(sz_cli *c, int argc, char **argv);
+int sz_cli_serve(sz_cli *c, int argc, char **argv);
+int sz_cli_sync(sz_cli *c, int argc, char **argv);
+int sz_cli_peers(sz_cli *c, int argc, char **argv);
+int sz_cli_ping(sz_cli *c, int argc, char **argv);
+extern const sz_cli_cmd sz_cli_leaflet_cmds[];                 /* cmd_leaflet.c */
+extern const sz_cli_cmd sz_cli_bundle_cmds[];                  /* cmd_bundle.c */
+
+/* Run a command line: through the daemon when one serves this node, else here. */
+int sz_cli_run(sz_cli *c, int argc, char **argv);
 
 #endif /* SZ_CLI_CLI_H */

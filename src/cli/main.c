@@ -14,6 +14,25 @@
 static int cmd_help(sz_cli *c, int argc, char **argv);
 
 static const sz_cli_cmd cmd_table[] = {
+	{ "init", sz_cli_init, "[--kdf-ops N] [--kdf-mem-mib M]",
+	    "create this person's node: an identity and an encrypted store", NULL },
+	{ "id", sz_cli_id, "", "show this node's fingerprint, to compare aloud or on paper", NULL },
+	{ "status", sz_cli_status, "", "what this node holds and whether a daemon serves it", NULL },
+	{ "unlock", sz_cli_unlock, "", "give the running daemon the passphrase", NULL },
+	{ "lock", sz_cli_lock, "", "make the running daemon forget the keys", NULL },
+	{ "leaflet", NULL, "", "signed public leaflets", sz_cli_leaflet_cmds },
+	{ "serve", sz_cli_serve, "[--listen HOST:PORT] [--public] [--tor-control HOST:PORT "
+	    "[--tor-cookie FILE] | --tor PATH [--tor-config FILE]] [--onion-port N] [--locked] "
+	    "[--log FILE]", "run the daemon: serve syncs, keep the keys in memory, answer commands", NULL },
+	{ "sync", sz_cli_sync, "HOST:PORT | NAME.onion:PORT [--tor-socks HOST:PORT]",
+	    "exchange what is missing with another node", NULL },
+	{ "peers", sz_cli_peers, "[list | add ADDRESS | remove ADDRESS]",
+	    "the addresses this node syncs with (kept encrypted)", NULL },
+	{ "bundle", NULL, "", "courier files for links that are never live", sz_cli_bundle_cmds },
+	{ "wipe", sz_cli_wipe, "--yes", "destroy this node's keys at once (panic)", NULL },
+	{ "duress", sz_cli_duress, "[--file FILE | --clear]",
+	    "set a passphrase that, when used to unlock, wipes the node", NULL },
+	{ "ping", sz_cli_ping, "", "say whether a daemon answers (for scripts)", NULL },
 	{ "help", cmd_help, "[COMMAND]", "explain the commands", NULL },
 	{ "selftest", sz_cli_selftest, "", "check the crypto core against published test vectors", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
@@ -244,7 +263,7 @@ main(int argc, char **argv)
 		sz_jsonw_init(&c.jw, &c.jbuf);
 		sz_jsonw_obj_begin(&c.jw);
 	}
-	rc = sz_cli_dispatch(&c, argc - i, argv + i);
+	rc = sz_cli_run(&c, argc - i, argv + i);
 	if (c.json) {
 		sz_jsonw_key(&c.jw, "ok");
 		sz_jsonw_bool(&c.jw, rc == SZ_EXIT_OK);
@@ -257,6 +276,8 @@ main(int argc, char **argv)
 		}
 		sz_buf_free(&c.jbuf);
 	}
+	if (c.node != NULL && c.own_node)
+		sz_node_close(c.node);
 	if (fflush(stdout) != 0 && rc == SZ_EXIT_OK)
 		rc = SZ_EXIT_FAIL;
 	return rc;

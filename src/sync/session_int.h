@@ -5,25 +5,9 @@
 #ifndef SZ_SYNC_SESSION_INT_H
 #define SZ_SYNC_SESSION_INT_H
 
+#include "lib/idvec.h"
 #include "sync/frame.h"
 #include "sync/session.h"
-
-/* One id with its scope; arrays of these are kept sorted by id. */
-typedef struct sz_scoped_id {
-	uint8_t id[32];
-	uint8_t scope[SZ_SCOPE_BYTES];
-} sz_scoped_id;
-
-typedef struct sz_idvec {
-	sz_scoped_id *v;
-	size_t n, cap;
-} sz_idvec;
-
-int sz_idvec_push(sz_idvec *a, const uint8_t id[32], const uint8_t scope[SZ_SCOPE_BYTES]);
-void sz_idvec_sort(sz_idvec *a);
-/* Binary search in a sorted vector; NULL if absent. */
-const sz_scoped_id *sz_idvec_find(const sz_idvec *a, const uint8_t id[32]);
-void sz_idvec_free(sz_idvec *a);
 
 enum phase {
 	PH_HANDSHAKE = 1,
