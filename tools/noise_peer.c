@@ -267,5 +267,9 @@ out:
 	sz_wipe(s, sizeof s);
 	sz_noise_cipher_free(tx);
 	sz_noise_cipher_free(rx);
+	if (sz_secret_slots_in_use() != 0) {
+		fprintf(stderr, "noise_peer: secret slots leaked\n");
+		rc = 1;
+	}
 	return rc;
 }

@@ -52,6 +52,7 @@ typedef struct sz_noise_config {
 	const uint8_t *prologue;   /* may be NULL when prologue_len is 0 (§6) */
 	size_t prologue_len;
 	const uint8_t *s;          /* local static private key (32 bytes), or NULL */
+	const uint8_t *s_pub;      /* its public key, to spare deriving it, or NULL (derived) */
 	const uint8_t *rs;         /* remote static public key (32 bytes), or NULL */
 	const uint8_t *psks;       /* npsks * 32 bytes, in the order the pattern uses them */
 	size_t npsks;
