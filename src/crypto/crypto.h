@@ -28,6 +28,18 @@
  * Release with sz_secret_free, which wipes; both accept n == 0 / NULL. */
 void *sz_secret_alloc(size_t n);
 void sz_secret_free(void *p);
+/* Small secrets that come and go often (a handshake's keys): slots of up to SZ_SECRET_SLOT
+ * bytes carved from a process-wide pool of sodium_malloc()ed chunks, so they too are locked and
+ * kept out of core dumps, but without sodium_malloc's mmap/mprotect/mlock per call (about 25 us,
+ * which would double the cost of a Noise handshake).  The slot is zero-filled; release it with
+ * sz_secret_slot_free, which wipes it.  Guard pages surround each chunk, not each slot.  The
+ * pool never gives chunks back to the system.  Thread-safe.  NULL if n is too big or memory is
+ * short. */
+#define SZ_SECRET_SLOT 1024
+void *sz_secret_slot_alloc(size_t n);
+void sz_secret_slot_free(void *p);
+/* Slots allocated and not yet freed (leak checks in tests: LeakSanitizer cannot see them). */
+size_t sz_secret_slots_in_use(void);
 /* Wipe n bytes. */
 void sz_wipe(void *p, size_t n);
 /* Constant-time equality of two n-byte secrets: 1 if equal, 0 if not. */

@@ -274,6 +274,36 @@ test_hmac_long_key(void **state)
 	}
 }
 
+/* Secret slots: zero-filled, bounded, counted, reused after release. */
+static void
+test_secret_slots(void **state)
+{
+	(void)state;
+	size_t base = sz_secret_slots_in_use();
+	assert_null(sz_secret_slot_alloc(SZ_SECRET_SLOT + 1));
+	uint8_t *p[40];
+	for (size_t i = 0; i < 40; i++) { /* more than one chunk */
+		p[i] = sz_secret_slot_alloc(i == 0 ? SZ_SECRET_SLOT : 48);
+		assert_non_null(p[i]);
+		for (size_t j = 0; j < SZ_SECRET_SLOT; j++)
+			assert_int_equal(p[i][j], 0);
+		memset(p[i], 0xee, SZ_SECRET_SLOT);
+		for (size_t k = 0; k < i; k++)
+			assert_ptr_not_equal(p[k], p[i]);
+	}
+	assert_int_equal(sz_secret_slots_in_use(), base + 40);
+	for (size_t i = 0; i < 40; i++)
+		sz_secret_slot_free(p[i]);
+	sz_secret_slot_free(NULL);
+	assert_int_equal(sz_secret_slots_in_use(), base);
+	/* A released slot comes back wiped. */
+	uint8_t *q = sz_secret_slot_alloc(64);
+	assert_non_null(q);
+	for (size_t j = 0; j < SZ_SECRET_SLOT; j++)
+		assert_int_equal(q[j], 0);
+	sz_secret_slot_free(q);
+}
+
 static int selftest_count, selftest_failed;
 
 static void
@@ -312,6 +342,7 @@ main(void)
 		cmocka_unit_test(test_aead_truncated),
 		cmocka_unit_test(test_hkdf_too_long),
 		cmocka_unit_test(test_hmac_long_key),
+		cmocka_unit_test(test_secret_slots),
 		cmocka_unit_test(test_selftest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

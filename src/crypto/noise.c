@@ -102,6 +102,7 @@ struct sz_noise_cipher {
 	cipher_state cs;
 	bool failed;
 };
+_Static_assert(sizeof(struct sz_noise_cipher) <= SZ_SECRET_SLOT, "a cipher fits a secret slot");
 
 static int
 cipher_fail(sz_noise_cipher *c, int r)
@@ -184,12 +185,13 @@ sz_noise_cipher_failed(const sz_noise_cipher *c)
 void
 sz_noise_cipher_free(sz_noise_cipher *c)
 {
-	sz_secret_free(c);
+	sz_secret_slot_free(c);
 }
 
 /* --- HandshakeState (§5.3) with its SymmetricState (§5.2) -------------------------------- */
 
 enum { HS_RUN = 1, HS_COMPLETE, HS_SPLIT, HS_FAILED };
+
 
 struct sz_noise_hs {
 	sz_noise_protocol p;
@@ -212,6 +214,7 @@ struct sz_noise_hs {
 	bool has_fixed_e;
 	sz_env env;
 };
+_Static_assert(sizeof(struct sz_noise_hs) <= SZ_SECRET_SLOT, "a handshake fits a secret slot");
 
 /* Wipe every secret, keep nothing usable. */
 static int
@@ -412,11 +415,12 @@ sz_noise_hs_new(sz_noise_hs **out, const sz_noise_config *cfg)
 	bool need_s = init ? (p.pre_s_init || p.init_sends_s) : (p.pre_s_resp || p.resp_sends_s);
 	bool need_rs = init ? p.pre_s_resp : p.pre_s_init;
 	if (need_s != (cfg->s != NULL) || need_rs != (cfg->rs != NULL) ||
+	    (cfg->s_pub != NULL && cfg->s == NULL) ||
 	    cfg->npsks != p.npsk || (p.npsk > 0 && cfg->psks == NULL) ||
 	    (cfg->prologue == NULL && cfg->prologue_len > 0) ||
 	    (cfg->env == NULL && cfg->fixed_e == NULL))
 		return SZ_ERR_INVALID;
-	if ((hs = sz_secret_alloc(sizeof *hs)) == NULL)
+	if ((hs = sz_secret_slot_alloc(sizeof *hs)) == NULL)
 		return SZ_ERR_NOMEM;
 	hs->p = p;
 	hs->initiator = init;
@@ -442,8 +446,12 @@ sz_noise_hs_new(sz_noise_hs **out, const sz_noise_config *cfg)
 		goto fail;
 
 	if (cfg->s != NULL) {
+		/* A given public key that is not s's makes every DH with it disagree with the peer's:
+		 * the handshake then fails on the first tag, never silently. */
 		memcpy(hs->s, cfg->s, SZ_NOISE_KEY_BYTES);
-		if ((r = sz_dh_public(hs->s_pub, hs->s)) != SZ_OK)
+		if (cfg->s_pub != NULL)
+			memcpy(hs->s_pub, cfg->s_pub, SZ_NOISE_KEY_BYTES);
+		else if ((r = sz_dh_public(hs->s_pub, hs->s)) != SZ_OK)
 			goto fail;
 		hs->has_s = true;
 	}
@@ -459,14 +467,14 @@ sz_noise_hs_new(sz_noise_hs **out, const sz_noise_config *cfg)
 	*out = hs;
 	return SZ_OK;
 fail:
-	sz_secret_free(hs);
+	sz_secret_slot_free(hs);
 	return r;
 }
 
 void
 sz_noise_hs_free(sz_noise_hs *hs)
 {
-	sz_secret_free(hs);
+	sz_secret_slot_free(hs);
 }
 
 sz_noise_next
@@ -601,7 +609,7 @@ sz_noise_hs_read(sz_noise_hs *hs, const uint8_t *msg, size_t mlen, uint8_t *payl
 static sz_noise_cipher *
 cipher_new(const uint8_t k[static SZ_NOISE_KEY_BYTES])
 {
-	sz_noise_cipher *c = sz_secret_alloc(sizeof *c);
+	sz_noise_cipher *c = sz_secret_slot_alloc(sizeof *c);
 	if (c != NULL)
 		cs_init_key(&c->cs, k);
 	return c;

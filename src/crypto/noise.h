@@ -5,6 +5,9 @@
  * patterns of §7.5 and the 23 deferred ones of §18.1; any pskN modifiers (§9).  No sockets and
  * no framing here: bytes in, bytes out (docs/protocol/noise.md gives the wire).
  *
+ * Keys live in secret slots (sz_secret_slot_alloc: locked, kept out of core dumps, wiped when
+ * released).  Each object is used from one thread at a time.
+ *
  * Failure is final.  Any error (a bad tag, a truncated, oversized or surplus message, a low-order
  * key, an exhausted nonce, a call out of turn) wipes the object's keys and leaves it failed:
  * every later call returns SZ_ERR_STATE.  Nothing is ever retried under the same keys.
@@ -52,6 +55,7 @@ typedef struct sz_noise_config {
 	const uint8_t *prologue;   /* may be NULL when prologue_len is 0 (§6) */
 	size_t prologue_len;
 	const uint8_t *s;          /* local static private key (32 bytes), or NULL */
+	const uint8_t *s_pub;      /* its public key, to spare deriving it, or NULL (derived) */
 	const uint8_t *rs;         /* remote static public key (32 bytes), or NULL */
 	const uint8_t *psks;       /* npsks * 32 bytes, in the order the pattern uses them */
 	size_t npsks;

@@ -542,6 +542,40 @@ test_config_errors(void **state)
 	sz_noise_cipher_free(NULL);
 }
 
+/* A static public key given with its private key spares deriving it; a wrong one cannot
+ * pass unnoticed: the peer's DH with it disagrees and the handshake fails. */
+static void
+test_given_static_public(void **state)
+{
+	(void)state;
+	for (int wrong = 0; wrong < 2; wrong++) {
+		pair p = { 0 };
+		uint8_t pub[32];
+		keys(&p);
+		memcpy(pub, p.sr_pub, 32);
+		pub[0] ^= (uint8_t)wrong;
+		sz_noise_config ci = { .protocol = SZ_NOISE_XX, .role = SZ_NOISE_INITIATOR,
+			.s = p.si, .s_pub = p.si_pub, .env = &p.env.env };
+		sz_noise_config cr = ci;
+		cr.role = SZ_NOISE_RESPONDER;
+		cr.s = p.sr;
+		cr.s_pub = pub;
+		assert_int_equal(sz_noise_hs_new(&p.i, &ci), SZ_OK);
+		assert_int_equal(sz_noise_hs_new(&p.r, &cr), SZ_OK);
+		assert_int_equal(step(p.i, p.r, ""), SZ_OK);
+		assert_int_equal(step(p.r, p.i, ""), wrong ? SZ_ERR_DECRYPT : SZ_OK);
+		done(&p);
+	}
+	/* A public key without its private key is refused. */
+	sz_noise_hs *hs = NULL;
+	uint8_t pub[32] = { 9 };
+	sz_env_seeded env;
+	sz_env_seeded_init(&env, 1, 0);
+	sz_noise_config c = { .protocol = "Noise_NN_25519_ChaChaPoly_BLAKE2b",
+		.role = SZ_NOISE_INITIATOR, .s_pub = pub, .env = &env.env };
+	assert_int_equal(sz_noise_hs_new(&hs, &c), SZ_ERR_INVALID);
+}
+
 /* One-way N: the initiator only sends, the responder only receives. */
 static void
 test_one_way(void **state)
@@ -566,25 +600,35 @@ test_one_way(void **state)
 	done(&p);
 }
 
+/* Every test must release every handshake and CipherState it made. */
+static int
+no_leaked_slots(void **state)
+{
+	(void)state;
+	assert_int_equal(sz_secret_slots_in_use(), 0);
+	return 0;
+}
+
 int
 main(void)
 {
 	if (sz_init() != SZ_OK)
 		return 1;
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_xx_round_trip),
-		cmocka_unit_test(test_ik_round_trip),
-		cmocka_unit_test(test_ik_wrong_remote_static),
-		cmocka_unit_test(test_handshake_truncated),
-		cmocka_unit_test(test_handshake_oversized),
-		cmocka_unit_test(test_handshake_replayed_and_out_of_turn),
-		cmocka_unit_test(test_handshake_tampered),
-		cmocka_unit_test(test_psk),
-		cmocka_unit_test(test_transport_errors),
-		cmocka_unit_test(test_nonce_exhaustion),
-		cmocka_unit_test(test_low_order_ephemeral),
-		cmocka_unit_test(test_config_errors),
-		cmocka_unit_test(test_one_way),
+		cmocka_unit_test_teardown(test_xx_round_trip, no_leaked_slots),
+		cmocka_unit_test_teardown(test_ik_round_trip, no_leaked_slots),
+		cmocka_unit_test_teardown(test_ik_wrong_remote_static, no_leaked_slots),
+		cmocka_unit_test_teardown(test_handshake_truncated, no_leaked_slots),
+		cmocka_unit_test_teardown(test_handshake_oversized, no_leaked_slots),
+		cmocka_unit_test_teardown(test_handshake_replayed_and_out_of_turn, no_leaked_slots),
+		cmocka_unit_test_teardown(test_handshake_tampered, no_leaked_slots),
+		cmocka_unit_test_teardown(test_psk, no_leaked_slots),
+		cmocka_unit_test_teardown(test_transport_errors, no_leaked_slots),
+		cmocka_unit_test_teardown(test_nonce_exhaustion, no_leaked_slots),
+		cmocka_unit_test_teardown(test_low_order_ephemeral, no_leaked_slots),
+		cmocka_unit_test_teardown(test_config_errors, no_leaked_slots),
+		cmocka_unit_test_teardown(test_given_static_public, no_leaked_slots),
+		cmocka_unit_test_teardown(test_one_way, no_leaked_slots),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
