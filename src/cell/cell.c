@@ -128,28 +128,44 @@ sz_cell_epoch_learn(sz_cell *c, const uint8_t e[32], const cell_mset *holders)
 	return SZ_OK;
 }
 
-/* The epoch I seal with: the newest one no removed member can know, else the newest. */
+/* The epoch I seal with: prefer one no removed member can know, then one every current member
+ * of my view knows (so forwards and acks reach concurrently added members), then the newest. */
 static cell_epoch *
 current_epoch(const sz_cell *c)
 {
-	cell_mset rem;
+	cell_mset rem, mem;
 	const cell_epoch *best = NULL;
-	int best_clean = 0;
+	int best_rank = -1;
 	sz_cellm_removed(c, &c->processed, &rem);
+	sz_cellm_members(c, &c->processed, &mem);
 	for (int i = 0; i < CELL_EPOCHS; i++) {
 		const cell_epoch *ep = &c->ep[i];
 		if (!ep->used)
 			continue;
-		int clean = 1;
-		for (int w = 0; w < CELL_MW; w++)
+		int clean = 1, covers = 1;
+		for (int w = 0; w < CELL_MW; w++) {
 			if (ep->holders.w[w] & rem.w[w])
 				clean = 0;
-		if (best == NULL || clean > best_clean || (clean == best_clean && ep->order > best->order)) {
+			if (mem.w[w] & ~ep->holders.w[w])
+				covers = 0;
+		}
+		int rank = clean * 2 + covers;
+		if (best == NULL || rank > best_rank || (rank == best_rank && ep->order > best->order)) {
 			best = ep;
-			best_clean = clean;
+			best_rank = rank;
 		}
 	}
 	return (cell_epoch *)best;
+}
+
+/* Members in who now know epoch secret e (they were sent it). */
+void
+sz_cell_epoch_share(sz_cell *c, const uint8_t e[32], const cell_mset *who)
+{
+	for (int i = 0; i < CELL_EPOCHS; i++)
+		if (c->ep[i].used && sz_ct_equal(c->ep[i].e, e, 32))
+			for (int w = 0; w < CELL_MW; w++)
+				c->ep[i].holders.w[w] |= who->w[w];
 }
 
 int

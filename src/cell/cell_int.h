@@ -264,6 +264,8 @@ void sz_cellst_wipe_keys(sz_cell *c);
 SZ_MUST_CHECK int sz_cell_seal_out(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_result *res);
 /* Learn an epoch secret with its holders; no-op if known. */
 SZ_MUST_CHECK int sz_cell_epoch_learn(sz_cell *c, const uint8_t e[32], const cell_mset *holders);
+/* Record that the members in who were sent epoch secret e. */
+void sz_cell_epoch_share(sz_cell *c, const uint8_t e[32], const cell_mset *who);
 /* Append an event to res (text is copied, truncated). */
 SZ_MUST_CHECK int sz_cell_event_push(sz_cell_result *res, const sz_cell_event *ev);
 /* Allocate and wipe-free a state. */

@@ -425,6 +425,15 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, uint16_t acked_author,
 		r = sz_cellk_ratchet(c, c->me, seq, (const uint8_t *)"add", 3);
 		break;
 	case OP_ACK:
+		if (nr > 0) { /* the forwarded members now hold the epoch */
+			cell_mset fw;
+			memset(&fw, 0, sizeof fw);
+			for (size_t i = 0; i < nr; i++) {
+				mset_add(&fw, rcp[i]);
+				mset_add(&x->holders, rcp[i]);
+			}
+			sz_cell_epoch_share(c, x->e, &fw);
+		}
 		if (mine != NULL) {
 			memcpy(s_me, mine->s, 32);
 			sz_wipe(mine, sizeof *mine);

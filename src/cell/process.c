@@ -4,6 +4,7 @@
  * An op is applied only when its author's previous ops and every op it names are applied;
  * otherwise SZ_ERR_AGAIN tells the caller to hold it without effect.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "cell/cell_int.h"
@@ -238,6 +239,16 @@ sz_cellop_process(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *
 				return SZ_OK;
 			}
 			sz_cellk_forget(c, (uint16_t)t);
+		} else if (!author_in) {
+			sz_cell_event ev;
+			memset(&ev, 0, sizeof ev);
+			ev.type = SZ_CELL_EV_REJECTED;
+			ev.reason = SZ_ERR_NOT_MEMBER;
+			memcpy(ev.actor, am->id, 32);
+			snprintf(ev.text, sizeof ev.text, "update by a removed member: kept for causal order, "
+			    "without effect");
+			if ((r = sz_cell_event_push(res, &ev)) != SZ_OK)
+				return r;
 		} else if ((r = push_control(res, c, SZ_CELL_OP_UPDATE, a, -1)) != SZ_OK) {
 			return r;
 		}
@@ -262,6 +273,22 @@ sz_cellop_process(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *
 			have = 1;
 			if ((r = sz_cell_epoch_learn(c, pt + 32, x != NULL ? &x->holders : &mem)) != SZ_OK)
 				return r;
+		}
+		if (op.ndm > 0) { /* forwards: their recipients now hold the epoch */
+			cell_mset fw;
+			memset(&fw, 0, sizeof fw);
+			for (int i = 0; i < op.ndm; i++) {
+				int fi = sz_cellm_by_mref(c, op.dm[i].mref);
+				if (fi >= 0)
+					mset_add(&fw, (unsigned)fi);
+			}
+			if (x != NULL && x->has_e) {
+				for (int w = 0; w < CELL_MW; w++)
+					x->holders.w[w] |= fw.w[w];
+				sz_cell_epoch_share(c, x->e, &fw);
+			} else if (have) {
+				sz_cell_epoch_share(c, pt + 32, &fw);
+			}
 		}
 		am->done = op.seq;
 		if (s != NULL) {
