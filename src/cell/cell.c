@@ -526,6 +526,7 @@ sz_cell_receive(sz_cell *c, const uint8_t *buf, size_t len, sz_cell_result *res)
 {
 	sz_envelope env;
 	uint8_t *open = NULL;
+	size_t openlen = 0;
 	const uint8_t *pt;
 	size_t ptlen = 0;
 	const char *why = "";
@@ -537,7 +538,7 @@ sz_cell_receive(sz_cell *c, const uint8_t *buf, size_t len, sz_cell_result *res)
 	cell_epoch *ep = epoch_by_scope(c, env.scope);
 	if (ep == NULL)
 		return SZ_ERR_NOT_FOUND;
-	if ((r = sz_env_open(&open, &pt, &ptlen, &env, ep->key)) != SZ_OK) {
+	if ((r = sz_env_open(&open, &openlen, &pt, &ptlen, &env, ep->key)) != SZ_OK) {
 		(void)push_note(res, SZ_CELL_EV_REJECTED, r, "envelope does not open");
 		return SZ_ERR_DECRYPT;
 	}
@@ -553,10 +554,7 @@ sz_cell_receive(sz_cell *c, const uint8_t *buf, size_t len, sz_cell_result *res)
 	} else {
 		r = push_note(res, SZ_CELL_EV_REJECTED, r, why);
 	}
-	if (open != NULL) {
-		sz_wipe(open, len);
-		free(open);
-	}
+	sz_env_open_free(open, openlen);
 	return r;
 }
 

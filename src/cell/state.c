@@ -226,7 +226,7 @@ sz_cell_join(sz_cell **out, const sz_env *env, const uint8_t id_sk[static 64],
 	sz_envelope ev;
 	sz_cell *tmp = NULL, *c = NULL;
 	uint16_t a0, z0;
-	size_t pll = 0;
+	size_t pll = 0, openlen = 0;
 	int r;
 	*out = NULL;
 	if ((r = sz_dh_public(prekey_pk, prekey_sk)) != SZ_OK ||
@@ -238,7 +238,7 @@ sz_cell_join(sz_cell **out, const sz_env *env, const uint8_t id_sk[static 64],
 		r = SZ_ERR_NOT_FOUND;
 		goto out;
 	}
-	if ((r = sz_env_open(&open, &pt, &ptlen, &ev, key)) != SZ_OK)
+	if ((r = sz_env_open(&open, &openlen, &pt, &ptlen, &ev, key)) != SZ_OK)
 		goto out;
 	if (ptlen < 1 + 32 + 32 + 6 + SZ_AEAD_TAG_BYTES || pt[0] != SEAL_WELCOME) {
 		r = SZ_ERR_MALFORMED;
@@ -357,10 +357,7 @@ sz_cell_join(sz_cell **out, const sz_env *env, const uint8_t id_sk[static 64],
 	/* My first op: an update that announces my csk and gives everyone fresh secrets. */
 	r = sz_cellop_mine(c, OP_UPDATE, 0, 0, 0, res);
 out:
-	if (open != NULL) {
-		sz_wipe(open, len);
-		free(open);
-	}
+	sz_env_open_free(open, openlen);
 	if (pl != NULL) {
 		sz_wipe(pl, pll);
 		free(pl);
