@@ -120,7 +120,7 @@ sz_tor_unpublish(sz_tor *t, const char *id)
 }
 
 int
-sz_tor_socks(sz_tor *t, char host[static 46], uint16_t *port)
+sz_tor_socks(sz_tor *t, char host[static SZ_TCPDIAL_HOST_MAX], uint16_t *port)
 {
 	host[0] = '\0';
 	if (port != NULL)
@@ -133,7 +133,7 @@ sz_tor_socks(sz_tor *t, char host[static 46], uint16_t *port)
 int
 sz_tor_connect(sz_tor *t, const char *onion_host, uint16_t port, int total_ms, int *fd, int *rep)
 {
-	char host[46];
+	char host[SZ_TCPDIAL_HOST_MAX];
 	uint16_t sport = 0;
 	int r;
 

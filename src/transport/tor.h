@@ -14,6 +14,7 @@
 #include "samizdat.h"
 #include "transport/onionaddr.h"
 #include "transport/socks5.h"
+#include "transport/tcpdial.h"
 #include "transport/torctl.h"
 
 typedef struct sz_tor sz_tor;
@@ -61,7 +62,7 @@ SZ_MUST_CHECK int sz_tor_publish(sz_tor *t, uint16_t virt_port, uint16_t local_p
 SZ_MUST_CHECK int sz_tor_unpublish(sz_tor *t, const char *id);
 
 /* Where tor's SOCKS port listens (loopback only). */
-SZ_MUST_CHECK int sz_tor_socks(sz_tor *t, char host[static 46], uint16_t *port);
+SZ_MUST_CHECK int sz_tor_socks(sz_tor *t, char host[static SZ_TCPDIAL_HOST_MAX], uint16_t *port);
 
 /*
  * Connect to onion_host ("<id>.onion") port through this tor's SOCKS port, retrying every

@@ -466,7 +466,7 @@ sz_torctl_wait_bootstrap(sz_torctl *c, int timeout_ms)
 
 /* Parse "127.0.0.1:PORT" or "[::1]:PORT" into host and port. */
 static int
-parse_listener(const char *w, char host[static 46], uint16_t *port)
+parse_listener(const char *w, char host[static SZ_TCPDIAL_HOST_MAX], uint16_t *port)
 {
 	const char *colon = strrchr(w, ':');
 	if (colon == NULL || colon == w)
@@ -479,9 +479,9 @@ parse_listener(const char *w, char host[static 46], uint16_t *port)
 		h = w + 1;
 		hl -= 2;
 	}
-	if (hl == 0 || hl >= 46)
+	if (hl == 0 || hl >= SZ_TCPDIAL_HOST_MAX)
 		return SZ_ERR_MALFORMED;
-	char tmp[46];
+	char tmp[SZ_TCPDIAL_HOST_MAX];
 	memcpy(tmp, h, hl);
 	tmp[hl] = '\0';
 	if (!sz_tcpdial_is_loopback(tmp))
@@ -503,7 +503,7 @@ parse_listener(const char *w, char host[static 46], uint16_t *port)
 }
 
 int
-sz_torctl_socks_listener(sz_torctl *c, char host[static 46], uint16_t *port)
+sz_torctl_socks_listener(sz_torctl *c, char host[static SZ_TCPDIAL_HOST_MAX], uint16_t *port)
 {
 	int r = SZ_ERR_INTERNAL;
 	sz_torreply rep = { 0 };

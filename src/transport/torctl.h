@@ -14,6 +14,7 @@
 #include "lib/env.h"
 #include "samizdat.h"
 #include "transport/onionaddr.h"
+#include "transport/tcpdial.h"
 #include "transport/torreply.h"
 
 typedef struct sz_torctl sz_torctl;
@@ -90,7 +91,8 @@ SZ_MUST_CHECK int sz_torctl_wait_bootstrap(sz_torctl *c, int timeout_ms);
 
 /* The first loopback SocksPort Tor listens on (GETINFO net/listeners/socks): host gets the
  * numeric address, *port the port.  SZ_ERR_NOT_FOUND when Tor has none on loopback. */
-SZ_MUST_CHECK int sz_torctl_socks_listener(sz_torctl *c, char host[static 46], uint16_t *port);
+SZ_MUST_CHECK int sz_torctl_socks_listener(sz_torctl *c, char host[static SZ_TCPDIAL_HOST_MAX],
+    uint16_t *port);
 
 /* ADD_ONION flags (control-spec 3.27). */
 #define SZ_TORCTL_ONION_DETACH 1u      /* the service outlives this control connection */

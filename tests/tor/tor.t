@@ -10,9 +10,11 @@ set -u
 ROOT=${SZ_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN=${SZ_SAN:-$ROOT/build/san}/bin
 PROBE=$BIN/tor_probe
-TOR=$(command -v tor || true)
+# Debian puts tor in /usr/sbin, which an ordinary user's PATH may lack.
+TOR=$(command -v tor || { [ -x /usr/sbin/tor ] && echo /usr/sbin/tor; } || true)
 [ -n "$TOR" ] || { echo "tor is not installed (make deps installs it)" >&2; exit 77; }
 command -v tor-gencert >/dev/null 2>&1 || { echo "tor-gencert is not installed" >&2; exit 77; }
+export TOR
 [ -x "$PROBE" ] || { echo "missing $PROBE (make test-build)" >&2; exit 1; }
 
 W=$(mktemp -d /tmp/sz-tor.XXXXXX)
