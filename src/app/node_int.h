@@ -99,6 +99,17 @@ SZ_MUST_CHECK int sz_node_cells_scopes(sz_node *n, sz_buf *b);
 SZ_MUST_CHECK int sz_node_cells_bundle(sz_node *n, const char *name, sz_buf *secrets,
     sz_buf *scopes);
 /* Route one sealed envelope to the cell that owns it (if any). */
+struct sz_cell_result;
+/* The cell named name (or whose id starts with name in hex), or NULL. */
+struct sz_cell *sz_node_cell_find(sz_node *n, const char *name);
+/* The 16-byte scope under which a cell's readable entries are filed (never sent anywhere). */
+void sz_node_cell_local_scope(const struct sz_cell *c, uint8_t scope[16]);
+SZ_MUST_CHECK int sz_node_cell_create(sz_node *n, const char *name, struct sz_cell **out);
+/* File the result of an operation r on c (if r is SZ_OK) and save c; frees res; returns r. */
+SZ_MUST_CHECK int sz_node_cell_apply(sz_node *n, struct sz_cell *c, int r,
+    struct sz_cell_result *res);
+SZ_MUST_CHECK int sz_node_cell_join(sz_node *n, const uint8_t prekey_sk[32],
+    const uint8_t *welcome, size_t len, struct sz_cell **out);
 SZ_MUST_CHECK int sz_node_cells_receive(sz_node *n, const uint8_t *env, size_t len);
 
 #endif /* SZ_APP_NODE_INT_H */
