@@ -365,6 +365,8 @@ read_batch(sz_riblt_receiver *r, sz_rd *rd, size_t max_n, size_t tail, int *derr
 		uint64_t count = sz_rd_varint(rd);
 		if (rd->err)
 			return rd->err;
+		if (count > r->nset)
+			return SZ_ERR_MALFORMED; /* more items than the sender said it holds */
 		if (start + i == 0 && count != r->nset)
 			return SZ_ERR_MALFORMED; /* every item maps to coded symbol 0 */
 		if (start + i >= r->first && start + i - r->first < r->nlow &&
