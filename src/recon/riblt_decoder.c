@@ -25,7 +25,7 @@ struct sz_riblt_decoder {
 	uint8_t *inq;           /* per cell: on the work stack */
 	uint32_t *stack;        /* cells whose count is +-1, to examine */
 	size_t nstack;
-	size_t stack_cap;
+	size_t stack_cap;       /* cells inq and stack have room for */
 	/* recovered items */
 	size_t ni, icap;
 	uint8_t *isym;
@@ -239,11 +239,10 @@ items_grow(sz_riblt_decoder *d)
 static int
 cells_room(sz_riblt_decoder *d)
 {
-	size_t old = d->c.cap;
 	int r = sz_riblt_cells_grow(&d->c, d->width, d->c.n + 1);
 	if (r != SZ_OK)
 		return r;
-	if (d->c.cap != old || d->inq == NULL) {
+	if (d->stack_cap < d->c.cap) {
 		uint8_t *q = realloc(d->inq, d->c.cap);
 		if (q == NULL)
 			return SZ_ERR_NOMEM;

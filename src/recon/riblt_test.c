@@ -644,6 +644,57 @@ test_decoder_item_limit(void **state)
 	sz_riblt_sketch_free(b);
 }
 
+static void
+test_estimate(void **state)
+{
+	(void)state;
+	/* From 40 coded symbols and the low bytes of 400 more, the difference is estimated within
+	 * about 7% (one standard deviation); check a generous 30% over several seeds and splits. */
+	const size_t ds[] = { 100, 600, 3000 };
+	for (size_t k = 0; k < 3; k++) {
+		for (uint64_t seed = 1; seed <= 3; seed++) {
+			size_t d = ds[k], da = seed == 1 ? d : d / 3; /* the rest only in b */
+			sz_env_seeded env;
+			sz_env_seeded_init(&env, 500 + seed + k, 0);
+			sz_riblt_sketch *a = NULL, *b = NULL;
+			assert_int_equal(sz_riblt_sketch_new(&a, 20, key_a, 440), SZ_OK);
+			assert_int_equal(sz_riblt_sketch_new(&b, 20, key_a, 440), SZ_OK);
+			for (size_t i = 0; i < 1000 + d; i++) {
+				uint8_t sym[20];
+				rand_sym(&env, sym, 20);
+				if (i < 1000 || i < 1000 + da)
+					assert_int_equal(sz_riblt_sketch_add(a, sym), SZ_OK);
+				if (i < 1000 || i >= 1000 + da)
+					assert_int_equal(sz_riblt_sketch_add(b, sym), SZ_OK);
+			}
+			sz_riblt_limits lim = { .max_cells = 1000, .max_items = 0, .max_count = 5000 };
+			sz_riblt_decoder *dec = NULL;
+			assert_int_equal(sz_riblt_decoder_new(&dec, b, &lim), SZ_OK);
+			uint8_t low[400];
+			for (size_t i = 0; i < 440; i++) {
+				uint8_t sum[20];
+				uint64_t h;
+				int64_t c;
+				assert_int_equal(sz_riblt_sketch_cell(a, i, sum, &h, &c), SZ_OK);
+				if (i < 40)
+					assert_int_equal(sz_riblt_decoder_add(dec, sum, h, (uint64_t)c), SZ_OK);
+				else
+					low[i - 40] = (uint8_t)c;
+			}
+			assert_int_equal(sz_riblt_decoder_run(dec), SZ_OK);
+			assert_false(sz_riblt_decoder_done(dec));
+			double e = sz_riblt_decoder_estimate(dec, low, sizeof(low));
+			assert_true(e > 0.7 * d && e < 1.3 * d);
+			/* Without the low bytes (39 samples) it is rougher but still in range. */
+			double e0 = sz_riblt_decoder_estimate(dec, NULL, 0);
+			assert_true(e0 > 0.3 * d && e0 < 3.0 * d);
+			sz_riblt_decoder_free(dec);
+			sz_riblt_sketch_free(a);
+			sz_riblt_sketch_free(b);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -659,6 +710,7 @@ main(void)
 		cmocka_unit_test(test_decoder_garbage_hits_limit),
 		cmocka_unit_test(test_decoder_contradictions),
 		cmocka_unit_test(test_decoder_item_limit),
+		cmocka_unit_test(test_estimate),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -380,13 +380,9 @@ read_batch(sz_riblt_receiver *r, sz_rd *rd, size_t max_n, size_t tail, int *derr
 	return sz_rd_end(rd);
 }
 
-int
-sz_riblt_receiver_recv(sz_riblt_receiver *r, const uint8_t *msg, size_t len, sz_buf *out,
-    bool *done)
+static int
+receive(sz_riblt_receiver *r, const uint8_t *msg, size_t len, sz_buf *out, bool *done)
 {
-	*done = false;
-	if (r->state == RX_OVER)
-		return SZ_ERR_STATE;
 	sz_rd rd = sz_rd_init(msg, len);
 	int err, derr = SZ_OK;
 	size_t max_n;
@@ -482,4 +478,17 @@ sz_riblt_receiver_recv(sz_riblt_receiver *r, const uint8_t *msg, size_t len, sz_
 	r->asked = more;
 	r->state = RX_CELLS;
 	return out->err;
+}
+
+int
+sz_riblt_receiver_recv(sz_riblt_receiver *r, const uint8_t *msg, size_t len, sz_buf *out,
+    bool *done)
+{
+	*done = false;
+	if (r->state == RX_OVER)
+		return SZ_ERR_STATE;
+	int err = receive(r, msg, len, out, done);
+	if (err != SZ_OK)
+		r->state = RX_OVER; /* any error ends the session */
+	return err;
 }

@@ -94,8 +94,9 @@ void sz_riblt_receiver_free(sz_riblt_receiver *r);
 /* Take HELLO or CELLS and append the answer to out: MORE, DONE (*done set; the differences are
  * in sz_riblt_receiver_decoder), or FAIL.  When FAIL is appended the call also returns why:
  * SZ_ERR_LIMIT, SZ_ERR_DECODE, SZ_ERR_STATE; send it, then the session is over.  Malformed input:
- * SZ_ERR_MALFORMED, SZ_ERR_TRUNCATED, SZ_ERR_NONCANONICAL, SZ_ERR_UNSUPPORTED, SZ_ERR_PEER
- * (out of turn), with nothing appended. */
+ * SZ_ERR_MALFORMED, SZ_ERR_TRUNCATED, SZ_ERR_NONCANONICAL, SZ_ERR_TOO_LARGE,
+ * SZ_ERR_UNSUPPORTED, SZ_ERR_PEER (out of turn), SZ_ERR_STATE (another salt), with nothing
+ * appended.  Any error ends the session: later calls return SZ_ERR_STATE. */
 SZ_MUST_CHECK int sz_riblt_receiver_recv(sz_riblt_receiver *r, const uint8_t *msg, size_t len,
     sz_buf *out, bool *done);
 /* The decoder (NULL before HELLO): its items with side +1 are those to fetch from the sender (they
