@@ -421,6 +421,30 @@ sz_riblt_sketch_reserve(sz_riblt_sketch *s, size_t cells)
 	return SZ_OK;
 }
 
+void
+sz_riblt_sketch_trim(sz_riblt_sketch *s, size_t cells)
+{
+	if (cells >= s->c.n)
+		return;
+	s->c.n = cells;
+	if (cells == 0) {
+		sz_riblt_cells_free(&s->c);
+		return;
+	}
+	/* Shrinking reallocations; if one fails the larger block simply stays. */
+	uint8_t *sum = realloc(s->c.sum, cells * s->width);
+	if (sum != NULL)
+		s->c.sum = sum;
+	uint64_t *hash = realloc(s->c.hash, cells * sizeof(*hash));
+	if (hash != NULL)
+		s->c.hash = hash;
+	int64_t *count = realloc(s->c.count, cells * sizeof(*count));
+	if (count != NULL)
+		s->c.count = count;
+	if (sum != NULL && hash != NULL && count != NULL)
+		s->c.cap = cells;
+}
+
 int
 sz_riblt_sketch_cell(const sz_riblt_sketch *s, size_t i, uint8_t *sum, uint64_t *hash,
     int64_t *count)

@@ -82,6 +82,9 @@ void sz_riblt_sketch_find_hash32(const sz_riblt_sketch *s, uint32_t h32, const u
 /* Make at least cells coded symbols available (<= SZ_RIBLT_MAX_CELLS).  Beyond the current K this
  * walks every item once (O(N log K)), then keeps the larger K current.  SZ_ERR_LIMIT, NOMEM. */
 SZ_MUST_CHECK int sz_riblt_sketch_reserve(sz_riblt_sketch *s, size_t cells);
+/* Keep only the first cells coded symbols current (a large session may have grown K; this gives
+ * the memory back and makes updates cheaper again).  Never fails; cells above K do nothing. */
+void sz_riblt_sketch_trim(sz_riblt_sketch *s, size_t cells);
 /* Copy coded symbol i (< sz_riblt_sketch_cells) out: sum (width bytes), hash, count.
  * SZ_ERR_INVALID if i is not kept (call sz_riblt_sketch_reserve first). */
 SZ_MUST_CHECK int sz_riblt_sketch_cell(const sz_riblt_sketch *s, size_t i, uint8_t *sum,

@@ -285,6 +285,14 @@ test_incremental_equals_fresh(void **state)
 		for (size_t j = sz_riblt_sketch_size(f); j-- > 0;)
 			assert_int_equal(sz_riblt_sketch_add(g, sz_riblt_sketch_item(f, j)), SZ_OK);
 		assert_same_cells(s, g, 3000);
+		/* Trimming K back and extending again gives the same cells. */
+		sz_riblt_sketch_trim(s, 100);
+		assert_int_equal(sz_riblt_sketch_cells(s), 100);
+		assert_same_cells(s, g, 100);
+		assert_int_equal(sz_riblt_sketch_cell(s, 100, (uint8_t[SZ_RIBLT_MAX_WIDTH]){ 0 },
+		    &(uint64_t){ 0 }, &(int64_t){ 0 }), SZ_ERR_INVALID);
+		assert_int_equal(sz_riblt_sketch_reserve(s, 3000), SZ_OK);
+		assert_same_cells(s, g, 3000);
 		/* A clone is equal and independent. */
 		sz_riblt_sketch *c = NULL;
 		assert_int_equal(sz_riblt_sketch_clone(&c, s), SZ_OK);
