@@ -203,12 +203,21 @@ absorb(sz_node *n, sz_node_cell *nc, sz_cell_result *res, const uint8_t *env_id)
 	nc->dirty = true;
 	for (size_t i = 0; i < res->nev && r == SZ_OK; i++) {
 		sz_cell_event *e = &res->ev[i];
+		if (n->log != NULL)
+			fprintf(n->log, "cell %s: %s %s (%s)\n", sz_cell_name(nc->cell),
+			    e->type == SZ_CELL_EV_CONTROL ? "applied" : e->type == SZ_CELL_EV_HELD ? "holding" :
+			    e->type == SZ_CELL_EV_MESSAGE ? "read" : "refused",
+			    e->type == SZ_CELL_EV_CONTROL ? "an operation" : e->type == SZ_CELL_EV_MESSAGE ?
+			    "a post" : "an envelope", e->text[0] ? e->text : sz_strerror(e->reason));
 		if (e->type != SZ_CELL_EV_MESSAGE)
 			continue;
 		uint8_t zero[32] = { 0 };
 		sz_store_entry_in in = { scope, env_id ? env_id : zero, e->entry, e->entry_len };
 		int er;
 		r = sz_store_put_entries(n->store, &in, 1, &er);
+		/* Remember which member a cell signing key belongs to, to show who wrote what. */
+		if (r == SZ_OK && e->entry_len > 34)
+			r = sz_node_author_note(n, e->entry + 2, e->actor);
 	}
 	if (r == SZ_OK && res->nout > 0) {
 		int *rs = calloc(res->nout, sizeof *rs);
@@ -223,23 +232,103 @@ absorb(sz_node *n, sz_node_cell *nc, sz_cell_result *res, const uint8_t *env_id)
 	return SZ_OK;
 }
 
+/* Envelopes that arrived before their epoch was known sit in the store unopened: when a cell
+ * comes to own a scope it has not scanned yet, feed it every stored envelope of that scope.
+ * The scanned scopes are kept per cell ("cell/<id>.seen"), so each is scanned once. */
+static int feed(sz_node *n, sz_node_cell *nc, const uint8_t *env, size_t len);
+
+static int
+catch_up(sz_node *n, sz_node_cell *nc)
+{
+	char name[128];
+	sz_buf seen = { 0 };
+	int r = SZ_OK;
+	bool changed = false;
+	cell_key(name, sizeof name, sz_cell_id(nc->cell), -1);
+	strncat(name, ".seen", sizeof name - strlen(name) - 1);
+	int gr = sz_store_kv_get(n->store, name, &seen);
+	if (gr != SZ_OK && gr != SZ_ERR_NOT_FOUND) {
+		sz_buf_free(&seen);
+		return gr;
+	}
+	for (int round = 0; round < 8; round++) {
+		uint8_t sc[64][16];
+		size_t k = 0;
+		bool fresh = false;
+		if (sz_cell_scopes(nc->cell, sc, 64, &k) != SZ_OK)
+			break;
+		for (size_t i = 0; i < k && r == SZ_OK; i++) {
+			bool known = false;
+			for (size_t off = 0; off + 16 <= seen.len && !known; off += 16)
+				known = memcmp(seen.p + off, sc[i], 16) == 0;
+			if (known)
+				continue;
+			fresh = changed = true;
+			sz_buf_append(&seen, sc[i], 16);
+			sz_store_item *items;
+			size_t count;
+			if ((r = sz_store_list_envelopes(n->store, sc[i], 0, UINT64_MAX, 0, &items, &count)) != SZ_OK)
+				break;
+			if (n->log != NULL)
+				fprintf(n->log, "cell %s: %zu stored envelopes of a newly known epoch\n",
+				    sz_cell_name(nc->cell), count);
+			for (size_t j = 0; j < count && r == SZ_OK; j++) {
+				uint8_t *env;
+				size_t len;
+				if ((r = sz_store_get_envelope(n->store, items[j].id, &env, &len)) != SZ_OK)
+					break;
+				r = feed(n, nc, env, len);
+				free(env);
+			}
+			free(items);
+		}
+		if (!fresh || r != SZ_OK)
+			break;
+	}
+	/* Keep at most the newest 256 scanned scopes. */
+	if (seen.len > 256 * 16) {
+		memmove(seen.p, seen.p + seen.len - 256 * 16, 256 * 16);
+		seen.len = 256 * 16;
+	}
+	if (r == SZ_OK && changed && !seen.err)
+		r = sz_store_kv_put(n->store, name, seen.p, seen.len);
+	sz_buf_free(&seen);
+	return r;
+}
+
+static int
+feed(sz_node *n, sz_node_cell *nc, const uint8_t *env, size_t len)
+{
+	uint8_t env_id[32];
+	if (sz_env_id(env_id, env, len) != SZ_OK)
+		return SZ_OK;
+	sz_cell_result res = { 0 };
+	int r = sz_cell_receive(nc->cell, env, len, &res);
+	if (r == SZ_OK) {
+		r = absorb(n, nc, &res, env_id);
+	} else if (r == SZ_ERR_DECRYPT || r == SZ_ERR_NOT_FOUND) {
+		/* kept as a relay */
+		if (n->log != NULL)
+			fprintf(n->log, "cell %s: an envelope of its scope does not open (%s)\n",
+			    sz_cell_name(nc->cell), sz_strerror(r));
+		r = SZ_OK;
+	}
+	sz_cell_result_free(&res);
+	return r;
+}
+
 int
 sz_node_cells_receive(sz_node *n, const uint8_t *env, size_t len)
 {
-	uint8_t env_id[32];
-	if (len < SZ_ENV_HEADER_BYTES || sz_env_id(env_id, env, len) != SZ_OK)
+	if (len < SZ_ENV_HEADER_BYTES)
 		return SZ_OK;
 	for (size_t i = 0; i < n->ncells; i++) {
 		sz_node_cell *nc = &n->cells[i];
 		if (!sz_cell_owns(nc->cell, env + 1))
 			continue;
-		sz_cell_result res = { 0 };
-		int r = sz_cell_receive(nc->cell, env, len, &res);
+		int r = feed(n, nc, env, len);
 		if (r == SZ_OK)
-			r = absorb(n, nc, &res, env_id);
-		else if (r == SZ_ERR_DECRYPT || r == SZ_ERR_NOT_FOUND)
-			r = SZ_OK; /* kept as a relay; the cell says why in its events */
-		sz_cell_result_free(&res);
+			r = catch_up(n, nc);
 		if (r != SZ_OK)
 			return r;
 	}
@@ -294,6 +383,8 @@ adopt(sz_node *n, sz_cell *c, sz_cell_result *res)
 	n->ncells++;
 	int r = absorb(n, &n->cells[n->ncells - 1], res, NULL);
 	if (r == SZ_OK)
+		r = catch_up(n, &n->cells[n->ncells - 1]);
+	if (r == SZ_OK)
 		r = save_cell(n, &n->cells[n->ncells - 1]);
 	if (r == SZ_OK)
 		r = save_list(n);
@@ -327,6 +418,8 @@ sz_node_cell_apply(sz_node *n, sz_cell *c, int r, sz_cell_result *res)
 	sz_node_cell *nc = slot_of(n, c);
 	if (r == SZ_OK && nc != NULL)
 		r = absorb(n, nc, res, NULL);
+	if (r == SZ_OK && nc != NULL)
+		r = catch_up(n, nc);
 	if (r == SZ_OK && nc != NULL)
 		r = save_cell(n, nc);
 	sz_cell_result_free(res);

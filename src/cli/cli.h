@@ -119,6 +119,9 @@ int sz_cli_sync(sz_cli *c, int argc, char **argv);
 int sz_cli_peers(sz_cli *c, int argc, char **argv);
 int sz_cli_ping(sz_cli *c, int argc, char **argv);
 extern const sz_cli_cmd sz_cli_leaflet_cmds[];                 /* cmd_leaflet.c */
+extern const sz_cli_cmd sz_cli_cell_cmds[];                    /* cmd_cell.c */
+int sz_cli_post(sz_cli *c, int argc, char **argv);             /* cmd_post.c */
+int sz_cli_read(sz_cli *c, int argc, char **argv);
 extern const sz_cli_cmd sz_cli_bundle_cmds[];                  /* cmd_bundle.c */
 
 /* Run a command line: through the daemon when one serves this node, else here. */

@@ -20,6 +20,10 @@ static const sz_cli_cmd cmd_table[] = {
 	{ "status", sz_cli_status, "", "what this node holds and whether a daemon serves it", NULL },
 	{ "unlock", sz_cli_unlock, "", "give the running daemon the passphrase", NULL },
 	{ "lock", sz_cli_lock, "", "make the running daemon forget the keys", NULL },
+	{ "cell", NULL, "", "cells: invite-only encrypted groups", sz_cli_cell_cmds },
+	{ "post", sz_cli_post, "CELL [--reply ID] [TEXT...]", "post to a cell (text as arguments or "
+	    "on stdin)", NULL },
+	{ "read", sz_cli_read, "CELL", "read a cell's posts, in threads", NULL },
 	{ "leaflet", NULL, "", "signed public leaflets", sz_cli_leaflet_cmds },
 	{ "serve", sz_cli_serve, "[--listen HOST:PORT] [--public] [--tor-control HOST:PORT "
 	    "[--tor-cookie FILE] | --tor PATH [--tor-config FILE]] [--onion-port N] [--locked] "
