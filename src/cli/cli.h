@@ -95,6 +95,7 @@ typedef struct sz_progress {
 	uint64_t total;
 	uint64_t last_ms;
 	int last_pct;
+	bool said;            /* a quiet line was printed (so the end is worth a line too) */
 } sz_progress;
 void sz_progress_start(sz_progress *p, sz_cli *c, const char *what, uint64_t total);
 void sz_progress_update(sz_progress *p, uint64_t done);

@@ -46,6 +46,7 @@ daemon_run(void *ctx, sz_daemon *d, void *client, int argc, char **argv, bool js
 	c.daemon = d;
 	c.client = client;
 	c.node = sz_daemon_node(d);
+	c.home = sz_daemon_home(d);
 	c.secret = secret;
 	c.secretlen = secretlen;
 	if (json) {
