@@ -148,8 +148,10 @@ sz_cli_run(sz_cli *c, int argc, char **argv)
 		fprintf(c->err, "samizdat: lost the daemon while it worked: %s\n", sz_strerror(r));
 		code = SZ_EXIT_FAIL;
 	}
-	fwrite(err.p, 1, err.len, c->err);
-	fwrite(out.p, 1, out.len, c->out);
+	if (err.len > 0)
+		fwrite(err.p, 1, err.len, c->err);
+	if (out.len > 0)
+		fwrite(out.p, 1, out.len, c->out);
 	sz_buf_free(&out);
 	sz_buf_free(&err);
 	c->json = false; /* the daemon already wrote the JSON document */
