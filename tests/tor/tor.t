@@ -116,6 +116,60 @@ i=0
 while [ -d "/proc/$SPID" ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
 [ -d "/proc/$SPID" ] && fail "spawned tor (pid $SPID) still runs after its node stopped"
 
+echo "== two samizdat nodes sync through onion services"
+SZ=${SZ_SAN:-$ROOT/build/san}/samizdat
+FILL=$BIN/sz_fill
+for who in a b c; do
+	echo "pw-$who" >"$W/$who.pw"
+	"$SZ" --home "$W/$who" --passphrase-file "$W/$who.pw" init --kdf-ops 1 --kdf-mem-mib 8 \
+		>/dev/null 2>&1 || fail "init $who"
+done
+"$FILL" "$W/a" "$W/a.pw" 1000 || fail "could not fill node a"
+start_a() {
+	rm -f "$W/a.addr"
+	"$SZ" --home "$W/a" --passphrase-file "$W/a.pw" serve --listen 127.0.0.1:0 \
+		--tor-control "127.0.0.1:$CLIENT1_CONTROL_PORT" --tor-cookie "$CLIENT1_COOKIE" \
+		--onion-port 7070 --log "$W/a.log" >"$W/a.addr" 2>>"$W/a.log" &
+	A=$!
+	PIDS="$A $PIDS"
+	i=0
+	while ! grep -q onion "$W/a.addr" 2>/dev/null; do
+		kill -0 $A 2>/dev/null || { show "$W/a.log"; fail "node a stopped"; }
+		[ $i -ge 600 ] && { show "$W/a.log"; fail "node a did not publish its onion service"; }
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+start_a
+ONION=$(grep onion "$W/a.addr")
+TCP=$(head -n 1 "$W/a.addr")
+echo "   node a serves on $TCP and $ONION"
+ms() { echo $(($(date +%s%N) / 1000000)); }
+t=$(ms)
+"$SZ" --home "$W/b" --passphrase-file "$W/b.pw" --json sync "$ONION" \
+	--tor-socks "127.0.0.1:$CLIENT2_SOCKS_PORT" >"$W/b.sync" 2>"$W/b.err" ||
+	{ show "$W/b.err"; show "$W/a.log"; fail "sync over Tor failed"; }
+tor_ms=$(($(ms) - t))
+grep -q '"stored":1000' "$W/b.sync" || { show "$W/b.sync"; fail "node b did not get 1000 leaflets"; }
+"$SZ" --home "$W/b" --passphrase-file "$W/b.pw" leaflet list | grep -q "leaflet 999 " ||
+	fail "node b cannot show what it received"
+t=$(ms)
+"$SZ" --home "$W/c" --passphrase-file "$W/c.pw" --json sync "$TCP" >"$W/c.sync" 2>"$W/c.err" ||
+	{ show "$W/c.err"; fail "sync over TCP failed"; }
+tcp_ms=$(($(ms) - t))
+grep -q '"stored":1000' "$W/c.sync" || fail "node c did not get 1000 leaflets"
+echo "   1000 entries: ${tor_ms} ms over Tor, ${tcp_ms} ms over TCP on loopback" \
+	"(ratio $(awk "BEGIN { printf \"%.1f\", $tor_ms / ($tcp_ms > 0 ? $tcp_ms : 1) }"))"
+echo "== the onion address is the same after a restart (its key is in the encrypted store)"
+stop_pid "$A"
+PIDS=$(echo "$PIDS" | sed "s/\b$A\b//")
+start_a
+[ "$(grep onion "$W/a.addr")" = "$ONION" ] || fail "the onion address changed: $(cat "$W/a.addr")"
+grep -a -q "$(echo "$ONION" | cut -c1-20)" "$W/a/db" "$W/a/key" 2>/dev/null &&
+	fail "the onion address is readable in the data directory"
+stop_pid "$A"
+PIDS=$(echo "$PIDS" | sed "s/\b$A\b//")
+
 echo "== timings: bootstrap ${TESTNET_BOOTSTRAP_SECONDS}s;" \
 	"descriptor published $(sed -n 's/^published_new_ms=//p' "$W/publish.out") ms;" \
 	"first connect $(sed -n 's/^connect_ms=//p' "$W/connect.out") ms" \
