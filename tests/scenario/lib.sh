@@ -27,12 +27,14 @@ sz() {
 }
 # serve NAME: start that person's daemon on a free loopback port; sets ADDR.
 serve() {
+	# Remove the old address first: the shell truncates it only once the child runs.
+	rm -f "$W/$1.addr"
 	"$S" --home "$W/$1" --passphrase-file "$W/$1.pw" serve --listen 127.0.0.1:0 \
 		--log "$W/$1.log" > "$W/$1.addr" 2>>"$W/$1.log" &
 	PIDS="$PIDS $!"
 	eval "PID_$1=$!"
 	i=0
-	while [ ! -s "$W/$1.addr" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	while [ ! -s "$W/$1.addr" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
 	ADDR=$(head -n 1 "$W/$1.addr")
 	[ -n "$ADDR" ] || fail "serve $1 did not start: $(cat "$W/$1.log")"
 }
