@@ -187,12 +187,9 @@ judge(int what, const uint8_t *body, size_t len)
 		verdict = rec.verdict;
 	} else if (what == 1) {
 		sz_decide_entry de = pledge_de[0];
-		sz_pledge pl;
 		sz_pledge_status st;
 		de.e.body = body;
 		de.e.body_len = (uint32_t)len;
-		if (sz_pledge_decode(&pl, body, len) == SZ_OK)
-			de.e.timestamp_ms = pl.time_ms;
 		need(sz_pledge_tally(&st, &verdict, cell, &call_de, &de, 1) == SZ_OK);
 		need((verdict == SZ_VERDICT_OK) == (st.pledgers == 1));
 		sz_pledge_status_free(&st);

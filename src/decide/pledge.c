@@ -139,7 +139,6 @@ sz_pledge_decode(sz_pledge *pl, const uint8_t *body, size_t len)
 		goto fail;
 	}
 	sz_rd_copy(&rd, pl->call_id, 32);
-	pl->time_ms = sz_rd_u64(&rd);
 	if (rd.err != 0)
 		goto fail;
 	pl->siglen = sz_rd_left(&rd);
@@ -156,7 +155,7 @@ fail:
 
 int
 sz_pledge_sign(uint8_t **out, size_t *outlen, const uint8_t cell_id[static 32],
-    const sz_pledge_call *c, uint64_t time_ms, const sz_vote_key *key, const sz_env *env)
+    const sz_pledge_call *c, uint64_t now_ms, const sz_vote_key *key, const sz_env *env)
 {
 	sz_buf b = { 0 }, m = { 0 };
 	uint8_t t[32];
@@ -164,13 +163,12 @@ sz_pledge_sign(uint8_t **out, size_t *outlen, const uint8_t cell_id[static 32],
 
 	*out = NULL;
 	*outlen = 0;
-	if (time_ms > c->deadline_ms)
+	if (now_ms > c->deadline_ms)
 		return SZ_ERR_EXPIRED;
 	if ((r = sz_pledge_call_scope(t, cell_id, c)) != SZ_OK)
 		return r;
 	sz_buf_u8(&b, SZ_DECIDE_VERSION);
 	sz_buf_append(&b, c->id, 32);
-	sz_buf_u64(&b, time_ms);
 	if ((r = b.err) != SZ_OK)
 		goto out;
 	sz_decide_signed_msg(&m, SZ_PLEDGE_CONTEXT, b.p, SZ_PLEDGE_SIGNED_BYTES);
@@ -187,7 +185,7 @@ out:
 
 int
 sz_pledge_cast(uint8_t **out, size_t *outlen, uint8_t id[static 32],
-    const uint8_t cell_id[static 32], const sz_pledge_call *c, uint64_t time_ms,
+    const uint8_t cell_id[static 32], const sz_pledge_call *c, uint64_t now_ms,
     const sz_vote_key *key, const sz_env *env)
 {
 	uint8_t *body = NULL;
@@ -197,9 +195,10 @@ sz_pledge_cast(uint8_t **out, size_t *outlen, uint8_t id[static 32],
 	*out = NULL;
 	*outlen = 0;
 	memset(id, 0, 32);
-	if ((r = sz_pledge_sign(&body, &len, cell_id, c, time_ms, key, env)) != SZ_OK)
+	if ((r = sz_pledge_sign(&body, &len, cell_id, c, now_ms, key, env)) != SZ_OK)
 		return r;
-	r = sz_decide_wrap_anonymous(out, outlen, id, SZ_KIND_PLEDGE, c->id, time_ms, body, len, env);
+	r = sz_decide_wrap_anonymous(out, outlen, id, SZ_KIND_PLEDGE, c->id, c->created_ms, body, len,
+	    env);
 	free(body);
 	return r;
 }
@@ -213,7 +212,8 @@ struct pledge_rec {
 	size_t index;
 };
 
-/* Judge one entry as a pledge on c; the same order of checks as sz_ballot_check. */
+/* Judge one entry as a pledge on c; the order of checks of sz_ballot_check (no deadline: a pledge
+ * carries no time). */
 static int
 pledge_check(struct pledge_rec *rec, const sz_pledge_call *c, const uint8_t scope_t[32],
     const sz_decide_entry *de)
@@ -237,13 +237,10 @@ pledge_check(struct pledge_rec *rec, const sz_pledge_call *c, const uint8_t scop
 		rec->verdict = SZ_VERDICT_OTHER_SUBJECT;
 		return SZ_OK;
 	}
+	/* Nothing in the entry may tell pledges apart: one parent, the call; the call's timestamp. */
 	if (de->e.nparents != 1 || memcmp(de->e.parents, c->id, 32) != 0 ||
-	    de->e.timestamp_ms != pl.time_ms) {
+	    de->e.timestamp_ms != c->created_ms) {
 		rec->verdict = SZ_VERDICT_BAD_ENTRY;
-		return SZ_OK;
-	}
-	if (pl.time_ms > c->deadline_ms) {
-		rec->verdict = SZ_VERDICT_LATE;
 		return SZ_OK;
 	}
 	if (pl.siglen != SZ_LSAG_SIG_BYTES(c->n)) {

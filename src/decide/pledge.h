@@ -16,8 +16,8 @@
 
 #define SZ_PLEDGE_MAX_TEXT 4096          /* bytes of UTF-8 */
 #define SZ_PLEDGE_MIN_THRESHOLD 2
-/* version, call id, time: what the ring signature covers */
-#define SZ_PLEDGE_SIGNED_BYTES (1 + 32 + 8)
+/* version, call id: what the ring signature covers.  A pledge carries no time (see sz_pledge_sign) */
+#define SZ_PLEDGE_SIGNED_BYTES (1 + 32)
 #define SZ_PLEDGE_BYTES(n) (SZ_PLEDGE_SIGNED_BYTES + SZ_LSAG_SIG_BYTES(n))
 #define SZ_PLEDGE_CONTEXT "samizdat-v1-pledge"
 /* version, call id, voting key, tag, DLEQ proof */
@@ -27,7 +27,7 @@
 typedef struct sz_pledge_call {
 	uint8_t id[32];              /* the PLEDGE_CALL entry's id (zero from a bare body) */
 	uint64_t created_ms;
-	uint64_t deadline_ms;        /* pledges signed at a time after this do not count */
+	uint64_t deadline_ms;        /* no pledge is signed after this */
 	uint32_t threshold;          /* N: SZ_PLEDGE_MIN_THRESHOLD <= N <= n */
 	const uint8_t *text;
 	size_t text_len;
@@ -54,27 +54,30 @@ SZ_MUST_CHECK int sz_pledge_call_scope(uint8_t scope_t[static 32],
 
 typedef struct sz_pledge {
 	uint8_t call_id[32];
-	uint64_t time_ms;
 	const uint8_t *sig;
 	size_t siglen;
 } sz_pledge;
 
 /* Decode a pledge body's layout (signature not verified).  Errors as sz_ballot_decode. */
 SZ_MUST_CHECK int sz_pledge_decode(sz_pledge *pl, const uint8_t *body, size_t len);
-/* Sign a pledge on c at time_ms (the ring signature covers SZ_PLEDGE_CONTEXT || every body byte
- * before it).  *out is malloc()ed.  Errors: SZ_ERR_EXPIRED (after the deadline), SZ_ERR_WIPED,
- * SZ_ERR_NOT_MEMBER, errors of sz_lsag_sign. */
+/* Sign a pledge on c (the ring signature covers SZ_PLEDGE_CONTEXT || every body byte before it).
+ * now_ms is the signer's clock: past the deadline the pledge is refused.  The pledge itself
+ * carries no time: once a pledger reveals, a signed time would show when they pledged, and so who
+ * moved first, which is what pledges hide; and a time a liar can set protects nothing (the
+ * honest signer's refusal is the deadline).  *out is malloc()ed.  Errors: SZ_ERR_EXPIRED,
+ * SZ_ERR_WIPED, SZ_ERR_NOT_MEMBER, errors of sz_lsag_sign. */
 SZ_MUST_CHECK int sz_pledge_sign(uint8_t **out, size_t *outlen, const uint8_t cell_id[static 32],
-    const sz_pledge_call *c, uint64_t time_ms, const sz_vote_key *key, const sz_env *env);
-/* Sign and wrap in an anonymous entry (parent = the call, timestamp = time_ms). */
+    const sz_pledge_call *c, uint64_t now_ms, const sz_vote_key *key, const sz_env *env);
+/* Sign and wrap in an anonymous entry whose only parent is the call and whose timestamp is the
+ * call's own (c->created_ms), so the entry carries no time of its own either. */
 SZ_MUST_CHECK int sz_pledge_cast(uint8_t **out, size_t *outlen, uint8_t id[static 32],
-    const uint8_t cell_id[static 32], const sz_pledge_call *c, uint64_t time_ms,
+    const uint8_t cell_id[static 32], const sz_pledge_call *c, uint64_t now_ms,
     const sz_vote_key *key, const sz_env *env);
 
 /* Where a call stands on the entries a node holds. */
 typedef struct sz_pledge_status {
 	uint32_t threshold;
-	uint32_t pledgers;          /* distinct tags among valid, timely pledges */
+	uint32_t pledgers;          /* distinct tags among valid pledges */
 	int reached;                /* pledgers >= threshold */
 	uint32_t duplicates;        /* valid pledges repeating a counted tag */
 	uint32_t rejected;
@@ -82,8 +85,8 @@ typedef struct sz_pledge_status {
 	size_t ntags;
 } sz_pledge_status;
 
-/* Check every pledge entry against the call entry (kind, body, subject, framing as for ballots,
- * deadline, ring signature) and count distinct tags.  verdicts (NULL, or npledges bytes) receives
+/* Check every pledge entry against the call entry (kind, body, subject, framing: one parent, the
+ * call, and the call's timestamp; ring signature) and count distinct tags.  verdicts (NULL, or npledges bytes) receives
  * each pledge's sz_verdict (copies of a counted tag: DUPLICATE).  Deterministic in the set.
  * Errors of sz_pledge_call_from_entry, SZ_ERR_NOMEM; st is zeroed on error. */
 SZ_MUST_CHECK int sz_pledge_tally(sz_pledge_status *st, uint8_t *verdicts,
