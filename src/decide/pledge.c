@@ -289,6 +289,7 @@ sz_pledge_tally(sz_pledge_status *st, uint8_t *verdicts, const uint8_t cell_id[s
 		return r;
 	if ((r = sz_pledge_call_scope(scope_t, cell_id, &c)) != SZ_OK)
 		return r;
+	memcpy(st->call_id, c.id, 32);
 	st->threshold = c.threshold;
 	if (npledges == 0)
 		return SZ_OK;
@@ -381,6 +382,8 @@ sz_reveal_make(uint8_t out[static SZ_REVEAL_BYTES], const uint8_t cell_id[static
 	int r;
 
 	memset(out, 0, SZ_REVEAL_BYTES);
+	if (memcmp(st->call_id, c->id, 32) != 0)
+		return SZ_ERR_INVALID;
 	/* The refusal that protects early movers: until N have pledged, nobody is shown. */
 	if (!st->reached || st->pledgers < c->threshold)
 		return SZ_ERR_DENIED;
@@ -414,6 +417,8 @@ sz_reveal_check(uint8_t *verdict, uint8_t *pk_out, const uint8_t cell_id[static 
 	*verdict = SZ_VERDICT_MALFORMED;
 	if (pk_out != NULL)
 		memset(pk_out, 0, 32);
+	if (memcmp(st->call_id, c->id, 32) != 0)
+		return SZ_ERR_INVALID;
 	if (de->e.kind != SZ_KIND_REVEAL) {
 		*verdict = SZ_VERDICT_WRONG_KIND;
 		return SZ_OK;

@@ -76,6 +76,7 @@ SZ_MUST_CHECK int sz_pledge_cast(uint8_t **out, size_t *outlen, uint8_t id[stati
 
 /* Where a call stands on the entries a node holds. */
 typedef struct sz_pledge_status {
+	uint8_t call_id[32];        /* the call this status is about */
 	uint32_t threshold;
 	uint32_t pledgers;          /* distinct tags among valid pledges */
 	int reached;                /* pledgers >= threshold */
@@ -110,8 +111,8 @@ SZ_MUST_CHECK int sz_reveal_decode(sz_reveal *rv, const uint8_t *body, size_t le
  * unless st (from sz_pledge_tally on the entries this node holds) has reached the threshold: a
  * reveal before that would expose an early mover while there is no collective cover yet.
  * Errors: SZ_ERR_DENIED (threshold not reached), SZ_ERR_NOT_FOUND (key's tag is not among the
- * counted pledges: nothing to reveal), SZ_ERR_WIPED, SZ_ERR_NOT_MEMBER, errors of
- * sz_lsag_tag_prove.  out is zeroed on error. */
+ * counted pledges: nothing to reveal), SZ_ERR_WIPED, SZ_ERR_NOT_MEMBER, SZ_ERR_INVALID (st is
+ * about another call), errors of sz_lsag_tag_prove.  out is zeroed on error. */
 SZ_MUST_CHECK int sz_reveal_make(uint8_t out[static SZ_REVEAL_BYTES],
     const uint8_t cell_id[static 32], const sz_pledge_call *c, const sz_pledge_status *st,
     const sz_vote_key *key, const sz_env *env);
@@ -120,8 +121,8 @@ SZ_MUST_CHECK int sz_reveal_make(uint8_t out[static SZ_REVEAL_BYTES],
  * the revealed voting key when the proof holds for a roster key and a counted tag and the
  * threshold is reached; else WRONG_KIND, MALFORMED, OTHER_SUBJECT, PREMATURE (threshold not
  * reached on these entries), NOT_PLEDGED, NOT_MEMBER, BAD_POINT, NONCANONICAL or BAD_SIGNATURE.
- * Returns SZ_OK when a verdict was reached; a negative error only when the check could not run.
- * cell_id and c must be those st was computed for. */
+ * Returns SZ_OK when a verdict was reached; a negative error only when the check could not run
+ * (SZ_ERR_INVALID: st is about another call).  cell_id must be the one st was computed for. */
 SZ_MUST_CHECK int sz_reveal_check(uint8_t *verdict, uint8_t *pk_out,
     const uint8_t cell_id[static 32], const sz_pledge_call *c, const sz_pledge_status *st,
     const sz_decide_entry *de);

@@ -352,6 +352,21 @@ test_reveals(void **state)
 		assert_int_equal(sz_reveal_make(body, F.cell, &c, &st, k, &F.env.env), SZ_ERR_WIPED);
 		sz_vote_key_free(k);
 	}
+	/* A status about another call cannot stand in for this one's. */
+	{
+		struct ent oc;
+		sz_pledge_call c2;
+		sz_pledge_status other;
+		make_call(&oc, &c2, 2);
+		assert_memory_not_equal(c2.id, c.id, 32);
+		status(&other, v, &oc, p, 3);
+		assert_int_equal(sz_reveal_make(body, F.cell, &c, &other, F.key[1], &F.env.env),
+		    SZ_ERR_INVALID);
+		assert_int_equal(sz_reveal_check(&verdict, pk, F.cell, &c, &other, &rx.de),
+		    SZ_ERR_INVALID);
+		sz_pledge_status_free(&other);
+		ent_free(&oc);
+	}
 	sz_pledge_status_free(&st);
 	ent_free(&rx);
 	for (int i = 0; i < 3; i++)

@@ -169,20 +169,20 @@ cmp_key(const void *a, const void *b)
 int
 sz_roster_id(uint8_t id[static 32], const uint8_t (*keys)[32], size_t n)
 {
-	crypto_generichash_state st;
-	uint8_t hdr[sizeof SZ_ROSTER_DST - 1 + 2];
+	sz_buf b = { 0 };
+	int r;
 
 	memset(id, 0, 32);
 	if (n > SZ_DECIDE_MAX_RING || (n > 0 && keys == NULL))
 		return SZ_ERR_INVALID;
-	memcpy(hdr, SZ_ROSTER_DST, sizeof SZ_ROSTER_DST - 1);
-	sz_store_u16(hdr + sizeof SZ_ROSTER_DST - 1, (uint16_t)n);
-	if (crypto_generichash_init(&st, NULL, 0, 32) != 0 ||
-	    crypto_generichash_update(&st, hdr, sizeof hdr) != 0 ||
-	    (n > 0 && crypto_generichash_update(&st, (const uint8_t *)keys, n * 32) != 0) ||
-	    crypto_generichash_final(&st, id, 32) != 0)
-		return SZ_ERR_INTERNAL;
-	return SZ_OK;
+	sz_buf_append(&b, SZ_ROSTER_DST, sizeof SZ_ROSTER_DST - 1);
+	sz_buf_u16(&b, (uint16_t)n);
+	if (n > 0)
+		sz_buf_append(&b, keys, n * 32);
+	if ((r = b.err) == SZ_OK)
+		r = sz_blake2b(id, 32, b.p, b.len, NULL, 0);
+	sz_buf_free(&b);
+	return r;
 }
 
 int

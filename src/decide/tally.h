@@ -17,7 +17,7 @@ typedef struct sz_tally {
 	size_t noptions;
 	uint32_t counts[SZ_PROPOSAL_MAX_OPTIONS]; /* votes per option */
 	uint32_t voters;        /* distinct tags counted (= the sum of counts) */
-	uint32_t roster_size;   /* the ring size: voters == roster_size means everyone voted */
+	uint32_t roster_size;   /* the ring size (sz_tally_run): voters == roster_size: all voted */
 	uint32_t replaced;      /* valid ballots replaced by a later revision of the same voter */
 	uint32_t duplicates;    /* copies of counted ballots */
 	uint32_t rejected;      /* entries that are not valid ballots on this proposal */
