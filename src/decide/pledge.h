@@ -16,7 +16,7 @@
 
 #define SZ_PLEDGE_MAX_TEXT 4096          /* bytes of UTF-8 */
 #define SZ_PLEDGE_MIN_THRESHOLD 2
-/* version, call id: what the ring signature covers.  A pledge carries no time (see sz_pledge_sign) */
+/* version, call id: what the ring signature covers (a pledge carries no time: sz_pledge_sign) */
 #define SZ_PLEDGE_SIGNED_BYTES (1 + 32)
 #define SZ_PLEDGE_BYTES(n) (SZ_PLEDGE_SIGNED_BYTES + SZ_LSAG_SIG_BYTES(n))
 #define SZ_PLEDGE_CONTEXT "samizdat-v1-pledge"
@@ -87,8 +87,9 @@ typedef struct sz_pledge_status {
 } sz_pledge_status;
 
 /* Check every pledge entry against the call entry (kind, body, subject, framing: one parent, the
- * call, and the call's timestamp; ring signature) and count distinct tags.  verdicts (NULL, or npledges bytes) receives
- * each pledge's sz_verdict (copies of a counted tag: DUPLICATE).  Deterministic in the set.
+ * call, and the call's timestamp; ring signature) and count distinct tags.  verdicts (NULL, or
+ * npledges bytes) receives each pledge's sz_verdict (copies of a counted tag: DUPLICATE).
+ * Deterministic in the set.
  * Errors of sz_pledge_call_from_entry, SZ_ERR_NOMEM; st is zeroed on error. */
 SZ_MUST_CHECK int sz_pledge_tally(sz_pledge_status *st, uint8_t *verdicts,
     const uint8_t cell_id[static 32], const sz_decide_entry *call, const sz_decide_entry *pledges,

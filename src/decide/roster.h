@@ -85,8 +85,8 @@ SZ_MUST_CHECK int sz_roster_canonicalize(uint8_t (*keys)[32], size_t n, size_t *
 /* Admit enrollments into a roster: each proof is checked against cell_id; keys_out (room for
  * count keys, caller-allocated) receives the admitted keys, sorted and distinct, and *nout their
  * number.  verdicts (NULL, or count bytes) receives per enrollment SZ_VERDICT_OK, _DUPLICATE (its
- * key was already admitted under another enrollment: counted once), _BAD_POINT,
- * _NONCANONICAL or _BAD_SIGNATURE; the duplicate is the one that sorts later by (key, member_id).  The size
+ * key was already admitted under another enrollment: counted once), _BAD_POINT, _NONCANONICAL
+ * or _BAD_SIGNATURE; the duplicate is the one that sorts later by (key, member_id).  The size
  * bounds are not applied here (a cell may hold fewer members than a ballot needs).
  * Errors: SZ_ERR_NOMEM, SZ_ERR_TOO_LARGE (count > 65535). */
 SZ_MUST_CHECK int sz_roster_admit(uint8_t (*keys_out)[32], size_t *nout, uint8_t *verdicts,
