@@ -12,7 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/crypto.h"
+#include "recon/riblt.h"
+#include "recon/riblt_wire.h"
+
 #define IDS_PER_FRAME 4096
+#define RIBLT_MAX_CELLS (1u << 22)
+
+static int riblt_start(sz_sync *s);
 
 typedef struct collect {
 	sz_sync *s;
@@ -40,6 +47,203 @@ dedupe(sz_idvec *a)
 	a->n = w;
 }
 
+/* --- Rateless IBLT ---------------------------------------------------------------------- */
+/* Both sides build a sketch of the ids of the shared scopes (symbols: the first 20 bytes of an
+ * id) under a key both derive from the shared scopes and this session's handshake hash, so ids
+ * crafted to collide under one session's key do not collide under the next.  The initiator
+ * streams coded symbols; the responder decodes and learns both halves of the difference. */
+
+static int
+riblt_key(sz_sync *s, uint8_t key[SZ_RIBLT_KEY_BYTES])
+{
+	static const uint8_t label[] = "samizdat sync riblt v1";
+	sz_buf b = { 0 };
+	sz_buf_append(&b, label, sizeof label - 1);
+	sz_buf_append(&b, s->hash, s->hashlen);
+	sz_buf_append(&b, s->shared, s->nshared * SZ_SCOPE_BYTES);
+	uint8_t secret[SZ_RIBLT_SCOPE_SECRET_BYTES];
+	int r = b.err ? b.err : sz_blake2b(secret, sizeof secret, b.p, b.len, NULL, 0);
+	if (r == SZ_OK)
+		r = sz_riblt_scope_key(key, secret, NULL);
+	sz_wipe(secret, sizeof secret);
+	sz_buf_free(&b);
+	return r;
+}
+
+static int
+riblt_start(sz_sync *s)
+{
+	uint8_t key[SZ_RIBLT_KEY_BYTES];
+	int r = riblt_key(s, key);
+	if (r == SZ_OK)
+		r = sz_riblt_sketch_new(&s->sketch, SZ_RIBLT_ID_SYMBOL_BYTES, key, 64);
+	sz_wipe(key, sizeof key);
+	if (r == SZ_OK && s->mine.n > 0)
+		r = sz_riblt_sketch_set_max_items(s->sketch, s->mine.n);
+	for (size_t i = 0; i < s->mine.n && r == SZ_OK; i++) {
+		uint8_t sym[SZ_RIBLT_ID_SYMBOL_BYTES];
+		sz_riblt_id_symbol(sym, s->mine.v[i].id);
+		r = sz_riblt_sketch_add(s->sketch, sym);
+		if (r == SZ_ERR_EXISTS)
+			r = SZ_OK; /* two ids with one 20-byte prefix: only the first is reconciled */
+	}
+	if (r != SZ_OK)
+		return r;
+	if (s->cfg.role == SZ_NOISE_INITIATOR) {
+		if ((r = sz_riblt_sender_new(&s->rsend, s->sketch, NULL, SZ_RIBLT_FIRST_BATCH,
+		    SZ_RIBLT_EST_BYTES, RIBLT_MAX_CELLS)) != SZ_OK)
+			return r;
+		sz_buf m = { 0 };
+		if ((r = sz_riblt_sender_hello(s->rsend, &m)) == SZ_OK)
+			sz_sync_send(s, SZ_FR_SYMBOLS, m.p, m.len);
+		sz_buf_free(&m);
+		return r;
+	}
+	return sz_riblt_receiver_new(&s->rrecv, s->sketch, NULL, RIBLT_MAX_CELLS);
+}
+
+/* The id in mine whose first 20 bytes are sym, or NULL. */
+static const sz_scoped_id *
+by_prefix(const sz_idvec *a, const uint8_t *sym)
+{
+	size_t lo = 0, hi = a->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(a->v[mid].id, sym, SZ_RIBLT_ID_SYMBOL_BYTES);
+		if (c == 0)
+			return &a->v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int
+cmp_pfx(const void *a, const void *b)
+{
+	return memcmp(a, b, 20);
+}
+
+static void
+riblt_free(sz_sync *s)
+{
+	sz_riblt_sender_free(s->rsend);
+	sz_riblt_receiver_free(s->rrecv);
+	sz_riblt_sketch_free(s->sketch);
+	s->rsend = NULL;
+	s->rrecv = NULL;
+	s->sketch = NULL;
+}
+
+/* RIBLT could not settle the difference (a limit, or ids crafted to collide): both sides fall
+ * back to listing ids in the same session. */
+static int
+riblt_fallback(sz_sync *s)
+{
+	riblt_free(s);
+	if (!(s->cfg.methods & SZ_RECON_LIST))
+		return SZ_ERR_DECODE;
+	s->method = SZ_RECON_LIST;
+	s->st.method = SZ_RECON_LIST;
+	return SZ_OK;
+}
+
+/* Responder: the decoder settled: queue what only I hold, note what only the peer holds. */
+static int
+riblt_decoded(sz_sync *s)
+{
+	const sz_riblt_decoder *d = sz_riblt_receiver_decoder(s->rrecv);
+	size_t k = sz_riblt_decoder_count(d);
+	int r = SZ_OK;
+	if ((s->want_pfx = calloc(k ? k : 1, 20)) == NULL)
+		return SZ_ERR_NOMEM;
+	for (size_t j = 0; j < k && r == SZ_OK; j++) {
+		uint64_t h;
+		int side;
+		const uint8_t *sym = sz_riblt_decoder_item(d, j, &h, &side);
+		if (side > 0) {
+			memcpy(s->want_pfx[s->nwant_pfx++], sym, 20);
+		} else {
+			const sz_scoped_id *x = by_prefix(&s->mine, sym);
+			if (x != NULL)
+				r = sz_idvec_push(&s->outq, x->id, x->scope);
+		}
+	}
+	if (r != SZ_OK)
+		return r;
+	qsort(s->want_pfx, s->nwant_pfx, 20, cmp_pfx);
+	s->st.to_send = s->outq.n;
+	s->st.to_receive = s->nwant_pfx;
+	s->expect = s->nwant_pfx;
+	uint8_t dec[12];
+	sz_store_u32(dec, (uint32_t)s->nwant_pfx);
+	sz_store_u32(dec + 4, (uint32_t)s->outq.n);
+	sz_store_u32(dec + 8, 0);
+	sz_sync_send(s, SZ_FR_DECODED, dec, sizeof dec);
+	s->decoded = true;
+	s->phase = PH_TRANSFER;
+	riblt_free(s);
+	return SZ_OK;
+}
+
+/* Initiator: the receiver is done: queue every id whose hash it asked for. */
+static int
+riblt_wants(sz_sync *s)
+{
+	size_t k = sz_riblt_sender_nwants(s->rsend);
+	int r = SZ_OK;
+	for (size_t j = 0; j < k && r == SZ_OK; j++) {
+		const uint8_t *syms[4];
+		size_t n = 0;
+		sz_riblt_sketch_find_hash32(s->sketch, sz_riblt_sender_want(s->rsend, j), syms, 4, &n);
+		for (size_t i = 0; i < n && i < 4 && r == SZ_OK; i++) {
+			const sz_scoped_id *x = by_prefix(&s->mine, syms[i]);
+			if (x != NULL && sz_idvec_find(&s->outq, x->id) == NULL) {
+				r = sz_idvec_push(&s->outq, x->id, x->scope);
+				sz_idvec_sort(&s->outq);
+			}
+		}
+	}
+	riblt_free(s);
+	return r;
+}
+
+static int
+on_symbols(sz_sync *s, const sz_frame *f)
+{
+	sz_buf out = { 0 };
+	bool done = false;
+	int r;
+	if (s->method != SZ_RECON_RIBLT)
+		return SZ_ERR_PEER;
+	if (s->cfg.role == SZ_NOISE_RESPONDER) {
+		if (s->rrecv == NULL)
+			return SZ_ERR_PEER;
+		r = sz_riblt_receiver_recv(s->rrecv, f->payload, f->len, &out, &done);
+		if (out.len > 0)
+			sz_sync_send(s, SZ_FR_SYMBOLS, out.p, out.len);
+		sz_buf_free(&out);
+		if (r == SZ_ERR_DECODE || r == SZ_ERR_LIMIT)
+			return riblt_fallback(s); /* FAIL went out: the initiator lists its ids */
+		if (r != SZ_OK)
+			return r;
+		return done ? riblt_decoded(s) : SZ_OK;
+	}
+	if (s->rsend == NULL)
+		return SZ_ERR_PEER;
+	r = sz_riblt_sender_recv(s->rsend, f->payload, f->len, &out, &done);
+	if (out.len > 0)
+		sz_sync_send(s, SZ_FR_SYMBOLS, out.p, out.len);
+	sz_buf_free(&out);
+	if (r == SZ_ERR_DECODE || r == SZ_ERR_LIMIT)
+		return riblt_fallback(s); /* the responder gave up: list the ids instead */
+	if (r != SZ_OK)
+		return r;
+	return done ? riblt_wants(s) : SZ_OK;
+}
+
 int
 sz_recon_start(sz_sync *s)
 {
@@ -52,6 +256,8 @@ sz_recon_start(sz_sync *s)
 	sz_idvec_sort(&s->mine);
 	dedupe(&s->mine);
 	s->st.ids_local = s->mine.n;
+	if (s->method == SZ_RECON_RIBLT && (r = riblt_start(s)) != SZ_OK)
+		return r;
 	return SZ_OK;
 }
 
@@ -143,6 +349,17 @@ on_decoded(sz_sync *s, const sz_frame *f)
 		return r;
 	if (d.total_want > s->cfg.limits.max_ids || d.nsend > s->cfg.limits.max_envelopes)
 		return SZ_ERR_LIMIT;
+	if (s->method == SZ_RECON_RIBLT) {
+		/* The ids to send came with RIBLT's DONE (by hash); this only says how many to expect. */
+		if (s->rsend != NULL || d.count != 0)
+			return SZ_ERR_PEER;
+		s->st.to_send = s->outq.n;
+		s->st.to_receive = d.nsend;
+		s->expect = d.nsend;
+		s->decoded = true;
+		s->phase = PH_TRANSFER;
+		return SZ_OK;
+	}
 	if (s->outq.n == 0 && s->st.to_send == 0) {
 		s->st.to_send = d.total_want;
 		s->st.to_receive = d.nsend;
@@ -187,12 +404,31 @@ sz_recon_frame(sz_sync *s, const sz_frame *f)
 	case SZ_FR_DECODED:
 		r = on_decoded(s, f);
 		break;
+	case SZ_FR_SYMBOLS:
+		r = on_symbols(s, f);
+		break;
 	default:
-		r = SZ_ERR_PEER; /* SYMBOLS/MORE: not negotiated in this build */
+		r = SZ_ERR_PEER;
 	}
 	if (r != SZ_OK)
 		return sz_sync_fail(s, r, "reconciliation failed");
 	return SZ_OK;
+}
+
+void
+sz_recon_free(sz_sync *s)
+{
+	riblt_free(s);
+	free(s->want_pfx);
+	s->want_pfx = NULL;
+}
+
+bool
+sz_recon_wanted(const sz_sync *s, const uint8_t id[32])
+{
+	if (s->want_pfx == NULL)
+		return sz_idvec_find(&s->want, id) != NULL;
+	return bsearch(id, s->want_pfx, s->nwant_pfx, 20, cmp_pfx) != NULL;
 }
 
 int

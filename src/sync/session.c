@@ -268,7 +268,7 @@ batch_add(void *ctx, const uint8_t *env, size_t len)
 	if (s->cfg.role == SZ_NOISE_RESPONDER) {
 		if (sz_env_id(id, env, len) != SZ_OK)
 			return SZ_ERR_INTERNAL;
-		if (sz_idvec_find(&s->want, id) == NULL)
+		if (!sz_recon_wanted(s, id))
 			return SZ_ERR_PEER;
 	}
 	b->envs[b->n] = env;
@@ -618,7 +618,7 @@ sz_sync_new(sz_sync **out, const sz_sync_config *cfg)
 	s->cfg.scopes = NULL;
 	s->cfg.static_sk = NULL;
 	if (s->cfg.methods == 0)
-		s->cfg.methods = SZ_RECON_LIST;
+		s->cfg.methods = SZ_RECON_RIBLT | SZ_RECON_LIST;
 	const uint64_t *def = &default_limits.max_bytes_in;
 	uint64_t *lim = &s->cfg.limits.max_bytes_in;
 	for (size_t i = 0; i < sizeof default_limits / sizeof(uint64_t); i++)
@@ -683,6 +683,7 @@ sz_sync_free(sz_sync *s)
 	sz_idvec_free(&s->theirs);
 	sz_idvec_free(&s->outq);
 	sz_idvec_free(&s->want);
+	sz_recon_free(s);
 	free(s->scopes);
 	free(s->shared);
 	if (s->join != NULL) {

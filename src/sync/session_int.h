@@ -53,6 +53,11 @@ struct sz_sync {
 	size_t list_off;  /* list method, initiator: ids sent so far */
 	bool list_done;
 	bool decoded;     /* the difference is known on this side */
+	struct sz_riblt_sketch *sketch;     /* riblt: this side's ids in shared scopes */
+	struct sz_riblt_sender *rsend;      /* riblt, initiator */
+	struct sz_riblt_receiver *rrecv;    /* riblt, responder */
+	uint8_t (*want_pfx)[20];            /* riblt, responder: prefixes it recovered as remote-only */
+	size_t nwant_pfx;
 
 	/* transfer */
 	sz_idvec outq;    /* ids to send */
@@ -77,5 +82,9 @@ int sz_recon_start(sz_sync *s);
 int sz_recon_frame(sz_sync *s, const sz_frame *f);
 /* recon.c: produce more reconciliation output if the method streams (list, symbols). */
 int sz_recon_pump(sz_sync *s);
+/* recon.c: release the reconciliation state. */
+void sz_recon_free(sz_sync *s);
+/* recon.c, responder: did this side ask for the envelope with this id? */
+bool sz_recon_wanted(const sz_sync *s, const uint8_t id[32]);
 
 #endif /* SZ_SYNC_SESSION_INT_H */
