@@ -693,6 +693,7 @@ sz_vfs_connect(sz_vfs *v, const char *path, int create, sqlite3 **out)
 	    exec_expect(v, db, path, "PRAGMA synchronous=FULL", NULL) != SZ_OK ||
 	    exec_expect(v, db, path, "PRAGMA secure_delete=ON", NULL) != SZ_OK ||
 	    exec_expect(v, db, path, "PRAGMA cell_size_check=ON", NULL) != SZ_OK ||
+	    exec_expect(v, db, path, "PRAGMA cache_size=-16384", NULL) != SZ_OK ||
 	    exec_expect(v, db, path, "PRAGMA page_size", "4096") != SZ_OK) {
 		r = v->errcode;
 		goto out;
