@@ -303,6 +303,11 @@ open_db(sz_store *s, int create)
 		/* Files without a key file are unreadable leftovers (e.g. of a wipe or duress). */
 		if ((unlink(jr) != 0 && errno != ENOENT) || (unlink(db) != 0 && errno != ENOENT))
 			return SZ_ERR_IO;
+		/* Made here with mode 0600 (SQLite would use 0644); the journal inherits the mode. */
+		int fd = open(db, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0)
+			return SZ_ERR_IO;
+		close(fd);
 	} else if (access(db, F_OK) != 0) {
 		snprintf(s->errmsg, sizeof s->errmsg, "%.600s: missing (the key file is there)", db);
 		return SZ_ERR_CORRUPT;
