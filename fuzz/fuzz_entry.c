@@ -33,9 +33,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		static const uint8_t key[32] = { 1 };
 		uint8_t *buf;
 		const uint8_t *pt;
-		size_t n;
-		if (sz_env_open(&buf, &pt, &n, &env, key) == SZ_OK)
-			free(buf);
+		size_t n, bl;
+		if (sz_env_open(&buf, &bl, &pt, &n, &env, key) == SZ_OK)
+			sz_env_open_free(buf, bl);
 	}
 	return 0;
 }

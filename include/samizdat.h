@@ -100,6 +100,62 @@ SZ_MUST_CHECK int sz_init(void);
 #define SZ_SIG_BYTES 64         /* Ed25519 signatures */
 #define SZ_HASH_BYTES 32        /* default hash output */
 
+/*
+ * A node
+ * ======
+ * One person's samizdat: an identity, the encrypted store in a data directory, the cells it
+ * belongs to.  Open it with the passphrase; close it to lock it (the keys leave memory).
+ */
+typedef struct sz_node sz_node;
+
+typedef struct sz_node_opts {
+	uint32_t kdf_ops;      /* Argon2id passes; 0 = the default (about 0.5 s on a small machine) */
+	uint32_t kdf_mem_kib;  /* Argon2id memory in KiB; 0 = the default */
+} sz_node_opts;
+
+/* Create a node in home (a new directory, or an empty one): an identity, a transport key and
+ * the encrypted store, locked by the passphrase.  SZ_ERR_EXISTS if home already holds a node. */
+SZ_MUST_CHECK int sz_node_create(sz_node **out, const char *home, const char *pass,
+    size_t passlen, const sz_node_opts *opts);
+/* Unlock the node in home.  SZ_ERR_PASSPHRASE (nothing changed), SZ_ERR_NOT_FOUND (no node
+ * there), SZ_ERR_BUSY (another process has it), SZ_ERR_CORRUPT (see sz_node_errmsg). */
+SZ_MUST_CHECK int sz_node_open(sz_node **out, const char *home, const char *pass,
+    size_t passlen);
+/* Lock: wipe the keys from memory and close the store.  Accepts NULL. */
+void sz_node_close(sz_node *n);
+/* Panic wipe of the node in home: its keys are destroyed at once (the data can no longer be
+ * read by anyone), then its files are removed.  Works while another process has it open. */
+SZ_MUST_CHECK int sz_node_wipe(const char *home);
+/* Set (or with pass NULL clear) a duress passphrase: unlocking with it wipes the real node and
+ * opens an empty one. */
+SZ_MUST_CHECK int sz_node_set_duress(sz_node *n, const char *pass, size_t passlen);
+/* What the last failure on n found, in one line (names the damaged file, for instance). */
+const char *sz_node_errmsg(const sz_node *n);
+/* The same for the last failed sz_node_open / sz_node_create. */
+const char *sz_node_last_error(void);
+
+/* The identity public key (Ed25519) and its fingerprint ("abcd efgh ..." 8 groups of 4). */
+void sz_node_identity(const sz_node *n, uint8_t pk[32]);
+SZ_MUST_CHECK int sz_node_fingerprint(const sz_node *n, char out[40]);
+
+/* Leaflets: public, signed by the identity key, carried by anyone. */
+typedef struct sz_leaflet {
+	uint8_t id[32];
+	uint8_t author[32];
+	uint64_t time_ms;
+	const uint8_t *text;   /* borrowed for the callback */
+	size_t len;
+} sz_leaflet;
+SZ_MUST_CHECK int sz_node_leaflet_publish(sz_node *n, const uint8_t *text, size_t len,
+    uint8_t id[32]);
+/* Call fn for each leaflet held, oldest first; a non-zero return stops the walk with it. */
+SZ_MUST_CHECK int sz_node_leaflet_list(sz_node *n, int (*fn)(void *ctx, const sz_leaflet *l),
+    void *ctx);
+/* The leaflet whose id starts with the hex prefix (at least 8 digits). SZ_ERR_NOT_FOUND;
+ * SZ_ERR_EXISTS if the prefix is ambiguous. */
+SZ_MUST_CHECK int sz_node_leaflet_find(sz_node *n, const char *hexprefix,
+    int (*fn)(void *ctx, const sz_leaflet *l), void *ctx);
+
 #ifdef __cplusplus
 }
 #endif

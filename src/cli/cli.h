@@ -1,28 +1,127 @@
 /*
  * cli.h - what the subcommand files of the samizdat program share.
- * Layer: cli (the top).  One table of commands (main.c), one file per group of subcommands,
- * as WireGuard's wg.c does.  Exit codes are documented in docs/samizdat.1.
+ * Layer: cli (the top).  One table of commands (main.c), one file per group of subcommands, as
+ * WireGuard's wg.c does.  Commands write to c->out / c->err, never to stdout directly, so the same
+ * code answers a terminal and (in the daemon) a client on the control socket.
  */
 #ifndef SZ_CLI_CLI_H
 #define SZ_CLI_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lib/bytes.h"
+#include "lib/jsonw.h"
+
+#define SZ_CLI_MAX_ARGS 64
 
 /* Exit codes (stable; documented in docs/samizdat.1 and README.md). */
 enum {
 	SZ_EXIT_OK = 0,
 	SZ_EXIT_FAIL = 1,      /* the command was understood but failed; the message says why */
 	SZ_EXIT_USAGE = 2,     /* missing, extra or malformed arguments */
-	SZ_EXIT_LOCKED = 3,    /* wrong passphrase, or the node is locked */
+	SZ_EXIT_LOCKED = 3,    /* wrong passphrase, or the node is locked / not set up */
 	SZ_EXIT_NETWORK = 4,   /* the peer could not be reached or broke off */
 	SZ_EXIT_DATA = 5,      /* damaged or forged input (bundle, invite, entry) */
-	SZ_EXIT_NOT_MEMBER = 6,
+	SZ_EXIT_NOT_MEMBER = 6,/* not a member of that cell */
 };
+
+struct sz_node;
+
+typedef struct sz_cli {
+	FILE *out;            /* results: human text, or the one JSON document */
+	FILE *err;            /* messages, progress */
+	bool json;            /* --json */
+	bool tty;             /* err is a terminal: progress bars, escapes */
+	bool in_daemon;       /* running inside `samizdat serve` for a control-socket client */
+	const char *home;     /* the data directory */
+	const char *passfile; /* --passphrase-file */
+	struct sz_node *node; /* opened on demand by sz_cli_node(), or the daemon's */
+	bool own_node;        /* close it at the end */
+	sz_buf jbuf;          /* the JSON document being built */
+	sz_jsonw jw;
+	struct sz_daemon *daemon; /* inside `samizdat serve`: the daemon */
+	void *client;         /* inside the daemon: the control client asking */
+	const char *secret;   /* inside the daemon: a passphrase the client sent (unlock) */
+	size_t secretlen;
+	const char *cmdname;  /* "cell invite", for messages */
+	const char *usage;    /* the usage line of the running command */
+} sz_cli;
 
 typedef struct sz_cli_cmd {
 	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *summary;
+	int (*fn)(sz_cli *c, int argc, char **argv);
+	const char *usage;    /* arguments after the command name */
+	const char *summary;  /* one line */
+	const struct sz_cli_cmd *sub; /* a group: subcommands, NULL-terminated */
 } sz_cli_cmd;
 
-int sz_cli_selftest(int argc, char **argv);
+/* Run one command line (argv[0] is the command name) with c prepared by the caller. */
+int sz_cli_dispatch(sz_cli *c, int argc, char **argv);
+
+/* Print "samizdat CMD: reason" and the usage line, return SZ_EXIT_USAGE. */
+int sz_cli_usage_error(sz_cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Report a library error in words a person understands; returns the exit code for it. */
+int sz_cli_fail(sz_cli *c, int err, const char *what);
+/* The advice that goes with an error, and the exit code it maps to. */
+const char *sz_cli_advice(int err);
+int sz_cli_exit_code(int err);
+/* Human text: to c->out unless --json (then to c->err, so stdout holds only JSON). */
+void sz_cli_say(sz_cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Write text that came from outside (a post, a name) to f, escaping control characters and
+ * bytes that are not UTF-8 as \xNN so nothing can drive the terminal. */
+void sz_cli_print_text(FILE *f, const uint8_t *s, size_t n);
+
+/* Parse --flag VALUE / --flag=VALUE options out of argv (in place).  Returns the number of
+ * positional arguments left in argv[1..], or -1 after printing a usage error. */
+typedef struct sz_cli_opt {
+	const char *name;     /* "--to" */
+	bool has_value;
+	const char **value;   /* set to the value (or "1" for a flag) */
+} sz_cli_opt;
+int sz_cli_opts(sz_cli *c, int argc, char **argv, const sz_cli_opt *opts);
+
+/* Open the node in c->home, asking for the passphrase as needed (or return the daemon's). */
+int sz_cli_node(sz_cli *c, struct sz_node **out);
+/* Read the passphrase: --passphrase-file, $SAMIZDAT_PASSPHRASE_FILE, or the terminal.  The result
+ * is sodium_malloc()ed; free with sz_secret_free.  confirm: ask twice (for init). */
+int sz_cli_passphrase(sz_cli *c, const char *prompt, bool confirm, char **out, size_t *len);
+
+/* A progress line on a terminal (bar), quiet lines otherwise.  done <= total. */
+typedef struct sz_progress {
+	sz_cli *c;
+	const char *what;
+	uint64_t total;
+	uint64_t last_ms;
+	int last_pct;
+} sz_progress;
+void sz_progress_start(sz_progress *p, sz_cli *c, const char *what, uint64_t total);
+void sz_progress_update(sz_progress *p, uint64_t done);
+void sz_progress_end(sz_progress *p, uint64_t done);
+
+/* The text of a post or leaflet: the arguments joined by spaces, or stdin if there are none. */
+int sz_cli_text_arg(sz_cli *c, int npos, char **argv, sz_buf *text);
+/* "2026-11-26 15:03 UTC" */
+void sz_cli_time(char *out, size_t n, uint64_t ms);
+
+/* The commands, one file per group. */
+int sz_cli_selftest(sz_cli *c, int argc, char **argv);
+int sz_cli_init(sz_cli *c, int argc, char **argv);             /* cmd_node.c */
+int sz_cli_id(sz_cli *c, int argc, char **argv);
+int sz_cli_status(sz_cli *c, int argc, char **argv);
+int sz_cli_wipe(sz_cli *c, int argc, char **argv);
+int sz_cli_duress(sz_cli *c, int argc, char **argv);
+int sz_cli_unlock(sz_cli *c, int argc, char **argv);           /* cmd_serve.c */
+int sz_cli_lock(sz_cli *c, int argc, char **argv);
+int sz_cli_serve(sz_cli *c, int argc, char **argv);
+int sz_cli_sync(sz_cli *c, int argc, char **argv);
+int sz_cli_peers(sz_cli *c, int argc, char **argv);
+int sz_cli_ping(sz_cli *c, int argc, char **argv);
+extern const sz_cli_cmd sz_cli_leaflet_cmds[];                 /* cmd_leaflet.c */
+extern const sz_cli_cmd sz_cli_bundle_cmds[];                  /* cmd_bundle.c */
+
+/* Run a command line: through the daemon when one serves this node, else here. */
+int sz_cli_run(sz_cli *c, int argc, char **argv);
 
 #endif /* SZ_CLI_CLI_H */

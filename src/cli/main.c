@@ -2,48 +2,283 @@
  * main.c - the samizdat program: global options, then one table of subcommands.
  * Layer: cli.  Only this layer prints to a terminal or exits.
  */
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "samizdat.h"
 #include "cli/cli.h"
 
-static const sz_cli_cmd commands[] = {
-	{ "selftest", sz_cli_selftest, "check the crypto core against published test vectors" },
+static int cmd_help(sz_cli *c, int argc, char **argv);
+
+static const sz_cli_cmd cmd_table[] = {
+	{ "init", sz_cli_init, "[--kdf-ops N] [--kdf-mem-mib M]",
+	    "create this person's node: an identity and an encrypted store", NULL },
+	{ "id", sz_cli_id, "", "show this node's fingerprint, to compare aloud or on paper", NULL },
+	{ "status", sz_cli_status, "", "what this node holds and whether a daemon serves it", NULL },
+	{ "unlock", sz_cli_unlock, "", "give the running daemon the passphrase", NULL },
+	{ "lock", sz_cli_lock, "", "make the running daemon forget the keys", NULL },
+	{ "leaflet", NULL, "", "signed public leaflets", sz_cli_leaflet_cmds },
+	{ "serve", sz_cli_serve, "[--listen HOST:PORT] [--public] [--tor-control HOST:PORT "
+	    "[--tor-cookie FILE] | --tor PATH [--tor-config FILE]] [--onion-port N] [--locked] "
+	    "[--log FILE]", "run the daemon: serve syncs, keep the keys in memory, answer commands", NULL },
+	{ "sync", sz_cli_sync, "HOST:PORT | NAME.onion:PORT [--tor-socks HOST:PORT]",
+	    "exchange what is missing with another node", NULL },
+	{ "peers", sz_cli_peers, "[list | add ADDRESS | remove ADDRESS]",
+	    "the addresses this node syncs with (kept encrypted)", NULL },
+	{ "bundle", NULL, "", "courier files for links that are never live", sz_cli_bundle_cmds },
+	{ "wipe", sz_cli_wipe, "--yes", "destroy this node's keys at once (panic)", NULL },
+	{ "duress", sz_cli_duress, "[--file FILE | --clear]",
+	    "set a passphrase that, when used to unlock, wipes the node", NULL },
+	{ "ping", sz_cli_ping, "", "say whether a daemon answers (for scripts)", NULL },
+	{ "help", cmd_help, "[COMMAND]", "explain the commands", NULL },
+	{ "selftest", sz_cli_selftest, "", "check the crypto core against published test vectors", NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
 };
 
 static void
-usage(FILE *f)
+global_usage(FILE *f)
 {
-	fprintf(f, "usage: samizdat [--home DIR] [--json] COMMAND [ARGS]\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\n'samizdat COMMAND --help' explains one command.\n");
+	fprintf(f,
+	    "usage: samizdat [--home DIR] [--passphrase-file FILE] [--json] COMMAND [ARGS]\n"
+	    "\n"
+	    "samizdat keeps a cell's posts, leaflets and decisions encrypted on every member's\n"
+	    "device and carries them peer to peer: over the local network, Tor, or a USB stick.\n"
+	    "\n"
+	    "commands:\n");
+	for (const sz_cli_cmd *k = cmd_table; k->name != NULL; k++) {
+		if (k->sub == NULL) {
+			fprintf(f, "  %-20s %s\n", k->name, k->summary);
+			continue;
+		}
+		for (const sz_cli_cmd *s = k->sub; s->name != NULL; s++) {
+			char both[64];
+			snprintf(both, sizeof both, "%s %s", k->name, s->name);
+			fprintf(f, "  %-20s %s\n", both, s->summary);
+		}
+	}
+	fprintf(f,
+	    "\n"
+	    "global options:\n"
+	    "  --home DIR              the node's data directory (default $SAMIZDAT_HOME or ~/.samizdat)\n"
+	    "  --passphrase-file FILE  read the passphrase from FILE (or $SAMIZDAT_PASSPHRASE_FILE);\n"
+	    "                          a passphrase is never taken on the command line\n"
+	    "  --json                  print exactly one JSON document on stdout; text goes to stderr\n"
+	    "\n"
+	    "'samizdat help COMMAND' or 'samizdat COMMAND --help' explains one command.\n"
+	    "exit codes: 0 ok, 1 failed, 2 bad arguments, 3 locked or wrong passphrase,\n"
+	    "            4 network, 5 damaged or forged input, 6 not a member.\n");
+}
+
+static void
+command_help(FILE *f, const char *name, const sz_cli_cmd *k)
+{
+	if (k->sub != NULL) {
+		fprintf(f, "usage: samizdat %s SUBCOMMAND ...\n\n%s\n\nsubcommands:\n", name, k->summary);
+		for (const sz_cli_cmd *s = k->sub; s->name != NULL; s++)
+			fprintf(f, "  samizdat %s %s %s\n      %s\n", name, s->name, s->usage, s->summary);
+		return;
+	}
+	fprintf(f, "usage: samizdat %s %s\n\n%s\n", name, k->usage, k->summary);
+}
+
+static const sz_cli_cmd *
+find(const sz_cli_cmd *t, const char *name)
+{
+	for (; t->name != NULL; t++)
+		if (strcmp(t->name, name) == 0)
+			return t;
+	return NULL;
+}
+
+static int
+cmd_help(sz_cli *c, int argc, char **argv)
+{
+	if (argc < 2) {
+		global_usage(c->json ? c->err : c->out);
+		return SZ_EXIT_OK;
+	}
+	const sz_cli_cmd *k = find(cmd_table, argv[1]);
+	if (k == NULL)
+		return sz_cli_usage_error(c, "no command '%s'", argv[1]);
+	if (argc > 2 && k->sub != NULL) {
+		const sz_cli_cmd *s = find(k->sub, argv[2]);
+		if (s == NULL)
+			return sz_cli_usage_error(c, "no command '%s %s'", argv[1], argv[2]);
+		char both[64];
+		snprintf(both, sizeof both, "%s %s", argv[1], argv[2]);
+		command_help(c->json ? c->err : c->out, both, s);
+		return SZ_EXIT_OK;
+	}
+	command_help(c->json ? c->err : c->out, argv[1], k);
+	return SZ_EXIT_OK;
+}
+
+int
+sz_cli_opts(sz_cli *c, int argc, char **argv, const sz_cli_opt *opts)
+{
+	int npos = 1;
+	bool dashdash = false;
+	for (int i = 1; i < argc; i++) {
+		char *a = argv[i];
+		if (dashdash || a[0] != '-' || a[1] == '\0') {
+			argv[npos++] = a;
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			dashdash = true;
+			continue;
+		}
+		const sz_cli_opt *o = NULL;
+		size_t nl = strcspn(a, "=");
+		for (const sz_cli_opt *p = opts; p != NULL && p->name != NULL; p++)
+			if (strlen(p->name) == nl && strncmp(p->name, a, nl) == 0)
+				o = p;
+		if (o == NULL) {
+			sz_cli_usage_error(c, "unknown option '%.*s'", (int)nl, a);
+			return -1;
+		}
+		if (!o->has_value) {
+			if (a[nl] == '=') {
+				sz_cli_usage_error(c, "option %s takes no value", o->name);
+				return -1;
+			}
+			*o->value = "1";
+		} else if (a[nl] == '=') {
+			*o->value = a + nl + 1;
+		} else if (i + 1 < argc) {
+			*o->value = argv[++i];
+		} else {
+			sz_cli_usage_error(c, "option %s needs a value", o->name);
+			return -1;
+		}
+	}
+	return npos - 1;
+}
+
+int
+sz_cli_dispatch(sz_cli *c, int argc, char **argv)
+{
+	static char namebuf[64];
+	const sz_cli_cmd *k = find(cmd_table, argv[0]);
+	if (k == NULL) {
+		fprintf(c->err, "samizdat: no command '%s'. 'samizdat help' lists them.\n", argv[0]);
+		return SZ_EXIT_USAGE;
+	}
+	c->cmdname = k->name;
+	c->usage = k->usage;
+	if (k->sub != NULL) {
+		if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+			command_help(argc < 2 ? c->err : (c->json ? c->err : c->out), k->name, k);
+			return argc < 2 ? SZ_EXIT_USAGE : SZ_EXIT_OK;
+		}
+		const sz_cli_cmd *s = find(k->sub, argv[1]);
+		if (s == NULL) {
+			fprintf(c->err, "samizdat %s: no subcommand '%s'.\n", k->name, argv[1]);
+			command_help(c->err, k->name, k);
+			return SZ_EXIT_USAGE;
+		}
+		snprintf(namebuf, sizeof namebuf, "%s %s", k->name, s->name);
+		c->cmdname = namebuf;
+		c->usage = s->usage;
+		k = s;
+		argc--;
+		argv++;
+	}
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			command_help(c->json ? c->err : c->out, c->cmdname, k);
+			return SZ_EXIT_OK;
+		}
+	return k->fn(c, argc, argv);
+}
+
+static const char *
+default_home(void)
+{
+	static char buf[4096];
+	const char *h = getenv("SAMIZDAT_HOME");
+	if (h != NULL && h[0] != '\0')
+		return h;
+	const char *home = getenv("HOME");
+	if (home == NULL || home[0] == '\0')
+		return NULL;
+	snprintf(buf, sizeof buf, "%s/.samizdat", home);
+	return buf;
 }
 
 int
 main(int argc, char **argv)
 {
+	sz_cli c;
+	int i, rc;
+
+	memset(&c, 0, sizeof c);
+	c.out = stdout;
+	c.err = stderr;
+	c.tty = isatty(STDERR_FILENO) == 1;
 	if (sz_init() != SZ_OK) {
 		fprintf(stderr, "samizdat: the crypto library failed to start\n");
 		return SZ_EXIT_FAIL;
 	}
-	if (argc < 2) {
-		usage(stderr);
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--json") == 0) {
+			c.json = true;
+		} else if (strcmp(a, "--home") == 0 && i + 1 < argc) {
+			c.home = argv[++i];
+		} else if (strncmp(a, "--home=", 7) == 0) {
+			c.home = a + 7;
+		} else if (strcmp(a, "--passphrase-file") == 0 && i + 1 < argc) {
+			c.passfile = argv[++i];
+		} else if (strncmp(a, "--passphrase-file=", 18) == 0) {
+			c.passfile = a + 18;
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			global_usage(stdout);
+			return SZ_EXIT_OK;
+		} else if (strcmp(a, "--version") == 0) {
+			printf("samizdat %s\n", SAMIZDAT_VERSION);
+			return SZ_EXIT_OK;
+		} else if (strcmp(a, "--passphrase") == 0 || strncmp(a, "--passphrase=", 13) == 0) {
+			fprintf(stderr, "samizdat: a passphrase is never taken on the command line (other "
+			    "users can read it there); use --passphrase-file FILE.\n");
+			return SZ_EXIT_USAGE;
+		} else {
+			fprintf(stderr, "samizdat: unknown option '%s'\n", a);
+			global_usage(stderr);
+			return SZ_EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		global_usage(stderr);
 		return SZ_EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
-		usage(stdout);
-		return SZ_EXIT_OK;
+	if (c.home == NULL && (c.home = default_home()) == NULL) {
+		fprintf(stderr, "samizdat: no data directory: set HOME or SAMIZDAT_HOME, or give --home DIR\n");
+		return SZ_EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "--version") == 0) {
-		printf("samizdat %s\n", SAMIZDAT_VERSION);
-		return SZ_EXIT_OK;
+	if (c.json) {
+		sz_jsonw_init(&c.jw, &c.jbuf);
+		sz_jsonw_obj_begin(&c.jw);
 	}
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "samizdat: unknown command '%s'\n", argv[1]);
-	usage(stderr);
-	return SZ_EXIT_USAGE;
+	rc = sz_cli_run(&c, argc - i, argv + i);
+	if (c.json) {
+		sz_jsonw_key(&c.jw, "ok");
+		sz_jsonw_bool(&c.jw, rc == SZ_EXIT_OK);
+		sz_jsonw_key(&c.jw, "exit");
+		sz_jsonw_i64(&c.jw, rc);
+		sz_jsonw_obj_end(&c.jw);
+		if (c.jbuf.err == 0) {
+			fwrite(c.jbuf.p, 1, c.jbuf.len, stdout);
+			fputc('\n', stdout);
+		}
+		sz_buf_free(&c.jbuf);
+	}
+	if (c.node != NULL && c.own_node)
+		sz_node_close(c.node);
+	if (fflush(stdout) != 0 && rc == SZ_EXIT_OK)
+		rc = SZ_EXIT_FAIL;
+	return rc;
 }

@@ -5,6 +5,8 @@
  */
 #include "crypto/crypto.h"
 
+#include <assert.h>
+#include <pthread.h>
 #include <string.h>
 
 void *
@@ -21,6 +23,77 @@ sz_secret_free(void *p)
 {
 	if (p != NULL)
 		sodium_free(p); /* wipes before unmapping */
+}
+
+/* The slot pool: chunks of SLOTS_PER_CHUNK slots; free slots form a list threaded through
+ * their first bytes (the rest of a free slot is zero). */
+#define SLOTS_PER_CHUNK 32
+#define MAX_CHUNKS 4096
+
+static struct {
+	pthread_mutex_t mu;
+	void *free;
+	uint8_t *chunk[MAX_CHUNKS];
+	size_t nchunks;
+	size_t in_use;
+} slots = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+void *
+sz_secret_slot_alloc(size_t n)
+{
+	void *p = NULL;
+	if (n > SZ_SECRET_SLOT)
+		return NULL;
+	pthread_mutex_lock(&slots.mu);
+	if (slots.free == NULL && slots.nchunks < MAX_CHUNKS) {
+		uint8_t *c = sodium_malloc(SZ_SECRET_SLOT * SLOTS_PER_CHUNK);
+		if (c != NULL) {
+			memset(c, 0, SZ_SECRET_SLOT * SLOTS_PER_CHUNK);
+			for (size_t i = SLOTS_PER_CHUNK; i-- > 0; ) {
+				memcpy(c + i * SZ_SECRET_SLOT, &slots.free, sizeof slots.free);
+				slots.free = c + i * SZ_SECRET_SLOT;
+			}
+			slots.chunk[slots.nchunks++] = c;
+		}
+	}
+	if (slots.free != NULL) {
+		p = slots.free;
+		memcpy(&slots.free, p, sizeof slots.free);
+		memset(p, 0, sizeof slots.free);
+		slots.in_use++;
+	}
+	pthread_mutex_unlock(&slots.mu);
+	return p;
+}
+
+void
+sz_secret_slot_free(void *p)
+{
+	if (p == NULL)
+		return;
+	sodium_memzero(p, SZ_SECRET_SLOT);
+	pthread_mutex_lock(&slots.mu);
+#ifndef NDEBUG
+	int ours = 0;
+	for (size_t i = 0; i < slots.nchunks && !ours; i++)
+		ours = (uint8_t *)p >= slots.chunk[i] &&
+		    (uint8_t *)p < slots.chunk[i] + SZ_SECRET_SLOT * SLOTS_PER_CHUNK &&
+		    ((uint8_t *)p - slots.chunk[i]) % SZ_SECRET_SLOT == 0;
+	assert(ours); /* a pointer that did not come from sz_secret_slot_alloc is our bug */
+#endif
+	memcpy(p, &slots.free, sizeof slots.free);
+	slots.free = p;
+	slots.in_use--;
+	pthread_mutex_unlock(&slots.mu);
+}
+
+size_t
+sz_secret_slots_in_use(void)
+{
+	pthread_mutex_lock(&slots.mu);
+	size_t n = slots.in_use;
+	pthread_mutex_unlock(&slots.mu);
+	return n;
 }
 
 void
@@ -219,6 +292,43 @@ sz_hash(sz_hash_alg alg, uint8_t *out, const uint8_t *in, size_t inlen)
 	hash_final(&h, out);
 	sodium_memzero(&h, sizeof h);
 	return SZ_OK;
+}
+
+int
+sz_hash_init(sz_hash_state *s, sz_hash_alg alg)
+{
+	s->alg = alg;
+	switch (alg) {
+	case SZ_HASH_SHA256: crypto_hash_sha256_init(&s->u.sha256); return SZ_OK;
+	case SZ_HASH_SHA512: crypto_hash_sha512_init(&s->u.sha512); return SZ_OK;
+	case SZ_HASH_BLAKE2B: crypto_generichash_init(&s->u.blake2b, NULL, 0, 64); return SZ_OK;
+	}
+	return SZ_ERR_INVALID;
+}
+
+int
+sz_hash_update(sz_hash_state *s, const uint8_t *in, size_t inlen)
+{
+	switch (s->alg) {
+	case SZ_HASH_SHA256: crypto_hash_sha256_update(&s->u.sha256, in, inlen); return SZ_OK;
+	case SZ_HASH_SHA512: crypto_hash_sha512_update(&s->u.sha512, in, inlen); return SZ_OK;
+	case SZ_HASH_BLAKE2B: crypto_generichash_update(&s->u.blake2b, in, inlen); return SZ_OK;
+	}
+	return SZ_ERR_STATE;
+}
+
+int
+sz_hash_final(sz_hash_state *s, uint8_t *out)
+{
+	int r = SZ_OK;
+	switch (s->alg) {
+	case SZ_HASH_SHA256: crypto_hash_sha256_final(&s->u.sha256, out); break;
+	case SZ_HASH_SHA512: crypto_hash_sha512_final(&s->u.sha512, out); break;
+	case SZ_HASH_BLAKE2B: crypto_generichash_final(&s->u.blake2b, out, 64); break;
+	default: r = SZ_ERR_STATE; break;
+	}
+	sodium_memzero(s, sizeof *s);
+	return r;
 }
 
 /* --- HMAC ------------------------------------------------------------------------------- */

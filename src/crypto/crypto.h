@@ -28,6 +28,18 @@
  * Release with sz_secret_free, which wipes; both accept n == 0 / NULL. */
 void *sz_secret_alloc(size_t n);
 void sz_secret_free(void *p);
+/* Small secrets that come and go often (a handshake's keys): slots of up to SZ_SECRET_SLOT
+ * bytes carved from a process-wide pool of sodium_malloc()ed chunks, so they too are locked and
+ * kept out of core dumps, but without sodium_malloc's mmap/mprotect/mlock per call (about 25 us,
+ * which would double the cost of a Noise handshake).  The slot is zero-filled; release it with
+ * sz_secret_slot_free, which wipes it.  Guard pages surround each chunk, not each slot.  The
+ * pool never gives chunks back to the system.  Thread-safe.  NULL if n is too big or memory is
+ * short. */
+#define SZ_SECRET_SLOT 1024
+void *sz_secret_slot_alloc(size_t n);
+void sz_secret_slot_free(void *p);
+/* Slots allocated and not yet freed (leak checks in tests: LeakSanitizer cannot see them). */
+size_t sz_secret_slots_in_use(void);
 /* Wipe n bytes. */
 void sz_wipe(void *p, size_t n);
 /* Constant-time equality of two n-byte secrets: 1 if equal, 0 if not. */
@@ -90,6 +102,21 @@ SZ_MUST_CHECK int sz_blake2b(uint8_t *out, size_t outlen, const uint8_t *in, siz
     const uint8_t *key, size_t keylen);
 /* out (sz_hash_len(alg) bytes) = HASH(in). */
 SZ_MUST_CHECK int sz_hash(sz_hash_alg alg, uint8_t *out, const uint8_t *in, size_t inlen);
+
+/* Incremental HASH(in_1 || in_2 || ...), for callers that hash pieces without copying them
+ * (Noise's MixHash).  _final writes sz_hash_len(alg) bytes and wipes the state. */
+typedef struct sz_hash_state {
+	sz_hash_alg alg;
+	union {
+		crypto_hash_sha256_state sha256;
+		crypto_hash_sha512_state sha512;
+		crypto_generichash_state blake2b;
+	} u;
+} sz_hash_state;
+
+SZ_MUST_CHECK int sz_hash_init(sz_hash_state *s, sz_hash_alg alg);
+SZ_MUST_CHECK int sz_hash_update(sz_hash_state *s, const uint8_t *in, size_t inlen);
+SZ_MUST_CHECK int sz_hash_final(sz_hash_state *s, uint8_t *out);
 
 /* --- HMAC (RFC 2104) over any of the hashes, and HKDF (RFC 5869) on it ------------------ */
 

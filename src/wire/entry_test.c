@@ -215,7 +215,7 @@ test_sealed_envelope(void **state)
 {
 	(void)state;
 	uint8_t key[32], key2[32], nonce[24], scope[16], *env, *buf;
-	size_t envlen, ptlen;
+	size_t envlen, ptlen, buflen;
 	const uint8_t *pt;
 	memset(key, 1, 32);
 	memset(key2, 2, 32);
@@ -229,19 +229,19 @@ test_sealed_envelope(void **state)
 	assert_int_equal(sz_env_parse(&v, env, envlen, 0), SZ_OK);
 	assert_int_equal(v.format, SZ_ENV_SEALED);
 	assert_memory_equal(v.scope, scope, 16);
-	assert_int_equal(sz_env_open(&buf, &pt, &ptlen, &v, key), SZ_OK);
+	assert_int_equal(sz_env_open(&buf, &buflen, &pt, &ptlen, &v, key), SZ_OK);
 	assert_int_equal(ptlen, sizeof msg);
 	assert_memory_equal(pt, msg, sizeof msg);
 	free(buf);
 	/* The plaintext does not appear in the envelope. */
 	assert_null(memmem(env, envlen, "gate", 4));
 	/* Wrong key, and every single-bit change, fail to open. */
-	assert_int_equal(sz_env_open(&buf, &pt, &ptlen, &v, key2), SZ_ERR_DECRYPT);
+	assert_int_equal(sz_env_open(&buf, &buflen, &pt, &ptlen, &v, key2), SZ_ERR_DECRYPT);
 	assert_null(buf);
 	for (size_t bit = 0; bit < envlen * 8; bit++) {
 		env[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 		if (sz_env_parse(&v, env, envlen, 0) == SZ_OK)
-			assert_int_not_equal(sz_env_open(&buf, &pt, &ptlen, &v, key), SZ_OK);
+			assert_int_not_equal(sz_env_open(&buf, &buflen, &pt, &ptlen, &v, key), SZ_OK);
 		env[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 	}
 	free(env);
@@ -261,7 +261,7 @@ test_sealed_envelope(void **state)
 	inner[sizeof inner - 1] = 1;
 	assert_int_equal(sz_xaead_encrypt(raw + 41, inner, sizeof inner, raw, 17, nonce, key), SZ_OK);
 	assert_int_equal(sz_env_parse(&v, raw, 256, 0), SZ_OK);
-	assert_int_equal(sz_env_open(&buf, &pt, &ptlen, &v, key), SZ_ERR_NONCANONICAL);
+	assert_int_equal(sz_env_open(&buf, &buflen, &pt, &ptlen, &v, key), SZ_ERR_NONCANONICAL);
 }
 
 static void

@@ -95,11 +95,21 @@ sz_env_seal(uint8_t **out, size_t *outlen, const uint8_t scope[static SZ_SCOPE_B
 	return SZ_OK;
 }
 
+void
+sz_env_open_free(uint8_t *buf, size_t buflen)
+{
+	if (buf == NULL)
+		return;
+	sz_wipe(buf, buflen);
+	free(buf);
+}
+
 int
-sz_env_open(uint8_t **buf, const uint8_t **pt, size_t *ptlen, const sz_envelope *env,
-    const uint8_t key[static 32])
+sz_env_open(uint8_t **buf, size_t *buflen, const uint8_t **pt, size_t *ptlen,
+    const sz_envelope *env, const uint8_t key[static 32])
 {
 	*buf = NULL;
+	*buflen = 0;
 	*pt = NULL;
 	*ptlen = 0;
 	if (env->format != SZ_ENV_SEALED || env->ct_len < SZ_ENV_TAG_BYTES + 4)
@@ -126,6 +136,7 @@ sz_env_open(uint8_t **buf, const uint8_t **pt, size_t *ptlen, const sz_envelope 
 			goto fail;
 		}
 	*buf = p;
+	*buflen = inner;
 	*pt = p + 4;
 	*ptlen = n;
 	return SZ_OK;

@@ -64,11 +64,14 @@ SZ_MUST_CHECK int sz_env_seal(uint8_t **out, size_t *outlen, const uint8_t scope
     const uint8_t *plaintext, size_t plen, const uint8_t key[static 32],
     const uint8_t nonce[static SZ_ENV_NONCE_BYTES]);
 
-/* Open a sealed envelope with key: on success *pt points into *buf (malloc()ed, caller frees with
- * free() after wiping if it matters) and *ptlen is the plaintext length.  SZ_ERR_DECRYPT if the key
- * is wrong or anything was altered; SZ_ERR_NONCANONICAL if the padding is not zeros. */
-SZ_MUST_CHECK int sz_env_open(uint8_t **buf, const uint8_t **pt, size_t *ptlen,
+/* Open a sealed envelope with key: on success *pt points into *buf, a malloc()ed buffer of
+ * *buflen bytes (the caller wipes and frees it: sz_env_open_free does both), and *ptlen is the
+ * plaintext length.  SZ_ERR_DECRYPT if the key is wrong or anything was altered;
+ * SZ_ERR_NONCANONICAL if the padding is not zeros.  On error *buf is NULL. */
+SZ_MUST_CHECK int sz_env_open(uint8_t **buf, size_t *buflen, const uint8_t **pt, size_t *ptlen,
     const sz_envelope *env, const uint8_t key[static 32]);
+/* Wipe and free what sz_env_open returned (NULL is fine). */
+void sz_env_open_free(uint8_t *buf, size_t buflen);
 
 /* Parse an envelope: checks format, a bucket length, and for public envelopes the whole entry
  * (decoded, signature verified, canonical padding and smallest bucket).  max_body as in

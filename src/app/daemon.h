@@ -1,0 +1,74 @@
+/*
+ * daemon.h - `samizdat serve`: one event loop that serves sync sessions (TCP, and Tor through an
+ * onion service), runs outgoing syncs, and answers the CLI on a local control socket.
+ * Layer: app.  The unlocked keys live only in this process's memory; locking drops them.
+ */
+#ifndef SZ_APP_DAEMON_H
+#define SZ_APP_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "samizdat.h"
+#include "lib/bytes.h"
+#include "transport/net.h"
+
+#define SZ_CONTROL_SOCKET "control.sock"
+#define SZ_DAEMON_MAX_LISTEN 4
+
+typedef struct sz_daemon sz_daemon;
+
+/* Runs one CLI command inside the daemon for a control-socket client.  argv[0] is the command.
+ * secret (may be NULL) is a passphrase the client read for `unlock`.  Output goes to out and
+ * err; the return value is the exit code, or SZ_DAEMON_DEFERRED when the command will answer
+ * later through sz_daemon_reply (an outgoing sync). */
+#define SZ_DAEMON_DEFERRED (-1000)
+typedef int (*sz_daemon_run_fn)(void *ctx, sz_daemon *d, void *client, int argc, char **argv,
+    bool json, const char *secret, size_t secretlen, sz_buf *out, sz_buf *err);
+
+typedef struct sz_daemon_opts {
+	const char *home;
+	sz_addr listen[SZ_DAEMON_MAX_LISTEN];
+	size_t nlisten;
+	bool allow_public;          /* listen on a non-loopback address */
+	/* Tor: attach to a running tor's control port, or spawn one. */
+	const char *tor_control;    /* "127.0.0.1:PORT" */
+	const char *tor_cookie;     /* its cookie file, or NULL to ask tor */
+	const char *tor_path;       /* spawn this tor binary instead */
+	const char *tor_extra;      /* extra torrc lines (test networks) for a spawned tor */
+	uint16_t onion_port;        /* the onion service's virtual port [7070] */
+	size_t max_sessions;        /* concurrent sync sessions [64] */
+	size_t max_per_host;        /* concurrent sessions from one address [4] */
+	FILE *log;                  /* where log lines go (never secrets) */
+	sz_daemon_run_fn run;
+	void *run_ctx;
+} sz_daemon_opts;
+
+/* Start: take the data directory's lock (SZ_ERR_BUSY if another process has the node), open the
+ * listeners and the control socket.  node may be NULL (start locked: `samizdat unlock` opens it). */
+SZ_MUST_CHECK int sz_daemon_new(sz_daemon **out, const sz_daemon_opts *opts, sz_node *node);
+/* Serve until SIGTERM/SIGINT (or a `wipe`); SIGHUP reloads the peer list and reopens the log. */
+SZ_MUST_CHECK int sz_daemon_run(sz_daemon *d);
+/* Stop, close every session and the control socket, lock the node.  Accepts NULL. */
+void sz_daemon_free(sz_daemon *d);
+
+/* For commands run inside the daemon. */
+sz_node *sz_daemon_node(sz_daemon *d);
+SZ_MUST_CHECK int sz_daemon_unlock(sz_daemon *d, const char *pass, size_t passlen);
+void sz_daemon_lock(sz_daemon *d);
+void sz_daemon_stop(sz_daemon *d);
+/* The addresses it serves on (TCP, and "<id>.onion:port" once published), one per line. */
+void sz_daemon_addresses(sz_daemon *d, sz_buf *out);
+/* Start an outgoing sync to addr for client; when it ends, the daemon answers the client with
+ * the session's result (exit code and a line of text). */
+SZ_MUST_CHECK int sz_daemon_sync_start(sz_daemon *d, void *client, const sz_addr *addr);
+/* Log a line (printf-style).  Never pass a secret. */
+void sz_daemon_log(sz_daemon *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The control socket's client side, for the CLI: if a daemon serves home, send it the command and
+ * copy its answer to out/err; *code gets the exit code.  SZ_ERR_UNREACHABLE if none runs. */
+SZ_MUST_CHECK int sz_control_call(const char *home, int argc, char **argv, bool json,
+    const char *secret, size_t secretlen, sz_buf *out, sz_buf *err, int *code);
+
+#endif /* SZ_APP_DAEMON_H */

@@ -1,0 +1,609 @@
+/*
+ * cell.c - the cell facade: operations, posts, sealing under epoch keys, receiving with causal
+ * holding, and the result lists.  Layer: cell.  docs/protocol/cell.md §2 (sealing), §5 (posts).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cell/cell_int.h"
+#include "crypto/crypto.h"
+#include "wire/entry.h"
+#include "wire/envelope.h"
+
+/* --- results ----------------------------------------------------------------------------- */
+
+void
+sz_cell_result_free(sz_cell_result *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->nev; i++) {
+		if (r->ev[i].entry != NULL) {
+			sz_wipe(r->ev[i].entry, r->ev[i].entry_len);
+			free(r->ev[i].entry);
+		}
+	}
+	for (size_t i = 0; i < r->nout; i++)
+		free(r->out[i]);
+	free(r->ev);
+	free(r->out);
+	free(r->outlen);
+	memset(r, 0, sizeof *r);
+}
+
+int
+sz_cell_event_push(sz_cell_result *res, const sz_cell_event *ev)
+{
+	if (res->nev == res->cap_ev) {
+		size_t cap = res->cap_ev ? res->cap_ev * 2 : 8;
+		sz_cell_event *p = realloc(res->ev, cap * sizeof *p);
+		if (p == NULL)
+			return SZ_ERR_NOMEM;
+		res->ev = p;
+		res->cap_ev = cap;
+	}
+	res->ev[res->nev++] = *ev;
+	return SZ_OK;
+}
+
+static int
+push_out(sz_cell_result *res, uint8_t *env, size_t len)
+{
+	if (res->nout == res->cap_out) {
+		size_t cap = res->cap_out ? res->cap_out * 2 : 8;
+		uint8_t **p = realloc(res->out, cap * sizeof *p);
+		if (p == NULL)
+			return SZ_ERR_NOMEM;
+		res->out = p;
+		size_t *q = realloc(res->outlen, cap * sizeof *q);
+		if (q == NULL)
+			return SZ_ERR_NOMEM;
+		res->outlen = q;
+		res->cap_out = cap;
+	}
+	res->out[res->nout] = env;
+	res->outlen[res->nout++] = len;
+	return SZ_OK;
+}
+
+static int
+push_note(sz_cell_result *res, int type, int reason, const char *text)
+{
+	sz_cell_event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.type = type;
+	ev.reason = reason;
+	snprintf(ev.text, sizeof ev.text, "%s", text);
+	return sz_cell_event_push(res, &ev);
+}
+
+/* --- state ------------------------------------------------------------------------------- */
+
+sz_cell *
+sz_cell_alloc(const sz_env *env)
+{
+	sz_cell *c = sz_secret_alloc(sizeof *c);
+	if (c != NULL)
+		c->env = env;
+	return c;
+}
+
+void
+sz_cell_free(sz_cell *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->nheld; i++) {
+		sz_wipe(c->held[i].p, c->held[i].len);
+		free(c->held[i].p);
+	}
+	sz_secret_free(c);
+}
+
+/* --- epochs and sealing ------------------------------------------------------------------ */
+
+int
+sz_cell_epoch_learn(sz_cell *c, const uint8_t e[32], const cell_mset *holders)
+{
+	cell_epoch *slot = &c->ep[0];
+	for (int i = 0; i < CELL_EPOCHS; i++)
+		if (c->ep[i].used && sz_ct_equal(c->ep[i].e, e, 32))
+			return SZ_OK;
+	for (int i = 0; i < CELL_EPOCHS; i++) {
+		if (!c->ep[i].used) {
+			slot = &c->ep[i];
+			break;
+		}
+		if (c->ep[i].order < slot->order)
+			slot = &c->ep[i];
+	}
+	sz_wipe(slot, sizeof *slot);
+	int r = sz_cellk_epoch(slot, e);
+	if (r != SZ_OK)
+		return r;
+	slot->used = 1;
+	slot->order = ++c->counter;
+	slot->holders = *holders;
+	return SZ_OK;
+}
+
+/* The epoch I seal with: prefer one no removed member can know, then one every current member
+ * of my view knows (so forwards and acks reach concurrently added members), then the newest. */
+static cell_epoch *
+current_epoch(const sz_cell *c)
+{
+	cell_mset rem, mem;
+	const cell_epoch *best = NULL;
+	int best_rank = -1;
+	sz_cellm_removed(c, &c->processed, &rem);
+	sz_cellm_members(c, &c->processed, &mem);
+	for (int i = 0; i < CELL_EPOCHS; i++) {
+		const cell_epoch *ep = &c->ep[i];
+		if (!ep->used)
+			continue;
+		int clean = 1, covers = 1;
+		for (int w = 0; w < CELL_MW; w++) {
+			if (ep->holders.w[w] & rem.w[w])
+				clean = 0;
+			if (mem.w[w] & ~ep->holders.w[w])
+				covers = 0;
+		}
+		int rank = clean * 2 + covers;
+		if (best == NULL || rank > best_rank || (rank == best_rank && ep->order > best->order)) {
+			best = ep;
+			best_rank = rank;
+		}
+	}
+	return (cell_epoch *)best;
+}
+
+/* Members in who now know epoch secret e (they were sent it). */
+void
+sz_cell_epoch_share(sz_cell *c, const uint8_t e[32], const cell_mset *who)
+{
+	for (int i = 0; i < CELL_EPOCHS; i++)
+		if (c->ep[i].used && sz_ct_equal(c->ep[i].e, e, 32))
+			for (int w = 0; w < CELL_MW; w++)
+				c->ep[i].holders.w[w] |= who->w[w];
+}
+
+int
+sz_cell_seal_out(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_result *res)
+{
+	uint8_t nonce[SZ_ENV_NONCE_BYTES], *env = NULL;
+	size_t envlen = 0;
+	cell_epoch *ep = current_epoch(c);
+	if (ep == NULL)
+		return SZ_ERR_STATE;
+	sz_random(c->env, nonce, sizeof nonce);
+	int r = sz_env_seal(&env, &envlen, ep->scope, pt, len, ep->key, nonce);
+	if (r == SZ_OK && (r = push_out(res, env, envlen)) != SZ_OK)
+		free(env);
+	return r;
+}
+
+int
+sz_cell_scopes(const sz_cell *c, uint8_t (*scopes)[16], size_t max, size_t *n)
+{
+	*n = 0;
+	const cell_epoch *cur = current_epoch(c);
+	if (cur != NULL && *n < max)
+		memcpy(scopes[(*n)++], cur->scope, 16);
+	for (int i = 0; i < CELL_EPOCHS && *n < max; i++)
+		if (c->ep[i].used && &c->ep[i] != cur)
+			memcpy(scopes[(*n)++], c->ep[i].scope, 16);
+	return SZ_OK;
+}
+
+static cell_epoch *
+epoch_by_scope(const sz_cell *c, const uint8_t scope[16])
+{
+	for (int i = 0; i < CELL_EPOCHS; i++)
+		if (c->ep[i].used && memcmp(c->ep[i].scope, scope, 16) == 0)
+			return (cell_epoch *)&c->ep[i];
+	return NULL;
+}
+
+int
+sz_cell_owns(const sz_cell *c, const uint8_t scope[static 16])
+{
+	return epoch_by_scope(c, scope) != NULL;
+}
+
+/* --- operations -------------------------------------------------------------------------- */
+
+int
+sz_cell_prekey_new(const sz_env *env, uint8_t pk[static 32], uint8_t sk[static 32])
+{
+	sz_random(env, sk, 32);
+	return sz_dh_public(pk, sk);
+}
+
+int
+sz_cell_create(sz_cell **out, const sz_env *env, const char *name, const uint8_t id_sk[static 64],
+    sz_cell_result *res)
+{
+	uint8_t pk[32];
+	uint16_t me;
+	int r = SZ_ERR_INVALID;
+	*out = NULL;
+	size_t nl = name != NULL ? strlen(name) : 0;
+	if (nl == 0 || nl > CELL_NAME_MAX)
+		return SZ_ERR_INVALID;
+	sz_cell *c = sz_cell_alloc(env);
+	if (c == NULL)
+		return SZ_ERR_NOMEM;
+	c->status = SZ_CELL_ACTIVE;
+	sz_random(env, c->cell_id, 32);
+	memcpy(c->name, name, nl);
+	c->name_len = (uint8_t)nl;
+	memcpy(c->id_sk, id_sk, 64);
+	if (crypto_sign_ed25519_sk_to_curve25519(c->id_xsk, id_sk) != 0) {
+		r = SZ_ERR_CRYPTO;
+		goto out;
+	}
+	if ((r = sz_cell_prekey_new(env, pk, c->dh_sk[0])) != SZ_OK)
+		goto out;
+	c->dh_used[0] = 1;
+	if ((r = sz_cellm_intern(c, id_sk + 32, pk, &me)) != SZ_OK)
+		goto out;
+	c->me = me;
+	c->m[me].rk_known = 1;
+	r = sz_cellop_mine(c, OP_CREATE, 0, 0, 0, res);
+out:
+	if (r != SZ_OK)
+		sz_cell_free(c);
+	else
+		*out = c;
+	return r;
+}
+
+static int
+check_active(const sz_cell *c)
+{
+	if (c->status != SZ_CELL_ACTIVE || !c->send.used)
+		return SZ_ERR_STATE;
+	return SZ_OK;
+}
+
+int
+sz_cell_add(sz_cell *c, const uint8_t id[static 32], const uint8_t prekey[static 32],
+    sz_cell_result *res)
+{
+	uint16_t idx;
+	int r;
+	if ((r = check_active(c)) != SZ_OK)
+		return r;
+	int known = sz_cellm_find(c, id);
+	if (known >= 0) {
+		cell_mset rem;
+		sz_cellm_removed(c, &c->processed, &rem);
+		return mset_has(&rem, (unsigned)known) ? SZ_ERR_DENIED : SZ_ERR_EXISTS;
+	}
+	if (sodium_is_zero(prekey, 32))
+		return SZ_ERR_INVALID;
+	if ((r = sz_cellm_intern(c, id, prekey, &idx)) != SZ_OK)
+		return r;
+	c->m[idx].rk_known = 1; /* a newcomer's ratchet starts from zeros, known to all */
+	return sz_cellop_mine(c, OP_ADD, idx, 0, 0, res);
+}
+
+int
+sz_cell_remove(sz_cell *c, const uint8_t id[static 32], sz_cell_result *res)
+{
+	int r;
+	if ((r = check_active(c)) != SZ_OK)
+		return r;
+	int t = sz_cellm_find(c, id);
+	if (t < 0 || t == c->me || !sz_cellm_is_member(c, (uint16_t)t))
+		return SZ_ERR_NOT_MEMBER;
+	return sz_cellop_mine(c, OP_REMOVE, (uint16_t)t, 0, 0, res);
+}
+
+int
+sz_cell_update(sz_cell *c, sz_cell_result *res)
+{
+	int r;
+	if ((r = check_active(c)) != SZ_OK)
+		return r;
+	return sz_cellop_mine(c, OP_UPDATE, 0, 0, 0, res);
+}
+
+int
+sz_cell_leave(sz_cell *c, sz_cell_result *res)
+{
+	int r;
+	if ((r = check_active(c)) != SZ_OK)
+		return r;
+	if ((r = sz_cellop_mine(c, OP_LEAVE, 0, 0, 0, res)) != SZ_OK)
+		return r;
+	c->status = SZ_CELL_LEFT;
+	sz_cellst_wipe_keys(c);
+	return SZ_OK;
+}
+
+int
+sz_cell_post(sz_cell *c, uint8_t kind, const uint8_t *body, size_t len,
+    const uint8_t (*parents)[32], size_t nparents, uint8_t id[32], sz_cell_result *res)
+{
+	uint8_t *entry = NULL, eid[32], k[32], nonce[SZ_NONCE_BYTES] = { 0 };
+	sz_buf b = { 0 };
+	uint32_t gen, ctr;
+	int r;
+	b.secret = true;
+	if (id != NULL)
+		memset(id, 0, 32);
+	if ((r = check_active(c)) != SZ_OK)
+		return r;
+	if (kind == SZ_KIND_CELL_CONTROL || !sz_entry_kind_known(kind))
+		return SZ_ERR_INVALID;
+	size_t elen;
+	if ((r = sz_entry_build(&entry, &elen, eid, kind, parents, nparents, sz_now_ms(c->env), body,
+	    len, c->csk_sk)) != SZ_OK)
+		return r;
+	if ((r = sz_cellk_sendkey(c, &gen, &ctr, k)) != SZ_OK)
+		goto out;
+	sz_buf_u8(&b, SEAL_MESSAGE);
+	sz_buf_u32(&b, c->m[c->me].mref);
+	sz_buf_varint(&b, gen);
+	sz_buf_varint(&b, ctr);
+	size_t hl = b.len;
+	uint8_t *ct = sz_buf_zeros(&b, elen + SZ_AEAD_TAG_BYTES);
+	if (ct == NULL) {
+		r = b.err ? b.err : SZ_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = sz_aead_encrypt(ct, entry, elen, b.p, hl, nonce, k)) != SZ_OK)
+		goto out;
+	if ((r = sz_cell_seal_out(c, b.p, b.len, res)) != SZ_OK)
+		goto out;
+	if (id != NULL)
+		memcpy(id, eid, 32);
+out:
+	sz_wipe(k, sizeof k);
+	sz_buf_free(&b);
+	if (entry != NULL) {
+		sz_wipe(entry, elen);
+		free(entry);
+	}
+	return r;
+}
+
+/* --- receiving --------------------------------------------------------------------------- */
+
+static int
+receive_message(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_result *res, const char **why)
+{
+	sz_rd rd = sz_rd_init(pt, len);
+	uint8_t k[32], nonce[SZ_NONCE_BYTES] = { 0 }, *entry = NULL;
+	sz_entry e;
+	sz_cell_event ev;
+	int r;
+	(void)sz_rd_u8(&rd);
+	uint32_t mref = sz_rd_u32(&rd);
+	uint64_t gen = sz_rd_varint(&rd), ctr = sz_rd_varint(&rd);
+	size_t hl = rd.off;
+	if (rd.err || gen > UINT32_MAX || ctr > UINT32_MAX || len - hl < SZ_AEAD_TAG_BYTES) {
+		*why = "message header malformed";
+		return SZ_ERR_MALFORMED;
+	}
+	int s = sz_cellm_by_mref(c, mref);
+	if (s < 0) {
+		*why = "sender unknown yet";
+		return SZ_ERR_AGAIN;
+	}
+	if (s == c->me) {
+		*why = "my own message";
+		return SZ_ERR_REPLAY;
+	}
+	cell_mset rem;
+	sz_cellm_removed(c, &c->processed, &rem);
+	if (mset_has(&rem, (unsigned)s)) {
+		*why = "sender removed";
+		return SZ_ERR_NOT_MEMBER;
+	}
+	if ((r = sz_cellk_msgkey(c, (uint16_t)s, (uint32_t)gen, (uint32_t)ctr, k)) != SZ_OK) {
+		*why = r == SZ_ERR_AGAIN ? "waiting for the sender's key update" :
+		    "no key for this message (already read, or before I joined)";
+		return r;
+	}
+	size_t elen = len - hl - SZ_AEAD_TAG_BYTES;
+	if ((entry = malloc(elen ? elen : 1)) == NULL) {
+		r = SZ_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = sz_aead_decrypt(entry, pt + hl, len - hl, pt, hl, nonce, k)) != SZ_OK) {
+		*why = "message does not decrypt";
+		goto out;
+	}
+	if ((r = sz_entry_decode(&e, ev.entry_id, entry, elen, 0)) != SZ_OK) {
+		*why = "post entry does not decode or verify";
+		goto out;
+	}
+	if (memcmp(e.author, c->m[s].csk[0], 32) != 0 && memcmp(e.author, c->m[s].csk[1], 32) != 0) {
+		*why = "post not signed by the sender's cell signing key";
+		r = SZ_ERR_BAD_SIGNATURE;
+		goto out;
+	}
+	if (e.kind == SZ_KIND_CELL_CONTROL) {
+		*why = "control entry inside a message";
+		r = SZ_ERR_MALFORMED;
+		goto out;
+	}
+	uint8_t eid[32];
+	memcpy(eid, ev.entry_id, 32);
+	memset(&ev, 0, sizeof ev);
+	ev.type = SZ_CELL_EV_MESSAGE;
+	memcpy(ev.actor, c->m[s].id, 32);
+	memcpy(ev.entry_id, eid, 32);
+	ev.kind = e.kind;
+	ev.body_len = e.body_len;
+	ev.entry_len = elen;
+	ev.entry = entry;
+	ev.body = entry + (e.body - entry);
+	if ((r = sz_cell_event_push(res, &ev)) == SZ_OK)
+		entry = NULL;
+out:
+	sz_wipe(k, sizeof k);
+	if (entry != NULL) {
+		sz_wipe(entry, elen);
+		free(entry);
+	}
+	return r;
+}
+
+/* Handle one inner plaintext; SZ_ERR_AGAIN means hold it. */
+static int
+handle_inner(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_result *res, const char **why)
+{
+	*why = "";
+	if (len < 1) {
+		*why = "empty";
+		return SZ_ERR_MALFORMED;
+	}
+	if (c->status != SZ_CELL_ACTIVE) {
+		*why = "I am no longer in this cell";
+		return SZ_ERR_STATE;
+	}
+	switch (pt[0]) {
+	case SEAL_CONTROL:
+		return sz_cellop_process(c, pt + 1, len - 1, res, why);
+	case SEAL_MESSAGE:
+		return receive_message(c, pt, len, res, why);
+	case SEAL_WELCOME:
+		*why = "a welcome is for join";
+		return SZ_ERR_DENIED;
+	default:
+		*why = "unknown sealed type";
+		return SZ_ERR_UNSUPPORTED;
+	}
+}
+
+static int
+hold(sz_cell *c, const uint8_t *pt, size_t len)
+{
+	if (c->nheld >= CELL_HELD || c->held_bytes + len > CELL_HELD_BYTES)
+		return SZ_ERR_LIMIT;
+	uint8_t *p = malloc(len);
+	if (p == NULL)
+		return SZ_ERR_NOMEM;
+	memcpy(p, pt, len);
+	c->held[c->nheld].p = p;
+	c->held[c->nheld++].len = len;
+	c->held_bytes += len;
+	return SZ_OK;
+}
+
+/* Retry held items until none makes progress. */
+static int
+retry_held(sz_cell *c, sz_cell_result *res)
+{
+	int progress = 1;
+	while (progress && c->status == SZ_CELL_ACTIVE) {
+		progress = 0;
+		for (size_t i = 0; i < c->nheld; i++) {
+			const char *why;
+			int r = handle_inner(c, c->held[i].p, c->held[i].len, res, &why);
+			if (r == SZ_ERR_AGAIN)
+				continue;
+			if (r != SZ_OK && r != SZ_ERR_REPLAY &&
+			    (r = push_note(res, SZ_CELL_EV_REJECTED, r, why)) != SZ_OK)
+				return r;
+			sz_wipe(c->held[i].p, c->held[i].len);
+			free(c->held[i].p);
+			c->held_bytes -= c->held[i].len;
+			c->held[i] = c->held[--c->nheld];
+			i--;
+			progress = 1;
+		}
+	}
+	return SZ_OK;
+}
+
+int
+sz_cell_receive(sz_cell *c, const uint8_t *buf, size_t len, sz_cell_result *res)
+{
+	sz_envelope env;
+	uint8_t *open = NULL;
+	size_t openlen = 0;
+	const uint8_t *pt;
+	size_t ptlen = 0;
+	const char *why = "";
+	int r;
+	if ((r = sz_env_parse(&env, buf, len, 0)) != SZ_OK)
+		return push_note(res, SZ_CELL_EV_REJECTED, r, "not an envelope");
+	if (env.format != SZ_ENV_SEALED)
+		return SZ_ERR_NOT_FOUND;
+	cell_epoch *ep = epoch_by_scope(c, env.scope);
+	if (ep == NULL)
+		return SZ_ERR_NOT_FOUND;
+	if ((r = sz_env_open(&open, &openlen, &pt, &ptlen, &env, ep->key)) != SZ_OK) {
+		(void)push_note(res, SZ_CELL_EV_REJECTED, r, "envelope does not open");
+		return SZ_ERR_DECRYPT;
+	}
+	r = handle_inner(c, pt, ptlen, res, &why);
+	if (r == SZ_ERR_AGAIN) {
+		int h = hold(c, pt, ptlen);
+		r = push_note(res, h == SZ_OK ? SZ_CELL_EV_HELD : SZ_CELL_EV_REJECTED,
+		    h == SZ_OK ? SZ_ERR_AGAIN : h, h == SZ_OK ? why : "hold buffer full");
+	} else if (r == SZ_OK) {
+		r = retry_held(c, res);
+	} else if (r == SZ_ERR_NOMEM || r == SZ_ERR_INTERNAL) {
+		/* our failure, reported as such */
+	} else {
+		r = push_note(res, SZ_CELL_EV_REJECTED, r, why);
+	}
+	sz_env_open_free(open, openlen);
+	return r;
+}
+
+/* --- queries ----------------------------------------------------------------------------- */
+
+int
+sz_cell_members(const sz_cell *c, uint8_t (*ids)[32], size_t max, size_t *n)
+{
+	cell_mset mem;
+	*n = 0;
+	sz_cellm_members(c, &c->processed, &mem);
+	for (int i = 0; i < c->nmembers; i++) {
+		if (!mset_has(&mem, (unsigned)i))
+			continue;
+		if (*n >= max) {
+			(*n)++;
+			continue;
+		}
+		size_t j = (*n)++;
+		while (j > 0 && memcmp(ids[j - 1], c->m[i].id, 32) > 0) {
+			memcpy(ids[j], ids[j - 1], 32);
+			j--;
+		}
+		memcpy(ids[j], c->m[i].id, 32);
+	}
+	return *n > max ? SZ_ERR_LIMIT : SZ_OK;
+}
+
+int
+sz_cell_is_member(const sz_cell *c, const uint8_t id[static 32])
+{
+	int i = sz_cellm_find(c, id);
+	return i >= 0 && sz_cellm_is_member(c, (uint16_t)i);
+}
+
+int
+sz_cell_status(const sz_cell *c)
+{
+	return c->status;
+}
+
+const uint8_t *
+sz_cell_id(const sz_cell *c)
+{
+	return c->cell_id;
+}
+
+const char *
+sz_cell_name(const sz_cell *c)
+{
+	return c->name;
+}

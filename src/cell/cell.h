@@ -1,0 +1,123 @@
+/*
+ * cell.h - cells: invite-only groups with decentralized group key agreement after DCGKA
+ * (Weidner et al., CCS 2021), sealed envelopes and membership with strong remove.
+ * Layer: cell (uses lib, crypto, wire).  Specification: docs/protocol/cell.md; security argument
+ * and limits: docs/threat/cell.md.  One sz_cell is one member's state of one cell.
+ */
+#ifndef SZ_CELL_CELL_H
+#define SZ_CELL_CELL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "samizdat.h"
+#include "lib/env.h"
+
+typedef struct sz_cell sz_cell;
+
+/* My standing in the cell. */
+enum { SZ_CELL_ACTIVE = 1, SZ_CELL_REMOVED = 2, SZ_CELL_LEFT = 3 };
+
+/* What receive (and the operations) report. */
+typedef enum sz_cell_event_type {
+	SZ_CELL_EV_CONTROL = 1,  /* a control op took effect: op, actor, subject */
+	SZ_CELL_EV_MESSAGE = 2,  /* a post was decrypted: sender, entry, kind, body */
+	SZ_CELL_EV_HELD = 3,     /* kept without effect until what it needs arrives (text says what) */
+	SZ_CELL_EV_REJECTED = 4, /* refused: reason (an sz_err) and text */
+} sz_cell_event_type;
+
+/* Control ops as reported in events (SZ_CELL_EV_CONTROL.op). */
+enum {
+	SZ_CELL_OP_CREATE = 1, SZ_CELL_OP_ADD = 2, SZ_CELL_OP_ADDACK = 3, SZ_CELL_OP_UPDATE = 4,
+	SZ_CELL_OP_REMOVE = 5, SZ_CELL_OP_ACK = 6, SZ_CELL_OP_LEAVE = 7,
+};
+
+typedef struct sz_cell_event {
+	int type;                /* sz_cell_event_type */
+	int op;                  /* CONTROL: SZ_CELL_OP_* */
+	uint8_t actor[32];       /* CONTROL: who did it; MESSAGE: the sender's member id */
+	uint8_t subject[32];     /* CONTROL: added / removed member (else zeros) */
+	uint8_t entry_id[32];    /* MESSAGE: id of the post entry */
+	uint8_t *entry;          /* MESSAGE: the post entry bytes (owned by the result) */
+	size_t entry_len;
+	uint8_t kind;            /* MESSAGE: entry kind */
+	const uint8_t *body;     /* MESSAGE: points into entry */
+	size_t body_len;
+	int reason;              /* REJECTED / HELD: an sz_err */
+	char text[96];           /* a short English reason for the log */
+} sz_cell_event;
+
+/* Everything one call produced: events and envelopes to broadcast (acks, forwards, welcomes,
+ * the newcomer's update).  Zero-initialise; release with sz_cell_result_free; reusable after. */
+typedef struct sz_cell_result {
+	sz_cell_event *ev;
+	size_t nev, cap_ev;
+	uint8_t **out;           /* envelopes (malloc()ed each) */
+	size_t *outlen;
+	size_t nout, cap_out;
+} sz_cell_result;
+
+void sz_cell_result_free(sz_cell_result *r);
+
+/* Make a one-time prekey for an invitation: X25519 pk, sk.  Give pk to the adder. */
+SZ_MUST_CHECK int sz_cell_prekey_new(const sz_env *env, uint8_t pk[static 32], uint8_t sk[static 32]);
+
+/* Create a cell named name (1..64 bytes of text) with me (identity Ed25519 sk) as only member.
+ * *c receives the state (free with sz_cell_free); res gets the create envelope.  env must
+ * outlive *c. */
+SZ_MUST_CHECK int sz_cell_create(sz_cell **c, const sz_env *env, const char *name,
+    const uint8_t id_sk[static 64], sz_cell_result *res);
+
+/* Add the holder of identity id (Ed25519 pk) with its prekey (X25519 pk): res gets the add
+ * envelope and the welcome envelope.  SZ_ERR_EXISTS if already known, SZ_ERR_STATE if I am
+ * not active, SZ_ERR_LIMIT beyond the bounds. */
+SZ_MUST_CHECK int sz_cell_add(sz_cell *c, const uint8_t id[static 32],
+    const uint8_t prekey[static 32], sz_cell_result *res);
+/* Remove member id (strong remove): res gets the remove envelope.  SZ_ERR_NOT_MEMBER. */
+SZ_MUST_CHECK int sz_cell_remove(sz_cell *c, const uint8_t id[static 32], sz_cell_result *res);
+/* Refresh my keys (PCS): res gets the update envelope. */
+SZ_MUST_CHECK int sz_cell_update(sz_cell *c, sz_cell_result *res);
+/* Leave: res gets the leave envelope; my secrets are wiped; the state is then inert. */
+SZ_MUST_CHECK int sz_cell_leave(sz_cell *c, sz_cell_result *res);
+/* Post an entry of kind (SZ_KIND_POST or another cell kind) with body and causal parents:
+ * res gets one envelope; id (if not NULL) the entry id.  SZ_ERR_STATE before my first op. */
+SZ_MUST_CHECK int sz_cell_post(sz_cell *c, uint8_t kind, const uint8_t *body, size_t len,
+    const uint8_t (*parents)[32], size_t nparents, uint8_t id[32], sz_cell_result *res);
+
+/* Take in one envelope.  Events and envelopes to broadcast go to res.  Returns SZ_OK when the
+ * envelope was handled (even if refused: see the events), SZ_ERR_NOT_FOUND if its scope is not
+ * one of mine, SZ_ERR_DECRYPT if it does not open, another error on internal failure. */
+SZ_MUST_CHECK int sz_cell_receive(sz_cell *c, const uint8_t *env, size_t len, sz_cell_result *res);
+
+/* Join from a welcome envelope with my identity and the prekey the adder used.  *c receives
+ * the state; res gets my first update (broadcast it).  SZ_ERR_DECRYPT / SZ_ERR_NOT_FOUND if
+ * the welcome is not for this prekey. */
+SZ_MUST_CHECK int sz_cell_join(sz_cell **c, const sz_env *env, const uint8_t id_sk[static 64],
+    const uint8_t prekey_sk[static 32], const uint8_t *welcome, size_t len, sz_cell_result *res);
+
+/* The scope tag a welcome for prekey pk carries (to find it in a bundle). */
+SZ_MUST_CHECK int sz_cell_welcome_scope(const uint8_t prekey_pk[static 32], uint8_t scope[static 16]);
+
+/* Current members (ids), sorted; *n receives the count (at most max written). */
+SZ_MUST_CHECK int sz_cell_members(const sz_cell *c, uint8_t (*ids)[32], size_t max, size_t *n);
+/* Is id a member in my current view? */
+int sz_cell_is_member(const sz_cell *c, const uint8_t id[static 32]);
+/* SZ_CELL_ACTIVE, SZ_CELL_REMOVED or SZ_CELL_LEFT. */
+int sz_cell_status(const sz_cell *c);
+/* The cell id (random, 32 bytes; never travels outside a seal) and name. */
+const uint8_t *sz_cell_id(const sz_cell *c);
+const char *sz_cell_name(const sz_cell *c);
+/* Scope tags of the epochs I keep, the one I seal with first. */
+SZ_MUST_CHECK int sz_cell_scopes(const sz_cell *c, uint8_t (*scopes)[16], size_t max, size_t *n);
+/* Nonzero if an envelope with this scope tag is one I can open. */
+int sz_cell_owns(const sz_cell *c, const uint8_t scope[static 16]);
+
+/* The whole state, versioned (docs/protocol/cell.md §8): *out malloc()ed, holds secrets (the
+ * caller stores it encrypted and wipes it).  Deserialize checks every field and bound. */
+SZ_MUST_CHECK int sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len);
+SZ_MUST_CHECK int sz_cell_deserialize(sz_cell **c, const sz_env *env, const uint8_t *buf,
+    size_t len);
+
+void sz_cell_free(sz_cell *c);
+
+#endif /* SZ_CELL_CELL_H */

@@ -1,0 +1,274 @@
+/*
+ * cell_int.h - the private state of a cell and the internal interfaces between its modules.
+ * Layer: cell.  Not for use outside src/cell; docs/protocol/cell.md is the specification.
+ * keys.c (2SM, member ratchets, message chains), members.c (membership with strong remove),
+ * ops.c (control-op codec and DCGKA processing), cell.c (facade, sealing), state.c (serialization).
+ */
+#ifndef SZ_CELL_CELL_INT_H
+#define SZ_CELL_CELL_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cell/cell.h"
+#include "lib/bytes.h"
+#include "lib/env.h"
+
+/* --- bounds (docs/protocol/cell.md §9) --------------------------------------------------- */
+#define CELL_MAX_MEMBERS 256       /* identities ever known in one cell, removed ones included */
+#define CELL_MAX_MOPS 1024         /* membership operations (create, add, remove, leave) */
+#define CELL_MAX_HEADS 16          /* membership heads one op may declare */
+#define CELL_DH_RING 8             /* my published 2SM keys kept (slot 0: the prekey, forever) */
+#define CELL_GENS 3                /* receiving chain generations kept per member */
+#define CELL_MAX_SKIP 256          /* message keys one message may skip over */
+#define CELL_SKIPPED 256           /* skipped message keys kept in all */
+#define CELL_EPOCHS 32             /* epoch (sealing) keys kept */
+#define CELL_SECRETS 4096          /* member secrets awaiting their acks */
+#define CELL_SEEDED 512            /* seeded ops remembered (for acks and forwards) */
+#define CELL_HELD 256              /* inner plaintexts held for missing dependencies */
+#define CELL_HELD_BYTES (8u << 20) /* ... and their total size */
+#define CELL_NAME_MAX 64
+
+#define CELL_MW (CELL_MAX_MEMBERS / 64)
+#define CELL_OW (CELL_MAX_MOPS / 64)
+
+/* Control op types (the second byte of a control body). */
+enum {
+	OP_CREATE = 1, OP_ADD = 2, OP_ADDACK = 3, OP_UPDATE = 4, OP_REMOVE = 5, OP_ACK = 6,
+	OP_LEAVE = 7,
+};
+/* Types of sealed plaintexts (the first byte under the seal). */
+enum { SEAL_CONTROL = 0x01, SEAL_MESSAGE = 0x02, SEAL_WELCOME = 0x03 };
+
+typedef struct cell_mset { uint64_t w[CELL_MW]; } cell_mset; /* a set of member indices */
+typedef struct cell_oset { uint64_t w[CELL_OW]; } cell_oset; /* a set of mop indices */
+
+static inline void mset_add(cell_mset *s, unsigned i) { s->w[i / 64] |= 1ull << (i % 64); }
+static inline int mset_has(const cell_mset *s, unsigned i) { return (s->w[i / 64] >> (i % 64)) & 1; }
+static inline void oset_add(cell_oset *s, unsigned i) { s->w[i / 64] |= 1ull << (i % 64); }
+static inline int oset_has(const cell_oset *s, unsigned i) { return (s->w[i / 64] >> (i % 64)) & 1; }
+
+typedef struct cell_chain {
+	uint8_t used;
+	uint32_t gen;       /* seq of the member's op whose update secret seeded this chain */
+	uint32_t ctr;       /* next counter */
+	uint8_t ck[32];
+} cell_chain;
+
+typedef struct cell_member {
+	uint8_t id[32];         /* Ed25519 identity public key = member id */
+	uint8_t xid[32];        /* its X25519 twin */
+	uint32_t mref;          /* 4-byte reference inside the cell */
+	uint8_t prekey[32];     /* X25519 prekey (2SM index 0) */
+	uint8_t csk[2][32];     /* cell signing keys: current, previous (all zero = none) */
+	uint8_t dh_pk[32];      /* latest published 2SM key we know, and its index (0 = prekey) */
+	uint16_t dh_idx;
+	uint32_t done;          /* highest seq of this member's ops processed (a prefix) */
+	uint32_t base;          /* ops <= base were before we joined */
+	uint8_t rk_known;       /* ratchet state known */
+	uint8_t rk[32];         /* member ratchet (DCGKA's γ.ratchet[ID]) */
+	cell_chain ch[CELL_GENS];
+	uint32_t send_ctr, recv_ctr; /* 2SM, me -> member and member -> me */
+	uint8_t send_ck[32], recv_ck[32];
+} cell_member;
+
+typedef struct cell_mop {
+	uint8_t type;           /* OP_CREATE, OP_ADD, OP_REMOVE, OP_LEAVE */
+	uint8_t authorized;     /* author a member of the op's strict past (and target addable) */
+	uint16_t author, target;
+	uint32_t seq;
+	cell_oset past;         /* mops in its causal past, itself included */
+} cell_mop;
+
+typedef struct cell_secret {
+	uint8_t used;
+	uint16_t author, member;
+	uint32_t seq;
+	uint8_t s[32];          /* memberSecret[(author, seq), member] */
+} cell_secret;
+
+typedef struct cell_seeded {
+	uint8_t used;
+	uint16_t author;
+	uint32_t seq;
+	uint8_t has_e;
+	cell_mset holders;      /* who received the seed: recipients and author */
+	uint64_t order;
+	uint8_t e[32];          /* its epoch secret, for forwards */
+} cell_seeded;
+
+typedef struct cell_epoch {
+	uint8_t used;
+	uint8_t e[32];          /* E_X */
+	uint8_t key[32];        /* sealing key */
+	uint8_t scope[16];
+	uint64_t order;         /* local order of learning, higher = newer */
+	cell_mset holders;      /* who may know E_X (over-approximated) */
+} cell_epoch;
+
+typedef struct cell_skipped {
+	uint8_t used;
+	uint16_t member;
+	uint32_t gen, ctr;
+	uint8_t k[32];
+	uint64_t order;
+} cell_skipped;
+
+typedef struct cell_held {
+	uint8_t *p;             /* malloc()ed inner plaintext (type byte first) */
+	size_t len;
+} cell_held;
+
+/* The whole state of one member in one cell.  Lives in sodium_malloc()ed memory. */
+struct sz_cell {
+	const sz_env *env;
+	uint8_t status;         /* SZ_CELL_ACTIVE, SZ_CELL_REMOVED, SZ_CELL_LEFT */
+	uint8_t cell_id[32];
+	uint8_t name_len;
+	char name[CELL_NAME_MAX + 1];
+	uint8_t id_sk[64];      /* identity key (Ed25519); never signs anything in the cell */
+	uint8_t id_xsk[32];     /* its X25519 twin */
+	uint16_t me;            /* my member index */
+	uint8_t csk_sk[64];     /* my current cell signing key */
+	uint8_t dh_sk[CELL_DH_RING][32]; /* my published 2SM keys; slot 0 = my prekey */
+	uint16_t dh_idx[CELL_DH_RING];
+	uint8_t dh_used[CELL_DH_RING];
+	uint16_t dh_last;       /* index of my latest published key */
+	cell_chain send;        /* my sending chain */
+	uint8_t pending_seed[32]; /* seed of the op I am building */
+	uint16_t nmembers, nmops;
+	uint64_t counter;       /* local order counter */
+	cell_member m[CELL_MAX_MEMBERS];
+	cell_mop mop[CELL_MAX_MOPS];
+	cell_oset processed;    /* all mops processed: my current view */
+	cell_secret sec[CELL_SECRETS];
+	cell_seeded seeded[CELL_SEEDED];
+	cell_epoch ep[CELL_EPOCHS];
+	cell_skipped skip[CELL_SKIPPED];
+	cell_held held[CELL_HELD];
+	size_t nheld, held_bytes;
+	uint8_t leave_designee; /* set when I must rekey after a leave */
+};
+
+/* A decoded control op; pointers borrow from the entry body. */
+typedef struct cell_dm {
+	uint32_t mref;
+	uint16_t tidx;
+	uint32_t ctr;
+	const uint8_t *ct;
+	size_t ctlen;
+} cell_dm;
+
+typedef struct cell_op {
+	uint8_t type;
+	uint32_t mref, seq;
+	uint32_t acked_mref, acked_seq;  /* ADDACK, ACK */
+	uint8_t nheads;
+	uint32_t head_mref[CELL_MAX_HEADS], head_seq[CELL_MAX_HEADS];
+	const uint8_t *target;           /* ADD, REMOVE: member id (32) */
+	const uint8_t *prekey;           /* ADD: target's prekey; CREATE: creator's prekey */
+	const uint8_t *csk_new;          /* CREATE, UPDATE, REMOVE */
+	const uint8_t *dh_new;           /* CREATE, UPDATE, REMOVE */
+	const uint8_t *cell_id;          /* CREATE */
+	const uint8_t *ek;               /* UPDATE, REMOVE, ADDACK, ACK with forwards */
+	size_t prefix_len;               /* bytes of the body before the direct messages */
+	uint16_t ndm;
+	cell_dm dm[CELL_MAX_MEMBERS];
+} cell_op;
+
+/* --- keys.c ------------------------------------------------------------------------------ */
+/* HKDF-SHA256 with a label: out = HKDF(salt = "samizdat cell v1", ikm, info = label || ctx). */
+SZ_MUST_CHECK int sz_cellk_kdf(uint8_t *out, size_t outlen, const uint8_t *ikm, size_t ikmlen,
+    const char *label, const uint8_t *ctx, size_t ctxlen);
+/* The member reference of id in cell cell_id. */
+uint32_t sz_cellk_mref(const uint8_t cell_id[32], const uint8_t id[32]);
+/* Derive an epoch's sealing key and scope tag from E. */
+SZ_MUST_CHECK int sz_cellk_epoch(cell_epoch *ep, const uint8_t e[32]);
+/* 2SM: encrypt pt (ptlen bytes) to member idx under the op's ephemeral key (esk, epk); ad binds
+ * the broadcast part.  Writes the header fields into dm (tidx, ctr) and ptlen + 16 bytes to ct. */
+SZ_MUST_CHECK int sz_cellk_dm_seal(sz_cell *c, uint16_t idx, const uint8_t esk[32],
+    const uint8_t *ad, size_t adlen, const uint8_t *pt, size_t ptlen, uint16_t *tidx,
+    uint32_t *ctr, uint8_t *ct);
+/* 2SM: decrypt a direct message from member idx (ephemeral epk).  pt gets dm->ctlen - 16 bytes.
+ * The channel advances only on success. */
+SZ_MUST_CHECK int sz_cellk_dm_open(sz_cell *c, uint16_t idx, const uint8_t epk[32],
+    const uint8_t *ad, size_t adlen, const cell_dm *dm, uint8_t *pt);
+/* Advance member idx's ratchet with input; start its chain generation gen (if I am idx, my
+ * sending chain).  Does nothing (returns 0) when the ratchet is unknown. */
+SZ_MUST_CHECK int sz_cellk_ratchet(sz_cell *c, uint16_t idx, uint32_t gen, const uint8_t *input,
+    size_t inlen);
+/* The message key for (member, gen, ctr): from a chain or the skipped store; keys are consumed.
+ * SZ_ERR_AGAIN if the generation is newer than any known (hold), SZ_ERR_NOT_FOUND if gone. */
+SZ_MUST_CHECK int sz_cellk_msgkey(sz_cell *c, uint16_t idx, uint32_t gen, uint32_t ctr,
+    uint8_t k[32]);
+/* The next key of my sending chain, with its gen and ctr. */
+SZ_MUST_CHECK int sz_cellk_sendkey(sz_cell *c, uint32_t *gen, uint32_t *ctr, uint8_t k[32]);
+/* Forget every secret tied to member idx (it was removed). */
+void sz_cellk_forget(sz_cell *c, uint16_t idx);
+
+/* --- members.c --------------------------------------------------------------------------- */
+/* Member index for an id / a mref; -1 if unknown. */
+int sz_cellm_find(const sz_cell *c, const uint8_t id[32]);
+int sz_cellm_by_mref(const sz_cell *c, uint32_t mref);
+/* Add a member record (or find it); SZ_ERR_EXISTS if its mref collides with another id. */
+SZ_MUST_CHECK int sz_cellm_intern(sz_cell *c, const uint8_t id[32], const uint8_t prekey[32],
+    uint16_t *idx);
+/* The members of view v (a causally closed set of mops), strong remove applied. */
+void sz_cellm_members(const sz_cell *c, const cell_oset *v, cell_mset *out);
+/* The removed set of view v (targets of authorized removes, authors of leaves). */
+void sz_cellm_removed(const sz_cell *c, const cell_oset *v, cell_mset *out);
+/* Find a mop by (author, seq); -1 if none. */
+int sz_cellm_mop_find(const sz_cell *c, uint16_t author, uint32_t seq);
+/* Record a new mop with strict past v; computes its authorization.  *idx receives its index. */
+SZ_MUST_CHECK int sz_cellm_mop_add(sz_cell *c, uint8_t type, uint16_t author, uint16_t target,
+    uint32_t seq, const cell_oset *v, int *idx);
+/* My current heads: processed mops no other processed mop has in its past. */
+size_t sz_cellm_heads(const sz_cell *c, uint16_t *out, size_t max);
+/* Is member idx a member in my current view? */
+int sz_cellm_is_member(const sz_cell *c, uint16_t idx);
+
+/* --- ops.c ------------------------------------------------------------------------------- */
+SZ_MUST_CHECK int sz_cellop_decode(cell_op *op, const uint8_t *body, size_t len);
+/* Build, sign, apply and seal one of my ops (type with target for ADD/REMOVE, ack for ACKs);
+ * appends the control envelope to res. */
+SZ_MUST_CHECK int sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, uint16_t acked_author,
+    uint32_t acked_seq, sz_cell_result *res);
+/* Process a received control entry (decoded and verified).  SZ_ERR_AGAIN: hold it. */
+SZ_MUST_CHECK int sz_cellop_process(sz_cell *c, const uint8_t *entry, size_t len,
+    sz_cell_result *res, const char **why);
+
+/* Helpers shared by ops.c and process.c. */
+int sz_cellop_has_acked(uint8_t type);
+int sz_cellop_is_seeded(uint8_t type);
+SZ_MUST_CHECK int sz_cellop_bind_hash(uint8_t h[32], const uint8_t csk[32], const uint8_t *body,
+    size_t prefix_len);
+size_t sz_cellop_recipients(const sz_cell *c, const cell_oset *v, uint16_t author, int skip,
+    uint16_t *out);
+cell_seeded *sz_cellop_seeded_find(sz_cell *c, uint16_t author, uint32_t seq);
+cell_seeded *sz_cellop_seeded_new(sz_cell *c);
+cell_secret *sz_cellop_secret_find(sz_cell *c, uint16_t author, uint32_t seq, uint16_t member);
+SZ_MUST_CHECK int sz_cellop_absorb_seed(sz_cell *c, uint16_t author, uint32_t seq,
+    const uint8_t seed[32], const uint16_t *rcp, size_t nr, cell_seeded *rec);
+
+/* --- state.c ----------------------------------------------------------------------------- */
+/* Build and seal the welcome for newcomer idx after my add entry; appends it to res. */
+SZ_MUST_CHECK int sz_cellst_welcome(sz_cell *c, uint16_t idx, const uint8_t *add_entry,
+    size_t add_len, sz_cell_result *res);
+/* Read a mop table (welcome and state), re-deriving authorization; errors go to r. */
+void sz_cellst_get_mops(sz_rd *r, sz_cell *c);
+/* Wipe every secret of a state that has left or was removed (keeps what identifies it). */
+void sz_cellst_wipe_keys(sz_cell *c);
+
+/* --- cell.c ------------------------------------------------------------------------------ */
+/* Seal an inner plaintext under my current epoch and append it to res->out. */
+SZ_MUST_CHECK int sz_cell_seal_out(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_result *res);
+/* Learn an epoch secret with its holders; no-op if known. */
+SZ_MUST_CHECK int sz_cell_epoch_learn(sz_cell *c, const uint8_t e[32], const cell_mset *holders);
+/* Record that the members in who were sent epoch secret e. */
+void sz_cell_epoch_share(sz_cell *c, const uint8_t e[32], const cell_mset *who);
+/* Append an event to res (text is copied, truncated). */
+SZ_MUST_CHECK int sz_cell_event_push(sz_cell_result *res, const sz_cell_event *ev);
+/* Allocate and wipe-free a state. */
+sz_cell *sz_cell_alloc(const sz_env *env);
+
+#endif /* SZ_CELL_CELL_INT_H */

@@ -1,0 +1,273 @@
+/*
+ * keys.c - the key schedules of a cell: pairwise channels (DCGKA's 2SM, X3DH-style start),
+ * member ratchets, per-sender message chains with a bounded skipped-key store, epoch keys.
+ * Layer: cell.  docs/protocol/cell.md §3-§5 specifies every derivation here.
+ */
+#include <string.h>
+
+#include "cell/cell_int.h"
+#include "crypto/crypto.h"
+
+static const uint8_t SALT[] = "samizdat cell v1";
+
+int
+sz_cellk_kdf(uint8_t *out, size_t outlen, const uint8_t *ikm, size_t ikmlen, const char *label,
+    const uint8_t *ctx, size_t ctxlen)
+{
+	uint8_t info[160];
+	size_t ll = strlen(label);
+	if (ll + 1 + ctxlen > sizeof info)
+		return SZ_ERR_INTERNAL;
+	memcpy(info, label, ll);
+	info[ll] = 0;
+	if (ctxlen)
+		memcpy(info + ll + 1, ctx, ctxlen);
+	int r = sz_hkdf(SZ_HASH_SHA256, out, outlen, SALT, sizeof SALT - 1, ikm, ikmlen, info,
+	    ll + 1 + ctxlen);
+	sz_wipe(info, sizeof info);
+	return r;
+}
+
+uint32_t
+sz_cellk_mref(const uint8_t cell_id[32], const uint8_t id[32])
+{
+	uint8_t in[18 + 32], h[32];
+	memcpy(in, "samizdat cell mref", 18);
+	memcpy(in + 18, id, 32);
+	if (sz_blake2b(h, sizeof h, in, sizeof in, cell_id, 32) != SZ_OK)
+		return 0;
+	return sz_load_u32(h);
+}
+
+int
+sz_cellk_epoch(cell_epoch *ep, const uint8_t e[32])
+{
+	int r;
+	memcpy(ep->e, e, 32);
+	if ((r = sz_cellk_kdf(ep->key, 32, e, 32, "seal key", NULL, 0)) != SZ_OK)
+		return r;
+	return sz_cellk_kdf(ep->scope, 16, e, 32, "scope", NULL, 0);
+}
+
+/* The channel key schedule: (ck', k) = KDF(ikm, "2sm", sender || recipient || ctr || tidx). */
+static int
+dm_keys(uint8_t ck[32], uint8_t k[32], const uint8_t *ikm, size_t ikmlen, const uint8_t from[32],
+    const uint8_t to[32], uint32_t ctr, uint16_t tidx)
+{
+	uint8_t ctx[70], okm[64];
+	memcpy(ctx, from, 32);
+	memcpy(ctx + 32, to, 32);
+	sz_store_u32(ctx + 64, ctr);
+	sz_store_u16(ctx + 68, tidx);
+	int r = sz_cellk_kdf(okm, sizeof okm, ikm, ikmlen, "2sm", ctx, sizeof ctx);
+	if (r == SZ_OK) {
+		memcpy(ck, okm, 32);
+		memcpy(k, okm + 32, 32);
+	}
+	sz_wipe(okm, sizeof okm);
+	return r;
+}
+
+int
+sz_cellk_dm_seal(sz_cell *c, uint16_t idx, const uint8_t esk[32], const uint8_t *ad, size_t adlen,
+    const uint8_t *pt, size_t ptlen, uint16_t *tidx, uint32_t *ctr, uint8_t *ct)
+{
+	cell_member *m = &c->m[idx];
+	uint8_t ikm[96], ck[32], k[32], nonce[SZ_NONCE_BYTES] = { 0 };
+	size_t ikmlen;
+	int r;
+	if ((r = sz_dh(ikm + 64, esk, m->dh_pk)) != SZ_OK)
+		goto out;
+	if (m->send_ctr == 0) {
+		/* X3DH-style start: DH(IK_a, PK_b) || DH(EK_a, IK_b) || DH(EK_a, PK_b). */
+		if ((r = sz_dh(ikm, c->id_xsk, m->dh_pk)) != SZ_OK ||
+		    (r = sz_dh(ikm + 32, esk, m->xid)) != SZ_OK)
+			goto out;
+		ikmlen = 96;
+	} else {
+		memcpy(ikm, m->send_ck, 32);
+		memcpy(ikm + 32, ikm + 64, 32);
+		ikmlen = 64;
+	}
+	if ((r = dm_keys(ck, k, ikm, ikmlen, c->m[c->me].id, m->id, m->send_ctr, m->dh_idx)) != SZ_OK)
+		goto out;
+	if ((r = sz_aead_encrypt(ct, pt, ptlen, ad, adlen, nonce, k)) != SZ_OK)
+		goto out;
+	*tidx = m->dh_idx;
+	*ctr = m->send_ctr;
+	memcpy(m->send_ck, ck, 32);
+	m->send_ctr++;
+out:
+	sz_wipe(ikm, sizeof ikm);
+	sz_wipe(ck, sizeof ck);
+	sz_wipe(k, sizeof k);
+	return r;
+}
+
+int
+sz_cellk_dm_open(sz_cell *c, uint16_t idx, const uint8_t epk[32], const uint8_t *ad, size_t adlen,
+    const cell_dm *dm, uint8_t *pt)
+{
+	cell_member *m = &c->m[idx];
+	uint8_t ikm[96], ck[32], k[32], nonce[SZ_NONCE_BYTES] = { 0 };
+	const uint8_t *sk = NULL;
+	size_t ikmlen;
+	int r;
+	if (dm->ctr != m->recv_ctr)
+		return dm->ctr < m->recv_ctr ? SZ_ERR_REPLAY : SZ_ERR_AGAIN;
+	if (dm->ctlen < SZ_AEAD_TAG_BYTES)
+		return SZ_ERR_TRUNCATED;
+	for (int i = 0; i < CELL_DH_RING; i++)
+		if (c->dh_used[i] && c->dh_idx[i] == dm->tidx)
+			sk = c->dh_sk[i];
+	if (sk == NULL)
+		return SZ_ERR_NOT_FOUND;
+	if ((r = sz_dh(ikm + 64, sk, epk)) != SZ_OK)
+		goto out;
+	if (m->recv_ctr == 0) {
+		if ((r = sz_dh(ikm, sk, m->xid)) != SZ_OK || (r = sz_dh(ikm + 32, c->id_xsk, epk)) != SZ_OK)
+			goto out;
+		ikmlen = 96;
+	} else {
+		memcpy(ikm, m->recv_ck, 32);
+		memcpy(ikm + 32, ikm + 64, 32);
+		ikmlen = 64;
+	}
+	if ((r = dm_keys(ck, k, ikm, ikmlen, m->id, c->m[c->me].id, dm->ctr, dm->tidx)) != SZ_OK)
+		goto out;
+	if ((r = sz_aead_decrypt(pt, dm->ct, dm->ctlen, ad, adlen, nonce, k)) != SZ_OK)
+		goto out;
+	memcpy(m->recv_ck, ck, 32);
+	m->recv_ctr++;
+out:
+	sz_wipe(ikm, sizeof ikm);
+	sz_wipe(ck, sizeof ck);
+	sz_wipe(k, sizeof k);
+	return r;
+}
+
+int
+sz_cellk_ratchet(sz_cell *c, uint16_t idx, uint32_t gen, const uint8_t *input, size_t inlen)
+{
+	cell_member *m = &c->m[idx];
+	uint8_t ikm[32 + 64], okm[64];
+	int r;
+	if (!m->rk_known)
+		return SZ_OK;
+	if (inlen > 64)
+		return SZ_ERR_INTERNAL;
+	memcpy(ikm, m->rk, 32);
+	memcpy(ikm + 32, input, inlen);
+	/* (I, ratchet') = KDF(ratchet || input): DCGKA's update_ratchet. */
+	if ((r = sz_cellk_kdf(okm, sizeof okm, ikm, 32 + inlen, "ratchet", m->id, 32)) != SZ_OK)
+		goto out;
+	memcpy(m->rk, okm + 32, 32);
+	cell_chain *ch;
+	if (idx == c->me) {
+		ch = &c->send;
+	} else {
+		ch = &m->ch[0];
+		for (int i = 0; i < CELL_GENS; i++) {
+			if (!m->ch[i].used) {
+				ch = &m->ch[i];
+				break;
+			}
+			if (m->ch[i].gen < ch->gen)
+				ch = &m->ch[i];
+		}
+	}
+	ch->used = 1;
+	ch->gen = gen;
+	ch->ctr = 0;
+	memcpy(ch->ck, okm, 32);
+out:
+	sz_wipe(ikm, sizeof ikm);
+	sz_wipe(okm, sizeof okm);
+	return r;
+}
+
+/* One chain step: (k, ck') = KDF(ck, "msg"). */
+static int
+chain_step(cell_chain *ch, uint8_t k[32])
+{
+	uint8_t okm[64];
+	int r = sz_cellk_kdf(okm, sizeof okm, ch->ck, 32, "msg", NULL, 0);
+	if (r == SZ_OK) {
+		memcpy(k, okm, 32);
+		memcpy(ch->ck, okm + 32, 32);
+		ch->ctr++;
+	}
+	sz_wipe(okm, sizeof okm);
+	return r;
+}
+
+int
+sz_cellk_msgkey(sz_cell *c, uint16_t idx, uint32_t gen, uint32_t ctr, uint8_t k[32])
+{
+	cell_member *m = &c->m[idx];
+	cell_chain *ch = NULL;
+	int r;
+	for (int i = 0; i < CELL_SKIPPED; i++) {
+		cell_skipped *s = &c->skip[i];
+		if (s->used && s->member == idx && s->gen == gen && s->ctr == ctr) {
+			memcpy(k, s->k, 32);
+			sz_wipe(s, sizeof *s);
+			return SZ_OK;
+		}
+	}
+	for (int i = 0; i < CELL_GENS; i++)
+		if (m->ch[i].used && m->ch[i].gen == gen)
+			ch = &m->ch[i];
+	if (ch == NULL)
+		return gen > m->done ? SZ_ERR_AGAIN : SZ_ERR_NOT_FOUND;
+	if (ctr < ch->ctr)
+		return SZ_ERR_NOT_FOUND;
+	if (ctr - ch->ctr > CELL_MAX_SKIP)
+		return SZ_ERR_LIMIT;
+	while (ch->ctr < ctr) {
+		cell_skipped *slot = &c->skip[0];
+		for (int i = 0; i < CELL_SKIPPED; i++) {
+			if (!c->skip[i].used) {
+				slot = &c->skip[i];
+				break;
+			}
+			if (c->skip[i].order < slot->order)
+				slot = &c->skip[i];
+		}
+		slot->used = 1;
+		slot->member = idx;
+		slot->gen = gen;
+		slot->ctr = ch->ctr;
+		slot->order = ++c->counter;
+		if ((r = chain_step(ch, slot->k)) != SZ_OK)
+			return r;
+	}
+	return chain_step(ch, k);
+}
+
+int
+sz_cellk_sendkey(sz_cell *c, uint32_t *gen, uint32_t *ctr, uint8_t k[32])
+{
+	if (!c->send.used)
+		return SZ_ERR_STATE;
+	*gen = c->send.gen;
+	*ctr = c->send.ctr;
+	return chain_step(&c->send, k);
+}
+
+void
+sz_cellk_forget(sz_cell *c, uint16_t idx)
+{
+	cell_member *m = &c->m[idx];
+	sz_wipe(m->rk, sizeof m->rk);
+	m->rk_known = 0;
+	sz_wipe(m->ch, sizeof m->ch);
+	/* The pairwise channel stays: ops the member made before its removal still arrive, and
+	 * their seeds are needed to follow the acks of others (docs/protocol/cell.md §7). */
+	for (int i = 0; i < CELL_SKIPPED; i++)
+		if (c->skip[i].used && c->skip[i].member == idx)
+			sz_wipe(&c->skip[i], sizeof c->skip[i]);
+	for (int i = 0; i < CELL_SECRETS; i++)
+		if (c->sec[i].used && c->sec[i].member == idx)
+			sz_wipe(&c->sec[i], sizeof c->sec[i]);
+}

@@ -1,0 +1,328 @@
+/*
+ * process.c - applying a control op received from another member, in causal order (DCGKA's
+ * process_* functions, adapted: docs/protocol/cell.md §6-§7).  Layer: cell.
+ * An op is applied only when its author's previous ops and every op it names are applied;
+ * otherwise SZ_ERR_AGAIN tells the caller to hold it without effect.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cell/cell_int.h"
+#include "crypto/crypto.h"
+#include "wire/entry.h"
+
+static int
+push_control(sz_cell_result *res, sz_cell *c, int op, uint16_t actor, int subject)
+{
+	sz_cell_event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.type = SZ_CELL_EV_CONTROL;
+	ev.op = op;
+	memcpy(ev.actor, c->m[actor].id, 32);
+	if (subject >= 0)
+		memcpy(ev.subject, c->m[subject].id, 32);
+	return sz_cell_event_push(res, &ev);
+}
+
+/* Resolve (mref, seq): the member index, or AGAIN (unknown / not yet applied). */
+static int
+resolve(const sz_cell *c, uint32_t mref, uint32_t seq, uint16_t *idx)
+{
+	int i = sz_cellm_by_mref(c, mref);
+	if (i < 0 || seq > c->m[i].done)
+		return SZ_ERR_AGAIN;
+	*idx = (uint16_t)i;
+	return SZ_OK;
+}
+
+/* Find my direct message in op, or NULL. */
+static const cell_dm *
+my_dm(const sz_cell *c, const cell_op *op)
+{
+	for (int i = 0; i < op->ndm; i++)
+		if (op->dm[i].mref == c->m[c->me].mref)
+			return &op->dm[i];
+	return NULL;
+}
+
+int
+sz_cellop_process(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res,
+    const char **why)
+{
+	cell_op op;
+	sz_entry e;
+	uint8_t id[32], h[32], pt[64];
+	uint16_t a, x_author = 0, rcp[CELL_MAX_MEMBERS];
+	cell_oset v;
+	cell_mset mem;
+	int r, midx = -1;
+	size_t nr = 0;
+	*why = "";
+	memset(&v, 0, sizeof v);
+	if ((r = sz_entry_decode(&e, id, entry, len, 0)) != SZ_OK) {
+		*why = "control entry does not decode or verify";
+		return r;
+	}
+	if (e.kind != SZ_KIND_CELL_CONTROL || e.nparents != 0) {
+		*why = "not a control entry";
+		return SZ_ERR_MALFORMED;
+	}
+	if ((r = sz_cellop_decode(&op, e.body, e.body_len)) != SZ_OK) {
+		*why = "control body malformed";
+		return r;
+	}
+	if (op.type == OP_CREATE) {
+		*why = "a create is never received";
+		return SZ_ERR_DENIED;
+	}
+	int ai = sz_cellm_by_mref(c, op.mref);
+	if (ai < 0) {
+		*why = "author unknown yet (its add has not arrived)";
+		return SZ_ERR_AGAIN;
+	}
+	a = (uint16_t)ai;
+	cell_member *am = &c->m[a];
+	if (op.seq <= am->done) {
+		*why = "op already applied";
+		return SZ_ERR_REPLAY;
+	}
+	if (op.seq != am->done + 1) {
+		*why = "waiting for the author's earlier ops";
+		return SZ_ERR_AGAIN;
+	}
+	if (sz_cellop_has_acked(op.type) && resolve(c, op.acked_mref, op.acked_seq, &x_author)) {
+		*why = "waiting for the op it acknowledges";
+		return SZ_ERR_AGAIN;
+	}
+	for (int i = 0; i < op.nheads; i++) {
+		uint16_t hi;
+		if (resolve(c, op.head_mref[i], op.head_seq[i], &hi) != SZ_OK) {
+			*why = "waiting for a membership op it follows";
+			return SZ_ERR_AGAIN;
+		}
+		int mi = sz_cellm_mop_find(c, hi, op.head_seq[i]);
+		if (mi < 0) {
+			*why = "a declared head is not a membership op";
+			return SZ_ERR_MALFORMED;
+		}
+		for (int w = 0; w < CELL_OW; w++)
+			v.w[w] |= c->mop[mi].past.w[w];
+	}
+	/* Authorship: the author's current csk signs; a member's first op is signed by the csk it
+	 * introduces (bound to it by the direct messages; trusted on first use by non-recipients). */
+	int first = sodium_is_zero(am->csk[0], 32);
+	if (first) {
+		if (op.type != OP_UPDATE || memcmp(op.csk_new, e.author, 32) != 0) {
+			*why = "first op of a member must be its update, signed by its new csk";
+			return SZ_ERR_BAD_SIGNATURE;
+		}
+	} else if (memcmp(e.author, am->csk[0], 32) != 0) {
+		*why = "signed by a key that is not the author's cell signing key";
+		return SZ_ERR_BAD_SIGNATURE;
+	}
+	sz_cellm_members(c, &v, &mem);
+	if (!mset_has(&mem, a)) {
+		*why = "author is not a member in the op's own view";
+		return SZ_ERR_NOT_MEMBER;
+	}
+	if ((r = sz_cellop_bind_hash(h, e.author, e.body, op.prefix_len)) != SZ_OK)
+		return r;
+	int active = c->status == SZ_CELL_ACTIVE;
+	int author_in = sz_cellm_is_member(c, a);
+
+	switch (op.type) {
+	case OP_ADD: {
+		uint16_t t;
+		if ((r = sz_cellm_intern(c, op.target, op.prekey, &t)) != SZ_OK) {
+			*why = "added identity unusable in this cell";
+			return r;
+		}
+		if ((r = sz_cellm_mop_add(c, OP_ADD, a, t, op.seq, &v, &midx)) != SZ_OK)
+			return r;
+		if (c->m[t].done == 0 && !c->m[t].rk_known) {
+			/* a newcomer's ratchet starts from zeros, known to all */
+			sz_wipe(c->m[t].rk, 32);
+			c->m[t].rk_known = 1;
+		}
+		for (int i = 0; i < CELL_EPOCHS; i++)
+			if (c->ep[i].used)
+				mset_add(&c->ep[i].holders, t);
+		am->done = op.seq;
+		if ((r = sz_cellk_ratchet(c, a, op.seq, (const uint8_t *)"welcome", 7)) != SZ_OK)
+			return r;
+		if (c->mop[midx].authorized && (r = push_control(res, c, SZ_CELL_OP_ADD, a, t)) != SZ_OK)
+			return r;
+		if (active && t != c->me && sz_cellm_is_member(c, t) && sz_cellm_is_member(c, c->me))
+			r = sz_cellop_mine(c, OP_ADDACK, t, a, op.seq, res);
+		return r;
+	}
+	case OP_ADDACK: {
+		int mi = sz_cellm_mop_find(c, x_author, op.acked_seq);
+		if (mi < 0 || c->mop[mi].type != OP_ADD) {
+			*why = "add-ack of an op that is not an add";
+			return SZ_ERR_MALFORMED;
+		}
+		if (op.dm[0].mref != c->m[c->mop[mi].target].mref) {
+			*why = "add-ack addressed to someone else than the newcomer";
+			return SZ_ERR_MALFORMED;
+		}
+		if (c->mop[mi].target == c->me) {
+			if ((r = sz_cellk_dm_open(c, a, op.ek, h, 32, &op.dm[0], pt)) != SZ_OK) {
+				*why = "add-ack direct message does not open";
+				return r;
+			}
+			memcpy(am->rk, pt, 32);
+			am->rk_known = 1;
+		}
+		am->done = op.seq;
+		r = sz_cellk_ratchet(c, a, op.seq, (const uint8_t *)"add", 3);
+		break;
+	}
+	case OP_UPDATE:
+	case OP_REMOVE: {
+		int t = -1;
+		if (op.type == OP_REMOVE) {
+			t = sz_cellm_find(c, op.target);
+			if (t < 0 || !mset_has(&mem, (unsigned)t) || t == a) {
+				*why = "remove of someone who is not a member";
+				return SZ_ERR_NOT_MEMBER;
+			}
+		}
+		nr = sz_cellop_recipients(c, &v, a, t, rcp);
+		if (nr != op.ndm) {
+			*why = "direct messages do not match the membership";
+			return SZ_ERR_MALFORMED;
+		}
+		for (size_t i = 0; i < nr; i++)
+			if (op.dm[i].mref != c->m[rcp[i]].mref) {
+				*why = "direct messages do not match the membership";
+				return SZ_ERR_MALFORMED;
+			}
+		const cell_dm *dm = my_dm(c, &op);
+		uint8_t seed[32];
+		int have = 0;
+		if (dm != NULL && c->status == SZ_CELL_ACTIVE) {
+			if ((r = sz_cellk_dm_open(c, a, op.ek, h, 32, dm, seed)) != SZ_OK) {
+				*why = "direct message does not open";
+				return r;
+			}
+			have = 1;
+		}
+		cell_seeded *x = sz_cellop_seeded_new(c);
+		x->author = a;
+		x->seq = op.seq;
+		mset_add(&x->holders, a);
+		for (size_t i = 0; i < nr; i++)
+			mset_add(&x->holders, rcp[i]);
+		am->done = op.seq;
+		if (have) {
+			r = sz_cellop_absorb_seed(c, a, op.seq, seed, rcp, nr, x);
+			sz_wipe(seed, sizeof seed);
+			if (r != SZ_OK)
+				return r;
+		} else if (am->rk_known) {
+			/* I know the ratchet but got no seed: the chain is lost for me. */
+			sz_cellk_forget(c, a);
+		}
+		memcpy(am->csk[1], am->csk[0], 32);
+		memcpy(am->csk[0], op.csk_new, 32);
+		memcpy(am->dh_pk, op.dh_new, 32);
+		am->dh_idx = sz_load_u16(op.dh_new + 32);
+		if (op.type == OP_REMOVE) {
+			if ((r = sz_cellm_mop_add(c, OP_REMOVE, a, (uint16_t)t, op.seq, &v, &midx)) != SZ_OK)
+				return r;
+			if ((r = push_control(res, c, SZ_CELL_OP_REMOVE, a, t)) != SZ_OK)
+				return r;
+			if (!sz_cellm_is_member(c, c->me) && c->status == SZ_CELL_ACTIVE) {
+				c->status = SZ_CELL_REMOVED;
+				sz_cellst_wipe_keys(c);
+				return SZ_OK;
+			}
+			sz_cellk_forget(c, (uint16_t)t);
+		} else if (!author_in) {
+			sz_cell_event ev;
+			memset(&ev, 0, sizeof ev);
+			ev.type = SZ_CELL_EV_REJECTED;
+			ev.reason = SZ_ERR_NOT_MEMBER;
+			memcpy(ev.actor, am->id, 32);
+			snprintf(ev.text, sizeof ev.text, "update by a removed member: kept for causal order, "
+			    "without effect");
+			if ((r = sz_cell_event_push(res, &ev)) != SZ_OK)
+				return r;
+		} else if ((r = push_control(res, c, SZ_CELL_OP_UPDATE, a, -1)) != SZ_OK) {
+			return r;
+		}
+		if (have && author_in && active && sz_cellm_is_member(c, c->me))
+			r = sz_cellop_mine(c, OP_ACK, 0, a, op.seq, res);
+		return r;
+	}
+	case OP_ACK: {
+		cell_seeded *x = sz_cellop_seeded_find(c, x_author, op.acked_seq);
+		if (x == NULL && op.acked_seq > c->m[x_author].base) {
+			*why = "ack of an op that is not a known update";
+			return SZ_ERR_NOT_FOUND;
+		}
+		cell_secret *s = sz_cellop_secret_find(c, x_author, op.acked_seq, a);
+		const cell_dm *dm = my_dm(c, &op);
+		int have = 0;
+		if (dm != NULL && active) {
+			if ((r = sz_cellk_dm_open(c, a, op.ek, h, 32, dm, pt)) != SZ_OK) {
+				*why = "forward does not open";
+				return r;
+			}
+			have = 1;
+			if ((r = sz_cell_epoch_learn(c, pt + 32, x != NULL ? &x->holders : &mem)) != SZ_OK)
+				return r;
+		}
+		if (op.ndm > 0) { /* forwards: their recipients now hold the epoch */
+			cell_mset fw;
+			memset(&fw, 0, sizeof fw);
+			for (int i = 0; i < op.ndm; i++) {
+				int fi = sz_cellm_by_mref(c, op.dm[i].mref);
+				if (fi >= 0)
+					mset_add(&fw, (unsigned)fi);
+			}
+			if (x != NULL && x->has_e) {
+				for (int w = 0; w < CELL_MW; w++)
+					x->holders.w[w] |= fw.w[w];
+				sz_cell_epoch_share(c, x->e, &fw);
+			} else if (have) {
+				sz_cell_epoch_share(c, pt + 32, &fw);
+			}
+		}
+		am->done = op.seq;
+		if (s != NULL) {
+			r = sz_cellk_ratchet(c, a, op.seq, s->s, 32);
+			sz_wipe(s, sizeof *s);
+		} else if (have) {
+			r = sz_cellk_ratchet(c, a, op.seq, pt, 32);
+		} else if (am->rk_known) {
+			sz_cellk_forget(c, a); /* the secret was evicted: this chain is lost */
+		}
+		sz_wipe(pt, sizeof pt);
+		break;
+	}
+	case OP_LEAVE:
+		if ((r = sz_cellm_mop_add(c, OP_LEAVE, a, a, op.seq, &v, &midx)) != SZ_OK)
+			return r;
+		am->done = op.seq;
+		sz_cellk_forget(c, a);
+		if ((r = push_control(res, c, SZ_CELL_OP_LEAVE, a, a)) != SZ_OK)
+			return r;
+		/* The member with the lowest mref among those left rekeys (docs/protocol/cell.md §6.8). */
+		if (active && sz_cellm_is_member(c, c->me)) {
+			cell_mset now;
+			sz_cellm_members(c, &c->processed, &now);
+			int low = -1;
+			for (int i = 0; i < c->nmembers; i++)
+				if (mset_has(&now, (unsigned)i) && (low < 0 || c->m[i].mref < c->m[low].mref))
+					low = i;
+			if (low == c->me)
+				r = sz_cellop_mine(c, OP_UPDATE, 0, 0, 0, res);
+		}
+		return r;
+	default:
+		return SZ_ERR_INTERNAL;
+	}
+	return r;
+}

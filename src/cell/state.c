@@ -1,0 +1,372 @@
+/*
+ * state.c - a cell's state in bytes: the welcome a newcomer gets (the adder's view, sealed for
+ * its prekey), joining from it, and the full versioned serialization with its checking decoder.
+ * Layer: cell.  docs/protocol/cell.md §6.2 (welcome) and §8 (state).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cell/cell_int.h"
+#include "crypto/crypto.h"
+#include "wire/entry.h"
+#include "wire/envelope.h"
+
+static const uint8_t WELCOME_AD[] = "samizdat cell welcome";
+
+void
+sz_cellst_wipe_keys(sz_cell *c)
+{
+	for (int i = 0; i < c->nmembers; i++)
+		sz_cellk_forget(c, (uint16_t)i);
+	sz_wipe(c->id_sk, sizeof c->id_sk);
+	sz_wipe(c->id_xsk, sizeof c->id_xsk);
+	sz_wipe(c->csk_sk, sizeof c->csk_sk);
+	sz_wipe(c->dh_sk, sizeof c->dh_sk);
+	sz_wipe(c->dh_used, sizeof c->dh_used);
+	sz_wipe(&c->send, sizeof c->send);
+	sz_wipe(c->sec, sizeof c->sec);
+	sz_wipe(c->seeded, sizeof c->seeded);
+	sz_wipe(c->ep, sizeof c->ep);
+	sz_wipe(c->skip, sizeof c->skip);
+	for (size_t i = 0; i < c->nheld; i++) {
+		sz_wipe(c->held[i].p, c->held[i].len);
+		free(c->held[i].p);
+	}
+	c->nheld = 0;
+	c->held_bytes = 0;
+}
+
+static int
+welcome_keys(const uint8_t prekey_pk[32], uint8_t key[32], uint8_t scope[16])
+{
+	int r = sz_cellk_kdf(key, 32, prekey_pk, 32, "welcome key", NULL, 0);
+	if (r == SZ_OK)
+		r = sz_cellk_kdf(scope, 16, prekey_pk, 32, "welcome scope", NULL, 0);
+	return r;
+}
+
+int
+sz_cell_welcome_scope(const uint8_t prekey_pk[static 32], uint8_t scope[static 16])
+{
+	uint8_t key[32];
+	int r = welcome_keys(prekey_pk, key, scope);
+	sz_wipe(key, sizeof key);
+	return r;
+}
+
+static void
+put_set(sz_buf *b, const uint64_t *w, size_t nw)
+{
+	for (size_t i = 0; i < nw; i++)
+		sz_buf_u64(b, w[i]);
+}
+
+static void
+get_set(sz_rd *r, uint64_t *w, size_t nw)
+{
+	for (size_t i = 0; i < nw; i++)
+		w[i] = sz_rd_u64(r);
+}
+
+/* The mop table: shared by welcome and state. */
+static void
+put_mops(sz_buf *b, const sz_cell *c)
+{
+	sz_buf_u16(b, c->nmops);
+	for (int i = 0; i < c->nmops; i++) {
+		const cell_mop *o = &c->mop[i];
+		sz_buf_u8(b, o->type);
+		sz_buf_u16(b, o->author);
+		sz_buf_u16(b, o->target);
+		sz_buf_u32(b, o->seq);
+		put_set(b, o->past.w, (size_t)i / 64 + 1);
+	}
+}
+
+/* Read the mop table, re-deriving each mop's authorization in order. */
+void
+sz_cellst_get_mops(sz_rd *r, sz_cell *c)
+{
+	unsigned n = sz_rd_u16(r);
+	if (n > CELL_MAX_MOPS)
+		sz_rd_fail(r, SZ_ERR_TOO_LARGE);
+	memset(&c->processed, 0, sizeof c->processed);
+	c->nmops = 0;
+	for (unsigned i = 0; i < n && r->err == 0; i++) {
+		uint8_t type = sz_rd_u8(r);
+		uint16_t a = sz_rd_u16(r), t = sz_rd_u16(r);
+		uint32_t seq = sz_rd_u32(r);
+		cell_oset past;
+		int idx;
+		memset(&past, 0, sizeof past);
+		get_set(r, past.w, i / 64 + 1);
+		if (r->err)
+			return;
+		if ((type != OP_CREATE && type != OP_ADD && type != OP_REMOVE && type != OP_LEAVE) ||
+		    a >= c->nmembers || t >= c->nmembers || seq == 0 || !oset_has(&past, i) ||
+		    (past.w[i / 64] >> (i % 64)) > 1 || sz_cellm_mop_find(c, a, seq) >= 0 ||
+		    (type == OP_CREATE) != (i == 0)) {
+			sz_rd_fail(r, SZ_ERR_CORRUPT);
+			return;
+		}
+		past.w[i / 64] &= ~(1ull << (i % 64));
+		for (unsigned j = 0; j < i; j++) /* the past is causally closed */
+			if (oset_has(&past, j))
+				for (int w = 0; w < CELL_OW; w++)
+					if (c->mop[j].past.w[w] & ~past.w[w]) {
+						sz_rd_fail(r, SZ_ERR_CORRUPT);
+						return;
+					}
+		if (sz_cellm_mop_add(c, type, a, t, seq, &past, &idx) != SZ_OK)
+			sz_rd_fail(r, SZ_ERR_CORRUPT);
+	}
+}
+
+int
+sz_cellst_welcome(sz_cell *c, uint16_t idx, const uint8_t *add_entry, size_t add_len,
+    sz_cell_result *res)
+{
+	sz_buf b = { 0 }, w = { 0 };
+	uint8_t esk[32], epk[32], key[32], scope[16], nonce[SZ_ENV_NONCE_BYTES], *env = NULL;
+	size_t envlen = 0;
+	uint16_t tidx;
+	uint32_t ctr;
+	int r;
+	b.secret = w.secret = true;
+	sz_buf_append(&b, c->cell_id, 32);
+	sz_buf_u8(&b, c->name_len);
+	sz_buf_append(&b, c->name, c->name_len);
+	sz_buf_u32(&b, (uint32_t)add_len);
+	sz_buf_append(&b, add_entry, add_len);
+	sz_buf_append(&b, c->pending_seed, 32);
+	sz_buf_u16(&b, c->nmembers);
+	for (int i = 0; i < c->nmembers; i++) {
+		const cell_member *m = &c->m[i];
+		sz_buf_append(&b, m->id, 32);
+		sz_buf_append(&b, m->prekey, 32);
+		sz_buf_append(&b, m->csk[0], 32);
+		sz_buf_append(&b, m->dh_pk, 32);
+		sz_buf_u16(&b, m->dh_idx);
+		sz_buf_u32(&b, m->done);
+	}
+	put_mops(&b, c);
+	const cell_epoch *order[CELL_EPOCHS];
+	size_t ne = 0;
+	for (int i = 0; i < CELL_EPOCHS; i++) /* newest first */
+		if (c->ep[i].used) {
+			size_t j = ne++;
+			while (j > 0 && order[j - 1]->order < c->ep[i].order) {
+				order[j] = order[j - 1];
+				j--;
+			}
+			order[j] = &c->ep[i];
+		}
+	sz_buf_u8(&b, (uint8_t)ne);
+	for (size_t i = 0; i < ne; i++)
+		sz_buf_append(&b, order[i]->e, 32);
+	if (b.err) {
+		r = b.err;
+		goto out;
+	}
+	/* inner: type || adder id || EK || tidx || ctr || 2SM ciphertext of the above */
+	if ((r = sz_dh_keypair(epk, esk)) != SZ_OK)
+		goto out;
+	sz_buf_u8(&w, SEAL_WELCOME);
+	sz_buf_append(&w, c->m[c->me].id, 32);
+	sz_buf_append(&w, epk, 32);
+	uint8_t *hdr = sz_buf_zeros(&w, 6);
+	uint8_t *ct = hdr ? sz_buf_zeros(&w, b.len + SZ_AEAD_TAG_BYTES) : NULL;
+	if (ct == NULL) {
+		r = w.err ? w.err : SZ_ERR_NOMEM;
+		goto out;
+	}
+	hdr = ct - 6;
+	if ((r = sz_cellk_dm_seal(c, idx, esk, WELCOME_AD, sizeof WELCOME_AD - 1, b.p, b.len, &tidx,
+	    &ctr, ct)) != SZ_OK)
+		goto out;
+	sz_store_u16(hdr, tidx);
+	sz_store_u32(hdr + 2, ctr);
+	if ((r = welcome_keys(c->m[idx].prekey, key, scope)) != SZ_OK)
+		goto out;
+	sz_random(c->env, nonce, sizeof nonce);
+	if ((r = sz_env_seal(&env, &envlen, scope, w.p, w.len, key, nonce)) != SZ_OK)
+		goto out;
+	if (res->nout == res->cap_out) { /* reuse the facade's list through seal_out's path */
+		size_t cap = res->cap_out ? res->cap_out * 2 : 8;
+		uint8_t **p = realloc(res->out, cap * sizeof *p);
+		size_t *q = p ? realloc(res->outlen, cap * sizeof *q) : NULL;
+		if (p != NULL)
+			res->out = p;
+		if (q == NULL) {
+			r = SZ_ERR_NOMEM;
+			goto out;
+		}
+		res->outlen = q;
+		res->cap_out = cap;
+	}
+	res->out[res->nout] = env;
+	res->outlen[res->nout++] = envlen;
+	env = NULL;
+out:
+	free(env);
+	sz_buf_free(&b);
+	sz_buf_free(&w);
+	sz_wipe(esk, sizeof esk);
+	sz_wipe(key, sizeof key);
+	return r;
+}
+
+int
+sz_cell_join(sz_cell **out, const sz_env *env, const uint8_t id_sk[static 64],
+    const uint8_t prekey_sk[static 32], const uint8_t *welcome, size_t len, sz_cell_result *res)
+{
+	uint8_t prekey_pk[32], key[32], scope[16], *open = NULL, *pl = NULL;
+	const uint8_t *pt;
+	size_t ptlen = 0;
+	sz_envelope ev;
+	sz_cell *tmp = NULL, *c = NULL;
+	uint16_t a0, z0;
+	size_t pll = 0, openlen = 0;
+	int r;
+	*out = NULL;
+	if ((r = sz_dh_public(prekey_pk, prekey_sk)) != SZ_OK ||
+	    (r = welcome_keys(prekey_pk, key, scope)) != SZ_OK)
+		goto out;
+	if ((r = sz_env_parse(&ev, welcome, len, 0)) != SZ_OK)
+		goto out;
+	if (ev.format != SZ_ENV_SEALED || memcmp(ev.scope, scope, 16) != 0) {
+		r = SZ_ERR_NOT_FOUND;
+		goto out;
+	}
+	if ((r = sz_env_open(&open, &openlen, &pt, &ptlen, &ev, key)) != SZ_OK)
+		goto out;
+	if (ptlen < 1 + 32 + 32 + 6 + SZ_AEAD_TAG_BYTES || pt[0] != SEAL_WELCOME) {
+		r = SZ_ERR_MALFORMED;
+		goto out;
+	}
+	/* Open the 2SM start with a scratch state holding just the adder and me. */
+	if ((tmp = sz_cell_alloc(env)) == NULL || (c = sz_cell_alloc(env)) == NULL) {
+		r = SZ_ERR_NOMEM;
+		goto out;
+	}
+	memcpy(tmp->id_sk, id_sk, 64);
+	if (crypto_sign_ed25519_sk_to_curve25519(tmp->id_xsk, id_sk) != 0) {
+		r = SZ_ERR_CRYPTO;
+		goto out;
+	}
+	memcpy(tmp->dh_sk[0], prekey_sk, 32);
+	tmp->dh_used[0] = 1;
+	if ((r = sz_cellm_intern(tmp, pt + 1, prekey_pk, &a0)) != SZ_OK ||
+	    (r = sz_cellm_intern(tmp, id_sk + 32, prekey_pk, &z0)) != SZ_OK)
+		goto out;
+	tmp->me = z0;
+	cell_dm dm = { 0, sz_load_u16(pt + 65), sz_load_u32(pt + 67), pt + 71, ptlen - 71 };
+	pll = dm.ctlen - SZ_AEAD_TAG_BYTES;
+	if ((pl = malloc(pll ? pll : 1)) == NULL) {
+		r = SZ_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = sz_cellk_dm_open(tmp, a0, pt + 33, WELCOME_AD, sizeof WELCOME_AD - 1, &dm, pl)) != SZ_OK)
+		goto out;
+
+	/* Build my state from the adder's view. */
+	sz_rd rd = sz_rd_init(pl, pll);
+	c->status = SZ_CELL_ACTIVE;
+	sz_rd_copy(&rd, c->cell_id, 32);
+	c->name_len = sz_rd_u8(&rd);
+	if (c->name_len == 0 || c->name_len > CELL_NAME_MAX)
+		sz_rd_fail(&rd, SZ_ERR_MALFORMED);
+	sz_rd_copy(&rd, c->name, c->name_len);
+	uint32_t add_len = sz_rd_u32(&rd);
+	const uint8_t *add = sz_rd_bytes(&rd, add_len);
+	uint8_t rk_pre[32];
+	sz_rd_copy(&rd, rk_pre, 32);
+	unsigned nm = sz_rd_u16(&rd);
+	if (nm > CELL_MAX_MEMBERS || nm < 2)
+		sz_rd_fail(&rd, SZ_ERR_MALFORMED);
+	memcpy(c->id_sk, id_sk, 64);
+	memcpy(c->id_xsk, tmp->id_xsk, 32);
+	for (unsigned i = 0; i < nm && rd.err == 0; i++) {
+		uint8_t id[32], pk[32];
+		uint16_t idx;
+		sz_rd_copy(&rd, id, 32);
+		sz_rd_copy(&rd, pk, 32);
+		if (rd.err || sz_cellm_intern(c, id, pk, &idx) != SZ_OK || idx != i) {
+			sz_rd_fail(&rd, SZ_ERR_MALFORMED);
+			break;
+		}
+		cell_member *m = &c->m[idx];
+		sz_rd_copy(&rd, m->csk[0], 32);
+		sz_rd_copy(&rd, m->dh_pk, 32);
+		m->dh_idx = sz_rd_u16(&rd);
+		m->done = m->base = sz_rd_u32(&rd);
+	}
+	sz_cellst_get_mops(&rd, c);
+	unsigned ne = sz_rd_u8(&rd);
+	if (ne == 0 || ne > CELL_EPOCHS)
+		sz_rd_fail(&rd, SZ_ERR_MALFORMED);
+	cell_mset all;
+	memset(&all, 0xff, sizeof all);
+	uint8_t es[CELL_EPOCHS][32];
+	for (unsigned i = 0; i < ne; i++)
+		sz_rd_copy(&rd, es[i], 32);
+	if ((r = sz_rd_end(&rd)) != SZ_OK)
+		goto out;
+	for (unsigned i = ne; i-- > 0;) /* the adder's current epoch ends up newest */
+		if ((r = sz_cell_epoch_learn(c, es[i], &all)) != SZ_OK)
+			goto out;
+	sz_wipe(es, sizeof es);
+	/* The add entry: signed by the adder's csk, adding me with this prekey. */
+	int ai = sz_cellm_find(c, pt + 1), zi = sz_cellm_find(c, id_sk + 32);
+	sz_entry e;
+	cell_op *op = malloc(sizeof *op);
+	if (op == NULL) {
+		r = SZ_ERR_NOMEM;
+		goto out;
+	}
+	r = SZ_ERR_MALFORMED;
+	if (ai >= 0 && zi >= 0 && sz_entry_decode(&e, NULL, add, add_len, 0) == SZ_OK &&
+	    memcmp(e.author, c->m[ai].csk[0], 32) == 0 &&
+	    sz_cellop_decode(op, e.body, e.body_len) == SZ_OK && op->type == OP_ADD &&
+	    op->mref == c->m[ai].mref && op->seq == c->m[ai].done &&
+	    memcmp(op->target, id_sk + 32, 32) == 0 && memcmp(op->prekey, prekey_pk, 32) == 0) {
+		int mi = sz_cellm_mop_find(c, (uint16_t)ai, op->seq);
+		if (mi >= 0 && c->mop[mi].type == OP_ADD && c->mop[mi].target == zi &&
+		    sz_cellm_is_member(c, (uint16_t)zi))
+			r = SZ_OK;
+	}
+	free(op);
+	if (r != SZ_OK)
+		goto out;
+	c->me = (uint16_t)zi;
+	cell_member *am = &c->m[ai], *zm = &c->m[zi];
+	memcpy(am->recv_ck, tmp->m[a0].recv_ck, 32);
+	am->recv_ctr = tmp->m[a0].recv_ctr;
+	am->rk_known = 1;
+	memcpy(am->rk, rk_pre, 32);
+	sz_wipe(rk_pre, sizeof rk_pre);
+	if ((r = sz_cellk_ratchet(c, (uint16_t)ai, am->done, (const uint8_t *)"welcome", 7)) != SZ_OK)
+		goto out;
+	if (zm->done != 0 || !sodium_is_zero(zm->csk[0], 32)) {
+		r = SZ_ERR_MALFORMED;
+		goto out;
+	}
+	zm->rk_known = 1;
+	memcpy(c->dh_sk[0], prekey_sk, 32);
+	c->dh_used[0] = 1;
+	/* My first op: an update that announces my csk and gives everyone fresh secrets. */
+	r = sz_cellop_mine(c, OP_UPDATE, 0, 0, 0, res);
+out:
+	sz_env_open_free(open, openlen);
+	if (pl != NULL) {
+		sz_wipe(pl, pll);
+		free(pl);
+	}
+	sz_wipe(key, sizeof key);
+	sz_cell_free(tmp);
+	if (r != SZ_OK)
+		sz_cell_free(c);
+	else
+		*out = c;
+	return r;
+}

@@ -1,0 +1,250 @@
+/*
+ * cmd_bundle.c - bundle export | import | summary: courier files.
+ * Layer: cli.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "samizdat.h"
+#include "app/node_int.h"
+#include "cli/cli.h"
+#include "crypto/crypto.h"
+#include "sync/bundle.h"
+
+#define MAX_CELL_ARGS 8
+
+/* "2026-11-01" or "2026-11-01T12:00" (UTC), or a number of days ago: "7d". */
+static int
+parse_since(const char *s, uint64_t *ms)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	size_t n = strlen(s);
+	if (n >= 2 && s[n - 1] == 'd') {
+		char *end;
+		long days = strtol(s, &end, 10);
+		if (end != s + n - 1 || days < 0 || days > 36500)
+			return -1;
+		uint64_t now = (uint64_t)time(NULL) * 1000;
+		*ms = now - (uint64_t)days * 86400000u;
+		return 0;
+	}
+	const char *end = strptime(s, "%Y-%m-%dT%H:%M", &tm);
+	if (end == NULL || *end != '\0') {
+		memset(&tm, 0, sizeof tm);
+		end = strptime(s, "%Y-%m-%d", &tm);
+	}
+	if (end == NULL || *end != '\0')
+		return -1;
+	time_t t = timegm(&tm);
+	if (t < 0)
+		return -1;
+	*ms = (uint64_t)t * 1000;
+	return 0;
+}
+
+/* Read a bundle passphrase from a file (first line). */
+static int
+read_pass_file(sz_cli *c, const char *file, char **out)
+{
+	sz_cli pc = *c;
+	size_t len;
+	pc.passfile = file;
+	int r = sz_cli_passphrase(&pc, "", false, out, &len);
+	if (r == SZ_OK && len == 0) {
+		sz_secret_free(*out);
+		*out = NULL;
+		r = SZ_ERR_INVALID;
+	}
+	return r;
+}
+
+static int
+export_(sz_cli *c, int argc, char **argv, bool summary)
+{
+	const char *to = NULL, *cell = NULL, *since = NULL, *passf = NULL, *answer = NULL;
+	const sz_cli_opt opts[] = {
+		{ "--to", true, &to }, { "--cell", true, &cell }, { "--since", true, &since },
+		{ "--bundle-passphrase-file", true, &passf }, { "--answer", true, &answer },
+		{ NULL, false, NULL },
+	};
+	int npos = sz_cli_opts(c, argc, argv, opts);
+	if (npos < 0)
+		return SZ_EXIT_USAGE;
+	if (npos > 0)
+		return sz_cli_usage_error(c, "unexpected argument '%s'", argv[1]);
+	if (to == NULL)
+		return sz_cli_usage_error(c, "say where to write the bundle: --to FILE");
+	if (summary && answer != NULL)
+		return sz_cli_usage_error(c, "a summary answers nothing: leave out --answer");
+	sz_node_bundle_spec spec = { .summary_fd = -1, .summary_only = summary };
+	const char *cells[1] = { cell };
+	if (cell != NULL) {
+		spec.cells = cells;
+		spec.ncells = 1;
+	}
+	if (since != NULL && parse_since(since, &spec.since_ms) != 0)
+		return sz_cli_usage_error(c, "--since takes a date (2026-11-01, 2026-11-01T12:00 UTC) or "
+		    "a number of days (7d)");
+	char *pass = NULL;
+	int r;
+	if (passf != NULL && (r = read_pass_file(c, passf, &pass)) != SZ_OK)
+		return sz_cli_usage_error(c, "cannot read a passphrase from %s", passf);
+	spec.passphrase = pass;
+	if (cell == NULL && pass == NULL && answer == NULL) {
+		sz_secret_free(pass);
+		return sz_cli_usage_error(c, "say who may open it: --cell NAME (its members) or "
+		    "--bundle-passphrase-file FILE (public leaflets for anyone told the passphrase)");
+	}
+	sz_node *n;
+	if ((r = sz_cli_node(c, &n)) != SZ_OK) {
+		sz_secret_free(pass);
+		return sz_cli_fail(c, r, "cannot open the node");
+	}
+	if (answer != NULL && (spec.summary_fd = open(answer, O_RDONLY | O_CLOEXEC)) < 0) {
+		sz_secret_free(pass);
+		fprintf(c->err, "samizdat bundle export: cannot read %s: %s\n", answer, strerror(errno));
+		return SZ_EXIT_FAIL;
+	}
+	if (answer != NULL && cell == NULL && pass == NULL) {
+		/* Answer to whoever the summary was for: every cell of mine. */
+		spec.ncells = 0;
+	}
+	/* Write to a temporary name, then rename: a half-written bundle never looks whole. */
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s.part", to);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		if (spec.summary_fd >= 0)
+			close(spec.summary_fd);
+		sz_secret_free(pass);
+		fprintf(c->err, "samizdat bundle export: cannot write %s: %s\n", to, strerror(errno));
+		return SZ_EXIT_FAIL;
+	}
+	sz_node_bundle_stats st;
+	sz_progress p;
+	sz_progress_start(&p, c, summary ? "summary" : "export", 0);
+	if (answer != NULL && spec.ncells == 0 && spec.passphrase == NULL) {
+		/* every cell */
+		static const char *const all[1] = { NULL };
+		spec.cells = (const char *const *)all;
+		spec.ncells = 1;
+	}
+	r = sz_node_bundle_export(n, fd, &spec, &st);
+	if (r == SZ_OK && fsync(fd) != 0)
+		r = SZ_ERR_IO;
+	close(fd);
+	sz_progress_end(&p, st.envelopes);
+	if (spec.summary_fd >= 0)
+		close(spec.summary_fd);
+	sz_secret_free(pass);
+	if (r != SZ_OK || rename(tmp, to) != 0) {
+		unlink(tmp);
+		return sz_cli_fail(c, r != SZ_OK ? r : SZ_ERR_IO, sz_node_errmsg(n)[0] ?
+		    sz_node_errmsg(n) : "the bundle was not written");
+	}
+	sz_cli_say(c, "Wrote %s: %llu %s, %llu bytes. A courier can carry it; without the key it is "
+	    "random bytes.\n", to, (unsigned long long)st.envelopes, summary ? "ids" : "envelopes",
+	    (unsigned long long)st.bytes);
+	if (c->json) {
+		sz_jsonw_key(&c->jw, "file");
+		sz_jsonw_str(&c->jw, to);
+		sz_jsonw_key(&c->jw, "items");
+		sz_jsonw_u64(&c->jw, st.envelopes);
+		sz_jsonw_key(&c->jw, "skipped");
+		sz_jsonw_u64(&c->jw, st.skipped);
+		sz_jsonw_key(&c->jw, "bytes");
+		sz_jsonw_u64(&c->jw, st.bytes);
+	}
+	return SZ_EXIT_OK;
+}
+
+static int
+export_cmd(sz_cli *c, int argc, char **argv)
+{
+	return export_(c, argc, argv, false);
+}
+
+static int
+summary_cmd(sz_cli *c, int argc, char **argv)
+{
+	return export_(c, argc, argv, true);
+}
+
+static int
+import_cmd(sz_cli *c, int argc, char **argv)
+{
+	const char *passf = NULL;
+	const sz_cli_opt opts[] = { { "--bundle-passphrase-file", true, &passf }, { NULL, false, NULL } };
+	int npos = sz_cli_opts(c, argc, argv, opts);
+	if (npos < 0)
+		return SZ_EXIT_USAGE;
+	if (npos != 1)
+		return sz_cli_usage_error(c, "give one bundle file");
+	char *pass = NULL;
+	int r;
+	if (passf != NULL && (r = read_pass_file(c, passf, &pass)) != SZ_OK)
+		return sz_cli_usage_error(c, "cannot read a passphrase from %s", passf);
+	int fd = open(argv[1], O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		sz_secret_free(pass);
+		fprintf(c->err, "samizdat bundle import: cannot read %s: %s\n", argv[1], strerror(errno));
+		return SZ_EXIT_FAIL;
+	}
+	sz_node *n;
+	if ((r = sz_cli_node(c, &n)) != SZ_OK) {
+		close(fd);
+		sz_secret_free(pass);
+		return sz_cli_fail(c, r, "cannot open the node");
+	}
+	struct stat sb;
+	sz_progress p;
+	sz_progress_start(&p, c, "import", fstat(fd, &sb) == 0 ? (uint64_t)sb.st_size : 0);
+	sz_node_bundle_stats st;
+	sz_bundle_report rep;
+	r = sz_node_bundle_import(n, fd, pass, &st, &rep);
+	sz_progress_end(&p, st.envelopes);
+	close(fd);
+	sz_secret_free(pass);
+	if (c->json) {
+		sz_jsonw_key(&c->jw, "found");
+		sz_jsonw_u64(&c->jw, st.envelopes);
+		sz_jsonw_key(&c->jw, "stored");
+		sz_jsonw_u64(&c->jw, st.stored);
+		sz_jsonw_key(&c->jw, "already_held");
+		sz_jsonw_u64(&c->jw, st.skipped);
+		sz_jsonw_key(&c->jw, "refused");
+		sz_jsonw_u64(&c->jw, st.refused);
+		sz_jsonw_key(&c->jw, "chunks_damaged");
+		sz_jsonw_u64(&c->jw, rep.chunks_damaged);
+		sz_jsonw_key(&c->jw, "truncated");
+		sz_jsonw_bool(&c->jw, rep.truncated);
+	}
+	if (r != SZ_OK)
+		return sz_cli_fail(c, r, sz_node_errmsg(n)[0] ? sz_node_errmsg(n) : "the bundle was not taken in");
+	sz_cli_say(c, "Stored %llu new envelopes from %s (%llu already held, %llu refused).\n",
+	    (unsigned long long)st.stored, argv[1], (unsigned long long)st.skipped,
+	    (unsigned long long)st.refused);
+	if (rep.chunks_damaged > 0 || rep.truncated) {
+		fprintf(c->err, "samizdat bundle import: the bundle is damaged (%u of its parts could not "
+		    "be read%s). Everything intact was kept; what was in the damaged parts was not.\n",
+		    rep.chunks_damaged, rep.truncated ? ", and it was cut short" : "");
+		return SZ_EXIT_DATA;
+	}
+	return SZ_EXIT_OK;
+}
+
+const sz_cli_cmd sz_cli_bundle_cmds[] = {
+	{ "export", export_cmd, "--to FILE (--cell NAME | --bundle-passphrase-file FILE) "
+	    "[--since DATE] [--answer SUMMARY]", "write what the other side may lack, for a courier", NULL },
+	{ "import", import_cmd, "FILE [--bundle-passphrase-file FILE]",
+	    "take in a courier bundle (verifying everything)", NULL },
+	{ "summary", summary_cmd, "--to FILE (--cell NAME | --bundle-passphrase-file FILE)",
+	    "write what this node has, so the other side can answer with only what is missing", NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
+};

@@ -1,0 +1,232 @@
+/*
+ * cmd_node.c - init, id, status, wipe, unlock, lock: the node as a whole.
+ * Layer: cli.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "samizdat.h"
+#include "app/daemon.h"
+#include "app/node_int.h"
+#include "cli/cli.h"
+#include "crypto/crypto.h"
+#include "store/scopes.h"
+
+static int
+parse_u32(const char *s, uint32_t *v)
+{
+	char *end;
+	errno = 0;
+	unsigned long x = strtoul(s, &end, 10);
+	if (errno || *end != '\0' || s[0] == '\0' || s[0] == '-' || x > UINT32_MAX)
+		return -1;
+	*v = (uint32_t)x;
+	return 0;
+}
+
+int
+sz_cli_init(sz_cli *c, int argc, char **argv)
+{
+	const char *ops = NULL, *mem = NULL;
+	const sz_cli_opt opts[] = {
+		{ "--kdf-ops", true, &ops }, { "--kdf-mem-mib", true, &mem }, { NULL, false, NULL },
+	};
+	int npos = sz_cli_opts(c, argc, argv, opts);
+	if (npos < 0)
+		return SZ_EXIT_USAGE;
+	if (npos > 0)
+		return sz_cli_usage_error(c, "unexpected argument '%s'", argv[1]);
+	sz_node_opts no = { 0 };
+	uint32_t mib = 0;
+	if ((ops && parse_u32(ops, &no.kdf_ops)) || (mem && (parse_u32(mem, &mib) || mib > 4096)))
+		return sz_cli_usage_error(c, "--kdf-ops and --kdf-mem-mib take small whole numbers");
+	no.kdf_mem_kib = mib * 1024;
+	char *pass;
+	size_t plen;
+	int r = sz_cli_passphrase(c, "Choose a passphrase for this node: ", true, &pass, &plen);
+	if (r != SZ_OK)
+		return sz_cli_exit_code(r);
+	if (plen < 1) {
+		sz_secret_free(pass);
+		return sz_cli_usage_error(c, "the passphrase is empty");
+	}
+	sz_node *n;
+	r = sz_node_create(&n, c->home, pass, plen, &no);
+	sz_secret_free(pass);
+	if (r == SZ_ERR_EXISTS) {
+		fprintf(c->err, "samizdat init: %s already holds a node; nothing was changed.\n", c->home);
+		return SZ_EXIT_FAIL;
+	}
+	if (r != SZ_OK)
+		return sz_cli_fail(c, r, sz_node_last_error()[0] ? sz_node_last_error() :
+		    "the node could not be created");
+	char fp[40];
+	if (sz_node_fingerprint(n, fp) != SZ_OK)
+		fp[0] = '\0';
+	sz_cli_say(c, "A new node is ready in %s.\nIts fingerprint (compare it aloud with people "
+	    "you meet):\n  %s\n", c->home, fp);
+	if (c->json) {
+		uint8_t pk[32];
+		sz_node_identity(n, pk);
+		sz_jsonw_key(&c->jw, "home");
+		sz_jsonw_str(&c->jw, c->home);
+		sz_jsonw_key(&c->jw, "fingerprint");
+		sz_jsonw_str(&c->jw, fp);
+		sz_jsonw_key(&c->jw, "identity");
+		sz_jsonw_hex(&c->jw, pk, 32);
+	}
+	sz_node_close(n);
+	return SZ_EXIT_OK;
+}
+
+int
+sz_cli_id(sz_cli *c, int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		return sz_cli_usage_error(c, "takes no arguments");
+	sz_node *n;
+	int r = sz_cli_node(c, &n);
+	if (r != SZ_OK)
+		return sz_cli_fail(c, r, "cannot open the node");
+	char fp[40];
+	uint8_t pk[32];
+	if ((r = sz_node_fingerprint(n, fp)) != SZ_OK)
+		return sz_cli_fail(c, r, "no fingerprint");
+	sz_node_identity(n, pk);
+	if (c->json) {
+		sz_jsonw_key(&c->jw, "fingerprint");
+		sz_jsonw_str(&c->jw, fp);
+		sz_jsonw_key(&c->jw, "identity");
+		sz_jsonw_hex(&c->jw, pk, 32);
+	} else {
+		fprintf(c->out, "%s\n", fp);
+	}
+	return SZ_EXIT_OK;
+}
+
+int
+sz_cli_status(sz_cli *c, int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		return sz_cli_usage_error(c, "takes no arguments");
+	sz_node *n;
+	int r = sz_cli_node(c, &n);
+	if (r != SZ_OK)
+		return sz_cli_fail(c, r, "cannot open the node");
+	uint64_t envs = 0, ents = 0;
+	if ((r = sz_store_counts(n->store, &envs, &ents)) != SZ_OK)
+		return sz_cli_fail(c, r, "cannot read the store");
+	char fp[40];
+	if (sz_node_fingerprint(n, fp) != SZ_OK)
+		fp[0] = '\0';
+	sz_cli_say(c, "node        %s\nfingerprint %s\nenvelopes   %llu held (for you and others)\n"
+	    "readable    %llu entries\ncells       %zu\ndaemon      %s\n", c->home, fp,
+	    (unsigned long long)envs, (unsigned long long)ents, n->ncells,
+	    c->in_daemon ? "running" : "not running");
+	if (c->json) {
+		sz_jsonw_key(&c->jw, "home");
+		sz_jsonw_str(&c->jw, c->home);
+		sz_jsonw_key(&c->jw, "fingerprint");
+		sz_jsonw_str(&c->jw, fp);
+		sz_jsonw_key(&c->jw, "envelopes");
+		sz_jsonw_u64(&c->jw, envs);
+		sz_jsonw_key(&c->jw, "entries");
+		sz_jsonw_u64(&c->jw, ents);
+		sz_jsonw_key(&c->jw, "cells");
+		sz_jsonw_u64(&c->jw, n->ncells);
+		sz_jsonw_key(&c->jw, "daemon");
+		sz_jsonw_bool(&c->jw, c->in_daemon);
+	}
+	return SZ_EXIT_OK;
+}
+
+int
+sz_cli_wipe(sz_cli *c, int argc, char **argv)
+{
+	const char *yes = NULL;
+	const sz_cli_opt opts[] = { { "--yes", false, &yes }, { NULL, false, NULL } };
+	int npos = sz_cli_opts(c, argc, argv, opts);
+	if (npos < 0)
+		return SZ_EXIT_USAGE;
+	if (npos > 0)
+		return sz_cli_usage_error(c, "unexpected argument '%s'", argv[1]);
+	if (yes == NULL)
+		return sz_cli_usage_error(c, "this destroys the node's keys for ever: confirm with --yes");
+	if (c->in_daemon) {
+		/* Drop the keys from memory first, then destroy them on disk, then stop. */
+		sz_daemon_lock(c->daemon);
+		c->node = NULL;
+		int r = sz_node_wipe(c->home);
+		sz_daemon_stop(c->daemon);
+		if (r != SZ_OK)
+			return sz_cli_fail(c, r, "the wipe did not complete");
+		sz_cli_say(c, "The node's keys are destroyed and the daemon stopped.\n");
+		return SZ_EXIT_OK;
+	}
+	struct stat st;
+	if (stat(c->home, &st) != 0) {
+		fprintf(c->err, "samizdat wipe: there is no node in %s.\n", c->home);
+		return SZ_EXIT_FAIL;
+	}
+	/* No passphrase needed: a wipe must work in a hurry. */
+	int r = sz_node_wipe(c->home);
+	if (r != SZ_OK)
+		return sz_cli_fail(c, r, "the wipe did not complete");
+	sz_cli_say(c, "The node's keys are destroyed: nothing in %s can be read any more, by anyone.\n",
+	    c->home);
+	if (c->node != NULL && c->own_node) {
+		sz_node_close(c->node);
+		c->node = NULL;
+	}
+	return SZ_EXIT_OK;
+}
+
+int
+sz_cli_duress(sz_cli *c, int argc, char **argv)
+{
+	const char *file = NULL, *clear = NULL;
+	const sz_cli_opt opts[] = {
+		{ "--file", true, &file }, { "--clear", false, &clear }, { NULL, false, NULL },
+	};
+	int npos = sz_cli_opts(c, argc, argv, opts);
+	if (npos < 0)
+		return SZ_EXIT_USAGE;
+	if (npos > 0)
+		return sz_cli_usage_error(c, "unexpected argument '%s'", argv[1]);
+	sz_node *n;
+	int r = sz_cli_node(c, &n);
+	if (r != SZ_OK)
+		return sz_cli_fail(c, r, "cannot open the node");
+	if (clear != NULL) {
+		if ((r = sz_node_set_duress(n, NULL, 0)) != SZ_OK)
+			return sz_cli_fail(c, r, sz_node_errmsg(n));
+		sz_cli_say(c, "The duress passphrase is removed.\n");
+		return SZ_EXIT_OK;
+	}
+	/* The duress passphrase comes from --file or the terminal, never the command line. */
+	sz_cli dc = *c;
+	dc.passfile = file;
+	char *pass;
+	size_t plen;
+	if (file == NULL && getenv("SAMIZDAT_PASSPHRASE_FILE") != NULL)
+		return sz_cli_usage_error(c, "give the duress passphrase with --file FILE");
+	if ((r = sz_cli_passphrase(&dc, "Duress passphrase (unlocking with it wipes this node): ",
+	    true, &pass, &plen)) != SZ_OK)
+		return sz_cli_exit_code(r);
+	if (plen == 0) {
+		sz_secret_free(pass);
+		return sz_cli_usage_error(c, "the duress passphrase is empty");
+	}
+	r = sz_node_set_duress(n, pass, plen);
+	sz_secret_free(pass);
+	if (r != SZ_OK)
+		return sz_cli_fail(c, r, sz_node_errmsg(n)[0] ? sz_node_errmsg(n) :
+		    "the duress passphrase was not set");
+	sz_cli_say(c, "Duress passphrase set. Unlocking with it destroys this node for ever and "
+	    "shows an empty one.\n");
+	return SZ_EXIT_OK;
+}

@@ -1,0 +1,479 @@
+/*
+ * cmd_serve.c - serve, sync, peers, unlock, lock; and how the CLI talks to a running daemon.
+ * Layer: cli.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "samizdat.h"
+#include "app/daemon.h"
+#include "app/node_int.h"
+#include "cli/cli.h"
+#include "crypto/crypto.h"
+#include "transport/net.h"
+#include "transport/socks5.h"
+#include "transport/tcpdial.h"
+
+#define KV_PEERS "node/peers"
+
+/* --- running commands inside the daemon ------------------------------------------------- */
+
+static int
+daemon_run(void *ctx, sz_daemon *d, void *client, int argc, char **argv, bool json,
+    const char *secret, size_t secretlen, sz_buf *out, sz_buf *err)
+{
+	(void)ctx;
+	char *obuf = NULL, *ebuf = NULL;
+	size_t olen = 0, elen = 0;
+	sz_cli c;
+	memset(&c, 0, sizeof c);
+	c.out = open_memstream(&obuf, &olen);
+	c.err = open_memstream(&ebuf, &elen);
+	if (c.out == NULL || c.err == NULL) {
+		if (c.out)
+			fclose(c.out);
+		if (c.err)
+			fclose(c.err);
+		free(obuf);
+		free(ebuf);
+		return SZ_EXIT_FAIL;
+	}
+	c.json = json;
+	c.in_daemon = true;
+	c.daemon = d;
+	c.client = client;
+	c.node = sz_daemon_node(d);
+	c.secret = secret;
+	c.secretlen = secretlen;
+	if (json) {
+		sz_jsonw_init(&c.jw, &c.jbuf);
+		sz_jsonw_obj_begin(&c.jw);
+	}
+	int rc;
+	if (strcmp(argv[0], "serve") == 0 || strcmp(argv[0], "init") == 0) {
+		fprintf(c.err, "samizdat %s: a daemon is already serving this node.\n", argv[0]);
+		rc = SZ_EXIT_FAIL;
+	} else {
+		rc = sz_cli_dispatch(&c, argc, argv);
+	}
+	if (json && rc != SZ_DAEMON_DEFERRED) {
+		sz_jsonw_key(&c.jw, "ok");
+		sz_jsonw_bool(&c.jw, rc == SZ_EXIT_OK);
+		sz_jsonw_key(&c.jw, "exit");
+		sz_jsonw_i64(&c.jw, rc);
+		sz_jsonw_obj_end(&c.jw);
+		fwrite(c.jbuf.p, 1, c.jbuf.len, c.out);
+		fputc('\n', c.out);
+	}
+	sz_buf_free(&c.jbuf);
+	fclose(c.out);
+	fclose(c.err);
+	sz_buf_append(out, obuf, olen);
+	sz_buf_append(err, ebuf, elen);
+	free(obuf);
+	free(ebuf);
+	return rc;
+}
+
+/* Commands that must run in this process whatever else runs. */
+static bool
+local_only(int argc, char **argv)
+{
+	static const char *const names[] = { "init", "help", "selftest", "serve", NULL };
+	for (int i = 0; names[i] != NULL; i++)
+		if (strcmp(argv[0], names[i]) == 0)
+			return true;
+	(void)argc;
+	return false;
+}
+
+int
+sz_cli_run(sz_cli *c, int argc, char **argv)
+{
+	sz_buf out = { 0 }, err = { 0 }, text = { 0 };
+	char *secret = NULL;
+	size_t slen = 0;
+	int code, r;
+	if (local_only(argc, argv))
+		return sz_cli_dispatch(c, argc, argv);
+	bool wipe = strcmp(argv[0], "wipe") == 0;
+	bool unlock = strcmp(argv[0], "unlock") == 0;
+	/* Is a daemon serving this node?  Ask it with an empty status probe first only when we must
+	 * read something (a passphrase, stdin) that the daemon cannot read for us. */
+	char *args[SZ_CLI_MAX_ARGS + 2];
+	int n = 0;
+	for (int i = 0; i < argc && n < SZ_CLI_MAX_ARGS; i++)
+		args[n++] = argv[i];
+	r = sz_control_call(c->home, 1, (char *[]){ "ping", NULL }, false, NULL, 0, &out, &err, &code);
+	sz_buf_free(&out);
+	sz_buf_free(&err);
+	if (r == SZ_ERR_UNREACHABLE)
+		return sz_cli_dispatch(c, argc, argv); /* no daemon: do it here */
+	if (r != SZ_OK) {
+		fprintf(c->err, "samizdat: the daemon serving %s did not answer: %s\n", c->home,
+		    sz_strerror(r));
+		return SZ_EXIT_FAIL;
+	}
+	if (unlock && !wipe) {
+		if ((r = sz_cli_passphrase(c, "Passphrase: ", false, &secret, &slen)) != SZ_OK)
+			return sz_cli_exit_code(r);
+	}
+	/* Text on stdin travels to the daemon as the last argument. */
+	bool wants_text = (argc >= 2 && strcmp(argv[0], "leaflet") == 0 && strcmp(argv[1], "publish") == 0) ||
+	    strcmp(argv[0], "post") == 0;
+	if (wants_text) {
+		int positional = 0;
+		for (int i = 1; i < argc; i++)
+			positional += argv[i][0] != '-';
+		int needed = strcmp(argv[0], "post") == 0 ? 2 : 2; /* "post CELL" / "leaflet publish" */
+		if (positional < needed && n < SZ_CLI_MAX_ARGS) {
+			if (sz_cli_text_arg(c, 0, argv, &text) != SZ_OK || memchr(text.p, 0, text.len)) {
+				sz_buf_free(&text);
+				return sz_cli_usage_error(c, "cannot read the text on standard input");
+			}
+			sz_buf_u8(&text, 0);
+			args[n++] = "--";
+			args[n++] = (char *)text.p;
+		}
+	}
+	args[n] = NULL;
+	r = sz_control_call(c->home, n, args, c->json, secret, slen, &out, &err, &code);
+	sz_secret_free(secret);
+	sz_buf_free(&text);
+	if (r != SZ_OK) {
+		fprintf(c->err, "samizdat: lost the daemon while it worked: %s\n", sz_strerror(r));
+		code = SZ_EXIT_FAIL;
+	}
+	fwrite(err.p, 1, err.len, c->err);
+	fwrite(out.p, 1, out.len, c->out);
+	sz_buf_free(&out);
+	sz_buf_free(&err);
+	c->json = false; /* the daemon already wrote the JSON document */
+	if (wipe && code == SZ_EXIT_OK) {
+		/* The daemon wiped and stopped; make sure of the files too. */
+		if (sz_node_wipe(c->home) != SZ_OK) {
+			/* already gone */
+		}
+	}
+	return code;
+}
+
+/* --- unlock / lock ---------------------------------------------------------------------- */
+
+int
+sz_cli_unlock(sz_cli *c, int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		return sz_cli_usage_error(c, "takes no arguments");
+	if (c->in_daemon) {
+		if (c->secret == NULL)
+			return sz_cli_usage_error(c, "no passphrase was given");
+		int r = sz_daemon_unlock(c->daemon, c->secret, c->secretlen);
+		if (r != SZ_OK)
+			return sz_cli_fail(c, r, "cannot unlock");
+		sz_cli_say(c, "Unlocked: the daemon holds the keys in memory until 'samizdat lock'.\n");
+		return SZ_EXIT_OK;
+	}
+	sz_node *n;
+	int r = sz_cli_node(c, &n);
+	if (r != SZ_OK)
+		return sz_cli_fail(c, r, "cannot unlock");
+	sz_cli_say(c, "The passphrase opens this node. No daemon is running, so each command asks for "
+	    "it; start 'samizdat serve' to keep the node unlocked.\n");
+	return SZ_EXIT_OK;
+}
+
+int
+sz_cli_lock(sz_cli *c, int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		return sz_cli_usage_error(c, "takes no arguments");
+	if (c->in_daemon) {
+		sz_daemon_lock(c->daemon);
+		c->node = NULL;
+		sz_cli_say(c, "Locked: the daemon dropped the keys from memory.\n");
+		return SZ_EXIT_OK;
+	}
+	sz_cli_say(c, "Nothing to lock: no daemon holds the keys (each command locks the node when "
+	    "it ends).\n");
+	return SZ_EXIT_OK;
+}
+
+int
+sz_cli_ping(sz_cli *c, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	sz_cli_say(c, "%s\n", c->in_daemon ? "daemon" : "no daemon");
+	return SZ_EXIT_OK;
+}
+
+/* --- sync -------------------------------------------------------------------------------- */
+
+static void
+sync_progress(void *ctx, const sz_sync_stats *st)
+{
+	sz_progress *p = ctx;
+	if (p->total == 0 && st->to_send + st->to_receive > 0)
+		p->total = st->to_send + st->to_receive;
+	if (p->total > 0)
+		sz_progress_update(p, st->acked + st->received);
+}
+
+/* Sync with one address from this process (no daemon). */
+static int
+sync_here(sz_cli *c, sz_node *n, const sz_addr *a, const char *socks)
+{
+	int fd = -1, r;
+	if (a->onion) {
+		sz_addr s;
+		char why[160];
+		if (socks == NULL)
+			return sz_cli_usage_error(c, "an onion address needs Tor: give --tor-socks HOST:PORT, "
+			    "or run 'samizdat serve' with Tor and sync through it");
+		if (sz_addr_parse(&s, socks, why, sizeof why) != SZ_OK)
+			return sz_cli_usage_error(c, "--tor-socks: %s", why);
+		sz_socks5_retry pol = { .total_ms = 90000, .attempt_ms = 20000, .every_ms = 1000 };
+		r = sz_socks5_connect_retry(s.host, s.port, a->host, a->port, &pol, &fd);
+	} else {
+		r = sz_tcpdial_connect(a->host, a->port, 10000, &fd);
+	}
+	if (r != SZ_OK)
+		return sz_cli_fail(c, r == SZ_ERR_TIMEOUT ? SZ_ERR_UNREACHABLE : r,
+		    "cannot reach the other node");
+	sz_sync_config cfg;
+	uint8_t *scopes = NULL;
+	sz_sync *s = NULL;
+	if ((r = sz_node_sync_config(n, SZ_NOISE_INITIATOR, &cfg, &scopes)) == SZ_OK)
+		r = sz_sync_new(&s, &cfg);
+	free(scopes);
+	if (r != SZ_OK) {
+		close(fd);
+		return sz_cli_fail(c, r, "cannot start the sync");
+	}
+	sz_progress p;
+	sz_progress_start(&p, c, "sync", 0);
+	r = sz_link_run(fd, s, sync_progress, &p);
+	close(fd);
+	sz_sync_stats st;
+	sz_sync_get_stats(s, &st);
+	sz_progress_end(&p, st.acked + st.received);
+	if (c->json) {
+		sz_jsonw_key(&c->jw, "received");
+		sz_jsonw_u64(&c->jw, st.received);
+		sz_jsonw_key(&c->jw, "stored");
+		sz_jsonw_u64(&c->jw, st.stored);
+		sz_jsonw_key(&c->jw, "refused");
+		sz_jsonw_u64(&c->jw, st.rejected);
+		sz_jsonw_key(&c->jw, "sent");
+		sz_jsonw_u64(&c->jw, st.sent);
+		sz_jsonw_key(&c->jw, "bytes_in");
+		sz_jsonw_u64(&c->jw, st.bytes_in);
+		sz_jsonw_key(&c->jw, "bytes_out");
+		sz_jsonw_u64(&c->jw, st.bytes_out);
+	}
+	if (r != SZ_OK) {
+		const char *pe = sz_sync_peer_error(s);
+		char what[256];
+		snprintf(what, sizeof what, "the sync broke off%s%s%s", pe[0] ? " (the other side said: " :
+		    "", pe, pe[0] ? ")" : "");
+		sz_sync_free(s);
+		return sz_cli_fail(c, r, what);
+	}
+	sz_sync_free(s);
+	sz_cli_say(c, "Synced with %s: received %llu (stored %llu, refused %llu), sent %llu.\n",
+	    a->host, (unsigned long long)st.received, (unsigned long long)st.stored,
+	    (unsigned long long)st.rejected, (unsigned long long)st.sent);
+	return SZ_EXIT_OK;
+}
+
+int
+sz_cli_sync(sz_cli *c, int argc, char **argv)
+{
+	const char *socks = NULL;
+	const sz_cli_opt opts[] = { { "--tor-socks", true, &socks }, { NULL, false, NULL } };
+	int npos = sz_cli_opts(c, argc, argv, opts);
+	if (npos < 0)
+		return SZ_EXIT_USAGE;
+	if (npos != 1)
+		return sz_cli_usage_error(c, "give one address: HOST:PORT or NAME.onion:PORT");
+	sz_addr a;
+	char why[200];
+	if (sz_addr_parse(&a, argv[1], why, sizeof why) != SZ_OK)
+		return sz_cli_usage_error(c, "%s", why);
+	if (c->in_daemon) {
+		int r = sz_daemon_sync_start(c->daemon, c->client, &a);
+		if (r != SZ_OK)
+			return sz_cli_fail(c, r, "cannot reach the other node");
+		return SZ_DAEMON_DEFERRED;
+	}
+	sz_node *n;
+	int r = sz_cli_node(c, &n);
+	if (r != SZ_OK)
+		return sz_cli_fail(c, r, "cannot open the node");
+	return sync_here(c, n, &a, socks);
+}
+
+/* --- serve ------------------------------------------------------------------------------- */
+
+int
+sz_cli_serve(sz_cli *c, int argc, char **argv)
+{
+	const char *listen = NULL, *pub = NULL, *tctl = NULL, *tcookie = NULL, *tpath = NULL,
+	    *textra = NULL, *oport = NULL, *locked = NULL, *logf = NULL;
+	const sz_cli_opt opts[] = {
+		{ "--listen", true, &listen }, { "--public", false, &pub },
+		{ "--tor-control", true, &tctl }, { "--tor-cookie", true, &tcookie },
+		{ "--tor", true, &tpath }, { "--tor-config", true, &textra },
+		{ "--onion-port", true, &oport }, { "--locked", false, &locked },
+		{ "--log", true, &logf }, { NULL, false, NULL },
+	};
+	int npos = sz_cli_opts(c, argc, argv, opts);
+	if (npos < 0)
+		return SZ_EXIT_USAGE;
+	if (npos > 0)
+		return sz_cli_usage_error(c, "unexpected argument '%s'", argv[1]);
+	sz_daemon_opts o = { .home = c->home, .allow_public = pub != NULL, .tor_control = tctl,
+		.tor_cookie = tcookie, .tor_path = tpath, .tor_extra = textra, .run = daemon_run };
+	char why[200];
+	if (listen != NULL) {
+		if (sz_addr_parse(&o.listen[0], listen, why, sizeof why) != SZ_OK || o.listen[0].onion)
+			return sz_cli_usage_error(c, "--listen: %s", o.listen[0].onion ?
+			    "listen on a numeric address; Tor forwards the onion service to it" : why);
+		if (!pub && !sz_tcpdial_is_loopback(o.listen[0].host))
+			return sz_cli_usage_error(c, "--listen %s is not a loopback address: add --public "
+			    "to serve on the network", listen);
+		o.nlisten = 1;
+	}
+	if (oport != NULL) {
+		char *end;
+		long v = strtol(oport, &end, 10);
+		if (*end || v < 1 || v > 65535)
+			return sz_cli_usage_error(c, "--onion-port takes a port number");
+		o.onion_port = (uint16_t)v;
+	}
+	FILE *log = stderr;
+	if (logf != NULL && (log = fopen(logf, "a")) == NULL) {
+		fprintf(c->err, "samizdat serve: cannot open the log %s: %s\n", logf, strerror(errno));
+		return SZ_EXIT_FAIL;
+	}
+	o.log = log;
+	sz_node *n = NULL;
+	int r;
+	if (locked == NULL) {
+		if ((r = sz_cli_node(c, &n)) != SZ_OK) {
+			if (log != stderr)
+				fclose(log);
+			return sz_cli_fail(c, r, "cannot unlock the node");
+		}
+		c->node = NULL; /* the daemon owns it now */
+		c->own_node = false;
+	}
+	sz_daemon *d;
+	if ((r = sz_daemon_new(&d, &o, n)) != SZ_OK) {
+		sz_node_close(n);
+		if (log != stderr)
+			fclose(log);
+		if (r == SZ_ERR_BUSY)
+			fprintf(c->err, "samizdat serve: another samizdat already serves %s (or the "
+			    "address is taken).\n", c->home);
+		return sz_cli_fail(c, r, "cannot start serving");
+	}
+	sz_buf addrs = { 0 };
+	sz_daemon_addresses(d, &addrs);
+	/* The addresses go to stdout, one per line, so scripts can read the port chosen for :0. */
+	fwrite(addrs.p, 1, addrs.len, c->out);
+	fflush(c->out);
+	sz_buf_free(&addrs);
+	r = sz_daemon_run(d);
+	sz_daemon_free(d);
+	if (log != stderr)
+		fclose(log);
+	return r == SZ_OK ? SZ_EXIT_OK : sz_cli_fail(c, r, "the daemon stopped on an error");
+}
+
+/* --- peers -------------------------------------------------------------------------------- */
+
+int
+sz_cli_peers(sz_cli *c, int argc, char **argv)
+{
+	int npos = sz_cli_opts(c, argc, argv, NULL);
+	if (npos < 0)
+		return SZ_EXIT_USAGE;
+	sz_node *n;
+	sz_buf list = { 0 };
+	int r;
+	if (npos > 2 || (npos >= 1 && strcmp(argv[1], "add") != 0 && strcmp(argv[1], "remove") != 0 &&
+	    strcmp(argv[1], "list") != 0) || (npos == 2) != (npos >= 1 && strcmp(argv[1], "list") != 0))
+		return sz_cli_usage_error(c, "say 'list', or 'add ADDRESS' / 'remove ADDRESS'");
+	sz_addr a;
+	char why[200];
+	if (npos == 2 && sz_addr_parse(&a, argv[2], why, sizeof why) != SZ_OK)
+		return sz_cli_usage_error(c, "%s", why);
+	if ((r = sz_cli_node(c, &n)) != SZ_OK)
+		return sz_cli_fail(c, r, "cannot open the node");
+	r = sz_store_kv_get(n->store, KV_PEERS, &list);
+	if (r == SZ_ERR_NOT_FOUND)
+		r = SZ_OK;
+	if (r != SZ_OK)
+		return sz_cli_fail(c, r, "cannot read the peer list");
+	/* The list is newline-separated addresses, kept in the encrypted store. */
+	if (npos == 2) {
+		sz_buf next = { 0 };
+		size_t al = strlen(argv[2]);
+		bool found = false;
+		for (size_t off = 0; off < list.len;) {
+			const uint8_t *nl = memchr(list.p + off, '\n', list.len - off);
+			size_t l = nl ? (size_t)(nl - list.p) - off : list.len - off;
+			bool same = l == al && memcmp(list.p + off, argv[2], al) == 0;
+			found |= same;
+			if (!same) {
+				sz_buf_append(&next, list.p + off, l);
+				sz_buf_u8(&next, '\n');
+			}
+			off += l + 1;
+		}
+		if (strcmp(argv[1], "add") == 0) {
+			sz_buf_append(&next, argv[2], al);
+			sz_buf_u8(&next, '\n');
+		} else if (!found) {
+			sz_buf_free(&next);
+			sz_buf_free(&list);
+			return sz_cli_fail(c, SZ_ERR_NOT_FOUND, "that address is not in the peer list");
+		}
+		r = next.err ? next.err : sz_store_kv_put(n->store, KV_PEERS, next.p, next.len);
+		sz_buf_free(&list);
+		list = next;
+		if (r != SZ_OK) {
+			sz_buf_free(&list);
+			return sz_cli_fail(c, r, "cannot save the peer list");
+		}
+	}
+	if (c->json) {
+		sz_jsonw_key(&c->jw, "peers");
+		sz_jsonw_arr_begin(&c->jw);
+	}
+	size_t count = 0;
+	for (size_t off = 0; off < list.len;) {
+		const uint8_t *nl = memchr(list.p + off, '\n', list.len - off);
+		size_t l = nl ? (size_t)(nl - list.p) - off : list.len - off;
+		if (c->json)
+			sz_jsonw_strn(&c->jw, list.p + off, l);
+		else
+			fprintf(c->out, "%.*s\n", (int)l, (const char *)list.p + off);
+		count++;
+		off += l + 1;
+	}
+	if (c->json)
+		sz_jsonw_arr_end(&c->jw);
+	if (count == 0 && !c->json)
+		sz_cli_say(c, "No peers yet: 'samizdat peers add HOST:PORT' remembers one (in the "
+		    "encrypted store).\n");
+	sz_buf_free(&list);
+	return SZ_EXIT_OK;
+}

@@ -1,0 +1,641 @@
+/*
+ * session.c - the sync session's link (Noise XX over 2-byte-framed messages), its frames, scope
+ * intersection and envelope transfer (see session.h, docs/PROTOCOL.md §7).
+ * Layer: sync.  Reconciliation itself is in recon.c.
+ */
+#include "sync/session_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+
+#define PROLOGUE "samizdat sync v1"
+#define OUT_HIGH (2u << 20)     /* stop producing when this much waits to be sent */
+#define BATCH_BYTES (256u << 10)
+#define BATCH_MAX 64
+#define MAX_UNACKED 2
+
+static const sz_sync_limits default_limits = {
+	.max_bytes_in = 4ull << 30,
+	.max_envelopes = 10000000,
+	.max_ids = 4000000,
+	.max_rejected = 64,
+	.idle_ms = 60000,
+	.max_ms = 6ull * 3600 * 1000,
+};
+
+/* --- the link --------------------------------------------------------------------------- */
+
+static void
+wire_put(sz_sync *s, const uint8_t *msg, size_t n)
+{
+	sz_buf_u16(&s->wire, (uint16_t)n);
+	sz_buf_append(&s->wire, msg, n);
+	s->st.bytes_out += 2 + n;
+}
+
+/* Encrypt whatever frames wait into Noise transport messages. */
+static int
+flush_plain(sz_sync *s)
+{
+	uint8_t msg[SZ_NOISE_MAX_MSG];
+	size_t off = 0;
+	int r = SZ_OK;
+	while (off < s->plain.len) {
+		size_t take = s->plain.len - off;
+		if (take > SZ_NOISE_MAX_PLAINTEXT)
+			take = SZ_NOISE_MAX_PLAINTEXT;
+		size_t mlen;
+		if ((r = sz_noise_encrypt(s->tx, s->plain.p + off, take, msg, sizeof msg, &mlen)) != SZ_OK)
+			break;
+		wire_put(s, msg, mlen);
+		off += take;
+	}
+	sz_wipe(s->plain.p, s->plain.len);
+	s->plain.len = 0;
+	if (r == SZ_OK && (s->plain.err || s->wire.err))
+		r = SZ_ERR_NOMEM;
+	return r;
+}
+
+void
+sz_sync_send(sz_sync *s, uint8_t type, const uint8_t *payload, size_t len)
+{
+	sz_frame_put(&s->plain, type, payload, len);
+	if (type != SZ_FR_ENVELOPES && type != SZ_FR_ACK)
+		s->st.recon_bytes += SZ_FRAME_HDR + len;
+}
+
+int
+sz_sync_fail(sz_sync *s, int err, const char *why)
+{
+	if (s->status != SZ_SYNC_RUNNING)
+		return s->error;
+	s->status = SZ_SYNC_FAILED;
+	s->error = err;
+	if (s->tx != NULL) {
+		/* Tell the peer why, then stop: nothing else is sent after an error. */
+		sz_buf e = { 0 };
+		sz_buf_u32(&e, (uint32_t)(int32_t)err);
+		size_t wl = strlen(why);
+		sz_buf_append(&e, why, wl > 200 ? 200 : wl);
+		s->plain.len = 0;
+		sz_frame_put(&s->plain, SZ_FR_ERROR, e.p, e.len);
+		sz_buf_free(&e);
+		(void)!flush_plain(s);
+	}
+	return err;
+}
+
+int
+sz_sync_scope_token(uint8_t token[static 16], const uint8_t scope[static 16], const uint8_t *hash,
+    size_t hashlen, int role)
+{
+	static const char label[] = "samizdat scope token v1";
+	uint8_t msg[sizeof label - 1 + 64 + 1];
+	if (hashlen > 64)
+		return SZ_ERR_INVALID;
+	memcpy(msg, label, sizeof label - 1);
+	memcpy(msg + sizeof label - 1, hash, hashlen);
+	msg[sizeof label - 1 + hashlen] = (uint8_t)role;
+	return sz_blake2b(token, 16, msg, sizeof label - 1 + hashlen + 1, scope, 16);
+}
+
+static int
+cmp_scope(const void *a, const void *b)
+{
+	return memcmp(a, b, SZ_SCOPE_BYTES);
+}
+
+/* HELLO: version, methods, our scope tokens, padded with random ones to a power of two. */
+static int
+send_hello(sz_sync *s)
+{
+	sz_buf b = { 0 };
+	size_t n = 1;
+	while (n < s->cfg.nscopes)
+		n <<= 1;
+	if (n > SZ_HELLO_MAX_TOKENS)
+		return SZ_ERR_LIMIT;
+	sz_buf_u8(&b, 1);
+	sz_buf_u8(&b, s->cfg.methods);
+	sz_buf_u16(&b, (uint16_t)n);
+	uint8_t *t = sz_buf_zeros(&b, n * SZ_TOKEN_BYTES);
+	if (t == NULL) {
+		sz_buf_free(&b);
+		return SZ_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (i < s->cfg.nscopes) {
+			if (sz_sync_scope_token(t + i * 16, s->scopes[i], s->hash, s->hashlen,
+			    s->cfg.role) != SZ_OK) {
+				sz_buf_free(&b);
+				return SZ_ERR_INTERNAL;
+			}
+		} else {
+			sz_random(s->cfg.env, t + i * 16, 16);
+		}
+	}
+	sz_sync_send(s, SZ_FR_HELLO, b.p, b.len);
+	sz_buf_free(&b);
+	s->hello_sent = true;
+	return SZ_OK;
+}
+
+static int
+on_hello(sz_sync *s, const sz_frame *f)
+{
+	sz_hello h;
+	int r;
+	if (s->phase != PH_HELLO)
+		return sz_sync_fail(s, SZ_ERR_PEER, "unexpected HELLO");
+	if ((r = sz_hello_parse(&h, f->payload, f->len)) != SZ_OK)
+		return sz_sync_fail(s, r, "malformed HELLO");
+	if (h.version != 1)
+		return sz_sync_fail(s, SZ_ERR_UNSUPPORTED, "unsupported sync version");
+	int peer_role = s->cfg.role == SZ_NOISE_INITIATOR ? SZ_NOISE_RESPONDER : SZ_NOISE_INITIATOR;
+	s->shared = calloc(s->cfg.nscopes ? s->cfg.nscopes : 1, SZ_SCOPE_BYTES);
+	if (s->shared == NULL)
+		return sz_sync_fail(s, SZ_ERR_NOMEM, "out of memory");
+	/* A scope is shared when the peer's token for it, under the peer's role, is in its HELLO. */
+	for (size_t i = 0; i < s->cfg.nscopes; i++) {
+		uint8_t tok[16];
+		if (sz_sync_scope_token(tok, s->scopes[i], s->hash, s->hashlen, peer_role) != SZ_OK)
+			return sz_sync_fail(s, SZ_ERR_INTERNAL, "token");
+		for (size_t j = 0; j < h.ntokens; j++)
+			if (memcmp(tok, h.tokens + 16 * j, 16) == 0) {
+				memcpy(s->shared[s->nshared++], s->scopes[i], SZ_SCOPE_BYTES);
+				break;
+			}
+	}
+	qsort(s->shared, s->nshared, SZ_SCOPE_BYTES, cmp_scope);
+	s->st.scopes_shared = s->nshared;
+	uint8_t both = s->cfg.methods & h.methods;
+	if (both & SZ_RECON_RIBLT)
+		s->method = SZ_RECON_RIBLT;
+	else if (both & SZ_RECON_LIST)
+		s->method = SZ_RECON_LIST;
+	else
+		return sz_sync_fail(s, SZ_ERR_UNSUPPORTED, "no reconciliation method in common");
+	s->st.method = s->method;
+	s->phase = PH_RECON;
+	if ((r = sz_recon_start(s)) != SZ_OK)
+		return sz_sync_fail(s, r, "reconciliation could not start");
+	return SZ_OK;
+}
+
+/* --- transfer --------------------------------------------------------------------------- */
+
+static bool
+scope_shared(const sz_sync *s, const uint8_t scope[SZ_SCOPE_BYTES])
+{
+	return bsearch(scope, s->shared, s->nshared, SZ_SCOPE_BYTES, cmp_scope) != NULL;
+}
+
+/* Send envelope batches while the peer keeps up, then FIN once everything is acknowledged. */
+static int
+pump_transfer(sz_sync *s)
+{
+	while (s->phase == PH_TRANSFER && s->out_next < s->outq.n && s->unacked < MAX_UNACKED &&
+	    s->wire.len - s->wire_off < OUT_HIGH) {
+		size_t at = sz_frame_begin(&s->plain, SZ_FR_ENVELOPES);
+		size_t cnt_at = s->plain.len;
+		uint16_t count = 0;
+		size_t bytes = 0;
+		sz_buf_u16(&s->plain, 0);
+		while (s->out_next < s->outq.n && count < BATCH_MAX && bytes < BATCH_BYTES) {
+			uint8_t *env = NULL;
+			size_t len = 0;
+			int r = s->cfg.hooks.get(s->cfg.hooks.ctx, s->outq.v[s->out_next].id, &env, &len);
+			s->out_next++;
+			if (r != SZ_OK)
+				continue; /* deleted meanwhile: the peer simply does not get it */
+			sz_buf_u32(&s->plain, (uint32_t)len);
+			sz_buf_append(&s->plain, env, len);
+			free(env);
+			count++;
+			bytes += len;
+		}
+		if (count == 0) {
+			s->plain.len = at;
+			break;
+		}
+		if (s->plain.err)
+			return SZ_ERR_NOMEM;
+		sz_store_u16(s->plain.p + cnt_at, count);
+		sz_frame_end(&s->plain, at);
+		s->unacked++;
+		s->st.sent += count;
+		int r = flush_plain(s);
+		if (r != SZ_OK)
+			return r;
+	}
+	if (s->phase == PH_TRANSFER && !s->fin_sent && s->out_next >= s->outq.n && s->unacked == 0) {
+		sz_buf b = { 0 };
+		sz_buf_u64(&b, s->st.sent);
+		sz_sync_send(s, SZ_FR_FIN, b.p, b.len);
+		sz_buf_free(&b);
+		s->fin_sent = true;
+	}
+	if (s->fin_sent && s->fin_received && s->status == SZ_SYNC_RUNNING) {
+		s->phase = PH_END;
+		s->status = SZ_SYNC_DONE;
+	}
+	return SZ_OK;
+}
+
+typedef struct batch {
+	sz_sync *s;
+	const uint8_t *envs[SZ_BATCH_MAX_ENVELOPES];
+	size_t lens[SZ_BATCH_MAX_ENVELOPES];
+	int results[SZ_BATCH_MAX_ENVELOPES];
+	size_t n;
+	uint32_t refused;
+} batch;
+
+static int
+batch_add(void *ctx, const uint8_t *env, size_t len)
+{
+	batch *b = ctx;
+	sz_sync *s = b->s;
+	uint8_t id[32];
+	/* Only envelopes of shared scopes that were asked for (or announced) are taken. */
+	if (!scope_shared(s, env + 1))
+		return SZ_ERR_PEER;
+	if (s->cfg.role == SZ_NOISE_RESPONDER) {
+		if (sz_env_id(id, env, len) != SZ_OK)
+			return SZ_ERR_INTERNAL;
+		if (sz_idvec_find(&s->want, id) == NULL)
+			return SZ_ERR_PEER;
+	}
+	b->envs[b->n] = env;
+	b->lens[b->n] = len;
+	b->n++;
+	return SZ_OK;
+}
+
+static int
+on_envelopes(sz_sync *s, const sz_frame *f)
+{
+	batch *b;
+	size_t count;
+	int r;
+	if (s->phase != PH_TRANSFER || s->fin_received)
+		return sz_sync_fail(s, SZ_ERR_PEER, "envelopes out of turn");
+	if ((b = calloc(1, sizeof *b)) == NULL)
+		return sz_sync_fail(s, SZ_ERR_NOMEM, "out of memory");
+	b->s = s;
+	r = sz_envelopes_parse(f->payload, f->len, &count, batch_add, b);
+	if (r != SZ_OK) {
+		free(b);
+		return sz_sync_fail(s, r, r == SZ_ERR_PEER ? "an envelope nobody asked for" :
+		    "malformed envelope batch");
+	}
+	if (s->st.received + count > s->expect || s->st.received + count > s->cfg.limits.max_envelopes) {
+		free(b);
+		return sz_sync_fail(s, SZ_ERR_LIMIT, "more envelopes than announced");
+	}
+	s->st.received += count;
+	r = s->cfg.hooks.store(s->cfg.hooks.ctx, b->envs, b->lens, b->n, b->results);
+	if (r != SZ_OK) {
+		free(b);
+		return sz_sync_fail(s, r, "could not store");
+	}
+	uint32_t stored = 0, rejected = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->results[i] == SZ_OK || b->results[i] == SZ_ERR_EXISTS)
+			stored++;
+		else
+			rejected++;
+	}
+	free(b);
+	s->st.stored += stored;
+	s->st.rejected += rejected;
+	uint8_t ack[8];
+	sz_store_u32(ack, stored);
+	sz_store_u32(ack + 4, rejected);
+	sz_sync_send(s, SZ_FR_ACK, ack, sizeof ack);
+	if (s->st.rejected > s->cfg.limits.max_rejected)
+		return sz_sync_fail(s, SZ_ERR_PEER, "too many envelopes failed verification");
+	return SZ_OK;
+}
+
+static int
+on_frame(sz_sync *s, const sz_frame *f)
+{
+	uint32_t a, b;
+	switch (f->type) {
+	case SZ_FR_HELLO:
+		return on_hello(s, f);
+	case SZ_FR_IDS: case SZ_FR_IDS_END: case SZ_FR_SYMBOLS: case SZ_FR_MORE: case SZ_FR_DECODED:
+		if (s->phase != PH_RECON && !(f->type == SZ_FR_DECODED && s->phase == PH_RECON))
+			return sz_sync_fail(s, SZ_ERR_PEER, "reconciliation out of turn");
+		s->st.recon_bytes += SZ_FRAME_HDR + f->len;
+		return sz_recon_frame(s, f);
+	case SZ_FR_ENVELOPES:
+		return on_envelopes(s, f);
+	case SZ_FR_ACK:
+		if (s->phase != PH_TRANSFER || s->unacked == 0 || sz_ack_parse(f->payload, f->len, &a, &b))
+			return sz_sync_fail(s, SZ_ERR_PEER, "unexpected ACK");
+		s->unacked--;
+		s->st.acked += a + b;
+		return SZ_OK;
+	case SZ_FR_FIN:
+		if (s->phase != PH_TRANSFER || s->fin_received)
+			return sz_sync_fail(s, SZ_ERR_PEER, "unexpected FIN");
+		s->fin_received = true;
+		return SZ_OK;
+	case SZ_FR_ERROR: {
+		size_t tl = f->len > 4 ? f->len - 4 : 0;
+		if (tl > 200)
+			tl = 200;
+		memcpy(s->peer_error, f->payload + (f->len >= 4 ? 4 : 0), tl);
+		s->peer_error[tl] = '\0';
+		s->status = SZ_SYNC_FAILED;
+		s->error = SZ_ERR_CLOSED;
+		return SZ_ERR_CLOSED;
+	}
+	}
+	return sz_sync_fail(s, SZ_ERR_PEER, "unknown frame type");
+}
+
+/* Take whole frames out of the decrypted stream. */
+static int
+drain_stream(sz_sync *s)
+{
+	size_t off = 0;
+	int r = SZ_OK;
+	while (s->status == SZ_SYNC_RUNNING) {
+		sz_frame f;
+		size_t used;
+		r = sz_frame_get(s->stream.p + off, s->stream.len - off, &f, &used);
+		if (r == SZ_ERR_AGAIN) {
+			r = SZ_OK;
+			break;
+		}
+		if (r != SZ_OK) {
+			r = sz_sync_fail(s, r, "malformed frame");
+			break;
+		}
+		if ((r = on_frame(s, &f)) != SZ_OK)
+			break;
+		off += used;
+	}
+	if (off > 0) {
+		memmove(s->stream.p, s->stream.p + off, s->stream.len - off);
+		s->stream.len -= off;
+	}
+	return r;
+}
+
+static int
+start_transport(sz_sync *s)
+{
+	int r;
+	if ((r = sz_noise_hs_split(s->hs, &s->tx, &s->rx)) != SZ_OK)
+		return r;
+	if ((r = sz_noise_hs_hash(s->hs, s->hash, &s->hashlen)) != SZ_OK)
+		return r;
+	if ((r = sz_noise_hs_remote_static(s->hs, s->peer_key)) != SZ_OK)
+		return r;
+	s->have_peer_key = true;
+	if (s->cfg.expect_remote != NULL && !sz_ct_equal(s->peer_key, s->cfg.expect_remote, 32))
+		return SZ_ERR_BAD_SIGNATURE;
+	s->phase = PH_HELLO;
+	return send_hello(s);
+}
+
+/* One whole Noise message from the peer. */
+static int
+on_message(sz_sync *s, const uint8_t *msg, size_t n)
+{
+	uint8_t pt[SZ_NOISE_MAX_MSG];
+	size_t plen;
+	int r;
+	if (s->phase == PH_HANDSHAKE) {
+		if (sz_noise_hs_next(s->hs) != SZ_NOISE_READ)
+			return sz_sync_fail(s, SZ_ERR_PEER, "handshake out of turn");
+		if ((r = sz_noise_hs_read(s->hs, msg, n, pt, sizeof pt, &plen)) != SZ_OK)
+			return sz_sync_fail(s, r, "handshake failed");
+		if (plen != 0)
+			return sz_sync_fail(s, SZ_ERR_PEER, "unexpected handshake payload");
+		if (sz_noise_hs_next(s->hs) == SZ_NOISE_WRITE) {
+			uint8_t out[SZ_NOISE_MAX_MSG];
+			size_t olen;
+			if ((r = sz_noise_hs_write(s->hs, NULL, 0, out, sizeof out, &olen)) != SZ_OK)
+				return sz_sync_fail(s, r, "handshake failed");
+			wire_put(s, out, olen);
+		}
+		if (sz_noise_hs_next(s->hs) == SZ_NOISE_SPLIT && (r = start_transport(s)) != SZ_OK)
+			return sz_sync_fail(s, r, r == SZ_ERR_BAD_SIGNATURE ? "not the expected peer" :
+			    "could not start");
+		return SZ_OK;
+	}
+	if ((r = sz_noise_decrypt(s->rx, msg, n, pt, sizeof pt, &plen)) != SZ_OK)
+		return sz_sync_fail(s, r, "a message failed authentication");
+	if (s->stream.len + plen > SZ_FRAME_MAX + SZ_FRAME_HDR + SZ_NOISE_MAX_MSG)
+		return sz_sync_fail(s, SZ_ERR_TOO_LARGE, "frame too large");
+	sz_buf_append(&s->stream, pt, plen);
+	sz_wipe(pt, plen);
+	if (s->stream.err)
+		return sz_sync_fail(s, SZ_ERR_NOMEM, "out of memory");
+	return drain_stream(s);
+}
+
+/* Produce output: handshake is driven by input; afterwards recon and transfer stream. */
+static int
+pump(sz_sync *s)
+{
+	int r = SZ_OK;
+	if (s->status != SZ_SYNC_RUNNING || s->phase == PH_HANDSHAKE)
+		return SZ_OK;
+	if (s->phase == PH_RECON && (r = sz_recon_pump(s)) != SZ_OK)
+		return sz_sync_fail(s, r, "reconciliation failed");
+	if (s->phase == PH_TRANSFER && (r = pump_transfer(s)) != SZ_OK)
+		return sz_sync_fail(s, r, "sending failed");
+	if ((r = flush_plain(s)) != SZ_OK)
+		return sz_sync_fail(s, r, "encryption failed");
+	return SZ_OK;
+}
+
+int
+sz_sync_input(sz_sync *s, const uint8_t *p, size_t n)
+{
+	int r = SZ_OK;
+	if (s->status != SZ_SYNC_RUNNING)
+		return s->status == SZ_SYNC_DONE ? SZ_OK : s->error;
+	s->st.bytes_in += n;
+	s->last_rx_ms = sz_mono_ms(s->cfg.env);
+	if (s->st.bytes_in > s->cfg.limits.max_bytes_in)
+		return sz_sync_fail(s, SZ_ERR_LIMIT, "byte limit reached");
+	sz_buf_append(&s->in, p, n);
+	if (s->in.err)
+		return sz_sync_fail(s, SZ_ERR_NOMEM, "out of memory");
+	size_t off = 0;
+	while (s->status == SZ_SYNC_RUNNING && s->in.len - off >= 2) {
+		size_t mlen = sz_load_u16(s->in.p + off);
+		if (s->in.len - off - 2 < mlen)
+			break;
+		r = on_message(s, s->in.p + off + 2, mlen);
+		off += 2 + mlen;
+		if (r != SZ_OK)
+			break;
+		if ((r = pump(s)) != SZ_OK)
+			break;
+	}
+	memmove(s->in.p, s->in.p + off, s->in.len - off);
+	s->in.len -= off;
+	if (r == SZ_OK)
+		r = pump(s);
+	return s->status == SZ_SYNC_FAILED ? s->error : r;
+}
+
+void
+sz_sync_output(sz_sync *s, const uint8_t **p, size_t *n)
+{
+	*p = s->wire.p + s->wire_off;
+	*n = s->wire.len - s->wire_off;
+}
+
+void
+sz_sync_consumed(sz_sync *s, size_t n)
+{
+	if (n > s->wire.len - s->wire_off)
+		n = s->wire.len - s->wire_off;
+	s->wire_off += n;
+	if (s->wire_off == s->wire.len) {
+		s->wire.len = 0;
+		s->wire_off = 0;
+	}
+	(void)pump(s);
+}
+
+int
+sz_sync_tick(sz_sync *s)
+{
+	uint64_t now = sz_mono_ms(s->cfg.env);
+	if (s->status != SZ_SYNC_RUNNING)
+		return SZ_OK;
+	if (now - s->last_rx_ms > s->cfg.limits.idle_ms || now - s->start_ms > s->cfg.limits.max_ms)
+		return sz_sync_fail(s, SZ_ERR_TIMEOUT, "timed out");
+	return SZ_OK;
+}
+
+void
+sz_sync_eof(sz_sync *s)
+{
+	if (s->status == SZ_SYNC_RUNNING) {
+		s->status = SZ_SYNC_FAILED;
+		s->error = SZ_ERR_CLOSED;
+	}
+}
+
+sz_sync_status
+sz_sync_get_status(const sz_sync *s)
+{
+	return s->status;
+}
+
+int
+sz_sync_error(const sz_sync *s)
+{
+	return s->error;
+}
+
+const char *
+sz_sync_peer_error(const sz_sync *s)
+{
+	return s->peer_error;
+}
+
+void
+sz_sync_get_stats(const sz_sync *s, sz_sync_stats *st)
+{
+	*st = s->st;
+}
+
+int
+sz_sync_peer_key(const sz_sync *s, uint8_t pk[static 32])
+{
+	if (!s->have_peer_key)
+		return SZ_ERR_STATE;
+	memcpy(pk, s->peer_key, 32);
+	return SZ_OK;
+}
+
+int
+sz_sync_new(sz_sync **out, const sz_sync_config *cfg)
+{
+	sz_sync *s;
+	int r = SZ_ERR_NOMEM;
+	*out = NULL;
+	if (cfg->static_sk == NULL || cfg->env == NULL || cfg->hooks.list_ids == NULL ||
+	    cfg->hooks.get == NULL || cfg->hooks.store == NULL || cfg->nscopes > SZ_HELLO_MAX_TOKENS)
+		return SZ_ERR_INVALID;
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return SZ_ERR_NOMEM;
+	s->cfg = *cfg;
+	s->cfg.scopes = NULL;
+	s->cfg.static_sk = NULL;
+	if (s->cfg.methods == 0)
+		s->cfg.methods = SZ_RECON_LIST;
+	const uint64_t *def = &default_limits.max_bytes_in;
+	uint64_t *lim = &s->cfg.limits.max_bytes_in;
+	for (size_t i = 0; i < sizeof default_limits / sizeof(uint64_t); i++)
+		if (lim[i] == 0)
+			lim[i] = def[i];
+	if ((s->scopes = calloc(cfg->nscopes ? cfg->nscopes : 1, SZ_SCOPE_BYTES)) == NULL)
+		goto fail;
+	if (cfg->nscopes > 0)
+		memcpy(s->scopes, cfg->scopes, cfg->nscopes * SZ_SCOPE_BYTES);
+	memcpy(s->static_sk, cfg->static_sk, 32);
+	s->in.secret = s->stream.secret = s->plain.secret = true;
+	s->status = SZ_SYNC_RUNNING;
+	s->phase = PH_HANDSHAKE;
+	s->start_ms = s->last_rx_ms = sz_mono_ms(cfg->env);
+	sz_noise_config nc = {
+		.protocol = SZ_NOISE_XX,
+		.role = cfg->role,
+		.prologue = (const uint8_t *)PROLOGUE,
+		.prologue_len = sizeof PROLOGUE - 1,
+		.s = s->static_sk,
+		.env = cfg->env,
+	};
+	if ((r = sz_noise_hs_new(&s->hs, &nc)) != SZ_OK)
+		goto fail;
+	if (cfg->role == SZ_NOISE_INITIATOR) {
+		uint8_t msg[SZ_NOISE_MAX_MSG];
+		size_t mlen;
+		if ((r = sz_noise_hs_write(s->hs, NULL, 0, msg, sizeof msg, &mlen)) != SZ_OK)
+			goto fail;
+		wire_put(s, msg, mlen);
+	}
+	*out = s;
+	return SZ_OK;
+fail:
+	sz_sync_free(s);
+	return r;
+}
+
+void
+sz_sync_free(sz_sync *s)
+{
+	if (s == NULL)
+		return;
+	sz_noise_hs_free(s->hs);
+	sz_noise_cipher_free(s->tx);
+	sz_noise_cipher_free(s->rx);
+	sz_buf_free(&s->in);
+	sz_buf_free(&s->stream);
+	sz_buf_free(&s->plain);
+	sz_buf_free(&s->wire);
+	sz_idvec_free(&s->mine);
+	sz_idvec_free(&s->theirs);
+	sz_idvec_free(&s->outq);
+	sz_idvec_free(&s->want);
+	free(s->scopes);
+	free(s->shared);
+	sz_wipe(s, sizeof *s);
+	free(s);
+}

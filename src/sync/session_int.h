@@ -1,0 +1,79 @@
+/*
+ * session_int.h - the inside of a sync session, shared by session.c (link, handshake, frames,
+ * transfer) and recon.c (finding the difference).  Layer: sync.  Not for other modules.
+ */
+#ifndef SZ_SYNC_SESSION_INT_H
+#define SZ_SYNC_SESSION_INT_H
+
+#include "lib/idvec.h"
+#include "sync/frame.h"
+#include "sync/session.h"
+
+enum phase {
+	PH_HANDSHAKE = 1,
+	PH_HELLO,      /* HELLO sent, waiting for the peer's */
+	PH_RECON,      /* finding the difference */
+	PH_TRANSFER,   /* sending and receiving envelopes */
+	PH_END,
+};
+
+struct sz_sync {
+	sz_sync_config cfg;
+	uint8_t (*scopes)[SZ_SCOPE_BYTES];
+	uint8_t static_sk[32];
+	sz_noise_hs *hs;
+	sz_noise_cipher *tx, *rx;
+	uint8_t hash[64];
+	size_t hashlen;
+	uint8_t peer_key[32];
+	bool have_peer_key;
+
+	enum phase phase;
+	sz_sync_status status;
+	int error;
+	char peer_error[201];
+
+	sz_buf in;        /* received wire bytes not yet a whole Noise message */
+	sz_buf stream;    /* decrypted bytes not yet a whole frame */
+	sz_buf plain;     /* frames waiting to be encrypted */
+	sz_buf wire;      /* encrypted bytes waiting to be sent */
+	size_t wire_off;  /* bytes of wire already sent */
+
+	/* shared scopes, sorted */
+	uint8_t (*shared)[SZ_SCOPE_BYTES];
+	size_t nshared;
+	uint8_t method;
+	bool hello_sent;
+
+	/* reconciliation */
+	sz_idvec mine;    /* this side's ids in shared scopes, sorted */
+	sz_idvec theirs;  /* list method, responder: the initiator's ids */
+	size_t list_off;  /* list method, initiator: ids sent so far */
+	bool list_done;
+	bool decoded;     /* the difference is known on this side */
+
+	/* transfer */
+	sz_idvec outq;    /* ids to send */
+	size_t out_next;
+	uint32_t unacked; /* batches sent and not yet acknowledged */
+	sz_idvec want;    /* responder: ids it asked for (sorted) */
+	uint64_t expect;  /* envelopes the peer announced it will send */
+	bool fin_sent, fin_received;
+
+	uint64_t start_ms, last_rx_ms;
+	sz_sync_stats st;
+};
+
+/* Queue a frame for sending (encrypted on flush). */
+void sz_sync_send(sz_sync *s, uint8_t type, const uint8_t *payload, size_t len);
+/* Fail the session with err, telling the peer why (once). */
+int sz_sync_fail(sz_sync *s, int err, const char *why);
+
+/* recon.c: called when both HELLOs are in; collects this side's ids and starts the method. */
+int sz_recon_start(sz_sync *s);
+/* recon.c: handle a reconciliation frame (IDS, IDS_END, SYMBOLS, MORE, DECODED). */
+int sz_recon_frame(sz_sync *s, const sz_frame *f);
+/* recon.c: produce more reconciliation output if the method streams (list, symbols). */
+int sz_recon_pump(sz_sync *s);
+
+#endif /* SZ_SYNC_SESSION_INT_H */

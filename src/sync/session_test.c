@@ -1,0 +1,437 @@
+/*
+ * session_test.c - sync sessions between two in-memory nodes: convergence, private scope
+ * intersection, resumption after a cut, and hostile input.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "lib/bytes.h"
+#include "lib/env.h"
+#include "sync/frame.h"
+#include "sync/session.h"
+#include "wire/envelope.h"
+
+#define MAXE 4096
+
+/* A node: a bag of envelopes. */
+typedef struct tnode {
+	uint8_t *env[MAXE];
+	size_t len[MAXE];
+	uint8_t id[MAXE][32];
+	size_t n;
+	size_t stores;   /* store() calls */
+	int fail_store;  /* make store() fail (disk full) */
+} tnode;
+
+static int
+t_add(tnode *t, const uint8_t *env, size_t len)
+{
+	uint8_t id[32];
+	assert_int_equal(sz_env_id(id, env, len), SZ_OK);
+	for (size_t i = 0; i < t->n; i++)
+		if (memcmp(t->id[i], id, 32) == 0)
+			return SZ_ERR_EXISTS;
+	assert_true(t->n < MAXE);
+	t->env[t->n] = malloc(len);
+	memcpy(t->env[t->n], env, len);
+	t->len[t->n] = len;
+	memcpy(t->id[t->n], id, 32);
+	t->n++;
+	return SZ_OK;
+}
+
+static int
+t_list(void *ctx, const uint8_t scope[16], int (*fn)(void *, const uint8_t *), void *fctx)
+{
+	tnode *t = ctx;
+	for (size_t i = 0; i < t->n; i++)
+		if (memcmp(t->env[i] + 1, scope, 16) == 0) {
+			int r = fn(fctx, t->id[i]);
+			if (r != SZ_OK)
+				return r;
+		}
+	return SZ_OK;
+}
+
+static int
+t_get(void *ctx, const uint8_t id[32], uint8_t **env, size_t *len)
+{
+	tnode *t = ctx;
+	for (size_t i = 0; i < t->n; i++)
+		if (memcmp(t->id[i], id, 32) == 0) {
+			*env = malloc(t->len[i]);
+			memcpy(*env, t->env[i], t->len[i]);
+			*len = t->len[i];
+			return SZ_OK;
+		}
+	return SZ_ERR_NOT_FOUND;
+}
+
+static int
+t_store(void *ctx, const uint8_t *const *envs, const size_t *lens, size_t n, int *results)
+{
+	tnode *t = ctx;
+	t->stores++;
+	if (t->fail_store)
+		return SZ_ERR_DISK_FULL;
+	for (size_t i = 0; i < n; i++) {
+		sz_envelope v;
+		results[i] = sz_env_parse(&v, envs[i], lens[i], 0);
+		if (results[i] == SZ_OK)
+			results[i] = t_add(t, envs[i], lens[i]);
+	}
+	return SZ_OK;
+}
+
+static void
+t_free(tnode *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->env[i]);
+	memset(t, 0, sizeof *t);
+}
+
+/* A sealed envelope in scope with a unique body. */
+static void
+put_sealed(tnode *t, uint8_t scope_byte, uint32_t k, size_t size)
+{
+	uint8_t scope[16], key[32] = { 9 }, nonce[24] = { 0 }, *env, *body = calloc(1, size);
+	size_t len;
+	memset(scope, scope_byte, 16);
+	sz_store_u32(nonce, k);
+	sz_store_u32(body, k);
+	assert_int_equal(sz_env_seal(&env, &len, scope, body, size, key, nonce), SZ_OK);
+	(void)t_add(t, env, len);
+	free(env);
+	free(body);
+}
+
+typedef struct pair {
+	sz_env_seeded env;
+	uint8_t ska[32], skb[32];
+	sz_sync *a, *b;
+} pair;
+
+static void
+start(pair *p, tnode *na, tnode *nb, const uint8_t (*sa)[16], size_t nsa,
+    const uint8_t (*sb)[16], size_t nsb)
+{
+	sz_env_seeded_init(&p->env, 42, 1000);
+	memset(p->ska, 1, 32);
+	memset(p->skb, 2, 32);
+	sz_sync_config ca = {
+		.role = SZ_NOISE_INITIATOR, .static_sk = p->ska, .scopes = sa, .nscopes = nsa,
+		.hooks = { na, t_list, t_get, t_store }, .env = &p->env.env,
+	};
+	sz_sync_config cb = ca;
+	cb.role = SZ_NOISE_RESPONDER;
+	cb.static_sk = p->skb;
+	cb.scopes = sb;
+	cb.nscopes = nsb;
+	cb.hooks.ctx = nb;
+	assert_int_equal(sz_sync_new(&p->a, &ca), SZ_OK);
+	assert_int_equal(sz_sync_new(&p->b, &cb), SZ_OK);
+}
+
+/* Move bytes both ways until both finish or nothing moves; cut after max_bytes (0 = never). */
+static void
+run(pair *p, size_t max_bytes)
+{
+	size_t moved = 0;
+	for (int rounds = 0; rounds < 100000; rounds++) {
+		int progress = 0;
+		sz_sync *from[2] = { p->a, p->b }, *to[2] = { p->b, p->a };
+		for (int d = 0; d < 2; d++) {
+			const uint8_t *o;
+			size_t n;
+			sz_sync_output(from[d], &o, &n);
+			if (n == 0)
+				continue;
+			if (n > 5000)
+				n = 5000; /* small reads, as a real socket gives */
+			if (max_bytes && moved + n > max_bytes)
+				return;
+			uint8_t *copy = malloc(n);
+			memcpy(copy, o, n);
+			sz_sync_consumed(from[d], n);
+			if (sz_sync_input(to[d], copy, n) != SZ_OK) {
+				/* the session reports it through its status */
+			}
+			free(copy);
+			moved += n;
+			progress = 1;
+		}
+		if (!progress)
+			return;
+	}
+	fail_msg("the sessions never settled");
+}
+
+static const uint8_t scopes_ab[2][16] = { { 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1,
+    0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1 }, { 0xb2, 0xb2, 0xb2, 0xb2, 0xb2, 0xb2, 0xb2, 0xb2,
+    0xb2, 0xb2, 0xb2, 0xb2, 0xb2, 0xb2, 0xb2, 0xb2 } };
+
+static void
+fill_scope(uint8_t s[16], uint8_t b)
+{
+	memset(s, b, 16);
+}
+
+static void
+test_converge_shared_only(void **state)
+{
+	(void)state;
+	tnode *na = calloc(1, sizeof *na), *nb = calloc(1, sizeof *nb);
+	/* Shared scope 0xa1: both have 0..99, A also 100..149, B also 200..279. */
+	for (uint32_t k = 0; k < 100; k++) {
+		put_sealed(na, 0xa1, k, 100);
+		put_sealed(nb, 0xa1, k, 100);
+	}
+	for (uint32_t k = 100; k < 150; k++)
+		put_sealed(na, 0xa1, k, 3000);
+	for (uint32_t k = 200; k < 280; k++)
+		put_sealed(nb, 0xa1, k, 100);
+	/* A's private scope 0xc3 and B's private scope 0xb2 must never cross. */
+	for (uint32_t k = 0; k < 10; k++) {
+		put_sealed(na, 0xc3, 1000 + k, 50);
+		put_sealed(nb, 0xb2, 2000 + k, 50);
+	}
+	uint8_t sa[2][16], sb[2][16];
+	fill_scope(sa[0], 0xa1);
+	fill_scope(sa[1], 0xc3);
+	fill_scope(sb[0], 0xa1);
+	fill_scope(sb[1], 0xb2);
+	pair p;
+	start(&p, na, nb, (const uint8_t(*)[16])sa, 2, (const uint8_t(*)[16])sb, 2);
+	run(&p, 0);
+	assert_int_equal(sz_sync_get_status(p.a), SZ_SYNC_DONE);
+	assert_int_equal(sz_sync_get_status(p.b), SZ_SYNC_DONE);
+	sz_sync_stats st;
+	sz_sync_get_stats(p.a, &st);
+	assert_int_equal(st.scopes_shared, 1);
+	assert_int_equal(st.to_send, 50);
+	assert_int_equal(st.to_receive, 80);
+	assert_int_equal(st.stored, 80);
+	assert_int_equal(st.acked, 50);
+	sz_sync_get_stats(p.b, &st);
+	assert_int_equal(st.stored, 50);
+	assert_int_equal(na->n, 100 + 50 + 80 + 10);
+	assert_int_equal(nb->n, 100 + 50 + 80 + 10);
+	/* Nothing of the private scopes crossed. */
+	for (size_t i = 0; i < na->n; i++)
+		assert_int_not_equal(na->env[i][1], 0xb2);
+	for (size_t i = 0; i < nb->n; i++)
+		assert_int_not_equal(nb->env[i][1], 0xc3);
+	/* The peers authenticated each other's transport keys. */
+	uint8_t pk[32], want[32];
+	assert_int_equal(sz_sync_peer_key(p.a, pk), SZ_OK);
+	assert_int_equal(sz_dh_public(want, p.skb), SZ_OK);
+	assert_memory_equal(pk, want, 32);
+	sz_sync_free(p.a);
+	sz_sync_free(p.b);
+	/* A second session finds nothing to do. */
+	start(&p, na, nb, (const uint8_t(*)[16])sa, 2, (const uint8_t(*)[16])sb, 2);
+	run(&p, 0);
+	sz_sync_get_stats(p.a, &st);
+	assert_int_equal(sz_sync_get_status(p.a), SZ_SYNC_DONE);
+	assert_int_equal(st.to_send + st.to_receive, 0);
+	sz_sync_free(p.a);
+	sz_sync_free(p.b);
+	t_free(na);
+	t_free(nb);
+	free(na);
+	free(nb);
+	(void)scopes_ab;
+}
+
+static void
+test_resume_after_cut(void **state)
+{
+	(void)state;
+	tnode *na = calloc(1, sizeof *na), *nb = calloc(1, sizeof *nb);
+	for (uint32_t k = 0; k < 400; k++)
+		put_sealed(na, 0xa1, k, 3000); /* 4 KiB envelopes: 1.6 MB to move */
+	uint8_t s[1][16];
+	fill_scope(s[0], 0xa1);
+	pair p;
+	start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
+	run(&p, 700000); /* the link breaks part way */
+	assert_int_equal(sz_sync_get_status(p.a), SZ_SYNC_RUNNING);
+	sz_sync_eof(p.a);
+	sz_sync_eof(p.b);
+	assert_int_equal(sz_sync_get_status(p.b), SZ_SYNC_FAILED);
+	sz_sync_free(p.a);
+	sz_sync_free(p.b);
+	size_t got = nb->n;
+	assert_true(got > 0 && got < 400);
+	/* The next session sends only the rest. */
+	start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
+	run(&p, 0);
+	assert_int_equal(sz_sync_get_status(p.b), SZ_SYNC_DONE);
+	sz_sync_stats st;
+	sz_sync_get_stats(p.a, &st);
+	assert_int_equal(st.sent, 400 - got);
+	assert_int_equal(nb->n, 400);
+	sz_sync_free(p.a);
+	sz_sync_free(p.b);
+	t_free(na);
+	t_free(nb);
+	free(na);
+	free(nb);
+}
+
+static void
+test_tamper_and_garbage(void **state)
+{
+	(void)state;
+	tnode *na = calloc(1, sizeof *na), *nb = calloc(1, sizeof *nb);
+	for (uint32_t k = 0; k < 20; k++)
+		put_sealed(na, 0xa1, k, 100);
+	uint8_t s[1][16];
+	fill_scope(s[0], 0xa1);
+	/* Flip a bit at many positions of the first transport message the initiator sends: the
+	 * responder must fail and store nothing. */
+	for (size_t flip = 0; flip < 300; flip += 7) {
+		pair p;
+		start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
+		/* Handshake messages 1 and 2; message 3 goes out with the initiator's HELLO. */
+		for (int i = 0; i < 2; i++) {
+			const uint8_t *o;
+			size_t n;
+			sz_sync *from = i == 1 ? p.b : p.a, *to = i == 1 ? p.a : p.b;
+			sz_sync_output(from, &o, &n);
+			uint8_t *c = malloc(n);
+			memcpy(c, o, n);
+			sz_sync_consumed(from, n);
+			assert_int_equal(sz_sync_input(to, c, n), SZ_OK);
+			free(c);
+		}
+		const uint8_t *o;
+		size_t n;
+		sz_sync_output(p.a, &o, &n);
+		assert_true(n > 0);
+		assert_true(n > 66);
+		uint8_t *c = malloc(n);
+		memcpy(c, o, n);
+		c[68 + flip % (n - 68)] ^= 0x04; /* past message 3 (2 + 64 bytes) and the next length */
+		assert_int_not_equal(sz_sync_input(p.b, c, n), SZ_OK);
+		free(c);
+		assert_int_equal(sz_sync_get_status(p.b), SZ_SYNC_FAILED);
+		/* Once failed, always failed. */
+		assert_int_not_equal(sz_sync_input(p.b, (const uint8_t *)"x", 1), SZ_OK);
+		sz_sync_free(p.a);
+		sz_sync_free(p.b);
+	}
+	assert_int_equal(nb->n, 0);
+	/* Garbage instead of a handshake (any 32 bytes pass as XX's first message, which carries
+	 * only an ephemeral key, so the garbage here is too short to be one). */
+	pair p;
+	start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
+	uint8_t junk[200];
+	memset(junk, 0x41, sizeof junk);
+	junk[0] = 0;
+	junk[1] = 10;
+	assert_int_not_equal(sz_sync_input(p.b, junk, sizeof junk), SZ_OK);
+	assert_int_equal(sz_sync_get_status(p.b), SZ_SYNC_FAILED);
+	sz_sync_free(p.a);
+	sz_sync_free(p.b);
+	/* A peer other than the one expected is refused. */
+	start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
+	sz_sync_free(p.a);
+	uint8_t other[32];
+	memset(other, 7, 32);
+	sz_sync_config ca = {
+		.role = SZ_NOISE_INITIATOR, .static_sk = p.ska, .expect_remote = other,
+		.scopes = (const uint8_t(*)[16])s, .nscopes = 1,
+		.hooks = { na, t_list, t_get, t_store }, .env = &p.env.env,
+	};
+	assert_int_equal(sz_sync_new(&p.a, &ca), SZ_OK);
+	run(&p, 0);
+	assert_int_equal(sz_sync_get_status(p.a), SZ_SYNC_FAILED);
+	assert_int_equal(sz_sync_error(p.a), SZ_ERR_BAD_SIGNATURE);
+	sz_sync_free(p.a);
+	sz_sync_free(p.b);
+	t_free(na);
+	t_free(nb);
+	free(na);
+	free(nb);
+}
+
+static void
+test_disk_full_and_timeout(void **state)
+{
+	(void)state;
+	tnode *na = calloc(1, sizeof *na), *nb = calloc(1, sizeof *nb);
+	for (uint32_t k = 0; k < 20; k++)
+		put_sealed(na, 0xa1, k, 100);
+	uint8_t s[1][16];
+	fill_scope(s[0], 0xa1);
+	nb->fail_store = 1;
+	pair p;
+	start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
+	run(&p, 0);
+	assert_int_equal(sz_sync_get_status(p.b), SZ_SYNC_FAILED);
+	assert_int_equal(sz_sync_error(p.b), SZ_ERR_DISK_FULL);
+	assert_int_equal(sz_sync_get_status(p.a), SZ_SYNC_FAILED);
+	assert_string_equal(sz_sync_peer_error(p.a), "could not store");
+	sz_sync_free(p.a);
+	sz_sync_free(p.b);
+	nb->fail_store = 0;
+	/* A silent peer times out. */
+	start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
+	assert_int_equal(sz_sync_tick(p.b), SZ_OK);
+	sz_env_seeded_advance(&p.env, 61000);
+	assert_int_equal(sz_sync_tick(p.b), SZ_ERR_TIMEOUT);
+	assert_int_equal(sz_sync_get_status(p.b), SZ_SYNC_FAILED);
+	sz_sync_free(p.a);
+	sz_sync_free(p.b);
+	t_free(na);
+	t_free(nb);
+	free(na);
+	free(nb);
+}
+
+static void
+test_frames(void **state)
+{
+	(void)state;
+	sz_frame f;
+	size_t used;
+	const uint8_t big[] = { 0x00, 0x20, 0x00, 0x01, 0x05 };
+	assert_int_equal(sz_frame_get(big, sizeof big, &f, &used), SZ_ERR_TOO_LARGE);
+	const uint8_t zero[] = { 0, 0, 0, 0, 0 };
+	assert_int_equal(sz_frame_get(zero, sizeof zero, &f, &used), SZ_ERR_MALFORMED);
+	const uint8_t part[] = { 0, 0, 0, 3, 5, 1 };
+	assert_int_equal(sz_frame_get(part, sizeof part, &f, &used), SZ_ERR_AGAIN);
+	sz_hello h;
+	const uint8_t hello_short[] = { 1, 2, 0, 2, 1, 2, 3 };
+	assert_int_equal(sz_hello_parse(&h, hello_short, sizeof hello_short), SZ_ERR_TRUNCATED);
+	uint8_t tok[16], scope[16] = { 1 }, hash[64] = { 2 }, tok2[16];
+	assert_int_equal(sz_sync_scope_token(tok, scope, hash, 64, 1), SZ_OK);
+	assert_int_equal(sz_sync_scope_token(tok2, scope, hash, 64, 2), SZ_OK);
+	assert_memory_not_equal(tok, tok2, 16);
+	hash[0] ^= 1;
+	assert_int_equal(sz_sync_scope_token(tok2, scope, hash, 64, 1), SZ_OK);
+	assert_memory_not_equal(tok, tok2, 16);
+}
+
+int
+main(void)
+{
+	if (sz_init() != SZ_OK)
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_converge_shared_only),
+		cmocka_unit_test(test_resume_after_cut),
+		cmocka_unit_test(test_tamper_and_garbage),
+		cmocka_unit_test(test_disk_full_and_timeout),
+		cmocka_unit_test(test_frames),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,60 @@
+/*
+ * torproc.h - start a tor process for a node ("spawn mode") and stop it again.
+ * Layer: transport.  The tor runs with its DataDirectory inside the node's data directory, its
+ * control and SOCKS ports on 127.0.0.1 only, cookie authentication, and __OwningControllerProcess
+ * set to our pid so it exits when we do.  Only the pid we started is ever signalled.
+ */
+#ifndef SZ_TRANSPORT_TORPROC_H
+#define SZ_TRANSPORT_TORPROC_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "samizdat.h"
+
+typedef struct sz_torproc sz_torproc;
+
+#define SZ_TORPROC_PATH_MAX 1024     /* bytes of any path we put in a torrc */
+#define SZ_TORPROC_STOP_GRACE_MS 10000
+
+typedef struct sz_torproc_cfg {
+	const char *tor_path;    /* the tor binary (absolute path) */
+	const char *dir;         /* the node's data directory; tor's lives in dir/tor (mode 0700) */
+	uint16_t control_port;   /* 127.0.0.1:control_port, or 0 for a port tor picks */
+	uint16_t socks_port;     /* 127.0.0.1:socks_port, or 0 for a port tor picks */
+	const char *torrc_extra; /* a file of extra torrc lines, %include'd last; NULL for none */
+	int start_timeout_ms;    /* bound on waiting for the control port (> 0) */
+} sz_torproc_cfg;
+
+/*
+ * Write dir/tor/torrc and start tor on it; wait until its control port is listening (tor writes
+ * it to dir/tor/control-port).  Paths must be absolute, at most SZ_TORPROC_PATH_MAX bytes and free
+ * of control characters, '"', '\\' and '#' (they go into a torrc).  On success *out owns the
+ * process; the caller must release it with sz_torproc_free (which stops it).
+ * SZ_ERR_INVALID for bad paths, SZ_ERR_IO when files cannot be written or tor cannot be started,
+ * SZ_ERR_MALFORMED when its control-port file is not "PORT=127.0.0.1:N",
+ * SZ_ERR_UNREACHABLE when tor exited during start-up (its output is in dir/tor/tor.out; the
+ * first line of its last error is in *reason), SZ_ERR_TIMEOUT.  reason (may be NULL) receives
+ * reasonsz bytes of explanation on failure.
+ */
+SZ_MUST_CHECK int sz_torproc_start(sz_torproc **out, const sz_torproc_cfg *cfg, char *reason,
+    size_t reasonsz);
+
+/* The child's pid, or -1 once it has been reaped. */
+pid_t sz_torproc_pid(const sz_torproc *p);
+/* The control port tor listens on (127.0.0.1). */
+uint16_t sz_torproc_control_port(const sz_torproc *p);
+/* The path of tor's control cookie (dir/tor/control_auth_cookie). */
+const char *sz_torproc_cookie_path(const sz_torproc *p);
+
+/*
+ * Stop the process: SIGTERM, wait up to grace_ms for it to exit, then SIGKILL; reap it.  Only
+ * our own child is signalled, and only while it has not been reaped (so its pid cannot have
+ * been reused).  *status (may be NULL) receives the waitpid status.  SZ_OK once reaped.
+ */
+SZ_MUST_CHECK int sz_torproc_stop(sz_torproc *p, int grace_ms, int *status);
+
+/* Stop (SZ_TORPROC_STOP_GRACE_MS) if still running, and release.  Accepts NULL. */
+void sz_torproc_free(sz_torproc *p);
+
+#endif /* SZ_TRANSPORT_TORPROC_H */

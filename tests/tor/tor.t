@@ -1,0 +1,124 @@
+#!/bin/sh
+# tor.t - samizdat's Tor plumbing end to end on a private Tor network on 127.0.0.1.
+# Starts the test network (tests/tor/testnet.sh), an echo server, publishes it as an onion service
+# through client tor #1's control port (attach mode: SAFECOOKIE, ADD_ONION with a new key, the key
+# kept, DEL_ONION, a tampered key, the kept key re-added: same address), connects to it from client
+# tor #2's SOCKS port with bounded retries and checks 8 KiB each way; checks an unserved address
+# fails; then a node that spawns its own tor (spawn mode) publishes and is reached the same way.
+# Every process is stopped by pid on any exit.  Skips (77) when tor is not installed.
+set -u
+ROOT=${SZ_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+BIN=${SZ_SAN:-$ROOT/build/san}/bin
+PROBE=$BIN/tor_probe
+# Debian puts tor in /usr/sbin, which an ordinary user's PATH may lack.
+TOR=$(command -v tor || { [ -x /usr/sbin/tor ] && echo /usr/sbin/tor; } || true)
+[ -n "$TOR" ] || { echo "tor is not installed (make deps installs it)" >&2; exit 77; }
+command -v tor-gencert >/dev/null 2>&1 || { echo "tor-gencert is not installed" >&2; exit 77; }
+export TOR
+[ -x "$PROBE" ] || { echo "missing $PROBE (make test-build)" >&2; exit 1; }
+
+W=$(mktemp -d /tmp/sz-tor.XXXXXX)
+chmod 700 "$W"
+PIDS=""
+T0=$(date +%s)
+
+stop_pid() { # pid: SIGTERM, then SIGKILL after 15 s; only our own children are passed here
+	kill -TERM "$1" 2>/dev/null || return 0
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+	kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+cleanup() {
+	rc=$?
+	trap - EXIT INT TERM HUP
+	for p in $PIDS; do stop_pid "$p"; done
+	# The spawned node's tor exits with its owner; make sure, by its pid and its torrc path.
+	sp=$(sed -n 's/^spawn_pid=//p' "$W/spawn.out" 2>/dev/null)
+	if [ -n "$sp" ] && [ -r "/proc/$sp/cmdline" ] &&
+		{ tr '\0' ' ' <"/proc/$sp/cmdline"; } 2>/dev/null | grep -q -- "-f $W/"; then
+		kill -KILL "$sp" 2>/dev/null || true
+	fi
+	sh "$ROOT/tests/tor/testnet.sh" stop "$W/net"
+	if [ $rc -eq 0 ]; then
+		rm -rf "$W"
+	else
+		echo "tor.t: failed; logs kept in $W" >&2
+	fi
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+fail() { echo "tor.t: FAIL: $*" >&2; exit 1; }
+wait_file() { # file seconds pid
+	i=0
+	while [ ! -s "$1" ]; do
+		kill -0 "$3" 2>/dev/null || return 1
+		[ $i -ge $(($2 * 10)) ] && return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+show() { sed 's/^/    /' "$1"; }
+
+echo "== starting the test network"
+TESTNET_OWNER=$$ sh "$ROOT/tests/tor/testnet.sh" start "$W/net" || fail "test network did not start"
+. "$W/net/env"
+echo "   setup ${TESTNET_SETUP_SECONDS}s, clients bootstrapped in ${TESTNET_BOOTSTRAP_SECONDS}s"
+
+echo "== echo server on 127.0.0.1"
+"$PROBE" serve "$W/echo.port" >"$W/serve.out" 2>&1 &
+SERVE=$!
+PIDS="$PIDS $SERVE"
+wait_file "$W/echo.port" 10 $SERVE || fail "echo server did not start"
+EPORT=$(cat "$W/echo.port")
+
+echo "== publishing through client1's control port (attach mode)"
+"$PROBE" publish "$CLIENT1_CONTROL_PORT" "$CLIENT1_COOKIE" "$EPORT" 7777 "$W/onion.key" \
+	"$W/onion.id" 300 >"$W/publish.out" 2>&1 &
+PUB=$!
+PIDS="$PIDS $PUB"
+wait_file "$W/onion.id" 120 $PUB || { show "$W/publish.out"; fail "publish did not finish"; }
+show "$W/publish.out"
+ID=$(cat "$W/onion.id")
+[ "$(stat -c %a "$W/onion.key")" = 600 ] || fail "key file is not mode 600"
+
+echo "== connecting from client2's SOCKS port"
+"$PROBE" connect "$CLIENT2_SOCKS_PORT" "$ID.onion" 7777 8192 60 >"$W/connect.out" 2>&1 ||
+	{ show "$W/connect.out"; fail "could not exchange with $ID.onion"; }
+show "$W/connect.out"
+
+echo "== an address nobody serves (the tampered key's, withdrawn) must not connect"
+BAD=$(sed -n 's/^service_tampered=//p' "$W/publish.out")
+[ -n "$BAD" ] || BAD=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaad
+"$PROBE" connect "$CLIENT2_SOCKS_PORT" "$BAD.onion" 7777 1024 5 fail >"$W/connect-bad.out" 2>&1 ||
+	{ show "$W/connect-bad.out"; fail "reached an address nobody serves"; }
+show "$W/connect-bad.out"
+
+echo "== a node spawning its own tor (spawn mode) on the test network"
+"$PROBE" spawn "$TOR" "$W/node3" "$TESTNET_NODE_TORRC" "$EPORT" 7778 "$W/spawn.id" 300 \
+	>"$W/spawn.out" 2>&1 &
+SPAWN=$!
+PIDS="$SPAWN $PIDS"
+wait_file "$W/spawn.id" 150 $SPAWN || { show "$W/spawn.out"; fail "spawned node did not publish"; }
+show "$W/spawn.out"
+[ "$(stat -c %a "$W/node3/tor")" = 700 ] || fail "spawned tor's data directory is not mode 700"
+"$PROBE" connect "$CLIENT2_SOCKS_PORT" "$(cat "$W/spawn.id").onion" 7778 8192 60 \
+	>"$W/connect-spawn.out" 2>&1 || { show "$W/connect-spawn.out"; fail "could not reach the spawned node"; }
+show "$W/connect-spawn.out"
+
+echo "== stopping the spawned node stops its tor"
+SPID=$(sed -n 's/^spawn_pid=//p' "$W/spawn.out")
+stop_pid "$SPAWN"
+PIDS=$(echo "$PIDS" | sed "s/\b$SPAWN\b//")
+i=0
+while [ -d "/proc/$SPID" ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+[ -d "/proc/$SPID" ] && fail "spawned tor (pid $SPID) still runs after its node stopped"
+
+echo "== timings: bootstrap ${TESTNET_BOOTSTRAP_SECONDS}s;" \
+	"descriptor published $(sed -n 's/^published_new_ms=//p' "$W/publish.out") ms;" \
+	"first connect $(sed -n 's/^connect_ms=//p' "$W/connect.out") ms" \
+	"($(sed -n 's/^connect_attempts=//p' "$W/connect.out") attempts);" \
+	"total $(($(date +%s) - T0))s"
+exit 0
