@@ -413,11 +413,10 @@ out:
 static int
 duress_reset(sz_store *s, const uint8_t kek[static 32], uint8_t master[static 32])
 {
+	/* The new key file overwrites the real slot in place (sz_keyfile_store); open_db(create)
+	 * then unlinks the old database and journal, unreadable from this moment on. */
 	sz_random(s->env, master, 32);
-	int r = seal_new_keyfile(s, kek, master);
-	if (r != SZ_OK)
-		return r;
-	return SZ_OK;
+	return seal_new_keyfile(s, kek, master);
 }
 
 int
