@@ -91,7 +91,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(scopes[1], 0xb2, 16);
 	sz_sync_config ca = {
 		.role = SZ_NOISE_INITIATOR, .static_sk = ska, .scopes = (const uint8_t(*)[16])scopes,
-		.nscopes = 2, .methods = SZ_RECON_LIST, .hooks = { NULL, fz_list, fz_get, fz_store },
+		.nscopes = 2, .methods = SZ_RECON_LIST, .hooks = { .ctx = NULL, .list_ids = fz_list, .get = fz_get, .store = fz_store },
 		.env = &env.env,
 	};
 	sz_sync_config cb = ca;

@@ -35,11 +35,17 @@ typedef struct conn {
 	int fd;
 	char peer[SZ_NET_HOST_MAX];
 	bool outgoing;
+	sz_addr addr;              /* outgoing: where to */
+	int rounds;                /* outgoing: sessions run so far for this request */
+	uint8_t *scopes_before;    /* outgoing: the node's scopes when this session began */
+	size_t nbefore;
+	sz_sync_stats total;       /* outgoing: figures of the earlier rounds */
 	sz_sync *sync;
 	struct conn *waiter;       /* C_SYNC outgoing: the control client waiting for the result */
 	sz_buf in, out;            /* C_CTL */
 	size_t out_off;
 	bool waiting;              /* C_CTL: a deferred command is running */
+	bool json;                 /* C_CTL: the client asked for --json */
 	bool dead;
 } conn;
 
@@ -64,6 +70,9 @@ struct sz_daemon {
 };
 
 static volatile sig_atomic_t got_term, got_hup;
+
+static int sync_round(sz_daemon *d, void *client, const sz_addr *addr, int round,
+    const sz_sync_stats *so_far);
 
 static void
 on_signal(int sig)
@@ -93,6 +102,12 @@ sz_daemon_log(sz_daemon *d, const char *fmt, ...)
 	va_end(ap);
 }
 
+const char *
+sz_daemon_home(const sz_daemon *d)
+{
+	return d->o.home;
+}
+
 sz_node *
 sz_daemon_node(sz_daemon *d)
 {
@@ -111,6 +126,7 @@ conn_close(sz_daemon *d, conn *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	sz_sync_free(c->sync);
+	free(c->scopes_before);
 	sz_buf_free(&c->in);
 	sz_buf_free(&c->out);
 	/* A control client waiting on a sync that will never end: release it. */
@@ -250,7 +266,11 @@ ctl_read(sz_daemon *d, conn *c)
 	}
 	sz_buf_free(&c->in);
 	sz_buf out = { 0 }, err = { 0 };
-	int code = d->o.run(d->o.run_ctx, d, c, rq.argc, rq.argv, rq.json, rq.secret, rq.secretlen,
+	/* The command may reorder its argv (option parsing): give it a copy of the pointers. */
+	char *argv[SZ_CTL_MAX_ARGS + 1];
+	memcpy(argv, rq.argv, sizeof argv);
+	c->json = rq.json;
+	int code = d->o.run(d->o.run_ctx, d, c, rq.argc, argv, rq.json, rq.secret, rq.secretlen,
 	    &out, &err);
 	sz_daemon_log(d, "control: %s%s%s -> %d", rq.argv[0], rq.argc > 1 ? " " : "",
 	    rq.argc > 1 ? rq.argv[1] : "", code);
@@ -310,6 +330,31 @@ sync_finished(sz_daemon *d, conn *c)
 	sz_sync_stats st;
 	sz_sync_get_stats(c->sync, &st);
 	int err = sz_sync_get_status(c->sync) == SZ_SYNC_DONE ? SZ_OK : sz_sync_error(c->sync);
+	st.received += c->total.received;
+	st.stored += c->total.stored;
+	st.rejected += c->total.rejected;
+	st.sent += c->total.sent;
+	st.bytes_in += c->total.bytes_in;
+	st.bytes_out += c->total.bytes_out;
+	/* A session carries only the scopes known when it began: if this one taught the node new
+	 * epochs, run another round before answering (as the CLI does). */
+	if (c->outgoing && c->waiter != NULL && err == SZ_OK && c->rounds < 4 && d->node != NULL) {
+		uint8_t *after = NULL;
+		size_t na = 0;
+		bool grew = false;
+		if (sz_node_scopes(d->node, &after, &na) == SZ_OK)
+			for (size_t i = 0; i < na && !grew; i++) {
+				bool seen = false;
+				for (size_t j = 0; j < c->nbefore && !seen; j++)
+					seen = memcmp(after + 16 * i, c->scopes_before + 16 * j, 16) == 0;
+				grew = !seen;
+			}
+		free(after);
+		if (grew && sync_round(d, c->waiter, &c->addr, c->rounds + 1, &st) == SZ_OK) {
+			c->waiter = NULL; /* the next round answers */
+			return;
+		}
+	}
 	char line[256];
 	snprintf(line, sizeof line, "sync %s %s: %s; received %llu (stored %llu, refused %llu), sent "
 	    "%llu; %llu bytes in, %llu out", c->outgoing ? "to" : "from", c->peer,
@@ -323,14 +368,30 @@ sync_finished(sz_daemon *d, conn *c)
 		penalize(d, c->peer);
 	if (c->waiter != NULL) {
 		sz_buf out = { 0 }, errb = { 0 };
+		char msg[300];
+		int code = err == SZ_OK ? 0 : err == SZ_ERR_UNREACHABLE || err == SZ_ERR_TIMEOUT ||
+		    err == SZ_ERR_CLOSED || err == SZ_ERR_PEER ? 4 : 1;
 		if (err == SZ_OK)
-			sz_buf_append(&out, line, strlen(line));
+			snprintf(msg, sizeof msg, "Synced with %s: received %llu (stored %llu, refused %llu), "
+			    "sent %llu.\n", c->peer, (unsigned long long)st.received,
+			    (unsigned long long)st.stored, (unsigned long long)st.rejected,
+			    (unsigned long long)st.sent);
 		else
-			sz_buf_append(&errb, line, strlen(line));
-		sz_buf_u8(err == SZ_OK ? &out : &errb, '\n');
-		ctl_answer(c->waiter, err == SZ_OK ? 0 : err == SZ_ERR_UNREACHABLE ||
-		    err == SZ_ERR_TIMEOUT || err == SZ_ERR_CLOSED || err == SZ_ERR_PEER ? 4 : 1, &out,
-		    &errb);
+			snprintf(msg, sizeof msg, "samizdat sync: the sync with %s broke off: %s. What arrived "
+			    "intact is kept; run it again to continue.\n", c->peer, sz_strerror(err));
+		if (c->waiter->json) {
+			snprintf(line, sizeof line, "{\"received\":%llu,\"stored\":%llu,\"refused\":%llu,"
+			    "\"sent\":%llu,\"bytes_in\":%llu,\"bytes_out\":%llu,\"rounds\":%d,\"ok\":%s,"
+			    "\"exit\":%d}\n", (unsigned long long)st.received, (unsigned long long)st.stored,
+			    (unsigned long long)st.rejected, (unsigned long long)st.sent,
+			    (unsigned long long)st.bytes_in, (unsigned long long)st.bytes_out, c->rounds,
+			    err == SZ_OK ? "true" : "false", code);
+			sz_buf_append(&out, line, strlen(line));
+			sz_buf_append(&errb, msg, strlen(msg));
+		} else {
+			sz_buf_append(err == SZ_OK ? &out : &errb, msg, strlen(msg));
+		}
+		ctl_answer(c->waiter, code, &out, &errb);
 		sz_buf_free(&out);
 		sz_buf_free(&errb);
 		c->waiter = NULL;
@@ -339,6 +400,14 @@ sync_finished(sz_daemon *d, conn *c)
 
 int
 sz_daemon_sync_start(sz_daemon *d, void *client, const sz_addr *addr)
+{
+	sz_sync_stats zero;
+	memset(&zero, 0, sizeof zero);
+	return sync_round(d, client, addr, 1, &zero);
+}
+
+static int
+sync_round(sz_daemon *d, void *client, const sz_addr *addr, int round, const sz_sync_stats *so_far)
 {
 	int fd = -1, r;
 	if (d->node == NULL)
@@ -363,6 +432,13 @@ sz_daemon_sync_start(sz_daemon *d, void *client, const sz_addr *addr)
 	}
 	c->outgoing = true;
 	c->waiter = client;
+	c->addr = *addr;
+	c->rounds = round;
+	c->total = *so_far;
+	if (sz_node_scopes(d->node, &c->scopes_before, &c->nbefore) != SZ_OK) {
+		c->scopes_before = NULL;
+		c->nbefore = 0;
+	}
 	if ((r = start_session(d, c, SZ_NOISE_INITIATOR)) != SZ_OK) {
 		c->waiter = NULL;
 		c->dead = true;

@@ -55,6 +55,7 @@ void sz_daemon_free(sz_daemon *d);
 
 /* For commands run inside the daemon. */
 sz_node *sz_daemon_node(sz_daemon *d);
+const char *sz_daemon_home(const sz_daemon *d);
 SZ_MUST_CHECK int sz_daemon_unlock(sz_daemon *d, const char *pass, size_t passlen);
 void sz_daemon_lock(sz_daemon *d);
 void sz_daemon_stop(sz_daemon *d);

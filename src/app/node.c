@@ -69,6 +69,9 @@ node_alloc(sz_node **out, const char *home)
 	if (n == NULL)
 		return SZ_ERR_NOMEM;
 	n->env = sz_env_default();
+	/* SAMIZDAT_LOG=1 notes on stderr why cells refuse or hold envelopes (never contents). */
+	const char *lg = getenv("SAMIZDAT_LOG");
+	n->log = lg != NULL && lg[0] == '1' ? stderr : NULL;
 	n->home = strdup(home);
 	n->id_sk = sz_secret_alloc(64);
 	n->tr_sk = sz_secret_alloc(32);

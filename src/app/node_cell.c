@@ -1,53 +1,451 @@
 /*
- * node_cell.c - a node's cells: loading and saving their states in the encrypted store, routing
- * sealed envelopes to them.  Layer: app.
- * (The cell layer is being merged; until then a node has no cells and keeps sealed envelopes as a
- * relay only.)
+ * node_cell.c - a node's cells: their states kept in the encrypted store, sealed envelopes routed
+ * to them, and what they decrypt filed as readable entries.  Layer: app.
  */
 #include "app/node_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cell/cell.h"
+#include "crypto/crypto.h"
+#include "wire/envelope.h"
+
+/* States can outgrow one key-value record: they are kept in parts. */
+#define PART_MAX 60000
+#define MAX_CELLS 64
+
+static void
+cell_key(char *out, size_t n, const uint8_t id[32], int part)
+{
+	char hex[65];
+	sz_hex_encode(hex, id, 32);
+	if (part < 0)
+		snprintf(out, n, "%s%s", KV_CELL_PREFIX, hex);
+	else
+		snprintf(out, n, "%s%s.%d", KV_CELL_PREFIX, hex, part);
+}
+
+void
+sz_node_cell_local_scope(const sz_cell *c, uint8_t scope[16])
+{
+	static const uint8_t key[] = "samizdat local cell scope v1";
+	uint8_t h[32] = { 0 };
+	if (sz_blake2b(h, 32, sz_cell_id(c), 32, key, sizeof key - 1) != SZ_OK)
+		memset(h, 0, sizeof h);
+	memcpy(scope, h, 16);
+}
+
+static int
+save_cell(sz_node *n, sz_node_cell *nc)
+{
+	uint8_t *st = NULL;
+	size_t len = 0;
+	char name[128];
+	int r = sz_cell_serialize(nc->cell, &st, &len);
+	if (r != SZ_OK)
+		return r;
+	uint16_t parts = (uint16_t)((len + PART_MAX - 1) / PART_MAX);
+	uint8_t head[6];
+	sz_store_u16(head, parts);
+	sz_store_u32(head + 2, (uint32_t)len);
+	for (uint16_t i = 0; i < parts && r == SZ_OK; i++) {
+		size_t off = (size_t)i * PART_MAX, k = len - off < PART_MAX ? len - off : PART_MAX;
+		cell_key(name, sizeof name, sz_cell_id(nc->cell), i);
+		r = sz_store_kv_put(n->store, name, st + off, k);
+	}
+	cell_key(name, sizeof name, sz_cell_id(nc->cell), -1);
+	if (r == SZ_OK)
+		r = sz_store_kv_put(n->store, name, head, sizeof head);
+	sz_wipe(st, len);
+	free(st);
+	if (r == SZ_OK)
+		nc->dirty = false;
+	return r;
+}
+
+static int
+load_cell(sz_node *n, const uint8_t id[32], sz_cell **out)
+{
+	char name[128];
+	sz_buf head = { 0 }, all = { .secret = true }, part = { 0 };
+	int r;
+	*out = NULL;
+	cell_key(name, sizeof name, id, -1);
+	if ((r = sz_store_kv_get(n->store, name, &head)) != SZ_OK)
+		goto out;
+	if (head.len != 6) {
+		r = SZ_ERR_CORRUPT;
+		goto out;
+	}
+	uint16_t parts = sz_load_u16(head.p);
+	uint32_t len = sz_load_u32(head.p + 2);
+	for (uint16_t i = 0; i < parts && r == SZ_OK; i++) {
+		cell_key(name, sizeof name, id, i);
+		if ((r = sz_store_kv_get(n->store, name, &part)) == SZ_OK)
+			sz_buf_append(&all, part.p, part.len);
+		sz_buf_free(&part);
+	}
+	if (r == SZ_OK && (all.err || all.len != len))
+		r = SZ_ERR_CORRUPT;
+	if (r == SZ_OK)
+		r = sz_cell_deserialize(out, n->env, all.p, all.len);
+out:
+	sz_buf_free(&head);
+	sz_buf_free(&all);
+	return r;
+}
+
+static int
+save_list(sz_node *n)
+{
+	sz_buf b = { 0 };
+	sz_buf_u16(&b, (uint16_t)n->ncells);
+	for (size_t i = 0; i < n->ncells; i++)
+		sz_buf_append(&b, sz_cell_id(n->cells[i].cell), 32);
+	int r = b.err ? b.err : sz_store_kv_put(n->store, KV_CELLS, b.p, b.len);
+	sz_buf_free(&b);
+	return r;
+}
 
 int
 sz_node_cells_load(sz_node *n)
 {
-	(void)n;
+	sz_buf b = { 0 };
+	int r = sz_store_kv_get(n->store, KV_CELLS, &b);
+	if (r == SZ_ERR_NOT_FOUND) {
+		sz_buf_free(&b);
+		return SZ_OK;
+	}
+	if (r != SZ_OK || b.len < 2 || b.len != 2 + 32 * (size_t)sz_load_u16(b.p)) {
+		sz_buf_free(&b);
+		return sz_node_fail(n, r != SZ_OK ? r : SZ_ERR_CORRUPT, "the list of cells is damaged");
+	}
+	size_t k = sz_load_u16(b.p);
+	if (k > MAX_CELLS || (n->cells = calloc(k ? k : 1, sizeof *n->cells)) == NULL) {
+		sz_buf_free(&b);
+		return SZ_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < k; i++) {
+		if ((r = load_cell(n, b.p + 2 + 32 * i, &n->cells[n->ncells].cell)) != SZ_OK) {
+			sz_buf_free(&b);
+			return sz_node_fail(n, r, "a cell's state is damaged");
+		}
+		n->ncells++;
+	}
+	sz_buf_free(&b);
 	return SZ_OK;
 }
 
 int
 sz_node_cells_save(sz_node *n)
 {
-	(void)n;
-	return SZ_OK;
+	int r = SZ_OK;
+	for (size_t i = 0; i < n->ncells && r == SZ_OK; i++)
+		if (n->cells[i].dirty)
+			r = save_cell(n, &n->cells[i]);
+	return r;
 }
 
 void
 sz_node_cells_free(sz_node *n)
 {
-	(void)n;
+	for (size_t i = 0; i < n->ncells; i++)
+		sz_cell_free(n->cells[i].cell);
+	free(n->cells);
+	n->cells = NULL;
+	n->ncells = 0;
 }
 
 int
 sz_node_cells_scopes(sz_node *n, sz_buf *b)
 {
-	(void)n;
-	(void)b;
-	return SZ_OK;
-}
-
-int
-sz_node_cells_receive(sz_node *n, const uint8_t *env, size_t len)
-{
-	(void)n;
-	(void)env;
-	(void)len;
-	return SZ_OK;
+	uint8_t sc[64][16];
+	for (size_t i = 0; i < n->ncells; i++) {
+		size_t k = 0;
+		if (sz_cell_scopes(n->cells[i].cell, sc, 64, &k) != SZ_OK)
+			continue;
+		sz_buf_append(b, sc, k * 16);
+	}
+	return b->err;
 }
 
 int
 sz_node_cells_bundle(sz_node *n, const char *name, sz_buf *secrets, sz_buf *scopes)
 {
-	(void)n;
-	(void)secrets;
-	(void)scopes;
-	return name == NULL ? SZ_OK : SZ_ERR_NOT_MEMBER;
+	bool found = false;
+	for (size_t i = 0; i < n->ncells; i++) {
+		sz_cell *c = n->cells[i].cell;
+		if (name != NULL && strcmp(sz_cell_name(c), name) != 0)
+			continue;
+		found = true;
+		uint8_t sc[64][16], sec[4][32];
+		size_t k = 0, ks = 0;
+		if (sz_cell_scopes(c, sc, 64, &k) == SZ_OK)
+			sz_buf_append(scopes, sc, k * 16);
+		if (sz_cell_status(c) == SZ_CELL_ACTIVE && sz_cell_bundle_secrets(c, sec, 4, &ks) == SZ_OK)
+			sz_buf_append(secrets, sec, ks * 32);
+		sz_wipe(sec, sizeof sec);
+	}
+	if (name != NULL && !found)
+		return sz_node_fail(n, SZ_ERR_NOT_MEMBER, "no cell named '%s' here", name);
+	return secrets->err ? secrets->err : scopes->err;
+}
+
+/* File what a cell call produced: readable entries into the store, envelopes to send. */
+static int
+absorb(sz_node *n, sz_node_cell *nc, sz_cell_result *res, const uint8_t *env_id)
+{
+	int r = SZ_OK;
+	uint8_t scope[16];
+	sz_node_cell_local_scope(nc->cell, scope);
+	nc->dirty = true;
+	for (size_t i = 0; i < res->nev && r == SZ_OK; i++) {
+		sz_cell_event *e = &res->ev[i];
+		if (n->log != NULL)
+			fprintf(n->log, "cell %s: %s %s (%s)\n", sz_cell_name(nc->cell),
+			    e->type == SZ_CELL_EV_CONTROL ? "applied" : e->type == SZ_CELL_EV_HELD ? "holding" :
+			    e->type == SZ_CELL_EV_MESSAGE ? "read" : "refused",
+			    e->type == SZ_CELL_EV_CONTROL ? "an operation" : e->type == SZ_CELL_EV_MESSAGE ?
+			    "a post" : "an envelope", e->text[0] ? e->text : sz_strerror(e->reason));
+		if (e->type != SZ_CELL_EV_MESSAGE)
+			continue;
+		uint8_t zero[32] = { 0 };
+		sz_store_entry_in in = { scope, env_id ? env_id : zero, e->entry, e->entry_len };
+		int er;
+		r = sz_store_put_entries(n->store, &in, 1, &er);
+		/* Remember which member a cell signing key belongs to, to show who wrote what. */
+		if (r == SZ_OK && e->entry_len > 34)
+			r = sz_node_author_note(n, e->entry + 2, e->actor);
+	}
+	if (r == SZ_OK && res->nout > 0) {
+		int *rs = calloc(res->nout, sizeof *rs);
+		if (rs == NULL)
+			return SZ_ERR_NOMEM;
+		r = sz_store_put_envelopes(n->store, (const uint8_t *const *)res->out, res->outlen,
+		    res->nout, rs);
+		free(rs);
+	}
+	if (r != SZ_OK)
+		return sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));
+	return SZ_OK;
+}
+
+/* Envelopes that arrived before their epoch was known sit in the store unopened: when a cell
+ * comes to own a scope it has not scanned yet, feed it every stored envelope of that scope.
+ * The scanned scopes are kept per cell ("cell/<id>.seen"), so each is scanned once. */
+static int feed(sz_node *n, sz_node_cell *nc, const uint8_t *env, size_t len);
+
+static int
+catch_up(sz_node *n, sz_node_cell *nc)
+{
+	char name[128];
+	sz_buf seen = { 0 };
+	int r = SZ_OK;
+	bool changed = false;
+	cell_key(name, sizeof name, sz_cell_id(nc->cell), -1);
+	strncat(name, ".seen", sizeof name - strlen(name) - 1);
+	int gr = sz_store_kv_get(n->store, name, &seen);
+	if (gr != SZ_OK && gr != SZ_ERR_NOT_FOUND) {
+		sz_buf_free(&seen);
+		return gr;
+	}
+	for (int round = 0; round < 8; round++) {
+		uint8_t sc[64][16];
+		size_t k = 0;
+		bool fresh = false;
+		if (sz_cell_scopes(nc->cell, sc, 64, &k) != SZ_OK)
+			break;
+		for (size_t i = 0; i < k && r == SZ_OK; i++) {
+			bool known = false;
+			for (size_t off = 0; off + 16 <= seen.len && !known; off += 16)
+				known = memcmp(seen.p + off, sc[i], 16) == 0;
+			if (known)
+				continue;
+			fresh = changed = true;
+			sz_buf_append(&seen, sc[i], 16);
+			sz_store_item *items;
+			size_t count;
+			if ((r = sz_store_list_envelopes(n->store, sc[i], 0, UINT64_MAX, 0, &items, &count)) != SZ_OK)
+				break;
+			if (n->log != NULL)
+				fprintf(n->log, "cell %s: %zu stored envelopes of a newly known epoch\n",
+				    sz_cell_name(nc->cell), count);
+			for (size_t j = 0; j < count && r == SZ_OK; j++) {
+				uint8_t *env;
+				size_t len;
+				if ((r = sz_store_get_envelope(n->store, items[j].id, &env, &len)) != SZ_OK)
+					break;
+				r = feed(n, nc, env, len);
+				free(env);
+			}
+			free(items);
+		}
+		if (!fresh || r != SZ_OK)
+			break;
+	}
+	/* Keep at most the newest 256 scanned scopes. */
+	if (seen.len > 256 * 16) {
+		memmove(seen.p, seen.p + seen.len - 256 * 16, 256 * 16);
+		seen.len = 256 * 16;
+	}
+	if (r == SZ_OK && changed && !seen.err)
+		r = sz_store_kv_put(n->store, name, seen.p, seen.len);
+	sz_buf_free(&seen);
+	return r;
+}
+
+static int
+feed(sz_node *n, sz_node_cell *nc, const uint8_t *env, size_t len)
+{
+	uint8_t env_id[32];
+	if (sz_env_id(env_id, env, len) != SZ_OK)
+		return SZ_OK;
+	sz_cell_result res = { 0 };
+	int r = sz_cell_receive(nc->cell, env, len, &res);
+	if (r == SZ_OK) {
+		r = absorb(n, nc, &res, env_id);
+	} else if (r == SZ_ERR_DECRYPT || r == SZ_ERR_NOT_FOUND) {
+		/* kept as a relay */
+		if (n->log != NULL)
+			fprintf(n->log, "cell %s: an envelope of its scope does not open (%s)\n",
+			    sz_cell_name(nc->cell), sz_strerror(r));
+		r = SZ_OK;
+	}
+	sz_cell_result_free(&res);
+	return r;
+}
+
+int
+sz_node_cells_receive(sz_node *n, const uint8_t *env, size_t len)
+{
+	if (len < SZ_ENV_HEADER_BYTES)
+		return SZ_OK;
+	for (size_t i = 0; i < n->ncells; i++) {
+		sz_node_cell *nc = &n->cells[i];
+		if (!sz_cell_owns(nc->cell, env + 1))
+			continue;
+		int r = feed(n, nc, env, len);
+		if (r == SZ_OK)
+			r = catch_up(n, nc);
+		if (r != SZ_OK)
+			return r;
+	}
+	return SZ_OK;
+}
+
+/* --- what the CLI asks of cells ----------------------------------------------------------- */
+
+sz_cell *
+sz_node_cell_find(sz_node *n, const char *name)
+{
+	sz_cell *hit = NULL;
+	size_t nl = strlen(name);
+	for (size_t i = 0; i < n->ncells; i++) {
+		sz_cell *c = n->cells[i].cell;
+		if (strcmp(sz_cell_name(c), name) == 0)
+			return c;
+		/* or by the hex of its (local) id */
+		char hex[65];
+		sz_hex_encode(hex, sz_cell_id(c), 32);
+		if (nl >= 8 && strncmp(hex, name, nl) == 0)
+			hit = c;
+	}
+	return hit;
+}
+
+static sz_node_cell *
+slot_of(sz_node *n, sz_cell *c)
+{
+	for (size_t i = 0; i < n->ncells; i++)
+		if (n->cells[i].cell == c)
+			return &n->cells[i];
+	return NULL;
+}
+
+/* Take over a new cell state: list it, keep it, file what it produced. */
+static int
+adopt(sz_node *n, sz_cell *c, sz_cell_result *res)
+{
+	if (n->ncells >= MAX_CELLS) {
+		sz_cell_free(c);
+		return sz_node_fail(n, SZ_ERR_LIMIT, "this node is in %d cells already", MAX_CELLS);
+	}
+	sz_node_cell *v = realloc(n->cells, (n->ncells + 1) * sizeof *v);
+	if (v == NULL) {
+		sz_cell_free(c);
+		return SZ_ERR_NOMEM;
+	}
+	n->cells = v;
+	n->cells[n->ncells].cell = c;
+	n->cells[n->ncells].dirty = true;
+	n->ncells++;
+	int r = absorb(n, &n->cells[n->ncells - 1], res, NULL);
+	if (r == SZ_OK)
+		r = catch_up(n, &n->cells[n->ncells - 1]);
+	if (r == SZ_OK)
+		r = save_cell(n, &n->cells[n->ncells - 1]);
+	if (r == SZ_OK)
+		r = save_list(n);
+	return r;
+}
+
+int
+sz_node_cell_create(sz_node *n, const char *name, sz_cell **out)
+{
+	sz_cell *c;
+	sz_cell_result res = { 0 };
+	*out = NULL;
+	if (sz_node_cell_find(n, name) != NULL)
+		return sz_node_fail(n, SZ_ERR_EXISTS, "you already have a cell named '%s'", name);
+	int r = sz_cell_create(&c, n->env, name, n->id_sk, &res);
+	if (r != SZ_OK) {
+		sz_cell_result_free(&res);
+		return sz_node_fail(n, r, "the cell could not be created");
+	}
+	r = adopt(n, c, &res);
+	sz_cell_result_free(&res);
+	if (r == SZ_OK)
+		*out = c;
+	return r;
+}
+
+/* Run a cell operation and file its result. */
+int
+sz_node_cell_apply(sz_node *n, sz_cell *c, int r, sz_cell_result *res)
+{
+	sz_node_cell *nc = slot_of(n, c);
+	if (r == SZ_OK && nc != NULL)
+		r = absorb(n, nc, res, NULL);
+	if (r == SZ_OK && nc != NULL)
+		r = catch_up(n, nc);
+	if (r == SZ_OK && nc != NULL)
+		r = save_cell(n, nc);
+	sz_cell_result_free(res);
+	return r;
+}
+
+int
+sz_node_cell_join(sz_node *n, const uint8_t prekey_sk[32], const uint8_t *welcome, size_t len,
+    sz_cell **out)
+{
+	sz_cell *c;
+	sz_cell_result res = { 0 };
+	*out = NULL;
+	int r = sz_cell_join(&c, n->env, n->id_sk, prekey_sk, welcome, len, &res);
+	if (r != SZ_OK) {
+		sz_cell_result_free(&res);
+		return sz_node_fail(n, r, "the welcome does not open with this invitation");
+	}
+	/* Keep the welcome itself too, so a sync does not offer it back. */
+	int wr;
+	const uint8_t *w = welcome;
+	r = sz_store_put_envelopes(n->store, &w, &len, 1, &wr);
+	if (r == SZ_OK)
+		r = adopt(n, c, &res);
+	sz_cell_result_free(&res);
+	if (r == SZ_OK)
+		*out = c;
+	return r;
 }

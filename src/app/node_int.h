@@ -6,6 +6,7 @@
 #define SZ_APP_NODE_INT_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "samizdat.h"
 #include "lib/bytes.h"
@@ -40,6 +41,7 @@ struct sz_node {
 	sz_node_cell *cells;
 	size_t ncells;
 	char errmsg[256];
+	FILE *log;                    /* where to note what cells refuse or hold (no secrets), or NULL */
 };
 
 /* Record a message for sz_node_errmsg and return err. */
@@ -64,6 +66,51 @@ SZ_MUST_CHECK int sz_node_scopes(sz_node *n, uint8_t **scopes, size_t *count);
  * is malloc()ed into *scopes_out; free it after sz_sync_new. */
 SZ_MUST_CHECK int sz_node_sync_config(sz_node *n, sz_noise_role role, sz_sync_config *cfg,
     uint8_t **scopes_out);
+
+/* Posts (node_post.c).  Body of a POST entry: version u8 (1) ‖ flags u8 (bit 0: a reply) ‖
+ * [reply_to[32]] ‖ text. */
+typedef struct sz_post {
+	uint8_t id[32];
+	uint8_t member[32];     /* who wrote it (all zeros if unknown) */
+	uint64_t time_ms;
+	bool reply;
+	uint8_t reply_to[32];
+	const uint8_t *text;    /* borrowed for the callback */
+	size_t len;
+} sz_post;
+#define KV_AUTHOR_PREFIX "csk/"
+/* Note that cell signing key csk belongs to member (kept in the encrypted store). */
+SZ_MUST_CHECK int sz_node_author_note(sz_node *n, const uint8_t csk[32], const uint8_t member[32]);
+SZ_MUST_CHECK int sz_node_post(sz_node *n, struct sz_cell *c, const uint8_t *reply_to,
+    const uint8_t *text, size_t len, uint8_t id[32]);
+/* Every readable post of c, oldest first. */
+SZ_MUST_CHECK int sz_node_read(sz_node *n, struct sz_cell *c,
+    int (*fn)(void *ctx, const sz_post *p), void *ctx);
+/* Find a post id of c by hex prefix (8+ digits). */
+SZ_MUST_CHECK int sz_node_post_find(sz_node *n, struct sz_cell *c, const char *hex, uint8_t id[32]);
+
+/* Invitations (node_invite.c). */
+struct sz_invite;
+struct sz_addr;
+/* Issue a one-time invitation to cell c valid for ttl_ms, naming addr (may be NULL) as where to
+ * reach this node; the code is written to code (codelen >= SZ_INVITE_CODE_MAX). */
+SZ_MUST_CHECK int sz_node_invite(sz_node *n, struct sz_cell *c, uint64_t ttl_ms,
+    const struct sz_addr *addr, char *code, size_t codelen);
+SZ_MUST_CHECK int sz_node_invite_revoke(sz_node *n, const char *code);
+/* Session hook of the inviter (sz_sync_hooks.on_join). */
+int sz_node_on_join(void *ctx, const uint8_t *req, size_t len, sz_buf *reply);
+/* The newcomer: a JOIN payload (80 bytes) for iv, and the prekey it names (kept by the caller
+ * until the welcome arrives). */
+SZ_MUST_CHECK int sz_node_join_prepare(sz_node *n, const struct sz_invite *iv, uint8_t req[80],
+    uint8_t prekey_sk[32]);
+typedef struct sz_node_joining {
+	sz_node *n;
+	uint8_t prekey_sk[32];
+	struct sz_cell *cell;   /* set once joined */
+	int refused;            /* the inviter's refusal, if any */
+} sz_node_joining;
+/* Session hook of the newcomer (sz_sync_hooks.on_welcome, ctx = an sz_node_joining). */
+int sz_node_on_welcome(void *ctx, const uint8_t *reply, size_t len);
 
 /* Courier bundles (node_bundle.c). */
 typedef struct sz_node_bundle_spec {
@@ -99,6 +146,17 @@ SZ_MUST_CHECK int sz_node_cells_scopes(sz_node *n, sz_buf *b);
 SZ_MUST_CHECK int sz_node_cells_bundle(sz_node *n, const char *name, sz_buf *secrets,
     sz_buf *scopes);
 /* Route one sealed envelope to the cell that owns it (if any). */
+struct sz_cell_result;
+/* The cell named name (or whose id starts with name in hex), or NULL. */
+struct sz_cell *sz_node_cell_find(sz_node *n, const char *name);
+/* The 16-byte scope under which a cell's readable entries are filed (never sent anywhere). */
+void sz_node_cell_local_scope(const struct sz_cell *c, uint8_t scope[16]);
+SZ_MUST_CHECK int sz_node_cell_create(sz_node *n, const char *name, struct sz_cell **out);
+/* File the result of an operation r on c (if r is SZ_OK) and save c; frees res; returns r. */
+SZ_MUST_CHECK int sz_node_cell_apply(sz_node *n, struct sz_cell *c, int r,
+    struct sz_cell_result *res);
+SZ_MUST_CHECK int sz_node_cell_join(sz_node *n, const uint8_t prekey_sk[32],
+    const uint8_t *welcome, size_t len, struct sz_cell **out);
 SZ_MUST_CHECK int sz_node_cells_receive(sz_node *n, const uint8_t *env, size_t len);
 
 #endif /* SZ_APP_NODE_INT_H */

@@ -152,6 +152,7 @@ sz_node_sync_config(sz_node *n, sz_noise_role role, sz_sync_config *cfg, uint8_t
 	cfg->hooks.list_ids = hook_list;
 	cfg->hooks.get = hook_get;
 	cfg->hooks.store = hook_store;
+	cfg->hooks.on_join = role == SZ_NOISE_RESPONDER ? sz_node_on_join : NULL;
 	cfg->env = n->env;
 	return SZ_OK;
 }

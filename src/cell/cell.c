@@ -358,6 +358,24 @@ sz_cell_post(sz_cell *c, uint8_t kind, const uint8_t *body, size_t len,
 		goto out;
 	if ((r = sz_cell_seal_out(c, b.p, b.len, res)) != SZ_OK)
 		goto out;
+	/* My own post, as a MESSAGE event: forward secrecy means I could not open it later, so the
+	 * caller files the plaintext entry now (in its encrypted store). */
+	sz_cell_event ev;
+	sz_entry e;
+	memset(&ev, 0, sizeof ev);
+	if ((r = sz_entry_decode(&e, NULL, entry, elen, 0)) != SZ_OK)
+		goto out;
+	ev.type = SZ_CELL_EV_MESSAGE;
+	memcpy(ev.actor, c->m[c->me].id, 32);
+	memcpy(ev.entry_id, eid, 32);
+	ev.kind = kind;
+	ev.body_len = e.body_len;
+	ev.entry_len = elen;
+	ev.entry = entry;
+	ev.body = entry + (e.body - entry);
+	if ((r = sz_cell_event_push(res, &ev)) != SZ_OK)
+		goto out;
+	entry = NULL;
 	if (id != NULL)
 		memcpy(id, eid, 32);
 out:

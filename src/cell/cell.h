@@ -80,7 +80,9 @@ SZ_MUST_CHECK int sz_cell_update(sz_cell *c, sz_cell_result *res);
 /* Leave: res gets the leave envelope; my secrets are wiped; the state is then inert. */
 SZ_MUST_CHECK int sz_cell_leave(sz_cell *c, sz_cell_result *res);
 /* Post an entry of kind (SZ_KIND_POST or another cell kind) with body and causal parents:
- * res gets one envelope; id (if not NULL) the entry id.  SZ_ERR_STATE before my first op. */
+ * res gets one envelope and a MESSAGE event holding the entry (forward secrecy: not even its
+ * author can open the envelope again, so the caller keeps the entry from the event); id (if not
+ * NULL) the entry id.  SZ_ERR_STATE before my first op. */
 SZ_MUST_CHECK int sz_cell_post(sz_cell *c, uint8_t kind, const uint8_t *body, size_t len,
     const uint8_t (*parents)[32], size_t nparents, uint8_t id[32], sz_cell_result *res);
 
@@ -111,6 +113,12 @@ const char *sz_cell_name(const sz_cell *c);
 SZ_MUST_CHECK int sz_cell_scopes(const sz_cell *c, uint8_t (*scopes)[16], size_t max, size_t *n);
 /* Nonzero if an envelope with this scope tag is one I can open. */
 int sz_cell_owns(const sz_cell *c, const uint8_t scope[static 16]);
+
+/* Secrets for courier bundles meant for the cell's current members (docs/protocol/cell.md):
+ * one per epoch I keep that no removed member was given, newest first; at most max.
+ * SZ_ERR_NOT_MEMBER unless I am active. */
+SZ_MUST_CHECK int sz_cell_bundle_secrets(const sz_cell *c, uint8_t (*secrets)[32], size_t max,
+    size_t *n);
 
 /* The whole state, versioned (docs/protocol/cell.md §8): *out malloc()ed, holds secrets (the
  * caller stores it encrypted and wipes it).  Deserialize checks every field and bound. */

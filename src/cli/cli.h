@@ -95,6 +95,7 @@ typedef struct sz_progress {
 	uint64_t total;
 	uint64_t last_ms;
 	int last_pct;
+	bool said;            /* a quiet line was printed (so the end is worth a line too) */
 } sz_progress;
 void sz_progress_start(sz_progress *p, sz_cli *c, const char *what, uint64_t total);
 void sz_progress_update(sz_progress *p, uint64_t done);
@@ -119,6 +120,9 @@ int sz_cli_sync(sz_cli *c, int argc, char **argv);
 int sz_cli_peers(sz_cli *c, int argc, char **argv);
 int sz_cli_ping(sz_cli *c, int argc, char **argv);
 extern const sz_cli_cmd sz_cli_leaflet_cmds[];                 /* cmd_leaflet.c */
+extern const sz_cli_cmd sz_cli_cell_cmds[];                    /* cmd_cell.c */
+int sz_cli_post(sz_cli *c, int argc, char **argv);             /* cmd_post.c */
+int sz_cli_read(sz_cli *c, int argc, char **argv);
 extern const sz_cli_cmd sz_cli_bundle_cmds[];                  /* cmd_bundle.c */
 
 /* Run a command line: through the daemon when one serves this node, else here. */

@@ -46,6 +46,7 @@ daemon_run(void *ctx, sz_daemon *d, void *client, int argc, char **argv, bool js
 	c.daemon = d;
 	c.client = client;
 	c.node = sz_daemon_node(d);
+	c.home = sz_daemon_home(d);
 	c.secret = secret;
 	c.secretlen = secretlen;
 	if (json) {
@@ -147,8 +148,10 @@ sz_cli_run(sz_cli *c, int argc, char **argv)
 		fprintf(c->err, "samizdat: lost the daemon while it worked: %s\n", sz_strerror(r));
 		code = SZ_EXIT_FAIL;
 	}
-	fwrite(err.p, 1, err.len, c->err);
-	fwrite(out.p, 1, out.len, c->out);
+	if (err.len > 0)
+		fwrite(err.p, 1, err.len, c->err);
+	if (out.len > 0)
+		fwrite(out.p, 1, out.len, c->out);
 	sz_buf_free(&out);
 	sz_buf_free(&err);
 	c->json = false; /* the daemon already wrote the JSON document */
@@ -225,27 +228,28 @@ sync_progress(void *ctx, const sz_sync_stats *st)
 		sz_progress_update(p, st->acked + st->received);
 }
 
-/* Sync with one address from this process (no daemon). */
+/* One session with addr from this process (no daemon); st accumulates its figures.  On failure
+ * why gets what to tell the person. */
 static int
-sync_here(sz_cli *c, sz_node *n, const sz_addr *a, const char *socks)
+sync_once(sz_cli *c, sz_node *n, const sz_addr *a, const char *socks, sz_sync_stats *st,
+    char *why, size_t whylen)
 {
 	int fd = -1, r;
+	why[0] = '\0';
 	if (a->onion) {
 		sz_addr s;
-		char why[160];
-		if (socks == NULL)
-			return sz_cli_usage_error(c, "an onion address needs Tor: give --tor-socks HOST:PORT, "
-			    "or run 'samizdat serve' with Tor and sync through it");
-		if (sz_addr_parse(&s, socks, why, sizeof why) != SZ_OK)
-			return sz_cli_usage_error(c, "--tor-socks: %s", why);
+		char e[160];
+		if (socks == NULL || sz_addr_parse(&s, socks, e, sizeof e) != SZ_OK)
+			return SZ_ERR_UNSUPPORTED;
 		sz_socks5_retry pol = { .total_ms = 90000, .attempt_ms = 20000, .every_ms = 1000 };
 		r = sz_socks5_connect_retry(s.host, s.port, a->host, a->port, &pol, &fd);
 	} else {
 		r = sz_tcpdial_connect(a->host, a->port, 10000, &fd);
 	}
-	if (r != SZ_OK)
-		return sz_cli_fail(c, r == SZ_ERR_TIMEOUT ? SZ_ERR_UNREACHABLE : r,
-		    "cannot reach the other node");
+	if (r != SZ_OK) {
+		snprintf(why, whylen, "cannot reach the other node");
+		return r == SZ_ERR_TIMEOUT ? SZ_ERR_UNREACHABLE : r;
+	}
 	sz_sync_config cfg;
 	uint8_t *scopes = NULL;
 	sz_sync *s = NULL;
@@ -254,42 +258,43 @@ sync_here(sz_cli *c, sz_node *n, const sz_addr *a, const char *socks)
 	free(scopes);
 	if (r != SZ_OK) {
 		close(fd);
-		return sz_cli_fail(c, r, "cannot start the sync");
+		snprintf(why, whylen, "cannot start the sync");
+		return r;
 	}
 	sz_progress p;
 	sz_progress_start(&p, c, "sync", 0);
 	r = sz_link_run(fd, s, sync_progress, &p);
 	close(fd);
-	sz_sync_stats st;
-	sz_sync_get_stats(s, &st);
-	sz_progress_end(&p, st.acked + st.received);
-	if (c->json) {
-		sz_jsonw_key(&c->jw, "received");
-		sz_jsonw_u64(&c->jw, st.received);
-		sz_jsonw_key(&c->jw, "stored");
-		sz_jsonw_u64(&c->jw, st.stored);
-		sz_jsonw_key(&c->jw, "refused");
-		sz_jsonw_u64(&c->jw, st.rejected);
-		sz_jsonw_key(&c->jw, "sent");
-		sz_jsonw_u64(&c->jw, st.sent);
-		sz_jsonw_key(&c->jw, "bytes_in");
-		sz_jsonw_u64(&c->jw, st.bytes_in);
-		sz_jsonw_key(&c->jw, "bytes_out");
-		sz_jsonw_u64(&c->jw, st.bytes_out);
-	}
+	sz_sync_stats one;
+	sz_sync_get_stats(s, &one);
+	sz_progress_end(&p, one.acked + one.received);
+	st->received += one.received;
+	st->stored += one.stored;
+	st->rejected += one.rejected;
+	st->sent += one.sent;
+	st->bytes_in += one.bytes_in;
+	st->bytes_out += one.bytes_out;
 	if (r != SZ_OK) {
 		const char *pe = sz_sync_peer_error(s);
-		char what[256];
-		snprintf(what, sizeof what, "the sync broke off%s%s%s", pe[0] ? " (the other side said: " :
-		    "", pe, pe[0] ? ")" : "");
-		sz_sync_free(s);
-		return sz_cli_fail(c, r, what);
+		snprintf(why, whylen, "the sync broke off%s%s%s", pe[0] ? " (the other side said: " : "",
+		    pe, pe[0] ? ")" : "");
 	}
 	sz_sync_free(s);
-	sz_cli_say(c, "Synced with %s: received %llu (stored %llu, refused %llu), sent %llu.\n",
-	    a->host, (unsigned long long)st.received, (unsigned long long)st.stored,
-	    (unsigned long long)st.rejected, (unsigned long long)st.sent);
-	return SZ_EXIT_OK;
+	return r;
+}
+
+/* Did the node learn scopes it did not have before (new epochs)? */
+static bool
+scopes_grew(const uint8_t *before, size_t nb, const uint8_t *after, size_t na)
+{
+	for (size_t i = 0; i < na; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < nb && !seen; j++)
+			seen = memcmp(after + 16 * i, before + 16 * j, 16) == 0;
+		if (!seen)
+			return true;
+	}
+	return false;
 }
 
 int
@@ -312,11 +317,54 @@ sz_cli_sync(sz_cli *c, int argc, char **argv)
 			return sz_cli_fail(c, r, "cannot reach the other node");
 		return SZ_DAEMON_DEFERRED;
 	}
+	if (a.onion && socks == NULL)
+		return sz_cli_usage_error(c, "an onion address needs Tor: give --tor-socks HOST:PORT, or "
+		    "run 'samizdat serve' with Tor and sync through it");
 	sz_node *n;
 	int r = sz_cli_node(c, &n);
 	if (r != SZ_OK)
 		return sz_cli_fail(c, r, "cannot open the node");
-	return sync_here(c, n, &a, socks);
+	/* A session carries only the scopes both sides knew when it began: if it taught this node
+	 * new epochs (a removal, a key update), what was sealed under them comes in another round. */
+	sz_sync_stats st;
+	memset(&st, 0, sizeof st);
+	int rounds = 0;
+	for (;;) {
+		uint8_t *before = NULL, *after = NULL;
+		size_t nb = 0, na = 0;
+		if (sz_node_scopes(n, &before, &nb) != SZ_OK)
+			nb = 0;
+		r = sync_once(c, n, &a, socks, &st, why, sizeof why);
+		rounds++;
+		bool again = r == SZ_OK && rounds < 4 && sz_node_scopes(n, &after, &na) == SZ_OK &&
+		    scopes_grew(before, nb, after, na);
+		free(before);
+		free(after);
+		if (!again)
+			break;
+	}
+	if (c->json) {
+		sz_jsonw_key(&c->jw, "received");
+		sz_jsonw_u64(&c->jw, st.received);
+		sz_jsonw_key(&c->jw, "stored");
+		sz_jsonw_u64(&c->jw, st.stored);
+		sz_jsonw_key(&c->jw, "refused");
+		sz_jsonw_u64(&c->jw, st.rejected);
+		sz_jsonw_key(&c->jw, "sent");
+		sz_jsonw_u64(&c->jw, st.sent);
+		sz_jsonw_key(&c->jw, "bytes_in");
+		sz_jsonw_u64(&c->jw, st.bytes_in);
+		sz_jsonw_key(&c->jw, "bytes_out");
+		sz_jsonw_u64(&c->jw, st.bytes_out);
+		sz_jsonw_key(&c->jw, "rounds");
+		sz_jsonw_u64(&c->jw, (uint64_t)rounds);
+	}
+	if (r != SZ_OK)
+		return sz_cli_fail(c, r, why);
+	sz_cli_say(c, "Synced with %s: received %llu (stored %llu, refused %llu), sent %llu.\n",
+	    a.host, (unsigned long long)st.received, (unsigned long long)st.stored,
+	    (unsigned long long)st.rejected, (unsigned long long)st.sent);
+	return SZ_EXIT_OK;
 }
 
 /* --- serve ------------------------------------------------------------------------------- */

@@ -20,6 +20,10 @@ static const sz_cli_cmd cmd_table[] = {
 	{ "status", sz_cli_status, "", "what this node holds and whether a daemon serves it", NULL },
 	{ "unlock", sz_cli_unlock, "", "give the running daemon the passphrase", NULL },
 	{ "lock", sz_cli_lock, "", "make the running daemon forget the keys", NULL },
+	{ "cell", NULL, "", "cells: invite-only encrypted groups", sz_cli_cell_cmds },
+	{ "post", sz_cli_post, "CELL [--reply ID] [TEXT...]", "post to a cell (text as arguments or "
+	    "on stdin)", NULL },
+	{ "read", sz_cli_read, "CELL", "read a cell's posts, in threads", NULL },
 	{ "leaflet", NULL, "", "signed public leaflets", sz_cli_leaflet_cmds },
 	{ "serve", sz_cli_serve, "[--listen HOST:PORT] [--public] [--tor-control HOST:PORT "
 	    "[--tor-cookie FILE] | --tor PATH [--tor-config FILE]] [--onion-port N] [--locked] "
@@ -82,6 +86,19 @@ command_help(FILE *f, const char *name, const sz_cli_cmd *k)
 		return;
 	}
 	fprintf(f, "usage: samizdat %s %s\n\n%s\n", name, k->usage, k->summary);
+}
+
+#define SHORT_USAGE "usage: samizdat [--home DIR] [--passphrase-file FILE] [--json] COMMAND [ARGS]\n" \
+	"       'samizdat help' lists the commands\n"
+
+/* For a group given no or an unknown subcommand: one line naming the subcommands. */
+static void
+group_usage(FILE *f, const sz_cli_cmd *k)
+{
+	fprintf(f, "usage: samizdat %s {", k->name);
+	for (const sz_cli_cmd *s = k->sub; s->name != NULL; s++)
+		fprintf(f, "%s%s", s->name, s[1].name ? " | " : "");
+	fprintf(f, "} ...   ('samizdat help %s' explains them)\n", k->name);
 }
 
 static const sz_cli_cmd *
@@ -164,20 +181,25 @@ sz_cli_dispatch(sz_cli *c, int argc, char **argv)
 	static char namebuf[64];
 	const sz_cli_cmd *k = find(cmd_table, argv[0]);
 	if (k == NULL) {
-		fprintf(c->err, "samizdat: no command '%s'. 'samizdat help' lists them.\n", argv[0]);
+		fprintf(c->err, "samizdat: no command '%s'.\n" SHORT_USAGE, argv[0]);
 		return SZ_EXIT_USAGE;
 	}
 	c->cmdname = k->name;
 	c->usage = k->usage;
 	if (k->sub != NULL) {
-		if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-			command_help(argc < 2 ? c->err : (c->json ? c->err : c->out), k->name, k);
-			return argc < 2 ? SZ_EXIT_USAGE : SZ_EXIT_OK;
+		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+			command_help(c->json ? c->err : c->out, k->name, k);
+			return SZ_EXIT_OK;
+		}
+		if (argc < 2) {
+			fprintf(c->err, "samizdat %s: say what to do.\n", k->name);
+			group_usage(c->err, k);
+			return SZ_EXIT_USAGE;
 		}
 		const sz_cli_cmd *s = find(k->sub, argv[1]);
 		if (s == NULL) {
 			fprintf(c->err, "samizdat %s: no subcommand '%s'.\n", k->name, argv[1]);
-			command_help(c->err, k->name, k);
+			group_usage(c->err, k);
 			return SZ_EXIT_USAGE;
 		}
 		snprintf(namebuf, sizeof namebuf, "%s %s", k->name, s->name);
@@ -243,16 +265,15 @@ main(int argc, char **argv)
 			return SZ_EXIT_OK;
 		} else if (strcmp(a, "--passphrase") == 0 || strncmp(a, "--passphrase=", 13) == 0) {
 			fprintf(stderr, "samizdat: a passphrase is never taken on the command line (other "
-			    "users can read it there); use --passphrase-file FILE.\n");
+			    "users can read it there); use --passphrase-file FILE.\n" SHORT_USAGE);
 			return SZ_EXIT_USAGE;
 		} else {
-			fprintf(stderr, "samizdat: unknown option '%s'\n", a);
-			global_usage(stderr);
+			fprintf(stderr, "samizdat: unknown option '%s'.\n" SHORT_USAGE, a);
 			return SZ_EXIT_USAGE;
 		}
 	}
 	if (i >= argc) {
-		global_usage(stderr);
+		fprintf(stderr, "samizdat: say what to do.\n" SHORT_USAGE);
 		return SZ_EXIT_USAGE;
 	}
 	if (c.home == NULL && (c.home = default_home()) == NULL) {

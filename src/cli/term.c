@@ -54,8 +54,7 @@ sz_progress_start(sz_progress *p, sz_cli *c, const char *what, uint64_t total)
 	p->total = total;
 	p->last_pct = -1;
 	p->last_ms = mono_ms();
-	if (!c->tty)
-		fprintf(c->err, "%s: started\n", what);
+	/* Not a terminal: stay quiet unless the work takes long (see update). */
 }
 
 void
@@ -84,6 +83,7 @@ sz_progress_update(sz_progress *p, uint64_t done)
 			return;
 		fprintf(p->c->err, "%s: %llu of %llu\n", p->what, (unsigned long long)done,
 		    (unsigned long long)p->total);
+		p->said = true;
 	}
 	p->last_pct = pct;
 	p->last_ms = now;
@@ -97,7 +97,7 @@ sz_progress_end(sz_progress *p, uint64_t done)
 		p->last_ms = 0;
 		sz_progress_update(p, done);
 		fputc('\n', p->c->err);
-	} else {
+	} else if (p->said) {
 		fprintf(p->c->err, "%s: done (%llu)\n", p->what, (unsigned long long)done);
 	}
 }

@@ -150,6 +150,8 @@ on_hello(sz_sync *s, const sz_frame *f)
 	int r;
 	if (s->phase != PH_HELLO)
 		return sz_sync_fail(s, SZ_ERR_PEER, "unexpected HELLO");
+	if (s->join != NULL)
+		return SZ_OK; /* redeeming an invitation: no sync in this session */
 	if ((r = sz_hello_parse(&h, f->payload, f->len)) != SZ_OK)
 		return sz_sync_fail(s, r, "malformed HELLO");
 	if (h.version != 1)
@@ -346,6 +348,37 @@ on_frame(sz_sync *s, const sz_frame *f)
 			return sz_sync_fail(s, SZ_ERR_PEER, "unexpected FIN");
 		s->fin_received = true;
 		return SZ_OK;
+	case SZ_FR_JOIN: {
+		sz_buf reply = { .secret = true };
+		if (s->cfg.role != SZ_NOISE_RESPONDER || s->phase != PH_HELLO ||
+		    s->cfg.hooks.on_join == NULL)
+			return sz_sync_fail(s, SZ_ERR_PEER, "unexpected JOIN");
+		int jr = s->cfg.hooks.on_join(s->cfg.hooks.ctx, f->payload, f->len, &reply);
+		if (jr != SZ_OK) {
+			sz_buf_free(&reply);
+			return sz_sync_fail(s, jr, "the invitation was refused");
+		}
+		if (reply.err) {
+			sz_buf_free(&reply);
+			return sz_sync_fail(s, SZ_ERR_NOMEM, "out of memory");
+		}
+		sz_sync_send(s, SZ_FR_WELCOME, reply.p, reply.len);
+		sz_buf_free(&reply);
+		s->phase = PH_END;
+		s->status = SZ_SYNC_DONE;
+		return SZ_OK;
+	}
+	case SZ_FR_WELCOME: {
+		if (s->join == NULL || s->phase != PH_HELLO)
+			return sz_sync_fail(s, SZ_ERR_PEER, "unexpected WELCOME");
+		int wr = s->cfg.hooks.on_welcome != NULL ?
+		    s->cfg.hooks.on_welcome(s->cfg.hooks.ctx, f->payload, f->len) : SZ_ERR_INVALID;
+		if (wr != SZ_OK)
+			return sz_sync_fail(s, wr, "the welcome could not be used");
+		s->phase = PH_END;
+		s->status = SZ_SYNC_DONE;
+		return SZ_OK;
+	}
 	case SZ_FR_ERROR: {
 		size_t tl = f->len > 4 ? f->len - 4 : 0;
 		if (tl > 200)
@@ -403,6 +436,10 @@ start_transport(sz_sync *s)
 	if (s->cfg.expect_remote != NULL && !sz_ct_equal(s->peer_key, s->cfg.expect_remote, 32))
 		return SZ_ERR_BAD_SIGNATURE;
 	s->phase = PH_HELLO;
+	if (s->join != NULL) {
+		sz_sync_send(s, SZ_FR_JOIN, s->join, s->join_len);
+		return SZ_OK;
+	}
 	return send_hello(s);
 }
 
@@ -448,8 +485,10 @@ static int
 pump(sz_sync *s)
 {
 	int r = SZ_OK;
-	if (s->status != SZ_SYNC_RUNNING || s->phase == PH_HANDSHAKE)
+	if (s->status == SZ_SYNC_FAILED || s->tx == NULL)
 		return SZ_OK;
+	if (s->status == SZ_SYNC_DONE)
+		return flush_plain(s); /* a last frame (FIN, WELCOME) still goes out */
 	if (s->phase == PH_RECON && (r = sz_recon_pump(s)) != SZ_OK)
 		return sz_sync_fail(s, r, "reconciliation failed");
 	if (s->phase == PH_TRANSFER && (r = pump_transfer(s)) != SZ_OK)
@@ -590,6 +629,16 @@ sz_sync_new(sz_sync **out, const sz_sync_config *cfg)
 	if (cfg->nscopes > 0)
 		memcpy(s->scopes, cfg->scopes, cfg->nscopes * SZ_SCOPE_BYTES);
 	memcpy(s->static_sk, cfg->static_sk, 32);
+	if (cfg->join != NULL) {
+		if (cfg->role != SZ_NOISE_INITIATOR || cfg->join_len == 0 || cfg->join_len > 4096 ||
+		    (s->join = malloc(cfg->join_len)) == NULL) {
+			r = SZ_ERR_INVALID;
+			goto fail;
+		}
+		memcpy(s->join, cfg->join, cfg->join_len);
+		s->join_len = cfg->join_len;
+	}
+	s->cfg.join = NULL;
 	s->in.secret = s->stream.secret = s->plain.secret = true;
 	s->status = SZ_SYNC_RUNNING;
 	s->phase = PH_HANDSHAKE;
@@ -636,6 +685,10 @@ sz_sync_free(sz_sync *s)
 	sz_idvec_free(&s->want);
 	free(s->scopes);
 	free(s->shared);
+	if (s->join != NULL) {
+		sz_wipe(s->join, s->join_len);
+		free(s->join);
+	}
 	sz_wipe(s, sizeof *s);
 	free(s);
 }

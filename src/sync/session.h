@@ -17,6 +17,7 @@
 
 #include "samizdat.h"
 #include "crypto/noise.h"
+#include "lib/bytes.h"
 #include "lib/env.h"
 #include "wire/envelope.h"
 
@@ -33,6 +34,11 @@ typedef struct sz_sync_hooks {
 	 * the session then fails and acknowledges nothing of the batch. */
 	int (*store)(void *ctx, const uint8_t *const *envs, const size_t *lens, size_t n,
 	    int *results);
+	/* Responder, optional: an invitation is being redeemed (docs/PROTOCOL.md §11).  Fill reply
+	 * with the WELCOME payload; a non-OK return refuses with that code. */
+	int (*on_join)(void *ctx, const uint8_t *req, size_t len, sz_buf *reply);
+	/* Initiator in join mode: the inviter's WELCOME payload arrived. */
+	int (*on_welcome)(void *ctx, const uint8_t *reply, size_t len);
 } sz_sync_hooks;
 
 typedef struct sz_sync_limits {
@@ -52,6 +58,9 @@ typedef struct sz_sync_config {
 	size_t nscopes;
 	uint8_t methods;               /* SZ_RECON_* this side speaks (0 = all) */
 	sz_sync_hooks hooks;
+	const uint8_t *join;           /* initiator: redeem an invitation (JOIN payload) instead of
+	                                * syncing; the session ends after the WELCOME */
+	size_t join_len;
 	sz_sync_limits limits;         /* zero fields take the defaults */
 	const sz_env *env;
 } sz_sync_config;

@@ -21,6 +21,8 @@ struct sz_sync {
 	sz_sync_config cfg;
 	uint8_t (*scopes)[SZ_SCOPE_BYTES];
 	uint8_t static_sk[32];
+	uint8_t *join;    /* initiator: the JOIN payload to send */
+	size_t join_len;
 	sz_noise_hs *hs;
 	sz_noise_cipher *tx, *rx;
 	uint8_t hash[64];

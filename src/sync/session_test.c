@@ -127,7 +127,7 @@ start(pair *p, tnode *na, tnode *nb, const uint8_t (*sa)[16], size_t nsa,
 	memset(p->skb, 2, 32);
 	sz_sync_config ca = {
 		.role = SZ_NOISE_INITIATOR, .static_sk = p->ska, .scopes = sa, .nscopes = nsa,
-		.hooks = { na, t_list, t_get, t_store }, .env = &p->env.env,
+		.hooks = { .ctx = na, .list_ids = t_list, .get = t_get, .store = t_store }, .env = &p->env.env,
 	};
 	sz_sync_config cb = ca;
 	cb.role = SZ_NOISE_RESPONDER;
@@ -349,7 +349,7 @@ test_tamper_and_garbage(void **state)
 	sz_sync_config ca = {
 		.role = SZ_NOISE_INITIATOR, .static_sk = p.ska, .expect_remote = other,
 		.scopes = (const uint8_t(*)[16])s, .nscopes = 1,
-		.hooks = { na, t_list, t_get, t_store }, .env = &p.env.env,
+		.hooks = { .ctx = na, .list_ids = t_list, .get = t_get, .store = t_store }, .env = &p.env.env,
 	};
 	assert_int_equal(sz_sync_new(&p.a, &ca), SZ_OK);
 	run(&p, 0);

@@ -1,0 +1,419 @@
+/*
+ * bench_riblt.c - Rateless IBLT: bytes, round trips and time of samizdat's reconciliation session
+ * (recon/riblt_wire.h) for N in {1e4, 1e5, 1e6} ids and d in {0, 2, 20, 200, 2000} differences
+ * split between the two sides; the encode+decode time for N = 1e6, d = 2000 with the incremental
+ * state, as ratios to one SipHash pass over the set and to a rebuild of the state; and the peak
+ * memory of each node for N = 1e6 (two processes over pipes, getrusage maxrss).  `make bench`.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/bytes.h"
+#include "recon/riblt.h"
+#include "recon/riblt_wire.h"
+
+#define W SZ_RIBLT_ID_SYMBOL_BYTES
+
+static uint8_t key[SZ_RIBLT_KEY_BYTES] = { 'b', 'e', 'n', 'c', 'h' };
+
+static double
+now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static uint64_t
+splitmix(uint64_t *s)
+{
+	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+/* The symbol of id number i of stream `stream` (ids are uniformly random, like BLAKE2b). */
+static void
+sym_of(uint8_t sym[W], uint64_t stream, uint64_t i)
+{
+	uint64_t s = stream * UINT64_C(0x100000000) + i;
+	uint8_t id[32];
+	for (int k = 0; k < 4; k++)
+		sz_store_u64(id + 8 * k, splitmix(&s));
+	sz_riblt_id_symbol(sym, id);
+}
+
+static void
+die(const char *what, int r)
+{
+	fprintf(stderr, "bench_riblt: %s: %s\n", what, sz_strerror(r));
+	exit(1);
+}
+
+static sz_riblt_sketch *
+build(uint64_t stream, size_t n, double *ms)
+{
+	sz_riblt_sketch *s;
+	int r;
+	double t0 = now_ms();
+	if ((r = sz_riblt_sketch_new(&s, W, key, SZ_RIBLT_DEFAULT_CELLS)) != SZ_OK)
+		die("sketch", r);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t sym[W];
+		sym_of(sym, stream, i);
+		if ((r = sz_riblt_sketch_add(s, sym)) != SZ_OK)
+			die("add", r);
+	}
+	if (ms != NULL)
+		*ms = now_ms() - t0;
+	return s;
+}
+
+/* B = A less da of A's ids (so only A has them), plus db fresh ids (so only B has them). */
+static sz_riblt_sketch *
+derive(const sz_riblt_sketch *a, size_t n, size_t da, size_t db, uint64_t trial)
+{
+	sz_riblt_sketch *b;
+	int r;
+	if ((r = sz_riblt_sketch_clone(&b, a)) != SZ_OK)
+		die("clone", r);
+	for (size_t i = 0; i < da; i++) {
+		uint8_t sym[W];
+		sym_of(sym, 1, (trial * 7919 + i * 104729) % n);
+		r = sz_riblt_sketch_remove(b, sym);
+		if (r != SZ_OK && r != SZ_ERR_NOT_FOUND)
+			die("remove", r);
+		if (r == SZ_ERR_NOT_FOUND)
+			die("remove: ids not distinct", r);
+	}
+	for (size_t i = 0; i < db; i++) {
+		uint8_t sym[W];
+		sym_of(sym, 2 + trial, i);
+		if ((r = sz_riblt_sketch_add(b, sym)) != SZ_OK)
+			die("add", r);
+	}
+	return b;
+}
+
+typedef struct stats {
+	size_t bytes, sent;
+	int rts;
+	double ms;
+} stats;
+
+/* One session in this process: a sends, b receives. */
+static stats
+session(sz_riblt_sketch *a, sz_riblt_sketch *b)
+{
+	stats st = { 0, 0, 0, 0 };
+	sz_riblt_sender *s;
+	sz_riblt_receiver *rx;
+	int r;
+	double t0 = now_ms();
+	if ((r = sz_riblt_sender_new(&s, a, NULL, SZ_RIBLT_FIRST_BATCH, SZ_RIBLT_EST_BYTES,
+	    1 << 20)) != SZ_OK || (r = sz_riblt_receiver_new(&rx, b, NULL, 1 << 20)) != SZ_OK)
+		die("session", r);
+	sz_buf m = { 0 };
+	if ((r = sz_riblt_sender_hello(s, &m)) != SZ_OK)
+		die("hello", r);
+	bool done = false;
+	while (!done) {
+		sz_buf rep = { 0 };
+		bool rdone;
+		st.bytes += m.len;
+		if ((r = sz_riblt_receiver_recv(rx, m.p, m.len, &rep, &rdone)) != SZ_OK)
+			die("receiver", r);
+		st.bytes += rep.len;
+		st.rts++;
+		sz_buf_free(&m);
+		if ((r = sz_riblt_sender_recv(s, rep.p, rep.len, &m, &done)) != SZ_OK)
+			die("sender", r);
+		sz_buf_free(&rep);
+	}
+	sz_buf_free(&m);
+	st.ms = now_ms() - t0;
+	st.sent = sz_riblt_sender_sent(s);
+	sz_riblt_sender_free(s);
+	sz_riblt_receiver_free(rx);
+	return st;
+}
+
+/* The fewest coded symbols of a that decode against b (streamed one at a time). */
+static size_t
+needed(sz_riblt_sketch *a, sz_riblt_sketch *b)
+{
+	sz_riblt_limits lim = { .max_cells = 1 << 20, .max_items = 0,
+		.max_count = sz_riblt_sketch_size(a) };
+	sz_riblt_decoder *d;
+	int r;
+	if ((r = sz_riblt_decoder_new(&d, b, &lim)) != SZ_OK)
+		die("decoder", r);
+	size_t m = 0;
+	while (!sz_riblt_decoder_done(d)) {
+		uint8_t sum[W];
+		uint64_t h;
+		int64_t c;
+		if ((r = sz_riblt_sketch_reserve(a, m + 1)) != SZ_OK ||
+		    (r = sz_riblt_sketch_cell(a, m, sum, &h, &c)) != SZ_OK ||
+		    (r = sz_riblt_decoder_add(d, sum, h, (uint64_t)c)) != SZ_OK ||
+		    (r = sz_riblt_decoder_run(d)) != SZ_OK)
+			die("needed", r);
+		m++;
+	}
+	sz_riblt_decoder_free(d);
+	return m;
+}
+
+/* --- peak memory: a sender and a receiver process over pipes ------------------------------ */
+
+static int
+write_msg(int fd, const uint8_t *p, size_t n)
+{
+	uint8_t len[4];
+	sz_store_u32(len, (uint32_t)n);
+	if (write(fd, len, 4) != 4)
+		return -1;
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+read_full(int fd, uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t r = read(fd, p, n);
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static uint8_t *
+read_msg(int fd, size_t *n)
+{
+	uint8_t len[4];
+	if (read_full(fd, len, 4) != 0)
+		return NULL;
+	*n = sz_load_u32(len);
+	uint8_t *p = malloc(*n ? *n : 1);
+	if (p == NULL || read_full(fd, p, *n) != 0) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* A node: build its sketch of N ids (sender: all of stream 1; receiver: all but the first d/2,
+ * plus d/2 of stream 2), run its side of the session, report maxrss (KiB) on fd `report`. */
+static void
+node(int sender, size_t n, size_t d, int in, int out, int report)
+{
+	sz_riblt_sketch *s = build(1, n - (sender ? 0 : d / 2), NULL);
+	int r;
+	if (!sender) {
+		/* The receiver lacks the last d/2 of the sender's ids and has d/2 others. */
+		for (size_t i = 0; i < d / 2; i++) {
+			uint8_t sym[W];
+			sym_of(sym, 2, i);
+			if ((r = sz_riblt_sketch_add(s, sym)) != SZ_OK)
+				die("add", r);
+		}
+	}
+	bool done = false;
+	if (sender) {
+		sz_riblt_sender *tx;
+		sz_buf m = { 0 };
+		if ((r = sz_riblt_sender_new(&tx, s, NULL, SZ_RIBLT_FIRST_BATCH, SZ_RIBLT_EST_BYTES,
+		    1 << 20)) != SZ_OK || (r = sz_riblt_sender_hello(tx, &m)) != SZ_OK)
+			die("sender", r);
+		while (!done) {
+			if (write_msg(out, m.p, m.len) != 0)
+				die("pipe", SZ_ERR_IO);
+			sz_buf_free(&m);
+			size_t len;
+			uint8_t *rep = read_msg(in, &len);
+			if (rep == NULL)
+				die("pipe", SZ_ERR_IO);
+			if ((r = sz_riblt_sender_recv(tx, rep, len, &m, &done)) != SZ_OK)
+				die("sender", r);
+			free(rep);
+		}
+		sz_buf_free(&m);
+		sz_riblt_sender_free(tx);
+	} else {
+		sz_riblt_receiver *rx;
+		if ((r = sz_riblt_receiver_new(&rx, s, NULL, 1 << 20)) != SZ_OK)
+			die("receiver", r);
+		while (!done) {
+			size_t len;
+			uint8_t *msg = read_msg(in, &len);
+			sz_buf rep = { 0 };
+			if (msg == NULL)
+				die("pipe", SZ_ERR_IO);
+			if ((r = sz_riblt_receiver_recv(rx, msg, len, &rep, &done)) != SZ_OK)
+				die("receiver", r);
+			if (write_msg(out, rep.p, rep.len) != 0)
+				die("pipe", SZ_ERR_IO);
+			free(msg);
+			sz_buf_free(&rep);
+		}
+		sz_riblt_receiver_free(rx);
+	}
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	size_t mem = sz_riblt_sketch_memory(s);
+	uint8_t rep[17];
+	sz_store_u64(rep, (uint64_t)ru.ru_maxrss);
+	sz_store_u64(rep + 8, mem);
+	rep[16] = (uint8_t)sender;
+	if (write(report, rep, 17) != 17)
+		exit(1);
+	sz_riblt_sketch_free(s);
+	exit(0);
+}
+
+static void
+peak_memory(size_t n, size_t d)
+{
+	int ab[2], ba[2], rep[2];
+	if (pipe(ab) != 0 || pipe(ba) != 0 || pipe(rep) != 0)
+		die("pipe", SZ_ERR_IO);
+	pid_t ps = fork();
+	if (ps == 0)
+		node(1, n, d, ba[0], ab[1], rep[1]);
+	pid_t pr = fork();
+	if (pr == 0)
+		node(0, n, d, ab[0], ba[1], rep[1]);
+	uint64_t kib[2] = { 0, 0 }, mem[2] = { 0, 0 };
+	for (int i = 0; i < 2; i++) {
+		int st;
+		pid_t p = wait(&st);
+		if (p < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			die("node process", SZ_ERR_INTERNAL);
+		uint8_t b[17];
+		if (read_full(rep[0], b, 17) != 0)
+			die("report", SZ_ERR_IO);
+		kib[b[16] ? 0 : 1] = sz_load_u64(b);
+		mem[b[16] ? 0 : 1] = sz_load_u64(b + 8);
+	}
+	printf("\npeak memory for N = %zu, d = %zu (each node a separate process, getrusage maxrss):\n",
+	    n, d);
+	printf("| node | maxrss MiB | sketch heap MiB | bytes per id |\n|---|---|---|---|\n");
+	for (int i = 0; i < 2; i++)
+		printf("| %s | %.1f | %.1f | %.1f |\n", i == 0 ? "sender" : "receiver",
+		    kib[i] / 1024.0, mem[i] / 1048576.0, (double)kib[i] * 1024.0 / (double)n);
+}
+
+/* --- the grid ------------------------------------------------------------------------------ */
+
+int
+main(void)
+{
+	if (sz_init() != SZ_OK)
+		return 1;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* First, before this process grows: the memory of a node for N = 1e6. */
+	peak_memory(1000000, 2000);
+
+	const size_t ns[] = { 10000, 100000, 1000000 };
+	const size_t ds[] = { 0, 2, 20, 200, 2000 };
+	printf("\nsession cost, d split evenly between the sides, mean of the trials:\n");
+	printf("| N | d | trials | bytes | bytes/(64d+1024) (sessions over) | bytes/(32d) | round trips (max) | "
+	    "coded symbols sent/d | needed/d | session ms |\n");
+	printf("|---|---|---|---|---|---|---|---|---|---|\n");
+	double t_session = 0, t_rebuild = 0, t_sip = 0;
+	for (size_t ni = 0; ni < 3; ni++) {
+		size_t n = ns[ni];
+		double build_ms;
+		sz_riblt_sketch *a = build(1, n, &build_ms);
+		for (size_t di = 0; di < 5; di++) {
+			size_t d = ds[di];
+			int trials = n >= 1000000 ? 20 : 50;
+			double bytes = 0, sent = 0, need = 0, ms = 0;
+			int rts = 0, rtmax = 0, over = 0;
+			for (int t = 0; t < trials; t++) {
+				sz_riblt_sketch *b = derive(a, n, d - d / 2, d / 2, (uint64_t)t);
+				stats st = session(a, b);
+				bytes += st.bytes;
+				over += d >= 20 && st.bytes > 64.0 * d + 1024;
+				sent += st.sent;
+				ms += st.ms;
+				rts += st.rts;
+				if (st.rts > rtmax)
+					rtmax = st.rts;
+				need += needed(a, b);
+				sz_riblt_sketch_free(b);
+			}
+			bytes /= trials;
+			char ratio[32] = "-", per_sent[32] = "-", per_need[32] = "-", budget[32] = "-";
+			if (d >= 20)
+				snprintf(budget, sizeof(budget), "%.2f (%d over)", bytes / (64.0 * d + 1024),
+				    over);
+			if (d > 0) {
+				snprintf(ratio, sizeof(ratio), "%.2f", bytes / (32.0 * d));
+				snprintf(per_sent, sizeof(per_sent), "%.2f", sent / trials / d);
+				snprintf(per_need, sizeof(per_need), "%.2f", need / trials / d);
+			}
+			printf("| %zu | %zu | %d | %.0f | %s | %s | %.2f (%d) | %s | %s | %.2f |\n", n, d,
+			    trials, bytes, budget,
+			    ratio, (double)rts / trials, rtmax, per_sent, per_need, ms / trials);
+			if (n == 1000000 && d == 2000)
+				t_session = ms / trials;
+		}
+		if (n == 1000000) {
+			t_rebuild = build_ms;
+			/* The raw primitive: one SipHash pass over the N symbols. */
+			double t0 = now_ms();
+			uint64_t acc = 0;
+			for (size_t i = 0; i < n; i++)
+				acc ^= sz_riblt_hash(key, sz_riblt_sketch_item(a, i), W);
+			t_sip = now_ms() - t0;
+			if (acc == 42)
+				printf(" ");
+			/* Incremental update cost: insert + delete of one id. */
+			enum { UPD = 20000 };
+			t0 = now_ms();
+			for (size_t i = 0; i < UPD; i++) {
+				uint8_t sym[W];
+				sym_of(sym, 99, i);
+				if (sz_riblt_sketch_add(a, sym) != SZ_OK)
+					die("add", SZ_ERR_INTERNAL);
+			}
+			for (size_t i = 0; i < UPD; i++) {
+				uint8_t sym[W];
+				sym_of(sym, 99, i);
+				if (sz_riblt_sketch_remove(a, sym) != SZ_OK)
+					die("remove", SZ_ERR_INTERNAL);
+			}
+			double t_upd = (now_ms() - t0) / (2.0 * UPD);
+			printf("\ntimes for N = 1e6 (K = %d coded symbols kept current):\n",
+			    SZ_RIBLT_DEFAULT_CELLS);
+			printf("| what | ms | ratio to one SipHash pass over N |\n|---|---|---|\n");
+			printf("| one SipHash-2-4 pass over the N symbols (raw primitive) | %.1f | 1.00 |\n",
+			    t_sip);
+			printf("| encode+decode session, d = 2000, incremental state | %.1f | %.3f |\n",
+			    t_session, t_session / t_sip);
+			printf("| rebuild of the state from the id list (on open) | %.1f | %.2f |\n",
+			    t_rebuild, t_rebuild / t_sip);
+			printf("| one insert or delete in the state | %.5f | %.6f |\n", t_upd,
+			    t_upd / t_sip);
+			printf("session / rebuild = %.4f\n", t_session / t_rebuild);
+		}
+		sz_riblt_sketch_free(a);
+	}
+	return 0;
+}

@@ -1,0 +1,477 @@
+/*
+ * cmd_cell.c - cell create | list | invite | revoke | join | members | remove | leave | update.
+ * Layer: cli.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <qrencode.h>
+
+#include "samizdat.h"
+#include "app/daemon.h"
+#include "app/invite.h"
+#include "app/node_int.h"
+#include "cell/cell.h"
+#include "cli/cli.h"
+#include "crypto/crypto.h"
+#include "transport/net.h"
+#include "transport/socks5.h"
+#include "transport/tcpdial.h"
+#include "wire/identity.h"
+
+static int
+open_cell(sz_cli *c, const char *name, sz_node **n, sz_cell **cell)
+{
+	int r = sz_cli_node(c, n);
+	if (r != SZ_OK)
+		return sz_cli_fail(c, r, "cannot open the node");
+	if ((*cell = sz_node_cell_find(*n, name)) == NULL) {
+		fprintf(c->err, "samizdat %s: you are in no cell named '%s'. 'samizdat cell list' shows "
+		    "yours.\n", c->cmdname, name);
+		return SZ_EXIT_NOT_MEMBER;
+	}
+	return SZ_EXIT_OK;
+}
+
+static int
+create(sz_cli *c, int argc, char **argv)
+{
+	int npos = sz_cli_opts(c, argc, argv, NULL);
+	if (npos < 0)
+		return SZ_EXIT_USAGE;
+	if (npos != 1)
+		return sz_cli_usage_error(c, "give the cell a name (it stays inside the cell)");
+	size_t nl = strlen(argv[1]);
+	if (nl < 1 || nl > 64)
+		return sz_cli_usage_error(c, "a cell name has 1 to 64 bytes");
+	sz_node *n;
+	sz_cell *cell;
+	int r = sz_cli_node(c, &n);
+	if (r != SZ_OK)
+		return sz_cli_fail(c, r, "cannot open the node");
+	if ((r = sz_node_cell_create(n, argv[1], &cell)) != SZ_OK)
+		return sz_cli_fail(c, r, sz_node_errmsg(n));
+	sz_cli_say(c, "Created the cell '%s'. You are its only member; invite others with "
+	    "'samizdat cell invite %s'.\n", argv[1], argv[1]);
+	if (c->json) {
+		sz_jsonw_key(&c->jw, "cell");
+		sz_jsonw_str(&c->jw, argv[1]);
+	}
+	return SZ_EXIT_OK;
+}
+
+static int
+list(sz_cli *c, int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		return sz_cli_usage_error(c, "takes no arguments");
+	sz_node *n;
+	int r = sz_cli_node(c, &n);
+	if (r != SZ_OK)
+		return sz_cli_fail(c, r, "cannot open the node");
+	if (c->json) {
+		sz_jsonw_key(&c->jw, "cells");
+		sz_jsonw_arr_begin(&c->jw);
+	}
+	for (size_t i = 0; i < n->ncells; i++) {
+		sz_cell *cell = n->cells[i].cell;
+		size_t nm = 0;
+		uint8_t ids[1][32];
+		(void)!sz_cell_members(cell, ids, 0, &nm);
+		int st = sz_cell_status(cell);
+		const char *status = st == SZ_CELL_ACTIVE ? "member" : st == SZ_CELL_REMOVED ? "removed" : "left";
+		if (c->json) {
+			sz_jsonw_obj_begin(&c->jw);
+			sz_jsonw_key(&c->jw, "name");
+			sz_jsonw_str(&c->jw, sz_cell_name(cell));
+			sz_jsonw_key(&c->jw, "members");
+			sz_jsonw_u64(&c->jw, nm);
+			sz_jsonw_key(&c->jw, "status");
+			sz_jsonw_str(&c->jw, status);
+			sz_jsonw_obj_end(&c->jw);
+		} else {
+			fputs("", c->out);
+			sz_cli_print_text(c->out, (const uint8_t *)sz_cell_name(cell), strlen(sz_cell_name(cell)));
+			fprintf(c->out, "  (%zu members; you: %s)\n", nm, status);
+		}
+	}
+	if (c->json)
+		sz_jsonw_arr_end(&c->jw);
+	else if (n->ncells == 0)
+		fprintf(c->out, "You are in no cell yet: 'samizdat cell create NAME', or join with a "
+		    "code someone gives you.\n");
+	return SZ_EXIT_OK;
+}
+
+/* Print a QR code of text as terminal blocks (two modules per character row). */
+static void
+print_qr(FILE *f, const char *text)
+{
+	QRcode *q = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 0);
+	if (q == NULL)
+		return;
+	int w = q->width, quiet = 2;
+	for (int y = -quiet; y < w + quiet; y += 2) {
+		for (int x = -quiet; x < w + quiet; x++) {
+			int top = y >= 0 && y < w && x >= 0 && x < w && (q->data[y * w + x] & 1);
+			int bot = y + 1 >= 0 && y + 1 < w && x >= 0 && x < w && (q->data[(y + 1) * w + x] & 1);
+			/* dark modules as spaces on a light block background is hard to read: draw dark */
+			fputs(top && bot ? "\u2588" : top ? "\u2580" : bot ? "\u2584" : " ", f);
+		}
+		fputc('\n', f);
+	}
+	QRcode_free(q);
+}
+
+static int
+invite(sz_cli *c, int argc, char **argv)
+{
+	const char *hours = NULL, *address = NULL, *qr = NULL;
+	const sz_cli_opt opts[] = {
+		{ "--expires-hours", true, &hours }, { "--address", true, &address },
+		{ "--qr", false, &qr }, { NULL, false, NULL },
+	};
+	int npos = sz_cli_opts(c, argc, argv, opts);
+	if (npos < 0)
+		return SZ_EXIT_USAGE;
+	if (npos != 1)
+		return sz_cli_usage_error(c, "give the cell's name");
+	uint64_t ttl = 24ull * 3600 * 1000;
+	if (hours != NULL) {
+		char *end;
+		long h = strtol(hours, &end, 10);
+		if (*end || h < 1 || h > 24 * 30)
+			return sz_cli_usage_error(c, "--expires-hours takes 1 to 720");
+		ttl = (uint64_t)h * 3600 * 1000;
+	}
+	sz_addr addr, *ap = NULL;
+	char why[200];
+	if (address != NULL) {
+		if (sz_addr_parse(&addr, address, why, sizeof why) != SZ_OK)
+			return sz_cli_usage_error(c, "--address: %s", why);
+		ap = &addr;
+	} else if (c->in_daemon) {
+		/* The daemon knows where it serves: prefer its onion address. */
+		sz_buf a = { 0 };
+		sz_daemon_addresses(c->daemon, &a);
+		sz_buf_u8(&a, 0);
+		char *line = (char *)a.p, *best = NULL;
+		for (char *s = line; s && *s;) {
+			char *nl = strchr(s, '\n');
+			if (nl)
+				*nl = '\0';
+			if (best == NULL || strstr(s, ".onion") != NULL)
+				best = s;
+			s = nl ? nl + 1 : NULL;
+		}
+		if (best != NULL && sz_addr_parse(&addr, best, why, sizeof why) == SZ_OK)
+			ap = &addr;
+		sz_buf_free(&a);
+	}
+	sz_node *n;
+	sz_cell *cell;
+	int rc = open_cell(c, argv[1], &n, &cell);
+	if (rc != SZ_EXIT_OK)
+		return rc;
+	char code[SZ_INVITE_CODE_MAX];
+	int r = sz_node_invite(n, cell, ttl, ap, code, sizeof code);
+	if (r != SZ_OK)
+		return sz_cli_fail(c, r, sz_node_errmsg(n));
+	/* The scripting contract: the code alone on stdout. */
+	if (c->json) {
+		sz_jsonw_key(&c->jw, "code");
+		sz_jsonw_str(&c->jw, code);
+	} else {
+		fprintf(c->out, "%s\n", code);
+	}
+	fprintf(c->err, "An invitation to '%s', for one person, valid %llu hours. Give it in person "
+	    "(read it out, or show the QR code with --qr). Anyone who sees it can use it once in "
+	    "the newcomer's place: if the newcomer finds it already used, remove whoever used it.%s\n",
+	    sz_cell_name(cell), (unsigned long long)(ttl / 3600000),
+	    ap == NULL ? " It names no address (no daemon is serving): the newcomer finishes by "
+	    "courier files." : "");
+	if (qr != NULL)
+		print_qr(c->err, code);
+	return SZ_EXIT_OK;
+}
+
+static int
+revoke_(sz_cli *c, int argc, char **argv)
+{
+	int npos = sz_cli_opts(c, argc, argv, NULL);
+	if (npos < 0)
+		return SZ_EXIT_USAGE;
+	if (npos != 1)
+		return sz_cli_usage_error(c, "give the invitation code to revoke");
+	sz_node *n;
+	int r = sz_cli_node(c, &n);
+	if (r != SZ_OK)
+		return sz_cli_fail(c, r, "cannot open the node");
+	if ((r = sz_node_invite_revoke(n, argv[1])) != SZ_OK)
+		return sz_cli_fail(c, r, sz_node_errmsg(n));
+	sz_cli_say(c, "Revoked: the code can no longer be used.\n");
+	return SZ_EXIT_OK;
+}
+
+/* Connect to an address (TCP, or an onion through a SOCKS port). */
+static int
+dial(const sz_addr *a, const char *socks, int *fd)
+{
+	*fd = -1;
+	if (!a->onion)
+		return sz_tcpdial_connect(a->host, a->port, 10000, fd);
+	sz_addr s;
+	char why[160];
+	if (socks == NULL || sz_addr_parse(&s, socks, why, sizeof why) != SZ_OK)
+		return SZ_ERR_UNSUPPORTED;
+	sz_socks5_retry pol = { .total_ms = 90000, .attempt_ms = 20000, .every_ms = 1000 };
+	return sz_socks5_connect_retry(s.host, s.port, a->host, a->port, &pol, fd);
+}
+
+/* One session with the inviter's node: redeem (join != NULL) or sync. */
+static int
+session(sz_node *n, const sz_invite *iv, const char *socks, const uint8_t *join, size_t jlen,
+    sz_node_joining *j, char *peer_err, size_t pelen)
+{
+	int fd, r;
+	peer_err[0] = '\0';
+	if ((r = dial(&iv->addr, socks, &fd)) != SZ_OK)
+		return r;
+	sz_sync_config cfg;
+	uint8_t *scopes = NULL;
+	sz_sync *s = NULL;
+	if ((r = sz_node_sync_config(n, SZ_NOISE_INITIATOR, &cfg, &scopes)) == SZ_OK) {
+		cfg.expect_remote = iv->node_key; /* only the inviter's node, no one in between */
+		if (join != NULL) {
+			cfg.join = join;
+			cfg.join_len = jlen;
+			cfg.hooks.ctx = j;
+			cfg.hooks.on_welcome = sz_node_on_welcome;
+		}
+		r = sz_sync_new(&s, &cfg);
+	}
+	free(scopes);
+	if (r == SZ_OK)
+		r = sz_link_run(fd, s, NULL, NULL);
+	if (s != NULL)
+		snprintf(peer_err, pelen, "%s", sz_sync_peer_error(s));
+	sz_sync_free(s);
+	close(fd);
+	return r;
+}
+
+static int
+join(sz_cli *c, int argc, char **argv)
+{
+	const char *socks = NULL;
+	const sz_cli_opt opts[] = { { "--tor-socks", true, &socks }, { NULL, false, NULL } };
+	int npos = sz_cli_opts(c, argc, argv, opts);
+	if (npos < 0)
+		return SZ_EXIT_USAGE;
+	if (npos != 1)
+		return sz_cli_usage_error(c, "give the invitation code");
+	sz_invite iv;
+	int r = sz_invite_decode(&iv, argv[1]);
+	if (r == SZ_ERR_CORRUPT)
+		return sz_cli_usage_error(c, "the code has a typo (its check does not match): compare it "
+		    "again with the one you were given");
+	if (r != SZ_OK)
+		return sz_cli_usage_error(c, "that is not an invitation code (they start with sz1-)");
+	sz_node *n;
+	if ((r = sz_cli_node(c, &n)) != SZ_OK)
+		return sz_cli_fail(c, r, "cannot open the node");
+	if (iv.expiry_ms < sz_now_ms(n->env))
+		return sz_cli_fail(c, SZ_ERR_EXPIRED, "this invitation has expired");
+	if (!iv.has_addr) {
+		fprintf(c->err, "samizdat cell join: the code names no address to reach the inviter. Ask "
+		    "them to run 'samizdat serve' and invite again, or to give a code made with "
+		    "--address.\n");
+		return SZ_EXIT_NETWORK;
+	}
+	sz_node_joining j = { .n = n };
+	uint8_t req[80];
+	char pe[201];
+	if ((r = sz_node_join_prepare(n, &iv, req, j.prekey_sk)) != SZ_OK)
+		return sz_cli_fail(c, r, "cannot prepare the join");
+	r = session(n, &iv, socks, req, sizeof req, &j, pe, sizeof pe);
+	sz_wipe(j.prekey_sk, sizeof j.prekey_sk);
+	if (r == SZ_ERR_UNSUPPORTED)
+		return sz_cli_usage_error(c, "the inviter serves over Tor: give --tor-socks HOST:PORT");
+	if (r != SZ_OK) {
+		fprintf(c->err, "samizdat cell join: the inviter's node at %s could not be reached or "
+		    "broke off (%s%s%s). Is 'samizdat serve' running there? Try again later.\n",
+		    iv.addr.host, sz_strerror(r), pe[0] ? ": " : "", pe);
+		return sz_cli_exit_code(r == SZ_ERR_TIMEOUT ? SZ_ERR_UNREACHABLE : r);
+	}
+	if (j.refused != SZ_OK)
+		return sz_cli_fail(c, j.refused, j.refused == SZ_ERR_EXPIRED ? "the invitation was "
+		    "already used, revoked or has expired; if you did not use it, tell the inviter now: "
+		    "someone else may have" : "the inviter's node refused the invitation");
+	if (j.cell == NULL)
+		return sz_cli_fail(c, SZ_ERR_PEER, "no welcome came back");
+	/* Now a member: fetch the cell's history and hand over my first update. */
+	r = session(n, &iv, socks, NULL, 0, NULL, pe, sizeof pe);
+	sz_cli_say(c, "Joined the cell '%s'.%s\n", sz_cell_name(j.cell), r == SZ_OK ? "" :
+	    " The first sync did not finish; run 'samizdat sync' with the inviter's address.");
+	if (c->json) {
+		sz_jsonw_key(&c->jw, "cell");
+		sz_jsonw_str(&c->jw, sz_cell_name(j.cell));
+	}
+	return SZ_EXIT_OK;
+}
+
+/* Which member a typed fingerprint (or a unique start of one, 8+ characters) names. */
+static int
+find_member(sz_cell *cell, const char *typed, uint8_t id[32])
+{
+	uint8_t ids[256][32];
+	size_t nm = 0, hits = 0;
+	char want[64];
+	size_t k = 0;
+	for (const char *p = typed; *p && k + 1 < sizeof want; p++)
+		if (*p != ' ' && *p != '-')
+			want[k++] = (char)tolower((unsigned char)*p);
+	want[k] = '\0';
+	if (k < 8)
+		return SZ_ERR_INVALID;
+	if (sz_cell_members(cell, ids, 256, &nm) != SZ_OK)
+		return SZ_ERR_INTERNAL;
+	for (size_t i = 0; i < nm; i++) {
+		char fp[SZ_FINGERPRINT_TEXT], flat[40];
+		size_t o = 0;
+		if (sz_fingerprint(fp, ids[i]) != SZ_OK)
+			continue;
+		for (const char *p = fp; *p; p++)
+			if (*p != ' ')
+				flat[o++] = *p;
+		flat[o] = '\0';
+		if (strncmp(flat, want, k) == 0) {
+			memcpy(id, ids[i], 32);
+			hits++;
+		}
+	}
+	return hits == 1 ? SZ_OK : hits == 0 ? SZ_ERR_NOT_FOUND : SZ_ERR_EXISTS;
+}
+
+static int
+members(sz_cli *c, int argc, char **argv)
+{
+	int npos = sz_cli_opts(c, argc, argv, NULL);
+	if (npos < 0)
+		return SZ_EXIT_USAGE;
+	if (npos != 1)
+		return sz_cli_usage_error(c, "give the cell's name");
+	sz_node *n;
+	sz_cell *cell;
+	int rc = open_cell(c, argv[1], &n, &cell);
+	if (rc != SZ_EXIT_OK)
+		return rc;
+	uint8_t ids[256][32];
+	size_t nm = 0;
+	if (sz_cell_members(cell, ids, 256, &nm) != SZ_OK)
+		return sz_cli_fail(c, SZ_ERR_INTERNAL, "cannot list the members");
+	if (c->json) {
+		sz_jsonw_key(&c->jw, "members");
+		sz_jsonw_arr_begin(&c->jw);
+	}
+	for (size_t i = 0; i < nm && i < 256; i++) {
+		char fp[SZ_FINGERPRINT_TEXT];
+		if (sz_fingerprint(fp, ids[i]) != SZ_OK)
+			continue;
+		bool me = memcmp(ids[i], n->id_pk, 32) == 0;
+		if (c->json) {
+			sz_jsonw_obj_begin(&c->jw);
+			sz_jsonw_key(&c->jw, "fingerprint");
+			sz_jsonw_str(&c->jw, fp);
+			sz_jsonw_key(&c->jw, "you");
+			sz_jsonw_bool(&c->jw, me);
+			sz_jsonw_obj_end(&c->jw);
+		} else {
+			fprintf(c->out, "%s%s\n", fp, me ? "  (you)" : "");
+		}
+	}
+	if (c->json)
+		sz_jsonw_arr_end(&c->jw);
+	if (sz_cell_status(cell) != SZ_CELL_ACTIVE)
+		fprintf(c->err, "(you are no longer a member: this is the cell as you last saw it)\n");
+	return SZ_EXIT_OK;
+}
+
+/* remove / leave / update: one operation, filed and saved. */
+static int
+operate(sz_cli *c, int argc, char **argv, int what)
+{
+	int npos = sz_cli_opts(c, argc, argv, NULL);
+	if (npos < 0)
+		return SZ_EXIT_USAGE;
+	if (npos != (what == 0 ? 2 : 1))
+		return sz_cli_usage_error(c, what == 0 ? "give the cell and the member's fingerprint" :
+		    "give the cell's name");
+	sz_node *n;
+	sz_cell *cell;
+	int rc = open_cell(c, argv[1], &n, &cell), r;
+	if (rc != SZ_EXIT_OK)
+		return rc;
+	sz_cell_result res = { 0 };
+	uint8_t id[32];
+	if (what == 0) {
+		if ((r = find_member(cell, argv[2], id)) != SZ_OK)
+			return r == SZ_ERR_INVALID ? sz_cli_usage_error(c, "give at least 8 characters of "
+			    "the fingerprint") : sz_cli_fail(c, r == SZ_ERR_EXISTS ? SZ_ERR_INVALID :
+			    SZ_ERR_NOT_MEMBER, r == SZ_ERR_EXISTS ? "more than one member matches: give more "
+			    "of the fingerprint" : "no member of this cell has that fingerprint");
+		if (memcmp(id, n->id_pk, 32) == 0)
+			return sz_cli_usage_error(c, "to leave the cell yourself, use 'samizdat cell leave'");
+		r = sz_cell_remove(cell, id, &res);
+	} else if (what == 1) {
+		r = sz_cell_leave(cell, &res);
+	} else {
+		r = sz_cell_update(cell, &res);
+	}
+	if ((r = sz_node_cell_apply(n, cell, r, &res)) != SZ_OK)
+		return sz_cli_fail(c, r, sz_node_errmsg(n)[0] ? sz_node_errmsg(n) : "the change was refused");
+	static const char *const said[] = {
+		"Removed. Once the others sync, every new post is sealed under keys the removed member "
+		"does not have; what they already read they keep.",
+		"You left the cell. Your keys for it are destroyed.",
+		"Your keys in this cell are renewed: whoever copied your device before can no longer "
+		"read what comes next.",
+	};
+	sz_cli_say(c, "%s Sync to tell the others.\n", said[what]);
+	return SZ_EXIT_OK;
+}
+
+static int
+remove_(sz_cli *c, int argc, char **argv)
+{
+	return operate(c, argc, argv, 0);
+}
+
+static int
+leave(sz_cli *c, int argc, char **argv)
+{
+	return operate(c, argc, argv, 1);
+}
+
+static int
+update(sz_cli *c, int argc, char **argv)
+{
+	return operate(c, argc, argv, 2);
+}
+
+const sz_cli_cmd sz_cli_cell_cmds[] = {
+	{ "create", create, "NAME", "start a new cell with you as its only member", NULL },
+	{ "list", list, "", "the cells you are in", NULL },
+	{ "invite", invite, "CELL [--expires-hours H] [--address HOST:PORT] [--qr]",
+	    "make a one-time invitation code (printed alone on stdout)", NULL },
+	{ "revoke", revoke_, "CODE", "make an invitation unusable", NULL },
+	{ "join", join, "CODE [--tor-socks HOST:PORT]", "join a cell with an invitation code", NULL },
+	{ "members", members, "CELL", "list the members by fingerprint", NULL },
+	{ "remove", remove_, "CELL FINGERPRINT", "remove a member (a capitulator): they read nothing new", NULL },
+	{ "leave", leave, "CELL", "leave a cell", NULL },
+	{ "update", update, "CELL", "renew your keys in a cell (heals a copied device)", NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
+};

@@ -1,0 +1,84 @@
+# badargs.t - every command given missing, extra or garbage arguments prints a one-line reason
+# and its usage, and exits with code 2: never a crash, never a half-done change.
+. "$(dirname "$0")/lib.sh"
+node x
+sz x cell create c1 >/dev/null
+before=$(sz x --json status)
+
+check() { # check ARGS...: must exit 2 with a reason and a usage line on stderr
+	"$S" --home "$W/x" --passphrase-file "$W/x.pw" "$@" >"$W/out" 2>"$W/err" </dev/null
+	rc=$?
+	if [ $rc -ne 2 ]; then
+		fail "samizdat $* exited $rc, not 2: $(head -c 300 "$W/err")"
+	elif ! grep -q "usage" "$W/err"; then
+		fail "samizdat $*: no usage line"
+	elif [ "$(wc -l < "$W/err")" -gt 12 ]; then
+		fail "samizdat $*: more than a short message"
+	else
+		ok "samizdat $*"
+	fi
+}
+check
+check nosuchcommand
+check --bogus
+check --passphrase secret status
+check init extra
+check init --kdf-ops lots
+check id extra
+check status extra
+check unlock extra
+check lock extra
+check cell
+check cell nosuch
+check cell create
+check cell create a b
+check cell create "$(printf '%070d' 0)"
+check cell list extra
+check cell invite
+check cell invite c1 --expires-hours 0
+check cell invite c1 --address nowhere
+check cell invite c1 --bogus
+check cell revoke
+check cell join
+check cell join garbage
+check cell join sz1-aaaaa-bbbbb
+check cell members
+check cell remove c1
+check cell remove c1 ab
+check cell leave
+check cell update
+check post
+check read
+check read a b
+check leaflet
+check leaflet show
+check leaflet show zz-not-hex
+check leaflet list extra
+check serve extra
+check serve --listen nowhere
+check serve --listen 10.1.2.3:7000
+check serve --onion-port 0
+check sync
+check sync a b
+check sync noport
+check sync 127.0.0.1:99999
+check sync host.example:80
+check peers add
+check peers frobnicate x
+check peers add not-an-address
+check bundle
+check bundle export
+check bundle export --to /tmp/x
+check bundle export --to /tmp/x --cell c1 --since yesterday
+check bundle import
+check bundle import a b
+check bundle summary
+check wipe
+check wipe now
+check duress extra
+check selftest extra
+check help nosuchcommand
+after=$(sz x --json status)
+[ "$before" = "$after" ] && ok "nothing changed in the node" || fail "the node changed: $before / $after"
+[ "$(sz x cell list | wc -l)" -eq 1 ] && ok "still one cell" || fail "cells changed"
+done_
