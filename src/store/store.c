@@ -23,22 +23,26 @@ static _Thread_local char last_error[640];
 /* The schema, one migration per entry; migration n moves the database to version n. */
 static const char *const migrations[] = {
 	/* 1: the first schema. */
+	/* Rows are appended in arrival order (rowid n), so the large ones fill pages in sequence;
+	 * only the small unique index on id takes random inserts. */
 	"CREATE TABLE envelopes("
-	"  id BLOB PRIMARY KEY NOT NULL,"      /* BLAKE2b-256 of the envelope */
+	"  n INTEGER PRIMARY KEY,"
+	"  id BLOB NOT NULL UNIQUE,"           /* BLAKE2b-256 of the envelope */
 	"  scope BLOB NOT NULL,"
 	"  time_ms INTEGER NOT NULL,"          /* public: entry timestamp; sealed: first stored */
 	"  entry_id BLOB,"                     /* public: the entry inside (bytes kept in entries) */
 	"  sealed BLOB"                        /* sealed: the envelope bytes */
-	") WITHOUT ROWID;"
-	"CREATE INDEX envelopes_by_time ON envelopes(scope, time_ms);"
+	");"
+	"CREATE INDEX envelopes_by_time ON envelopes(scope, time_ms, id);"
 	"CREATE TABLE entries("
-	"  id BLOB PRIMARY KEY NOT NULL,"      /* BLAKE2b-256 of the entry */
+	"  n INTEGER PRIMARY KEY,"
+	"  id BLOB NOT NULL UNIQUE,"           /* BLAKE2b-256 of the entry */
 	"  scope BLOB NOT NULL,"
 	"  time_ms INTEGER NOT NULL,"          /* the entry's timestamp */
 	"  env_id BLOB NOT NULL,"
 	"  bytes BLOB NOT NULL"
-	") WITHOUT ROWID;"
-	"CREATE INDEX entries_by_time ON entries(scope, time_ms);"
+	");"
+	"CREATE INDEX entries_by_time ON entries(scope, time_ms, id);"
 	"CREATE TABLE parents("
 	"  scope BLOB NOT NULL, parent BLOB NOT NULL, child BLOB NOT NULL,"
 	"  PRIMARY KEY(scope, parent, child)) WITHOUT ROWID;"
@@ -127,16 +131,14 @@ sz_store_fail(sz_store *s, int rc, const char *what)
 sqlite3_stmt *sz_store_stmt(sz_store *s, int which);
 
 static const char *const stmt_sql[ST_COUNT] = {
-	[ST_ENV_HAS] = "SELECT 1 FROM envelopes WHERE id = ?1",
-	[ST_ENV_PUT] = "INSERT INTO envelopes(id, scope, time_ms, entry_id, sealed) "
+	[ST_ENV_PUT] = "INSERT OR IGNORE INTO envelopes(id, scope, time_ms, entry_id, sealed) "
 	    "VALUES(?1, ?2, ?3, ?4, ?5)",
 	[ST_ENV_GET] = "SELECT envelopes.sealed, entries.bytes FROM envelopes "
 	    "LEFT JOIN entries ON entries.id = envelopes.entry_id WHERE envelopes.id = ?1",
 	[ST_ENV_LIST] = "SELECT time_ms, id FROM envelopes WHERE scope = ?1 AND time_ms >= ?2 "
 	    "AND time_ms < ?3 ORDER BY time_ms, id LIMIT ?4",
 	[ST_ENV_EXPIRE] = "DELETE FROM envelopes WHERE scope = ?1 AND time_ms < ?2",
-	[ST_ENT_HAS] = "SELECT 1 FROM entries WHERE id = ?1",
-	[ST_ENT_PUT] = "INSERT INTO entries(id, scope, time_ms, env_id, bytes) "
+	[ST_ENT_PUT] = "INSERT OR IGNORE INTO entries(id, scope, time_ms, env_id, bytes) "
 	    "VALUES(?1, ?2, ?3, ?4, ?5)",
 	[ST_ENT_GET] = "SELECT bytes, scope, env_id FROM entries WHERE id = ?1",
 	[ST_ENT_LIST] = "SELECT time_ms, id FROM entries WHERE scope = ?1 AND time_ms >= ?2 "
@@ -301,6 +303,11 @@ open_db(sz_store *s, int create)
 		/* Files without a key file are unreadable leftovers (e.g. of a wipe or duress). */
 		if ((unlink(jr) != 0 && errno != ENOENT) || (unlink(db) != 0 && errno != ENOENT))
 			return SZ_ERR_IO;
+		/* Made here with mode 0600 (SQLite would use 0644); the journal inherits the mode. */
+		int fd = open(db, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0)
+			return SZ_ERR_IO;
+		close(fd);
 	} else if (access(db, F_OK) != 0) {
 		snprintf(s->errmsg, sizeof s->errmsg, "%.600s: missing (the key file is there)", db);
 		return SZ_ERR_CORRUPT;
@@ -406,11 +413,10 @@ out:
 static int
 duress_reset(sz_store *s, const uint8_t kek[static 32], uint8_t master[static 32])
 {
+	/* The new key file overwrites the real slot in place (sz_keyfile_store); open_db(create)
+	 * then unlinks the old database and journal, unreadable from this moment on. */
 	sz_random(s->env, master, 32);
-	int r = seal_new_keyfile(s, kek, master);
-	if (r != SZ_OK)
-		return r;
-	return SZ_OK;
+	return seal_new_keyfile(s, kek, master);
 }
 
 int

@@ -55,12 +55,6 @@ insert_entry(sz_store *s, const uint8_t *scope, const uint8_t env_id[static 32],
 		*item = SZ_ERR_EXPIRED;
 		return SZ_OK;
 	}
-	if ((r = id_in(s, ST_ENT_HAS, id, "looking up an entry")) < 0)
-		return r;
-	if (r == 1) {
-		*item = SZ_ERR_EXISTS;
-		return SZ_OK;
-	}
 	sqlite3_stmt *st = sz_store_stmt(s, ST_ENT_PUT);
 	if (st == NULL)
 		return SZ_ERR_INTERNAL;
@@ -71,6 +65,10 @@ insert_entry(sz_store *s, const uint8_t *scope, const uint8_t env_id[static 32],
 	sqlite3_bind_blob(st, 5, bytes, (int)len, SQLITE_STATIC);
 	if ((r = step_done(s, st, "storing an entry")) != SZ_OK)
 		return r;
+	if (sqlite3_changes(s->db) == 0) {
+		*item = SZ_ERR_EXISTS; /* held already (INSERT OR IGNORE: one lookup, not two) */
+		return SZ_OK;
+	}
 	for (unsigned i = 0; i < e->nparents; i++) {
 		if ((st = sz_store_stmt(s, ST_PARENT_PUT)) == NULL)
 			return SZ_ERR_INTERNAL;
@@ -105,12 +103,6 @@ put_envelope(sz_store *s, const uint8_t *buf, size_t len, sqlite3_int64 now, int
 		*item = SZ_ERR_EXPIRED;
 		return SZ_OK;
 	}
-	if ((r = id_in(s, ST_ENV_HAS, id, "looking up an envelope")) < 0)
-		return r;
-	if (r == 1) {
-		*item = SZ_ERR_EXISTS;
-		return SZ_OK;
-	}
 	sqlite3_int64 t = now;
 	if (env.format == SZ_ENV_PUBLIC) {
 		int eitem;
@@ -139,7 +131,7 @@ put_envelope(sz_store *s, const uint8_t *buf, size_t len, sqlite3_int64 now, int
 	}
 	if ((r = step_done(s, st, "storing an envelope")) != SZ_OK)
 		return r;
-	*item = SZ_OK;
+	*item = sqlite3_changes(s->db) > 0 ? SZ_OK : SZ_ERR_EXISTS;
 	return SZ_OK;
 }
 

@@ -144,6 +144,8 @@ test_lifecycle(void **state)
 	assert_int_equal(stat(key, &st), 0);
 	assert_int_equal(st.st_size, SZ_KEYFILE_BYTES);
 	assert_int_equal(st.st_mode & 077, 0);
+	assert_int_equal(stat(db, &st), 0);
+	assert_int_equal(st.st_mode & 077, 0);
 
 	/* A wrong passphrase changes nothing. */
 	uint8_t hk[32], hd[32], hk2[32], hd2[32];

@@ -95,9 +95,7 @@ db_read(sz_vfile *f, void *buf, int amt, sqlite3_int64 off)
 	if (amt <= 0 || off < 0)
 		return SQLITE_IOERR_READ;
 	sqlite3_int64 first = off / P, last = (off + amt - 1) / P;
-	uint8_t *sealed = sqlite3_malloc(P);
-	if (sealed == NULL)
-		return SQLITE_NOMEM;
+	uint8_t *sealed = f->scratch + P;
 	for (sqlite3_int64 pg = first; pg <= last; pg++) {
 		sqlite3_int64 pstart = pg * P;
 		sqlite3_int64 from = off > pstart ? off - pstart : 0;
@@ -138,7 +136,6 @@ db_read(sz_vfile *f, void *buf, int amt, sqlite3_int64 off)
 		memcpy(dst, plain + from, (size_t)(to - from));
 	}
 	sz_wipe(plain, P);
-	sqlite3_free(sealed);
 	if (rc != SQLITE_OK) {
 		memset(out, 0, (size_t)amt);
 		return rc;
@@ -173,7 +170,7 @@ x_close(sqlite3_file *file)
 	sz_vfile *f = (sz_vfile *)file;
 	int rc = f->real->pMethods ? f->real->pMethods->xClose(f->real) : SQLITE_OK;
 	if (f->scratch != NULL) {
-		sz_wipe(f->scratch, P + 8);
+		sz_wipe(f->scratch, 2 * P + 8);
 		sqlite3_free(f->scratch);
 		f->scratch = NULL;
 	}
@@ -343,7 +340,7 @@ v_open(sqlite3_vfs *pv, const char *name, sqlite3_file *file, int flags, int *ou
 		    (unsigned long long)(flags & 0xffff00));
 		return SQLITE_CANTOPEN;
 	}
-	uint8_t *scratch = sqlite3_malloc(P + 8);
+	uint8_t *scratch = sqlite3_malloc(2 * P + 8);
 	if (scratch == NULL)
 		return SQLITE_NOMEM;
 	memset(f->real, 0, (size_t)v->root->szOsFile);
@@ -654,10 +651,6 @@ sz_vfs_connect(sz_vfs *v, const char *path, int create, sqlite3 **out)
 	sqlite3 *db = NULL;
 
 	*out = NULL;
-	if (!create) {
-		if ((r = sz_vfs_check_header(v, path)) != SZ_OK)
-			goto out;
-	}
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE |
 	    (create ? SQLITE_OPEN_CREATE : 0);
 	if (sqlite3_open_v2(path, &db, flags, v->name) != SQLITE_OK) {
@@ -693,10 +686,16 @@ sz_vfs_connect(sz_vfs *v, const char *path, int create, sqlite3 **out)
 	    exec_expect(v, db, path, "PRAGMA synchronous=FULL", NULL) != SZ_OK ||
 	    exec_expect(v, db, path, "PRAGMA secure_delete=ON", NULL) != SZ_OK ||
 	    exec_expect(v, db, path, "PRAGMA cell_size_check=ON", NULL) != SZ_OK ||
-	    exec_expect(v, db, path, "PRAGMA page_size", "4096") != SZ_OK) {
+	    exec_expect(v, db, path, "PRAGMA cache_size=-16384", NULL) != SZ_OK ||
+	    exec_expect(v, db, path, "PRAGMA page_size", "4096") != SZ_OK ||
+	    exec_expect(v, db, path, "SELECT count(*) FROM sqlite_schema", NULL) != SZ_OK) {
 		r = v->errcode;
 		goto out;
 	}
+	/* Only now, after SQLite has read the database (and rolled back a hot journal, which may
+	 * have had to repair page 1 itself after a power cut), check page 1's layout directly. */
+	if (!create && (r = sz_vfs_check_header(v, path)) != SZ_OK)
+		goto out;
 	*out = db;
 	db = NULL;
 	r = SZ_OK;

@@ -44,7 +44,7 @@ typedef struct sz_vfile {
 	sqlite3_file *real;
 	const char *path;       /* SQLite keeps the name valid until xClose */
 	int kind;
-	uint8_t *scratch;       /* P + 8 bytes: a record or page while it is sealed or opened */
+	uint8_t *scratch;       /* 2 * P + 8 bytes: a record or page while it is sealed or opened */
 	/* journal state: see jrnl_write */
 	int have_salt;
 	uint8_t salt[SALT_BYTES];

@@ -1,0 +1,45 @@
+# crash_lib.sh - shared by tests/store/crash.t and tests/soak/store_crash.t: run `store_tool
+# crashfill` (batched inserts, "ack N" after each commit), SIGKILL it at a random moment, and
+# after every restart check integrity, that every acknowledged entry is there and verifies, and
+# that no partial batch is visible.  Every 20 kills start on a fresh store, so that checking
+# everything after each restart stays cheap in a long soak.  Usage: crash_run KILLS
+crash_run() {
+	kills=$1
+	T="$SZ_SAN/bin/store_tool"
+	[ -x "$T" ] || { echo "build/san/bin/store_tool is not built" >&2; exit 77; }
+	d=$(mktemp -d "${TMPDIR:-/tmp}/sz-crash-XXXXXX")
+	trap 'rm -rf "$d"' EXIT INT TERM
+	acked=0 i=0 grew=0 total=0
+	while [ $i -lt "$kills" ]; do
+		if [ $((i % 20)) -eq 0 ] && [ $i -gt 0 ]; then
+			rm -rf "$d/node"
+			total=$((total + acked))
+			acked=0
+		fi
+		"$T" crashfill "$d/node" pw >"$d/out" 2>"$d/err" &
+		pid=$!
+		ms=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 600 + 100 ))
+		sleep "0.$(printf '%03d' "$ms")"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		if grep -q 'store_tool:' "$d/err"; then
+			cat "$d/err" >&2
+			echo "crash: crashfill failed after $i kills" >&2
+			exit 1
+		fi
+		last=$(grep '^ack' "$d/out" | tail -n 1 | cut -d' ' -f2)
+		if [ -n "$last" ] && [ "$last" -gt "$acked" ]; then
+			acked=$last
+			grew=$((grew + 1))
+		fi
+		"$T" verify "$d/node" pw "$acked" >"$d/verify" 2>&1 || {
+			cat "$d/verify" >&2
+			echo "crash: verification failed after kill $((i + 1))" >&2
+			exit 1
+		}
+		i=$((i + 1))
+	done
+	[ "$grew" -gt $((kills / 2)) ] || { echo "crash: the store grew only $grew times" >&2; exit 1; }
+	total=$((total + acked))
+	echo "crash: $kills kills, $total entries acknowledged, all present and verified"
+}
