@@ -18,6 +18,14 @@ FUZZ_CC ?= clang
 PREFIX ?= /usr/local
 PKGS := libsodium sqlite3
 MAKEFLAGS += --no-builtin-rules
+# Quiet by default (one short line per step); V=1 shows every command.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2)
+endif
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -75,57 +83,72 @@ build/samizdat: $(REL)/samizdat
 # --- object rules ------------------------------------------------------------------------
 $(REL)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(REL_CFLAGS) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(REL_CFLAGS) -c $< -o $@
 $(SAN)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_CFLAGS) $(CMOCKA_CFLAGS) -c $< -o $@
+	$(call say,CC-SAN,$<)
+	$(Q)$(CC) $(SAN_CFLAGS) $(CMOCKA_CFLAGS) -c $< -o $@
 $(FZ)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+	$(call say,CC-FZ,$<)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
 $(REL_LIB): $(call obj,$(REL),$(LIB_SRC))
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
 $(SAN_LIB): $(call obj,$(SAN),$(LIB_SRC))
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
 $(FZ_LIB): $(call obj,$(FZ),$(LIB_SRC))
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
 
 # --- programs ----------------------------------------------------------------------------
 $(REL)/samizdat: $(call obj,$(REL),$(CLI_SRC)) $(REL_LIB)
-	$(CC) $(REL_CFLAGS) -pie -o $@ $^ $(LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(REL_CFLAGS) -pie -o $@ $^ $(LIBS)
 $(SAN)/samizdat: $(call obj,$(SAN),$(CLI_SRC)) $(SAN_LIB)
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $^ $(LIBS)
 
 $(REL)/bin/%: $(REL)/obj/tools/%.o $(REL_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(REL_CFLAGS) -pie -o $@ $^ $(LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(REL_CFLAGS) -pie -o $@ $^ $(LIBS)
 $(REL)/bin/%: $(REL)/obj/tests/%.o $(REL_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(REL_CFLAGS) -pie -o $@ $^ $(LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(REL_CFLAGS) -pie -o $@ $^ $(LIBS)
 $(SAN)/bin/%: $(SAN)/obj/tools/%.o $(SAN_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $^ $(LIBS)
 $(SAN)/bin/%: $(SAN)/obj/tests/%.o $(SAN_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $^ $(LIBS)
 
 # A unit test links the library and, for src/cli tests, the CLI objects except main.
 define UNIT_RULE
 $(SAN)/unit/$(notdir $(basename $(1))): $(call obj,$(SAN),$(1)) $(if $(filter src/cli/%,$(1)),$(call CLI_OBJ_NOMAIN,$(SAN))) $(SAN_LIB)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(SAN_CFLAGS) -o $$@ $$^ $$(CMOCKA_LIBS) $$(LIBS)
+	$$(call say,LD,$$@)
+	$$(Q)$$(CC) $$(SAN_CFLAGS) -o $$@ $$^ $$(CMOCKA_LIBS) $$(LIBS)
 endef
 $(foreach t,$(UNIT_SRC),$(eval $(call UNIT_RULE,$(t))))
 
 $(REL)/bench/%: $(REL)/obj/bench/%.o $(REL_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(REL_CFLAGS) -pie -o $@ $^ $(LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(REL_CFLAGS) -pie -o $@ $^ $(LIBS)
 
 $(FZ)/fuzz_%: $(FZ)/obj/fuzz/fuzz_%.o $(FZ_LIB)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+	$(call say,LD,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
 # --- the make targets people run ---------------------------------------------------------
 deps:
