@@ -25,27 +25,44 @@ sz_node_ingest(sz_node *n, const uint8_t *const *envs, const size_t *lens, size_
 		r = sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));
 		goto out;
 	}
-	/* File what this node can read: public entries as they are, sealed ones through cells. */
-	for (size_t i = 0; i < count; i++) {
+	/* File what this node can read: public entries as they are (in one transaction), sealed
+	 * ones through the cells that own them. */
+	sz_store_entry_in *in = calloc(count ? count : 1, sizeof *in);
+	uint8_t (*ids)[32] = calloc(count ? count : 1, 32);
+	uint8_t pub[SZ_SCOPE_BYTES];
+	size_t nin = 0;
+	if (in == NULL || ids == NULL) {
+		free(in);
+		free(ids);
+		r = SZ_ERR_NOMEM;
+		goto out;
+	}
+	sz_env_public_scope(pub);
+	for (size_t i = 0; i < count && r == SZ_OK; i++) {
 		if (res[i] != SZ_OK)
 			continue;
 		if (envs[i][0] == SZ_ENV_PUBLIC) {
-			sz_envelope v;
-			uint8_t env_id[32];
-			if (sz_env_parse(&v, envs[i], lens[i], 0) != SZ_OK ||
-			    sz_env_id(env_id, envs[i], lens[i]) != SZ_OK)
+			/* Already parsed and verified by the store; only the entry's place is needed. */
+			uint32_t el = sz_load_u32(envs[i] + SZ_ENV_HEADER_BYTES);
+			if (sz_env_id(ids[nin], envs[i], lens[i]) != SZ_OK)
 				continue;
-			sz_store_entry_in in = { v.scope, env_id, v.entry_bytes, v.entry_len };
-			int er;
-			if ((r = sz_store_put_entries(n->store, &in, 1, &er)) != SZ_OK) {
-				r = sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));
-				goto out;
-			}
-		} else if ((r = sz_node_cells_receive(n, envs[i], lens[i])) != SZ_OK) {
-			goto out;
+			in[nin] = (sz_store_entry_in){ pub, ids[nin], envs[i] + SZ_ENV_HEADER_BYTES + 4, el };
+			nin++;
+		} else {
+			r = sz_node_cells_receive(n, envs[i], lens[i]);
 		}
 	}
-	r = sz_node_cells_save(n);
+	if (r == SZ_OK && nin > 0) {
+		int *er = calloc(nin, sizeof *er);
+		r = er == NULL ? SZ_ERR_NOMEM : sz_store_put_entries(n->store, in, nin, er);
+		if (r != SZ_OK && r != SZ_ERR_NOMEM)
+			r = sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));
+		free(er);
+	}
+	free(in);
+	free(ids);
+	if (r == SZ_OK)
+		r = sz_node_cells_save(n);
 out:
 	if (res != results)
 		free(res);
@@ -147,7 +164,7 @@ sz_node_sync_config(sz_node *n, sz_noise_role role, sz_sync_config *cfg, uint8_t
 	cfg->static_sk = n->tr_sk;
 	cfg->scopes = (const uint8_t(*)[SZ_SCOPE_BYTES]) * scopes_out;
 	cfg->nscopes = count;
-	cfg->methods = SZ_RECON_LIST;
+	cfg->methods = SZ_RECON_RIBLT | SZ_RECON_LIST;
 	cfg->hooks.ctx = n;
 	cfg->hooks.list_ids = hook_list;
 	cfg->hooks.get = hook_get;

@@ -13,7 +13,7 @@
 #include "samizdat.h"
 #include "lib/bytes.h"
 
-#define SZ_FRAME_MAX (1u << 20)        /* type + payload */
+#define SZ_FRAME_MAX (4u << 20)        /* type + payload: a RIBLT batch of 65,536 cells fits */
 #define SZ_FRAME_HDR 5
 #define SZ_TOKEN_BYTES 16
 #define SZ_HELLO_MAX_TOKENS 4096

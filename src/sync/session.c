@@ -13,7 +13,7 @@
 #define PROLOGUE "samizdat sync v1"
 #define OUT_HIGH (2u << 20)     /* stop producing when this much waits to be sent */
 #define BATCH_BYTES (256u << 10)
-#define BATCH_MAX 64
+#define BATCH_MAX 256
 #define MAX_UNACKED 2
 
 static const sz_sync_limits default_limits = {
