@@ -495,25 +495,32 @@ hold(sz_cell *c, const uint8_t *pt, size_t len)
 	return SZ_OK;
 }
 
-/* Retry held items until none makes progress. */
+/* Retry held items until none makes progress.  Each item is taken out of the list before it is
+ * handled: handling may remove me, and the wipe that follows frees every item still listed. */
 static int
 retry_held(sz_cell *c, sz_cell_result *res)
 {
-	int progress = 1;
+	int progress = 1, r = SZ_OK;
 	while (progress && c->status == SZ_CELL_ACTIVE) {
 		progress = 0;
-		for (size_t i = 0; i < c->nheld; i++) {
+		for (size_t i = 0; i < c->nheld && c->status == SZ_CELL_ACTIVE; i++) {
 			const char *why;
-			int r = handle_inner(c, c->held[i].p, c->held[i].len, res, &why);
-			if (r == SZ_ERR_AGAIN)
-				continue;
-			if (r != SZ_OK && r != SZ_ERR_REPLAY &&
-			    (r = push_note(res, SZ_CELL_EV_REJECTED, r, why)) != SZ_OK)
-				return r;
-			sz_wipe(c->held[i].p, c->held[i].len);
-			free(c->held[i].p);
-			c->held_bytes -= c->held[i].len;
+			cell_held h = c->held[i];
 			c->held[i] = c->held[--c->nheld];
+			c->held_bytes -= h.len;
+			int hr = handle_inner(c, h.p, h.len, res, &why);
+			if (hr == SZ_ERR_AGAIN && c->status == SZ_CELL_ACTIVE) {
+				/* put it back where it was */
+				c->held[c->nheld++] = c->held[i];
+				c->held[i] = h;
+				c->held_bytes += h.len;
+				continue;
+			}
+			sz_wipe(h.p, h.len);
+			free(h.p);
+			if (hr != SZ_OK && hr != SZ_ERR_AGAIN && hr != SZ_ERR_REPLAY &&
+			    (r = push_note(res, SZ_CELL_EV_REJECTED, hr, why)) != SZ_OK)
+				return r;
 			i--;
 			progress = 1;
 		}

@@ -692,6 +692,30 @@ test_deniability(void **state)
 	net_free(w);
 }
 
+/* A remove of me that was held (it arrived before an op it follows) and is released by that op:
+ * the removal wipes my state while the held list is being walked; nothing is used after free. */
+static void
+test_held_remove_of_me(void **state)
+{
+	(void)state;
+	net *w = group(5, 4, 13);
+	add(w, 0, 4);                /* A adds E (no new epoch) ... */
+	int add_at = w->nlog - 2;    /* the add; the welcome follows it */
+	sz_cell_result res = { 0 };
+	assert_int_equal(sz_cell_remove(w->n[0].c, w->n[3].pk, &res), SZ_OK);
+	net_take(w, 0, &res);        /* ... then removes D: sealed under the same epoch */
+	int rm = w->nlog - 1;
+	assert_int_equal(deliver(w, 3, rm), 1); /* held: A's add has not arrived */
+	assert_int_equal(sz_cell_status(w->n[3].c), SZ_CELL_ACTIVE);
+	assert_int_equal(deliver(w, 3, add_at), 1); /* releases the remove: D is removed */
+	assert_int_equal(sz_cell_status(w->n[3].c), SZ_CELL_REMOVED);
+	w->n[3].gone = 1;
+	run(w);
+	assert_int_equal(converged(w), 4);
+	all_read_all(w, "after held remove");
+	net_free(w);
+}
+
 static void
 test_leave(void **state)
 {
@@ -729,6 +753,7 @@ main(void)
 		cmocka_unit_test(test_held_and_nonmember),
 		cmocka_unit_test(test_deniability),
 		cmocka_unit_test(test_leave),
+		cmocka_unit_test(test_held_remove_of_me),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

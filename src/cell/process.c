@@ -45,13 +45,15 @@ my_dm(const sz_cell *c, const cell_op *op)
 	return NULL;
 }
 
-int
-sz_cellop_process(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res,
-    const char **why)
+/* The body of sz_cellop_process; pt (64 bytes) receives direct-message plaintexts, and the
+ * caller wipes it on every path. */
+static int
+process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, const char **why,
+    uint8_t pt[64])
 {
 	cell_op op;
 	sz_entry e;
-	uint8_t id[32], h[32], pt[64];
+	uint8_t id[32], h[32];
 	uint16_t a, x_author = 0, rcp[CELL_MAX_MEMBERS];
 	cell_oset v;
 	cell_mset mem;
@@ -299,7 +301,6 @@ sz_cellop_process(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *
 		} else if (am->rk_known) {
 			sz_cellk_forget(c, a); /* the secret was evicted: this chain is lost */
 		}
-		sz_wipe(pt, sizeof pt);
 		break;
 	}
 	case OP_LEAVE:
@@ -324,5 +325,15 @@ sz_cellop_process(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *
 	default:
 		return SZ_ERR_INTERNAL;
 	}
+	return r;
+}
+
+int
+sz_cellop_process(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res,
+    const char **why)
+{
+	uint8_t pt[64];
+	int r = process_op(c, entry, len, res, why, pt);
+	sz_wipe(pt, sizeof pt);
 	return r;
 }
