@@ -128,6 +128,16 @@ sz_cell_epoch_learn(sz_cell *c, const uint8_t e[32], const cell_mset *holders)
 	return SZ_OK;
 }
 
+/* Is no member removed in my view among the holders of ep? */
+static int
+epoch_clean(const cell_epoch *ep, const cell_mset *removed)
+{
+	for (int w = 0; w < CELL_MW; w++)
+		if (ep->holders.w[w] & removed->w[w])
+			return 0;
+	return 1;
+}
+
 /* The epoch I seal with: prefer one no removed member can know, then one every current member
  * of my view knows (so forwards and acks reach concurrently added members), then the newest. */
 static cell_epoch *
@@ -142,13 +152,10 @@ current_epoch(const sz_cell *c)
 		const cell_epoch *ep = &c->ep[i];
 		if (!ep->used)
 			continue;
-		int clean = 1, covers = 1;
-		for (int w = 0; w < CELL_MW; w++) {
-			if (ep->holders.w[w] & rem.w[w])
-				clean = 0;
+		int clean = epoch_clean(ep, &rem), covers = 1;
+		for (int w = 0; w < CELL_MW; w++)
 			if (mem.w[w] & ~ep->holders.w[w])
 				covers = 0;
-		}
 		int rank = clean * 2 + covers;
 		if (best == NULL || rank > best_rank || (rank == best_rank && ep->order > best->order)) {
 			best = ep;
@@ -209,6 +216,52 @@ int
 sz_cell_owns(const sz_cell *c, const uint8_t scope[static 16])
 {
 	return epoch_by_scope(c, scope) != NULL;
+}
+
+int
+sz_cell_bundle_secrets(const sz_cell *c, uint8_t (*secrets)[32], size_t max, size_t *n)
+{
+	const cell_epoch *order[CELL_EPOCHS];
+	const cell_epoch *cur = current_epoch(c);
+	cell_mset rem;
+	size_t k = 0;
+	int r = SZ_OK;
+	*n = 0;
+	if (c->status != SZ_CELL_ACTIVE)
+		return SZ_ERR_STATE;
+	sz_cellm_removed(c, &c->processed, &rem);
+	if (cur != NULL && epoch_clean(cur, &rem))
+		order[k++] = cur;
+	for (int i = 0; i < CELL_EPOCHS; i++) { /* then newest learnt first */
+		const cell_epoch *ep = &c->ep[i];
+		if (!ep->used || ep == cur || !epoch_clean(ep, &rem))
+			continue;
+		size_t j = k++;
+		while (j > 0 && order[j - 1] != cur && order[j - 1]->order < ep->order) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = ep;
+	}
+	for (size_t i = 0; i < k && r == SZ_OK; i++) {
+		if (i >= max) {
+			r = SZ_ERR_LIMIT;
+			break;
+		}
+		r = sz_cellk_kdf(secrets[i], 32, order[i]->e, 32, "bundle secret", NULL, 0);
+		*n = i + 1;
+	}
+	if (r != SZ_OK && r != SZ_ERR_LIMIT) {
+		sz_wipe(secrets, *n * 32);
+		*n = 0;
+	}
+	return r;
+}
+
+int
+sz_cell_local_scope(const sz_cell *c, uint8_t out[static 16])
+{
+	return sz_cellk_kdf(out, 16, c->cell_id, 32, "local scope", c->m[c->me].id, 32);
 }
 
 /* --- operations -------------------------------------------------------------------------- */
