@@ -329,11 +329,8 @@ sz_cell_add(sz_cell *c, const uint8_t id[static 32], const uint8_t prekey[static
 	if ((r = check_active(c)) != SZ_OK)
 		return r;
 	int known = sz_cellm_find(c, id);
-	if (known >= 0) {
-		cell_mset rem;
-		sz_cellm_removed(c, &c->processed, &rem);
-		return mset_has(&rem, (unsigned)known) ? SZ_ERR_DENIED : SZ_ERR_EXISTS;
-	}
+	if (known >= 0) /* a member; or removed, left, or added by someone removed concurrently */
+		return sz_cellm_is_member(c, (uint16_t)known) ? SZ_ERR_EXISTS : SZ_ERR_DENIED;
 	if (sodium_is_zero(prekey, 32))
 		return SZ_ERR_INVALID;
 	if ((r = sz_cellm_intern(c, id, prekey, &idx)) != SZ_OK)
@@ -456,7 +453,7 @@ receive_message(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_result *res, 
 		*why = "sender removed";
 		return SZ_ERR_NOT_MEMBER;
 	}
-	if ((r = sz_cellk_msgkey(c, (uint16_t)s, (uint32_t)gen, (uint32_t)ctr, k)) != SZ_OK) {
+	if ((r = sz_cellk_msgkey_peek(c, (uint16_t)s, (uint32_t)gen, (uint32_t)ctr, k)) != SZ_OK) {
 		*why = r == SZ_ERR_AGAIN ? "waiting for the sender's key update" :
 		    "no key for this message (already read, or before I joined)";
 		return r;
@@ -484,6 +481,9 @@ receive_message(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_result *res, 
 		r = SZ_ERR_MALFORMED;
 		goto out;
 	}
+	/* Genuine: only now is the key consumed (and the chain stepped). */
+	if ((r = sz_cellk_msgkey(c, (uint16_t)s, (uint32_t)gen, (uint32_t)ctr, k)) != SZ_OK)
+		goto out;
 	uint8_t eid[32];
 	memcpy(eid, ev.entry_id, 32);
 	memset(&ev, 0, sizeof ev);

@@ -69,8 +69,11 @@ SZ_MUST_CHECK int sz_cell_create(sz_cell **c, const sz_env *env, const char *nam
     const uint8_t id_sk[static 64], sz_cell_result *res);
 
 /* Add the holder of identity id (Ed25519 pk) with its prekey (X25519 pk): res gets the add
- * envelope and the welcome envelope.  SZ_ERR_EXISTS if already known, SZ_ERR_STATE if I am
- * not active, SZ_ERR_LIMIT beyond the bounds. */
+ * envelope and the welcome envelope.  SZ_ERR_EXISTS if id is a member, SZ_ERR_DENIED if this
+ * cell knew id and it is not a member (removed, left, or its add was voided by the removal of
+ * its adder): an identity never comes back into a cell, its holder joins with a new identity
+ * (docs/protocol/cell.md §7).  SZ_ERR_STATE if I am not active, SZ_ERR_LIMIT beyond the bounds.
+ * The prekey is used once, for this welcome; its holder keeps it for the cell's life (§3). */
 SZ_MUST_CHECK int sz_cell_add(sz_cell *c, const uint8_t id[static 32],
     const uint8_t prekey[static 32], sz_cell_result *res);
 /* Remove member id (strong remove): res gets the remove envelope.  SZ_ERR_NOT_MEMBER. */

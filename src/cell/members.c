@@ -187,3 +187,22 @@ sz_cellm_is_member(const sz_cell *c, uint16_t idx)
 	sz_cellm_members(c, &c->processed, &mem);
 	return mset_has(&mem, idx);
 }
+
+void
+sz_cellm_applied(cell_member *m, uint32_t seq, const uint8_t id[32], const uint8_t signer[32])
+{
+	uint8_t *rec = m->oprec[seq % CELL_OPREC];
+	m->done = seq;
+	memcpy(rec, id, 16);
+	memcpy(rec + 16, signer, 16);
+}
+
+int
+sz_cellm_equivocates(const cell_member *m, uint32_t seq, const uint8_t id[32],
+    const uint8_t signer[32])
+{
+	const uint8_t *rec = m->oprec[seq % CELL_OPREC];
+	if (seq > m->done || seq <= m->base || m->done - seq >= CELL_OPREC)
+		return 0; /* not on record */
+	return memcmp(rec + 16, signer, 16) == 0 && memcmp(rec, id, 16) != 0;
+}

@@ -385,7 +385,7 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, uint16_t acked_author,
 		goto out;
 
 	/* Apply the op to my own state. */
-	me->done = seq;
+	sz_cellm_applied(me, seq, id, sign_sk + 32);
 	switch (type) {
 	case OP_CREATE:
 	case OP_UPDATE:
