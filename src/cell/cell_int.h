@@ -186,6 +186,10 @@ SZ_MUST_CHECK int sz_cellk_kdf(uint8_t *out, size_t outlen, const uint8_t *ikm, 
     const char *label, const uint8_t *ctx, size_t ctxlen);
 /* The member reference of id in cell cell_id. */
 uint32_t sz_cellk_mref(const uint8_t cell_id[32], const uint8_t id[32]);
+/* Fresh X25519 / Ed25519 key pairs from the cell's injected randomness (c->env), so that a
+ * seeded env replays a cell exactly (tests, fuzzing). */
+SZ_MUST_CHECK int sz_cellk_dh_keypair(const sz_cell *c, uint8_t pk[32], uint8_t sk[32]);
+SZ_MUST_CHECK int sz_cellk_sign_keypair(const sz_cell *c, uint8_t pk[32], uint8_t sk[64]);
 /* Derive an epoch's sealing key and scope tag from E. */
 SZ_MUST_CHECK int sz_cellk_epoch(cell_epoch *ep, const uint8_t e[32]);
 /* 2SM: encrypt pt (ptlen bytes) to member idx under the op's ephemeral key (esk, epk); ad binds

@@ -40,6 +40,23 @@ sz_cellk_mref(const uint8_t cell_id[32], const uint8_t id[32])
 }
 
 int
+sz_cellk_dh_keypair(const sz_cell *c, uint8_t pk[32], uint8_t sk[32])
+{
+	sz_random(c->env, sk, 32);
+	return sz_dh_public(pk, sk);
+}
+
+int
+sz_cellk_sign_keypair(const sz_cell *c, uint8_t pk[32], uint8_t sk[64])
+{
+	uint8_t seed[32];
+	sz_random(c->env, seed, sizeof seed);
+	int r = sz_sign_seed_keypair(pk, sk, seed);
+	sz_wipe(seed, sizeof seed);
+	return r;
+}
+
+int
 sz_cellk_epoch(cell_epoch *ep, const uint8_t e[32])
 {
 	int r;

@@ -169,7 +169,7 @@ sz_cellst_welcome(sz_cell *c, uint16_t idx, const uint8_t *add_entry, size_t add
 		goto out;
 	}
 	/* inner: type || adder id || EK || tidx || ctr || 2SM ciphertext of the above */
-	if ((r = sz_dh_keypair(epk, esk)) != SZ_OK)
+	if ((r = sz_cellk_dh_keypair(c, epk, esk)) != SZ_OK)
 		goto out;
 	sz_buf_u8(&w, SEAL_WELCOME);
 	sz_buf_append(&w, c->m[c->me].id, 32);
