@@ -101,6 +101,45 @@ test_update_concurrent_with_remove(void **state)
 	}
 }
 
+/* B updates while A adds E: E is not among the update's recipients, so it learns the update's
+ * epoch and B's fresh chain only through the others' acks (DCGKA's forwards). */
+static void
+test_update_concurrent_with_add(void **state)
+{
+	(void)state;
+	for (int s = 1; s <= nseeds(); s++) {
+		net *w = group(5, 4, (uint64_t)s);
+		sz_cell_result r1 = { 0 };
+		assert_int_equal(sz_cell_update(w->n[1].c, &r1), SZ_OK);
+		add(w, 0, 4);
+		net_take(w, 1, &r1);
+		run(w);
+		assert_int_equal(converged(w), 5);
+		all_read_all(w, "after update||add");
+		net_free(w);
+	}
+}
+
+/* Three members update at once. */
+static void
+test_concurrent_updates(void **state)
+{
+	(void)state;
+	for (int s = 1; s <= nseeds(); s++) {
+		net *w = group(4, 4, (uint64_t)s);
+		sz_cell_result r[3] = { { 0 } };
+		for (int i = 0; i < 3; i++)
+			assert_int_equal(sz_cell_update(w->n[i + 1].c, &r[i]), SZ_OK);
+		for (int i = 0; i < 3; i++)
+			net_take(w, i + 1, &r[i]);
+		run(w);
+		assert_int_equal(converged(w), 4);
+		assert_int_equal(w->rejected, 0);
+		all_read_all(w, "after concurrent updates");
+		net_free(w);
+	}
+}
+
 /* The removed member's whole state before its removal, fed every later envelope except the
  * remove itself (so it does not wipe itself), decrypts none of the posts made afterwards. */
 static void
@@ -477,6 +516,8 @@ main(void)
 		cmocka_unit_test(test_add_concurrent_with_remove),
 		cmocka_unit_test(test_mutual_removes),
 		cmocka_unit_test(test_update_concurrent_with_remove),
+		cmocka_unit_test(test_update_concurrent_with_add),
+		cmocka_unit_test(test_concurrent_updates),
 		cmocka_unit_test(test_removed_reads_nothing),
 		cmocka_unit_test(test_seized_heals),
 		cmocka_unit_test(test_forward_secrecy),

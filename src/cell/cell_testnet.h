@@ -267,7 +267,7 @@ static inline int
 nseeds(void)
 {
 	const char *s = getenv("SZ_CELL_SEEDS");
-	return s ? atoi(s) : 12;
+	return s ? atoi(s) : 16;
 }
 
 static inline int
