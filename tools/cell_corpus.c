@@ -162,7 +162,7 @@ fresh_seeds(void)
 		if (s == NULL)
 			die("malloc", 0);
 		s[0] = 0;
-		memcpy(s + 1, r.outlen[i] ? r.out[i] : s, r.outlen[i]);
+		memcpy(s + 1, r.out[i], r.outlen[i]);
 		put("fuzz_cell_op", i == 0 ? "fresh_own_add_env" : "fresh_welcome_env", s,
 		    1 + r.outlen[i], NULL, 0);
 		free(s);

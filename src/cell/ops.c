@@ -294,7 +294,8 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, uint16_t acked_author,
 		sz_buf_append(&b, c->m[target].id, 32);
 	}
 	if (sz_cellop_is_seeded(type)) {
-		if ((r = sz_cellk_sign_keypair(c, csk_pk, csk_sk)) != SZ_OK || (r = dh_rotate(c, dhpk)) != SZ_OK)
+		if ((r = sz_cellk_sign_keypair(c, csk_pk, csk_sk)) != SZ_OK ||
+		    (r = dh_rotate(c, dhpk)) != SZ_OK)
 			goto out;
 		sz_random(c->env, seed, 32);
 		sz_buf_append(&b, csk_pk, 32);
