@@ -58,8 +58,9 @@ else
 		mkdir -p "$corpus"
 		seeds=""
 		[ -d "fuzz/corpus/$n" ] && seeds="fuzz/corpus/$n"
+		# libFuzzer exits 77 on a crash by default, which run() would count as a skip
 		run "fuzz/$n" 300 "$f" -max_total_time="$FUZZ_SMOKE" -timeout=10 -rss_limit_mb=2048 \
-			-print_final_stats=1 "$corpus" $seeds
+			-error_exitcode=1 -timeout_exitcode=1 -print_final_stats=1 "$corpus" $seeds
 	done
 fi
 

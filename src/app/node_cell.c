@@ -30,11 +30,8 @@ cell_key(char *out, size_t n, const uint8_t id[32], int part)
 void
 sz_node_cell_local_scope(const sz_cell *c, uint8_t scope[16])
 {
-	static const uint8_t key[] = "samizdat local cell scope v1";
-	uint8_t h[32] = { 0 };
-	if (sz_blake2b(h, 32, sz_cell_id(c), 32, key, sizeof key - 1) != SZ_OK)
-		memset(h, 0, sizeof h);
-	memcpy(scope, h, 16);
+	if (sz_cell_local_scope(c, scope) != SZ_OK)
+		memset(scope, 0, 16);
 }
 
 static int
@@ -180,12 +177,16 @@ sz_node_cells_bundle(sz_node *n, const char *name, sz_buf *secrets, sz_buf *scop
 		if (name != NULL && strcmp(sz_cell_name(c), name) != 0)
 			continue;
 		found = true;
-		uint8_t sc[64][16], sec[4][32];
+		uint8_t sc[64][16], sec[32][32];
 		size_t k = 0, ks = 0;
 		if (sz_cell_scopes(c, sc, 64, &k) == SZ_OK)
 			sz_buf_append(scopes, sc, k * 16);
-		if (sz_cell_status(c) == SZ_CELL_ACTIVE && sz_cell_bundle_secrets(c, sec, 4, &ks) == SZ_OK)
-			sz_buf_append(secrets, sec, ks * 32);
+		/* Writing: the newest three reach members an epoch or two behind.  Reading: all. */
+		size_t want = name != NULL ? 3 : 32;
+		int br = sz_cell_status(c) == SZ_CELL_ACTIVE ? sz_cell_bundle_secrets(c, sec, want, &ks) :
+		    SZ_ERR_STATE;
+		if (br == SZ_OK || br == SZ_ERR_LIMIT)
+			sz_buf_append(secrets, sec, (ks < want ? ks : want) * 32);
 		sz_wipe(sec, sizeof sec);
 	}
 	if (name != NULL && !found)

@@ -128,6 +128,16 @@ sz_cell_epoch_learn(sz_cell *c, const uint8_t e[32], const cell_mset *holders)
 	return SZ_OK;
 }
 
+/* Is no member removed in my view among the holders of ep? */
+static int
+epoch_clean(const cell_epoch *ep, const cell_mset *removed)
+{
+	for (int w = 0; w < CELL_MW; w++)
+		if (ep->holders.w[w] & removed->w[w])
+			return 0;
+	return 1;
+}
+
 /* The epoch I seal with: prefer one no removed member can know, then one every current member
  * of my view knows (so forwards and acks reach concurrently added members), then the newest. */
 static cell_epoch *
@@ -142,13 +152,10 @@ current_epoch(const sz_cell *c)
 		const cell_epoch *ep = &c->ep[i];
 		if (!ep->used)
 			continue;
-		int clean = 1, covers = 1;
-		for (int w = 0; w < CELL_MW; w++) {
-			if (ep->holders.w[w] & rem.w[w])
-				clean = 0;
+		int clean = epoch_clean(ep, &rem), covers = 1;
+		for (int w = 0; w < CELL_MW; w++)
 			if (mem.w[w] & ~ep->holders.w[w])
 				covers = 0;
-		}
 		int rank = clean * 2 + covers;
 		if (best == NULL || rank > best_rank || (rank == best_rank && ep->order > best->order)) {
 			best = ep;
@@ -209,6 +216,52 @@ int
 sz_cell_owns(const sz_cell *c, const uint8_t scope[static 16])
 {
 	return epoch_by_scope(c, scope) != NULL;
+}
+
+int
+sz_cell_bundle_secrets(const sz_cell *c, uint8_t (*secrets)[32], size_t max, size_t *n)
+{
+	const cell_epoch *order[CELL_EPOCHS];
+	const cell_epoch *cur = current_epoch(c);
+	cell_mset rem;
+	size_t k = 0;
+	int r = SZ_OK;
+	*n = 0;
+	if (c->status != SZ_CELL_ACTIVE)
+		return SZ_ERR_STATE;
+	sz_cellm_removed(c, &c->processed, &rem);
+	if (cur != NULL && epoch_clean(cur, &rem))
+		order[k++] = cur;
+	for (int i = 0; i < CELL_EPOCHS; i++) { /* then newest learnt first */
+		const cell_epoch *ep = &c->ep[i];
+		if (!ep->used || ep == cur || !epoch_clean(ep, &rem))
+			continue;
+		size_t j = k++;
+		while (j > 0 && order[j - 1] != cur && order[j - 1]->order < ep->order) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = ep;
+	}
+	for (size_t i = 0; i < k && r == SZ_OK; i++) {
+		if (i >= max) {
+			r = SZ_ERR_LIMIT;
+			break;
+		}
+		r = sz_cellk_kdf(secrets[i], 32, order[i]->e, 32, "bundle secret", NULL, 0);
+		*n = i + 1;
+	}
+	if (r != SZ_OK && r != SZ_ERR_LIMIT) {
+		sz_wipe(secrets, *n * 32);
+		*n = 0;
+	}
+	return r;
+}
+
+int
+sz_cell_local_scope(const sz_cell *c, uint8_t out[static 16])
+{
+	return sz_cellk_kdf(out, 16, c->cell_id, 32, "local scope", c->m[c->me].id, 32);
 }
 
 /* --- operations -------------------------------------------------------------------------- */
@@ -276,11 +329,8 @@ sz_cell_add(sz_cell *c, const uint8_t id[static 32], const uint8_t prekey[static
 	if ((r = check_active(c)) != SZ_OK)
 		return r;
 	int known = sz_cellm_find(c, id);
-	if (known >= 0) {
-		cell_mset rem;
-		sz_cellm_removed(c, &c->processed, &rem);
-		return mset_has(&rem, (unsigned)known) ? SZ_ERR_DENIED : SZ_ERR_EXISTS;
-	}
+	if (known >= 0) /* a member; or removed, left, or added by someone removed concurrently */
+		return sz_cellm_is_member(c, (uint16_t)known) ? SZ_ERR_EXISTS : SZ_ERR_DENIED;
 	if (sodium_is_zero(prekey, 32))
 		return SZ_ERR_INVALID;
 	if ((r = sz_cellm_intern(c, id, prekey, &idx)) != SZ_OK)
@@ -421,7 +471,7 @@ receive_message(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_result *res, 
 		*why = "sender removed";
 		return SZ_ERR_NOT_MEMBER;
 	}
-	if ((r = sz_cellk_msgkey(c, (uint16_t)s, (uint32_t)gen, (uint32_t)ctr, k)) != SZ_OK) {
+	if ((r = sz_cellk_msgkey_peek(c, (uint16_t)s, (uint32_t)gen, (uint32_t)ctr, k)) != SZ_OK) {
 		*why = r == SZ_ERR_AGAIN ? "waiting for the sender's key update" :
 		    "no key for this message (already read, or before I joined)";
 		return r;
@@ -449,6 +499,9 @@ receive_message(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_result *res, 
 		r = SZ_ERR_MALFORMED;
 		goto out;
 	}
+	/* Genuine: only now is the key consumed (and the chain stepped). */
+	if ((r = sz_cellk_msgkey(c, (uint16_t)s, (uint32_t)gen, (uint32_t)ctr, k)) != SZ_OK)
+		goto out;
 	uint8_t eid[32];
 	memcpy(eid, ev.entry_id, 32);
 	memset(&ev, 0, sizeof ev);
@@ -513,25 +566,32 @@ hold(sz_cell *c, const uint8_t *pt, size_t len)
 	return SZ_OK;
 }
 
-/* Retry held items until none makes progress. */
+/* Retry held items until none makes progress.  Each item is taken out of the list before it is
+ * handled: handling may remove me, and the wipe that follows frees every item still listed. */
 static int
 retry_held(sz_cell *c, sz_cell_result *res)
 {
-	int progress = 1;
+	int progress = 1, r = SZ_OK;
 	while (progress && c->status == SZ_CELL_ACTIVE) {
 		progress = 0;
-		for (size_t i = 0; i < c->nheld; i++) {
+		for (size_t i = 0; i < c->nheld && c->status == SZ_CELL_ACTIVE; i++) {
 			const char *why;
-			int r = handle_inner(c, c->held[i].p, c->held[i].len, res, &why);
-			if (r == SZ_ERR_AGAIN)
-				continue;
-			if (r != SZ_OK && r != SZ_ERR_REPLAY &&
-			    (r = push_note(res, SZ_CELL_EV_REJECTED, r, why)) != SZ_OK)
-				return r;
-			sz_wipe(c->held[i].p, c->held[i].len);
-			free(c->held[i].p);
-			c->held_bytes -= c->held[i].len;
+			cell_held h = c->held[i];
 			c->held[i] = c->held[--c->nheld];
+			c->held_bytes -= h.len;
+			int hr = handle_inner(c, h.p, h.len, res, &why);
+			if (hr == SZ_ERR_AGAIN && c->status == SZ_CELL_ACTIVE) {
+				/* put it back where it was */
+				c->held[c->nheld++] = c->held[i];
+				c->held[i] = h;
+				c->held_bytes += h.len;
+				continue;
+			}
+			sz_wipe(h.p, h.len);
+			free(h.p);
+			if (hr != SZ_OK && hr != SZ_ERR_AGAIN && hr != SZ_ERR_REPLAY &&
+			    (r = push_note(res, SZ_CELL_EV_REJECTED, hr, why)) != SZ_OK)
+				return r;
 			i--;
 			progress = 1;
 		}

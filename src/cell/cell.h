@@ -69,8 +69,11 @@ SZ_MUST_CHECK int sz_cell_create(sz_cell **c, const sz_env *env, const char *nam
     const uint8_t id_sk[static 64], sz_cell_result *res);
 
 /* Add the holder of identity id (Ed25519 pk) with its prekey (X25519 pk): res gets the add
- * envelope and the welcome envelope.  SZ_ERR_EXISTS if already known, SZ_ERR_STATE if I am
- * not active, SZ_ERR_LIMIT beyond the bounds. */
+ * envelope and the welcome envelope.  SZ_ERR_EXISTS if id is a member, SZ_ERR_DENIED if this
+ * cell knew id and it is not a member (removed, left, or its add was voided by the removal of
+ * its adder): an identity never comes back into a cell, its holder joins with a new identity
+ * (docs/protocol/cell.md §7).  SZ_ERR_STATE if I am not active, SZ_ERR_LIMIT beyond the bounds.
+ * The prekey is used once, for this welcome; its holder keeps it for the cell's life (§3). */
 SZ_MUST_CHECK int sz_cell_add(sz_cell *c, const uint8_t id[static 32],
     const uint8_t prekey[static 32], sz_cell_result *res);
 /* Remove member id (strong remove): res gets the remove envelope.  SZ_ERR_NOT_MEMBER. */
@@ -114,11 +117,21 @@ SZ_MUST_CHECK int sz_cell_scopes(const sz_cell *c, uint8_t (*scopes)[16], size_t
 /* Nonzero if an envelope with this scope tag is one I can open. */
 int sz_cell_owns(const sz_cell *c, const uint8_t scope[static 16]);
 
-/* Secrets for courier bundles meant for the cell's current members (docs/protocol/cell.md):
- * one per epoch I keep that no removed member was given, newest first; at most max.
- * SZ_ERR_NOT_MEMBER unless I am active. */
+/* Secrets for courier bundles of this cell (src/sync/bundle.h takes them as recipients):
+ * one 32-byte secret per epoch I keep whose holders include no member removed in my view, the
+ * one I seal with first, then the others from the newest learnt to the oldest; *n receives the
+ * count (at most max written; SZ_ERR_LIMIT if there were more).  Seal a bundle to the first two
+ * or three and a member one or two epochs behind still opens it; try them all when reading.
+ * Epochs a removed member knows are never listed, so it cannot open bundles sealed to these.
+ * SZ_ERR_STATE once I am removed or have left (my keys are gone).  secrets hold key material:
+ * the caller wipes them.  docs/protocol/cell.md §2.1. */
 SZ_MUST_CHECK int sz_cell_bundle_secrets(const sz_cell *c, uint8_t (*secrets)[32], size_t max,
     size_t *n);
+/* A stable 16-byte name for this cell in my own store: the same across epochs, removals and
+ * reloads of my state, different for each member of the cell (it is derived from the cell id and
+ * my member id) and never sent anywhere: the node files the cell's readable entries under it.
+ * Works in every status.  docs/protocol/cell.md §2.1. */
+SZ_MUST_CHECK int sz_cell_local_scope(const sz_cell *c, uint8_t out[static 16]);
 
 /* The whole state, versioned (docs/protocol/cell.md §8): *out malloc()ed, holds secrets (the
  * caller stores it encrypted and wipes it).  Deserialize checks every field and bound. */

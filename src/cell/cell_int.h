@@ -28,6 +28,7 @@
 #define CELL_HELD 256              /* inner plaintexts held for missing dependencies */
 #define CELL_HELD_BYTES (8u << 20) /* ... and their total size */
 #define CELL_NAME_MAX 64
+#define CELL_OPREC 4               /* applied ops remembered per member (equivocation check) */
 
 #define CELL_MW (CELL_MAX_MEMBERS / 64)
 #define CELL_OW (CELL_MAX_MOPS / 64)
@@ -70,6 +71,9 @@ typedef struct cell_member {
 	cell_chain ch[CELL_GENS];
 	uint32_t send_ctr, recv_ctr; /* 2SM, me -> member and member -> me */
 	uint8_t send_ck[32], recv_ck[32];
+	/* The last CELL_OPREC ops applied: slot seq % CELL_OPREC holds the first 16 bytes of the
+	 * entry id, then the first 16 bytes of the key that signed it (all zero = none). */
+	uint8_t oprec[CELL_OPREC][32];
 } cell_member;
 
 typedef struct cell_mop {
@@ -182,6 +186,10 @@ SZ_MUST_CHECK int sz_cellk_kdf(uint8_t *out, size_t outlen, const uint8_t *ikm, 
     const char *label, const uint8_t *ctx, size_t ctxlen);
 /* The member reference of id in cell cell_id. */
 uint32_t sz_cellk_mref(const uint8_t cell_id[32], const uint8_t id[32]);
+/* Fresh X25519 / Ed25519 key pairs from the cell's injected randomness (c->env), so that a
+ * seeded env replays a cell exactly (tests, fuzzing). */
+SZ_MUST_CHECK int sz_cellk_dh_keypair(const sz_cell *c, uint8_t pk[32], uint8_t sk[32]);
+SZ_MUST_CHECK int sz_cellk_sign_keypair(const sz_cell *c, uint8_t pk[32], uint8_t sk[64]);
 /* Derive an epoch's sealing key and scope tag from E. */
 SZ_MUST_CHECK int sz_cellk_epoch(cell_epoch *ep, const uint8_t e[32]);
 /* 2SM: encrypt pt (ptlen bytes) to member idx under the op's ephemeral key (esk, epk); ad binds
@@ -197,9 +205,15 @@ SZ_MUST_CHECK int sz_cellk_dm_open(sz_cell *c, uint16_t idx, const uint8_t epk[3
  * sending chain).  Does nothing (returns 0) when the ratchet is unknown. */
 SZ_MUST_CHECK int sz_cellk_ratchet(sz_cell *c, uint16_t idx, uint32_t gen, const uint8_t *input,
     size_t inlen);
-/* The message key for (member, gen, ctr): from a chain or the skipped store; keys are consumed.
- * SZ_ERR_AGAIN if the generation is newer than any known (hold), SZ_ERR_NOT_FOUND if gone. */
+/* The message key for (member, gen, ctr): from a chain or the skipped store; keys are consumed
+ * (the chain steps to ctr, keeping the ones it passes as skipped).  SZ_ERR_AGAIN if the
+ * generation is newer than any known (hold), SZ_ERR_NOT_FOUND if gone, SZ_ERR_LIMIT if ctr
+ * skips more than CELL_MAX_SKIP.  Call it only for a message that opened with the key
+ * sz_cellk_msgkey_peek gave: a forged header must not cost a genuine message its key. */
 SZ_MUST_CHECK int sz_cellk_msgkey(sz_cell *c, uint16_t idx, uint32_t gen, uint32_t ctr,
+    uint8_t k[32]);
+/* The same key, with no change to the state. */
+SZ_MUST_CHECK int sz_cellk_msgkey_peek(const sz_cell *c, uint16_t idx, uint32_t gen, uint32_t ctr,
     uint8_t k[32]);
 /* The next key of my sending chain, with its gen and ctr. */
 SZ_MUST_CHECK int sz_cellk_sendkey(sz_cell *c, uint32_t *gen, uint32_t *ctr, uint8_t k[32]);
@@ -226,6 +240,12 @@ SZ_MUST_CHECK int sz_cellm_mop_add(sz_cell *c, uint8_t type, uint16_t author, ui
 size_t sz_cellm_heads(const sz_cell *c, uint16_t *out, size_t max);
 /* Is member idx a member in my current view? */
 int sz_cellm_is_member(const sz_cell *c, uint16_t idx);
+/* Member m applied its op seq (entry id, signed by signer): done = seq, and the op is recorded. */
+void sz_cellm_applied(cell_member *m, uint32_t seq, const uint8_t id[32], const uint8_t signer[32]);
+/* Nonzero if m's applied op seq is on record, was signed by signer, and is not the entry id:
+ * the author signed two different ops with one sequence number. */
+int sz_cellm_equivocates(const cell_member *m, uint32_t seq, const uint8_t id[32],
+    const uint8_t signer[32]);
 
 /* --- ops.c ------------------------------------------------------------------------------- */
 SZ_MUST_CHECK int sz_cellop_decode(cell_op *op, const uint8_t *body, size_t len);

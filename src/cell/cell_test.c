@@ -4,234 +4,7 @@
  * concurrency cases, removal, seizure (PCS), forward secrecy, the relay's view, tampering and
  * deniability.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "cell/cell.h"
-#include "crypto/crypto.h"
-#include "lib/env.h"
-#include "wire/entry.h"
-#include "wire/envelope.h"
-
-#define MAXN 8
-#define MAXLOG 4096
-
-typedef struct node {
-	sz_env_seeded env;
-	uint8_t sk[64], pk[32], pre_pk[32], pre_sk[32];
-	sz_cell *c;
-	int gone;                 /* removed or left: do not count for convergence */
-	unsigned char got[MAXLOG];
-	int nmsg;                 /* posts decrypted */
-	char bodies[64][48];
-} node;
-
-typedef struct net {
-	node n[MAXN];
-	int nn;
-	uint8_t *log[MAXLOG];
-	size_t len[MAXLOG];
-	int from[MAXLOG];
-	int nlog;
-	sz_env_seeded order;
-	int rejected;
-} net;
-
-static void
-net_take(net *w, int from, sz_cell_result *res)
-{
-	for (size_t i = 0; i < res->nout; i++) {
-		assert_true(w->nlog < MAXLOG);
-		w->log[w->nlog] = res->out[i];
-		w->len[w->nlog] = res->outlen[i];
-		w->from[w->nlog++] = from;
-		res->out[i] = NULL;
-		if (from >= 0)
-			w->n[from].got[w->nlog - 1] = 1;
-	}
-	sz_cell_result_free(res);
-}
-
-static void
-node_init(net *w, int i, uint64_t seed)
-{
-	node *x = &w->n[i];
-	uint8_t s[32];
-	memset(s, 0, sizeof s);
-	s[0] = (uint8_t)(i + 1);
-	s[1] = (uint8_t)seed;
-	assert_int_equal(sz_sign_seed_keypair(x->pk, x->sk, s), SZ_OK);
-	sz_env_seeded_init(&x->env, seed * 100 + (uint64_t)i, 1700000000000ull);
-	assert_int_equal(sz_cell_prekey_new(&x->env.env, x->pre_pk, x->pre_sk), SZ_OK);
-}
-
-/* Deliver envelope k to node to; returns 0 if the node could not use it yet (not its scope:
- * a sync layer would offer it again later), 1 if consumed. */
-static int
-deliver(net *w, int to, int k)
-{
-	node *x = &w->n[to];
-	sz_cell_result res = { 0 };
-	if (x->c == NULL) {
-		uint8_t sc[16];
-		assert_int_equal(sz_cell_welcome_scope(x->pre_pk, sc), SZ_OK);
-		if (memcmp(w->log[k] + 1, sc, 16) != 0)
-			return 0;
-		x->got[k] = 1;
-		int r = sz_cell_join(&x->c, &x->env.env, x->sk, x->pre_sk, w->log[k], w->len[k], &res);
-		if (r != SZ_OK)
-			x->c = NULL;
-		net_take(w, to, &res);
-		return 1;
-	}
-	int r = sz_cell_receive(x->c, w->log[k], w->len[k], &res);
-	assert_true(r == SZ_OK || r == SZ_ERR_NOT_FOUND || r == SZ_ERR_DECRYPT);
-	if (r == SZ_ERR_NOT_FOUND && sz_cell_status(x->c) == SZ_CELL_ACTIVE) {
-		sz_cell_result_free(&res);
-		return 0;
-	}
-	x->got[k] = 1;
-	for (size_t i = 0; i < res.nev; i++) {
-		sz_cell_event *e = &res.ev[i];
-		if (e->type == SZ_CELL_EV_MESSAGE) {
-			if (x->nmsg < 64)
-				snprintf(x->bodies[x->nmsg], 48, "%.*s", (int)e->body_len, e->body);
-			x->nmsg++;
-		} else if (e->type == SZ_CELL_EV_REJECTED && e->reason != SZ_ERR_REPLAY) {
-			w->rejected++;
-		}
-		if (getenv("SZ_CELL_TRACE") && e->type != SZ_CELL_EV_MESSAGE)
-			fprintf(stderr, "node %d <- env %d from %d: ev %d op %d reason %d %s\n", to, k,
-			    w->from[k], e->type, e->op, e->reason, e->text);
-	}
-	net_take(w, to, &res);
-	return 1;
-}
-
-/* Deliver everything to every node (not to the gone) in random orders until nothing more can
- * be consumed: each pass shuffles all pending (node, envelope) pairs. */
-static void
-run(net *w)
-{
-	static int cand[MAXN * MAXLOG][2];
-	for (int pass = 0; pass < 1000; pass++) {
-		int nc = 0, used = 0;
-		for (int i = 0; i < w->nn; i++)
-			for (int k = 0; k < w->nlog; k++)
-				if (!w->n[i].got[k] && !w->n[i].gone) {
-					cand[nc][0] = i;
-					cand[nc++][1] = k;
-				}
-		for (int j = nc - 1; j > 0; j--) {
-			uint32_t p = sz_random_uniform(&w->order.env, (uint32_t)j + 1);
-			int t0 = cand[j][0], t1 = cand[j][1];
-			cand[j][0] = cand[p][0];
-			cand[j][1] = cand[p][1];
-			cand[p][0] = t0;
-			cand[p][1] = t1;
-		}
-		for (int j = 0; j < nc; j++)
-			used += deliver(w, cand[j][0], cand[j][1]);
-		if (used == 0)
-			return;
-	}
-	fail_msg("network did not quiesce");
-}
-
-static void
-net_free(net *w)
-{
-	for (int i = 0; i < w->nn; i++)
-		sz_cell_free(w->n[i].c);
-	for (int k = 0; k < w->nlog; k++)
-		free(w->log[k]);
-	free(w);
-}
-
-static net *
-net_new(int n, uint64_t seed)
-{
-	net *w = calloc(1, sizeof *w);
-	assert_non_null(w);
-	w->nn = n;
-	sz_env_seeded_init(&w->order, seed ^ 0xabcdef, 0);
-	for (int i = 0; i < n; i++)
-		node_init(w, i, seed);
-	sz_cell_result res = { 0 };
-	assert_int_equal(sz_cell_create(&w->n[0].c, &w->n[0].env.env, "the print shop", w->n[0].sk,
-	    &res), SZ_OK);
-	net_take(w, 0, &res);
-	return w;
-}
-
-static void
-add(net *w, int by, int who)
-{
-	sz_cell_result res = { 0 };
-	assert_int_equal(sz_cell_add(w->n[by].c, w->n[who].pk, w->n[who].pre_pk, &res), SZ_OK);
-	net_take(w, by, &res);
-}
-
-static void
-post(net *w, int by, const char *text)
-{
-	sz_cell_result res = { 0 };
-	assert_int_equal(sz_cell_post(w->n[by].c, SZ_KIND_POST, (const uint8_t *)text, strlen(text),
-	    NULL, 0, NULL, &res), SZ_OK);
-	net_take(w, by, &res);
-}
-
-static int
-has_body(const node *x, const char *text)
-{
-	for (int i = 0; i < x->nmsg && i < 64; i++)
-		if (strcmp(x->bodies[i], text) == 0)
-			return 1;
-	return 0;
-}
-
-/* Every active node has the same membership; returns how many members. */
-static size_t
-converged(net *w)
-{
-	uint8_t ref[MAXN][32], ids[MAXN][32];
-	size_t nref = 0, n;
-	int first = 1;
-	for (int i = 0; i < w->nn; i++) {
-		node *x = &w->n[i];
-		if (x->gone || x->c == NULL || sz_cell_status(x->c) != SZ_CELL_ACTIVE ||
-		    !sz_cell_is_member(x->c, x->pk))
-			continue;
-		assert_int_equal(sz_cell_members(x->c, ids, MAXN, &n), SZ_OK);
-		if (first) {
-			memcpy(ref, ids, sizeof ids);
-			nref = n;
-			first = 0;
-		} else {
-			assert_int_equal(n, nref);
-			assert_memory_equal(ref, ids, n * 32);
-		}
-	}
-	return nref;
-}
-
-/* A founding group 0..k-1, all joined and quiet. */
-static net *
-group(int n, int k, uint64_t seed)
-{
-	net *w = net_new(n, seed);
-	for (int i = 1; i < k; i++) {
-		add(w, 0, i);
-		run(w);
-	}
-	return w;
-}
+#include "cell/cell_testnet.h"
 
 static void
 test_basic(void **state)
@@ -248,41 +21,6 @@ test_basic(void **state)
 	assert_true(has_body(&w->n[0], "hello from C") && has_body(&w->n[1], "hello from C"));
 	assert_int_equal(w->rejected, 0);
 	net_free(w);
-}
-
-/* After a scenario: every active member posts and every other active member reads it. */
-static void
-all_read_all(net *w, const char *tag)
-{
-	char text[48];
-	for (int i = 0; i < w->nn; i++) {
-		node *x = &w->n[i];
-		if (x->gone || x->c == NULL || !sz_cell_is_member(x->c, x->pk))
-			continue;
-		snprintf(text, sizeof text, "%s from %d", tag, i);
-		post(w, i, text);
-	}
-	run(w);
-	for (int i = 0; i < w->nn; i++) {
-		node *x = &w->n[i];
-		if (x->gone || x->c == NULL || !sz_cell_is_member(x->c, x->pk))
-			continue;
-		for (int j = 0; j < w->nn; j++) {
-			node *y = &w->n[j];
-			if (j == i || y->gone || y->c == NULL || !sz_cell_is_member(y->c, y->pk))
-				continue;
-			snprintf(text, sizeof text, "%s from %d", tag, j);
-			if (!has_body(x, text))
-				fail_msg("node %d did not read \"%s\"", i, text);
-		}
-	}
-}
-
-static int
-nseeds(void)
-{
-	const char *s = getenv("SZ_CELL_SEEDS");
-	return s ? atoi(s) : 12;
 }
 
 static void
@@ -359,6 +97,45 @@ test_update_concurrent_with_remove(void **state)
 		run(w);
 		assert_int_equal(converged(w), 3);
 		all_read_all(w, "after update||remove");
+		net_free(w);
+	}
+}
+
+/* B updates while A adds E: E is not among the update's recipients, so it learns the update's
+ * epoch and B's fresh chain only through the others' acks (DCGKA's forwards). */
+static void
+test_update_concurrent_with_add(void **state)
+{
+	(void)state;
+	for (int s = 1; s <= nseeds(); s++) {
+		net *w = group(5, 4, (uint64_t)s);
+		sz_cell_result r1 = { 0 };
+		assert_int_equal(sz_cell_update(w->n[1].c, &r1), SZ_OK);
+		add(w, 0, 4);
+		net_take(w, 1, &r1);
+		run(w);
+		assert_int_equal(converged(w), 5);
+		all_read_all(w, "after update||add");
+		net_free(w);
+	}
+}
+
+/* Three members update at once. */
+static void
+test_concurrent_updates(void **state)
+{
+	(void)state;
+	for (int s = 1; s <= nseeds(); s++) {
+		net *w = group(4, 4, (uint64_t)s);
+		sz_cell_result r[3] = { { 0 } };
+		for (int i = 0; i < 3; i++)
+			assert_int_equal(sz_cell_update(w->n[i + 1].c, &r[i]), SZ_OK);
+		for (int i = 0; i < 3; i++)
+			net_take(w, i + 1, &r[i]);
+		run(w);
+		assert_int_equal(converged(w), 4);
+		assert_int_equal(w->rejected, 0);
+		all_read_all(w, "after concurrent updates");
 		net_free(w);
 	}
 }
@@ -499,12 +276,6 @@ test_forward_secrecy(void **state)
 	free(copy);
 	sz_cell_free(c1);
 	net_free(w);
-}
-
-static int
-contains(const uint8_t *hay, size_t n, const void *needle, size_t m)
-{
-	return m <= n && memmem(hay, n, needle, m) != NULL;
 }
 
 /* The relay's view: no identity key, csk, cell name or id in any form in any envelope. */
@@ -692,6 +463,30 @@ test_deniability(void **state)
 	net_free(w);
 }
 
+/* A remove of me that was held (it arrived before an op it follows) and is released by that op:
+ * the removal wipes my state while the held list is being walked; nothing is used after free. */
+static void
+test_held_remove_of_me(void **state)
+{
+	(void)state;
+	net *w = group(5, 4, 13);
+	add(w, 0, 4);                /* A adds E (no new epoch) ... */
+	int add_at = w->nlog - 2;    /* the add; the welcome follows it */
+	sz_cell_result res = { 0 };
+	assert_int_equal(sz_cell_remove(w->n[0].c, w->n[3].pk, &res), SZ_OK);
+	net_take(w, 0, &res);        /* ... then removes D: sealed under the same epoch */
+	int rm = w->nlog - 1;
+	assert_int_equal(deliver(w, 3, rm), 1); /* held: A's add has not arrived */
+	assert_int_equal(sz_cell_status(w->n[3].c), SZ_CELL_ACTIVE);
+	assert_int_equal(deliver(w, 3, add_at), 1); /* releases the remove: D is removed */
+	assert_int_equal(sz_cell_status(w->n[3].c), SZ_CELL_REMOVED);
+	w->n[3].gone = 1;
+	run(w);
+	assert_int_equal(converged(w), 4);
+	all_read_all(w, "after held remove");
+	net_free(w);
+}
+
 static void
 test_leave(void **state)
 {
@@ -721,6 +516,8 @@ main(void)
 		cmocka_unit_test(test_add_concurrent_with_remove),
 		cmocka_unit_test(test_mutual_removes),
 		cmocka_unit_test(test_update_concurrent_with_remove),
+		cmocka_unit_test(test_update_concurrent_with_add),
+		cmocka_unit_test(test_concurrent_updates),
 		cmocka_unit_test(test_removed_reads_nothing),
 		cmocka_unit_test(test_seized_heals),
 		cmocka_unit_test(test_forward_secrecy),
@@ -729,6 +526,7 @@ main(void)
 		cmocka_unit_test(test_held_and_nonmember),
 		cmocka_unit_test(test_deniability),
 		cmocka_unit_test(test_leave),
+		cmocka_unit_test(test_held_remove_of_me),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

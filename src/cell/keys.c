@@ -40,6 +40,23 @@ sz_cellk_mref(const uint8_t cell_id[32], const uint8_t id[32])
 }
 
 int
+sz_cellk_dh_keypair(const sz_cell *c, uint8_t pk[32], uint8_t sk[32])
+{
+	sz_random(c->env, sk, 32);
+	return sz_dh_public(pk, sk);
+}
+
+int
+sz_cellk_sign_keypair(const sz_cell *c, uint8_t pk[32], uint8_t sk[64])
+{
+	uint8_t seed[32];
+	sz_random(c->env, seed, sizeof seed);
+	int r = sz_sign_seed_keypair(pk, sk, seed);
+	sz_wipe(seed, sizeof seed);
+	return r;
+}
+
+int
 sz_cellk_epoch(cell_epoch *ep, const uint8_t e[32])
 {
 	int r;
@@ -201,29 +218,62 @@ chain_step(cell_chain *ch, uint8_t k[32])
 	return r;
 }
 
-int
-sz_cellk_msgkey(sz_cell *c, uint16_t idx, uint32_t gen, uint32_t ctr, uint8_t k[32])
+/* Where the key for (member idx, gen, ctr) is: a skipped key (*skip) or a chain (*chain) that
+ * must step up to ctr.  SZ_ERR_AGAIN, SZ_ERR_NOT_FOUND, SZ_ERR_LIMIT as sz_cellk_msgkey. */
+static int
+msgkey_find(const sz_cell *c, uint16_t idx, uint32_t gen, uint32_t ctr, int *skip, int *chain)
 {
-	cell_member *m = &c->m[idx];
-	cell_chain *ch = NULL;
-	int r;
+	const cell_member *m = &c->m[idx];
+	*skip = *chain = -1;
 	for (int i = 0; i < CELL_SKIPPED; i++) {
-		cell_skipped *s = &c->skip[i];
+		const cell_skipped *s = &c->skip[i];
 		if (s->used && s->member == idx && s->gen == gen && s->ctr == ctr) {
-			memcpy(k, s->k, 32);
-			sz_wipe(s, sizeof *s);
+			*skip = i;
 			return SZ_OK;
 		}
 	}
 	for (int i = 0; i < CELL_GENS; i++)
 		if (m->ch[i].used && m->ch[i].gen == gen)
-			ch = &m->ch[i];
-	if (ch == NULL)
+			*chain = i;
+	if (*chain < 0)
 		return gen > m->done ? SZ_ERR_AGAIN : SZ_ERR_NOT_FOUND;
+	const cell_chain *ch = &m->ch[*chain];
 	if (ctr < ch->ctr)
 		return SZ_ERR_NOT_FOUND;
 	if (ctr - ch->ctr > CELL_MAX_SKIP)
 		return SZ_ERR_LIMIT;
+	return SZ_OK;
+}
+
+int
+sz_cellk_msgkey_peek(const sz_cell *c, uint16_t idx, uint32_t gen, uint32_t ctr, uint8_t k[32])
+{
+	int skip, chain, r;
+	if ((r = msgkey_find(c, idx, gen, ctr, &skip, &chain)) != SZ_OK)
+		return r;
+	if (skip >= 0) {
+		memcpy(k, c->skip[skip].k, 32);
+		return SZ_OK;
+	}
+	cell_chain tmp = c->m[idx].ch[chain];
+	while (r == SZ_OK && tmp.ctr <= ctr)
+		r = chain_step(&tmp, k);
+	sz_wipe(&tmp, sizeof tmp);
+	return r;
+}
+
+int
+sz_cellk_msgkey(sz_cell *c, uint16_t idx, uint32_t gen, uint32_t ctr, uint8_t k[32])
+{
+	int skip, chain, r;
+	if ((r = msgkey_find(c, idx, gen, ctr, &skip, &chain)) != SZ_OK)
+		return r;
+	if (skip >= 0) {
+		memcpy(k, c->skip[skip].k, 32);
+		sz_wipe(&c->skip[skip], sizeof c->skip[skip]);
+		return SZ_OK;
+	}
+	cell_chain *ch = &c->m[idx].ch[chain];
 	while (ch->ctr < ctr) {
 		cell_skipped *slot = &c->skip[0];
 		for (int i = 0; i < CELL_SKIPPED; i++) {

@@ -68,35 +68,43 @@ sz_cellm_removed(const sz_cell *c, const cell_oset *v, cell_mset *out)
 	}
 }
 
-/* Is author a removed by a mop of v that is not in the causal past of mop i? */
-static int
-removed_concurrently(const sz_cell *c, const cell_oset *v, unsigned i)
-{
-	uint16_t a = c->mop[i].author;
-	for (unsigned j = 0; j < c->nmops; j++) {
-		const cell_mop *o = &c->mop[j];
-		if (!oset_has(v, j) || !o->authorized || oset_has(&c->mop[i].past, j))
-			continue;
-		if ((o->type == OP_REMOVE && o->target == a) || (o->type == OP_LEAVE && o->author == a))
-			return 1;
-	}
-	return 0;
-}
-
+/* members(v): authorized creates and adds, less adds made void by a remove (or leave) of their
+ * author that is not in the add's causal past, less removed(v).  The removes and leaves of v are
+ * gathered first (there are few), so this is O(mops + adds x removes), not O(mops^2): it runs
+ * several times for each op received (docs/bench/cell.md). */
 void
 sz_cellm_members(const sz_cell *c, const cell_oset *v, cell_mset *out)
 {
+	uint16_t rm[CELL_MAX_MOPS];
+	size_t nrm = 0;
 	cell_mset removed;
-	sz_cellm_removed(c, v, &removed);
+	memset(&removed, 0, sizeof removed);
 	memset(out, 0, sizeof *out);
 	for (unsigned i = 0; i < c->nmops; i++) {
 		const cell_mop *o = &c->mop[i];
 		if (!oset_has(v, i) || !o->authorized)
 			continue;
-		if (o->type == OP_CREATE)
+		if (o->type == OP_REMOVE || o->type == OP_LEAVE) {
+			rm[nrm++] = (uint16_t)i;
+			mset_add(&removed, o->type == OP_REMOVE ? o->target : o->author);
+		}
+	}
+	for (unsigned i = 0; i < c->nmops; i++) {
+		const cell_mop *o = &c->mop[i];
+		if (!oset_has(v, i) || !o->authorized)
+			continue;
+		if (o->type == OP_CREATE) {
 			mset_add(out, o->author);
-		else if (o->type == OP_ADD && !removed_concurrently(c, v, i))
-			mset_add(out, o->target);
+		} else if (o->type == OP_ADD) {
+			int void_add = 0;
+			for (size_t k = 0; k < nrm && !void_add; k++) {
+				const cell_mop *x = &c->mop[rm[k]];
+				uint16_t gone = x->type == OP_REMOVE ? x->target : x->author;
+				void_add = gone == o->author && !oset_has(&o->past, rm[k]);
+			}
+			if (!void_add)
+				mset_add(out, o->target);
+		}
 	}
 	for (int w = 0; w < CELL_MW; w++)
 		out->w[w] &= ~removed.w[w];
@@ -178,4 +186,23 @@ sz_cellm_is_member(const sz_cell *c, uint16_t idx)
 	cell_mset mem;
 	sz_cellm_members(c, &c->processed, &mem);
 	return mset_has(&mem, idx);
+}
+
+void
+sz_cellm_applied(cell_member *m, uint32_t seq, const uint8_t id[32], const uint8_t signer[32])
+{
+	uint8_t *rec = m->oprec[seq % CELL_OPREC];
+	m->done = seq;
+	memcpy(rec, id, 16);
+	memcpy(rec + 16, signer, 16);
+}
+
+int
+sz_cellm_equivocates(const cell_member *m, uint32_t seq, const uint8_t id[32],
+    const uint8_t signer[32])
+{
+	const uint8_t *rec = m->oprec[seq % CELL_OPREC];
+	if (seq > m->done || seq <= m->base || m->done - seq >= CELL_OPREC)
+		return 0; /* not on record */
+	return memcmp(rec + 16, signer, 16) == 0 && memcmp(rec, id, 16) != 0;
 }

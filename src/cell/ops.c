@@ -252,7 +252,7 @@ dh_rotate(sz_cell *c, uint8_t pk[32])
 		if (c->dh_idx[i] < c->dh_idx[slot])
 			slot = i;
 	}
-	int r = sz_dh_keypair(pk, c->dh_sk[slot]);
+	int r = sz_cellk_dh_keypair(c, pk, c->dh_sk[slot]);
 	if (r != SZ_OK)
 		return r;
 	c->dh_used[slot] = 1;
@@ -294,7 +294,8 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, uint16_t acked_author,
 		sz_buf_append(&b, c->m[target].id, 32);
 	}
 	if (sz_cellop_is_seeded(type)) {
-		if ((r = sz_sign_keypair(csk_pk, csk_sk)) != SZ_OK || (r = dh_rotate(c, dhpk)) != SZ_OK)
+		if ((r = sz_cellk_sign_keypair(c, csk_pk, csk_sk)) != SZ_OK ||
+		    (r = dh_rotate(c, dhpk)) != SZ_OK)
 			goto out;
 		sz_random(c->env, seed, 32);
 		sz_buf_append(&b, csk_pk, 32);
@@ -332,7 +333,7 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, uint16_t acked_author,
 	if (type != OP_ADDACK && (type == OP_UPDATE || type == OP_REMOVE || type == OP_ACK))
 		sz_buf_u16(&b, (uint16_t)nr);
 	if (nr > 0) {
-		if ((r = sz_dh_keypair(epk, esk)) != SZ_OK)
+		if ((r = sz_cellk_dh_keypair(c, epk, esk)) != SZ_OK)
 			goto out;
 		sz_buf_append(&b, epk, 32);
 	}
@@ -385,7 +386,7 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, uint16_t acked_author,
 		goto out;
 
 	/* Apply the op to my own state. */
-	me->done = seq;
+	sz_cellm_applied(me, seq, id, sign_sk + 32);
 	switch (type) {
 	case OP_CREATE:
 	case OP_UPDATE:

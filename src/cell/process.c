@@ -45,13 +45,15 @@ my_dm(const sz_cell *c, const cell_op *op)
 	return NULL;
 }
 
-int
-sz_cellop_process(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res,
-    const char **why)
+/* The body of sz_cellop_process; pt (64 bytes) receives direct-message plaintexts, and the
+ * caller wipes it on every path. */
+static int
+process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, const char **why,
+    uint8_t pt[64])
 {
 	cell_op op;
 	sz_entry e;
-	uint8_t id[32], h[32], pt[64];
+	uint8_t id[32], h[32];
 	uint16_t a, x_author = 0, rcp[CELL_MAX_MEMBERS];
 	cell_oset v;
 	cell_mset mem;
@@ -83,8 +85,21 @@ sz_cellop_process(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *
 	a = (uint16_t)ai;
 	cell_member *am = &c->m[a];
 	if (op.seq <= am->done) {
-		*why = "op already applied";
-		return SZ_ERR_REPLAY;
+		if (!sz_cellm_equivocates(am, op.seq, id, e.author)) {
+			*why = "op already applied";
+			return SZ_ERR_REPLAY;
+		}
+		/* Signed by the author's key of the time, unlike the op applied with that number: the
+		 * author equivocates (if the author is me, someone holds a copy of my state). */
+		sz_cell_event ev;
+		memset(&ev, 0, sizeof ev);
+		ev.type = SZ_CELL_EV_REJECTED;
+		ev.reason = SZ_ERR_PEER;
+		memcpy(ev.actor, am->id, 32);
+		snprintf(ev.text, sizeof ev.text, "%s", a == c->me ?
+		    "an op in my name that I did not make: someone holds a copy of my state" :
+		    "equivocation: a second, different op with the same sequence number; refused");
+		return sz_cell_event_push(res, &ev);
 	}
 	if (op.seq != am->done + 1) {
 		*why = "waiting for the author's earlier ops";
@@ -139,18 +154,36 @@ sz_cellop_process(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *
 		}
 		if ((r = sz_cellm_mop_add(c, OP_ADD, a, t, op.seq, &v, &midx)) != SZ_OK)
 			return r;
-		if (c->m[t].done == 0 && !c->m[t].rk_known) {
+		int ok = c->mop[midx].authorized;
+		if (ok && c->m[t].done == 0 && !c->m[t].rk_known) {
 			/* a newcomer's ratchet starts from zeros, known to all */
 			sz_wipe(c->m[t].rk, 32);
 			c->m[t].rk_known = 1;
 		}
-		for (int i = 0; i < CELL_EPOCHS; i++)
+		/* The welcome gave the newcomer every epoch its adder knew.  An add the rules refuse
+		 * (an honest adder never makes one: sz_cell_add) marks nothing: its author could as
+		 * well have leaked the epochs without any op. */
+		for (int i = 0; ok && i < CELL_EPOCHS; i++)
 			if (c->ep[i].used)
 				mset_add(&c->ep[i].holders, t);
-		am->done = op.seq;
+		sz_cellm_applied(am, op.seq, id, e.author);
 		if ((r = sz_cellk_ratchet(c, a, op.seq, (const uint8_t *)"welcome", 7)) != SZ_OK)
 			return r;
-		if (c->mop[midx].authorized && (r = push_control(res, c, SZ_CELL_OP_ADD, a, t)) != SZ_OK)
+		if (!ok) { /* kept for causal order, without effect */
+			cell_mset rem;
+			sz_cellm_removed(c, &v, &rem);
+			sz_cell_event ev;
+			memset(&ev, 0, sizeof ev);
+			ev.type = SZ_CELL_EV_REJECTED;
+			ev.reason = SZ_ERR_DENIED;
+			memcpy(ev.actor, am->id, 32);
+			memcpy(ev.subject, c->m[t].id, 32);
+			snprintf(ev.text, sizeof ev.text, "%s", mset_has(&rem, t) ?
+			    "add of a removed identity: refused (it must come back with a new identity)" :
+			    "add of a member, or by the member itself: refused");
+			return sz_cell_event_push(res, &ev);
+		}
+		if ((r = push_control(res, c, SZ_CELL_OP_ADD, a, t)) != SZ_OK)
 			return r;
 		if (active && t != c->me && sz_cellm_is_member(c, t) && sz_cellm_is_member(c, c->me))
 			r = sz_cellop_mine(c, OP_ADDACK, t, a, op.seq, res);
@@ -174,7 +207,7 @@ sz_cellop_process(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *
 			memcpy(am->rk, pt, 32);
 			am->rk_known = 1;
 		}
-		am->done = op.seq;
+		sz_cellm_applied(am, op.seq, id, e.author);
 		r = sz_cellk_ratchet(c, a, op.seq, (const uint8_t *)"add", 3);
 		break;
 	}
@@ -214,7 +247,7 @@ sz_cellop_process(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *
 		mset_add(&x->holders, a);
 		for (size_t i = 0; i < nr; i++)
 			mset_add(&x->holders, rcp[i]);
-		am->done = op.seq;
+		sz_cellm_applied(am, op.seq, id, e.author);
 		if (have) {
 			r = sz_cellop_absorb_seed(c, a, op.seq, seed, rcp, nr, x);
 			sz_wipe(seed, sizeof seed);
@@ -290,7 +323,7 @@ sz_cellop_process(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *
 				sz_cell_epoch_share(c, pt + 32, &fw);
 			}
 		}
-		am->done = op.seq;
+		sz_cellm_applied(am, op.seq, id, e.author);
 		if (s != NULL) {
 			r = sz_cellk_ratchet(c, a, op.seq, s->s, 32);
 			sz_wipe(s, sizeof *s);
@@ -299,13 +332,12 @@ sz_cellop_process(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *
 		} else if (am->rk_known) {
 			sz_cellk_forget(c, a); /* the secret was evicted: this chain is lost */
 		}
-		sz_wipe(pt, sizeof pt);
 		break;
 	}
 	case OP_LEAVE:
 		if ((r = sz_cellm_mop_add(c, OP_LEAVE, a, a, op.seq, &v, &midx)) != SZ_OK)
 			return r;
-		am->done = op.seq;
+		sz_cellm_applied(am, op.seq, id, e.author);
 		sz_cellk_forget(c, a);
 		if ((r = push_control(res, c, SZ_CELL_OP_LEAVE, a, a)) != SZ_OK)
 			return r;
@@ -324,5 +356,15 @@ sz_cellop_process(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *
 	default:
 		return SZ_ERR_INTERNAL;
 	}
+	return r;
+}
+
+int
+sz_cellop_process(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res,
+    const char **why)
+{
+	uint8_t pt[64];
+	int r = process_op(c, entry, len, res, why, pt);
+	sz_wipe(pt, sizeof pt);
 	return r;
 }

@@ -169,7 +169,7 @@ sz_cellst_welcome(sz_cell *c, uint16_t idx, const uint8_t *add_entry, size_t add
 		goto out;
 	}
 	/* inner: type || adder id || EK || tidx || ctr || 2SM ciphertext of the above */
-	if ((r = sz_dh_keypair(epk, esk)) != SZ_OK)
+	if ((r = sz_cellk_dh_keypair(c, epk, esk)) != SZ_OK)
 		goto out;
 	sz_buf_u8(&w, SEAL_WELCOME);
 	sz_buf_append(&w, c->m[c->me].id, 32);
@@ -221,6 +221,7 @@ sz_cell_join(sz_cell **out, const sz_env *env, const uint8_t id_sk[static 64],
     const uint8_t prekey_sk[static 32], const uint8_t *welcome, size_t len, sz_cell_result *res)
 {
 	uint8_t prekey_pk[32], key[32], scope[16], *open = NULL, *pl = NULL;
+	uint8_t rk_pre[32], es[CELL_EPOCHS][32];
 	const uint8_t *pt;
 	size_t ptlen = 0;
 	sz_envelope ev;
@@ -279,7 +280,6 @@ sz_cell_join(sz_cell **out, const sz_env *env, const uint8_t id_sk[static 64],
 	sz_rd_copy(&rd, c->name, c->name_len);
 	uint32_t add_len = sz_rd_u32(&rd);
 	const uint8_t *add = sz_rd_bytes(&rd, add_len);
-	uint8_t rk_pre[32];
 	sz_rd_copy(&rd, rk_pre, 32);
 	unsigned nm = sz_rd_u16(&rd);
 	if (nm > CELL_MAX_MEMBERS || nm < 2)
@@ -307,7 +307,6 @@ sz_cell_join(sz_cell **out, const sz_env *env, const uint8_t id_sk[static 64],
 		sz_rd_fail(&rd, SZ_ERR_MALFORMED);
 	cell_mset all;
 	memset(&all, 0xff, sizeof all);
-	uint8_t es[CELL_EPOCHS][32];
 	for (unsigned i = 0; i < ne; i++)
 		sz_rd_copy(&rd, es[i], 32);
 	if ((r = sz_rd_end(&rd)) != SZ_OK)
@@ -315,7 +314,6 @@ sz_cell_join(sz_cell **out, const sz_env *env, const uint8_t id_sk[static 64],
 	for (unsigned i = ne; i-- > 0;) /* the adder's current epoch ends up newest */
 		if ((r = sz_cell_epoch_learn(c, es[i], &all)) != SZ_OK)
 			goto out;
-	sz_wipe(es, sizeof es);
 	/* The add entry: signed by the adder's csk, adding me with this prekey. */
 	int ai = sz_cellm_find(c, pt + 1), zi = sz_cellm_find(c, id_sk + 32);
 	sz_entry e;
@@ -344,7 +342,6 @@ sz_cell_join(sz_cell **out, const sz_env *env, const uint8_t id_sk[static 64],
 	am->recv_ctr = tmp->m[a0].recv_ctr;
 	am->rk_known = 1;
 	memcpy(am->rk, rk_pre, 32);
-	sz_wipe(rk_pre, sizeof rk_pre);
 	if ((r = sz_cellk_ratchet(c, (uint16_t)ai, am->done, (const uint8_t *)"welcome", 7)) != SZ_OK)
 		goto out;
 	if (zm->done != 0 || !sodium_is_zero(zm->csk[0], 32)) {
@@ -363,6 +360,8 @@ out:
 		free(pl);
 	}
 	sz_wipe(key, sizeof key);
+	sz_wipe(rk_pre, sizeof rk_pre);
+	sz_wipe(es, sizeof es);
 	sz_cell_free(tmp);
 	if (r != SZ_OK)
 		sz_cell_free(c);

@@ -9,7 +9,7 @@
 #include "cell/cell_int.h"
 #include "crypto/crypto.h"
 
-#define STATE_VERSION 1
+#define STATE_VERSION 2
 static const uint8_t MAGIC[7] = { 'S', 'Z', 'C', 'E', 'L', 'L', 0 };
 
 static void
@@ -95,6 +95,7 @@ sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len)
 		sz_buf_u32(&b, m->recv_ctr);
 		sz_buf_append(&b, m->send_ck, 32);
 		sz_buf_append(&b, m->recv_ck, 32);
+		sz_buf_append(&b, m->oprec, sizeof m->oprec);
 	}
 	sz_buf_u16(&b, c->nmops);
 	for (int i = 0; i < c->nmops; i++) {
@@ -233,6 +234,7 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 		m->recv_ctr = sz_rd_u32(&r);
 		sz_rd_copy(&r, m->send_ck, 32);
 		sz_rd_copy(&r, m->recv_ck, 32);
+		sz_rd_copy(&r, m->oprec, sizeof m->oprec);
 		if (m->base > m->done)
 			sz_rd_fail(&r, SZ_ERR_CORRUPT);
 	}

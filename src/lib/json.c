@@ -373,6 +373,10 @@ parse_container(parser *ps, size_t idx, bool object)
 					return perr(ps, SZ_ERR_MALFORMED);
 				if (parse_string(ps, &key, &klen) != SZ_OK)
 					return ps->err;
+				/* Keys are handed out NUL-terminated (sz_json_key_at, sz_json_get): a key
+				 * with a NUL in it (\u0000) could not be named, so it is refused. */
+				if (memchr(ps->doc->strs.p + key, 0, klen) != NULL)
+					return perr(ps, SZ_ERR_MALFORMED);
 				skip_ws(ps);
 				if (ps->off >= ps->len)
 					return perr(ps, SZ_ERR_TRUNCATED);

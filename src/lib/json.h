@@ -2,7 +2,8 @@
  * json.h - a small, strict, bounded JSON reader (RFC 8259) into a read-only tree.
  * Layer: lib.  For test-vector files and outside peers' messages: it refuses what RFC 8259
  * does not allow (trailing commas, leading zeros, control characters or bad UTF-8 in strings,
- * lone surrogates, bytes after the value), duplicate keys, and anything past its limits.
+ * lone surrogates, bytes after the value), duplicate keys, keys with a NUL in them (keys are
+ * handed out NUL-terminated), and anything past its limits.
  */
 #ifndef SZ_LIB_JSON_H
 #define SZ_LIB_JSON_H

@@ -69,6 +69,7 @@ test_refused(void **state)
 		{ "\"\xed\xa0\x80\"", SZ_ERR_MALFORMED }, { "\"\xff\"", SZ_ERR_MALFORMED },
 		{ "{\"a\":1,\"a\":2}", SZ_ERR_EXISTS }, { "{1:2}", SZ_ERR_MALFORMED },
 		{ "nul", SZ_ERR_TRUNCATED }, { "nulL", SZ_ERR_MALFORMED }, { "'a'", SZ_ERR_MALFORMED },
+		{ "{\"a\\u0000b\":1}", SZ_ERR_MALFORMED }, /* a key no one could name */
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		sz_json *doc = (sz_json *)&doc;

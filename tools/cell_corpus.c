@@ -1,0 +1,262 @@
+/*
+ * cell_corpus.c - writes the seed corpora of fuzz_cell_op and fuzz_cell_state from a real cell
+ * history: `cell_corpus DIR` fills DIR/fuzz_cell_op/ and DIR/fuzz_cell_state/.  Everything is
+ * deterministic (seeded envs), so tests/cell_corpus.t can check that fuzz/corpus still matches
+ * what the code makes (rerun `build/rel/bin/cell_corpus fuzz/corpus` after a format change).
+ * Seed layout for fuzz_cell_op: see fuzz/fuzz_cell_op.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cell/cell.h"
+#include "cell/cell_int.h"
+#include "crypto/crypto.h"
+#include "lib/bytes.h"
+#include "lib/env.h"
+#include "wire/entry.h"
+#include "wire/envelope.h"
+
+#define NN 5
+#define MAXQ 512
+
+static const char *dir;
+static sz_env_seeded envs[NN];
+static uint8_t sks[NN][64], pks[NN][32], pre_pk[NN][32], pre_sk[NN][32];
+static sz_cell *cells[NN];
+static uint8_t *qp[MAXQ];
+static size_t ql[MAXQ];
+static int qfrom[MAXQ], nq, done_upto;
+
+static void
+die(const char *what, int r)
+{
+	fprintf(stderr, "cell_corpus: %s (%d)\n", what, r);
+	exit(1);
+}
+
+static void
+put(const char *target, const char *name, const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s", dir, target);
+	if (mkdir(path, 0755) != 0 && errno != EEXIST)
+		die(path, errno);
+	snprintf(path, sizeof path, "%s/%s/%s", dir, target, name);
+	FILE *f = fopen(path, "wb");
+	if (f == NULL || fwrite(a, 1, al, f) != al || (bl && fwrite(b, 1, bl, f) != bl) || fclose(f))
+		die(path, errno);
+}
+
+/* A fuzz_cell_op seed: mode, the state of c (u32 len || bytes), the envelope or, for mode 3,
+ * its sealed plaintext (opened with c's epoch key). */
+static void
+op_seed(const char *name, sz_cell *c, const uint8_t *env, size_t len)
+{
+	uint8_t *st, *seed, *open = NULL;
+	const uint8_t *pt;
+	size_t sl, openlen = 0, ptlen = 0;
+	sz_envelope e;
+	int r;
+	char n2[128];
+	if ((r = sz_cell_serialize(c, &st, &sl)) != SZ_OK)
+		die("serialize", r);
+	if ((seed = malloc(5 + sl)) == NULL)
+		die("malloc", 0);
+	seed[0] = 2;
+	sz_store_u32(seed + 1, (uint32_t)sl);
+	memcpy(seed + 5, st, sl);
+	snprintf(n2, sizeof n2, "%s_env", name);
+	put("fuzz_cell_op", n2, seed, 5 + sl, env, len);
+	if (sz_env_parse(&e, env, len, 0) == SZ_OK)
+		for (int i = 0; i < CELL_EPOCHS; i++)
+			if (c->ep[i].used && memcmp(c->ep[i].scope, e.scope, 16) == 0 &&
+			    sz_env_open(&open, &openlen, &pt, &ptlen, &e, c->ep[i].key) == SZ_OK) {
+				seed[0] = 3;
+				snprintf(n2, sizeof n2, "%s_inner", name);
+				put("fuzz_cell_op", n2, seed, 5 + sl, pt, ptlen);
+				sz_env_open_free(open, openlen);
+				break;
+			}
+	free(seed);
+	free(st);
+}
+
+static void
+state_seed(const char *name, const sz_cell *c)
+{
+	uint8_t *st;
+	size_t sl;
+	int r;
+	if ((r = sz_cell_serialize(c, &st, &sl)) != SZ_OK)
+		die("serialize", r);
+	put("fuzz_cell_state", name, st, sl, NULL, 0);
+	free(st);
+}
+
+static void
+take(sz_cell_result *r, int from)
+{
+	for (size_t i = 0; i < r->nout; i++) {
+		if (nq == MAXQ)
+			die("queue full", 0);
+		qp[nq] = r->out[i];
+		ql[nq] = r->outlen[i];
+		qfrom[nq++] = from;
+		r->out[i] = NULL;
+	}
+	sz_cell_result_free(r);
+}
+
+/* Deliver envelope k to node i (join from a welcome when it has no state yet). */
+static void
+deliver(int i, int k)
+{
+	sz_cell_result r = { 0 };
+	if (cells[i] == NULL) {
+		if (sz_cell_join(&cells[i], &envs[i].env, sks[i], pre_sk[i], qp[k], ql[k], &r) != SZ_OK)
+			cells[i] = NULL;
+	} else if (sz_cell_receive(cells[i], qp[k], ql[k], &r) != SZ_OK) {
+		/* not for it (another scope), or refused: the events say which */
+	}
+	take(&r, i);
+}
+
+/* Deliver every envelope not yet delivered to every node but its sender and those in skip. */
+static void
+flood(unsigned skip)
+{
+	for (; done_upto < nq; done_upto++)
+		for (int i = 0; i < NN; i++)
+			if (i != qfrom[done_upto] && !(skip >> i & 1))
+				deliver(i, done_upto);
+}
+
+static void
+must(int r, const char *what)
+{
+	if (r != SZ_OK)
+		die(what, r);
+}
+
+/* The fresh cell fuzz_cell_op makes when mode bit 1 is clear, and ops of its own from a copy. */
+static void
+fresh_seeds(void)
+{
+	uint8_t pk[32], sk[64], seed[32] = { 1 }, zpk[32], zsk[64], zseed[32] = { 2 }, pp[32], ps[32];
+	sz_env_seeded env;
+	sz_cell *f;
+	sz_cell_result r = { 0 };
+	must(sz_sign_seed_keypair(pk, sk, seed), "keys");
+	must(sz_sign_seed_keypair(zpk, zsk, zseed), "keys");
+	sz_env_seeded_init(&env, 1, 0);
+	must(sz_cell_create(&f, &env.env, "fuzz", sk, &r), "create");
+	sz_cell_result_free(&r);
+	state_seed("creator_alone", f);
+	must(sz_cell_prekey_new(&env.env, pp, ps), "prekey");
+	must(sz_cell_add(f, zpk, pp, &r), "add");
+	for (size_t i = 0; i < r.nout; i++) {
+		uint8_t *s = malloc(1 + r.outlen[i]);
+		if (s == NULL)
+			die("malloc", 0);
+		s[0] = 0;
+		memcpy(s + 1, r.out[i], r.outlen[i]);
+		put("fuzz_cell_op", i == 0 ? "fresh_own_add_env" : "fresh_welcome_env", s,
+		    1 + r.outlen[i], NULL, 0);
+		free(s);
+	}
+	sz_cell_result_free(&r);
+	sz_cell_free(f);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: cell_corpus DIR   (writes DIR/fuzz_cell_op and DIR/fuzz_cell_state)\n");
+		return 2;
+	}
+	dir = argv[1];
+	if (sz_init() != SZ_OK)
+		die("sodium", 0);
+	fresh_seeds();
+	for (int i = 0; i < NN; i++) {
+		uint8_t seed[32] = { (uint8_t)(i + 10) };
+		must(sz_sign_seed_keypair(pks[i], sks[i], seed), "keys");
+		sz_env_seeded_init(&envs[i], 1000 + (uint64_t)i, 1700000000000ull);
+		must(sz_cell_prekey_new(&envs[i].env, pre_pk[i], pre_sk[i]), "prekey");
+	}
+	sz_cell_result r = { 0 };
+	/* A creates; adds B, C, D (E stays outside) */
+	must(sz_cell_create(&cells[0], &envs[0].env, "print shop", sks[0], &r), "create");
+	take(&r, 0);
+	for (int i = 1; i <= 3; i++) {
+		must(sz_cell_add(cells[0], pks[i], pre_pk[i], &r), "add");
+		int at = nq;
+		take(&r, 0);
+		if (i == 3) {
+			op_seed("c_gets_add", cells[2], qp[at], ql[at]);
+			op_seed("c_gets_welcome", cells[2], qp[at + 1], ql[at + 1]);
+		}
+		flood(0);
+	}
+	state_seed("a_founder", cells[0]);
+	state_seed("c_member", cells[2]);
+	/* B updates: C gets the update, then an ack */
+	must(sz_cell_update(cells[1], &r), "update");
+	int upd = nq;
+	take(&r, 1);
+	op_seed("c_gets_update", cells[2], qp[upd], ql[upd]);
+	flood(1u << 2); /* everyone but C: the acks are made */
+	deliver(2, upd);
+	for (int k = upd + 1, first = 1; k < done_upto; k++) /* the others' acks */
+		if (qfrom[k] != 2) {
+			if (first)
+				op_seed("c_gets_ack", cells[2], qp[k], ql[k]);
+			first = 0;
+			deliver(2, k);
+		}
+	flood(0);
+	/* A posts three times; C reads only the third first (two skipped keys) */
+	int posts[3];
+	for (int p = 0; p < 3; p++) {
+		uint8_t body[24];
+		memset(body, 'a' + p, sizeof body);
+		must(sz_cell_post(cells[0], SZ_KIND_POST, body, sizeof body, NULL, 0, NULL, &r), "post");
+		posts[p] = nq;
+		take(&r, 0);
+	}
+	op_seed("c_gets_post", cells[2], qp[posts[2]], ql[posts[2]]);
+	deliver(2, posts[2]);
+	state_seed("c_skipped_keys", cells[2]);
+	flood(0);
+	/* A adds E (who never joins) and removes D: B gets the remove first and holds it */
+	must(sz_cell_add(cells[0], pks[4], pre_pk[4], &r), "add");
+	int add_e = nq;
+	take(&r, 0);
+	must(sz_cell_remove(cells[0], pks[3], &r), "remove");
+	int rm = nq;
+	take(&r, 0);
+	op_seed("b_gets_remove_held", cells[1], qp[rm], ql[rm]);
+	deliver(1, rm);
+	state_seed("b_holding", cells[1]);
+	deliver(1, add_e);
+	op_seed("d_gets_own_remove", cells[3], qp[rm], ql[rm]);
+	flood(1u << 4);
+	state_seed("d_removed", cells[3]);
+	state_seed("c_after_remove", cells[2]);
+	/* C leaves */
+	must(sz_cell_leave(cells[2], &r), "leave");
+	int lv = nq;
+	take(&r, 2);
+	op_seed("b_gets_leave", cells[1], qp[lv], ql[lv]);
+	flood(1u << 4);
+	state_seed("c_left", cells[2]);
+	for (int i = 0; i < NN; i++)
+		sz_cell_free(cells[i]);
+	for (int k = 0; k < nq; k++)
+		free(qp[k]);
+	return 0;
+}
