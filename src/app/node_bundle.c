@@ -54,7 +54,7 @@ recipients(sz_node *n, const sz_node_bundle_spec *spec, sz_bundle_writer *w, sz_
 	sz_env_public_scope(pub);
 	sz_buf_append(scopes, pub, sizeof pub);
 	for (size_t i = 0; i < spec->ncells && r == SZ_OK; i++)
-		r = sz_node_cells_bundle(n, spec->cells[i], &secrets, scopes);
+		r = sz_node_cells_bundle(n, spec->cells[i], false, &secrets, scopes);
 	for (size_t off = 0; r == SZ_OK && off < secrets.len; off += 32)
 		r = sz_bundle_writer_add_recipient(w, secrets.p + off);
 	if (r == SZ_OK && spec->passphrase != NULL) {
@@ -104,7 +104,7 @@ sz_node_bundle_export(sz_node *n, int fd, const sz_node_bundle_spec *spec,
 		sz_buf cand = { .secret = true }, sc = { 0 };
 		sz_bundle_io in = { NULL, fd_read, (void *)&spec->summary_fd };
 		sz_bundle_report rep;
-		if ((r = sz_node_cells_bundle(n, NULL, &cand, &sc)) == SZ_OK)
+		if ((r = sz_node_cells_bundle(n, NULL, true, &cand, &sc)) == SZ_OK)
 			r = sz_bundle_read(&in, (const uint8_t(*)[32])cand.p, cand.len / 32,
 			    spec->passphrase, summary_item, &sum, &rep);
 		sz_buf_free(&cand);
@@ -219,7 +219,7 @@ sz_node_bundle_import(sz_node *n, int fd, const char *passphrase, sz_node_bundle
 	sz_buf cand = { .secret = true }, sc = { 0 };
 	import_ctx x = { .n = n, .st = st };
 	memset(st, 0, sizeof *st);
-	int r = sz_node_cells_bundle(n, NULL, &cand, &sc);
+	int r = sz_node_cells_bundle(n, NULL, true, &cand, &sc);
 	sz_buf_free(&sc);
 	if (r != SZ_OK) {
 		sz_buf_free(&cand);

@@ -169,7 +169,8 @@ sz_node_cells_scopes(sz_node *n, sz_buf *b)
 }
 
 int
-sz_node_cells_bundle(sz_node *n, const char *name, sz_buf *secrets, sz_buf *scopes)
+sz_node_cells_bundle(sz_node *n, const char *name, bool reading, sz_buf *secrets,
+    sz_buf *scopes)
 {
 	bool found = false;
 	for (size_t i = 0; i < n->ncells; i++) {
@@ -182,7 +183,7 @@ sz_node_cells_bundle(sz_node *n, const char *name, sz_buf *secrets, sz_buf *scop
 		if (sz_cell_scopes(c, sc, 64, &k) == SZ_OK)
 			sz_buf_append(scopes, sc, k * 16);
 		/* Writing: the newest three reach members an epoch or two behind.  Reading: all. */
-		size_t want = name != NULL ? 3 : 32;
+		size_t want = reading ? 32 : 3;
 		int br = sz_cell_status(c) == SZ_CELL_ACTIVE ? sz_cell_bundle_secrets(c, sec, want, &ks) :
 		    SZ_ERR_STATE;
 		if (br == SZ_OK || br == SZ_ERR_LIMIT)

@@ -141,10 +141,11 @@ void sz_node_cells_free(sz_node *n);
 /* Append the scope tags of every epoch my cells keep to b. */
 SZ_MUST_CHECK int sz_node_cells_scopes(sz_node *n, sz_buf *b);
 /* Bundle secrets (32 bytes each, appended to secrets) and the scopes to carry (16 bytes each,
- * appended to scopes) of the cell named name, or of every cell if name is NULL.
+ * appended to scopes) of the cell named name, or of every cell if name is NULL: for writing, the
+ * newest three of each cell (a bundle has 8 slots); for reading (reading true), all of them.
  * SZ_ERR_NOT_MEMBER if no such cell. */
-SZ_MUST_CHECK int sz_node_cells_bundle(sz_node *n, const char *name, sz_buf *secrets,
-    sz_buf *scopes);
+SZ_MUST_CHECK int sz_node_cells_bundle(sz_node *n, const char *name, bool reading,
+    sz_buf *secrets, sz_buf *scopes);
 /* Route one sealed envelope to the cell that owns it (if any). */
 struct sz_cell_result;
 /* The cell named name (or whose id starts with name in hex), or NULL. */
