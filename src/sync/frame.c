@@ -81,7 +81,7 @@ sz_decoded_parse(sz_decoded *d, const uint8_t *p, size_t n)
 	d->total_want = sz_rd_u32(&r);
 	d->nsend = sz_rd_u32(&r);
 	d->count = sz_rd_u32(&r);
-	if (d->count > SZ_IDS_MAX_PER_FRAME || d->count > d->total_want)
+	if (d->count > SZ_IDS_MAX_PER_FRAME || (d->total_want != SZ_DECODED_ALL && d->count > d->total_want))
 		return SZ_ERR_TOO_LARGE;
 	d->want = sz_rd_bytes(&r, (size_t)d->count * 32);
 	return sz_rd_end(&r);

@@ -69,6 +69,9 @@ SZ_MUST_CHECK int sz_hello_parse(sz_hello *h, const uint8_t *p, size_t n);
 /* DECODED payload: total_want u32 ‖ nsend u32 ‖ count u32 ‖ want[count][32].  The decoder sends
  * as many DECODED frames as it takes for the want list (count <= SZ_IDS_MAX_PER_FRAME each);
  * total_want and nsend are the same in each. */
+/* total_want value meaning "I hold nothing in these scopes: send everything" (RIBLT only). */
+#define SZ_DECODED_ALL 0xffffffffu
+
 typedef struct sz_decoded {
 	uint32_t total_want;
 	uint32_t nsend;

@@ -210,6 +210,58 @@ riblt_wants(sz_sync *s)
 	return r;
 }
 
+/* The set size a RIBLT HELLO declares (docs/PROTOCOL.md § Set reconciliation §4.2). */
+static int
+riblt_hello_size(const uint8_t *p, size_t n, uint64_t *size)
+{
+	sz_rd rd = sz_rd_init(p, n);
+	uint8_t type = sz_rd_u8(&rd), version = sz_rd_u8(&rd);
+	(void)sz_rd_u8(&rd); /* width */
+	uint8_t flags = sz_rd_u8(&rd);
+	if (flags & 1)
+		(void)sz_rd_bytes(&rd, SZ_RIBLT_SALT_BYTES);
+	*size = sz_rd_varint(&rd);
+	if (rd.err)
+		return rd.err;
+	if (type != SZ_RIBLT_MSG_HELLO || version != SZ_RIBLT_VERSION || *size > SZ_RIBLT_MAX_SET)
+		return SZ_ERR_MALFORMED;
+	return SZ_OK;
+}
+
+/* Responder, one side empty: if the initiator holds nothing, everything of mine goes (DONE with
+ * no wants stops its sender); if I hold nothing, I want all of its ids: DECODED with total_want
+ * = SZ_DECODED_ALL. */
+static int
+riblt_shortcut(sz_sync *s, uint64_t remote)
+{
+	int r = SZ_OK;
+	uint8_t dec[12];
+	if (remote > s->cfg.limits.max_envelopes)
+		return SZ_ERR_LIMIT;
+	if (remote == 0) {
+		static const uint8_t done_none[2] = { SZ_RIBLT_MSG_DONE, 0 };
+		sz_sync_send(s, SZ_FR_SYMBOLS, done_none, sizeof done_none);
+		for (size_t i = 0; i < s->mine.n && r == SZ_OK; i++)
+			r = sz_idvec_push(&s->outq, s->mine.v[i].id, s->mine.v[i].scope);
+		if (r != SZ_OK)
+			return r;
+		sz_store_u32(dec, 0);
+	} else {
+		s->want_all = true;
+		sz_store_u32(dec, SZ_DECODED_ALL);
+	}
+	s->st.to_send = s->outq.n;
+	s->st.to_receive = remote;
+	s->expect = remote;
+	sz_store_u32(dec + 4, (uint32_t)s->outq.n);
+	sz_store_u32(dec + 8, 0);
+	sz_sync_send(s, SZ_FR_DECODED, dec, sizeof dec);
+	s->decoded = true;
+	s->phase = PH_TRANSFER;
+	riblt_free(s);
+	return SZ_OK;
+}
+
 static int
 on_symbols(sz_sync *s, const sz_frame *f)
 {
@@ -221,6 +273,16 @@ on_symbols(sz_sync *s, const sz_frame *f)
 	if (s->cfg.role == SZ_NOISE_RESPONDER) {
 		if (s->rrecv == NULL)
 			return SZ_ERR_PEER;
+		if (!s->riblt_started) {
+			/* Either side empty: nothing to decode, and coded symbols would cost more than
+			 * the difference itself. */
+			uint64_t remote = 0;
+			s->riblt_started = true;
+			if ((r = riblt_hello_size(f->payload, f->len, &remote)) != SZ_OK)
+				return r;
+			if (remote == 0 || s->mine.n == 0)
+				return riblt_shortcut(s, remote);
+		}
 		r = sz_riblt_receiver_recv(s->rrecv, f->payload, f->len, &out, &done);
 		if (out.len > 0)
 			sz_sync_send(s, SZ_FR_SYMBOLS, out.p, out.len);
@@ -347,8 +409,25 @@ on_decoded(sz_sync *s, const sz_frame *f)
 		return SZ_ERR_PEER;
 	if ((r = sz_decoded_parse(&d, f->payload, f->len)) != SZ_OK)
 		return r;
-	if (d.total_want > s->cfg.limits.max_ids || d.nsend > s->cfg.limits.max_envelopes)
+	if ((d.total_want != SZ_DECODED_ALL && d.total_want > s->cfg.limits.max_ids) ||
+	    d.nsend > s->cfg.limits.max_envelopes)
 		return SZ_ERR_LIMIT;
+	if (s->method == SZ_RECON_RIBLT && d.total_want == SZ_DECODED_ALL) {
+		/* The responder holds nothing in these scopes: everything goes. */
+		if (d.count != 0 || s->outq.n != 0)
+			return SZ_ERR_PEER;
+		riblt_free(s);
+		for (size_t i = 0; i < s->mine.n && r == SZ_OK; i++)
+			r = sz_idvec_push(&s->outq, s->mine.v[i].id, s->mine.v[i].scope);
+		if (r != SZ_OK)
+			return r;
+		s->st.to_send = s->outq.n;
+		s->st.to_receive = d.nsend;
+		s->expect = d.nsend;
+		s->decoded = true;
+		s->phase = PH_TRANSFER;
+		return SZ_OK;
+	}
 	if (s->method == SZ_RECON_RIBLT) {
 		/* The ids to send came with RIBLT's DONE (by hash); this only says how many to expect. */
 		if (s->rsend != NULL || d.count != 0)
@@ -426,6 +505,8 @@ sz_recon_free(sz_sync *s)
 bool
 sz_recon_wanted(const sz_sync *s, const uint8_t id[32])
 {
+	if (s->want_all)
+		return true;
 	if (s->want_pfx == NULL)
 		return sz_idvec_find(&s->want, id) != NULL;
 	return bsearch(id, s->want_pfx, s->nwant_pfx, 20, cmp_pfx) != NULL;

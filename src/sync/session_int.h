@@ -56,6 +56,8 @@ struct sz_sync {
 	struct sz_riblt_sketch *sketch;     /* riblt: this side's ids in shared scopes */
 	struct sz_riblt_sender *rsend;      /* riblt, initiator */
 	struct sz_riblt_receiver *rrecv;    /* riblt, responder */
+	bool riblt_started;                 /* riblt, responder: the sender's HELLO arrived */
+	bool want_all;                      /* responder holding nothing: every offered id is wanted */
 	uint8_t (*want_pfx)[20];            /* riblt, responder: prefixes it recovered as remote-only */
 	size_t nwant_pfx;
 

@@ -458,7 +458,7 @@ test_frames(void **state)
 	(void)state;
 	sz_frame f;
 	size_t used;
-	const uint8_t big[] = { 0x00, 0x20, 0x00, 0x01, 0x05 };
+	const uint8_t big[] = { 0x00, 0x40, 0x00, 0x01, 0x05 }; /* 4 MiB + 1 */
 	assert_int_equal(sz_frame_get(big, sizeof big, &f, &used), SZ_ERR_TOO_LARGE);
 	const uint8_t zero[] = { 0, 0, 0, 0, 0 };
 	assert_int_equal(sz_frame_get(zero, sizeof zero, &f, &used), SZ_ERR_MALFORMED);
