@@ -89,6 +89,13 @@ SZ_MUST_CHECK int sz_cell_leave(sz_cell *c, sz_cell_result *res);
 SZ_MUST_CHECK int sz_cell_post(sz_cell *c, uint8_t kind, const uint8_t *body, size_t len,
     const uint8_t (*parents)[32], size_t nparents, uint8_t id[32], sz_cell_result *res);
 
+/* Seal an anonymous entry (a ballot or a pledge, authored by a one-time key: src/decide) under
+ * my current epoch with no sender field, so no member learns who cast it: res gets one envelope;
+ * receivers get a MESSAGE event whose actor is all zeros.  No forward secrecy beyond the epoch.
+ * SZ_ERR_INVALID for another kind, SZ_ERR_STATE unless I am active, the entry's decode errors. */
+SZ_MUST_CHECK int sz_cell_post_anonymous(sz_cell *c, const uint8_t *entry, size_t len,
+    sz_cell_result *res);
+
 /* Take in one envelope.  Events and envelopes to broadcast go to res.  Returns SZ_OK when the
  * envelope was handled (even if refused: see the events), SZ_ERR_NOT_FOUND if its scope is not
  * one of mine, SZ_ERR_DECRYPT if it does not open, another error on internal failure. */

@@ -373,12 +373,64 @@ test_forged_message_costs_nothing(void **state)
 	net_free(w);
 }
 
+/* A ballot-like entry sealed anonymously reaches every member with no sender named; a post
+ * cannot be sealed that way; a flipped bit is refused. */
+static void
+test_anonymous(void **state)
+{
+	(void)state;
+	net *w = group(3, 3, 31);
+	uint8_t pk[32], sk[64], seed[32] = { 9 }, *entry, id[32];
+	size_t elen;
+	assert_int_equal(sz_sign_seed_keypair(pk, sk, seed), SZ_OK);
+	const uint8_t body[] = "a ballot body";
+	assert_int_equal(sz_entry_build(&entry, &elen, id, SZ_KIND_BALLOT, NULL, 0, 5, body,
+	    sizeof body, sk), SZ_OK);
+	sz_cell_result res = { 0 };
+	assert_int_equal(sz_cell_post_anonymous(w->n[0].c, entry, elen, &res), SZ_OK);
+	assert_int_equal(res.nout, 1);
+	assert_int_equal(res.nev, 0); /* the caster keeps its own copy: no event */
+	uint8_t *env = malloc(res.outlen[0]);
+	size_t envlen = res.outlen[0];
+	memcpy(env, res.out[0], envlen);
+	sz_cell_result_free(&res);
+	/* Member 1 opens it: a MESSAGE with the exact entry and an all-zero actor. */
+	assert_int_equal(sz_cell_receive(w->n[1].c, env, envlen, &res), SZ_OK);
+	assert_int_equal(res.nev, 1);
+	assert_int_equal(res.ev[0].type, SZ_CELL_EV_MESSAGE);
+	assert_int_equal(res.ev[0].kind, SZ_KIND_BALLOT);
+	assert_int_equal(res.ev[0].entry_len, elen);
+	assert_memory_equal(res.ev[0].entry, entry, elen);
+	static const uint8_t zero[32];
+	assert_memory_equal(res.ev[0].actor, zero, 32);
+	assert_memory_equal(res.ev[0].entry_id, id, 32);
+	sz_cell_result_free(&res);
+	/* A flipped bit anywhere in the sealed part is refused. */
+	for (size_t i = 17; i < envlen; i += 97) {
+		env[i] ^= 4;
+		int r = sz_cell_receive(w->n[2].c, env, envlen, &res);
+		assert_true(r != SZ_OK || res.nev == 0 || res.ev[0].type != SZ_CELL_EV_MESSAGE);
+		sz_cell_result_free(&res);
+		env[i] ^= 4;
+	}
+	free(env);
+	free(entry);
+	/* Only ballots and pledges travel without a sender. */
+	assert_int_equal(sz_entry_build(&entry, &elen, id, SZ_KIND_POST, NULL, 0, 5, body,
+	    sizeof body, sk), SZ_OK);
+	assert_int_equal(sz_cell_post_anonymous(w->n[0].c, entry, elen, &res), SZ_ERR_INVALID);
+	sz_cell_result_free(&res);
+	free(entry);
+	net_free(w);
+}
+
 int
 main(void)
 {
 	if (sz_init() != SZ_OK)
 		return 1;
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_anonymous),
 		cmocka_unit_test(test_bundle_secrets_everyone),
 		cmocka_unit_test(test_bundle_secrets_behind),
 		cmocka_unit_test(test_bundle_secrets_removed),

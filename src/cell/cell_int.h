@@ -39,7 +39,7 @@ enum {
 	OP_LEAVE = 7,
 };
 /* Types of sealed plaintexts (the first byte under the seal). */
-enum { SEAL_CONTROL = 0x01, SEAL_MESSAGE = 0x02, SEAL_WELCOME = 0x03 };
+enum { SEAL_CONTROL = 0x01, SEAL_MESSAGE = 0x02, SEAL_WELCOME = 0x03, SEAL_ANON = 0x04 };
 
 typedef struct cell_mset { uint64_t w[CELL_MW]; } cell_mset; /* a set of member indices */
 typedef struct cell_oset { uint64_t w[CELL_OW]; } cell_oset; /* a set of mop indices */
@@ -288,6 +288,9 @@ SZ_MUST_CHECK int sz_cell_epoch_learn(sz_cell *c, const uint8_t e[32], const cel
 void sz_cell_epoch_share(sz_cell *c, const uint8_t e[32], const cell_mset *who);
 /* Append an event to res (text is copied, truncated). */
 SZ_MUST_CHECK int sz_cell_event_push(sz_cell_result *res, const sz_cell_event *ev);
+/* anon.c: an anonymous (SEAL_ANON) plaintext: a MESSAGE event with no actor. */
+SZ_MUST_CHECK int sz_cell_receive_anon(sz_cell *c, const uint8_t *pt, size_t len,
+    sz_cell_result *res, const char **why);
 /* Allocate and wipe-free a state. */
 sz_cell *sz_cell_alloc(const sz_env *env);
 
