@@ -1,6 +1,6 @@
 /*
  * cell.c - the cell facade: operations, posts, sealing under epoch keys, receiving with causal
- * holding, and the result lists.  Layer: cell.  docs/protocol/cell.md §2 (sealing), §5 (posts).
+ * holding, and the result lists.  Layer: cell.  docs/PROTOCOL.md §11 (Cells) §2 (sealing), §5 (posts).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /*
  * cell.h - cells: invite-only groups with decentralized group key agreement after DCGKA
  * (Weidner et al., CCS 2021), sealed envelopes and membership with strong remove.
- * Layer: cell (uses lib, crypto, wire).  Specification: docs/protocol/cell.md; security argument
+ * Layer: cell (uses lib, crypto, wire).  Specification: docs/PROTOCOL.md §11 (Cells); security argument
  * and limits: docs/threat/cell.md.  One sz_cell is one member's state of one cell.
  */
 #ifndef SZ_CELL_CELL_H
@@ -72,7 +72,7 @@ SZ_MUST_CHECK int sz_cell_create(sz_cell **c, const sz_env *env, const char *nam
  * envelope and the welcome envelope.  SZ_ERR_EXISTS if id is a member, SZ_ERR_DENIED if this
  * cell knew id and it is not a member (removed, left, or its add was voided by the removal of
  * its adder): an identity never comes back into a cell, its holder joins with a new identity
- * (docs/protocol/cell.md §7).  SZ_ERR_STATE if I am not active, SZ_ERR_LIMIT beyond the bounds.
+ * (docs/PROTOCOL.md §11 (Cells) §7).  SZ_ERR_STATE if I am not active, SZ_ERR_LIMIT beyond the bounds.
  * The prekey is used once, for this welcome; its holder keeps it for the cell's life (§3). */
 SZ_MUST_CHECK int sz_cell_add(sz_cell *c, const uint8_t id[static 32],
     const uint8_t prekey[static 32], sz_cell_result *res);
@@ -131,16 +131,16 @@ int sz_cell_owns(const sz_cell *c, const uint8_t scope[static 16]);
  * or three and a member one or two epochs behind still opens it; try them all when reading.
  * Epochs a removed member knows are never listed, so it cannot open bundles sealed to these.
  * SZ_ERR_STATE once I am removed or have left (my keys are gone).  secrets hold key material:
- * the caller wipes them.  docs/protocol/cell.md §2.1. */
+ * the caller wipes them.  docs/PROTOCOL.md §11 (Cells) §2.1. */
 SZ_MUST_CHECK int sz_cell_bundle_secrets(const sz_cell *c, uint8_t (*secrets)[32], size_t max,
     size_t *n);
 /* A stable 16-byte name for this cell in my own store: the same across epochs, removals and
  * reloads of my state, different for each member of the cell (it is derived from the cell id and
  * my member id) and never sent anywhere: the node files the cell's readable entries under it.
- * Works in every status.  docs/protocol/cell.md §2.1. */
+ * Works in every status.  docs/PROTOCOL.md §11 (Cells) §2.1. */
 SZ_MUST_CHECK int sz_cell_local_scope(const sz_cell *c, uint8_t out[static 16]);
 
-/* The whole state, versioned (docs/protocol/cell.md §8): *out malloc()ed, holds secrets (the
+/* The whole state, versioned (docs/PROTOCOL.md §11 (Cells) §8): *out malloc()ed, holds secrets (the
  * caller stores it encrypted and wipes it).  Deserialize checks every field and bound. */
 SZ_MUST_CHECK int sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len);
 SZ_MUST_CHECK int sz_cell_deserialize(sz_cell **c, const sz_env *env, const uint8_t *buf,

@@ -1,6 +1,6 @@
 /*
  * cell_int.h - the private state of a cell and the internal interfaces between its modules.
- * Layer: cell.  Not for use outside src/cell; docs/protocol/cell.md is the specification.
+ * Layer: cell.  Not for use outside src/cell; docs/PROTOCOL.md §11 (Cells) is the specification.
  * keys.c (2SM, member ratchets, message chains), members.c (membership with strong remove),
  * ops.c (control-op codec and DCGKA processing), cell.c (facade, sealing), state.c (serialization).
  */
@@ -14,7 +14,7 @@
 #include "lib/bytes.h"
 #include "lib/env.h"
 
-/* --- bounds (docs/protocol/cell.md §9) --------------------------------------------------- */
+/* --- bounds (docs/PROTOCOL.md §11 (Cells) §9) --------------------------------------------------- */
 #define CELL_MAX_MEMBERS 256       /* identities ever known in one cell, removed ones included */
 #define CELL_MAX_MOPS 1024         /* membership operations (create, add, remove, leave) */
 #define CELL_MAX_HEADS 16          /* membership heads one op may declare */

@@ -1,7 +1,7 @@
 /*
  * keys.c - the key schedules of a cell: pairwise channels (DCGKA's 2SM, X3DH-style start),
  * member ratchets, per-sender message chains with a bounded skipped-key store, epoch keys.
- * Layer: cell.  docs/protocol/cell.md §3-§5 specifies every derivation here.
+ * Layer: cell.  docs/PROTOCOL.md §11 (Cells) §3-§5 specifies every derivation here.
  */
 #include <string.h>
 
@@ -313,7 +313,7 @@ sz_cellk_forget(sz_cell *c, uint16_t idx)
 	m->rk_known = 0;
 	sz_wipe(m->ch, sizeof m->ch);
 	/* The pairwise channel stays: ops the member made before its removal still arrive, and
-	 * their seeds are needed to follow the acks of others (docs/protocol/cell.md §7). */
+	 * their seeds are needed to follow the acks of others (docs/PROTOCOL.md §11 (Cells) §7). */
 	for (int i = 0; i < CELL_SKIPPED; i++)
 		if (c->skip[i].used && c->skip[i].member == idx)
 			sz_wipe(&c->skip[i], sizeof c->skip[i]);

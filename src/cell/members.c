@@ -1,6 +1,6 @@
 /*
  * members.c - membership of a cell as a function of a causally closed set of membership ops,
- * with strong remove (docs/protocol/cell.md §7).  Layer: cell.
+ * with strong remove (docs/PROTOCOL.md §11 (Cells) §7).  Layer: cell.
  * Rules: removes and leaves by authorized authors always take effect (so mutual removes remove
  * both); an add is void when its author is removed by an op not in the add's causal past; a
  * removed identity is never added again.  Every node evaluating the same set gets the same answer.

@@ -1,7 +1,7 @@
 /*
  * ops.c - control ops of a cell: their byte codec and their processing after DCGKA (create,
  * add, add-ack, update, remove, ack with forwards, leave).  Layer: cell.
- * docs/protocol/cell.md §6 gives every byte; §7 the rules applied here.
+ * docs/PROTOCOL.md §11 (Cells) §6 gives every byte; §7 the rules applied here.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -180,7 +180,7 @@ secret_put(sz_cell *c, uint16_t author, uint32_t seq, uint16_t member, const uin
 	for (int i = 0; i < CELL_SECRETS && s == NULL; i++)
 		if (!c->sec[i].used)
 			s = &c->sec[i];
-	if (s == NULL) /* full: the oldest op's secrets go first (docs/protocol/cell.md §9) */
+	if (s == NULL) /* full: the oldest op's secrets go first (docs/PROTOCOL.md §11 (Cells) §9) */
 		s = &c->sec[(author + seq + member) % CELL_SECRETS];
 	s->used = 1;
 	s->author = author;

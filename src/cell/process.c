@@ -1,6 +1,6 @@
 /*
  * process.c - applying a control op received from another member, in causal order (DCGKA's
- * process_* functions, adapted: docs/protocol/cell.md §6-§7).  Layer: cell.
+ * process_* functions, adapted: docs/PROTOCOL.md §11 (Cells) §6-§7).  Layer: cell.
  * An op is applied only when its author's previous ops and every op it names are applied;
  * otherwise SZ_ERR_AGAIN tells the caller to hold it without effect.
  */
@@ -341,7 +341,7 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		sz_cellk_forget(c, a);
 		if ((r = push_control(res, c, SZ_CELL_OP_LEAVE, a, a)) != SZ_OK)
 			return r;
-		/* The member with the lowest mref among those left rekeys (docs/protocol/cell.md §6.8). */
+		/* The member with the lowest mref among those left rekeys (docs/PROTOCOL.md §11 (Cells) §6.8). */
 		if (active && sz_cellm_is_member(c, c->me)) {
 			cell_mset now;
 			sz_cellm_members(c, &c->processed, &now);

@@ -1,7 +1,7 @@
 /*
  * state.c - a cell's state in bytes: the welcome a newcomer gets (the adder's view, sealed for
  * its prekey), joining from it, and the full versioned serialization with its checking decoder.
- * Layer: cell.  docs/protocol/cell.md §6.2 (welcome) and §8 (state).
+ * Layer: cell.  docs/PROTOCOL.md §11 (Cells) §6.2 (welcome) and §8 (state).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /*
  * statefile.c - the full serialization of a cell state (versioned, bounded, one canonical form)
- * and its checking decoder, for the encrypted store.  Layer: cell.  docs/protocol/cell.md §8.
+ * and its checking decoder, for the encrypted store.  Layer: cell.  docs/PROTOCOL.md §11 (Cells) §8.
  * The bytes hold every secret of the member in the cell: the caller keeps them encrypted.
  */
 #include <stdlib.h>

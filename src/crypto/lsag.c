@@ -1,6 +1,6 @@
 /*
  * lsag.c - LSAG ring signatures over ristretto255 with per-scope tag bases, and tag reveals
- * (see lsag.h; byte layouts in docs/protocol/lsag.md).
+ * (see lsag.h; byte layouts in docs/PROTOCOL.md §12 (Ballots)).
  * Layer: crypto.
  */
 #include "crypto/lsag.h"

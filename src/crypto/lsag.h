@@ -3,7 +3,7 @@
  * with one tag base per scope, and DLEQ proofs that reveal whose tag is whose.
  * Layer: crypto.  The decide layer signs anonymous ballots and threshold pledges with these: a
  * signature shows "one of the ring signed" and, through its tag, "the same one as before in this
- * scope", without saying which.  Byte layouts: docs/protocol/lsag.md.
+ * scope", without saying which.  Byte layouts: docs/PROTOCOL.md §12 (Ballots).
  */
 #ifndef SZ_CRYPTO_LSAG_H
 #define SZ_CRYPTO_LSAG_H
@@ -23,7 +23,7 @@
 #define SZ_LSAG_KIND_BALLOT 1u
 #define SZ_LSAG_KIND_PLEDGE 2u
 
-/* Domain separation tags (docs/protocol/lsag.md). */
+/* Domain separation tags (docs/PROTOCOL.md §12 (Ballots)). */
 #define SZ_LSAG_DST_TAG_BASE "samizdat-v1-lsag-tag-base"
 #define SZ_LSAG_DST_CHALLENGE "samizdat-v1-lsag-challenge"
 #define SZ_LSAG_TAG_REVEAL_CONTEXT "samizdat-v1-lsag-tag-reveal"

@@ -2,7 +2,7 @@
  * noise.c - Noise revision 34: CipherState (§5.1), SymmetricState (§5.2), HandshakeState (§5.3)
  * over X25519, ChaCha20-Poly1305 (IETF) and BLAKE2b/SHA512/SHA256.  Layer: crypto.
  * Written from the specification; the patterns are data (noise_pattern.c).  See noise.h for
- * the contract, docs/protocol/noise.md for the wire.
+ * the contract, docs/PROTOCOL.md §5 (Noise links) for the wire.
  */
 #include "crypto/noise.h"
 

@@ -3,7 +3,7 @@
  * DH 25519, cipher ChaChaPoly and hash BLAKE2b (SHA512 and SHA256 also parse, for the vectors).
  * Layer: crypto.  Handshake patterns: the one-way N, K, X; the 12 fundamental interactive
  * patterns of §7.5 and the 23 deferred ones of §18.1; any pskN modifiers (§9).  No sockets and
- * no framing here: bytes in, bytes out (docs/protocol/noise.md gives the wire).
+ * no framing here: bytes in, bytes out (docs/PROTOCOL.md §5 (Noise links) gives the wire).
  *
  * Keys live in secret slots (sz_secret_slot_alloc: locked, kept out of core dumps, wiped when
  * released).  Each object is used from one thread at a time.

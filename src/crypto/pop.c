@@ -1,6 +1,6 @@
 /*
  * pop.c - voting keys and Schnorr proofs of possession over ristretto255 (see pop.h; bytes in
- * docs/protocol/lsag.md).
+ * docs/PROTOCOL.md §12 (Ballots)).
  * Layer: crypto.
  */
 #include "crypto/pop.h"

@@ -1,6 +1,6 @@
 /*
  * ballot.c - proposal and ballot bodies: encoding, canonical decoding, signing and checking (see
- * ballot.h, docs/protocol/decide.md §3-§4).  Layer: decide.
+ * ballot.h, docs/PROTOCOL.md §13 (Collective decisions) §3-§4).  Layer: decide.
  */
 #include "decide/ballot.h"
 

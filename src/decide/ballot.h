@@ -2,7 +2,7 @@
  * ballot.h - proposals (a question, 2..16 options, a deadline, a roster snapshot) and anonymous
  * ballots (an LSAG ring signature over the roster, one linking tag per voter and proposal).
  * Layer: decide.  Bodies of SZ_KIND_PROPOSAL and SZ_KIND_BALLOT entries; tally.h counts them.
- * Byte layouts and rules: docs/protocol/decide.md §3-§4.
+ * Byte layouts and rules: docs/PROTOCOL.md §13 (Collective decisions) §3-§4.
  */
 #ifndef SZ_DECIDE_BALLOT_H
 #define SZ_DECIDE_BALLOT_H

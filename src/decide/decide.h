@@ -4,7 +4,7 @@
  * Layer: decide (uses lib, crypto, wire; not cell).  Pure: every function takes the cell id, the
  * roster, the member's keys and the entries as inputs and keeps no state between calls, so the
  * result on every node is a function of the entries it holds and nothing else (no local clock,
- * no arrival order).  Byte layouts and rules: docs/protocol/decide.md.
+ * no arrival order).  Byte layouts and rules: docs/PROTOCOL.md §13 (Collective decisions).
  */
 #ifndef SZ_DECIDE_DECIDE_H
 #define SZ_DECIDE_DECIDE_H

@@ -1,5 +1,5 @@
 /*
- * declare.c - declarations and co-signatures (see declare.h, docs/protocol/decide.md §6).
+ * declare.c - declarations and co-signatures (see declare.h, docs/PROTOCOL.md §13 (Collective decisions) §6).
  * Layer: decide.
  */
 #include "decide/declare.h"

@@ -4,7 +4,7 @@
  * members can link to a person) or public (by the member's identity key: attributable, checkable
  * by anyone who holds the published declaration).
  * Layer: decide.  Bodies of SZ_KIND_DECLARATION and SZ_KIND_COSIGN entries;
- * docs/protocol/decide.md §6.
+ * docs/PROTOCOL.md §13 (Collective decisions) §6.
  */
 #ifndef SZ_DECIDE_DECLARE_H
 #define SZ_DECIDE_DECLARE_H

@@ -1,6 +1,6 @@
 /*
  * pledge.c - threshold pledges: calls, anonymous pledges, the count and reveals (see pledge.h,
- * docs/protocol/decide.md §5).  Layer: decide.
+ * docs/PROTOCOL.md §13 (Collective decisions) §5).  Layer: decide.
  */
 #include "decide/pledge.h"
 

@@ -3,7 +3,7 @@
  * pledges (LSAG over the call's roster, kind = pledge), the threshold, and voluntary reveals once
  * it is reached (a DLEQ proof that a counted pledge's tag is the revealer's voting key).
  * Layer: decide.  Bodies of SZ_KIND_PLEDGE_CALL, SZ_KIND_PLEDGE and SZ_KIND_REVEAL entries;
- * docs/protocol/decide.md §5.
+ * docs/PROTOCOL.md §13 (Collective decisions) §5.
  */
 #ifndef SZ_DECIDE_PLEDGE_H
 #define SZ_DECIDE_PLEDGE_H

@@ -1,5 +1,5 @@
 /*
- * roster.c - voting keys, enrollments and rosters (see roster.h, docs/protocol/decide.md §2).
+ * roster.c - voting keys, enrollments and rosters (see roster.h, docs/PROTOCOL.md §13 (Collective decisions) §2).
  * Layer: decide.
  */
 #include "decide/roster.h"

@@ -53,7 +53,7 @@ SZ_MUST_CHECK int sz_vote_key_tag(uint8_t tag[static 32], const sz_vote_key *k,
 
 /* --- Enrollments: a voting key, bound to one cell and one member ------------------------- */
 
-/* member_id is the 32-byte id under which the cell layer knows the member (docs/protocol/decide.md
+/* member_id is the 32-byte id under which the cell layer knows the member (docs/PROTOCOL.md §13 (Collective decisions)
  * §2: not the identity key, so a roster does not list identities). */
 typedef struct sz_enrollment {
 	uint8_t member_id[32];

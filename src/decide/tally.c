@@ -1,5 +1,5 @@
 /*
- * tally.c - one vote per linking tag, deterministically (see tally.h, docs/protocol/decide.md
+ * tally.c - one vote per linking tag, deterministically (see tally.h, docs/PROTOCOL.md §13 (Collective decisions)
  * §4.3).  Layer: decide.
  */
 #include "decide/tally.h"

@@ -1,7 +1,7 @@
 /*
  * tally.h - counting the anonymous ballots of one proposal: one vote per linking tag, the same
  * result on every node that holds the same entries, whatever order they arrived in.
- * Layer: decide.  Rules (docs/protocol/decide.md §4.3): a ballot counts if it is valid and signed
+ * Layer: decide.  Rules (docs/PROTOCOL.md §13 (Collective decisions) §4.3): a ballot counts if it is valid and signed
  * by its deadline; of several valid ballots with one tag, the highest revision counts, and among
  * equal revisions the smallest body hash; exact copies count once.
  */

@@ -1,7 +1,7 @@
 /*
  * negentropy.h - Negentropy protocol v1 (range-based set reconciliation, Nostr NIP-77).
  * Layer: recon (above crypto: SHA-256 for fingerprints).  No I/O: bytes in, bytes out.  The
- * byte-level protocol is in docs/protocol/negentropy.md; the behaviour follows hoytech/negentropy's
+ * byte-level protocol is in docs/PROTOCOL.md §7 (Negentropy); the behaviour follows hoytech/negentropy's
  * reference (docs/negentropy-protocol-v1.md), so messages are byte-identical to its output.
  */
 #ifndef SZ_RECON_NEGENTROPY_H

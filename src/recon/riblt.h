@@ -3,7 +3,7 @@
  * Layer: recon (above crypto).  Symbols are fixed-width byte strings with a keyed 64-bit SipHash;
  * a sketch keeps the first K coded symbols of a set current under inserts and deletes, and a
  * decoder peels a remote stream of coded symbols against a local sketch.  No I/O here; the wire
- * messages are in recon/riblt_wire.h, the byte-level spec in docs/protocol/riblt.md.
+ * messages are in recon/riblt_wire.h, the byte-level spec in docs/PROTOCOL.md §6 (Rateless IBLT).
  */
 #ifndef SZ_RECON_RIBLT_H
 #define SZ_RECON_RIBLT_H

@@ -1,5 +1,5 @@
 /*
- * riblt_wire.c - samizdat's Rateless IBLT session messages (docs/protocol/riblt.md).
+ * riblt_wire.c - samizdat's Rateless IBLT session messages (docs/PROTOCOL.md §6 (Rateless IBLT)).
  * Layer: recon.  Every message is parsed whole with a bounds-checked reader; counts, lengths and
  * indices are checked against what the session allows before anything is allocated.
  */

@@ -2,7 +2,7 @@
  * riblt_wire.h - samizdat's Rateless IBLT session: how ids become symbols, the key, and the five
  * messages (HELLO, CELLS, MORE, DONE, FAIL) as bytes.  Layer: recon.
  * The initiator streams coded symbols (sender); the responder decodes (receiver) and answers MORE
- * or DONE.  The byte-level spec and the reasons for each choice are in docs/protocol/riblt.md.
+ * or DONE.  The byte-level spec and the reasons for each choice are in docs/PROTOCOL.md §6 (Rateless IBLT).
  */
 #ifndef SZ_RECON_RIBLT_WIRE_H
 #define SZ_RECON_RIBLT_WIRE_H

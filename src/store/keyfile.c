@@ -1,5 +1,5 @@
 /*
- * keyfile.c - parse, seal, unseal, write and destroy the store's key file (docs/protocol/store.md §1).
+ * keyfile.c - parse, seal, unseal, write and destroy the store's key file (docs/PROTOCOL.md §4 (The encrypted store) §1).
  * Layer: store.  The file holds only Argon2id parameters, a salt and two sealed slots: no magic, no
  * version, no name.  Writes are crash-safe and overwrite in place; destroy overwrites then unlinks.
  */

@@ -1,6 +1,6 @@
 /*
  * keyfile.h - the store's key file: Argon2id parameters, one salt and two wrapped-key slots, and
- * nothing else (docs/protocol/store.md §1).  Layer: store.  A passphrase unlocks a slot holding
+ * nothing else (docs/PROTOCOL.md §4 (The encrypted store) §1).  Layer: store.  A passphrase unlocks a slot holding
  * the random master key; the other slot is random bytes or a duress key, and nothing tells which.
  */
 #ifndef SZ_STORE_KEYFILE_H

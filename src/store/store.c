@@ -1,6 +1,6 @@
 /*
  * store.c - the store's life: create, unlock and open, duress, close, wipe, schema migrations,
- * and the sealed key-value table for node secrets (docs/protocol/store.md §3-4).
+ * and the sealed key-value table for node secrets (docs/PROTOCOL.md §4 (The encrypted store) §3-4).
  * Layer: store.  Envelopes and entries are in store_data.c.
  */
 #include "store/store.h"

@@ -1,5 +1,5 @@
 /*
- * store.h - the node's encrypted store: envelopes, readable entries, node secrets (docs/protocol/store.md).
+ * store.h - the node's encrypted store: envelopes, readable entries, node secrets (docs/PROTOCOL.md §4 (The encrypted store)).
  * Layer: store (over wire, crypto, lib).  One directory holds a key file and one SQLite database
  * sealed page by page (store/vfs.h); a passphrase unlocks it; a panic wipe destroys it.
  */

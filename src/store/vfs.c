@@ -1,5 +1,5 @@
 /*
- * vfs.c - the page-encrypting SQLite VFS shim (docs/protocol/store.md §2, docs/threat/store.md).
+ * vfs.c - the page-encrypting SQLite VFS shim (docs/PROTOCOL.md §4 (The encrypted store) §2, docs/threat/store.md).
  * Layer: store.  Wraps the system "unix" VFS: database pages and journal page images are sealed
  * with XChaCha20-Poly1305; the journal's small fields are masked with a keyed stream and its
  * headers carry a MAC.  Only the main database and its rollback journal may be opened.

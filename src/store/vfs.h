@@ -1,5 +1,5 @@
 /*
- * vfs.h - a page-encrypting SQLite VFS shim over the system SQLite (docs/protocol/store.md §2).
+ * vfs.h - a page-encrypting SQLite VFS shim over the system SQLite (docs/PROTOCOL.md §4 (The encrypted store) §2).
  * Layer: store.  Every byte of the database and of its rollback journal is sealed with
  * XChaCha20-Poly1305 before it reaches the "unix" VFS; temporary files, WAL and mmap are refused.
  */

@@ -1,5 +1,5 @@
 /*
- * vfs_journal.c - how the encrypting VFS seals SQLite's rollback journal (docs/protocol/store.md §2.3).
+ * vfs_journal.c - how the encrypting VFS seals SQLite's rollback journal (docs/PROTOCOL.md §4 (The encrypted store) §2.3).
  * Layer: store.  Keeps SQLite's journal layout and offsets; seals page images, masks the small
  * fields, authenticates headers.  Called from vfs.c for files opened as SQLITE_OPEN_MAIN_JOURNAL.
  */

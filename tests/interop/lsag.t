@@ -1,7 +1,7 @@
 #!/bin/sh
 # lsag.t - LSAG, tag reveals and proofs of possession against an independent implementation:
 # tests/interop/lsag_check.js (JavaScript, @noble/curves ristretto255, written from
-# docs/protocol/lsag.md) checks what the C code signs, and the C code checks what it signs.
+# docs/PROTOCOL.md §12 (Ballots)) checks what the C code signs, and the C code checks what it signs.
 set -u
 cd "${SZ_ROOT:?}"
 command -v node >/dev/null 2>&1 || { echo "node is not installed" >&2; exit 77; }

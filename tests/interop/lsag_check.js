@@ -1,4 +1,4 @@
-// lsag_check.js - an independent JavaScript implementation of docs/protocol/lsag.md (LSAG over
+// lsag_check.js - an independent JavaScript implementation of docs/PROTOCOL.md §12 (Ballots) (LSAG over
 // ristretto255 with per-scope tag bases, tag-reveal DLEQ proofs, proofs of possession), written
 // from the spec on @noble/curves' ristretto255 and RFC 9380 expand_message_xmd.  It checks what
 // the C code made (lines from `lsag_emit emit`, file argv[2]) and prints its own signatures, proofs
