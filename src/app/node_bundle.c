@@ -15,8 +15,8 @@
 #include "lib/idvec.h"
 #include "wire/envelope.h"
 
-static int
-fd_write(void *ctx, const uint8_t *p, size_t n)
+int
+sz_node_fd_write(void *ctx, const uint8_t *p, size_t n)
 {
 	int fd = *(int *)ctx;
 	while (n > 0) {
@@ -32,8 +32,8 @@ fd_write(void *ctx, const uint8_t *p, size_t n)
 	return SZ_OK;
 }
 
-static long
-fd_read(void *ctx, uint8_t *p, size_t n)
+long
+sz_node_fd_read(void *ctx, uint8_t *p, size_t n)
 {
 	int fd = *(int *)ctx;
 	for (;;) {
@@ -102,7 +102,7 @@ sz_node_bundle_export(sz_node *n, int fd, const sz_node_bundle_spec *spec,
 	if (spec->summary_fd >= 0) {
 		/* The other side's summary: only what it lacks goes in. */
 		sz_buf cand = { .secret = true }, sc = { 0 };
-		sz_bundle_io in = { NULL, fd_read, (void *)&spec->summary_fd };
+		sz_bundle_io in = { NULL, sz_node_fd_read, (void *)&spec->summary_fd };
 		sz_bundle_report rep;
 		if ((r = sz_node_cells_bundle(n, NULL, true, &cand, &sc)) == SZ_OK)
 			r = sz_bundle_read(&in, (const uint8_t(*)[32])cand.p, cand.len / 32,
@@ -117,7 +117,7 @@ sz_node_bundle_export(sz_node *n, int fd, const sz_node_bundle_spec *spec,
 		}
 		sz_idvec_sort(&sum.have);
 	}
-	sz_bundle_io out = { fd_write, NULL, &fd };
+	sz_bundle_io out = { sz_node_fd_write, NULL, &fd };
 	int kind = spec->summary_only ? SZ_BUNDLE_SUMMARY : SZ_BUNDLE_ENVELOPES;
 	if ((r = sz_bundle_writer_new(&w, &out, kind, NULL, 0, n->env, sz_now_ms(n->env))) != SZ_OK)
 		goto out;
@@ -225,7 +225,7 @@ sz_node_bundle_import(sz_node *n, int fd, const char *passphrase, sz_node_bundle
 		sz_buf_free(&cand);
 		return r;
 	}
-	sz_bundle_io in = { NULL, fd_read, &fd };
+	sz_bundle_io in = { NULL, sz_node_fd_read, &fd };
 	r = sz_bundle_read(&in, (const uint8_t(*)[32])cand.p, cand.len / 32, passphrase, import_item,
 	    &x, rep);
 	sz_buf_free(&cand);

@@ -21,7 +21,8 @@
 #define KV_CELLS "node/cells"          /* the list of my cells: count u16, ids[32] */
 #define KV_CELL_PREFIX "cell/"         /* + hex cell id: the serialized cell state */
 #define KV_INVITE_PREFIX "invite/"     /* + hex token: an invitation I issued */
-#define KV_JOIN_PREFIX "join/"         /* + hex prekey: an invitation I am redeeming */
+#define KV_JOIN_PREFIX "join/"         /* + hex token: the prekey of an invitation I am redeeming */
+#define KV_INVITES "node/invites"      /* tokens[16] of the open invitations I issued */
 
 struct sz_cell;
 
@@ -111,6 +112,14 @@ typedef struct sz_node_joining {
 } sz_node_joining;
 /* Session hook of the newcomer (sz_sync_hooks.on_welcome, ctx = an sz_node_joining). */
 int sz_node_on_welcome(void *ctx, const uint8_t *reply, size_t len);
+/* Joining by courier files: the newcomer writes a request (its prekey is kept in the store until
+ * the answer comes), the inviter answers it (the welcome and the cell's envelopes), the newcomer
+ * joins from the answer.  *cell (the inviter's, or the newcomer's new cell) is set on success. */
+SZ_MUST_CHECK int sz_node_join_request_file(sz_node *n, const struct sz_invite *iv, int fd);
+SZ_MUST_CHECK int sz_node_admit_file(sz_node *n, int in_fd, int out_fd, struct sz_cell **cell,
+    int *refused);
+SZ_MUST_CHECK int sz_node_join_answer_file(sz_node *n, const struct sz_invite *iv, int fd,
+    struct sz_cell **cell, int *refused);
 
 /* Courier bundles (node_bundle.c). */
 typedef struct sz_node_bundle_spec {
@@ -129,6 +138,9 @@ typedef struct sz_node_bundle_stats {
 } sz_node_bundle_stats;
 
 struct sz_bundle_report;
+/* Bundle I/O over a file descriptor (ctx points at the int fd). */
+int sz_node_fd_write(void *ctx, const uint8_t *p, size_t n);
+long sz_node_fd_read(void *ctx, uint8_t *p, size_t n);
 SZ_MUST_CHECK int sz_node_bundle_export(sz_node *n, int fd, const sz_node_bundle_spec *spec,
     sz_node_bundle_stats *st);
 SZ_MUST_CHECK int sz_node_bundle_import(sz_node *n, int fd, const char *passphrase,

@@ -3,6 +3,8 @@
  * Layer: cli.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -263,16 +265,132 @@ session(sz_node *n, const sz_invite *iv, const char *socks, const uint8_t *join,
 	return r;
 }
 
+/* Write a courier file to path (through path.part, so a half-written file never looks whole). */
+static int
+open_out(sz_cli *c, const char *path, char *tmp, size_t tmplen)
+{
+	snprintf(tmp, tmplen, "%s.part", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		fprintf(c->err, "samizdat %s: cannot write %s: %s\n", c->cmdname, path, strerror(errno));
+	return fd;
+}
+
+static int
+close_out(int fd, const char *tmp, const char *path, int r)
+{
+	if (r == SZ_OK && fsync(fd) != 0)
+		r = SZ_ERR_IO;
+	close(fd);
+	if (r == SZ_OK && rename(tmp, path) != 0)
+		r = SZ_ERR_IO;
+	if (r != SZ_OK)
+		unlink(tmp);
+	return r;
+}
+
+/* Joining by courier: write the request, or take in the answer. */
+static int
+join_by_files(sz_cli *c, sz_node *n, const sz_invite *iv, const char *request, const char *answer)
+{
+	int r;
+	char tmp[4096];
+	if (request != NULL) {
+		int fd = open_out(c, request, tmp, sizeof tmp);
+		if (fd < 0)
+			return SZ_EXIT_FAIL;
+		r = close_out(fd, tmp, request, sz_node_join_request_file(n, iv, fd));
+		if (r != SZ_OK)
+			return sz_cli_fail(c, r, sz_node_errmsg(n)[0] ? sz_node_errmsg(n) :
+			    "the request was not written");
+		sz_cli_say(c, "Wrote the join request %s. Have it carried to the person who invited you; "
+		    "they run 'samizdat cell admit %s --to ANSWER', and you finish with "
+		    "'samizdat cell join CODE --answer ANSWER'. Only they can read it.\n", request, request);
+		return SZ_EXIT_OK;
+	}
+	int fd = open(answer, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(c->err, "samizdat cell join: cannot read %s: %s\n", answer, strerror(errno));
+		return SZ_EXIT_FAIL;
+	}
+	sz_cell *cell = NULL;
+	int refused;
+	r = sz_node_join_answer_file(n, iv, fd, &cell, &refused);
+	close(fd);
+	if (r != SZ_OK)
+		return sz_cli_fail(c, r, sz_node_errmsg(n)[0] ? sz_node_errmsg(n) : "the answer was not usable");
+	if (refused != SZ_OK)
+		return sz_cli_fail(c, refused, "the inviter's node refused the invitation (used, revoked "
+		    "or expired)");
+	if (cell == NULL)
+		return sz_cli_fail(c, SZ_ERR_MALFORMED, "the answer holds no welcome");
+	sz_cli_say(c, "Joined the cell '%s'. Send your first key update back: 'samizdat bundle export "
+	    "--cell %s --to FILE' for the courier (or sync when you can).\n", sz_cell_name(cell),
+	    sz_cell_name(cell));
+	if (c->json) {
+		sz_jsonw_key(&c->jw, "cell");
+		sz_jsonw_str(&c->jw, sz_cell_name(cell));
+	}
+	return SZ_EXIT_OK;
+}
+
+static int
+admit(sz_cli *c, int argc, char **argv)
+{
+	const char *to = NULL;
+	const sz_cli_opt opts[] = { { "--to", true, &to }, { NULL, false, NULL } };
+	int npos = sz_cli_opts(c, argc, argv, opts);
+	if (npos < 0)
+		return SZ_EXIT_USAGE;
+	if (npos != 1 || to == NULL)
+		return sz_cli_usage_error(c, "give the request file and --to ANSWER");
+	int in = open(argv[1], O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		fprintf(c->err, "samizdat cell admit: cannot read %s: %s\n", argv[1], strerror(errno));
+		return SZ_EXIT_FAIL;
+	}
+	sz_node *n;
+	int r = sz_cli_node(c, &n);
+	if (r != SZ_OK) {
+		close(in);
+		return sz_cli_fail(c, r, "cannot open the node");
+	}
+	char tmp[4096];
+	int out = open_out(c, to, tmp, sizeof tmp);
+	if (out < 0) {
+		close(in);
+		return SZ_EXIT_FAIL;
+	}
+	sz_cell *cell = NULL;
+	int refused;
+	r = sz_node_admit_file(n, in, out, &cell, &refused);
+	close(in);
+	if (r == SZ_OK && refused != SZ_OK)
+		r = refused;
+	r = close_out(out, tmp, to, r);
+	if (r != SZ_OK)
+		return sz_cli_fail(c, r, sz_node_errmsg(n)[0] ? sz_node_errmsg(n) : "the request was not admitted");
+	sz_cli_say(c, "Admitted a newcomer to '%s'. Have %s carried back to them.\n",
+	    cell ? sz_cell_name(cell) : "?", to);
+	return SZ_EXIT_OK;
+}
+
 static int
 join(sz_cli *c, int argc, char **argv)
 {
-	const char *socks = NULL;
-	const sz_cli_opt opts[] = { { "--tor-socks", true, &socks }, { NULL, false, NULL } };
+	const char *socks = NULL, *request = NULL, *answer = NULL;
+	const sz_cli_opt opts[] = {
+		{ "--tor-socks", true, &socks }, { "--request", true, &request },
+		{ "--answer", true, &answer }, { NULL, false, NULL },
+	};
 	int npos = sz_cli_opts(c, argc, argv, opts);
 	if (npos < 0)
 		return SZ_EXIT_USAGE;
 	if (npos != 1)
 		return sz_cli_usage_error(c, "give the invitation code");
+	if (request != NULL && answer != NULL)
+		return sz_cli_usage_error(c, "--request writes a request, --answer reads the answer: one "
+		    "at a time");
 	sz_invite iv;
 	int r = sz_invite_decode(&iv, argv[1]);
 	if (r == SZ_ERR_CORRUPT)
@@ -285,10 +403,13 @@ join(sz_cli *c, int argc, char **argv)
 		return sz_cli_fail(c, r, "cannot open the node");
 	if (iv.expiry_ms < sz_now_ms(n->env))
 		return sz_cli_fail(c, SZ_ERR_EXPIRED, "this invitation has expired");
+	if (request != NULL || answer != NULL)
+		return join_by_files(c, n, &iv, request, answer);
 	if (!iv.has_addr) {
-		fprintf(c->err, "samizdat cell join: the code names no address to reach the inviter. Ask "
-		    "them to run 'samizdat serve' and invite again, or to give a code made with "
-		    "--address.\n");
+		fprintf(c->err, "samizdat cell join: the code names no address to reach the inviter's "
+		    "node. Finish by courier: 'samizdat cell join CODE --request FILE', have FILE carried "
+		    "to the inviter, who answers with 'samizdat cell admit FILE --to ANSWER'; then "
+		    "'samizdat cell join CODE --answer ANSWER'.\n");
 		return SZ_EXIT_NETWORK;
 	}
 	sz_node_joining j = { .n = n };
@@ -302,7 +423,8 @@ join(sz_cli *c, int argc, char **argv)
 		return sz_cli_usage_error(c, "the inviter serves over Tor: give --tor-socks HOST:PORT");
 	if (r != SZ_OK) {
 		fprintf(c->err, "samizdat cell join: the inviter's node at %s could not be reached or "
-		    "broke off (%s%s%s). Is 'samizdat serve' running there? Try again later.\n",
+		    "broke off (%s%s%s). Is 'samizdat serve' running there? Try again later, or finish "
+		    "by courier: 'samizdat cell join CODE --request FILE'.\n",
 		    iv.addr.host, sz_strerror(r), pe[0] ? ": " : "", pe);
 		return sz_cli_exit_code(r == SZ_ERR_TIMEOUT ? SZ_ERR_UNREACHABLE : r);
 	}
@@ -468,7 +590,9 @@ const sz_cli_cmd sz_cli_cell_cmds[] = {
 	{ "invite", invite, "CELL [--expires-hours H] [--address HOST:PORT] [--qr]",
 	    "make a one-time invitation code (printed alone on stdout)", NULL },
 	{ "revoke", revoke_, "CODE", "make an invitation unusable", NULL },
-	{ "join", join, "CODE [--tor-socks HOST:PORT]", "join a cell with an invitation code", NULL },
+	{ "join", join, "CODE [--tor-socks HOST:PORT | --request FILE | --answer FILE]",
+	    "join a cell with an invitation code (live, or by courier files)", NULL },
+	{ "admit", admit, "REQUEST --to ANSWER", "answer a newcomer's join request carried by courier", NULL },
 	{ "members", members, "CELL", "list the members by fingerprint", NULL },
 	{ "remove", remove_, "CELL FINGERPRINT", "remove a member (a capitulator): they read nothing new", NULL },
 	{ "leave", leave, "CELL", "leave a cell", NULL },

@@ -85,7 +85,7 @@ sz_bundle_writer_new(sz_bundle_writer **out, const sz_bundle_io *io, int kind,
 	sz_bundle_writer *w;
 	int r = SZ_ERR_NOMEM;
 	*out = NULL;
-	if ((kind != SZ_BUNDLE_ENVELOPES && kind != SZ_BUNDLE_SUMMARY) || nrecipients > SZ_BUNDLE_SLOTS)
+	if (kind < SZ_BUNDLE_ENVELOPES || kind > SZ_BUNDLE_JOIN_ANSWER || nrecipients > SZ_BUNDLE_SLOTS)
 		return SZ_ERR_INVALID;
 	if ((w = calloc(1, sizeof *w)) == NULL)
 		return SZ_ERR_NOMEM;

@@ -27,6 +27,8 @@
 enum {
 	SZ_BUNDLE_ENVELOPES = 1, /* envelopes for the recipients to store */
 	SZ_BUNDLE_SUMMARY = 2,   /* a summary: which envelope ids the sender has (two-way by files) */
+	SZ_BUNDLE_JOIN_REQUEST = 3, /* a newcomer redeeming an invitation by courier: one JOIN payload */
+	SZ_BUNDLE_JOIN_ANSWER = 4,  /* the inviter's answer: the WELCOME payload, then envelopes */
 };
 
 /* Where bytes go and come from (a file descriptor in practice, memory in tests and fuzzing).
