@@ -222,6 +222,15 @@ accept_ctl(sz_daemon *d)
 		int fd = accept4(d->ctl_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd < 0)
 			return;
+		/* The socket is 0600 in a 0700 directory; check the caller's uid all the same. */
+		struct ucred cred;
+		socklen_t cl = sizeof cred;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) != 0 ||
+		    (cred.uid != geteuid() && cred.uid != 0)) {
+			sz_daemon_log(d, "refused a control connection from another user");
+			close(fd);
+			continue;
+		}
 		if (conn_add(d, C_CTL, fd, "control") == NULL)
 			close(fd);
 	}
