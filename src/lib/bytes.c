@@ -251,8 +251,8 @@ sz_hex_encode(char *out, const uint8_t *in, size_t n)
 	out[2 * n] = '\0';
 }
 
-static int
-hexval(char c)
+int
+sz_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -269,7 +269,7 @@ sz_hex_decode(uint8_t *out, size_t n, const char *hex, size_t hexlen)
 	if (hexlen != 2 * n)
 		return SZ_ERR_MALFORMED;
 	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		int hi = sz_hex_digit(hex[2 * i]), lo = sz_hex_digit(hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return SZ_ERR_MALFORMED;
 		out[i] = (uint8_t)(hi << 4 | lo);

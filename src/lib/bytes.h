@@ -130,6 +130,8 @@ sz_store_u64le(uint8_t *p, uint64_t v)
 /* Hex.  sz_hex_encode writes 2n+1 bytes (NUL-terminated, lower case) into out.
  * sz_hex_decode decodes exactly 2*n hex digits (either case) into n bytes. */
 void sz_hex_encode(char *out, const uint8_t *in, size_t n);
+/* The value of one hex digit (either case), or -1. */
+int sz_hex_digit(char c);
 SZ_MUST_CHECK int sz_hex_decode(uint8_t *out, size_t n, const char *hex, size_t hexlen);
 /* Decode a hex string of any even length into malloc()ed bytes (caller frees). */
 SZ_MUST_CHECK int sz_hex_decode_alloc(const char *hex, uint8_t **out, size_t *n);

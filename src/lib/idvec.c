@@ -40,10 +40,18 @@ sz_idvec_sort(sz_idvec *a)
 const sz_scoped_id *
 sz_idvec_find(const sz_idvec *a, const uint8_t id[32])
 {
+	return sz_idvec_find_prefix(a, id, 32);
+}
+
+const sz_scoped_id *
+sz_idvec_find_prefix(const sz_idvec *a, const uint8_t *prefix, size_t len)
+{
 	size_t lo = 0, hi = a->n;
+	if (len > 32)
+		return NULL;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = memcmp(a->v[mid].id, id, 32);
+		int c = memcmp(a->v[mid].id, prefix, len);
 		if (c == 0)
 			return &a->v[mid];
 		if (c < 0)

@@ -25,6 +25,8 @@ int sz_idvec_push(sz_idvec *a, const uint8_t id[32], const uint8_t scope[16]);
 void sz_idvec_sort(sz_idvec *a);
 /* Binary search in a sorted vector; NULL if absent. */
 const sz_scoped_id *sz_idvec_find(const sz_idvec *a, const uint8_t id[32]);
+/* The same, matching only the first len (<= 32) bytes of the id: one of the matches. */
+const sz_scoped_id *sz_idvec_find_prefix(const sz_idvec *a, const uint8_t *prefix, size_t len);
 void sz_idvec_free(sz_idvec *a);
 
 #endif /* SZ_LIB_IDVEC_H */

@@ -103,18 +103,6 @@ new_val(parser *ps, sz_json_type t, size_t *idx)
 	return SZ_OK;
 }
 
-static int
-hexdigit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Four hex digits of a \u escape. */
 static int
 read_u4(parser *ps, uint32_t *cp)
@@ -123,7 +111,7 @@ read_u4(parser *ps, uint32_t *cp)
 		return perr(ps, SZ_ERR_TRUNCATED);
 	uint32_t v = 0;
 	for (int i = 0; i < 4; i++) {
-		int h = hexdigit(ps->p[ps->off + (size_t)i]);
+		int h = sz_hex_digit(ps->p[ps->off + (size_t)i]);
 		if (h < 0)
 			return perr(ps, SZ_ERR_MALFORMED);
 		v = v << 4 | (uint32_t)h;

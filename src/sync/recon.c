@@ -102,24 +102,6 @@ riblt_start(sz_sync *s)
 	return sz_riblt_receiver_new(&s->rrecv, s->sketch, NULL, RIBLT_MAX_CELLS);
 }
 
-/* The id in mine whose first 20 bytes are sym, or NULL. */
-static const sz_scoped_id *
-by_prefix(const sz_idvec *a, const uint8_t *sym)
-{
-	size_t lo = 0, hi = a->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = memcmp(a->v[mid].id, sym, SZ_RIBLT_ID_SYMBOL_BYTES);
-		if (c == 0)
-			return &a->v[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 static int
 cmp_pfx(const void *a, const void *b)
 {
@@ -150,6 +132,24 @@ riblt_fallback(sz_sync *s)
 	return SZ_OK;
 }
 
+/* Responder: the difference is known: tell the initiator how many to send (total_want, or
+ * SZ_DECODED_ALL) and how many to expect, and turn to the transfer. */
+static void
+riblt_settled(sz_sync *s, uint32_t total_want, uint64_t to_receive)
+{
+	uint8_t dec[12];
+	s->st.to_send = s->outq.n;
+	s->st.to_receive = to_receive;
+	s->expect = to_receive;
+	sz_store_u32(dec, total_want);
+	sz_store_u32(dec + 4, (uint32_t)s->outq.n);
+	sz_store_u32(dec + 8, 0);
+	sz_sync_send(s, SZ_FR_DECODED, dec, sizeof dec);
+	s->decoded = true;
+	s->phase = PH_TRANSFER;
+	riblt_free(s);
+}
+
 /* Responder: the decoder settled: queue what only I hold, note what only the peer holds. */
 static int
 riblt_decoded(sz_sync *s)
@@ -166,7 +166,7 @@ riblt_decoded(sz_sync *s)
 		if (side > 0) {
 			memcpy(s->want_pfx[s->nwant_pfx++], sym, 20);
 		} else {
-			const sz_scoped_id *x = by_prefix(&s->mine, sym);
+			const sz_scoped_id *x = sz_idvec_find_prefix(&s->mine, sym, SZ_RIBLT_ID_SYMBOL_BYTES);
 			if (x != NULL)
 				r = sz_idvec_push(&s->outq, x->id, x->scope);
 		}
@@ -174,17 +174,7 @@ riblt_decoded(sz_sync *s)
 	if (r != SZ_OK)
 		return r;
 	qsort(s->want_pfx, s->nwant_pfx, 20, cmp_pfx);
-	s->st.to_send = s->outq.n;
-	s->st.to_receive = s->nwant_pfx;
-	s->expect = s->nwant_pfx;
-	uint8_t dec[12];
-	sz_store_u32(dec, (uint32_t)s->nwant_pfx);
-	sz_store_u32(dec + 4, (uint32_t)s->outq.n);
-	sz_store_u32(dec + 8, 0);
-	sz_sync_send(s, SZ_FR_DECODED, dec, sizeof dec);
-	s->decoded = true;
-	s->phase = PH_TRANSFER;
-	riblt_free(s);
+	riblt_settled(s, (uint32_t)s->nwant_pfx, s->nwant_pfx);
 	return SZ_OK;
 }
 
@@ -199,13 +189,14 @@ riblt_wants(sz_sync *s)
 		size_t n = 0;
 		sz_riblt_sketch_find_hash32(s->sketch, sz_riblt_sender_want(s->rsend, j), syms, 4, &n);
 		for (size_t i = 0; i < n && i < 4 && r == SZ_OK; i++) {
-			const sz_scoped_id *x = by_prefix(&s->mine, syms[i]);
-			if (x != NULL && sz_idvec_find(&s->outq, x->id) == NULL) {
+			const sz_scoped_id *x = sz_idvec_find_prefix(&s->mine, syms[i], SZ_RIBLT_ID_SYMBOL_BYTES);
+			if (x != NULL)
 				r = sz_idvec_push(&s->outq, x->id, x->scope);
-				sz_idvec_sort(&s->outq);
-			}
 		}
 	}
+	/* Two hashes may name one id: send it once. */
+	sz_idvec_sort(&s->outq);
+	dedupe(&s->outq);
 	riblt_free(s);
 	return r;
 }
@@ -235,7 +226,6 @@ static int
 riblt_shortcut(sz_sync *s, uint64_t remote)
 {
 	int r = SZ_OK;
-	uint8_t dec[12];
 	if (remote > s->cfg.limits.max_envelopes)
 		return SZ_ERR_LIMIT;
 	if (remote == 0) {
@@ -245,20 +235,11 @@ riblt_shortcut(sz_sync *s, uint64_t remote)
 			r = sz_idvec_push(&s->outq, s->mine.v[i].id, s->mine.v[i].scope);
 		if (r != SZ_OK)
 			return r;
-		sz_store_u32(dec, 0);
+		riblt_settled(s, 0, 0);
 	} else {
 		s->want_all = true;
-		sz_store_u32(dec, SZ_DECODED_ALL);
+		riblt_settled(s, SZ_DECODED_ALL, remote);
 	}
-	s->st.to_send = s->outq.n;
-	s->st.to_receive = remote;
-	s->expect = remote;
-	sz_store_u32(dec + 4, (uint32_t)s->outq.n);
-	sz_store_u32(dec + 8, 0);
-	sz_sync_send(s, SZ_FR_DECODED, dec, sizeof dec);
-	s->decoded = true;
-	s->phase = PH_TRANSFER;
-	riblt_free(s);
 	return SZ_OK;
 }
 
