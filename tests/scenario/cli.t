@@ -78,6 +78,24 @@ expect "status goes through the daemon" contains "$out" "daemon      running"
 stop nadya
 [ ! -e "$W/nadya/control.sock" ] && ok "the control socket is gone after SIGTERM" || fail "socket left"
 
+# A daemon started locked holds no keys until 'unlock', and forgets them at 'lock'.
+rm -f "$W/victor.addr"
+"$S" --home "$W/victor" serve --locked --listen 127.0.0.1:0 --log "$W/victor.log" \
+	>"$W/victor.addr" 2>>"$W/victor.log" &
+PIDS="$PIDS $!"
+PID_victor=$!
+i=0
+while [ ! -s "$W/victor.addr" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+"$S" --home "$W/victor" status >/dev/null 2>"$W/locked.err"
+[ $? -eq 3 ] && ok "a locked daemon answers 'locked' (exit 3)" || fail "locked daemon status"
+expect "unlock hands it the passphrase" sz victor unlock
+out=$("$S" --home "$W/victor" status 2>&1)
+expect "then it answers without a passphrase" contains "$out" "daemon      running"
+expect "lock" sz victor lock
+"$S" --home "$W/victor" read factory-7 >/dev/null 2>&1
+[ $? -eq 3 ] && ok "after lock it is locked again" || fail "still unlocked after lock"
+stop victor
+
 # Wrong passphrase: a clear error, nothing changed.
 echo "wrong" > "$W/wrong.pw"
 "$S" --home "$W/nadya" --passphrase-file "$W/wrong.pw" status >/dev/null 2>"$W/wrong.err"
