@@ -36,7 +36,7 @@ index_edit(sz_node *n, const uint8_t token[16], bool add)
 	if (r == SZ_ERR_NOT_FOUND)
 		r = SZ_OK;
 	for (size_t off = 0; r == SZ_OK && off + 16 <= cur.len; off += 16)
-		if (memcmp(cur.p + off, token, 16) != 0)
+		if (!sz_ct_equal(cur.p + off, token, 16)) /* tokens are secrets */
 			sz_buf_append(&next, cur.p + off, 16);
 	if (r == SZ_OK && add)
 		sz_buf_append(&next, token, 16);

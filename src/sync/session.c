@@ -166,7 +166,7 @@ on_hello(sz_sync *s, const sz_frame *f)
 		if (sz_sync_scope_token(tok, s->scopes[i], s->hash, s->hashlen, peer_role) != SZ_OK)
 			return sz_sync_fail(s, SZ_ERR_INTERNAL, "token");
 		for (size_t j = 0; j < h.ntokens; j++)
-			if (memcmp(tok, h.tokens + 16 * j, 16) == 0) {
+			if (sz_ct_equal(tok, h.tokens + 16 * j, 16)) { /* keyed tokens: constant time */
 				memcpy(s->shared[s->nshared++], s->scopes[i], SZ_SCOPE_BYTES);
 				break;
 			}
