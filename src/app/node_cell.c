@@ -66,7 +66,7 @@ static int
 load_cell(sz_node *n, const uint8_t id[32], sz_cell **out)
 {
 	char name[128];
-	sz_buf head = { 0 }, all = { .secret = true }, part = { 0 };
+	sz_buf head = { 0 }, all = { .secret = true }, part = { .secret = true };
 	int r;
 	*out = NULL;
 	cell_key(name, sizeof name, id, -1);
