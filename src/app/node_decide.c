@@ -250,15 +250,31 @@ sz_node_cell_post(sz_node *n, sz_cell *c, uint8_t kind, const uint8_t *body, siz
 
 /* --- voting keys and enrollment ----------------------------------------------------------- */
 
-#define VOTE_REC_BYTES (2 + SZ_VOTE_SK_BYTES)
+/* version ‖ flags ‖ secret ‖ the members my enrollment was last posted to (a hash) */
+#define VOTE_REC_BYTES (2 + SZ_VOTE_SK_BYTES + 16)
+
+/* BLAKE2b-128 of the sorted ids of c's current members. */
+static int
+members_hash(const sz_cell *c, uint8_t h[16])
+{
+	uint8_t (*ids)[32] = calloc(256, 32);
+	size_t k = 0;
+	int r = ids == NULL ? SZ_ERR_NOMEM : sz_cell_members(c, ids, 256, &k);
+	if (r == SZ_OK)
+		r = sz_blake2b(h, 16, (const uint8_t *)ids, k * 32, NULL, 0);
+	free(ids);
+	return r;
+}
 
 static int
-vote_put(sz_node *n, const sz_cell *c, uint8_t flags, const sz_vote_key *k)
+vote_put(sz_node *n, const sz_cell *c, uint8_t flags, const uint8_t mh[16],
+    const sz_vote_key *k)
 {
 	uint8_t rec[VOTE_REC_BYTES];
 	char name[80];
 	rec[0] = 1;
 	rec[1] = flags;
+	memcpy(rec + 2 + SZ_VOTE_SK_BYTES, mh, 16);
 	int r = sz_vote_key_export(k, rec + 2);
 	kv_name(name, sizeof name, KV_VOTE_PREFIX, sz_cell_id(c));
 	if (r == SZ_OK)
@@ -269,18 +285,20 @@ vote_put(sz_node *n, const sz_cell *c, uint8_t flags, const sz_vote_key *k)
 
 /* Load my voting key for c: SZ_OK, or SZ_ERR_NOT_FOUND if I have none. */
 static int
-vote_get(sz_node *n, const sz_cell *c, sz_vote_key **k, uint8_t *flags)
+vote_get(sz_node *n, const sz_cell *c, sz_vote_key **k, uint8_t *flags, uint8_t mh[16])
 {
 	char name[80];
 	sz_buf rec = { 0 };
 	*k = NULL;
 	*flags = 0;
+	memset(mh, 0, 16);
 	kv_name(name, sizeof name, KV_VOTE_PREFIX, sz_cell_id(c));
 	int r = sz_store_kv_get(n->store, name, &rec);
 	if (r == SZ_OK && (rec.len != VOTE_REC_BYTES || rec.p[0] != 1))
 		r = SZ_ERR_CORRUPT;
 	if (r == SZ_OK) {
 		*flags = rec.p[1];
+		memcpy(mh, rec.p + 2 + SZ_VOTE_SK_BYTES, 16);
 		r = sz_vote_key_load(k, rec.p + 2);
 		if (r == SZ_ERR_NONCANONICAL || r == SZ_ERR_INVALID)
 			r = SZ_ERR_CORRUPT;
@@ -293,29 +311,34 @@ int
 sz_node_vote_ensure(sz_node *n, sz_cell *c)
 {
 	sz_vote_key *k = NULL;
-	uint8_t flags = 0, body[SZ_ENROLLMENT_BYTES];
+	uint8_t flags = 0, body[SZ_ENROLLMENT_BYTES], mh[16], now[16];
 	sz_enrollment en;
 	int r;
 	if (sz_cell_status(c) != SZ_CELL_ACTIVE)
 		return sz_node_fail(n, SZ_ERR_NOT_MEMBER, "you are no longer a member of this cell");
-	r = vote_get(n, c, &k, &flags);
+	if ((r = members_hash(c, now)) != SZ_OK)
+		return r;
+	r = vote_get(n, c, &k, &flags, mh);
 	if (r == SZ_ERR_NOT_FOUND) {
 		if ((r = sz_vote_key_new(&k, n->env)) == SZ_OK)
-			r = vote_put(n, c, 0, k);
+			r = vote_put(n, c, 0, mh, k);
 	}
 	if (r != SZ_OK) {
 		r = sz_node_fail(n, r, r == SZ_ERR_CORRUPT ? "your voting key for this cell is damaged" :
 		    "your voting key could not be kept");
 		goto out;
 	}
-	if (flags & SZ_VOTE_ENROLLED)
+	/* Posted again whenever the members change: a newcomer cannot read what was posted
+	 * before it joined (forward secrecy of the message chains), so it would never learn the
+	 * keys enrolled earlier. */
+	if ((flags & SZ_VOTE_ENROLLED) && sodium_memcmp(mh, now, 16) == 0)
 		goto out;
 	if ((r = sz_enrollment_make(&en, k, sz_cell_id(c), n->id_pk, n->env)) != SZ_OK)
 		goto out;
 	sz_enrollment_encode(body, &en);
 	if ((r = sz_node_cell_post(n, c, SZ_KIND_ENROLL, body, sizeof body, NULL, 0, NULL)) != SZ_OK)
 		goto out;
-	r = vote_put(n, c, flags | SZ_VOTE_ENROLLED, k);
+	r = vote_put(n, c, flags | SZ_VOTE_ENROLLED, now, k);
 out:
 	sz_vote_key_free(k);
 	return r;
@@ -325,11 +348,12 @@ int
 sz_node_vote_key(sz_node *n, sz_cell *c, sz_vote_key **out)
 {
 	uint8_t flags;
+	uint8_t mh[16];
 	*out = NULL;
 	int r = sz_node_vote_ensure(n, c);
 	if (r != SZ_OK && r != SZ_ERR_STATE)
 		return r;
-	if ((r = vote_get(n, c, out, &flags)) != SZ_OK)
+	if ((r = vote_get(n, c, out, &flags, mh)) != SZ_OK)
 		return sz_node_fail(n, r, "your voting key for this cell cannot be read");
 	return SZ_OK;
 }

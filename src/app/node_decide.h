@@ -23,7 +23,8 @@ struct sz_cell;
 struct sz_cell_event;
 
 /* Names in the store's key-value table (docs/PROTOCOL.md §16). */
-#define KV_VOTE_PREFIX "vote/"    /* + hex cell id: version u8 (1) ‖ flags u8 ‖ voting secret[32] */
+#define KV_VOTE_PREFIX "vote/"    /* + hex cell id: version u8 (1) ‖ flags u8 ‖ voting secret[32]
+                                     ‖ members[16] (hash of the members last enrolled to) */
 #define KV_PEND_INDEX "pend/index"/* the queue of ballots and pledges (node_pending.c) */
 #define KV_PEND_PREFIX "pend/"    /* + 8 hex digits: one queued entry */
 #define KV_ANON_PREFIX "anon/"    /* + hex entry id: the epochs a ballot or pledge arrived under */
@@ -70,7 +71,7 @@ struct sz_cell *sz_node_cell_by_id(sz_node *n, const uint8_t id[32]);
 /* --- voting keys, enrollments, rosters (node_decide.c) ------------------------------------ */
 
 /* Make my voting key for c if I have none (kept in vote/<hex cell id>) and post my enrollment
- * if it has not been posted.  SZ_ERR_NOT_MEMBER if I am not active in c, SZ_ERR_STATE if I
+ * if it has not been posted since the members last changed (newcomers cannot read older posts).  SZ_ERR_NOT_MEMBER if I am not active in c, SZ_ERR_STATE if I
  * cannot post yet; errors of the store. */
 SZ_MUST_CHECK int sz_node_vote_ensure(sz_node *n, struct sz_cell *c);
 /* sz_node_vote_ensure, then my voting key for c (free with sz_vote_key_free). */

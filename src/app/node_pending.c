@@ -306,6 +306,12 @@ sz_node_pending_run(sz_node *n, size_t *released)
 		*released = 0;
 	if (ix == NULL)
 		return SZ_ERR_NOMEM;
+	/* My enrollments first: made for cells that predate voting keys, and posted again when the
+	 * members change (so newcomers learn them). */
+	for (size_t i = 0; i < n->ncells; i++)
+		if (sz_cell_status(n->cells[i].cell) == SZ_CELL_ACTIVE &&
+		    sz_node_vote_ensure(n, n->cells[i].cell) != SZ_OK)
+			n->errmsg[0] = '\0'; /* tried again next time */
 	if ((r = ix_load(n, ix)) != SZ_OK || ix->n == 0)
 		goto out;
 	uint64_t now = sz_now_ms(n->env);
