@@ -152,7 +152,9 @@ sz_cli_vote(sz_cli *c, int argc, char **argv)
 	char sid[17], when[32];
 	sz_cli_short_id(sid, pid);
 	sz_cli_time(when, sizeof when, v.release_ms);
-	sz_cli_say(c, "Your ballot on %s (option %d) is signed", sid, opt + 1);
+	sz_cli_say(c, "Your ballot on %s (%d: ", sid, opt + 1);
+	sz_cli_print_text(c->json ? c->err : c->out, (const uint8_t *)label, strlen(label));
+	sz_cli_say(c, ") is signed");
 	if (v.released)
 		sz_cli_say(c, " and left now (--now: its time shows when you voted). It reaches the "
 		    "others with the next sync.\n");

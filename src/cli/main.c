@@ -364,8 +364,9 @@ main(int argc, char **argv)
 			fwrite(c.jbuf.p, 1, c.jbuf.len, stdout);
 			fputc('\n', stdout);
 		}
-		sz_buf_free(&c.jbuf);
 	}
+	/* also when the daemon wrote the document (c.json was cleared): the buffer was begun */
+	sz_buf_free(&c.jbuf);
 	if (c.node != NULL && c.own_node)
 		sz_node_close(c.node);
 	if (fflush(stdout) != 0 && rc == SZ_EXIT_OK)
