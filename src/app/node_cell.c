@@ -389,6 +389,7 @@ adopt(sz_node *n, sz_cell *c, sz_cell_result *res)
 		return SZ_ERR_NOMEM;
 	}
 	n->cells = v;
+	memset(&n->cells[n->ncells], 0, sizeof n->cells[n->ncells]);
 	n->cells[n->ncells].cell = c;
 	n->cells[n->ncells].dirty = true;
 	n->ncells++;

@@ -314,10 +314,16 @@ sz_node_vote_ensure(sz_node *n, sz_cell *c)
 	uint8_t flags = 0, body[SZ_ENROLLMENT_BYTES], mh[16], now[16];
 	sz_enrollment en;
 	int r;
+	sz_node_cell *slot = NULL;
 	if (sz_cell_status(c) != SZ_CELL_ACTIVE)
 		return sz_node_fail(n, SZ_ERR_NOT_MEMBER, "you are no longer a member of this cell");
 	if ((r = members_hash(c, now)) != SZ_OK)
 		return r;
+	for (size_t i = 0; i < n->ncells && slot == NULL; i++)
+		if (n->cells[i].cell == c)
+			slot = &n->cells[i];
+	if (slot != NULL && slot->enrolled && memcmp(slot->enrolled_to, now, 16) == 0)
+		return SZ_OK;
 	r = vote_get(n, c, &k, &flags, mh);
 	if (r == SZ_ERR_NOT_FOUND) {
 		if ((r = sz_vote_key_new(&k, n->env)) == SZ_OK)
@@ -332,13 +338,19 @@ sz_node_vote_ensure(sz_node *n, sz_cell *c)
 	 * before it joined (forward secrecy of the message chains), so it would never learn the
 	 * keys enrolled earlier. */
 	if ((flags & SZ_VOTE_ENROLLED) && sodium_memcmp(mh, now, 16) == 0)
-		goto out;
+		goto done;
 	if ((r = sz_enrollment_make(&en, k, sz_cell_id(c), n->id_pk, n->env)) != SZ_OK)
 		goto out;
 	sz_enrollment_encode(body, &en);
 	if ((r = sz_node_cell_post(n, c, SZ_KIND_ENROLL, body, sizeof body, NULL, 0, NULL)) != SZ_OK)
 		goto out;
-	r = vote_put(n, c, flags | SZ_VOTE_ENROLLED, now, k);
+	if ((r = vote_put(n, c, flags | SZ_VOTE_ENROLLED, now, k)) != SZ_OK)
+		goto out;
+done:
+	if (slot != NULL) {
+		slot->enrolled = true;
+		memcpy(slot->enrolled_to, now, 16);
+	}
 out:
 	sz_vote_key_free(k);
 	return r;
@@ -362,6 +374,9 @@ void
 sz_node_vote_forget(sz_node *n, const sz_cell *c)
 {
 	char name[80];
+	for (size_t i = 0; i < n->ncells; i++)
+		if (n->cells[i].cell == c)
+			n->cells[i].enrolled = false;
 	kv_name(name, sizeof name, KV_VOTE_PREFIX, sz_cell_id(c));
 	/* The store overwrites deleted records (secure_delete): the secret is gone from the file. */
 	if (sz_store_kv_delete(n->store, name) != SZ_OK) {

@@ -436,6 +436,15 @@ test_removed(void **state)
 	assert_int_equal(sz_store_kv_get(nd[D]->store, name, &b), SZ_ERR_NOT_FOUND);
 	sz_buf_free(&b);
 	assert_int_not_equal(sz_node_vote(nd[D], cl[D], p2, 0, true, &v), SZ_OK);
+	/* C leaves: its voting key goes too */
+	sz_hex_encode(h, sz_cell_id(cl[C]), 32);
+	snprintf(name, sizeof name, "%s%s", KV_VOTE_PREFIX, h);
+	assert_int_equal(sz_store_kv_get(nd[C]->store, name, &b), SZ_OK);
+	sz_buf_free(&b);
+	assert_int_equal(sz_node_cell_apply(nd[C], cl[C], sz_cell_leave(cl[C], &res), &res), SZ_OK);
+	assert_int_equal(sz_store_kv_get(nd[C]->store, name, &b), SZ_ERR_NOT_FOUND);
+	sz_buf_free(&b);
+	assert_int_equal(sz_node_vote_ensure(nd[C], cl[C]), SZ_ERR_NOT_MEMBER);
 	/* what A lists */
 	size_t kinds[3] = { 0 };
 	assert_int_equal(sz_node_decisions(nd[A], cl[A], count_subjects, kinds), SZ_OK);

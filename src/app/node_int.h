@@ -28,6 +28,8 @@ struct sz_cell;
 typedef struct sz_node_cell {
 	struct sz_cell *cell;
 	bool dirty;                   /* state changed since it was last saved */
+	bool enrolled;                /* my enrollment is posted for the members in enrolled_to */
+	uint8_t enrolled_to[16];      /* (a cache of vote/<id>, so the daemon's ticks stay cheap) */
 } sz_node_cell;
 
 struct sz_node {
