@@ -142,6 +142,9 @@ int sz_cli_decisions(sz_cli *c, int argc, char **argv);        /* cmd_decide.c *
 /* What the decision commands share (cmd_decide.c). */
 struct sz_cell;
 struct sz_node_roster_check;
+/* Report a failed decision: the node's words (what), without the general advice, which for these
+ * codes is about invitations and membership; a passed deadline exits 1.  Returns the exit code. */
+int sz_cli_decide_fail(sz_cli *c, int err, const char *what);
 /* Open the node and the cell named name; an exit code (not OK: the message is printed). */
 int sz_cli_open_cell(sz_cli *c, const char *name, struct sz_node **n, struct sz_cell **cell);
 /* A deadline as typed: "+N" hours (or +Nd, +Nh, +Nm, +Ns; up to a year), "YYYY-MM-DD" (the end

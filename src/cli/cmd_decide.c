@@ -29,6 +29,30 @@ sz_cli_open_cell(sz_cli *c, const char *name, sz_node **n, sz_cell **cell)
 	return SZ_EXIT_OK;
 }
 
+int
+sz_cli_decide_fail(sz_cli *c, int err, const char *what)
+{
+	/* The node's message already says what happened and what to do; the general advice for
+	 * these codes is about invitations and membership, not votes. */
+	if (err != SZ_ERR_EXPIRED && err != SZ_ERR_DENIED && err != SZ_ERR_EXISTS &&
+	    err != SZ_ERR_NOT_MEMBER && err != SZ_ERR_NOT_FOUND && err != SZ_ERR_INVALID)
+		return sz_cli_fail(c, err, what);
+	fprintf(c->err, "samizdat %s: %s.\n", c->cmdname ? c->cmdname : "", what);
+	if (c->json) {
+		sz_jsonw_key(&c->jw, "error");
+		sz_jsonw_obj_begin(&c->jw);
+		sz_jsonw_key(&c->jw, "code");
+		sz_jsonw_i64(&c->jw, err);
+		sz_jsonw_key(&c->jw, "what");
+		sz_jsonw_str(&c->jw, what);
+		sz_jsonw_key(&c->jw, "reason");
+		sz_jsonw_str(&c->jw, sz_strerror(err));
+		sz_jsonw_obj_end(&c->jw);
+	}
+	/* a passed deadline is not damaged input (exit 5): the command could not be done (1) */
+	return err == SZ_ERR_EXPIRED ? SZ_EXIT_FAIL : sz_cli_exit_code(err);
+}
+
 /* Parse "N" (decimal, no sign) bounded by max; -1 if it is not. */
 static long long
 number(const char *s, size_t len, long long max)
@@ -241,7 +265,7 @@ sz_cli_decisions(sz_cli *c, int argc, char **argv)
 	if (c->json)
 		sz_jsonw_arr_end(&c->jw);
 	if (r != SZ_OK)
-		return sz_cli_fail(c, r, sz_node_errmsg(n));
+		return sz_cli_decide_fail(c, r, sz_node_errmsg(n));
 	if (x.count == 0)
 		sz_cli_say(c, "Nothing to decide in '%s' yet: 'samizdat propose', 'samizdat pledge "
 		    "create' or 'samizdat declare' start something.\n", sz_cell_name(cell));

@@ -47,7 +47,7 @@ sz_cli_declare(sz_cli *c, int argc, char **argv)
 	r = sz_node_declare(n, cell, title, (const char *)text.p, pub != NULL, id);
 	sz_buf_free(&text);
 	if (r != SZ_OK)
-		return sz_cli_fail(c, r, sz_node_errmsg(n));
+		return sz_cli_decide_fail(c, r, sz_node_errmsg(n));
 	char sid[17];
 	sz_cli_short_id(sid, id);
 	if (pub != NULL)
@@ -85,9 +85,9 @@ sz_cli_cosign(sz_cli *c, int argc, char **argv)
 	if (r == SZ_ERR_INVALID)
 		return sz_cli_usage_error(c, "%s", sz_node_errmsg(n));
 	if (r != SZ_OK)
-		return sz_cli_fail(c, r, sz_node_errmsg(n));
+		return sz_cli_decide_fail(c, r, sz_node_errmsg(n));
 	if ((r = sz_node_cosign(n, cell, did, pub != NULL)) != SZ_OK)
-		return sz_cli_fail(c, r, sz_node_errmsg(n));
+		return sz_cli_decide_fail(c, r, sz_node_errmsg(n));
 	char sid[17];
 	sz_cli_short_id(sid, did);
 	if (pub != NULL)
@@ -120,7 +120,7 @@ sz_cli_signatures(sz_cli *c, int argc, char **argv)
 	if ((r = sz_node_signatures_get(n, argv[1], &s)) == SZ_ERR_INVALID)
 		return sz_cli_usage_error(c, "%s", sz_node_errmsg(n));
 	if (r != SZ_OK)
-		return sz_cli_fail(c, r, sz_node_errmsg(n));
+		return sz_cli_decide_fail(c, r, sz_node_errmsg(n));
 	char sid[17];
 	sz_cli_short_id(sid, s.d.id);
 	size_t pubs = 0;

@@ -59,7 +59,7 @@ create(sz_cli *c, int argc, char **argv)
 	r = sz_node_pledge_call(n, cell, (const char *)text.p, (uint32_t)k, until, id, &ring);
 	sz_buf_free(&text);
 	if (r != SZ_OK)
-		return sz_cli_fail(c, r, sz_node_errmsg(n));
+		return sz_cli_decide_fail(c, r, sz_node_errmsg(n));
 	char sid[17], when[32];
 	sz_cli_short_id(sid, id);
 	sz_cli_time(when, sizeof when, until);
@@ -93,7 +93,7 @@ open_call(sz_cli *c, int npos, char **argv, int want, sz_node **n, sz_cell **cel
 	if (r == SZ_ERR_INVALID)
 		return sz_cli_usage_error(c, "%s", sz_node_errmsg(*n));
 	if (r != SZ_OK)
-		return sz_cli_fail(c, r, sz_node_errmsg(*n));
+		return sz_cli_decide_fail(c, r, sz_node_errmsg(*n));
 	return SZ_EXIT_OK;
 }
 
@@ -114,7 +114,7 @@ sign(sz_cli *c, int argc, char **argv)
 	uint64_t at = 0;
 	int r = sz_node_pledge_sign(n, cell, cid, now_flag != NULL, &at);
 	if (r != SZ_OK)
-		return sz_cli_fail(c, r, sz_node_errmsg(n));
+		return sz_cli_decide_fail(c, r, sz_node_errmsg(n));
 	char sid[17], when[32];
 	sz_cli_short_id(sid, cid);
 	sz_cli_time(when, sizeof when, at);
@@ -201,7 +201,7 @@ status_(sz_cli *c, int argc, char **argv)
 	sz_node_pledges p;
 	int r = sz_node_pledge_status(n, cell, cid, &p);
 	if (r != SZ_OK)
-		return sz_cli_fail(c, r, sz_node_errmsg(n));
+		return sz_cli_decide_fail(c, r, sz_node_errmsg(n));
 	show_status(c, &p);
 	sz_cli_small_ring(c, p.call.n);
 	sz_cli_roster_notes(c, &p.rc, p.set_aside);
@@ -244,7 +244,7 @@ reveal(sz_cli *c, int argc, char **argv)
 	}
 	sz_node_pledges_free(&p);
 	if (r != SZ_OK)
-		return sz_cli_fail(c, r, sz_node_errmsg(n));
+		return sz_cli_decide_fail(c, r, sz_node_errmsg(n));
 	sz_cli_say(c, "Revealed: the others will see, after the next sync, that one of the pledges "
 	    "is yours. This cannot be taken back.\n");
 	if (c->json) {

@@ -65,7 +65,7 @@ sz_cli_propose(sz_cli *c, int argc, char **argv)
 	r = sz_node_propose(n, cell, (const char *)q.p, labels, nl, until, id, &ring);
 	sz_buf_free(&q);
 	if (r != SZ_OK)
-		return sz_cli_fail(c, r, sz_node_errmsg(n));
+		return sz_cli_decide_fail(c, r, sz_node_errmsg(n));
 	char sid[17], when[32];
 	sz_cli_short_id(sid, id);
 	sz_cli_time(when, sizeof when, until);
@@ -124,7 +124,7 @@ sz_cli_vote(sz_cli *c, int argc, char **argv)
 	if (r == SZ_ERR_INVALID)
 		return sz_cli_usage_error(c, "%s", sz_node_errmsg(n));
 	if (r != SZ_OK)
-		return sz_cli_fail(c, r, sz_node_errmsg(n));
+		return sz_cli_decide_fail(c, r, sz_node_errmsg(n));
 	if ((r = sz_node_entry_load(n, pid, &buf, &de)) != SZ_OK ||
 	    (r = sz_proposal_from_entry(&p, &de)) != SZ_OK) {
 		free(buf);
@@ -148,7 +148,7 @@ sz_cli_vote(sz_cli *c, int argc, char **argv)
 	free(buf);
 	sz_node_vote_out v;
 	if ((r = sz_node_vote(n, cell, pid, (unsigned)opt, now_flag != NULL, &v)) != SZ_OK)
-		return sz_cli_fail(c, r, sz_node_errmsg(n));
+		return sz_cli_decide_fail(c, r, sz_node_errmsg(n));
 	char sid[17], when[32];
 	sz_cli_short_id(sid, pid);
 	sz_cli_time(when, sizeof when, v.release_ms);
@@ -241,10 +241,10 @@ sz_cli_tally(sz_cli *c, int argc, char **argv)
 	if (r == SZ_ERR_INVALID)
 		return sz_cli_usage_error(c, "%s", sz_node_errmsg(n));
 	if (r != SZ_OK)
-		return sz_cli_fail(c, r, sz_node_errmsg(n));
+		return sz_cli_decide_fail(c, r, sz_node_errmsg(n));
 	sz_node_tally t;
 	if ((r = sz_node_tally_run(n, cell, pid, &t)) != SZ_OK)
-		return sz_cli_fail(c, r, sz_node_errmsg(n));
+		return sz_cli_decide_fail(c, r, sz_node_errmsg(n));
 	char sid[17], when[32];
 	sz_cli_short_id(sid, pid);
 	sz_cli_time(when, sizeof when, t.p.deadline_ms);

@@ -66,6 +66,19 @@ out=$(sz cat --json tally union "$P16")
 expect "--json tally" contains "$out" '"voters":3,"roster":4,"replaced":1'
 expect "--json names the winner" contains "$out" '"winner":"yes","tie":false'
 
+# A deadline passes: the vote is closed, the count stands.
+out=$(sz ada --json propose union --option now --option later --deadline +3s "Leaflets tonight?")
+Q=$(idof "$out" | cut -c1-16)
+syncall ben
+sz ben vote union "$Q" now --now >/dev/null || fail "ben votes before the deadline"
+sleep 4
+sz ben vote union "$Q" later --now >/dev/null
+[ $? -eq 1 ] && ok "a vote after the deadline is refused (exit 1)" || fail "late vote: exit $?"
+expect "saying the deadline has passed" grep -q "the deadline has passed" "$W/last.err"
+out=$(sz ben tally union "$Q")
+expect "the tally says closed" contains "$out" "closed since"
+expect "and gives the result" contains "$out" "Result: now"
+
 # --- a threshold pledge -------------------------------------------------------------------
 out=$(sz ada --json pledge create union --threshold 3 "I stop work on Monday if 3 of us do.")
 C=$(idof "$out")
@@ -124,8 +137,9 @@ if contains "$out" "$FP_BEN"; then fail "an in-cell signer was named"; else ok "
 out=$(sz cat --json signatures "$D16")
 expect "--json signatures" contains "$out" '"count":3,"public_signers":1'
 out=$(sz ada decisions union)
-expect "decisions lists the proposal, the call and both declarations" \
-	test "$(printf '%s\n' "$out" | grep -c "^proposal\|^pledge\|^declaration")" -eq 4
+expect "decisions lists both proposals, the call and both declarations" \
+	test "$(printf '%s\n' "$out" | grep -c "^proposal\|^pledge\|^declaration")" -eq 5
+expect "the short vote is listed as closed" contains "$out" "proposal    $Q  closed"
 
 # Eve, outside the cell, gets the public envelopes from dan by courier.
 echo "a phrase said in person" > "$W/courier.pw"
