@@ -453,6 +453,62 @@ test_removed(void **state)
 	assert_int_equal(kinds[2], 2);
 }
 
+/* The queue holds 256 items; released ones whose deadline has passed make room, oldest deadline
+ * first; waiting ones never do. */
+static void
+test_queue_bound(void **state)
+{
+	(void)state;
+	sz_cell *solo;
+	uint8_t seed[32], sk[64], pk[32], parent[32], id[32], *e, subject[32];
+	size_t len, k = 0;
+	assert_int_equal(sz_node_cell_create(nd[E], "solo", &solo), SZ_OK);
+	memset(seed, 0x77, 32);
+	memset(parent, 0x42, 32);
+	assert_int_equal(sz_sign_seed_keypair(pk, sk, seed), SZ_OK);
+	assert_int_equal(sz_entry_build(&e, &len, id, SZ_KIND_BALLOT, (const uint8_t(*)[32])parent,
+	    1, 1700000000000ull, (const uint8_t *)"not a real ballot", 17, sk), SZ_OK);
+	uint64_t now = sz_now_ms(nd[E]->env);
+	for (int i = 0; i < SZ_NODE_PENDING_MAX; i++) {
+		memset(subject, 0, 32);
+		subject[0] = (uint8_t)i;
+		/* released at once; deadlines in the past, the first one the oldest */
+		assert_int_equal(sz_node_pending_add(nd[E], solo, SZ_KIND_BALLOT, subject, now,
+		    now - 1000 + (uint64_t)i, false, e, len), SZ_OK);
+	}
+	assert_int_equal(sz_node_pending_run(nd[E], &k), SZ_OK);
+	assert_int_equal(k, SZ_NODE_PENDING_MAX);
+	size_t added = 0;
+	uint64_t at;
+	for (int i = 0; i < SZ_NODE_PENDING_MAX + 1; i++) {
+		memset(subject, 0xff, 32);
+		subject[0] = (uint8_t)i;
+		int r = sz_node_pending_add(nd[E], solo, SZ_KIND_BALLOT, subject, now + 3600000,
+		    now + 7200000, false, e, len);
+		if (r != SZ_OK) {
+			assert_int_equal(r, SZ_ERR_LIMIT);
+			break;
+		}
+		added++;
+		if (i == 0) {
+			/* the released one with the oldest deadline (the first queued) went first */
+			sz_buf b = { 0 };
+			assert_int_equal(sz_store_kv_get(nd[E]->store, KV_PEND_PREFIX "00000001", &b),
+			    SZ_ERR_NOT_FOUND);
+			assert_int_equal(sz_store_kv_get(nd[E]->store, KV_PEND_PREFIX "00000002", &b),
+			    SZ_OK);
+			sz_buf_free(&b);
+		}
+	}
+	assert_int_equal(added, SZ_NODE_PENDING_MAX);
+	memset(subject, 0xff, 32);
+	assert_int_equal(sz_node_pending_find(nd[E], subject, &at), SZ_OK);
+	assert_int_equal(at, now + 3600000);
+	assert_int_equal(sz_node_pending_drop_cell(nd[E], sz_cell_id(solo)), SZ_OK);
+	assert_int_equal(sz_node_pending_find(nd[E], subject, &at), SZ_ERR_NOT_FOUND);
+	free(e);
+}
+
 int
 main(void)
 {
@@ -462,6 +518,7 @@ main(void)
 		cmocka_unit_test(test_pledge),
 		cmocka_unit_test(test_declare),
 		cmocka_unit_test(test_removed),
+		cmocka_unit_test(test_queue_bound),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

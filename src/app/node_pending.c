@@ -130,6 +130,15 @@ sz_node_pending_add(sz_node *n, sz_cell *c, uint8_t kind, const uint8_t subject[
 		return SZ_ERR_NOMEM;
 	if ((r = ix_load(n, ix)) != SZ_OK)
 		goto out;
+	/* Full: make room by forgetting the released item whose deadline passed longest ago. */
+	uint64_t now = sz_now_ms(n->env);
+	size_t old = ix->n;
+	for (size_t i = 0; ix->n >= SZ_NODE_PENDING_MAX && i < ix->n; i++)
+		if (ix->s[i].state == SENT && ix->s[i].deadline_ms < now &&
+		    (old == ix->n || ix->s[i].deadline_ms < ix->s[old].deadline_ms))
+			old = i;
+	if (ix->n >= SZ_NODE_PENDING_MAX && old < ix->n)
+		ix_remove(n, ix, old);
 	if (ix->n >= SZ_NODE_PENDING_MAX) {
 		r = sz_node_fail(n, SZ_ERR_LIMIT, "%d ballots and pledges are queued or kept already",
 		    SZ_NODE_PENDING_MAX);
