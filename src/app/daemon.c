@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "app/control.h"
+#include "app/node_decide.h"
 #include "app/node_int.h"
 #include "crypto/crypto.h"
 #include "transport/tcpdial.h"
@@ -67,6 +68,7 @@ struct sz_daemon {
 	sz_tor *tor;
 	char onion[80];
 	bool stop;
+	uint64_t pending_ms;       /* when the queue of ballots and pledges was last run */
 };
 
 static volatile sig_atomic_t got_term, got_hup;
@@ -281,8 +283,11 @@ ctl_read(sz_daemon *d, conn *c)
 	c->json = rq.json;
 	int code = d->o.run(d->o.run_ctx, d, c, rq.argc, argv, rq.json, rq.secret, rq.secretlen,
 	    &out, &err);
-	sz_daemon_log(d, "control: %s%s%s -> %d", rq.argv[0], rq.argc > 1 ? " " : "",
-	    rq.argc > 1 ? rq.argv[1] : "", code);
+	/* Not when a member voted or pledged: with the ballot's signed time, such a line in a
+	 * seized log would undo the release delay (docs/threat/decisions.md §10). */
+	if (strcmp(rq.argv[0], "vote") != 0 && strcmp(rq.argv[0], "pledge") != 0)
+		sz_daemon_log(d, "control: %s%s%s -> %d", rq.argv[0], rq.argc > 1 ? " " : "",
+		    rq.argc > 1 ? rq.argv[1] : "", code);
 	sz_ctl_request_free(&rq);
 	if (code == SZ_DAEMON_DEFERRED)
 		c->waiting = true;
@@ -658,6 +663,15 @@ sz_daemon_run(sz_daemon *d)
 		int k = poll(pf, np, 500);
 		if (k < 0 && errno != EINTR)
 			return SZ_ERR_IO;
+		/* Ballots and pledges whose time has come leave, at most every half second.  Not
+		 * logged: a line saying when this node released one would date its ballot. */
+		uint64_t mono = sz_tcpdial_now_ms();
+		if (d->node != NULL && mono - d->pending_ms >= 500) {
+			d->pending_ms = mono;
+			if (sz_node_pending_run(d->node, NULL) != SZ_OK) {
+				/* kept; the next tick tries again */
+			}
+		}
 		if (got_hup) {
 			got_hup = 0;
 			sz_daemon_log(d, "SIGHUP: reloaded (log reopened, cells re-read)");

@@ -3,6 +3,7 @@
  * to them, and what they decrypt filed as readable entries.  Layer: app.
  */
 #include "app/node_int.h"
+#include "app/node_decide.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,9 +196,11 @@ sz_node_cells_bundle(sz_node *n, const char *name, bool reading, sz_buf *secrets
 	return secrets->err ? secrets->err : scopes->err;
 }
 
-/* File what a cell call produced: readable entries into the store, envelopes to send. */
+/* File what a cell call produced: readable entries into the store, envelopes to send.  env_id
+ * and env_scope name the envelope it came in (NULL for my own operations). */
 static int
-absorb(sz_node *n, sz_node_cell *nc, sz_cell_result *res, const uint8_t *env_id)
+absorb(sz_node *n, sz_node_cell *nc, sz_cell_result *res, const uint8_t *env_id,
+    const uint8_t *env_scope)
 {
 	int r = SZ_OK;
 	uint8_t scope[16];
@@ -217,10 +220,16 @@ absorb(sz_node *n, sz_node_cell *nc, sz_cell_result *res, const uint8_t *env_id)
 		sz_store_entry_in in = { scope, env_id ? env_id : zero, e->entry, e->entry_len };
 		int er;
 		r = sz_store_put_entries(n->store, &in, 1, &er);
-		/* Remember which member a cell signing key belongs to, to show who wrote what. */
-		if (r == SZ_OK && e->entry_len > 34)
+		/* Remember which member a cell signing key belongs to, to show who wrote what (an
+		 * anonymous entry names nobody: its one-time key is noted for no one). */
+		if (r == SZ_OK && e->entry_len > 34 && !sodium_is_zero(e->actor, 32))
 			r = sz_node_author_note(n, e->entry + 2, e->actor);
+		if (r == SZ_OK)
+			r = sz_node_decide_filed(n, nc->cell, e, env_scope);
 	}
+	/* Out of the cell (left, or removed): the voting key goes, and what waits to be cast. */
+	if (r == SZ_OK && sz_cell_status(nc->cell) != SZ_CELL_ACTIVE)
+		sz_node_vote_forget(n, nc->cell);
 	if (r == SZ_OK && res->nout > 0) {
 		int *rs = calloc(res->nout, sizeof *rs);
 		if (rs == NULL)
@@ -307,7 +316,7 @@ feed(sz_node *n, sz_node_cell *nc, const uint8_t *env, size_t len)
 	sz_cell_result res = { 0 };
 	int r = sz_cell_receive(nc->cell, env, len, &res);
 	if (r == SZ_OK) {
-		r = absorb(n, nc, &res, env_id);
+		r = absorb(n, nc, &res, env_id, env + 1);
 	} else if (r == SZ_ERR_DECRYPT || r == SZ_ERR_NOT_FOUND) {
 		/* kept as a relay */
 		if (n->log != NULL)
@@ -380,10 +389,11 @@ adopt(sz_node *n, sz_cell *c, sz_cell_result *res)
 		return SZ_ERR_NOMEM;
 	}
 	n->cells = v;
+	memset(&n->cells[n->ncells], 0, sizeof n->cells[n->ncells]);
 	n->cells[n->ncells].cell = c;
 	n->cells[n->ncells].dirty = true;
 	n->ncells++;
-	int r = absorb(n, &n->cells[n->ncells - 1], res, NULL);
+	int r = absorb(n, &n->cells[n->ncells - 1], res, NULL, NULL);
 	if (r == SZ_OK)
 		r = catch_up(n, &n->cells[n->ncells - 1]);
 	if (r == SZ_OK)
@@ -410,6 +420,9 @@ sz_node_cell_create(sz_node *n, const char *name, sz_cell **out)
 	sz_cell_result_free(&res);
 	if (r == SZ_OK)
 		*out = c;
+	/* My voting key and its enrollment; if that fails now, it is made on first need. */
+	if (r == SZ_OK && sz_node_vote_ensure(n, c) != SZ_OK)
+		n->errmsg[0] = '\0';
 	return r;
 }
 
@@ -419,7 +432,7 @@ sz_node_cell_apply(sz_node *n, sz_cell *c, int r, sz_cell_result *res)
 {
 	sz_node_cell *nc = slot_of(n, c);
 	if (r == SZ_OK && nc != NULL)
-		r = absorb(n, nc, res, NULL);
+		r = absorb(n, nc, res, NULL, NULL);
 	if (r == SZ_OK && nc != NULL)
 		r = catch_up(n, nc);
 	if (r == SZ_OK && nc != NULL)
@@ -449,5 +462,7 @@ sz_node_cell_join(sz_node *n, const uint8_t prekey_sk[32], const uint8_t *welcom
 	sz_cell_result_free(&res);
 	if (r == SZ_OK)
 		*out = c;
+	if (r == SZ_OK && sz_node_vote_ensure(n, c) != SZ_OK)
+		n->errmsg[0] = '\0'; /* made on first need */
 	return r;
 }

@@ -29,6 +29,8 @@ struct sz_cell;
 typedef struct sz_node_cell {
 	struct sz_cell *cell;
 	bool dirty;                   /* state changed since it was last saved */
+	bool enrolled;                /* my enrollment is posted for the members in enrolled_to */
+	uint8_t enrolled_to[16];      /* (a cache of vote/<id>, so the daemon's ticks stay cheap) */
 } sz_node_cell;
 
 struct sz_node {
@@ -82,6 +84,8 @@ typedef struct sz_post {
 #define KV_AUTHOR_PREFIX "csk/"
 /* Note that cell signing key csk belongs to member (kept in the encrypted store). */
 SZ_MUST_CHECK int sz_node_author_note(sz_node *n, const uint8_t csk[32], const uint8_t member[32]);
+/* The member a cell signing key belongs to, as noted.  SZ_ERR_NOT_FOUND (member zeroed). */
+SZ_MUST_CHECK int sz_node_author_lookup(sz_node *n, const uint8_t csk[32], uint8_t member[32]);
 SZ_MUST_CHECK int sz_node_post(sz_node *n, struct sz_cell *c, const uint8_t *reply_to,
     const uint8_t *text, size_t len, uint8_t id[32]);
 /* Every readable post of c, oldest first. */

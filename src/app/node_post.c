@@ -28,6 +28,24 @@ sz_node_author_note(sz_node *n, const uint8_t csk[32], const uint8_t member[32])
 	return sz_store_kv_put(n->store, name, member, 32);
 }
 
+int
+sz_node_author_lookup(sz_node *n, const uint8_t csk[32], uint8_t member[32])
+{
+	char name[80], hex[65];
+	sz_buf have = { 0 };
+	sz_hex_encode(hex, csk, 32);
+	snprintf(name, sizeof name, "%s%s", KV_AUTHOR_PREFIX, hex);
+	int r = sz_store_kv_get(n->store, name, &have);
+	if (r == SZ_OK && have.len != 32)
+		r = SZ_ERR_CORRUPT;
+	if (r == SZ_OK)
+		memcpy(member, have.p, 32);
+	else
+		memset(member, 0, 32);
+	sz_buf_free(&have);
+	return r;
+}
+
 static void
 author_of(sz_node *n, const uint8_t csk[32], uint8_t member[32])
 {

@@ -3,6 +3,7 @@
  * bundles), the scopes it offers, and the hooks a sync session calls.  Layer: app.
  */
 #include "app/node_int.h"
+#include "app/node_decide.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,10 @@ sz_node_sync_config(sz_node *n, sz_noise_role role, sz_sync_config *cfg, uint8_t
 	int r;
 	memset(cfg, 0, sizeof *cfg);
 	*scopes_out = NULL;
+	/* Ballots and pledges whose time has come leave with this session. */
+	if (sz_node_pending_run(n, NULL) != SZ_OK) {
+		/* kept for the next run; the sync goes ahead */
+	}
 	if ((r = sz_node_scopes(n, scopes_out, &count)) != SZ_OK)
 		return r;
 	cfg->role = role;

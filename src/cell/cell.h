@@ -96,6 +96,23 @@ SZ_MUST_CHECK int sz_cell_post(sz_cell *c, uint8_t kind, const uint8_t *body, si
 SZ_MUST_CHECK int sz_cell_post_anonymous(sz_cell *c, const uint8_t *entry, size_t len,
     sz_cell_result *res);
 
+/* Sign msg with my current cell signing key (the key my posts are authored by): sig receives the
+ * Ed25519 signature, pk the key.  For in-cell co-signatures (src/decide/declare.h), so only
+ * messages that begin with a decide-layer context ("samizdat-v1-") are signed: nothing signed
+ * here can pass for an entry or a control op.  SZ_ERR_INVALID for another message, SZ_ERR_STATE
+ * unless I am active and have made my first op.  sig and pk are zeroed on error.  The key changes
+ * with my next update: post what the signature goes in before any other operation on c. */
+SZ_MUST_CHECK int sz_cell_sign(const sz_cell *c, const uint8_t *msg, size_t len,
+    uint8_t sig[static 64], uint8_t pk[static 32]);
+
+/* Is the epoch of scope clean: does no member removed (or departed) in my current view hold it?
+ * An anonymous entry sealed under a clean epoch was sealed by someone who is a member now (or
+ * was given the key by one); under an epoch a removed member holds, it may be theirs.  *clean
+ * receives 1 or 0.  SZ_ERR_NOT_FOUND (and *clean 0) if I do not keep that epoch (never knew it,
+ * or it aged out of the CELL_EPOCHS I keep). */
+SZ_MUST_CHECK int sz_cell_scope_clean(const sz_cell *c, const uint8_t scope[static 16],
+    int *clean);
+
 /* Take in one envelope.  Events and envelopes to broadcast go to res.  Returns SZ_OK when the
  * envelope was handled (even if refused: see the events), SZ_ERR_NOT_FOUND if its scope is not
  * one of mine, SZ_ERR_DECRYPT if it does not open, another error on internal failure. */

@@ -81,6 +81,12 @@ typedef struct sz_cli_opt {
 	const char **value;   /* set to the value (or "1" for a flag) */
 } sz_cli_opt;
 int sz_cli_opts(sz_cli *c, int argc, char **argv, const sz_cli_opt *opts);
+/* For an option that may be repeated (sz_cli_opts keeps only the last value): take every
+ * "name VALUE" / "name=VALUE" out of argv[1..] (in place; stops at "--") before sz_cli_opts runs,
+ * keeping the values, in order, in vals (at most max; pointers into argv).  Returns the new argc,
+ * or -1 after printing a usage error (a missing value, more than max). */
+int sz_cli_opt_multi(sz_cli *c, int argc, char **argv, const char *name, const char **vals,
+    size_t max, size_t *n);
 
 /* Open the node in c->home, asking for the passphrase as needed (or return the daemon's). */
 int sz_cli_node(sz_cli *c, struct sz_node **out);
@@ -124,6 +130,33 @@ extern const sz_cli_cmd sz_cli_cell_cmds[];                    /* cmd_cell.c */
 int sz_cli_post(sz_cli *c, int argc, char **argv);             /* cmd_post.c */
 int sz_cli_read(sz_cli *c, int argc, char **argv);
 extern const sz_cli_cmd sz_cli_bundle_cmds[];                  /* cmd_bundle.c */
+int sz_cli_propose(sz_cli *c, int argc, char **argv);          /* cmd_vote.c */
+int sz_cli_vote(sz_cli *c, int argc, char **argv);
+int sz_cli_tally(sz_cli *c, int argc, char **argv);
+extern const sz_cli_cmd sz_cli_pledge_cmds[];                  /* cmd_pledge.c */
+int sz_cli_declare(sz_cli *c, int argc, char **argv);          /* cmd_declare.c */
+int sz_cli_cosign(sz_cli *c, int argc, char **argv);
+int sz_cli_signatures(sz_cli *c, int argc, char **argv);
+int sz_cli_decisions(sz_cli *c, int argc, char **argv);        /* cmd_decide.c */
+
+/* What the decision commands share (cmd_decide.c). */
+struct sz_cell;
+struct sz_node_roster_check;
+/* Report a failed decision: the node's words (what), without the general advice, which for these
+ * codes is about invitations and membership; a passed deadline exits 1.  Returns the exit code. */
+int sz_cli_decide_fail(sz_cli *c, int err, const char *what);
+/* Open the node and the cell named name; an exit code (not OK: the message is printed). */
+int sz_cli_open_cell(sz_cli *c, const char *name, struct sz_node **n, struct sz_cell **cell);
+/* A deadline as typed: "+N" hours (or +Nd, +Nh, +Nm, +Ns; up to a year), "YYYY-MM-DD" (the end
+ * of that day) or "YYYY-MM-DDTHH:MM" (UTC).  SZ_ERR_INVALID. */
+int sz_cli_deadline(const char *s, uint64_t now_ms, uint64_t *out);
+/* The first 16 hex digits of an id, as commands print it. */
+void sz_cli_short_id(char out[17], const uint8_t id[32]);
+/* A key and an id (64 hex digits) in the JSON document. */
+void sz_cli_json_id(sz_cli *c, const char *key, const uint8_t id[32]);
+/* Warnings on stderr: a roster below SZ_DECIDE_WARN_RING; members gone, left out, set aside. */
+void sz_cli_small_ring(sz_cli *c, size_t ring);
+void sz_cli_roster_notes(sz_cli *c, const struct sz_node_roster_check *rc, size_t set_aside);
 
 /* Run a command line: through the daemon when one serves this node, else here. */
 int sz_cli_run(sz_cli *c, int argc, char **argv);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "samizdat.h"
+#include "app/node_decide.h"
 #include "cli/cli.h"
 
 static int cmd_help(sz_cli *c, int argc, char **argv);
@@ -25,6 +26,34 @@ static const sz_cli_cmd cmd_table[] = {
 	    "on stdin)", NULL },
 	{ "read", sz_cli_read, "CELL", "read a cell's posts, in threads", NULL },
 	{ "leaflet", NULL, "", "signed public leaflets", sz_cli_leaflet_cmds },
+	{ "propose", sz_cli_propose, "CELL --option A --option B [--option ...] [--deadline "
+	    "+HOURS|DATE] QUESTION...", "put a question to an anonymous vote\n"
+	    "2 to 16 options.  The deadline is +HOURS (or +Nd, +Nm, +Ns), YYYY-MM-DD (the end of\n"
+	    "that day) or YYYY-MM-DDTHH:MM, in UTC; 24 hours if not given.  The roster is every\n"
+	    "member whose voting key this node knows; at least 3 are needed.", NULL },
+	{ "vote", sz_cli_vote, "CELL PROPOSAL OPTION [--now]", "vote anonymously; voting again "
+	    "changes your vote\n"
+	    "PROPOSAL is the start of its id; OPTION its label or number.  Your ballot is signed now\n"
+	    "and leaves at a random moment within the hour (never after the deadline), so its time\n"
+	    "says nothing of when you chose.  --now sends it at once: for tests and demonstrations,\n"
+	    "it weakens that cover.", NULL },
+	{ "tally", sz_cli_tally, "CELL PROPOSAL", "count the ballots this node holds\n"
+	    "The count is the same on every node that holds the same ballots; until the deadline it "
+	    "is\nprovisional.", NULL },
+	{ "pledge", NULL, "", "threshold pledges: \"I act if N of us do\"", sz_cli_pledge_cmds },
+	{ "declare", sz_cli_declare, "CELL [--public] --title TITLE TEXT...", "propose a text for "
+	    "the cell to sign\n"
+	    "--public marks it for publication and publishes it beyond the cell; then members may\n"
+	    "also sign it publicly.  The text may come on standard input.", NULL },
+	{ "cosign", sz_cli_cosign, "CELL DECLARATION [--public]", "sign a declaration, in the cell "
+	    "or publicly\n"
+	    "In the cell (the default) members see it is you, and it proves nothing outside.  With\n"
+	    "--public it is signed by your identity: anyone can check it is you, for ever.", NULL },
+	{ "signatures", sz_cli_signatures, "DECLARATION", "check who signed a declaration\n"
+	    "Inside its cell every signature is checked; outside it, the public ones this node got\n"
+	    "by sync or courier.  Public signers are shown by fingerprint.", NULL },
+	{ "decisions", sz_cli_decisions, "CELL", "a cell's proposals, pledge calls and declarations",
+	    NULL },
 	{ "serve", sz_cli_serve, "[--listen HOST:PORT] [--public] [--tor-control HOST:PORT "
 	    "[--tor-cookie FILE] | --tor PATH [--tor-config FILE]] [--onion-port N] [--locked] "
 	    "[--log FILE]", "run the daemon: serve syncs, keep the keys in memory, answer commands", NULL },
@@ -53,14 +82,15 @@ global_usage(FILE *f)
 	    "\n"
 	    "commands:\n");
 	for (const sz_cli_cmd *k = cmd_table; k->name != NULL; k++) {
+		/* the first line of each summary; 'help COMMAND' shows the rest */
 		if (k->sub == NULL) {
-			fprintf(f, "  %-20s %s\n", k->name, k->summary);
+			fprintf(f, "  %-20s %.*s\n", k->name, (int)strcspn(k->summary, "\n"), k->summary);
 			continue;
 		}
 		for (const sz_cli_cmd *s = k->sub; s->name != NULL; s++) {
 			char both[64];
 			snprintf(both, sizeof both, "%s %s", k->name, s->name);
-			fprintf(f, "  %-20s %s\n", both, s->summary);
+			fprintf(f, "  %-20s %.*s\n", both, (int)strcspn(s->summary, "\n"), s->summary);
 		}
 	}
 	fprintf(f,
@@ -82,7 +112,8 @@ command_help(FILE *f, const char *name, const sz_cli_cmd *k)
 	if (k->sub != NULL) {
 		fprintf(f, "usage: samizdat %s SUBCOMMAND ...\n\n%s\n\nsubcommands:\n", name, k->summary);
 		for (const sz_cli_cmd *s = k->sub; s->name != NULL; s++)
-			fprintf(f, "  samizdat %s %s %s\n      %s\n", name, s->name, s->usage, s->summary);
+			fprintf(f, "  samizdat %s %s %s\n      %.*s\n", name, s->name, s->usage,
+			    (int)strcspn(s->summary, "\n"), s->summary);
 		return;
 	}
 	fprintf(f, "usage: samizdat %s %s\n\n%s\n", name, k->usage, k->summary);
@@ -173,6 +204,39 @@ sz_cli_opts(sz_cli *c, int argc, char **argv, const sz_cli_opt *opts)
 		}
 	}
 	return npos - 1;
+}
+
+int
+sz_cli_opt_multi(sz_cli *c, int argc, char **argv, const char *name, const char **vals,
+    size_t max, size_t *n)
+{
+	size_t nl = strlen(name);
+	int w = 1;
+	*n = 0;
+	for (int i = 1; i < argc; i++) {
+		char *a = argv[i];
+		if (strcmp(a, "--") == 0) {
+			while (i < argc)
+				argv[w++] = argv[i++];
+			break;
+		}
+		if (strncmp(a, name, nl) != 0 || (a[nl] != '\0' && a[nl] != '=')) {
+			argv[w++] = a;
+			continue;
+		}
+		const char *v = a[nl] == '=' ? a + nl + 1 : i + 1 < argc ? argv[++i] : NULL;
+		if (v == NULL) {
+			sz_cli_usage_error(c, "option %s needs a value", name);
+			return -1;
+		}
+		if (*n >= max) {
+			sz_cli_usage_error(c, "at most %zu %s options", max, name);
+			return -1;
+		}
+		vals[(*n)++] = v;
+	}
+	argv[w] = NULL;
+	return w;
 }
 
 int
@@ -285,6 +349,11 @@ main(int argc, char **argv)
 		sz_jsonw_obj_begin(&c.jw);
 	}
 	rc = sz_cli_run(&c, argc - i, argv + i);
+	/* Ballots and pledges whose time has come leave now that the node is open (the daemon
+	 * does this on its own while it runs). */
+	if (c.node != NULL && c.own_node && sz_node_pending_run(c.node, NULL) != SZ_OK) {
+		/* kept for the next time */
+	}
 	if (c.json) {
 		sz_jsonw_key(&c.jw, "ok");
 		sz_jsonw_bool(&c.jw, rc == SZ_EXIT_OK);
@@ -295,8 +364,9 @@ main(int argc, char **argv)
 			fwrite(c.jbuf.p, 1, c.jbuf.len, stdout);
 			fputc('\n', stdout);
 		}
-		sz_buf_free(&c.jbuf);
 	}
+	/* also when the daemon wrote the document (c.json was cleared): the buffer was begun */
+	sz_buf_free(&c.jbuf);
 	if (c.node != NULL && c.own_node)
 		sz_node_close(c.node);
 	if (fflush(stdout) != 0 && rc == SZ_EXIT_OK)

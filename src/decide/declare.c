@@ -163,6 +163,52 @@ out:
 	return r;
 }
 
+/* Mode, declaration and cell checks shared by sz_cosign_make and the two-step form. */
+static int
+cosign_allowed(uint8_t mode, const uint8_t *cell_id, const sz_declaration *d)
+{
+	if ((mode != SZ_COSIGN_IN_CELL && mode != SZ_COSIGN_PUBLIC) || is_zero(d->id, 32) ||
+	    (mode == SZ_COSIGN_IN_CELL && cell_id == NULL))
+		return SZ_ERR_INVALID;
+	if (mode == SZ_COSIGN_PUBLIC && !(d->flags & SZ_DECL_PUBLIC))
+		return SZ_ERR_DENIED;
+	return SZ_OK;
+}
+
+int
+sz_cosign_message(sz_buf *m, uint8_t mode, const uint8_t *cell_id, const sz_declaration *d)
+{
+	int r = cosign_allowed(mode, cell_id, d);
+	if (r != SZ_OK)
+		return r;
+	cosign_msg(m, mode, cell_id, d);
+	return m->err;
+}
+
+int
+sz_cosign_assemble(uint8_t out[static SZ_COSIGN_BYTES], uint8_t mode, const uint8_t *cell_id,
+    const sz_declaration *d, const uint8_t signer[static 32], const uint8_t sig[static 64])
+{
+	sz_buf m = { 0 };
+	int r;
+
+	memset(out, 0, SZ_COSIGN_BYTES);
+	if ((r = sz_cosign_message(&m, mode, cell_id, d)) != SZ_OK)
+		goto out;
+	if (sz_verify(sig, m.p, m.len, signer) != SZ_OK) {
+		r = SZ_ERR_BAD_SIGNATURE;
+		goto out;
+	}
+	out[0] = SZ_DECIDE_VERSION;
+	out[1] = mode;
+	memcpy(out + 2, d->id, 32);
+	memcpy(out + 34, signer, 32);
+	memcpy(out + 66, sig, 64);
+out:
+	sz_buf_free(&m);
+	return r;
+}
+
 /* A valid co-signature, attributed to a person. */
 struct signed_by {
 	uint8_t key[32];

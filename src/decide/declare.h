@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "decide/decide.h"
+#include "lib/bytes.h"
 
 #define SZ_DECL_MAX_TITLE 256           /* bytes of UTF-8, one line */
 #define SZ_DECL_MAX_TEXT 32768          /* bytes of UTF-8 */
@@ -69,6 +70,18 @@ SZ_MUST_CHECK int sz_cosign_decode(sz_cosign *cs, const uint8_t *body, size_t le
  * declaration kept in the cell).  out is zeroed on error. */
 SZ_MUST_CHECK int sz_cosign_make(uint8_t out[static SZ_COSIGN_BYTES], uint8_t mode,
     const uint8_t *cell_id, const sz_declaration *d, const uint8_t sk[static 64]);
+
+/* The same in two steps, for a signing key the caller cannot hand over (the cell signing key stays
+ * inside the cell layer: sz_cell_sign).  sz_cosign_message appends to m the message a co-signature
+ * of d in mode covers (cell_id as for sz_cosign_make); sign it, then sz_cosign_assemble writes the
+ * body with signer's public key and the signature, after checking that the signature verifies.
+ * Errors: as sz_cosign_make; SZ_ERR_BAD_SIGNATURE (sig is not signer's over that message);
+ * SZ_ERR_NOMEM.  out is zeroed on error. */
+SZ_MUST_CHECK int sz_cosign_message(sz_buf *m, uint8_t mode, const uint8_t *cell_id,
+    const sz_declaration *d);
+SZ_MUST_CHECK int sz_cosign_assemble(uint8_t out[static SZ_COSIGN_BYTES], uint8_t mode,
+    const uint8_t *cell_id, const sz_declaration *d, const uint8_t signer[static 32],
+    const uint8_t sig[static 64]);
 
 /* A cell member as the caller knows them: their cell signing key and, if the caller can link it,
  * their identity key (so one person signing both ways counts once). */

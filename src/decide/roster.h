@@ -53,8 +53,9 @@ SZ_MUST_CHECK int sz_vote_key_tag(uint8_t tag[static 32], const sz_vote_key *k,
 
 /* --- Enrollments: a voting key, bound to one cell and one member ------------------------- */
 
-/* member_id is the 32-byte id under which the cell layer knows the member (docs/PROTOCOL.md §13 (Collective decisions)
- * §2: not the identity key, so a roster does not list identities). */
+/* member_id is the 32-byte id under which the cell layer knows the member: its identity key
+ * (docs/PROTOCOL.md §13.2).  Enrollments travel sealed in the cell; a roster lists voting keys
+ * only, never member ids. */
 typedef struct sz_enrollment {
 	uint8_t member_id[32];
 	uint8_t pk[SZ_VOTE_PK_BYTES];

@@ -142,6 +142,33 @@ test_noncanonical(void **state)
 	free(e);
 }
 
+/* Every kind of docs/PROTOCOL.md §2.2 decodes, 0x27 (enrollment) included; the next ones do not. */
+static void
+test_kinds(void **state)
+{
+	(void)state;
+	static const uint8_t known[] = { 0x01, 0x02, 0x10, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26,
+	    0x27 };
+	for (unsigned k = 0; k < 256; k++) {
+		int expect = memchr(known, (int)k, sizeof known) != NULL;
+		assert_int_equal(sz_entry_kind_known(k) != 0, expect);
+	}
+	uint8_t *e, id[32];
+	size_t n;
+	sz_entry d;
+	build(&e, &n, id, SZ_KIND_ENROLL, "an enrollment", 1);
+	assert_int_equal(sz_entry_decode(&d, NULL, e, n, 0), SZ_OK);
+	assert_int_equal(d.kind, 0x27);
+	/* tampered: the kind byte moved to the first unknown kind is refused, re-signed or not */
+	e[1] = 0x28;
+	assert_int_not_equal(sz_entry_decode(&d, NULL, e, n, 0), SZ_OK);
+	resign(e, n);
+	assert_int_equal(sz_entry_decode(&d, NULL, e, n, 0), SZ_ERR_UNSUPPORTED);
+	free(e);
+	assert_int_equal(sz_entry_build(&e, &n, id, 0x28, NULL, 0, 1, (const uint8_t *)"x", 1, sk),
+	    SZ_ERR_UNSUPPORTED);
+}
+
 static void
 test_bounds(void **state)
 {
@@ -321,6 +348,7 @@ main(void)
 		cmocka_unit_test(test_every_bit_flip_rejected),
 		cmocka_unit_test(test_truncation_and_trailing),
 		cmocka_unit_test(test_noncanonical),
+		cmocka_unit_test(test_kinds),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_public_envelope),
 		cmocka_unit_test(test_sealed_envelope),

@@ -78,6 +78,47 @@ check wipe now
 check duress extra
 check selftest extra
 check help nosuchcommand
+check propose
+check propose c1
+check propose c1 --option a "a question"
+check propose c1 --option a --option a "a question"
+check propose c1 --option a --option b
+check propose c1 --option a --option b --option
+check propose c1 --option a --option b --deadline tomorrow "a question"
+check propose c1 --option a --option b --deadline +0 "a question"
+check propose c1 --option a --option b --deadline 2026-02-30 "a question"
+check propose c1 --option "$(printf '%070d' 0)" --option b "a question"
+check vote
+check vote c1 abcdef12
+check vote c1 abcdef12 yes extra
+check vote c1 zz-not-hex yes
+check vote c1 1234 yes
+check vote c1 abcdef12 yes --now=1
+check tally
+check tally c1
+check tally c1 1234
+check pledge
+check pledge nosuch
+check pledge create c1 "a call"
+check pledge create c1 --threshold 1 "a call"
+check pledge create c1 --threshold x "a call"
+check pledge create c1 --threshold 3
+check pledge sign c1
+check pledge status c1
+check pledge status c1 zz-not-hex
+check pledge reveal c1 abcdef12 extra
+check declare
+check declare c1 "a text"
+check declare c1 --title "" "a text"
+check declare c1 --title t
+check cosign c1
+check cosign c1 nothex
+check cosign c1 abcdef12 --bogus
+check signatures
+check signatures zz
+check signatures abcdef12 extra
+check decisions
+check decisions c1 extra
 after=$(sz x --json status)
 [ "$before" = "$after" ] && ok "nothing changed in the node" || fail "the node changed: $before / $after"
 [ "$(sz x cell list | wc -l)" -eq 1 ] && ok "still one cell" || fail "cells changed"
