@@ -501,6 +501,26 @@ sz_node_roster_judge(const sz_node_roster *r, const uint8_t (*snap)[32], size_t 
 	return SZ_OK;
 }
 
+int
+sz_node_roster_vet(sz_node *n, sz_cell *c, const uint8_t (*snap)[32], size_t nsnap,
+    sz_node_roster_check *rc, const char *what, const char *who)
+{
+	sz_node_roster ro = { 0 };
+	int r = sz_node_roster_get(n, c, &ro);
+	if (r == SZ_OK)
+		r = sz_node_roster_judge(&ro, snap, nsnap, rc);
+	sz_node_roster_free(&ro);
+	if (r != SZ_OK)
+		return r;
+	if (rc->strangers > 0)
+		return sz_node_fail(n, SZ_ERR_DENIED, "%zu key%s on this %s's roster %s not enrolled by "
+		    "any member of the cell as far as this node knows: the %s may have padded the ring "
+		    "with keys of its own. Sync and look again; if it stays so, do not trust this %s",
+		    rc->strangers, rc->strangers == 1 ? "" : "s", what, rc->strangers == 1 ? "was" :
+		    "were", who, what);
+	return SZ_OK;
+}
+
 /* --- what the cells file ------------------------------------------------------------------ */
 
 int

@@ -98,6 +98,11 @@ typedef struct sz_node_roster_check {
 } sz_node_roster_check;
 SZ_MUST_CHECK int sz_node_roster_judge(const sz_node_roster *r, const uint8_t (*snap)[32],
     size_t n, sz_node_roster_check *out);
+/* Judge a snapshot roster (of a proposal or pledge call: what, made by who) against c's
+ * admitted keys into rc, and refuse it (SZ_ERR_DENIED, with the reason) if it holds a key no
+ * member enrolled: a ring padded with keys of its maker's would let it vote several times. */
+SZ_MUST_CHECK int sz_node_roster_vet(sz_node *n, struct sz_cell *c, const uint8_t (*snap)[32],
+    size_t nsnap, sz_node_roster_check *rc, const char *what, const char *who);
 
 /* The cell filed a MESSAGE event e that came in an envelope of scope env_scope (NULL for my
  * own): note what decisions need (epochs of anonymous entries, the cell of a declaration). */

@@ -61,7 +61,6 @@ static int
 load_call(sz_node *n, sz_cell *c, const uint8_t cid[32], uint8_t **buf, sz_decide_entry *de,
     sz_pledge_call *call, sz_node_roster_check *rc)
 {
-	sz_node_roster ro = { 0 };
 	int r = sz_node_entry_load(n, cid, buf, de);
 	if (r != SZ_OK)
 		return sz_node_fail(n, r, "the pledge call is not here");
@@ -70,19 +69,8 @@ load_call(sz_node *n, sz_cell *c, const uint8_t cid[32], uint8_t **buf, sz_decid
 		    "pledge call");
 		goto fail;
 	}
-	if ((r = sz_node_roster_get(n, c, &ro)) != SZ_OK)
+	if ((r = sz_node_roster_vet(n, c, call->roster, call->n, rc, "pledge call", "caller")) != SZ_OK)
 		goto fail;
-	r = sz_node_roster_judge(&ro, call->roster, call->n, rc);
-	sz_node_roster_free(&ro);
-	if (r != SZ_OK)
-		goto fail;
-	if (rc->strangers > 0) {
-		r = sz_node_fail(n, SZ_ERR_DENIED, "%zu key%s on this call's roster %s not enrolled by "
-		    "any member of the cell as far as this node knows: the caller may have padded the "
-		    "ring. Sync and look again; if it stays so, do not trust this call", rc->strangers,
-		    rc->strangers == 1 ? "" : "s", rc->strangers == 1 ? "was" : "were");
-		goto fail;
-	}
 	return SZ_OK;
 fail:
 	free(*buf);

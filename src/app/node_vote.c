@@ -60,7 +60,6 @@ static int
 load_proposal(sz_node *n, sz_cell *c, const uint8_t pid[32], uint8_t **buf, sz_decide_entry *de,
     sz_proposal *p, sz_node_roster_check *rc)
 {
-	sz_node_roster ro = { 0 };
 	int r = sz_node_entry_load(n, pid, buf, de);
 	if (r != SZ_OK)
 		return sz_node_fail(n, r, "the proposal is not here");
@@ -69,20 +68,8 @@ load_proposal(sz_node *n, sz_cell *c, const uint8_t pid[32], uint8_t **buf, sz_d
 		    "proposal");
 		goto fail;
 	}
-	if ((r = sz_node_roster_get(n, c, &ro)) != SZ_OK)
+	if ((r = sz_node_roster_vet(n, c, p->roster, p->n, rc, "proposal", "proposer")) != SZ_OK)
 		goto fail;
-	r = sz_node_roster_judge(&ro, p->roster, p->n, rc);
-	sz_node_roster_free(&ro);
-	if (r != SZ_OK)
-		goto fail;
-	if (rc->strangers > 0) {
-		r = sz_node_fail(n, SZ_ERR_DENIED, "%zu key%s on this proposal's roster %s not enrolled "
-		    "by any member of the cell as far as this node knows: the proposer may have padded "
-		    "the ring with keys of its own. Sync and look again; if it stays so, do not trust "
-		    "this proposal", rc->strangers, rc->strangers == 1 ? "" : "s",
-		    rc->strangers == 1 ? "was" : "were");
-		goto fail;
-	}
 	return SZ_OK;
 fail:
 	free(*buf);
