@@ -42,6 +42,49 @@ sz_store_scopes(sz_store *s, size_t max, uint8_t **scopes, size_t *n)
 	return r;
 }
 
+int
+sz_store_find_prefix(sz_store *s, const uint8_t *prefix, size_t len, uint8_t id[static 32],
+    uint8_t scope[static SZ_SCOPE_BYTES])
+{
+	uint8_t lo[32] = { 0 }, hi[32] = { 0 };
+	size_t nhi = len;
+	sqlite3_stmt *st = NULL;
+	int rc, r = SZ_ERR_NOT_FOUND, found = 0;
+	if (prefix == NULL || len == 0 || len > 32)
+		return SZ_ERR_INVALID;
+	/* The ids in [prefix, prefix + 1): hi is prefix plus one in its last byte that is not 0xff;
+	 * a prefix of all 0xff has no upper bound. */
+	memcpy(lo, prefix, len);
+	memcpy(hi, prefix, len);
+	while (nhi > 0 && hi[nhi - 1] == 0xff)
+		nhi--;
+	if (nhi > 0)
+		hi[nhi - 1]++;
+	rc = sqlite3_prepare_v2(s->db, nhi > 0 ?
+	    "SELECT id, scope FROM envelopes WHERE id >= ?1 AND id < ?2 LIMIT 2" :
+	    "SELECT id, scope FROM envelopes WHERE id >= ?1 LIMIT 2", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sz_store_fail(s, rc, "finding an envelope");
+	sqlite3_bind_blob(st, 1, lo, (int)len, SQLITE_TRANSIENT);
+	if (nhi > 0)
+		sqlite3_bind_blob(st, 2, hi, (int)nhi, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) != 32 || sqlite3_column_bytes(st, 1) != SZ_SCOPE_BYTES)
+			continue;
+		if (found++) {
+			r = SZ_ERR_EXISTS;
+			break;
+		}
+		memcpy(id, sqlite3_column_blob(st, 0), 32);
+		memcpy(scope, sqlite3_column_blob(st, 1), SZ_SCOPE_BYTES);
+		r = SZ_OK;
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		r = sz_store_fail(s, rc, "finding an envelope");
+	sqlite3_finalize(st);
+	return r;
+}
+
 static int
 count(sz_store *s, const char *sql, uint64_t *out)
 {

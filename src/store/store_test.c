@@ -21,6 +21,7 @@
 
 #include "crypto/crypto.h"
 #include "store/keyfile.h"
+#include "store/scopes.h"
 #include "store/store.h"
 #include "wire/entry.h"
 #include "wire/envelope.h"
@@ -256,6 +257,24 @@ test_envelopes(void **state)
 	assert_int_equal(glen, slen);
 	assert_memory_equal(got, sealed, slen);
 	free(got);
+	/* Found by a prefix of its id, with its scope; a prefix of nothing held is not found. */
+	uint8_t fid[32], fscope[SZ_SCOPE_BYTES], pfx[20];
+	assert_int_equal(sz_store_find_prefix(s, sid, 20, fid, fscope), SZ_OK);
+	assert_memory_equal(fid, sid, 32);
+	assert_memory_equal(fscope, scope, SZ_SCOPE_BYTES);
+	assert_int_equal(sz_store_find_prefix(s, ids[2], 32, fid, fscope), SZ_OK);
+	assert_memory_equal(fid, ids[2], 32);
+	assert_memory_equal(fscope, pub, SZ_SCOPE_BYTES);
+	memcpy(pfx, sid, 20);
+	pfx[19] ^= 1;
+	assert_int_equal(sz_store_find_prefix(s, pfx, 20, fid, fscope), SZ_ERR_NOT_FOUND);
+	assert_int_equal(sz_store_find_prefix(s, ids[3], 20, fid, fscope), SZ_ERR_NOT_FOUND);
+	memset(pfx, 0xff, sizeof pfx); /* no upper bound */
+	assert_int_equal(sz_store_find_prefix(s, pfx, 20, fid, fscope), SZ_ERR_NOT_FOUND);
+	/* One byte matches several ids or one; both answers are exact. */
+	int r1 = sz_store_find_prefix(s, sid, 1, fid, fscope);
+	assert_true(r1 == SZ_OK || r1 == SZ_ERR_EXISTS);
+	assert_int_equal(sz_store_find_prefix(s, sid, 0, fid, fscope), SZ_ERR_INVALID);
 	/* Bad lengths are refused per item. */
 	size_t badlen = 100;
 	assert_int_equal(sz_store_put_envelopes(s, one, &badlen, 1, res), SZ_OK);
