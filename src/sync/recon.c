@@ -19,8 +19,6 @@
 #define IDS_PER_FRAME 4096
 #define RIBLT_MAX_CELLS (1u << 22)
 
-static int riblt_start(sz_sync *s);
-
 typedef struct collect {
 	sz_sync *s;
 	const uint8_t *scope;
@@ -47,35 +45,91 @@ dedupe(sz_idvec *a)
 	a->n = w;
 }
 
+/* This side's ids in the shared scopes, sorted: collected once, when first needed (the list
+ * method, a salted sketch, or sending everything).  A lent sketch never needs them. */
+static int
+mine_collect(sz_sync *s)
+{
+	int r;
+	if (s->mine_ready)
+		return SZ_OK;
+	for (size_t i = 0; i < s->nshared; i++) {
+		collect c = { s, s->shared[i], 0 };
+		if ((r = s->cfg.hooks.list_ids(s->cfg.hooks.ctx, s->shared[i], collect_one, &c)) != SZ_OK)
+			return r;
+	}
+	sz_idvec_sort(&s->mine);
+	dedupe(&s->mine);
+	s->mine_ready = true;
+	s->st.ids_local = s->mine.n;
+	return SZ_OK;
+}
+
+/* Queue every id of mine for sending. */
+static int
+queue_all(sz_sync *s)
+{
+	int r = mine_collect(s);
+	for (size_t i = 0; i < s->mine.n && r == SZ_OK; i++)
+		r = sz_idvec_push(&s->outq, s->mine.v[i].id, s->mine.v[i].scope);
+	return r;
+}
+
 /* --- Rateless IBLT ---------------------------------------------------------------------- */
-/* Both sides build a sketch of the ids of the shared scopes (symbols: the first 20 bytes of an
- * id) under a key both derive from the shared scopes and this session's handshake hash, so ids
- * crafted to collide under one session's key do not collide under the next.  The initiator
- * streams coded symbols; the responder decodes and learns both halves of the difference. */
+/* Both sides hold a sketch of the ids of the shared scopes (symbols: the first 20 bytes of an
+ * id).  Unsalted, its key depends only on the shared scopes, so the node keeps that sketch
+ * current between sessions (O(d) per session).  A salted attempt (an audit, one session in 16,
+ * or the retry after an unsalted one failed) uses a key from a fresh salt that nobody could
+ * craft ids against, and builds a temporary sketch (O(N)).  The initiator streams coded
+ * symbols; the responder decodes and learns both halves of the difference. */
 
 static int
-riblt_key(sz_sync *s, uint8_t key[SZ_RIBLT_KEY_BYTES])
+riblt_key(sz_sync *s, const uint8_t *salt, uint8_t key[SZ_RIBLT_KEY_BYTES])
 {
 	static const uint8_t label[] = "samizdat sync riblt v1";
 	sz_buf b = { 0 };
 	sz_buf_append(&b, label, sizeof label - 1);
-	sz_buf_append(&b, s->hash, s->hashlen);
 	sz_buf_append(&b, s->shared, s->nshared * SZ_SCOPE_BYTES);
 	uint8_t secret[SZ_RIBLT_SCOPE_SECRET_BYTES];
 	int r = b.err ? b.err : sz_blake2b(secret, sizeof secret, b.p, b.len, NULL, 0);
 	if (r == SZ_OK)
-		r = sz_riblt_scope_key(key, secret, NULL);
+		r = sz_riblt_scope_key(key, secret, salt);
 	sz_wipe(secret, sizeof secret);
 	sz_buf_free(&b);
 	return r;
 }
 
+static bool
+lendable(const sz_sync *s)
+{
+	return s->cfg.hooks.sketch_get != NULL;
+}
+
+/* This side's sketch for an attempt under salt (NULL: unsalted): the node's if it lends one,
+ * else built here from the ids. */
 static int
-riblt_start(sz_sync *s)
+riblt_sketch(sz_sync *s, const uint8_t *salt)
 {
 	uint8_t key[SZ_RIBLT_KEY_BYTES];
-	int r = riblt_key(s, key);
-	if (r == SZ_OK)
+	int r = riblt_key(s, salt, key);
+	if (r == SZ_OK && salt == NULL && lendable(s) &&
+	    s->cfg.hooks.sketch_get(s->cfg.hooks.ctx, (const uint8_t(*)[SZ_SCOPE_BYTES])s->shared,
+	    s->nshared, key, &s->sketch) == SZ_OK && s->sketch != NULL) {
+		s->sketch_lent = true;
+		/* A node that lends the wrong sketch would reconcile the wrong set: check. */
+		if (sz_riblt_sketch_width(s->sketch) == SZ_RIBLT_ID_SYMBOL_BYTES &&
+		    sz_ct_equal(sz_riblt_sketch_key(s->sketch), key, sizeof key)) {
+			sz_wipe(key, sizeof key);
+			if (!s->mine_ready)
+				s->st.ids_local = sz_riblt_sketch_size(s->sketch);
+			return SZ_OK;
+		}
+		s->cfg.hooks.sketch_put(s->cfg.hooks.ctx, s->sketch);
+		s->sketch = NULL;
+		s->sketch_lent = false;
+	}
+	s->sketch = NULL;
+	if (r == SZ_OK && (r = mine_collect(s)) == SZ_OK)
 		r = sz_riblt_sketch_new(&s->sketch, SZ_RIBLT_ID_SYMBOL_BYTES, key, 64);
 	sz_wipe(key, sizeof key);
 	if (r == SZ_OK && s->mine.n > 0)
@@ -87,19 +141,54 @@ riblt_start(sz_sync *s)
 		if (r == SZ_ERR_EXISTS)
 			r = SZ_OK; /* two ids with one 20-byte prefix: only the first is reconciled */
 	}
-	if (r != SZ_OK)
+	s->st.ids_sketched += s->mine.n;
+	return r;
+}
+
+static void
+riblt_free(sz_sync *s)
+{
+	sz_riblt_sender_free(s->rsend);
+	sz_riblt_receiver_free(s->rrecv);
+	if (s->sketch_lent)
+		s->cfg.hooks.sketch_put(s->cfg.hooks.ctx, s->sketch);
+	else
+		sz_riblt_sketch_free(s->sketch);
+	s->rsend = NULL;
+	s->rrecv = NULL;
+	s->sketch = NULL;
+	s->sketch_lent = false;
+}
+
+/* Begin an attempt: note it, and get the sketch. */
+static int
+riblt_attempt(sz_sync *s, const uint8_t *salt)
+{
+	s->attempts++;
+	s->salted = salt != NULL;
+	s->st.riblt_attempts = s->attempts;
+	s->st.riblt_salted = s->salted;
+	return riblt_sketch(s, salt);
+}
+
+/* Initiator: begin an attempt and send its HELLO. */
+static int
+riblt_send_hello(sz_sync *s, bool salted)
+{
+	uint8_t salt[SZ_RIBLT_SALT_BYTES];
+	int r;
+	if (salted)
+		sz_random(s->cfg.env, salt, sizeof salt);
+	if ((r = riblt_attempt(s, salted ? salt : NULL)) != SZ_OK)
 		return r;
-	if (s->cfg.role == SZ_NOISE_INITIATOR) {
-		if ((r = sz_riblt_sender_new(&s->rsend, s->sketch, NULL, SZ_RIBLT_FIRST_BATCH,
-		    SZ_RIBLT_EST_BYTES, RIBLT_MAX_CELLS)) != SZ_OK)
-			return r;
-		sz_buf m = { 0 };
-		if ((r = sz_riblt_sender_hello(s->rsend, &m)) == SZ_OK)
-			sz_sync_send(s, SZ_FR_SYMBOLS, m.p, m.len);
-		sz_buf_free(&m);
+	if ((r = sz_riblt_sender_new(&s->rsend, s->sketch, salted ? salt : NULL,
+	    SZ_RIBLT_FIRST_BATCH, SZ_RIBLT_EST_BYTES, RIBLT_MAX_CELLS)) != SZ_OK)
 		return r;
-	}
-	return sz_riblt_receiver_new(&s->rrecv, s->sketch, NULL, RIBLT_MAX_CELLS);
+	sz_buf m = { 0 };
+	if ((r = sz_riblt_sender_hello(s->rsend, &m)) == SZ_OK)
+		sz_sync_send(s, SZ_FR_SYMBOLS, m.p, m.len);
+	sz_buf_free(&m);
+	return r;
 }
 
 static int
@@ -108,27 +197,39 @@ cmp_pfx(const void *a, const void *b)
 	return memcmp(a, b, 20);
 }
 
-static void
-riblt_free(sz_sync *s)
-{
-	sz_riblt_sender_free(s->rsend);
-	sz_riblt_receiver_free(s->rrecv);
-	sz_riblt_sketch_free(s->sketch);
-	s->rsend = NULL;
-	s->rrecv = NULL;
-	s->sketch = NULL;
-}
-
-/* RIBLT could not settle the difference (a limit, or ids crafted to collide): both sides fall
- * back to listing ids in the same session. */
+/* An attempt failed (FAIL went out or came in).  Both sides follow the same rule, so they
+ * agree without another message: a failed unsalted attempt is retried once under a fresh
+ * salt; a failed salted one falls back to listing ids in the same session. */
 static int
-riblt_fallback(sz_sync *s)
+riblt_failed(sz_sync *s)
 {
 	riblt_free(s);
+	if (!s->salted && s->attempts == 1)
+		return s->cfg.role == SZ_NOISE_INITIATOR ? riblt_send_hello(s, true) : SZ_OK;
 	if (!(s->cfg.methods & SZ_RECON_LIST))
 		return SZ_ERR_DECODE;
 	s->method = SZ_RECON_LIST;
 	s->st.method = SZ_RECON_LIST;
+	return mine_collect(s);
+}
+
+/* Queue the id of mine whose symbol is sym (and which is of a shared scope). */
+static int
+queue_symbol(sz_sync *s, const uint8_t *sym)
+{
+	if (s->mine_ready) {
+		const sz_scoped_id *x = sz_idvec_find_prefix(&s->mine, sym, SZ_RIBLT_ID_SYMBOL_BYTES);
+		return x == NULL ? SZ_OK : sz_idvec_push(&s->outq, x->id, x->scope);
+	}
+	uint8_t id[32], scope[SZ_SCOPE_BYTES];
+	int r = s->cfg.hooks.find_prefix(s->cfg.hooks.ctx, sym, SZ_RIBLT_ID_SYMBOL_BYTES, id, scope);
+	if (r == SZ_ERR_NOT_FOUND || r == SZ_ERR_EXISTS)
+		return SZ_OK; /* gone since, or ambiguous: not offered; the next session settles it */
+	if (r != SZ_OK)
+		return r;
+	for (size_t k = 0; k < s->nshared; k++)
+		if (memcmp(s->shared[k], scope, SZ_SCOPE_BYTES) == 0)
+			return sz_idvec_push(&s->outq, id, scope);
 	return SZ_OK;
 }
 
@@ -163,17 +264,16 @@ riblt_decoded(sz_sync *s)
 		uint64_t h;
 		int side;
 		const uint8_t *sym = sz_riblt_decoder_item(d, j, &h, &side);
-		if (side > 0) {
+		if (side > 0)
 			memcpy(s->want_pfx[s->nwant_pfx++], sym, 20);
-		} else {
-			const sz_scoped_id *x = sz_idvec_find_prefix(&s->mine, sym, SZ_RIBLT_ID_SYMBOL_BYTES);
-			if (x != NULL)
-				r = sz_idvec_push(&s->outq, x->id, x->scope);
-		}
+		else
+			r = queue_symbol(s, sym);
 	}
 	if (r != SZ_OK)
 		return r;
 	qsort(s->want_pfx, s->nwant_pfx, 20, cmp_pfx);
+	sz_idvec_sort(&s->outq);
+	dedupe(&s->outq);
 	riblt_settled(s, (uint32_t)s->nwant_pfx, s->nwant_pfx);
 	return SZ_OK;
 }
@@ -188,11 +288,8 @@ riblt_wants(sz_sync *s)
 		const uint8_t *syms[4];
 		size_t n = 0;
 		sz_riblt_sketch_find_hash32(s->sketch, sz_riblt_sender_want(s->rsend, j), syms, 4, &n);
-		for (size_t i = 0; i < n && i < 4 && r == SZ_OK; i++) {
-			const sz_scoped_id *x = sz_idvec_find_prefix(&s->mine, syms[i], SZ_RIBLT_ID_SYMBOL_BYTES);
-			if (x != NULL)
-				r = sz_idvec_push(&s->outq, x->id, x->scope);
-		}
+		for (size_t i = 0; i < n && i < 4 && r == SZ_OK; i++)
+			r = queue_symbol(s, syms[i]);
 	}
 	/* Two hashes may name one id: send it once. */
 	sz_idvec_sort(&s->outq);
@@ -231,9 +328,7 @@ riblt_shortcut(sz_sync *s, uint64_t remote)
 	if (remote == 0) {
 		static const uint8_t done_none[2] = { SZ_RIBLT_MSG_DONE, 0 };
 		sz_sync_send(s, SZ_FR_SYMBOLS, done_none, sizeof done_none);
-		for (size_t i = 0; i < s->mine.n && r == SZ_OK; i++)
-			r = sz_idvec_push(&s->outq, s->mine.v[i].id, s->mine.v[i].scope);
-		if (r != SZ_OK)
+		if ((r = queue_all(s)) != SZ_OK)
 			return r;
 		riblt_settled(s, 0, 0);
 	} else {
@@ -243,33 +338,55 @@ riblt_shortcut(sz_sync *s, uint64_t remote)
 	return SZ_OK;
 }
 
+/* Responder: a HELLO opens an attempt (the first, or the salted retry after an unsalted one
+ * failed): the HELLO says whether it is salted, and so which sketch to decode against. */
+static int
+riblt_receive_hello(sz_sync *s, const sz_frame *f, bool *shortcut)
+{
+	uint64_t remote = 0;
+	size_t width;
+	bool salted;
+	uint8_t salt[SZ_RIBLT_SALT_BYTES];
+	int r;
+	*shortcut = false;
+	if (s->attempts >= 2 || (s->attempts == 1 && s->salted))
+		return SZ_ERR_PEER; /* no third attempt, and none after a salted one */
+	if ((r = riblt_hello_size(f->payload, f->len, &remote)) != SZ_OK ||
+	    (r = sz_riblt_hello_peek(f->payload, f->len, &width, &salted, salt)) != SZ_OK)
+		return r;
+	if (s->attempts == 1 && !salted)
+		return SZ_ERR_PEER; /* the retry must be salted */
+	if ((r = riblt_attempt(s, salted ? salt : NULL)) != SZ_OK)
+		return r;
+	/* Either side empty: nothing to decode, and coded symbols would cost more than the
+	 * difference itself. */
+	if (remote == 0 || sz_riblt_sketch_size(s->sketch) == 0) {
+		*shortcut = true;
+		return riblt_shortcut(s, remote);
+	}
+	return sz_riblt_receiver_new(&s->rrecv, s->sketch, salted ? salt : NULL, RIBLT_MAX_CELLS);
+}
+
 static int
 on_symbols(sz_sync *s, const sz_frame *f)
 {
 	sz_buf out = { 0 };
 	bool done = false;
 	int r;
-	if (s->method != SZ_RECON_RIBLT)
+	if (s->method != SZ_RECON_RIBLT || s->decoded)
 		return SZ_ERR_PEER;
 	if (s->cfg.role == SZ_NOISE_RESPONDER) {
-		if (s->rrecv == NULL)
-			return SZ_ERR_PEER;
-		if (!s->riblt_started) {
-			/* Either side empty: nothing to decode, and coded symbols would cost more than
-			 * the difference itself. */
-			uint64_t remote = 0;
-			s->riblt_started = true;
-			if ((r = riblt_hello_size(f->payload, f->len, &remote)) != SZ_OK)
+		if (s->rrecv == NULL) {
+			bool shortcut;
+			if ((r = riblt_receive_hello(s, f, &shortcut)) != SZ_OK || shortcut)
 				return r;
-			if (remote == 0 || s->mine.n == 0)
-				return riblt_shortcut(s, remote);
 		}
 		r = sz_riblt_receiver_recv(s->rrecv, f->payload, f->len, &out, &done);
 		if (out.len > 0)
 			sz_sync_send(s, SZ_FR_SYMBOLS, out.p, out.len);
 		sz_buf_free(&out);
-		if (r == SZ_ERR_DECODE || r == SZ_ERR_LIMIT)
-			return riblt_fallback(s); /* FAIL went out: the initiator lists its ids */
+		if (r == SZ_ERR_DECODE || r == SZ_ERR_LIMIT || r == SZ_ERR_STATE)
+			return riblt_failed(s); /* FAIL went out: a salted retry, or the list */
 		if (r != SZ_OK)
 			return r;
 		return done ? riblt_decoded(s) : SZ_OK;
@@ -280,8 +397,8 @@ on_symbols(sz_sync *s, const sz_frame *f)
 	if (out.len > 0)
 		sz_sync_send(s, SZ_FR_SYMBOLS, out.p, out.len);
 	sz_buf_free(&out);
-	if (r == SZ_ERR_DECODE || r == SZ_ERR_LIMIT)
-		return riblt_fallback(s); /* the responder gave up: list the ids instead */
+	if (r == SZ_ERR_DECODE)
+		return riblt_failed(s); /* the responder gave up: a salted retry, or the list */
 	if (r != SZ_OK)
 		return r;
 	return done ? riblt_wants(s) : SZ_OK;
@@ -290,18 +407,11 @@ on_symbols(sz_sync *s, const sz_frame *f)
 int
 sz_recon_start(sz_sync *s)
 {
-	int r;
-	for (size_t i = 0; i < s->nshared; i++) {
-		collect c = { s, s->shared[i], 0 };
-		if ((r = s->cfg.hooks.list_ids(s->cfg.hooks.ctx, s->shared[i], collect_one, &c)) != SZ_OK)
-			return r;
-	}
-	sz_idvec_sort(&s->mine);
-	dedupe(&s->mine);
-	s->st.ids_local = s->mine.n;
-	if (s->method == SZ_RECON_RIBLT && (r = riblt_start(s)) != SZ_OK)
-		return r;
-	return SZ_OK;
+	if (s->method != SZ_RECON_RIBLT)
+		return mine_collect(s);
+	if (s->cfg.role == SZ_NOISE_INITIATOR)
+		return riblt_send_hello(s, sz_random_uniform(s->cfg.env, s->cfg.salted_one_in) == 0);
+	return SZ_OK; /* the responder waits for HELLO */
 }
 
 /* The responder knows both sets: tell the initiator what to send, queue what to send back. */
@@ -398,9 +508,7 @@ on_decoded(sz_sync *s, const sz_frame *f)
 		if (d.count != 0 || s->outq.n != 0)
 			return SZ_ERR_PEER;
 		riblt_free(s);
-		for (size_t i = 0; i < s->mine.n && r == SZ_OK; i++)
-			r = sz_idvec_push(&s->outq, s->mine.v[i].id, s->mine.v[i].scope);
-		if (r != SZ_OK)
+		if ((r = queue_all(s)) != SZ_OK)
 			return r;
 		s->st.to_send = s->outq.n;
 		s->st.to_receive = d.nsend;

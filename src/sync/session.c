@@ -610,7 +610,9 @@ sz_sync_new(sz_sync **out, const sz_sync_config *cfg)
 	int r = SZ_ERR_NOMEM;
 	*out = NULL;
 	if (cfg->static_sk == NULL || cfg->env == NULL || cfg->hooks.list_ids == NULL ||
-	    cfg->hooks.get == NULL || cfg->hooks.store == NULL || cfg->nscopes > SZ_HELLO_MAX_TOKENS)
+	    cfg->hooks.get == NULL || cfg->hooks.store == NULL || cfg->nscopes > SZ_HELLO_MAX_TOKENS ||
+	    (cfg->hooks.sketch_get == NULL) != (cfg->hooks.sketch_put == NULL) ||
+	    (cfg->hooks.sketch_get == NULL) != (cfg->hooks.find_prefix == NULL))
 		return SZ_ERR_INVALID;
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		return SZ_ERR_NOMEM;
@@ -619,6 +621,8 @@ sz_sync_new(sz_sync **out, const sz_sync_config *cfg)
 	s->cfg.static_sk = NULL;
 	if (s->cfg.methods == 0)
 		s->cfg.methods = SZ_RECON_RIBLT | SZ_RECON_LIST;
+	if (s->cfg.salted_one_in == 0)
+		s->cfg.salted_one_in = 16;
 	const uint64_t *def = &default_limits.max_bytes_in;
 	uint64_t *lim = &s->cfg.limits.max_bytes_in;
 	for (size_t i = 0; i < sizeof default_limits / sizeof(uint64_t); i++)

@@ -21,6 +21,8 @@
 #include "lib/env.h"
 #include "wire/envelope.h"
 
+struct sz_riblt_sketch;
+
 /* What the session needs from the node.  Every callback returns SZ_OK or an sz_err. */
 typedef struct sz_sync_hooks {
 	void *ctx;
@@ -39,6 +41,17 @@ typedef struct sz_sync_hooks {
 	int (*on_join)(void *ctx, const uint8_t *req, size_t len, sz_buf *reply);
 	/* Initiator in join mode: the inviter's WELCOME payload arrived. */
 	int (*on_welcome)(void *ctx, const uint8_t *reply, size_t len);
+	/* Optional, all three or none: a RIBLT sketch the node keeps current as envelopes arrive,
+	 * so that a session costs O(d) rather than O(N) (docs/PROTOCOL.md §8).  sketch_get lends a
+	 * sketch of the ids (20-byte symbols) of the n sorted scopes under key; it must not change
+	 * until sketch_put gives it back (the session may extend its K).  Any error: the session
+	 * builds its own from list_ids.  find_prefix names the envelope whose id starts with the
+	 * len bytes of prefix, and its scope (SZ_ERR_NOT_FOUND). */
+	int (*sketch_get)(void *ctx, const uint8_t (*scopes)[SZ_SCOPE_BYTES], size_t n,
+	    const uint8_t key[16], struct sz_riblt_sketch **sk);
+	void (*sketch_put)(void *ctx, struct sz_riblt_sketch *sk);
+	int (*find_prefix)(void *ctx, const uint8_t *prefix, size_t len, uint8_t id[32],
+	    uint8_t scope[SZ_SCOPE_BYTES]);
 } sz_sync_hooks;
 
 typedef struct sz_sync_limits {
@@ -62,6 +75,8 @@ typedef struct sz_sync_config {
 	                                * syncing; the session ends after the WELCOME */
 	size_t join_len;
 	sz_sync_limits limits;         /* zero fields take the defaults */
+	unsigned salted_one_in;        /* initiator: one RIBLT session in this many is salted from
+	                                * the start, an audit of the unsalted key [16]; 1 = all */
 	const sz_env *env;
 } sz_sync_config;
 
@@ -79,6 +94,10 @@ typedef struct sz_sync_stats {
 	uint64_t sent, acked;             /* envelopes sent, and acknowledged by the peer */
 	uint64_t received, stored, rejected;
 	uint64_t recon_bytes;             /* bytes of reconciliation frames, both directions */
+	uint64_t ids_sketched;            /* ids this session put in sketches itself (0 when the
+	                                   * node lent its sketch) */
+	uint8_t riblt_attempts;           /* RIBLT attempts (a failed unsalted one is retried salted) */
+	bool riblt_salted;                /* the last RIBLT attempt was under a salted key */
 	uint8_t method;
 } sz_sync_stats;
 

@@ -48,15 +48,18 @@ struct sz_sync {
 	bool hello_sent;
 
 	/* reconciliation */
-	sz_idvec mine;    /* this side's ids in shared scopes, sorted */
+	sz_idvec mine;    /* this side's ids in shared scopes, sorted (once mine_ready) */
+	bool mine_ready;  /* mine was collected (not needed while a lent sketch serves) */
 	sz_idvec theirs;  /* list method, responder: the initiator's ids */
 	size_t list_off;  /* list method, initiator: ids sent so far */
 	bool list_done;
 	bool decoded;     /* the difference is known on this side */
 	struct sz_riblt_sketch *sketch;     /* riblt: this side's ids in shared scopes */
+	bool sketch_lent;                   /* riblt: the node's (hooks.sketch_put gives it back) */
+	bool salted;                        /* riblt: this attempt is under a salted key */
+	uint8_t attempts;                   /* riblt: attempts begun (at most 2) */
 	struct sz_riblt_sender *rsend;      /* riblt, initiator */
 	struct sz_riblt_receiver *rrecv;    /* riblt, responder */
-	bool riblt_started;                 /* riblt, responder: the sender's HELLO arrived */
 	bool want_all;                      /* responder holding nothing: every offered id is wanted */
 	uint8_t (*want_pfx)[20];            /* riblt, responder: prefixes it recovered as remote-only */
 	size_t nwant_pfx;

@@ -13,6 +13,8 @@
 #include "crypto/crypto.h"
 #include "lib/bytes.h"
 #include "lib/env.h"
+#include "recon/riblt.h"
+#include "recon/riblt_wire.h"
 #include "sync/frame.h"
 #include "sync/session.h"
 #include "wire/envelope.h"
@@ -27,6 +29,10 @@ typedef struct tnode {
 	size_t n;
 	size_t stores;   /* store() calls */
 	int fail_store;  /* make store() fail (disk full) */
+	/* the sketch it lends (built on first request, then kept current as a node would) */
+	sz_riblt_sketch *sk;
+	int lent;
+	size_t gets, builds;
 } tnode;
 
 static int
@@ -85,13 +91,73 @@ t_store(void *ctx, const uint8_t *const *envs, const size_t *lens, size_t n, int
 		results[i] = sz_env_parse(&v, envs[i], lens[i], 0);
 		if (results[i] == SZ_OK)
 			results[i] = t_add(t, envs[i], lens[i]);
+		if (results[i] == SZ_OK && t->sk != NULL)
+			assert_int_equal(sz_riblt_sketch_add(t->sk, t->id[t->n - 1]), SZ_OK);
 	}
 	return SZ_OK;
+}
+
+/* Lend the kept sketch; build it (from every id of the scopes) if there is none for this key. */
+static int
+t_sketch_get(void *ctx, const uint8_t (*scopes)[16], size_t n, const uint8_t key[16],
+    sz_riblt_sketch **sk)
+{
+	tnode *t = ctx;
+	t->gets++;
+	if (t->sk != NULL && memcmp(sz_riblt_sketch_key(t->sk), key, 16) != 0) {
+		assert_int_equal(t->lent, 0);
+		sz_riblt_sketch_free(t->sk);
+		t->sk = NULL;
+	}
+	if (t->sk == NULL) {
+		t->builds++;
+		assert_int_equal(sz_riblt_sketch_new(&t->sk, 20, key, 64), SZ_OK);
+		for (size_t i = 0; i < t->n; i++)
+			for (size_t k = 0; k < n; k++)
+				if (memcmp(t->env[i] + 1, scopes[k], 16) == 0)
+					assert_int_equal(sz_riblt_sketch_add(t->sk, t->id[i]), SZ_OK);
+	}
+	t->lent++;
+	*sk = t->sk;
+	return SZ_OK;
+}
+
+static void
+t_sketch_put(void *ctx, sz_riblt_sketch *sk)
+{
+	tnode *t = ctx;
+	assert_ptr_equal(sk, t->sk);
+	assert_true(t->lent > 0);
+	t->lent--;
+}
+
+static int
+t_find_prefix(void *ctx, const uint8_t *prefix, size_t len, uint8_t id[32], uint8_t scope[16])
+{
+	tnode *t = ctx;
+	for (size_t i = 0; i < t->n; i++)
+		if (memcmp(t->id[i], prefix, len) == 0) {
+			memcpy(id, t->id[i], 32);
+			memcpy(scope, t->env[i] + 1, 16);
+			return SZ_OK;
+		}
+	return SZ_ERR_NOT_FOUND;
+}
+
+/* Store an envelope as a node does: and keep the lent sketch current. */
+static void
+t_add_kept(tnode *t, const uint8_t *env, size_t len)
+{
+	if (t_add(t, env, len) == SZ_OK && t->sk != NULL) {
+		assert_int_equal(t->lent, 0);
+		assert_int_equal(sz_riblt_sketch_add(t->sk, t->id[t->n - 1]), SZ_OK);
+	}
 }
 
 static void
 t_free(tnode *t)
 {
+	sz_riblt_sketch_free(t->sk);
 	for (size_t i = 0; i < t->n; i++)
 		free(t->env[i]);
 	memset(t, 0, sizeof *t);
@@ -107,7 +173,7 @@ put_sealed(tnode *t, uint8_t scope_byte, uint32_t k, size_t size)
 	sz_store_u32(nonce, k);
 	sz_store_u32(body, k);
 	assert_int_equal(sz_env_seal(&env, &len, scope, body, size, key, nonce), SZ_OK);
-	(void)t_add(t, env, len);
+	t_add_kept(t, env, len);
 	free(env);
 	free(body);
 }
@@ -139,9 +205,10 @@ start(pair *p, tnode *na, tnode *nb, const uint8_t (*sa)[16], size_t nsa,
 	assert_int_equal(sz_sync_new(&p->b, &cb), SZ_OK);
 }
 
-/* Move bytes both ways until both finish or nothing moves; cut after max_bytes (0 = never). */
+/* Move bytes both ways until both finish or nothing moves; cut after max_bytes (0 = never);
+ * call after(ctx) after each delivery if given. */
 static void
-run(pair *p, size_t max_bytes)
+run_cb(pair *p, size_t max_bytes, void (*after)(void *), void *ctx)
 {
 	size_t moved = 0;
 	for (int rounds = 0; rounds < 100000; rounds++) {
@@ -166,11 +233,19 @@ run(pair *p, size_t max_bytes)
 			free(copy);
 			moved += n;
 			progress = 1;
+			if (after != NULL)
+				after(ctx);
 		}
 		if (!progress)
 			return;
 	}
 	fail_msg("the sessions never settled");
+}
+
+static void
+run(pair *p, size_t max_bytes)
+{
+	run_cb(p, max_bytes, NULL, NULL);
 }
 
 static const uint8_t scopes_ab[2][16] = { { 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1,
@@ -452,6 +527,175 @@ test_methods(void **state)
 	free(nb);
 }
 
+/* Start a pair whose nodes lend their kept sketches; one session in salted_one_in is salted. */
+static void
+start_lending(pair *p, tnode *na, tnode *nb, const uint8_t (*sc)[16], unsigned salted_one_in)
+{
+	sz_env_seeded_init(&p->env, 43, 1000);
+	memset(p->ska, 1, 32);
+	memset(p->skb, 2, 32);
+	sz_sync_config ca = {
+		.role = SZ_NOISE_INITIATOR, .static_sk = p->ska, .scopes = sc, .nscopes = 1,
+		.hooks = { .ctx = na, .list_ids = t_list, .get = t_get, .store = t_store,
+		    .sketch_get = t_sketch_get, .sketch_put = t_sketch_put, .find_prefix = t_find_prefix },
+		.env = &p->env.env, .salted_one_in = salted_one_in,
+	};
+	sz_sync_config cb = ca;
+	cb.role = SZ_NOISE_RESPONDER;
+	cb.static_sk = p->skb;
+	cb.hooks.ctx = nb;
+	assert_int_equal(sz_sync_new(&p->a, &ca), SZ_OK);
+	assert_int_equal(sz_sync_new(&p->b, &cb), SZ_OK);
+}
+
+typedef struct sync_result {
+	sz_sync_stats a, b;
+} sync_result;
+
+static sync_result
+finish(pair *p)
+{
+	sync_result r;
+	assert_int_equal(sz_sync_get_status(p->a), SZ_SYNC_DONE);
+	assert_int_equal(sz_sync_get_status(p->b), SZ_SYNC_DONE);
+	sz_sync_get_stats(p->a, &r.a);
+	sz_sync_get_stats(p->b, &r.b);
+	sz_sync_free(p->a);
+	sz_sync_free(p->b);
+	return r;
+}
+
+/* Both nodes lend the sketch they keep: no session walks the ids (O(d), not O(N)); sketches
+ * come back; what arrives in between is reconciled by the next session with the same sketch. */
+static void
+test_lent_sketch(void **state)
+{
+	(void)state;
+	tnode *na = calloc(1, sizeof *na), *nb = calloc(1, sizeof *nb);
+	for (uint32_t k = 0; k < 2000; k++) {
+		put_sealed(na, 0xa1, k, 10);
+		put_sealed(nb, 0xa1, k, 10);
+	}
+	for (uint32_t k = 5000; k < 5030; k++)
+		put_sealed(na, 0xa1, k, 10);
+	for (uint32_t k = 6000; k < 6020; k++)
+		put_sealed(nb, 0xa1, k, 10);
+	put_sealed(na, 0xc3, 1, 10); /* not shared */
+	uint8_t s[1][16];
+	fill_scope(s[0], 0xa1);
+	pair p;
+	start_lending(&p, na, nb, (const uint8_t(*)[16])s, 1u << 30);
+	run(&p, 0);
+	sync_result r = finish(&p);
+	assert_int_equal(r.a.method, SZ_RECON_RIBLT);
+	assert_int_equal(r.a.riblt_attempts, 1);
+	assert_false(r.a.riblt_salted);
+	assert_int_equal(r.a.ids_sketched + r.b.ids_sketched, 0);
+	assert_int_equal(r.a.ids_local, 2030);
+	assert_int_equal(r.a.sent, 30);
+	assert_int_equal(r.b.sent, 20);
+	assert_int_equal(na->lent + nb->lent, 0);
+	assert_int_equal(na->builds, 1);
+	assert_int_equal(nb->builds, 1);
+	assert_int_equal(na->n, 2051);
+	assert_int_equal(nb->n, 2050);
+	/* New envelopes on each side, kept in the sketches as they arrive: the next session moves
+	 * exactly those, without a rebuild. */
+	put_sealed(na, 0xa1, 7000, 10);
+	put_sealed(nb, 0xa1, 7001, 10);
+	put_sealed(nb, 0xa1, 7002, 10);
+	start_lending(&p, na, nb, (const uint8_t(*)[16])s, 1u << 30);
+	run(&p, 0);
+	r = finish(&p);
+	assert_int_equal(r.a.sent, 1);
+	assert_int_equal(r.b.sent, 2);
+	assert_int_equal(r.a.ids_sketched + r.b.ids_sketched, 0);
+	assert_int_equal(na->builds + nb->builds, 2);
+	assert_int_equal(na->gets, 2);
+	t_free(na);
+	t_free(nb);
+	free(na);
+	free(nb);
+}
+
+/* An audit session (salted from the start) builds temporary sketches under a fresh key and
+ * leaves the kept ones alone. */
+static void
+test_salted_audit(void **state)
+{
+	(void)state;
+	tnode *na = calloc(1, sizeof *na), *nb = calloc(1, sizeof *nb);
+	for (uint32_t k = 0; k < 500; k++) {
+		put_sealed(na, 0xa1, k, 10);
+		put_sealed(nb, 0xa1, k, 10);
+	}
+	for (uint32_t k = 5000; k < 5040; k++)
+		put_sealed(na, 0xa1, k, 10);
+	for (uint32_t k = 6000; k < 6003; k++)
+		put_sealed(nb, 0xa1, k, 10);
+	uint8_t s[1][16];
+	fill_scope(s[0], 0xa1);
+	pair p;
+	start_lending(&p, na, nb, (const uint8_t(*)[16])s, 1);
+	run(&p, 0);
+	sync_result r = finish(&p);
+	assert_int_equal(r.a.riblt_attempts, 1);
+	assert_true(r.a.riblt_salted);
+	assert_true(r.b.riblt_salted);
+	assert_int_equal(r.a.ids_sketched, 540);
+	assert_int_equal(r.b.ids_sketched, 503);
+	assert_int_equal(na->gets + nb->gets, 0);
+	assert_int_equal(r.a.sent, 40);
+	assert_int_equal(r.b.sent, 3);
+	assert_int_equal(na->n, 543);
+	assert_int_equal(nb->n, 543);
+	t_free(na);
+	t_free(nb);
+	free(na);
+	free(nb);
+}
+
+/* A node that breaks the lending contract (its sketch changes mid-session) makes the unsalted
+ * attempt fail; the initiator retries under a salt in the same session, which settles it. */
+static void
+mutate_once(void *ctx)
+{
+	tnode *t = ctx;
+	static const uint8_t junk[20] = { 0xee, 1, 2, 3 };
+	if (t->gets == 1 && t->builds == 1 && t->lent == 1 && !sz_riblt_sketch_contains(t->sk, junk))
+		assert_int_equal(sz_riblt_sketch_add(t->sk, junk), SZ_OK);
+}
+
+static void
+test_salted_retry(void **state)
+{
+	(void)state;
+	tnode *na = calloc(1, sizeof *na), *nb = calloc(1, sizeof *nb);
+	for (uint32_t k = 0; k < 1000; k++) {
+		put_sealed(na, 0xa1, k, 10);
+		put_sealed(nb, 0xa1, k, 10);
+	}
+	for (uint32_t k = 5000; k < 5200; k++) /* more than HELLO's cells settle: MORE is needed */
+		put_sealed(na, 0xa1, k, 10);
+	uint8_t s[1][16];
+	fill_scope(s[0], 0xa1);
+	pair p;
+	start_lending(&p, na, nb, (const uint8_t(*)[16])s, 1u << 30);
+	run_cb(&p, 0, mutate_once, nb);
+	sync_result r = finish(&p);
+	assert_int_equal(r.a.riblt_attempts, 2);
+	assert_true(r.a.riblt_salted);
+	assert_int_equal(r.b.riblt_attempts, 2);
+	assert_int_equal(r.a.method, SZ_RECON_RIBLT);
+	assert_int_equal(r.a.sent, 200);
+	assert_int_equal(nb->n, 1200);
+	assert_int_equal(na->lent + nb->lent, 0);
+	t_free(na);
+	t_free(nb);
+	free(na);
+	free(nb);
+}
+
 static void
 test_frames(void **state)
 {
@@ -487,6 +731,9 @@ main(void)
 		cmocka_unit_test(test_tamper_and_garbage),
 		cmocka_unit_test(test_disk_full_and_timeout),
 		cmocka_unit_test(test_methods),
+		cmocka_unit_test(test_lent_sketch),
+		cmocka_unit_test(test_salted_audit),
+		cmocka_unit_test(test_salted_retry),
 		cmocka_unit_test(test_frames),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
