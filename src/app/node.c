@@ -53,6 +53,7 @@ sz_node_close(sz_node *n)
 		/* Nothing more can be done while locking; the states stay as last saved. */
 	}
 	sz_node_cells_free(n);
+	sz_node_sketches_free(n);
 	sz_store_close(n->store);
 	sz_secret_free(n->id_sk);
 	sz_secret_free(n->tr_sk);

@@ -234,7 +234,7 @@ absorb(sz_node *n, sz_node_cell *nc, sz_cell_result *res, const uint8_t *env_id,
 		int *rs = calloc(res->nout, sizeof *rs);
 		if (rs == NULL)
 			return SZ_ERR_NOMEM;
-		r = sz_store_put_envelopes(n->store, (const uint8_t *const *)res->out, res->outlen,
+		r = sz_node_store_envelopes(n, (const uint8_t *const *)res->out, res->outlen,
 		    res->nout, rs);
 		free(rs);
 	}
@@ -456,7 +456,7 @@ sz_node_cell_join(sz_node *n, const uint8_t prekey_sk[32], const uint8_t *welcom
 	/* Keep the welcome itself too, so a sync does not offer it back. */
 	int wr;
 	const uint8_t *w = welcome;
-	r = sz_store_put_envelopes(n->store, &w, &len, 1, &wr);
+	r = sz_node_store_envelopes(n, &w, &len, 1, &wr);
 	if (r == SZ_OK)
 		r = adopt(n, c, &res);
 	sz_cell_result_free(&res);

@@ -45,6 +45,8 @@ struct sz_node {
 	size_t ncells;
 	char errmsg[256];
 	FILE *log;                    /* where to note what cells refuse or hold (no secrets), or NULL */
+	struct sz_node_sketch *sketches; /* RIBLT sketches lent to sync sessions (node_sketch.c) */
+	uint64_t sketch_clock;
 };
 
 /* Record a message for sz_node_errmsg and return err. */
@@ -56,6 +58,19 @@ int sz_node_fail(sz_node *n, int err, const char *fmt, ...) __attribute__((forma
  * travel with the next sync. */
 SZ_MUST_CHECK int sz_node_ingest(sz_node *n, const uint8_t *const *envs, const size_t *lens,
     size_t count, int *results);
+
+/* Sketches for sync sessions (node_sketch.c).  Every envelope the node stores goes through
+ * sz_node_store_envelopes (sz_store_put_envelopes, then the kept sketches; results required),
+ * so that a lent sketch is the store's set.  The other three are sync session hooks. */
+SZ_MUST_CHECK int sz_node_store_envelopes(sz_node *n, const uint8_t *const *envs,
+    const size_t *lens, size_t count, int *results);
+struct sz_riblt_sketch;
+SZ_MUST_CHECK int sz_node_sketch_get(void *ctx, const uint8_t (*scopes)[SZ_SCOPE_BYTES], size_t n,
+    const uint8_t key[16], struct sz_riblt_sketch **sk);
+void sz_node_sketch_put(void *ctx, struct sz_riblt_sketch *sk);
+SZ_MUST_CHECK int sz_node_find_prefix(void *ctx, const uint8_t *prefix, size_t len,
+    uint8_t id[32], uint8_t scope[SZ_SCOPE_BYTES]);
+void sz_node_sketches_free(sz_node *n);
 
 /* Store envelopes this node made (posts, control messages) and hand them to its own cells. */
 SZ_MUST_CHECK int sz_node_publish(sz_node *n, uint8_t *const *envs, const size_t *lens,

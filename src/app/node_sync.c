@@ -22,7 +22,7 @@ sz_node_ingest(sz_node *n, const uint8_t *const *envs, const size_t *lens, size_
 	int *res = results, r;
 	if (res == NULL && (res = calloc(count ? count : 1, sizeof *res)) == NULL)
 		return SZ_ERR_NOMEM;
-	if ((r = sz_store_put_envelopes(n->store, envs, lens, count, res)) != SZ_OK) {
+	if ((r = sz_node_store_envelopes(n, envs, lens, count, res)) != SZ_OK) {
 		r = sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));
 		goto out;
 	}
@@ -175,6 +175,9 @@ sz_node_sync_config(sz_node *n, sz_noise_role role, sz_sync_config *cfg, uint8_t
 	cfg->hooks.get = hook_get;
 	cfg->hooks.store = hook_store;
 	cfg->hooks.on_join = role == SZ_NOISE_RESPONDER ? sz_node_on_join : NULL;
+	cfg->hooks.sketch_get = sz_node_sketch_get;
+	cfg->hooks.sketch_put = sz_node_sketch_put;
+	cfg->hooks.find_prefix = sz_node_find_prefix;
 	cfg->env = n->env;
 	return SZ_OK;
 }
