@@ -529,9 +529,13 @@ sz_daemon_unlock(sz_daemon *d, const char *pass, size_t passlen)
 void
 sz_daemon_lock(sz_daemon *d)
 {
+	/* Sessions end now: their hooks point into the node (a lent sketch goes back to it). */
 	for (size_t i = 0; i < d->nconns; i++)
-		if (d->conns[i]->kind == C_SYNC)
+		if (d->conns[i]->kind == C_SYNC) {
 			d->conns[i]->dead = true;
+			sz_sync_free(d->conns[i]->sync);
+			d->conns[i]->sync = NULL;
+		}
 	sz_tor_free(d->tor);
 	d->tor = NULL;
 	d->onion[0] = '\0';
