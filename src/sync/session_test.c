@@ -258,6 +258,34 @@ fill_scope(uint8_t s[16], uint8_t b)
 	memset(s, b, 16);
 }
 
+/* Two nodes holding envelopes 0..common-1 of scope 0xa1, then A also 5000.. (only_a of them) and
+ * B also 6000.. (only_b). */
+static void
+two_nodes(tnode **na, tnode **nb, uint32_t common, uint32_t only_a, uint32_t only_b)
+{
+	*na = calloc(1, sizeof **na);
+	*nb = calloc(1, sizeof **nb);
+	assert_non_null(*na);
+	assert_non_null(*nb);
+	for (uint32_t k = 0; k < common; k++) {
+		put_sealed(*na, 0xa1, k, 10);
+		put_sealed(*nb, 0xa1, k, 10);
+	}
+	for (uint32_t k = 0; k < only_a; k++)
+		put_sealed(*na, 0xa1, 5000 + k, 10);
+	for (uint32_t k = 0; k < only_b; k++)
+		put_sealed(*nb, 0xa1, 6000 + k, 10);
+}
+
+static void
+two_free(tnode *na, tnode *nb)
+{
+	t_free(na);
+	t_free(nb);
+	free(na);
+	free(nb);
+}
+
 static void
 test_converge_shared_only(void **state)
 {
@@ -355,10 +383,7 @@ test_resume_after_cut(void **state)
 	assert_int_equal(nb->n, 400);
 	sz_sync_free(p.a);
 	sz_sync_free(p.b);
-	t_free(na);
-	t_free(nb);
-	free(na);
-	free(nb);
+	two_free(na, nb);
 }
 
 static void
@@ -432,10 +457,7 @@ test_tamper_and_garbage(void **state)
 	assert_int_equal(sz_sync_error(p.a), SZ_ERR_BAD_SIGNATURE);
 	sz_sync_free(p.a);
 	sz_sync_free(p.b);
-	t_free(na);
-	t_free(nb);
-	free(na);
-	free(nb);
+	two_free(na, nb);
 }
 
 static void
@@ -466,10 +488,7 @@ test_disk_full_and_timeout(void **state)
 	assert_int_equal(sz_sync_get_status(p.b), SZ_SYNC_FAILED);
 	sz_sync_free(p.a);
 	sz_sync_free(p.b);
-	t_free(na);
-	t_free(nb);
-	free(na);
-	free(nb);
+	two_free(na, nb);
 }
 
 /* RIBLT is chosen when both speak it, and for a small difference in a large set it costs a
@@ -478,15 +497,8 @@ static void
 test_methods(void **state)
 {
 	(void)state;
-	tnode *na = calloc(1, sizeof *na), *nb = calloc(1, sizeof *nb);
-	for (uint32_t k = 0; k < 2000; k++) {
-		put_sealed(na, 0xa1, k, 10);
-		put_sealed(nb, 0xa1, k, 10);
-	}
-	for (uint32_t k = 5000; k < 5010; k++)
-		put_sealed(na, 0xa1, k, 10);
-	for (uint32_t k = 6000; k < 6005; k++)
-		put_sealed(nb, 0xa1, k, 10);
+	tnode *na, *nb;
+	two_nodes(&na, &nb, 2000, 10, 5);
 	uint8_t s[1][16];
 	fill_scope(s[0], 0xa1);
 	uint64_t bytes[2];
@@ -521,10 +533,7 @@ test_methods(void **state)
 	assert_int_equal(nb->n, 2015);
 	/* 15 differences: RIBLT's few hundred bytes against 48 bytes per id for 2010 ids. */
 	assert_true(bytes[0] * 10 < bytes[1]);
-	t_free(na);
-	t_free(nb);
-	free(na);
-	free(nb);
+	two_free(na, nb);
 }
 
 /* Start a pair whose nodes lend their kept sketches; one session in salted_one_in is salted. */
@@ -571,15 +580,8 @@ static void
 test_lent_sketch(void **state)
 {
 	(void)state;
-	tnode *na = calloc(1, sizeof *na), *nb = calloc(1, sizeof *nb);
-	for (uint32_t k = 0; k < 2000; k++) {
-		put_sealed(na, 0xa1, k, 10);
-		put_sealed(nb, 0xa1, k, 10);
-	}
-	for (uint32_t k = 5000; k < 5030; k++)
-		put_sealed(na, 0xa1, k, 10);
-	for (uint32_t k = 6000; k < 6020; k++)
-		put_sealed(nb, 0xa1, k, 10);
+	tnode *na, *nb;
+	two_nodes(&na, &nb, 2000, 30, 20);
 	put_sealed(na, 0xc3, 1, 10); /* not shared */
 	uint8_t s[1][16];
 	fill_scope(s[0], 0xa1);
@@ -612,10 +614,7 @@ test_lent_sketch(void **state)
 	assert_int_equal(r.a.ids_sketched + r.b.ids_sketched, 0);
 	assert_int_equal(na->builds + nb->builds, 2);
 	assert_int_equal(na->gets, 2);
-	t_free(na);
-	t_free(nb);
-	free(na);
-	free(nb);
+	two_free(na, nb);
 }
 
 /* An audit session (salted from the start) builds temporary sketches under a fresh key and
@@ -624,15 +623,8 @@ static void
 test_salted_audit(void **state)
 {
 	(void)state;
-	tnode *na = calloc(1, sizeof *na), *nb = calloc(1, sizeof *nb);
-	for (uint32_t k = 0; k < 500; k++) {
-		put_sealed(na, 0xa1, k, 10);
-		put_sealed(nb, 0xa1, k, 10);
-	}
-	for (uint32_t k = 5000; k < 5040; k++)
-		put_sealed(na, 0xa1, k, 10);
-	for (uint32_t k = 6000; k < 6003; k++)
-		put_sealed(nb, 0xa1, k, 10);
+	tnode *na, *nb;
+	two_nodes(&na, &nb, 500, 40, 3);
 	uint8_t s[1][16];
 	fill_scope(s[0], 0xa1);
 	pair p;
@@ -649,10 +641,7 @@ test_salted_audit(void **state)
 	assert_int_equal(r.b.sent, 3);
 	assert_int_equal(na->n, 543);
 	assert_int_equal(nb->n, 543);
-	t_free(na);
-	t_free(nb);
-	free(na);
-	free(nb);
+	two_free(na, nb);
 }
 
 /* A node that breaks the lending contract (its sketch changes mid-session) makes the unsalted
@@ -670,13 +659,8 @@ static void
 test_salted_retry(void **state)
 {
 	(void)state;
-	tnode *na = calloc(1, sizeof *na), *nb = calloc(1, sizeof *nb);
-	for (uint32_t k = 0; k < 1000; k++) {
-		put_sealed(na, 0xa1, k, 10);
-		put_sealed(nb, 0xa1, k, 10);
-	}
-	for (uint32_t k = 5000; k < 5200; k++) /* more than HELLO's cells settle: MORE is needed */
-		put_sealed(na, 0xa1, k, 10);
+	tnode *na, *nb;
+	two_nodes(&na, &nb, 1000, 200, 0); /* more than HELLO's cells settle: MORE is needed */
 	uint8_t s[1][16];
 	fill_scope(s[0], 0xa1);
 	pair p;
@@ -690,10 +674,7 @@ test_salted_retry(void **state)
 	assert_int_equal(r.a.sent, 200);
 	assert_int_equal(nb->n, 1200);
 	assert_int_equal(na->lent + nb->lent, 0);
-	t_free(na);
-	t_free(nb);
-	free(na);
-	free(nb);
+	two_free(na, nb);
 }
 
 static void
