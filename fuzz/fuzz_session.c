@@ -2,11 +2,14 @@
  * fuzz_session.c - libFuzzer target for the sync session's frame handling.  Two sessions finish a
  * real Noise handshake in memory; the fuzzer's bytes are then encrypted with one side's transport
  * key, so they reach the other side's frame decoder, reconciliation and transfer code.  The first
- * input byte picks which side is attacked.
+ * input byte picks which side is attacked, whether the honest sides go ahead first, whether RIBLT
+ * is offered (else the list only) and whether the nodes lend their sketches.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "recon/riblt.h"
+#include "recon/riblt_wire.h"
 #include "sync/session_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -54,6 +57,44 @@ fz_store(void *ctx, const uint8_t *const *envs, const size_t *lens, size_t n, in
 	return SZ_OK;
 }
 
+/* A node that lends a sketch of the ids fz_list names (built for each loan, freed on return). */
+static int
+fz_add(void *ctx, const uint8_t id[32])
+{
+	int r = sz_riblt_sketch_add(ctx, id);
+	return r == SZ_ERR_EXISTS ? SZ_OK : r;
+}
+
+static int
+fz_sketch_get(void *ctx, const uint8_t (*scopes)[16], size_t n, const uint8_t key[16],
+    struct sz_riblt_sketch **sk)
+{
+	int r = sz_riblt_sketch_new(sk, SZ_RIBLT_ID_SYMBOL_BYTES, key, 64);
+	for (size_t i = 0; i < n && r == SZ_OK; i++)
+		r = fz_list(ctx, scopes[i], fz_add, *sk);
+	return r;
+}
+
+static void
+fz_sketch_put(void *ctx, struct sz_riblt_sketch *sk)
+{
+	(void)ctx;
+	sz_riblt_sketch_free(sk);
+}
+
+static int
+fz_find_prefix(void *ctx, const uint8_t *prefix, size_t len, uint8_t id[32], uint8_t scope[16])
+{
+	(void)ctx;
+	/* fz_list's ids: byte 0 the scope's first byte, the rest 0x10 + i. */
+	memset(id, prefix[len > 1 ? 1 : 0], 32);
+	id[0] = prefix[0];
+	if (memcmp(id, prefix, len) != 0 || id[1] < 0x10 || id[1] > 0x12)
+		return SZ_ERR_NOT_FOUND;
+	memset(scope, prefix[0], 16);
+	return SZ_OK;
+}
+
 static void
 shuttle(sz_sync *from, sz_sync *to)
 {
@@ -94,6 +135,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.nscopes = 2, .methods = SZ_RECON_LIST, .hooks = { .ctx = NULL, .list_ids = fz_list, .get = fz_get, .store = fz_store },
 		.env = &env.env,
 	};
+	if (data[0] & 0x10) {
+		ca.methods = SZ_RECON_RIBLT | SZ_RECON_LIST;
+		ca.salted_one_in = (data[0] & 0x40) ? 1 : 1u << 30;
+	}
+	if (data[0] & 0x20) {
+		ca.hooks.sketch_get = fz_sketch_get;
+		ca.hooks.sketch_put = fz_sketch_put;
+		ca.hooks.find_prefix = fz_find_prefix;
+	}
 	sz_sync_config cb = ca;
 	cb.role = SZ_NOISE_RESPONDER;
 	cb.static_sk = skb;
@@ -106,7 +156,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n;
 	if (data[0] & 2) {
 		/* Let the honest sides get into reconciliation and transfer first. */
-		for (int i = 0; i < (data[0] >> 2) % 4 + 1; i++) {
+		for (int i = 0; i < (data[0] >> 2) % 4 + 1 + (data[0] >> 7) * 2; i++) {
 			shuttle(a, b);
 			shuttle(b, a);
 		}
