@@ -302,7 +302,7 @@ size_t sz_cellop_recipients(const sz_cell *c, const cell_oset *v, uint16_t autho
 cell_seeded *sz_cellop_seeded_find(sz_cell *c, uint16_t author, uint32_t seq);
 cell_seeded *sz_cellop_seeded_new(sz_cell *c);
 /* Derive a seeded op's member-secret root and epoch into rec (learning the epoch), and the
- * author's own member secret into s_author. */
+ * author's own member secret into s_author.  Set rec->owe first: a root nobody owes is wiped. */
 SZ_MUST_CHECK int sz_cellop_absorb_seed(sz_cell *c, uint16_t author, const uint8_t seed[32],
     cell_seeded *rec, uint8_t s_author[32]);
 /* Fold lists and fold dms (docs/PROTOCOL.md §11 §4.1): writers and checking readers. */

@@ -229,8 +229,10 @@ sz_cell_receive_message(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_resul
 			goto out;
 		r = sz_cellf_take(c, (uint16_t)s, st, h->L, h->nf, h->dm, h->ndm, h->ek, ad, &tk, why);
 		if (r == SZ_ERR_PEER) {
-			r = sz_cellop_window_conflict(c, (uint16_t)s, res, *why);
-			goto out;
+			/* Not reported as the sender's: this header may be anyone's (every member can
+			 * derive the chain keys), and no key of ours checks a window that diverged. */
+			*why = "a window that contradicts the one the sender announced";
+			r = SZ_ERR_MALFORMED;
 		}
 		if (r != SZ_OK)
 			goto out;

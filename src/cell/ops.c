@@ -240,6 +240,13 @@ sz_cellop_absorb_seed(sz_cell *c, uint16_t author, const uint8_t seed[32], cell_
 	rec->has_e = 1;
 	if ((r = sz_cellf_secret(rec, c->m[author].id, s_author)) != SZ_OK)
 		return r;
+	int owed = 0; /* the caller set who owes it: if nobody does (a create), the root goes now */
+	for (int w = 0; w < CELL_MW; w++)
+		owed |= rec->owe.w[w] != 0;
+	if (!owed) {
+		sz_wipe(rec->msr, sizeof rec->msr);
+		rec->has_msr = 0;
+	}
 	return sz_cell_epoch_learn(c, rec->e, &rec->holders);
 }
 
