@@ -385,8 +385,17 @@ sz_cellf_take(sz_cell *c, uint16_t b, cell_member *st, const cell_fold *L, uint8
 		}
 	if (nf <= nw)
 		return SZ_OK;
-	/* The new folds: every op they name applied here, each folded once, by one who owed it. */
+	/* My add-ack, if this window brings it: I start following b there, and the folds before it
+	 * (of ops from before my time, which I may never apply) are not my business. */
 	for (uint8_t i = nw; i < nf; i++) {
+		int a = sz_cellm_by_mref(c, L[i].mref), mi;
+		if (L[i].kind == FOLD_ADD && a >= 0 && c->m[a].done >= L[i].seq &&
+		    (mi = sz_cellm_mop_find(c, (uint16_t)a, L[i].seq)) >= 0 &&
+		    c->mop[mi].type == OP_ADD && c->mop[mi].target == c->me)
+			iz = i;
+	}
+	/* The others: every op they name applied here, each folded once, by one who owed it. */
+	for (uint8_t i = iz >= (int)nw ? (uint8_t)(iz + 1) : nw; i < nf; i++) {
 		int a = sz_cellm_by_mref(c, L[i].mref);
 		if (a < 0 || c->m[a].done < L[i].seq) {
 			*why = "waiting for an op the member acknowledges";
@@ -399,17 +408,14 @@ sz_cellf_take(sz_cell *c, uint16_t b, cell_member *st, const cell_fold *L, uint8
 			}
 		if (L[i].kind == FOLD_ADD) {
 			int mi = sz_cellm_mop_find(c, (uint16_t)a, L[i].seq);
-			if (mi < 0 || c->mop[mi].type != OP_ADD || c->mop[mi].target == b) {
+			if (mi < 0 || c->mop[mi].type != OP_ADD || c->mop[mi].target == b ||
+			    c->mop[mi].target == c->me) {
 				*why = "an add-ack of an op that is not an add";
 				return SZ_ERR_MALFORMED;
 			}
-			if (c->mop[mi].target == c->me)
-				iz = i;
 		}
-	}
-	for (uint8_t i = nw; i < nf; i++) {
 		const cell_seeded *x = fold_record(c, &L[i]);
-		if ((int)i > iz && x != NULL && !mset_has(&x->owe, b)) {
+		if (x != NULL && !mset_has(&x->owe, b)) {
 			*why = "an ack of an op the member did not get, or acknowledged already";
 			return SZ_ERR_MALFORMED;
 		}
