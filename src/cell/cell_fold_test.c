@@ -2,7 +2,8 @@
  * cell_fold_test.c - unit tests of lazy acks (src/cell/fold.c, docs/PROTOCOL.md §11 §4.1) on the
  * in-memory network of cell_testnet.h: no ack traffic until a member speaks; a post right after
  * an op carries the acks, bound into its author key, and is read by all; lurkers flush after 8;
- * a member away for long blocks no one; tampered or forged windows are refused without effect;
+ * a member away for long blocks no one; tampered or forged windows are refused without effect; a
+ * newcomer's add-ack cut out of a window delays it and no more;
  * two windows that disagree are reported; a window read once cannot be read again (FS).
  */
 #include "cell/cell_testnet.h"
@@ -397,6 +398,78 @@ test_tampered_windows(void **state)
 	net_free(w);
 }
 
+/* The insider cuts the direct messages out of a post's window (its header: 0x02 | mref | gen |
+ * ctr | nf | g | folds | u16 ndm | EK | dms), keeping everything else, under the same key. */
+static uint8_t *
+strip(sz_cell *c, const uint8_t *pt, size_t len, size_t *outlen)
+{
+	uint32_t mref = sz_load_u32(pt + 1);
+	int s = sz_cellm_by_mref(c, mref);
+	assert_true(s >= 0 && pt[5] < 0x80 && pt[6] < 0x80 && pt[7] >= 1);
+	uint8_t nf = pt[7];
+	cell_fold L[CELL_WINDOW];
+	cell_dm dm[CELL_WINDOW];
+	uint16_t ndm;
+	const uint8_t *ek;
+	sz_rd rd = sz_rd_init(pt + 12, len - 12);
+	sz_cellop_get_folds(&rd, L, nf);
+	assert_int_equal(sz_cellop_get_dms(&rd, L, nf, dm, CELL_WINDOW, &ndm, &ek), SZ_OK);
+	assert_true(ndm >= 1);
+	size_t hl = 12 + rd.off, keep = 12 + 9 * (size_t)nf;
+	cell_member st = c->m[s];
+	cell_take tk;
+	uint8_t ad[32] = { 0 }, k[32], nonce[12] = { 0 };
+	assert_int_equal(sz_cellf_take(c, (uint16_t)s, &st, L, nf, NULL, 0, NULL, ad, &tk,
+	    &(const char *){ "" }), SZ_OK);
+	assert_int_equal(sz_cellk_msgkey_peek(c, (uint16_t)s, &st, pt[5], pt[6], k, NULL), SZ_OK);
+	size_t elen = len - hl - 16;
+	uint8_t *out = malloc(keep + 2 + elen + 16);
+	assert_non_null(out);
+	memcpy(out, pt, keep);
+	sz_store_u16(out + keep, 0);
+	assert_int_equal(sz_aead_decrypt(out + keep + 2, pt + hl, len - hl, pt, hl, nonce, k), SZ_OK);
+	assert_int_equal(sz_aead_encrypt(out + keep + 2, out + keep + 2, elen, out, keep + 2, nonce,
+	    k), SZ_OK);
+	*outlen = keep + 2 + elen + 16;
+	sz_cellf_take_wipe(&tk);
+	return out;
+}
+
+/* A newcomer's add-ack rides a member's post, in a direct message of its window.  An insider
+ * that cuts the direct message out (the rest of the header is bound into the author key, the
+ * direct messages are not) makes the newcomer wait, not fail: it holds that copy, reads the
+ * genuine post when it comes, and the held copy is then refused (its key is used). */
+static void
+test_addack_item_cut(void **state)
+{
+	(void)state;
+	net *w = group(5, 4, 58);
+	all_read_all(w, "settle");
+	close_windows(w);
+	add(w, 0, 4);
+	run(w);          /* E joins, makes its first update; the others owe E an add-ack */
+	assert_int_equal(converged(w), 5);
+	post(w, 1, "with an add-ack for E");
+	int g = w->nlog - 1;
+	uint8_t *cut;
+	size_t clen;
+	reseal_with(w->n[2].c, w->log[g], w->len[g], strip, &cut, &clen);
+	int m4 = w->n[4].nmsg;
+	sz_cell_result rr = { 0 };
+	assert_int_equal(sz_cell_receive(w->n[4].c, cut, clen, &rr), SZ_OK);
+	assert_int_equal(rr.nev, 1);
+	assert_int_equal(rr.ev[0].type, SZ_CELL_EV_HELD);
+	sz_cell_result_free(&rr);
+	assert_int_equal(deliver(w, 4, g), 1);
+	assert_int_equal(w->n[4].nmsg, m4 + 1); /* the genuine one, once */
+	assert_true(has_body(&w->n[4], "with an add-ack for E"));
+	assert_int_equal(w->n[4].c->nheld, 0);
+	free(cut);
+	run(w);
+	all_read_all(w, "E reads all");
+	net_free(w);
+}
+
 /* A lurker's ACK op (CELL_WINDOW acks under one signature): every tampered copy is refused
  * without effect, and so is the same op signed by another member's key. */
 static void
@@ -604,6 +677,7 @@ main(void)
 		cmocka_unit_test(test_away_blocks_no_one),
 		cmocka_unit_test(test_tampered_windows),
 		cmocka_unit_test(test_tampered_ack_op),
+		cmocka_unit_test(test_addack_item_cut),
 		cmocka_unit_test(test_window_equivocation),
 		cmocka_unit_test(test_window_forward_secrecy),
 	};
