@@ -7,6 +7,7 @@
  * (csk + t·B, t hashed from the window: no extra signature to verify), or in an ACK op that
  * closes it (a full window, a fold that must forward, or before another op).  Layer: cell.
  */
+#include <assert.h>
 #include <string.h>
 
 #include "cell/cell_int.h"
@@ -124,6 +125,8 @@ sz_cellf_plan(const sz_cell *c, cell_flush *f)
 	f->send = c->send;
 	memcpy(f->win, me->win, sizeof f->win);
 	f->nwin = f->first = me->nwin;
+	/* room for all: window + owed <= CELL_WINDOW (sz_cellf_queue closes the window first) */
+	assert(me->nwin + c->npend <= CELL_WINDOW);
 	for (int i = 0; i < c->npend && f->nwin < CELL_WINDOW; i++)
 		if (keep(c, &c->pend[i]))
 			f->win[f->nwin++] = c->pend[i];
