@@ -126,6 +126,56 @@ test_acks_ride_posts(void **state)
 	net_free(w);
 }
 
+/* A member that posts right after it applied an update (before anyone else has): its post takes
+ * the ack first, so it is under a chain that absorbed the update's fresh secret.  Members that get
+ * the post before the update hold it, then read it; a copy of the updater's state from before its
+ * update (a seized device: it knows every ratchet as it was) reads nothing posted after. */
+static void
+test_post_right_after_update(void **state)
+{
+	(void)state;
+	for (int s = 1; s <= 4; s++) {
+		net *w = group(4, 4, 70 + (uint64_t)s);
+		all_read_all(w, "settle");
+		uint8_t *copy;
+		size_t clen;
+		assert_int_equal(sz_cell_serialize(w->n[0].c, &copy, &clen), SZ_OK);
+		int u = w->nlog;
+		update(w, 0);
+		assert_int_equal(deliver(w, 2, u), 1);
+		post(w, 2, "right after the update");
+		post(w, 2, "and again");
+		int p = w->nlog - 2;
+		int held = deliver(w, 3, p); /* before the update: sealed under its epoch, or held */
+		assert_false(has_body(&w->n[3], "right after the update"));
+		(void)held;
+		run(w);
+		for (int i = 0; i < 4; i++)
+			if (i != 2) {
+				assert_true(has_body(&w->n[i], "right after the update"));
+				assert_true(has_body(&w->n[i], "and again"));
+			}
+		sz_cell *seized;
+		assert_int_equal(sz_cell_deserialize(&seized, &w->n[0].env.env, copy, clen), SZ_OK);
+		int read = 0;
+		for (int pass = 0; pass < 2; pass++)
+			for (int k = u; k < w->nlog; k++) {
+				sz_cell_result rr = { 0 };
+				if (sz_cell_receive(seized, w->log[k], w->len[k], &rr) == SZ_OK)
+					for (size_t e = 0; e < rr.nev; e++)
+						read += rr.ev[e].type == SZ_CELL_EV_MESSAGE;
+				sz_cell_result_free(&rr);
+			}
+		assert_int_equal(read, 0);
+		sz_cell_free(seized);
+		sodium_memzero(copy, clen);
+		free(copy);
+		all_read_all(w, "after");
+		assert_int_equal(w->rejected, 0);
+		net_free(w);
+	}
+}
+
 /* A member that posts right after it applied a removal (before anything else happens) posts
  * under a chain that has taken the removal's secret: the removed member's whole state, fed
  * every envelope but the remove itself, reads nothing; and every member reads the post, even
@@ -672,6 +722,7 @@ main(void)
 		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_acks_ride_posts),
+		cmocka_unit_test(test_post_right_after_update),
 		cmocka_unit_test(test_post_right_after_remove),
 		cmocka_unit_test(test_lurkers_flush),
 		cmocka_unit_test(test_away_blocks_no_one),
