@@ -1,6 +1,7 @@
 /*
- * ops.c - control ops of a cell: their byte codec and their processing after DCGKA (create,
- * add, add-ack, update, remove, ack with forwards, leave).  Layer: cell.
+ * ops.c - control ops of a cell: their byte codec (body version 2: the windows ops close, fold
+ * direct messages) and making my own (create, add, update, remove, ACK closing my window with
+ * its add-acks and forwards, leave).  Layer: cell.  Others' ops: process.c; folds: fold.c.
  * docs/PROTOCOL.md §11 (Cells) §6 gives every byte; §7 the rules applied here.
  */
 #include <stdlib.h>
