@@ -5,6 +5,11 @@
  * added everyone and each newcomer made its first update), because building 200 members by real
  * adds is O(n^3) op applications.  The measured operations (update, remove, post, and every
  * receive they cause) are the library's real code paths on a flood network.
+ * Acks are lazy (docs/PROTOCOL.md §11 §4.1): an op's acks travel in the next post of each member
+ * (bound into its author key) or in an ACK op once 8 are owed.  What each member spends because
+ * of one op is therefore measured three ways: applying it; the worst case where every other
+ * member then posts once (its CPU on those posts, and on its own, less the same posts made
+ * again without acks); and lurkers, who never post (8 ops, then everyone's ACK op, per op).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +46,6 @@ static size_t nq;
 static sz_cell *cells[MAXN];
 static sz_env_seeded envs[MAXN];
 static double cpu[MAXN];           /* CPU each member spent since the last reset */
-static double cpu_op[MAXN];        /* ... on the first envelope (the op itself, and its ack) */
 static size_t bytes, nenv;
 
 static void
@@ -72,8 +76,6 @@ flood(int n)
 			double t0 = cpu_s();
 			int rc = sz_cell_receive(cells[i], q[k].p, q[k].n, &r);
 			cpu[i] += cpu_s() - t0;
-			if (k == 0)
-				cpu_op[i] = cpu[i];
 			if (rc != SZ_OK && rc != SZ_ERR_NOT_FOUND && rc != SZ_ERR_DECRYPT)
 				die("receive", rc);
 			for (size_t e = 0; e < r.nev; e++)
@@ -130,12 +132,16 @@ settled(int n, int j, const uint8_t cell_id[32], const uint8_t e[32])
 		memcpy(m->csk[0], fd[i].csk_pk, 32);
 		memcpy(m->dh_pk, fd[i].dh_pk, 32);
 		m->dh_idx = 1;
-		m->done = m->base = fd[i].done;
+		m->done = m->base = m->steps = fd[i].done;
 		m->rk_known = 1;
 		memcpy(m->rk, fd[i].rk, 32);
-		if (i != j)
-			m->ch[0] = (cell_chain){ 1, fd[i].done, 0, { 0 } };
-		memcpy(m->ch[0].ck, fd[i].ck, 32);
+		if (i != j) {
+			memset(&m->ch[0], 0, sizeof m->ch[0]);
+			m->ch[0].used = 1;
+			m->ch[0].gen = fd[i].done;
+			memcpy(m->ch[0].ck, fd[i].ck, 32);
+			memcpy(m->ch[0].au.key, fd[i].csk_pk, 32);
+		}
 		mset_add(&all, (unsigned)i);
 	}
 	memset(c->m[j].ch, 0, sizeof c->m[j].ch);
@@ -146,7 +152,9 @@ settled(int n, int j, const uint8_t cell_id[32], const uint8_t e[32])
 	c->dh_idx[1] = 1;
 	c->dh_used[0] = c->dh_used[1] = 1;
 	c->dh_last = 1;
-	c->send = (cell_chain){ 1, fd[j].done, 0, { 0 } };
+	memset(&c->send, 0, sizeof c->send);
+	c->send.used = 1;
+	c->send.gen = fd[j].done;
 	memcpy(c->send.ck, fd[j].ck, 32);
 	memset(&v, 0, sizeof v);
 	if ((r = sz_cellm_mop_add(c, OP_CREATE, 0, 0, 1, &v, &mi)) != SZ_OK)
@@ -239,13 +247,71 @@ verify_cost(void)
 
 enum { OPX_UPDATE, OPX_REMOVE };
 
-/* Member 1 does op; everything it causes is flooded.  Prints one row. */
+static int
+skipped(int op, int n, int i)
+{
+	return cells[i] == NULL || (op == OPX_REMOVE && i == n - 1);
+}
+
+/* Every member but `except` (and the gone) posts twice in a row: the first post carries its
+ * acks, the second is the same post without any.  Delivered in that order, so every member
+ * reads each pair back to back (the same cache and clock conditions for both): a[] gets each
+ * member's CPU on the first posts (its own and the others'), b[] on the second. */
+static void
+speak(int n, int except, double *a, double *b, size_t *ba, size_t *bb)
+{
+	uint8_t body[100] = { 1 };
+	memset(a, 0, MAXN * sizeof *a);
+	memset(b, 0, MAXN * sizeof *b);
+	*ba = *bb = 0;
+	for (int i = 0; i < n; i++) {
+		if (i == except || cells[i] == NULL)
+			continue;
+		for (int twice = 0; twice < 2; twice++) {
+			sz_cell_result r = { 0 };
+			double t0 = cpu_s();
+			int rc = sz_cell_post(cells[i], SZ_KIND_POST, body, sizeof body, NULL, 0, NULL, &r);
+			(twice ? b : a)[i] += cpu_s() - t0;
+			if (rc != SZ_OK || r.nout != 1)
+				die("post", rc);
+			*(twice ? bb : ba) += r.outlen[0];
+			take(&r, i);
+		}
+	}
+	for (size_t k = 0; k < nq; k++) {
+		for (int i = 0; i < n; i++) {
+			sz_cell_result r = { 0 };
+			if (i == q[k].from || cells[i] == NULL)
+				continue;
+			double t0 = cpu_s();
+			int rc = sz_cell_receive(cells[i], q[k].p, q[k].n, &r);
+			(k % 2 ? b : a)[i] += cpu_s() - t0;
+			if (rc != SZ_OK || r.nev != 1 || r.ev[0].type != SZ_CELL_EV_MESSAGE || r.nout != 0)
+				die("a post was not read", rc);
+			sz_cell_result_free(&r);
+		}
+	}
+	for (size_t k = 0; k < nq; k++)
+		free(q[k].p);
+	nq = 0;
+}
+
+static int
+cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+	return a < b ? -1 : a > b;
+}
+
+/* Member 1 does op; everything it causes is flooded; then every other member posts (with its
+ * ack, then without).  Prints one row. */
 static void
 measure(int n, int op, const char *label, double unit)
 {
+	static double opc[MAXN], with[MAXN], plain[MAXN], acks[MAXN];
 	sz_cell_result r = { 0 };
+	size_t ba, bb;
 	memset(cpu, 0, sizeof cpu);
-	memset(cpu_op, 0, sizeof cpu_op);
 	bytes = nenv = 0;
 	double t0 = cpu_s();
 	int rc = op == OPX_UPDATE ? sz_cell_update(cells[1], &r) :
@@ -255,27 +321,68 @@ measure(int n, int op, const char *label, double unit)
 		die(label, rc);
 	take(&r, 1);
 	flood(n);
-	double sum = 0, max = 0, op_sum = 0;
-	int others = 0;
-	for (int i = 0; i < n; i++) {
-		if (i == 1 || (op == OPX_REMOVE && i == n - 1))
-			continue;
-		sum += cpu[i];
-		op_sum += cpu_op[i];
-		max = cpu[i] > max ? cpu[i] : max;
-		others++;
-	}
-	double nu = n * unit;
-	printf("%4d %-14s %5zu %9zu %6zu %8.2f %8.2f %8.2f %8.2f %8.2f  %7.2f %7.2f %7.2f %7.2f\n", n,
-	    label, nenv, bytes, bytes / (size_t)n, call / nu, (call + cpu[1]) / nu, op_sum / others / nu,
-	    sum / others / nu, max / nu, call * 1e3, (call + cpu[1]) * 1e3, op_sum / others * 1e3,
-	    sum / others * 1e3);
+	size_t opbytes = bytes, openv = nenv;
 	if (op == OPX_REMOVE) {
 		if (sz_cell_status(cells[n - 1]) != SZ_CELL_REMOVED)
 			die("the removed member is not removed", 0);
 		sz_cell_free(cells[n - 1]);
 		cells[n - 1] = NULL;
 	}
+	memcpy(opc, cpu, sizeof opc);
+	speak(n, 1, with, plain, &ba, &bb);
+	double op_sum = 0, ack_sum = 0, max = 0;
+	int others = 0;
+	for (int i = 0; i < n; i++) {
+		if (i == 1 || skipped(op, n, i))
+			continue;
+		acks[others] = with[i] - plain[i];
+		op_sum += opc[i];
+		ack_sum += acks[others];
+		max = opc[i] + acks[others] > max ? opc[i] + acks[others] : max;
+		others++;
+	}
+	qsort(acks, (size_t)others, sizeof acks[0], cmp_double);
+	double nu = n * unit, sndr = call + with[1] - plain[1];
+	double o = op_sum / others, a = ack_sum / others;
+	printf("%4d %-14s %4zu %8zu %+7ld %7.2f %7.2f %7.2f %7.2f %7.2f %7.2f  %6.2f %6.2f %6.2f %6.2f "
+	    "%6.2f %6.2f\n", n, label, openv, opbytes, (long)ba - (long)bb, call / nu, sndr / nu,
+	    o / nu, a / nu, (o + a) / nu, max / nu, call * 1e3, sndr * 1e3, o * 1e3, a * 1e3,
+	    acks[others / 2] * 1e3, (o + a) * 1e3);
+}
+
+/* Lurkers: member 1 updates 8 times and nobody posts; at the 8th op every other member owes 8
+ * acks and sends one ACK op.  Per op: everything each member spent, over 8. */
+static void
+measure_lurkers(int n, double unit)
+{
+	memset(cpu, 0, sizeof cpu);
+	bytes = nenv = 0;
+	double call = 0;
+	for (int k = 0; k < CELL_WINDOW; k++) {
+		sz_cell_result r = { 0 };
+		double t0 = cpu_s();
+		int rc = sz_cell_update(cells[1], &r);
+		call += cpu_s() - t0;
+		if (rc != SZ_OK)
+			die("update", rc);
+		take(&r, 1);
+		flood(n);
+	}
+	double sum = 0, max = 0;
+	int others = 0;
+	for (int i = 0; i < n; i++) {
+		if (i == 1 || cells[i] == NULL)
+			continue;
+		sum += cpu[i];
+		max = cpu[i] > max ? cpu[i] : max;
+		others++;
+	}
+	double nu = n * unit, o = sum / others / CELL_WINDOW;
+	printf("%4d %-14s %4zu %8zu %7s %7.2f %7.2f %7s %7s %7.2f %7.2f  %6.2f %6.2f %6s %6s %6s "
+	    "%6.2f\n", n, "8 upd, lurkers", nenv / CELL_WINDOW, bytes / CELL_WINDOW, "",
+	    call / CELL_WINDOW / nu, (call + cpu[1]) / CELL_WINDOW / nu, "", "", o / nu,
+	    max / CELL_WINDOW / nu, call / CELL_WINDOW * 1e3, (call + cpu[1]) / CELL_WINDOW * 1e3, "",
+	    "", "", o * 1e3);
 }
 
 /* The bytes a post adds to its body: the sealed plaintext (opened with the member's epoch key)
@@ -289,8 +396,13 @@ post_overhead(int n)
 	sz_cell_result r = { 0 };
 	sz_envelope env;
 	int rc;
-	if ((rc = sz_cell_post(cells[0], SZ_KIND_POST, body, sizeof body, NULL, 0, NULL, &r)) != SZ_OK)
-		die("post", rc);
+	/* the second of two posts: the first carried member 0's acks, if it owed any */
+	for (int k = 0; k < 2; k++) {
+		sz_cell_result_free(&r);
+		if ((rc = sz_cell_post(cells[0], SZ_KIND_POST, body, sizeof body, NULL, 0, NULL, &r)) !=
+		    SZ_OK)
+			die("post", rc);
+	}
 	if ((rc = sz_env_parse(&env, r.out[0], r.outlen[0], 0)) != SZ_OK)
 		die("parse", rc);
 	const cell_epoch *ep = NULL;
@@ -321,9 +433,9 @@ main(int argc, char **argv)
 	}
 	printf("u = one X25519 + one 64-byte AEAD (CPU time, fastest of 7 batches, measured before "
 	    "each n)\ncold = first 2SM message to each member (X3DH-style start); warm = later ones\n");
-	printf("%4s %-14s %5s %9s %6s %8s %8s %8s %8s %8s  %7s %7s %7s %7s\n", "n", "op", "envs",
-	    "bytes", "B/n", "call/nu", "sndr/nu", "op/nu", "othr/nu", "max/nu", "call ms", "sndr ms",
-	    "op ms", "othr ms");
+	printf("%4s %-14s %4s %8s %7s %7s %7s %7s %7s %7s %7s  %6s %6s %6s %6s %6s %6s\n", "n", "op",
+	    "envs", "bytes", "ack B", "call/nu", "sndr/nu", "op/nu", "ack/nu", "othr/nu", "max/nu",
+	    "call", "sndr", "op", "ack", "ack~", "othr");
 	for (int si = 0; si < nsizes; si++) {
 		int n = sizes[si];
 		double unit = baseline(), ver = verify_cost();
@@ -337,9 +449,19 @@ main(int argc, char **argv)
 			sz_cell_free(cells[i]);
 			cells[i] = NULL;
 		}
+		build(n); /* lurkers owe nothing yet and have no window open */
+		measure_lurkers(n, unit);
+		for (int i = 0; i < n; i++) {
+			sz_cell_free(cells[i]);
+			cells[i] = NULL;
+		}
 	}
-	printf("call = the sender's sz_cell_update/remove; sndr = that plus the acks it then "
-	    "receives;\nop = mean CPU of each other member to apply the op and send its ack; othr = "
-	    "that plus\nreceiving everyone's acks; max = othr of the slowest other member\n");
+	printf("envs, bytes = the op's envelopes and traffic (acks travel later); ack B = the bytes the "
+	    "acks\nadd to the posts that carry them; call = the sender's sz_cell_update/remove; sndr "
+	    "= that plus\nthe acks it then receives; op = mean CPU of each other member to apply the op; "
+	    "ack = what\nit spends because of the acks when every other member then posts once (its own "
+	    "post and the\nothers', less the same posts without acks; ack~ its median over members); "
+	    "othr = op + ack;\nmax = othr of the slowest member.  lurkers: per op, when nobody posts "
+	    "(everyone's ACK op\nafter 8 ops).  CPU in ms on the right.\n");
 	return 0;
 }

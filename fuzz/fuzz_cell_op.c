@@ -1,6 +1,7 @@
 /*
- * fuzz_cell_op.c - libFuzzer target: the control-op body decoder (src/cell/ops.c) and a cell's
- * receive path (src/cell/cell.c, process.c, state.c).
+ * fuzz_cell_op.c - libFuzzer target: the control-op body decoder (src/cell/ops.c: body version 2,
+ * with the windows ops close and the fold direct messages of ACK ops) and a cell's receive path
+ * (src/cell/cell.c, process.c, fold.c, message.c: posts with the windows they carry, state.c).
  * Input: u8 mode || rest.  Mode bit 1 clear: the cell is a fresh one-member cell (the same one
  * every run: seeded env, fixed identity); set: rest starts with u32 len || a serialized state,
  * and the cell is that state.  Then mode bit 0 clear: the remaining bytes are an envelope; set:

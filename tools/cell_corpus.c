@@ -204,20 +204,28 @@ main(int argc, char **argv)
 	}
 	state_seed("a_founder", cells[0]);
 	state_seed("c_member", cells[2]);
-	/* B updates: C gets the update, then an ack */
+	/* B updates: C gets the update; D's next post carries its ack (a window); D then closes its
+	 * window with an ACK op; A's update closes A's window (the acks it owes) */
 	must(sz_cell_update(cells[1], &r), "update");
 	int upd = nq;
 	take(&r, 1);
 	op_seed("c_gets_update", cells[2], qp[upd], ql[upd]);
-	flood(1u << 2); /* everyone but C: the acks are made */
-	deliver(2, upd);
-	for (int k = upd + 1, first = 1; k < done_upto; k++) /* the others' acks */
-		if (qfrom[k] != 2) {
-			if (first)
-				op_seed("c_gets_ack", cells[2], qp[k], ql[k]);
-			first = 0;
-			deliver(2, k);
-		}
+	flood(0);
+	uint8_t note[16] = "carrier of acks";
+	must(sz_cell_post(cells[3], SZ_KIND_POST, note, sizeof note, NULL, 0, NULL, &r), "post");
+	int car = nq;
+	take(&r, 3);
+	op_seed("c_gets_carrier", cells[2], qp[car], ql[car]);
+	flood(0);
+	must(sz_cellop_mine(cells[3], OP_ACK, 0, &r), "ack");
+	int ack = nq;
+	take(&r, 3);
+	op_seed("c_gets_ack", cells[2], qp[ack], ql[ack]);
+	flood(0);
+	must(sz_cell_update(cells[0], &r), "update");
+	int wup = nq;
+	take(&r, 0);
+	op_seed("c_gets_windowed_update", cells[2], qp[wup], ql[wup]);
 	flood(0);
 	/* A posts three times; C reads only the third first (two skipped keys) */
 	int posts[3];
@@ -232,10 +240,20 @@ main(int argc, char **argv)
 	deliver(2, posts[2]);
 	state_seed("c_skipped_keys", cells[2]);
 	flood(0);
-	/* A adds E (who never joins) and removes D: B gets the remove first and holds it */
+	/* A adds E (who never joins); C's next post carries its add-ack to E (a direct message in
+	 * the window: C owes nothing else, or the acks it owes would go at once in an ACK op with
+	 * forwards to E); then A removes D: B gets the remove first and holds it */
+	must(sz_cell_post(cells[2], SZ_KIND_POST, note, sizeof note, NULL, 0, NULL, &r), "post");
+	take(&r, 2);
+	flood(0);
 	must(sz_cell_add(cells[0], pks[4], pre_pk[4], &r), "add");
 	int add_e = nq;
 	take(&r, 0);
+	deliver(2, add_e);
+	must(sz_cell_post(cells[2], SZ_KIND_POST, note, sizeof note, NULL, 0, NULL, &r), "post");
+	int adc = nq;
+	take(&r, 2);
+	op_seed("b_gets_addack_carrier", cells[1], qp[adc], ql[adc]);
 	must(sz_cell_remove(cells[0], pks[3], &r), "remove");
 	int rm = nq;
 	take(&r, 0);

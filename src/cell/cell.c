@@ -1,6 +1,7 @@
 /*
- * cell.c - the cell facade: operations, posts, sealing under epoch keys, receiving with causal
- * holding, and the result lists.  Layer: cell.  docs/PROTOCOL.md §11 (Cells) §2 (sealing), §5 (posts).
+ * cell.c - the cell facade: operations, sealing under epoch keys, receiving with causal holding,
+ * and the result lists.  Layer: cell.  docs/PROTOCOL.md §11 (Cells) §2 (sealing); posts are in
+ * message.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -303,7 +304,7 @@ sz_cell_create(sz_cell **out, const sz_env *env, const char *name, const uint8_t
 		goto out;
 	c->me = me;
 	c->m[me].rk_known = 1;
-	r = sz_cellop_mine(c, OP_CREATE, 0, 0, 0, res);
+	r = sz_cellop_mine(c, OP_CREATE, 0, res);
 out:
 	if (r != SZ_OK)
 		sz_cell_free(c);
@@ -336,7 +337,7 @@ sz_cell_add(sz_cell *c, const uint8_t id[static 32], const uint8_t prekey[static
 	if ((r = sz_cellm_intern(c, id, prekey, &idx)) != SZ_OK)
 		return r;
 	c->m[idx].rk_known = 1; /* a newcomer's ratchet starts from zeros, known to all */
-	return sz_cellop_mine(c, OP_ADD, idx, 0, 0, res);
+	return sz_cellop_mine(c, OP_ADD, idx, res);
 }
 
 int
@@ -348,7 +349,7 @@ sz_cell_remove(sz_cell *c, const uint8_t id[static 32], sz_cell_result *res)
 	int t = sz_cellm_find(c, id);
 	if (t < 0 || t == c->me || !sz_cellm_is_member(c, (uint16_t)t))
 		return SZ_ERR_NOT_MEMBER;
-	return sz_cellop_mine(c, OP_REMOVE, (uint16_t)t, 0, 0, res);
+	return sz_cellop_mine(c, OP_REMOVE, (uint16_t)t, res);
 }
 
 int
@@ -357,7 +358,7 @@ sz_cell_update(sz_cell *c, sz_cell_result *res)
 	int r;
 	if ((r = check_active(c)) != SZ_OK)
 		return r;
-	return sz_cellop_mine(c, OP_UPDATE, 0, 0, 0, res);
+	return sz_cellop_mine(c, OP_UPDATE, 0, res);
 }
 
 int
@@ -366,163 +367,14 @@ sz_cell_leave(sz_cell *c, sz_cell_result *res)
 	int r;
 	if ((r = check_active(c)) != SZ_OK)
 		return r;
-	if ((r = sz_cellop_mine(c, OP_LEAVE, 0, 0, 0, res)) != SZ_OK)
+	if ((r = sz_cellop_mine(c, OP_LEAVE, 0, res)) != SZ_OK)
 		return r;
 	c->status = SZ_CELL_LEFT;
 	sz_cellst_wipe_keys(c);
 	return SZ_OK;
 }
 
-int
-sz_cell_post(sz_cell *c, uint8_t kind, const uint8_t *body, size_t len,
-    const uint8_t (*parents)[32], size_t nparents, uint8_t id[32], sz_cell_result *res)
-{
-	uint8_t *entry = NULL, eid[32], k[32], nonce[SZ_NONCE_BYTES] = { 0 };
-	sz_buf b = { 0 };
-	uint32_t gen, ctr;
-	int r;
-	b.secret = true;
-	if (id != NULL)
-		memset(id, 0, 32);
-	if ((r = check_active(c)) != SZ_OK)
-		return r;
-	if (kind == SZ_KIND_CELL_CONTROL || !sz_entry_kind_known(kind))
-		return SZ_ERR_INVALID;
-	size_t elen;
-	if ((r = sz_entry_build(&entry, &elen, eid, kind, parents, nparents, sz_now_ms(c->env), body,
-	    len, c->csk_sk)) != SZ_OK)
-		return r;
-	if ((r = sz_cellk_sendkey(c, &gen, &ctr, k)) != SZ_OK)
-		goto out;
-	sz_buf_u8(&b, SEAL_MESSAGE);
-	sz_buf_u32(&b, c->m[c->me].mref);
-	sz_buf_varint(&b, gen);
-	sz_buf_varint(&b, ctr);
-	size_t hl = b.len;
-	uint8_t *ct = sz_buf_zeros(&b, elen + SZ_AEAD_TAG_BYTES);
-	if (ct == NULL) {
-		r = b.err ? b.err : SZ_ERR_NOMEM;
-		goto out;
-	}
-	if ((r = sz_aead_encrypt(ct, entry, elen, b.p, hl, nonce, k)) != SZ_OK)
-		goto out;
-	if ((r = sz_cell_seal_out(c, b.p, b.len, res)) != SZ_OK)
-		goto out;
-	/* My own post, as a MESSAGE event: forward secrecy means I could not open it later, so the
-	 * caller files the plaintext entry now (in its encrypted store). */
-	sz_cell_event ev;
-	sz_entry e;
-	memset(&ev, 0, sizeof ev);
-	if ((r = sz_entry_decode(&e, NULL, entry, elen, 0)) != SZ_OK)
-		goto out;
-	ev.type = SZ_CELL_EV_MESSAGE;
-	memcpy(ev.actor, c->m[c->me].id, 32);
-	memcpy(ev.entry_id, eid, 32);
-	ev.kind = kind;
-	ev.body_len = e.body_len;
-	ev.entry_len = elen;
-	ev.entry = entry;
-	ev.body = entry + (e.body - entry);
-	if ((r = sz_cell_event_push(res, &ev)) != SZ_OK)
-		goto out;
-	entry = NULL;
-	if (id != NULL)
-		memcpy(id, eid, 32);
-out:
-	sz_wipe(k, sizeof k);
-	sz_buf_free(&b);
-	if (entry != NULL) {
-		sz_wipe(entry, elen);
-		free(entry);
-	}
-	return r;
-}
-
 /* --- receiving --------------------------------------------------------------------------- */
-
-static int
-receive_message(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_result *res, const char **why)
-{
-	sz_rd rd = sz_rd_init(pt, len);
-	uint8_t k[32], nonce[SZ_NONCE_BYTES] = { 0 }, *entry = NULL;
-	sz_entry e;
-	sz_cell_event ev;
-	int r;
-	(void)sz_rd_u8(&rd);
-	uint32_t mref = sz_rd_u32(&rd);
-	uint64_t gen = sz_rd_varint(&rd), ctr = sz_rd_varint(&rd);
-	size_t hl = rd.off;
-	if (rd.err || gen > UINT32_MAX || ctr > UINT32_MAX || len - hl < SZ_AEAD_TAG_BYTES) {
-		*why = "message header malformed";
-		return SZ_ERR_MALFORMED;
-	}
-	int s = sz_cellm_by_mref(c, mref);
-	if (s < 0) {
-		*why = "sender unknown yet";
-		return SZ_ERR_AGAIN;
-	}
-	if (s == c->me) {
-		*why = "my own message";
-		return SZ_ERR_REPLAY;
-	}
-	cell_mset rem;
-	sz_cellm_removed(c, &c->processed, &rem);
-	if (mset_has(&rem, (unsigned)s)) {
-		*why = "sender removed";
-		return SZ_ERR_NOT_MEMBER;
-	}
-	if ((r = sz_cellk_msgkey_peek(c, (uint16_t)s, (uint32_t)gen, (uint32_t)ctr, k)) != SZ_OK) {
-		*why = r == SZ_ERR_AGAIN ? "waiting for the sender's key update" :
-		    "no key for this message (already read, or before I joined)";
-		return r;
-	}
-	size_t elen = len - hl - SZ_AEAD_TAG_BYTES;
-	if ((entry = malloc(elen ? elen : 1)) == NULL) {
-		r = SZ_ERR_NOMEM;
-		goto out;
-	}
-	if ((r = sz_aead_decrypt(entry, pt + hl, len - hl, pt, hl, nonce, k)) != SZ_OK) {
-		*why = "message does not decrypt";
-		goto out;
-	}
-	if ((r = sz_entry_decode(&e, ev.entry_id, entry, elen, 0)) != SZ_OK) {
-		*why = "post entry does not decode or verify";
-		goto out;
-	}
-	if (memcmp(e.author, c->m[s].csk[0], 32) != 0 && memcmp(e.author, c->m[s].csk[1], 32) != 0) {
-		*why = "post not signed by the sender's cell signing key";
-		r = SZ_ERR_BAD_SIGNATURE;
-		goto out;
-	}
-	if (e.kind == SZ_KIND_CELL_CONTROL) {
-		*why = "control entry inside a message";
-		r = SZ_ERR_MALFORMED;
-		goto out;
-	}
-	/* Genuine: only now is the key consumed (and the chain stepped). */
-	if ((r = sz_cellk_msgkey(c, (uint16_t)s, (uint32_t)gen, (uint32_t)ctr, k)) != SZ_OK)
-		goto out;
-	uint8_t eid[32];
-	memcpy(eid, ev.entry_id, 32);
-	memset(&ev, 0, sizeof ev);
-	ev.type = SZ_CELL_EV_MESSAGE;
-	memcpy(ev.actor, c->m[s].id, 32);
-	memcpy(ev.entry_id, eid, 32);
-	ev.kind = e.kind;
-	ev.body_len = e.body_len;
-	ev.entry_len = elen;
-	ev.entry = entry;
-	ev.body = entry + (e.body - entry);
-	if ((r = sz_cell_event_push(res, &ev)) == SZ_OK)
-		entry = NULL;
-out:
-	sz_wipe(k, sizeof k);
-	if (entry != NULL) {
-		sz_wipe(entry, elen);
-		free(entry);
-	}
-	return r;
-}
 
 /* Handle one inner plaintext; SZ_ERR_AGAIN means hold it. */
 static int
@@ -541,7 +393,7 @@ handle_inner(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_result *res, con
 	case SEAL_CONTROL:
 		return sz_cellop_process(c, pt + 1, len - 1, res, why);
 	case SEAL_MESSAGE:
-		return receive_message(c, pt, len, res, why);
+		return sz_cell_receive_message(c, pt, len, res, why);
 	case SEAL_ANON:
 		return sz_cell_receive_anon(c, pt, len, res, why);
 	case SEAL_WELCOME:

@@ -96,12 +96,14 @@ SZ_MUST_CHECK int sz_cell_post(sz_cell *c, uint8_t kind, const uint8_t *body, si
 SZ_MUST_CHECK int sz_cell_post_anonymous(sz_cell *c, const uint8_t *entry, size_t len,
     sz_cell_result *res);
 
-/* Sign msg with my current cell signing key (the key my posts are authored by): sig receives the
+/* Sign msg with the key my next post will be authored by (my cell signing key, shifted by the
+ * tweak of the acks that post will carry: docs/PROTOCOL.md §11 (Cells) §4.1): sig receives the
  * Ed25519 signature, pk the key.  For in-cell co-signatures (src/decide/declare.h), so only
  * messages that begin with a decide-layer context ("samizdat-v1-") are signed: nothing signed
  * here can pass for an entry or a control op.  SZ_ERR_INVALID for another message, SZ_ERR_STATE
  * unless I am active and have made my first op.  sig and pk are zeroed on error.  The key changes
- * with my next update: post what the signature goes in before any other operation on c. */
+ * with my next op and with any envelope I receive (acks I come to owe): post what the signature
+ * goes in before any other call on c. */
 SZ_MUST_CHECK int sz_cell_sign(const sz_cell *c, const uint8_t *msg, size_t len,
     uint8_t sig[static 64], uint8_t pk[static 32]);
 

@@ -231,7 +231,7 @@ test_readd_refused(void **state)
 		if (memcmp(b->m[i].id, w->n[3].pk, 32) == 0)
 			d = i;
 	assert_true(d >= 0);
-	assert_int_equal(sz_cellop_mine(b, OP_ADD, (uint16_t)d, 0, 0, &res), SZ_OK);
+	assert_int_equal(sz_cellop_mine(b, OP_ADD, (uint16_t)d, &res), SZ_OK);
 	assert_int_equal(res.nout, 2); /* the add and a welcome */
 	assert_int_equal(feed(w->n[0].c, res.out[0], res.outlen[0], SZ_ERR_DENIED, w->n[1].pk), 1);
 	assert_int_equal(feed(w->n[2].c, res.out[0], res.outlen[0], SZ_ERR_DENIED, w->n[1].pk), 1);

@@ -2,7 +2,8 @@
  * cell_int.h - the private state of a cell and the internal interfaces between its modules.
  * Layer: cell.  Not for use outside src/cell; docs/PROTOCOL.md §11 (Cells) is the specification.
  * keys.c (2SM, member ratchets, message chains), members.c (membership with strong remove),
- * ops.c (control-op codec and DCGKA processing), cell.c (facade, sealing), state.c (serialization).
+ * ops.c (control-op codec, my ops), process.c (others' ops), fold.c (lazy acks: folds, windows),
+ * cell.c (facade, sealing, posts), state.c / statefile.c (welcome, serialization).
  */
 #ifndef SZ_CELL_CELL_INT_H
 #define SZ_CELL_CELL_INT_H
@@ -23,8 +24,8 @@
 #define CELL_MAX_SKIP 256          /* message keys one message may skip over */
 #define CELL_SKIPPED 256           /* skipped message keys kept in all */
 #define CELL_EPOCHS 32             /* epoch (sealing) keys kept */
-#define CELL_SECRETS 4096          /* member secrets awaiting their acks */
 #define CELL_SEEDED 512            /* seeded ops remembered (for acks and forwards) */
+#define CELL_WINDOW 8              /* folds owed or announced since my last signed op */
 #define CELL_HELD 256              /* inner plaintexts held for missing dependencies */
 #define CELL_HELD_BYTES (8u << 20) /* ... and their total size */
 #define CELL_NAME_MAX 64
@@ -38,6 +39,8 @@ enum {
 	OP_CREATE = 1, OP_ADD = 2, OP_ADDACK = 3, OP_UPDATE = 4, OP_REMOVE = 5, OP_ACK = 6,
 	OP_LEAVE = 7,
 };
+/* Kinds of fold (a lazy ack: one step of the folder's ratchet, docs/PROTOCOL.md §11 §4.1). */
+enum { FOLD_ACK = 1, FOLD_ADD = 2 };
 /* Types of sealed plaintexts (the first byte under the seal). */
 enum { SEAL_CONTROL = 0x01, SEAL_MESSAGE = 0x02, SEAL_WELCOME = 0x03, SEAL_ANON = 0x04 };
 
@@ -49,12 +52,27 @@ static inline int mset_has(const cell_mset *s, unsigned i) { return (s->w[i / 64
 static inline void oset_add(cell_oset *s, unsigned i) { s->w[i / 64] |= 1ull << (i % 64); }
 static inline int oset_has(const cell_oset *s, unsigned i) { return (s->w[i / 64] >> (i % 64)) & 1; }
 
+/* The key the posts of a chain are authored by: key, or (tweaked) key + tw·B, computed when a
+ * post needs it (docs/PROTOCOL.md §11 §4.1). */
+typedef struct cell_author {
+	uint8_t key[32];
+	uint8_t tweaked;
+	uint8_t tw[32];
+} cell_author;
+
 typedef struct cell_chain {
 	uint8_t used;
-	uint32_t gen;       /* seq of the member's op whose update secret seeded this chain */
+	uint32_t gen;       /* the member's ratchet step that started this chain */
 	uint32_t ctr;       /* next counter */
 	uint8_t ck[32];
+	cell_author au;     /* unused (zeros) for my sending chain */
 } cell_chain;
+
+/* One fold as it travels: kind, and the op it acknowledges (its author's mref and seq). */
+typedef struct cell_fold {
+	uint8_t kind;       /* FOLD_ACK (a seeded op), FOLD_ADD (an add) */
+	uint32_t mref, seq;
+} cell_fold;
 
 typedef struct cell_member {
 	uint8_t id[32];         /* Ed25519 identity public key = member id */
@@ -66,6 +84,9 @@ typedef struct cell_member {
 	uint16_t dh_idx;
 	uint32_t done;          /* highest seq of this member's ops processed (a prefix) */
 	uint32_t base;          /* ops <= base were before we joined */
+	uint32_t steps;         /* steps its ratchet took: signed ops and folds (chain generations) */
+	uint8_t nwin;           /* folds it applied since its op `done` (its open window) */
+	cell_fold win[CELL_WINDOW];
 	uint8_t rk_known;       /* ratchet state known */
 	uint8_t rk[32];         /* member ratchet (DCGKA's γ.ratchet[ID]) */
 	cell_chain ch[CELL_GENS];
@@ -84,13 +105,6 @@ typedef struct cell_mop {
 	cell_oset past;         /* mops in its causal past, itself included */
 } cell_mop;
 
-typedef struct cell_secret {
-	uint8_t used;
-	uint16_t author, member;
-	uint32_t seq;
-	uint8_t s[32];          /* memberSecret[(author, seq), member] */
-} cell_secret;
-
 typedef struct cell_seeded {
 	uint8_t used;
 	uint16_t author;
@@ -99,6 +113,9 @@ typedef struct cell_seeded {
 	cell_mset holders;      /* who received the seed: recipients and author */
 	uint64_t order;
 	uint8_t e[32];          /* its epoch secret, for forwards */
+	uint8_t has_msr;
+	uint8_t msr[32];        /* member-secret root: s_{X,M} = KDF(msr, M); wiped once none owes */
+	cell_mset owe;          /* recipients that have not folded it yet (in my view) */
 } cell_seeded;
 
 typedef struct cell_epoch {
@@ -116,6 +133,7 @@ typedef struct cell_skipped {
 	uint32_t gen, ctr;
 	uint8_t k[32];
 	uint64_t order;
+	cell_author au;     /* its chain's author key */
 } cell_skipped;
 
 typedef struct cell_held {
@@ -145,7 +163,8 @@ struct sz_cell {
 	cell_member m[CELL_MAX_MEMBERS];
 	cell_mop mop[CELL_MAX_MOPS];
 	cell_oset processed;    /* all mops processed: my current view */
-	cell_secret sec[CELL_SECRETS];
+	uint8_t npend;          /* my folds owed, not yet applied (my lazy acks) */
+	cell_fold pend[CELL_WINDOW];
 	cell_seeded seeded[CELL_SEEDED];
 	cell_epoch ep[CELL_EPOCHS];
 	cell_skipped skip[CELL_SKIPPED];
@@ -159,6 +178,8 @@ typedef struct cell_dm {
 	uint32_t mref;
 	uint16_t tidx;
 	uint32_t ctr;
+	uint8_t nitem;                   /* fold dms: the folds whose items it carries */
+	uint8_t item[CELL_WINDOW];       /* ... their indices in the window, increasing */
 	const uint8_t *ct;
 	size_t ctlen;
 } cell_dm;
@@ -166,7 +187,8 @@ typedef struct cell_dm {
 typedef struct cell_op {
 	uint8_t type;
 	uint32_t mref, seq;
-	uint32_t acked_mref, acked_seq;  /* ADDACK, ACK */
+	uint8_t nf;                      /* ACK: the window it closes */
+	cell_fold fold[CELL_WINDOW];
 	uint8_t nheads;
 	uint32_t head_mref[CELL_MAX_HEADS], head_seq[CELL_MAX_HEADS];
 	const uint8_t *target;           /* ADD, REMOVE: member id (32) */
@@ -174,7 +196,7 @@ typedef struct cell_op {
 	const uint8_t *csk_new;          /* CREATE, UPDATE, REMOVE */
 	const uint8_t *dh_new;           /* CREATE, UPDATE, REMOVE */
 	const uint8_t *cell_id;          /* CREATE */
-	const uint8_t *ek;               /* UPDATE, REMOVE, ADDACK, ACK with forwards */
+	const uint8_t *ek;               /* UPDATE, REMOVE, ACK with items */
 	size_t prefix_len;               /* bytes of the body before the direct messages */
 	uint16_t ndm;
 	cell_dm dm[CELL_MAX_MEMBERS];
@@ -197,14 +219,18 @@ SZ_MUST_CHECK int sz_cellk_epoch(cell_epoch *ep, const uint8_t e[32]);
 SZ_MUST_CHECK int sz_cellk_dm_seal(sz_cell *c, uint16_t idx, const uint8_t esk[32],
     const uint8_t *ad, size_t adlen, const uint8_t *pt, size_t ptlen, uint16_t *tidx,
     uint32_t *ctr, uint8_t *ct);
-/* 2SM: decrypt a direct message from member idx (ephemeral epk).  pt gets dm->ctlen - 16 bytes.
- * The channel advances only on success. */
-SZ_MUST_CHECK int sz_cellk_dm_open(sz_cell *c, uint16_t idx, const uint8_t epk[32],
+/* 2SM: decrypt a direct message from the member whose record is from (its record in c, or a
+ * staged copy of it), ephemeral key epk.  pt gets dm->ctlen - 16 bytes.  The channel (in
+ * *from) advances only on success. */
+SZ_MUST_CHECK int sz_cellk_dm_open(sz_cell *c, cell_member *from, const uint8_t epk[32],
     const uint8_t *ad, size_t adlen, const cell_dm *dm, uint8_t *pt);
-/* Advance member idx's ratchet with input; start its chain generation gen (if I am idx, my
- * sending chain).  Does nothing (returns 0) when the ratchet is unknown. */
-SZ_MUST_CHECK int sz_cellk_ratchet(sz_cell *c, uint16_t idx, uint32_t gen, const uint8_t *input,
-    size_t inlen);
+/* One step of member m's ratchet with input (DCGKA's update_ratchet): m->steps grows by one;
+ * if the ratchet is known, a chain of generation m->steps starts (in *send when it is not
+ * NULL: my sending chain), whose posts are authored by key (+ tw·B when tw is not NULL). */
+SZ_MUST_CHECK int sz_cellk_step(cell_member *m, cell_chain *send, const uint8_t *input,
+    size_t inlen, const uint8_t key[32], const uint8_t *tw);
+/* sz_cellk_step for member idx of c (my sending chain if idx is me), authored by its csk. */
+SZ_MUST_CHECK int sz_cellk_ratchet(sz_cell *c, uint16_t idx, const uint8_t *input, size_t inlen);
 /* The message key for (member, gen, ctr): from a chain or the skipped store; keys are consumed
  * (the chain steps to ctr, keeping the ones it passes as skipped).  SZ_ERR_AGAIN if the
  * generation is newer than any known (hold), SZ_ERR_NOT_FOUND if gone, SZ_ERR_LIMIT if ctr
@@ -212,11 +238,17 @@ SZ_MUST_CHECK int sz_cellk_ratchet(sz_cell *c, uint16_t idx, uint32_t gen, const
  * sz_cellk_msgkey_peek gave: a forged header must not cost a genuine message its key. */
 SZ_MUST_CHECK int sz_cellk_msgkey(sz_cell *c, uint16_t idx, uint32_t gen, uint32_t ctr,
     uint8_t k[32]);
-/* The same key, with no change to the state. */
-SZ_MUST_CHECK int sz_cellk_msgkey_peek(const sz_cell *c, uint16_t idx, uint32_t gen, uint32_t ctr,
+/* The same key, with no change to the state; m is member idx's record (or a staged copy).
+ * *au (if not NULL) receives who the posts of that chain are authored by. */
+SZ_MUST_CHECK int sz_cellk_msgkey_peek(const sz_cell *c, uint16_t idx, const cell_member *m,
+    uint32_t gen, uint32_t ctr, uint8_t k[32], const cell_author **au);
+/* The next key of a sending chain, with its gen and ctr. */
+SZ_MUST_CHECK int sz_cellk_chain_next(cell_chain *ch, uint32_t *gen, uint32_t *ctr,
     uint8_t k[32]);
-/* The next key of my sending chain, with its gen and ctr. */
-SZ_MUST_CHECK int sz_cellk_sendkey(sz_cell *c, uint32_t *gen, uint32_t *ctr, uint8_t k[32]);
+/* The key posts are authored by (computing key + tw·B when tweaked). */
+SZ_MUST_CHECK int sz_cellk_author(const cell_author *au, uint8_t out[32]);
+/* Member m's chain gen (and its skipped keys) are authored by pk: remember it resolved. */
+void sz_cellk_author_resolved(sz_cell *c, uint16_t idx, uint32_t gen, const uint8_t pk[32]);
 /* Forget every secret tied to member idx (it was removed). */
 void sz_cellk_forget(sz_cell *c, uint16_t idx);
 
@@ -240,7 +272,8 @@ SZ_MUST_CHECK int sz_cellm_mop_add(sz_cell *c, uint8_t type, uint16_t author, ui
 size_t sz_cellm_heads(const sz_cell *c, uint16_t *out, size_t max);
 /* Is member idx a member in my current view? */
 int sz_cellm_is_member(const sz_cell *c, uint16_t idx);
-/* Member m applied its op seq (entry id, signed by signer): done = seq, and the op is recorded. */
+/* Member m applied its op seq (entry id, signed by signer): done = seq, the op is recorded,
+ * and its window closes (a signed op starts a new one). */
 void sz_cellm_applied(cell_member *m, uint32_t seq, const uint8_t id[32], const uint8_t signer[32]);
 /* Nonzero if m's applied op seq is on record, was signed by signer, and is not the entry id:
  * the author signed two different ops with one sequence number. */
@@ -249,16 +282,18 @@ int sz_cellm_equivocates(const cell_member *m, uint32_t seq, const uint8_t id[32
 
 /* --- ops.c ------------------------------------------------------------------------------- */
 SZ_MUST_CHECK int sz_cellop_decode(cell_op *op, const uint8_t *body, size_t len);
-/* Build, sign, apply and seal one of my ops (type with target for ADD/REMOVE, ack for ACKs);
- * appends the control envelope to res. */
-SZ_MUST_CHECK int sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, uint16_t acked_author,
-    uint32_t acked_seq, sz_cell_result *res);
+/* Build, sign, apply and seal one of my ops (type with target for ADD/REMOVE); appends the
+ * control envelope to res.  An ADD, UPDATE or REMOVE made while my window is open is preceded
+ * by an ACK that closes it (docs/PROTOCOL.md §11 §6.6). */
+SZ_MUST_CHECK int sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, sz_cell_result *res);
 /* Process a received control entry (decoded and verified).  SZ_ERR_AGAIN: hold it. */
 SZ_MUST_CHECK int sz_cellop_process(sz_cell *c, const uint8_t *entry, size_t len,
     sz_cell_result *res, const char **why);
 
-/* Helpers shared by ops.c and process.c. */
-int sz_cellop_has_acked(uint8_t type);
+/* Member b announced two windows that disagree (equivocation): a REJECTED event into res. */
+SZ_MUST_CHECK int sz_cellop_window_conflict(sz_cell *c, uint16_t b, sz_cell_result *res,
+    const char *text);
+/* Helpers shared by ops.c, process.c, fold.c and cell.c. */
 int sz_cellop_is_seeded(uint8_t type);
 SZ_MUST_CHECK int sz_cellop_bind_hash(uint8_t h[32], const uint8_t csk[32], const uint8_t *body,
     size_t prefix_len);
@@ -266,9 +301,75 @@ size_t sz_cellop_recipients(const sz_cell *c, const cell_oset *v, uint16_t autho
     uint16_t *out);
 cell_seeded *sz_cellop_seeded_find(sz_cell *c, uint16_t author, uint32_t seq);
 cell_seeded *sz_cellop_seeded_new(sz_cell *c);
-cell_secret *sz_cellop_secret_find(sz_cell *c, uint16_t author, uint32_t seq, uint16_t member);
-SZ_MUST_CHECK int sz_cellop_absorb_seed(sz_cell *c, uint16_t author, uint32_t seq,
-    const uint8_t seed[32], const uint16_t *rcp, size_t nr, cell_seeded *rec);
+/* Derive a seeded op's member-secret root and epoch into rec (learning the epoch), and the
+ * author's own member secret into s_author.  Set rec->owe first: a root nobody owes is wiped. */
+SZ_MUST_CHECK int sz_cellop_absorb_seed(sz_cell *c, uint16_t author, const uint8_t seed[32],
+    cell_seeded *rec, uint8_t s_author[32]);
+/* Fold lists and fold dms (docs/PROTOCOL.md §11 §4.1): writers and checking readers. */
+void sz_cellop_put_folds(sz_buf *b, const cell_fold *w, size_t n);
+void sz_cellop_get_folds(sz_rd *r, cell_fold *w, size_t n);
+/* Size of the item a fold of this kind carries in a dm. */
+size_t sz_cellop_item_len(uint8_t kind);
+/* Read `u16 ndm | [EK | ndm x dm]` for the window L (nf folds): at most max dms. */
+SZ_MUST_CHECK int sz_cellop_get_dms(sz_rd *r, const cell_fold *L, uint8_t nf, cell_dm *dm,
+    uint16_t max, uint16_t *ndm, const uint8_t **ek);
+
+/* --- fold.c: lazy acks ------------------------------------------------------------------- */
+/* The tweak that binds member idx's window (its folds w[0..n] since its op g) into the key its
+ * next posts are authored by: csk + t·B (docs/PROTOCOL.md §11 §4.1). */
+SZ_MUST_CHECK int sz_cellf_tweak(const sz_cell *c, uint16_t idx, uint32_t g, const cell_fold *w,
+    size_t n, uint8_t t[32]);
+/* s_{X,M}: member id's secret of the seeded op whose record is x (SZ_ERR_NOT_FOUND if gone). */
+SZ_MUST_CHECK int sz_cellf_secret(const cell_seeded *x, const uint8_t id[32], uint8_t s[32]);
+/* Owe a fold (I applied the op author/seq and must ack it before I next post or sign an op).
+ * Closes my window first (an ACK op into res) if there is no room left. */
+SZ_MUST_CHECK int sz_cellf_queue(sz_cell *c, uint8_t kind, uint16_t author, uint32_t seq,
+    sz_cell_result *res);
+/* Close my window now (an ACK op into res) if it is full or a fold must forward. */
+SZ_MUST_CHECK int sz_cellf_maybe_flush(sz_cell *c, sz_cell_result *res);
+/* The tweak of my posting key: *tweaked 0 (my csk itself) or 1 (csk + t·B): what my next post
+ * will be authored by (my window after applying what I owe). */
+SZ_MUST_CHECK int sz_cellf_post_tweak(const sz_cell *c, uint8_t t[32], int *tweaked);
+/* Wipe the member-secret roots no current member still owes (the record's secrets go with). */
+void sz_cellf_settle_all(sz_cell *c);
+
+/* Applying my owed folds, staged until commit. */
+typedef struct cell_flush {
+	cell_fold win[CELL_WINDOW];      /* my window after */
+	uint8_t nwin, first;             /* folds in it; the first one applied now */
+	cell_member me;                  /* staged copies of my record and sending chain */
+	cell_chain send;
+	cell_mset fw[CELL_WINDOW];       /* who gets a forward of each fold applied now */
+} cell_flush;
+/* Plan: my window after applying what I owe (nothing applied yet). */
+void sz_cellf_plan(const sz_cell *c, cell_flush *f);
+/* Apply the plan to the staged copies and write the fold dms (`u16 ndm | EK | dms`) to b, each
+ * direct message bound to ad. */
+SZ_MUST_CHECK int sz_cellf_build(sz_cell *c, cell_flush *f, const uint8_t ad[32], sz_buf *b);
+/* Nonzero if a fold f would apply now has items to send (an add-ack, a forward). */
+int sz_cellf_has_items(const sz_cell *c, const cell_flush *f);
+/* Make the staged copies mine; the owed folds are gone, the window is f's. */
+void sz_cellf_commit(sz_cell *c, cell_flush *f);
+void sz_cellf_flush_wipe(cell_flush *f);
+
+/* Taking a member's window (from its post or its ACK op), staged on a copy of its record. */
+typedef struct cell_take {
+	uint8_t from;                    /* the first fold new to me (nf if none) */
+	int mine;                        /* a direct message for me opened */
+	uint8_t has[CELL_WINDOW];        /* items for me, by fold index */
+	uint8_t item[CELL_WINDOW][64];
+} cell_take;
+/* Check member b's window L (nf folds since its op st->done) against what I applied, and apply
+ * the new folds to st (a copy of b's record).  SZ_ERR_AGAIN: an op it names is not applied yet,
+ * or my add-ack item has not come; SZ_ERR_PEER: it contradicts a window b announced before
+ * (equivocation); other errors: malformed.  Nothing outside *st and *tk changes. */
+SZ_MUST_CHECK int sz_cellf_take(sz_cell *c, uint16_t b, cell_member *st, const cell_fold *L,
+    uint8_t nf, const cell_dm *dm, uint16_t ndm, const uint8_t *ek, const uint8_t ad[32],
+    cell_take *tk, const char **why);
+/* After b's record became st: who owes what, epochs learnt or forwarded. */
+SZ_MUST_CHECK int sz_cellf_settle(sz_cell *c, uint16_t b, const cell_take *tk,
+    const cell_fold *L, uint8_t nf, const cell_dm *dm, uint16_t ndm);
+void sz_cellf_take_wipe(cell_take *tk);
 
 /* --- state.c ----------------------------------------------------------------------------- */
 /* Build and seal the welcome for newcomer idx after my add entry; appends it to res. */
@@ -288,6 +389,9 @@ SZ_MUST_CHECK int sz_cell_epoch_learn(sz_cell *c, const uint8_t e[32], const cel
 void sz_cell_epoch_share(sz_cell *c, const uint8_t e[32], const cell_mset *who);
 /* Append an event to res (text is copied, truncated). */
 SZ_MUST_CHECK int sz_cell_event_push(sz_cell_result *res, const sz_cell_event *ev);
+/* message.c: posts (sending and receiving, with the windows they carry). */
+SZ_MUST_CHECK int sz_cell_receive_message(sz_cell *c, const uint8_t *pt, size_t len,
+    sz_cell_result *res, const char **why);
 /* anon.c: an anonymous (SEAL_ANON) plaintext: a MESSAGE event with no actor. */
 SZ_MUST_CHECK int sz_cell_receive_anon(sz_cell *c, const uint8_t *pt, size_t len,
     sz_cell_result *res, const char **why);

@@ -7,6 +7,7 @@
 
 #include "cell/cell_int.h"
 #include "crypto/crypto.h"
+#include "crypto/edtweak.h"
 
 static const uint8_t SALT[] = "samizdat cell v1";
 
@@ -122,10 +123,9 @@ out:
 }
 
 int
-sz_cellk_dm_open(sz_cell *c, uint16_t idx, const uint8_t epk[32], const uint8_t *ad, size_t adlen,
-    const cell_dm *dm, uint8_t *pt)
+sz_cellk_dm_open(sz_cell *c, cell_member *m, const uint8_t epk[32], const uint8_t *ad,
+    size_t adlen, const cell_dm *dm, uint8_t *pt)
 {
-	cell_member *m = &c->m[idx];
 	uint8_t ikm[96], ck[32], k[32], nonce[SZ_NONCE_BYTES] = { 0 };
 	const uint8_t *sk = NULL;
 	size_t ikmlen;
@@ -164,25 +164,26 @@ out:
 }
 
 int
-sz_cellk_ratchet(sz_cell *c, uint16_t idx, uint32_t gen, const uint8_t *input, size_t inlen)
+sz_cellk_step(cell_member *m, cell_chain *send, const uint8_t *input, size_t inlen,
+    const uint8_t key[32], const uint8_t *tw)
 {
-	cell_member *m = &c->m[idx];
 	uint8_t ikm[32 + 64], okm[64];
-	int r;
-	if (!m->rk_known)
-		return SZ_OK;
+	int r = SZ_OK;
 	if (inlen > 64)
 		return SZ_ERR_INTERNAL;
+	if (m->steps == UINT32_MAX)
+		return SZ_ERR_LIMIT;
+	m->steps++;
+	if (!m->rk_known)
+		return SZ_OK; /* the count goes on, so that chain generations agree once it is known */
 	memcpy(ikm, m->rk, 32);
 	memcpy(ikm + 32, input, inlen);
 	/* (I, ratchet') = KDF(ratchet || input): DCGKA's update_ratchet. */
 	if ((r = sz_cellk_kdf(okm, sizeof okm, ikm, 32 + inlen, "ratchet", m->id, 32)) != SZ_OK)
 		goto out;
 	memcpy(m->rk, okm + 32, 32);
-	cell_chain *ch;
-	if (idx == c->me) {
-		ch = &c->send;
-	} else {
+	cell_chain *ch = send;
+	if (ch == NULL) {
 		ch = &m->ch[0];
 		for (int i = 0; i < CELL_GENS; i++) {
 			if (!m->ch[i].used) {
@@ -193,14 +194,57 @@ sz_cellk_ratchet(sz_cell *c, uint16_t idx, uint32_t gen, const uint8_t *input, s
 				ch = &m->ch[i];
 		}
 	}
+	sz_wipe(ch, sizeof *ch);
 	ch->used = 1;
-	ch->gen = gen;
-	ch->ctr = 0;
+	ch->gen = m->steps;
 	memcpy(ch->ck, okm, 32);
+	if (send == NULL) {
+		memcpy(ch->au.key, key, 32);
+		if (tw != NULL) {
+			ch->au.tweaked = 1;
+			memcpy(ch->au.tw, tw, 32);
+		}
+	}
 out:
 	sz_wipe(ikm, sizeof ikm);
 	sz_wipe(okm, sizeof okm);
 	return r;
+}
+
+int
+sz_cellk_ratchet(sz_cell *c, uint16_t idx, const uint8_t *input, size_t inlen)
+{
+	cell_member *m = &c->m[idx];
+	return sz_cellk_step(m, idx == c->me ? &c->send : NULL, input, inlen, m->csk[0], NULL);
+}
+
+int
+sz_cellk_author(const cell_author *au, uint8_t out[32])
+{
+	if (!au->tweaked) {
+		memcpy(out, au->key, 32);
+		return SZ_OK;
+	}
+	return sz_edtweak_pk(out, au->key, au->tw);
+}
+
+static void
+resolve_author(cell_author *au, const uint8_t pk[32])
+{
+	memset(au, 0, sizeof *au);
+	memcpy(au->key, pk, 32);
+}
+
+void
+sz_cellk_author_resolved(sz_cell *c, uint16_t idx, uint32_t gen, const uint8_t pk[32])
+{
+	cell_member *m = &c->m[idx];
+	for (int i = 0; i < CELL_GENS; i++)
+		if (m->ch[i].used && m->ch[i].gen == gen)
+			resolve_author(&m->ch[i].au, pk);
+	for (int i = 0; i < CELL_SKIPPED; i++)
+		if (c->skip[i].used && c->skip[i].member == idx && c->skip[i].gen == gen)
+			resolve_author(&c->skip[i].au, pk);
 }
 
 /* One chain step: (k, ck') = KDF(ck, "msg"). */
@@ -221,9 +265,9 @@ chain_step(cell_chain *ch, uint8_t k[32])
 /* Where the key for (member idx, gen, ctr) is: a skipped key (*skip) or a chain (*chain) that
  * must step up to ctr.  SZ_ERR_AGAIN, SZ_ERR_NOT_FOUND, SZ_ERR_LIMIT as sz_cellk_msgkey. */
 static int
-msgkey_find(const sz_cell *c, uint16_t idx, uint32_t gen, uint32_t ctr, int *skip, int *chain)
+msgkey_find(const sz_cell *c, uint16_t idx, const cell_member *m, uint32_t gen, uint32_t ctr,
+    int *skip, int *chain)
 {
-	const cell_member *m = &c->m[idx];
 	*skip = *chain = -1;
 	for (int i = 0; i < CELL_SKIPPED; i++) {
 		const cell_skipped *s = &c->skip[i];
@@ -236,7 +280,7 @@ msgkey_find(const sz_cell *c, uint16_t idx, uint32_t gen, uint32_t ctr, int *ski
 		if (m->ch[i].used && m->ch[i].gen == gen)
 			*chain = i;
 	if (*chain < 0)
-		return gen > m->done ? SZ_ERR_AGAIN : SZ_ERR_NOT_FOUND;
+		return gen > m->steps ? SZ_ERR_AGAIN : SZ_ERR_NOT_FOUND;
 	const cell_chain *ch = &m->ch[*chain];
 	if (ctr < ch->ctr)
 		return SZ_ERR_NOT_FOUND;
@@ -246,16 +290,23 @@ msgkey_find(const sz_cell *c, uint16_t idx, uint32_t gen, uint32_t ctr, int *ski
 }
 
 int
-sz_cellk_msgkey_peek(const sz_cell *c, uint16_t idx, uint32_t gen, uint32_t ctr, uint8_t k[32])
+sz_cellk_msgkey_peek(const sz_cell *c, uint16_t idx, const cell_member *m, uint32_t gen,
+    uint32_t ctr, uint8_t k[32], const cell_author **au)
 {
 	int skip, chain, r;
-	if ((r = msgkey_find(c, idx, gen, ctr, &skip, &chain)) != SZ_OK)
+	if (au != NULL)
+		*au = NULL;
+	if ((r = msgkey_find(c, idx, m, gen, ctr, &skip, &chain)) != SZ_OK)
 		return r;
 	if (skip >= 0) {
 		memcpy(k, c->skip[skip].k, 32);
+		if (au != NULL)
+			*au = &c->skip[skip].au;
 		return SZ_OK;
 	}
-	cell_chain tmp = c->m[idx].ch[chain];
+	if (au != NULL)
+		*au = &m->ch[chain].au;
+	cell_chain tmp = m->ch[chain];
 	while (r == SZ_OK && tmp.ctr <= ctr)
 		r = chain_step(&tmp, k);
 	sz_wipe(&tmp, sizeof tmp);
@@ -266,7 +317,7 @@ int
 sz_cellk_msgkey(sz_cell *c, uint16_t idx, uint32_t gen, uint32_t ctr, uint8_t k[32])
 {
 	int skip, chain, r;
-	if ((r = msgkey_find(c, idx, gen, ctr, &skip, &chain)) != SZ_OK)
+	if ((r = msgkey_find(c, idx, &c->m[idx], gen, ctr, &skip, &chain)) != SZ_OK)
 		return r;
 	if (skip >= 0) {
 		memcpy(k, c->skip[skip].k, 32);
@@ -289,6 +340,7 @@ sz_cellk_msgkey(sz_cell *c, uint16_t idx, uint32_t gen, uint32_t ctr, uint8_t k[
 		slot->gen = gen;
 		slot->ctr = ch->ctr;
 		slot->order = ++c->counter;
+		slot->au = ch->au;
 		if ((r = chain_step(ch, slot->k)) != SZ_OK)
 			return r;
 	}
@@ -296,13 +348,13 @@ sz_cellk_msgkey(sz_cell *c, uint16_t idx, uint32_t gen, uint32_t ctr, uint8_t k[
 }
 
 int
-sz_cellk_sendkey(sz_cell *c, uint32_t *gen, uint32_t *ctr, uint8_t k[32])
+sz_cellk_chain_next(cell_chain *ch, uint32_t *gen, uint32_t *ctr, uint8_t k[32])
 {
-	if (!c->send.used)
+	if (!ch->used)
 		return SZ_ERR_STATE;
-	*gen = c->send.gen;
-	*ctr = c->send.ctr;
-	return chain_step(&c->send, k);
+	*gen = ch->gen;
+	*ctr = ch->ctr;
+	return chain_step(ch, k);
 }
 
 void
@@ -317,7 +369,4 @@ sz_cellk_forget(sz_cell *c, uint16_t idx)
 	for (int i = 0; i < CELL_SKIPPED; i++)
 		if (c->skip[i].used && c->skip[i].member == idx)
 			sz_wipe(&c->skip[i], sizeof c->skip[i]);
-	for (int i = 0; i < CELL_SECRETS; i++)
-		if (c->sec[i].used && c->sec[i].member == idx)
-			sz_wipe(&c->sec[i], sizeof c->sec[i]);
 }

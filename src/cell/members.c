@@ -193,6 +193,8 @@ sz_cellm_applied(cell_member *m, uint32_t seq, const uint8_t id[32], const uint8
 {
 	uint8_t *rec = m->oprec[seq % CELL_OPREC];
 	m->done = seq;
+	m->nwin = 0;
+	memset(m->win, 0, sizeof m->win);
 	memcpy(rec, id, 16);
 	memcpy(rec + 16, signer, 16);
 }

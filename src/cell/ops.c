@@ -1,6 +1,7 @@
 /*
- * ops.c - control ops of a cell: their byte codec and their processing after DCGKA (create,
- * add, add-ack, update, remove, ack with forwards, leave).  Layer: cell.
+ * ops.c - control ops of a cell: their byte codec (body version 2: the windows ops close, fold
+ * direct messages) and making my own (create, add, update, remove, ACK closing my window with
+ * its add-acks and forwards, leave).  Layer: cell.  Others' ops: process.c; folds: fold.c.
  * docs/PROTOCOL.md §11 (Cells) §6 gives every byte; §7 the rules applied here.
  */
 #include <stdlib.h>
@@ -10,20 +11,8 @@
 #include "crypto/crypto.h"
 #include "wire/entry.h"
 
-#define BODY_VERSION 1
-#define DM_FIXED (4 + 2 + 4)
-
-static size_t
-dm_ct_len(uint8_t type)
-{
-	return type == OP_ACK ? 64 + SZ_AEAD_TAG_BYTES : 32 + SZ_AEAD_TAG_BYTES;
-}
-
-int
-sz_cellop_has_acked(uint8_t t)
-{
-	return t == OP_ADDACK || t == OP_ACK;
-}
+#define BODY_VERSION 2
+#define SEED_CT_LEN (32 + SZ_AEAD_TAG_BYTES)
 
 int
 sz_cellop_is_seeded(uint8_t t)
@@ -31,30 +20,102 @@ sz_cellop_is_seeded(uint8_t t)
 	return t == OP_CREATE || t == OP_UPDATE || t == OP_REMOVE;
 }
 
+size_t
+sz_cellop_item_len(uint8_t kind)
+{
+	return kind == FOLD_ADD ? 32 + 4 : 32 + 32; /* ratchet || u32 steps; secret || epoch */
+}
+
+void
+sz_cellop_put_folds(sz_buf *b, const cell_fold *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		sz_buf_u8(b, w[i].kind);
+		sz_buf_u32(b, w[i].mref);
+		sz_buf_u32(b, w[i].seq);
+	}
+}
+
+void
+sz_cellop_get_folds(sz_rd *r, cell_fold *w, size_t n)
+{
+	for (size_t i = 0; i < n && r->err == 0; i++) {
+		w[i].kind = sz_rd_u8(r);
+		w[i].mref = sz_rd_u32(r);
+		w[i].seq = sz_rd_u32(r);
+		if (r->err == 0 && ((w[i].kind != FOLD_ACK && w[i].kind != FOLD_ADD) || w[i].seq == 0))
+			sz_rd_fail(r, SZ_ERR_MALFORMED);
+	}
+}
+
+int
+sz_cellop_get_dms(sz_rd *r, const cell_fold *L, uint8_t nf, cell_dm *dm, uint16_t max,
+    uint16_t *ndm, const uint8_t **ek)
+{
+	*ndm = 0;
+	*ek = NULL;
+	unsigned n = sz_rd_u16(r);
+	if (r->err)
+		return r->err;
+	if (n > max)
+		return SZ_ERR_TOO_LARGE;
+	if (n > 0)
+		*ek = sz_rd_bytes(r, 32);
+	for (unsigned i = 0; i < n && r->err == 0; i++) {
+		cell_dm *d = &dm[i];
+		memset(d, 0, sizeof *d);
+		d->mref = sz_rd_u32(r);
+		d->tidx = sz_rd_u16(r);
+		d->ctr = sz_rd_u32(r);
+		d->nitem = sz_rd_u8(r);
+		if (r->err)
+			break;
+		if (i > 0 && d->mref <= dm[i - 1].mref)
+			return SZ_ERR_NONCANONICAL;
+		if (d->nitem == 0 || d->nitem > nf)
+			return SZ_ERR_MALFORMED;
+		size_t ctlen = SZ_AEAD_TAG_BYTES;
+		for (int j = 0; j < d->nitem && r->err == 0; j++) {
+			d->item[j] = sz_rd_u8(r);
+			if (r->err == 0 && (d->item[j] >= nf || (j > 0 && d->item[j] <= d->item[j - 1])))
+				return SZ_ERR_MALFORMED;
+			if (r->err == 0)
+				ctlen += sz_cellop_item_len(L[d->item[j]].kind);
+		}
+		d->ctlen = ctlen;
+		d->ct = sz_rd_bytes(r, ctlen);
+	}
+	*ndm = (uint16_t)n;
+	return r->err;
+}
+
 int
 sz_cellop_decode(cell_op *op, const uint8_t *body, size_t len)
 {
 	sz_rd r = sz_rd_init(body, len);
+	int rc;
 	memset(op, 0, sizeof *op);
 	if (sz_rd_u8(&r) != BODY_VERSION && r.err == 0)
 		return SZ_ERR_UNSUPPORTED;
 	op->type = sz_rd_u8(&r);
-	if (r.err == 0 && (op->type < OP_CREATE || op->type > OP_LEAVE))
-		return SZ_ERR_UNSUPPORTED;
+	if (r.err == 0 && (op->type < OP_CREATE || op->type > OP_LEAVE || op->type == OP_ADDACK))
+		return SZ_ERR_UNSUPPORTED; /* add-acks are folds since body version 2 */
 	op->mref = sz_rd_u32(&r);
 	op->seq = sz_rd_u32(&r);
 	if (r.err == 0 && op->seq == 0)
 		return SZ_ERR_MALFORMED;
-	if (sz_cellop_has_acked(op->type)) {
-		op->acked_mref = sz_rd_u32(&r);
-		op->acked_seq = sz_rd_u32(&r);
-	}
 	op->nheads = sz_rd_u8(&r);
 	if (op->nheads > CELL_MAX_HEADS)
 		return SZ_ERR_TOO_LARGE;
 	for (int i = 0; i < op->nheads; i++) {
 		op->head_mref[i] = sz_rd_u32(&r);
 		op->head_seq[i] = sz_rd_u32(&r);
+	}
+	if (op->type != OP_CREATE && op->type != OP_LEAVE) { /* the window the op closes */
+		op->nf = sz_rd_u8(&r);
+		if (r.err == 0 && (op->nf > CELL_WINDOW || (op->type == OP_ACK && op->nf == 0)))
+			return SZ_ERR_MALFORMED;
+		sz_cellop_get_folds(&r, op->fold, op->nf);
 	}
 	switch (op->type) {
 	case OP_CREATE:
@@ -76,16 +137,14 @@ sz_cellop_decode(cell_op *op, const uint8_t *body, size_t len)
 		op->dh_new = sz_rd_bytes(&r, 34);
 	}
 	op->prefix_len = r.err ? 0 : r.off;
-	int with_dm = op->type == OP_UPDATE || op->type == OP_REMOVE || op->type == OP_ACK ||
-	    op->type == OP_ADDACK;
-	if (with_dm) {
-		if (op->type == OP_ADDACK) {
-			op->ndm = 1;
-		} else {
-			op->ndm = sz_rd_u16(&r);
-			if (op->ndm > CELL_MAX_MEMBERS)
-				return SZ_ERR_TOO_LARGE;
-		}
+	if (op->type == OP_ACK) {
+		if ((rc = sz_cellop_get_dms(&r, op->fold, op->nf, op->dm, CELL_MAX_MEMBERS, &op->ndm,
+		    &op->ek)) != SZ_OK)
+			return rc;
+	} else if (op->type == OP_UPDATE || op->type == OP_REMOVE) {
+		op->ndm = sz_rd_u16(&r);
+		if (op->ndm > CELL_MAX_MEMBERS)
+			return SZ_ERR_TOO_LARGE;
 		if (op->ndm > 0)
 			op->ek = sz_rd_bytes(&r, 32);
 		for (int i = 0; i < op->ndm; i++) {
@@ -93,7 +152,7 @@ sz_cellop_decode(cell_op *op, const uint8_t *body, size_t len)
 			d->mref = sz_rd_u32(&r);
 			d->tidx = sz_rd_u16(&r);
 			d->ctr = sz_rd_u32(&r);
-			d->ctlen = dm_ct_len(op->type);
+			d->ctlen = SEED_CT_LEN;
 			d->ct = sz_rd_bytes(&r, d->ctlen);
 			if (i > 0 && r.err == 0 && d->mref <= op->dm[i - 1].mref)
 				return SZ_ERR_NONCANONICAL;
@@ -144,78 +203,52 @@ sz_cellop_seeded_find(sz_cell *c, uint16_t author, uint32_t seq)
 	return NULL;
 }
 
+/* A fresh record.  When all are in use, the oldest goes whose secrets nobody needs any more;
+ * failing that the oldest I do not owe a fold of (my owed folds must stay derivable), so a
+ * member away for a long time loses its chain (in my view) only after CELL_SEEDED later ops. */
 cell_seeded *
 sz_cellop_seeded_new(sz_cell *c)
 {
-	cell_seeded *s = &c->seeded[0];
-	for (int i = 0; i < CELL_SEEDED; i++) {
-		if (!c->seeded[i].used) {
-			s = &c->seeded[i];
-			break;
+	cell_seeded *s = NULL, *settled = NULL, *any = NULL;
+	for (int i = 0; i < CELL_SEEDED && s == NULL; i++) {
+		cell_seeded *x = &c->seeded[i];
+		if (!x->used) {
+			s = x;
+		} else if (!x->has_msr) {
+			if (settled == NULL || x->order < settled->order)
+				settled = x;
+		} else if (!mset_has(&x->owe, c->me) && (any == NULL || x->order < any->order)) {
+			any = x;
 		}
-		if (c->seeded[i].order < s->order)
-			s = &c->seeded[i];
 	}
+	if (s == NULL)
+		s = settled != NULL ? settled : any != NULL ? any : &c->seeded[0];
 	sz_wipe(s, sizeof *s);
 	s->used = 1;
 	s->order = ++c->counter;
 	return s;
 }
 
-cell_secret *
-sz_cellop_secret_find(sz_cell *c, uint16_t author, uint32_t seq, uint16_t member)
-{
-	for (int i = 0; i < CELL_SECRETS; i++) {
-		cell_secret *s = &c->sec[i];
-		if (s->used && s->author == author && s->seq == seq && s->member == member)
-			return s;
-	}
-	return NULL;
-}
-
-static void
-secret_put(sz_cell *c, uint16_t author, uint32_t seq, uint16_t member, const uint8_t s32[32])
-{
-	cell_secret *s = NULL;
-	for (int i = 0; i < CELL_SECRETS && s == NULL; i++)
-		if (!c->sec[i].used)
-			s = &c->sec[i];
-	if (s == NULL) /* full: the oldest op's secrets go first (docs/PROTOCOL.md §11 (Cells) §9) */
-		s = &c->sec[(author + seq + member) % CELL_SECRETS];
-	s->used = 1;
-	s->author = author;
-	s->seq = seq;
-	s->member = member;
-	memcpy(s->s, s32, 32);
-}
-
-/* Derive the member secrets and the epoch of a seeded op; keep those of others for their acks. */
 int
-sz_cellop_absorb_seed(sz_cell *c, uint16_t author, uint32_t seq, const uint8_t seed[32],
-    const uint16_t *rcp, size_t nr, cell_seeded *rec)
+sz_cellop_absorb_seed(sz_cell *c, uint16_t author, const uint8_t seed[32], cell_seeded *rec,
+    uint8_t s_author[32])
 {
-	uint8_t s[32], e[32];
 	int r;
-	for (size_t i = 0; i <= nr; i++) {
-		uint16_t id = i < nr ? rcp[i] : author;
-		if ((r = sz_cellk_kdf(s, 32, seed, 32, "member secret", c->m[id].id, 32)) != SZ_OK)
-			goto out;
-		if (id == author) {
-			if ((r = sz_cellk_ratchet(c, author, seq, s, 32)) != SZ_OK)
-				goto out;
-		} else {
-			secret_put(c, author, seq, id, s);
-		}
-	}
-	if ((r = sz_cellk_kdf(e, 32, seed, 32, "epoch", NULL, 0)) != SZ_OK)
-		goto out;
-	memcpy(rec->e, e, 32);
+	if ((r = sz_cellk_kdf(rec->msr, 32, seed, 32, "member secrets", NULL, 0)) != SZ_OK ||
+	    (r = sz_cellk_kdf(rec->e, 32, seed, 32, "epoch", NULL, 0)) != SZ_OK)
+		return r;
+	rec->has_msr = 1;
 	rec->has_e = 1;
-	r = sz_cell_epoch_learn(c, e, &rec->holders);
-out:
-	sz_wipe(s, sizeof s);
-	sz_wipe(e, sizeof e);
-	return r;
+	if ((r = sz_cellf_secret(rec, c->m[author].id, s_author)) != SZ_OK)
+		return r;
+	int owed = 0; /* the caller set who owes it: if nobody does (a create), the root goes now */
+	for (int w = 0; w < CELL_MW; w++)
+		owed |= rec->owe.w[w] != 0;
+	if (!owed) {
+		sz_wipe(rec->msr, sizeof rec->msr);
+		rec->has_msr = 0;
+	}
+	return sz_cell_epoch_learn(c, rec->e, &rec->holders);
 }
 
 static void
@@ -260,30 +293,111 @@ dh_rotate(sz_cell *c, uint8_t pk[32])
 	return SZ_OK;
 }
 
+/* The ACK op: close my window, applying what I still owe (docs/PROTOCOL.md §11 §6.6).  Its
+ * body lists the whole window; its direct messages carry the items of the folds applied now
+ * (add-acks to newcomers, forwards to members the acked op's author did not know). */
+static int
+mine_ack(sz_cell *c, sz_cell_result *res)
+{
+	cell_flush *f = NULL;
+	sz_buf b = { 0 };
+	uint8_t h[32], id[32], *entry = NULL, *inner = NULL;
+	size_t entry_len = 0;
+	int r = SZ_ERR_NOMEM;
+	cell_member *me = &c->m[c->me];
+	uint32_t seq = me->done + 1;
+	b.secret = true;
+	if ((f = sz_secret_alloc(sizeof *f)) == NULL)
+		goto out;
+	sz_cellf_plan(c, f);
+	if (f->nwin == 0) { /* nothing to acknowledge: what I owed was dropped (sz_cellf_plan) */
+		sz_wipe(c->pend, sizeof c->pend);
+		c->npend = 0;
+		r = SZ_OK;
+		goto out;
+	}
+	write_head(&b, c, OP_ACK, seq);
+	write_heads(&b, c);
+	sz_buf_u8(&b, f->nwin);
+	sz_cellop_put_folds(&b, f->win, f->nwin);
+	if ((r = b.err) != SZ_OK ||
+	    (r = sz_cellop_bind_hash(h, c->csk_sk + 32, b.p, b.len)) != SZ_OK ||
+	    (r = sz_cellf_build(c, f, h, &b)) != SZ_OK)
+		goto out;
+	if ((r = b.err) != SZ_OK ||
+	    (r = sz_entry_build(&entry, &entry_len, id, SZ_KIND_CELL_CONTROL, NULL, 0,
+	    sz_now_ms(c->env), b.p, b.len, c->csk_sk)) != SZ_OK)
+		goto out;
+	if ((inner = malloc(1 + entry_len)) == NULL) {
+		r = SZ_ERR_NOMEM;
+		goto out;
+	}
+	inner[0] = SEAL_CONTROL;
+	memcpy(inner + 1, entry, entry_len);
+	if ((r = sz_cell_seal_out(c, inner, 1 + entry_len, res)) != SZ_OK)
+		goto out;
+	/* Apply: the folds (staged above), then the op closes the window with a step of its own,
+	 * so that my posts go back to my csk itself. */
+	sz_cellf_commit(c, f);
+	sz_cellm_applied(me, seq, id, c->csk_sk + 32);
+	r = sz_cellk_ratchet(c, c->me, (const uint8_t *)"ack", 3);
+out:
+	if (f != NULL) {
+		sz_cellf_flush_wipe(f);
+		sz_secret_free(f);
+	}
+	sz_buf_free(&b);
+	if (inner != NULL) {
+		sz_wipe(inner, 1 + entry_len);
+		free(inner);
+	}
+	free(entry);
+	return r;
+}
+
 int
-sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, uint16_t acked_author,
-    uint32_t acked_seq, sz_cell_result *res)
+sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, sz_cell_result *res)
 {
 	sz_buf b = { 0 };
 	uint8_t esk[32], epk[32], seed[32], h[32], csk_pk[32], csk_sk[64], dhpk[32];
-	uint8_t pt[64], s_me[32], sign_sk[64], id[32];
+	uint8_t s_me[32], sign_sk[64], id[32];
 	uint8_t *entry = NULL, *inner = NULL;
 	size_t entry_len = 0;
 	uint16_t rcp[CELL_MAX_MEMBERS];
 	size_t nr = 0;
 	int r = SZ_ERR_INTERNAL, midx = -1;
 	cell_member *me = &c->m[c->me];
-	uint32_t seq = me->done + 1;
 	cell_seeded *x = NULL;
+	cell_flush *f = NULL;
 	b.secret = true;
+	if (type == OP_ACK)
+		return mine_ack(c, res);
+	if (type == OP_ADDACK)
+		return SZ_ERR_INTERNAL; /* add-acks are folds (fold.c) */
+	/* An add, update or remove closes my window and takes every fold I owe first: its body
+	 * lists the window (those who missed the posts that announced it step my ratchet as I did),
+	 * and a welcome gives my ratchet as it is then.  Folds with items to send (add-acks) go in
+	 * an ACK op just before, the only op with direct messages for them. */
+	int windowed = type == OP_ADD || type == OP_UPDATE || type == OP_REMOVE;
+	if (windowed) {
+		if ((f = sz_secret_alloc(sizeof *f)) == NULL)
+			return SZ_ERR_NOMEM;
+		sz_cellf_plan(c, f);
+		if (sz_cellf_has_items(c, f)) {
+			if ((r = mine_ack(c, res)) != SZ_OK)
+				goto out;
+			sz_cellf_plan(c, f);
+		}
+	}
+	uint32_t seq = me->done + 1;
 	memcpy(sign_sk, c->csk_sk, 64);
 
 	write_head(&b, c, type, seq);
-	if (sz_cellop_has_acked(type)) {
-		sz_buf_u32(&b, c->m[acked_author].mref);
-		sz_buf_u32(&b, acked_seq);
-	}
 	write_heads(&b, c);
+	if (windowed) {
+		sz_buf_u8(&b, f->nwin);
+		sz_cellop_put_folds(&b, f->win, f->nwin);
+	}
 	if (type == OP_CREATE) {
 		sz_buf_append(&b, c->cell_id, 32);
 		sz_buf_append(&b, me->prekey, 32);
@@ -305,23 +419,6 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, uint16_t acked_author,
 		if (sodium_is_zero(me->csk[0], 32))
 			memcpy(sign_sk, csk_sk, 64);
 		nr = sz_cellop_recipients(c, &c->processed, c->me, type == OP_REMOVE ? target : -1, rcp);
-	} else if (type == OP_ACK) {
-		x = sz_cellop_seeded_find(c, acked_author, acked_seq);
-		cell_mset mem;
-		sz_cellm_members(c, &c->processed, &mem);
-		for (uint16_t i = 0; x != NULL && x->has_e && i < c->nmembers; i++) {
-			if (!mset_has(&mem, i) || i == c->me || mset_has(&x->holders, i))
-				continue;
-			size_t j = nr++;
-			while (j > 0 && c->m[rcp[j - 1]].mref > c->m[i].mref) {
-				rcp[j] = rcp[j - 1];
-				j--;
-			}
-			rcp[j] = i;
-		}
-	} else if (type == OP_ADDACK) {
-		rcp[0] = target;
-		nr = 1;
 	}
 	size_t prefix = b.len;
 	if (b.err) {
@@ -330,40 +427,25 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, uint16_t acked_author,
 	}
 	if ((r = sz_cellop_bind_hash(h, sign_sk + 32, b.p, prefix)) != SZ_OK)
 		goto out;
-	if (type != OP_ADDACK && (type == OP_UPDATE || type == OP_REMOVE || type == OP_ACK))
+	if (type == OP_UPDATE || type == OP_REMOVE)
 		sz_buf_u16(&b, (uint16_t)nr);
 	if (nr > 0) {
 		if ((r = sz_cellk_dh_keypair(c, epk, esk)) != SZ_OK)
 			goto out;
 		sz_buf_append(&b, epk, 32);
 	}
-	cell_secret *mine = type == OP_ACK ? sz_cellop_secret_find(c, acked_author, acked_seq, c->me) : NULL;
 	for (size_t i = 0; i < nr; i++) {
-		size_t ptlen = 32;
-		if (sz_cellop_is_seeded(type)) {
-			memcpy(pt, seed, 32);
-		} else if (type == OP_ADDACK) {
-			memcpy(pt, me->rk, 32);
-		} else {
-			if (mine == NULL) {
-				r = SZ_ERR_INTERNAL;
-				goto out;
-			}
-			memcpy(pt, mine->s, 32);
-			memcpy(pt + 32, x->e, 32);
-			ptlen = 64;
-		}
 		uint16_t tidx;
 		uint32_t ctr;
 		uint8_t *ct = NULL;
 		sz_buf_u32(&b, c->m[rcp[i]].mref);
 		uint8_t *hdr = sz_buf_zeros(&b, 6);
-		if (hdr == NULL || (ct = sz_buf_zeros(&b, ptlen + SZ_AEAD_TAG_BYTES)) == NULL) {
+		if (hdr == NULL || (ct = sz_buf_zeros(&b, SEED_CT_LEN)) == NULL) {
 			r = b.err ? b.err : SZ_ERR_NOMEM;
 			goto out;
 		}
 		hdr = ct - 6; /* the buffer may have moved */
-		if ((r = sz_cellk_dm_seal(c, rcp[i], esk, h, 32, pt, ptlen, &tidx, &ctr, ct)) != SZ_OK)
+		if ((r = sz_cellk_dm_seal(c, rcp[i], esk, h, 32, seed, 32, &tidx, &ctr, ct)) != SZ_OK)
 			goto out;
 		sz_store_u16(hdr, tidx);
 		sz_store_u32(hdr + 2, ctr);
@@ -385,7 +467,15 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, uint16_t acked_author,
 	if (type != OP_CREATE && (r = sz_cell_seal_out(c, inner, 1 + entry_len, res)) != SZ_OK)
 		goto out;
 
-	/* Apply the op to my own state. */
+	/* Apply the op to my own state: the folds of the window (staged in f), then the op. */
+	if (windowed) {
+		sz_buf scratch = { 0 };
+		r = sz_cellf_build(c, f, h, &scratch); /* no items (above): nothing written but 0 */
+		sz_buf_free(&scratch);
+		if (r != SZ_OK)
+			goto out;
+		sz_cellf_commit(c, f);
+	}
 	sz_cellm_applied(me, seq, id, sign_sk + 32);
 	switch (type) {
 	case OP_CREATE:
@@ -395,23 +485,29 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, uint16_t acked_author,
 		x->author = c->me;
 		x->seq = seq;
 		mset_add(&x->holders, c->me);
-		for (size_t i = 0; i < nr; i++)
+		for (size_t i = 0; i < nr; i++) {
 			mset_add(&x->holders, rcp[i]);
+			mset_add(&x->owe, rcp[i]);
+		}
 		if (type == OP_REMOVE &&
 		    (r = sz_cellm_mop_add(c, OP_REMOVE, c->me, target, seq, &c->processed, &midx)) != SZ_OK)
 			goto out;
 		if (type == OP_CREATE &&
 		    (r = sz_cellm_mop_add(c, OP_CREATE, c->me, c->me, seq, &c->processed, &midx)) != SZ_OK)
 			goto out;
-		if ((r = sz_cellop_absorb_seed(c, c->me, seq, seed, rcp, nr, x)) != SZ_OK)
+		if ((r = sz_cellop_absorb_seed(c, c->me, seed, x, s_me)) != SZ_OK)
 			goto out;
 		memcpy(me->csk[1], me->csk[0], 32);
 		memcpy(me->csk[0], csk_pk, 32);
 		memcpy(c->csk_sk, csk_sk, 64);
 		memcpy(me->dh_pk, dhpk, 32);
 		me->dh_idx = c->dh_last;
-		if (type == OP_REMOVE)
+		if ((r = sz_cellk_ratchet(c, c->me, s_me, 32)) != SZ_OK)
+			goto out;
+		if (type == OP_REMOVE) {
 			sz_cellk_forget(c, target);
+			sz_cellf_settle_all(c);
+		}
 		break;
 	case OP_ADD:
 		memcpy(c->pending_seed, me->rk, 32); /* the ratchet before the step, for the welcome */
@@ -419,29 +515,8 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, uint16_t acked_author,
 			if (c->ep[i].used)
 				mset_add(&c->ep[i].holders, target);
 		if ((r = sz_cellm_mop_add(c, OP_ADD, c->me, target, seq, &c->processed, &midx)) != SZ_OK ||
-		    (r = sz_cellk_ratchet(c, c->me, seq, (const uint8_t *)"welcome", 7)) != SZ_OK)
+		    (r = sz_cellk_ratchet(c, c->me, (const uint8_t *)"welcome", 7)) != SZ_OK)
 			goto out;
-		break;
-	case OP_ADDACK:
-		r = sz_cellk_ratchet(c, c->me, seq, (const uint8_t *)"add", 3);
-		break;
-	case OP_ACK:
-		if (nr > 0) { /* the forwarded members now hold the epoch */
-			cell_mset fw;
-			memset(&fw, 0, sizeof fw);
-			for (size_t i = 0; i < nr; i++) {
-				mset_add(&fw, rcp[i]);
-				mset_add(&x->holders, rcp[i]);
-			}
-			sz_cell_epoch_share(c, x->e, &fw);
-		}
-		if (mine != NULL) {
-			memcpy(s_me, mine->s, 32);
-			sz_wipe(mine, sizeof *mine);
-			r = sz_cellk_ratchet(c, c->me, seq, s_me, 32);
-		} else {
-			r = SZ_OK;
-		}
 		break;
 	case OP_LEAVE:
 		r = sz_cellm_mop_add(c, OP_LEAVE, c->me, c->me, seq, &c->processed, &midx);
@@ -452,6 +527,10 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, uint16_t acked_author,
 	if (r == SZ_OK && type == OP_ADD) /* the welcome carries the add entry itself */
 		r = sz_cellst_welcome(c, target, entry, entry_len, res);
 out:
+	if (f != NULL) {
+		sz_cellf_flush_wipe(f);
+		sz_secret_free(f);
+	}
 	sz_buf_free(&b);
 	if (inner != NULL) {
 		sz_wipe(inner, 1 + entry_len);
@@ -462,7 +541,6 @@ out:
 	sz_wipe(seed, sizeof seed);
 	sz_wipe(csk_sk, sizeof csk_sk);
 	sz_wipe(sign_sk, sizeof sign_sk);
-	sz_wipe(pt, sizeof pt);
 	sz_wipe(s_me, sizeof s_me);
 	sz_wipe(c->pending_seed, 32);
 	return r;

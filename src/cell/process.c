@@ -2,9 +2,11 @@
  * process.c - applying a control op received from another member, in causal order (DCGKA's
  * process_* functions, adapted: docs/PROTOCOL.md §11 (Cells) §6-§7).  Layer: cell.
  * An op is applied only when its author's previous ops and every op it names are applied;
- * otherwise SZ_ERR_AGAIN tells the caller to hold it without effect.
+ * otherwise SZ_ERR_AGAIN tells the caller to hold it without effect.  What I owe for an op
+ * (an ack, an add-ack) is queued as a fold (fold.c), taken before I next post or sign.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cell/cell_int.h"
@@ -35,6 +37,20 @@ resolve(const sz_cell *c, uint32_t mref, uint32_t seq, uint16_t *idx)
 	return SZ_OK;
 }
 
+/* Member b announced two windows that disagree: only b can have signed both (its csk signs its
+ * ops; its window key signs its posts), so b equivocates.  Refused and reported. */
+int
+sz_cellop_window_conflict(sz_cell *c, uint16_t b, sz_cell_result *res, const char *text)
+{
+	sz_cell_event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.type = SZ_CELL_EV_REJECTED;
+	ev.reason = SZ_ERR_PEER;
+	memcpy(ev.actor, c->m[b].id, 32);
+	snprintf(ev.text, sizeof ev.text, "%s", text);
+	return sz_cell_event_push(res, &ev);
+}
+
 /* Find my direct message in op, or NULL. */
 static const cell_dm *
 my_dm(const sz_cell *c, const cell_op *op)
@@ -45,16 +61,27 @@ my_dm(const sz_cell *c, const cell_op *op)
 	return NULL;
 }
 
-/* The body of sz_cellop_process; pt (64 bytes) receives direct-message plaintexts, and the
- * caller wipes it on every path. */
+/* The window an op closes becomes the author's (taken on *st by process_op). */
+static int
+commit_window(sz_cell *c, uint16_t a, const cell_member *st, const cell_take *tk,
+    const cell_op *op)
+{
+	if (st == NULL)
+		return SZ_OK;
+	c->m[a] = *st;
+	return sz_cellf_settle(c, a, tk, op->fold, op->nf, op->dm, op->type == OP_ACK ? op->ndm : 0);
+}
+
+/* The body of sz_cellop_process.  *stp (a copy of the author's record with its window taken)
+ * and *tk are the caller's to wipe and free. */
 static int
 process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, const char **why,
-    uint8_t pt[64])
+    cell_member **stp, cell_take *tk)
 {
 	cell_op op;
 	sz_entry e;
 	uint8_t id[32], h[32];
-	uint16_t a, x_author = 0, rcp[CELL_MAX_MEMBERS];
+	uint16_t a, rcp[CELL_MAX_MEMBERS];
 	cell_oset v;
 	cell_mset mem;
 	int r, midx = -1;
@@ -105,10 +132,6 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		*why = "waiting for the author's earlier ops";
 		return SZ_ERR_AGAIN;
 	}
-	if (sz_cellop_has_acked(op.type) && resolve(c, op.acked_mref, op.acked_seq, &x_author)) {
-		*why = "waiting for the op it acknowledges";
-		return SZ_ERR_AGAIN;
-	}
 	for (int i = 0; i < op.nheads; i++) {
 		uint16_t hi;
 		if (resolve(c, op.head_mref[i], op.head_seq[i], &hi) != SZ_OK) {
@@ -144,6 +167,22 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		return r;
 	int active = c->status == SZ_CELL_ACTIVE;
 	int author_in = sz_cellm_is_member(c, a);
+	/* The window the op closes (docs/PROTOCOL.md §11 §4.1): the author's folds since its last
+	 * op, taken on a copy of its record, which becomes its record when the op is applied. */
+	if (op.type != OP_LEAVE) {
+		if (op.nf < am->nwin)
+			return sz_cellop_window_conflict(c, a, res,
+			    "an op that closes less of a window than its author announced");
+		if ((*stp = malloc(sizeof **stp)) == NULL)
+			return SZ_ERR_NOMEM;
+		**stp = *am;
+		r = sz_cellf_take(c, a, *stp, op.fold, op.nf, op.dm, op.type == OP_ACK ? op.ndm : 0,
+		    op.ek, h, tk, why);
+		if (r == SZ_ERR_PEER)
+			return sz_cellop_window_conflict(c, a, res, *why);
+		if (r != SZ_OK)
+			return r;
+	}
 
 	switch (op.type) {
 	case OP_ADD: {
@@ -166,8 +205,10 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		for (int i = 0; ok && i < CELL_EPOCHS; i++)
 			if (c->ep[i].used)
 				mset_add(&c->ep[i].holders, t);
+		if ((r = commit_window(c, a, *stp, tk, &op)) != SZ_OK)
+			return r;
 		sz_cellm_applied(am, op.seq, id, e.author);
-		if ((r = sz_cellk_ratchet(c, a, op.seq, (const uint8_t *)"welcome", 7)) != SZ_OK)
+		if ((r = sz_cellk_ratchet(c, a, (const uint8_t *)"welcome", 7)) != SZ_OK)
 			return r;
 		if (!ok) { /* kept for causal order, without effect */
 			cell_mset rem;
@@ -185,31 +226,10 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		}
 		if ((r = push_control(res, c, SZ_CELL_OP_ADD, a, t)) != SZ_OK)
 			return r;
+		/* I owe the newcomer my ratchet (DCGKA's add-ack): a fold, sent with my next post */
 		if (active && t != c->me && sz_cellm_is_member(c, t) && sz_cellm_is_member(c, c->me))
-			r = sz_cellop_mine(c, OP_ADDACK, t, a, op.seq, res);
+			r = sz_cellf_queue(c, FOLD_ADD, a, op.seq, res);
 		return r;
-	}
-	case OP_ADDACK: {
-		int mi = sz_cellm_mop_find(c, x_author, op.acked_seq);
-		if (mi < 0 || c->mop[mi].type != OP_ADD) {
-			*why = "add-ack of an op that is not an add";
-			return SZ_ERR_MALFORMED;
-		}
-		if (op.dm[0].mref != c->m[c->mop[mi].target].mref) {
-			*why = "add-ack addressed to someone else than the newcomer";
-			return SZ_ERR_MALFORMED;
-		}
-		if (c->mop[mi].target == c->me) {
-			if ((r = sz_cellk_dm_open(c, a, op.ek, h, 32, &op.dm[0], pt)) != SZ_OK) {
-				*why = "add-ack direct message does not open";
-				return r;
-			}
-			memcpy(am->rk, pt, 32);
-			am->rk_known = 1;
-		}
-		sz_cellm_applied(am, op.seq, id, e.author);
-		r = sz_cellk_ratchet(c, a, op.seq, (const uint8_t *)"add", 3);
-		break;
 	}
 	case OP_UPDATE:
 	case OP_REMOVE: {
@@ -232,10 +252,12 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 				return SZ_ERR_MALFORMED;
 			}
 		const cell_dm *dm = my_dm(c, &op);
-		uint8_t seed[32];
+		uint8_t seed[32], s_a[32] = { 0 };
 		int have = 0;
+		if ((r = commit_window(c, a, *stp, tk, &op)) != SZ_OK)
+			return r;
 		if (dm != NULL && c->status == SZ_CELL_ACTIVE) {
-			if ((r = sz_cellk_dm_open(c, a, op.ek, h, 32, dm, seed)) != SZ_OK) {
+			if ((r = sz_cellk_dm_open(c, am, op.ek, h, 32, dm, seed)) != SZ_OK) {
 				*why = "direct message does not open";
 				return r;
 			}
@@ -245,14 +267,18 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		x->author = a;
 		x->seq = op.seq;
 		mset_add(&x->holders, a);
-		for (size_t i = 0; i < nr; i++)
+		for (size_t i = 0; i < nr; i++) {
 			mset_add(&x->holders, rcp[i]);
+			mset_add(&x->owe, rcp[i]);
+		}
 		sz_cellm_applied(am, op.seq, id, e.author);
 		if (have) {
-			r = sz_cellop_absorb_seed(c, a, op.seq, seed, rcp, nr, x);
+			r = sz_cellop_absorb_seed(c, a, seed, x, s_a);
 			sz_wipe(seed, sizeof seed);
-			if (r != SZ_OK)
+			if (r != SZ_OK) {
+				sz_wipe(s_a, sizeof s_a);
 				return r;
+			}
 		} else if (am->rk_known) {
 			/* I know the ratchet but got no seed: the chain is lost for me. */
 			sz_cellk_forget(c, a);
@@ -261,6 +287,11 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		memcpy(am->csk[0], op.csk_new, 32);
 		memcpy(am->dh_pk, op.dh_new, 32);
 		am->dh_idx = sz_load_u16(op.dh_new + 32);
+		/* the author's own step: its posts from here are authored by its new csk */
+		r = sz_cellk_ratchet(c, a, s_a, 32);
+		sz_wipe(s_a, sizeof s_a);
+		if (r != SZ_OK)
+			return r;
 		if (op.type == OP_REMOVE) {
 			if ((r = sz_cellm_mop_add(c, OP_REMOVE, a, (uint16_t)t, op.seq, &v, &midx)) != SZ_OK)
 				return r;
@@ -272,6 +303,7 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 				return SZ_OK;
 			}
 			sz_cellk_forget(c, (uint16_t)t);
+			sz_cellf_settle_all(c);
 		} else if (!author_in) {
 			sz_cell_event ev;
 			memset(&ev, 0, sizeof ev);
@@ -285,55 +317,18 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		} else if ((r = push_control(res, c, SZ_CELL_OP_UPDATE, a, -1)) != SZ_OK) {
 			return r;
 		}
+		/* I owe my ack: a fold, taken before my next post or op (lazy acks, §4.1) */
 		if (have && author_in && active && sz_cellm_is_member(c, c->me))
-			r = sz_cellop_mine(c, OP_ACK, 0, a, op.seq, res);
+			r = sz_cellf_queue(c, FOLD_ACK, a, op.seq, res);
 		return r;
 	}
-	case OP_ACK: {
-		cell_seeded *x = sz_cellop_seeded_find(c, x_author, op.acked_seq);
-		if (x == NULL && op.acked_seq > c->m[x_author].base) {
-			*why = "ack of an op that is not a known update";
-			return SZ_ERR_NOT_FOUND;
-		}
-		cell_secret *s = sz_cellop_secret_find(c, x_author, op.acked_seq, a);
-		const cell_dm *dm = my_dm(c, &op);
-		int have = 0;
-		if (dm != NULL && active) {
-			if ((r = sz_cellk_dm_open(c, a, op.ek, h, 32, dm, pt)) != SZ_OK) {
-				*why = "forward does not open";
-				return r;
-			}
-			have = 1;
-			if ((r = sz_cell_epoch_learn(c, pt + 32, x != NULL ? &x->holders : &mem)) != SZ_OK)
-				return r;
-		}
-		if (op.ndm > 0) { /* forwards: their recipients now hold the epoch */
-			cell_mset fw;
-			memset(&fw, 0, sizeof fw);
-			for (int i = 0; i < op.ndm; i++) {
-				int fi = sz_cellm_by_mref(c, op.dm[i].mref);
-				if (fi >= 0)
-					mset_add(&fw, (unsigned)fi);
-			}
-			if (x != NULL && x->has_e) {
-				for (int w = 0; w < CELL_MW; w++)
-					x->holders.w[w] |= fw.w[w];
-				sz_cell_epoch_share(c, x->e, &fw);
-			} else if (have) {
-				sz_cell_epoch_share(c, pt + 32, &fw);
-			}
-		}
+	case OP_ACK:
+		if ((r = commit_window(c, a, *stp, tk, &op)) != SZ_OK)
+			return r;
+		/* the op closes the window with a step of its own */
 		sz_cellm_applied(am, op.seq, id, e.author);
-		if (s != NULL) {
-			r = sz_cellk_ratchet(c, a, op.seq, s->s, 32);
-			sz_wipe(s, sizeof *s);
-		} else if (have) {
-			r = sz_cellk_ratchet(c, a, op.seq, pt, 32);
-		} else if (am->rk_known) {
-			sz_cellk_forget(c, a); /* the secret was evicted: this chain is lost */
-		}
+		r = sz_cellk_ratchet(c, a, (const uint8_t *)"ack", 3);
 		break;
-	}
 	case OP_LEAVE:
 		if ((r = sz_cellm_mop_add(c, OP_LEAVE, a, a, op.seq, &v, &midx)) != SZ_OK)
 			return r;
@@ -350,7 +345,7 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 				if (mset_has(&now, (unsigned)i) && (low < 0 || c->m[i].mref < c->m[low].mref))
 					low = i;
 			if (low == c->me)
-				r = sz_cellop_mine(c, OP_UPDATE, 0, 0, 0, res);
+				r = sz_cellop_mine(c, OP_UPDATE, 0, res);
 		}
 		return r;
 	default:
@@ -363,8 +358,16 @@ int
 sz_cellop_process(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res,
     const char **why)
 {
-	uint8_t pt[64];
-	int r = process_op(c, entry, len, res, why, pt);
-	sz_wipe(pt, sizeof pt);
+	cell_member *st = NULL;
+	cell_take tk;
+	memset(&tk, 0, sizeof tk);
+	int r = process_op(c, entry, len, res, why, &st, &tk);
+	sz_cellf_take_wipe(&tk);
+	if (st != NULL) {
+		sz_wipe(st, sizeof *st);
+		free(st);
+	}
+	if (r == SZ_OK) /* a full window, or a fold that must forward, goes now */
+		r = sz_cellf_maybe_flush(c, res);
 	return r;
 }

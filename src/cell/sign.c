@@ -8,6 +8,7 @@
 
 #include "cell/cell_int.h"
 #include "crypto/crypto.h"
+#include "crypto/edtweak.h"
 
 /* Only messages of the decide layer's contexts: an entry signature covers "samizdat entry v1"
  * and a control op's binding hash another string, so nothing signed here can pass for them. */
@@ -24,13 +25,20 @@ sz_cell_sign(const sz_cell *c, const uint8_t *msg, size_t len, uint8_t sig[stati
 		return SZ_ERR_INVALID;
 	if (c->status != SZ_CELL_ACTIVE || !c->send.used)
 		return SZ_ERR_STATE;
-	int r = sz_sign(sig, msg, len, c->csk_sk);
+	/* The key my next post is authored by: my csk, shifted by the tweak of the window that post
+	 * will carry when I owe or announced acks since my last op (docs/PROTOCOL.md §11 §4.1). */
+	uint8_t t[32];
+	int tweaked, r = sz_cellf_post_tweak(c, t, &tweaked);
+	if (r == SZ_OK && tweaked)
+		r = sz_edtweak_sign(sig, pk, msg, len, c->csk_sk, t);
+	else if (r == SZ_OK && (r = sz_sign(sig, msg, len, c->csk_sk)) == SZ_OK)
+		memcpy(pk, c->csk_sk + 32, 32);
+	sz_wipe(t, sizeof t);
 	if (r != SZ_OK) {
 		memset(sig, 0, 64);
-		return r;
+		memset(pk, 0, 32);
 	}
-	memcpy(pk, c->csk_sk + 32, 32);
-	return SZ_OK;
+	return r;
 }
 
 int

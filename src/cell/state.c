@@ -24,7 +24,8 @@ sz_cellst_wipe_keys(sz_cell *c)
 	sz_wipe(c->dh_sk, sizeof c->dh_sk);
 	sz_wipe(c->dh_used, sizeof c->dh_used);
 	sz_wipe(&c->send, sizeof c->send);
-	sz_wipe(c->sec, sizeof c->sec);
+	sz_wipe(c->pend, sizeof c->pend);
+	c->npend = 0;
 	sz_wipe(c->seeded, sizeof c->seeded);
 	sz_wipe(c->ep, sizeof c->ep);
 	sz_wipe(c->skip, sizeof c->skip);
@@ -148,6 +149,7 @@ sz_cellst_welcome(sz_cell *c, uint16_t idx, const uint8_t *add_entry, size_t add
 		sz_buf_append(&b, m->dh_pk, 32);
 		sz_buf_u16(&b, m->dh_idx);
 		sz_buf_u32(&b, m->done);
+		sz_buf_u32(&b, m->steps);
 	}
 	put_mops(&b, c);
 	const cell_epoch *order[CELL_EPOCHS];
@@ -261,13 +263,18 @@ sz_cell_join(sz_cell **out, const sz_env *env, const uint8_t id_sk[static 64],
 	    (r = sz_cellm_intern(tmp, id_sk + 32, prekey_pk, &z0)) != SZ_OK)
 		goto out;
 	tmp->me = z0;
-	cell_dm dm = { 0, sz_load_u16(pt + 65), sz_load_u32(pt + 67), pt + 71, ptlen - 71 };
+	cell_dm dm;
+	memset(&dm, 0, sizeof dm);
+	dm.tidx = sz_load_u16(pt + 65);
+	dm.ctr = sz_load_u32(pt + 67);
+	dm.ct = pt + 71;
+	dm.ctlen = ptlen - 71;
 	pll = dm.ctlen - SZ_AEAD_TAG_BYTES;
 	if ((pl = malloc(pll ? pll : 1)) == NULL) {
 		r = SZ_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = sz_cellk_dm_open(tmp, a0, pt + 33, WELCOME_AD, sizeof WELCOME_AD - 1, &dm, pl)) != SZ_OK)
+	if ((r = sz_cellk_dm_open(tmp, &tmp->m[a0], pt + 33, WELCOME_AD, sizeof WELCOME_AD - 1, &dm, pl)) != SZ_OK)
 		goto out;
 
 	/* Build my state from the adder's view. */
@@ -300,6 +307,7 @@ sz_cell_join(sz_cell **out, const sz_env *env, const uint8_t id_sk[static 64],
 		sz_rd_copy(&rd, m->dh_pk, 32);
 		m->dh_idx = sz_rd_u16(&rd);
 		m->done = m->base = sz_rd_u32(&rd);
+		m->steps = sz_rd_u32(&rd);
 	}
 	sz_cellst_get_mops(&rd, c);
 	unsigned ne = sz_rd_u8(&rd);
@@ -342,9 +350,15 @@ sz_cell_join(sz_cell **out, const sz_env *env, const uint8_t id_sk[static 64],
 	am->recv_ctr = tmp->m[a0].recv_ctr;
 	am->rk_known = 1;
 	memcpy(am->rk, rk_pre, 32);
-	if ((r = sz_cellk_ratchet(c, (uint16_t)ai, am->done, (const uint8_t *)"welcome", 7)) != SZ_OK)
+	/* the welcome gives the adder's step count after its add's step: take that step again */
+	if (am->steps == 0) {
+		r = SZ_ERR_MALFORMED;
 		goto out;
-	if (zm->done != 0 || !sodium_is_zero(zm->csk[0], 32)) {
+	}
+	am->steps--;
+	if ((r = sz_cellk_ratchet(c, (uint16_t)ai, (const uint8_t *)"welcome", 7)) != SZ_OK)
+		goto out;
+	if (zm->done != 0 || zm->steps != 0 || !sodium_is_zero(zm->csk[0], 32)) {
 		r = SZ_ERR_MALFORMED;
 		goto out;
 	}
@@ -352,7 +366,7 @@ sz_cell_join(sz_cell **out, const sz_env *env, const uint8_t id_sk[static 64],
 	memcpy(c->dh_sk[0], prekey_sk, 32);
 	c->dh_used[0] = 1;
 	/* My first op: an update that announces my csk and gives everyone fresh secrets. */
-	r = sz_cellop_mine(c, OP_UPDATE, 0, 0, 0, res);
+	r = sz_cellop_mine(c, OP_UPDATE, 0, res);
 out:
 	sz_env_open_free(open, openlen);
 	if (pl != NULL) {

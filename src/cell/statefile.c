@@ -9,8 +9,26 @@
 #include "cell/cell_int.h"
 #include "crypto/crypto.h"
 
-#define STATE_VERSION 2
+#define STATE_VERSION 3
 static const uint8_t MAGIC[7] = { 'S', 'Z', 'C', 'E', 'L', 'L', 0 };
+
+static void
+put_author(sz_buf *b, const cell_author *au)
+{
+	sz_buf_append(b, au->key, 32);
+	sz_buf_u8(b, au->tweaked);
+	sz_buf_append(b, au->tw, 32);
+}
+
+static void
+get_author(sz_rd *r, cell_author *au)
+{
+	sz_rd_copy(r, au->key, 32);
+	au->tweaked = sz_rd_u8(r);
+	sz_rd_copy(r, au->tw, 32);
+	if (au->tweaked > 1 || (!au->tweaked && !sodium_is_zero(au->tw, 32)))
+		sz_rd_fail(r, SZ_ERR_NONCANONICAL);
+}
 
 static void
 put_chain(sz_buf *b, const cell_chain *ch)
@@ -19,6 +37,7 @@ put_chain(sz_buf *b, const cell_chain *ch)
 	sz_buf_u32(b, ch->gen);
 	sz_buf_u32(b, ch->ctr);
 	sz_buf_append(b, ch->ck, 32);
+	put_author(b, &ch->au);
 }
 
 static void
@@ -28,8 +47,29 @@ get_chain(sz_rd *r, cell_chain *ch)
 	ch->gen = sz_rd_u32(r);
 	ch->ctr = sz_rd_u32(r);
 	sz_rd_copy(r, ch->ck, 32);
-	if (ch->used > 1 || (!ch->used && (ch->gen || ch->ctr || !sodium_is_zero(ch->ck, 32))))
+	get_author(r, &ch->au);
+	if (ch->used > 1 || (!ch->used && (ch->gen || ch->ctr || !sodium_is_zero(ch->ck, 32) ||
+	    !sodium_is_zero(ch->au.key, 32) || ch->au.tweaked)))
 		sz_rd_fail(r, SZ_ERR_NONCANONICAL);
+}
+
+static void
+put_folds(sz_buf *b, const cell_fold *w, uint8_t n)
+{
+	sz_buf_u8(b, n);
+	sz_cellop_put_folds(b, w, n);
+}
+
+static uint8_t
+get_folds(sz_rd *r, cell_fold *w)
+{
+	uint8_t n = sz_rd_u8(r);
+	if (n > CELL_WINDOW) {
+		sz_rd_fail(r, SZ_ERR_CORRUPT);
+		return 0;
+	}
+	sz_cellop_get_folds(r, w, n);
+	return n;
 }
 
 static void
@@ -77,6 +117,7 @@ sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len)
 	sz_buf_u16(&b, c->dh_last);
 	put_chain(&b, &c->send);
 	sz_buf_u64(&b, c->counter);
+	put_folds(&b, c->pend, c->npend);
 	sz_buf_u16(&b, c->nmembers);
 	for (int i = 0; i < c->nmembers; i++) {
 		const cell_member *m = &c->m[i];
@@ -87,6 +128,8 @@ sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len)
 		sz_buf_u16(&b, m->dh_idx);
 		sz_buf_u32(&b, m->done);
 		sz_buf_u32(&b, m->base);
+		sz_buf_u32(&b, m->steps);
+		put_folds(&b, m->win, m->nwin);
 		sz_buf_u8(&b, m->rk_known);
 		sz_buf_append(&b, m->rk, 32);
 		for (int g = 0; g < CELL_GENS; g++)
@@ -107,19 +150,6 @@ sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len)
 		put_words(&b, o->past.w, (size_t)i / 64 + 1);
 	}
 	size_t n = 0;
-	for (int i = 0; i < CELL_SECRETS; i++)
-		n += c->sec[i].used;
-	sz_buf_u16(&b, (uint16_t)n);
-	for (int i = 0; i < CELL_SECRETS; i++) {
-		const cell_secret *s = &c->sec[i];
-		if (!s->used)
-			continue;
-		sz_buf_u16(&b, s->author);
-		sz_buf_u16(&b, s->member);
-		sz_buf_u32(&b, s->seq);
-		sz_buf_append(&b, s->s, 32);
-	}
-	n = 0;
 	for (int i = 0; i < CELL_SEEDED; i++)
 		n += c->seeded[i].used;
 	sz_buf_u16(&b, (uint16_t)n);
@@ -133,6 +163,9 @@ sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len)
 		sz_buf_append(&b, s->e, 32);
 		put_words(&b, s->holders.w, CELL_MW);
 		sz_buf_u64(&b, s->order);
+		sz_buf_u8(&b, s->has_msr);
+		sz_buf_append(&b, s->msr, 32);
+		put_words(&b, s->owe.w, CELL_MW);
 	}
 	n = 0;
 	for (int i = 0; i < CELL_EPOCHS; i++)
@@ -159,6 +192,7 @@ sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len)
 		sz_buf_u32(&b, s->ctr);
 		sz_buf_append(&b, s->k, 32);
 		sz_buf_u64(&b, s->order);
+		put_author(&b, &s->au);
 	}
 	sz_buf_u16(&b, (uint16_t)c->nheld);
 	for (size_t i = 0; i < c->nheld; i++) {
@@ -206,7 +240,10 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 	}
 	c->dh_last = sz_rd_u16(&r);
 	get_chain(&r, &c->send);
+	if (!sodium_is_zero(c->send.au.key, 32) || c->send.au.tweaked)
+		sz_rd_fail(&r, SZ_ERR_NONCANONICAL);
 	c->counter = sz_rd_u64(&r);
+	c->npend = get_folds(&r, c->pend);
 	unsigned nm = sz_rd_u16(&r);
 	if (nm > CELL_MAX_MEMBERS || nm == 0)
 		sz_rd_fail(&r, SZ_ERR_CORRUPT);
@@ -225,6 +262,8 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 		m->dh_idx = sz_rd_u16(&r);
 		m->done = sz_rd_u32(&r);
 		m->base = sz_rd_u32(&r);
+		m->steps = sz_rd_u32(&r);
+		m->nwin = get_folds(&r, m->win);
 		m->rk_known = sz_rd_u8(&r);
 		check_flag(&r, m->rk_known);
 		sz_rd_copy(&r, m->rk, 32);
@@ -238,7 +277,7 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 		if (m->base > m->done)
 			sz_rd_fail(&r, SZ_ERR_CORRUPT);
 	}
-	if (r.err == 0 && c->me >= c->nmembers)
+	if (r.err == 0 && (c->me >= c->nmembers || c->m[c->me].nwin + c->npend > CELL_WINDOW))
 		sz_rd_fail(&r, SZ_ERR_CORRUPT);
 	if (r.err == 0 && crypto_sign_ed25519_sk_to_curve25519(c->id_xsk, c->id_sk) != 0)
 		sz_rd_fail(&r, SZ_ERR_CORRUPT);
@@ -248,19 +287,6 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 	if (r.err == 0)
 		sz_cellst_get_mops(&r, c);
 	unsigned n = sz_rd_u16(&r);
-	if (n > CELL_SECRETS)
-		sz_rd_fail(&r, SZ_ERR_CORRUPT);
-	for (unsigned i = 0; i < n && r.err == 0; i++) {
-		cell_secret *s = &c->sec[i];
-		s->used = 1;
-		s->author = sz_rd_u16(&r);
-		s->member = sz_rd_u16(&r);
-		s->seq = sz_rd_u32(&r);
-		sz_rd_copy(&r, s->s, 32);
-		if (s->author >= c->nmembers || s->member >= c->nmembers)
-			sz_rd_fail(&r, SZ_ERR_CORRUPT);
-	}
-	n = sz_rd_u16(&r);
 	if (n > CELL_SEEDED)
 		sz_rd_fail(&r, SZ_ERR_CORRUPT);
 	for (unsigned i = 0; i < n && r.err == 0; i++) {
@@ -273,7 +299,11 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 		sz_rd_copy(&r, s->e, 32);
 		get_words(&r, s->holders.w, CELL_MW);
 		s->order = sz_rd_u64(&r);
-		if (s->author >= c->nmembers)
+		s->has_msr = sz_rd_u8(&r);
+		check_flag(&r, s->has_msr);
+		sz_rd_copy(&r, s->msr, 32);
+		get_words(&r, s->owe.w, CELL_MW);
+		if (s->author >= c->nmembers || (!s->has_msr && !sodium_is_zero(s->msr, 32)))
 			sz_rd_fail(&r, SZ_ERR_CORRUPT);
 	}
 	n = sz_rd_u8(&r);
@@ -301,6 +331,7 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 		s->ctr = sz_rd_u32(&r);
 		sz_rd_copy(&r, s->k, 32);
 		s->order = sz_rd_u64(&r);
+		get_author(&r, &s->au);
 		if (s->member >= c->nmembers)
 			sz_rd_fail(&r, SZ_ERR_CORRUPT);
 	}

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
+#include "crypto/edtweak.h"
 #include "lib/bytes.h"
 
 /* The signature covers a context string, so an entry signature can never be mistaken for a
@@ -48,14 +49,16 @@ cmp_id(const void *a, const void *b)
 	return memcmp(a, b, 32);
 }
 
-int
-sz_entry_build(uint8_t **out, size_t *outlen, uint8_t id[static 32], uint8_t kind,
+/* Build and sign: by sk itself, or (tweak not NULL) by sk shifted by tweak, whose public key
+ * (sk's public half + tweak·B) is then the author. */
+static int
+build(uint8_t **out, size_t *outlen, uint8_t id[static 32], uint8_t kind,
     const uint8_t (*parents)[32], size_t nparents, uint64_t timestamp_ms, const uint8_t *body,
-    size_t body_len, const uint8_t sk[static 64])
+    size_t body_len, const uint8_t sk[static 64], const uint8_t *tweak)
 {
 	sz_buf b = { 0 }, m = { 0 };
 	uint8_t (*sorted)[32] = NULL;
-	uint8_t sig[64];
+	uint8_t sig[64], author[32];
 	size_t n = 0;
 	int r = SZ_ERR_INTERNAL;
 
@@ -81,7 +84,11 @@ sz_entry_build(uint8_t **out, size_t *outlen, uint8_t id[static 32], uint8_t kin
 	}
 	sz_buf_u8(&b, SZ_ENTRY_VERSION);
 	sz_buf_u8(&b, kind);
-	sz_buf_append(&b, sk + 32, 32); /* the public half of a libsodium secret key */
+	if (tweak == NULL)
+		memcpy(author, sk + 32, 32); /* the public half of a libsodium secret key */
+	else if ((r = sz_edtweak_pk(author, sk + 32, tweak)) != SZ_OK)
+		goto out;
+	sz_buf_append(&b, author, 32);
 	sz_buf_u8(&b, (uint8_t)n);
 	if (n > 0)
 		sz_buf_append(&b, sorted, n * 32);
@@ -90,7 +97,11 @@ sz_entry_build(uint8_t **out, size_t *outlen, uint8_t id[static 32], uint8_t kin
 	sz_buf_append(&b, body, body_len);
 	if ((r = b.err) != SZ_OK || (r = signed_message(&m, b.p, b.len)) != SZ_OK)
 		goto out;
-	if ((r = sz_sign(sig, m.p, m.len, sk)) != SZ_OK)
+	if (tweak == NULL)
+		r = sz_sign(sig, m.p, m.len, sk);
+	else
+		r = sz_edtweak_sign(sig, author, m.p, m.len, sk, tweak);
+	if (r != SZ_OK)
 		goto out;
 	sz_buf_append(&b, sig, sizeof sig);
 	if ((r = b.err) != SZ_OK || (r = sz_entry_id(id, b.p, b.len)) != SZ_OK)
@@ -101,6 +112,24 @@ out:
 	sz_buf_free(&b);
 	sz_buf_free(&m);
 	return r;
+}
+
+int
+sz_entry_build(uint8_t **out, size_t *outlen, uint8_t id[static 32], uint8_t kind,
+    const uint8_t (*parents)[32], size_t nparents, uint64_t timestamp_ms, const uint8_t *body,
+    size_t body_len, const uint8_t sk[static 64])
+{
+	return build(out, outlen, id, kind, parents, nparents, timestamp_ms, body, body_len, sk,
+	    NULL);
+}
+
+int
+sz_entry_build_tweaked(uint8_t **out, size_t *outlen, uint8_t id[static 32], uint8_t kind,
+    const uint8_t (*parents)[32], size_t nparents, uint64_t timestamp_ms, const uint8_t *body,
+    size_t body_len, const uint8_t sk[static 64], const uint8_t tweak[static 32])
+{
+	return build(out, outlen, id, kind, parents, nparents, timestamp_ms, body, body_len, sk,
+	    tweak);
 }
 
 int

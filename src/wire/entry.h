@@ -58,6 +58,14 @@ SZ_MUST_CHECK int sz_entry_build(uint8_t **out, size_t *outlen, uint8_t id[stati
     uint8_t kind, const uint8_t (*parents)[32], size_t nparents, uint64_t timestamp_ms,
     const uint8_t *body, size_t body_len, const uint8_t sk[static 64]);
 
+/* The same, signed by sk shifted by the canonical scalar tweak (src/crypto/edtweak.h): the
+ * author is sk's public key + tweak·B.  SZ_ERR_CRYPTO for a non-canonical tweak.  The cell layer
+ * binds a member's acks into the key of its next post this way (docs/PROTOCOL.md §11 §4.1). */
+SZ_MUST_CHECK int sz_entry_build_tweaked(uint8_t **out, size_t *outlen, uint8_t id[static 32],
+    uint8_t kind, const uint8_t (*parents)[32], size_t nparents, uint64_t timestamp_ms,
+    const uint8_t *body, size_t body_len, const uint8_t sk[static 64],
+    const uint8_t tweak[static 32]);
+
 /* Decode and verify an entry.  On success e borrows from buf, and id (if not NULL) receives
  * BLAKE2b-256(buf).  Errors: SZ_ERR_TRUNCATED, SZ_ERR_MALFORMED (trailing bytes),
  * SZ_ERR_UNSUPPORTED (version or kind), SZ_ERR_TOO_LARGE, SZ_ERR_NONCANONICAL (parents not

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
+#include "crypto/edtweak.h"
 #include "lib/bytes.h"
 #include "wire/entry.h"
 #include "wire/envelope.h"
@@ -58,6 +59,36 @@ test_roundtrip(void **state)
 	assert_true(memcmp(d.parents + 32, d.parents + 64, 32) < 0);
 	assert_int_equal(n, SZ_ENTRY_FIXED_BYTES + 3 * 32 + 11);
 	free(e);
+}
+
+/* An entry signed by the key shifted by a tweak: its author is pk + t·B, it decodes and
+ * verifies like any entry, and every bit flip (the author included) is refused. */
+static void
+test_tweaked(void **state)
+{
+	(void)state;
+	uint8_t *e, id[32], id2[32], t[32], want[32];
+	size_t n;
+	assert_int_equal(sz_edtweak_scalar(t, (const uint8_t *)"acks", 4), SZ_OK);
+	assert_int_equal(sz_edtweak_pk(want, pk, t), SZ_OK);
+	assert_int_equal(sz_entry_build_tweaked(&e, &n, id, SZ_KIND_POST, NULL, 0, 5,
+	    (const uint8_t *)"body", 4, sk, t), SZ_OK);
+	sz_entry d;
+	assert_int_equal(sz_entry_decode(&d, id2, e, n, 0), SZ_OK);
+	assert_memory_equal(id, id2, 32);
+	assert_memory_equal(d.author, want, 32);
+	assert_memory_not_equal(d.author, pk, 32);
+	for (size_t bit = 0; bit < n * 8; bit += 3) {
+		e[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		assert_int_not_equal(sz_entry_decode(&d, NULL, e, n, 0), SZ_OK);
+		e[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+	}
+	free(e);
+	uint8_t bad[32];
+	memset(bad, 0xff, sizeof bad); /* not a canonical scalar */
+	assert_int_equal(sz_entry_build_tweaked(&e, &n, id, SZ_KIND_POST, NULL, 0, 5,
+	    (const uint8_t *)"body", 4, sk, bad), SZ_ERR_CRYPTO);
+	assert_null(e);
 }
 
 static void
@@ -345,6 +376,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_tweaked),
 		cmocka_unit_test(test_every_bit_flip_rejected),
 		cmocka_unit_test(test_truncation_and_trailing),
 		cmocka_unit_test(test_noncanonical),

@@ -1,0 +1,522 @@
+/*
+ * fold.c - lazy acks (docs/PROTOCOL.md §11 (Cells) §4.1).  A member that applied a seeded op
+ * (update, remove) or an add owes a fold: one step of its own ratchet (DCGKA's ack).  It takes
+ * its folds only just before it next posts or signs an op, because its chain serves only its
+ * own posts.  The folds taken since its last signed op are its window; the window travels in
+ * the header of the post that took them, bound into the key that post is authored by
+ * (csk + t·B, t hashed from the window: no extra signature to verify), or in an ACK op that
+ * closes it (a full window, a fold that must forward, or before another op).  Layer: cell.
+ */
+#include <assert.h>
+#include <string.h>
+
+#include "cell/cell_int.h"
+#include "crypto/crypto.h"
+#include "crypto/edtweak.h"
+
+static const uint8_t WINDOW_LABEL[] = "samizdat cell window v1"; /* NUL included */
+
+static int
+fold_eq(const cell_fold *a, const cell_fold *b)
+{
+	return a->kind == b->kind && a->mref == b->mref && a->seq == b->seq;
+}
+
+int
+sz_cellf_tweak(const sz_cell *c, uint16_t idx, uint32_t g, const cell_fold *w, size_t n,
+    uint8_t t[32])
+{
+	sz_buf b = { 0 };
+	int r;
+	if (n > CELL_WINDOW)
+		return SZ_ERR_INTERNAL;
+	sz_buf_append(&b, WINDOW_LABEL, sizeof WINDOW_LABEL);
+	sz_buf_append(&b, c->cell_id, 32);
+	sz_buf_append(&b, c->m[idx].id, 32);
+	sz_buf_append(&b, c->m[idx].csk[0], 32);
+	sz_buf_u32(&b, g);
+	sz_buf_u8(&b, (uint8_t)n);
+	sz_cellop_put_folds(&b, w, n);
+	r = b.err ? b.err : sz_edtweak_scalar(t, b.p, b.len);
+	sz_buf_free(&b);
+	return r;
+}
+
+int
+sz_cellf_secret(const cell_seeded *x, const uint8_t id[32], uint8_t s[32])
+{
+	if (x == NULL || !x->has_msr)
+		return SZ_ERR_NOT_FOUND;
+	return sz_cellk_kdf(s, 32, x->msr, 32, "member secret", id, 32);
+}
+
+/* The seeded record a FOLD_ACK names, or NULL. */
+static cell_seeded *
+fold_record(sz_cell *c, const cell_fold *f)
+{
+	int a = sz_cellm_by_mref(c, f->mref);
+	return a < 0 || f->kind != FOLD_ACK ? NULL : sz_cellop_seeded_find(c, (uint16_t)a, f->seq);
+}
+
+/* Wipe x's member-secret root once no current member owes its fold. */
+static void
+settle_one(sz_cell *c, cell_seeded *x, const cell_mset *mem)
+{
+	if (!x->used || !x->has_msr)
+		return;
+	for (int w = 0; w < CELL_MW; w++)
+		if (x->owe.w[w] & mem->w[w])
+			return;
+	sz_wipe(x->msr, sizeof x->msr);
+	x->has_msr = 0;
+}
+
+void
+sz_cellf_settle_all(sz_cell *c)
+{
+	cell_mset mem;
+	sz_cellm_members(c, &c->processed, &mem);
+	for (int i = 0; i < CELL_SEEDED; i++)
+		settle_one(c, &c->seeded[i], &mem);
+}
+
+/* Who must get a forward of my share of x: members of my view that x's author did not know. */
+static void
+forward_set(const sz_cell *c, const cell_seeded *x, const cell_mset *mem, cell_mset *out)
+{
+	for (int w = 0; w < CELL_MW; w++)
+		out->w[w] = mem->w[w] & ~x->holders.w[w];
+	out->w[c->me / 64] &= ~(1ull << (c->me % 64));
+}
+
+static int
+mset_empty(const cell_mset *s)
+{
+	for (int w = 0; w < CELL_MW; w++)
+		if (s->w[w])
+			return 0;
+	return 1;
+}
+
+/* Is my owed fold p still to be taken?  An add-ack whose newcomer is no longer a member (its
+ * add was voided) is dropped; an ack whose op record is gone cannot be taken (records I owe are
+ * kept: sz_cellop_seeded_new). */
+static int
+keep(const sz_cell *c, const cell_fold *p)
+{
+	int a = sz_cellm_by_mref(c, p->mref);
+	if (a < 0)
+		return 0;
+	if (p->kind == FOLD_ADD) {
+		int mi = sz_cellm_mop_find(c, (uint16_t)a, p->seq);
+		return mi >= 0 && c->mop[mi].type == OP_ADD && c->mop[mi].target != c->me &&
+		    sz_cellm_is_member(c, c->mop[mi].target);
+	}
+	const cell_seeded *x = sz_cellop_seeded_find((sz_cell *)c, (uint16_t)a, p->seq);
+	return x != NULL && x->has_msr && mset_has(&x->owe, c->me);
+}
+
+void
+sz_cellf_plan(const sz_cell *c, cell_flush *f)
+{
+	const cell_member *me = &c->m[c->me];
+	memset(f, 0, sizeof *f);
+	f->me = *me;
+	f->send = c->send;
+	memcpy(f->win, me->win, sizeof f->win);
+	f->nwin = f->first = me->nwin;
+	/* room for all: window + owed <= CELL_WINDOW (sz_cellf_queue closes the window first) */
+	assert(me->nwin + c->npend <= CELL_WINDOW);
+	for (int i = 0; i < c->npend && f->nwin < CELL_WINDOW; i++)
+		if (keep(c, &c->pend[i]))
+			f->win[f->nwin++] = c->pend[i];
+}
+
+int
+sz_cellf_post_tweak(const sz_cell *c, uint8_t t[32], int *tweaked)
+{
+	cell_flush *f = sz_secret_alloc(sizeof *f);
+	int r = SZ_OK;
+	*tweaked = 0;
+	memset(t, 0, 32);
+	if (f == NULL)
+		return SZ_ERR_NOMEM;
+	sz_cellf_plan(c, f);
+	if (f->nwin > 0) {
+		r = sz_cellf_tweak(c, c->me, c->m[c->me].done, f->win, f->nwin, t);
+		*tweaked = r == SZ_OK;
+	}
+	sz_cellf_flush_wipe(f);
+	sz_secret_free(f);
+	return r;
+}
+
+void
+sz_cellf_flush_wipe(cell_flush *f)
+{
+	sz_wipe(f, sizeof *f);
+}
+
+/* The members of my view in mref order (the order direct messages go in). */
+static size_t
+by_mref(const sz_cell *c, const cell_mset *mem, uint16_t *out)
+{
+	size_t n = 0;
+	for (uint16_t i = 0; i < c->nmembers; i++) {
+		if (!mset_has(mem, i) || i == c->me)
+			continue;
+		size_t j = n++;
+		while (j > 0 && c->m[out[j - 1]].mref > c->m[i].mref) {
+			out[j] = out[j - 1];
+			j--;
+		}
+		out[j] = i;
+	}
+	return n;
+}
+
+int
+sz_cellf_build(sz_cell *c, cell_flush *f, const uint8_t ad[32], sz_buf *b)
+{
+	uint8_t rkb[CELL_WINDOW][32], sec[CELL_WINDOW][32], stb[CELL_WINDOW][4];
+	uint8_t esk[32], epk[32], pt[CELL_WINDOW * 64];
+	uint16_t order[CELL_MAX_MEMBERS], target[CELL_WINDOW];
+	cell_seeded *xs[CELL_WINDOW] = { 0 };
+	cell_mset mem;
+	int r = SZ_OK;
+	const cell_member *me = &c->m[c->me];
+	sz_cellm_members(c, &c->processed, &mem);
+	/* Apply each fold to the staged copies, noting what its items need. */
+	for (int i = f->first; i < f->nwin && r == SZ_OK; i++) {
+		const cell_fold *p = &f->win[i];
+		uint16_t a = (uint16_t)sz_cellm_by_mref(c, p->mref);
+		memcpy(rkb[i], f->me.rk, 32);
+		sz_store_u32(stb[i], f->me.steps);
+		if (p->kind == FOLD_ADD) {
+			target[i] = c->mop[sz_cellm_mop_find(c, a, p->seq)].target;
+			r = sz_cellk_step(&f->me, &f->send, (const uint8_t *)"add", 3, me->csk[0], NULL);
+		} else {
+			xs[i] = sz_cellop_seeded_find(c, a, p->seq);
+			forward_set(c, xs[i], &mem, &f->fw[i]);
+			if ((r = sz_cellf_secret(xs[i], me->id, sec[i])) == SZ_OK)
+				r = sz_cellk_step(&f->me, &f->send, sec[i], 32, me->csk[0], NULL);
+		}
+	}
+	memcpy(f->me.win, f->win, sizeof f->win);
+	f->me.nwin = f->nwin;
+	if (r != SZ_OK)
+		goto out;
+	/* One direct message per member that gets items, in mref order. */
+	size_t nm = by_mref(c, &mem, order), ndm = 0;
+	uint8_t has[CELL_MAX_MEMBERS];
+	memset(has, 0, sizeof has);
+	for (size_t k = 0; k < nm; k++) {
+		for (int i = f->first; i < f->nwin; i++)
+			if ((f->win[i].kind == FOLD_ADD && target[i] == order[k]) ||
+			    (f->win[i].kind == FOLD_ACK && mset_has(&f->fw[i], order[k])))
+				has[k] = 1;
+		ndm += has[k];
+	}
+	sz_buf_u16(b, (uint16_t)ndm);
+	if (ndm == 0)
+		goto out;
+	if ((r = sz_cellk_dh_keypair(c, epk, esk)) != SZ_OK)
+		goto out;
+	sz_buf_append(b, epk, 32);
+	for (size_t k = 0; k < nm && r == SZ_OK; k++) {
+		if (!has[k])
+			continue;
+		uint16_t to = order[k];
+		uint8_t idx[CELL_WINDOW], n = 0;
+		size_t ptlen = 0;
+		for (int i = f->first; i < f->nwin; i++) {
+			if (f->win[i].kind == FOLD_ADD && target[i] == to) {
+				memcpy(pt + ptlen, rkb[i], 32);
+				memcpy(pt + ptlen + 32, stb[i], 4);
+			} else if (f->win[i].kind == FOLD_ACK && mset_has(&f->fw[i], to)) {
+				memcpy(pt + ptlen, sec[i], 32);
+				memcpy(pt + ptlen + 32, xs[i]->e, 32);
+			} else {
+				continue;
+			}
+			ptlen += sz_cellop_item_len(f->win[i].kind);
+			idx[n++] = (uint8_t)i;
+		}
+		sz_buf_u32(b, c->m[to].mref);
+		uint8_t *hdr = sz_buf_zeros(b, 6);
+		sz_buf_u8(b, n);
+		sz_buf_append(b, idx, n);
+		uint8_t *ct = hdr ? sz_buf_zeros(b, ptlen + SZ_AEAD_TAG_BYTES) : NULL;
+		if (ct == NULL) {
+			r = b->err ? b->err : SZ_ERR_NOMEM;
+			break;
+		}
+		hdr = ct - 1 - n - 6; /* the buffer may have moved */
+		uint16_t tidx;
+		uint32_t ctr;
+		if ((r = sz_cellk_dm_seal(c, to, esk, ad, 32, pt, ptlen, &tidx, &ctr, ct)) != SZ_OK)
+			break;
+		sz_store_u16(hdr, tidx);
+		sz_store_u32(hdr + 2, ctr);
+	}
+out:
+	sz_wipe(rkb, sizeof rkb);
+	sz_wipe(sec, sizeof sec);
+	sz_wipe(esk, sizeof esk);
+	sz_wipe(pt, sizeof pt);
+	return r != SZ_OK ? r : b->err;
+}
+
+int
+sz_cellf_has_items(const sz_cell *c, const cell_flush *f)
+{
+	cell_mset mem;
+	sz_cellm_members(c, &c->processed, &mem);
+	for (int i = f->first; i < f->nwin; i++) {
+		if (f->win[i].kind == FOLD_ADD)
+			return 1;
+		const cell_seeded *x = fold_record((sz_cell *)c, &f->win[i]);
+		cell_mset fw;
+		if (x != NULL) {
+			forward_set(c, x, &mem, &fw);
+			if (!mset_empty(&fw))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+void
+sz_cellf_commit(sz_cell *c, cell_flush *f)
+{
+	cell_mset mem;
+	c->m[c->me] = f->me;
+	c->send = f->send;
+	sz_cellm_members(c, &c->processed, &mem);
+	for (int i = f->first; i < f->nwin; i++) {
+		cell_seeded *x = fold_record(c, &f->win[i]);
+		if (x == NULL)
+			continue;
+		x->owe.w[c->me / 64] &= ~(1ull << (c->me % 64));
+		if (!mset_empty(&f->fw[i])) { /* the forwarded members now hold the epoch */
+			for (int w = 0; w < CELL_MW; w++)
+				x->holders.w[w] |= f->fw[i].w[w];
+			if (x->has_e)
+				sz_cell_epoch_share(c, x->e, &f->fw[i]);
+		}
+		settle_one(c, x, &mem);
+	}
+	sz_wipe(c->pend, sizeof c->pend);
+	c->npend = 0;
+}
+
+int
+sz_cellf_queue(sz_cell *c, uint8_t kind, uint16_t author, uint32_t seq, sz_cell_result *res)
+{
+	int r;
+	/* sz_cellf_maybe_flush, run after every op I apply, keeps room for one more; should it have
+	 * failed, the window closes here first: an owed fold is never dropped. */
+	if (c->m[c->me].nwin + c->npend >= CELL_WINDOW &&
+	    (r = sz_cellop_mine(c, OP_ACK, 0, res)) != SZ_OK)
+		return r;
+	if (c->npend >= CELL_WINDOW)
+		return SZ_ERR_INTERNAL;
+	c->pend[c->npend].kind = kind;
+	c->pend[c->npend].mref = c->m[author].mref;
+	c->pend[c->npend++].seq = seq;
+	return SZ_OK;
+}
+
+int
+sz_cellf_maybe_flush(sz_cell *c, sz_cell_result *res)
+{
+	cell_mset mem;
+	if (c->status != SZ_CELL_ACTIVE || !c->send.used || c->npend == 0)
+		return SZ_OK;
+	sz_cellm_members(c, &c->processed, &mem);
+	if (!mset_has(&mem, c->me))
+		return SZ_OK;
+	/* Full: the window is bounded (what others keep for it, what a post header carries), and
+	 * one more owed fold would not fit.  A fold that must forward goes now: the members added
+	 * concurrently need the epoch and my share (DCGKA's forward) whether or not I post. */
+	int due = c->m[c->me].nwin + c->npend >= CELL_WINDOW;
+	for (int i = 0; i < c->npend && !due; i++) {
+		cell_seeded *x = fold_record(c, &c->pend[i]);
+		cell_mset fw;
+		if (x == NULL || !keep(c, &c->pend[i]))
+			continue;
+		forward_set(c, x, &mem, &fw);
+		due = !mset_empty(&fw);
+	}
+	return due ? sz_cellop_mine(c, OP_ACK, 0, res) : SZ_OK;
+}
+
+void
+sz_cellf_take_wipe(cell_take *tk)
+{
+	sz_wipe(tk, sizeof *tk);
+}
+
+/* Forget b's ratchet in the staged record (a secret I needed is gone): its chain is lost to me
+ * until nothing; the step count goes on. */
+static void
+lose(cell_member *st)
+{
+	sz_wipe(st->rk, sizeof st->rk);
+	st->rk_known = 0;
+	sz_wipe(st->ch, sizeof st->ch);
+}
+
+int
+sz_cellf_take(sz_cell *c, uint16_t b, cell_member *st, const cell_fold *L, uint8_t nf,
+    const cell_dm *dm, uint16_t ndm, const uint8_t *ek, const uint8_t ad[32], cell_take *tk,
+    const char **why)
+{
+	uint8_t pt[CELL_WINDOW * 64], s[32] = { 0 }, t[32];
+	int r = SZ_OK, iz = -1;
+	uint8_t nw = st->nwin;
+	memset(tk, 0, sizeof *tk);
+	tk->from = nf;
+	if (nf > CELL_WINDOW)
+		return SZ_ERR_MALFORMED;
+	/* What I applied of b's window must be a prefix of this one, or this one of it (a post
+	 * made earlier in the window, arriving late). */
+	for (uint8_t i = 0; i < nw && i < nf; i++)
+		if (!fold_eq(&L[i], &st->win[i])) {
+			*why = "a window that contradicts one this member announced before";
+			return SZ_ERR_PEER;
+		}
+	if (nf <= nw)
+		return SZ_OK;
+	/* My add-ack, if this window brings it: I start following b there, and the folds before it
+	 * (of ops from before my time, which I may never apply) are not my business. */
+	for (uint8_t i = nw; i < nf; i++) {
+		int a = sz_cellm_by_mref(c, L[i].mref), mi;
+		if (L[i].kind == FOLD_ADD && a >= 0 && c->m[a].done >= L[i].seq &&
+		    (mi = sz_cellm_mop_find(c, (uint16_t)a, L[i].seq)) >= 0 &&
+		    c->mop[mi].type == OP_ADD && c->mop[mi].target == c->me)
+			iz = i;
+	}
+	/* The others: every op they name applied here, each folded once, by one who owed it. */
+	for (uint8_t i = iz >= (int)nw ? (uint8_t)(iz + 1) : nw; i < nf; i++) {
+		int a = sz_cellm_by_mref(c, L[i].mref);
+		if (a < 0 || c->m[a].done < L[i].seq) {
+			*why = "waiting for an op the member acknowledges";
+			return SZ_ERR_AGAIN;
+		}
+		for (uint8_t j = nw; j < i; j++)
+			if (fold_eq(&L[i], &L[j])) {
+				*why = "a window that acknowledges one op twice";
+				return SZ_ERR_MALFORMED;
+			}
+		if (L[i].kind == FOLD_ADD) {
+			int mi = sz_cellm_mop_find(c, (uint16_t)a, L[i].seq);
+			if (mi < 0 || c->mop[mi].type != OP_ADD || c->mop[mi].target == b ||
+			    c->mop[mi].target == c->me) {
+				*why = "an add-ack of an op that is not an add";
+				return SZ_ERR_MALFORMED;
+			}
+		}
+		const cell_seeded *x = fold_record(c, &L[i]);
+		if (x != NULL && !mset_has(&x->owe, b)) {
+			*why = "an ack of an op the member did not get, or acknowledged already";
+			return SZ_ERR_MALFORMED;
+		}
+	}
+	/* My direct message: add-ack and forward items, in window order. */
+	const cell_dm *md = NULL;
+	for (uint16_t i = 0; i < ndm; i++)
+		if (dm[i].mref == c->m[c->me].mref)
+			md = &dm[i];
+	if (md != NULL) {
+		if ((r = sz_cellk_dm_open(c, st, ek, ad, 32, md, pt)) != SZ_OK) {
+			*why = r == SZ_ERR_AGAIN ? "waiting for an earlier direct message from the member" :
+			    "a direct message in the window does not open";
+			goto out;
+		}
+		tk->mine = 1;
+		size_t off = 0;
+		for (int j = 0; j < md->nitem; j++) {
+			uint8_t i = md->item[j];
+			size_t n = sz_cellop_item_len(L[i].kind);
+			if (i >= nw) {
+				tk->has[i] = 1;
+				memcpy(tk->item[i], pt + off, n);
+			}
+			off += n;
+		}
+	}
+	if (iz >= 0 && !tk->has[iz]) {
+		*why = "waiting for the post that carries this member's add-ack to me";
+		r = SZ_ERR_AGAIN;
+		goto out;
+	}
+	/* Apply.  A newcomer starts from its add-ack: the folds before it are not its business. */
+	uint32_t g = st->done;
+	for (uint8_t i = nw; i < nf && r == SZ_OK; i++) {
+		if ((r = sz_cellf_tweak(c, b, g, L, (size_t)i + 1, t)) != SZ_OK)
+			break;
+		if ((int)i < iz)
+			continue;
+		if ((int)i == iz) {
+			memcpy(st->rk, tk->item[i], 32);
+			st->steps = sz_load_u32(tk->item[i] + 32);
+			st->rk_known = 1;
+			r = sz_cellk_step(st, NULL, (const uint8_t *)"add", 3, st->csk[0], t);
+		} else if (L[i].kind == FOLD_ADD) {
+			r = sz_cellk_step(st, NULL, (const uint8_t *)"add", 3, st->csk[0], t);
+		} else {
+			if (tk->has[i])
+				memcpy(s, tk->item[i], 32); /* a forward: its share, from itself */
+			else if (sz_cellf_secret(fold_record(c, &L[i]), st->id, s) != SZ_OK)
+				lose(st); /* the op's record is gone (or I never had its seed) */
+			r = sz_cellk_step(st, NULL, s, 32, st->csk[0], t);
+		}
+	}
+	memcpy(st->win, L, (size_t)nf * sizeof *L);
+	st->nwin = nf;
+	tk->from = nw;
+out:
+	sz_wipe(pt, sizeof pt);
+	sz_wipe(s, sizeof s);
+	return r;
+}
+
+int
+sz_cellf_settle(sz_cell *c, uint16_t b, const cell_take *tk, const cell_fold *L, uint8_t nf,
+    const cell_dm *dm, uint16_t ndm)
+{
+	cell_mset mem;
+	int r = SZ_OK;
+	sz_cellm_members(c, &c->processed, &mem);
+	for (uint8_t i = tk->from; i < nf && r == SZ_OK; i++) {
+		cell_seeded *x = fold_record(c, &L[i]);
+		if (L[i].kind != FOLD_ACK)
+			continue;
+		/* An epoch forwarded to me (I was added while its op was under way). */
+		if (tk->has[i] && (r = sz_cell_epoch_learn(c, tk->item[i] + 32,
+		    x != NULL ? &x->holders : &mem)) != SZ_OK)
+			break;
+		cell_mset fw;
+		memset(&fw, 0, sizeof fw);
+		for (uint16_t k = 0; k < ndm; k++)
+			for (int j = 0; j < dm[k].nitem; j++)
+				if (dm[k].item[j] == i) {
+					int to = sz_cellm_by_mref(c, dm[k].mref);
+					if (to >= 0)
+						mset_add(&fw, (unsigned)to);
+				}
+		if (x != NULL) {
+			x->owe.w[b / 64] &= ~(1ull << (b % 64));
+			for (int w = 0; w < CELL_MW; w++)
+				x->holders.w[w] |= fw.w[w];
+		}
+		if (!mset_empty(&fw) && x != NULL && x->has_e)
+			sz_cell_epoch_share(c, x->e, &fw);
+		else if (!mset_empty(&fw) && tk->has[i])
+			sz_cell_epoch_share(c, tk->item[i] + 32, &fw);
+		if (x != NULL)
+			settle_one(c, x, &mem);
+	}
+	return r;
+}
