@@ -16,6 +16,7 @@
 #include "lib/bytes.h"
 #include "recon/riblt.h"
 #include "recon/riblt_wire.h"
+#include "sync/session.h"
 
 #define W SZ_RIBLT_ID_SYMBOL_BYTES
 
@@ -38,14 +39,21 @@ splitmix(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-/* The symbol of id number i of stream `stream` (ids are uniformly random, like BLAKE2b). */
+/* Id number i of stream `stream` (ids are uniformly random, like BLAKE2b). */
+static void
+id_of(uint8_t id[32], uint64_t stream, uint64_t i)
+{
+	uint64_t s = stream * UINT64_C(0x100000000) + i;
+	for (int k = 0; k < 4; k++)
+		sz_store_u64(id + 8 * k, splitmix(&s));
+}
+
+/* Its full symbol. */
 static void
 sym_of(uint8_t sym[W], uint64_t stream, uint64_t i)
 {
-	uint64_t s = stream * UINT64_C(0x100000000) + i;
 	uint8_t id[32];
-	for (int k = 0; k < 4; k++)
-		sz_store_u64(id + 8 * k, splitmix(&s));
+	id_of(id, stream, i);
 	sz_riblt_id_symbol(sym, id);
 }
 
@@ -107,17 +115,19 @@ typedef struct stats {
 	double ms;
 } stats;
 
-/* One session in this process: a sends, b receives. */
+/* One session in this process: a sends, b receives (salt NULL: unsalted, full symbols;
+ * else compact symbols with 32-bit checks). */
 static stats
-session(sz_riblt_sketch *a, sz_riblt_sketch *b)
+session(sz_riblt_sketch *a, sz_riblt_sketch *b, const uint8_t *salt)
 {
 	stats st = { 0, 0, 0, 0 };
 	sz_riblt_sender *s;
 	sz_riblt_receiver *rx;
 	int r;
 	double t0 = now_ms();
-	if ((r = sz_riblt_sender_new(&s, a, NULL, SZ_RIBLT_FIRST_BATCH, SZ_RIBLT_EST_BYTES,
-	    1 << 20)) != SZ_OK || (r = sz_riblt_receiver_new(&rx, b, NULL, 1 << 20)) != SZ_OK)
+	if ((r = sz_riblt_sender_new(&s, a, salt, SZ_RIBLT_FIRST_BATCH, SZ_RIBLT_EST_BYTES,
+	    1 << 20)) != SZ_OK || (r = sz_riblt_receiver_new(&rx, b, salt, 1 << 20)) != SZ_OK ||
+	    (salt != NULL && (r = sz_riblt_sender_check32(s)) != SZ_OK))
 		die("session", r);
 	sz_buf m = { 0 };
 	if ((r = sz_riblt_sender_hello(s, &m)) != SZ_OK)
@@ -144,19 +154,20 @@ session(sz_riblt_sketch *a, sz_riblt_sketch *b)
 	return st;
 }
 
-/* The fewest coded symbols of a that decode against b (streamed one at a time). */
+/* The fewest coded symbols of a that decode against b (streamed one at a time); checks of
+ * check_bits bits. */
 static size_t
-needed(sz_riblt_sketch *a, sz_riblt_sketch *b)
+needed(sz_riblt_sketch *a, sz_riblt_sketch *b, unsigned check_bits, size_t *items)
 {
 	sz_riblt_limits lim = { .max_cells = 1 << 20, .max_items = 0,
-		.max_count = sz_riblt_sketch_size(a) };
+		.max_count = sz_riblt_sketch_size(a), .check_bits = check_bits };
 	sz_riblt_decoder *d;
 	int r;
 	if ((r = sz_riblt_decoder_new(&d, b, &lim)) != SZ_OK)
 		die("decoder", r);
 	size_t m = 0;
 	while (!sz_riblt_decoder_done(d)) {
-		uint8_t sum[W];
+		uint8_t sum[SZ_RIBLT_MAX_WIDTH];
 		uint64_t h;
 		int64_t c;
 		if ((r = sz_riblt_sketch_reserve(a, m + 1)) != SZ_OK ||
@@ -166,8 +177,111 @@ needed(sz_riblt_sketch *a, sz_riblt_sketch *b)
 			die("needed", r);
 		m++;
 	}
+	if (items != NULL)
+		*items = sz_riblt_decoder_count(d);
 	sz_riblt_decoder_free(d);
 	return m;
+}
+
+/* --- compact symbols: salted 8-byte tags, 32-bit checks (sync's default for small sets) ---- */
+
+static const uint8_t secret[SZ_RIBLT_SCOPE_SECRET_BYTES] = { 's', 'c', 'o', 'p', 'e' };
+
+/* A's ids are stream 1's first n; B lacks da of them (the same ones derive() removes) and has
+ * db of stream 2 + trial.  Each side builds its tag sketch under a fresh salt, as a sync
+ * session does; *build_ms is both builds. */
+static void
+compact_pair(size_t n, size_t da, size_t db, uint64_t trial, sz_riblt_sketch **a,
+    sz_riblt_sketch **b, uint8_t salt[SZ_RIBLT_SALT_BYTES], double *build_ms)
+{
+	uint8_t tk[SZ_RIBLT_KEY_BYTES], sk[SZ_RIBLT_KEY_BYTES];
+	uint64_t st = trial * 1000003 + n;
+	sz_store_u64(salt, splitmix(&st));
+	sz_store_u64(salt + 8, splitmix(&st));
+	int r;
+	if ((r = sz_riblt_tag_key(tk, secret, salt)) != SZ_OK ||
+	    (r = sz_riblt_scope_key(sk, secret, salt)) != SZ_OK)
+		die("keys", r);
+	uint8_t *gone = calloc(n, 1);
+	if (gone == NULL)
+		die("calloc", SZ_ERR_NOMEM);
+	for (size_t i = 0; i < da; i++)
+		gone[(trial * 7919 + i * 104729) % n] = 1;
+	double t0 = now_ms();
+	for (int side = 0; side < 2; side++) {
+		sz_riblt_sketch **x = side == 0 ? a : b;
+		if ((r = sz_riblt_sketch_new(x, SZ_RIBLT_TAG_BYTES, sk, 512)) != SZ_OK)
+			die("sketch", r);
+		for (size_t i = 0; i < n + (side ? db : 0); i++) {
+			uint8_t id[32], tag[SZ_RIBLT_TAG_BYTES];
+			if (i < n && side == 1 && gone[i])
+				continue;
+			if (i < n)
+				id_of(id, 1, i);
+			else
+				id_of(id, 2 + trial, i - n);
+			sz_riblt_id_tag(tag, tk, id);
+			if ((r = sz_riblt_sketch_add(*x, tag)) != SZ_OK)
+				die("add", r);
+		}
+	}
+	*build_ms = now_ms() - t0;
+	free(gone);
+}
+
+static void
+compact_grid(void)
+{
+	const size_t ns[] = { 10000, 100000 };
+	const size_t ds[] = { 0, 2, 20, 200, 2000 };
+	printf("\ncompact symbols (8-byte salted tags, 32-bit checks; sync's default up to %d ids), "
+	    "d split evenly, mean of the trials:\n", SZ_SYNC_COMPACT_MAX);
+	printf("| N | d | trials | bytes | bytes/(64d+1024) (sessions over) | bytes/(32d) | "
+	    "round trips (max) | coded symbols sent/d | needed/d | session ms | both builds ms |\n");
+	printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
+	for (size_t ni = 0; ni < 2; ni++) {
+		size_t n = ns[ni];
+		for (size_t di = 0; di < 5; di++) {
+			size_t d = ds[di];
+			int trials = n >= 100000 ? 10 : 50;
+			double bytes = 0, sent = 0, need = 0, ms = 0, bms = 0;
+			int rts = 0, rtmax = 0, over = 0;
+			for (int t = 0; t < trials; t++) {
+				sz_riblt_sketch *a, *b;
+				uint8_t salt[SZ_RIBLT_SALT_BYTES];
+				double b1;
+				compact_pair(n, d - d / 2, d / 2, (uint64_t)t, &a, &b, salt, &b1);
+				stats st = session(a, b, salt);
+				size_t items = 0;
+				need += needed(a, b, 32, &items);
+				if (items != d)
+					die("compact: wrong difference", SZ_ERR_INTERNAL);
+				bytes += st.bytes;
+				over += d >= 20 && st.bytes > 64.0 * d + 1024;
+				sent += st.sent;
+				ms += st.ms;
+				bms += b1;
+				rts += st.rts;
+				if (st.rts > rtmax)
+					rtmax = st.rts;
+				sz_riblt_sketch_free(a);
+				sz_riblt_sketch_free(b);
+			}
+			bytes /= trials;
+			char ratio[32] = "-", per_sent[32] = "-", per_need[32] = "-", budget[32] = "-";
+			if (d >= 20)
+				snprintf(budget, sizeof(budget), "%.2f (%d over)", bytes / (64.0 * d + 1024),
+				    over);
+			if (d > 0) {
+				snprintf(ratio, sizeof(ratio), "%.2f", bytes / (32.0 * d));
+				snprintf(per_sent, sizeof(per_sent), "%.2f", sent / trials / d);
+				snprintf(per_need, sizeof(per_need), "%.2f", need / trials / d);
+			}
+			printf("| %zu | %zu | %d | %.0f | %s | %s | %.2f (%d) | %s | %s | %.2f | %.1f |\n",
+			    n, d, trials, bytes, budget, ratio, (double)rts / trials, rtmax, per_sent,
+			    per_need, ms / trials, bms / trials);
+		}
+	}
 }
 
 /* --- peak memory: a sender and a receiver process over pipes ------------------------------ */
@@ -328,10 +442,12 @@ main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* First, before this process grows: the memory of a node for N = 1e6. */
 	peak_memory(1000000, 2000);
+	compact_grid();
 
 	const size_t ns[] = { 10000, 100000, 1000000 };
 	const size_t ds[] = { 0, 2, 20, 200, 2000 };
-	printf("\nsession cost, d split evenly between the sides, mean of the trials:\n");
+	printf("\nfull symbols (20-byte id prefixes, 64-bit checks, unsalted: the kept sketch), d "
+	    "split evenly between the sides, mean of the trials:\n");
 	printf("| N | d | trials | bytes | bytes/(64d+1024) (sessions over) | bytes/(32d) | round trips (max) | "
 	    "coded symbols sent/d | needed/d | session ms |\n");
 	printf("|---|---|---|---|---|---|---|---|---|---|\n");
@@ -347,7 +463,7 @@ main(void)
 			int rts = 0, rtmax = 0, over = 0;
 			for (int t = 0; t < trials; t++) {
 				sz_riblt_sketch *b = derive(a, n, d - d / 2, d / 2, (uint64_t)t);
-				stats st = session(a, b);
+				stats st = session(a, b, NULL);
 				bytes += st.bytes;
 				over += d >= 20 && st.bytes > 64.0 * d + 1024;
 				sent += st.sent;
@@ -355,7 +471,7 @@ main(void)
 				rts += st.rts;
 				if (st.rts > rtmax)
 					rtmax = st.rts;
-				need += needed(a, b);
+				need += needed(a, b, 64, NULL);
 				sz_riblt_sketch_free(b);
 			}
 			bytes /= trials;

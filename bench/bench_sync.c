@@ -78,9 +78,10 @@ serve(void *p)
 	return NULL;
 }
 
-/* One session between x (initiator) and y in memory; its wall time in seconds. */
+/* One session between x (initiator) and y in memory; its wall time in seconds.  compact as in
+ * sz_sync_config. */
 static double
-session(sz_node *x, sz_node *y, unsigned salted_one_in, sz_sync_stats *st)
+session(sz_node *x, sz_node *y, unsigned salted_one_in, int compact, sz_sync_stats *st)
 {
 	sz_sync_config cx, cy;
 	uint8_t *sx, *sy;
@@ -89,6 +90,7 @@ session(sz_node *x, sz_node *y, unsigned salted_one_in, sz_sync_stats *st)
 	    sz_node_sync_config(y, SZ_NOISE_RESPONDER, &cy, &sy) != SZ_OK)
 		exit(1);
 	cx.salted_one_in = salted_one_in;
+	cx.compact = compact;
 	double t0 = now_s();
 	if (sz_sync_new(&s[0], &cx) != SZ_OK || sz_sync_new(&s[1], &cy) != SZ_OK)
 		exit(1);
@@ -221,28 +223,31 @@ main(int argc, char **argv)
 
 	/* Both hold n: settle 20 new entries, with the kept sketches, then as after unlock (the
 	 * sketches dropped), then salted (an audit).  Each median of 5. */
-	double warm[5], cold[5], salted[5];
+	double warm[5], cold[5], salted[5], compact[5];
 	size_t next = 0;
-	sz_sync_stats w, cst, sst;
+	sz_sync_stats w, cst, sst, cpt;
 	for (int rep = 0; rep < 5; rep++) {
 		diverge(a, b, sk, &next);
 		sz_node_sketches_free(a);
 		sz_node_sketches_free(b);
-		cold[rep] = session(b, a, 1u << 30, &cst);
+		cold[rep] = session(b, a, 1u << 30, -1, &cst);
 		diverge(a, b, sk, &next);
-		warm[rep] = session(b, a, 1u << 30, &w);
+		warm[rep] = session(b, a, 1u << 30, -1, &w);
 		diverge(a, b, sk, &next);
-		salted[rep] = session(b, a, 1, &sst);
+		salted[rep] = session(b, a, 1, -1, &sst);
+		diverge(a, b, sk, &next);
+		compact[rep] = session(b, a, 1u << 30, 1, &cpt);
 		if (w.to_send + w.to_receive != 20 || w.ids_sketched != 0 || cst.to_send != 10 ||
-		    !sst.riblt_salted || sst.to_receive != 10) {
+		    !sst.riblt_salted || sst.to_receive != 10 || !cpt.riblt_compact ||
+		    cpt.to_send + cpt.to_receive != 20) {
 			fprintf(stderr, "bench_sync: the resync sessions did not settle as expected\n");
 			return 1;
 		}
 	}
 	for (int i = 0; i < 5; i++)
 		for (int j = i + 1; j < 5; j++) {
-			double *v[3] = { warm, cold, salted };
-			for (int k = 0; k < 3; k++)
+			double *v[4] = { warm, cold, salted, compact };
+			for (int k = 0; k < 4; k++)
 				if (v[k][j] < v[k][i]) {
 					double t = v[k][i];
 					v[k][i] = v[k][j];
@@ -255,6 +260,8 @@ main(int argc, char **argv)
 	printf("  first after unlock        %8.2f ms  (the node builds its sketch)\n", cold[2] * 1e3);
 	printf("  salted audit              %8.2f ms  (both build temporary sketches)\n",
 	    salted[2] * 1e3);
+	printf("  compact symbols           %8.2f ms  (%llu reconciliation bytes; the default up to "
+	    "%d ids)\n", compact[2] * 1e3, (unsigned long long)cpt.recon_bytes, SZ_SYNC_COMPACT_MAX);
 	printf("  ratio kept / built        %8.3f   (O(d) against O(N))\n", warm[2] / cold[2]);
 	for (size_t i = 0; i < n; i++)
 		free(envs[i]);

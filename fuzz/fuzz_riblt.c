@@ -5,6 +5,8 @@
  *   0: a receiver takes the messages (HELLO, CELLS...) against the local set;
  *   1: a sender over the local set sends HELLO, then takes the messages as replies;
  *   2: the raw decoder takes each message as one coded symbol (sum | hash | count byte).
+ * Bit 7 of byte 0 makes the session salted (a zero salt) with 32-bit checks: the receiver
+ * expects that salt, the sender sends CHECK32 coded symbols, the decoder checks 32 bits.
  * Every path must end with an error code or a result, within bounded memory and time.
  */
 #include <stddef.h>
@@ -44,7 +46,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	static const uint8_t key[SZ_RIBLT_KEY_BYTES] = { 1, 2, 3 };
-	uint8_t mode = data[0] % 3;
+	uint8_t mode = (data[0] & 0x7f) % 3;
+	bool c32 = (data[0] & 0x80) != 0;
+	static const uint8_t zero_salt[SZ_RIBLT_SALT_BYTES] = { 0 };
 	sz_riblt_sketch *s = NULL;
 	if (sz_riblt_sketch_new(&s, W, key, 64) != SZ_OK)
 		return 0;
@@ -56,14 +60,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sz_buf out = { .max = 1 << 22 };
 	bool done = false;
 	if (mode == 0) {
-		if (sz_riblt_receiver_new(&rx, s, NULL, 4096) != SZ_OK)
+		if (sz_riblt_receiver_new(&rx, s, c32 ? zero_salt : NULL, 4096) != SZ_OK)
 			goto out;
 	} else if (mode == 1) {
-		if (sz_riblt_sender_new(&tx, s, NULL, 8, 16, 4096) != SZ_OK ||
+		if (sz_riblt_sender_new(&tx, s, c32 ? zero_salt : NULL, 8, 16, 4096) != SZ_OK ||
+		    (c32 && sz_riblt_sender_check32(tx) != SZ_OK) ||
 		    sz_riblt_sender_hello(tx, &out) != SZ_OK)
 			goto out;
 	} else {
-		sz_riblt_limits lim = { .max_cells = 4096, .max_items = 0, .max_count = 300 };
+		sz_riblt_limits lim = { .max_cells = 4096, .max_items = 0, .max_count = 300,
+			.check_bits = c32 ? 32 : 64 };
 		if (sz_riblt_decoder_new(&dec, s, &lim) != SZ_OK)
 			goto out;
 	}
@@ -77,9 +83,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int r;
 		if (mode == 0) {
 			size_t width;
-			bool salted;
+			bool salted, check32;
+			uint64_t nset;
 			uint8_t salt[SZ_RIBLT_SALT_BYTES];
-			(void)sz_riblt_hello_peek(msg, len, &width, &salted, salt);
+			(void)sz_riblt_hello_peek(msg, len, &width, &salted, &check32, salt, &nset);
 			r = sz_riblt_receiver_recv(rx, msg, len, &out, &done);
 			if (done) {
 				const sz_riblt_decoder *d = sz_riblt_receiver_decoder(rx);

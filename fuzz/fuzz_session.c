@@ -3,7 +3,9 @@
  * real Noise handshake in memory; the fuzzer's bytes are then encrypted with one side's transport
  * key, so they reach the other side's frame decoder, reconciliation and transfer code.  The first
  * input byte picks which side is attacked, whether the honest sides go ahead first, whether RIBLT
- * is offered (else the list only) and whether the nodes lend their sketches.
+ * is offered (else the list only), whether the nodes lend their sketches (then with full
+ * symbols; without lending the sets are small, so compact symbols), and whether sessions are
+ * salted audits.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +145,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ca.hooks.sketch_get = fz_sketch_get;
 		ca.hooks.sketch_put = fz_sketch_put;
 		ca.hooks.find_prefix = fz_find_prefix;
+		ca.compact = -1; /* the lent sketch (full symbols); without lending: compact ones */
 	}
 	sz_sync_config cb = ca;
 	cb.role = SZ_NOISE_RESPONDER;

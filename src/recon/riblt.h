@@ -110,6 +110,9 @@ typedef struct sz_riblt_limits {
 	size_t max_cells;   /* coded symbols accepted in the session (<= SZ_RIBLT_MAX_CELLS) */
 	size_t max_items;   /* differences recovered (0 = max_cells) */
 	uint64_t max_count; /* largest count a remote coded symbol may carry (its set size) */
+	unsigned check_bits; /* low bits of each hash the remote's coded symbols carry and purity
+	                      * is checked on: 32 or 64 (0 = 64).  The full hash still seeds each
+	                      * item's index mapping. */
 } sz_riblt_limits;
 
 /* Start decoding against local, which is borrowed: it must outlive the decoder and must not

@@ -19,6 +19,7 @@ struct sz_riblt_decoder {
 	uint64_t gen;
 	size_t width;
 	sz_riblt_limits lim;
+	uint64_t mask;          /* the hash bits the remote's cells carry (lim.check_bits) */
 	int err;                /* sticky */
 	sz_riblt_cells c;       /* the difference's coded symbols: remote minus local */
 	size_t nonzero;         /* cells of c that are not all zero */
@@ -47,7 +48,8 @@ sz_riblt_decoder_new(sz_riblt_decoder **out, sz_riblt_sketch *local,
 	*out = NULL;
 	if (local == NULL || limits == NULL || limits->max_cells == 0 ||
 	    limits->max_cells > SZ_RIBLT_MAX_CELLS || limits->max_items > SZ_RIBLT_MAX_CELLS ||
-	    limits->max_count > (uint64_t)INT64_MAX / 4)
+	    limits->max_count > (uint64_t)INT64_MAX / 4 ||
+	    (limits->check_bits != 0 && limits->check_bits != 32 && limits->check_bits != 64))
 		return SZ_ERR_INVALID;
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		goto out;
@@ -55,6 +57,7 @@ sz_riblt_decoder_new(sz_riblt_decoder **out, sz_riblt_sketch *local,
 	d->gen = sz_riblt_sketch_generation(local);
 	d->width = sz_riblt_sketch_width(local);
 	d->lim = *limits;
+	d->mask = d->lim.check_bits == 32 ? UINT32_MAX : UINT64_MAX;
 	if (d->lim.max_items == 0)
 		d->lim.max_items = d->lim.max_cells;
 	d->nset = 16;
@@ -116,7 +119,7 @@ touch(sz_riblt_decoder *d, size_t i, const uint8_t *sym, uint64_t h, int64_t dir
 {
 	int was = cell_nonzero(d, i);
 	sz_riblt_xor(d->c.sum + i * d->width, sym, d->width);
-	d->c.hash[i] ^= h;
+	d->c.hash[i] ^= h & d->mask;
 	d->c.count[i] += dir;
 	int now = cell_nonzero(d, i);
 	d->nonzero = d->nonzero + (size_t)now - (size_t)was;
@@ -277,7 +280,7 @@ sz_riblt_decoder_add(sz_riblt_decoder *d, const uint8_t *sum, uint64_t hash, uin
 	uint8_t *dst = d->c.sum + i * d->width;
 	memcpy(dst, sum, d->width);
 	sz_riblt_xor(dst, lc->sum + i * d->width, d->width);
-	d->c.hash[i] = hash ^ lc->hash[i];
+	d->c.hash[i] = (hash ^ lc->hash[i]) & d->mask;
 	d->c.count[i] = (int64_t)count - lc->count[i];
 	d->inq[i] = 0;
 	/* Peel the items already recovered that map here.  Each pops at most twice (a zero step
@@ -285,7 +288,7 @@ sz_riblt_decoder_add(sz_riblt_decoder *d, const uint8_t *sum, uint64_t hash, uin
 	for (size_t guard = 0; d->nheap > 0 && hkey(d, 0) == i && guard <= 2 * d->ni; guard++) {
 		size_t j = d->heap[0];
 		sz_riblt_xor(dst, d->isym + j * d->width, d->width);
-		d->c.hash[i] ^= d->ihash[j];
+		d->c.hash[i] ^= d->ihash[j] & d->mask;
 		d->c.count[i] -= d->iside[j];
 		if (sz_riblt_map_next(&d->imap[j]) == SZ_RIBLT_NEVER) {
 			d->heap[0] = d->heap[--d->nheap];
@@ -356,7 +359,7 @@ sz_riblt_decoder_run(sz_riblt_decoder *d)
 			continue;
 		const uint8_t *sum = d->c.sum + i * d->width;
 		uint64_t h = sz_riblt_hash(key, sum, d->width);
-		if (h != d->c.hash[i])
+		if ((h & d->mask) != d->c.hash[i])
 			continue; /* not pure: several items whose counts add up to +-1 */
 		int r = peel(d, sum, h, (int)n);
 		if (r != SZ_OK)

@@ -37,13 +37,36 @@ sz_riblt_scope_key(uint8_t key[static SZ_RIBLT_KEY_BYTES],
 	return r == SZ_OK ? SZ_OK : SZ_ERR_INTERNAL;
 }
 
+int
+sz_riblt_tag_key(uint8_t key[static SZ_RIBLT_KEY_BYTES],
+    const uint8_t secret[static SZ_RIBLT_SCOPE_SECRET_BYTES],
+    const uint8_t salt[static SZ_RIBLT_SALT_BYTES])
+{
+	static const char label[] = "samizdat riblt tag v1";
+	uint8_t msg[sizeof(label) - 1 + SZ_RIBLT_SALT_BYTES];
+	memcpy(msg, label, sizeof(label) - 1);
+	memcpy(msg + sizeof(label) - 1, salt, SZ_RIBLT_SALT_BYTES);
+	int r = sz_blake2b(key, SZ_RIBLT_KEY_BYTES, msg, sizeof msg, secret,
+	    SZ_RIBLT_SCOPE_SECRET_BYTES);
+	sz_wipe(msg, sizeof(msg));
+	return r == SZ_OK ? SZ_OK : SZ_ERR_INTERNAL;
+}
+
+void
+sz_riblt_id_tag(uint8_t tag[static SZ_RIBLT_TAG_BYTES],
+    const uint8_t key[static SZ_RIBLT_KEY_BYTES], const uint8_t id[static SZ_ID_BYTES])
+{
+	sz_store_u64le(tag, sz_riblt_hash(key, id, SZ_ID_BYTES));
+}
+
 /* HELLO header: type, version, width, flags [, salt], varint set size. */
 static int
-read_hello_header(sz_rd *rd, size_t *width, bool *salted, uint8_t salt[SZ_RIBLT_SALT_BYTES],
-    uint64_t *nset)
+read_hello_header(sz_rd *rd, size_t *width, bool *salted, bool *check32,
+    uint8_t salt[SZ_RIBLT_SALT_BYTES], uint64_t *nset)
 {
 	memset(salt, 0, SZ_RIBLT_SALT_BYTES);
 	*salted = false;
+	*check32 = false;
 	*width = 0;
 	*nset = 0;
 	if (sz_rd_u8(rd) != SZ_RIBLT_MSG_HELLO)
@@ -55,9 +78,14 @@ read_hello_header(sz_rd *rd, size_t *width, bool *salted, uint8_t salt[SZ_RIBLT_
 		return rd->err;
 	if (version != SZ_RIBLT_VERSION)
 		return SZ_ERR_UNSUPPORTED;
-	if (w == 0 || w > SZ_RIBLT_MAX_WIDTH || (flags & ~1u) != 0)
+	if (w == 0 || w > SZ_RIBLT_MAX_WIDTH || (flags & ~3u) != 0)
 		return SZ_ERR_MALFORMED;
-	if (flags & 1) {
+	/* 32-bit checks only under a salt: with a key known in advance, ids whose hashes agree in
+	 * 32 bits are a 2^16 search away. */
+	if ((flags & SZ_RIBLT_FLAG_CHECK32) && !(flags & SZ_RIBLT_FLAG_SALTED))
+		return SZ_ERR_MALFORMED;
+	*check32 = (flags & SZ_RIBLT_FLAG_CHECK32) != 0;
+	if (flags & SZ_RIBLT_FLAG_SALTED) {
 		sz_rd_copy(rd, salt, SZ_RIBLT_SALT_BYTES);
 		*salted = true;
 	}
@@ -72,16 +100,15 @@ read_hello_header(sz_rd *rd, size_t *width, bool *salted, uint8_t salt[SZ_RIBLT_
 
 int
 sz_riblt_hello_peek(const uint8_t *msg, size_t len, size_t *width, bool *salted,
-    uint8_t salt[static SZ_RIBLT_SALT_BYTES])
+    bool *check32, uint8_t salt[static SZ_RIBLT_SALT_BYTES], uint64_t *nset)
 {
 	sz_rd rd = sz_rd_init(msg, len);
-	uint64_t nset;
-	return read_hello_header(&rd, width, salted, salt, &nset);
+	return read_hello_header(&rd, width, salted, check32, salt, nset);
 }
 
-/* batch = varint start | varint n | n x (sum | u64 hash | varint count) */
+/* batch = varint start | varint n | n x (sum | u64 hash or u32 low hash | varint count) */
 static int
-write_batch(sz_buf *b, sz_riblt_sketch *s, size_t start, size_t n)
+write_batch(sz_buf *b, sz_riblt_sketch *s, size_t start, size_t n, bool check32)
 {
 	int r = sz_riblt_sketch_reserve(s, start + n);
 	if (r != SZ_OK)
@@ -94,7 +121,10 @@ write_batch(sz_buf *b, sz_riblt_sketch *s, size_t start, size_t n)
 		return r;
 	for (size_t i = start; i < start + n; i++) {
 		sz_buf_append(b, c->sum + i * w, w);
-		sz_buf_u64(b, c->hash[i]);
+		if (check32)
+			sz_buf_u32(b, (uint32_t)c->hash[i]);
+		else
+			sz_buf_u64(b, c->hash[i]);
 		if (c->count[i] < 0)
 			return SZ_ERR_INTERNAL; /* a set's coded symbol never has a negative count */
 		sz_buf_varint(b, (uint64_t)c->count[i]);
@@ -107,7 +137,7 @@ write_batch(sz_buf *b, sz_riblt_sketch *s, size_t start, size_t n)
 struct sz_riblt_sender {
 	sz_riblt_sketch *local;
 	uint64_t gen;
-	bool salted;
+	bool salted, check32;
 	uint8_t salt[SZ_RIBLT_SALT_BYTES];
 	size_t first, est, max_cells, next;
 	bool hello_sent, finished;
@@ -139,6 +169,15 @@ sz_riblt_sender_new(sz_riblt_sender **out, sz_riblt_sketch *local, const uint8_t
 	return SZ_OK;
 }
 
+int
+sz_riblt_sender_check32(sz_riblt_sender *s)
+{
+	if (!s->salted || s->hello_sent)
+		return SZ_ERR_INVALID;
+	s->check32 = true;
+	return SZ_OK;
+}
+
 void
 sz_riblt_sender_free(sz_riblt_sender *s)
 {
@@ -158,12 +197,13 @@ sz_riblt_sender_hello(sz_riblt_sender *s, sz_buf *out)
 	sz_buf_u8(out, SZ_RIBLT_MSG_HELLO);
 	sz_buf_u8(out, SZ_RIBLT_VERSION);
 	sz_buf_u8(out, (uint8_t)sz_riblt_sketch_width(s->local));
-	sz_buf_u8(out, s->salted ? 1 : 0);
+	sz_buf_u8(out, (s->salted ? SZ_RIBLT_FLAG_SALTED : 0) |
+	    (s->check32 ? SZ_RIBLT_FLAG_CHECK32 : 0));
 	if (s->salted)
 		sz_buf_append(out, s->salt, SZ_RIBLT_SALT_BYTES);
 	sz_buf_varint(out, sz_riblt_sketch_size(s->local));
 	sz_buf_varint(out, s->est);
-	int r = write_batch(out, s->local, 0, s->first);
+	int r = write_batch(out, s->local, 0, s->first, s->check32);
 	if (r != SZ_OK)
 		return r;
 	if ((r = sz_riblt_sketch_reserve(s->local, s->first + s->est)) != SZ_OK)
@@ -203,7 +243,7 @@ sz_riblt_sender_recv(sz_riblt_sender *s, const uint8_t *msg, size_t len, sz_buf 
 		if (n > s->max_cells - s->next)
 			n = s->max_cells - s->next;
 		sz_buf_u8(out, SZ_RIBLT_MSG_CELLS);
-		if ((r = write_batch(out, s->local, s->next, (size_t)n)) != SZ_OK)
+		if ((r = write_batch(out, s->local, s->next, (size_t)n, s->check32)) != SZ_OK)
 			return r;
 		s->next += (size_t)n;
 		return SZ_OK;
@@ -268,6 +308,7 @@ enum { RX_HELLO, RX_CELLS, RX_OVER };
 struct sz_riblt_receiver {
 	sz_riblt_sketch *local;
 	bool salted;
+	bool check32;       /* the HELLO's: coded symbols carry the low 32 bits of their hash */
 	uint8_t salt[SZ_RIBLT_SALT_BYTES];
 	size_t max_cells;
 	int state;
@@ -356,12 +397,13 @@ read_batch(sz_riblt_receiver *r, sz_rd *rd, size_t max_n, size_t tail, int *derr
 		return SZ_ERR_MALFORMED;
 	if (start == 0)
 		r->first = (size_t)n;
-	/* Each coded symbol takes at least w + 9 bytes: refuse a short message before decoding. */
-	if (sz_rd_left(rd) < n * (w + 9) + tail)
+	/* Each coded symbol takes at least w + 5 or w + 9 bytes: refuse a short message before
+	 * decoding. */
+	if (sz_rd_left(rd) < n * (w + (r->check32 ? 5 : 9)) + tail)
 		return SZ_ERR_TRUNCATED;
 	for (uint64_t i = 0; i < n; i++) {
 		const uint8_t *sum = sz_rd_bytes(rd, w);
-		uint64_t hash = sz_rd_u64(rd);
+		uint64_t hash = r->check32 ? sz_rd_u32(rd) : sz_rd_u64(rd);
 		uint64_t count = sz_rd_varint(rd);
 		if (rd->err)
 			return rd->err;
@@ -392,7 +434,8 @@ receive(sz_riblt_receiver *r, const uint8_t *msg, size_t len, sz_buf *out, bool 
 		size_t width;
 		bool salted;
 		uint8_t salt[SZ_RIBLT_SALT_BYTES];
-		if ((err = read_hello_header(&rd, &width, &salted, salt, &r->nset)) != SZ_OK)
+		if ((err = read_hello_header(&rd, &width, &salted, &r->check32, salt, &r->nset)) !=
+		    SZ_OK)
 			return err;
 		uint64_t nlow = sz_rd_varint(&rd);
 		if (rd.err)
@@ -404,7 +447,7 @@ receive(sz_riblt_receiver *r, const uint8_t *msg, size_t len, sz_buf *out, bool 
 		if (salted != r->salted || (salted && !sz_ct_equal(salt, r->salt, sizeof(salt))))
 			return SZ_ERR_STATE; /* the caller built the sketch for another key */
 		sz_riblt_limits lim = { .max_cells = r->max_cells, .max_items = 0,
-			.max_count = r->nset };
+			.max_count = r->nset, .check_bits = r->check32 ? 32 : 64 };
 		if ((err = sz_riblt_decoder_new(&r->dec, r->local, &lim)) != SZ_OK)
 			return err;
 		if (nlow > 0 && (r->low = malloc((size_t)nlow)) == NULL)

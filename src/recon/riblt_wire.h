@@ -34,6 +34,12 @@ enum {
 	SZ_RIBLT_MSG_FAIL = 5,
 };
 
+/* HELLO flags. */
+enum {
+	SZ_RIBLT_FLAG_SALTED = 1,   /* a 16-byte salt follows; the key is derived with it */
+	SZ_RIBLT_FLAG_CHECK32 = 2,  /* coded symbols carry the low 32 bits of their hash (salted only) */
+};
+
 /* Reasons carried by FAIL. */
 enum {
 	SZ_RIBLT_FAIL_LIMIT = 1,    /* not decoded within the receiver's bound */
@@ -45,6 +51,17 @@ enum {
 void sz_riblt_id_symbol(uint8_t sym[static SZ_RIBLT_ID_SYMBOL_BYTES],
     const uint8_t id[static SZ_ID_BYTES]);
 
+/* Compact symbols (docs/PROTOCOL.md §6.2): an id's tag is SipHash-2-4(tag key, id), 8 bytes
+ * little-endian; the tag key is BLAKE2b-128 keyed with the scope secret over
+ * "samizdat riblt tag v1" ‖ salt.  Always salted: a tag key known in advance would let a
+ * member make two ids share a tag in 2^32 work. */
+#define SZ_RIBLT_TAG_BYTES 8
+SZ_MUST_CHECK int sz_riblt_tag_key(uint8_t key[static SZ_RIBLT_KEY_BYTES],
+    const uint8_t secret[static SZ_RIBLT_SCOPE_SECRET_BYTES],
+    const uint8_t salt[static SZ_RIBLT_SALT_BYTES]);
+void sz_riblt_id_tag(uint8_t tag[static SZ_RIBLT_TAG_BYTES],
+    const uint8_t key[static SZ_RIBLT_KEY_BYTES], const uint8_t id[static SZ_ID_BYTES]);
+
 /* The 16-byte SipHash key of a scope: BLAKE2b-128 keyed with the scope secret over
  * "samizdat riblt v1" and, for a salted retry, the 16-byte salt.  SZ_ERR_INTERNAL only if
  * libsodium fails. */
@@ -52,10 +69,11 @@ SZ_MUST_CHECK int sz_riblt_scope_key(uint8_t key[static SZ_RIBLT_KEY_BYTES],
     const uint8_t secret[static SZ_RIBLT_SCOPE_SECRET_BYTES], const uint8_t *salt);
 
 /* Read a HELLO's header without consuming it, so the caller can pick (or build, for a salted
- * retry) the sketch to decode against.  *salted and salt (16 bytes, zero if unsalted) describe
- * the key.  SZ_ERR_MALFORMED / SZ_ERR_TRUNCATED / SZ_ERR_UNSUPPORTED (version). */
+ * attempt) the sketch to decode against.  *salted and salt (16 bytes, zero if unsalted) describe
+ * the key, *check32 the hash bits each coded symbol carries, *nset the sender's set size.
+ * SZ_ERR_MALFORMED / SZ_ERR_TRUNCATED / SZ_ERR_TOO_LARGE / SZ_ERR_UNSUPPORTED (version). */
 SZ_MUST_CHECK int sz_riblt_hello_peek(const uint8_t *msg, size_t len, size_t *width,
-    bool *salted, uint8_t salt[static SZ_RIBLT_SALT_BYTES]);
+    bool *salted, bool *check32, uint8_t salt[static SZ_RIBLT_SALT_BYTES], uint64_t *nset);
 
 /* --- The sender: streams its sketch's coded symbols --------------------------------------- */
 
@@ -68,6 +86,10 @@ typedef struct sz_riblt_sender sz_riblt_sender;
  * the most this session sends in all (>= first + est). */
 SZ_MUST_CHECK int sz_riblt_sender_new(sz_riblt_sender **out, sz_riblt_sketch *local,
     const uint8_t *salt, size_t first, size_t est, size_t max_cells);
+/* Send only the low 32 bits of each coded symbol's hash (flag CHECK32; about 4 bytes less per
+ * coded symbol, and a non-pure cell passes the check once in 2^32).  Salted senders only, before
+ * HELLO: SZ_ERR_INVALID otherwise. */
+SZ_MUST_CHECK int sz_riblt_sender_check32(sz_riblt_sender *s);
 void sz_riblt_sender_free(sz_riblt_sender *s);
 /* Append HELLO to out.  Once only (SZ_ERR_STATE). */
 SZ_MUST_CHECK int sz_riblt_sender_hello(sz_riblt_sender *s, sz_buf *out);

@@ -68,14 +68,16 @@ typedef struct result {
 
 /* Run a whole session: a sends, b receives; check both sides learn exactly the difference. */
 static result
-session(sz_riblt_sketch *a, sz_riblt_sketch *b, const uint8_t *salt, const uint8_t *oa,
-    size_t da, const uint8_t *ob, size_t db)
+session(sz_riblt_sketch *a, sz_riblt_sketch *b, const uint8_t *salt, bool check32,
+    const uint8_t *oa, size_t da, const uint8_t *ob, size_t db)
 {
 	result res = { 0, 0, 0 };
 	sz_riblt_sender *s = NULL;
 	sz_riblt_receiver *r = NULL;
 	assert_int_equal(sz_riblt_sender_new(&s, a, salt, SZ_RIBLT_FIRST_BATCH, SZ_RIBLT_EST_BYTES,
 	    1 << 16), SZ_OK);
+	if (check32)
+		assert_int_equal(sz_riblt_sender_check32(s), SZ_OK);
 	assert_int_equal(sz_riblt_receiver_new(&r, b, salt, 1 << 16), SZ_OK);
 	sz_buf msg = { 0 };
 	assert_int_equal(sz_riblt_sender_hello(s, &msg), SZ_OK);
@@ -144,7 +146,7 @@ session_case(size_t common, size_t da, size_t db, uint64_t seed)
 	make_sets(&a, &b, key, common, da, db, seed, oa, ob);
 	qsort(oa, da, W, cmpw);
 	qsort(ob, db, W, cmpw);
-	result res = session(a, b, NULL, oa, da, ob, db);
+	result res = session(a, b, NULL, false, oa, da, ob, db);
 	assert_int_equal(res.err, SZ_OK);
 	sz_riblt_sketch_free(a);
 	sz_riblt_sketch_free(b);
@@ -222,10 +224,14 @@ test_salted_session(void **state)
 	sz_buf hello = { 0 };
 	assert_int_equal(sz_riblt_sender_hello(s, &hello), SZ_OK);
 	size_t width;
-	bool salted;
+	bool salted, check32;
+	uint64_t nset;
 	uint8_t got[SZ_RIBLT_SALT_BYTES];
-	assert_int_equal(sz_riblt_hello_peek(hello.p, hello.len, &width, &salted, got), SZ_OK);
+	assert_int_equal(sz_riblt_hello_peek(hello.p, hello.len, &width, &salted, &check32, got,
+	    &nset), SZ_OK);
 	assert_int_equal(width, W);
+	assert_int_equal(nset, 105);
+	assert_false(check32);
 	assert_true(salted);
 	assert_memory_equal(got, salt, sizeof(salt));
 	/* A receiver built for another salt, or for none, refuses. */
@@ -243,8 +249,109 @@ test_salted_session(void **state)
 	sz_buf_free(&hello);
 	sz_riblt_sender_free(s);
 	/* The right salt works end to end. */
-	result res = session(a, b, salt, oa, 5, ob, 4);
+	result res = session(a, b, salt, false, oa, 5, ob, 4);
 	assert_int_equal(res.err, SZ_OK);
+	sz_riblt_sketch_free(a);
+	sz_riblt_sketch_free(b);
+}
+
+/* 32-bit checks (flag CHECK32): the same differences settle, each coded symbol is 4 bytes
+ * shorter, an unsalted sender cannot use them, and a HELLO claiming them without a salt is
+ * refused. */
+static void
+test_check32_session(void **state)
+{
+	(void)state;
+	uint8_t salt[SZ_RIBLT_SALT_BYTES] = { 9, 8, 7 }, sk[SZ_RIBLT_KEY_BYTES];
+	assert_int_equal(sz_riblt_scope_key(sk, secret, salt), SZ_OK);
+	static const size_t cases[][3] = { { 1000, 1, 1 }, { 1000, 10, 10 }, { 500, 100, 100 },
+		{ 200, 0, 300 }, { 3000, 700, 600 } };
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		size_t common = cases[c][0], da = cases[c][1], db = cases[c][2];
+		sz_riblt_sketch *a, *b;
+		uint8_t *oa = calloc(da + 1, W), *ob = calloc(db + 1, W);
+		make_sets(&a, &b, sk, common, da, db, 300 + c, oa, ob);
+		qsort(oa, da, W, cmpw);
+		qsort(ob, db, W, cmpw);
+		result r64 = session(a, b, salt, false, oa, da, ob, db);
+		result r32 = session(a, b, salt, true, oa, da, ob, db);
+		assert_int_equal(r64.err, SZ_OK);
+		assert_int_equal(r32.err, SZ_OK);
+		/* The same cells went (same sketches, same requests), 4 bytes fewer each. */
+		assert_int_equal(r32.rts, r64.rts);
+		assert_true(r32.bytes < r64.bytes);
+		assert_int_equal((r64.bytes - r32.bytes) % 4, 0);
+		sz_riblt_sketch_free(a);
+		sz_riblt_sketch_free(b);
+		free(oa);
+		free(ob);
+	}
+	/* Only a salted sender, and only before HELLO. */
+	sz_riblt_sketch *a, *b;
+	make_sets(&a, &b, sk, 50, 3, 3, 42, NULL, NULL);
+	sz_riblt_sender *s;
+	assert_int_equal(sz_riblt_sender_new(&s, a, NULL, 8, 16, 100), SZ_OK);
+	assert_int_equal(sz_riblt_sender_check32(s), SZ_ERR_INVALID);
+	sz_riblt_sender_free(s);
+	assert_int_equal(sz_riblt_sender_new(&s, a, salt, 8, 16, 100), SZ_OK);
+	assert_int_equal(sz_riblt_sender_check32(s), SZ_OK);
+	sz_buf hello = { 0 };
+	assert_int_equal(sz_riblt_sender_hello(s, &hello), SZ_OK);
+	assert_int_equal(sz_riblt_sender_check32(s), SZ_ERR_INVALID);
+	assert_int_equal(hello.p[3], SZ_RIBLT_FLAG_SALTED | SZ_RIBLT_FLAG_CHECK32);
+	size_t width;
+	bool salted, check32;
+	uint64_t nset;
+	uint8_t got[SZ_RIBLT_SALT_BYTES];
+	assert_int_equal(sz_riblt_hello_peek(hello.p, hello.len, &width, &salted, &check32, got,
+	    &nset), SZ_OK);
+	assert_true(salted && check32);
+	/* Tampered: the CHECK32 flag without the salt (the salt's bytes cut out). */
+	sz_buf bad = { 0 };
+	sz_buf_append(&bad, hello.p, 3);
+	sz_buf_u8(&bad, SZ_RIBLT_FLAG_CHECK32);
+	sz_buf_append(&bad, hello.p + 4 + SZ_RIBLT_SALT_BYTES, hello.len - 4 - SZ_RIBLT_SALT_BYTES);
+	assert_int_equal(sz_riblt_hello_peek(bad.p, bad.len, &width, &salted, &check32, got, &nset),
+	    SZ_ERR_MALFORMED);
+	sz_riblt_receiver *r;
+	sz_buf rep = { 0 };
+	bool done;
+	assert_int_equal(sz_riblt_receiver_new(&r, b, NULL, 100), SZ_OK);
+	assert_int_equal(sz_riblt_receiver_recv(r, bad.p, bad.len, &rep, &done), SZ_ERR_MALFORMED);
+	assert_int_equal(rep.len, 0);
+	sz_riblt_receiver_free(r);
+	/* A HELLO of 64 coded symbols settles these 6 differences at once; with one bit of cell 0's
+	 * 32-bit check flipped it must not: the receiver asks for more or fails, never reports a
+	 * difference. */
+	sz_riblt_sender *s64;
+	sz_buf h64 = { 0 };
+	assert_int_equal(sz_riblt_sender_new(&s64, a, salt, 64, 0, 200), SZ_OK);
+	assert_int_equal(sz_riblt_sender_check32(s64), SZ_OK);
+	assert_int_equal(sz_riblt_sender_hello(s64, &h64), SZ_OK);
+	assert_int_equal(sz_riblt_receiver_new(&r, b, salt, 200), SZ_OK);
+	assert_int_equal(sz_riblt_receiver_recv(r, h64.p, h64.len, &rep, &done), SZ_OK);
+	assert_true(done);
+	assert_int_equal(sz_riblt_decoder_count(sz_riblt_receiver_decoder(r)), 6);
+	sz_riblt_receiver_free(r);
+	sz_buf_free(&rep);
+	/* header (flags, salt), nset 53, e 0, start 0, n 64, then cell 0's sum and check */
+	size_t at = 4 + SZ_RIBLT_SALT_BYTES + 1 + 1 + 1 + 1 + W;
+	for (size_t bit = 0; bit < 32; bit += 7) {
+		h64.p[at + bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		assert_int_equal(sz_riblt_receiver_new(&r, b, salt, 200), SZ_OK);
+		int e = sz_riblt_receiver_recv(r, h64.p, h64.len, &rep, &done);
+		assert_false(done);
+		assert_true(e != SZ_OK || (rep.len > 0 && rep.p[0] == SZ_RIBLT_MSG_MORE));
+		sz_riblt_receiver_free(r);
+		sz_buf_free(&rep);
+		h64.p[at + bit / 8] ^= (uint8_t)(1u << (bit % 8));
+	}
+	sz_buf_free(&h64);
+	sz_riblt_sender_free(s64);
+	sz_buf_free(&rep);
+	sz_buf_free(&bad);
+	sz_buf_free(&hello);
+	sz_riblt_sender_free(s);
 	sz_riblt_sketch_free(a);
 	sz_riblt_sketch_free(b);
 }
@@ -612,6 +719,7 @@ main(void)
 		cmocka_unit_test(test_sessions),
 		cmocka_unit_test(test_scope_key),
 		cmocka_unit_test(test_salted_session),
+		cmocka_unit_test(test_check32_session),
 		cmocka_unit_test(test_receiver_rejects_bad_hello),
 		cmocka_unit_test(test_receiver_rejects_bad_cells),
 		cmocka_unit_test(test_receiver_endless_garbage),

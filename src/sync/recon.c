@@ -18,6 +18,9 @@
 
 #define IDS_PER_FRAME 4096
 #define RIBLT_MAX_CELLS (1u << 22)
+/* Cells a temporary sketch keeps from the start: HELLO's coded symbols and estimator bytes, so
+ * that HELLO does not walk the set a second time. */
+#define TEMP_CELLS 512
 
 typedef struct collect {
 	sz_sync *s;
@@ -76,26 +79,84 @@ queue_all(sz_sync *s)
 }
 
 /* --- Rateless IBLT ---------------------------------------------------------------------- */
-/* Both sides hold a sketch of the ids of the shared scopes (symbols: the first 20 bytes of an
- * id).  Unsalted, its key depends only on the shared scopes, so the node keeps that sketch
- * current between sessions (O(d) per session).  A salted attempt (an audit, one session in 16,
- * or the retry after an unsalted one failed) uses a key from a fresh salt that nobody could
- * craft ids against, and builds a temporary sketch (O(N)).  The initiator streams coded
- * symbols; the responder decodes and learns both halves of the difference. */
+/* Both sides hold a sketch of the ids of the shared scopes.  Full symbols are the first 20
+ * bytes of an id; unsalted, their key depends only on the shared scopes, so the node keeps that
+ * sketch current between sessions (O(d) per session).  A salted attempt (an audit, one session
+ * in 16, or the retry after a failed first attempt) uses a key from a fresh salt that nobody
+ * could craft ids against, and builds a temporary sketch (O(N)).  Small sets (at most
+ * cfg.compact_max ids on the initiator) use compact symbols instead: 8-byte tags of the ids
+ * under a salted tag key, with 32-bit checks, about half the bytes; always salted, so always a
+ * temporary sketch, which costs little at that size.  The initiator streams coded symbols; the
+ * responder decodes and learns both halves of the difference. */
+
+typedef struct sz_tagref {
+	uint64_t tag;
+	uint32_t i;    /* index in s->mine */
+} sz_tagref;
 
 static int
-riblt_key(sz_sync *s, const uint8_t *salt, uint8_t key[SZ_RIBLT_KEY_BYTES])
+cmp_tagref(const void *a, const void *b)
+{
+	uint64_t x = ((const sz_tagref *)a)->tag, y = ((const sz_tagref *)b)->tag;
+	return x < y ? -1 : x > y;
+}
+
+/* The scope secret of a session's RIBLT keys: BLAKE2b-256 of the label and the shared scopes. */
+static int
+riblt_secret(sz_sync *s, uint8_t secret[SZ_RIBLT_SCOPE_SECRET_BYTES])
 {
 	static const uint8_t label[] = "samizdat sync riblt v1";
 	sz_buf b = { 0 };
 	sz_buf_append(&b, label, sizeof label - 1);
 	sz_buf_append(&b, s->shared, s->nshared * SZ_SCOPE_BYTES);
+	int r = b.err ? b.err : sz_blake2b(secret, SZ_RIBLT_SCOPE_SECRET_BYTES, b.p, b.len, NULL, 0);
+	sz_buf_free(&b);
+	return r;
+}
+
+static int
+riblt_key(sz_sync *s, const uint8_t *salt, uint8_t key[SZ_RIBLT_KEY_BYTES])
+{
 	uint8_t secret[SZ_RIBLT_SCOPE_SECRET_BYTES];
-	int r = b.err ? b.err : sz_blake2b(secret, sizeof secret, b.p, b.len, NULL, 0);
+	int r = riblt_secret(s, secret);
 	if (r == SZ_OK)
 		r = sz_riblt_scope_key(key, secret, salt);
 	sz_wipe(secret, sizeof secret);
-	sz_buf_free(&b);
+	return r;
+}
+
+/* A compact attempt's sketch: every id of mine as its tag under the salted tag key, and the
+ * tags sorted with their ids' places in mine, to name the envelopes the peer lacks. */
+static int
+riblt_compact_sketch(sz_sync *s, const uint8_t salt[SZ_RIBLT_SALT_BYTES])
+{
+	uint8_t key[SZ_RIBLT_KEY_BYTES], secret[SZ_RIBLT_SCOPE_SECRET_BYTES];
+	int r = riblt_secret(s, secret);
+	if (r == SZ_OK)
+		r = sz_riblt_tag_key(s->tagkey, secret, salt);
+	if (r == SZ_OK)
+		r = sz_riblt_scope_key(key, secret, salt);
+	sz_wipe(secret, sizeof secret);
+	if (r == SZ_OK && (r = mine_collect(s)) == SZ_OK)
+		r = sz_riblt_sketch_new(&s->sketch, SZ_RIBLT_TAG_BYTES, key, TEMP_CELLS);
+	sz_wipe(key, sizeof key);
+	if (r == SZ_OK && s->mine.n > 0)
+		r = sz_riblt_sketch_set_max_items(s->sketch, s->mine.n);
+	if (r == SZ_OK && (s->tags = calloc(s->mine.n ? s->mine.n : 1, sizeof *s->tags)) == NULL)
+		r = SZ_ERR_NOMEM;
+	s->ntags = 0;
+	for (size_t i = 0; i < s->mine.n && r == SZ_OK; i++) {
+		uint8_t tag[SZ_RIBLT_TAG_BYTES];
+		sz_riblt_id_tag(tag, s->tagkey, s->mine.v[i].id);
+		r = sz_riblt_sketch_add(s->sketch, tag);
+		if (r == SZ_OK)
+			s->tags[s->ntags++] = (sz_tagref){ sz_load_u64le(tag), (uint32_t)i };
+		else if (r == SZ_ERR_EXISTS)
+			r = SZ_OK; /* two ids with one tag (2^-64 a pair): the second waits for the
+			            * next session's salt */
+	}
+	qsort(s->tags, s->ntags, sizeof *s->tags, cmp_tagref);
+	s->st.ids_sketched += s->mine.n;
 	return r;
 }
 
@@ -110,6 +171,8 @@ lendable(const sz_sync *s)
 static int
 riblt_sketch(sz_sync *s, const uint8_t *salt)
 {
+	if (s->compact)
+		return riblt_compact_sketch(s, salt);
 	uint8_t key[SZ_RIBLT_KEY_BYTES];
 	int r = riblt_key(s, salt, key);
 	if (r == SZ_OK && salt == NULL && lendable(s) &&
@@ -130,7 +193,7 @@ riblt_sketch(sz_sync *s, const uint8_t *salt)
 	}
 	s->sketch = NULL;
 	if (r == SZ_OK && (r = mine_collect(s)) == SZ_OK)
-		r = sz_riblt_sketch_new(&s->sketch, SZ_RIBLT_ID_SYMBOL_BYTES, key, 64);
+		r = sz_riblt_sketch_new(&s->sketch, SZ_RIBLT_ID_SYMBOL_BYTES, key, TEMP_CELLS);
 	sz_wipe(key, sizeof key);
 	if (r == SZ_OK && s->mine.n > 0)
 		r = sz_riblt_sketch_set_max_items(s->sketch, s->mine.n);
@@ -158,31 +221,75 @@ riblt_free(sz_sync *s)
 	s->rrecv = NULL;
 	s->sketch = NULL;
 	s->sketch_lent = false;
+	free(s->tags);
+	s->tags = NULL;
+	s->ntags = 0;
 }
 
 /* Begin an attempt: note it, and get the sketch. */
 static int
-riblt_attempt(sz_sync *s, const uint8_t *salt)
+riblt_attempt(sz_sync *s, const uint8_t *salt, bool compact)
 {
 	s->attempts++;
 	s->salted = salt != NULL;
+	s->compact = compact;
 	s->st.riblt_attempts = s->attempts;
 	s->st.riblt_salted = s->salted;
+	s->st.riblt_compact = compact;
 	return riblt_sketch(s, salt);
 }
 
-/* Initiator: begin an attempt and send its HELLO. */
+/* Initiator: does its first attempt use compact symbols?  By its own set size, which a lent
+ * sketch tells without collecting the ids. */
+static int
+want_compact(sz_sync *s, bool *compact)
+{
+	*compact = s->cfg.compact > 0;
+	if (s->cfg.compact != 0)
+		return SZ_OK;
+	size_t n = 0;
+	if (!s->mine_ready && lendable(s)) {
+		uint8_t key[SZ_RIBLT_KEY_BYTES];
+		sz_riblt_sketch *sk = NULL;
+		int r = riblt_key(s, NULL, key);
+		if (r == SZ_OK && s->cfg.hooks.sketch_get(s->cfg.hooks.ctx,
+		    (const uint8_t(*)[SZ_SCOPE_BYTES])s->shared, s->nshared, key, &sk) == SZ_OK &&
+		    sk != NULL) {
+			n = sz_riblt_sketch_size(sk);
+			s->cfg.hooks.sketch_put(s->cfg.hooks.ctx, sk);
+			*compact = n <= s->cfg.compact_max;
+			sz_wipe(key, sizeof key);
+			return SZ_OK;
+		}
+		sz_wipe(key, sizeof key);
+		if (r != SZ_OK)
+			return r;
+	}
+	int r = mine_collect(s);
+	*compact = r == SZ_OK && s->mine.n <= s->cfg.compact_max;
+	return r;
+}
+
+/* Initiator: begin an attempt and send its HELLO.  The first attempt is compact for small sets
+ * (always salted), else unsalted (salted one session in salted_one_in); a retry is salted with
+ * full symbols. */
 static int
 riblt_send_hello(sz_sync *s, bool salted)
 {
 	uint8_t salt[SZ_RIBLT_SALT_BYTES];
+	bool compact = false;
 	int r;
+	if (s->attempts == 0 && (r = want_compact(s, &compact)) != SZ_OK)
+		return r;
+	salted = salted || compact;
 	if (salted)
 		sz_random(s->cfg.env, salt, sizeof salt);
-	if ((r = riblt_attempt(s, salted ? salt : NULL)) != SZ_OK)
+	if ((r = riblt_attempt(s, salted ? salt : NULL, compact)) != SZ_OK)
 		return r;
 	if ((r = sz_riblt_sender_new(&s->rsend, s->sketch, salted ? salt : NULL,
 	    SZ_RIBLT_FIRST_BATCH, SZ_RIBLT_EST_BYTES, RIBLT_MAX_CELLS)) != SZ_OK)
+		return r;
+	if (compact && (r = sz_riblt_sender_check32(s->rsend)) != SZ_OK)
 		return r;
 	sz_buf m = { 0 };
 	if ((r = sz_riblt_sender_hello(s->rsend, &m)) == SZ_OK)
@@ -198,13 +305,14 @@ cmp_pfx(const void *a, const void *b)
 }
 
 /* An attempt failed (FAIL went out or came in).  Both sides follow the same rule, so they
- * agree without another message: a failed unsalted attempt is retried once under a fresh
- * salt; a failed salted one falls back to listing ids in the same session. */
+ * agree without another message: a failed unsalted or compact first attempt is retried once
+ * under a fresh salt with full symbols; a failed salted one falls back to listing ids in the
+ * same session. */
 static int
 riblt_failed(sz_sync *s)
 {
 	riblt_free(s);
-	if (!s->salted && s->attempts == 1)
+	if ((!s->salted || s->compact) && s->attempts == 1)
 		return s->cfg.role == SZ_NOISE_INITIATOR ? riblt_send_hello(s, true) : SZ_OK;
 	if (!(s->cfg.methods & SZ_RECON_LIST))
 		return SZ_ERR_DECODE;
@@ -217,6 +325,13 @@ riblt_failed(sz_sync *s)
 static int
 queue_symbol(sz_sync *s, const uint8_t *sym)
 {
+	if (s->compact) {
+		sz_tagref key = { sz_load_u64le(sym), 0 };
+		const sz_tagref *x = bsearch(&key, s->tags, s->ntags, sizeof *s->tags, cmp_tagref);
+		if (x == NULL)
+			return SZ_OK; /* not a tag of mine (a 32-bit want matching by chance) */
+		return sz_idvec_push(&s->outq, s->mine.v[x->i].id, s->mine.v[x->i].scope);
+	}
 	if (s->mine_ready) {
 		const sz_scoped_id *x = sz_idvec_find_prefix(&s->mine, sym, SZ_RIBLT_ID_SYMBOL_BYTES);
 		return x == NULL ? SZ_OK : sz_idvec_push(&s->outq, x->id, x->scope);
@@ -265,7 +380,8 @@ riblt_decoded(sz_sync *s)
 		int side;
 		const uint8_t *sym = sz_riblt_decoder_item(d, j, &h, &side);
 		if (side > 0)
-			memcpy(s->want_pfx[s->nwant_pfx++], sym, 20);
+			memcpy(s->want_pfx[s->nwant_pfx++], sym,
+			    s->compact ? SZ_RIBLT_TAG_BYTES : SZ_RIBLT_ID_SYMBOL_BYTES);
 		else
 			r = queue_symbol(s, sym);
 	}
@@ -298,24 +414,6 @@ riblt_wants(sz_sync *s)
 	return r;
 }
 
-/* The set size a RIBLT HELLO declares (docs/PROTOCOL.md § Set reconciliation §4.2). */
-static int
-riblt_hello_size(const uint8_t *p, size_t n, uint64_t *size)
-{
-	sz_rd rd = sz_rd_init(p, n);
-	uint8_t type = sz_rd_u8(&rd), version = sz_rd_u8(&rd);
-	(void)sz_rd_u8(&rd); /* width */
-	uint8_t flags = sz_rd_u8(&rd);
-	if (flags & 1)
-		(void)sz_rd_bytes(&rd, SZ_RIBLT_SALT_BYTES);
-	*size = sz_rd_varint(&rd);
-	if (rd.err)
-		return rd.err;
-	if (type != SZ_RIBLT_MSG_HELLO || version != SZ_RIBLT_VERSION || *size > SZ_RIBLT_MAX_SET)
-		return SZ_ERR_MALFORMED;
-	return SZ_OK;
-}
-
 /* Responder, one side empty: if the initiator holds nothing, everything of mine goes (DONE with
  * no wants stops its sender); if I hold nothing, I want all of its ids: DECODED with total_want
  * = SZ_DECODED_ALL. */
@@ -345,18 +443,23 @@ riblt_receive_hello(sz_sync *s, const sz_frame *f, bool *shortcut)
 {
 	uint64_t remote = 0;
 	size_t width;
-	bool salted;
+	bool salted, check32;
 	uint8_t salt[SZ_RIBLT_SALT_BYTES];
 	int r;
 	*shortcut = false;
-	if (s->attempts >= 2 || (s->attempts == 1 && s->salted))
+	if (s->attempts >= 2 || (s->attempts == 1 && s->salted && !s->compact))
 		return SZ_ERR_PEER; /* no third attempt, and none after a salted one */
-	if ((r = riblt_hello_size(f->payload, f->len, &remote)) != SZ_OK ||
-	    (r = sz_riblt_hello_peek(f->payload, f->len, &width, &salted, salt)) != SZ_OK)
+	if ((r = sz_riblt_hello_peek(f->payload, f->len, &width, &salted, &check32, salt,
+	    &remote)) != SZ_OK)
 		return r;
-	if (s->attempts == 1 && !salted)
-		return SZ_ERR_PEER; /* the retry must be salted */
-	if ((r = riblt_attempt(s, salted ? salt : NULL)) != SZ_OK)
+	/* Two symbol layouts: 20-byte id prefixes with 64-bit checks, or (compact, salted by
+	 * construction) 8-byte tags with 32-bit checks. */
+	bool compact = width == SZ_RIBLT_TAG_BYTES && check32;
+	if (!compact && (width != SZ_RIBLT_ID_SYMBOL_BYTES || check32))
+		return SZ_ERR_UNSUPPORTED;
+	if (s->attempts == 1 && (!salted || compact))
+		return SZ_ERR_PEER; /* the retry must be salted, with full symbols */
+	if ((r = riblt_attempt(s, salted ? salt : NULL, compact)) != SZ_OK)
 		return r;
 	/* Either side empty: nothing to decode, and coded symbols would cost more than the
 	 * difference itself. */
@@ -589,6 +692,7 @@ sz_recon_free(sz_sync *s)
 	riblt_free(s);
 	free(s->want_pfx);
 	s->want_pfx = NULL;
+	sz_wipe(s->tagkey, sizeof s->tagkey);
 }
 
 bool
@@ -598,7 +702,12 @@ sz_recon_wanted(const sz_sync *s, const uint8_t id[32])
 		return true;
 	if (s->want_pfx == NULL)
 		return sz_idvec_find(&s->want, id) != NULL;
-	return bsearch(id, s->want_pfx, s->nwant_pfx, 20, cmp_pfx) != NULL;
+	uint8_t key[20] = { 0 };
+	if (s->compact)
+		sz_riblt_id_tag(key, s->tagkey, id);
+	else
+		memcpy(key, id, sizeof key);
+	return bsearch(key, s->want_pfx, s->nwant_pfx, 20, cmp_pfx) != NULL;
 }
 
 int

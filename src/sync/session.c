@@ -623,6 +623,8 @@ sz_sync_new(sz_sync **out, const sz_sync_config *cfg)
 		s->cfg.methods = SZ_RECON_RIBLT | SZ_RECON_LIST;
 	if (s->cfg.salted_one_in == 0)
 		s->cfg.salted_one_in = 16;
+	if (s->cfg.compact_max == 0)
+		s->cfg.compact_max = SZ_SYNC_COMPACT_MAX;
 	const uint64_t *def = &default_limits.max_bytes_in;
 	uint64_t *lim = &s->cfg.limits.max_bytes_in;
 	for (size_t i = 0; i < sizeof default_limits / sizeof(uint64_t); i++)

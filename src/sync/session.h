@@ -54,6 +54,10 @@ typedef struct sz_sync_hooks {
 	    uint8_t scope[SZ_SCOPE_BYTES]);
 } sz_sync_hooks;
 
+/* Sets this small use compact RIBLT symbols by default: the per-session sketch costs about 20 ms
+ * here, under one Tor round trip, and halves the reconciliation bytes. */
+#define SZ_SYNC_COMPACT_MAX 32768
+
 typedef struct sz_sync_limits {
 	uint64_t max_bytes_in;   /* total bytes read from the peer [4 GiB] */
 	uint64_t max_envelopes;  /* envelopes accepted from the peer [10,000,000] */
@@ -77,6 +81,10 @@ typedef struct sz_sync_config {
 	sz_sync_limits limits;         /* zero fields take the defaults */
 	unsigned salted_one_in;        /* initiator: one RIBLT session in this many is salted from
 	                                * the start, an audit of the unsalted key [16]; 1 = all */
+	int compact;                   /* initiator: RIBLT with compact symbols (8-byte salted tags,
+	                                * 32-bit checks, docs/PROTOCOL.md §8): 0 when its set has at
+	                                * most compact_max ids, 1 always, -1 never */
+	size_t compact_max;            /* [SZ_SYNC_COMPACT_MAX] */
 	const sz_env *env;
 } sz_sync_config;
 
@@ -98,6 +106,7 @@ typedef struct sz_sync_stats {
 	                                   * node lent its sketch) */
 	uint8_t riblt_attempts;           /* RIBLT attempts (a failed unsalted one is retried salted) */
 	bool riblt_salted;                /* the last RIBLT attempt was under a salted key */
+	bool riblt_compact;               /* the last RIBLT attempt used compact symbols */
 	uint8_t method;
 } sz_sync_stats;
 

@@ -57,11 +57,16 @@ struct sz_sync {
 	struct sz_riblt_sketch *sketch;     /* riblt: this side's ids in shared scopes */
 	bool sketch_lent;                   /* riblt: the node's (hooks.sketch_put gives it back) */
 	bool salted;                        /* riblt: this attempt is under a salted key */
+	bool compact;                       /* riblt: this attempt's symbols are salted 8-byte tags */
+	uint8_t tagkey[16];                 /* riblt, compact: the tag key (kept for sz_recon_wanted) */
+	struct sz_tagref *tags;             /* riblt, compact: (tag, index in mine), sorted by tag */
+	size_t ntags;
 	uint8_t attempts;                   /* riblt: attempts begun (at most 2) */
 	struct sz_riblt_sender *rsend;      /* riblt, initiator */
 	struct sz_riblt_receiver *rrecv;    /* riblt, responder */
 	bool want_all;                      /* responder holding nothing: every offered id is wanted */
-	uint8_t (*want_pfx)[20];            /* riblt, responder: prefixes it recovered as remote-only */
+	uint8_t (*want_pfx)[20];            /* riblt, responder: prefixes it recovered as remote-only
+	                                     * (compact: the 8-byte tag, then 12 zero bytes) */
 	size_t nwant_pfx;
 
 	/* transfer */
