@@ -54,8 +54,8 @@ typedef struct sz_sync_hooks {
 	    uint8_t scope[SZ_SCOPE_BYTES]);
 } sz_sync_hooks;
 
-/* Sets this small use compact RIBLT symbols by default: the per-session sketch costs about 20 ms
- * here, under one Tor round trip, and halves the reconciliation bytes. */
+/* Sets this small use compact RIBLT symbols by default: the per-session sketch costs about 25 ms
+ * a side here, under one Tor round trip, and halves the reconciliation bytes. */
 #define SZ_SYNC_COMPACT_MAX 32768
 
 typedef struct sz_sync_limits {
