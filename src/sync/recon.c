@@ -226,16 +226,23 @@ riblt_free(sz_sync *s)
 	s->ntags = 0;
 }
 
+/* Note the start of an attempt. */
+static void
+riblt_note(sz_sync *s, bool salted, bool compact)
+{
+	s->attempts++;
+	s->salted = salted;
+	s->compact = compact;
+	s->st.riblt_attempts = s->attempts;
+	s->st.riblt_salted = salted;
+	s->st.riblt_compact = compact;
+}
+
 /* Begin an attempt: note it, and get the sketch. */
 static int
 riblt_attempt(sz_sync *s, const uint8_t *salt, bool compact)
 {
-	s->attempts++;
-	s->salted = salt != NULL;
-	s->compact = compact;
-	s->st.riblt_attempts = s->attempts;
-	s->st.riblt_salted = s->salted;
-	s->st.riblt_compact = compact;
+	riblt_note(s, salt != NULL, compact);
 	return riblt_sketch(s, salt);
 }
 
@@ -459,11 +466,17 @@ riblt_receive_hello(sz_sync *s, const sz_frame *f, bool *shortcut)
 		return SZ_ERR_UNSUPPORTED;
 	if (s->attempts == 1 && (!salted || compact))
 		return SZ_ERR_PEER; /* the retry must be salted, with full symbols */
+	/* Either side empty: nothing to decode, and coded symbols would cost more than the
+	 * difference itself.  An empty initiator (a new member's first sync) needs no sketch
+	 * here at all. */
+	if (remote == 0) {
+		riblt_note(s, salted, compact);
+		*shortcut = true;
+		return riblt_shortcut(s, 0);
+	}
 	if ((r = riblt_attempt(s, salted ? salt : NULL, compact)) != SZ_OK)
 		return r;
-	/* Either side empty: nothing to decode, and coded symbols would cost more than the
-	 * difference itself. */
-	if (remote == 0 || sz_riblt_sketch_size(s->sketch) == 0) {
+	if (sz_riblt_sketch_size(s->sketch) == 0) {
 		*shortcut = true;
 		return riblt_shortcut(s, remote);
 	}

@@ -722,6 +722,21 @@ test_compact(void **state)
 		two_free(na, nb);
 	}
 	assert_true(bytes[0] * 10 < bytes[1] * 6);
+	/* An empty initiator (a new member): the responder sends everything without building any
+	 * sketch. */
+	{
+		tnode *ne, *nf;
+		two_nodes(&ne, &nf, 0, 0, 700);
+		pair q;
+		start_lending(&q, ne, nf, (const uint8_t(*)[16])s, 1u << 30, 0);
+		run(&q, 0);
+		sync_result e = finish(&q);
+		assert_true(e.a.riblt_compact);
+		assert_int_equal(e.b.ids_sketched, 0);
+		assert_int_equal(e.b.sent, 700);
+		assert_int_equal(ne->n, 700);
+		two_free(ne, nf);
+	}
 	/* Above compact_max ids the default is the kept sketch (the initiator's 3002 count). */
 	tnode *na, *nb;
 	two_nodes(&na, &nb, 3000, 2, 1);
