@@ -183,6 +183,47 @@ needed(sz_riblt_sketch *a, sz_riblt_sketch *b, unsigned check_bits, size_t *item
 	return m;
 }
 
+/* Sums over the trials of one (N, d) cell of a table. */
+typedef struct agg {
+	double bytes, sent, need, ms, build_ms;
+	int trials, rts, rtmax, over;
+} agg;
+
+static void
+agg_add(agg *g, size_t d, const stats *st, size_t need, double build_ms)
+{
+	g->trials++;
+	g->bytes += st->bytes;
+	g->over += d >= 20 && st->bytes > 64.0 * d + 1024;
+	g->sent += st->sent;
+	g->ms += st->ms;
+	g->rts += st->rts;
+	if (st->rts > g->rtmax)
+		g->rtmax = st->rts;
+	g->need += need;
+	g->build_ms += build_ms;
+}
+
+/* One table row: the means; with_build adds the per-session build time column. */
+static void
+agg_print(const agg *g, size_t n, size_t d, bool with_build)
+{
+	double t = g->trials, bytes = g->bytes / t;
+	char ratio[32] = "-", per_sent[32] = "-", per_need[32] = "-", budget[32] = "-", bms[32] = "";
+	if (d >= 20)
+		snprintf(budget, sizeof(budget), "%.2f (%d over)", bytes / (64.0 * d + 1024), g->over);
+	if (d > 0) {
+		snprintf(ratio, sizeof(ratio), "%.2f", bytes / (32.0 * d));
+		snprintf(per_sent, sizeof(per_sent), "%.2f", g->sent / t / d);
+		snprintf(per_need, sizeof(per_need), "%.2f", g->need / t / d);
+	}
+	if (with_build)
+		snprintf(bms, sizeof(bms), " %.1f |", g->build_ms / t);
+	printf("| %zu | %zu | %d | %.0f | %s | %s | %.2f (%d) | %s | %s | %.2f |%s\n", n, d,
+	    g->trials, bytes, budget, ratio, (double)g->rts / t, g->rtmax, per_sent, per_need,
+	    g->ms / t, bms);
+}
+
 /* --- compact symbols: salted 8-byte tags, 32-bit checks (sync's default for small sets) ---- */
 
 static const uint8_t secret[SZ_RIBLT_SCOPE_SECRET_BYTES] = { 's', 'c', 'o', 'p', 'e' };
@@ -244,42 +285,21 @@ compact_grid(void)
 		for (size_t di = 0; di < 5; di++) {
 			size_t d = ds[di];
 			int trials = n >= 100000 ? 10 : 50;
-			double bytes = 0, sent = 0, need = 0, ms = 0, bms = 0;
-			int rts = 0, rtmax = 0, over = 0;
+			agg g = { 0 };
 			for (int t = 0; t < trials; t++) {
 				sz_riblt_sketch *a, *b;
 				uint8_t salt[SZ_RIBLT_SALT_BYTES];
 				double b1;
 				compact_pair(n, d - d / 2, d / 2, (uint64_t)t, &a, &b, salt, &b1);
 				stats st = session(a, b, salt);
-				size_t items = 0;
-				need += needed(a, b, 32, &items);
+				size_t items = 0, need = needed(a, b, 32, &items);
 				if (items != d)
 					die("compact: wrong difference", SZ_ERR_INTERNAL);
-				bytes += st.bytes;
-				over += d >= 20 && st.bytes > 64.0 * d + 1024;
-				sent += st.sent;
-				ms += st.ms;
-				bms += b1;
-				rts += st.rts;
-				if (st.rts > rtmax)
-					rtmax = st.rts;
+				agg_add(&g, d, &st, need, b1);
 				sz_riblt_sketch_free(a);
 				sz_riblt_sketch_free(b);
 			}
-			bytes /= trials;
-			char ratio[32] = "-", per_sent[32] = "-", per_need[32] = "-", budget[32] = "-";
-			if (d >= 20)
-				snprintf(budget, sizeof(budget), "%.2f (%d over)", bytes / (64.0 * d + 1024),
-				    over);
-			if (d > 0) {
-				snprintf(ratio, sizeof(ratio), "%.2f", bytes / (32.0 * d));
-				snprintf(per_sent, sizeof(per_sent), "%.2f", sent / trials / d);
-				snprintf(per_need, sizeof(per_need), "%.2f", need / trials / d);
-			}
-			printf("| %zu | %zu | %d | %.0f | %s | %s | %.2f (%d) | %s | %s | %.2f | %.1f |\n",
-			    n, d, trials, bytes, budget, ratio, (double)rts / trials, rtmax, per_sent,
-			    per_need, ms / trials, bms / trials);
+			agg_print(&g, n, d, true);
 		}
 	}
 }
@@ -459,36 +479,16 @@ main(void)
 		for (size_t di = 0; di < 5; di++) {
 			size_t d = ds[di];
 			int trials = n >= 1000000 ? 20 : 50;
-			double bytes = 0, sent = 0, need = 0, ms = 0;
-			int rts = 0, rtmax = 0, over = 0;
+			agg g = { 0 };
 			for (int t = 0; t < trials; t++) {
 				sz_riblt_sketch *b = derive(a, n, d - d / 2, d / 2, (uint64_t)t);
 				stats st = session(a, b, NULL);
-				bytes += st.bytes;
-				over += d >= 20 && st.bytes > 64.0 * d + 1024;
-				sent += st.sent;
-				ms += st.ms;
-				rts += st.rts;
-				if (st.rts > rtmax)
-					rtmax = st.rts;
-				need += needed(a, b, 64, NULL);
+				agg_add(&g, d, &st, needed(a, b, 64, NULL), 0);
 				sz_riblt_sketch_free(b);
 			}
-			bytes /= trials;
-			char ratio[32] = "-", per_sent[32] = "-", per_need[32] = "-", budget[32] = "-";
-			if (d >= 20)
-				snprintf(budget, sizeof(budget), "%.2f (%d over)", bytes / (64.0 * d + 1024),
-				    over);
-			if (d > 0) {
-				snprintf(ratio, sizeof(ratio), "%.2f", bytes / (32.0 * d));
-				snprintf(per_sent, sizeof(per_sent), "%.2f", sent / trials / d);
-				snprintf(per_need, sizeof(per_need), "%.2f", need / trials / d);
-			}
-			printf("| %zu | %zu | %d | %.0f | %s | %s | %.2f (%d) | %s | %s | %.2f |\n", n, d,
-			    trials, bytes, budget,
-			    ratio, (double)rts / trials, rtmax, per_sent, per_need, ms / trials);
+			agg_print(&g, n, d, false);
 			if (n == 1000000 && d == 2000)
-				t_session = ms / trials;
+				t_session = g.ms / g.trials;
 		}
 		if (n == 1000000) {
 			t_rebuild = build_ms;

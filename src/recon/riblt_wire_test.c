@@ -207,6 +207,37 @@ test_scope_key(void **state)
 	assert_memory_equal(sym, id, W);
 }
 
+/* HELLO m peeks as salted with salt, check32 as given, nset ids of width W. */
+static void
+peek_salted(const sz_buf *m, const uint8_t *salt, bool check32, uint64_t nset)
+{
+	size_t width;
+	bool salted, c32;
+	uint64_t n;
+	uint8_t got[SZ_RIBLT_SALT_BYTES];
+	assert_int_equal(sz_riblt_hello_peek(m->p, m->len, &width, &salted, &c32, got, &n), SZ_OK);
+	assert_int_equal(width, W);
+	assert_int_equal(n, nset);
+	assert_true(salted);
+	assert_int_equal(c32, check32);
+	assert_memory_equal(got, salt, SZ_RIBLT_SALT_BYTES);
+}
+
+/* A receiver over b expecting salt refuses HELLO m with err, answering nothing. */
+static void
+refused(sz_riblt_sketch *b, const uint8_t *salt, const sz_buf *m, int err)
+{
+	sz_riblt_receiver *r;
+	sz_buf rep = { 0 };
+	bool done;
+	assert_int_equal(sz_riblt_receiver_new(&r, b, salt, 100), SZ_OK);
+	assert_int_equal(sz_riblt_receiver_recv(r, m->p, m->len, &rep, &done), err);
+	assert_int_equal(rep.len, 0);
+	assert_false(done);
+	sz_riblt_receiver_free(r);
+	sz_buf_free(&rep);
+}
+
 static void
 test_salted_session(void **state)
 {
@@ -223,29 +254,11 @@ test_salted_session(void **state)
 	assert_int_equal(sz_riblt_sender_new(&s, a, salt, 8, 16, 100), SZ_OK);
 	sz_buf hello = { 0 };
 	assert_int_equal(sz_riblt_sender_hello(s, &hello), SZ_OK);
-	size_t width;
-	bool salted, check32;
-	uint64_t nset;
-	uint8_t got[SZ_RIBLT_SALT_BYTES];
-	assert_int_equal(sz_riblt_hello_peek(hello.p, hello.len, &width, &salted, &check32, got,
-	    &nset), SZ_OK);
-	assert_int_equal(width, W);
-	assert_int_equal(nset, 105);
-	assert_false(check32);
-	assert_true(salted);
-	assert_memory_equal(got, salt, sizeof(salt));
+	peek_salted(&hello, salt, false, 105);
 	/* A receiver built for another salt, or for none, refuses. */
 	uint8_t wrong[SZ_RIBLT_SALT_BYTES] = { 1, 2, 4 };
-	sz_riblt_receiver *r;
-	sz_buf rep = { 0 };
-	bool done;
-	assert_int_equal(sz_riblt_receiver_new(&r, b, wrong, 100), SZ_OK);
-	assert_int_equal(sz_riblt_receiver_recv(r, hello.p, hello.len, &rep, &done), SZ_ERR_STATE);
-	assert_int_equal(rep.len, 0);
-	sz_riblt_receiver_free(r);
-	assert_int_equal(sz_riblt_receiver_new(&r, b, NULL, 100), SZ_OK);
-	assert_int_equal(sz_riblt_receiver_recv(r, hello.p, hello.len, &rep, &done), SZ_ERR_STATE);
-	sz_riblt_receiver_free(r);
+	refused(b, wrong, &hello, SZ_ERR_STATE);
+	refused(b, NULL, &hello, SZ_ERR_STATE);
 	sz_buf_free(&hello);
 	sz_riblt_sender_free(s);
 	/* The right salt works end to end. */
@@ -299,27 +312,23 @@ test_check32_session(void **state)
 	assert_int_equal(sz_riblt_sender_hello(s, &hello), SZ_OK);
 	assert_int_equal(sz_riblt_sender_check32(s), SZ_ERR_INVALID);
 	assert_int_equal(hello.p[3], SZ_RIBLT_FLAG_SALTED | SZ_RIBLT_FLAG_CHECK32);
-	size_t width;
-	bool salted, check32;
-	uint64_t nset;
-	uint8_t got[SZ_RIBLT_SALT_BYTES];
-	assert_int_equal(sz_riblt_hello_peek(hello.p, hello.len, &width, &salted, &check32, got,
-	    &nset), SZ_OK);
-	assert_true(salted && check32);
+	peek_salted(&hello, salt, true, 53);
 	/* Tampered: the CHECK32 flag without the salt (the salt's bytes cut out). */
 	sz_buf bad = { 0 };
 	sz_buf_append(&bad, hello.p, 3);
 	sz_buf_u8(&bad, SZ_RIBLT_FLAG_CHECK32);
 	sz_buf_append(&bad, hello.p + 4 + SZ_RIBLT_SALT_BYTES, hello.len - 4 - SZ_RIBLT_SALT_BYTES);
+	size_t width;
+	bool salted, check32;
+	uint64_t nset;
+	uint8_t got[SZ_RIBLT_SALT_BYTES];
 	assert_int_equal(sz_riblt_hello_peek(bad.p, bad.len, &width, &salted, &check32, got, &nset),
 	    SZ_ERR_MALFORMED);
+	refused(b, NULL, &bad, SZ_ERR_MALFORMED);
+	refused(b, salt, &bad, SZ_ERR_MALFORMED);
 	sz_riblt_receiver *r;
 	sz_buf rep = { 0 };
 	bool done;
-	assert_int_equal(sz_riblt_receiver_new(&r, b, NULL, 100), SZ_OK);
-	assert_int_equal(sz_riblt_receiver_recv(r, bad.p, bad.len, &rep, &done), SZ_ERR_MALFORMED);
-	assert_int_equal(rep.len, 0);
-	sz_riblt_receiver_free(r);
 	/* A HELLO of 64 coded symbols settles these 6 differences at once; with one bit of cell 0's
 	 * 32-bit check flipped it must not: the receiver asks for more or fails, never reports a
 	 * difference. */

@@ -659,26 +659,19 @@ mutate_once(void *ctx)
 		assert_int_equal(sz_riblt_sketch_add(t->sk, junk), SZ_OK);
 }
 
-static void
-test_salted_retry(void **state)
+/* Nodes a and b with common, only_a, only_b envelopes in one scope, lending their sketches:
+ * one session (compact as in start_lending), its stats. */
+static sync_result
+lent_session(tnode **na, tnode **nb, uint32_t common, uint32_t only_a, uint32_t only_b,
+    int compact)
 {
-	(void)state;
-	tnode *na, *nb;
-	two_nodes(&na, &nb, 1000, 200, 0); /* more than HELLO's cells settle: MORE is needed */
 	uint8_t s[1][16];
 	fill_scope(s[0], 0xa1);
+	two_nodes(na, nb, common, only_a, only_b);
 	pair p;
-	start_lending(&p, na, nb, (const uint8_t(*)[16])s, 1u << 30, -1);
-	run_cb(&p, 0, mutate_once, nb);
-	sync_result r = finish(&p);
-	assert_int_equal(r.a.riblt_attempts, 2);
-	assert_true(r.a.riblt_salted);
-	assert_int_equal(r.b.riblt_attempts, 2);
-	assert_int_equal(r.a.method, SZ_RECON_RIBLT);
-	assert_int_equal(r.a.sent, 200);
-	assert_int_equal(nb->n, 1200);
-	assert_int_equal(na->lent + nb->lent, 0);
-	two_free(na, nb);
+	start_lending(&p, *na, *nb, (const uint8_t(*)[16])s, 1u << 30, compact);
+	run(&p, 0);
+	return finish(&p);
 }
 
 /* Small sets reconcile with compact symbols (salted 8-byte tags, 32-bit checks) by default:
@@ -688,16 +681,10 @@ static void
 test_compact(void **state)
 {
 	(void)state;
-	uint8_t s[1][16];
-	fill_scope(s[0], 0xa1);
 	uint64_t bytes[2];
+	tnode *na, *nb;
 	for (int m = 0; m < 2; m++) {
-		tnode *na, *nb;
-		two_nodes(&na, &nb, 3000, 150, 130);
-		pair p;
-		start_lending(&p, na, nb, (const uint8_t(*)[16])s, 1u << 30, m == 0 ? 0 : -1);
-		run(&p, 0);
-		sync_result r = finish(&p);
+		sync_result r = lent_session(&na, &nb, 3000, 150, 130, m == 0 ? 0 : -1);
 		assert_int_equal(r.a.method, SZ_RECON_RIBLT);
 		assert_int_equal(r.a.riblt_attempts, 1);
 		assert_int_equal(r.b.riblt_attempts, 1);
@@ -724,26 +711,14 @@ test_compact(void **state)
 	assert_true(bytes[0] * 10 < bytes[1] * 6);
 	/* An empty initiator (a new member): the responder sends everything without building any
 	 * sketch. */
-	{
-		tnode *ne, *nf;
-		two_nodes(&ne, &nf, 0, 0, 700);
-		pair q;
-		start_lending(&q, ne, nf, (const uint8_t(*)[16])s, 1u << 30, 0);
-		run(&q, 0);
-		sync_result e = finish(&q);
-		assert_true(e.a.riblt_compact);
-		assert_int_equal(e.b.ids_sketched, 0);
-		assert_int_equal(e.b.sent, 700);
-		assert_int_equal(ne->n, 700);
-		two_free(ne, nf);
-	}
+	sync_result r = lent_session(&na, &nb, 0, 0, 700, 0);
+	assert_true(r.a.riblt_compact);
+	assert_int_equal(r.b.ids_sketched, 0);
+	assert_int_equal(r.b.sent, 700);
+	assert_int_equal(na->n, 700);
+	two_free(na, nb);
 	/* Above compact_max ids the default is the kept sketch (the initiator's 3002 count). */
-	tnode *na, *nb;
-	two_nodes(&na, &nb, 3000, 2, 1);
-	pair p;
-	start_lending(&p, na, nb, (const uint8_t(*)[16])s, 1u << 30, 3001);
-	run(&p, 0);
-	sync_result r = finish(&p);
+	r = lent_session(&na, &nb, 3000, 2, 1, 3001);
 	assert_false(r.a.riblt_compact);
 	assert_int_equal(r.a.ids_sketched + r.b.ids_sketched, 0);
 	assert_int_equal(r.a.sent, 2);
@@ -751,9 +726,8 @@ test_compact(void **state)
 	two_free(na, nb);
 }
 
-/* A compact attempt that fails (here the responder's per-session sketch changes under its
- * decoder, as a bug would) is retried in the same session, salted with full symbols, and
- * settles. */
+/* The same for a compact attempt: the responder's per-session sketch changes under its
+ * decoder (as a bug would). */
 static void
 mutate_compact(void *ctx)
 {
@@ -768,17 +742,22 @@ mutate_compact(void *ctx)
 	}
 }
 
+/* A failed first attempt (unsalted with the kept sketch: compact -1; compact: 0), made to
+ * fail by changing a sketch under the responder's decoder, is retried in the same session,
+ * salted with full symbols, and settles. */
 static void
-test_compact_retry(void **state)
+retry_after_failure(int compact)
 {
-	(void)state;
 	tnode *na, *nb;
 	two_nodes(&na, &nb, 1000, 200, 0); /* more than HELLO's cells settle: MORE is needed */
 	uint8_t s[1][16];
 	fill_scope(s[0], 0xa1);
 	pair p;
-	start_lending(&p, na, nb, (const uint8_t(*)[16])s, 1u << 30, 0);
-	run_cb(&p, 0, mutate_compact, p.b);
+	start_lending(&p, na, nb, (const uint8_t(*)[16])s, 1u << 30, compact);
+	if (compact == 0)
+		run_cb(&p, 0, mutate_compact, p.b);
+	else
+		run_cb(&p, 0, mutate_once, nb);
 	sync_result r = finish(&p);
 	assert_int_equal(r.a.riblt_attempts, 2);
 	assert_int_equal(r.b.riblt_attempts, 2);
@@ -789,6 +768,20 @@ test_compact_retry(void **state)
 	assert_int_equal(nb->n, 1200);
 	assert_int_equal(na->lent + nb->lent, 0);
 	two_free(na, nb);
+}
+
+static void
+test_salted_retry(void **state)
+{
+	(void)state;
+	retry_after_failure(-1);
+}
+
+static void
+test_compact_retry(void **state)
+{
+	(void)state;
+	retry_after_failure(0);
 }
 
 static void
