@@ -85,6 +85,17 @@ fz_sketch_put(void *ctx, struct sz_riblt_sketch *sk)
 }
 
 static int
+fz_sketch_size(void *ctx, const uint8_t (*scopes)[16], size_t n, const uint8_t key[16],
+    size_t *size)
+{
+	(void)ctx;
+	(void)scopes;
+	(void)key;
+	*size = 3 * n; /* fz_list's ids */
+	return SZ_OK;
+}
+
+static int
 fz_find_prefix(void *ctx, const uint8_t *prefix, size_t len, uint8_t id[32], uint8_t scope[16])
 {
 	(void)ctx;
@@ -144,6 +155,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[0] & 0x20) {
 		ca.hooks.sketch_get = fz_sketch_get;
 		ca.hooks.sketch_put = fz_sketch_put;
+		ca.hooks.sketch_size = fz_sketch_size;
 		ca.hooks.find_prefix = fz_find_prefix;
 		ca.compact = -1; /* the lent sketch (full symbols); without lending: compact ones */
 	}

@@ -61,13 +61,17 @@ SZ_MUST_CHECK int sz_node_ingest(sz_node *n, const uint8_t *const *envs, const s
 
 /* Sketches for sync sessions (node_sketch.c).  Every envelope the node stores goes through
  * sz_node_store_envelopes (sz_store_put_envelopes, then the kept sketches; results required),
- * so that a lent sketch is the store's set.  The other three are sync session hooks. */
+ * so that a lent sketch is the store's set.  The other four are sync session hooks. */
 SZ_MUST_CHECK int sz_node_store_envelopes(sz_node *n, const uint8_t *const *envs,
     const size_t *lens, size_t count, int *results);
 struct sz_riblt_sketch;
 SZ_MUST_CHECK int sz_node_sketch_get(void *ctx, const uint8_t (*scopes)[SZ_SCOPE_BYTES], size_t n,
     const uint8_t key[16], struct sz_riblt_sketch **sk);
 void sz_node_sketch_put(void *ctx, struct sz_riblt_sketch *sk);
+/* The number of ids of the kept sketch for scopes and key (and pending), if it is kept:
+ * nothing is built or lent.  SZ_ERR_NOT_FOUND otherwise. */
+SZ_MUST_CHECK int sz_node_sketch_size(void *ctx, const uint8_t (*scopes)[SZ_SCOPE_BYTES],
+    size_t n, const uint8_t key[16], size_t *size);
 SZ_MUST_CHECK int sz_node_find_prefix(void *ctx, const uint8_t *prefix, size_t len,
     uint8_t id[32], uint8_t scope[SZ_SCOPE_BYTES]);
 void sz_node_sketches_free(sz_node *n);

@@ -161,6 +161,19 @@ slot_keep(sz_node *n, const uint8_t (*scopes)[SZ_SCOPE_BYTES], size_t ns, const 
 }
 
 int
+sz_node_sketch_size(void *ctx, const uint8_t (*scopes)[SZ_SCOPE_BYTES], size_t ns,
+    const uint8_t key[16], size_t *size)
+{
+	sz_node *n = ctx;
+	struct sz_node_sketch *e = slot_find(n, scopes, ns, key);
+	*size = 0;
+	if (e == NULL || e->stale)
+		return SZ_ERR_NOT_FOUND;
+	*size = sz_riblt_sketch_size(e->sk) + e->npending;
+	return SZ_OK;
+}
+
+int
 sz_node_sketch_get(void *ctx, const uint8_t (*scopes)[SZ_SCOPE_BYTES], size_t ns,
     const uint8_t key[16], sz_riblt_sketch **out)
 {

@@ -94,7 +94,8 @@ sync_pair(int a, int b, sz_sync_stats *sa, sz_sync_stats *sb)
 	assert_int_equal(sz_node_sync_config(nd[a], SZ_NOISE_INITIATOR, &ca, &scopes_a), SZ_OK);
 	assert_int_equal(sz_node_sync_config(nd[b], SZ_NOISE_RESPONDER, &cb, &scopes_b), SZ_OK);
 	ca.salted_one_in = cb.salted_one_in = 1u << 30; /* never an audit here */
-	ca.compact = cb.compact = -1; /* the kept sketch, not compact symbols, for these small sets */
+	ca.compact = -1; /* the initiator picks: the kept sketch, not compact symbols, for these
+	                  * small sets */
 	assert_int_equal(sz_sync_new(&s[0], &ca), SZ_OK);
 	assert_int_equal(sz_sync_new(&s[1], &cb), SZ_OK);
 	free(scopes_a);

@@ -177,6 +177,7 @@ sz_node_sync_config(sz_node *n, sz_noise_role role, sz_sync_config *cfg, uint8_t
 	cfg->hooks.on_join = role == SZ_NOISE_RESPONDER ? sz_node_on_join : NULL;
 	cfg->hooks.sketch_get = sz_node_sketch_get;
 	cfg->hooks.sketch_put = sz_node_sketch_put;
+	cfg->hooks.sketch_size = sz_node_sketch_size;
 	cfg->hooks.find_prefix = sz_node_find_prefix;
 	cfg->env = n->env;
 	return SZ_OK;

@@ -527,6 +527,71 @@ small_decoder(sz_riblt_sketch **b, const uint8_t *y, size_t max_cells, uint64_t 
 	return d;
 }
 
+/* 32-bit checks: a stream whose hashes are right only in their low 32 bits decodes with
+ * check_bits = 32 and never with 64; any other width is refused. */
+static void
+test_decoder_check32(void **state)
+{
+	(void)state;
+	sz_env_seeded env;
+	sz_env_seeded_init(&env, 11, 0);
+	sz_riblt_sketch *a = NULL, *b = NULL;
+	assert_int_equal(sz_riblt_sketch_new(&a, 8, key_a, 64), SZ_OK);
+	assert_int_equal(sz_riblt_sketch_new(&b, 8, key_a, 64), SZ_OK);
+	for (int i = 0; i < 500 + 12 + 9; i++) {
+		uint8_t sym[8];
+		rand_sym(&env, sym, 8);
+		if (i < 512)
+			assert_int_equal(sz_riblt_sketch_add(a, sym), SZ_OK);
+		if (i < 500 || i >= 512)
+			assert_int_equal(sz_riblt_sketch_add(b, sym), SZ_OK);
+	}
+	for (unsigned bits = 32; bits <= 64; bits += 32) {
+		sz_riblt_limits lim = { .max_cells = 200, .max_items = 0, .max_count = 512,
+			.check_bits = bits };
+		sz_riblt_decoder *d = NULL;
+		assert_int_equal(sz_riblt_decoder_new(&d, b, &lim), SZ_OK);
+		for (size_t i = 0; i < 200 && !sz_riblt_decoder_done(d); i++) {
+			uint8_t sum[8];
+			uint64_t h, junk;
+			int64_t c;
+			assert_int_equal(sz_riblt_sketch_reserve(a, i + 1), SZ_OK);
+			assert_int_equal(sz_riblt_sketch_cell(a, i, sum, &h, &c), SZ_OK);
+			sz_random(&env.env, &junk, sizeof junk);
+			/* the high half is noise, as a CHECK32 cell's would be after widening */
+			int r = sz_riblt_decoder_add(d, sum, h ^ (junk << 32), (uint64_t)c);
+			if (r == SZ_OK)
+				r = sz_riblt_decoder_run(d);
+			if (bits == 32)
+				assert_int_equal(r, SZ_OK);
+			else if (r != SZ_OK)
+				break; /* a contradiction or a limit: never a result */
+		}
+		if (bits == 32) {
+			assert_true(sz_riblt_decoder_done(d));
+			assert_int_equal(sz_riblt_decoder_count(d), 21);
+			size_t plus = 0;
+			for (size_t j = 0; j < 21; j++) {
+				uint64_t h;
+				int side;
+				(void)sz_riblt_decoder_item(d, j, &h, &side);
+				plus += side > 0;
+			}
+			assert_int_equal(plus, 12);
+		} else {
+			assert_false(sz_riblt_decoder_done(d));
+			assert_int_equal(sz_riblt_decoder_count(d), 0);
+		}
+		sz_riblt_decoder_free(d);
+	}
+	sz_riblt_limits bad = { .max_cells = 10, .max_items = 0, .max_count = 10, .check_bits = 16 };
+	sz_riblt_decoder *d = NULL;
+	assert_int_equal(sz_riblt_decoder_new(&d, b, &bad), SZ_ERR_INVALID);
+	assert_null(d);
+	sz_riblt_sketch_free(a);
+	sz_riblt_sketch_free(b);
+}
+
 static void
 test_decoder_contradictions(void **state)
 {
@@ -747,6 +812,7 @@ main(void)
 		cmocka_unit_test(test_sketch_limits_and_lookup),
 		cmocka_unit_test(test_decode_many),
 		cmocka_unit_test(test_decoder_garbage_hits_limit),
+		cmocka_unit_test(test_decoder_check32),
 		cmocka_unit_test(test_decoder_contradictions),
 		cmocka_unit_test(test_decoder_item_limit),
 		cmocka_unit_test(test_estimate),

@@ -343,9 +343,13 @@ test_check32_session(void **state)
 	assert_int_equal(sz_riblt_decoder_count(sz_riblt_receiver_decoder(r)), 6);
 	sz_riblt_receiver_free(r);
 	sz_buf_free(&rep);
-	/* header (flags, salt), nset 53, e 0, start 0, n 64, then cell 0's sum and check */
-	size_t at = 4 + SZ_RIBLT_SALT_BYTES + 1 + 1 + 1 + 1 + W;
-	for (size_t bit = 0; bit < 32; bit += 7) {
+	/* header (flags, salt), nset 53, e 0, start 0, n 64, then 64 cells of sum, 32-bit check
+	 * and a one-byte count (every count is at most 53).  One bit of each cell's check flipped
+	 * in turn, the pure cells among them included: never a difference reported. */
+	size_t hdr = 4 + SZ_RIBLT_SALT_BYTES + 1 + 1 + 1 + 1, cell = W + 4 + 1;
+	assert_int_equal(h64.len, hdr + 64 * cell);
+	for (size_t c = 0; c < 64; c++) {
+		size_t at = hdr + c * cell + W, bit = (c * 5) % 32;
 		h64.p[at + bit / 8] ^= (uint8_t)(1u << (bit % 8));
 		assert_int_equal(sz_riblt_receiver_new(&r, b, salt, 200), SZ_OK);
 		int e = sz_riblt_receiver_recv(r, h64.p, h64.len, &rep, &done);

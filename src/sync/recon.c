@@ -246,35 +246,49 @@ riblt_attempt(sz_sync *s, const uint8_t *salt, bool compact)
 	return riblt_sketch(s, salt);
 }
 
-/* Initiator: does its first attempt use compact symbols?  By its own set size, which a lent
- * sketch tells without collecting the ids. */
+static int
+count_one(void *ctx, const uint8_t id[32])
+{
+	size_t *left = ctx;
+	(void)id;
+	if (*left == 0)
+		return SZ_ERR_LIMIT; /* more than compact_max: stop the walk */
+	(*left)--;
+	return SZ_OK;
+}
+
+/* Initiator: does its first attempt use compact symbols?  By its own set size, which the node's
+ * kept sketch tells at once; else counted from the store, stopping past compact_max (an id in
+ * two scopes counts twice: at worst a set just under the bound uses the kept sketch). */
 static int
 want_compact(sz_sync *s, bool *compact)
 {
 	*compact = s->cfg.compact > 0;
 	if (s->cfg.compact != 0)
 		return SZ_OK;
-	size_t n = 0;
-	if (!s->mine_ready && lendable(s)) {
+	if (s->mine_ready) {
+		*compact = s->mine.n <= s->cfg.compact_max;
+		return SZ_OK;
+	}
+	int r;
+	if (lendable(s)) {
 		uint8_t key[SZ_RIBLT_KEY_BYTES];
-		sz_riblt_sketch *sk = NULL;
-		int r = riblt_key(s, NULL, key);
-		if (r == SZ_OK && s->cfg.hooks.sketch_get(s->cfg.hooks.ctx,
-		    (const uint8_t(*)[SZ_SCOPE_BYTES])s->shared, s->nshared, key, &sk) == SZ_OK &&
-		    sk != NULL) {
-			n = sz_riblt_sketch_size(sk);
-			s->cfg.hooks.sketch_put(s->cfg.hooks.ctx, sk);
+		size_t n = 0;
+		if ((r = riblt_key(s, NULL, key)) == SZ_OK)
+			r = s->cfg.hooks.sketch_size(s->cfg.hooks.ctx,
+			    (const uint8_t(*)[SZ_SCOPE_BYTES])s->shared, s->nshared, key, &n);
+		sz_wipe(key, sizeof key);
+		if (r == SZ_OK) {
 			*compact = n <= s->cfg.compact_max;
-			sz_wipe(key, sizeof key);
 			return SZ_OK;
 		}
-		sz_wipe(key, sizeof key);
-		if (r != SZ_OK)
-			return r;
 	}
-	int r = mine_collect(s);
-	*compact = r == SZ_OK && s->mine.n <= s->cfg.compact_max;
-	return r;
+	size_t left = s->cfg.compact_max;
+	r = SZ_OK;
+	for (size_t i = 0; i < s->nshared && r == SZ_OK; i++)
+		r = s->cfg.hooks.list_ids(s->cfg.hooks.ctx, s->shared[i], count_one, &left);
+	*compact = r == SZ_OK;
+	return r == SZ_ERR_LIMIT ? SZ_OK : r;
 }
 
 /* Initiator: begin an attempt and send its HELLO.  The first attempt is compact for small sets
@@ -336,7 +350,7 @@ queue_symbol(sz_sync *s, const uint8_t *sym)
 		sz_tagref key = { sz_load_u64le(sym), 0 };
 		const sz_tagref *x = bsearch(&key, s->tags, s->ntags, sizeof *s->tags, cmp_tagref);
 		if (x == NULL)
-			return SZ_OK; /* not a tag of mine (a 32-bit want matching by chance) */
+			return SZ_ERR_INTERNAL; /* the sketch holds only tags of the table */
 		return sz_idvec_push(&s->outq, s->mine.v[x->i].id, s->mine.v[x->i].scope);
 	}
 	if (s->mine_ready) {
@@ -408,10 +422,11 @@ riblt_wants(sz_sync *s)
 	size_t k = sz_riblt_sender_nwants(s->rsend);
 	int r = SZ_OK;
 	for (size_t j = 0; j < k && r == SZ_OK; j++) {
-		const uint8_t *syms[4];
+		const uint8_t *syms[SZ_SYNC_MATCHES_PER_WANT];
 		size_t n = 0;
-		sz_riblt_sketch_find_hash32(s->sketch, sz_riblt_sender_want(s->rsend, j), syms, 4, &n);
-		for (size_t i = 0; i < n && i < 4 && r == SZ_OK; i++)
+		sz_riblt_sketch_find_hash32(s->sketch, sz_riblt_sender_want(s->rsend, j), syms,
+		    SZ_SYNC_MATCHES_PER_WANT, &n);
+		for (size_t i = 0; i < n && i < SZ_SYNC_MATCHES_PER_WANT && r == SZ_OK; i++)
 			r = queue_symbol(s, syms[i]);
 	}
 	/* Two hashes may name one id: send it once. */
@@ -706,6 +721,12 @@ sz_recon_free(sz_sync *s)
 	free(s->want_pfx);
 	s->want_pfx = NULL;
 	sz_wipe(s->tagkey, sizeof s->tagkey);
+}
+
+bool
+sz_recon_by_hash(const sz_sync *s)
+{
+	return s->want_pfx != NULL;
 }
 
 bool

@@ -253,6 +253,7 @@ typedef struct batch {
 	size_t lens[SZ_BATCH_MAX_ENVELOPES];
 	int results[SZ_BATCH_MAX_ENVELOPES];
 	size_t n;
+	size_t unasked;  /* dropped: not asked for, but possibly named by a 32-bit want */
 	uint32_t refused;
 } batch;
 
@@ -268,8 +269,15 @@ batch_add(void *ctx, const uint8_t *env, size_t len)
 	if (s->cfg.role == SZ_NOISE_RESPONDER) {
 		if (sz_env_id(id, env, len) != SZ_OK)
 			return SZ_ERR_INTERNAL;
-		if (!sz_recon_wanted(s, id))
-			return SZ_ERR_PEER;
+		if (!sz_recon_wanted(s, id)) {
+			/* RIBLT's DONE names wanted ids by 32 bits of their hash, so the peer may send
+			 * an id that shares them (N/2^32 a want): dropped, not stored.  Under full
+			 * ids (the list method) an envelope nobody asked for is a protocol violation. */
+			if (!sz_recon_by_hash(s))
+				return SZ_ERR_PEER;
+			b->unasked++;
+			return SZ_OK;
+		}
 	}
 	b->envs[b->n] = env;
 	b->lens[b->n] = len;
@@ -294,11 +302,17 @@ on_envelopes(sz_sync *s, const sz_frame *f)
 		return sz_sync_fail(s, r, r == SZ_ERR_PEER ? "an envelope nobody asked for" :
 		    "malformed envelope batch");
 	}
-	if (s->st.received + count > s->expect || s->st.received + count > s->cfg.limits.max_envelopes) {
+	if (s->st.received + b->n > s->expect || s->st.received + b->n > s->cfg.limits.max_envelopes) {
 		free(b);
 		return sz_sync_fail(s, SZ_ERR_LIMIT, "more envelopes than announced");
 	}
-	s->st.received += count;
+	/* The sender matches each 32-bit want against at most SZ_SYNC_MATCHES_PER_WANT ids. */
+	s->unasked += b->unasked;
+	if (s->unasked > (SZ_SYNC_MATCHES_PER_WANT - 1) * s->expect) {
+		free(b);
+		return sz_sync_fail(s, SZ_ERR_PEER, "envelopes nobody asked for");
+	}
+	s->st.received += b->n;
 	r = s->cfg.hooks.store(s->cfg.hooks.ctx, b->envs, b->lens, b->n, b->results);
 	if (r != SZ_OK) {
 		free(b);
@@ -612,6 +626,7 @@ sz_sync_new(sz_sync **out, const sz_sync_config *cfg)
 	if (cfg->static_sk == NULL || cfg->env == NULL || cfg->hooks.list_ids == NULL ||
 	    cfg->hooks.get == NULL || cfg->hooks.store == NULL || cfg->nscopes > SZ_HELLO_MAX_TOKENS ||
 	    (cfg->hooks.sketch_get == NULL) != (cfg->hooks.sketch_put == NULL) ||
+	    (cfg->hooks.sketch_get == NULL) != (cfg->hooks.sketch_size == NULL) ||
 	    (cfg->hooks.sketch_get == NULL) != (cfg->hooks.find_prefix == NULL))
 		return SZ_ERR_INVALID;
 	if ((s = calloc(1, sizeof *s)) == NULL)

@@ -41,15 +41,19 @@ typedef struct sz_sync_hooks {
 	int (*on_join)(void *ctx, const uint8_t *req, size_t len, sz_buf *reply);
 	/* Initiator in join mode: the inviter's WELCOME payload arrived. */
 	int (*on_welcome)(void *ctx, const uint8_t *reply, size_t len);
-	/* Optional, all three or none: a RIBLT sketch the node keeps current as envelopes arrive,
+	/* Optional, all four or none: a RIBLT sketch the node keeps current as envelopes arrive,
 	 * so that a session costs O(d) rather than O(N) (docs/PROTOCOL.md §8).  sketch_get lends a
 	 * sketch of the ids (20-byte symbols) of the n sorted scopes under key; it must not change
 	 * until sketch_put gives it back (the session may extend its K).  Any error: the session
-	 * builds its own from list_ids.  find_prefix names the envelope whose id starts with the
-	 * len bytes of prefix, and its scope (SZ_ERR_NOT_FOUND). */
+	 * builds its own from list_ids.  sketch_size tells how many ids that sketch holds if the
+	 * node keeps it already, without building or lending it (SZ_ERR_NOT_FOUND otherwise).
+	 * find_prefix names the envelope whose id starts with the len bytes of prefix, and its
+	 * scope (SZ_ERR_NOT_FOUND). */
 	int (*sketch_get)(void *ctx, const uint8_t (*scopes)[SZ_SCOPE_BYTES], size_t n,
 	    const uint8_t key[16], struct sz_riblt_sketch **sk);
 	void (*sketch_put)(void *ctx, struct sz_riblt_sketch *sk);
+	int (*sketch_size)(void *ctx, const uint8_t (*scopes)[SZ_SCOPE_BYTES], size_t n,
+	    const uint8_t key[16], size_t *size);
 	int (*find_prefix)(void *ctx, const uint8_t *prefix, size_t len, uint8_t id[32],
 	    uint8_t scope[SZ_SCOPE_BYTES]);
 } sz_sync_hooks;

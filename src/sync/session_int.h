@@ -75,11 +75,15 @@ struct sz_sync {
 	uint32_t unacked; /* batches sent and not yet acknowledged */
 	sz_idvec want;    /* responder: ids it asked for (sorted) */
 	uint64_t expect;  /* envelopes the peer announced it will send */
+	uint64_t unasked; /* responder: envelopes dropped as not asked for (RIBLT 32-bit matches) */
 	bool fin_sent, fin_received;
 
 	uint64_t start_ms, last_rx_ms;
 	sz_sync_stats st;
 };
+
+/* The most envelopes a RIBLT initiator sends for one 32-bit want (ids sharing those bits). */
+#define SZ_SYNC_MATCHES_PER_WANT 4
 
 /* Queue a frame for sending (encrypted on flush). */
 void sz_sync_send(sz_sync *s, uint8_t type, const uint8_t *payload, size_t len);
@@ -96,5 +100,8 @@ int sz_recon_pump(sz_sync *s);
 void sz_recon_free(sz_sync *s);
 /* recon.c, responder: did this side ask for the envelope with this id? */
 bool sz_recon_wanted(const sz_sync *s, const uint8_t id[32]);
+/* recon.c, responder: were the ids asked for by 32-bit hash (RIBLT's DONE), so that the peer
+ * may send a few it could not tell from them? */
+bool sz_recon_by_hash(const sz_sync *s);
 
 #endif /* SZ_SYNC_SESSION_INT_H */

@@ -33,7 +33,7 @@ typedef struct tnode {
 	/* the sketch it lends (built on first request, then kept current as a node would) */
 	sz_riblt_sketch *sk;
 	int lent;
-	size_t gets, builds;
+	size_t gets, builds, sizes;
 } tnode;
 
 static int
@@ -130,6 +130,20 @@ t_sketch_put(void *ctx, sz_riblt_sketch *sk)
 	assert_ptr_equal(sk, t->sk);
 	assert_true(t->lent > 0);
 	t->lent--;
+}
+
+static int
+t_sketch_size(void *ctx, const uint8_t (*scopes)[16], size_t n, const uint8_t key[16],
+    size_t *size)
+{
+	tnode *t = ctx;
+	(void)scopes;
+	(void)n;
+	if (t->sk == NULL || memcmp(sz_riblt_sketch_key(t->sk), key, 16) != 0)
+		return SZ_ERR_NOT_FOUND;
+	t->sizes++;
+	*size = sz_riblt_sketch_size(t->sk);
+	return SZ_OK;
 }
 
 static int
@@ -549,7 +563,8 @@ start_lending(pair *p, tnode *na, tnode *nb, const uint8_t (*sc)[16], unsigned s
 	sz_sync_config ca = {
 		.role = SZ_NOISE_INITIATOR, .static_sk = p->ska, .scopes = sc, .nscopes = 1,
 		.hooks = { .ctx = na, .list_ids = t_list, .get = t_get, .store = t_store,
-		    .sketch_get = t_sketch_get, .sketch_put = t_sketch_put, .find_prefix = t_find_prefix },
+		    .sketch_get = t_sketch_get, .sketch_put = t_sketch_put,
+		    .sketch_size = t_sketch_size, .find_prefix = t_find_prefix },
 		.env = &p->env.env, .salted_one_in = salted_one_in, .compact = compact > 1 ? 0 : compact,
 		.compact_max = compact > 1 ? (size_t)compact : 0,
 	};
@@ -698,9 +713,9 @@ test_compact(void **state)
 			assert_true(r.a.riblt_salted && r.b.riblt_salted);
 			assert_int_equal(r.a.ids_sketched, 3150);
 			assert_int_equal(r.b.ids_sketched, 3130);
-			/* The initiator asked its node for the kept sketch only to learn its size. */
-			assert_int_equal(na->gets, 1);
-			assert_int_equal(nb->gets, 0);
+			/* No kept sketch was built or lent: the initiator counted its ids. */
+			assert_int_equal(na->gets + nb->gets, 0);
+			assert_int_equal(na->builds + nb->builds, 0);
 		} else {
 			assert_false(r.a.riblt_compact || r.b.riblt_compact);
 			assert_int_equal(r.a.ids_sketched + r.b.ids_sketched, 0);
@@ -717,12 +732,25 @@ test_compact(void **state)
 	assert_int_equal(r.b.sent, 700);
 	assert_int_equal(na->n, 700);
 	two_free(na, nb);
-	/* Above compact_max ids the default is the kept sketch (the initiator's 3002 count). */
+	/* Above compact_max ids the default is the kept sketch (the initiator counts 3002 and
+	 * stops there); the next session learns the size from the kept sketch. */
 	r = lent_session(&na, &nb, 3000, 2, 1, 3001);
 	assert_false(r.a.riblt_compact);
 	assert_int_equal(r.a.ids_sketched + r.b.ids_sketched, 0);
 	assert_int_equal(r.a.sent, 2);
 	assert_int_equal(r.b.sent, 1);
+	assert_int_equal(na->sizes, 0);
+	uint8_t sc[1][16];
+	fill_scope(sc[0], 0xa1);
+	put_sealed(na, 0xa1, 7000, 10);
+	pair p;
+	start_lending(&p, na, nb, (const uint8_t(*)[16])sc, 1u << 30, 3003);
+	run(&p, 0);
+	r = finish(&p);
+	assert_false(r.a.riblt_compact);
+	assert_int_equal(na->sizes, 1);
+	assert_int_equal(r.a.sent, 1);
+	assert_int_equal(na->builds, 1);
 	two_free(na, nb);
 }
 
@@ -784,6 +812,68 @@ test_compact_retry(void **state)
 	retry_after_failure(0);
 }
 
+/* RIBLT's DONE names wanted ids by 32 bits of their hash, so an honest initiator may send an
+ * id that only shares them.  The responder drops such envelopes without storing them and
+ * without failing, up to (SZ_SYNC_MATCHES_PER_WANT - 1) per wanted id; past that the peer is
+ * cut off.  Here the initiator's stream gets extra envelopes of the shared scope that the
+ * responder never asked for. */
+typedef struct inject {
+	pair *p;
+	int want, done;
+} inject;
+
+static void
+inject_unasked(void *ctx)
+{
+	inject *in = ctx;
+	sz_sync *a = in->p->a;
+	if (in->done == in->want || a->phase != PH_TRANSFER || !in->p->b->decoded ||
+	    sz_sync_get_status(in->p->b) != SZ_SYNC_RUNNING)
+		return;
+	tnode *t = calloc(1, sizeof *t);
+	put_sealed(t, 0xa1, 9000 + (uint32_t)in->done, 10);
+	sz_buf m = { 0 };
+	sz_buf_u16(&m, 1);
+	sz_buf_u32(&m, (uint32_t)t->len[0]);
+	sz_buf_append(&m, t->env[0], t->len[0]);
+	sz_sync_send(a, SZ_FR_ENVELOPES, m.p, m.len);
+	a->unacked++; /* the responder acknowledges it */
+	sz_buf_free(&m);
+	t_free(t);
+	free(t);
+	in->done++;
+}
+
+static void
+test_unasked(void **state)
+{
+	(void)state;
+	uint8_t s[1][16];
+	fill_scope(s[0], 0xa1);
+	for (int c = 0; c < 2; c++) {
+		tnode *na, *nb;
+		two_nodes(&na, &nb, 500, 20, 0);
+		pair p;
+		start_lending(&p, na, nb, (const uint8_t(*)[16])s, 1u << 30, 0);
+		inject in = { &p, c == 0 ? 3 : (SZ_SYNC_MATCHES_PER_WANT - 1) * 20 + 1, 0 };
+		run_cb(&p, 0, inject_unasked, &in);
+		assert_int_equal(in.done, in.want);
+		if (c == 0) {
+			sync_result r = finish(&p);
+			assert_int_equal(r.b.received, 20);
+			assert_int_equal(r.b.stored, 20);
+			assert_int_equal(nb->n, 520); /* the unasked ones were not stored */
+		} else {
+			assert_int_equal(sz_sync_get_status(p.b), SZ_SYNC_FAILED);
+			assert_int_equal(sz_sync_error(p.b), SZ_ERR_PEER);
+			assert_true(nb->n <= 520);
+			sz_sync_free(p.a);
+			sz_sync_free(p.b);
+		}
+		two_free(na, nb);
+	}
+}
+
 static void
 test_frames(void **state)
 {
@@ -824,6 +914,7 @@ main(void)
 		cmocka_unit_test(test_salted_retry),
 		cmocka_unit_test(test_compact),
 		cmocka_unit_test(test_compact_retry),
+		cmocka_unit_test(test_unasked),
 		cmocka_unit_test(test_frames),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
