@@ -874,6 +874,75 @@ test_unasked(void **state)
 	}
 }
 
+/* Deliver everything from waits for to. */
+static void
+deliver(sz_sync *from, sz_sync *to)
+{
+	const uint8_t *o;
+	size_t n;
+	sz_sync_output(from, &o, &n);
+	uint8_t *c = malloc(n ? n : 1);
+	memcpy(c, o, n);
+	sz_sync_consumed(from, n);
+	(void)!sz_sync_input(to, c, n);
+	free(c);
+}
+
+/* A RIBLT HELLO whose symbol layout the sync layer does not define (20-byte symbols with 32-bit
+ * checks, 8-byte symbols with 64-bit ones) is refused by the responder: SZ_ERR_UNSUPPORTED. */
+static void
+test_odd_layouts(void **state)
+{
+	(void)state;
+	uint8_t s[1][16], key[SZ_RIBLT_KEY_BYTES] = { 5 }, salt[SZ_RIBLT_SALT_BYTES] = { 6 };
+	fill_scope(s[0], 0xa1);
+	for (int c = 0; c < 3; c++) {
+		size_t width = c == 1 ? SZ_RIBLT_TAG_BYTES : SZ_RIBLT_ID_SYMBOL_BYTES;
+		bool check32 = c != 1;
+		tnode *na, *nb;
+		two_nodes(&na, &nb, 50, 5, 5);
+		pair p;
+		start_lending(&p, na, nb, (const uint8_t(*)[16])s, 1u << 30, 0);
+		deliver(p.a, p.b); /* handshake message 1 */
+		deliver(p.b, p.a); /* message 2 */
+		deliver(p.a, p.b); /* message 3 and A's HELLO: B answers its HELLO and waits */
+		assert_int_equal(p.b->phase, PH_RECON);
+		/* The initiator's first RIBLT frame, made here instead of by its session. */
+		sz_riblt_sketch *sk;
+		assert_int_equal(sz_riblt_sketch_new(&sk, width, key, 64), SZ_OK);
+		for (uint8_t i = 0; i < 30; i++) {
+			uint8_t sym[SZ_RIBLT_ID_SYMBOL_BYTES] = { i, 0x77 };
+			assert_int_equal(sz_riblt_sketch_add(sk, sym), SZ_OK);
+		}
+		sz_riblt_sender *tx;
+		assert_int_equal(sz_riblt_sender_new(&tx, sk, salt, 8, 16, 100), SZ_OK);
+		if (check32)
+			assert_int_equal(sz_riblt_sender_check32(tx), SZ_OK);
+		sz_buf hello = { 0 }, fr = { 0 };
+		assert_int_equal(sz_riblt_sender_hello(tx, &hello), SZ_OK);
+		if (c == 2)
+			hello.p[3] = SZ_RIBLT_FLAG_CHECK32; /* and a third: CHECK32 with the salt's flag off */
+		sz_frame_put(&fr, SZ_FR_SYMBOLS, hello.p, hello.len);
+		uint8_t msg[SZ_NOISE_MAX_MSG + 2];
+		size_t mlen;
+		assert_int_equal(sz_noise_encrypt(p.a->tx, fr.p, fr.len, msg + 2, sizeof msg - 2,
+		    &mlen), SZ_OK);
+		msg[0] = (uint8_t)(mlen >> 8);
+		msg[1] = (uint8_t)mlen;
+		assert_int_not_equal(sz_sync_input(p.b, msg, mlen + 2), SZ_OK);
+		assert_int_equal(sz_sync_get_status(p.b), SZ_SYNC_FAILED);
+		assert_int_equal(sz_sync_error(p.b), c == 2 ? SZ_ERR_MALFORMED : SZ_ERR_UNSUPPORTED);
+		assert_int_equal(nb->n, 55);
+		sz_buf_free(&hello);
+		sz_buf_free(&fr);
+		sz_riblt_sender_free(tx);
+		sz_riblt_sketch_free(sk);
+		sz_sync_free(p.a);
+		sz_sync_free(p.b);
+		two_free(na, nb);
+	}
+}
+
 static void
 test_frames(void **state)
 {
@@ -915,6 +984,7 @@ main(void)
 		cmocka_unit_test(test_compact),
 		cmocka_unit_test(test_compact_retry),
 		cmocka_unit_test(test_unasked),
+		cmocka_unit_test(test_odd_layouts),
 		cmocka_unit_test(test_frames),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
