@@ -3,9 +3,9 @@
  * real Noise handshake in memory; the fuzzer's bytes are then encrypted with one side's transport
  * key, so they reach the other side's frame decoder, reconciliation and transfer code.  The first
  * input byte picks which side is attacked, whether the honest sides go ahead first, whether RIBLT
- * is offered (else the list only), whether the nodes lend their sketches (then with full
- * symbols; without lending the sets are small, so compact symbols), and whether sessions are
- * salted audits.
+ * is offered (else Negentropy or the list only), whether the nodes lend their sketches (then
+ * with full symbols; without lending the sets are small, so compact symbols), and whether
+ * sessions are salted audits.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -151,8 +151,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[0] & 0x10) {
 		ca.methods = SZ_RECON_RIBLT | SZ_RECON_LIST;
 		ca.salted_one_in = (data[0] & 0x40) ? 1 : 1u << 30;
+	} else if (data[0] & 0x20) {
+		ca.methods = SZ_RECON_NEGENTROPY | SZ_RECON_LIST;
 	}
-	if (data[0] & 0x20) {
+	if ((data[0] & 0x30) == 0x30) {
 		ca.hooks.sketch_get = fz_sketch_get;
 		ca.hooks.sketch_put = fz_sketch_put;
 		ca.hooks.sketch_size = fz_sketch_size;

@@ -169,7 +169,7 @@ sz_node_sync_config(sz_node *n, sz_noise_role role, sz_sync_config *cfg, uint8_t
 	cfg->static_sk = n->tr_sk;
 	cfg->scopes = (const uint8_t(*)[SZ_SCOPE_BYTES]) * scopes_out;
 	cfg->nscopes = count;
-	cfg->methods = SZ_RECON_RIBLT | SZ_RECON_LIST;
+	cfg->methods = SZ_RECON_RIBLT | SZ_RECON_NEGENTROPY | SZ_RECON_LIST;
 	cfg->hooks.ctx = n;
 	cfg->hooks.list_ids = hook_list;
 	cfg->hooks.get = hook_get;

@@ -33,12 +33,14 @@ enum sz_frame_type {
 	SZ_FR_IDS_END = 0x0a,   /* list reconciliation: that was all */
 	SZ_FR_JOIN = 0x0b,      /* an invitation is being redeemed (§11) */
 	SZ_FR_WELCOME = 0x0c,   /* the inviter's answer to JOIN (§11) */
+	SZ_FR_NEG = 0x0d,       /* one Negentropy v1 message (compatibility method) */
 };
 
 /* Recon methods, as bits in HELLO. */
 enum {
 	SZ_RECON_RIBLT = 0x01,
 	SZ_RECON_LIST = 0x02,
+	SZ_RECON_NEGENTROPY = 0x04,
 };
 
 typedef struct sz_frame {

@@ -6,6 +6,7 @@
  * difference, sends DECODED (the ids it wants, and how many it will send), and both sides turn
  * to the transfer.  LIST sends every id (48 bytes each with its scope): simple, for small sets
  * and as the fallback.  RIBLT streams coded symbols until the decoder has peeled the difference.
+ * Negentropy (compatibility) runs range fingerprints with the responder as its client.
  */
 #include "sync/session_int.h"
 
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
+#include "recon/negentropy.h"
 #include "recon/riblt.h"
 #include "recon/riblt_wire.h"
 
@@ -535,9 +537,13 @@ on_symbols(sz_sync *s, const sz_frame *f)
 	return done ? riblt_wants(s) : SZ_OK;
 }
 
+static int neg_start(sz_sync *s);
+
 int
 sz_recon_start(sz_sync *s)
 {
+	if (s->method == SZ_RECON_NEGENTROPY)
+		return neg_start(s);
 	if (s->method != SZ_RECON_RIBLT)
 		return mine_collect(s);
 	if (s->cfg.role == SZ_NOISE_INITIATOR)
@@ -545,7 +551,40 @@ sz_recon_start(sz_sync *s)
 	return SZ_OK; /* the responder waits for HELLO */
 }
 
-/* The responder knows both sets: tell the initiator what to send, queue what to send back. */
+/* The responder knows the difference (want, outq): tell the initiator what to send and how many
+ * to expect, in as many DECODED frames as the want list needs (at least one). */
+static int
+send_decoded(sz_sync *s)
+{
+	sz_idvec *want = &s->want, *outq = &s->outq;
+	sz_idvec_sort(want);
+	dedupe(want);
+	sz_idvec_sort(outq);
+	dedupe(outq);
+	s->st.to_send = outq->n;
+	s->st.to_receive = want->n;
+	s->expect = want->n;
+	size_t off = 0;
+	do {
+		size_t k = want->n - off > SZ_IDS_MAX_PER_FRAME ? SZ_IDS_MAX_PER_FRAME : want->n - off;
+		size_t at = sz_frame_begin(&s->plain, SZ_FR_DECODED);
+		sz_buf_u32(&s->plain, (uint32_t)want->n);
+		sz_buf_u32(&s->plain, (uint32_t)outq->n);
+		sz_buf_u32(&s->plain, (uint32_t)k);
+		for (size_t x = 0; x < k; x++)
+			sz_buf_append(&s->plain, want->v[off + x].id, 32);
+		sz_frame_end(&s->plain, at);
+		s->st.recon_bytes += s->plain.len - at;
+		off += k;
+	} while (off < want->n);
+	if (s->plain.err)
+		return SZ_ERR_NOMEM;
+	s->decoded = true;
+	s->phase = PH_TRANSFER;
+	return SZ_OK;
+}
+
+/* List method, responder: both sets known: merge them into the two halves of the difference. */
 static int
 finish_decoding(sz_sync *s)
 {
@@ -573,28 +612,90 @@ finish_decoding(sz_sync *s)
 		}
 	}
 	sz_idvec_free(&s->theirs);
-	s->st.to_send = outq->n;
-	s->st.to_receive = want->n;
-	s->expect = want->n;
-	/* DECODED, in as many frames as the want list needs (at least one). */
-	size_t off = 0;
-	do {
-		size_t k = want->n - off > SZ_IDS_MAX_PER_FRAME ? SZ_IDS_MAX_PER_FRAME : want->n - off;
-		size_t at = sz_frame_begin(&s->plain, SZ_FR_DECODED);
-		sz_buf_u32(&s->plain, (uint32_t)want->n);
-		sz_buf_u32(&s->plain, (uint32_t)outq->n);
-		sz_buf_u32(&s->plain, (uint32_t)k);
-		for (size_t x = 0; x < k; x++)
-			sz_buf_append(&s->plain, want->v[off + x].id, 32);
-		sz_frame_end(&s->plain, at);
-		s->st.recon_bytes += s->plain.len - at;
-		off += k;
-	} while (off < want->n);
-	if (s->plain.err)
-		return SZ_ERR_NOMEM;
-	s->decoded = true;
-	s->phase = PH_TRANSFER;
-	return SZ_OK;
+	return send_decoded(s);
+}
+
+/* --- Negentropy v1 (compatibility) -------------------------------------------------------- */
+/* Both sides put their ids of the shared scopes into a Negentropy storage, every timestamp 0
+ * (envelopes carry none in clear; the order is then by id).  The responder is the client: it
+ * initiates, the initiator answers, and when the client's reconcile reports done the responder
+ * knows both halves of the difference and answers DECODED as the list method does. */
+
+#define NEG_FRAME_LIMIT (512u * 1024) /* our messages; a frame holds up to SZ_FRAME_MAX */
+
+static int
+neg_start(sz_sync *s)
+{
+	int r = mine_collect(s);
+	if (r == SZ_OK)
+		r = sz_neg_storage_new(&s->nstore, s->mine.n ? s->mine.n : 1);
+	for (size_t i = 0; i < s->mine.n && r == SZ_OK; i++)
+		r = sz_neg_storage_insert(s->nstore, 0, s->mine.v[i].id);
+	if (r == SZ_OK)
+		r = sz_neg_storage_seal(s->nstore);
+	sz_neg_config nc = {
+		.frame_size_limit = NEG_FRAME_LIMIT,
+		.max_message = SZ_FRAME_MAX,
+		.max_session = s->cfg.limits.max_bytes_in,
+		.max_reported = 2 * s->cfg.limits.max_ids,
+	};
+	if (r == SZ_OK)
+		r = sz_neg_new(&s->neg, s->nstore, &nc);
+	if (r != SZ_OK || s->cfg.role != SZ_NOISE_RESPONDER)
+		return r; /* the initiator answers the responder's first message */
+	sz_buf m = { 0 };
+	if ((r = sz_neg_initiate(s->neg, &m)) == SZ_OK)
+		sz_sync_send(s, SZ_FR_NEG, m.p, m.len);
+	sz_buf_free(&m);
+	return r;
+}
+
+/* Responder: Negentropy is done: the ids to want and to send, then DECODED. */
+static int
+neg_settle(sz_sync *s)
+{
+	int r = SZ_OK;
+	for (size_t off = 0; off + 32 <= s->neg_need.len && r == SZ_OK; off += 32) {
+		if (s->want.n >= s->cfg.limits.max_ids)
+			return SZ_ERR_LIMIT;
+		static const uint8_t unknown[SZ_SCOPE_BYTES]; /* checked on arrival, as any envelope */
+		r = sz_idvec_push(&s->want, s->neg_need.p + off, unknown);
+	}
+	for (size_t off = 0; off + 32 <= s->neg_have.len && r == SZ_OK; off += 32) {
+		const sz_scoped_id *x = sz_idvec_find(&s->mine, s->neg_have.p + off);
+		if (x == NULL)
+			return SZ_ERR_INTERNAL; /* it reports only ids of its storage, which is mine */
+		r = sz_idvec_push(&s->outq, x->id, x->scope);
+	}
+	sz_buf_free(&s->neg_have);
+	sz_buf_free(&s->neg_need);
+	sz_neg_free(s->neg);
+	s->neg = NULL;
+	return r == SZ_OK ? send_decoded(s) : r;
+}
+
+static int
+on_neg(sz_sync *s, const sz_frame *f)
+{
+	sz_buf out = { 0 };
+	int r;
+	if (s->method != SZ_RECON_NEGENTROPY || s->decoded || s->neg == NULL)
+		return SZ_ERR_PEER;
+	if (s->cfg.role == SZ_NOISE_INITIATOR) {
+		if ((r = sz_neg_respond(s->neg, f->payload, f->len, &out)) == SZ_OK)
+			sz_sync_send(s, SZ_FR_NEG, out.p, out.len);
+		sz_buf_free(&out);
+		return r;
+	}
+	bool done = false;
+	s->neg_have.max = s->neg_need.max = 32 * s->cfg.limits.max_ids;
+	r = sz_neg_reconcile(s->neg, f->payload, f->len, &out, &s->neg_have, &s->neg_need, &done);
+	if (r == SZ_OK && !done)
+		sz_sync_send(s, SZ_FR_NEG, out.p, out.len);
+	sz_buf_free(&out);
+	if (r != SZ_OK)
+		return r;
+	return done ? neg_settle(s) : SZ_OK;
 }
 
 static int
@@ -706,6 +807,9 @@ sz_recon_frame(sz_sync *s, const sz_frame *f)
 	case SZ_FR_SYMBOLS:
 		r = on_symbols(s, f);
 		break;
+	case SZ_FR_NEG:
+		r = on_neg(s, f);
+		break;
 	default:
 		r = SZ_ERR_PEER;
 	}
@@ -718,6 +822,12 @@ void
 sz_recon_free(sz_sync *s)
 {
 	riblt_free(s);
+	sz_neg_free(s->neg);
+	sz_neg_storage_free(s->nstore);
+	sz_buf_free(&s->neg_have);
+	sz_buf_free(&s->neg_need);
+	s->neg = NULL;
+	s->nstore = NULL;
 	free(s->want_pfx);
 	s->want_pfx = NULL;
 	sz_wipe(s->tagkey, sizeof s->tagkey);

@@ -176,6 +176,8 @@ on_hello(sz_sync *s, const sz_frame *f)
 	uint8_t both = s->cfg.methods & h.methods;
 	if (both & SZ_RECON_RIBLT)
 		s->method = SZ_RECON_RIBLT;
+	else if (both & SZ_RECON_NEGENTROPY)
+		s->method = SZ_RECON_NEGENTROPY;
 	else if (both & SZ_RECON_LIST)
 		s->method = SZ_RECON_LIST;
 	else
@@ -345,6 +347,7 @@ on_frame(sz_sync *s, const sz_frame *f)
 	case SZ_FR_HELLO:
 		return on_hello(s, f);
 	case SZ_FR_IDS: case SZ_FR_IDS_END: case SZ_FR_SYMBOLS: case SZ_FR_MORE: case SZ_FR_DECODED:
+	case SZ_FR_NEG:
 		if (s->phase != PH_RECON && !(f->type == SZ_FR_DECODED && s->phase == PH_RECON))
 			return sz_sync_fail(s, SZ_ERR_PEER, "reconciliation out of turn");
 		s->st.recon_bytes += SZ_FRAME_HDR + f->len;
@@ -635,7 +638,7 @@ sz_sync_new(sz_sync **out, const sz_sync_config *cfg)
 	s->cfg.scopes = NULL;
 	s->cfg.static_sk = NULL;
 	if (s->cfg.methods == 0)
-		s->cfg.methods = SZ_RECON_RIBLT | SZ_RECON_LIST;
+		s->cfg.methods = SZ_RECON_RIBLT | SZ_RECON_NEGENTROPY | SZ_RECON_LIST;
 	if (s->cfg.salted_one_in == 0)
 		s->cfg.salted_one_in = 16;
 	if (s->cfg.compact_max == 0)

@@ -65,6 +65,9 @@ struct sz_sync {
 	struct sz_riblt_sender *rsend;      /* riblt, initiator */
 	struct sz_riblt_receiver *rrecv;    /* riblt, responder */
 	bool want_all;                      /* responder holding nothing: every offered id is wanted */
+	struct sz_neg_storage *nstore;      /* negentropy: this side's ids (timestamp 0) */
+	struct sz_neg *neg;                 /* negentropy: client (responder) or server (initiator) */
+	sz_buf neg_have, neg_need;          /* negentropy, responder: ids reported so far */
 	uint8_t (*want_pfx)[20];            /* riblt, responder: prefixes it recovered as remote-only
 	                                     * (compact: the 8-byte tag, then 12 zero bytes) */
 	size_t nwant_pfx;

@@ -257,6 +257,20 @@ run_cb(pair *p, size_t max_bytes, void (*after)(void *), void *ctx)
 	fail_msg("the sessions never settled");
 }
 
+/* Deliver everything from waits for to. */
+static void
+deliver(sz_sync *from, sz_sync *to)
+{
+	const uint8_t *o;
+	size_t n;
+	sz_sync_output(from, &o, &n);
+	uint8_t *c = malloc(n ? n : 1);
+	memcpy(c, o, n);
+	sz_sync_consumed(from, n);
+	(void)!sz_sync_input(to, c, n);
+	free(c);
+}
+
 static void
 run(pair *p, size_t max_bytes)
 {
@@ -874,20 +888,6 @@ test_unasked(void **state)
 	}
 }
 
-/* Deliver everything from waits for to. */
-static void
-deliver(sz_sync *from, sz_sync *to)
-{
-	const uint8_t *o;
-	size_t n;
-	sz_sync_output(from, &o, &n);
-	uint8_t *c = malloc(n ? n : 1);
-	memcpy(c, o, n);
-	sz_sync_consumed(from, n);
-	(void)!sz_sync_input(to, c, n);
-	free(c);
-}
-
 /* A RIBLT HELLO whose symbol layout the sync layer does not define (20-byte symbols with 32-bit
  * checks, 8-byte symbols with 64-bit ones) is refused by the responder: SZ_ERR_UNSUPPORTED. */
 static void
@@ -943,6 +943,83 @@ test_odd_layouts(void **state)
 	}
 }
 
+/* Negentropy as the method both speak (a responder without RIBLT): the responder, as the
+ * Negentropy client, learns both halves; the same envelopes move as with the other methods;
+ * either side may be empty; a garbage Negentropy message fails the session, storing nothing. */
+static void
+test_negentropy(void **state)
+{
+	(void)state;
+	static const uint32_t cases[][3] = { { 3000, 400, 300 }, { 1000, 1, 0 }, { 0, 0, 500 },
+		{ 0, 300, 0 } };
+	uint8_t s[1][16];
+	fill_scope(s[0], 0xa1);
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		tnode *na, *nb;
+		two_nodes(&na, &nb, cases[c][0], cases[c][1], cases[c][2]);
+		pair p;
+		start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
+		sz_sync_free(p.b);
+		sz_sync_config cb = {
+			.role = SZ_NOISE_RESPONDER, .static_sk = p.skb, .scopes = (const uint8_t(*)[16])s,
+			.nscopes = 1, .methods = SZ_RECON_NEGENTROPY | SZ_RECON_LIST,
+			.hooks = { .ctx = nb, .list_ids = t_list, .get = t_get, .store = t_store },
+			.env = &p.env.env,
+		};
+		assert_int_equal(sz_sync_new(&p.b, &cb), SZ_OK);
+		run(&p, 0);
+		sync_result r = finish(&p);
+		assert_int_equal(r.a.method, SZ_RECON_NEGENTROPY);
+		assert_int_equal(r.b.method, SZ_RECON_NEGENTROPY);
+		assert_int_equal(r.a.sent, cases[c][1]);
+		assert_int_equal(r.b.sent, cases[c][2]);
+		uint32_t all = cases[c][0] + cases[c][1] + cases[c][2];
+		assert_int_equal(na->n, all);
+		assert_int_equal(nb->n, all);
+		if (c == 1) /* one difference among 1000: a few hundred bytes, not 48 per id */
+			assert_true(r.a.recon_bytes < 4000);
+		two_free(na, nb);
+	}
+	/* Garbage where the responder's first answer should be. */
+	tnode *na, *nb;
+	two_nodes(&na, &nb, 100, 5, 5);
+	pair p;
+	start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
+	sz_sync_free(p.a);
+	sz_sync_config ca = {
+		.role = SZ_NOISE_INITIATOR, .static_sk = p.ska, .scopes = (const uint8_t(*)[16])s,
+		.nscopes = 1, .methods = SZ_RECON_NEGENTROPY,
+		.hooks = { .ctx = na, .list_ids = t_list, .get = t_get, .store = t_store },
+		.env = &p.env.env,
+	};
+	assert_int_equal(sz_sync_new(&p.a, &ca), SZ_OK);
+	deliver(p.a, p.b);
+	deliver(p.b, p.a);
+	deliver(p.a, p.b); /* B answers HELLO and sends its first Negentropy message */
+	deliver(p.b, p.a); /* A answers it */
+	const uint8_t *o;
+	size_t n;
+	sz_sync_output(p.a, &o, &n);
+	assert_true(n > 0);
+	sz_sync_consumed(p.a, n); /* ...but B gets this instead: */
+	static const uint8_t junk[] = { 0x61, 0x00, 0x07, 0xff };
+	sz_buf fr = { 0 };
+	sz_frame_put(&fr, SZ_FR_NEG, junk, sizeof junk);
+	uint8_t msg[SZ_NOISE_MAX_MSG + 2];
+	size_t mlen;
+	assert_int_equal(sz_noise_encrypt(p.a->tx, fr.p, fr.len, msg + 2, sizeof msg - 2, &mlen),
+	    SZ_OK);
+	msg[0] = (uint8_t)(mlen >> 8);
+	msg[1] = (uint8_t)mlen;
+	assert_int_not_equal(sz_sync_input(p.b, msg, mlen + 2), SZ_OK);
+	assert_int_equal(sz_sync_get_status(p.b), SZ_SYNC_FAILED);
+	assert_int_equal(nb->n, 105);
+	sz_buf_free(&fr);
+	sz_sync_free(p.a);
+	sz_sync_free(p.b);
+	two_free(na, nb);
+}
+
 static void
 test_frames(void **state)
 {
@@ -985,6 +1062,7 @@ main(void)
 		cmocka_unit_test(test_compact_retry),
 		cmocka_unit_test(test_unasked),
 		cmocka_unit_test(test_odd_layouts),
+		cmocka_unit_test(test_negentropy),
 		cmocka_unit_test(test_frames),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
