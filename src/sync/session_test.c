@@ -220,6 +220,23 @@ start(pair *p, tnode *na, tnode *nb, const uint8_t (*sa)[16], size_t nsa,
 	assert_int_equal(sz_sync_new(&p->b, &cb), SZ_OK);
 }
 
+/* Replace one side of p (initiator: side 0) by a session over t, scopes s, speaking only
+ * methods. */
+static void
+restart_side(pair *p, int side, tnode *t, const uint8_t (*s)[16], uint8_t methods)
+{
+	sz_sync **x = side == 0 ? &p->a : &p->b;
+	sz_sync_free(*x);
+	sz_sync_config c = {
+		.role = side == 0 ? SZ_NOISE_INITIATOR : SZ_NOISE_RESPONDER,
+		.static_sk = side == 0 ? p->ska : p->skb, .scopes = s, .nscopes = 1,
+		.methods = methods,
+		.hooks = { .ctx = t, .list_ids = t_list, .get = t_get, .store = t_store },
+		.env = &p->env.env,
+	};
+	assert_int_equal(sz_sync_new(x, &c), SZ_OK);
+}
+
 /* Move bytes both ways until both finish or nothing moves; cut after max_bytes (0 = never);
  * call after(ctx) after each delivery if given. */
 static void
@@ -534,17 +551,8 @@ test_methods(void **state)
 	for (int m = 0; m < 2; m++) {
 		pair p;
 		start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
-		if (m == 1) {
-			/* a responder that speaks only LIST */
-			sz_sync_free(p.b);
-			sz_sync_config cb = {
-				.role = SZ_NOISE_RESPONDER, .static_sk = p.skb, .scopes = (const uint8_t(*)[16])s,
-				.nscopes = 1, .methods = SZ_RECON_LIST,
-				.hooks = { .ctx = nb, .list_ids = t_list, .get = t_get, .store = t_store },
-				.env = &p.env.env,
-			};
-			assert_int_equal(sz_sync_new(&p.b, &cb), SZ_OK);
-		}
+		if (m == 1) /* a responder that speaks only LIST */
+			restart_side(&p, 1, nb, (const uint8_t(*)[16])s, SZ_RECON_LIST);
 		run(&p, 0);
 		assert_int_equal(sz_sync_get_status(p.a), SZ_SYNC_DONE);
 		assert_int_equal(sz_sync_get_status(p.b), SZ_SYNC_DONE);
@@ -959,14 +967,7 @@ test_negentropy(void **state)
 		two_nodes(&na, &nb, cases[c][0], cases[c][1], cases[c][2]);
 		pair p;
 		start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
-		sz_sync_free(p.b);
-		sz_sync_config cb = {
-			.role = SZ_NOISE_RESPONDER, .static_sk = p.skb, .scopes = (const uint8_t(*)[16])s,
-			.nscopes = 1, .methods = SZ_RECON_NEGENTROPY | SZ_RECON_LIST,
-			.hooks = { .ctx = nb, .list_ids = t_list, .get = t_get, .store = t_store },
-			.env = &p.env.env,
-		};
-		assert_int_equal(sz_sync_new(&p.b, &cb), SZ_OK);
+		restart_side(&p, 1, nb, (const uint8_t(*)[16])s, SZ_RECON_NEGENTROPY | SZ_RECON_LIST);
 		run(&p, 0);
 		sync_result r = finish(&p);
 		assert_int_equal(r.a.method, SZ_RECON_NEGENTROPY);
@@ -985,14 +986,7 @@ test_negentropy(void **state)
 	two_nodes(&na, &nb, 100, 5, 5);
 	pair p;
 	start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
-	sz_sync_free(p.a);
-	sz_sync_config ca = {
-		.role = SZ_NOISE_INITIATOR, .static_sk = p.ska, .scopes = (const uint8_t(*)[16])s,
-		.nscopes = 1, .methods = SZ_RECON_NEGENTROPY,
-		.hooks = { .ctx = na, .list_ids = t_list, .get = t_get, .store = t_store },
-		.env = &p.env.env,
-	};
-	assert_int_equal(sz_sync_new(&p.a, &ca), SZ_OK);
+	restart_side(&p, 0, na, (const uint8_t(*)[16])s, SZ_RECON_NEGENTROPY);
 	deliver(p.a, p.b);
 	deliver(p.b, p.a);
 	deliver(p.a, p.b); /* B answers HELLO and sends its first Negentropy message */
