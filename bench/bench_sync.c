@@ -19,6 +19,7 @@
 #include "samizdat.h"
 #include "app/node_int.h"
 #include "crypto/crypto.h"
+#include "sync/frame.h"
 #include "transport/net.h"
 #include "transport/tcpdial.h"
 #include "wire/entry.h"
@@ -79,9 +80,10 @@ serve(void *p)
 }
 
 /* One session between x (initiator) and y in memory; its wall time in seconds.  compact as in
- * sz_sync_config. */
+ * sz_sync_config; methods 0: the node's (all), else the initiator's. */
 static double
-session(sz_node *x, sz_node *y, unsigned salted_one_in, int compact, sz_sync_stats *st)
+session(sz_node *x, sz_node *y, unsigned salted_one_in, int compact, uint8_t methods,
+    sz_sync_stats *st)
 {
 	sz_sync_config cx, cy;
 	uint8_t *sx, *sy;
@@ -91,6 +93,8 @@ session(sz_node *x, sz_node *y, unsigned salted_one_in, int compact, sz_sync_sta
 		exit(1);
 	cx.salted_one_in = salted_one_in;
 	cx.compact = compact;
+	if (methods != 0)
+		cx.methods = methods;
 	double t0 = now_s();
 	if (sz_sync_new(&s[0], &cx) != SZ_OK || sz_sync_new(&s[1], &cy) != SZ_OK)
 		exit(1);
@@ -223,31 +227,34 @@ main(int argc, char **argv)
 
 	/* Both hold n: settle 20 new entries, with the kept sketches, then as after unlock (the
 	 * sketches dropped), then salted (an audit).  Each median of 5. */
-	double warm[5], cold[5], salted[5], compact[5];
+	double warm[5], cold[5], salted[5], compact[5], neg[5];
 	size_t next = 0;
-	sz_sync_stats w, cst, sst, cpt;
+	sz_sync_stats w, cst, sst, cpt, ngt;
 	for (int rep = 0; rep < 5; rep++) {
 		diverge(a, b, sk, &next);
 		sz_node_sketches_free(a);
 		sz_node_sketches_free(b);
-		cold[rep] = session(b, a, 1u << 30, -1, &cst);
+		cold[rep] = session(b, a, 1u << 30, -1, 0, &cst);
 		diverge(a, b, sk, &next);
-		warm[rep] = session(b, a, 1u << 30, -1, &w);
+		warm[rep] = session(b, a, 1u << 30, -1, 0, &w);
 		diverge(a, b, sk, &next);
-		salted[rep] = session(b, a, 1, -1, &sst);
+		salted[rep] = session(b, a, 1, -1, 0, &sst);
 		diverge(a, b, sk, &next);
-		compact[rep] = session(b, a, 1u << 30, 1, &cpt);
+		compact[rep] = session(b, a, 1u << 30, 1, 0, &cpt);
+		diverge(a, b, sk, &next);
+		neg[rep] = session(b, a, 1u << 30, -1, SZ_RECON_NEGENTROPY, &ngt);
 		if (w.to_send + w.to_receive != 20 || w.ids_sketched != 0 || cst.to_send != 10 ||
 		    !sst.riblt_salted || sst.to_receive != 10 || !cpt.riblt_compact ||
-		    cpt.to_send + cpt.to_receive != 20) {
+		    cpt.to_send + cpt.to_receive != 20 || ngt.method != SZ_RECON_NEGENTROPY ||
+		    ngt.to_send + ngt.to_receive != 20) {
 			fprintf(stderr, "bench_sync: the resync sessions did not settle as expected\n");
 			return 1;
 		}
 	}
 	for (int i = 0; i < 5; i++)
 		for (int j = i + 1; j < 5; j++) {
-			double *v[4] = { warm, cold, salted, compact };
-			for (int k = 0; k < 4; k++)
+			double *v[5] = { warm, cold, salted, compact, neg };
+			for (int k = 0; k < 5; k++)
 				if (v[k][j] < v[k][i]) {
 					double t = v[k][i];
 					v[k][i] = v[k][j];
@@ -262,6 +269,8 @@ main(int argc, char **argv)
 	    salted[2] * 1e3);
 	printf("  compact symbols           %8.2f ms  (%llu reconciliation bytes; the default up to "
 	    "%d ids)\n", compact[2] * 1e3, (unsigned long long)cpt.recon_bytes, SZ_SYNC_COMPACT_MAX);
+	printf("  Negentropy (compatibility) %7.2f ms  (%llu reconciliation bytes)\n", neg[2] * 1e3,
+	    (unsigned long long)ngt.recon_bytes);
 	printf("  ratio kept / built        %8.3f   (O(d) against O(N))\n", warm[2] / cold[2]);
 	for (size_t i = 0; i < n; i++)
 		free(envs[i]);
