@@ -159,7 +159,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ca.hooks.sketch_put = fz_sketch_put;
 		ca.hooks.sketch_size = fz_sketch_size;
 		ca.hooks.find_prefix = fz_find_prefix;
-		ca.compact = -1; /* the lent sketch (full symbols); without lending: compact ones */
+		/* the lent sketch (full symbols), or compact ones chosen by its size */
+		ca.compact = (data[0] & 0x04) ? 0 : -1;
 	}
 	sz_sync_config cb = ca;
 	cb.role = SZ_NOISE_RESPONDER;

@@ -659,6 +659,8 @@ sz_daemon_run(sz_daemon *d)
 				sz_sync_output(c->sync, &o, &n);
 				if (n > 0)
 					ev |= POLLOUT;
+				if (n > SZ_SYNC_OUT_HIGH)
+					ev &= (short)~POLLIN; /* the peer is not reading: neither do we */
 			} else if (c->kind == C_CTL && c->out_off < c->out.len) {
 				ev = POLLOUT;
 			}

@@ -327,6 +327,13 @@ cmp_pfx(const void *a, const void *b)
 	return memcmp(a, b, 20);
 }
 
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 /* An attempt failed (FAIL went out or came in).  Both sides follow the same rule, so they
  * agree without another message: a failed unsalted or compact first attempt is retried once
  * under a fresh salt with full symbols; a failed salted one falls back to listing ids in the
@@ -411,6 +418,19 @@ riblt_decoded(sz_sync *s)
 	if (r != SZ_OK)
 		return r;
 	qsort(s->want_pfx, s->nwant_pfx, 20, cmp_pfx);
+	/* What DONE named, to tell a chance 32-bit match from an envelope nobody asked for. */
+	if ((s->want_h32 = calloc(s->nwant_pfx ? s->nwant_pfx : 1, sizeof *s->want_h32)) == NULL ||
+	    (s->want_h32_extra = calloc(s->nwant_pfx ? s->nwant_pfx : 1, 1)) == NULL)
+		return SZ_ERR_NOMEM;
+	for (size_t j = 0; j < k; j++) {
+		uint64_t h;
+		int side;
+		(void)sz_riblt_decoder_item(d, j, &h, &side);
+		if (side > 0)
+			s->want_h32[s->nwant_h32++] = (uint32_t)h;
+	}
+	qsort(s->want_h32, s->nwant_h32, sizeof *s->want_h32, cmp_u32);
+	memcpy(s->hashkey, sz_riblt_sketch_key(s->sketch), sizeof s->hashkey);
 	sz_idvec_sort(&s->outq);
 	dedupe(&s->outq);
 	riblt_settled(s, (uint32_t)s->nwant_pfx, s->nwant_pfx);
@@ -622,6 +642,8 @@ finish_decoding(sz_sync *s)
  * knows both halves of the difference and answers DECODED as the list method does. */
 
 #define NEG_FRAME_LIMIT (512u * 1024) /* our messages; a frame holds up to SZ_FRAME_MAX */
+#define NEG_MAX_SESSION (256u << 20)  /* bytes both ways; a full listing of 4M ids is 128 MiB */
+#define NEG_MAX_ROUNDS 1024u          /* messages taken, either role */
 
 static int
 neg_start(sz_sync *s)
@@ -636,7 +658,9 @@ neg_start(sz_sync *s)
 	sz_neg_config nc = {
 		.frame_size_limit = NEG_FRAME_LIMIT,
 		.max_message = SZ_FRAME_MAX,
-		.max_session = s->cfg.limits.max_bytes_in,
+		.max_session = s->cfg.limits.max_bytes_in < NEG_MAX_SESSION ?
+		    s->cfg.limits.max_bytes_in : NEG_MAX_SESSION,
+		.max_rounds = NEG_MAX_ROUNDS,
 		.max_reported = 2 * s->cfg.limits.max_ids,
 	};
 	if (r == SZ_OK)
@@ -644,8 +668,10 @@ neg_start(sz_sync *s)
 	if (r != SZ_OK || s->cfg.role != SZ_NOISE_RESPONDER)
 		return r; /* the initiator answers the responder's first message */
 	sz_buf m = { 0 };
-	if ((r = sz_neg_initiate(s->neg, &m)) == SZ_OK)
+	if ((r = sz_neg_initiate(s->neg, &m)) == SZ_OK) {
 		sz_sync_send(s, SZ_FR_NEG, m.p, m.len);
+		s->neg_wait = true;
+	}
 	sz_buf_free(&m);
 	return r;
 }
@@ -655,9 +681,8 @@ static int
 neg_settle(sz_sync *s)
 {
 	int r = SZ_OK;
+	/* need holds at most max_ids ids (its buffer's bound), repeats included */
 	for (size_t off = 0; off + 32 <= s->neg_need.len && r == SZ_OK; off += 32) {
-		if (s->want.n >= s->cfg.limits.max_ids)
-			return SZ_ERR_LIMIT;
 		static const uint8_t unknown[SZ_SCOPE_BYTES]; /* checked on arrival, as any envelope */
 		r = sz_idvec_push(&s->want, s->neg_need.p + off, unknown);
 	}
@@ -687,11 +712,17 @@ on_neg(sz_sync *s, const sz_frame *f)
 		sz_buf_free(&out);
 		return r;
 	}
+	/* The client speaks, then waits for one answer. */
+	if (!s->neg_wait)
+		return SZ_ERR_PEER;
+	s->neg_wait = false;
 	bool done = false;
 	s->neg_have.max = s->neg_need.max = 32 * s->cfg.limits.max_ids;
 	r = sz_neg_reconcile(s->neg, f->payload, f->len, &out, &s->neg_have, &s->neg_need, &done);
-	if (r == SZ_OK && !done)
+	if (r == SZ_OK && !done) {
 		sz_sync_send(s, SZ_FR_NEG, out.p, out.len);
+		s->neg_wait = true;
+	}
 	sz_buf_free(&out);
 	if (r != SZ_OK)
 		return r;
@@ -760,6 +791,14 @@ on_decoded(sz_sync *s, const sz_frame *f)
 		s->phase = PH_TRANSFER;
 		return SZ_OK;
 	}
+	/* List and Negentropy: the wanted ids in full, ascending across all DECODED frames, so at
+	 * most one of each of ours.  Negentropy's exchange is over once the first one arrives. */
+	if (s->neg != NULL) {
+		sz_neg_free(s->neg);
+		s->neg = NULL;
+	}
+	if (d.total_want == SZ_DECODED_ALL || d.total_want > s->mine.n)
+		return SZ_ERR_PEER;
 	if (s->outq.n == 0 && s->st.to_send == 0) {
 		s->st.to_send = d.total_want;
 		s->st.to_receive = d.nsend;
@@ -770,7 +809,10 @@ on_decoded(sz_sync *s, const sz_frame *f)
 	if (s->outq.n + d.count > d.total_want)
 		return SZ_ERR_PEER;
 	for (uint32_t i = 0; i < d.count; i++) {
-		const sz_scoped_id *mine = sz_idvec_find(&s->mine, d.want + 32 * i);
+		const uint8_t *id = d.want + 32 * i;
+		if (s->outq.n > 0 && memcmp(id, s->outq.v[s->outq.n - 1].id, 32) <= 0)
+			return SZ_ERR_PEER; /* repeated or out of order */
+		const sz_scoped_id *mine = sz_idvec_find(&s->mine, id);
 		/* Asked for something we never offered: a confused or hostile peer. */
 		if (mine == NULL)
 			return SZ_ERR_PEER;
@@ -830,13 +872,34 @@ sz_recon_free(sz_sync *s)
 	s->nstore = NULL;
 	free(s->want_pfx);
 	s->want_pfx = NULL;
+	free(s->want_h32);
+	free(s->want_h32_extra);
+	s->want_h32 = NULL;
+	s->want_h32_extra = NULL;
 	sz_wipe(s->tagkey, sizeof s->tagkey);
+	sz_wipe(s->hashkey, sizeof s->hashkey);
 }
 
-bool
-sz_recon_by_hash(const sz_sync *s)
+int
+sz_recon_unasked(sz_sync *s, const uint8_t id[32])
 {
-	return s->want_pfx != NULL;
+	if (s->want_h32 == NULL)
+		return SZ_ERR_PEER;
+	uint8_t sym[SZ_RIBLT_ID_SYMBOL_BYTES];
+	size_t w = s->compact ? SZ_RIBLT_TAG_BYTES : SZ_RIBLT_ID_SYMBOL_BYTES;
+	if (s->compact)
+		sz_riblt_id_tag(sym, s->tagkey, id);
+	else
+		sz_riblt_id_symbol(sym, id);
+	uint32_t h = (uint32_t)sz_riblt_hash(s->hashkey, sym, w);
+	const uint32_t *x = bsearch(&h, s->want_h32, s->nwant_h32, sizeof h, cmp_u32);
+	if (x == NULL)
+		return SZ_ERR_PEER;
+	uint8_t *extra = &s->want_h32_extra[x - s->want_h32];
+	if (*extra >= SZ_SYNC_MATCHES_PER_WANT - 1)
+		return SZ_ERR_PEER;
+	(*extra)++;
+	return SZ_OK;
 }
 
 bool

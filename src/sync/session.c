@@ -273,9 +273,9 @@ batch_add(void *ctx, const uint8_t *env, size_t len)
 			return SZ_ERR_INTERNAL;
 		if (!sz_recon_wanted(s, id)) {
 			/* RIBLT's DONE names wanted ids by 32 bits of their hash, so the peer may send
-			 * an id that shares them (N/2^32 a want): dropped, not stored.  Under full
-			 * ids (the list method) an envelope nobody asked for is a protocol violation. */
-			if (!sz_recon_by_hash(s))
+			 * an id that shares them (N/2^32 a want): dropped, not stored.  Anything else
+			 * nobody asked for is a protocol violation. */
+			if (sz_recon_unasked(s, id) != SZ_OK)
 				return SZ_ERR_PEER;
 			b->unasked++;
 			return SZ_OK;
@@ -308,14 +308,10 @@ on_envelopes(sz_sync *s, const sz_frame *f)
 		free(b);
 		return sz_sync_fail(s, SZ_ERR_LIMIT, "more envelopes than announced");
 	}
-	/* The sender matches each 32-bit want against at most SZ_SYNC_MATCHES_PER_WANT ids. */
 	s->unasked += b->unasked;
-	if (s->unasked > (SZ_SYNC_MATCHES_PER_WANT - 1) * s->expect) {
-		free(b);
-		return sz_sync_fail(s, SZ_ERR_PEER, "envelopes nobody asked for");
-	}
 	s->st.received += b->n;
-	r = s->cfg.hooks.store(s->cfg.hooks.ctx, b->envs, b->lens, b->n, b->results);
+	r = b->n > 0 ? s->cfg.hooks.store(s->cfg.hooks.ctx, b->envs, b->lens, b->n, b->results) :
+	    SZ_OK;
 	if (r != SZ_OK) {
 		free(b);
 		return sz_sync_fail(s, r, "could not store");

@@ -123,6 +123,11 @@ void sz_sync_free(sz_sync *s);
 /* Feed n bytes received from the peer.  Returns SZ_OK, or the error that failed the session
  * (the status is then FAILED; an ERROR frame may be waiting in the output). */
 SZ_MUST_CHECK int sz_sync_input(sz_sync *s, const uint8_t *p, size_t n);
+/* Callers stop reading from the peer while more than this waits to be sent: a peer that sends
+ * small requests and never reads the answers (RIBLT MORE, Negentropy) must not grow our queue
+ * without bound.  An honest session never queues this much in both directions at once. */
+#define SZ_SYNC_OUT_HIGH (8u << 20)
+
 /* The bytes waiting to be sent (borrowed until the next call); *n = 0 if none. */
 void sz_sync_output(sz_sync *s, const uint8_t **p, size_t *n);
 /* The caller sent the first n bytes of the output. */

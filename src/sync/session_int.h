@@ -68,9 +68,14 @@ struct sz_sync {
 	struct sz_neg_storage *nstore;      /* negentropy: this side's ids (timestamp 0) */
 	struct sz_neg *neg;                 /* negentropy: client (responder) or server (initiator) */
 	sz_buf neg_have, neg_need;          /* negentropy, responder: ids reported so far */
+	bool neg_wait;                      /* negentropy, responder: a message of ours awaits its answer */
 	uint8_t (*want_pfx)[20];            /* riblt, responder: prefixes it recovered as remote-only
 	                                     * (compact: the 8-byte tag, then 12 zero bytes) */
 	size_t nwant_pfx;
+	uint8_t hashkey[16];                /* riblt, responder: the settled attempt's hash key */
+	uint32_t *want_h32;                 /* riblt, responder: DONE's 32-bit wants, sorted */
+	uint8_t *want_h32_extra;            /* envelopes taken as chance matches of each */
+	size_t nwant_h32;
 
 	/* transfer */
 	sz_idvec outq;    /* ids to send */
@@ -78,7 +83,7 @@ struct sz_sync {
 	uint32_t unacked; /* batches sent and not yet acknowledged */
 	sz_idvec want;    /* responder: ids it asked for (sorted) */
 	uint64_t expect;  /* envelopes the peer announced it will send */
-	uint64_t unasked; /* responder: envelopes dropped as not asked for (RIBLT 32-bit matches) */
+	uint64_t unasked; /* responder: envelopes dropped as chance matches of a 32-bit want */
 	bool fin_sent, fin_received;
 
 	uint64_t start_ms, last_rx_ms;
@@ -103,8 +108,9 @@ int sz_recon_pump(sz_sync *s);
 void sz_recon_free(sz_sync *s);
 /* recon.c, responder: did this side ask for the envelope with this id? */
 bool sz_recon_wanted(const sz_sync *s, const uint8_t id[32]);
-/* recon.c, responder: were the ids asked for by 32-bit hash (RIBLT's DONE), so that the peer
- * may send a few it could not tell from them? */
-bool sz_recon_by_hash(const sz_sync *s);
+/* recon.c, responder: an envelope it did not ask for arrived.  SZ_OK if its symbol's 32-bit
+ * hash is one RIBLT's DONE named (the sender could not tell them apart) and that want has not
+ * yet had SZ_SYNC_MATCHES_PER_WANT - 1 such: the envelope is then dropped.  Else SZ_ERR_PEER. */
+int sz_recon_unasked(sz_sync *s, const uint8_t id[32]);
 
 #endif /* SZ_SYNC_SESSION_INT_H */

@@ -165,7 +165,8 @@ sz_link_run(int fd, sz_sync *s, sz_link_progress progress, void *ctx)
 		sz_sync_status st = sz_sync_get_status(s);
 		if (st != SZ_SYNC_RUNNING && n == 0)
 			break;
-		struct pollfd p = { fd, (short)(POLLIN | (n > 0 ? POLLOUT : 0)), 0 };
+		struct pollfd p = { fd, (short)((n <= SZ_SYNC_OUT_HIGH ? POLLIN : 0) |
+		    (n > 0 ? POLLOUT : 0)), 0 };
 		int k = poll(&p, 1, 1000);
 		if (k < 0 && errno != EINTR)
 			return SZ_ERR_IO;
