@@ -27,14 +27,14 @@
 typedef struct collect {
 	sz_sync *s;
 	const uint8_t *scope;
-	int err;
+	size_t cap;      /* stop (SZ_ERR_LIMIT) past this many */
 } collect;
 
 static int
 collect_one(void *ctx, const uint8_t id[32])
 {
 	collect *c = ctx;
-	if (c->s->mine.n >= c->s->cfg.limits.max_ids)
+	if (c->s->mine.n >= c->cap)
 		return SZ_ERR_LIMIT;
 	return sz_idvec_push(&c->s->mine, id, c->scope);
 }
@@ -51,23 +51,32 @@ dedupe(sz_idvec *a)
 }
 
 /* This side's ids in the shared scopes, sorted: collected once, when first needed (the list
- * method, a salted sketch, or sending everything).  A lent sketch never needs them. */
+ * method, a salted or compact sketch, or sending everything).  A lent sketch never needs them.
+ * More than cap (repeats included) stops the walk with SZ_ERR_LIMIT, leaving mine empty. */
 static int
-mine_collect(sz_sync *s)
+mine_collect_upto(sz_sync *s, size_t cap)
 {
 	int r;
 	if (s->mine_ready)
 		return SZ_OK;
 	for (size_t i = 0; i < s->nshared; i++) {
-		collect c = { s, s->shared[i], 0 };
-		if ((r = s->cfg.hooks.list_ids(s->cfg.hooks.ctx, s->shared[i], collect_one, &c)) != SZ_OK)
+		collect c = { s, s->shared[i], cap };
+		if ((r = s->cfg.hooks.list_ids(s->cfg.hooks.ctx, s->shared[i], collect_one, &c)) != SZ_OK) {
+			sz_idvec_free(&s->mine);
 			return r;
+		}
 	}
 	sz_idvec_sort(&s->mine);
 	dedupe(&s->mine);
 	s->mine_ready = true;
 	s->st.ids_local = s->mine.n;
 	return SZ_OK;
+}
+
+static int
+mine_collect(sz_sync *s)
+{
+	return mine_collect_upto(s, s->cfg.limits.max_ids);
 }
 
 /* Queue every id of mine for sending. */
@@ -248,20 +257,10 @@ riblt_attempt(sz_sync *s, const uint8_t *salt, bool compact)
 	return riblt_sketch(s, salt);
 }
 
-static int
-count_one(void *ctx, const uint8_t id[32])
-{
-	size_t *left = ctx;
-	(void)id;
-	if (*left == 0)
-		return SZ_ERR_LIMIT; /* more than compact_max: stop the walk */
-	(*left)--;
-	return SZ_OK;
-}
-
 /* Initiator: does its first attempt use compact symbols?  By its own set size, which the node's
- * kept sketch tells at once; else counted from the store, stopping past compact_max (an id in
- * two scopes counts twice: at worst a set just under the bound uses the kept sketch). */
+ * kept sketch tells at once; else by collecting its ids (which a compact attempt needs anyway),
+ * stopping past compact_max (an id in two scopes counts twice until deduplicated: at worst a
+ * set just under the bound uses the kept sketch). */
 static int
 want_compact(sz_sync *s, bool *compact)
 {
@@ -285,11 +284,10 @@ want_compact(sz_sync *s, bool *compact)
 			return SZ_OK;
 		}
 	}
-	size_t left = s->cfg.compact_max;
-	r = SZ_OK;
-	for (size_t i = 0; i < s->nshared && r == SZ_OK; i++)
-		r = s->cfg.hooks.list_ids(s->cfg.hooks.ctx, s->shared[i], count_one, &left);
-	*compact = r == SZ_OK;
+	size_t cap = s->cfg.compact_max < s->cfg.limits.max_ids ? s->cfg.compact_max :
+	    s->cfg.limits.max_ids;
+	r = mine_collect_upto(s, cap);
+	*compact = r == SZ_OK && s->mine.n <= s->cfg.compact_max;
 	return r == SZ_ERR_LIMIT ? SZ_OK : r;
 }
 
