@@ -1,28 +1,21 @@
 /*
  * recon.c - the reconciliation step of a sync session: which envelopes of the shared scopes each
- * side lacks (docs/PROTOCOL.md §7.3).  Layer: sync.
+ * side lacks (docs/PROTOCOL.md §8, Reconciliation).  Layer: sync.
  *
- * Both methods end the same way: the decoder (the responder) learns both halves of the
+ * All three methods end the same way: the decoder (the responder) learns both halves of the
  * difference, sends DECODED (the ids it wants, and how many it will send), and both sides turn
  * to the transfer.  LIST sends every id (48 bytes each with its scope): simple, for small sets
  * and as the fallback.  RIBLT streams coded symbols until the decoder has peeled the difference.
- * Negentropy (compatibility) runs range fingerprints with the responder as its client.
+ * Negentropy (compatibility) runs range fingerprints with the responder as its client.  This
+ * file holds what they share and the list method; RIBLT is in recon_riblt.c, Negentropy in
+ * recon_neg.c.
  */
-#include "sync/session_int.h"
+#include "sync/recon_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto/crypto.h"
-#include "recon/negentropy.h"
-#include "recon/riblt.h"
-#include "recon/riblt_wire.h"
-
 #define IDS_PER_FRAME 4096
-#define RIBLT_MAX_CELLS (1u << 22)
-/* Cells a temporary sketch keeps from the start: HELLO's coded symbols and estimator bytes, so
- * that HELLO does not walk the set a second time. */
-#define TEMP_CELLS 512
 
 typedef struct collect {
 	sz_sync *s;
@@ -40,8 +33,8 @@ collect_one(void *ctx, const uint8_t id[32])
 }
 
 /* Drop repeated ids (an id in two scopes is one envelope). */
-static void
-dedupe(sz_idvec *a)
+void
+sz_recon_dedupe(sz_idvec *a)
 {
 	size_t w = 0;
 	for (size_t i = 0; i < a->n; i++)
@@ -53,8 +46,8 @@ dedupe(sz_idvec *a)
 /* This side's ids in the shared scopes, sorted: collected once, when first needed (the list
  * method, a salted or compact sketch, or sending everything).  A lent sketch never needs them.
  * More than cap (repeats included) stops the walk with SZ_ERR_LIMIT, leaving mine empty. */
-static int
-mine_collect_upto(sz_sync *s, size_t cap)
+int
+sz_recon_mine_collect_upto(sz_sync *s, size_t cap)
 {
 	int r;
 	if (s->mine_ready)
@@ -67,518 +60,48 @@ mine_collect_upto(sz_sync *s, size_t cap)
 		}
 	}
 	sz_idvec_sort(&s->mine);
-	dedupe(&s->mine);
+	sz_recon_dedupe(&s->mine);
 	s->mine_ready = true;
 	s->st.ids_local = s->mine.n;
 	return SZ_OK;
 }
 
-static int
-mine_collect(sz_sync *s)
+int
+sz_recon_mine_collect(sz_sync *s)
 {
-	return mine_collect_upto(s, s->cfg.limits.max_ids);
+	return sz_recon_mine_collect_upto(s, s->cfg.limits.max_ids);
 }
 
 /* Queue every id of mine for sending. */
-static int
-queue_all(sz_sync *s)
+int
+sz_recon_queue_all(sz_sync *s)
 {
-	int r = mine_collect(s);
+	int r = sz_recon_mine_collect(s);
 	for (size_t i = 0; i < s->mine.n && r == SZ_OK; i++)
 		r = sz_idvec_push(&s->outq, s->mine.v[i].id, s->mine.v[i].scope);
 	return r;
 }
 
-/* --- Rateless IBLT ---------------------------------------------------------------------- */
-/* Both sides hold a sketch of the ids of the shared scopes.  Full symbols are the first 20
- * bytes of an id; unsalted, their key depends only on the shared scopes, so the node keeps that
- * sketch current between sessions (O(d) per session).  A salted attempt (an audit, one session
- * in 16, or the retry after a failed first attempt) uses a key from a fresh salt that nobody
- * could craft ids against, and builds a temporary sketch (O(N)).  Small sets (at most
- * cfg.compact_max ids on the initiator) use compact symbols instead: 8-byte tags of the ids
- * under a salted tag key, with 32-bit checks, about half the bytes; always salted, so always a
- * temporary sketch, which costs little at that size.  The initiator streams coded symbols; the
- * responder decodes and learns both halves of the difference. */
-
-typedef struct sz_tagref {
-	uint64_t tag;
-	uint32_t i;    /* index in s->mine */
-} sz_tagref;
-
-static int
-cmp_tagref(const void *a, const void *b)
-{
-	uint64_t x = ((const sz_tagref *)a)->tag, y = ((const sz_tagref *)b)->tag;
-	return x < y ? -1 : x > y;
-}
-
-/* The scope secret of a session's RIBLT keys: BLAKE2b-256 of the label and the shared scopes. */
-static int
-riblt_secret(sz_sync *s, uint8_t secret[SZ_RIBLT_SCOPE_SECRET_BYTES])
-{
-	static const uint8_t label[] = "samizdat sync riblt v1";
-	sz_buf b = { 0 };
-	sz_buf_append(&b, label, sizeof label - 1);
-	sz_buf_append(&b, s->shared, s->nshared * SZ_SCOPE_BYTES);
-	int r = b.err ? b.err : sz_blake2b(secret, SZ_RIBLT_SCOPE_SECRET_BYTES, b.p, b.len, NULL, 0);
-	sz_buf_free(&b);
-	return r;
-}
-
-static int
-riblt_key(sz_sync *s, const uint8_t *salt, uint8_t key[SZ_RIBLT_KEY_BYTES])
-{
-	uint8_t secret[SZ_RIBLT_SCOPE_SECRET_BYTES];
-	int r = riblt_secret(s, secret);
-	if (r == SZ_OK)
-		r = sz_riblt_scope_key(key, secret, salt);
-	sz_wipe(secret, sizeof secret);
-	return r;
-}
-
-/* A compact attempt's sketch: every id of mine as its tag under the salted tag key, and the
- * tags sorted with their ids' places in mine, to name the envelopes the peer lacks. */
-static int
-riblt_compact_sketch(sz_sync *s, const uint8_t salt[SZ_RIBLT_SALT_BYTES])
-{
-	uint8_t key[SZ_RIBLT_KEY_BYTES], secret[SZ_RIBLT_SCOPE_SECRET_BYTES];
-	int r = riblt_secret(s, secret);
-	if (r == SZ_OK)
-		r = sz_riblt_tag_key(s->tagkey, secret, salt);
-	if (r == SZ_OK)
-		r = sz_riblt_scope_key(key, secret, salt);
-	sz_wipe(secret, sizeof secret);
-	if (r == SZ_OK && (r = mine_collect(s)) == SZ_OK)
-		r = sz_riblt_sketch_new(&s->sketch, SZ_RIBLT_TAG_BYTES, key, TEMP_CELLS);
-	sz_wipe(key, sizeof key);
-	if (r == SZ_OK && s->mine.n > 0)
-		r = sz_riblt_sketch_set_max_items(s->sketch, s->mine.n);
-	if (r == SZ_OK && (s->tags = calloc(s->mine.n ? s->mine.n : 1, sizeof *s->tags)) == NULL)
-		r = SZ_ERR_NOMEM;
-	s->ntags = 0;
-	for (size_t i = 0; i < s->mine.n && r == SZ_OK; i++) {
-		uint8_t tag[SZ_RIBLT_TAG_BYTES];
-		sz_riblt_id_tag(tag, s->tagkey, s->mine.v[i].id);
-		r = sz_riblt_sketch_add(s->sketch, tag);
-		if (r == SZ_OK)
-			s->tags[s->ntags++] = (sz_tagref){ sz_load_u64le(tag), (uint32_t)i };
-		else if (r == SZ_ERR_EXISTS)
-			r = SZ_OK; /* two ids with one tag (2^-64 a pair): the second waits for the
-			            * next session's salt */
-	}
-	qsort(s->tags, s->ntags, sizeof *s->tags, cmp_tagref);
-	s->st.ids_sketched += s->mine.n;
-	return r;
-}
-
-static bool
-lendable(const sz_sync *s)
-{
-	return s->cfg.hooks.sketch_get != NULL;
-}
-
-/* This side's sketch for an attempt under salt (NULL: unsalted): the node's if it lends one,
- * else built here from the ids. */
-static int
-riblt_sketch(sz_sync *s, const uint8_t *salt)
-{
-	if (s->compact)
-		return riblt_compact_sketch(s, salt);
-	uint8_t key[SZ_RIBLT_KEY_BYTES];
-	int r = riblt_key(s, salt, key);
-	if (r == SZ_OK && salt == NULL && lendable(s) &&
-	    s->cfg.hooks.sketch_get(s->cfg.hooks.ctx, (const uint8_t(*)[SZ_SCOPE_BYTES])s->shared,
-	    s->nshared, key, &s->sketch) == SZ_OK && s->sketch != NULL) {
-		s->sketch_lent = true;
-		/* A node that lends the wrong sketch would reconcile the wrong set: check. */
-		if (sz_riblt_sketch_width(s->sketch) == SZ_RIBLT_ID_SYMBOL_BYTES &&
-		    sz_ct_equal(sz_riblt_sketch_key(s->sketch), key, sizeof key)) {
-			sz_wipe(key, sizeof key);
-			if (!s->mine_ready)
-				s->st.ids_local = sz_riblt_sketch_size(s->sketch);
-			return SZ_OK;
-		}
-		s->cfg.hooks.sketch_put(s->cfg.hooks.ctx, s->sketch);
-		s->sketch = NULL;
-		s->sketch_lent = false;
-	}
-	s->sketch = NULL;
-	if (r == SZ_OK && (r = mine_collect(s)) == SZ_OK)
-		r = sz_riblt_sketch_new(&s->sketch, SZ_RIBLT_ID_SYMBOL_BYTES, key, TEMP_CELLS);
-	sz_wipe(key, sizeof key);
-	if (r == SZ_OK && s->mine.n > 0)
-		r = sz_riblt_sketch_set_max_items(s->sketch, s->mine.n);
-	for (size_t i = 0; i < s->mine.n && r == SZ_OK; i++) {
-		uint8_t sym[SZ_RIBLT_ID_SYMBOL_BYTES];
-		sz_riblt_id_symbol(sym, s->mine.v[i].id);
-		r = sz_riblt_sketch_add(s->sketch, sym);
-		if (r == SZ_ERR_EXISTS)
-			r = SZ_OK; /* two ids with one 20-byte prefix: only the first is reconciled */
-	}
-	s->st.ids_sketched += s->mine.n;
-	return r;
-}
-
-static void
-riblt_free(sz_sync *s)
-{
-	sz_riblt_sender_free(s->rsend);
-	sz_riblt_receiver_free(s->rrecv);
-	if (s->sketch_lent)
-		s->cfg.hooks.sketch_put(s->cfg.hooks.ctx, s->sketch);
-	else
-		sz_riblt_sketch_free(s->sketch);
-	s->rsend = NULL;
-	s->rrecv = NULL;
-	s->sketch = NULL;
-	s->sketch_lent = false;
-	free(s->tags);
-	s->tags = NULL;
-	s->ntags = 0;
-}
-
-/* Note the start of an attempt. */
-static void
-riblt_note(sz_sync *s, bool salted, bool compact)
-{
-	s->attempts++;
-	s->salted = salted;
-	s->compact = compact;
-	s->st.riblt_attempts = s->attempts;
-	s->st.riblt_salted = salted;
-	s->st.riblt_compact = compact;
-}
-
-/* Begin an attempt: note it, and get the sketch. */
-static int
-riblt_attempt(sz_sync *s, const uint8_t *salt, bool compact)
-{
-	riblt_note(s, salt != NULL, compact);
-	return riblt_sketch(s, salt);
-}
-
-/* Initiator: does its first attempt use compact symbols?  By its own set size, which the node's
- * kept sketch tells at once; else by collecting its ids (which a compact attempt needs anyway),
- * stopping past compact_max (an id in two scopes counts twice until deduplicated: at worst a
- * set just under the bound uses the kept sketch). */
-static int
-want_compact(sz_sync *s, bool *compact)
-{
-	*compact = s->cfg.compact > 0;
-	if (s->cfg.compact != 0)
-		return SZ_OK;
-	if (s->mine_ready) {
-		*compact = s->mine.n <= s->cfg.compact_max;
-		return SZ_OK;
-	}
-	int r;
-	if (lendable(s)) {
-		uint8_t key[SZ_RIBLT_KEY_BYTES];
-		size_t n = 0;
-		if ((r = riblt_key(s, NULL, key)) == SZ_OK)
-			r = s->cfg.hooks.sketch_size(s->cfg.hooks.ctx,
-			    (const uint8_t(*)[SZ_SCOPE_BYTES])s->shared, s->nshared, key, &n);
-		sz_wipe(key, sizeof key);
-		if (r == SZ_OK) {
-			*compact = n <= s->cfg.compact_max;
-			return SZ_OK;
-		}
-	}
-	size_t cap = s->cfg.compact_max < s->cfg.limits.max_ids ? s->cfg.compact_max :
-	    s->cfg.limits.max_ids;
-	r = mine_collect_upto(s, cap);
-	*compact = r == SZ_OK && s->mine.n <= s->cfg.compact_max;
-	return r == SZ_ERR_LIMIT ? SZ_OK : r;
-}
-
-/* Initiator: begin an attempt and send its HELLO.  The first attempt is compact for small sets
- * (always salted), else unsalted (salted one session in salted_one_in); a retry is salted with
- * full symbols. */
-static int
-riblt_send_hello(sz_sync *s, bool salted)
-{
-	uint8_t salt[SZ_RIBLT_SALT_BYTES];
-	bool compact = false;
-	int r;
-	if (s->attempts == 0 && (r = want_compact(s, &compact)) != SZ_OK)
-		return r;
-	salted = salted || compact;
-	if (salted)
-		sz_random(s->cfg.env, salt, sizeof salt);
-	if ((r = riblt_attempt(s, salted ? salt : NULL, compact)) != SZ_OK)
-		return r;
-	if ((r = sz_riblt_sender_new(&s->rsend, s->sketch, salted ? salt : NULL,
-	    SZ_RIBLT_FIRST_BATCH, SZ_RIBLT_EST_BYTES, RIBLT_MAX_CELLS)) != SZ_OK)
-		return r;
-	if (compact && (r = sz_riblt_sender_check32(s->rsend)) != SZ_OK)
-		return r;
-	sz_buf m = { 0 };
-	if ((r = sz_riblt_sender_hello(s->rsend, &m)) == SZ_OK)
-		sz_sync_send(s, SZ_FR_SYMBOLS, m.p, m.len);
-	sz_buf_free(&m);
-	return r;
-}
-
-static int
-cmp_pfx(const void *a, const void *b)
-{
-	return memcmp(a, b, 20);
-}
-
-static int
-cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* An attempt failed (FAIL went out or came in).  Both sides follow the same rule, so they
- * agree without another message: a failed unsalted or compact first attempt is retried once
- * under a fresh salt with full symbols; a failed salted one falls back to listing ids in the
- * same session. */
-static int
-riblt_failed(sz_sync *s)
-{
-	riblt_free(s);
-	if ((!s->salted || s->compact) && s->attempts == 1)
-		return s->cfg.role == SZ_NOISE_INITIATOR ? riblt_send_hello(s, true) : SZ_OK;
-	if (!(s->cfg.methods & SZ_RECON_LIST))
-		return SZ_ERR_DECODE;
-	s->method = SZ_RECON_LIST;
-	s->st.method = SZ_RECON_LIST;
-	return mine_collect(s);
-}
-
-/* Queue the id of mine whose symbol is sym (and which is of a shared scope). */
-static int
-queue_symbol(sz_sync *s, const uint8_t *sym)
-{
-	if (s->compact) {
-		sz_tagref key = { sz_load_u64le(sym), 0 };
-		const sz_tagref *x = bsearch(&key, s->tags, s->ntags, sizeof *s->tags, cmp_tagref);
-		if (x == NULL)
-			return SZ_ERR_INTERNAL; /* the sketch holds only tags of the table */
-		return sz_idvec_push(&s->outq, s->mine.v[x->i].id, s->mine.v[x->i].scope);
-	}
-	if (s->mine_ready) {
-		const sz_scoped_id *x = sz_idvec_find_prefix(&s->mine, sym, SZ_RIBLT_ID_SYMBOL_BYTES);
-		return x == NULL ? SZ_OK : sz_idvec_push(&s->outq, x->id, x->scope);
-	}
-	uint8_t id[32], scope[SZ_SCOPE_BYTES];
-	int r = s->cfg.hooks.find_prefix(s->cfg.hooks.ctx, sym, SZ_RIBLT_ID_SYMBOL_BYTES, id, scope);
-	if (r == SZ_ERR_NOT_FOUND || r == SZ_ERR_EXISTS)
-		return SZ_OK; /* gone since, or ambiguous: not offered; the next session settles it */
-	if (r != SZ_OK)
-		return r;
-	for (size_t k = 0; k < s->nshared; k++)
-		if (memcmp(s->shared[k], scope, SZ_SCOPE_BYTES) == 0)
-			return sz_idvec_push(&s->outq, id, scope);
-	return SZ_OK;
-}
-
-/* Responder: the difference is known: tell the initiator how many to send (total_want, or
- * SZ_DECODED_ALL) and how many to expect, and turn to the transfer. */
-static void
-riblt_settled(sz_sync *s, uint32_t total_want, uint64_t to_receive)
-{
-	uint8_t dec[12];
-	s->st.to_send = s->outq.n;
-	s->st.to_receive = to_receive;
-	s->expect = to_receive;
-	sz_store_u32(dec, total_want);
-	sz_store_u32(dec + 4, (uint32_t)s->outq.n);
-	sz_store_u32(dec + 8, 0);
-	sz_sync_send(s, SZ_FR_DECODED, dec, sizeof dec);
-	s->decoded = true;
-	s->phase = PH_TRANSFER;
-	riblt_free(s);
-}
-
-/* Responder: the decoder settled: queue what only I hold, note what only the peer holds. */
-static int
-riblt_decoded(sz_sync *s)
-{
-	const sz_riblt_decoder *d = sz_riblt_receiver_decoder(s->rrecv);
-	size_t k = sz_riblt_decoder_count(d);
-	int r = SZ_OK;
-	if ((s->want_pfx = calloc(k ? k : 1, 20)) == NULL)
-		return SZ_ERR_NOMEM;
-	for (size_t j = 0; j < k && r == SZ_OK; j++) {
-		uint64_t h;
-		int side;
-		const uint8_t *sym = sz_riblt_decoder_item(d, j, &h, &side);
-		if (side > 0)
-			memcpy(s->want_pfx[s->nwant_pfx++], sym,
-			    s->compact ? SZ_RIBLT_TAG_BYTES : SZ_RIBLT_ID_SYMBOL_BYTES);
-		else
-			r = queue_symbol(s, sym);
-	}
-	if (r != SZ_OK)
-		return r;
-	qsort(s->want_pfx, s->nwant_pfx, 20, cmp_pfx);
-	/* What DONE named, to tell a chance 32-bit match from an envelope nobody asked for. */
-	if ((s->want_h32 = calloc(s->nwant_pfx ? s->nwant_pfx : 1, sizeof *s->want_h32)) == NULL ||
-	    (s->want_h32_extra = calloc(s->nwant_pfx ? s->nwant_pfx : 1, 1)) == NULL)
-		return SZ_ERR_NOMEM;
-	for (size_t j = 0; j < k; j++) {
-		uint64_t h;
-		int side;
-		(void)sz_riblt_decoder_item(d, j, &h, &side);
-		if (side > 0)
-			s->want_h32[s->nwant_h32++] = (uint32_t)h;
-	}
-	qsort(s->want_h32, s->nwant_h32, sizeof *s->want_h32, cmp_u32);
-	memcpy(s->hashkey, sz_riblt_sketch_key(s->sketch), sizeof s->hashkey);
-	sz_idvec_sort(&s->outq);
-	dedupe(&s->outq);
-	riblt_settled(s, (uint32_t)s->nwant_pfx, s->nwant_pfx);
-	return SZ_OK;
-}
-
-/* Initiator: the receiver is done: queue every id whose hash it asked for. */
-static int
-riblt_wants(sz_sync *s)
-{
-	size_t k = sz_riblt_sender_nwants(s->rsend);
-	int r = SZ_OK;
-	for (size_t j = 0; j < k && r == SZ_OK; j++) {
-		const uint8_t *syms[SZ_SYNC_MATCHES_PER_WANT];
-		size_t n = 0;
-		sz_riblt_sketch_find_hash32(s->sketch, sz_riblt_sender_want(s->rsend, j), syms,
-		    SZ_SYNC_MATCHES_PER_WANT, &n);
-		for (size_t i = 0; i < n && i < SZ_SYNC_MATCHES_PER_WANT && r == SZ_OK; i++)
-			r = queue_symbol(s, syms[i]);
-	}
-	/* Two hashes may name one id: send it once. */
-	sz_idvec_sort(&s->outq);
-	dedupe(&s->outq);
-	riblt_free(s);
-	return r;
-}
-
-/* Responder, one side empty: if the initiator holds nothing, everything of mine goes (DONE with
- * no wants stops its sender); if I hold nothing, I want all of its ids: DECODED with total_want
- * = SZ_DECODED_ALL. */
-static int
-riblt_shortcut(sz_sync *s, uint64_t remote)
-{
-	int r = SZ_OK;
-	if (remote > s->cfg.limits.max_envelopes)
-		return SZ_ERR_LIMIT;
-	if (remote == 0) {
-		static const uint8_t done_none[2] = { SZ_RIBLT_MSG_DONE, 0 };
-		sz_sync_send(s, SZ_FR_SYMBOLS, done_none, sizeof done_none);
-		if ((r = queue_all(s)) != SZ_OK)
-			return r;
-		riblt_settled(s, 0, 0);
-	} else {
-		s->want_all = true;
-		riblt_settled(s, SZ_DECODED_ALL, remote);
-	}
-	return SZ_OK;
-}
-
-/* Responder: a HELLO opens an attempt (the first, or the salted retry after an unsalted one
- * failed): the HELLO says whether it is salted, and so which sketch to decode against. */
-static int
-riblt_receive_hello(sz_sync *s, const sz_frame *f, bool *shortcut)
-{
-	uint64_t remote = 0;
-	size_t width;
-	bool salted, check32;
-	uint8_t salt[SZ_RIBLT_SALT_BYTES];
-	int r;
-	*shortcut = false;
-	if (s->attempts >= 2 || (s->attempts == 1 && s->salted && !s->compact))
-		return SZ_ERR_PEER; /* no third attempt, and none after a salted one */
-	if ((r = sz_riblt_hello_peek(f->payload, f->len, &width, &salted, &check32, salt,
-	    &remote)) != SZ_OK)
-		return r;
-	/* Two symbol layouts: 20-byte id prefixes with 64-bit checks, or (compact, salted by
-	 * construction) 8-byte tags with 32-bit checks. */
-	bool compact = width == SZ_RIBLT_TAG_BYTES && check32;
-	if (!compact && (width != SZ_RIBLT_ID_SYMBOL_BYTES || check32))
-		return SZ_ERR_UNSUPPORTED;
-	if (s->attempts == 1 && (!salted || compact))
-		return SZ_ERR_PEER; /* the retry must be salted, with full symbols */
-	/* Either side empty: nothing to decode, and coded symbols would cost more than the
-	 * difference itself.  An empty initiator (a new member's first sync) needs no sketch
-	 * here at all. */
-	if (remote == 0) {
-		riblt_note(s, salted, compact);
-		*shortcut = true;
-		return riblt_shortcut(s, 0);
-	}
-	if ((r = riblt_attempt(s, salted ? salt : NULL, compact)) != SZ_OK)
-		return r;
-	if (sz_riblt_sketch_size(s->sketch) == 0) {
-		*shortcut = true;
-		return riblt_shortcut(s, remote);
-	}
-	return sz_riblt_receiver_new(&s->rrecv, s->sketch, salted ? salt : NULL, RIBLT_MAX_CELLS);
-}
-
-static int
-on_symbols(sz_sync *s, const sz_frame *f)
-{
-	sz_buf out = { 0 };
-	bool done = false;
-	int r;
-	if (s->method != SZ_RECON_RIBLT || s->decoded)
-		return SZ_ERR_PEER;
-	if (s->cfg.role == SZ_NOISE_RESPONDER) {
-		if (s->rrecv == NULL) {
-			bool shortcut;
-			if ((r = riblt_receive_hello(s, f, &shortcut)) != SZ_OK || shortcut)
-				return r;
-		}
-		r = sz_riblt_receiver_recv(s->rrecv, f->payload, f->len, &out, &done);
-		if (out.len > 0)
-			sz_sync_send(s, SZ_FR_SYMBOLS, out.p, out.len);
-		sz_buf_free(&out);
-		if (r == SZ_ERR_DECODE || r == SZ_ERR_LIMIT || r == SZ_ERR_STATE)
-			return riblt_failed(s); /* FAIL went out: a salted retry, or the list */
-		if (r != SZ_OK)
-			return r;
-		return done ? riblt_decoded(s) : SZ_OK;
-	}
-	if (s->rsend == NULL)
-		return SZ_ERR_PEER;
-	r = sz_riblt_sender_recv(s->rsend, f->payload, f->len, &out, &done);
-	if (out.len > 0)
-		sz_sync_send(s, SZ_FR_SYMBOLS, out.p, out.len);
-	sz_buf_free(&out);
-	if (r == SZ_ERR_DECODE)
-		return riblt_failed(s); /* the responder gave up: a salted retry, or the list */
-	if (r != SZ_OK)
-		return r;
-	return done ? riblt_wants(s) : SZ_OK;
-}
-
-static int neg_start(sz_sync *s);
-
 int
 sz_recon_start(sz_sync *s)
 {
 	if (s->method == SZ_RECON_NEGENTROPY)
-		return neg_start(s);
-	if (s->method != SZ_RECON_RIBLT)
-		return mine_collect(s);
-	if (s->cfg.role == SZ_NOISE_INITIATOR)
-		return riblt_send_hello(s, sz_random_uniform(s->cfg.env, s->cfg.salted_one_in) == 0);
-	return SZ_OK; /* the responder waits for HELLO */
+		return sz_recon_neg_start(s);
+	if (s->method == SZ_RECON_RIBLT)
+		return sz_recon_riblt_start(s);
+	return sz_recon_mine_collect(s);
 }
 
 /* The responder knows the difference (want, outq): tell the initiator what to send and how many
  * to expect, in as many DECODED frames as the want list needs (at least one). */
-static int
-send_decoded(sz_sync *s)
+int
+sz_recon_send_decoded(sz_sync *s)
 {
 	sz_idvec *want = &s->want, *outq = &s->outq;
 	sz_idvec_sort(want);
-	dedupe(want);
+	sz_recon_dedupe(want);
 	sz_idvec_sort(outq);
-	dedupe(outq);
+	sz_recon_dedupe(outq);
 	s->st.to_send = outq->n;
 	s->st.to_receive = want->n;
 	s->expect = want->n;
@@ -610,7 +133,7 @@ finish_decoding(sz_sync *s)
 	size_t i = 0, j = 0;
 	int r;
 	sz_idvec_sort(&s->theirs);
-	dedupe(&s->theirs);
+	sz_recon_dedupe(&s->theirs);
 	s->st.ids_remote = s->theirs.n;
 	/* Merge the two sorted lists. */
 	while (i < s->mine.n || j < s->theirs.n) {
@@ -630,101 +153,7 @@ finish_decoding(sz_sync *s)
 		}
 	}
 	sz_idvec_free(&s->theirs);
-	return send_decoded(s);
-}
-
-/* --- Negentropy v1 (compatibility) -------------------------------------------------------- */
-/* Both sides put their ids of the shared scopes into a Negentropy storage, every timestamp 0
- * (envelopes carry none in clear; the order is then by id).  The responder is the client: it
- * initiates, the initiator answers, and when the client's reconcile reports done the responder
- * knows both halves of the difference and answers DECODED as the list method does. */
-
-#define NEG_FRAME_LIMIT (512u * 1024) /* our messages; a frame holds up to SZ_FRAME_MAX */
-#define NEG_MAX_SESSION (256u << 20)  /* bytes both ways; a full listing of 4M ids is 128 MiB */
-#define NEG_MAX_ROUNDS 1024u          /* messages taken, either role */
-
-static int
-neg_start(sz_sync *s)
-{
-	int r = mine_collect(s);
-	if (r == SZ_OK)
-		r = sz_neg_storage_new(&s->nstore, s->mine.n ? s->mine.n : 1);
-	for (size_t i = 0; i < s->mine.n && r == SZ_OK; i++)
-		r = sz_neg_storage_insert(s->nstore, 0, s->mine.v[i].id);
-	if (r == SZ_OK)
-		r = sz_neg_storage_seal(s->nstore);
-	sz_neg_config nc = {
-		.frame_size_limit = NEG_FRAME_LIMIT,
-		.max_message = SZ_FRAME_MAX,
-		.max_session = s->cfg.limits.max_bytes_in < NEG_MAX_SESSION ?
-		    s->cfg.limits.max_bytes_in : NEG_MAX_SESSION,
-		.max_rounds = NEG_MAX_ROUNDS,
-		.max_reported = 2 * s->cfg.limits.max_ids,
-	};
-	if (r == SZ_OK)
-		r = sz_neg_new(&s->neg, s->nstore, &nc);
-	if (r != SZ_OK || s->cfg.role != SZ_NOISE_RESPONDER)
-		return r; /* the initiator answers the responder's first message */
-	sz_buf m = { 0 };
-	if ((r = sz_neg_initiate(s->neg, &m)) == SZ_OK) {
-		sz_sync_send(s, SZ_FR_NEG, m.p, m.len);
-		s->neg_wait = true;
-	}
-	sz_buf_free(&m);
-	return r;
-}
-
-/* Responder: Negentropy is done: the ids to want and to send, then DECODED. */
-static int
-neg_settle(sz_sync *s)
-{
-	int r = SZ_OK;
-	/* need holds at most max_ids ids (its buffer's bound), repeats included */
-	for (size_t off = 0; off + 32 <= s->neg_need.len && r == SZ_OK; off += 32) {
-		static const uint8_t unknown[SZ_SCOPE_BYTES]; /* checked on arrival, as any envelope */
-		r = sz_idvec_push(&s->want, s->neg_need.p + off, unknown);
-	}
-	for (size_t off = 0; off + 32 <= s->neg_have.len && r == SZ_OK; off += 32) {
-		const sz_scoped_id *x = sz_idvec_find(&s->mine, s->neg_have.p + off);
-		if (x == NULL)
-			return SZ_ERR_INTERNAL; /* it reports only ids of its storage, which is mine */
-		r = sz_idvec_push(&s->outq, x->id, x->scope);
-	}
-	sz_buf_free(&s->neg_have);
-	sz_buf_free(&s->neg_need);
-	sz_neg_free(s->neg);
-	s->neg = NULL;
-	return r == SZ_OK ? send_decoded(s) : r;
-}
-
-static int
-on_neg(sz_sync *s, const sz_frame *f)
-{
-	sz_buf out = { 0 };
-	int r;
-	if (s->method != SZ_RECON_NEGENTROPY || s->decoded || s->neg == NULL)
-		return SZ_ERR_PEER;
-	if (s->cfg.role == SZ_NOISE_INITIATOR) {
-		if ((r = sz_neg_respond(s->neg, f->payload, f->len, &out)) == SZ_OK)
-			sz_sync_send(s, SZ_FR_NEG, out.p, out.len);
-		sz_buf_free(&out);
-		return r;
-	}
-	/* The client speaks, then waits for one answer. */
-	if (!s->neg_wait)
-		return SZ_ERR_PEER;
-	s->neg_wait = false;
-	bool done = false;
-	s->neg_have.max = s->neg_need.max = 32 * s->cfg.limits.max_ids;
-	r = sz_neg_reconcile(s->neg, f->payload, f->len, &out, &s->neg_have, &s->neg_need, &done);
-	if (r == SZ_OK && !done) {
-		sz_sync_send(s, SZ_FR_NEG, out.p, out.len);
-		s->neg_wait = true;
-	}
-	sz_buf_free(&out);
-	if (r != SZ_OK)
-		return r;
-	return done ? neg_settle(s) : SZ_OK;
+	return sz_recon_send_decoded(s);
 }
 
 static int
@@ -764,37 +193,11 @@ on_decoded(sz_sync *s, const sz_frame *f)
 	if ((d.total_want != SZ_DECODED_ALL && d.total_want > s->cfg.limits.max_ids) ||
 	    d.nsend > s->cfg.limits.max_envelopes)
 		return SZ_ERR_LIMIT;
-	if (s->method == SZ_RECON_RIBLT && d.total_want == SZ_DECODED_ALL) {
-		/* The responder holds nothing in these scopes: everything goes. */
-		if (d.count != 0 || s->outq.n != 0)
-			return SZ_ERR_PEER;
-		riblt_free(s);
-		if ((r = queue_all(s)) != SZ_OK)
-			return r;
-		s->st.to_send = s->outq.n;
-		s->st.to_receive = d.nsend;
-		s->expect = d.nsend;
-		s->decoded = true;
-		s->phase = PH_TRANSFER;
-		return SZ_OK;
-	}
-	if (s->method == SZ_RECON_RIBLT) {
-		/* The ids to send came with RIBLT's DONE (by hash); this only says how many to expect. */
-		if (s->rsend != NULL || d.count != 0)
-			return SZ_ERR_PEER;
-		s->st.to_send = s->outq.n;
-		s->st.to_receive = d.nsend;
-		s->expect = d.nsend;
-		s->decoded = true;
-		s->phase = PH_TRANSFER;
-		return SZ_OK;
-	}
+	if (s->method == SZ_RECON_RIBLT)
+		return sz_recon_riblt_decoded(s, &d);
 	/* List and Negentropy: the wanted ids in full, ascending across all DECODED frames, so at
 	 * most one of each of ours.  Negentropy's exchange is over once the first one arrives. */
-	if (s->neg != NULL) {
-		sz_neg_free(s->neg);
-		s->neg = NULL;
-	}
+	sz_recon_neg_free(s); /* the exchange is over: no NEG from here on */
 	if (d.total_want == SZ_DECODED_ALL || d.total_want > s->mine.n)
 		return SZ_ERR_PEER;
 	if (s->outq.n == 0 && s->st.to_send == 0) {
@@ -845,10 +248,10 @@ sz_recon_frame(sz_sync *s, const sz_frame *f)
 		r = on_decoded(s, f);
 		break;
 	case SZ_FR_SYMBOLS:
-		r = on_symbols(s, f);
+		r = sz_recon_on_symbols(s, f);
 		break;
 	case SZ_FR_NEG:
-		r = on_neg(s, f);
+		r = sz_recon_on_neg(s, f);
 		break;
 	default:
 		r = SZ_ERR_PEER;
@@ -861,43 +264,8 @@ sz_recon_frame(sz_sync *s, const sz_frame *f)
 void
 sz_recon_free(sz_sync *s)
 {
-	riblt_free(s);
-	sz_neg_free(s->neg);
-	sz_neg_storage_free(s->nstore);
-	sz_buf_free(&s->neg_have);
-	sz_buf_free(&s->neg_need);
-	s->neg = NULL;
-	s->nstore = NULL;
-	free(s->want_pfx);
-	s->want_pfx = NULL;
-	free(s->want_h32);
-	free(s->want_h32_extra);
-	s->want_h32 = NULL;
-	s->want_h32_extra = NULL;
-	sz_wipe(s->tagkey, sizeof s->tagkey);
-	sz_wipe(s->hashkey, sizeof s->hashkey);
-}
-
-int
-sz_recon_unasked(sz_sync *s, const uint8_t id[32])
-{
-	if (s->want_h32 == NULL)
-		return SZ_ERR_PEER;
-	uint8_t sym[SZ_RIBLT_ID_SYMBOL_BYTES];
-	size_t w = s->compact ? SZ_RIBLT_TAG_BYTES : SZ_RIBLT_ID_SYMBOL_BYTES;
-	if (s->compact)
-		sz_riblt_id_tag(sym, s->tagkey, id);
-	else
-		sz_riblt_id_symbol(sym, id);
-	uint32_t h = (uint32_t)sz_riblt_hash(s->hashkey, sym, w);
-	const uint32_t *x = bsearch(&h, s->want_h32, s->nwant_h32, sizeof h, cmp_u32);
-	if (x == NULL)
-		return SZ_ERR_PEER;
-	uint8_t *extra = &s->want_h32_extra[x - s->want_h32];
-	if (*extra >= SZ_SYNC_MATCHES_PER_WANT - 1)
-		return SZ_ERR_PEER;
-	(*extra)++;
-	return SZ_OK;
+	sz_recon_riblt_free(s);
+	sz_recon_neg_free(s);
 }
 
 bool
@@ -905,14 +273,9 @@ sz_recon_wanted(const sz_sync *s, const uint8_t id[32])
 {
 	if (s->want_all)
 		return true;
-	if (s->want_pfx == NULL)
-		return sz_idvec_find(&s->want, id) != NULL;
-	uint8_t key[20] = { 0 };
-	if (s->compact)
-		sz_riblt_id_tag(key, s->tagkey, id);
-	else
-		memcpy(key, id, sizeof key);
-	return bsearch(key, s->want_pfx, s->nwant_pfx, 20, cmp_pfx) != NULL;
+	if (s->want_pfx != NULL)
+		return sz_recon_riblt_wanted(s, id);
+	return sz_idvec_find(&s->want, id) != NULL;
 }
 
 int
