@@ -46,7 +46,7 @@ FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -g -fsanitize=address,undefined,fuzzer-no-link
 LIBS := $(PKG_LIBS) $(QR_LIBS) -lpthread -lm
 
 LAYERS := lib crypto wire store recon cell decide sync transport app
-LIB_SRC := $(filter-out %_test.c,$(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)))
+LIB_SRC := $(filter-out %_test.c %_testlib.c,$(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)))
 CLI_SRC := $(filter-out %_test.c,$(wildcard src/cli/*.c))
 UNIT_SRC := $(foreach l,$(LAYERS) cli,$(wildcard src/$(l)/*_test.c))
 PROG_SRC := $(wildcard tools/*.c) $(wildcard tests/*.c)
@@ -132,9 +132,10 @@ $(SAN)/bin/%: $(SAN)/obj/tests/%.o $(SAN_LIB)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $^ $(LIBS)
 
-# A unit test links the library and, for src/cli tests, the CLI objects except main.
+# A unit test links the library, its layer's test helpers (src/<layer>/*_testlib.c) and, for
+# src/cli tests, the CLI objects except main.
 define UNIT_RULE
-$(SAN)/unit/$(notdir $(basename $(1))): $(call obj,$(SAN),$(1)) $(if $(filter src/cli/%,$(1)),$(call CLI_OBJ_NOMAIN,$(SAN))) $(SAN_LIB)
+$(SAN)/unit/$(notdir $(basename $(1))): $(call obj,$(SAN),$(1)) $(call obj,$(SAN),$(wildcard $(dir $(1))*_testlib.c)) $(if $(filter src/cli/%,$(1)),$(call CLI_OBJ_NOMAIN,$(SAN))) $(SAN_LIB)
 	@mkdir -p $$(dir $$@)
 	$$(call say,LD,$$@)
 	$$(Q)$$(CC) $$(SAN_CFLAGS) -o $$@ $$^ $$(CMOCKA_LIBS) $$(LIBS)
