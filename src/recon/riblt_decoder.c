@@ -368,8 +368,9 @@ sz_riblt_decoder_run(sz_riblt_decoder *d)
 	/* Every item maps to cell 0, so it holds the whole difference not yet peeled.  A zero hash
 	 * there with anything left means the items left cancel each other's hashes: two ids made
 	 * (by someone who knows the key) or, once in 2^64 (2^32 with 32-bit checks, whose key is
-	 * salted per session), found to share a hash share every cell and never peel.  Fail now rather than ask for cells up to the limit; the sync layer
-	 * retries under a salted key (docs/PROTOCOL.md §6.5). */
+	 * salted per session), found to share a hash share every cell and never peel.  Fail now
+	 * rather than ask for cells up to the limit; the sync layer retries under a salted key
+	 * (docs/PROTOCOL.md §6.5). */
 	if (d->c.n > 0 && d->nonzero > 0 && d->c.hash[0] == 0)
 		return fail(d, SZ_ERR_DECODE);
 	return SZ_OK;

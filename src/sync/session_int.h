@@ -68,7 +68,7 @@ struct sz_sync {
 	struct sz_neg_storage *nstore;      /* negentropy: this side's ids (timestamp 0) */
 	struct sz_neg *neg;                 /* negentropy: client (responder) or server (initiator) */
 	sz_buf neg_have, neg_need;          /* negentropy, responder: ids reported so far */
-	bool neg_wait;                      /* negentropy, responder: a message of ours awaits its answer */
+	bool neg_wait;                      /* negentropy, responder: our message awaits its answer */
 	uint8_t (*want_pfx)[20];            /* riblt, responder: prefixes it recovered as remote-only
 	                                     * (compact: the 8-byte tag, then 12 zero bytes) */
 	size_t nwant_pfx;
