@@ -100,19 +100,9 @@ sz_proposal_decode(sz_proposal *p, const uint8_t *body, size_t len)
 		    SZ_PROPOSAL_MAX_LABEL)) != SZ_OK)
 			goto fail;
 	}
-	p->n = sz_rd_u16(&rd);
-	if (rd.err == 0 && p->n > SZ_DECIDE_MAX_RING) {
-		r = SZ_ERR_TOO_LARGE;
+	if ((r = sz_decide_read_roster(&rd, &p->roster, &p->n, p->roster_id, &p->small_ring)) !=
+	    SZ_OK)
 		goto fail;
-	}
-	p->roster = (const uint8_t(*)[32])sz_rd_bytes(&rd, p->n * 32);
-	if ((r = sz_rd_end(&rd)) != SZ_OK)
-		goto fail;
-	if ((r = sz_decide_roster_check(p->roster, p->n)) != SZ_OK)
-		goto fail;
-	if ((r = sz_roster_id(p->roster_id, p->roster, p->n)) != SZ_OK)
-		goto fail;
-	p->small_ring = p->n < SZ_DECIDE_WARN_RING;
 	return SZ_OK;
 fail:
 	memset(p, 0, sizeof *p);
@@ -129,13 +119,9 @@ sz_proposal_from_entry(sz_proposal *p, const sz_decide_entry *de)
 		return SZ_ERR_INVALID;
 	if ((r = sz_proposal_decode(p, de->e.body, de->e.body_len)) != SZ_OK)
 		return r;
-	if (p->deadline_ms <= de->e.timestamp_ms) {
+	if ((r = sz_decide_call_stamp(de, p->deadline_ms, p->id, &p->created_ms)) != SZ_OK)
 		memset(p, 0, sizeof *p);
-		return SZ_ERR_EXPIRED;
-	}
-	memcpy(p->id, de->id, 32);
-	p->created_ms = de->e.timestamp_ms;
-	return SZ_OK;
+	return r;
 }
 
 int

@@ -32,6 +32,17 @@ size_t sz_decide_roster_find(const uint8_t (*keys)[32], size_t n, const uint8_t 
  * SZ_ERR_TOO_LARGE, SZ_ERR_NONCANONICAL (order), SZ_ERR_CRYPTO (a point). */
 int sz_decide_roster_check(const uint8_t (*keys)[32], size_t n);
 
+/* The roster that ends a proposal or a pledge call: n u16, then n keys, then nothing.  Reads it
+ * from rd, checks it (sz_decide_roster_check) and computes its id; *small is set when n is below
+ * SZ_DECIDE_WARN_RING.  Errors of the reader, SZ_ERR_TOO_LARGE, and of the check. */
+int sz_decide_read_roster(sz_rd *rd, const uint8_t (**roster)[32], size_t *n,
+    uint8_t roster_id[static 32], int *small);
+
+/* A call (proposal or pledge call) decoded from entry de of kind `kind`: SZ_ERR_EXPIRED if its
+ * deadline is not after the entry's time; else its id and creation time are set. */
+int sz_decide_call_stamp(const sz_decide_entry *de, uint64_t deadline_ms, uint8_t id[static 32],
+    uint64_t *created_ms);
+
 /* Sign msg (msglen bytes) with the LSAG of crypto/lsag.h over the roster as key's holder, in the
  * scope scope_t: appends SZ_LSAG_SIG_BYTES(n) bytes to b.  Errors: SZ_ERR_WIPED (the key was
  * erased), SZ_ERR_NOT_MEMBER (its public key is not on the roster), errors of sz_lsag_sign. */

@@ -76,23 +76,13 @@ sz_pledge_call_decode(sz_pledge_call *c, const uint8_t *body, size_t len)
 	if (rd.err == 0 && (r = sz_decide_text_check(c->text, c->text_len,
 	    SZ_PLEDGE_MAX_TEXT)) != SZ_OK)
 		goto fail;
-	c->n = sz_rd_u16(&rd);
-	if (rd.err == 0 && c->n > SZ_DECIDE_MAX_RING) {
-		r = SZ_ERR_TOO_LARGE;
-		goto fail;
-	}
-	c->roster = (const uint8_t(*)[32])sz_rd_bytes(&rd, c->n * 32);
-	if ((r = sz_rd_end(&rd)) != SZ_OK)
-		goto fail;
-	if ((r = sz_decide_roster_check(c->roster, c->n)) != SZ_OK)
+	if ((r = sz_decide_read_roster(&rd, &c->roster, &c->n, c->roster_id, &c->small_ring)) !=
+	    SZ_OK)
 		goto fail;
 	if (c->threshold < SZ_PLEDGE_MIN_THRESHOLD || c->threshold > c->n) {
 		r = SZ_ERR_MALFORMED;
 		goto fail;
 	}
-	if ((r = sz_roster_id(c->roster_id, c->roster, c->n)) != SZ_OK)
-		goto fail;
-	c->small_ring = c->n < SZ_DECIDE_WARN_RING;
 	return SZ_OK;
 fail:
 	memset(c, 0, sizeof *c);
@@ -109,13 +99,9 @@ sz_pledge_call_from_entry(sz_pledge_call *c, const sz_decide_entry *de)
 		return SZ_ERR_INVALID;
 	if ((r = sz_pledge_call_decode(c, de->e.body, de->e.body_len)) != SZ_OK)
 		return r;
-	if (c->deadline_ms <= de->e.timestamp_ms) {
+	if ((r = sz_decide_call_stamp(de, c->deadline_ms, c->id, &c->created_ms)) != SZ_OK)
 		memset(c, 0, sizeof *c);
-		return SZ_ERR_EXPIRED;
-	}
-	memcpy(c->id, de->id, 32);
-	c->created_ms = de->e.timestamp_ms;
-	return SZ_OK;
+	return r;
 }
 
 int

@@ -318,6 +318,34 @@ sz_decide_roster_check(const uint8_t (*keys)[32], size_t n)
 }
 
 int
+sz_decide_read_roster(sz_rd *rd, const uint8_t (**roster)[32], size_t *n,
+    uint8_t roster_id[static 32], int *small)
+{
+	int r;
+	*n = sz_rd_u16(rd);
+	if (rd->err == 0 && *n > SZ_DECIDE_MAX_RING)
+		return SZ_ERR_TOO_LARGE;
+	*roster = (const uint8_t(*)[32])sz_rd_bytes(rd, *n * 32);
+	if ((r = sz_rd_end(rd)) != SZ_OK || (r = sz_decide_roster_check(*roster, *n)) != SZ_OK)
+		return r;
+	if ((r = sz_roster_id(roster_id, *roster, *n)) != SZ_OK)
+		return r;
+	*small = *n < SZ_DECIDE_WARN_RING;
+	return SZ_OK;
+}
+
+int
+sz_decide_call_stamp(const sz_decide_entry *de, uint64_t deadline_ms, uint8_t id[static 32],
+    uint64_t *created_ms)
+{
+	if (deadline_ms <= de->e.timestamp_ms)
+		return SZ_ERR_EXPIRED;
+	memcpy(id, de->id, 32);
+	*created_ms = de->e.timestamp_ms;
+	return SZ_OK;
+}
+
+int
 sz_decide_ring_sign(sz_buf *b, const uint8_t *msg, size_t msglen, const uint8_t (*roster)[32],
     size_t n, const struct sz_vote_key *key, const uint8_t scope_t[static 32], const sz_env *env)
 {
