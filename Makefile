@@ -47,7 +47,7 @@ LIBS := $(PKG_LIBS) $(QR_LIBS) -lpthread -lm
 
 LAYERS := lib crypto wire store recon cell decide sync transport app
 LIB_SRC := $(filter-out %_test.c %_testlib.c,$(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)))
-CLI_SRC := $(filter-out %_test.c,$(wildcard src/cli/*.c))
+CLI_SRC := $(filter-out %_test.c %_testlib.c,$(wildcard src/cli/*.c))
 UNIT_SRC := $(foreach l,$(LAYERS) cli,$(wildcard src/$(l)/*_test.c))
 PROG_SRC := $(wildcard tools/*.c) $(wildcard tests/*.c)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)

@@ -38,8 +38,8 @@ int sz_decide_roster_check(const uint8_t (*keys)[32], size_t n);
 int sz_decide_read_roster(sz_rd *rd, const uint8_t (**roster)[32], size_t *n,
     uint8_t roster_id[static 32], int *small);
 
-/* A call (proposal or pledge call) decoded from entry de of kind `kind`: SZ_ERR_EXPIRED if its
- * deadline is not after the entry's time; else its id and creation time are set. */
+/* A call (proposal or pledge call) decoded from entry de: SZ_ERR_EXPIRED if its deadline is not
+ * after the entry's time; else its id and creation time are set. */
 int sz_decide_call_stamp(const sz_decide_entry *de, uint64_t deadline_ms, uint8_t id[static 32],
     uint64_t *created_ms);
 

@@ -283,7 +283,9 @@ sz_recon_pump(sz_sync *s)
 {
 	if (s->method != SZ_RECON_LIST || s->cfg.role != SZ_NOISE_INITIATOR || s->list_done)
 		return SZ_OK;
-	while (s->list_off < s->mine.n && s->plain.len < (1u << 20)) {
+	/* A frame's worth at a time, and only while the peer keeps reading. */
+	while (s->list_off < s->mine.n && s->plain.len < (1u << 20) &&
+	    s->wire.len - s->wire_off < SZ_SYNC_OUT_HIGH / 4) {
 		size_t k = s->mine.n - s->list_off;
 		if (k > IDS_PER_FRAME)
 			k = IDS_PER_FRAME;

@@ -13,7 +13,10 @@
 #include "recon/riblt.h"
 #include "recon/riblt_wire.h"
 
-#define RIBLT_MAX_CELLS (1u << 22)
+/* Coded symbols one session takes: about 750,000 differences, 41 MiB at the receiver; and DONE
+ * (4 bytes per wanted id, at most one per coded symbol) still fits a frame.  Past it, a salted
+ * retry, then the list. */
+#define RIBLT_MAX_CELLS ((SZ_FRAME_MAX - 16) / 4)
 /* Cells a temporary sketch keeps from the start: HELLO's coded symbols and estimator bytes, so
  * that HELLO does not walk the set a second time. */
 #define TEMP_CELLS 512

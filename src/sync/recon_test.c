@@ -35,8 +35,8 @@ test_lent_sketch(void **state)
 	fill_scope(s[0], 0xa1);
 	pair p;
 	start_lending(&p, na, nb, (const uint8_t(*)[16])s, 1u << 30, -1);
-	run(&p, 0);
-	sync_result r = finish(&p);
+	t_run(&p, 0);
+	sync_result r = t_finish(&p);
 	assert_int_equal(r.a.method, SZ_RECON_RIBLT);
 	assert_int_equal(r.a.riblt_attempts, 1);
 	assert_false(r.a.riblt_salted);
@@ -55,8 +55,8 @@ test_lent_sketch(void **state)
 	put_sealed(nb, 0xa1, 7001, 10);
 	put_sealed(nb, 0xa1, 7002, 10);
 	start_lending(&p, na, nb, (const uint8_t(*)[16])s, 1u << 30, -1);
-	run(&p, 0);
-	r = finish(&p);
+	t_run(&p, 0);
+	r = t_finish(&p);
 	assert_int_equal(r.a.sent, 1);
 	assert_int_equal(r.b.sent, 2);
 	assert_int_equal(r.a.ids_sketched + r.b.ids_sketched, 0);
@@ -77,8 +77,8 @@ test_salted_audit(void **state)
 	fill_scope(s[0], 0xa1);
 	pair p;
 	start_lending(&p, na, nb, (const uint8_t(*)[16])s, 1, -1);
-	run(&p, 0);
-	sync_result r = finish(&p);
+	t_run(&p, 0);
+	sync_result r = t_finish(&p);
 	assert_int_equal(r.a.riblt_attempts, 1);
 	assert_true(r.a.riblt_salted);
 	assert_true(r.b.riblt_salted);
@@ -159,8 +159,8 @@ test_compact(void **state)
 	put_sealed(na, 0xa1, 7000, 10);
 	pair p;
 	start_lending(&p, na, nb, (const uint8_t(*)[16])sc, 1u << 30, 3003);
-	run(&p, 0);
-	r = finish(&p);
+	t_run(&p, 0);
+	r = t_finish(&p);
 	assert_false(r.a.riblt_compact);
 	assert_int_equal(na->sizes, 1);
 	assert_int_equal(r.a.sent, 1);
@@ -169,8 +169,8 @@ test_compact(void **state)
 	put_sealed(nb, 0xa1, 7001, 10);
 	size_t gets = na->gets;
 	start_lending(&p, na, nb, (const uint8_t(*)[16])sc, 1u << 30, 5000);
-	run(&p, 0);
-	r = finish(&p);
+	t_run(&p, 0);
+	r = t_finish(&p);
 	assert_true(r.a.riblt_compact);
 	assert_int_equal(na->sizes, 2);
 	assert_int_equal(na->gets, gets);
@@ -207,10 +207,10 @@ retry_after_failure(int compact)
 	pair p;
 	start_lending(&p, na, nb, (const uint8_t(*)[16])s, 1u << 30, compact);
 	if (compact == 0)
-		run_cb(&p, 0, mutate_compact, p.b);
+		t_run_cb(&p, 0, mutate_compact, p.b);
 	else
-		run_cb(&p, 0, mutate_once, nb);
-	sync_result r = finish(&p);
+		t_run_cb(&p, 0, mutate_once, nb);
+	sync_result r = t_finish(&p);
 	assert_int_equal(r.a.riblt_attempts, 2);
 	assert_int_equal(r.b.riblt_attempts, 2);
 	assert_true(r.a.riblt_salted && r.b.riblt_salted);
@@ -306,10 +306,10 @@ test_negentropy(void **state)
 		tnode *na, *nb;
 		two_nodes(&na, &nb, cases[c][0], cases[c][1], cases[c][2]);
 		pair p;
-		start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
+		t_start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
 		restart_side(&p, 1, nb, (const uint8_t(*)[16])s, SZ_RECON_NEGENTROPY | SZ_RECON_LIST);
-		run(&p, 0);
-		sync_result r = finish(&p);
+		t_run(&p, 0);
+		sync_result r = t_finish(&p);
 		assert_int_equal(r.a.method, SZ_RECON_NEGENTROPY);
 		assert_int_equal(r.b.method, SZ_RECON_NEGENTROPY);
 		assert_int_equal(r.a.sent, cases[c][1]);
@@ -325,7 +325,7 @@ test_negentropy(void **state)
 	tnode *na, *nb;
 	two_nodes(&na, &nb, 100, 5, 5);
 	pair p;
-	start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
+	t_start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
 	restart_side(&p, 0, na, (const uint8_t(*)[16])s, SZ_RECON_NEGENTROPY);
 	deliver(p.a, p.b);
 	deliver(p.b, p.a);

@@ -560,6 +560,8 @@ sz_sync_consumed(sz_sync *s, size_t n)
 		s->wire.len = 0;
 		s->wire_off = 0;
 	}
+	if (n > 0)
+		s->last_rx_ms = sz_mono_ms(s->cfg.env); /* the peer reads: not idle */
 	(void)pump(s);
 }
 

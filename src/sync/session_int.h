@@ -108,7 +108,7 @@ int sz_recon_pump(sz_sync *s);
 void sz_recon_free(sz_sync *s);
 /* recon.c, responder: did this side ask for the envelope with this id? */
 bool sz_recon_wanted(const sz_sync *s, const uint8_t id[32]);
-/* recon.c, responder: an envelope it did not ask for arrived.  SZ_OK if its symbol's 32-bit
+/* recon_riblt.c, responder: an envelope it did not ask for arrived.  SZ_OK if its symbol's 32-bit
  * hash is one RIBLT's DONE named (the sender could not tell them apart) and that want has not
  * yet had SZ_SYNC_MATCHES_PER_WANT - 1 such: the envelope is then dropped.  Else SZ_ERR_PEER. */
 int sz_recon_unasked(sz_sync *s, const uint8_t id[32]);

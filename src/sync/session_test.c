@@ -47,8 +47,8 @@ test_converge_shared_only(void **state)
 	fill_scope(sb[0], 0xa1);
 	fill_scope(sb[1], 0xb2);
 	pair p;
-	start(&p, na, nb, (const uint8_t(*)[16])sa, 2, (const uint8_t(*)[16])sb, 2);
-	run(&p, 0);
+	t_start(&p, na, nb, (const uint8_t(*)[16])sa, 2, (const uint8_t(*)[16])sb, 2);
+	t_run(&p, 0);
 	assert_int_equal(sz_sync_get_status(p.a), SZ_SYNC_DONE);
 	assert_int_equal(sz_sync_get_status(p.b), SZ_SYNC_DONE);
 	sz_sync_stats st;
@@ -75,8 +75,8 @@ test_converge_shared_only(void **state)
 	sz_sync_free(p.a);
 	sz_sync_free(p.b);
 	/* A second session finds nothing to do. */
-	start(&p, na, nb, (const uint8_t(*)[16])sa, 2, (const uint8_t(*)[16])sb, 2);
-	run(&p, 0);
+	t_start(&p, na, nb, (const uint8_t(*)[16])sa, 2, (const uint8_t(*)[16])sb, 2);
+	t_run(&p, 0);
 	sz_sync_get_stats(p.a, &st);
 	assert_int_equal(sz_sync_get_status(p.a), SZ_SYNC_DONE);
 	assert_int_equal(st.to_send + st.to_receive, 0);
@@ -99,8 +99,8 @@ test_resume_after_cut(void **state)
 	uint8_t s[1][16];
 	fill_scope(s[0], 0xa1);
 	pair p;
-	start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
-	run(&p, 700000); /* the link breaks part way */
+	t_start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
+	t_run(&p, 700000); /* the link breaks part way */
 	assert_int_equal(sz_sync_get_status(p.a), SZ_SYNC_RUNNING);
 	sz_sync_eof(p.a);
 	sz_sync_eof(p.b);
@@ -110,8 +110,8 @@ test_resume_after_cut(void **state)
 	size_t got = nb->n;
 	assert_true(got > 0 && got < 400);
 	/* The next session sends only the rest. */
-	start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
-	run(&p, 0);
+	t_start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
+	t_run(&p, 0);
 	assert_int_equal(sz_sync_get_status(p.b), SZ_SYNC_DONE);
 	sz_sync_stats st;
 	sz_sync_get_stats(p.a, &st);
@@ -135,7 +135,7 @@ test_tamper_and_garbage(void **state)
 	 * responder must fail and store nothing. */
 	for (size_t flip = 0; flip < 300; flip += 7) {
 		pair p;
-		start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
+		t_start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
 		/* Handshake messages 1 and 2; message 3 goes out with the initiator's HELLO. */
 		for (int i = 0; i < 2; i++) {
 			const uint8_t *o;
@@ -168,7 +168,7 @@ test_tamper_and_garbage(void **state)
 	/* Garbage instead of a handshake (any 32 bytes pass as XX's first message, which carries
 	 * only an ephemeral key, so the garbage here is too short to be one). */
 	pair p;
-	start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
+	t_start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
 	uint8_t junk[200];
 	memset(junk, 0x41, sizeof junk);
 	junk[0] = 0;
@@ -178,7 +178,7 @@ test_tamper_and_garbage(void **state)
 	sz_sync_free(p.a);
 	sz_sync_free(p.b);
 	/* A peer other than the one expected is refused. */
-	start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
+	t_start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
 	sz_sync_free(p.a);
 	uint8_t other[32];
 	memset(other, 7, 32);
@@ -188,7 +188,7 @@ test_tamper_and_garbage(void **state)
 		.hooks = { .ctx = na, .list_ids = t_list, .get = t_get, .store = t_store }, .env = &p.env.env,
 	};
 	assert_int_equal(sz_sync_new(&p.a, &ca), SZ_OK);
-	run(&p, 0);
+	t_run(&p, 0);
 	assert_int_equal(sz_sync_get_status(p.a), SZ_SYNC_FAILED);
 	assert_int_equal(sz_sync_error(p.a), SZ_ERR_BAD_SIGNATURE);
 	sz_sync_free(p.a);
@@ -207,8 +207,8 @@ test_disk_full_and_timeout(void **state)
 	fill_scope(s[0], 0xa1);
 	nb->fail_store = 1;
 	pair p;
-	start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
-	run(&p, 0);
+	t_start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
+	t_run(&p, 0);
 	assert_int_equal(sz_sync_get_status(p.b), SZ_SYNC_FAILED);
 	assert_int_equal(sz_sync_error(p.b), SZ_ERR_DISK_FULL);
 	assert_int_equal(sz_sync_get_status(p.a), SZ_SYNC_FAILED);
@@ -217,7 +217,7 @@ test_disk_full_and_timeout(void **state)
 	sz_sync_free(p.b);
 	nb->fail_store = 0;
 	/* A silent peer times out. */
-	start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
+	t_start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
 	assert_int_equal(sz_sync_tick(p.b), SZ_OK);
 	sz_env_seeded_advance(&p.env, 61000);
 	assert_int_equal(sz_sync_tick(p.b), SZ_ERR_TIMEOUT);
@@ -240,10 +240,10 @@ test_methods(void **state)
 	uint64_t bytes[2];
 	for (int m = 0; m < 2; m++) {
 		pair p;
-		start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
+		t_start(&p, na, nb, (const uint8_t(*)[16])s, 1, (const uint8_t(*)[16])s, 1);
 		if (m == 1) /* a responder that speaks only LIST */
 			restart_side(&p, 1, nb, (const uint8_t(*)[16])s, SZ_RECON_LIST);
-		run(&p, 0);
+		t_run(&p, 0);
 		assert_int_equal(sz_sync_get_status(p.a), SZ_SYNC_DONE);
 		assert_int_equal(sz_sync_get_status(p.b), SZ_SYNC_DONE);
 		sz_sync_stats sa, sb;
@@ -335,11 +335,11 @@ test_unasked(void **state)
 		pair p;
 		start_lending(&p, na, nb, (const uint8_t(*)[16])s, 1u << 30, 0);
 		inject in = { &p, cases[c][0], 0, cases[c][1] };
-		run_cb(&p, 0, inject_unasked, &in);
+		t_run_cb(&p, 0, inject_unasked, &in);
 		assert_int_equal(in.done, in.want);
 		if (c == 0) {
 			assert_int_equal(p.b->unasked, 5);
-			sync_result r = finish(&p);
+			sync_result r = t_finish(&p);
 			assert_int_equal(r.b.received, 20);
 			assert_int_equal(r.b.stored, 20);
 			assert_int_equal(nb->n, 520); /* the unasked ones were not stored */

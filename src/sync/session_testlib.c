@@ -178,7 +178,7 @@ put_sealed(tnode *t, uint8_t scope_byte, uint32_t k, size_t size)
 
 
 void
-start(pair *p, tnode *na, tnode *nb, const uint8_t (*sa)[16], size_t nsa,
+t_start(pair *p, tnode *na, tnode *nb, const uint8_t (*sa)[16], size_t nsa,
     const uint8_t (*sb)[16], size_t nsb)
 {
 	sz_env_seeded_init(&p->env, 42, 1000);
@@ -218,7 +218,7 @@ restart_side(pair *p, int side, tnode *t, const uint8_t (*s)[16], uint8_t method
 /* Move bytes both ways until both finish or nothing moves; cut after max_bytes (0 = never);
  * call after(ctx) after each delivery if given. */
 void
-run_cb(pair *p, size_t max_bytes, void (*after)(void *), void *ctx)
+t_run_cb(pair *p, size_t max_bytes, void (*after)(void *), void *ctx)
 {
 	size_t moved = 0;
 	for (int rounds = 0; rounds < 100000; rounds++) {
@@ -267,9 +267,9 @@ deliver(sz_sync *from, sz_sync *to)
 }
 
 void
-run(pair *p, size_t max_bytes)
+t_run(pair *p, size_t max_bytes)
 {
-	run_cb(p, max_bytes, NULL, NULL);
+	t_run_cb(p, max_bytes, NULL, NULL);
 }
 
 const uint8_t scopes_ab[2][16] = { { 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1,
@@ -337,7 +337,7 @@ start_lending(pair *p, tnode *na, tnode *nb, const uint8_t (*sc)[16], unsigned s
 
 
 sync_result
-finish(pair *p)
+t_finish(pair *p)
 {
 	sync_result r;
 	assert_int_equal(sz_sync_get_status(p->a), SZ_SYNC_DONE);
@@ -360,6 +360,6 @@ lent_session(tnode **na, tnode **nb, uint32_t common, uint32_t only_a, uint32_t 
 	two_nodes(na, nb, common, only_a, only_b);
 	pair p;
 	start_lending(&p, *na, *nb, (const uint8_t(*)[16])s, 1u << 30, compact);
-	run(&p, 0);
-	return finish(&p);
+	t_run(&p, 0);
+	return t_finish(&p);
 }

@@ -66,7 +66,7 @@ void t_free(tnode *t);
 /* A sealed envelope in scope with a unique body. */
 void put_sealed(tnode *t, uint8_t scope_byte, uint32_t k, size_t size);
 
-void start(pair *p, tnode *na, tnode *nb, const uint8_t (*sa)[16], size_t nsa,
+void t_start(pair *p, tnode *na, tnode *nb, const uint8_t (*sa)[16], size_t nsa,
     const uint8_t (*sb)[16], size_t nsb);
 
 /* Replace one side of p (initiator: side 0) by a session over t, scopes s, speaking only
@@ -75,12 +75,12 @@ void restart_side(pair *p, int side, tnode *t, const uint8_t (*s)[16], uint8_t m
 
 /* Move bytes both ways until both finish or nothing moves; cut after max_bytes (0 = never);
  * call after(ctx) after each delivery if given. */
-void run_cb(pair *p, size_t max_bytes, void (*after)(void *), void *ctx);
+void t_run_cb(pair *p, size_t max_bytes, void (*after)(void *), void *ctx);
 
 /* Deliver everything from waits for to. */
 void deliver(sz_sync *from, sz_sync *to);
 
-void run(pair *p, size_t max_bytes);
+void t_run(pair *p, size_t max_bytes);
 
 void fill_scope(uint8_t s[16], uint8_t b);
 
@@ -95,7 +95,7 @@ void two_free(tnode *na, tnode *nb);
 void start_lending(pair *p, tnode *na, tnode *nb, const uint8_t (*sc)[16], unsigned salted_one_in,
     int compact);
 
-sync_result finish(pair *p);
+sync_result t_finish(pair *p);
 
 /* Nodes a and b with common, only_a, only_b envelopes in one scope, lending their sketches:
  * one session (compact as in start_lending), its stats. */
