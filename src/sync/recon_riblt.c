@@ -333,32 +333,27 @@ riblt_decoded(sz_sync *s)
 	const sz_riblt_decoder *d = sz_riblt_receiver_decoder(s->rrecv);
 	size_t k = sz_riblt_decoder_count(d);
 	int r = SZ_OK;
-	if ((s->want_pfx = calloc(k ? k : 1, 20)) == NULL)
+	/* want_h32: what DONE named, to tell a chance 32-bit match from an envelope nobody asked
+	 * for. */
+	if ((s->want_pfx = calloc(k ? k : 1, 20)) == NULL ||
+	    (s->want_h32 = calloc(k ? k : 1, sizeof *s->want_h32)) == NULL ||
+	    (s->want_h32_extra = calloc(k ? k : 1, 1)) == NULL)
 		return SZ_ERR_NOMEM;
 	for (size_t j = 0; j < k && r == SZ_OK; j++) {
 		uint64_t h;
 		int side;
 		const uint8_t *sym = sz_riblt_decoder_item(d, j, &h, &side);
-		if (side > 0)
+		if (side > 0) {
 			memcpy(s->want_pfx[s->nwant_pfx++], sym,
 			    s->compact ? SZ_RIBLT_TAG_BYTES : SZ_RIBLT_ID_SYMBOL_BYTES);
-		else
+			s->want_h32[s->nwant_h32++] = (uint32_t)h;
+		} else {
 			r = queue_symbol(s, sym);
+		}
 	}
 	if (r != SZ_OK)
 		return r;
 	qsort(s->want_pfx, s->nwant_pfx, 20, cmp_pfx);
-	/* What DONE named, to tell a chance 32-bit match from an envelope nobody asked for. */
-	if ((s->want_h32 = calloc(s->nwant_pfx ? s->nwant_pfx : 1, sizeof *s->want_h32)) == NULL ||
-	    (s->want_h32_extra = calloc(s->nwant_pfx ? s->nwant_pfx : 1, 1)) == NULL)
-		return SZ_ERR_NOMEM;
-	for (size_t j = 0; j < k; j++) {
-		uint64_t h;
-		int side;
-		(void)sz_riblt_decoder_item(d, j, &h, &side);
-		if (side > 0)
-			s->want_h32[s->nwant_h32++] = (uint32_t)h;
-	}
 	qsort(s->want_h32, s->nwant_h32, sizeof *s->want_h32, cmp_u32);
 	memcpy(s->hashkey, sz_riblt_sketch_key(s->sketch), sizeof s->hashkey);
 	sz_idvec_sort(&s->outq);
@@ -520,17 +515,27 @@ sz_recon_riblt_decoded(sz_sync *s, const sz_decoded *d)
 	return SZ_OK;
 }
 
+/* The symbol of an id in the settled attempt (a tag, or the prefix), zero-padded to 20 bytes;
+ * returns its width. */
+static size_t
+id_symbol(const sz_sync *s, const uint8_t id[32], uint8_t sym[SZ_RIBLT_ID_SYMBOL_BYTES])
+{
+	memset(sym, 0, SZ_RIBLT_ID_SYMBOL_BYTES);
+	if (s->compact) {
+		sz_riblt_id_tag(sym, s->tagkey, id);
+		return SZ_RIBLT_TAG_BYTES;
+	}
+	sz_riblt_id_symbol(sym, id);
+	return SZ_RIBLT_ID_SYMBOL_BYTES;
+}
+
 int
 sz_recon_unasked(sz_sync *s, const uint8_t id[32])
 {
 	if (s->want_h32 == NULL)
 		return SZ_ERR_PEER;
 	uint8_t sym[SZ_RIBLT_ID_SYMBOL_BYTES];
-	size_t w = s->compact ? SZ_RIBLT_TAG_BYTES : SZ_RIBLT_ID_SYMBOL_BYTES;
-	if (s->compact)
-		sz_riblt_id_tag(sym, s->tagkey, id);
-	else
-		sz_riblt_id_symbol(sym, id);
+	size_t w = id_symbol(s, id, sym);
 	uint32_t h = (uint32_t)sz_riblt_hash(s->hashkey, sym, w);
 	const uint32_t *x = bsearch(&h, s->want_h32, s->nwant_h32, sizeof h, cmp_u32);
 	if (x == NULL)
@@ -545,12 +550,9 @@ sz_recon_unasked(sz_sync *s, const uint8_t id[32])
 bool
 sz_recon_riblt_wanted(const sz_sync *s, const uint8_t id[32])
 {
-	uint8_t key[20] = { 0 };
-	if (s->compact)
-		sz_riblt_id_tag(key, s->tagkey, id);
-	else
-		memcpy(key, id, sizeof key);
-	return bsearch(key, s->want_pfx, s->nwant_pfx, 20, cmp_pfx) != NULL;
+	uint8_t sym[SZ_RIBLT_ID_SYMBOL_BYTES];
+	(void)id_symbol(s, id, sym);
+	return bsearch(sym, s->want_pfx, s->nwant_pfx, 20, cmp_pfx) != NULL;
 }
 
 void
