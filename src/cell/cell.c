@@ -471,10 +471,15 @@ sz_cell_receive(sz_cell *c, const uint8_t *buf, size_t len, sz_cell_result *res)
 	if (ep == NULL)
 		return SZ_ERR_NOT_FOUND;
 	if ((r = sz_env_open(&open, &openlen, &pt, &ptlen, &env, ep->key)) != SZ_OK) {
+		res->drop = 1;
 		(void)push_note(res, SZ_CELL_EV_REJECTED, r, "envelope does not open");
 		return SZ_ERR_DECRYPT;
 	}
 	r = handle_inner(c, pt, ptlen, res, &why);
+	/* Worth keeping: what took effect, what waits for a dependency, and an authentic post I have
+	 * no key for (one from before I joined).  Everything else refused is not. */
+	res->drop = r != SZ_OK && r != SZ_ERR_AGAIN && r != SZ_ERR_NOT_FOUND && r != SZ_ERR_NOMEM &&
+	    r != SZ_ERR_INTERNAL;
 	if (r == SZ_ERR_AGAIN) {
 		int h = hold(c, pt, ptlen);
 		r = push_note(res, h == SZ_OK ? SZ_CELL_EV_HELD : SZ_CELL_EV_REJECTED,

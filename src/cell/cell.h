@@ -55,6 +55,12 @@ typedef struct sz_cell_result {
 	uint8_t **out;           /* envelopes (malloc()ed each) */
 	size_t *outlen;
 	size_t nout, cap_out;
+	/* sz_cell_receive's verdict on the envelope it was given: 1 if it is not worth keeping
+	 * (its seal does not open, or what it holds is not authentic or was refused: a forgery, a
+	 * replayed re-wrap, an op of a removed member past the bound), 0 if the node should keep and
+	 * relay it to other members (applied, read, held for a dependency, or an authentic post this
+	 * member cannot read, such as one from before it joined). */
+	int drop;
 } sz_cell_result;
 
 void sz_cell_result_free(sz_cell_result *r);
