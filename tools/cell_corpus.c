@@ -24,7 +24,10 @@
 
 static const char *dir;
 static sz_env_seeded envs[NN];
-static uint8_t sks[NN][64], pks[NN][32], pre_pk[NN][32], pre_sk[NN][32];
+static uint8_t sks[NN][64], pks[NN][32];
+static sz_cell_joinkeys jks[NN];
+static uint8_t *welcomes[NN];
+static size_t welcome_lens[NN];
 static sz_cell *cells[NN];
 static uint8_t *qp[MAXQ];
 static size_t ql[MAXQ];
@@ -35,6 +38,13 @@ die(const char *what, int r)
 {
 	fprintf(stderr, "cell_corpus: %s (%d)\n", what, r);
 	exit(1);
+}
+
+static void
+must(int r, const char *what)
+{
+	if (r != SZ_OK)
+		die(what, r);
 }
 
 static void
@@ -110,14 +120,31 @@ take(sz_cell_result *r, int from)
 	sz_cell_result_free(r);
 }
 
-/* Deliver envelope k to node i (join from a welcome when it has no state yet). */
+/* by adds node i: the welcome goes to i alone. */
+static void
+add_node(int by, int i, sz_cell_result *r)
+{
+	must(sz_cell_add(cells[by], pks[i], jks[i].prekey_pk, jks[i].csk_pk, r), "add");
+	welcomes[i] = r->welcome;
+	welcome_lens[i] = r->welcome_len;
+	r->welcome = NULL;
+}
+
+/* Deliver envelope k to node i (join from its welcome first when it has no state yet). */
 static void
 deliver(int i, int k)
 {
 	sz_cell_result r = { 0 };
-	if (cells[i] == NULL) {
-		if (sz_cell_join(&cells[i], &envs[i].env, sks[i], pre_sk[i], qp[k], ql[k], &r) != SZ_OK)
+	if (cells[i] == NULL && welcomes[i] != NULL) {
+		if (sz_cell_join(&cells[i], &envs[i].env, sks[i], &jks[i], welcomes[i], welcome_lens[i],
+		    &r) != SZ_OK)
 			cells[i] = NULL;
+		free(welcomes[i]);
+		welcomes[i] = NULL;
+		take(&r, i);
+	}
+	if (cells[i] == NULL) {
+		/* not in the cell */
 	} else if (sz_cell_receive(cells[i], qp[k], ql[k], &r) != SZ_OK) {
 		/* not for it (another scope), or refused: the events say which */
 	}
@@ -134,18 +161,13 @@ flood(unsigned skip)
 				deliver(i, done_upto);
 }
 
-static void
-must(int r, const char *what)
-{
-	if (r != SZ_OK)
-		die(what, r);
-}
 
 /* The fresh cell fuzz_cell_op makes when mode bit 1 is clear, and ops of its own from a copy. */
 static void
 fresh_seeds(void)
 {
-	uint8_t pk[32], sk[64], seed[32] = { 1 }, zpk[32], zsk[64], zseed[32] = { 2 }, pp[32], ps[32];
+	uint8_t pk[32], sk[64], seed[32] = { 1 }, zpk[32], zsk[64], zseed[32] = { 2 };
+	sz_cell_joinkeys zk;
 	sz_env_seeded env;
 	sz_cell *f;
 	sz_cell_result r = { 0 };
@@ -155,16 +177,15 @@ fresh_seeds(void)
 	must(sz_cell_create(&f, &env.env, "fuzz", sk, &r), "create");
 	sz_cell_result_free(&r);
 	state_seed("creator_alone", f);
-	must(sz_cell_prekey_new(&env.env, pp, ps), "prekey");
-	must(sz_cell_add(f, zpk, pp, &r), "add");
+	must(sz_cell_joinkeys_new(&env.env, &zk), "join keys");
+	must(sz_cell_add(f, zpk, zk.prekey_pk, zk.csk_pk, &r), "add");
 	for (size_t i = 0; i < r.nout; i++) {
 		uint8_t *s = malloc(1 + r.outlen[i]);
 		if (s == NULL)
 			die("malloc", 0);
 		s[0] = 0;
 		memcpy(s + 1, r.out[i], r.outlen[i]);
-		put("fuzz_cell_op", i == 0 ? "fresh_own_add_env" : "fresh_welcome_env", s,
-		    1 + r.outlen[i], NULL, 0);
+		put("fuzz_cell_op", "fresh_own_add_env", s, 1 + r.outlen[i], NULL, 0);
 		free(s);
 	}
 	sz_cell_result_free(&r);
@@ -186,20 +207,18 @@ main(int argc, char **argv)
 		uint8_t seed[32] = { (uint8_t)(i + 10) };
 		must(sz_sign_seed_keypair(pks[i], sks[i], seed), "keys");
 		sz_env_seeded_init(&envs[i], 1000 + (uint64_t)i, 1700000000000ull);
-		must(sz_cell_prekey_new(&envs[i].env, pre_pk[i], pre_sk[i]), "prekey");
+		must(sz_cell_joinkeys_new(&envs[i].env, &jks[i]), "join keys");
 	}
 	sz_cell_result r = { 0 };
 	/* A creates; adds B, C, D (E stays outside) */
 	must(sz_cell_create(&cells[0], &envs[0].env, "print shop", sks[0], &r), "create");
 	take(&r, 0);
 	for (int i = 1; i <= 3; i++) {
-		must(sz_cell_add(cells[0], pks[i], pre_pk[i], &r), "add");
+		add_node(0, i, &r);
 		int at = nq;
 		take(&r, 0);
-		if (i == 3) {
+		if (i == 3)
 			op_seed("c_gets_add", cells[2], qp[at], ql[at]);
-			op_seed("c_gets_welcome", cells[2], qp[at + 1], ql[at + 1]);
-		}
 		flood(0);
 	}
 	state_seed("a_founder", cells[0]);
@@ -246,7 +265,7 @@ main(int argc, char **argv)
 	must(sz_cell_post(cells[2], SZ_KIND_POST, note, sizeof note, NULL, 0, NULL, &r), "post");
 	take(&r, 2);
 	flood(0);
-	must(sz_cell_add(cells[0], pks[4], pre_pk[4], &r), "add");
+	add_node(0, 4, &r);
 	int add_e = nq;
 	take(&r, 0);
 	deliver(2, add_e);
@@ -272,8 +291,10 @@ main(int argc, char **argv)
 	op_seed("b_gets_leave", cells[1], qp[lv], ql[lv]);
 	flood(1u << 4);
 	state_seed("c_left", cells[2]);
-	for (int i = 0; i < NN; i++)
+	for (int i = 0; i < NN; i++) {
 		sz_cell_free(cells[i]);
+		free(welcomes[i]);
+	}
 	for (int k = 0; k < nq; k++)
 		free(qp[k]);
 	return 0;

@@ -442,23 +442,18 @@ sz_node_cell_apply(sz_node *n, sz_cell *c, int r, sz_cell_result *res)
 }
 
 int
-sz_node_cell_join(sz_node *n, const uint8_t prekey_sk[32], const uint8_t *welcome, size_t len,
+sz_node_cell_join(sz_node *n, const sz_cell_joinkeys *keys, const uint8_t *welcome, size_t len,
     sz_cell **out)
 {
 	sz_cell *c;
 	sz_cell_result res = { 0 };
 	*out = NULL;
-	int r = sz_cell_join(&c, n->env, n->id_sk, prekey_sk, welcome, len, &res);
+	int r = sz_cell_join(&c, n->env, n->id_sk, keys, welcome, len, &res);
 	if (r != SZ_OK) {
 		sz_cell_result_free(&res);
 		return sz_node_fail(n, r, "the welcome does not open with this invitation");
 	}
-	/* Keep the welcome itself too, so a sync does not offer it back. */
-	int wr;
-	const uint8_t *w = welcome;
-	r = sz_node_store_envelopes(n, &w, &len, 1, &wr);
-	if (r == SZ_OK)
-		r = adopt(n, c, &res);
+	r = adopt(n, c, &res);
 	sz_cell_result_free(&res);
 	if (r == SZ_OK)
 		*out = c;

@@ -35,6 +35,9 @@ struct sz_cell_event;
 /* Released ballots and pledges are kept (to seal them again if a removal taints their epoch)
  * until this long after their deadline. */
 #define SZ_NODE_RESEAL_KEEP_MS (30ull * 24 * 3600 * 1000)
+/* Within this of its deadline, an anonymous entry that finds no epoch every member is known to
+ * hold is sealed under the newest clean one (sz_cell_post_anonymous_late). */
+#define SZ_NODE_LATE_SEAL_MS (3600ull * 1000)
 #define SZ_NODE_MAX_SCAN 100000   /* entries of one scope looked at by one call */
 
 /* --- entries of a cell ------------------------------------------------------------------- */

@@ -96,27 +96,22 @@ mesh(unsigned mask)
 
 #define MEMBERS ((1u << A) | (1u << B) | (1u << C) | (1u << D))
 
-/* A adds who; who joins from the welcome in A's store. */
+/* A adds who; who joins from the welcome A's add made (handed over as an invitation would). */
 static void
 join(int who)
 {
-	uint8_t pk[32], sk[32], scope[16];
+	sz_cell_joinkeys jk;
 	sz_cell_result res = { 0 };
-	assert_int_equal(sz_cell_prekey_new(nd[who]->env, pk, sk), SZ_OK);
-	assert_int_equal(sz_node_cell_apply(nd[A], cl[A], sz_cell_add(cl[A], nd[who]->id_pk, pk,
-	    &res), &res), SZ_OK);
-	assert_int_equal(sz_cell_welcome_scope(pk, scope), SZ_OK);
-	sz_store_item *items;
-	size_t k;
-	assert_int_equal(sz_store_list_envelopes(nd[A]->store, scope, 0, UINT64_MAX, 0, &items, &k),
-	    SZ_OK);
-	assert_int_equal(k, 1);
-	uint8_t *w;
-	size_t wl;
-	assert_int_equal(sz_store_get_envelope(nd[A]->store, items[0].id, &w, &wl), SZ_OK);
-	assert_int_equal(sz_node_cell_join(nd[who], sk, w, wl, &cl[who]), SZ_OK);
+	assert_int_equal(sz_cell_joinkeys_new(nd[who]->env, &jk), SZ_OK);
+	int r = sz_cell_add(cl[A], nd[who]->id_pk, jk.prekey_pk, jk.csk_pk, &res);
+	uint8_t *w = res.welcome;
+	size_t wl = res.welcome_len;
+	res.welcome = NULL;
+	assert_non_null(w);
+	assert_int_equal(sz_node_cell_apply(nd[A], cl[A], r, &res), SZ_OK);
+	assert_int_equal(sz_node_cell_join(nd[who], &jk, w, wl, &cl[who]), SZ_OK);
 	free(w);
-	free(items);
+	sz_wipe(&jk, sizeof jk);
 }
 
 static int

@@ -123,13 +123,15 @@ SZ_MUST_CHECK int sz_node_invite(sz_node *n, struct sz_cell *c, uint64_t ttl_ms,
 SZ_MUST_CHECK int sz_node_invite_revoke(sz_node *n, const char *code);
 /* Session hook of the inviter (sz_sync_hooks.on_join). */
 int sz_node_on_join(void *ctx, const uint8_t *req, size_t len, sz_buf *reply);
-/* The newcomer: a JOIN payload (80 bytes) for iv, and the prekey it names (kept by the caller
- * until the welcome arrives). */
-SZ_MUST_CHECK int sz_node_join_prepare(sz_node *n, const struct sz_invite *iv, uint8_t req[80],
-    uint8_t prekey_sk[32]);
+/* The newcomer: a JOIN payload (SZ_NODE_JOIN_BYTES) for iv, and the keys it names (kept by the
+ * caller until the welcome arrives). */
+#define SZ_NODE_JOIN_BYTES (16 + 32 + 32 + 32)
+struct sz_cell_joinkeys;
+SZ_MUST_CHECK int sz_node_join_prepare(sz_node *n, const struct sz_invite *iv,
+    uint8_t req[SZ_NODE_JOIN_BYTES], struct sz_cell_joinkeys *keys);
 typedef struct sz_node_joining {
 	sz_node *n;
-	uint8_t prekey_sk[32];
+	struct sz_cell_joinkeys *keys;
 	struct sz_cell *cell;   /* set once joined */
 	int refused;            /* the inviter's refusal, if any */
 } sz_node_joining;
@@ -191,7 +193,7 @@ SZ_MUST_CHECK int sz_node_cell_create(sz_node *n, const char *name, struct sz_ce
 /* File the result of an operation r on c (if r is SZ_OK) and save c; frees res; returns r. */
 SZ_MUST_CHECK int sz_node_cell_apply(sz_node *n, struct sz_cell *c, int r,
     struct sz_cell_result *res);
-SZ_MUST_CHECK int sz_node_cell_join(sz_node *n, const uint8_t prekey_sk[32],
+SZ_MUST_CHECK int sz_node_cell_join(sz_node *n, const struct sz_cell_joinkeys *keys,
     const uint8_t *welcome, size_t len, struct sz_cell **out);
 SZ_MUST_CHECK int sz_node_cells_receive(sz_node *n, const uint8_t *env, size_t len);
 

@@ -17,7 +17,7 @@
 #include "sync/bundle.h"
 #include "wire/envelope.h"
 
-#define JOIN_BYTES (16 + 32 + 32)
+#define JOIN_BYTES SZ_NODE_JOIN_BYTES
 
 static void
 invite_key(char *out, size_t n, const uint8_t token[16])
@@ -137,25 +137,21 @@ answer_join(sz_node *n, const uint8_t *req, size_t len, int *code, uint8_t **wel
 		*code = c == NULL || sz_cell_status(c) != SZ_CELL_ACTIVE ? SZ_ERR_NOT_MEMBER : SZ_ERR_EXPIRED;
 		return SZ_OK;
 	}
-	const uint8_t *id = req + 16, *prekey = req + 48;
+	const uint8_t *id = req + 16, *prekey = req + 48, *csk = req + 80;
 	sz_cell_result res = { 0 };
-	r = sz_cell_add(c, id, prekey, &res);
+	r = sz_cell_add(c, id, prekey, csk, &res);
 	if (r != SZ_OK) {
 		sz_cell_result_free(&res);
 		*code = r;
 		return SZ_OK;
 	}
-	uint8_t wscope[16];
-	if ((r = sz_cell_welcome_scope(prekey, wscope)) == SZ_OK) {
-		for (size_t i = 0; i < res.nout; i++)
-			if (res.outlen[i] > SZ_ENV_HEADER_BYTES && memcmp(res.out[i] + 1, wscope, 16) == 0 &&
-			    (*welcome = malloc(res.outlen[i])) != NULL) {
-				memcpy(*welcome, res.out[i], res.outlen[i]);
-				*wlen = res.outlen[i];
-			}
-	}
-	if (r == SZ_OK && *welcome == NULL)
+	if (res.welcome == NULL) {
 		r = SZ_ERR_INTERNAL;
+	} else {
+		*welcome = res.welcome; /* the welcome goes to the newcomer only */
+		*wlen = res.welcome_len;
+		res.welcome = NULL;
+	}
 	*which = c;
 	return sz_node_cell_apply(n, c, r, &res);
 }
@@ -186,15 +182,15 @@ sz_node_on_join(void *ctx, const uint8_t *req, size_t len, sz_buf *reply)
 /* The newcomer's side. */
 int
 sz_node_join_prepare(sz_node *n, const sz_invite *iv, uint8_t req[JOIN_BYTES],
-    uint8_t prekey_sk[32])
+    sz_cell_joinkeys *keys)
 {
-	uint8_t pk[32];
-	int r = sz_cell_prekey_new(n->env, pk, prekey_sk);
+	int r = sz_cell_joinkeys_new(n->env, keys);
 	if (r != SZ_OK)
 		return r;
 	memcpy(req, iv->token, 16);
 	memcpy(req + 16, n->id_pk, 32);
-	memcpy(req + 48, pk, 32);
+	memcpy(req + 48, keys->prekey_pk, 32);
+	memcpy(req + 80, keys->csk_pk, 32);
 	return SZ_OK;
 }
 
@@ -209,7 +205,7 @@ sz_node_on_welcome(void *ctx, const uint8_t *reply, size_t len)
 		j->refused = code < 0 && code > -100 ? code : SZ_ERR_DENIED;
 		return SZ_OK;
 	}
-	return sz_node_cell_join(j->n, j->prekey_sk, reply + 4, len - 4, &j->cell);
+	return sz_node_cell_join(j->n, j->keys, reply + 4, len - 4, &j->cell);
 }
 
 /* --- joining by courier files ------------------------------------------------------------- */
@@ -235,15 +231,16 @@ join_key(char *out, size_t n, const uint8_t token[16])
 int
 sz_node_join_request_file(sz_node *n, const sz_invite *iv, int fd)
 {
-	uint8_t req[JOIN_BYTES], pre_sk[32], secret[32];
+	uint8_t req[JOIN_BYTES], secret[32];
+	sz_cell_joinkeys keys;
 	char name[64];
 	sz_bundle_writer *w = NULL;
 	int r;
-	if ((r = sz_node_join_prepare(n, iv, req, pre_sk)) != SZ_OK)
+	if ((r = sz_node_join_prepare(n, iv, req, &keys)) != SZ_OK)
 		return r;
-	/* The prekey waits in the store for the answer. */
+	/* The keys wait in the store for the answer. */
 	join_key(name, sizeof name, iv->token);
-	if ((r = sz_store_kv_put(n->store, name, pre_sk, 32)) != SZ_OK)
+	if ((r = sz_store_kv_put(n->store, name, (const uint8_t *)&keys, sizeof keys)) != SZ_OK)
 		goto out;
 	if ((r = token_secret(secret, iv->token, REQUEST_LABEL)) != SZ_OK)
 		goto out;
@@ -254,7 +251,7 @@ sz_node_join_request_file(sz_node *n, const sz_invite *iv, int fd)
 		r = sz_bundle_writer_finish(w);
 out:
 	sz_bundle_writer_free(w);
-	sz_wipe(pre_sk, sizeof pre_sk);
+	sz_wipe(&keys, sizeof keys);
 	sz_wipe(secret, sizeof secret);
 	return r;
 }
@@ -362,7 +359,7 @@ sz_node_admit_file(sz_node *n, int in_fd, int out_fd, sz_cell **cell, int *refus
 
 typedef struct answer_ctx {
 	sz_node *n;
-	uint8_t prekey_sk[32];
+	sz_cell_joinkeys keys;
 	sz_cell *cell;
 	int refused;
 	size_t count;
@@ -389,10 +386,8 @@ answer_item(void *ctx, const uint8_t *item, size_t len)
 {
 	answer_ctx *x = ctx;
 	if (x->count++ == 0) {
-		sz_node_joining j = { .n = x->n };
-		memcpy(j.prekey_sk, x->prekey_sk, 32);
+		sz_node_joining j = { .n = x->n, .keys = &x->keys };
 		int r = sz_node_on_welcome(&j, item, len);
-		sz_wipe(j.prekey_sk, 32);
 		x->cell = j.cell;
 		x->refused = j.refused;
 		return r;
@@ -410,19 +405,19 @@ int
 sz_node_join_answer_file(sz_node *n, const sz_invite *iv, int fd, sz_cell **cell, int *refused)
 {
 	answer_ctx x = { .n = n };
-	sz_buf pre = { 0 };
+	sz_buf pre = { .secret = true };
 	uint8_t secret[32];
 	char name[64];
 	int r;
 	*cell = NULL;
 	*refused = SZ_OK;
 	join_key(name, sizeof name, iv->token);
-	if ((r = sz_store_kv_get(n->store, name, &pre)) != SZ_OK || pre.len != 32) {
+	if ((r = sz_store_kv_get(n->store, name, &pre)) != SZ_OK || pre.len != sizeof x.keys) {
 		sz_buf_free(&pre);
 		return sz_node_fail(n, r == SZ_OK ? SZ_ERR_CORRUPT : r, "this node wrote no join request "
 		    "for that code: run 'samizdat cell join CODE --request FILE' first");
 	}
-	memcpy(x.prekey_sk, pre.p, 32);
+	memcpy(&x.keys, pre.p, sizeof x.keys);
 	sz_buf_free(&pre);
 	sz_bundle_report rep;
 	sz_bundle_io in = { NULL, sz_node_fd_read, &fd };
@@ -432,7 +427,7 @@ sz_node_join_answer_file(sz_node *n, const sz_invite *iv, int fd, sz_cell **cell
 		r = answer_flush(&x);
 	for (size_t i = 0; i < x.nenv; i++)
 		free(x.envs[i]);
-	sz_wipe(x.prekey_sk, 32);
+	sz_wipe(&x.keys, sizeof x.keys);
 	sz_wipe(secret, sizeof secret);
 	if (r == SZ_ERR_DECRYPT)
 		return sz_node_fail(n, r, "this answer is not for that invitation (or it is damaged)");

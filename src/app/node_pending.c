@@ -252,7 +252,12 @@ release_one(sz_node *n, sz_cell *c, slot *s, uint64_t now)
 		goto out;
 	const uint8_t *entry = rec.p + 1;
 	size_t len = rec.len - 1;
-	r = sz_cell_post_anonymous(c, entry, len, &res);
+	/* Under an epoch every member holds; within the last hour before the deadline, under the
+	 * newest clean one if no such epoch has come (a late ballot beats a lost one). */
+	if (s->deadline_ms > now && s->deadline_ms - now <= SZ_NODE_LATE_SEAL_MS)
+		r = sz_cell_post_anonymous_late(c, entry, len, &res);
+	else
+		r = sz_cell_post_anonymous(c, entry, len, &res);
 	if (r == SZ_OK && res.nout != 1)
 		r = SZ_ERR_INTERNAL;
 	if (r == SZ_OK) {
@@ -280,19 +285,17 @@ out:
 	return r;
 }
 
-/* A released entry whose epoch a removal tainted: queue it again, if I now seal under a clean
- * epoch.  Returns 1 if it was queued again. */
+/* A released entry whose epoch a removal tainted: queue it again, if there is now a clean epoch
+ * every member holds to seal it under (sz_cell_anon_scope).  Returns 1 if it was queued again. */
 static int
 reseal_needed(sz_node *n, sz_cell *c, slot *s, uint64_t now)
 {
-	uint8_t cur[1][16];
-	size_t k = 0;
+	uint8_t cur[16];
 	int clean = 1;
 	if (sz_cell_scope_clean(c, s->scope, &clean) != SZ_OK || clean)
 		return 0;
-	if (sz_cell_scopes(c, cur, 1, &k) != SZ_OK || k == 0 ||
-	    sz_cell_scope_clean(c, cur[0], &clean) != SZ_OK || !clean)
-		return 0; /* nothing clean to seal under yet */
+	if (sz_cell_anon_scope(c, cur) != SZ_OK || memcmp(cur, s->scope, 16) == 0)
+		return 0; /* nothing every member holds to seal under yet */
 	uint64_t at = now;
 	/* A fresh delay: sealing it again right after the removal arrives would tell who cast it. */
 	if (!(s->flags & FLAG_AT_ONCE) && sz_decide_release_time(&at, now,
@@ -339,6 +342,8 @@ sz_node_pending_run(sz_node *n, size_t *released)
 			if (rr == SZ_OK) {
 				k++;
 				changed = true;
+			} else if (rr == SZ_ERR_AGAIN) {
+				/* no epoch every member holds yet (right after a removal): next run */
 			} else if (rr == SZ_ERR_NOMEM || rr == SZ_ERR_IO || rr == SZ_ERR_DISK_FULL) {
 				r = rr; /* ours: keep it for the next run */
 			} else if (rr != SZ_ERR_STATE) {

@@ -30,6 +30,7 @@ sz_cell_result_free(sz_cell_result *r)
 	free(r->ev);
 	free(r->out);
 	free(r->outlen);
+	free(r->welcome);
 	memset(r, 0, sizeof *r);
 }
 
@@ -176,12 +177,26 @@ sz_cell_epoch_share(sz_cell *c, const uint8_t e[32], const cell_mset *who)
 				c->ep[i].holders.w[w] |= who->w[w];
 }
 
+void
+sz_cell_epoch_acked(sz_cell *c, const uint8_t e[32])
+{
+	for (int i = 0; i < CELL_EPOCHS; i++)
+		if (c->ep[i].used && sz_ct_equal(c->ep[i].e, e, 32))
+			c->ep[i].acked = 1;
+}
+
 int
 sz_cell_seal_out(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_result *res)
 {
+	return sz_cell_seal_epoch(c, current_epoch(c), pt, len, res);
+}
+
+int
+sz_cell_seal_epoch(sz_cell *c, const cell_epoch *ep, const uint8_t *pt, size_t len,
+    sz_cell_result *res)
+{
 	uint8_t nonce[SZ_ENV_NONCE_BYTES], *env = NULL;
 	size_t envlen = 0;
-	cell_epoch *ep = current_epoch(c);
 	if (ep == NULL)
 		return SZ_ERR_STATE;
 	sz_random(c->env, nonce, sizeof nonce);
@@ -268,13 +283,6 @@ sz_cell_local_scope(const sz_cell *c, uint8_t out[static 16])
 /* --- operations -------------------------------------------------------------------------- */
 
 int
-sz_cell_prekey_new(const sz_env *env, uint8_t pk[static 32], uint8_t sk[static 32])
-{
-	sz_random(env, sk, 32);
-	return sz_dh_public(pk, sk);
-}
-
-int
 sz_cell_create(sz_cell **out, const sz_env *env, const char *name, const uint8_t id_sk[static 64],
     sz_cell_result *res)
 {
@@ -297,7 +305,8 @@ sz_cell_create(sz_cell **out, const sz_env *env, const char *name, const uint8_t
 		r = SZ_ERR_CRYPTO;
 		goto out;
 	}
-	if ((r = sz_cell_prekey_new(env, pk, c->dh_sk[0])) != SZ_OK)
+	sz_random(env, c->dh_sk[0], 32);
+	if ((r = sz_dh_public(pk, c->dh_sk[0])) != SZ_OK)
 		goto out;
 	c->dh_used[0] = 1;
 	if ((r = sz_cellm_intern(c, id_sk + 32, pk, &me)) != SZ_OK)
@@ -323,7 +332,7 @@ check_active(const sz_cell *c)
 
 int
 sz_cell_add(sz_cell *c, const uint8_t id[static 32], const uint8_t prekey[static 32],
-    sz_cell_result *res)
+    const uint8_t csk[static 32], sz_cell_result *res)
 {
 	uint16_t idx;
 	int r;
@@ -332,11 +341,12 @@ sz_cell_add(sz_cell *c, const uint8_t id[static 32], const uint8_t prekey[static
 	int known = sz_cellm_find(c, id);
 	if (known >= 0) /* a member; or removed, left, or added by someone removed concurrently */
 		return sz_cellm_is_member(c, (uint16_t)known) ? SZ_ERR_EXISTS : SZ_ERR_DENIED;
-	if (sodium_is_zero(prekey, 32))
+	if (sodium_is_zero(prekey, 32) || sodium_is_zero(csk, 32))
 		return SZ_ERR_INVALID;
 	if ((r = sz_cellm_intern(c, id, prekey, &idx)) != SZ_OK)
 		return r;
 	c->m[idx].rk_known = 1; /* a newcomer's ratchet starts from zeros, known to all */
+	memcpy(c->m[idx].csk[0], csk, 32);
 	return sz_cellop_mine(c, OP_ADD, idx, res);
 }
 
@@ -405,9 +415,13 @@ handle_inner(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_result *res, con
 	}
 }
 
+/* Keep an inner plaintext until what it needs arrives (one copy of each). */
 static int
 hold(sz_cell *c, const uint8_t *pt, size_t len)
 {
+	for (size_t i = 0; i < c->nheld; i++)
+		if (c->held[i].len == len && memcmp(c->held[i].p, pt, len) == 0)
+			return SZ_OK;
 	if (c->nheld >= CELL_HELD || c->held_bytes + len > CELL_HELD_BYTES)
 		return SZ_ERR_LIMIT;
 	uint8_t *p = malloc(len);

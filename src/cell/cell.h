@@ -55,6 +55,10 @@ typedef struct sz_cell_result {
 	uint8_t **out;           /* envelopes (malloc()ed each) */
 	size_t *outlen;
 	size_t nout, cap_out;
+	/* sz_cell_add: the welcome for the newcomer (malloc()ed; freed with the result).  It is not
+	 * an envelope and goes to no one but the newcomer (in the answer to its join request). */
+	uint8_t *welcome;
+	size_t welcome_len;
 	/* sz_cell_receive's verdict on the envelope it was given: 1 if it is not worth keeping
 	 * (its seal does not open, or what it holds is not authentic or was refused: a forgery, a
 	 * replayed re-wrap, an op of a removed member past the bound), 0 if the node should keep and
@@ -65,8 +69,18 @@ typedef struct sz_cell_result {
 
 void sz_cell_result_free(sz_cell_result *r);
 
-/* Make a one-time prekey for an invitation: X25519 pk, sk.  Give pk to the adder. */
-SZ_MUST_CHECK int sz_cell_prekey_new(const sz_env *env, uint8_t pk[static 32], uint8_t sk[static 32]);
+/* The keys a newcomer makes for one invitation: a one-time X25519 prekey (the welcome is sealed
+ * to it; afterwards it is its 2SM key of index 0) and its first cell signing key (Ed25519), the
+ * key its first op is signed with.  The adder names both public halves in its add op, so no
+ * member ever takes a newcomer's key on trust (docs/PROTOCOL.md §11 (Cells) §6.2).  The secret
+ * halves stay with the newcomer until it joins; wipe the struct after. */
+typedef struct sz_cell_joinkeys {
+	uint8_t prekey_pk[32], prekey_sk[32];
+	uint8_t csk_pk[32], csk_sk[64];
+} sz_cell_joinkeys;
+SZ_MUST_CHECK int sz_cell_joinkeys_new(const sz_env *env, sz_cell_joinkeys *k);
+/* The largest welcome sz_cell_join takes (bytes of its sealed part). */
+#define SZ_CELL_WELCOME_MAX (4u << 20)
 
 /* Create a cell named name (1..64 bytes of text) with me (identity Ed25519 sk) as only member.
  * *c receives the state (free with sz_cell_free); res gets the create envelope.  env must
@@ -74,14 +88,15 @@ SZ_MUST_CHECK int sz_cell_prekey_new(const sz_env *env, uint8_t pk[static 32], u
 SZ_MUST_CHECK int sz_cell_create(sz_cell **c, const sz_env *env, const char *name,
     const uint8_t id_sk[static 64], sz_cell_result *res);
 
-/* Add the holder of identity id (Ed25519 pk) with its prekey (X25519 pk): res gets the add
- * envelope and the welcome envelope.  SZ_ERR_EXISTS if id is a member, SZ_ERR_DENIED if this
+/* Add the holder of identity id (Ed25519 pk) with its prekey (X25519 pk) and first cell signing
+ * key (Ed25519 pk), both from its sz_cell_joinkeys: res gets the add envelope and, in
+ * res->welcome, the newcomer's welcome.  SZ_ERR_EXISTS if id is a member, SZ_ERR_DENIED if this
  * cell knew id and it is not a member (removed, left, or its add was voided by the removal of
  * its adder): an identity never comes back into a cell, its holder joins with a new identity
  * (docs/PROTOCOL.md §11 (Cells) §7).  SZ_ERR_STATE if I am not active, SZ_ERR_LIMIT beyond the bounds.
  * The prekey is used once, for this welcome; its holder keeps it for the cell's life (§3). */
 SZ_MUST_CHECK int sz_cell_add(sz_cell *c, const uint8_t id[static 32],
-    const uint8_t prekey[static 32], sz_cell_result *res);
+    const uint8_t prekey[static 32], const uint8_t csk[static 32], sz_cell_result *res);
 /* Remove member id (strong remove): res gets the remove envelope.  SZ_ERR_NOT_MEMBER. */
 SZ_MUST_CHECK int sz_cell_remove(sz_cell *c, const uint8_t id[static 32], sz_cell_result *res);
 /* Refresh my keys (PCS): res gets the update envelope. */
@@ -95,11 +110,19 @@ SZ_MUST_CHECK int sz_cell_leave(sz_cell *c, sz_cell_result *res);
 SZ_MUST_CHECK int sz_cell_post(sz_cell *c, uint8_t kind, const uint8_t *body, size_t len,
     const uint8_t (*parents)[32], size_t nparents, uint8_t id[32], sz_cell_result *res);
 
-/* Seal an anonymous entry (a ballot or a pledge, authored by a one-time key: src/decide) under
- * my current epoch with no sender field, so no member learns who cast it: res gets one envelope;
- * receivers get a MESSAGE event whose actor is all zeros.  No forward secrecy beyond the epoch.
- * SZ_ERR_INVALID for another kind, SZ_ERR_STATE unless I am active, the entry's decode errors. */
+/* Seal an anonymous entry (a ballot or a pledge, authored by a one-time key: src/decide) with no
+ * sender field, under the newest epoch every current member is known to hold (clean, given to
+ * every member, and acknowledged by every member that got its seed), so neither the sender
+ * field nor the epoch tells a member who cast it: res gets one envelope; receivers get a MESSAGE
+ * event whose actor is all zeros.  No forward secrecy beyond the epoch.  SZ_ERR_AGAIN when no
+ * epoch qualifies yet (keep it and try after the next sync), SZ_ERR_INVALID for another kind,
+ * SZ_ERR_STATE unless I am active, the entry's decode errors. */
 SZ_MUST_CHECK int sz_cell_post_anonymous(sz_cell *c, const uint8_t *entry, size_t len,
+    sz_cell_result *res);
+/* The same, for an entry whose deadline is close: when no epoch qualifies, the newest clean
+ * epoch every current member was given (the seal then tells that its sender had seen the op of
+ * that epoch; a late ballot beats a lost one).  SZ_ERR_AGAIN only when there is none either. */
+SZ_MUST_CHECK int sz_cell_post_anonymous_late(sz_cell *c, const uint8_t *entry, size_t len,
     sz_cell_result *res);
 
 /* Sign msg with the key my next post will be authored by (my cell signing key, shifted by the
@@ -112,6 +135,11 @@ SZ_MUST_CHECK int sz_cell_post_anonymous(sz_cell *c, const uint8_t *entry, size_
  * goes in before any other call on c. */
 SZ_MUST_CHECK int sz_cell_sign(const sz_cell *c, const uint8_t *msg, size_t len,
     uint8_t sig[static 64], uint8_t pk[static 32]);
+
+/* The scope an anonymous entry would be sealed under now (the newest epoch every current member
+ * is known to hold: see sz_cell_post_anonymous).  SZ_ERR_AGAIN if there is none yet (right after
+ * a removal, until the members' acks of it arrive), SZ_ERR_STATE unless I am active. */
+SZ_MUST_CHECK int sz_cell_anon_scope(const sz_cell *c, uint8_t scope[static 16]);
 
 /* Is the epoch of scope clean: does no member removed (or departed) in my current view hold it?
  * An anonymous entry sealed under a clean epoch was sealed by someone who is a member now (or
@@ -126,14 +154,12 @@ SZ_MUST_CHECK int sz_cell_scope_clean(const sz_cell *c, const uint8_t scope[stat
  * one of mine, SZ_ERR_DECRYPT if it does not open, another error on internal failure. */
 SZ_MUST_CHECK int sz_cell_receive(sz_cell *c, const uint8_t *env, size_t len, sz_cell_result *res);
 
-/* Join from a welcome envelope with my identity and the prekey the adder used.  *c receives
- * the state; res gets my first update (broadcast it).  SZ_ERR_DECRYPT / SZ_ERR_NOT_FOUND if
- * the welcome is not for this prekey. */
+/* Join from a welcome (res->welcome of the adder's sz_cell_add) with my identity and the keys I
+ * made for this invitation.  *c receives the state; res gets my first update (broadcast it).
+ * SZ_ERR_DECRYPT if the welcome is not for these keys, SZ_ERR_MALFORMED if it does not hold an
+ * add of me with them. */
 SZ_MUST_CHECK int sz_cell_join(sz_cell **c, const sz_env *env, const uint8_t id_sk[static 64],
-    const uint8_t prekey_sk[static 32], const uint8_t *welcome, size_t len, sz_cell_result *res);
-
-/* The scope tag a welcome for prekey pk carries (to find it in a bundle). */
-SZ_MUST_CHECK int sz_cell_welcome_scope(const uint8_t prekey_pk[static 32], uint8_t scope[static 16]);
+    const sz_cell_joinkeys *k, const uint8_t *welcome, size_t len, sz_cell_result *res);
 
 /* Current members (ids), sorted; *n receives the count (at most max written). */
 SZ_MUST_CHECK int sz_cell_members(const sz_cell *c, uint8_t (*ids)[32], size_t max, size_t *n);

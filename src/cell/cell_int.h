@@ -30,6 +30,9 @@
 #define CELL_HELD_BYTES (8u << 20) /* ... and their total size */
 #define CELL_NAME_MAX 64
 #define CELL_OPREC 4               /* applied ops remembered per member (equivocation check) */
+#define CELL_WELCOME_MAX SZ_CELL_WELCOME_MAX
+#define CELL_MAX_VOUCH 16          /* ops one op may vouch for (docs/PROTOCOL.md §11 §7.2) */
+#define CELL_UNVOUCHED 4           /* ops of a removed member taken past what is vouched for */
 
 #define CELL_MW (CELL_MAX_MEMBERS / 64)
 #define CELL_OW (CELL_MAX_MOPS / 64)
@@ -51,6 +54,7 @@ static inline void mset_add(cell_mset *s, unsigned i) { s->w[i / 64] |= 1ull << 
 static inline int mset_has(const cell_mset *s, unsigned i) { return (s->w[i / 64] >> (i % 64)) & 1; }
 static inline void oset_add(cell_oset *s, unsigned i) { s->w[i / 64] |= 1ull << (i % 64); }
 static inline int oset_has(const cell_oset *s, unsigned i) { return (s->w[i / 64] >> (i % 64)) & 1; }
+static inline void oset_del(cell_oset *s, unsigned i) { s->w[i / 64] &= ~(1ull << (i % 64)); }
 
 /* The key the posts of a chain are authored by: key, or (tweaked) key + tw·B, computed when a
  * post needs it (docs/PROTOCOL.md §11 §4.1). */
@@ -84,6 +88,12 @@ typedef struct cell_member {
 	uint16_t dh_idx;
 	uint32_t done;          /* highest seq of this member's ops processed (a prefix) */
 	uint32_t base;          /* ops <= base were before we joined */
+	uint32_t tmax;          /* its ops <= tmax precede a removal (or leave) of it I applied */
+	uint32_t vouch;         /* its ops <= vouch were applied by a member before that member
+	                         * knew of its removal (a vouch), or by me before I did: their
+	                         * membership effect stands (docs/PROTOCOL.md §11 §7.2) */
+	uint8_t nvh;            /* the heads of its last applied op (mop indices): its next op's */
+	uint16_t vh[CELL_MAX_HEADS]; /* view must contain them (heads are monotone) */
 	uint32_t steps;         /* steps its ratchet took: signed ops and folds (chain generations) */
 	uint8_t nwin;           /* folds it applied since its op `done` (its open window) */
 	cell_fold win[CELL_WINDOW];
@@ -102,6 +112,7 @@ typedef struct cell_mop {
 	uint8_t authorized;     /* author a member of the op's strict past (and target addable) */
 	uint16_t author, target;
 	uint32_t seq;
+	uint32_t tseq;          /* remove: the target's last op its author had applied; leave: seq */
 	cell_oset past;         /* mops in its causal past, itself included */
 } cell_mop;
 
@@ -125,6 +136,8 @@ typedef struct cell_epoch {
 	uint8_t scope[16];
 	uint64_t order;         /* local order of learning, higher = newer */
 	cell_mset holders;      /* who may know E_X (over-approximated) */
+	uint8_t acked;          /* every member that got its seed folded it (or the welcome said
+	                         * so): every current member has it, so a seal under it names no one */
 } cell_epoch;
 
 typedef struct cell_skipped {
@@ -171,6 +184,8 @@ struct sz_cell {
 	cell_held held[CELL_HELD];
 	size_t nheld, held_bytes;
 	uint8_t leave_designee; /* set when I must rekey after a leave */
+	uint8_t vouch_due;      /* I applied ops of a member before learning of its removal: say so
+	                         * in a signed op soon (an ACK op: docs/PROTOCOL.md §11 §7.2) */
 };
 
 /* A decoded control op; pointers borrow from the entry body. */
@@ -187,6 +202,10 @@ typedef struct cell_dm {
 typedef struct cell_op {
 	uint8_t type;
 	uint32_t mref, seq;
+	uint8_t nvouch;                  /* ops the author applied that its heads do not name */
+	uint32_t vouch_mref[CELL_MAX_VOUCH], vouch_seq[CELL_MAX_VOUCH];
+	const uint8_t *target_csk;       /* ADD: the newcomer's first cell signing key */
+	uint32_t target_seq;             /* REMOVE: the target's last op the author had applied */
 	uint8_t nf;                      /* ACK: the window it closes */
 	cell_fold fold[CELL_WINDOW];
 	uint8_t nheads;
@@ -265,16 +284,19 @@ void sz_cellm_members(const sz_cell *c, const cell_oset *v, cell_mset *out);
 void sz_cellm_removed(const sz_cell *c, const cell_oset *v, cell_mset *out);
 /* Find a mop by (author, seq); -1 if none. */
 int sz_cellm_mop_find(const sz_cell *c, uint16_t author, uint32_t seq);
-/* Record a new mop with strict past v; computes its authorization.  *idx receives its index. */
+/* Record a new mop with strict past v; computes its authorization.  tseq: for a remove, the
+ * target's last op its author had applied; for a leave, its own seq.  *idx receives its index. */
 SZ_MUST_CHECK int sz_cellm_mop_add(sz_cell *c, uint8_t type, uint16_t author, uint16_t target,
-    uint32_t seq, const cell_oset *v, int *idx);
+    uint32_t seq, uint32_t tseq, const cell_oset *v, int *idx);
 /* My current heads: processed mops no other processed mop has in its past. */
 size_t sz_cellm_heads(const sz_cell *c, uint16_t *out, size_t max);
 /* Is member idx a member in my current view? */
 int sz_cellm_is_member(const sz_cell *c, uint16_t idx);
-/* Member m applied its op seq (entry id, signed by signer): done = seq, the op is recorded,
- * and its window closes (a signed op starts a new one). */
-void sz_cellm_applied(cell_member *m, uint32_t seq, const uint8_t id[32], const uint8_t signer[32]);
+/* Member idx applied its op seq (entry id, signed by signer, declaring heads: mop indices, or
+ * NULL to keep the ones on record): done = seq, the op is recorded, its heads become the floor
+ * of its next op's view, and its window closes (a signed op starts a new one). */
+void sz_cellm_applied(sz_cell *c, uint16_t idx, uint32_t seq, const uint8_t id[32],
+    const uint8_t signer[32], const uint16_t *heads, size_t nh);
 /* Nonzero if m's applied op seq is on record, was signed by signer, and is not the entry id:
  * the author signed two different ops with one sequence number. */
 int sz_cellm_equivocates(const cell_member *m, uint32_t seq, const uint8_t id[32],
@@ -286,6 +308,14 @@ SZ_MUST_CHECK int sz_cellop_decode(cell_op *op, const uint8_t *body, size_t len)
  * control envelope to res.  An ADD, UPDATE or REMOVE made while my window is open is preceded
  * by an ACK that closes it (docs/PROTOCOL.md §11 §6.6). */
 SZ_MUST_CHECK int sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, sz_cell_result *res);
+/* Nonzero if I applied ops of a member removed in my view that the removals I applied had
+ * not seen: my next signed op vouches for them (docs/PROTOCOL.md §11 (Cells) §7.2). */
+int sz_cellop_vouches_pending(const sz_cell *c);
+/* My last op after applying my own removal (remover's op seq), before my keys go: an ACK whose
+ * heads are my view before the removal (heads, nh) and that vouches for the removal, so that
+ * members who hold it for want of a vouch apply it too (§7.2). */
+SZ_MUST_CHECK int sz_cellop_farewell(sz_cell *c, const uint16_t *heads, size_t nh,
+    uint16_t remover, uint32_t seq, sz_cell_result *res);
 /* Process a received control entry (decoded and verified).  SZ_ERR_AGAIN: hold it. */
 SZ_MUST_CHECK int sz_cellop_process(sz_cell *c, const uint8_t *entry, size_t len,
     sz_cell_result *res, const char **why);
@@ -381,8 +411,12 @@ void sz_cellst_get_mops(sz_rd *r, sz_cell *c);
 void sz_cellst_wipe_keys(sz_cell *c);
 
 /* --- cell.c ------------------------------------------------------------------------------ */
-/* Seal an inner plaintext under my current epoch and append it to res->out. */
+/* Seal an inner plaintext under my current epoch (or ep) and append it to res->out. */
 SZ_MUST_CHECK int sz_cell_seal_out(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_result *res);
+SZ_MUST_CHECK int sz_cell_seal_epoch(sz_cell *c, const cell_epoch *ep, const uint8_t *pt,
+    size_t len, sz_cell_result *res);
+/* Every member that got epoch secret e has folded its op: mark it acknowledged. */
+void sz_cell_epoch_acked(sz_cell *c, const uint8_t e[32]);
 /* Learn an epoch secret with its holders; no-op if known. */
 SZ_MUST_CHECK int sz_cell_epoch_learn(sz_cell *c, const uint8_t e[32], const cell_mset *holders);
 /* Record that the members in who were sent epoch secret e. */

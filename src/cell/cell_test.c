@@ -70,13 +70,32 @@ test_mutual_removes(void **state)
 		sz_cell_result r1 = { 0 }, r2 = { 0 };
 		assert_int_equal(sz_cell_remove(w->n[1].c, w->n[2].pk, &r1), SZ_OK);
 		assert_int_equal(sz_cell_remove(w->n[2].c, w->n[1].pk, &r2), SZ_OK);
+		int k1 = w->nlog;     /* the remove (an ACK op may precede it) */
 		net_take(w, 1, &r1);
+		int k2 = w->nlog, k3;
 		net_take(w, 2, &r2);
+		k3 = w->nlog;
 		w->n[1].gone = w->n[2].gone = 1;
+		/* Odd seeds: A applies B's removal of C first and D C's removal of B first, so each
+		 * of the two is applied by a third member before its author's removal, and vouched
+		 * for: both go.  Even seeds: anything may happen first; a removal by a member whose
+		 * own removal reached everyone else first counts only if one of them vouches for
+		 * it, so one of B and C may stay.  Either way every node agrees. */
+		for (int k = k1; s % 2 && k < k2; k++)
+			assert_int_equal(deliver(w, 0, k), 1);
+		for (int k = k2; s % 2 && k < k3; k++)
+			assert_int_equal(deliver(w, 3, k), 1);
 		run(w);
-		assert_int_equal(converged(w), 2);
-		assert_false(sz_cell_is_member(w->n[0].c, w->n[1].pk));
-		assert_false(sz_cell_is_member(w->n[0].c, w->n[2].pk));
+		size_t n = converged(w);
+		int b = sz_cell_is_member(w->n[0].c, w->n[1].pk);
+		int cc = sz_cell_is_member(w->n[0].c, w->n[2].pk);
+		if (s % 2)
+			assert_int_equal(n, 2);
+		else
+			assert_true(n == 2 || n == 3);
+		assert_int_equal(b + cc, (int)n - 2);
+		w->n[1].gone = !b;
+		w->n[2].gone = !cc;
 		all_read_all(w, "after mutual removes");
 		net_free(w);
 	}
@@ -360,19 +379,6 @@ test_tamper(void **state)
 	assert_int_equal(rr.ev[0].type, SZ_CELL_EV_REJECTED);
 	assert_int_equal(rr.ev[0].reason, SZ_ERR_REPLAY);
 	sz_cell_result_free(&rr);
-	/* a welcome fed to a member is refused; replayed to its newcomer it makes no second state
-	 * that differs: the newcomer's real state refuses it */
-	int welcome = -1;
-	for (int k = 0; k < w->nlog; k++) {
-		uint8_t sc[16];
-		assert_int_equal(sz_cell_welcome_scope(w->n[2].pre_pk, sc), SZ_OK);
-		if (memcmp(w->log[k] + 1, sc, 16) == 0)
-			welcome = k;
-	}
-	assert_true(welcome >= 0);
-	assert_int_equal(sz_cell_receive(w->n[2].c, w->log[welcome], w->len[welcome], &rr),
-	    SZ_ERR_NOT_FOUND);
-	sz_cell_result_free(&rr);
 	net_free(w);
 }
 
@@ -471,7 +477,7 @@ test_held_remove_of_me(void **state)
 	(void)state;
 	net *w = group(5, 4, 13);
 	add(w, 0, 4);                /* A adds E (no new epoch) ... */
-	int add_at = w->nlog - 2;    /* the add; the welcome follows it */
+	int add_at = w->nlog - 1;    /* the add (its welcome went to E alone) */
 	sz_cell_result res = { 0 };
 	assert_int_equal(sz_cell_remove(w->n[0].c, w->n[3].pk, &res), SZ_OK);
 	net_take(w, 0, &res);        /* ... then removes D: sealed under the same epoch */

@@ -26,7 +26,10 @@
 
 typedef struct node {
 	sz_env_seeded env;
-	uint8_t sk[64], pk[32], pre_pk[32], pre_sk[32];
+	uint8_t sk[64], pk[32];
+	sz_cell_joinkeys jk;      /* the keys of its invitation (pre_pk = jk.prekey_pk) */
+	uint8_t *welcome;         /* its welcome, until it joins from it */
+	size_t welcome_len;
 	sz_cell *c;
 	int gone;                 /* removed or left: do not count for convergence */
 	unsigned char got[MAXLOG];
@@ -70,7 +73,23 @@ node_init(net *w, int i, uint64_t seed)
 	s[1] = (uint8_t)seed;
 	assert_int_equal(sz_sign_seed_keypair(x->pk, x->sk, s), SZ_OK);
 	sz_env_seeded_init(&x->env, seed * 100 + (uint64_t)i, 1700000000000ull);
-	assert_int_equal(sz_cell_prekey_new(&x->env.env, x->pre_pk, x->pre_sk), SZ_OK);
+	assert_int_equal(sz_cell_joinkeys_new(&x->env.env, &x->jk), SZ_OK);
+}
+
+/* Node who joins from the welcome it was given (if any, and once). */
+static inline void
+join_pending(net *w, int who)
+{
+	node *x = &w->n[who];
+	sz_cell_result res = { 0 };
+	if (x->c != NULL || x->welcome == NULL)
+		return;
+	int r = sz_cell_join(&x->c, &x->env.env, x->sk, &x->jk, x->welcome, x->welcome_len, &res);
+	if (r != SZ_OK)
+		x->c = NULL;
+	free(x->welcome);
+	x->welcome = NULL;
+	net_take(w, who, &res);
 }
 
 /* Deliver envelope k to node to; returns 0 if the node could not use it yet (not its scope:
@@ -80,18 +99,12 @@ deliver(net *w, int to, int k)
 {
 	node *x = &w->n[to];
 	sz_cell_result res = { 0 };
-	if (x->c == NULL) {
-		uint8_t sc[16];
-		assert_int_equal(sz_cell_welcome_scope(x->pre_pk, sc), SZ_OK);
-		if (memcmp(w->log[k] + 1, sc, 16) != 0)
-			return 0;
-		x->got[k] = 1;
-		int r = sz_cell_join(&x->c, &x->env.env, x->sk, x->pre_sk, w->log[k], w->len[k], &res);
-		if (r != SZ_OK)
-			x->c = NULL;
-		net_take(w, to, &res);
+	if (x->c == NULL && x->welcome != NULL) {
+		join_pending(w, to);
 		return 1;
 	}
+	if (x->c == NULL)
+		return 0;
 	int r = sz_cell_receive(x->c, w->log[k], w->len[k], &res);
 	assert_true(r == SZ_OK || r == SZ_ERR_NOT_FOUND || r == SZ_ERR_DECRYPT);
 	if (r == SZ_ERR_NOT_FOUND && sz_cell_status(x->c) == SZ_CELL_ACTIVE) {
@@ -149,8 +162,10 @@ run(net *w)
 static inline void
 net_free(net *w)
 {
-	for (int i = 0; i < w->nn; i++)
+	for (int i = 0; i < w->nn; i++) {
 		sz_cell_free(w->n[i].c);
+		free(w->n[i].welcome);
+	}
 	for (int k = 0; k < w->nlog; k++)
 		free(w->log[k]);
 	free(w);
@@ -172,11 +187,18 @@ net_new(int n, uint64_t seed)
 	return w;
 }
 
+/* by adds who; the welcome goes to who alone (as the answer to its join request would). */
 static inline void
 add(net *w, int by, int who)
 {
 	sz_cell_result res = { 0 };
-	assert_int_equal(sz_cell_add(w->n[by].c, w->n[who].pk, w->n[who].pre_pk, &res), SZ_OK);
+	node *x = &w->n[who];
+	assert_int_equal(sz_cell_add(w->n[by].c, x->pk, x->jk.prekey_pk, x->jk.csk_pk, &res), SZ_OK);
+	assert_non_null(res.welcome);
+	free(x->welcome);
+	x->welcome = res.welcome;
+	x->welcome_len = res.welcome_len;
+	res.welcome = NULL;
 	net_take(w, by, &res);
 }
 

@@ -58,15 +58,20 @@ fold_record(sz_cell *c, const cell_fold *f)
 	return a < 0 || f->kind != FOLD_ACK ? NULL : sz_cellop_seeded_find(c, (uint16_t)a, f->seq);
 }
 
-/* Wipe x's member-secret root once no current member owes its fold. */
+/* Once no current member owes x's fold: its epoch is held by all who got it, and its
+ * member-secret root is wiped. */
 static void
 settle_one(sz_cell *c, cell_seeded *x, const cell_mset *mem)
 {
-	if (!x->used || !x->has_msr)
+	if (!x->used)
 		return;
 	for (int w = 0; w < CELL_MW; w++)
 		if (x->owe.w[w] & mem->w[w])
 			return;
+	if (x->has_e)
+		sz_cell_epoch_acked(c, x->e);
+	if (!x->has_msr)
+		return;
 	sz_wipe(x->msr, sizeof x->msr);
 	x->has_msr = 0;
 }
@@ -331,22 +336,25 @@ int
 sz_cellf_maybe_flush(sz_cell *c, sz_cell_result *res)
 {
 	cell_mset mem;
-	if (c->status != SZ_CELL_ACTIVE || !c->send.used || c->npend == 0)
+	if (c->status != SZ_CELL_ACTIVE || !c->send.used || (c->npend == 0 && !c->vouch_due))
 		return SZ_OK;
 	sz_cellm_members(c, &c->processed, &mem);
 	if (!mset_has(&mem, c->me))
 		return SZ_OK;
 	/* Full: the window is bounded (what others keep for it, what a post header carries), and
 	 * one more owed fold would not fit.  A fold that must forward goes now: the members added
-	 * concurrently need the epoch and my share (DCGKA's forward) whether or not I post. */
-	int due = c->m[c->me].nwin + c->npend >= CELL_WINDOW;
+	 * concurrently need the epoch and my share (DCGKA's forward) whether or not I post.  So
+	 * does the ack of a removal: everyone's prompt acks make the new clean epoch one every
+	 * member is known to hold (the seal of anonymous entries, §2.2); and a vouch (§7.2). */
+	int due = c->vouch_due || c->m[c->me].nwin + c->npend >= CELL_WINDOW;
 	for (int i = 0; i < c->npend && !due; i++) {
 		cell_seeded *x = fold_record(c, &c->pend[i]);
 		cell_mset fw;
 		if (x == NULL || !keep(c, &c->pend[i]))
 			continue;
+		int mi = sz_cellm_mop_find(c, x->author, x->seq);
 		forward_set(c, x, &mem, &fw);
-		due = !mset_empty(&fw);
+		due = !mset_empty(&fw) || (mi >= 0 && c->mop[mi].type == OP_REMOVE);
 	}
 	return due ? sz_cellop_mine(c, OP_ACK, 0, res) : SZ_OK;
 }

@@ -2,8 +2,9 @@
  * members.c - membership of a cell as a function of a causally closed set of membership ops,
  * with strong remove (docs/PROTOCOL.md §11 (Cells) §7).  Layer: cell.
  * Rules: removes and leaves by authorized authors always take effect (so mutual removes remove
- * both); an add is void when its author is removed by an op not in the add's causal past; a
- * removed identity is never added again.  Every node evaluating the same set gets the same answer.
+ * both); an add is void when a removal of its author is concurrent with it (neither in the
+ * other's causal past), or when its author's own add is void; a removed identity is never added
+ * again.  Every node evaluating the same set gets the same answer.
  */
 #include <string.h>
 
@@ -68,25 +69,46 @@ sz_cellm_removed(const sz_cell *c, const cell_oset *v, cell_mset *out)
 	}
 }
 
-/* members(v): authorized creates and adds, less adds made void by a remove (or leave) of their
- * author that is not in the add's causal past, less removed(v).  The removes and leaves of v are
- * gathered first (there are few), so this is O(mops + adds x removes), not O(mops^2): it runs
- * several times for each op received (docs/bench/cell.md). */
+/* Is mop j in the causal past of mop i (or i itself)? */
+static int
+in_past(const sz_cell *c, unsigned i, unsigned j)
+{
+	return oset_has(&c->mop[i].past, j);
+}
+
+/* members(v) (docs/PROTOCOL.md §11 (Cells) §7).  Removals (authorized removes and leaves) always
+ * take effect.  An add takes effect when it is authorized in its own past, its author was a
+ * member of that past *as v sees it* (so an add whose author only got in through an add that v
+ * voids is void too), and no removal of its author in v is concurrent with it: neither in the
+ * other's causal past.  A removal that had seen the add leaves it standing: removing B does not
+ * remove the people B invited.  Adds are taken in index order, a linear extension of the causal
+ * order (an op is recorded only after its past), so each add's verdict uses only earlier ones. */
 void
 sz_cellm_members(const sz_cell *c, const cell_oset *v, cell_mset *out)
 {
-	uint16_t rm[CELL_MAX_MOPS];
+	uint16_t rm[CELL_MAX_MOPS], gone[CELL_MAX_MOPS];
+	int16_t entry[CELL_MAX_MEMBERS], next[CELL_MAX_MOPS]; /* the creates and adds that bring
+	                                                        * each member in, newest first */
+	uint8_t eff[CELL_MAX_MOPS];
 	size_t nrm = 0;
+	for (unsigned i = 0; i < c->nmembers; i++)
+		entry[i] = -1;
 	cell_mset removed;
 	memset(&removed, 0, sizeof removed);
 	memset(out, 0, sizeof *out);
 	for (unsigned i = 0; i < c->nmops; i++) {
 		const cell_mop *o = &c->mop[i];
+		eff[i] = 0;
 		if (!oset_has(v, i) || !o->authorized)
 			continue;
-		if (o->type == OP_REMOVE || o->type == OP_LEAVE) {
+		if (o->type == OP_CREATE || o->type == OP_ADD) {
+			uint16_t who = o->type == OP_CREATE ? o->author : o->target;
+			next[i] = entry[who];
+			entry[who] = (int16_t)i;
+		} else if (o->type == OP_REMOVE || o->type == OP_LEAVE) {
+			gone[nrm] = o->type == OP_REMOVE ? o->target : o->author;
 			rm[nrm++] = (uint16_t)i;
-			mset_add(&removed, o->type == OP_REMOVE ? o->target : o->author);
+			mset_add(&removed, gone[nrm - 1]);
 		}
 	}
 	for (unsigned i = 0; i < c->nmops; i++) {
@@ -94,16 +116,27 @@ sz_cellm_members(const sz_cell *c, const cell_oset *v, cell_mset *out)
 		if (!oset_has(v, i) || !o->authorized)
 			continue;
 		if (o->type == OP_CREATE) {
+			eff[i] = 1;
 			mset_add(out, o->author);
-		} else if (o->type == OP_ADD) {
-			int void_add = 0;
-			for (size_t k = 0; k < nrm && !void_add; k++) {
-				const cell_mop *x = &c->mop[rm[k]];
-				uint16_t gone = x->type == OP_REMOVE ? x->target : x->author;
-				void_add = gone == o->author && !oset_has(&o->past, rm[k]);
-			}
-			if (!void_add)
-				mset_add(out, o->target);
+			continue;
+		}
+		if (o->type != OP_ADD)
+			continue;
+		/* its author a member of its past, as v sees it: brought in by the create or by an
+		 * add in that past that v lets stand, and not removed in that past */
+		int in = 0;
+		for (int j = entry[o->author]; j >= 0 && !in; j = next[j])
+			in = (unsigned)j < i && eff[j] && in_past(c, i, (unsigned)j);
+		for (size_t k = 0; k < nrm && in; k++)
+			if (gone[k] == o->author && in_past(c, i, rm[k]))
+				in = 0;
+		/* no removal of its author concurrent with it */
+		for (size_t k = 0; k < nrm && in; k++)
+			if (gone[k] == o->author && !in_past(c, i, rm[k]) && !in_past(c, rm[k], i))
+				in = 0;
+		if (in) {
+			eff[i] = 1;
+			mset_add(out, o->target);
 		}
 	}
 	for (int w = 0; w < CELL_MW; w++)
@@ -121,7 +154,7 @@ sz_cellm_mop_find(const sz_cell *c, uint16_t author, uint32_t seq)
 
 int
 sz_cellm_mop_add(sz_cell *c, uint8_t type, uint16_t author, uint16_t target, uint32_t seq,
-    const cell_oset *v, int *idx)
+    uint32_t tseq, const cell_oset *v, int *idx)
 {
 	cell_mset mem, rem;
 	if (c->nmops >= CELL_MAX_MOPS)
@@ -132,6 +165,7 @@ sz_cellm_mop_add(sz_cell *c, uint8_t type, uint16_t author, uint16_t target, uin
 	o->author = author;
 	o->target = target;
 	o->seq = seq;
+	o->tseq = tseq;
 	o->past = *v;
 	oset_add(&o->past, c->nmops);
 	sz_cellm_members(c, v, &mem);
@@ -189,9 +223,16 @@ sz_cellm_is_member(const sz_cell *c, uint16_t idx)
 }
 
 void
-sz_cellm_applied(cell_member *m, uint32_t seq, const uint8_t id[32], const uint8_t signer[32])
+sz_cellm_applied(sz_cell *c, uint16_t idx, uint32_t seq, const uint8_t id[32],
+    const uint8_t signer[32], const uint16_t *heads, size_t nh)
 {
+	cell_member *m = &c->m[idx];
 	uint8_t *rec = m->oprec[seq % CELL_OPREC];
+	if (heads != NULL) {
+		m->nvh = (uint8_t)nh;
+		memset(m->vh, 0, sizeof m->vh);
+		memcpy(m->vh, heads, nh * sizeof *heads);
+	}
 	m->done = seq;
 	m->nwin = 0;
 	memset(m->win, 0, sizeof m->win);

@@ -11,7 +11,7 @@
 #include "crypto/crypto.h"
 #include "wire/entry.h"
 
-#define BODY_VERSION 2
+#define BODY_VERSION 3
 #define SEED_CT_LEN (32 + SZ_AEAD_TAG_BYTES)
 
 int
@@ -110,10 +110,24 @@ sz_cellop_decode(cell_op *op, const uint8_t *body, size_t len)
 	for (int i = 0; i < op->nheads; i++) {
 		op->head_mref[i] = sz_rd_u32(&r);
 		op->head_seq[i] = sz_rd_u32(&r);
+		if (r.err == 0 && op->head_seq[i] == 0)
+			return SZ_ERR_MALFORMED;
 	}
+	op->nvouch = sz_rd_u8(&r);
+	if (op->nvouch > CELL_MAX_VOUCH)
+		return SZ_ERR_TOO_LARGE;
+	for (int i = 0; i < op->nvouch; i++) {
+		op->vouch_mref[i] = sz_rd_u32(&r);
+		op->vouch_seq[i] = sz_rd_u32(&r);
+		if (r.err == 0 && op->vouch_seq[i] == 0)
+			return SZ_ERR_MALFORMED;
+	}
+	if (op->type == OP_CREATE && op->nvouch > 0)
+		return SZ_ERR_MALFORMED;
 	if (op->type != OP_CREATE && op->type != OP_LEAVE) { /* the window the op closes */
 		op->nf = sz_rd_u8(&r);
-		if (r.err == 0 && (op->nf > CELL_WINDOW || (op->type == OP_ACK && op->nf == 0)))
+		if (r.err == 0 && (op->nf > CELL_WINDOW ||
+		    (op->type == OP_ACK && op->nf == 0 && op->nvouch == 0)))
 			return SZ_ERR_MALFORMED;
 		sz_cellop_get_folds(&r, op->fold, op->nf);
 	}
@@ -125,9 +139,11 @@ sz_cellop_decode(cell_op *op, const uint8_t *body, size_t len)
 	case OP_ADD:
 		op->target = sz_rd_bytes(&r, 32);
 		op->prekey = sz_rd_bytes(&r, 32);
+		op->target_csk = sz_rd_bytes(&r, 32);
 		break;
 	case OP_REMOVE:
 		op->target = sz_rd_bytes(&r, 32);
+		op->target_seq = sz_rd_u32(&r);
 		break;
 	default:
 		break;
@@ -248,7 +264,10 @@ sz_cellop_absorb_seed(sz_cell *c, uint16_t author, const uint8_t seed[32], cell_
 		sz_wipe(rec->msr, sizeof rec->msr);
 		rec->has_msr = 0;
 	}
-	return sz_cell_epoch_learn(c, rec->e, &rec->holders);
+	int r2 = sz_cell_epoch_learn(c, rec->e, &rec->holders);
+	if (r2 == SZ_OK && !owed)
+		sz_cell_epoch_acked(c, rec->e);
+	return r2;
 }
 
 static void
@@ -260,15 +279,38 @@ write_head(sz_buf *b, sz_cell *c, uint8_t type, uint32_t seq)
 	sz_buf_u32(b, seq);
 }
 
+/* My heads (or the heads given: a farewell names the view it had before my removal), then
+ * what I vouch for: the last op I applied of each member removed in my view that the removals
+ * I applied had not seen (docs/PROTOCOL.md §11 (Cells) §7.2), and extra (a farewell's removal). */
 static void
-write_heads(sz_buf *b, sz_cell *c)
+write_heads(sz_buf *b, sz_cell *c, const uint16_t *heads_in, size_t nh_in, const cell_fold *extra)
 {
 	uint16_t heads[CELL_MAX_HEADS];
-	size_t nh = sz_cellm_heads(c, heads, CELL_MAX_HEADS);
+	size_t nh = heads_in != NULL ? nh_in : sz_cellm_heads(c, heads, CELL_MAX_HEADS);
+	if (heads_in != NULL)
+		memcpy(heads, heads_in, nh * sizeof *heads);
 	sz_buf_u8(b, (uint8_t)nh);
 	for (size_t i = 0; i < nh; i++) {
 		sz_buf_u32(b, c->m[c->mop[heads[i]].author].mref);
 		sz_buf_u32(b, c->mop[heads[i]].seq);
+	}
+	cell_mset rem;
+	uint32_t vm[CELL_MAX_VOUCH], vs[CELL_MAX_VOUCH];
+	size_t nv = 0;
+	sz_cellm_removed(c, &c->processed, &rem);
+	if (extra != NULL) {
+		vm[nv] = extra->mref;
+		vs[nv++] = extra->seq;
+	}
+	for (int i = 0; i < c->nmembers && nv < CELL_MAX_VOUCH; i++)
+		if (i != c->me && mset_has(&rem, (unsigned)i) && c->m[i].done > c->m[i].tmax) {
+			vm[nv] = c->m[i].mref;
+			vs[nv++] = c->m[i].done;
+		}
+	sz_buf_u8(b, (uint8_t)nv);
+	for (size_t i = 0; i < nv; i++) {
+		sz_buf_u32(b, vm[i]);
+		sz_buf_u32(b, vs[i]);
 	}
 }
 
@@ -296,8 +338,21 @@ dh_rotate(sz_cell *c, uint8_t pk[32])
 /* The ACK op: close my window, applying what I still owe (docs/PROTOCOL.md §11 §6.6).  Its
  * body lists the whole window; its direct messages carry the items of the folds applied now
  * (add-acks to newcomers, forwards to members the acked op's author did not know). */
+int
+sz_cellop_vouches_pending(const sz_cell *c)
+{
+	cell_mset rem;
+	sz_cellm_removed(c, &c->processed, &rem);
+	for (int i = 0; i < c->nmembers; i++)
+		if (i != c->me && mset_has(&rem, (unsigned)i) && c->m[i].done > c->m[i].tmax)
+			return 1;
+	return 0;
+}
+
+/* heads (nh of them) replace my heads and extra is vouched for when not NULL: my farewell. */
 static int
-mine_ack(sz_cell *c, sz_cell_result *res)
+mine_ack(sz_cell *c, sz_cell_result *res, const uint16_t *heads, size_t nh,
+    const cell_fold *extra)
 {
 	cell_flush *f = NULL;
 	sz_buf b = { 0 };
@@ -310,14 +365,16 @@ mine_ack(sz_cell *c, sz_cell_result *res)
 	if ((f = sz_secret_alloc(sizeof *f)) == NULL)
 		goto out;
 	sz_cellf_plan(c, f);
-	if (f->nwin == 0) { /* nothing to acknowledge: what I owed was dropped (sz_cellf_plan) */
+	if (f->nwin == 0 && extra == NULL && !sz_cellop_vouches_pending(c)) {
+		/* nothing to acknowledge (what I owed was dropped: sz_cellf_plan) nor to vouch for */
 		sz_wipe(c->pend, sizeof c->pend);
 		c->npend = 0;
+		c->vouch_due = 0;
 		r = SZ_OK;
 		goto out;
 	}
 	write_head(&b, c, OP_ACK, seq);
-	write_heads(&b, c);
+	write_heads(&b, c, heads, nh, extra);
 	sz_buf_u8(&b, f->nwin);
 	sz_cellop_put_folds(&b, f->win, f->nwin);
 	if ((r = b.err) != SZ_OK ||
@@ -339,7 +396,8 @@ mine_ack(sz_cell *c, sz_cell_result *res)
 	/* Apply: the folds (staged above), then the op closes the window with a step of its own,
 	 * so that my posts go back to my csk itself. */
 	sz_cellf_commit(c, f);
-	sz_cellm_applied(me, seq, id, c->csk_sk + 32);
+	sz_cellm_applied(c, c->me, seq, id, c->csk_sk + 32, NULL, 0);
+	c->vouch_due = 0;
 	r = sz_cellk_ratchet(c, c->me, (const uint8_t *)"ack", 3);
 out:
 	if (f != NULL) {
@@ -371,7 +429,7 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, sz_cell_result *res)
 	cell_flush *f = NULL;
 	b.secret = true;
 	if (type == OP_ACK)
-		return mine_ack(c, res);
+		return mine_ack(c, res, NULL, 0, NULL);
 	if (type == OP_ADDACK)
 		return SZ_ERR_INTERNAL; /* add-acks are folds (fold.c) */
 	/* An add, update or remove closes my window and takes every fold I owe first: its body
@@ -384,7 +442,7 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, sz_cell_result *res)
 			return SZ_ERR_NOMEM;
 		sz_cellf_plan(c, f);
 		if (sz_cellf_has_items(c, f)) {
-			if ((r = mine_ack(c, res)) != SZ_OK)
+			if ((r = mine_ack(c, res, NULL, 0, NULL)) != SZ_OK)
 				goto out;
 			sz_cellf_plan(c, f);
 		}
@@ -393,7 +451,7 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, sz_cell_result *res)
 	memcpy(sign_sk, c->csk_sk, 64);
 
 	write_head(&b, c, type, seq);
-	write_heads(&b, c);
+	write_heads(&b, c, NULL, 0, NULL);
 	if (windowed) {
 		sz_buf_u8(&b, f->nwin);
 		sz_cellop_put_folds(&b, f->win, f->nwin);
@@ -404,8 +462,10 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, sz_cell_result *res)
 	} else if (type == OP_ADD) {
 		sz_buf_append(&b, c->m[target].id, 32);
 		sz_buf_append(&b, c->m[target].prekey, 32);
+		sz_buf_append(&b, c->m[target].csk[0], 32);
 	} else if (type == OP_REMOVE) {
 		sz_buf_append(&b, c->m[target].id, 32);
+		sz_buf_u32(&b, c->m[target].done);
 	}
 	if (sz_cellop_is_seeded(type)) {
 		if ((r = sz_cellk_sign_keypair(c, csk_pk, csk_sk)) != SZ_OK ||
@@ -415,8 +475,9 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, sz_cell_result *res)
 		sz_buf_append(&b, csk_pk, 32);
 		sz_buf_append(&b, dhpk, 32);
 		sz_buf_u16(&b, c->dh_last);
-		/* A member's first op (create, or a newcomer's update) is signed by its new csk. */
-		if (sodium_is_zero(me->csk[0], 32))
+		/* A create is signed by the csk it introduces; every other op by my current csk (a
+		 * newcomer's first: the one it made for its invitation, named in its add). */
+		if (type == OP_CREATE)
 			memcpy(sign_sk, csk_sk, 64);
 		nr = sz_cellop_recipients(c, &c->processed, c->me, type == OP_REMOVE ? target : -1, rcp);
 	}
@@ -476,7 +537,12 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, sz_cell_result *res)
 			goto out;
 		sz_cellf_commit(c, f);
 	}
-	sz_cellm_applied(me, seq, id, sign_sk + 32);
+	{
+		uint16_t hd[CELL_MAX_HEADS];
+		size_t nh = sz_cellm_heads(c, hd, CELL_MAX_HEADS);
+		sz_cellm_applied(c, c->me, seq, id, sign_sk + 32, hd, nh);
+	}
+	c->vouch_due = 0;
 	switch (type) {
 	case OP_CREATE:
 	case OP_UPDATE:
@@ -490,10 +556,13 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, sz_cell_result *res)
 			mset_add(&x->owe, rcp[i]);
 		}
 		if (type == OP_REMOVE &&
-		    (r = sz_cellm_mop_add(c, OP_REMOVE, c->me, target, seq, &c->processed, &midx)) != SZ_OK)
+		    (r = sz_cellm_mop_add(c, OP_REMOVE, c->me, target, seq, c->m[target].done,
+		    &c->processed, &midx)) != SZ_OK)
 			goto out;
+		if (type == OP_REMOVE && c->m[target].tmax < c->m[target].done)
+			c->m[target].tmax = c->m[target].done;
 		if (type == OP_CREATE &&
-		    (r = sz_cellm_mop_add(c, OP_CREATE, c->me, c->me, seq, &c->processed, &midx)) != SZ_OK)
+		    (r = sz_cellm_mop_add(c, OP_CREATE, c->me, c->me, seq, 0, &c->processed, &midx)) != SZ_OK)
 			goto out;
 		if ((r = sz_cellop_absorb_seed(c, c->me, seed, x, s_me)) != SZ_OK)
 			goto out;
@@ -514,12 +583,12 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, sz_cell_result *res)
 		for (int i = 0; i < CELL_EPOCHS; i++)
 			if (c->ep[i].used)
 				mset_add(&c->ep[i].holders, target);
-		if ((r = sz_cellm_mop_add(c, OP_ADD, c->me, target, seq, &c->processed, &midx)) != SZ_OK ||
+		if ((r = sz_cellm_mop_add(c, OP_ADD, c->me, target, seq, 0, &c->processed, &midx)) != SZ_OK ||
 		    (r = sz_cellk_ratchet(c, c->me, (const uint8_t *)"welcome", 7)) != SZ_OK)
 			goto out;
 		break;
 	case OP_LEAVE:
-		r = sz_cellm_mop_add(c, OP_LEAVE, c->me, c->me, seq, &c->processed, &midx);
+		r = sz_cellm_mop_add(c, OP_LEAVE, c->me, c->me, seq, seq, &c->processed, &midx);
 		break;
 	default:
 		r = SZ_ERR_INTERNAL;
@@ -544,4 +613,12 @@ out:
 	sz_wipe(s_me, sizeof s_me);
 	sz_wipe(c->pending_seed, 32);
 	return r;
+}
+
+int
+sz_cellop_farewell(sz_cell *c, const uint16_t *heads, size_t nh, uint16_t remover, uint32_t seq,
+    sz_cell_result *res)
+{
+	cell_fold x = { .kind = FOLD_ACK, .mref = c->m[remover].mref, .seq = seq };
+	return mine_ack(c, res, heads, nh, &x);
 }

@@ -26,6 +26,24 @@ push_control(sz_cell_result *res, sz_cell *c, int op, uint16_t actor, int subjec
 	return sz_cell_event_push(res, &ev);
 }
 
+/* A membership op of a removed member that no one vouches for: recorded (its author's later
+ * ops follow it), out of my view, reported. */
+static int
+unvouched_note(sz_cell *c, int midx, sz_cell_result *res)
+{
+	sz_cell_event ev;
+	oset_del(&c->processed, (unsigned)midx);
+	memset(&ev, 0, sizeof ev);
+	ev.type = SZ_CELL_EV_REJECTED;
+	ev.reason = SZ_ERR_NOT_MEMBER;
+	memcpy(ev.actor, c->m[c->mop[midx].author].id, 32);
+	if (c->mop[midx].type != OP_LEAVE)
+		memcpy(ev.subject, c->m[c->mop[midx].target].id, 32);
+	snprintf(ev.text, sizeof ev.text, "%s", "membership op of a removed member that no member "
+	    "vouches for: no effect");
+	return sz_cell_event_push(res, &ev);
+}
+
 /* Resolve (mref, seq): the member index, or AGAIN (unknown / not yet applied). */
 static int
 resolve(const sz_cell *c, uint32_t mref, uint32_t seq, uint16_t *idx)
@@ -70,6 +88,92 @@ commit_window(sz_cell *c, uint16_t a, const cell_member *st, const cell_take *tk
 		return SZ_OK;
 	c->m[a] = *st;
 	return sz_cellf_settle(c, a, tk, op->fold, op->nf, op->dm, op->type == OP_ACK ? op->ndm : 0);
+}
+
+static int activate(sz_cell *c, int midx, sz_cell_result *res);
+
+/* Record what op (by author a, authentic, itself vouched for) names as applied by its author:
+ * its heads, the ops its window acknowledges, and its vouches.  Membership ops of a removed
+ * member taken without effect and now vouched for take effect, in the order they came. */
+static int
+vouch_one(sz_cell *c, uint16_t a, uint32_t mref, uint32_t seq, sz_cell_result *res)
+{
+	int m = sz_cellm_by_mref(c, mref), r = SZ_OK;
+	if (m < 0 || m == a || c->m[m].vouch >= seq)
+		return SZ_OK;
+	c->m[m].vouch = seq;
+	for (unsigned i = 0; i < c->nmops && r == SZ_OK && c->status == SZ_CELL_ACTIVE; i++)
+		if (c->mop[i].author == m && c->mop[i].seq <= seq && !oset_has(&c->processed, i))
+			r = activate(c, (int)i, res);
+	return r;
+}
+
+static int
+vouch_all(sz_cell *c, uint16_t a, const cell_op *op, sz_cell_result *res)
+{
+	int r = SZ_OK;
+	for (int i = 0; i < op->nheads && r == SZ_OK; i++)
+		r = vouch_one(c, a, op->head_mref[i], op->head_seq[i], res);
+	for (int i = 0; i < op->nf && r == SZ_OK; i++)
+		r = vouch_one(c, a, op->fold[i].mref, op->fold[i].seq, res);
+	for (int i = 0; i < op->nvouch && r == SZ_OK; i++)
+		r = vouch_one(c, a, op->vouch_mref[i], op->vouch_seq[i], res);
+	return r;
+}
+
+/* The membership effect of a removal (remove or leave, mop midx) that took effect: its target
+ * reads nothing new; if it is me, my farewell (heads pre, npre: my view before it) and I am
+ * out.  Ops of the target that its remover had not seen and I had applied: I vouch for them. */
+static int
+removal_effect(sz_cell *c, int midx, const uint16_t *pre, size_t npre, int was_member,
+    sz_cell_result *res)
+{
+	const cell_mop *o = &c->mop[midx];
+	uint16_t t = o->type == OP_REMOVE ? o->target : o->author;
+	cell_member *tm = &c->m[t];
+	int r;
+	if (!o->authorized)
+		return SZ_OK;
+	if (tm->tmax < o->tseq)
+		tm->tmax = o->tseq;
+	if ((r = push_control(res, c, o->type == OP_REMOVE ? SZ_CELL_OP_REMOVE : SZ_CELL_OP_LEAVE,
+	    o->author, t)) != SZ_OK)
+		return r;
+	if (!sz_cellm_is_member(c, c->me) && c->status == SZ_CELL_ACTIVE) {
+		/* My farewell vouches for my removal: members that took it without effect (its
+		 * author was removed in their view) apply it too, so all agree that I am out. */
+		if (t == c->me && o->type == OP_REMOVE && c->send.used &&
+		    (r = sz_cellop_farewell(c, pre, npre, o->author, o->seq, res)) != SZ_OK)
+			return r;
+		c->status = SZ_CELL_REMOVED;
+		sz_cellst_wipe_keys(c);
+		return SZ_OK;
+	}
+	/* I applied ops of its target that the removal had not seen: those who apply the removal
+	 * first take them without effect until a member vouches for them (§7.2). */
+	if (t != c->me && was_member && tm->vouch < tm->done) {
+		tm->vouch = tm->done;
+		if (tm->done > o->tseq)
+			c->vouch_due = 1;
+	}
+	sz_cellk_forget(c, t);
+	sz_cellf_settle_all(c);
+	return SZ_OK;
+}
+
+/* A membership op of a removed member, taken without effect, is now vouched for: it joins my
+ * view.  An add is void (its author's removal is concurrent with it); a removal takes effect. */
+static int
+activate(sz_cell *c, int midx, sz_cell_result *res)
+{
+	uint16_t pre[CELL_MAX_HEADS];
+	size_t npre = sz_cellm_heads(c, pre, CELL_MAX_HEADS);
+	const cell_mop *o = &c->mop[midx];
+	int was = sz_cellm_is_member(c, o->type == OP_REMOVE ? o->target : o->author);
+	oset_add(&c->processed, (unsigned)midx);
+	if (o->type == OP_REMOVE || o->type == OP_LEAVE)
+		return removal_effect(c, midx, pre, npre, was, res);
+	return SZ_OK;
 }
 
 /* The body of sz_cellop_process.  *stp (a copy of the author's record with its window taken)
@@ -128,10 +232,42 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		    "equivocation: a second, different op with the same sequence number; refused");
 		return sz_cell_event_push(res, &ev);
 	}
+	/* An op of a member removed in my view has a membership effect only if a removal I applied
+	 * had seen it (<= tmax) or a member vouched that it applied it before it learnt of the
+	 * removal (<= vouch): whatever heads it claims, a removed member's later ops change no one's
+	 * membership (docs/PROTOCOL.md §11 (Cells) §7.2).  A few past that are still taken for their
+	 * keys (a member that applied them may seal under their epochs, and its vouch may follow);
+	 * beyond those, refused (a genuine one comes back with a later sync, once vouched for). */
+	cell_mset rem_now;
+	sz_cellm_removed(c, &c->processed, &rem_now);
+	uint32_t floor = am->tmax > am->vouch ? am->tmax : am->vouch;
+	int unvouched = mset_has(&rem_now, a) && op.seq > floor;
+	if (unvouched && op.seq - floor > CELL_UNVOUCHED) {
+		*why = "an op of a removed member past what any member vouches for";
+		return SZ_ERR_NOT_MEMBER;
+	}
 	if (op.seq != am->done + 1) {
 		*why = "waiting for the author's earlier ops";
 		return SZ_ERR_AGAIN;
 	}
+	/* Authorship: every op is signed by its author's current csk.  A newcomer's first csk is
+	 * the one named in its add (by the member who added it), never taken on trust; two
+	 * concurrent adds of one person name two, and its first op may be signed by either. */
+	if (sodium_is_zero(am->csk[0], 32) || (memcmp(e.author, am->csk[0], 32) != 0 &&
+	    !(am->done == 0 && !sodium_is_zero(am->csk[1], 32) &&
+	    memcmp(e.author, am->csk[1], 32) == 0))) {
+		*why = "signed by a key that is not the author's cell signing key";
+		return SZ_ERR_BAD_SIGNATURE;
+	}
+	/* Every op this one names (heads, acknowledged ops, vouches) its author applied: for a
+	 * member removed in my view, that is a vouch; an unvouched op vouches for nothing. */
+	if (!unvouched) {
+		if ((r = vouch_all(c, a, &op, res)) != SZ_OK)
+			return r;
+		if (c->status != SZ_CELL_ACTIVE)
+			return SZ_OK; /* a vouched removal of me: I am out, this op no longer matters */
+	}
+	uint16_t hidx[CELL_MAX_HEADS];
 	for (int i = 0; i < op.nheads; i++) {
 		uint16_t hi;
 		if (resolve(c, op.head_mref[i], op.head_seq[i], &hi) != SZ_OK) {
@@ -143,20 +279,36 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 			*why = "a declared head is not a membership op";
 			return SZ_ERR_MALFORMED;
 		}
+		hidx[i] = (uint16_t)mi;
 		for (int w = 0; w < CELL_OW; w++)
 			v.w[w] |= c->mop[mi].past.w[w];
 	}
-	/* Authorship: the author's current csk signs; a member's first op is signed by the csk it
-	 * introduces (bound to it by the direct messages; trusted on first use by non-recipients). */
-	int first = sodium_is_zero(am->csk[0], 32);
-	if (first) {
-		if (op.type != OP_UPDATE || memcmp(op.csk_new, e.author, 32) != 0) {
-			*why = "first op of a member must be its update, signed by its new csk";
-			return SZ_ERR_BAD_SIGNATURE;
+	for (int i = 0; i < op.nvouch; i++) {
+		uint16_t hi;
+		if (resolve(c, op.vouch_mref[i], op.vouch_seq[i], &hi) != SZ_OK) {
+			*why = "waiting for an op it vouches for";
+			return SZ_ERR_AGAIN;
 		}
-	} else if (memcmp(e.author, am->csk[0], 32) != 0) {
-		*why = "signed by a key that is not the author's cell signing key";
-		return SZ_ERR_BAD_SIGNATURE;
+	}
+	int tgt = op.type == OP_REMOVE ? sz_cellm_find(c, op.target) : -1;
+	if (tgt >= 0 && c->m[tgt].done < op.target_seq) {
+		*why = "waiting for the removed member's ops its remover had applied";
+		return SZ_ERR_AGAIN;
+	}
+	/* Heads are monotone: an op's view holds what its author's previous op had seen, and the
+	 * membership ops its window acknowledges.  Otherwise its author is back-dating. */
+	for (int i = 0; i < am->nvh; i++)
+		if (am->vh[i] >= c->nmops || !oset_has(&v, am->vh[i])) {
+			*why = "an op whose view leaves out what its author's earlier op had seen";
+			return sz_cellop_window_conflict(c, a, res, *why);
+		}
+	for (int i = 0; i < op.nf; i++) {
+		int fa = sz_cellm_by_mref(c, op.fold[i].mref);
+		int mi = fa < 0 ? -1 : sz_cellm_mop_find(c, (uint16_t)fa, op.fold[i].seq);
+		if (mi >= 0 && !oset_has(&v, (unsigned)mi)) {
+			*why = "an op that acknowledges a membership op its view leaves out";
+			return sz_cellop_window_conflict(c, a, res, *why);
+		}
 	}
 	sz_cellm_members(c, &v, &mem);
 	if (!mset_has(&mem, a)) {
@@ -191,9 +343,18 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 			*why = "added identity unusable in this cell";
 			return r;
 		}
-		if ((r = sz_cellm_mop_add(c, OP_ADD, a, t, op.seq, &v, &midx)) != SZ_OK)
+		if ((r = sz_cellm_mop_add(c, OP_ADD, a, t, op.seq, 0, &v, &midx)) != SZ_OK)
 			return r;
-		int ok = c->mop[midx].authorized;
+		int ok = c->mop[midx].authorized && !unvouched;
+		/* The newcomer's first cell signing key, named by its adder: its first op must be
+		 * signed by it.  A second add of one person (two members adding it at once) names
+		 * another; either may sign its first op (it joins from one welcome). */
+		if (ok && c->m[t].done == 0 && t != c->me) {
+			if (sodium_is_zero(c->m[t].csk[0], 32))
+				memcpy(c->m[t].csk[0], op.target_csk, 32);
+			else if (memcmp(c->m[t].csk[0], op.target_csk, 32) != 0)
+				memcpy(c->m[t].csk[1], op.target_csk, 32);
+		}
 		if (ok && c->m[t].done == 0 && !c->m[t].rk_known) {
 			/* a newcomer's ratchet starts from zeros, known to all */
 			sz_wipe(c->m[t].rk, 32);
@@ -207,9 +368,11 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 				mset_add(&c->ep[i].holders, t);
 		if ((r = commit_window(c, a, *stp, tk, &op)) != SZ_OK)
 			return r;
-		sz_cellm_applied(am, op.seq, id, e.author);
+		sz_cellm_applied(c, a, op.seq, id, e.author, hidx, op.nheads);
 		if ((r = sz_cellk_ratchet(c, a, (const uint8_t *)"welcome", 7)) != SZ_OK)
 			return r;
+		if (unvouched)
+			return unvouched_note(c, midx, res);
 		if (!ok) { /* kept for causal order, without effect */
 			cell_mset rem;
 			sz_cellm_removed(c, &v, &rem);
@@ -271,7 +434,7 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 			mset_add(&x->holders, rcp[i]);
 			mset_add(&x->owe, rcp[i]);
 		}
-		sz_cellm_applied(am, op.seq, id, e.author);
+		sz_cellm_applied(c, a, op.seq, id, e.author, hidx, op.nheads);
 		if (have) {
 			r = sz_cellop_absorb_seed(c, a, seed, x, s_a);
 			sz_wipe(seed, sizeof seed);
@@ -293,17 +456,17 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		if (r != SZ_OK)
 			return r;
 		if (op.type == OP_REMOVE) {
-			if ((r = sz_cellm_mop_add(c, OP_REMOVE, a, (uint16_t)t, op.seq, &v, &midx)) != SZ_OK)
+			uint16_t pre[CELL_MAX_HEADS];
+			size_t npre = sz_cellm_heads(c, pre, CELL_MAX_HEADS);
+			int was = sz_cellm_is_member(c, (uint16_t)t);
+			if ((r = sz_cellm_mop_add(c, OP_REMOVE, a, (uint16_t)t, op.seq, op.target_seq, &v,
+			    &midx)) != SZ_OK)
 				return r;
-			if ((r = push_control(res, c, SZ_CELL_OP_REMOVE, a, t)) != SZ_OK)
+			if (unvouched)
+				return unvouched_note(c, midx, res);
+			if ((r = removal_effect(c, midx, pre, npre, was, res)) != SZ_OK ||
+			    c->status != SZ_CELL_ACTIVE)
 				return r;
-			if (!sz_cellm_is_member(c, c->me) && c->status == SZ_CELL_ACTIVE) {
-				c->status = SZ_CELL_REMOVED;
-				sz_cellst_wipe_keys(c);
-				return SZ_OK;
-			}
-			sz_cellk_forget(c, (uint16_t)t);
-			sz_cellf_settle_all(c);
 		} else if (!author_in) {
 			sz_cell_event ev;
 			memset(&ev, 0, sizeof ev);
@@ -326,18 +489,20 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		if ((r = commit_window(c, a, *stp, tk, &op)) != SZ_OK)
 			return r;
 		/* the op closes the window with a step of its own */
-		sz_cellm_applied(am, op.seq, id, e.author);
+		sz_cellm_applied(c, a, op.seq, id, e.author, hidx, op.nheads);
 		r = sz_cellk_ratchet(c, a, (const uint8_t *)"ack", 3);
 		break;
 	case OP_LEAVE:
-		if ((r = sz_cellm_mop_add(c, OP_LEAVE, a, a, op.seq, &v, &midx)) != SZ_OK)
+		if ((r = sz_cellm_mop_add(c, OP_LEAVE, a, a, op.seq, op.seq, &v, &midx)) != SZ_OK)
 			return r;
-		sz_cellm_applied(am, op.seq, id, e.author);
-		sz_cellk_forget(c, a);
-		if ((r = push_control(res, c, SZ_CELL_OP_LEAVE, a, a)) != SZ_OK)
+		sz_cellm_applied(c, a, op.seq, id, e.author, hidx, op.nheads);
+		if (unvouched)
+			return unvouched_note(c, midx, res);
+		if ((r = removal_effect(c, midx, NULL, 0, author_in, res)) != SZ_OK ||
+		    c->status != SZ_CELL_ACTIVE)
 			return r;
-		/* The member with the lowest mref among those left rekeys (docs/PROTOCOL.md §11 (Cells) §6.8). */
-		if (active && sz_cellm_is_member(c, c->me)) {
+		/* The member with the lowest mref among those left rekeys (docs/PROTOCOL.md §11 (Cells) §6.7). */
+		if (author_in && active && sz_cellm_is_member(c, c->me)) {
 			cell_mset now;
 			sz_cellm_members(c, &c->processed, &now);
 			int low = -1;

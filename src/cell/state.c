@@ -37,21 +37,33 @@ sz_cellst_wipe_keys(sz_cell *c)
 	c->held_bytes = 0;
 }
 
+/* The welcome's outer seal: a fresh X25519 key (its public half first) with the newcomer's
+ * prekey, so only the holder of the prekey's secret opens it (docs/PROTOCOL.md §11 §6.2). */
+static const uint8_t WELCOME_OUTER[] = "samizdat cell welcome v2";
+
 static int
-welcome_keys(const uint8_t prekey_pk[32], uint8_t key[32], uint8_t scope[16])
+welcome_outer_key(uint8_t key[32], const uint8_t dh[32], const uint8_t epk[32],
+    const uint8_t prekey[32])
 {
-	int r = sz_cellk_kdf(key, 32, prekey_pk, 32, "welcome key", NULL, 0);
-	if (r == SZ_OK)
-		r = sz_cellk_kdf(scope, 16, prekey_pk, 32, "welcome scope", NULL, 0);
-	return r;
+	uint8_t ctx[64];
+	memcpy(ctx, epk, 32);
+	memcpy(ctx + 32, prekey, 32);
+	return sz_cellk_kdf(key, 32, dh, 32, "welcome key", ctx, sizeof ctx);
 }
 
 int
-sz_cell_welcome_scope(const uint8_t prekey_pk[static 32], uint8_t scope[static 16])
+sz_cell_joinkeys_new(const sz_env *env, sz_cell_joinkeys *k)
 {
-	uint8_t key[32];
-	int r = welcome_keys(prekey_pk, key, scope);
-	sz_wipe(key, sizeof key);
+	uint8_t seed[32];
+	int r;
+	memset(k, 0, sizeof *k);
+	sz_random(env, k->prekey_sk, 32);
+	sz_random(env, seed, 32);
+	if ((r = sz_dh_public(k->prekey_pk, k->prekey_sk)) == SZ_OK)
+		r = sz_sign_seed_keypair(k->csk_pk, k->csk_sk, seed);
+	sz_wipe(seed, sizeof seed);
+	if (r != SZ_OK)
+		sz_wipe(k, sizeof *k);
 	return r;
 }
 
@@ -80,6 +92,7 @@ put_mops(sz_buf *b, const sz_cell *c)
 		sz_buf_u16(b, o->author);
 		sz_buf_u16(b, o->target);
 		sz_buf_u32(b, o->seq);
+		sz_buf_u32(b, o->tseq);
 		put_set(b, o->past.w, (size_t)i / 64 + 1);
 	}
 }
@@ -96,7 +109,7 @@ sz_cellst_get_mops(sz_rd *r, sz_cell *c)
 	for (unsigned i = 0; i < n && r->err == 0; i++) {
 		uint8_t type = sz_rd_u8(r);
 		uint16_t a = sz_rd_u16(r), t = sz_rd_u16(r);
-		uint32_t seq = sz_rd_u32(r);
+		uint32_t seq = sz_rd_u32(r), tseq = sz_rd_u32(r);
 		cell_oset past;
 		int idx;
 		memset(&past, 0, sizeof past);
@@ -106,7 +119,8 @@ sz_cellst_get_mops(sz_rd *r, sz_cell *c)
 		if ((type != OP_CREATE && type != OP_ADD && type != OP_REMOVE && type != OP_LEAVE) ||
 		    a >= c->nmembers || t >= c->nmembers || seq == 0 || !oset_has(&past, i) ||
 		    (past.w[i / 64] >> (i % 64)) > 1 || sz_cellm_mop_find(c, a, seq) >= 0 ||
-		    (type == OP_CREATE) != (i == 0)) {
+		    (type == OP_CREATE) != (i == 0) || (type == OP_LEAVE && tseq != seq) ||
+		    (type != OP_REMOVE && type != OP_LEAVE && tseq != 0)) {
 			sz_rd_fail(r, SZ_ERR_CORRUPT);
 			return;
 		}
@@ -118,7 +132,7 @@ sz_cellst_get_mops(sz_rd *r, sz_cell *c)
 						sz_rd_fail(r, SZ_ERR_CORRUPT);
 						return;
 					}
-		if (sz_cellm_mop_add(c, type, a, t, seq, &past, &idx) != SZ_OK)
+		if (sz_cellm_mop_add(c, type, a, t, seq, tseq, &past, &idx) != SZ_OK)
 			sz_rd_fail(r, SZ_ERR_CORRUPT);
 	}
 }
@@ -128,8 +142,7 @@ sz_cellst_welcome(sz_cell *c, uint16_t idx, const uint8_t *add_entry, size_t add
     sz_cell_result *res)
 {
 	sz_buf b = { 0 }, w = { 0 };
-	uint8_t esk[32], epk[32], key[32], scope[16], nonce[SZ_ENV_NONCE_BYTES], *env = NULL;
-	size_t envlen = 0;
+	uint8_t esk[32], epk[32], key[32];
 	uint16_t tidx;
 	uint32_t ctr;
 	int r;
@@ -146,10 +159,16 @@ sz_cellst_welcome(sz_cell *c, uint16_t idx, const uint8_t *add_entry, size_t add
 		sz_buf_append(&b, m->id, 32);
 		sz_buf_append(&b, m->prekey, 32);
 		sz_buf_append(&b, m->csk[0], 32);
+		sz_buf_append(&b, m->csk[1], 32);
 		sz_buf_append(&b, m->dh_pk, 32);
 		sz_buf_u16(&b, m->dh_idx);
 		sz_buf_u32(&b, m->done);
 		sz_buf_u32(&b, m->steps);
+		sz_buf_u32(&b, m->tmax);
+		sz_buf_u32(&b, m->vouch);
+		sz_buf_u8(&b, m->nvh);
+		for (int h = 0; h < m->nvh; h++)
+			sz_buf_u16(&b, m->vh[h]);
 	}
 	put_mops(&b, c);
 	const cell_epoch *order[CELL_EPOCHS];
@@ -164,8 +183,10 @@ sz_cellst_welcome(sz_cell *c, uint16_t idx, const uint8_t *add_entry, size_t add
 			order[j] = &c->ep[i];
 		}
 	sz_buf_u8(&b, (uint8_t)ne);
-	for (size_t i = 0; i < ne; i++)
+	for (size_t i = 0; i < ne; i++) {
 		sz_buf_append(&b, order[i]->e, 32);
+		sz_buf_u8(&b, order[i]->acked);
+	}
 	if (b.err) {
 		r = b.err;
 		goto out;
@@ -188,29 +209,45 @@ sz_cellst_welcome(sz_cell *c, uint16_t idx, const uint8_t *add_entry, size_t add
 		goto out;
 	sz_store_u16(hdr, tidx);
 	sz_store_u32(hdr + 2, ctr);
-	if ((r = welcome_keys(c->m[idx].prekey, key, scope)) != SZ_OK)
-		goto out;
-	sz_random(c->env, nonce, sizeof nonce);
-	if ((r = sz_env_seal(&env, &envlen, scope, w.p, w.len, key, nonce)) != SZ_OK)
-		goto out;
-	if (res->nout == res->cap_out) { /* reuse the facade's list through seal_out's path */
-		size_t cap = res->cap_out ? res->cap_out * 2 : 8;
-		uint8_t **p = realloc(res->out, cap * sizeof *p);
-		size_t *q = p ? realloc(res->outlen, cap * sizeof *q) : NULL;
-		if (p != NULL)
-			res->out = p;
-		if (q == NULL) {
+	/* outer: epk || AEAD(u32 len || inner || zeros to a size bucket) under DH(esk', prekey) */
+	{
+		uint8_t osk[32], opk[32], dh[32], nonce[SZ_NONCE_BYTES] = { 0 }, ad[sizeof WELCOME_OUTER - 1 + 64];
+		size_t plen = sz_env_bucket_for(4 + w.len + 32 + SZ_AEAD_TAG_BYTES) - 32 -
+		    SZ_AEAD_TAG_BYTES;
+		if (plen < 4 + w.len) /* past the largest bucket: whole 64 KiB steps */
+			plen = (4 + w.len + 65535) / 65536 * 65536;
+		uint8_t *pp = sz_secret_alloc(plen), *outw = malloc(32 + plen + SZ_AEAD_TAG_BYTES);
+		if (pp == NULL || outw == NULL) {
+			sz_secret_free(pp);
+			free(outw);
 			r = SZ_ERR_NOMEM;
 			goto out;
 		}
-		res->outlen = q;
-		res->cap_out = cap;
+		memset(pp, 0, plen);
+		sz_store_u32(pp, (uint32_t)w.len);
+		memcpy(pp + 4, w.p, w.len);
+		if ((r = sz_cellk_dh_keypair(c, opk, osk)) == SZ_OK &&
+		    (r = sz_dh(dh, osk, c->m[idx].prekey)) == SZ_OK &&
+		    (r = welcome_outer_key(key, dh, opk, c->m[idx].prekey)) == SZ_OK) {
+			memcpy(ad, WELCOME_OUTER, sizeof WELCOME_OUTER - 1);
+			memcpy(ad + sizeof WELCOME_OUTER - 1, opk, 32);
+			memcpy(ad + sizeof WELCOME_OUTER - 1 + 32, c->m[idx].prekey, 32);
+			memcpy(outw, opk, 32);
+			r = sz_aead_encrypt(outw + 32, pp, plen, ad, sizeof ad, nonce, key);
+		}
+		sz_wipe(osk, sizeof osk);
+		sz_wipe(dh, sizeof dh);
+		sz_wipe(pp, plen);
+		sz_secret_free(pp);
+		if (r != SZ_OK) {
+			free(outw);
+			goto out;
+		}
+		free(res->welcome);
+		res->welcome = outw;
+		res->welcome_len = 32 + plen + SZ_AEAD_TAG_BYTES;
 	}
-	res->out[res->nout] = env;
-	res->outlen[res->nout++] = envlen;
-	env = NULL;
 out:
-	free(env);
 	sz_buf_free(&b);
 	sz_buf_free(&w);
 	sz_wipe(esk, sizeof esk);
@@ -220,29 +257,46 @@ out:
 
 int
 sz_cell_join(sz_cell **out, const sz_env *env, const uint8_t id_sk[static 64],
-    const uint8_t prekey_sk[static 32], const uint8_t *welcome, size_t len, sz_cell_result *res)
+    const sz_cell_joinkeys *jk, const uint8_t *welcome, size_t len, sz_cell_result *res)
 {
-	uint8_t prekey_pk[32], key[32], scope[16], *open = NULL, *pl = NULL;
-	uint8_t rk_pre[32], es[CELL_EPOCHS][32];
-	const uint8_t *pt;
+	uint8_t prekey_pk[32], key[32], dh[32], *open = NULL, *pl = NULL;
+	uint8_t rk_pre[32], es[CELL_EPOCHS][32], eacked[CELL_EPOCHS];
+	uint8_t nonce[SZ_NONCE_BYTES] = { 0 }, ad[sizeof WELCOME_OUTER - 1 + 64];
+	const uint8_t *prekey_sk = jk->prekey_sk, *pt;
 	size_t ptlen = 0;
-	sz_envelope ev;
 	sz_cell *tmp = NULL, *c = NULL;
 	uint16_t a0, z0;
 	size_t pll = 0, openlen = 0;
 	int r;
 	*out = NULL;
-	if ((r = sz_dh_public(prekey_pk, prekey_sk)) != SZ_OK ||
-	    (r = welcome_keys(prekey_pk, key, scope)) != SZ_OK)
+	if ((r = sz_dh_public(prekey_pk, prekey_sk)) != SZ_OK)
 		goto out;
-	if ((r = sz_env_parse(&ev, welcome, len, 0)) != SZ_OK)
-		goto out;
-	if (ev.format != SZ_ENV_SEALED || memcmp(ev.scope, scope, 16) != 0) {
-		r = SZ_ERR_NOT_FOUND;
+	/* The outer seal: only the holder of the prekey's secret opens it. */
+	if (len < 32 + 4 + SZ_AEAD_TAG_BYTES || len > 32 + CELL_WELCOME_MAX + SZ_AEAD_TAG_BYTES) {
+		r = SZ_ERR_MALFORMED;
 		goto out;
 	}
-	if ((r = sz_env_open(&open, &openlen, &pt, &ptlen, &ev, key)) != SZ_OK)
+	openlen = len - 32 - SZ_AEAD_TAG_BYTES;
+	if ((open = sz_secret_alloc(openlen)) == NULL) {
+		r = SZ_ERR_NOMEM;
 		goto out;
+	}
+	memcpy(ad, WELCOME_OUTER, sizeof WELCOME_OUTER - 1);
+	memcpy(ad + sizeof WELCOME_OUTER - 1, welcome, 32);
+	memcpy(ad + sizeof WELCOME_OUTER - 1 + 32, prekey_pk, 32);
+	if ((r = sz_dh(dh, prekey_sk, welcome)) != SZ_OK ||
+	    (r = welcome_outer_key(key, dh, welcome, prekey_pk)) != SZ_OK)
+		goto out;
+	if (sz_aead_decrypt(open, welcome + 32, len - 32, ad, sizeof ad, nonce, key) != SZ_OK) {
+		r = SZ_ERR_DECRYPT;
+		goto out;
+	}
+	ptlen = sz_load_u32(open);
+	pt = open + 4;
+	if (ptlen > openlen - 4 || !sodium_is_zero(open + 4 + ptlen, openlen - 4 - ptlen)) {
+		r = SZ_ERR_MALFORMED;
+		goto out;
+	}
 	if (ptlen < 1 + 32 + 32 + 6 + SZ_AEAD_TAG_BYTES || pt[0] != SEAL_WELCOME) {
 		r = SZ_ERR_MALFORMED;
 		goto out;
@@ -304,10 +358,18 @@ sz_cell_join(sz_cell **out, const sz_env *env, const uint8_t id_sk[static 64],
 		}
 		cell_member *m = &c->m[idx];
 		sz_rd_copy(&rd, m->csk[0], 32);
+		sz_rd_copy(&rd, m->csk[1], 32);
 		sz_rd_copy(&rd, m->dh_pk, 32);
 		m->dh_idx = sz_rd_u16(&rd);
 		m->done = m->base = sz_rd_u32(&rd);
 		m->steps = sz_rd_u32(&rd);
+		m->tmax = sz_rd_u32(&rd);
+		m->vouch = sz_rd_u32(&rd);
+		m->nvh = sz_rd_u8(&rd);
+		if (m->nvh > CELL_MAX_HEADS)
+			sz_rd_fail(&rd, SZ_ERR_MALFORMED);
+		for (int h = 0; h < m->nvh && rd.err == 0; h++)
+			m->vh[h] = sz_rd_u16(&rd);
 	}
 	sz_cellst_get_mops(&rd, c);
 	unsigned ne = sz_rd_u8(&rd);
@@ -315,13 +377,24 @@ sz_cell_join(sz_cell **out, const sz_env *env, const uint8_t id_sk[static 64],
 		sz_rd_fail(&rd, SZ_ERR_MALFORMED);
 	cell_mset all;
 	memset(&all, 0xff, sizeof all);
-	for (unsigned i = 0; i < ne; i++)
+	for (unsigned i = 0; i < ne; i++) {
 		sz_rd_copy(&rd, es[i], 32);
+		eacked[i] = sz_rd_u8(&rd);
+		if (eacked[i] > 1)
+			sz_rd_fail(&rd, SZ_ERR_MALFORMED);
+	}
+	for (unsigned i = 0; i < nm && rd.err == 0; i++)
+		for (int h = 0; h < c->m[i].nvh; h++)
+			if (c->m[i].vh[h] >= c->nmops)
+				sz_rd_fail(&rd, SZ_ERR_MALFORMED);
 	if ((r = sz_rd_end(&rd)) != SZ_OK)
 		goto out;
-	for (unsigned i = ne; i-- > 0;) /* the adder's current epoch ends up newest */
+	for (unsigned i = ne; i-- > 0;) { /* the adder's current epoch ends up newest */
 		if ((r = sz_cell_epoch_learn(c, es[i], &all)) != SZ_OK)
 			goto out;
+		if (eacked[i])
+			sz_cell_epoch_acked(c, es[i]);
+	}
 	/* The add entry: signed by the adder's csk, adding me with this prekey. */
 	int ai = sz_cellm_find(c, pt + 1), zi = sz_cellm_find(c, id_sk + 32);
 	sz_entry e;
@@ -335,7 +408,8 @@ sz_cell_join(sz_cell **out, const sz_env *env, const uint8_t id_sk[static 64],
 	    memcmp(e.author, c->m[ai].csk[0], 32) == 0 &&
 	    sz_cellop_decode(op, e.body, e.body_len) == SZ_OK && op->type == OP_ADD &&
 	    op->mref == c->m[ai].mref && op->seq == c->m[ai].done &&
-	    memcmp(op->target, id_sk + 32, 32) == 0 && memcmp(op->prekey, prekey_pk, 32) == 0) {
+	    memcmp(op->target, id_sk + 32, 32) == 0 && memcmp(op->prekey, prekey_pk, 32) == 0 &&
+	    memcmp(op->target_csk, jk->csk_pk, 32) == 0) {
 		int mi = sz_cellm_mop_find(c, (uint16_t)ai, op->seq);
 		if (mi >= 0 && c->mop[mi].type == OP_ADD && c->mop[mi].target == zi &&
 		    sz_cellm_is_member(c, (uint16_t)zi))
@@ -358,17 +432,26 @@ sz_cell_join(sz_cell **out, const sz_env *env, const uint8_t id_sk[static 64],
 	am->steps--;
 	if ((r = sz_cellk_ratchet(c, (uint16_t)ai, (const uint8_t *)"welcome", 7)) != SZ_OK)
 		goto out;
-	if (zm->done != 0 || zm->steps != 0 || !sodium_is_zero(zm->csk[0], 32)) {
+	if (zm->done != 0 || zm->steps != 0 || (memcmp(zm->csk[0], jk->csk_pk, 32) != 0 &&
+	    memcmp(zm->csk[1], jk->csk_pk, 32) != 0)) {
 		r = SZ_ERR_MALFORMED;
 		goto out;
 	}
+	/* My first op is signed by the key my add named (no one takes it on trust). */
+	memcpy(zm->csk[0], jk->csk_pk, 32);
+	memset(zm->csk[1], 0, 32);
+	memcpy(c->csk_sk, jk->csk_sk, 64);
 	zm->rk_known = 1;
 	memcpy(c->dh_sk[0], prekey_sk, 32);
 	c->dh_used[0] = 1;
-	/* My first op: an update that announces my csk and gives everyone fresh secrets. */
+	/* My first op: an update that rotates my csk and gives everyone fresh secrets. */
 	r = sz_cellop_mine(c, OP_UPDATE, 0, res);
 out:
-	sz_env_open_free(open, openlen);
+	if (open != NULL) {
+		sz_wipe(open, openlen);
+		sz_secret_free(open);
+	}
+	sz_wipe(dh, sizeof dh);
 	if (pl != NULL) {
 		sz_wipe(pl, pll);
 		free(pl);

@@ -9,7 +9,7 @@
 #include "cell/cell_int.h"
 #include "crypto/crypto.h"
 
-#define STATE_VERSION 3
+#define STATE_VERSION 4
 static const uint8_t MAGIC[7] = { 'S', 'Z', 'C', 'E', 'L', 'L', 0 };
 
 static void
@@ -117,6 +117,7 @@ sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len)
 	sz_buf_u16(&b, c->dh_last);
 	put_chain(&b, &c->send);
 	sz_buf_u64(&b, c->counter);
+	sz_buf_u8(&b, c->vouch_due);
 	put_folds(&b, c->pend, c->npend);
 	sz_buf_u16(&b, c->nmembers);
 	for (int i = 0; i < c->nmembers; i++) {
@@ -129,6 +130,11 @@ sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len)
 		sz_buf_u32(&b, m->done);
 		sz_buf_u32(&b, m->base);
 		sz_buf_u32(&b, m->steps);
+		sz_buf_u32(&b, m->tmax);
+		sz_buf_u32(&b, m->vouch);
+		sz_buf_u8(&b, m->nvh);
+		for (int h = 0; h < m->nvh; h++)
+			sz_buf_u16(&b, m->vh[h]);
 		put_folds(&b, m->win, m->nwin);
 		sz_buf_u8(&b, m->rk_known);
 		sz_buf_append(&b, m->rk, 32);
@@ -147,6 +153,7 @@ sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len)
 		sz_buf_u16(&b, o->author);
 		sz_buf_u16(&b, o->target);
 		sz_buf_u32(&b, o->seq);
+		sz_buf_u32(&b, o->tseq);
 		put_words(&b, o->past.w, (size_t)i / 64 + 1);
 	}
 	size_t n = 0;
@@ -178,6 +185,7 @@ sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len)
 		sz_buf_append(&b, e->e, 32);
 		sz_buf_u64(&b, e->order);
 		put_words(&b, e->holders.w, CELL_MW);
+		sz_buf_u8(&b, e->acked);
 	}
 	n = 0;
 	for (int i = 0; i < CELL_SKIPPED; i++)
@@ -243,6 +251,8 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 	if (!sodium_is_zero(c->send.au.key, 32) || c->send.au.tweaked)
 		sz_rd_fail(&r, SZ_ERR_NONCANONICAL);
 	c->counter = sz_rd_u64(&r);
+	c->vouch_due = sz_rd_u8(&r);
+	check_flag(&r, c->vouch_due);
 	c->npend = get_folds(&r, c->pend);
 	unsigned nm = sz_rd_u16(&r);
 	if (nm > CELL_MAX_MEMBERS || nm == 0)
@@ -263,6 +273,15 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 		m->done = sz_rd_u32(&r);
 		m->base = sz_rd_u32(&r);
 		m->steps = sz_rd_u32(&r);
+		m->tmax = sz_rd_u32(&r);
+		m->vouch = sz_rd_u32(&r);
+		m->nvh = sz_rd_u8(&r);
+		if (m->nvh > CELL_MAX_HEADS) {
+			sz_rd_fail(&r, SZ_ERR_CORRUPT);
+			break;
+		}
+		for (int h = 0; h < m->nvh; h++)
+			m->vh[h] = sz_rd_u16(&r);
 		m->nwin = get_folds(&r, m->win);
 		m->rk_known = sz_rd_u8(&r);
 		check_flag(&r, m->rk_known);
@@ -286,6 +305,10 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 		sz_rd_fail(&r, SZ_ERR_CORRUPT);
 	if (r.err == 0)
 		sz_cellst_get_mops(&r, c);
+	for (unsigned i = 0; i < c->nmembers && r.err == 0; i++)
+		for (int h = 0; h < c->m[i].nvh; h++)
+			if (c->m[i].vh[h] >= c->nmops)
+				sz_rd_fail(&r, SZ_ERR_CORRUPT);
 	unsigned n = sz_rd_u16(&r);
 	if (n > CELL_SEEDED)
 		sz_rd_fail(&r, SZ_ERR_CORRUPT);
@@ -315,6 +338,8 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 		sz_rd_copy(&r, ek, 32);
 		e->order = sz_rd_u64(&r);
 		get_words(&r, e->holders.w, CELL_MW);
+		e->acked = sz_rd_u8(&r);
+		check_flag(&r, e->acked);
 		if (sz_cellk_epoch(e, ek) != SZ_OK)
 			sz_rd_fail(&r, SZ_ERR_INTERNAL);
 		e->used = 1;

@@ -412,13 +412,14 @@ join(sz_cli *c, int argc, char **argv)
 		    "'samizdat cell join CODE --answer ANSWER'.\n");
 		return SZ_EXIT_NETWORK;
 	}
-	sz_node_joining j = { .n = n };
-	uint8_t req[80];
+	sz_cell_joinkeys keys;
+	sz_node_joining j = { .n = n, .keys = &keys };
+	uint8_t req[SZ_NODE_JOIN_BYTES];
 	char pe[201];
-	if ((r = sz_node_join_prepare(n, &iv, req, j.prekey_sk)) != SZ_OK)
+	if ((r = sz_node_join_prepare(n, &iv, req, &keys)) != SZ_OK)
 		return sz_cli_fail(c, r, "cannot prepare the join");
 	r = session(n, &iv, socks, req, sizeof req, &j, pe, sizeof pe);
-	sz_wipe(j.prekey_sk, sizeof j.prekey_sk);
+	sz_wipe(&keys, sizeof keys);
 	if (r == SZ_ERR_UNSUPPORTED)
 		return sz_cli_usage_error(c, "the inviter serves over Tor: give --tor-socks HOST:PORT");
 	if (r != SZ_OK) {

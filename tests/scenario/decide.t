@@ -164,7 +164,10 @@ sz dan vote union "$P2" park --now >/dev/null || fail "dan votes before hearing 
 sz dan sync "$ADA" >/dev/null
 sz dan vote union "$P2" park --now >/dev/null
 [ $? -eq 6 ] && ok "dan, removed, cannot vote any more (exit 6)" || fail "dan voted after hearing"
-# ben's node seals its earlier ballot again under the new keys (after the sync that taught it).
+# ben's node seals its earlier ballot again under the new keys, once it knows that every member
+# holds them (their acks of the removal): one sync teaches it the removal, the next the others'
+# acks, the third carries the ballot sealed again.
+syncall ben cat
 syncall ben cat
 syncall ben cat
 for p in ada ben cat; do
