@@ -338,15 +338,30 @@ sz_cell_add(sz_cell *c, const uint8_t id[static 32], const uint8_t prekey[static
 	int r;
 	if ((r = check_active(c)) != SZ_OK)
 		return r;
-	int known = sz_cellm_find(c, id);
-	if (known >= 0) /* a member; or removed, left, or added by someone removed concurrently */
-		return sz_cellm_is_member(c, (uint16_t)known) ? SZ_ERR_EXISTS : SZ_ERR_DENIED;
 	if (sodium_is_zero(prekey, 32) || sodium_is_zero(csk, 32))
 		return SZ_ERR_INVALID;
-	if ((r = sz_cellm_intern(c, id, prekey, &idx)) != SZ_OK)
-		return r;
-	c->m[idx].rk_known = 1; /* a newcomer's ratchet starts from zeros, known to all */
-	memcpy(c->m[idx].csk[0], csk, 32);
+	int known = sz_cellm_find(c, id);
+	if (known >= 0) {
+		/* a member; or one whose add was revoked before it joined (it may come back); or
+		 * removed after it acted, left, or added by someone removed concurrently */
+		cell_mset ban;
+		sz_cellm_banned(c, &c->processed, &ban);
+		if (sz_cellm_is_member(c, (uint16_t)known))
+			return SZ_ERR_EXISTS;
+		if (mset_has(&ban, (unsigned)known) || (unsigned)known == c->me)
+			return SZ_ERR_DENIED;
+		cell_mset rem;
+		sz_cellm_removed(c, &c->processed, &rem);
+		if (!mset_has(&rem, (unsigned)known))
+			return SZ_ERR_DENIED; /* its add was voided: it comes back with a new identity */
+		idx = (uint16_t)known;
+		sz_cellm_renew(c, idx, prekey, csk);
+	} else {
+		if ((r = sz_cellm_intern(c, id, prekey, &idx)) != SZ_OK)
+			return r;
+		c->m[idx].rk_known = 1; /* a newcomer's ratchet starts from zeros, known to all */
+		memcpy(c->m[idx].csk[0], csk, 32);
+	}
 	return sz_cellop_mine(c, OP_ADD, idx, res);
 }
 

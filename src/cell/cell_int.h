@@ -278,10 +278,20 @@ int sz_cellm_by_mref(const sz_cell *c, uint32_t mref);
 /* Add a member record (or find it); SZ_ERR_EXISTS if its mref collides with another id. */
 SZ_MUST_CHECK int sz_cellm_intern(sz_cell *c, const uint8_t id[32], const uint8_t prekey[32],
     uint16_t *idx);
+/* Member idx comes back by a new add (its removal was a revocation): a fresh newcomer record
+ * with the add's prekey and first csk; nothing of its earlier instance is kept. */
+void sz_cellm_renew(sz_cell *c, uint16_t idx, const uint8_t prekey[32], const uint8_t csk[32]);
 /* The members of view v (a causally closed set of mops), strong remove applied. */
 void sz_cellm_members(const sz_cell *c, const cell_oset *v, cell_mset *out);
-/* The removed set of view v (targets of authorized removes, authors of leaves). */
+/* The removed set of view v (targets of authorized removes, authors of leaves, unless an add
+ * later than every removal of theirs brought them back). */
 void sz_cellm_removed(const sz_cell *c, const cell_oset *v, cell_mset *out);
+/* Who may never be added again in view v: removed after they had acted (a removal whose author
+ * had applied an op of theirs), or left.  A removal of one that had made no op is a revocation
+ * of a half-done add, and does not ban. */
+void sz_cellm_banned(const sz_cell *c, const cell_oset *v, cell_mset *out);
+/* The mop that made member idx a member in my current view (its create or add), or -1. */
+int sz_cellm_entry(const sz_cell *c, uint16_t idx);
 /* Find a mop by (author, seq); -1 if none. */
 int sz_cellm_mop_find(const sz_cell *c, uint16_t author, uint32_t seq);
 /* Record a new mop with strict past v; computes its authorization.  tseq: for a remove, the

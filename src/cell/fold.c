@@ -115,7 +115,7 @@ keep(const sz_cell *c, const cell_fold *p)
 	if (p->kind == FOLD_ADD) {
 		int mi = sz_cellm_mop_find(c, (uint16_t)a, p->seq);
 		return mi >= 0 && c->mop[mi].type == OP_ADD && c->mop[mi].target != c->me &&
-		    sz_cellm_is_member(c, c->mop[mi].target);
+		    sz_cellm_entry(c, c->mop[mi].target) == mi;
 	}
 	const cell_seeded *x = sz_cellop_seeded_find((sz_cell *)c, (uint16_t)a, p->seq);
 	return x != NULL && x->has_msr && mset_has(&x->owe, c->me);

@@ -54,21 +54,6 @@ sz_cellm_intern(sz_cell *c, const uint8_t id[32], const uint8_t prekey[32], uint
 	return SZ_OK;
 }
 
-void
-sz_cellm_removed(const sz_cell *c, const cell_oset *v, cell_mset *out)
-{
-	memset(out, 0, sizeof *out);
-	for (unsigned i = 0; i < c->nmops; i++) {
-		const cell_mop *o = &c->mop[i];
-		if (!oset_has(v, i) || !o->authorized)
-			continue;
-		if (o->type == OP_REMOVE)
-			mset_add(out, o->target);
-		else if (o->type == OP_LEAVE)
-			mset_add(out, o->author);
-	}
-}
-
 /* Is mop j in the causal past of mop i (or i itself)? */
 static int
 in_past(const sz_cell *c, unsigned i, unsigned j)
@@ -76,26 +61,32 @@ in_past(const sz_cell *c, unsigned i, unsigned j)
 	return oset_has(&c->mop[i].past, j);
 }
 
-/* members(v) (docs/PROTOCOL.md §11 (Cells) §7).  Removals (authorized removes and leaves) always
- * take effect.  An add takes effect when it is authorized in its own past, its author was a
- * member of that past *as v sees it* (so an add whose author only got in through an add that v
- * voids is void too), and no removal of its author in v is concurrent with it: neither in the
- * other's causal past.  A removal that had seen the add leaves it standing: removing B does not
- * remove the people B invited.  Adds are taken in index order, a linear extension of the causal
- * order (an op is recorded only after its past), so each add's verdict uses only earlier ones. */
-void
-sz_cellm_members(const sz_cell *c, const cell_oset *v, cell_mset *out)
+/* Membership of view v (docs/PROTOCOL.md §11 (Cells) §7), into mem (members), rem (removed:
+ * a removal of theirs in v that no later add brought them back from) and ban (never to be
+ * added again: removed after they had acted, or left); any of the three may be NULL.
+ * Removals (authorized removes and leaves) always take effect.  An add takes effect when it
+ * is authorized in its own past, its author was a member of that past *as v sees it* (so an
+ * add whose author only got in through an add that v voids is void too), and no removal of its
+ * author in v is concurrent with it: neither in the other's causal past.  A removal that had
+ * seen the add leaves it standing: removing B does not remove the people B invited.  A member
+ * is one whose latest entry (create, or an add that takes effect) follows every removal of it
+ * in v.  Adds are taken in index order, a linear extension of the causal order (an op is
+ * recorded only after its past), so each add's verdict uses only earlier ones. */
+static void
+membership(const sz_cell *c, const cell_oset *v, cell_mset *mem, cell_mset *rem, cell_mset *ban,
+    int *which)
 {
 	uint16_t rm[CELL_MAX_MOPS], gone[CELL_MAX_MOPS];
 	int16_t entry[CELL_MAX_MEMBERS], next[CELL_MAX_MOPS]; /* the creates and adds that bring
 	                                                        * each member in, newest first */
 	uint8_t eff[CELL_MAX_MOPS];
 	size_t nrm = 0;
+	cell_mset out, hit, banned;
 	for (unsigned i = 0; i < c->nmembers; i++)
 		entry[i] = -1;
-	cell_mset removed;
-	memset(&removed, 0, sizeof removed);
-	memset(out, 0, sizeof *out);
+	memset(&out, 0, sizeof out);
+	memset(&hit, 0, sizeof hit);
+	memset(&banned, 0, sizeof banned);
 	for (unsigned i = 0; i < c->nmops; i++) {
 		const cell_mop *o = &c->mop[i];
 		eff[i] = 0;
@@ -108,7 +99,10 @@ sz_cellm_members(const sz_cell *c, const cell_oset *v, cell_mset *out)
 		} else if (o->type == OP_REMOVE || o->type == OP_LEAVE) {
 			gone[nrm] = o->type == OP_REMOVE ? o->target : o->author;
 			rm[nrm++] = (uint16_t)i;
-			mset_add(&removed, gone[nrm - 1]);
+			mset_add(&hit, gone[nrm - 1]);
+			/* a removal of one that never acted (its add half done) is a revocation */
+			if (o->type == OP_LEAVE || o->tseq > 0)
+				mset_add(&banned, gone[nrm - 1]);
 		}
 	}
 	for (unsigned i = 0; i < c->nmops; i++) {
@@ -117,30 +111,105 @@ sz_cellm_members(const sz_cell *c, const cell_oset *v, cell_mset *out)
 			continue;
 		if (o->type == OP_CREATE) {
 			eff[i] = 1;
-			mset_add(out, o->author);
 			continue;
 		}
 		if (o->type != OP_ADD)
 			continue;
-		/* its author a member of its past, as v sees it: brought in by the create or by an
-		 * add in that past that v lets stand, and not removed in that past */
+		/* its author a member of its past, as v sees it: an entry of it in that past that v
+		 * lets stand and that follows every removal of it in that past */
 		int in = 0;
-		for (int j = entry[o->author]; j >= 0 && !in; j = next[j])
-			in = (unsigned)j < i && eff[j] && in_past(c, i, (unsigned)j);
-		for (size_t k = 0; k < nrm && in; k++)
-			if (gone[k] == o->author && in_past(c, i, rm[k]))
-				in = 0;
+		for (int j = entry[o->author]; j >= 0 && !in; j = next[j]) {
+			if ((unsigned)j >= i || !eff[j] || !in_past(c, i, (unsigned)j))
+				continue;
+			in = 1;
+			for (size_t k = 0; k < nrm && in; k++)
+				if (gone[k] == o->author && in_past(c, i, rm[k]) && !in_past(c, (unsigned)j, rm[k]))
+					in = 0;
+		}
 		/* no removal of its author concurrent with it */
 		for (size_t k = 0; k < nrm && in; k++)
 			if (gone[k] == o->author && !in_past(c, i, rm[k]) && !in_past(c, rm[k], i))
 				in = 0;
-		if (in) {
-			eff[i] = 1;
-			mset_add(out, o->target);
+		eff[i] = (uint8_t)in;
+	}
+	/* members: an entry that v lets stand and that follows every removal of them in v */
+	for (unsigned z = 0; z < c->nmembers; z++) {
+		for (int j = entry[z]; j >= 0; j = next[j]) {
+			if (!eff[j])
+				continue;
+			int in = 1;
+			for (size_t k = 0; k < nrm && in; k++)
+				if (gone[k] == z && !in_past(c, (unsigned)j, rm[k]))
+					in = 0;
+			if (in) {
+				mset_add(&out, z);
+				if (which != NULL && z == (unsigned)*which) {
+					*which = j;
+					return;
+				}
+				break;
+			}
 		}
 	}
-	for (int w = 0; w < CELL_MW; w++)
-		out->w[w] &= ~removed.w[w];
+	if (which != NULL) {
+		*which = -1;
+		return;
+	}
+	if (mem != NULL)
+		*mem = out;
+	if (rem != NULL)
+		for (int w = 0; w < CELL_MW; w++)
+			rem->w[w] = hit.w[w] & ~out.w[w];
+	if (ban != NULL)
+		for (int w = 0; w < CELL_MW; w++)
+			ban->w[w] = banned.w[w] & ~out.w[w];
+}
+
+void
+sz_cellm_renew(sz_cell *c, uint16_t idx, const uint8_t prekey[32], const uint8_t csk[32])
+{
+	cell_member *m = &c->m[idx];
+	sz_cellk_forget(c, idx);
+	uint8_t id[32], xid[32];
+	uint32_t mref = m->mref;
+	memcpy(id, m->id, 32);
+	memcpy(xid, m->xid, 32);
+	sz_wipe(m, sizeof *m);
+	memcpy(m->id, id, 32);
+	memcpy(m->xid, xid, 32);
+	m->mref = mref;
+	memcpy(m->prekey, prekey, 32);
+	memcpy(m->dh_pk, prekey, 32);
+	memcpy(m->csk[0], csk, 32);
+	m->rk_known = 1; /* a newcomer's ratchet starts from zeros, known to all */
+	for (int i = 0; i < CELL_SEEDED; i++) /* it owes nothing from before */
+		c->seeded[i].owe.w[idx / 64] &= ~(1ull << (idx % 64));
+}
+
+void
+sz_cellm_removed(const sz_cell *c, const cell_oset *v, cell_mset *out)
+{
+	membership(c, v, NULL, out, NULL, NULL);
+}
+
+void
+sz_cellm_members(const sz_cell *c, const cell_oset *v, cell_mset *out)
+{
+	membership(c, v, out, NULL, NULL, NULL);
+}
+
+void
+sz_cellm_banned(const sz_cell *c, const cell_oset *v, cell_mset *out)
+{
+	membership(c, v, NULL, NULL, out, NULL);
+}
+
+int
+sz_cellm_entry(const sz_cell *c, uint16_t idx)
+{
+	int which = idx;
+	membership(c, &c->processed, NULL, NULL, NULL, &which);
+	return which;
 }
 
 int
@@ -156,7 +225,7 @@ int
 sz_cellm_mop_add(sz_cell *c, uint8_t type, uint16_t author, uint16_t target, uint32_t seq,
     uint32_t tseq, const cell_oset *v, int *idx)
 {
-	cell_mset mem, rem;
+	cell_mset mem, ban;
 	if (c->nmops >= CELL_MAX_MOPS)
 		return SZ_ERR_LIMIT;
 	cell_mop *o = &c->mop[c->nmops];
@@ -168,15 +237,14 @@ sz_cellm_mop_add(sz_cell *c, uint8_t type, uint16_t author, uint16_t target, uin
 	o->tseq = tseq;
 	o->past = *v;
 	oset_add(&o->past, c->nmops);
-	sz_cellm_members(c, v, &mem);
-	sz_cellm_removed(c, v, &rem);
+	membership(c, v, &mem, NULL, &ban, NULL);
 	switch (type) {
 	case OP_CREATE:
 		o->authorized = c->nmops == 0;
 		break;
 	case OP_ADD:
 		o->authorized = mset_has(&mem, author) && !mset_has(&mem, target) &&
-		    !mset_has(&rem, target) && target != author;
+		    !mset_has(&ban, target) && target != author;
 		break;
 	case OP_REMOVE:
 		o->authorized = mset_has(&mem, author) && mset_has(&mem, target) && target != author;

@@ -343,9 +343,14 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 			*why = "added identity unusable in this cell";
 			return r;
 		}
+		cell_mset rem_before;
+		sz_cellm_removed(c, &c->processed, &rem_before);
 		if ((r = sz_cellm_mop_add(c, OP_ADD, a, t, op.seq, 0, &v, &midx)) != SZ_OK)
 			return r;
 		int ok = c->mop[midx].authorized && !unvouched;
+		/* It comes back after a revocation of its half-done add: a fresh record. */
+		if (ok && t != c->me && mset_has(&rem_before, t) && sz_cellm_is_member(c, t))
+			sz_cellm_renew(c, t, op.prekey, op.target_csk);
 		/* The newcomer's first cell signing key, named by its adder: its first op must be
 		 * signed by it.  A second add of one person (two members adding it at once) names
 		 * another; either may sign its first op (it joins from one welcome). */
