@@ -246,6 +246,17 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		*why = "an op of a removed member past what any member vouches for";
 		return SZ_ERR_NOT_MEMBER;
 	}
+	/* Every op this one names (heads, acknowledged ops, vouches) its author applied: for a
+	 * member removed in my view, that is a vouch; an unvouched op vouches for nothing.  Taken
+	 * from an op ahead of its turn too, when its author's current key signed it (ACK ops do not
+	 * change it): a vouch may arrive in an op whose predecessors were sealed under epochs I am
+	 * not given, and the removal it vouches for may be mine. */
+	if (!unvouched && !sodium_is_zero(am->csk[0], 32) && memcmp(e.author, am->csk[0], 32) == 0) {
+		if ((r = vouch_all(c, a, &op, res)) != SZ_OK)
+			return r;
+		if (c->status != SZ_CELL_ACTIVE)
+			return SZ_OK; /* a vouched removal of me: I am out, this op no longer matters */
+	}
 	if (op.seq != am->done + 1) {
 		*why = "waiting for the author's earlier ops";
 		return SZ_ERR_AGAIN;
@@ -258,14 +269,6 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 	    memcmp(e.author, am->csk[1], 32) == 0))) {
 		*why = "signed by a key that is not the author's cell signing key";
 		return SZ_ERR_BAD_SIGNATURE;
-	}
-	/* Every op this one names (heads, acknowledged ops, vouches) its author applied: for a
-	 * member removed in my view, that is a vouch; an unvouched op vouches for nothing. */
-	if (!unvouched) {
-		if ((r = vouch_all(c, a, &op, res)) != SZ_OK)
-			return r;
-		if (c->status != SZ_CELL_ACTIVE)
-			return SZ_OK; /* a vouched removal of me: I am out, this op no longer matters */
 	}
 	uint16_t hidx[CELL_MAX_HEADS];
 	for (int i = 0; i < op.nheads; i++) {
