@@ -84,7 +84,7 @@ build/samizdat: $(REL)/samizdat
 $(REL)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
-	$(Q)$(CC) $(REL_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(REL_CFLAGS) $(CMOCKA_CFLAGS) -c $< -o $@
 $(SAN)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC-SAN,$<)
@@ -122,7 +122,7 @@ $(REL)/bin/%: $(REL)/obj/tools/%.o $(REL_LIB)
 $(REL)/bin/%: $(REL)/obj/tests/%.o $(REL_LIB)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
-	$(Q)$(CC) $(REL_CFLAGS) -pie -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(REL_CFLAGS) -pie -o $@ $^ $(CMOCKA_LIBS) $(LIBS)
 $(SAN)/bin/%: $(SAN)/obj/tools/%.o $(SAN_LIB)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
@@ -130,7 +130,7 @@ $(SAN)/bin/%: $(SAN)/obj/tools/%.o $(SAN_LIB)
 $(SAN)/bin/%: $(SAN)/obj/tests/%.o $(SAN_LIB)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
-	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LIBS)
 
 # A unit test links the library, its layer's test helpers (src/<layer>/*_testlib.c) and, for
 # src/cli tests, the CLI objects except main.

@@ -421,6 +421,8 @@ handle_inner(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_result *res, con
 		return sz_cell_receive_message(c, pt, len, res, why);
 	case SEAL_ANON:
 		return sz_cell_receive_anon(c, pt, len, res, why);
+	case SEAL_EPOCHS:
+		return sz_cell_receive_epochs(c, pt, len, res, why);
 	case SEAL_WELCOME:
 		*why = "a welcome is for join";
 		return SZ_ERR_DENIED;

@@ -45,7 +45,8 @@ enum {
 /* Kinds of fold (a lazy ack: one step of the folder's ratchet, docs/PROTOCOL.md §11 §4.1). */
 enum { FOLD_ACK = 1, FOLD_ADD = 2 };
 /* Types of sealed plaintexts (the first byte under the seal). */
-enum { SEAL_CONTROL = 0x01, SEAL_MESSAGE = 0x02, SEAL_WELCOME = 0x03, SEAL_ANON = 0x04 };
+enum { SEAL_CONTROL = 0x01, SEAL_MESSAGE = 0x02, SEAL_WELCOME = 0x03, SEAL_ANON = 0x04,
+	SEAL_EPOCHS = 0x05 };
 
 typedef struct cell_mset { uint64_t w[CELL_MW]; } cell_mset; /* a set of member indices */
 typedef struct cell_oset { uint64_t w[CELL_OW]; } cell_oset; /* a set of mop indices */
@@ -205,6 +206,8 @@ typedef struct cell_op {
 	uint8_t nvouch;                  /* ops the author applied that its heads do not name */
 	uint32_t vouch_mref[CELL_MAX_VOUCH], vouch_seq[CELL_MAX_VOUCH];
 	const uint8_t *target_csk;       /* ADD: the newcomer's first cell signing key */
+	uint8_t nwep;                    /* ADD: the epochs its welcome gives the newcomer: ... */
+	const uint8_t *wep;              /* ... nwep ids (the first 8 bytes of each scope tag) */
 	uint32_t target_seq;             /* REMOVE: the target's last op the author had applied */
 	uint8_t nf;                      /* ACK: the window it closes */
 	cell_fold fold[CELL_WINDOW];
@@ -386,6 +389,13 @@ void sz_cellf_plan(const sz_cell *c, cell_flush *f);
 /* Apply the plan to the staged copies and write the fold dms (`u16 ndm | EK | dms`) to b, each
  * direct message bound to ad. */
 SZ_MUST_CHECK int sz_cellf_build(sz_cell *c, cell_flush *f, const uint8_t ad[32], sz_buf *b);
+/* Send each current member that lacks epochs I hold (in my view of who holds what) a message of
+ * its own with them (SEAL_EPOCHS, docs/PROTOCOL.md §11 §2.2); envelopes into res. */
+SZ_MUST_CHECK int sz_cellf_send_epochs(sz_cell *c, sz_cell_result *res);
+/* Take in a SEAL_EPOCHS plaintext (cell.c hands it here).  SZ_ERR_AGAIN: its sender is unknown
+ * yet, or an earlier direct message of its sender has not come. */
+SZ_MUST_CHECK int sz_cell_receive_epochs(sz_cell *c, const uint8_t *pt, size_t len,
+    sz_cell_result *res, const char **why);
 /* Nonzero if a fold f would apply now has items to send (an add-ack, a forward). */
 int sz_cellf_has_items(const sz_cell *c, const cell_flush *f);
 /* Make the staged copies mine; the owed folds are gone, the window is f's. */

@@ -298,4 +298,39 @@ contains(const uint8_t *hay, size_t n, const void *needle, size_t m)
 	return m <= n && memmem(hay, n, needle, m) != NULL;
 }
 
+/* Tests that forge ops need the cell's insides (SEAL_CONTROL, cell_epoch): include cell_int.h
+ * before this file. */
+#ifdef SZ_CELL_CELL_INT_H
+/* Build, sign (with sk) and seal (under epoch ep) a control op whose body is b. */
+static inline void
+forge(sz_buf *b, const uint8_t sk[64], const cell_epoch *ep, sz_env_seeded *env,
+    sz_cell_result *out)
+{
+	uint8_t *entry, id[32], *inner, *envl, nonce[SZ_ENV_NONCE_BYTES];
+	size_t elen, envlen;
+	assert_int_equal(b->err, SZ_OK);
+	assert_int_equal(sz_entry_build(&entry, &elen, id, SZ_KIND_CELL_CONTROL, NULL, 0,
+	    1700000000000ull, b->p, b->len, sk), SZ_OK);
+	inner = malloc(1 + elen);
+	assert_non_null(inner);
+	inner[0] = SEAL_CONTROL;
+	memcpy(inner + 1, entry, elen);
+	sz_random(&env->env, nonce, sizeof nonce);
+	assert_int_equal(sz_env_seal(&envl, &envlen, ep->scope, inner, 1 + elen, ep->key, nonce),
+	    SZ_OK);
+	sz_cell_result one = { 0 };
+	one.out = malloc(sizeof *one.out);
+	one.outlen = malloc(sizeof *one.outlen);
+	assert_non_null(one.out);
+	assert_non_null(one.outlen);
+	one.out[0] = envl;
+	one.outlen[0] = envlen;
+	one.nout = one.cap_out = 1;
+	*out = one;
+	free(inner);
+	free(entry);
+}
+
+#endif
+
 #endif /* SZ_CELL_CELL_TESTNET_H */

@@ -336,7 +336,7 @@ int
 sz_cellf_maybe_flush(sz_cell *c, sz_cell_result *res)
 {
 	cell_mset mem;
-	if (c->status != SZ_CELL_ACTIVE || !c->send.used || (c->npend == 0 && !c->vouch_due))
+	if (c->status != SZ_CELL_ACTIVE || !c->send.used)
 		return SZ_OK;
 	sz_cellm_members(c, &c->processed, &mem);
 	if (!mset_has(&mem, c->me))
@@ -356,7 +356,12 @@ sz_cellf_maybe_flush(sz_cell *c, sz_cell_result *res)
 		forward_set(c, x, &mem, &fw);
 		due = !mset_empty(&fw) || (mi >= 0 && c->mop[mi].type == OP_REMOVE);
 	}
-	return due ? sz_cellop_mine(c, OP_ACK, 0, res) : SZ_OK;
+	int r = due ? sz_cellop_mine(c, OP_ACK, 0, res) : SZ_OK;
+	/* A member that lacks an epoch I hold (added while an op it did not get was under way)
+	 * gets it now, in a message of its own: it may be unable to open ops sealed under it. */
+	if (r == SZ_OK)
+		r = sz_cellf_send_epochs(c, res);
+	return r;
 }
 
 void
@@ -494,16 +499,22 @@ int
 sz_cellf_settle(sz_cell *c, uint16_t b, const cell_take *tk, const cell_fold *L, uint8_t nf,
     const cell_dm *dm, uint16_t ndm)
 {
-	cell_mset mem;
+	cell_mset mem, two;
 	int r = SZ_OK;
 	sz_cellm_members(c, &c->processed, &mem);
+	/* An epoch forwarded to me with no record of its op: held by me and the sender, for all I
+	 * know (an under-estimate only costs a message more; an over-estimate could leave someone
+	 * without it). */
+	memset(&two, 0, sizeof two);
+	mset_add(&two, c->me);
+	mset_add(&two, b);
 	for (uint8_t i = tk->from; i < nf && r == SZ_OK; i++) {
 		cell_seeded *x = fold_record(c, &L[i]);
 		if (L[i].kind != FOLD_ACK)
 			continue;
 		/* An epoch forwarded to me (I was added while its op was under way). */
 		if (tk->has[i] && (r = sz_cell_epoch_learn(c, tk->item[i] + 32,
-		    x != NULL ? &x->holders : &mem)) != SZ_OK)
+		    x != NULL ? &x->holders : &two)) != SZ_OK)
 			break;
 		cell_mset fw;
 		memset(&fw, 0, sizeof fw);

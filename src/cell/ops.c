@@ -126,8 +126,7 @@ sz_cellop_decode(cell_op *op, const uint8_t *body, size_t len)
 		return SZ_ERR_MALFORMED;
 	if (op->type != OP_CREATE && op->type != OP_LEAVE) { /* the window the op closes */
 		op->nf = sz_rd_u8(&r);
-		if (r.err == 0 && (op->nf > CELL_WINDOW ||
-		    (op->type == OP_ACK && op->nf == 0 && op->nvouch == 0)))
+		if (r.err == 0 && op->nf > CELL_WINDOW)
 			return SZ_ERR_MALFORMED;
 		sz_cellop_get_folds(&r, op->fold, op->nf);
 	}
@@ -140,6 +139,10 @@ sz_cellop_decode(cell_op *op, const uint8_t *body, size_t len)
 		op->target = sz_rd_bytes(&r, 32);
 		op->prekey = sz_rd_bytes(&r, 32);
 		op->target_csk = sz_rd_bytes(&r, 32);
+		op->nwep = sz_rd_u8(&r);
+		if (r.err == 0 && (op->nwep == 0 || op->nwep > CELL_EPOCHS))
+			return SZ_ERR_MALFORMED;
+		op->wep = sz_rd_bytes(&r, (size_t)op->nwep * 8);
 		break;
 	case OP_REMOVE:
 		op->target = sz_rd_bytes(&r, 32);
@@ -157,6 +160,9 @@ sz_cellop_decode(cell_op *op, const uint8_t *body, size_t len)
 		if ((rc = sz_cellop_get_dms(&r, op->fold, op->nf, op->dm, CELL_MAX_MEMBERS, &op->ndm,
 		    &op->ek)) != SZ_OK)
 			return rc;
+		/* an ACK closes a window, or vouches */
+		if (op->nf == 0 && op->nvouch == 0)
+			return SZ_ERR_MALFORMED;
 	} else if (op->type == OP_UPDATE || op->type == OP_REMOVE) {
 		op->ndm = sz_rd_u16(&r);
 		if (op->ndm > CELL_MAX_MEMBERS)
@@ -294,18 +300,18 @@ write_heads(sz_buf *b, sz_cell *c, const uint16_t *heads_in, size_t nh_in, const
 		sz_buf_u32(b, c->m[c->mop[heads[i]].author].mref);
 		sz_buf_u32(b, c->mop[heads[i]].seq);
 	}
-	cell_mset rem;
+	cell_mset mem;
 	uint32_t vm[CELL_MAX_VOUCH], vs[CELL_MAX_VOUCH];
 	size_t nv = 0;
-	sz_cellm_removed(c, &c->processed, &rem);
+	sz_cellm_members(c, &c->processed, &mem);
 	if (extra != NULL) {
 		vm[nv] = extra->mref;
 		vs[nv++] = extra->seq;
 	}
 	for (int i = 0; i < c->nmembers && nv < CELL_MAX_VOUCH; i++)
-		if (i != c->me && mset_has(&rem, (unsigned)i) && c->m[i].done > c->m[i].tmax) {
+		if (i != c->me && !mset_has(&mem, (unsigned)i) && c->m[i].vouch > c->m[i].tmax) {
 			vm[nv] = c->m[i].mref;
-			vs[nv++] = c->m[i].done;
+			vs[nv++] = c->m[i].vouch;
 		}
 	sz_buf_u8(b, (uint8_t)nv);
 	for (size_t i = 0; i < nv; i++) {
@@ -341,10 +347,10 @@ dh_rotate(sz_cell *c, uint8_t pk[32])
 int
 sz_cellop_vouches_pending(const sz_cell *c)
 {
-	cell_mset rem;
-	sz_cellm_removed(c, &c->processed, &rem);
+	cell_mset mem;
+	sz_cellm_members(c, &c->processed, &mem);
 	for (int i = 0; i < c->nmembers; i++)
-		if (i != c->me && mset_has(&rem, (unsigned)i) && c->m[i].done > c->m[i].tmax)
+		if (i != c->me && !mset_has(&mem, (unsigned)i) && c->m[i].vouch > c->m[i].tmax)
 			return 1;
 	return 0;
 }
@@ -463,6 +469,14 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, sz_cell_result *res)
 		sz_buf_append(&b, c->m[target].id, 32);
 		sz_buf_append(&b, c->m[target].prekey, 32);
 		sz_buf_append(&b, c->m[target].csk[0], 32);
+		/* the epochs its welcome gives it: so every member knows which it lacks (§6.2) */
+		uint8_t ne = 0;
+		for (int i = 0; i < CELL_EPOCHS; i++)
+			ne += c->ep[i].used;
+		sz_buf_u8(&b, ne);
+		for (int i = 0; i < CELL_EPOCHS; i++)
+			if (c->ep[i].used)
+				sz_buf_append(&b, c->ep[i].scope, 8);
 	} else if (type == OP_REMOVE) {
 		sz_buf_append(&b, c->m[target].id, 32);
 		sz_buf_u32(&b, c->m[target].done);

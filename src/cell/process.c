@@ -121,11 +121,13 @@ vouch_all(sz_cell *c, uint16_t a, const cell_op *op, sz_cell_result *res)
 	return r;
 }
 
-/* The membership effect of a removal (remove or leave, mop midx) that took effect: its target
- * reads nothing new; if it is me, my farewell (heads pre, npre: my view before it) and I am
- * out.  Ops of the target that its remover had not seen and I had applied: I vouch for them. */
+/* The membership effect of a removal (remove or leave, mop midx) that took effect, with the
+ * members of my view before it: its target, and whoever it leaves out with it (the people its
+ * target added concurrently with it), read nothing new; if I am out, my farewell (heads pre,
+ * npre: my view before it) and I go.  The ops I had applied of those now out: I vouch for them
+ * (those who apply the removal first take them without effect until a member does, §7.2). */
 static int
-removal_effect(sz_cell *c, int midx, const uint16_t *pre, size_t npre, int was_member,
+removal_effect(sz_cell *c, int midx, const uint16_t *pre, size_t npre, const cell_mset *before,
     sz_cell_result *res)
 {
 	const cell_mop *o = &c->mop[midx];
@@ -140,23 +142,29 @@ removal_effect(sz_cell *c, int midx, const uint16_t *pre, size_t npre, int was_m
 	    o->author, t)) != SZ_OK)
 		return r;
 	if (!sz_cellm_is_member(c, c->me) && c->status == SZ_CELL_ACTIVE) {
-		/* My farewell vouches for my removal: members that took it without effect (its
-		 * author was removed in their view) apply it too, so all agree that I am out. */
-		if (t == c->me && o->type == OP_REMOVE && c->send.used &&
+		/* My farewell vouches for the removal that put me out (mine, or that of the member
+		 * who added me, concurrent with my add): members that took it without effect (its
+		 * author was out in their view) apply it too, so all agree that I am out. */
+		if (c->send.used &&
 		    (r = sz_cellop_farewell(c, pre, npre, o->author, o->seq, res)) != SZ_OK)
 			return r;
 		c->status = SZ_CELL_REMOVED;
 		sz_cellst_wipe_keys(c);
 		return SZ_OK;
 	}
-	/* I applied ops of its target that the removal had not seen: those who apply the removal
-	 * first take them without effect until a member vouches for them (§7.2). */
-	if (t != c->me && was_member && tm->vouch < tm->done) {
-		tm->vouch = tm->done;
-		if (tm->done > o->tseq)
-			c->vouch_due = 1;
+	cell_mset after;
+	sz_cellm_members(c, &c->processed, &after);
+	for (unsigned z = 0; z < c->nmembers; z++) {
+		cell_member *zm = &c->m[z];
+		if (z == c->me || !mset_has(before, z) || mset_has(&after, z))
+			continue;
+		if (zm->vouch < zm->done) {
+			zm->vouch = zm->done;
+			if (zm->done > zm->tmax)
+				c->vouch_due = 1;
+		}
+		sz_cellk_forget(c, (uint16_t)z);
 	}
-	sz_cellk_forget(c, t);
 	sz_cellf_settle_all(c);
 	return SZ_OK;
 }
@@ -169,10 +177,11 @@ activate(sz_cell *c, int midx, sz_cell_result *res)
 	uint16_t pre[CELL_MAX_HEADS];
 	size_t npre = sz_cellm_heads(c, pre, CELL_MAX_HEADS);
 	const cell_mop *o = &c->mop[midx];
-	int was = sz_cellm_is_member(c, o->type == OP_REMOVE ? o->target : o->author);
+	cell_mset before;
+	sz_cellm_members(c, &c->processed, &before);
 	oset_add(&c->processed, (unsigned)midx);
 	if (o->type == OP_REMOVE || o->type == OP_LEAVE)
-		return removal_effect(c, midx, pre, npre, was, res);
+		return removal_effect(c, midx, pre, npre, &before, res);
 	return SZ_OK;
 }
 
@@ -238,10 +247,10 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 	 * membership (docs/PROTOCOL.md §11 (Cells) §7.2).  A few past that are still taken for their
 	 * keys (a member that applied them may seal under their epochs, and its vouch may follow);
 	 * beyond those, refused (a genuine one comes back with a later sync, once vouched for). */
-	cell_mset rem_now;
-	sz_cellm_removed(c, &c->processed, &rem_now);
+	cell_mset mem_now;
+	sz_cellm_members(c, &c->processed, &mem_now);
 	uint32_t floor = am->tmax > am->vouch ? am->tmax : am->vouch;
-	int unvouched = mset_has(&rem_now, a) && op.seq > floor;
+	int unvouched = a != c->me && !mset_has(&mem_now, a) && op.seq > floor;
 	if (unvouched && op.seq - floor > CELL_UNVOUCHED) {
 		*why = "an op of a removed member past what any member vouches for";
 		return SZ_ERR_NOT_MEMBER;
@@ -356,8 +365,10 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 			sz_cellm_renew(c, t, op.prekey, op.target_csk);
 		/* The newcomer's first cell signing key, named by its adder: its first op must be
 		 * signed by it.  A second add of one person (two members adding it at once) names
-		 * another; either may sign its first op (it joins from one welcome). */
-		if (ok && c->m[t].done == 0 && t != c->me) {
+		 * another; either may sign its first op (it joins from one welcome).  Named by an
+		 * unvouched add too: the newcomer's ops are followed for causal order even if this add
+		 * has no effect (its removals take effect all the same). */
+		if (c->mop[midx].authorized && c->m[t].done == 0 && t != c->me) {
 			if (sodium_is_zero(c->m[t].csk[0], 32))
 				memcpy(c->m[t].csk[0], op.target_csk, 32);
 			else if (memcmp(c->m[t].csk[0], op.target_csk, 32) != 0)
@@ -368,12 +379,14 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 			sz_wipe(c->m[t].rk, 32);
 			c->m[t].rk_known = 1;
 		}
-		/* The welcome gave the newcomer every epoch its adder knew.  An add the rules refuse
-		 * (an honest adder never makes one: sz_cell_add) marks nothing: its author could as
-		 * well have leaked the epochs without any op. */
+		/* The welcome gave the newcomer the epochs its add lists (those its adder knew); the
+		 * others it lacks, and members send them with their add-acks (§4.1).  An add the rules
+		 * refuse (an honest adder never makes one: sz_cell_add) marks nothing: its author could
+		 * as well have leaked the epochs without any op. */
 		for (int i = 0; ok && i < CELL_EPOCHS; i++)
-			if (c->ep[i].used)
-				mset_add(&c->ep[i].holders, t);
+			for (int j = 0; c->ep[i].used && j < op.nwep; j++)
+				if (memcmp(c->ep[i].scope, op.wep + 8 * j, 8) == 0)
+					mset_add(&c->ep[i].holders, t);
 		if ((r = commit_window(c, a, *stp, tk, &op)) != SZ_OK)
 			return r;
 		sz_cellm_applied(c, a, op.seq, id, e.author, hidx, op.nheads);
@@ -466,13 +479,14 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		if (op.type == OP_REMOVE) {
 			uint16_t pre[CELL_MAX_HEADS];
 			size_t npre = sz_cellm_heads(c, pre, CELL_MAX_HEADS);
-			int was = sz_cellm_is_member(c, (uint16_t)t);
+			cell_mset before;
+			sz_cellm_members(c, &c->processed, &before);
 			if ((r = sz_cellm_mop_add(c, OP_REMOVE, a, (uint16_t)t, op.seq, op.target_seq, &v,
 			    &midx)) != SZ_OK)
 				return r;
 			if (unvouched)
 				return unvouched_note(c, midx, res);
-			if ((r = removal_effect(c, midx, pre, npre, was, res)) != SZ_OK ||
+			if ((r = removal_effect(c, midx, pre, npre, &before, res)) != SZ_OK ||
 			    c->status != SZ_CELL_ACTIVE)
 				return r;
 		} else if (!author_in) {
@@ -500,13 +514,17 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		sz_cellm_applied(c, a, op.seq, id, e.author, hidx, op.nheads);
 		r = sz_cellk_ratchet(c, a, (const uint8_t *)"ack", 3);
 		break;
-	case OP_LEAVE:
+	case OP_LEAVE: {
+		cell_mset before;
+		uint16_t pre[CELL_MAX_HEADS];
+		size_t npre = sz_cellm_heads(c, pre, CELL_MAX_HEADS);
+		sz_cellm_members(c, &c->processed, &before);
 		if ((r = sz_cellm_mop_add(c, OP_LEAVE, a, a, op.seq, op.seq, &v, &midx)) != SZ_OK)
 			return r;
 		sz_cellm_applied(c, a, op.seq, id, e.author, hidx, op.nheads);
 		if (unvouched)
 			return unvouched_note(c, midx, res);
-		if ((r = removal_effect(c, midx, NULL, 0, author_in, res)) != SZ_OK ||
+		if ((r = removal_effect(c, midx, pre, npre, &before, res)) != SZ_OK ||
 		    c->status != SZ_CELL_ACTIVE)
 			return r;
 		/* The member with the lowest mref among those left rekeys (docs/PROTOCOL.md §11 (Cells) §6.7). */
@@ -521,6 +539,7 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 				r = sz_cellop_mine(c, OP_UPDATE, 0, res);
 		}
 		return r;
+	}
 	default:
 		return SZ_ERR_INTERNAL;
 	}
