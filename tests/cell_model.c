@@ -337,6 +337,10 @@ feed_everyone(net *w, sz_cell_result *res)
 			if (r != SZ_OK && r != SZ_ERR_NOT_FOUND && r != SZ_ERR_DECRYPT)
 				fail_msg("receive failed: %d", r);
 			taken++;
+			if (getenv("SZ_CELL_TRACE"))
+				for (size_t e = 0; e < rr.nev; e++)
+					fprintf(stderr, "feed: node %d <- saved %zu: ev %d op %d reason %d %s\n", i, k,
+					    rr.ev[e].type, rr.ev[e].op, rr.ev[e].reason, rr.ev[e].text);
 			net_take(w, i, &rr);
 		}
 	return taken;
@@ -461,6 +465,10 @@ history(uint64_t seed)
 		sz_cell_free(d);
 		run(w);
 		int cut2;
+		if (!fits(w, real, &cut2) && getenv("SZ_MODEL_TRACE")) {
+			dump(w);
+			fprintf(stderr, "saved device of %d; before %#x\n", snaps[k].who, real);
+		}
 		if (!fits(w, real, &cut2))
 			fail_msg("seed %llu: a removed member's saved device changed the members",
 			    (unsigned long long)seed);
@@ -484,10 +492,12 @@ history(uint64_t seed)
 		sz_buf_u8(&b, OP_LEAVE);
 		sz_buf_u32(&b, c->m[vi].mref);
 		sz_buf_u32(&b, c->m[vi].done + 1);
+		sz_buf_append(&b, c->m[vi].oprec[c->m[vi].done % CELL_OPREC], 8);
 		sz_buf_u8(&b, (uint8_t)nh);
 		for (size_t h = 0; h < nh; h++) {
 			sz_buf_u32(&b, c->m[c->mop[heads[h]].author].mref);
 			sz_buf_u32(&b, c->mop[heads[h]].seq);
+			sz_buf_append(&b, c->mop[heads[h]].id, 8);
 		}
 		sz_buf_u8(&b, 0);
 		uint8_t fpk[32], fsk[64], fseed[32];

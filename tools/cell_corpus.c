@@ -192,17 +192,57 @@ fresh_seeds(void)
 	sz_cell_free(f);
 }
 
+/* A welcome's payload for fuzz_cell_welcome: its fixed newcomer (identity seed 2, join keys from
+ * env 42) added by a creator (identity seed 1); the seed is adder id || opened payload. */
+static void
+welcome_seed(const char *name, int members)
+{
+	uint8_t pk[32], sk[64], seed[32] = { 1 }, zpk[32], zsk[64], zseed[32] = { 2 };
+	uint8_t *pl = NULL, adder[32], ck[32];
+	size_t pll = 0;
+	uint32_t ctr;
+	sz_env_seeded env, kenv;
+	sz_cell_joinkeys zk;
+	sz_cell *f;
+	sz_cell_result r = { 0 };
+	must(sz_sign_seed_keypair(pk, sk, seed), "keys");
+	must(sz_sign_seed_keypair(zpk, zsk, zseed), "keys");
+	sz_env_seeded_init(&env, 3, 0);
+	sz_env_seeded_init(&kenv, 42, 0);
+	must(sz_cell_joinkeys_new(&kenv.env, &zk), "join keys");
+	must(sz_cell_create(&f, &env.env, "fuzz", sk, &r), "create");
+	sz_cell_result_free(&r);
+	for (int i = 0; i < members; i++) { /* others first, so the table is not trivial */
+		uint8_t opk[32], osk[64], oseed[32] = { (uint8_t)(100 + i) };
+		sz_cell_joinkeys ok;
+		must(sz_sign_seed_keypair(opk, osk, oseed), "keys");
+		must(sz_cell_joinkeys_new(&env.env, &ok), "join keys");
+		must(sz_cell_add(f, opk, ok.prekey_pk, ok.csk_pk, &r), "add");
+		sz_cell_result_free(&r);
+	}
+	must(sz_cell_add(f, zpk, zk.prekey_pk, zk.csk_pk, &r), "add");
+	must(sz_cellst_welcome_open(&kenv.env, zsk, &zk, r.welcome, r.welcome_len, &pl, &pll, adder,
+	    ck, &ctr), "open welcome");
+	put("fuzz_cell_welcome", name, adder, 32, pl, pll);
+	sz_wipe(pl, pll);
+	free(pl);
+	sz_cell_result_free(&r);
+	sz_cell_free(f);
+}
+
 int
 main(int argc, char **argv)
 {
 	if (argc != 2) {
-		fprintf(stderr, "usage: cell_corpus DIR   (writes DIR/fuzz_cell_op and DIR/fuzz_cell_state)\n");
+		fprintf(stderr, "usage: cell_corpus DIR   (writes DIR/fuzz_cell_op, fuzz_cell_state and fuzz_cell_welcome)\n");
 		return 2;
 	}
 	dir = argv[1];
 	if (sz_init() != SZ_OK)
 		die("sodium", 0);
 	fresh_seeds();
+	welcome_seed("welcome_two", 0);
+	welcome_seed("welcome_five", 3);
 	for (int i = 0; i < NN; i++) {
 		uint8_t seed[32] = { (uint8_t)(i + 10) };
 		must(sz_sign_seed_keypair(pks[i], sks[i], seed), "keys");
@@ -291,6 +331,20 @@ main(int argc, char **argv)
 	op_seed("b_gets_leave", cells[1], qp[lv], ql[lv]);
 	flood(1u << 4);
 	state_seed("c_left", cells[2]);
+	/* an epoch message (SEAL_EPOCHS), as A sends one to a member it thinks lacks an epoch: made
+	 * here by making A forget that B holds its oldest epoch */
+	int oldest = -1;
+	for (int i = 0; i < CELL_EPOCHS; i++)
+		if (cells[0]->ep[i].used && (oldest < 0 || cells[0]->ep[i].order < cells[0]->ep[oldest].order))
+			oldest = i;
+	if (oldest >= 0) {
+		int bi = sz_cellm_find(cells[0], pks[1]);
+		cells[0]->ep[oldest].holders.w[bi / 64] &= ~(1ull << (bi % 64));
+		must(sz_cellf_send_epochs(cells[0], &r), "epochs");
+		if (r.nout > 0)
+			op_seed("b_gets_epochs", cells[1], r.out[0], r.outlen[0]);
+		sz_cell_result_free(&r);
+	}
 	for (int i = 0; i < NN; i++) {
 		sz_cell_free(cells[i]);
 		free(welcomes[i]);

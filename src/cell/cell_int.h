@@ -93,6 +93,9 @@ typedef struct cell_member {
 	uint32_t vouch;         /* its ops <= vouch were applied by a member before that member
 	                         * knew of its removal (a vouch), or by me before I did: their
 	                         * membership effect stands (docs/PROTOCOL.md §11 §7.2) */
+	uint8_t vouch_id[8];    /* ... the id of its op vouch (the chain up to it is fixed by prev) */
+	uint32_t pv_seq;        /* a vouch for an op of it I have not applied yet: seq and id */
+	uint8_t pv_id[8];
 	uint8_t nvh;            /* the heads of its last applied op (mop indices): its next op's */
 	uint16_t vh[CELL_MAX_HEADS]; /* view must contain them (heads are monotone) */
 	uint32_t steps;         /* steps its ratchet took: signed ops and folds (chain generations) */
@@ -114,6 +117,7 @@ typedef struct cell_mop {
 	uint16_t author, target;
 	uint32_t seq;
 	uint32_t tseq;          /* remove: the target's last op its author had applied; leave: seq */
+	uint8_t id[8];          /* the first 8 bytes of its entry id (heads name ops by it) */
 	cell_oset past;         /* mops in its causal past, itself included */
 } cell_mop;
 
@@ -203,8 +207,10 @@ typedef struct cell_dm {
 typedef struct cell_op {
 	uint8_t type;
 	uint32_t mref, seq;
+	const uint8_t *prev;             /* the first 8 bytes of the id of the author's op seq - 1 */
 	uint8_t nvouch;                  /* ops the author applied that its heads do not name */
 	uint32_t vouch_mref[CELL_MAX_VOUCH], vouch_seq[CELL_MAX_VOUCH];
+	const uint8_t *vouch_id[CELL_MAX_VOUCH];
 	const uint8_t *target_csk;       /* ADD: the newcomer's first cell signing key */
 	uint8_t nwep;                    /* ADD: the epochs its welcome gives the newcomer: ... */
 	const uint8_t *wep;              /* ... nwep ids (the first 8 bytes of each scope tag) */
@@ -213,6 +219,7 @@ typedef struct cell_op {
 	cell_fold fold[CELL_WINDOW];
 	uint8_t nheads;
 	uint32_t head_mref[CELL_MAX_HEADS], head_seq[CELL_MAX_HEADS];
+	const uint8_t *head_id[CELL_MAX_HEADS];
 	const uint8_t *target;           /* ADD, REMOVE: member id (32) */
 	const uint8_t *prekey;           /* ADD: target's prekey; CREATE: creator's prekey */
 	const uint8_t *csk_new;          /* CREATE, UPDATE, REMOVE */
@@ -327,8 +334,8 @@ int sz_cellop_vouches_pending(const sz_cell *c);
 /* My last op after applying my own removal (remover's op seq), before my keys go: an ACK whose
  * heads are my view before the removal (heads, nh) and that vouches for the removal, so that
  * members who hold it for want of a vouch apply it too (§7.2). */
-SZ_MUST_CHECK int sz_cellop_farewell(sz_cell *c, const uint16_t *heads, size_t nh,
-    uint16_t remover, uint32_t seq, sz_cell_result *res);
+SZ_MUST_CHECK int sz_cellop_farewell(sz_cell *c, const uint16_t *heads, size_t nh, int midx,
+    sz_cell_result *res);
 /* Process a received control entry (decoded and verified).  SZ_ERR_AGAIN: hold it. */
 SZ_MUST_CHECK int sz_cellop_process(sz_cell *c, const uint8_t *entry, size_t len,
     sz_cell_result *res, const char **why);
@@ -425,6 +432,18 @@ void sz_cellf_take_wipe(cell_take *tk);
 /* Build and seal the welcome for newcomer idx after my add entry; appends it to res. */
 SZ_MUST_CHECK int sz_cellst_welcome(sz_cell *c, uint16_t idx, const uint8_t *add_entry,
     size_t add_len, sz_cell_result *res);
+/* Open a welcome (its outer seal and its 2SM layer) with my identity and join keys: *pl
+ * (malloc()ed; the caller wipes and frees it) receives the payload, adder the adder's id,
+ * recv_ck and recv_ctr the 2SM channel from it as opening left it. */
+SZ_MUST_CHECK int sz_cellst_welcome_open(const sz_env *env, const uint8_t id_sk[64],
+    const sz_cell_joinkeys *jk, const uint8_t *welcome, size_t len, uint8_t **pl, size_t *pll,
+    uint8_t adder[32], uint8_t recv_ck[32], uint32_t *recv_ctr);
+/* Join from a welcome's opened payload pl (what sz_cell_join finds under its two seals), with
+ * adder_id the adder's identity and a fresh 2SM channel from it: the whole of sz_cell_join
+ * but the opening.  For fuzz/fuzz_cell_welcome.c; sz_cell_join is the way in. */
+SZ_MUST_CHECK int sz_cellst_join_payload(sz_cell **out, const sz_env *env,
+    const uint8_t id_sk[64], const sz_cell_joinkeys *jk, const uint8_t adder_id[32],
+    const uint8_t *pl, size_t pll, sz_cell_result *res);
 /* Read a mop table (welcome and state), re-deriving authorization; errors go to r. */
 void sz_cellst_get_mops(sz_rd *r, sz_cell *c);
 /* Wipe every secret of a state that has left or was removed (keeps what identifies it). */

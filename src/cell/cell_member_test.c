@@ -213,13 +213,18 @@ static void
 put_op_head(sz_buf *b, uint8_t type, uint32_t mref, uint32_t seq, const cell_mop *head,
     const sz_cell *c)
 {
+	static const uint8_t none[8];
+	int a = sz_cellm_by_mref(c, mref);
 	sz_buf_u8(b, 3);
 	sz_buf_u8(b, type);
 	sz_buf_u32(b, mref);
 	sz_buf_u32(b, seq);
+	/* prev: the author's op seq - 1 as c holds it */
+	sz_buf_append(b, seq > 1 && a >= 0 ? c->m[a].oprec[(seq - 1) % CELL_OPREC] : none, 8);
 	sz_buf_u8(b, 1); /* one head */
 	sz_buf_u32(b, c->m[head->author].mref);
 	sz_buf_u32(b, head->seq);
+	sz_buf_append(b, head->id, 8);
 	sz_buf_u8(b, 0); /* vouches */
 }
 

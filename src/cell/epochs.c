@@ -4,31 +4,33 @@
  * epoch, and then cannot open what later ops are sealed under; DCGKA's forwards cover the
  * members an acker knows of when it acks, not those it learns of later.  So any member that
  * holds an epoch a current member lacks (in its view of who holds what) sends it in a message of
- * its own: a 2SM direct message outside the op sequence, so that it is not stuck behind ops
- * sealed under the very epochs it brings.
+ * its own, outside the op sequence and outside the pairwise channels (whose counters could wait
+ * for a direct message sealed under the very epoch it brings): a one-shot X3DH-style box.
  *
- * plaintext := 0x05 || u32 sender mref || u32 recipient mref || EK[32] || u16 t || u32 n ||
- *              u8 k || 2SM(k x E[32]), ad = BLAKE2b-256("samizdat cell epochs v1" || the bytes
- *              before the ciphertext)
+ * plaintext := 0x05 || u32 sender mref || u32 recipient mref || EK[32] || u16 t || u8 k ||
+ *              ChaCha20-Poly1305(key, nonce 0, ad = the bytes before, k x E[32])
+ * key       := KDF(DH(IK_s, T) || DH(EK, IK_r) || DH(EK, T), "epochs", id_s || id_r || EK || u16 t)
+ * with T the recipient's published 2SM key of index t (§3): the sender's identity key
+ * authenticates it, deniably; a fresh T heals a seized recipient as its other messages do.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cell/cell_int.h"
 #include "crypto/crypto.h"
 
-#define HEAD_LEN (1 + 4 + 4 + 32 + 2 + 4 + 1)
-static const uint8_t EPOCHS_AD[] = "samizdat cell epochs v1";
+#define HEAD_LEN (1 + 4 + 4 + 32 + 2 + 1)
 
 static int
-epochs_ad(uint8_t ad[32], const uint8_t *head, size_t len)
+box_key(uint8_t key[32], const uint8_t ikm[96], const uint8_t ids[64], const uint8_t ek[32],
+    uint16_t t)
 {
-	crypto_generichash_state st;
-	if (crypto_generichash_init(&st, NULL, 0, 32) != 0 ||
-	    crypto_generichash_update(&st, EPOCHS_AD, sizeof EPOCHS_AD - 1) != 0 ||
-	    crypto_generichash_update(&st, head, len) != 0 ||
-	    crypto_generichash_final(&st, ad, 32) != 0)
-		return SZ_ERR_INTERNAL;
-	return SZ_OK;
+	uint8_t ctx[64 + 32 + 2];
+	memcpy(ctx, ids, 64);
+	memcpy(ctx + 64, ek, 32);
+	sz_store_u16(ctx + 96, t);
+	return sz_cellk_kdf(key, 32, ikm, 96, "epochs", ctx, sizeof ctx);
 }
 
 /* The epoch to seal a message to member z under: one z holds, clean if any, newest. */
@@ -58,12 +60,11 @@ static int
 send_one(sz_cell *c, uint16_t z, sz_cell_result *res)
 {
 	uint8_t pt[CELL_EPOCHS * 32], inner[HEAD_LEN + CELL_EPOCHS * 32 + SZ_AEAD_TAG_BYTES];
-	uint8_t esk[32], ad[32];
+	uint8_t esk[32], ikm[96], ids[64], key[32], nonce[SZ_NONCE_BYTES] = { 0 };
 	uint8_t gave[CELL_EPOCHS];
 	size_t k = 0;
-	uint16_t tidx;
-	uint32_t ctr;
 	int r;
+	const cell_member *to = &c->m[z];
 	const cell_epoch *seal = seal_for(c, z);
 	if (seal == NULL)
 		return SZ_OK; /* nothing it could open: it catches up by other means */
@@ -74,22 +75,18 @@ send_one(sz_cell *c, uint16_t z, sz_cell_result *res)
 		}
 	inner[0] = SEAL_EPOCHS;
 	sz_store_u32(inner + 1, c->m[c->me].mref);
-	sz_store_u32(inner + 5, c->m[z].mref);
-	if ((r = sz_cellk_dh_keypair(c, inner + 9, esk)) != SZ_OK)
+	sz_store_u32(inner + 5, to->mref);
+	sz_store_u16(inner + 41, to->dh_idx);
+	inner[43] = (uint8_t)k;
+	memcpy(ids, c->m[c->me].id, 32);
+	memcpy(ids + 32, to->id, 32);
+	if ((r = sz_cellk_dh_keypair(c, inner + 9, esk)) != SZ_OK ||
+	    (r = sz_dh(ikm, c->id_xsk, to->dh_pk)) != SZ_OK ||
+	    (r = sz_dh(ikm + 32, esk, to->xid)) != SZ_OK ||
+	    (r = sz_dh(ikm + 64, esk, to->dh_pk)) != SZ_OK ||
+	    (r = box_key(key, ikm, ids, inner + 9, to->dh_idx)) != SZ_OK ||
+	    (r = sz_aead_encrypt(inner + HEAD_LEN, pt, 32 * k, inner, HEAD_LEN, nonce, key)) != SZ_OK)
 		goto out;
-	/* t and n are known only once sealed, and the ad binds them: seal with a provisional
-	 * header, whose bytes sz_cellk_dm_seal does not read, then bind the real one */
-	inner[HEAD_LEN - 1] = (uint8_t)k;
-	/* the channel's next counter and target key are what dm_seal will use */
-	sz_store_u16(inner + 41, c->m[z].dh_idx);
-	sz_store_u32(inner + 43, c->m[z].send_ctr);
-	if ((r = epochs_ad(ad, inner, HEAD_LEN)) != SZ_OK ||
-	    (r = sz_cellk_dm_seal(c, z, esk, ad, 32, pt, 32 * k, &tidx, &ctr, inner + HEAD_LEN)) != SZ_OK)
-		goto out;
-	if (tidx != sz_load_u16(inner + 41) || ctr != sz_load_u32(inner + 43)) {
-		r = SZ_ERR_INTERNAL;
-		goto out;
-	}
 	if ((r = sz_cell_seal_epoch(c, seal, inner, HEAD_LEN + 32 * k + SZ_AEAD_TAG_BYTES, res)) != SZ_OK)
 		goto out;
 	cell_mset who;
@@ -101,6 +98,8 @@ out:
 	sz_wipe(pt, sizeof pt);
 	sz_wipe(inner, sizeof inner);
 	sz_wipe(esk, sizeof esk);
+	sz_wipe(ikm, sizeof ikm);
+	sz_wipe(key, sizeof key);
 	return r;
 }
 
@@ -130,8 +129,8 @@ int
 sz_cell_receive_epochs(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_result *res,
     const char **why)
 {
-	uint8_t ad[32], ep[CELL_EPOCHS * 32];
-	cell_dm dm;
+	uint8_t ep[CELL_EPOCHS * 32], ikm[96], ids[64], key[32], nonce[SZ_NONCE_BYTES] = { 0 };
+	const uint8_t *tsk = NULL;
 	cell_mset mem, two;
 	int r;
 	(void)res;
@@ -156,18 +155,25 @@ sz_cell_receive_epochs(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_result
 		*why = "epochs from one who is not a member";
 		return SZ_ERR_NOT_MEMBER;
 	}
-	memset(&dm, 0, sizeof dm);
-	dm.mref = c->m[c->me].mref;
-	dm.tidx = sz_load_u16(pt + 41);
-	dm.ctr = sz_load_u32(pt + 43);
-	dm.ct = pt + HEAD_LEN;
-	dm.ctlen = 32 * k + SZ_AEAD_TAG_BYTES;
-	if ((r = epochs_ad(ad, pt, HEAD_LEN)) != SZ_OK)
-		return r;
-	if ((r = sz_cellk_dm_open(c, &c->m[s], pt + 9, ad, 32, &dm, ep)) != SZ_OK) {
-		*why = r == SZ_ERR_AGAIN ? "waiting for an earlier direct message from the sender" :
-		    "epoch message does not open";
-		return r;
+	uint16_t t = sz_load_u16(pt + 41);
+	for (int i = 0; i < CELL_DH_RING; i++)
+		if (c->dh_used[i] && c->dh_idx[i] == t)
+			tsk = c->dh_sk[i];
+	if (tsk == NULL) {
+		*why = "epoch message to a key of mine I no longer keep";
+		return SZ_ERR_NOT_FOUND;
+	}
+	memcpy(ids, c->m[s].id, 32);
+	memcpy(ids + 32, c->m[c->me].id, 32);
+	if ((r = sz_dh(ikm, tsk, c->m[s].xid)) != SZ_OK ||
+	    (r = sz_dh(ikm + 32, c->id_xsk, pt + 9)) != SZ_OK ||
+	    (r = sz_dh(ikm + 64, tsk, pt + 9)) != SZ_OK ||
+	    (r = box_key(key, ikm, ids, pt + 9, t)) != SZ_OK)
+		goto out;
+	if (sz_aead_decrypt(ep, pt + HEAD_LEN, len - HEAD_LEN, pt, HEAD_LEN, nonce, key) != SZ_OK) {
+		*why = "epoch message does not open";
+		r = SZ_ERR_DECRYPT;
+		goto out;
 	}
 	memset(&two, 0, sizeof two);
 	mset_add(&two, c->me);
@@ -176,6 +182,9 @@ sz_cell_receive_epochs(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_result
 		r = sz_cell_epoch_learn(c, ep + 32 * i, &two);
 		sz_cell_epoch_share(c, ep + 32 * i, &two);
 	}
+out:
 	sz_wipe(ep, sizeof ep);
+	sz_wipe(ikm, sizeof ikm);
+	sz_wipe(key, sizeof key);
 	return r;
 }

@@ -104,12 +104,14 @@ sz_cellop_decode(cell_op *op, const uint8_t *body, size_t len)
 	op->seq = sz_rd_u32(&r);
 	if (r.err == 0 && op->seq == 0)
 		return SZ_ERR_MALFORMED;
+	op->prev = sz_rd_bytes(&r, 8);
 	op->nheads = sz_rd_u8(&r);
 	if (op->nheads > CELL_MAX_HEADS)
 		return SZ_ERR_TOO_LARGE;
 	for (int i = 0; i < op->nheads; i++) {
 		op->head_mref[i] = sz_rd_u32(&r);
 		op->head_seq[i] = sz_rd_u32(&r);
+		op->head_id[i] = sz_rd_bytes(&r, 8);
 		if (r.err == 0 && op->head_seq[i] == 0)
 			return SZ_ERR_MALFORMED;
 	}
@@ -119,6 +121,7 @@ sz_cellop_decode(cell_op *op, const uint8_t *body, size_t len)
 	for (int i = 0; i < op->nvouch; i++) {
 		op->vouch_mref[i] = sz_rd_u32(&r);
 		op->vouch_seq[i] = sz_rd_u32(&r);
+		op->vouch_id[i] = sz_rd_bytes(&r, 8);
 		if (r.err == 0 && op->vouch_seq[i] == 0)
 			return SZ_ERR_MALFORMED;
 	}
@@ -276,20 +279,25 @@ sz_cellop_absorb_seed(sz_cell *c, uint16_t author, const uint8_t seed[32], cell_
 	return r2;
 }
 
+/* version, type, my mref, seq, and prev: my op seq - 1 (zeros for my first), which links my
+ * ops into one chain: a fork of it (a saved copy of my state in use) is seen at once. */
 static void
 write_head(sz_buf *b, sz_cell *c, uint8_t type, uint32_t seq)
 {
+	static const uint8_t none[8];
+	const cell_member *me = &c->m[c->me];
 	sz_buf_u8(b, BODY_VERSION);
 	sz_buf_u8(b, type);
-	sz_buf_u32(b, c->m[c->me].mref);
+	sz_buf_u32(b, me->mref);
 	sz_buf_u32(b, seq);
+	sz_buf_append(b, seq > 1 ? me->oprec[(seq - 1) % CELL_OPREC] : none, 8);
 }
 
 /* My heads (or the heads given: a farewell names the view it had before my removal), then
  * what I vouch for: the last op I applied of each member removed in my view that the removals
  * I applied had not seen (docs/PROTOCOL.md §11 (Cells) §7.2), and extra (a farewell's removal). */
 static void
-write_heads(sz_buf *b, sz_cell *c, const uint16_t *heads_in, size_t nh_in, const cell_fold *extra)
+write_heads(sz_buf *b, sz_cell *c, const uint16_t *heads_in, size_t nh_in, const cell_mop *extra)
 {
 	uint16_t heads[CELL_MAX_HEADS];
 	size_t nh = heads_in != NULL ? nh_in : sz_cellm_heads(c, heads, CELL_MAX_HEADS);
@@ -299,24 +307,29 @@ write_heads(sz_buf *b, sz_cell *c, const uint16_t *heads_in, size_t nh_in, const
 	for (size_t i = 0; i < nh; i++) {
 		sz_buf_u32(b, c->m[c->mop[heads[i]].author].mref);
 		sz_buf_u32(b, c->mop[heads[i]].seq);
+		sz_buf_append(b, c->mop[heads[i]].id, 8);
 	}
 	cell_mset mem;
 	uint32_t vm[CELL_MAX_VOUCH], vs[CELL_MAX_VOUCH];
+	const uint8_t *vi[CELL_MAX_VOUCH];
 	size_t nv = 0;
 	sz_cellm_members(c, &c->processed, &mem);
 	if (extra != NULL) {
-		vm[nv] = extra->mref;
-		vs[nv++] = extra->seq;
+		vm[nv] = c->m[extra->author].mref;
+		vs[nv] = extra->seq;
+		vi[nv++] = extra->id;
 	}
 	for (int i = 0; i < c->nmembers && nv < CELL_MAX_VOUCH; i++)
 		if (i != c->me && !mset_has(&mem, (unsigned)i) && c->m[i].vouch > c->m[i].tmax) {
 			vm[nv] = c->m[i].mref;
-			vs[nv++] = c->m[i].vouch;
+			vs[nv] = c->m[i].vouch;
+			vi[nv++] = c->m[i].vouch_id;
 		}
 	sz_buf_u8(b, (uint8_t)nv);
 	for (size_t i = 0; i < nv; i++) {
 		sz_buf_u32(b, vm[i]);
 		sz_buf_u32(b, vs[i]);
+		sz_buf_append(b, vi[i], 8);
 	}
 }
 
@@ -358,7 +371,7 @@ sz_cellop_vouches_pending(const sz_cell *c)
 /* heads (nh of them) replace my heads and extra is vouched for when not NULL: my farewell. */
 static int
 mine_ack(sz_cell *c, sz_cell_result *res, const uint16_t *heads, size_t nh,
-    const cell_fold *extra)
+    const cell_mop *extra)
 {
 	cell_flush *f = NULL;
 	sz_buf b = { 0 };
@@ -575,6 +588,8 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, sz_cell_result *res)
 			goto out;
 		if (type == OP_REMOVE && c->m[target].tmax < c->m[target].done)
 			c->m[target].tmax = c->m[target].done;
+		if (midx >= 0)
+			memcpy(c->mop[midx].id, id, 8);
 		if (type == OP_CREATE &&
 		    (r = sz_cellm_mop_add(c, OP_CREATE, c->me, c->me, seq, 0, &c->processed, &midx)) != SZ_OK)
 			goto out;
@@ -600,9 +615,12 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, sz_cell_result *res)
 		if ((r = sz_cellm_mop_add(c, OP_ADD, c->me, target, seq, 0, &c->processed, &midx)) != SZ_OK ||
 		    (r = sz_cellk_ratchet(c, c->me, (const uint8_t *)"welcome", 7)) != SZ_OK)
 			goto out;
+		memcpy(c->mop[midx].id, id, 8);
 		break;
 	case OP_LEAVE:
 		r = sz_cellm_mop_add(c, OP_LEAVE, c->me, c->me, seq, seq, &c->processed, &midx);
+		if (r == SZ_OK)
+			memcpy(c->mop[midx].id, id, 8);
 		break;
 	default:
 		r = SZ_ERR_INTERNAL;
@@ -630,9 +648,8 @@ out:
 }
 
 int
-sz_cellop_farewell(sz_cell *c, const uint16_t *heads, size_t nh, uint16_t remover, uint32_t seq,
-    sz_cell_result *res)
+sz_cellop_farewell(sz_cell *c, const uint16_t *heads, size_t nh, int midx, sz_cell_result *res)
 {
-	cell_fold x = { .kind = FOLD_ACK, .mref = c->m[remover].mref, .seq = seq };
+	cell_mop x = c->mop[midx];
 	return mine_ack(c, res, heads, nh, &x);
 }

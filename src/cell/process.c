@@ -92,18 +92,52 @@ commit_window(sz_cell *c, uint16_t a, const cell_member *st, const cell_take *tk
 
 static int activate(sz_cell *c, int midx, sz_cell_result *res);
 
-/* Record what op (by author a, authentic, itself vouched for) names as applied by its author:
- * its heads, the ops its window acknowledges, and its vouches.  Membership ops of a removed
- * member taken without effect and now vouched for take effect, in the order they came. */
-static int
-vouch_one(sz_cell *c, uint16_t a, uint32_t mref, uint32_t seq, sz_cell_result *res)
+/* The first 8 bytes of the id of member m's op seq, if I applied it and it is on record (its
+ * last CELL_OPREC ops), else NULL. */
+static const uint8_t *
+op_on_record(const cell_member *m, uint32_t seq)
 {
-	int m = sz_cellm_by_mref(c, mref), r = SZ_OK;
-	if (m < 0 || m == a || c->m[m].vouch >= seq)
+	if (seq == 0 || seq > m->done || seq <= m->base || m->done - seq >= CELL_OPREC)
+		return NULL;
+	return m->oprec[seq % CELL_OPREC];
+}
+
+static int
+equivocation(sz_cell *c, uint16_t who, sz_cell_result *res)
+{
+	return sz_cellop_window_conflict(c, who, res, "equivocation: two ops of one member with "
+	    "one sequence number (a copy of its state in use?)");
+}
+
+/* Record that an op (by author a, authentic, itself vouched for) names member m's op seq with
+ * id: a vouch (docs/PROTOCOL.md §11 (Cells) §7.2).  It binds that op and, through each op's
+ * prev, all of m's before it.  If I applied an op with that number but another id, m signed two:
+ * reported, nothing vouched.  If I have not applied it yet, it waits (pv_seq) for that op.
+ * Membership ops of m taken without effect and now vouched for take effect, in order. */
+static int
+vouch_one(sz_cell *c, uint16_t a, uint32_t mref, uint32_t seq, const uint8_t id[8],
+    sz_cell_result *res)
+{
+	int mi = sz_cellm_by_mref(c, mref), r = SZ_OK;
+	if (mi < 0 || mi == a || mi == c->me)
 		return SZ_OK;
-	c->m[m].vouch = seq;
+	cell_member *m = &c->m[mi];
+	if (m->vouch >= seq)
+		return SZ_OK;
+	if (seq > m->done) { /* not applied yet: checked when it is */
+		if (seq > m->pv_seq) {
+			m->pv_seq = seq;
+			memcpy(m->pv_id, id, 8);
+		}
+		return SZ_OK;
+	}
+	const uint8_t *rec = op_on_record(m, seq);
+	if (rec != NULL && memcmp(rec, id, 8) != 0)
+		return equivocation(c, (uint16_t)mi, res);
+	m->vouch = seq;
+	memcpy(m->vouch_id, id, 8);
 	for (unsigned i = 0; i < c->nmops && r == SZ_OK && c->status == SZ_CELL_ACTIVE; i++)
-		if (c->mop[i].author == m && c->mop[i].seq <= seq && !oset_has(&c->processed, i))
+		if (c->mop[i].author == mi && c->mop[i].seq <= seq && !oset_has(&c->processed, i))
 			r = activate(c, (int)i, res);
 	return r;
 }
@@ -113,11 +147,9 @@ vouch_all(sz_cell *c, uint16_t a, const cell_op *op, sz_cell_result *res)
 {
 	int r = SZ_OK;
 	for (int i = 0; i < op->nheads && r == SZ_OK; i++)
-		r = vouch_one(c, a, op->head_mref[i], op->head_seq[i], res);
-	for (int i = 0; i < op->nf && r == SZ_OK; i++)
-		r = vouch_one(c, a, op->fold[i].mref, op->fold[i].seq, res);
+		r = vouch_one(c, a, op->head_mref[i], op->head_seq[i], op->head_id[i], res);
 	for (int i = 0; i < op->nvouch && r == SZ_OK; i++)
-		r = vouch_one(c, a, op->vouch_mref[i], op->vouch_seq[i], res);
+		r = vouch_one(c, a, op->vouch_mref[i], op->vouch_seq[i], op->vouch_id[i], res);
 	return r;
 }
 
@@ -145,8 +177,7 @@ removal_effect(sz_cell *c, int midx, const uint16_t *pre, size_t npre, const cel
 		/* My farewell vouches for the removal that put me out (mine, or that of the member
 		 * who added me, concurrent with my add): members that took it without effect (its
 		 * author was out in their view) apply it too, so all agree that I am out. */
-		if (c->send.used &&
-		    (r = sz_cellop_farewell(c, pre, npre, o->author, o->seq, res)) != SZ_OK)
+		if (c->send.used && (r = sz_cellop_farewell(c, pre, npre, midx, res)) != SZ_OK)
 			return r;
 		c->status = SZ_CELL_REMOVED;
 		sz_cellst_wipe_keys(c);
@@ -158,8 +189,9 @@ removal_effect(sz_cell *c, int midx, const uint16_t *pre, size_t npre, const cel
 		cell_member *zm = &c->m[z];
 		if (z == c->me || !mset_has(before, z) || mset_has(&after, z))
 			continue;
-		if (zm->vouch < zm->done) {
+		if (zm->vouch < zm->done && zm->done > zm->base) { /* what I applied, by its id */
 			zm->vouch = zm->done;
+			memcpy(zm->vouch_id, zm->oprec[zm->done % CELL_OPREC], 8);
 			if (zm->done > zm->tmax)
 				c->vouch_due = 1;
 		}
@@ -251,7 +283,7 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 	sz_cellm_members(c, &c->processed, &mem_now);
 	uint32_t floor = am->tmax > am->vouch ? am->tmax : am->vouch;
 	int unvouched = a != c->me && !mset_has(&mem_now, a) && op.seq > floor;
-	if (unvouched && op.seq - floor > CELL_UNVOUCHED) {
+	if (unvouched && op.seq - floor > CELL_UNVOUCHED && op.seq > am->pv_seq) {
 		*why = "an op of a removed member past what any member vouches for";
 		return SZ_ERR_NOT_MEMBER;
 	}
@@ -279,6 +311,10 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		*why = "signed by a key that is not the author's cell signing key";
 		return SZ_ERR_BAD_SIGNATURE;
 	}
+	/* its prev: the author's op before it, as I applied it */
+	const uint8_t *prev = op_on_record(am, op.seq - 1);
+	if (prev != NULL && memcmp(prev, op.prev, 8) != 0)
+		return equivocation(c, a, res);
 	uint16_t hidx[CELL_MAX_HEADS];
 	for (int i = 0; i < op.nheads; i++) {
 		uint16_t hi;
@@ -291,6 +327,8 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 			*why = "a declared head is not a membership op";
 			return SZ_ERR_MALFORMED;
 		}
+		if (memcmp(c->mop[mi].id, op.head_id[i], 8) != 0) /* I hold another op there */
+			return equivocation(c, hi, res);
 		hidx[i] = (uint16_t)mi;
 		for (int w = 0; w < CELL_OW; w++)
 			v.w[w] |= c->mop[mi].past.w[w];
@@ -359,6 +397,7 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		sz_cellm_removed(c, &c->processed, &rem_before);
 		if ((r = sz_cellm_mop_add(c, OP_ADD, a, t, op.seq, 0, &v, &midx)) != SZ_OK)
 			return r;
+		memcpy(c->mop[midx].id, id, 8);
 		int ok = c->mop[midx].authorized && !unvouched;
 		/* It comes back after a revocation of its half-done add: a fresh record. */
 		if (ok && t != c->me && mset_has(&rem_before, t) && sz_cellm_is_member(c, t))
@@ -484,6 +523,7 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 			if ((r = sz_cellm_mop_add(c, OP_REMOVE, a, (uint16_t)t, op.seq, op.target_seq, &v,
 			    &midx)) != SZ_OK)
 				return r;
+			memcpy(c->mop[midx].id, id, 8);
 			if (unvouched)
 				return unvouched_note(c, midx, res);
 			if ((r = removal_effect(c, midx, pre, npre, &before, res)) != SZ_OK ||
@@ -521,6 +561,7 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		sz_cellm_members(c, &c->processed, &before);
 		if ((r = sz_cellm_mop_add(c, OP_LEAVE, a, a, op.seq, op.seq, &v, &midx)) != SZ_OK)
 			return r;
+		memcpy(c->mop[midx].id, id, 8);
 		sz_cellm_applied(c, a, op.seq, id, e.author, hidx, op.nheads);
 		if (unvouched)
 			return unvouched_note(c, midx, res);
@@ -558,6 +599,18 @@ sz_cellop_process(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *
 	if (st != NULL) {
 		sz_wipe(st, sizeof *st);
 		free(st);
+	}
+	/* a vouch that waited for the op it names, now applied */
+	for (uint16_t i = 0; i < c->nmembers && r == SZ_OK && c->status == SZ_CELL_ACTIVE; i++) {
+		cell_member *m = &c->m[i];
+		if (m->pv_seq > m->vouch && m->pv_seq <= m->done) {
+			uint32_t seq = m->pv_seq;
+			uint8_t pid[8];
+			memcpy(pid, m->pv_id, 8);
+			m->pv_seq = 0;
+			memset(m->pv_id, 0, 8);
+			r = vouch_one(c, UINT16_MAX, m->mref, seq, pid, res);
+		}
 	}
 	if (r == SZ_OK) /* a full window, or a fold that must forward, goes now */
 		r = sz_cellf_maybe_flush(c, res);

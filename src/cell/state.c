@@ -93,6 +93,7 @@ put_mops(sz_buf *b, const sz_cell *c)
 		sz_buf_u16(b, o->target);
 		sz_buf_u32(b, o->seq);
 		sz_buf_u32(b, o->tseq);
+		sz_buf_append(b, o->id, 8);
 		put_set(b, o->past.w, (size_t)i / 64 + 1);
 	}
 }
@@ -110,6 +111,8 @@ sz_cellst_get_mops(sz_rd *r, sz_cell *c)
 		uint8_t type = sz_rd_u8(r);
 		uint16_t a = sz_rd_u16(r), t = sz_rd_u16(r);
 		uint32_t seq = sz_rd_u32(r), tseq = sz_rd_u32(r);
+		uint8_t id[8];
+		sz_rd_copy(r, id, 8);
 		cell_oset past;
 		int idx;
 		memset(&past, 0, sizeof past);
@@ -134,6 +137,8 @@ sz_cellst_get_mops(sz_rd *r, sz_cell *c)
 					}
 		if (sz_cellm_mop_add(c, type, a, t, seq, tseq, &past, &idx) != SZ_OK)
 			sz_rd_fail(r, SZ_ERR_CORRUPT);
+		else
+			memcpy(c->mop[idx].id, id, 8);
 	}
 }
 
@@ -166,6 +171,9 @@ sz_cellst_welcome(sz_cell *c, uint16_t idx, const uint8_t *add_entry, size_t add
 		sz_buf_u32(&b, m->steps);
 		sz_buf_u32(&b, m->tmax);
 		sz_buf_u32(&b, m->vouch);
+		sz_buf_append(&b, m->vouch_id, 8);
+		sz_buf_u32(&b, m->pv_seq);
+		sz_buf_append(&b, m->pv_id, 8);
 		sz_buf_u8(&b, m->nvh);
 		for (int h = 0; h < m->nvh; h++)
 			sz_buf_u16(&b, m->vh[h]);
@@ -255,20 +263,176 @@ out:
 	return r;
 }
 
-int
-sz_cell_join(sz_cell **out, const sz_env *env, const uint8_t id_sk[static 64],
-    const sz_cell_joinkeys *jk, const uint8_t *welcome, size_t len, sz_cell_result *res)
+/* Build my state from the adder's view: the welcome's payload pl (opened), the adder's id and
+ * the 2SM channel from it as opening the welcome left it; then my first op into res. */
+static int
+join_payload(sz_cell *c, const uint8_t id_sk[64], const uint8_t id_xsk[32],
+    const sz_cell_joinkeys *jk, const uint8_t prekey_pk[32], const uint8_t adder_id[32],
+    const uint8_t recv_ck[32], uint32_t recv_ctr, const uint8_t *pl, size_t pll,
+    sz_cell_result *res)
 {
-	uint8_t prekey_pk[32], key[32], dh[32], *open = NULL, *pl = NULL;
 	uint8_t rk_pre[32], es[CELL_EPOCHS][32], eacked[CELL_EPOCHS];
-	uint8_t nonce[SZ_NONCE_BYTES] = { 0 }, ad[sizeof WELCOME_OUTER - 1 + 64];
-	const uint8_t *prekey_sk = jk->prekey_sk, *pt;
-	size_t ptlen = 0;
-	sz_cell *tmp = NULL, *c = NULL;
-	uint16_t a0, z0;
-	size_t pll = 0, openlen = 0;
+	int r;
+	sz_rd rd = sz_rd_init(pl, pll);
+	c->status = SZ_CELL_ACTIVE;
+	sz_rd_copy(&rd, c->cell_id, 32);
+	c->name_len = sz_rd_u8(&rd);
+	if (c->name_len == 0 || c->name_len > CELL_NAME_MAX)
+		sz_rd_fail(&rd, SZ_ERR_MALFORMED);
+	sz_rd_copy(&rd, c->name, c->name_len);
+	uint32_t add_len = sz_rd_u32(&rd);
+	const uint8_t *add = sz_rd_bytes(&rd, add_len);
+	sz_rd_copy(&rd, rk_pre, 32);
+	unsigned nm = sz_rd_u16(&rd);
+	if (nm > CELL_MAX_MEMBERS || nm < 2)
+		sz_rd_fail(&rd, SZ_ERR_MALFORMED);
+	memcpy(c->id_sk, id_sk, 64);
+	memcpy(c->id_xsk, id_xsk, 32);
+	for (unsigned i = 0; i < nm && rd.err == 0; i++) {
+		uint8_t id[32], pk[32];
+		uint16_t idx;
+		sz_rd_copy(&rd, id, 32);
+		sz_rd_copy(&rd, pk, 32);
+		if (rd.err || sz_cellm_intern(c, id, pk, &idx) != SZ_OK || idx != i) {
+			sz_rd_fail(&rd, SZ_ERR_MALFORMED);
+			break;
+		}
+		cell_member *m = &c->m[idx];
+		sz_rd_copy(&rd, m->csk[0], 32);
+		sz_rd_copy(&rd, m->csk[1], 32);
+		sz_rd_copy(&rd, m->dh_pk, 32);
+		m->dh_idx = sz_rd_u16(&rd);
+		m->done = m->base = sz_rd_u32(&rd);
+		m->steps = sz_rd_u32(&rd);
+		m->tmax = sz_rd_u32(&rd);
+		m->vouch = sz_rd_u32(&rd);
+		sz_rd_copy(&rd, m->vouch_id, 8);
+		m->pv_seq = sz_rd_u32(&rd);
+		sz_rd_copy(&rd, m->pv_id, 8);
+		m->nvh = sz_rd_u8(&rd);
+		if (m->nvh > CELL_MAX_HEADS)
+			sz_rd_fail(&rd, SZ_ERR_MALFORMED);
+		for (int h = 0; h < m->nvh && rd.err == 0; h++)
+			m->vh[h] = sz_rd_u16(&rd);
+	}
+	sz_cellst_get_mops(&rd, c);
+	unsigned ne = sz_rd_u8(&rd);
+	if (ne == 0 || ne > CELL_EPOCHS)
+		sz_rd_fail(&rd, SZ_ERR_MALFORMED);
+	cell_mset all;
+	memset(&all, 0xff, sizeof all);
+	for (unsigned i = 0; i < ne && rd.err == 0; i++) {
+		sz_rd_copy(&rd, es[i], 32);
+		eacked[i] = sz_rd_u8(&rd);
+		if (eacked[i] > 1)
+			sz_rd_fail(&rd, SZ_ERR_MALFORMED);
+	}
+	for (unsigned i = 0; i < nm && rd.err == 0; i++)
+		for (int h = 0; h < c->m[i].nvh; h++)
+			if (c->m[i].vh[h] >= c->nmops)
+				sz_rd_fail(&rd, SZ_ERR_MALFORMED);
+	if ((r = sz_rd_end(&rd)) != SZ_OK)
+		goto done;
+	for (unsigned i = ne; i-- > 0;) { /* the adder's current epoch ends up newest */
+		if ((r = sz_cell_epoch_learn(c, es[i], &all)) != SZ_OK)
+			goto done;
+		if (eacked[i])
+			sz_cell_epoch_acked(c, es[i]);
+	}
+	/* The add entry: signed by the adder's csk, adding me with this prekey. */
+	int ai = sz_cellm_find(c, adder_id), zi = sz_cellm_find(c, id_sk + 32);
+	sz_entry e;
+	cell_op *op = malloc(sizeof *op);
+	if (op == NULL) {
+		r = SZ_ERR_NOMEM;
+		goto done;
+	}
+	r = SZ_ERR_MALFORMED;
+	if (ai >= 0 && zi >= 0 && sz_entry_decode(&e, NULL, add, add_len, 0) == SZ_OK &&
+	    memcmp(e.author, c->m[ai].csk[0], 32) == 0 &&
+	    sz_cellop_decode(op, e.body, e.body_len) == SZ_OK && op->type == OP_ADD &&
+	    op->mref == c->m[ai].mref && op->seq == c->m[ai].done &&
+	    memcmp(op->target, id_sk + 32, 32) == 0 && memcmp(op->prekey, prekey_pk, 32) == 0 &&
+	    memcmp(op->target_csk, jk->csk_pk, 32) == 0) {
+		int mi = sz_cellm_mop_find(c, (uint16_t)ai, op->seq);
+		if (mi >= 0 && c->mop[mi].type == OP_ADD && c->mop[mi].target == zi &&
+		    sz_cellm_is_member(c, (uint16_t)zi))
+			r = SZ_OK;
+	}
+	free(op);
+	if (r != SZ_OK)
+		goto done;
+	c->me = (uint16_t)zi;
+	cell_member *am = &c->m[ai], *zm = &c->m[zi];
+	memcpy(am->recv_ck, recv_ck, 32);
+	am->recv_ctr = recv_ctr;
+	am->rk_known = 1;
+	memcpy(am->rk, rk_pre, 32);
+	/* the welcome gives the adder's step count after its add's step: take that step again */
+	if (am->steps == 0) {
+		r = SZ_ERR_MALFORMED;
+		goto done;
+	}
+	am->steps--;
+	if ((r = sz_cellk_ratchet(c, (uint16_t)ai, (const uint8_t *)"welcome", 7)) != SZ_OK)
+		goto done;
+	if (zm->done != 0 || zm->steps != 0 || (memcmp(zm->csk[0], jk->csk_pk, 32) != 0 &&
+	    memcmp(zm->csk[1], jk->csk_pk, 32) != 0)) {
+		r = SZ_ERR_MALFORMED;
+		goto done;
+	}
+	/* My first op is signed by the key my add named (no one takes it on trust). */
+	memcpy(zm->csk[0], jk->csk_pk, 32);
+	memset(zm->csk[1], 0, 32);
+	memcpy(c->csk_sk, jk->csk_sk, 64);
+	zm->rk_known = 1;
+	memcpy(c->dh_sk[0], jk->prekey_sk, 32);
+	c->dh_used[0] = 1;
+	/* My first op: an update that rotates my csk and gives everyone fresh secrets. */
+	r = sz_cellop_mine(c, OP_UPDATE, 0, res);
+done:
+	sz_wipe(rk_pre, sizeof rk_pre);
+	sz_wipe(es, sizeof es);
+	return r;
+}
+
+int
+sz_cellst_join_payload(sz_cell **out, const sz_env *env, const uint8_t id_sk[64],
+    const sz_cell_joinkeys *jk, const uint8_t adder_id[32], const uint8_t *pl, size_t pll,
+    sz_cell_result *res)
+{
+	uint8_t xsk[32], zero[32] = { 0 };
+	sz_cell *c;
 	int r;
 	*out = NULL;
+	if ((c = sz_cell_alloc(env)) == NULL)
+		return SZ_ERR_NOMEM;
+	if (crypto_sign_ed25519_sk_to_curve25519(xsk, id_sk) != 0)
+		r = SZ_ERR_CRYPTO;
+	else
+		r = join_payload(c, id_sk, xsk, jk, jk->prekey_pk, adder_id, zero, 0, pl, pll, res);
+	sz_wipe(xsk, sizeof xsk);
+	if (r != SZ_OK)
+		sz_cell_free(c);
+	else
+		*out = c;
+	return r;
+}
+
+int
+sz_cellst_welcome_open(const sz_env *env, const uint8_t id_sk[64], const sz_cell_joinkeys *jk,
+    const uint8_t *welcome, size_t len, uint8_t **plp, size_t *pllp, uint8_t adder[32],
+    uint8_t recv_ck[32], uint32_t *recv_ctr)
+{
+	uint8_t prekey_pk[32], key[32], dh[32], *open = NULL, *pl = NULL;
+	uint8_t nonce[SZ_NONCE_BYTES] = { 0 }, ad[sizeof WELCOME_OUTER - 1 + 64];
+	const uint8_t *prekey_sk = jk->prekey_sk, *pt;
+	size_t ptlen = 0, pll = 0, openlen = 0;
+	sz_cell *tmp = NULL;
+	uint16_t a0, z0;
+	int r;
+	*plp = NULL;
+	*pllp = 0;
 	if ((r = sz_dh_public(prekey_pk, prekey_sk)) != SZ_OK)
 		goto out;
 	/* The outer seal: only the holder of the prekey's secret opens it. */
@@ -302,7 +466,7 @@ sz_cell_join(sz_cell **out, const sz_env *env, const uint8_t id_sk[static 64],
 		goto out;
 	}
 	/* Open the 2SM start with a scratch state holding just the adder and me. */
-	if ((tmp = sz_cell_alloc(env)) == NULL || (c = sz_cell_alloc(env)) == NULL) {
+	if ((tmp = sz_cell_alloc(env)) == NULL) {
 		r = SZ_ERR_NOMEM;
 		goto out;
 	}
@@ -328,138 +492,59 @@ sz_cell_join(sz_cell **out, const sz_env *env, const uint8_t id_sk[static 64],
 		r = SZ_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = sz_cellk_dm_open(tmp, &tmp->m[a0], pt + 33, WELCOME_AD, sizeof WELCOME_AD - 1, &dm, pl)) != SZ_OK)
+	if ((r = sz_cellk_dm_open(tmp, &tmp->m[a0], pt + 33, WELCOME_AD, sizeof WELCOME_AD - 1, &dm,
+	    pl)) != SZ_OK)
 		goto out;
-
-	/* Build my state from the adder's view. */
-	sz_rd rd = sz_rd_init(pl, pll);
-	c->status = SZ_CELL_ACTIVE;
-	sz_rd_copy(&rd, c->cell_id, 32);
-	c->name_len = sz_rd_u8(&rd);
-	if (c->name_len == 0 || c->name_len > CELL_NAME_MAX)
-		sz_rd_fail(&rd, SZ_ERR_MALFORMED);
-	sz_rd_copy(&rd, c->name, c->name_len);
-	uint32_t add_len = sz_rd_u32(&rd);
-	const uint8_t *add = sz_rd_bytes(&rd, add_len);
-	sz_rd_copy(&rd, rk_pre, 32);
-	unsigned nm = sz_rd_u16(&rd);
-	if (nm > CELL_MAX_MEMBERS || nm < 2)
-		sz_rd_fail(&rd, SZ_ERR_MALFORMED);
-	memcpy(c->id_sk, id_sk, 64);
-	memcpy(c->id_xsk, tmp->id_xsk, 32);
-	for (unsigned i = 0; i < nm && rd.err == 0; i++) {
-		uint8_t id[32], pk[32];
-		uint16_t idx;
-		sz_rd_copy(&rd, id, 32);
-		sz_rd_copy(&rd, pk, 32);
-		if (rd.err || sz_cellm_intern(c, id, pk, &idx) != SZ_OK || idx != i) {
-			sz_rd_fail(&rd, SZ_ERR_MALFORMED);
-			break;
-		}
-		cell_member *m = &c->m[idx];
-		sz_rd_copy(&rd, m->csk[0], 32);
-		sz_rd_copy(&rd, m->csk[1], 32);
-		sz_rd_copy(&rd, m->dh_pk, 32);
-		m->dh_idx = sz_rd_u16(&rd);
-		m->done = m->base = sz_rd_u32(&rd);
-		m->steps = sz_rd_u32(&rd);
-		m->tmax = sz_rd_u32(&rd);
-		m->vouch = sz_rd_u32(&rd);
-		m->nvh = sz_rd_u8(&rd);
-		if (m->nvh > CELL_MAX_HEADS)
-			sz_rd_fail(&rd, SZ_ERR_MALFORMED);
-		for (int h = 0; h < m->nvh && rd.err == 0; h++)
-			m->vh[h] = sz_rd_u16(&rd);
-	}
-	sz_cellst_get_mops(&rd, c);
-	unsigned ne = sz_rd_u8(&rd);
-	if (ne == 0 || ne > CELL_EPOCHS)
-		sz_rd_fail(&rd, SZ_ERR_MALFORMED);
-	cell_mset all;
-	memset(&all, 0xff, sizeof all);
-	for (unsigned i = 0; i < ne; i++) {
-		sz_rd_copy(&rd, es[i], 32);
-		eacked[i] = sz_rd_u8(&rd);
-		if (eacked[i] > 1)
-			sz_rd_fail(&rd, SZ_ERR_MALFORMED);
-	}
-	for (unsigned i = 0; i < nm && rd.err == 0; i++)
-		for (int h = 0; h < c->m[i].nvh; h++)
-			if (c->m[i].vh[h] >= c->nmops)
-				sz_rd_fail(&rd, SZ_ERR_MALFORMED);
-	if ((r = sz_rd_end(&rd)) != SZ_OK)
-		goto out;
-	for (unsigned i = ne; i-- > 0;) { /* the adder's current epoch ends up newest */
-		if ((r = sz_cell_epoch_learn(c, es[i], &all)) != SZ_OK)
-			goto out;
-		if (eacked[i])
-			sz_cell_epoch_acked(c, es[i]);
-	}
-	/* The add entry: signed by the adder's csk, adding me with this prekey. */
-	int ai = sz_cellm_find(c, pt + 1), zi = sz_cellm_find(c, id_sk + 32);
-	sz_entry e;
-	cell_op *op = malloc(sizeof *op);
-	if (op == NULL) {
-		r = SZ_ERR_NOMEM;
-		goto out;
-	}
-	r = SZ_ERR_MALFORMED;
-	if (ai >= 0 && zi >= 0 && sz_entry_decode(&e, NULL, add, add_len, 0) == SZ_OK &&
-	    memcmp(e.author, c->m[ai].csk[0], 32) == 0 &&
-	    sz_cellop_decode(op, e.body, e.body_len) == SZ_OK && op->type == OP_ADD &&
-	    op->mref == c->m[ai].mref && op->seq == c->m[ai].done &&
-	    memcmp(op->target, id_sk + 32, 32) == 0 && memcmp(op->prekey, prekey_pk, 32) == 0 &&
-	    memcmp(op->target_csk, jk->csk_pk, 32) == 0) {
-		int mi = sz_cellm_mop_find(c, (uint16_t)ai, op->seq);
-		if (mi >= 0 && c->mop[mi].type == OP_ADD && c->mop[mi].target == zi &&
-		    sz_cellm_is_member(c, (uint16_t)zi))
-			r = SZ_OK;
-	}
-	free(op);
-	if (r != SZ_OK)
-		goto out;
-	c->me = (uint16_t)zi;
-	cell_member *am = &c->m[ai], *zm = &c->m[zi];
-	memcpy(am->recv_ck, tmp->m[a0].recv_ck, 32);
-	am->recv_ctr = tmp->m[a0].recv_ctr;
-	am->rk_known = 1;
-	memcpy(am->rk, rk_pre, 32);
-	/* the welcome gives the adder's step count after its add's step: take that step again */
-	if (am->steps == 0) {
-		r = SZ_ERR_MALFORMED;
-		goto out;
-	}
-	am->steps--;
-	if ((r = sz_cellk_ratchet(c, (uint16_t)ai, (const uint8_t *)"welcome", 7)) != SZ_OK)
-		goto out;
-	if (zm->done != 0 || zm->steps != 0 || (memcmp(zm->csk[0], jk->csk_pk, 32) != 0 &&
-	    memcmp(zm->csk[1], jk->csk_pk, 32) != 0)) {
-		r = SZ_ERR_MALFORMED;
-		goto out;
-	}
-	/* My first op is signed by the key my add named (no one takes it on trust). */
-	memcpy(zm->csk[0], jk->csk_pk, 32);
-	memset(zm->csk[1], 0, 32);
-	memcpy(c->csk_sk, jk->csk_sk, 64);
-	zm->rk_known = 1;
-	memcpy(c->dh_sk[0], prekey_sk, 32);
-	c->dh_used[0] = 1;
-	/* My first op: an update that rotates my csk and gives everyone fresh secrets. */
-	r = sz_cellop_mine(c, OP_UPDATE, 0, res);
+	memcpy(adder, pt + 1, 32);
+	memcpy(recv_ck, tmp->m[a0].recv_ck, 32);
+	*recv_ctr = tmp->m[a0].recv_ctr;
+	*plp = pl;
+	*pllp = pll;
+	pl = NULL;
 out:
 	if (open != NULL) {
 		sz_wipe(open, openlen);
 		sz_secret_free(open);
 	}
-	sz_wipe(dh, sizeof dh);
 	if (pl != NULL) {
 		sz_wipe(pl, pll);
 		free(pl);
 	}
+	sz_wipe(dh, sizeof dh);
 	sz_wipe(key, sizeof key);
-	sz_wipe(rk_pre, sizeof rk_pre);
-	sz_wipe(es, sizeof es);
 	sz_cell_free(tmp);
+	return r;
+}
+
+int
+sz_cell_join(sz_cell **out, const sz_env *env, const uint8_t id_sk[static 64],
+    const sz_cell_joinkeys *jk, const uint8_t *welcome, size_t len, sz_cell_result *res)
+{
+	uint8_t adder[32], ck[32], xsk[32], *pl = NULL;
+	size_t pll = 0;
+	uint32_t ctr = 0;
+	sz_cell *c = NULL;
+	int r;
+	*out = NULL;
+	if ((r = sz_cellst_welcome_open(env, id_sk, jk, welcome, len, &pl, &pll, adder, ck,
+	    &ctr)) != SZ_OK)
+		goto out;
+	if ((c = sz_cell_alloc(env)) == NULL) {
+		r = SZ_ERR_NOMEM;
+		goto out;
+	}
+	if (crypto_sign_ed25519_sk_to_curve25519(xsk, id_sk) != 0) {
+		r = SZ_ERR_CRYPTO;
+		goto out;
+	}
+	r = join_payload(c, id_sk, xsk, jk, jk->prekey_pk, adder, ck, ctr, pl, pll, res);
+out:
+	if (pl != NULL) {
+		sz_wipe(pl, pll);
+		free(pl);
+	}
+	sz_wipe(ck, sizeof ck);
+	sz_wipe(xsk, sizeof xsk);
 	if (r != SZ_OK)
 		sz_cell_free(c);
 	else
