@@ -1,7 +1,8 @@
 /*
- * node_bundle.c - courier bundles of a node: what goes in (the envelopes of the chosen cells and
- * the public leaflets, since a date, minus what a summary says the other side has), who can open
- * them, and taking them in.  Layer: app.  The container itself is sync/bundle.c.
+ * node_bundle.c - courier bundles of a node: what goes in (the envelopes of one cell and the
+ * public leaflets, since a date, minus what a summary says the other side has), who can open
+ * them, and taking in only what the key that opened one may carry.  Layer: app.  The container
+ * itself is sync/bundle.c; the rules are docs/PROTOCOL.md §9.
  */
 #include "app/node_int.h"
 
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cell/cell.h"
 #include "crypto/crypto.h"
 #include "sync/bundle.h"
 #include "lib/idvec.h"
@@ -44,30 +46,30 @@ sz_node_fd_read(void *ctx, uint8_t *p, size_t n)
 	}
 }
 
-/* Collect the recipients' secrets and the scopes to carry. */
+/* Collect the recipients' secrets and the scopes to carry: the public leaflets', then those of
+ * cell (NULL: none). */
 static int
-recipients(sz_node *n, const sz_node_bundle_spec *spec, sz_bundle_writer *w, sz_buf *scopes)
+recipients(sz_node *n, const char *cell, const char *passphrase, sz_bundle_writer *w,
+    sz_buf *scopes)
 {
 	sz_buf secrets = { .secret = true };
 	int r = SZ_OK;
 	uint8_t pub[SZ_SCOPE_BYTES];
 	sz_env_public_scope(pub);
 	sz_buf_append(scopes, pub, sizeof pub);
-	for (size_t i = 0; i < spec->ncells && r == SZ_OK; i++)
-		r = sz_node_cells_bundle(n, spec->cells[i], false, &secrets, scopes);
+	if (cell != NULL)
+		r = sz_node_cells_bundle(n, cell, false, &secrets, scopes, NULL);
 	for (size_t off = 0; r == SZ_OK && off < secrets.len; off += 32)
 		r = sz_bundle_writer_add_recipient(w, secrets.p + off);
-	if (r == SZ_OK && spec->passphrase != NULL) {
+	if (r == SZ_OK && passphrase != NULL) {
 		uint8_t salt[SZ_BUNDLE_SALT_BYTES], sec[32];
 		sz_bundle_writer_salt(w, salt);
-		r = sz_bundle_passphrase_secret(sec, spec->passphrase, strlen(spec->passphrase), salt);
+		r = sz_bundle_passphrase_secret(sec, passphrase, strlen(passphrase), salt);
 		if (r == SZ_OK)
 			r = sz_bundle_writer_add_recipient(w, sec);
 		sz_wipe(sec, sizeof sec);
 	}
 	sz_buf_free(&secrets);
-	if (r == SZ_ERR_LIMIT)
-		r = sz_node_fail(n, r, "a bundle has room for 8 keys: name fewer cells");
 	return r;
 }
 
@@ -88,6 +90,16 @@ summary_item(void *ctx, const uint8_t *item, size_t len)
 	return sz_idvec_push(&s->have, item + 16, item);
 }
 
+/* The cell whose bundle secret opened a bundle (rep->recipient indexes the candidates, whose
+ * cells owners lists), or NULL if none did (the passphrase). */
+static struct sz_cell *
+opened_by(sz_node *n, const sz_bundle_report *rep, const sz_buf *owners)
+{
+	if (rep->recipient < 0 || (size_t)rep->recipient >= owners->len)
+		return NULL;
+	return n->cells[owners->p[rep->recipient]].cell;
+}
+
 int
 sz_node_bundle_export(sz_node *n, int fd, const sz_node_bundle_spec *spec,
     sz_node_bundle_stats *st)
@@ -95,37 +107,48 @@ sz_node_bundle_export(sz_node *n, int fd, const sz_node_bundle_spec *spec,
 	sz_bundle_writer *w = NULL;
 	sz_buf scopes = { 0 };
 	summary_in sum = { 0 };
+	const char *cell = spec->cell;
 	int r;
 	memset(st, 0, sizeof *st);
-	if (spec->ncells == 0 && spec->passphrase == NULL)
+	if (spec->cell == NULL && spec->passphrase == NULL && spec->summary_fd < 0)
 		return sz_node_fail(n, SZ_ERR_INVALID, "say who may open the bundle: a cell, or a passphrase");
 	if (spec->summary_fd >= 0) {
 		/* The other side's summary: only what it lacks goes in. */
-		sz_buf cand = { .secret = true }, sc = { 0 };
+		sz_buf cand = { .secret = true }, sc = { 0 }, own = { 0 };
 		sz_bundle_io in = { NULL, sz_node_fd_read, (void *)&spec->summary_fd };
 		sz_bundle_report rep;
-		if ((r = sz_node_cells_bundle(n, NULL, true, &cand, &sc)) == SZ_OK)
+		if ((r = sz_node_cells_bundle(n, NULL, true, &cand, &sc, &own)) == SZ_OK)
 			r = sz_bundle_read(&in, (const uint8_t(*)[32])cand.p, cand.len / 32,
 			    spec->passphrase, summary_item, &sum, &rep);
-		sz_buf_free(&cand);
-		sz_buf_free(&sc);
 		if (r == SZ_OK && rep.kind != SZ_BUNDLE_SUMMARY)
 			r = SZ_ERR_MALFORMED;
+		/* Answered for whom it was written: the cell whose key opened it.  Never for all my
+		 * cells: a member of one would see my other cells' scope tags, and take in none of
+		 * their envelopes (§9, Import). */
+		if (r == SZ_OK && cell == NULL && spec->passphrase == NULL) {
+			if ((st->cell = opened_by(n, &rep, &own)) == NULL)
+				r = SZ_ERR_INVALID;
+			else
+				cell = sz_cell_name(st->cell);
+		}
+		sz_buf_free(&cand);
+		sz_buf_free(&sc);
+		sz_buf_free(&own);
 		if (r != SZ_OK) {
 			sz_idvec_free(&sum.have);
 			return sz_node_fail(n, r, "the summary cannot be read");
 		}
 		sz_idvec_sort(&sum.have);
 	}
+	if (st->cell == NULL && cell != NULL)
+		st->cell = sz_node_cell_find(n, cell);
 	sz_bundle_io out = { sz_node_fd_write, NULL, &fd };
 	int kind = spec->summary_only ? SZ_BUNDLE_SUMMARY : SZ_BUNDLE_ENVELOPES;
 	if ((r = sz_bundle_writer_new(&w, &out, kind, NULL, 0, n->env, sz_now_ms(n->env))) != SZ_OK)
 		goto out;
-	if ((r = recipients(n, spec, w, &scopes)) != SZ_OK)
+	if ((r = recipients(n, cell, spec->passphrase, w, &scopes)) != SZ_OK)
 		goto out;
 	for (size_t off = 0; off < scopes.len && r == SZ_OK; off += SZ_SCOPE_BYTES) {
-		if (spec->summary_only == false && spec->passphrase != NULL && spec->ncells == 0 && off > 0)
-			break; /* a passphrase bundle carries public leaflets only */
 		sz_store_item *items;
 		size_t count;
 		r = sz_store_list_envelopes(n->store, scopes.p + off, spec->since_ms, UINT64_MAX, 0,
@@ -166,15 +189,41 @@ out:
 	return r;
 }
 
-/* Import: envelopes go to the store in batches, each batch in one transaction. */
+/* Import: what the bundle's kind may carry goes to the store in batches, each batch in one
+ * transaction. */
 typedef struct import_ctx {
 	sz_node *n;
+	const sz_bundle_report *rep; /* recipient is known before the first item (bundle.h) */
+	const sz_buf *owners;        /* the cell of each candidate secret */
 	uint8_t *envs[64];
 	size_t lens[64];
 	size_t count;
 	sz_node_bundle_stats *st;
-	int err;
 } import_ctx;
+
+/* May a bundle opened by this key carry env (an envelope of a bucket size)?  docs/PROTOCOL.md
+ * §9, Import.  Public envelopes, whatever opened it: the store verifies them whole, and their
+ * scope is the one every node shares.  Opened by the passphrase: nothing else, so no outsider
+ * can make my node hold, and answer to, a scope of their choosing.  Opened by cell C's secret:
+ * C's sealed envelopes, and those of a scope no cell of mine knows (an epoch the bundle's own
+ * operations may teach C; sz_node_ingest decides what to keep of them); never those of
+ * another of my cells. */
+static bool
+may_carry(const import_ctx *x, const uint8_t *env)
+{
+	sz_node *n = x->n;
+	struct sz_cell *by = opened_by(n, x->rep, x->owners);
+	if (env[0] == SZ_ENV_PUBLIC)
+		return true;
+	if (by == NULL)
+		return false;
+	if (env[0] != SZ_ENV_SEALED || sz_cell_owns(by, env + 1))
+		return true; /* (another format: the store refuses it) */
+	for (size_t i = 0; i < n->ncells; i++)
+		if (n->cells[i].cell != by && sz_cell_owns(n->cells[i].cell, env + 1))
+			return false;
+	return true;
+}
 
 static int
 import_flush(import_ctx *x)
@@ -205,6 +254,11 @@ import_item(void *ctx, const uint8_t *item, size_t len)
 		x->st->refused++;
 		return SZ_OK;
 	}
+	if (!may_carry(x, item)) {
+		x->st->refused++;
+		x->st->refused_kind++;
+		return SZ_OK;
+	}
 	if ((x->envs[x->count] = malloc(len)) == NULL)
 		return SZ_ERR_NOMEM;
 	memcpy(x->envs[x->count], item, len);
@@ -216,28 +270,31 @@ int
 sz_node_bundle_import(sz_node *n, int fd, const char *passphrase, sz_node_bundle_stats *st,
     sz_bundle_report *rep)
 {
-	sz_buf cand = { .secret = true }, sc = { 0 };
-	import_ctx x = { .n = n, .st = st };
-	memset(st, 0, sizeof *st);
-	int r = sz_node_cells_bundle(n, NULL, true, &cand, &sc);
-	sz_buf_free(&sc);
-	if (r != SZ_OK) {
-		sz_buf_free(&cand);
-		return r;
-	}
+	sz_buf cand = { .secret = true }, sc = { 0 }, own = { 0 };
+	import_ctx x = { .n = n, .st = st, .rep = rep, .owners = &own };
 	sz_bundle_io in = { NULL, sz_node_fd_read, &fd };
+	memset(st, 0, sizeof *st);
+	memset(rep, 0, sizeof *rep);
+	rep->recipient = -1;
+	int r = sz_node_cells_bundle(n, NULL, true, &cand, &sc, &own);
+	if (r != SZ_OK)
+		goto out;
 	r = sz_bundle_read(&in, (const uint8_t(*)[32])cand.p, cand.len / 32, passphrase, import_item,
 	    &x, rep);
-	sz_buf_free(&cand);
 	if (r == SZ_OK)
 		r = import_flush(&x);
+	st->cell = opened_by(n, rep, &own);
+	if (r == SZ_OK && rep->kind == SZ_BUNDLE_SUMMARY)
+		r = sz_node_fail(n, SZ_ERR_INVALID, "this is a summary: answer it with 'samizdat "
+		    "bundle export --answer FILE'");
+	else if (r == SZ_ERR_DECRYPT)
+		r = sz_node_fail(n, r, "no key of this node opens the bundle: it is not for you, or "
+		    "it is damaged at its start");
+out:
 	for (size_t i = 0; i < x.count; i++)
 		free(x.envs[i]);
-	if (r == SZ_OK && rep->kind == SZ_BUNDLE_SUMMARY)
-		return sz_node_fail(n, SZ_ERR_INVALID, "this is a summary: answer it with 'samizdat "
-		    "bundle export --answer FILE'");
-	if (r == SZ_ERR_DECRYPT)
-		return sz_node_fail(n, r, "no key of this node opens the bundle: it is not for you, or "
-		    "it is damaged at its start");
+	sz_buf_free(&cand);
+	sz_buf_free(&sc);
+	sz_buf_free(&own);
 	return r;
 }

@@ -171,7 +171,7 @@ sz_node_cells_scopes(sz_node *n, sz_buf *b)
 
 int
 sz_node_cells_bundle(sz_node *n, const char *name, bool reading, sz_buf *secrets,
-    sz_buf *scopes)
+    sz_buf *scopes, sz_buf *owners)
 {
 	bool found = false;
 	for (size_t i = 0; i < n->ncells; i++) {
@@ -187,12 +187,17 @@ sz_node_cells_bundle(sz_node *n, const char *name, bool reading, sz_buf *secrets
 		size_t want = reading ? 32 : 3;
 		int br = sz_cell_status(c) == SZ_CELL_ACTIVE ? sz_cell_bundle_secrets(c, sec, want, &ks) :
 		    SZ_ERR_STATE;
-		if (br == SZ_OK || br == SZ_ERR_LIMIT)
+		if (br == SZ_OK || br == SZ_ERR_LIMIT) {
 			sz_buf_append(secrets, sec, (ks < want ? ks : want) * 32);
+			for (size_t j = 0; owners != NULL && j < (ks < want ? ks : want); j++)
+				sz_buf_u8(owners, (uint8_t)i);
+		}
 		sz_wipe(sec, sizeof sec);
 	}
 	if (name != NULL && !found)
 		return sz_node_fail(n, SZ_ERR_NOT_MEMBER, "no cell named '%s' here", name);
+	if (owners != NULL && owners->err)
+		return owners->err;
 	return secrets->err ? secrets->err : scopes->err;
 }
 

@@ -147,18 +147,26 @@ SZ_MUST_CHECK int sz_node_join_answer_file(sz_node *n, const struct sz_invite *i
     struct sz_cell **cell, int *refused);
 
 /* Courier bundles (node_bundle.c). */
+/* A bundle is for one cell (its envelopes and the public leaflets), or for a passphrase (the
+ * public leaflets only), or both: a reader takes in only what the key that opened it may carry
+ * (docs/PROTOCOL.md §9, Import). */
 typedef struct sz_node_bundle_spec {
-	const char *const *cells;  /* names of the cells whose members may open it */
-	size_t ncells;
-	const char *passphrase;    /* or a passphrase (public leaflets only) */
+	const char *cell;          /* name of the cell whose members may open it, or NULL */
+	const char *passphrase;    /* and/or a passphrase (public leaflets only), or NULL */
 	uint64_t since_ms;         /* only envelopes of this time or later */
-	int summary_fd;            /* the other side's summary, or -1 */
+	int summary_fd;            /* the other side's summary, or -1.  With neither cell nor
+	                            * passphrase, the answer is for the cell whose key opened it. */
 	bool summary_only;         /* write a summary (what I have) instead of envelopes */
 } sz_node_bundle_spec;
 
 typedef struct sz_node_bundle_stats {
 	uint64_t envelopes;        /* written, or found in the bundle */
 	uint64_t stored, skipped, refused;
+	uint64_t refused_kind;     /* import: of the refused, those this bundle's kind may not carry
+	                            * (sealed ones in a passphrase bundle, another cell's in a
+	                            * cell bundle) */
+	struct sz_cell *cell;      /* import: the cell whose key opened the bundle (NULL: the
+	                            * passphrase); export: the cell it is for, if any */
 	uint64_t bytes;
 } sz_node_bundle_stats;
 
@@ -166,8 +174,15 @@ struct sz_bundle_report;
 /* Bundle I/O over a file descriptor (ctx points at the int fd). */
 int sz_node_fd_write(void *ctx, const uint8_t *p, size_t n);
 long sz_node_fd_read(void *ctx, uint8_t *p, size_t n);
+/* Write the bundle spec asks for to fd; st says what went in. */
 SZ_MUST_CHECK int sz_node_bundle_export(sz_node *n, int fd, const sz_node_bundle_spec *spec,
     sz_node_bundle_stats *st);
+/* Take in the bundle read from fd, opened by a bundle secret of one of my cells or else by
+ * passphrase (may be NULL).  Only what the opening key may carry goes on to sz_node_ingest:
+ * opened by the passphrase, public envelopes; opened by cell C's secret, public envelopes, C's
+ * sealed envelopes and sealed envelopes of scopes none of my cells knows (epochs the bundle's
+ * own operations may teach).  The rest is refused and counted in st->refused_kind, never stored.
+ * rep describes the file (damage, truncation). */
 SZ_MUST_CHECK int sz_node_bundle_import(sz_node *n, int fd, const char *passphrase,
     sz_node_bundle_stats *st, struct sz_bundle_report *rep);
 
@@ -180,9 +195,10 @@ SZ_MUST_CHECK int sz_node_cells_scopes(sz_node *n, sz_buf *b);
 /* Bundle secrets (32 bytes each, appended to secrets) and the scopes to carry (16 bytes each,
  * appended to scopes) of the cell named name, or of every cell if name is NULL: for writing, the
  * newest three of each cell (a bundle has 8 slots); for reading (reading true), all of them.
- * SZ_ERR_NOT_MEMBER if no such cell. */
+ * owners, if not NULL, gets one byte per secret: the index in n->cells of the cell it belongs to
+ * (what a bundle may carry depends on whose key opened it).  SZ_ERR_NOT_MEMBER if no such cell. */
 SZ_MUST_CHECK int sz_node_cells_bundle(sz_node *n, const char *name, bool reading,
-    sz_buf *secrets, sz_buf *scopes);
+    sz_buf *secrets, sz_buf *scopes, sz_buf *owners);
 /* Route one sealed envelope to the cell that owns it (if any). */
 struct sz_cell_result;
 /* The cell named name (or whose id starts with name in hex), or NULL. */

@@ -12,11 +12,10 @@
 
 #include "samizdat.h"
 #include "app/node_int.h"
+#include "cell/cell.h"
 #include "cli/cli.h"
 #include "crypto/crypto.h"
 #include "sync/bundle.h"
-
-#define MAX_CELL_ARGS 8
 
 /* "2026-11-01" or "2026-11-01T12:00" (UTC), or a number of days ago: "7d". */
 static int
@@ -82,12 +81,7 @@ export_(sz_cli *c, int argc, char **argv, bool summary)
 		return sz_cli_usage_error(c, "say where to write the bundle: --to FILE");
 	if (summary && answer != NULL)
 		return sz_cli_usage_error(c, "a summary answers nothing: leave out --answer");
-	sz_node_bundle_spec spec = { .summary_fd = -1, .summary_only = summary };
-	const char *cells[1] = { cell };
-	if (cell != NULL) {
-		spec.cells = cells;
-		spec.ncells = 1;
-	}
+	sz_node_bundle_spec spec = { .cell = cell, .summary_fd = -1, .summary_only = summary };
 	if (since != NULL && parse_since(since, &spec.since_ms) != 0)
 		return sz_cli_usage_error(c, "--since takes a date (2026-11-01, 2026-11-01T12:00 UTC) or "
 		    "a number of days (7d)");
@@ -111,10 +105,6 @@ export_(sz_cli *c, int argc, char **argv, bool summary)
 		fprintf(c->err, "samizdat bundle export: cannot read %s: %s\n", answer, strerror(errno));
 		return SZ_EXIT_FAIL;
 	}
-	if (answer != NULL && cell == NULL && pass == NULL) {
-		/* Answer to whoever the summary was for: every cell of mine. */
-		spec.ncells = 0;
-	}
 	/* Write to a temporary name, then rename: a half-written bundle never looks whole. */
 	char tmp[4096];
 	snprintf(tmp, sizeof tmp, "%s.part", to);
@@ -129,12 +119,7 @@ export_(sz_cli *c, int argc, char **argv, bool summary)
 	sz_node_bundle_stats st;
 	sz_progress p;
 	sz_progress_start(&p, c, summary ? "summary" : "export", 0);
-	if (answer != NULL && spec.ncells == 0 && spec.passphrase == NULL) {
-		/* every cell */
-		static const char *const all[1] = { NULL };
-		spec.cells = (const char *const *)all;
-		spec.ncells = 1;
-	}
+	/* With --answer alone, the answer is for the cell whose key opened the summary. */
 	r = sz_node_bundle_export(n, fd, &spec, &st);
 	if (r == SZ_OK && fsync(fd) != 0)
 		r = SZ_ERR_IO;
@@ -151,6 +136,9 @@ export_(sz_cli *c, int argc, char **argv, bool summary)
 	sz_cli_say(c, "Wrote %s: %llu %s, %llu bytes. A courier can carry it; without the key it is "
 	    "random bytes.\n", to, (unsigned long long)st.envelopes, summary ? "ids" : "envelopes",
 	    (unsigned long long)st.bytes);
+	if (answer != NULL && cell == NULL && pass == NULL && st.cell != NULL)
+		sz_cli_say(c, "It answers the summary for the cell '%s' and carries only its envelopes "
+		    "and public leaflets.\n", sz_cell_name(st.cell));
 	if (c->json) {
 		sz_jsonw_key(&c->jw, "file");
 		sz_jsonw_str(&c->jw, to);
@@ -220,6 +208,15 @@ import_cmd(sz_cli *c, int argc, char **argv)
 		sz_jsonw_u64(&c->jw, st.skipped);
 		sz_jsonw_key(&c->jw, "refused");
 		sz_jsonw_u64(&c->jw, st.refused);
+		sz_jsonw_key(&c->jw, "refused_by_kind");
+		sz_jsonw_u64(&c->jw, st.refused_kind);
+		sz_jsonw_key(&c->jw, "opened_by");
+		sz_jsonw_str(&c->jw, rep.recipient < 0 ? "nothing" : st.cell == NULL ? "passphrase" :
+		    "cell");
+		if (st.cell != NULL) {
+			sz_jsonw_key(&c->jw, "cell");
+			sz_jsonw_str(&c->jw, sz_cell_name(st.cell));
+		}
 		sz_jsonw_key(&c->jw, "chunks_damaged");
 		sz_jsonw_u64(&c->jw, rep.chunks_damaged);
 		sz_jsonw_key(&c->jw, "truncated");
@@ -230,6 +227,18 @@ import_cmd(sz_cli *c, int argc, char **argv)
 	sz_cli_say(c, "Stored %llu new envelopes from %s (%llu already held, %llu refused).\n",
 	    (unsigned long long)st.stored, argv[1], (unsigned long long)st.skipped,
 	    (unsigned long long)st.refused);
+	/* Say plainly what the bundle's kind may not carry: someone put it there on purpose. */
+	bool one = st.refused_kind == 1;
+	if (st.refused_kind > 0 && st.cell == NULL)
+		sz_cli_say(c, "Refused %llu %s: a bundle opened with a passphrase may carry public "
+		    "leaflets only (sealed envelopes in it could let whoever made it recognize this node "
+		    "later).\n", (unsigned long long)st.refused_kind, one ?
+		    "envelope that is not a public leaflet" : "envelopes that are not public leaflets");
+	else if (st.refused_kind > 0)
+		sz_cli_say(c, "Refused %llu %s of another of your cells: a bundle for the cell '%s' may "
+		    "carry only its own envelopes and public leaflets.\n",
+		    (unsigned long long)st.refused_kind, one ? "envelope" : "envelopes",
+		    sz_cell_name(st.cell));
 	if (rep.chunks_damaged > 0 || rep.truncated) {
 		fprintf(c->err, "samizdat bundle import: the bundle is damaged (%u of its parts could not "
 		    "be read%s). Everything intact was kept; what was in the damaged parts was not.\n",

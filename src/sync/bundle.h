@@ -82,7 +82,8 @@ typedef int (*sz_bundle_item_fn)(void *ctx, const uint8_t *item, size_t len);
  * the secret derived from it and the salt) opens — SZ_ERR_DECRYPT if none: not for us, or a
  * damaged header — then open every chunk; a damaged chunk is counted and skipped, never
  * half-used.  Returns SZ_OK when the bundle opened (check report for damage), the callback's
- * non-zero value if it stopped early, or an I/O error.  report is filled in as far as reading got. */
+ * non-zero value if it stopped early, or an I/O error.  report is filled in as far as reading got;
+ * report->recipient is set before fn is first called (what a reader takes may depend on it). */
 SZ_MUST_CHECK int sz_bundle_read(const sz_bundle_io *io, const uint8_t (*candidates)[32],
     size_t ncandidates, const char *passphrase, sz_bundle_item_fn fn, void *ctx,
     sz_bundle_report *report);
