@@ -646,7 +646,8 @@ sz_node_admit_file(sz_node *n, int in_fd, int out_fd, sz_cell **cell, uint8_t *m
 		    "revoked, expired, or someone else's)");
 		goto done;
 	}
-	if (r == SZ_OK && (rep.kind != SZ_BUNDLE_JOIN_REQUEST || req.b.len != SZ_JOIN_REQUEST_BYTES))
+	if (r == SZ_ERR_MALFORMED || (r == SZ_OK && (rep.kind != SZ_BUNDLE_JOIN_REQUEST ||
+	    req.b.len != SZ_JOIN_REQUEST_BYTES)))
 		r = sz_node_fail(n, SZ_ERR_MALFORMED, "this is not a join request");
 	if (r != SZ_OK)
 		goto done;
@@ -715,6 +716,8 @@ sz_node_join_answer_file(sz_node *n, const sz_invite *iv, int fd, sz_cell **cell
 	if ((r = file_secret(secret, iv->token, ANSWER_LABEL)) != SZ_OK)
 		goto out;
 	r = sz_bundle_read(&in, (const uint8_t(*)[32])secret, 1, NULL, take_items, &ans, &rep);
+	if (r == SZ_ERR_MALFORMED)
+		r = sz_node_fail(n, r, "this is not an answer to a join request");
 	if (r == SZ_ERR_DECRYPT) {
 		r = sz_node_fail(n, r, "this answer is not for that invitation (or it is damaged)");
 		goto out;
