@@ -1,7 +1,8 @@
 /*
  * fuzz_app.c - libFuzzer target for what the app layer parses from outside: invitation codes (as
- * typed or scanned), control-socket requests and responses, and addresses.  A decoded invitation
- * must encode back to a code that decodes to the same invitation.
+ * typed or scanned; version 2, and version 1 refused), control-socket requests and responses, and
+ * addresses.  A decoded invitation must encode back to a code that decodes to the same invitation.
+ * (Join requests and answers: fuzz_join.c.)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (sz_invite_encode(&iv, code, sizeof code) != SZ_OK ||
 		    sz_invite_decode(&again, code) != SZ_OK ||
 		    memcmp(iv.token, again.token, 16) != 0 || iv.expiry_ms != again.expiry_ms ||
+		    memcmp(iv.node_key, again.node_key, 32) != 0 ||
+		    memcmp(iv.invite_pub, again.invite_pub, 32) != 0 ||
 		    iv.has_addr != again.has_addr || strcmp(iv.addr.host, again.addr.host) != 0 ||
 		    iv.addr.port != again.addr.port)
 			abort();

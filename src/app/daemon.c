@@ -69,6 +69,7 @@ struct sz_daemon {
 	char onion[80];
 	bool stop;
 	uint64_t pending_ms;       /* when the queue of ballots and pledges was last run */
+	uint64_t invites_ms;       /* when the invitation records were last tidied */
 };
 
 static volatile sig_atomic_t got_term, got_hup;
@@ -676,6 +677,13 @@ sz_daemon_run(sz_daemon *d)
 			d->pending_ms = mono;
 			if (sz_node_pending_run(d->node, NULL) != SZ_OK) {
 				/* kept; the next tick tries again */
+			}
+		}
+		/* Used invitations forget their newcomer once its first op is here (§14). */
+		if (d->node != NULL && mono - d->invites_ms >= 60000) {
+			d->invites_ms = mono;
+			if (sz_node_invites_tidy(d->node) != SZ_OK) {
+				/* the next tick tries again */
 			}
 		}
 		if (got_hup) {

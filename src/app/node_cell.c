@@ -380,29 +380,43 @@ slot_of(sz_node *n, sz_cell *c)
 	return NULL;
 }
 
-/* Take over a new cell state: list it, keep it, file what it produced. */
+/* Take over a new cell state: list it, keep it, file what it produced.  A state of the same cell
+ * that I am out of (removed: for instance my add was revoked before I joined, and I am invited
+ * again) is replaced; one I am active in is kept and the new state refused (SZ_ERR_EXISTS). */
 static int
 adopt(sz_node *n, sz_cell *c, sz_cell_result *res)
 {
-	if (n->ncells >= MAX_CELLS) {
+	size_t i;
+	for (i = 0; i < n->ncells; i++)
+		if (memcmp(sz_cell_id(n->cells[i].cell), sz_cell_id(c), 32) == 0)
+			break;
+	if (i < n->ncells && sz_cell_status(n->cells[i].cell) == SZ_CELL_ACTIVE) {
 		sz_cell_free(c);
-		return sz_node_fail(n, SZ_ERR_LIMIT, "this node is in %d cells already", MAX_CELLS);
+		return sz_node_fail(n, SZ_ERR_EXISTS, "you are in this cell already");
 	}
-	sz_node_cell *v = realloc(n->cells, (n->ncells + 1) * sizeof *v);
-	if (v == NULL) {
-		sz_cell_free(c);
-		return SZ_ERR_NOMEM;
+	if (i < n->ncells) {
+		sz_cell_free(n->cells[i].cell); /* the state I was removed in */
+	} else {
+		if (n->ncells >= MAX_CELLS) {
+			sz_cell_free(c);
+			return sz_node_fail(n, SZ_ERR_LIMIT, "this node is in %d cells already", MAX_CELLS);
+		}
+		sz_node_cell *v = realloc(n->cells, (n->ncells + 1) * sizeof *v);
+		if (v == NULL) {
+			sz_cell_free(c);
+			return SZ_ERR_NOMEM;
+		}
+		n->cells = v;
+		n->ncells++;
 	}
-	n->cells = v;
-	memset(&n->cells[n->ncells], 0, sizeof n->cells[n->ncells]);
-	n->cells[n->ncells].cell = c;
-	n->cells[n->ncells].dirty = true;
-	n->ncells++;
-	int r = absorb(n, &n->cells[n->ncells - 1], res, NULL, NULL);
+	memset(&n->cells[i], 0, sizeof n->cells[i]);
+	n->cells[i].cell = c;
+	n->cells[i].dirty = true;
+	int r = absorb(n, &n->cells[i], res, NULL, NULL);
 	if (r == SZ_OK)
-		r = catch_up(n, &n->cells[n->ncells - 1]);
+		r = catch_up(n, &n->cells[i]);
 	if (r == SZ_OK)
-		r = save_cell(n, &n->cells[n->ncells - 1]);
+		r = save_cell(n, &n->cells[i]);
 	if (r == SZ_OK)
 		r = save_list(n);
 	return r;

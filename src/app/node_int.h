@@ -21,8 +21,8 @@
 #define KV_CELLS "node/cells"          /* the list of my cells: count u16, ids[32] */
 #define KV_CELL_PREFIX "cell/"         /* + hex cell id: the serialized cell state */
 #define KV_INVITE_PREFIX "invite/"     /* + hex token: an invitation I issued */
-#define KV_JOIN_PREFIX "join/"         /* + hex token: the prekey of an invitation I am redeeming */
-#define KV_INVITES "node/invites"      /* tokens[16] of the open invitations I issued */
+#define KV_JOIN_PREFIX "join/"         /* + hex token: what opens the answer to my join request */
+#define KV_INVITES "node/invites"      /* tokens[16] of the invitation records I keep */
 
 struct sz_cell;
 
@@ -113,36 +113,61 @@ SZ_MUST_CHECK int sz_node_read(sz_node *n, struct sz_cell *c,
 /* Find a post id of c by hex prefix (8+ digits). */
 SZ_MUST_CHECK int sz_node_post_find(sz_node *n, struct sz_cell *c, const char *hex, uint8_t id[32]);
 
-/* Invitations (node_invite.c). */
+/* Invitations (node_invite.c; docs/PROTOCOL.md §14).  The inviter keeps one record per code it
+ * issued (KV_INVITE_PREFIX: open, with its one-time X25519 secret; used, with the identity it
+ * admitted, until that member's first op is seen; joined, until the code's expiry) and their
+ * tokens in KV_INVITES; the newcomer keeps what opens the answer in KV_JOIN_PREFIX. */
 struct sz_invite;
 struct sz_addr;
+struct sz_join_secrets;
+struct sz_cell_joinkeys;
+/* The most invitation records a node keeps (open, used or joined): sz_node_invite refuses more. */
+#define SZ_NODE_INVITES_MAX 1024
 /* Issue a one-time invitation to cell c valid for ttl_ms, naming addr (may be NULL) as where to
- * reach this node; the code is written to code (codelen >= SZ_INVITE_CODE_MAX). */
+ * reach this node; the code is written to code (codelen >= SZ_INVITE_CODE_MAX).  SZ_ERR_LIMIT
+ * with SZ_NODE_INVITES_MAX records kept. */
 SZ_MUST_CHECK int sz_node_invite(sz_node *n, struct sz_cell *c, uint64_t ttl_ms,
     const struct sz_addr *addr, char *code, size_t codelen);
-SZ_MUST_CHECK int sz_node_invite_revoke(sz_node *n, const char *code);
+/* What sz_node_invite_revoke did. */
+enum { SZ_NODE_REVOKED_CODE = 1, SZ_NODE_REVOKED_ADD = 2 };
+typedef struct sz_node_revoked {
+	int what;               /* REVOKED_CODE: the code was unused and is now dead; REVOKED_ADD: it
+	                         * had been used, its newcomer had not joined, and its add is undone */
+	struct sz_cell *cell;   /* the cell the code was for (ADD, and on SZ_ERR_DENIED) */
+	uint8_t member[32];     /* ADD: the identity whose add was undone (it may be invited again) */
+} sz_node_revoked;
+/* Revoke the invitation of code: an open one can no longer be used; a used one whose newcomer has
+ * not made its first op (as this node has seen) is undone by a removal that bans nobody.
+ * SZ_ERR_DENIED if its newcomer has joined (undoing that is a removal, which bans), SZ_ERR_NOT_FOUND
+ * if this node keeps no invitation of that code, the decode errors of sz_invite_decode. */
+SZ_MUST_CHECK int sz_node_invite_revoke(sz_node *n, const char *code, sz_node_revoked *out);
+/* Forget what invitations no longer need: open ones past their expiry, used ones whose newcomer
+ * has made its first op (kept as "joined", without the identity, until the code's expiry) or left
+ * the cell, those of cells this node is no longer in.  Run by the invitation calls and by the
+ * daemon once a minute. */
+SZ_MUST_CHECK int sz_node_invites_tidy(sz_node *n);
 /* Session hook of the inviter (sz_sync_hooks.on_join). */
 int sz_node_on_join(void *ctx, const uint8_t *req, size_t len, sz_buf *reply);
-/* The newcomer: a JOIN payload (SZ_NODE_JOIN_BYTES) for iv, and the keys it names (kept by the
- * caller until the welcome arrives). */
-#define SZ_NODE_JOIN_BYTES (16 + 32 + 32 + 32)
-struct sz_cell_joinkeys;
-SZ_MUST_CHECK int sz_node_join_prepare(sz_node *n, const struct sz_invite *iv,
-    uint8_t req[SZ_NODE_JOIN_BYTES], struct sz_cell_joinkeys *keys);
+/* The newcomer: a JOIN payload (SZ_JOIN_REQUEST_BYTES, app/join.h) for iv, and what opens the
+ * answer (kept by the caller until the welcome arrives, then wiped). */
+SZ_MUST_CHECK int sz_node_join_prepare(sz_node *n, const struct sz_invite *iv, uint8_t *req,
+    struct sz_join_secrets *js);
 typedef struct sz_node_joining {
 	sz_node *n;
-	struct sz_cell_joinkeys *keys;
+	const struct sz_join_secrets *js;
 	struct sz_cell *cell;   /* set once joined */
 	int refused;            /* the inviter's refusal, if any */
 } sz_node_joining;
 /* Session hook of the newcomer (sz_sync_hooks.on_welcome, ctx = an sz_node_joining). */
 int sz_node_on_welcome(void *ctx, const uint8_t *reply, size_t len);
-/* Joining by courier files: the newcomer writes a request (its prekey is kept in the store until
- * the answer comes), the inviter answers it (the welcome and the cell's envelopes), the newcomer
- * joins from the answer.  *cell (the inviter's, or the newcomer's new cell) is set on success. */
+/* Joining by courier files: the newcomer writes a request (what opens the answer is kept in the
+ * store until the answer comes), the inviter answers it (the welcome only: the newcomer fetches
+ * the cell's envelopes as a member), the newcomer joins from the answer.  *cell (the inviter's, or
+ * the newcomer's new cell) is set on success; admit sets member (if not NULL) to the identity it
+ * admitted.  *refused: the inviter's verdict when the request was opened but refused. */
 SZ_MUST_CHECK int sz_node_join_request_file(sz_node *n, const struct sz_invite *iv, int fd);
 SZ_MUST_CHECK int sz_node_admit_file(sz_node *n, int in_fd, int out_fd, struct sz_cell **cell,
-    int *refused);
+    uint8_t *member, int *refused);
 SZ_MUST_CHECK int sz_node_join_answer_file(sz_node *n, const struct sz_invite *iv, int fd,
     struct sz_cell **cell, int *refused);
 

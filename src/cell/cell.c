@@ -559,6 +559,13 @@ sz_cell_is_member(const sz_cell *c, const uint8_t id[static 32])
 }
 
 int
+sz_cell_member_acted(const sz_cell *c, const uint8_t id[static 32])
+{
+	int i = sz_cellm_find(c, id);
+	return i >= 0 && sz_cellm_is_member(c, (uint16_t)i) && c->m[i].done > 0;
+}
+
+int
 sz_cell_status(const sz_cell *c)
 {
 	return c->status;

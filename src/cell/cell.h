@@ -165,6 +165,10 @@ SZ_MUST_CHECK int sz_cell_join(sz_cell **c, const sz_env *env, const uint8_t id_
 SZ_MUST_CHECK int sz_cell_members(const sz_cell *c, uint8_t (*ids)[32], size_t max, size_t *n);
 /* Is id a member in my current view? */
 int sz_cell_is_member(const sz_cell *c, const uint8_t id[static 32]);
+/* Has member id made an op that I applied (its first update after joining, or any later one)?
+ * 1 if so; 0 if not, or if id is not a member.  Removing a member I have seen act bans it for good;
+ * removing one I have not is a revocation of its half-done add, and it may be added again (§7). */
+int sz_cell_member_acted(const sz_cell *c, const uint8_t id[static 32]);
 /* SZ_CELL_ACTIVE, SZ_CELL_REMOVED or SZ_CELL_LEFT. */
 int sz_cell_status(const sz_cell *c);
 /* The cell id (random, 32 bytes; never travels outside a seal) and name. */

@@ -14,6 +14,7 @@
 #include "samizdat.h"
 #include "app/daemon.h"
 #include "app/invite.h"
+#include "app/join.h"
 #include "app/node_int.h"
 #include "cell/cell.h"
 #include "cli/cli.h"
@@ -190,8 +191,10 @@ invite(sz_cli *c, int argc, char **argv)
 		fprintf(c->out, "%s\n", code);
 	}
 	fprintf(c->err, "An invitation to '%s', for one person, valid %llu hours. Give it in person "
-	    "(read it out, or show the QR code with --qr). Anyone who sees it can use it once in "
-	    "the newcomer's place: if the newcomer finds it already used, remove whoever used it.%s\n",
+	    "(read it out, or show the QR code with --qr). Whoever sees or photographs it can read "
+	    "nothing with it, but gets one chance to race the newcomer for the seat (and learns "
+	    "where your node is): if the newcomer finds it already used, run 'samizdat cell revoke "
+	    "CODE' at once.%s\n",
 	    sz_cell_name(cell), (unsigned long long)(ttl / 3600000),
 	    ap == NULL ? " It names no address (no daemon is serving): the newcomer finishes by "
 	    "courier files." : "");
@@ -212,9 +215,24 @@ revoke_(sz_cli *c, int argc, char **argv)
 	int r = sz_cli_node(c, &n);
 	if (r != SZ_OK)
 		return sz_cli_fail(c, r, "cannot open the node");
-	if ((r = sz_node_invite_revoke(n, argv[1])) != SZ_OK)
+	sz_node_revoked rv;
+	if ((r = sz_node_invite_revoke(n, argv[1], &rv)) != SZ_OK)
 		return sz_cli_fail(c, r, sz_node_errmsg(n));
-	sz_cli_say(c, "Revoked: the code can no longer be used.\n");
+	if (rv.what == SZ_NODE_REVOKED_CODE) {
+		sz_cli_say(c, "Revoked: the code can no longer be used.\n");
+	} else {
+		char fp[SZ_FINGERPRINT_TEXT];
+		if (sz_fingerprint(fp, rv.member) != SZ_OK)
+			snprintf(fp, sizeof fp, "?");
+		sz_cli_say(c, "The code had been used: it let in %s, who has not joined '%s' yet. That "
+		    "add is undone (revoked): they cannot join with it. This bans nobody: you can invite "
+		    "them again with a new code. Sync to tell the others.\n", fp,
+		    sz_cell_name(rv.cell));
+		if (c->json) {
+			sz_jsonw_key(&c->jw, "revoked_member");
+			sz_jsonw_str(&c->jw, fp);
+		}
+	}
 	return SZ_EXIT_OK;
 }
 
@@ -305,7 +323,9 @@ join_by_files(sz_cli *c, sz_node *n, const sz_invite *iv, const char *request, c
 			    "the request was not written");
 		sz_cli_say(c, "Wrote the join request %s. Have it carried to the person who invited you; "
 		    "they run 'samizdat cell admit %s --to ANSWER', and you finish with "
-		    "'samizdat cell join CODE --answer ANSWER'. Only they can read it.\n", request, request);
+		    "'samizdat cell join CODE --answer ANSWER'. Who you are in it only their node can "
+		    "read: a courier sees random bytes, and even someone who also photographed the code "
+		    "reads nothing in it.\n", request, request);
 		return SZ_EXIT_OK;
 	}
 	int fd = open(answer, O_RDONLY | O_CLOEXEC);
@@ -325,8 +345,8 @@ join_by_files(sz_cli *c, sz_node *n, const sz_invite *iv, const char *request, c
 	if (cell == NULL)
 		return sz_cli_fail(c, SZ_ERR_MALFORMED, "the answer holds no welcome");
 	sz_cli_say(c, "Joined the cell '%s'. Send your first key update back: 'samizdat bundle export "
-	    "--cell %s --to FILE' for the courier (or sync when you can).\n", sz_cell_name(cell),
-	    sz_cell_name(cell));
+	    "--cell %s --to FILE' for the courier (or sync with a member when you can); the cell's "
+	    "posts reach you the same way.\n", sz_cell_name(cell), sz_cell_name(cell));
 	if (c->json) {
 		sz_jsonw_key(&c->jw, "cell");
 		sz_jsonw_str(&c->jw, sz_cell_name(cell));
@@ -362,16 +382,31 @@ admit(sz_cli *c, int argc, char **argv)
 		return SZ_EXIT_FAIL;
 	}
 	sz_cell *cell = NULL;
+	uint8_t member[32];
 	int refused;
-	r = sz_node_admit_file(n, in, out, &cell, &refused);
+	r = sz_node_admit_file(n, in, out, &cell, member, &refused);
 	close(in);
-	if (r == SZ_OK && refused != SZ_OK)
-		r = refused;
-	r = close_out(out, tmp, to, r);
+	r = close_out(out, tmp, to, r == SZ_OK ? refused : r);
+	if (r != SZ_OK && refused == SZ_ERR_BAD_SIGNATURE)
+		return sz_cli_fail(c, r, "the request names an identity its sender does not hold (someone "
+		    "with a copy of the code?): refused, and the code stays usable for the real newcomer");
+	if (r != SZ_OK && refused != SZ_OK)
+		return sz_cli_fail(c, r, refused == SZ_ERR_EXPIRED ? "the invitation had expired: make a "
+		    "new one" : refused == SZ_ERR_NOT_MEMBER ? "you are no longer in the cell it was for" :
+		    "the cell refused to add this identity");
 	if (r != SZ_OK)
 		return sz_cli_fail(c, r, sz_node_errmsg(n)[0] ? sz_node_errmsg(n) : "the request was not admitted");
-	sz_cli_say(c, "Admitted a newcomer to '%s'. Have %s carried back to them.\n",
-	    cell ? sz_cell_name(cell) : "?", to);
+	char fp[SZ_FINGERPRINT_TEXT];
+	if (sz_fingerprint(fp, member) != SZ_OK)
+		snprintf(fp, sizeof fp, "?");
+	sz_cli_say(c, "Admitted %s to '%s': check that it is the fingerprint the newcomer shows "
+	    "('samizdat id'). Have %s carried back to them: only they can open it. If it is lost, "
+	    "'samizdat cell revoke CODE' undoes the add (they have not joined) and you can invite "
+	    "them again.\n", fp, cell ? sz_cell_name(cell) : "?", to);
+	if (c->json) {
+		sz_jsonw_key(&c->jw, "fingerprint");
+		sz_jsonw_str(&c->jw, fp);
+	}
 	return SZ_EXIT_OK;
 }
 
@@ -396,6 +431,10 @@ join(sz_cli *c, int argc, char **argv)
 	if (r == SZ_ERR_CORRUPT)
 		return sz_cli_usage_error(c, "the code has a typo (its check does not match): compare it "
 		    "again with the one you were given");
+	if (r == SZ_ERR_UNSUPPORTED)
+		return sz_cli_fail(c, r, "this invitation code is of an older version (1), whose join "
+		    "request anyone with a photograph of the code could read: it is no longer accepted. "
+		    "Ask the inviter for a new code");
 	if (r != SZ_OK)
 		return sz_cli_usage_error(c, "that is not an invitation code (they start with sz1-)");
 	sz_node *n;
@@ -412,14 +451,14 @@ join(sz_cli *c, int argc, char **argv)
 		    "'samizdat cell join CODE --answer ANSWER'.\n");
 		return SZ_EXIT_NETWORK;
 	}
-	sz_cell_joinkeys keys;
-	sz_node_joining j = { .n = n, .keys = &keys };
-	uint8_t req[SZ_NODE_JOIN_BYTES];
+	sz_join_secrets js;
+	sz_node_joining j = { .n = n, .js = &js };
+	uint8_t req[SZ_JOIN_REQUEST_BYTES];
 	char pe[201];
-	if ((r = sz_node_join_prepare(n, &iv, req, &keys)) != SZ_OK)
-		return sz_cli_fail(c, r, "cannot prepare the join");
+	if ((r = sz_node_join_prepare(n, &iv, req, &js)) != SZ_OK)
+		return sz_cli_fail(c, r, sz_node_errmsg(n));
 	r = session(n, &iv, socks, req, sizeof req, &j, pe, sizeof pe);
-	sz_wipe(&keys, sizeof keys);
+	sz_wipe(&js, sizeof js);
 	if (r == SZ_ERR_UNSUPPORTED)
 		return sz_cli_usage_error(c, "the inviter serves over Tor: give --tor-socks HOST:PORT");
 	if (r != SZ_OK) {
@@ -432,7 +471,8 @@ join(sz_cli *c, int argc, char **argv)
 	if (j.refused != SZ_OK)
 		return sz_cli_fail(c, j.refused, j.refused == SZ_ERR_EXPIRED ? "the invitation was "
 		    "already used, revoked or has expired; if you did not use it, tell the inviter now: "
-		    "someone else may have" : "the inviter's node refused the invitation");
+		    "someone else may have, and 'samizdat cell revoke CODE' on their side undoes it if "
+		    "that someone has not joined yet" : "the inviter's node refused the invitation");
 	if (j.cell == NULL)
 		return sz_cli_fail(c, SZ_ERR_PEER, "no welcome came back");
 	/* Now a member: fetch the cell's history and hand over my first update. */
@@ -590,7 +630,8 @@ const sz_cli_cmd sz_cli_cell_cmds[] = {
 	{ "list", list, "", "the cells you are in", NULL },
 	{ "invite", invite, "CELL [--expires-hours H] [--address HOST:PORT] [--qr]",
 	    "make a one-time invitation code (printed alone on stdout)", NULL },
-	{ "revoke", revoke_, "CODE", "make an invitation unusable", NULL },
+	{ "revoke", revoke_, "CODE", "make an invitation unusable (or undo its add, not yet joined)",
+	    NULL },
 	{ "join", join, "CODE [--tor-socks HOST:PORT | --request FILE | --answer FILE]",
 	    "join a cell with an invitation code (live, or by courier files)", NULL },
 	{ "admit", admit, "REQUEST --to ANSWER", "answer a newcomer's join request carried by courier", NULL },
