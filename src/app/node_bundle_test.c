@@ -108,27 +108,23 @@ converge(int a, int b, int k)
 	fail_msg("the members did not settle");
 }
 
-/* V adds who to its cell k; who joins from the welcome in V's store. */
+/* V adds who to its cell k; who joins from the welcome V's add made (handed over as the answer
+ * to an invitation would). */
 static void
 join(int who, int k)
 {
-	uint8_t pk[32], sk[32], scope[16];
+	sz_cell_joinkeys jk;
 	sz_cell_result res = { 0 };
-	assert_int_equal(sz_cell_prekey_new(nd[who]->env, pk, sk), SZ_OK);
-	assert_int_equal(sz_node_cell_apply(nd[V], cl[V][k], sz_cell_add(cl[V][k], nd[who]->id_pk, pk,
-	    &res), &res), SZ_OK);
-	assert_int_equal(sz_cell_welcome_scope(pk, scope), SZ_OK);
-	sz_store_item *items;
-	size_t count;
-	assert_int_equal(sz_store_list_envelopes(nd[V]->store, scope, 0, UINT64_MAX, 0, &items, &count),
-	    SZ_OK);
-	assert_int_equal(count, 1);
-	uint8_t *w;
-	size_t wl;
-	assert_int_equal(sz_store_get_envelope(nd[V]->store, items[0].id, &w, &wl), SZ_OK);
-	assert_int_equal(sz_node_cell_join(nd[who], sk, w, wl, &cl[who][k]), SZ_OK);
+	assert_int_equal(sz_cell_joinkeys_new(nd[who]->env, &jk), SZ_OK);
+	int r = sz_cell_add(cl[V][k], nd[who]->id_pk, jk.prekey_pk, jk.csk_pk, &res);
+	uint8_t *w = res.welcome;
+	size_t wl = res.welcome_len;
+	res.welcome = NULL;
+	assert_non_null(w);
+	assert_int_equal(sz_node_cell_apply(nd[V], cl[V][k], r, &res), SZ_OK);
+	assert_int_equal(sz_node_cell_join(nd[who], &jk, w, wl, &cl[who][k]), SZ_OK);
 	free(w);
-	free(items);
+	sz_wipe(&jk, sizeof jk);
 	converge(V, who, k);
 }
 
