@@ -1,10 +1,10 @@
 #!/bin/sh
 # demo.sh - `make demo`: the main job of samizdat, acted out with real processes on 127.0.0.1.
 #
-# Nadya creates the cell "factory-7" and invites Ante and Victor; they post and reply; Victor
-# publishes a leaflet; a courier bundle carries it to Olga, whose node is never online with the
-# others; Ante capitulates and is removed; the next post is unreadable on Ante's node and readable
-# on the others.  No input needed.  DEMO_KEEP=DIR keeps the four data directories (nodes locked,
+# Nadya creates the cell "factory-7" and invites Ante, who invites Victor; they post and reply;
+# Victor publishes a leaflet; a courier bundle carries it to Olga, whose node is never online with
+# the others; Ante capitulates and is removed; Victor, whom Ante invited, stays; the next post is
+# unreadable on Ante's node and readable on the others.  No input needed.  DEMO_KEEP=DIR keeps the four data directories (nodes locked,
 # daemons stopped) so anyone can look at what a seized device would hold.
 set -eu
 cd "$(dirname "$0")/.."
@@ -60,15 +60,17 @@ done
 NADYA=$(head -n 1 "$W/nadya.addr")
 echo "  nadya serves on $NADYA (loopback only)"
 
-say "Nadya creates the cell 'factory-7' and invites Ante and Victor, one code each, in person."
+say "Nadya creates the cell 'factory-7' and invites Ante; Ante invites Victor. One code each, in person."
 run nadya cell create factory-7
-for who in ante victor; do
-	CODE=$(quiet nadya cell invite factory-7)
-	printf '  nadya$ samizdat cell invite factory-7\n      %s\n' "$CODE"
-	run "$who" cell join "$CODE"
-done
+CODE=$(quiet nadya cell invite factory-7)
+printf '  nadya$ samizdat cell invite factory-7\n      %s\n' "$CODE"
+run ante cell join "$CODE"
 run ante sync "$NADYA"
+CODE=$(quiet ante cell invite factory-7)
+printf '  ante$ samizdat cell invite factory-7\n      %s\n' "$CODE"
+run victor cell join "$CODE"
 run victor sync "$NADYA"
+run ante sync "$NADYA"
 run nadya cell members factory-7
 
 say "They talk. Ante posts; Victor replies; Nadya reads the thread."
@@ -99,13 +101,17 @@ run nadya post factory-7 "New meeting place: the bakery on Fifth Street, Wednesd
 run victor sync "$NADYA"
 run ante sync "$NADYA"
 
-say "Victor can read the new post. Ante's node holds the envelope but cannot open it."
+say "Victor, whom Ante invited, is still a member; Ante is not."
+run victor cell members factory-7
+
+say "Victor can read the new post. Ante's node cannot open it."
 run victor read factory-7
 run ante read factory-7
 run ante status
 
 say "Summary"
-echo "  - one cell, three members, one removed; posts and replies end-to-end encrypted"
+echo "  - one cell, three members, one removed; the member he invited stays"
+echo "  - posts and replies end-to-end encrypted"
 echo "  - a leaflet carried by a courier file to a node that was never online"
 echo "  - the removed member's node, with every key it holds, read nothing posted after"
 MARK=0

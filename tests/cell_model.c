@@ -237,8 +237,9 @@ dump(net *w)
 	for (int i = 0; i < w->nn; i++) {
 		if (w->n[i].c == NULL)
 			continue;
-		fprintf(stderr, "node %d: status %d active %d view %#x held %zu missing:", i,
-		    sz_cell_status(w->n[i].c), active(w, i), view_of(w, i), w->n[i].c->nheld);
+		fprintf(stderr, "node %d (%08x): status %d active %d view %#x held %zu missing:", i,
+		    w->n[i].c->m[w->n[i].c->me].mref, sz_cell_status(w->n[i].c), active(w, i),
+		    view_of(w, i), w->n[i].c->nheld);
 		for (int k = 0; k < w->nlog; k++)
 			if (!w->n[i].got[k])
 				fprintf(stderr, " %d(from %d, scope %02x%02x)", k, w->from[k], w->log[k][1],
@@ -360,6 +361,28 @@ history(uint64_t seed)
 	for (int s = 0; s < steps; s++) {
 		if (pick(w, 4) == 0) {
 			partial(w);
+			continue;
+		}
+		if (pick(w, 8) == 0) { /* a node restarts: its state goes through the store's bytes */
+			node *x = &w->n[pick(w, (uint32_t)w->nn)];
+			if (x->c != NULL) {
+				uint8_t *st;
+				size_t len;
+				sz_cell *y;
+				assert_int_equal(sz_cell_serialize(x->c, &st, &len), SZ_OK);
+				assert_int_equal(sz_cell_deserialize(&y, &x->env.env, st, len), SZ_OK);
+				uint8_t *st2;
+				size_t len2;
+				assert_int_equal(sz_cell_serialize(y, &st2, &len2), SZ_OK);
+				assert_int_equal(len2, len);
+				assert_memory_equal(st2, st, len);
+				sz_wipe(st, len);
+				sz_wipe(st2, len2);
+				free(st);
+				free(st2);
+				sz_cell_free(x->c);
+				x->c = y;
+			}
 			continue;
 		}
 		int i = (int)pick(w, (uint32_t)w->nn);

@@ -96,6 +96,7 @@ typedef struct cell_member {
 	uint8_t vouch_id[8];    /* ... the id of its op vouch (the chain up to it is fixed by prev) */
 	uint32_t pv_seq;        /* a vouch for an op of it I have not applied yet: seq and id */
 	uint8_t pv_id[8];
+	uint8_t sure[8];        /* an epoch it surely holds (its add listed it): scope[0..8] */
 	uint8_t nvh;            /* the heads of its last applied op (mop indices): its next op's */
 	uint16_t vh[CELL_MAX_HEADS]; /* view must contain them (heads are monotone) */
 	uint32_t steps;         /* steps its ratchet took: signed ops and folds (chain generations) */
@@ -444,6 +445,9 @@ SZ_MUST_CHECK int sz_cellst_welcome_open(const sz_env *env, const uint8_t id_sk[
 SZ_MUST_CHECK int sz_cellst_join_payload(sz_cell **out, const sz_env *env,
     const uint8_t id_sk[64], const sz_cell_joinkeys *jk, const uint8_t adder_id[32],
     const uint8_t *pl, size_t pll, sz_cell_result *res);
+/* Write the mop table (welcome and state): u16 m || m x (u8 in my view, u8 type, u16 author,
+ * u16 target, u32 seq, u32 target seq, id[8], past bitset). */
+void sz_cellst_put_mops(sz_buf *b, const sz_cell *c);
 /* Read a mop table (welcome and state), re-deriving authorization; errors go to r. */
 void sz_cellst_get_mops(sz_rd *r, sz_cell *c);
 /* Wipe every secret of a state that has left or was removed (keeps what identifies it). */

@@ -7,11 +7,14 @@
  * its own, outside the op sequence and outside the pairwise channels (whose counters could wait
  * for a direct message sealed under the very epoch it brings): a one-shot X3DH-style box.
  *
- * plaintext := 0x05 || u32 sender mref || u32 recipient mref || EK[32] || u16 t || u8 k ||
+ * plaintext := 0x05 || sender id[32] || u32 recipient mref || EK[32] || u16 t || u8 k ||
  *              ChaCha20-Poly1305(key, nonce 0, ad = the bytes before, k x E[32])
  * key       := KDF(DH(IK_s, T) || DH(EK, IK_r) || DH(EK, T), "epochs", id_s || id_r || EK || u16 t)
  * with T the recipient's published 2SM key of index t (§3): the sender's identity key
- * authenticates it, deniably; a fresh T heals a seized recipient as its other messages do.
+ * authenticates it, deniably; a fresh T heals a seized recipient as its other messages do.  The
+ * sender is named by its identity, not its mref: the recipient may not know it yet (it may lack
+ * the very epoch its add was sealed under).  It is sealed under an epoch the recipient surely
+ * holds: one its add listed, if I still keep one.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +23,11 @@
 #include "cell/cell_int.h"
 #include "crypto/crypto.h"
 
-#define HEAD_LEN (1 + 4 + 4 + 32 + 2 + 1)
+#define HEAD_LEN (1 + 32 + 4 + 32 + 2 + 1)
+#define O_ID 1
+#define O_TO 33
+#define O_EK 37
+#define O_T 69
 
 static int
 box_key(uint8_t key[32], const uint8_t ikm[96], const uint8_t ids[64], const uint8_t ek[32],
@@ -33,17 +40,23 @@ box_key(uint8_t key[32], const uint8_t ikm[96], const uint8_t ids[64], const uin
 	return sz_cellk_kdf(key, 32, ikm, 96, "epochs", ctx, sizeof ctx);
 }
 
-/* The epoch to seal a message to member z under: one z holds, clean if any, newest. */
+/* The epoch to seal a message to member z under: one its add listed if I keep one (it surely
+ * holds that), else one z holds in my view; clean if any, newest. */
 static const cell_epoch *
 seal_for(const sz_cell *c, unsigned z)
 {
 	cell_mset rem;
 	const cell_epoch *best = NULL;
-	int best_clean = 0;
+	int best_clean = 0, sure = 0;
 	sz_cellm_removed(c, &c->processed, &rem);
+	for (int i = 0; i < CELL_EPOCHS; i++)
+		sure |= c->ep[i].used && !sodium_is_zero(c->m[z].sure, 8) &&
+		    memcmp(c->ep[i].scope, c->m[z].sure, 8) == 0;
 	for (int i = 0; i < CELL_EPOCHS; i++) {
 		const cell_epoch *ep = &c->ep[i];
 		if (!ep->used || !mset_has(&ep->holders, z))
+			continue;
+		if (sure && memcmp(ep->scope, c->m[z].sure, 8) != 0)
 			continue;
 		int clean = 1;
 		for (int w = 0; w < CELL_MW; w++)
@@ -66,6 +79,10 @@ send_one(sz_cell *c, uint16_t z, sz_cell_result *res)
 	int r;
 	const cell_member *to = &c->m[z];
 	const cell_epoch *seal = seal_for(c, z);
+	if (getenv("SZ_EPOCH_TRACE"))
+		fprintf(stderr, "  epochs: %08x -> %08x, seal %s %02x%02x\n", c->m[c->me].mref, to->mref,
+		    seal ? "found" : "none", seal ? seal->scope[0] : 0, seal ? seal->scope[1] : 0);
+
 	if (seal == NULL)
 		return SZ_OK; /* nothing it could open: it catches up by other means */
 	for (int e = 0; e < CELL_EPOCHS; e++)
@@ -74,17 +91,17 @@ send_one(sz_cell *c, uint16_t z, sz_cell_result *res)
 			gave[k++] = (uint8_t)e;
 		}
 	inner[0] = SEAL_EPOCHS;
-	sz_store_u32(inner + 1, c->m[c->me].mref);
-	sz_store_u32(inner + 5, to->mref);
-	sz_store_u16(inner + 41, to->dh_idx);
-	inner[43] = (uint8_t)k;
+	memcpy(inner + O_ID, c->m[c->me].id, 32);
+	sz_store_u32(inner + O_TO, to->mref);
+	sz_store_u16(inner + O_T, to->dh_idx);
+	inner[HEAD_LEN - 1] = (uint8_t)k;
 	memcpy(ids, c->m[c->me].id, 32);
 	memcpy(ids + 32, to->id, 32);
-	if ((r = sz_cellk_dh_keypair(c, inner + 9, esk)) != SZ_OK ||
+	if ((r = sz_cellk_dh_keypair(c, inner + O_EK, esk)) != SZ_OK ||
 	    (r = sz_dh(ikm, c->id_xsk, to->dh_pk)) != SZ_OK ||
 	    (r = sz_dh(ikm + 32, esk, to->xid)) != SZ_OK ||
 	    (r = sz_dh(ikm + 64, esk, to->dh_pk)) != SZ_OK ||
-	    (r = box_key(key, ikm, ids, inner + 9, to->dh_idx)) != SZ_OK ||
+	    (r = box_key(key, ikm, ids, inner + O_EK, to->dh_idx)) != SZ_OK ||
 	    (r = sz_aead_encrypt(inner + HEAD_LEN, pt, 32 * k, inner, HEAD_LEN, nonce, key)) != SZ_OK)
 		goto out;
 	if ((r = sz_cell_seal_epoch(c, seal, inner, HEAD_LEN + 32 * k + SZ_AEAD_TAG_BYTES, res)) != SZ_OK)
@@ -130,6 +147,7 @@ sz_cell_receive_epochs(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_result
     const char **why)
 {
 	uint8_t ep[CELL_EPOCHS * 32], ikm[96], ids[64], key[32], nonce[SZ_NONCE_BYTES] = { 0 };
+
 	const uint8_t *tsk = NULL;
 	cell_mset mem, two;
 	int r;
@@ -143,19 +161,22 @@ sz_cell_receive_epochs(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_result
 		*why = "epoch message malformed";
 		return SZ_ERR_MALFORMED;
 	}
-	if (sz_load_u32(pt + 5) != c->m[c->me].mref)
+	if (sz_load_u32(pt + O_TO) != c->m[c->me].mref)
 		return SZ_OK; /* for another member */
-	int s = sz_cellm_by_mref(c, sz_load_u32(pt + 1));
-	if (s < 0) {
-		*why = "sender unknown yet";
-		return SZ_ERR_AGAIN;
-	}
+	/* From a member, or from someone I do not know yet (added while an op I did not get was
+	 * under way); not from one out of my view. */
+	uint8_t sxid[32];
+	int s = sz_cellm_find(c, pt + O_ID);
 	sz_cellm_members(c, &c->processed, &mem);
-	if (s == c->me || !mset_has(&mem, (unsigned)s)) {
+	if (s == c->me || (s >= 0 && !mset_has(&mem, (unsigned)s))) {
 		*why = "epochs from one who is not a member";
 		return SZ_ERR_NOT_MEMBER;
 	}
-	uint16_t t = sz_load_u16(pt + 41);
+	if (crypto_sign_ed25519_pk_to_curve25519(sxid, pt + O_ID) != 0) {
+		*why = "epoch message from no valid identity";
+		return SZ_ERR_MALFORMED;
+	}
+	uint16_t t = sz_load_u16(pt + O_T);
 	for (int i = 0; i < CELL_DH_RING; i++)
 		if (c->dh_used[i] && c->dh_idx[i] == t)
 			tsk = c->dh_sk[i];
@@ -163,12 +184,12 @@ sz_cell_receive_epochs(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_result
 		*why = "epoch message to a key of mine I no longer keep";
 		return SZ_ERR_NOT_FOUND;
 	}
-	memcpy(ids, c->m[s].id, 32);
+	memcpy(ids, pt + O_ID, 32);
 	memcpy(ids + 32, c->m[c->me].id, 32);
-	if ((r = sz_dh(ikm, tsk, c->m[s].xid)) != SZ_OK ||
-	    (r = sz_dh(ikm + 32, c->id_xsk, pt + 9)) != SZ_OK ||
-	    (r = sz_dh(ikm + 64, tsk, pt + 9)) != SZ_OK ||
-	    (r = box_key(key, ikm, ids, pt + 9, t)) != SZ_OK)
+	if ((r = sz_dh(ikm, tsk, sxid)) != SZ_OK ||
+	    (r = sz_dh(ikm + 32, c->id_xsk, pt + O_EK)) != SZ_OK ||
+	    (r = sz_dh(ikm + 64, tsk, pt + O_EK)) != SZ_OK ||
+	    (r = box_key(key, ikm, ids, pt + O_EK, t)) != SZ_OK)
 		goto out;
 	if (sz_aead_decrypt(ep, pt + HEAD_LEN, len - HEAD_LEN, pt, HEAD_LEN, nonce, key) != SZ_OK) {
 		*why = "epoch message does not open";
@@ -177,7 +198,8 @@ sz_cell_receive_epochs(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_result
 	}
 	memset(&two, 0, sizeof two);
 	mset_add(&two, c->me);
-	mset_add(&two, (unsigned)s);
+	if (s >= 0)
+		mset_add(&two, (unsigned)s);
 	for (size_t i = 0; i < k && r == SZ_OK; i++) {
 		r = sz_cell_epoch_learn(c, ep + 32 * i, &two);
 		sz_cell_epoch_share(c, ep + 32 * i, &two);

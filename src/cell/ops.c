@@ -609,9 +609,17 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, sz_cell_result *res)
 		break;
 	case OP_ADD:
 		memcpy(c->pending_seed, me->rk, 32); /* the ratchet before the step, for the welcome */
-		for (int i = 0; i < CELL_EPOCHS; i++)
-			if (c->ep[i].used)
-				mset_add(&c->ep[i].holders, target);
+		{
+			const cell_epoch *newest = NULL;
+			for (int i = 0; i < CELL_EPOCHS; i++)
+				if (c->ep[i].used) {
+					mset_add(&c->ep[i].holders, target);
+					if (newest == NULL || c->ep[i].order > newest->order)
+						newest = &c->ep[i];
+				}
+			if (newest != NULL)
+				memcpy(c->m[target].sure, newest->scope, 8);
+		}
 		if ((r = sz_cellm_mop_add(c, OP_ADD, c->me, target, seq, 0, &c->processed, &midx)) != SZ_OK ||
 		    (r = sz_cellk_ratchet(c, c->me, (const uint8_t *)"welcome", 7)) != SZ_OK)
 			goto out;

@@ -422,10 +422,16 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		 * others it lacks, and members send them with their add-acks (§4.1).  An add the rules
 		 * refuse (an honest adder never makes one: sz_cell_add) marks nothing: its author could
 		 * as well have leaked the epochs without any op. */
+		const cell_epoch *newest = NULL;
 		for (int i = 0; ok && i < CELL_EPOCHS; i++)
 			for (int j = 0; c->ep[i].used && j < op.nwep; j++)
-				if (memcmp(c->ep[i].scope, op.wep + 8 * j, 8) == 0)
+				if (memcmp(c->ep[i].scope, op.wep + 8 * j, 8) == 0) {
 					mset_add(&c->ep[i].holders, t);
+					if (newest == NULL || c->ep[i].order > newest->order)
+						newest = &c->ep[i];
+				}
+		if (newest != NULL)
+			memcpy(c->m[t].sure, newest->scope, 8);
 		if ((r = commit_window(c, a, *stp, tk, &op)) != SZ_OK)
 			return r;
 		sz_cellm_applied(c, a, op.seq, id, e.author, hidx, op.nheads);

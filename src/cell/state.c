@@ -81,13 +81,13 @@ get_set(sz_rd *r, uint64_t *w, size_t nw)
 		w[i] = sz_rd_u64(r);
 }
 
-/* The mop table: shared by welcome and state. */
-static void
-put_mops(sz_buf *b, const sz_cell *c)
+void
+sz_cellst_put_mops(sz_buf *b, const sz_cell *c)
 {
 	sz_buf_u16(b, c->nmops);
 	for (int i = 0; i < c->nmops; i++) {
 		const cell_mop *o = &c->mop[i];
+		sz_buf_u8(b, (uint8_t)oset_has(&c->processed, (unsigned)i));
 		sz_buf_u8(b, o->type);
 		sz_buf_u16(b, o->author);
 		sz_buf_u16(b, o->target);
@@ -108,6 +108,7 @@ sz_cellst_get_mops(sz_rd *r, sz_cell *c)
 	memset(&c->processed, 0, sizeof c->processed);
 	c->nmops = 0;
 	for (unsigned i = 0; i < n && r->err == 0; i++) {
+		uint8_t inview = sz_rd_u8(r);
 		uint8_t type = sz_rd_u8(r);
 		uint16_t a = sz_rd_u16(r), t = sz_rd_u16(r);
 		uint32_t seq = sz_rd_u32(r), tseq = sz_rd_u32(r);
@@ -122,6 +123,7 @@ sz_cellst_get_mops(sz_rd *r, sz_cell *c)
 		if ((type != OP_CREATE && type != OP_ADD && type != OP_REMOVE && type != OP_LEAVE) ||
 		    a >= c->nmembers || t >= c->nmembers || seq == 0 || !oset_has(&past, i) ||
 		    (past.w[i / 64] >> (i % 64)) > 1 || sz_cellm_mop_find(c, a, seq) >= 0 ||
+		    inview > 1 || (type == OP_CREATE && !inview) ||
 		    (type == OP_CREATE) != (i == 0) || (type == OP_LEAVE && tseq != seq) ||
 		    (type != OP_REMOVE && type != OP_LEAVE && tseq != 0)) {
 			sz_rd_fail(r, SZ_ERR_CORRUPT);
@@ -135,10 +137,13 @@ sz_cellst_get_mops(sz_rd *r, sz_cell *c)
 						sz_rd_fail(r, SZ_ERR_CORRUPT);
 						return;
 					}
-		if (sz_cellm_mop_add(c, type, a, t, seq, tseq, &past, &idx) != SZ_OK)
+		if (sz_cellm_mop_add(c, type, a, t, seq, tseq, &past, &idx) != SZ_OK) {
 			sz_rd_fail(r, SZ_ERR_CORRUPT);
-		else
+		} else {
 			memcpy(c->mop[idx].id, id, 8);
+			if (!inview) /* recorded, without effect until vouched for (§7.2) */
+				oset_del(&c->processed, (unsigned)idx);
+		}
 	}
 }
 
@@ -174,11 +179,12 @@ sz_cellst_welcome(sz_cell *c, uint16_t idx, const uint8_t *add_entry, size_t add
 		sz_buf_append(&b, m->vouch_id, 8);
 		sz_buf_u32(&b, m->pv_seq);
 		sz_buf_append(&b, m->pv_id, 8);
+		sz_buf_append(&b, m->sure, 8);
 		sz_buf_u8(&b, m->nvh);
 		for (int h = 0; h < m->nvh; h++)
 			sz_buf_u16(&b, m->vh[h]);
 	}
-	put_mops(&b, c);
+	sz_cellst_put_mops(&b, c);
 	const cell_epoch *order[CELL_EPOCHS];
 	size_t ne = 0;
 	for (int i = 0; i < CELL_EPOCHS; i++) /* newest first */
@@ -194,6 +200,8 @@ sz_cellst_welcome(sz_cell *c, uint16_t idx, const uint8_t *add_entry, size_t add
 	for (size_t i = 0; i < ne; i++) {
 		sz_buf_append(&b, order[i]->e, 32);
 		sz_buf_u8(&b, order[i]->acked);
+		put_set(&b, order[i]->holders.w, CELL_MW); /* who I know holds it (so the newcomer
+		                                          * knows whom to send it to, §2.2) */
 	}
 	if (b.err) {
 		r = b.err;
@@ -272,6 +280,7 @@ join_payload(sz_cell *c, const uint8_t id_sk[64], const uint8_t id_xsk[32],
     sz_cell_result *res)
 {
 	uint8_t rk_pre[32], es[CELL_EPOCHS][32], eacked[CELL_EPOCHS];
+	cell_mset eh[CELL_EPOCHS];
 	int r;
 	sz_rd rd = sz_rd_init(pl, pll);
 	c->status = SZ_CELL_ACTIVE;
@@ -309,6 +318,7 @@ join_payload(sz_cell *c, const uint8_t id_sk[64], const uint8_t id_xsk[32],
 		sz_rd_copy(&rd, m->vouch_id, 8);
 		m->pv_seq = sz_rd_u32(&rd);
 		sz_rd_copy(&rd, m->pv_id, 8);
+		sz_rd_copy(&rd, m->sure, 8);
 		m->nvh = sz_rd_u8(&rd);
 		if (m->nvh > CELL_MAX_HEADS)
 			sz_rd_fail(&rd, SZ_ERR_MALFORMED);
@@ -319,13 +329,16 @@ join_payload(sz_cell *c, const uint8_t id_sk[64], const uint8_t id_xsk[32],
 	unsigned ne = sz_rd_u8(&rd);
 	if (ne == 0 || ne > CELL_EPOCHS)
 		sz_rd_fail(&rd, SZ_ERR_MALFORMED);
-	cell_mset all;
-	memset(&all, 0xff, sizeof all);
+	cell_mset all; /* the members of the table */
+	memset(&all, 0, sizeof all);
+	for (unsigned i = 0; i < nm && i < CELL_MAX_MEMBERS; i++)
+		mset_add(&all, i);
 	for (unsigned i = 0; i < ne && rd.err == 0; i++) {
 		sz_rd_copy(&rd, es[i], 32);
 		eacked[i] = sz_rd_u8(&rd);
 		if (eacked[i] > 1)
 			sz_rd_fail(&rd, SZ_ERR_MALFORMED);
+		get_set(&rd, eh[i].w, CELL_MW);
 	}
 	for (unsigned i = 0; i < nm && rd.err == 0; i++)
 		for (int h = 0; h < c->m[i].nvh; h++)
@@ -334,7 +347,12 @@ join_payload(sz_cell *c, const uint8_t id_sk[64], const uint8_t id_xsk[32],
 	if ((r = sz_rd_end(&rd)) != SZ_OK)
 		goto done;
 	for (unsigned i = ne; i-- > 0;) { /* the adder's current epoch ends up newest */
-		if ((r = sz_cell_epoch_learn(c, es[i], &all)) != SZ_OK)
+		int zme = sz_cellm_find(c, id_sk + 32);
+		for (int w = 0; w < CELL_MW; w++) /* the adder's view of its holders, and me */
+			eh[i].w[w] &= all.w[w];
+		if (zme >= 0)
+			mset_add(&eh[i], (unsigned)zme);
+		if ((r = sz_cell_epoch_learn(c, es[i], &eh[i])) != SZ_OK)
 			goto done;
 		if (eacked[i])
 			sz_cell_epoch_acked(c, es[i]);

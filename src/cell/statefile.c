@@ -135,6 +135,7 @@ sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len)
 		sz_buf_append(&b, m->vouch_id, 8);
 		sz_buf_u32(&b, m->pv_seq);
 		sz_buf_append(&b, m->pv_id, 8);
+		sz_buf_append(&b, m->sure, 8);
 		sz_buf_u8(&b, m->nvh);
 		for (int h = 0; h < m->nvh; h++)
 			sz_buf_u16(&b, m->vh[h]);
@@ -149,17 +150,7 @@ sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len)
 		sz_buf_append(&b, m->recv_ck, 32);
 		sz_buf_append(&b, m->oprec, sizeof m->oprec);
 	}
-	sz_buf_u16(&b, c->nmops);
-	for (int i = 0; i < c->nmops; i++) {
-		const cell_mop *o = &c->mop[i];
-		sz_buf_u8(&b, o->type);
-		sz_buf_u16(&b, o->author);
-		sz_buf_u16(&b, o->target);
-		sz_buf_u32(&b, o->seq);
-		sz_buf_u32(&b, o->tseq);
-		sz_buf_append(&b, o->id, 8);
-		put_words(&b, o->past.w, (size_t)i / 64 + 1);
-	}
+	sz_cellst_put_mops(&b, c);
 	size_t n = 0;
 	for (int i = 0; i < CELL_SEEDED; i++)
 		n += c->seeded[i].used;
@@ -282,6 +273,7 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 		sz_rd_copy(&r, m->vouch_id, 8);
 		m->pv_seq = sz_rd_u32(&r);
 		sz_rd_copy(&r, m->pv_id, 8);
+		sz_rd_copy(&r, m->sure, 8);
 		m->nvh = sz_rd_u8(&r);
 		if (m->nvh > CELL_MAX_HEADS) {
 			sz_rd_fail(&r, SZ_ERR_CORRUPT);
