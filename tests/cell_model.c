@@ -293,15 +293,20 @@ tangled(void)
 }
 
 /* Does the state of the nodes fit the model outcome M (a set of people)?  Every node in the cell
- * in its own view that M counts sees exactly M; any other node in the cell in its own view is
- * cut off: no node of M counts it.  Cut-off nodes are a documented limit (docs/threat/cell.md):
+ * in its own view that M counts sees exactly M (or M and nodes that are out of the cell, when the
+ * removal that put them out is sealed under keys that went with them: cut off too); any other
+ * node in the cell in its own view is cut off: no node of M counts it.  Cut-off nodes are a documented limit (docs/threat/cell.md):
  * when members remove each other at the same moment with no third member to vouch, or a
  * member's admission is voided by a removal sealed under keys it was never given, that member
  * may never learn it is out; it then reads nothing new and no member takes what it sends. */
 static int
 fits(net *w, unsigned M, int *cut)
 {
+	unsigned gone = 0;
 	*cut = 0;
+	for (int i = 0; i < w->nn; i++)
+		if (!active(w, i))
+			gone |= 1u << i;
 	for (int i = 0; i < w->nn; i++) {
 		if (!active(w, i))
 			continue;
@@ -310,8 +315,12 @@ fits(net *w, unsigned M, int *cut)
 			fail_msg("seed %llu: node %d is active but not in its own view",
 			    (unsigned long long)cur_seed, i);
 		if (M >> i & 1) {
-			if (v != M)
+			/* exactly M; or, cut off the other way, M and ghosts: nodes out of the cell
+			 * that it never learnt are out (the removal's keys went with them) */
+			if (v != M && (v & ~gone) != M)
 				return 0;
+			if (v != M)
+				(*cut)++;
 			continue;
 		}
 		for (int j = 0; j < w->nn; j++)
@@ -468,7 +477,12 @@ history(uint64_t seed)
 		assert_int_equal(sz_cell_deserialize(&d, &env.env, snaps[k].st, snaps[k].len), SZ_OK);
 		sz_wipe(snaps[k].st, snaps[k].len);
 		free(snaps[k].st);
-		if (real >> snaps[k].who & 1) { /* came back? (a revocation re-added) nothing to try */
+		/* came back (a revocation re-added)?  Or a ghost: a node in the cell that never
+		 * learnt it is out (a tangle, counted as cut off above)?  Then nothing to try. */
+		int ghost = 0;
+		for (int z = 0; z < w->nn; z++)
+			ghost |= active(w, z) && (view_of(w, z) >> snaps[k].who & 1);
+		if ((real >> snaps[k].who & 1) || ghost) {
 			sz_cell_free(d);
 			continue;
 		}

@@ -428,6 +428,61 @@ test_anonymous(void **state)
 	net_free(w);
 }
 
+/* The epoch an anonymous entry is sealed under names no one (issue 13): right after member 2
+ * updates, its newest epoch is known only to those who applied the update, and a ballot sealed
+ * under it would single them out.  Member 2's ballot goes under an epoch every member is known
+ * to hold (here: the one before its update), until every member has acknowledged the new one;
+ * then under the new one.  Right after a removal, no epoch qualifies until the others' acks of it
+ * arrive (SZ_ERR_AGAIN), and the late path seals under the clean one. */
+static void
+test_anonymous_epoch_names_no_one(void **state)
+{
+	(void)state;
+	net *w = group(4, 4, 33);
+	uint8_t before[16], after[16], cur[4][16];
+	size_t k;
+	assert_int_equal(sz_cell_anon_scope(w->n[2].c, before), SZ_OK);
+	sz_cell_result res = { 0 };
+	assert_int_equal(sz_cell_update(w->n[2].c, &res), SZ_OK);
+	net_take(w, 2, &res);
+	assert_int_equal(sz_cell_scopes(w->n[2].c, cur, 4, &k), SZ_OK);
+	assert_false(memcmp(cur[0], before, 16) == 0); /* it seals posts under its new epoch... */
+	assert_int_equal(sz_cell_anon_scope(w->n[2].c, after), SZ_OK);
+	assert_memory_equal(after, before, 16);        /* ... but not its ballots */
+	for (int i = 0; i < 4; i++) { /* everyone applies it and posts (acks ride the posts) */
+		for (int k2 = 0; k2 < w->nlog; k2++)
+			if (!w->n[i].got[k2])
+				(void)deliver(w, i, k2);
+	}
+	all_read_all(w, "acks");
+	run(w);
+	assert_int_equal(sz_cell_anon_scope(w->n[2].c, after), SZ_OK);
+	assert_memory_equal(after, cur[0], 16);        /* now everyone holds it */
+	/* a removal: no epoch qualifies until the acks come; the late path takes the clean one */
+	assert_int_equal(sz_cell_remove(w->n[0].c, w->n[3].pk, &res), SZ_OK);
+	net_take(w, 0, &res);
+	w->n[3].gone = 1;
+	assert_int_equal(sz_cell_anon_scope(w->n[0].c, after), SZ_ERR_AGAIN);
+	uint8_t pk[32], sk[64], seed[32] = { 8 }, *entry, id[32];
+	size_t elen;
+	const uint8_t body[] = "a late ballot";
+	assert_int_equal(sz_sign_seed_keypair(pk, sk, seed), SZ_OK);
+	assert_int_equal(sz_entry_build(&entry, &elen, id, SZ_KIND_BALLOT, NULL, 0, 5, body,
+	    sizeof body, sk), SZ_OK);
+	assert_int_equal(sz_cell_post_anonymous(w->n[0].c, entry, elen, &res), SZ_ERR_AGAIN);
+	assert_int_equal(sz_cell_post_anonymous_late(w->n[0].c, entry, elen, &res), SZ_OK);
+	int clean = 0;
+	assert_int_equal(sz_cell_scope_clean(w->n[0].c, res.out[0] + 1, &clean), SZ_OK);
+	assert_int_equal(clean, 1);
+	sz_cell_result_free(&res);
+	run(w); /* the others ack the removal at once */
+	assert_int_equal(sz_cell_anon_scope(w->n[0].c, after), SZ_OK);
+	assert_int_equal(sz_cell_scope_clean(w->n[0].c, after, &clean), SZ_OK);
+	assert_int_equal(clean, 1);
+	free(entry);
+	net_free(w);
+}
+
 int
 main(void)
 {
@@ -435,6 +490,7 @@ main(void)
 		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_anonymous),
+		cmocka_unit_test(test_anonymous_epoch_names_no_one),
 		cmocka_unit_test(test_bundle_secrets_everyone),
 		cmocka_unit_test(test_bundle_secrets_behind),
 		cmocka_unit_test(test_bundle_secrets_removed),
