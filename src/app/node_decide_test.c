@@ -59,12 +59,14 @@ push(int a, int b)
 			assert_int_equal(sz_store_get_envelope(nd[a]->store, items[i].id, &env, &len), SZ_OK);
 			const uint8_t *e = env;
 			assert_int_equal(sz_node_ingest(nd[b], &e, &len, 1, &res), SZ_OK);
+			if (getenv("PUSHDBG")) fprintf(stderr, "  %c->%c scope %02x%02x res %d\n", 'A'+a, 'A'+b, e[1], e[2], res);
 			stored += res == SZ_OK;
 			free(env);
 		}
 		free(items);
 	}
 	free(scopes);
+	if (getenv("PUSHDBG")) fprintf(stderr, "push %c->%c stored %zu (scopes %zu)\n", 'A'+a, 'A'+b, stored, ns);
 	return stored;
 }
 
@@ -162,6 +164,7 @@ test_roster(void **state)
 	sz_node_roster ro[4];
 	for (int i = A; i <= D; i++) {
 		assert_int_equal(sz_node_roster_get(nd[i], cl[i], &ro[i]), SZ_OK);
+		fprintf(stderr, "DBG node %d nnow %zu never %zu status %d\n", i, ro[i].nnow, ro[i].never, sz_cell_status(cl[i]));
 		assert_int_equal(ro[i].nnow, 4);
 		assert_int_equal(ro[i].never, 4);
 		if (i > A)

@@ -89,7 +89,7 @@ static void
 sync_pair(int a, int b, sz_sync_stats *sa, sz_sync_stats *sb)
 {
 	sz_sync_config ca, cb;
-	uint8_t *scopes_a, *scopes_b;
+	void *scopes_a, *scopes_b;
 	sz_sync *s[2];
 	assert_int_equal(sz_node_sync_config(nd[a], SZ_NOISE_INITIATOR, &ca, &scopes_a), SZ_OK);
 	assert_int_equal(sz_node_sync_config(nd[b], SZ_NOISE_RESPONDER, &cb, &scopes_b), SZ_OK);
@@ -98,8 +98,8 @@ sync_pair(int a, int b, sz_sync_stats *sa, sz_sync_stats *sb)
 	                  * small sets */
 	assert_int_equal(sz_sync_new(&s[0], &ca), SZ_OK);
 	assert_int_equal(sz_sync_new(&s[1], &cb), SZ_OK);
-	free(scopes_a);
-	free(scopes_b);
+	sz_node_sync_config_free(scopes_a);
+	sz_node_sync_config_free(scopes_b);
 	for (int round = 0; round < 10000; round++) {
 		int moved = 0;
 		for (int d = 0; d < 2; d++) {

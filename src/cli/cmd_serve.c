@@ -251,11 +251,11 @@ sync_once(sz_cli *c, sz_node *n, const sz_addr *a, const char *socks, sz_sync_st
 		return r == SZ_ERR_TIMEOUT ? SZ_ERR_UNREACHABLE : r;
 	}
 	sz_sync_config cfg;
-	uint8_t *scopes = NULL;
+	void *scopes = NULL;
 	sz_sync *s = NULL;
 	if ((r = sz_node_sync_config(n, SZ_NOISE_INITIATOR, &cfg, &scopes)) == SZ_OK)
 		r = sz_sync_new(&s, &cfg);
-	free(scopes);
+	sz_node_sync_config_free(scopes);
 	if (r != SZ_OK) {
 		close(fd);
 		snprintf(why, whylen, "cannot start the sync");
