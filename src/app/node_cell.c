@@ -47,7 +47,16 @@ declined_key(char *out, size_t n, const uint8_t id[32])
 	strncat(out, ".declined", n - strlen(out) - 1);
 }
 
+/* "cell/<hex id>.parting": u64 time until which a cell I left stays in sync. */
+static void
+parting_key(char *out, size_t n, const uint8_t id[32])
+{
+	cell_key(out, n, id, -1);
+	strncat(out, ".parting", n - strlen(out) - 1);
+}
+
 static int forget_envelopes(sz_node *n, sz_node_cell *nc);
+static int parting_load(sz_node *n, sz_node_cell *nc);
 
 void
 sz_node_cell_local_scope(const sz_cell *c, uint8_t scope[16])
@@ -156,10 +165,11 @@ sz_node_cells_load(sz_node *n)
 		n->ncells++;
 	}
 	sz_buf_free(&b);
-	/* A cell I left or was removed from before its envelopes were deleted on the spot (an older
-	 * version, or a crash): delete them now. */
+	/* A cell I left or was removed from: still parting, or its envelopes go now (if they were
+	 * not deleted on the spot: an older version, or a crash). */
 	for (size_t i = 0; i < n->ncells && r == SZ_OK; i++)
-		if (sz_cell_status(n->cells[i].cell) != SZ_CELL_ACTIVE)
+		if (sz_cell_status(n->cells[i].cell) != SZ_CELL_ACTIVE &&
+		    (r = parting_load(n, &n->cells[i])) == SZ_OK && n->cells[i].parting_until == 0)
 			r = forget_envelopes(n, &n->cells[i]);
 	return r;
 }
@@ -203,6 +213,79 @@ sz_node_cells_scopes(sz_node *n, sz_buf *b)
 		sz_buf_append(b, sc, k * 16);
 	}
 	return b->err;
+}
+
+bool
+sz_node_cell_syncs(const sz_node *n, const sz_node_cell *nc)
+{
+	return sz_cell_status(nc->cell) == SZ_CELL_ACTIVE ||
+	    (nc->parting_until != 0 && sz_now_ms(n->env) < nc->parting_until);
+}
+
+/* A cell I left: read its parting time, and the scopes it held (its ".seen" record), which stand
+ * for its label while it parts.  parting_until 0 if it does not part (removed, or time up). */
+static int
+parting_load(sz_node *n, sz_node_cell *nc)
+{
+	char name[128];
+	sz_buf b = { 0 };
+	nc->parting_until = 0;
+	if (sz_cell_status(nc->cell) != SZ_CELL_LEFT)
+		return SZ_OK;
+	parting_key(name, sizeof name, sz_cell_id(nc->cell));
+	int r = sz_store_kv_get(n->store, name, &b);
+	if (r == SZ_ERR_NOT_FOUND) {
+		sz_buf_free(&b);
+		return SZ_OK;
+	}
+	uint64_t until = r == SZ_OK && b.len == 8 ? sz_load_u64(b.p) : 0;
+	sz_buf_free(&b);
+	if (r != SZ_OK || until <= sz_now_ms(n->env))
+		return r;
+	seen_key(name, sizeof name, sz_cell_id(nc->cell));
+	if ((r = sz_store_kv_get(n->store, name, &b)) == SZ_OK && b.len % 16 == 0 && b.len > 0) {
+		void *p = realloc(nc->scopes, b.len);
+		if (p == NULL) {
+			r = SZ_ERR_NOMEM;
+		} else {
+			nc->scopes = p;
+			memcpy(nc->scopes, b.p, b.len);
+			nc->nscopes = b.len / 16;
+			nc->parting_until = until;
+		}
+	} else if (r == SZ_ERR_NOT_FOUND) {
+		r = SZ_OK;
+	}
+	sz_buf_free(&b);
+	return r;
+}
+
+/* I have just left nc's cell: it parts for SZ_NODE_PARTING_MS. */
+static int
+parting_begin(sz_node *n, sz_node_cell *nc)
+{
+	char name[128];
+	uint8_t until[8];
+	sz_store_u64(until, sz_now_ms(n->env) + SZ_NODE_PARTING_MS);
+	parting_key(name, sizeof name, sz_cell_id(nc->cell));
+	int r = sz_store_kv_put(n->store, name, until, sizeof until);
+	if (r == SZ_OK)
+		r = parting_load(n, nc);
+	return r;
+}
+
+int
+sz_node_cells_parting_end(sz_node *n)
+{
+	int r = SZ_OK;
+	for (size_t i = 0; i < n->ncells && r == SZ_OK; i++) {
+		sz_node_cell *nc = &n->cells[i];
+		if (nc->parting_until != 0 && sz_now_ms(n->env) >= nc->parting_until) {
+			nc->parting_until = 0;
+			r = forget_envelopes(n, nc);
+		}
+	}
+	return r;
 }
 
 int
@@ -264,10 +347,14 @@ absorb(sz_node *n, sz_node_cell *nc, sz_cell_result *res, const uint8_t *env_id,
 			r = sz_node_decide_filed(n, nc->cell, e, env_scope);
 	}
 	/* Out of the cell (left, or removed): the voting key goes, and what waits to be cast, and
-	 * the cell's sealed envelopes (this node carries only its own cells'). */
+	 * the cell's sealed envelopes (this node carries only its own cells'); when I left, only
+	 * after a parting time in which my leave (stored below) reaches the others. */
 	if (r == SZ_OK && sz_cell_status(nc->cell) != SZ_CELL_ACTIVE) {
 		sz_node_vote_forget(n, nc->cell);
-		r = forget_envelopes(n, nc);
+		if (sz_cell_status(nc->cell) == SZ_CELL_LEFT && nc->parting_until == 0)
+			r = parting_begin(n, nc);
+		if (r == SZ_OK && nc->parting_until == 0)
+			r = forget_envelopes(n, nc);
 	}
 	if (r == SZ_OK && res->nout > 0) {
 		int *rs = calloc(res->nout, sizeof *rs);
@@ -601,6 +688,9 @@ forget_envelopes(sz_node *n, sz_node_cell *nc)
 	}
 	if (r == SZ_OK)
 		r = sz_store_kv_delete(n->store, name);
+	parting_key(name, sizeof name, sz_cell_id(nc->cell));
+	if (r == SZ_OK && (r = sz_store_kv_delete(n->store, name)) == SZ_ERR_NOT_FOUND)
+		r = SZ_OK;
 	declined_key(name, sizeof name, sz_cell_id(nc->cell));
 	if (r == SZ_OK && (r = sz_store_kv_delete(n->store, name)) == SZ_ERR_NOT_FOUND)
 		r = SZ_OK;
@@ -638,6 +728,12 @@ sz_node_cells_receive(sz_node *n, const uint8_t *env, size_t len, bool *owned, i
 	}
 	for (size_t i = 0; i < n->ncells; i++) {
 		sz_node_cell *nc = &n->cells[i];
+		if (sz_cell_status(nc->cell) != SZ_CELL_ACTIVE && sz_node_cell_syncs(n, nc) &&
+		    scope_in((const uint8_t(*)[16])nc->scopes, nc->nscopes, env + 1)) {
+			*owned = true; /* parting: kept for the others, not opened (no keys) */
+			sz_node_sketch_note(n, env, len);
+			return SZ_OK;
+		}
 		if (sz_cell_status(nc->cell) != SZ_CELL_ACTIVE || !sz_cell_owns(nc->cell, env + 1))
 			continue;
 		*owned = true;

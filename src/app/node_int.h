@@ -47,6 +47,8 @@ typedef struct sz_node_cell {
 	uint8_t (*scopes)[16];        /* the epoch scopes last seen active, to notice one that
 	                               * aged out (the kept sketches of the label must go) */
 	size_t nscopes;
+	uint64_t parting_until;       /* I left: until then (node clock) its envelopes stay and
+	                               * sync on, so my leave reaches the others (0: not parting) */
 	uint8_t (*declined)[32];      /* ids of envelopes the cell opened and would not keep
 	                               * (cell/<id>.declined), oldest first; NULL until loaded */
 	size_t ndeclined;
@@ -277,6 +279,13 @@ SZ_MUST_CHECK int sz_node_cells_save(sz_node *n);
 void sz_node_cells_free(sz_node *n);
 /* Append the scope tags of every epoch my active cells keep to b. */
 SZ_MUST_CHECK int sz_node_cells_scopes(sz_node *n, sz_buf *b);
+/* A cell I left stays in sync for this long, listing what it held, so that my leave reaches the
+ * other members (docs/PROTOCOL.md §8, Leaving); then its envelopes go. */
+#define SZ_NODE_PARTING_MS (7ull * 24 * 3600 * 1000)
+/* Does nc take part in syncs: active, or left and still parting? */
+bool sz_node_cell_syncs(const sz_node *n, const sz_node_cell *nc);
+/* End the parting of cells whose time is up (their envelopes are deleted). */
+SZ_MUST_CHECK int sz_node_cells_parting_end(sz_node *n);
 /* Bundle secrets (32 bytes each, appended to secrets) and the scopes to carry (16 bytes each,
  * appended to scopes) of the cell named name, or of every cell if name is NULL: for writing, the
  * newest three of each cell (a bundle has 8 slots); for reading (reading true), all of them.

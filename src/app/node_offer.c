@@ -68,7 +68,7 @@ pairs_refresh(sz_node *n, sz_node_cell *nc)
 	sz_node_pairkey *next = NULL;
 	size_t m = 0, k = 0;
 	int r = SZ_ERR_NOMEM;
-	if (sz_cell_status(nc->cell) != SZ_CELL_ACTIVE) {
+	if (!sz_node_cell_syncs(n, nc)) {
 		r = SZ_OK;
 		goto out; /* no members to offer: next stays empty */
 	}
@@ -163,6 +163,15 @@ sz_node_pairs_free(sz_node *n)
 	}
 }
 
+static bool
+in_scopes(const sz_node_cell *nc, const uint8_t scope[16])
+{
+	for (size_t i = 0; i < nc->nscopes; i++)
+		if (memcmp(nc->scopes[i], scope, 16) == 0)
+			return true;
+	return false;
+}
+
 int
 sz_node_scope_label(sz_node *n, const uint8_t scope[16], uint8_t label[16])
 {
@@ -174,7 +183,9 @@ sz_node_scope_label(sz_node *n, const uint8_t scope[16], uint8_t label[16])
 	}
 	for (size_t i = 0; i < n->ncells; i++) {
 		const sz_node_cell *nc = &n->cells[i];
-		if (sz_cell_status(nc->cell) == SZ_CELL_ACTIVE && sz_cell_owns(nc->cell, scope)) {
+		bool mine = sz_cell_status(nc->cell) == SZ_CELL_ACTIVE ? sz_cell_owns(nc->cell, scope) :
+		    sz_node_cell_syncs(n, nc) && in_scopes(nc, scope);
+		if (mine) {
 			memcpy(label, nc->label, 16);
 			return SZ_OK;
 		}
@@ -196,8 +207,13 @@ sz_node_label_scopes(sz_node *n, const uint8_t label[16], uint8_t (*sc)[16], siz
 	}
 	for (size_t i = 0; i < n->ncells; i++) {
 		const sz_node_cell *nc = &n->cells[i];
-		if (sz_cell_status(nc->cell) == SZ_CELL_ACTIVE && memcmp(nc->label, label, 16) == 0)
+		if (!sz_node_cell_syncs(n, nc) || memcmp(nc->label, label, 16) != 0)
+			continue;
+		if (sz_cell_status(nc->cell) == SZ_CELL_ACTIVE)
 			return sz_cell_scopes(nc->cell, sc, max, k);
+		for (size_t j = 0; j < nc->nscopes && *k < max; j++) /* parting: what it held */
+			memcpy(sc[(*k)++], nc->scopes[j], 16);
+		return SZ_OK;
 	}
 	return SZ_ERR_NOT_FOUND;
 }

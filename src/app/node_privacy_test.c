@@ -642,6 +642,67 @@ test_out_of_the_cell(void **state)
 	tn_free(&t);
 }
 
+/* A member who leaves: the leave still reaches the others by sync (for a parting week the
+ * leaver's node matches the members who have not heard, and carries what it held), then the
+ * cell's envelopes leave its store and it offers nothing of the cell. */
+static void
+test_leaving(void **state)
+{
+	(void)state;
+	tnet t;
+	uint8_t sc[64][16];
+	size_t k;
+	tn_new(&t, "privacy-leave", 3);
+	tn_join(&t, A, B);
+	tn_join(&t, A, C);
+	tn_mesh(&t, 1u << A | 1u << B | 1u << C);
+	post(&t, B, "see you");
+	tn_mesh(&t, 1u << A | 1u << B | 1u << C);
+	assert_int_equal(sz_cell_scopes(t.cl[C], sc, 64, &k), SZ_OK);
+	sz_env_seeded clock;
+	sz_env_seeded_init(&clock, 9, sz_now_ms(t.nd[C]->env));
+	t.nd[C]->env = &clock.env;
+	sz_cell_result res = { 0 };
+	assert_int_equal(sz_node_cell_apply(t.nd[C], t.cl[C], sz_cell_leave(t.cl[C], &res), &res),
+	    SZ_OK);
+	assert_int_equal(sz_cell_status(t.cl[C]), SZ_CELL_LEFT);
+	assert_true(sz_cell_is_member(t.cl[A], t.nd[C]->id_pk));
+	tn_result r = tn_sync(t.nd[C], t.nd[A]);
+	assert_int_equal(r.ea, SZ_OK);
+	assert_int_equal(r.a.scopes_shared, 2);
+	assert_true(r.a.sent > 0);
+	assert_false(sz_cell_is_member(t.cl[A], t.nd[C]->id_pk));
+	/* A applied the leave: C no longer matches A, but B who has not heard still does. */
+	r = tn_sync(t.nd[C], t.nd[A]);
+	assert_int_equal(r.a.scopes_shared, 1);
+	r = tn_sync(t.nd[C], t.nd[B]);
+	assert_int_equal(r.a.scopes_shared, 2);
+	assert_false(sz_cell_is_member(t.cl[B], t.nd[C]->id_pk));
+	/* A week on, C's node lets the cell go. */
+	sz_store_item *items;
+	size_t n;
+	assert_int_equal(sz_store_list_envelopes(t.nd[C]->store, sc[0], 0, UINT64_MAX, 0, &items, &n),
+	    SZ_OK);
+	free(items);
+	assert_true(n > 0);
+	sz_env_seeded_advance(&clock, SZ_NODE_PARTING_MS + 1000);
+	r = tn_sync(t.nd[C], t.nd[B]);
+	assert_int_equal(r.a.scopes_shared, 1);
+	for (size_t s = 0; s < k; s++) {
+		assert_int_equal(sz_store_list_envelopes(t.nd[C]->store, sc[s], 0, UINT64_MAX, 0, &items,
+		    &n), SZ_OK);
+		free(items);
+		assert_int_equal(n, 0);
+	}
+	sz_sync_pair *pairs;
+	size_t npairs;
+	assert_int_equal(sz_node_offers(t.nd[C], &pairs, &npairs), SZ_OK);
+	assert_int_equal(npairs, 0);
+	sz_secret_free(pairs);
+	t.nd[C]->env = sz_env_default();
+	tn_free(&t);
+}
+
 int
 main(void)
 {
@@ -654,6 +715,7 @@ main(void)
 		cmocka_unit_test(test_quarantine_bytes),
 		cmocka_unit_test(test_epoch_learnt_later),
 		cmocka_unit_test(test_out_of_the_cell),
+		cmocka_unit_test(test_leaving),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -71,7 +71,7 @@ ingest(sz_node *n, bool filter, const uint8_t (*shared)[16], size_t nshared,
 	n->batch = true;
 	for (size_t i = 0, ncl = 0; i < nshared; i++)
 		for (size_t j = 0; j < n->ncells; j++)
-			if (sz_cell_status(n->cells[j].cell) == SZ_CELL_ACTIVE &&
+			if (sz_node_cell_syncs(n, &n->cells[j]) &&
 			    memcmp(n->cells[j].label, shared[i], 16) == 0) {
 				cell_shared = true;
 				qlabel = ++ncl == 1 ? shared[i] : NULL;
@@ -321,8 +321,9 @@ sz_node_sync_config(sz_node *n, sz_noise_role role, sz_sync_config *cfg, void **
 	if (sz_node_pending_run(n, NULL) != SZ_OK) {
 		/* kept for the next run; the sync goes ahead */
 	}
-	/* What has waited in quarantine past its time goes now. */
-	if (sz_node_quar_sweep(n) != SZ_OK) {
+	/* What has waited in quarantine past its time goes now, and cells I left whose parting
+	 * time is up. */
+	if (sz_node_quar_sweep(n) != SZ_OK || sz_node_cells_parting_end(n) != SZ_OK) {
 		/* tried again at the next session */
 	}
 	offer_mem *m = calloc(1, sizeof *m);
