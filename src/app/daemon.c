@@ -379,6 +379,7 @@ sync_finished(sz_daemon *d, conn *c)
 	st.sent += c->total.sent;
 	st.bytes_in += c->total.bytes_in;
 	st.bytes_out += c->total.bytes_out;
+	/* scopes_shared, peer_tokens, hello_bytes: this (last) round's */
 	/* A session carries only the scopes known when it began: if this one taught the node new
 	 * epochs, run another round before answering (as the CLI does). */
 	if (c->outgoing && c->waiter != NULL && err == SZ_OK && c->rounds < 4 && d->node != NULL) {
@@ -398,7 +399,7 @@ sync_finished(sz_daemon *d, conn *c)
 			return;
 		}
 	}
-	char line[256];
+	char line[512];
 	snprintf(line, sizeof line, "sync %s %s: %s; received %llu (stored %llu, refused %llu), sent "
 	    "%llu; %llu bytes in, %llu out", c->outgoing ? "to" : "from", c->peer,
 	    err == SZ_OK ? "done" : sz_strerror(err), (unsigned long long)st.received,
@@ -421,11 +422,13 @@ sync_finished(sz_daemon *d, conn *c)
 			    "intact is kept; run it again to continue.\n", c->peer, sz_strerror(err));
 		if (c->waiter->json) {
 			snprintf(line, sizeof line, "{\"received\":%llu,\"stored\":%llu,\"refused\":%llu,"
-			    "\"sent\":%llu,\"bytes_in\":%llu,\"bytes_out\":%llu,\"rounds\":%d,\"ok\":%s,"
+			    "\"sent\":%llu,\"bytes_in\":%llu,\"bytes_out\":%llu,\"rounds\":%d,"
+			    "\"shared\":%llu,\"peer_tokens\":%llu,\"hello_bytes\":%llu,\"ok\":%s,"
 			    "\"exit\":%d}\n", (unsigned long long)st.received, (unsigned long long)st.stored,
 			    (unsigned long long)st.rejected, (unsigned long long)st.sent,
 			    (unsigned long long)st.bytes_in, (unsigned long long)st.bytes_out, c->rounds,
-			    err == SZ_OK ? "true" : "false", code);
+			    (unsigned long long)st.scopes_shared, (unsigned long long)st.peer_tokens,
+			    (unsigned long long)st.hello_bytes, err == SZ_OK ? "true" : "false", code);
 			sz_buf_append(&out, line, strlen(line));
 			sz_buf_append(&errb, msg, strlen(msg));
 		} else {

@@ -274,6 +274,10 @@ sync_once(sz_cli *c, sz_node *n, const sz_addr *a, const char *socks, sz_sync_st
 	st->sent += one.sent;
 	st->bytes_in += one.bytes_in;
 	st->bytes_out += one.bytes_out;
+	/* what this node saw of the peer, as of the last round */
+	st->scopes_shared = one.scopes_shared;
+	st->peer_tokens = one.peer_tokens;
+	st->hello_bytes = one.hello_bytes;
 	if (r != SZ_OK) {
 		const char *pe = sz_sync_peer_error(s);
 		snprintf(why, whylen, "the sync broke off%s%s%s", pe[0] ? " (the other side said: " : "",
@@ -358,6 +362,12 @@ sz_cli_sync(sz_cli *c, int argc, char **argv)
 		sz_jsonw_u64(&c->jw, st.bytes_out);
 		sz_jsonw_key(&c->jw, "rounds");
 		sz_jsonw_u64(&c->jw, (uint64_t)rounds);
+		sz_jsonw_key(&c->jw, "shared");
+		sz_jsonw_u64(&c->jw, st.scopes_shared);
+		sz_jsonw_key(&c->jw, "peer_tokens");
+		sz_jsonw_u64(&c->jw, st.peer_tokens);
+		sz_jsonw_key(&c->jw, "hello_bytes");
+		sz_jsonw_u64(&c->jw, st.hello_bytes);
 	}
 	if (r != SZ_OK)
 		return sz_cli_fail(c, r, why);
