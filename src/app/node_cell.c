@@ -57,6 +57,7 @@ parting_key(char *out, size_t n, const uint8_t id[32])
 
 static int forget_envelopes(sz_node *n, sz_node_cell *nc);
 static int parting_load(sz_node *n, sz_node_cell *nc);
+static int declined_save(sz_node *n, sz_node_cell *nc);
 
 void
 sz_node_cell_local_scope(const sz_cell *c, uint8_t scope[16])
@@ -178,9 +179,12 @@ int
 sz_node_cells_save(sz_node *n)
 {
 	int r = SZ_OK;
-	for (size_t i = 0; i < n->ncells && r == SZ_OK; i++)
+	for (size_t i = 0; i < n->ncells && r == SZ_OK; i++) {
 		if (n->cells[i].dirty)
 			r = save_cell(n, &n->cells[i]);
+		if (r == SZ_OK)
+			r = declined_save(n, &n->cells[i]);
+	}
 	return r;
 }
 
@@ -429,7 +433,6 @@ declined_load(sz_node *n, sz_node_cell *nc)
 static int
 declined_add(sz_node *n, sz_node_cell *nc, const uint8_t id[32])
 {
-	char name[128];
 	int r = declined_load(n, nc);
 	if (r != SZ_OK)
 		return r;
@@ -446,11 +449,24 @@ declined_add(sz_node *n, sz_node_cell *nc, const uint8_t id[32])
 		return SZ_ERR_NOMEM;
 	nc->declined = p;
 	memcpy(nc->declined[nc->ndeclined++], id, 32);
-	declined_key(name, sizeof name, sz_cell_id(nc->cell));
-	if ((r = sz_store_kv_put(n->store, name, nc->declined[0], nc->ndeclined * 32)) != SZ_OK)
-		return sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));
+	nc->declined_dirty = true; /* written once per batch, with the cell's state */
 	sz_node_sketch_note_id(n, nc->label, id);
 	return SZ_OK;
+}
+
+/* Write the declined list if it changed (lost in a crash, it only costs peers a resend). */
+static int
+declined_save(sz_node *n, sz_node_cell *nc)
+{
+	char name[128];
+	if (!nc->declined_dirty)
+		return SZ_OK;
+	declined_key(name, sizeof name, sz_cell_id(nc->cell));
+	int r = sz_store_kv_put(n->store, name, nc->ndeclined ? nc->declined[0] : (const uint8_t *)"",
+	    nc->ndeclined * 32);
+	if (r == SZ_OK)
+		nc->declined_dirty = false;
+	return r;
 }
 
 int
@@ -711,6 +727,7 @@ forget_envelopes(sz_node *n, sz_node_cell *nc)
 	nc->declined = NULL;
 	nc->ndeclined = 0;
 	nc->declined_loaded = false;
+	nc->declined_dirty = false;
 	return SZ_OK;
 }
 

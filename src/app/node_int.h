@@ -53,6 +53,7 @@ typedef struct sz_node_cell {
 	                               * (cell/<id>.declined), oldest first; NULL until loaded */
 	size_t ndeclined;
 	bool declined_loaded;
+	bool declined_dirty;          /* saved with the cell's state (sz_node_cells_save) */
 } sz_node_cell;
 
 struct sz_node {
