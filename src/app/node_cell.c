@@ -497,11 +497,31 @@ sz_node_cell_decline(sz_node *n, const uint8_t label[16], const uint8_t id[32])
 	return SZ_OK;
 }
 
+/* Is what the cell refused not authentic whatever the cell's state (a seal that does not open, a
+ * bad signature or encoding inside)?  Then no honest member holds it: junk.  A refusal that
+ * depends on the state (a replay of what the cell has, a sender it knows was removed, an
+ * equivocation) may come from an honest member who kept it in good faith. */
+static bool
+junk(int r, const sz_cell_result *res)
+{
+	if (r == SZ_ERR_DECRYPT)
+		return true;
+	for (size_t i = 0; i < res->nev; i++) {
+		int why = res->ev[i].reason;
+		if (res->ev[i].type == SZ_CELL_EV_REJECTED)
+			return why == SZ_ERR_BAD_SIGNATURE || why == SZ_ERR_MALFORMED ||
+			    why == SZ_ERR_NONCANONICAL || why == SZ_ERR_TRUNCATED ||
+			    why == SZ_ERR_TOO_LARGE || why == SZ_ERR_UNSUPPORTED || why == SZ_ERR_DECRYPT;
+	}
+	return false;
+}
+
 /* Hand one stored envelope to nc's cell.  *drop (may be NULL) gets the cell's verdict: 0 if
- * kept; 1 if its seal does not open (junk: deleted from the store); 2 if it opens but the cell
- * will not keep it (a replay of an op I got in my welcome, a post by a member I know was
- * removed, a forgery: deleted too, and listed as declined, since an honest member may hold it
- * and must not send it again and again; not counted against whoever sent it). */
+ * kept; 1 if it is junk (its seal does not open, or what is inside is not authentic: deleted
+ * from the store, counted against the peer); 2 if it is authentic but the cell will not keep it
+ * (a replay of an op I got in my welcome, a post by a member I know was removed: deleted too,
+ * and listed as declined, since an honest member may hold it and must not send it again and
+ * again; no fault of whoever sent it). */
 static int
 feed(sz_node *n, sz_node_cell *nc, const uint8_t *env, size_t len, int *drop)
 {
@@ -513,7 +533,7 @@ feed(sz_node *n, sz_node_cell *nc, const uint8_t *env, size_t len, int *drop)
 	sz_cell_result res = { 0 };
 	int r = sz_cell_receive(nc->cell, env, len, &res);
 	if (r == SZ_OK || r == SZ_ERR_DECRYPT) {
-		int dropped = !res.drop ? 0 : r == SZ_ERR_DECRYPT ? 1 : 2;
+		int dropped = !res.drop ? 0 : junk(r, &res) ? 1 : 2;
 		if (r == SZ_OK)
 			r = absorb(n, nc, &res, env_id, env + 1);
 		else

@@ -55,7 +55,7 @@ ingest(sz_node *n, bool filter, const uint8_t (*shared)[16], size_t nshared,
 	bool outer = n->batch; /* an ingest inside an ingest (a cell's answer) shares its record */
 	const uint8_t **keep = NULL;
 	size_t *klen = NULL, *kidx = NULL, nk = 0, nq = 0, nin = 0;
-	uint8_t *take = NULL, (*qscopes)[16] = NULL, (*ids)[32] = NULL, pub[SZ_SCOPE_BYTES];
+	uint8_t (*qscopes)[16] = NULL, (*ids)[32] = NULL, pub[SZ_SCOPE_BYTES];
 	sz_store_entry_in *in = NULL;
 	bool cell_shared = false;
 	const uint8_t *qlabel = NULL; /* the one cell label shared, if one: the quarantine's */
@@ -63,8 +63,7 @@ ingest(sz_node *n, bool filter, const uint8_t (*shared)[16], size_t nshared,
 	if (res == NULL && (res = calloc(c1, sizeof *res)) == NULL)
 		return SZ_ERR_NOMEM;
 	if ((keep = calloc(c1, sizeof *keep)) == NULL || (klen = calloc(c1, sizeof *klen)) == NULL ||
-	    (kidx = calloc(c1, sizeof *kidx)) == NULL || (take = calloc(c1, 1)) == NULL ||
-	    (qscopes = calloc(c1, 16)) == NULL || (ids = calloc(c1, 32)) == NULL ||
+	    (kidx = calloc(c1, sizeof *kidx)) == NULL || (qscopes = calloc(c1, 16)) == NULL || (ids = calloc(c1, 32)) == NULL ||
 	    (in = calloc(c1, sizeof *in)) == NULL)
 		goto out;
 	sz_env_public_scope(pub);
@@ -78,12 +77,12 @@ ingest(sz_node *n, bool filter, const uint8_t (*shared)[16], size_t nshared,
 			}
 	/* Decide, then list the quarantine's new scopes before anything of them is stored. */
 	for (size_t i = 0; i < count; i++) {
-		take[i] = (uint8_t)classify(n, filter, shared, nshared, cell_shared, envs[i], lens[i]);
-		if (take[i] == TAKE_REFUSE) {
+		enum take t = classify(n, filter, shared, nshared, cell_shared, envs[i], lens[i]);
+		if (t == TAKE_REFUSE) {
 			res[i] = SZ_ERR_DENIED;
 			continue;
 		}
-		if (take[i] == TAKE_QUAR)
+		if (t == TAKE_QUAR)
 			memcpy(qscopes[nq++], envs[i] + 1, 16);
 		keep[nk] = envs[i];
 		klen[nk] = lens[i];
@@ -171,7 +170,6 @@ out:
 	free(keep);
 	free(klen);
 	free(kidx);
-	free(take);
 	free(qscopes);
 	free(ids);
 	free(in);
