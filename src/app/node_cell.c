@@ -1,7 +1,8 @@
 /*
  * node_cell.c - a node's cells: their states kept in the encrypted store, sealed envelopes routed
  * to them (kept only if the cell finds them worth keeping), what they decrypt filed as readable
- * entries, and a cell's sealed envelopes deleted once I am out of it.  Layer: app.
+ * entries, the catch-up of an epoch learnt late.  Layer: app.  What else is kept of a cell (its
+ * declined ids, its parting, the deletion once I am out) is node_keep.c's.
  */
 #include "app/node_int.h"
 #include "app/node_decide.h"
@@ -29,35 +30,6 @@ cell_key(char *out, size_t n, const uint8_t id[32], int part)
 	else
 		snprintf(out, n, "%s%s.%d", KV_CELL_PREFIX, hex, part);
 }
-
-/* "cell/<hex id>.seen": the scopes of this cell whose stored envelopes were scanned. */
-static void
-seen_key(char *out, size_t n, const uint8_t id[32])
-{
-	cell_key(out, n, id, -1);
-	strncat(out, ".seen", n - strlen(out) - 1);
-}
-
-/* "cell/<hex id>.declined": ids of envelopes the cell opened and would not keep
- * (sz_node_cell_declined). */
-static void
-declined_key(char *out, size_t n, const uint8_t id[32])
-{
-	cell_key(out, n, id, -1);
-	strncat(out, ".declined", n - strlen(out) - 1);
-}
-
-/* "cell/<hex id>.parting": u64 time until which a cell I left stays in sync. */
-static void
-parting_key(char *out, size_t n, const uint8_t id[32])
-{
-	cell_key(out, n, id, -1);
-	strncat(out, ".parting", n - strlen(out) - 1);
-}
-
-static int forget_envelopes(sz_node *n, sz_node_cell *nc);
-static int parting_load(sz_node *n, sz_node_cell *nc);
-static int declined_save(sz_node *n, sz_node_cell *nc);
 
 void
 sz_node_cell_local_scope(const sz_cell *c, uint8_t scope[16])
@@ -170,8 +142,8 @@ sz_node_cells_load(sz_node *n)
 	 * not deleted on the spot: an older version, or a crash). */
 	for (size_t i = 0; i < n->ncells && r == SZ_OK; i++)
 		if (sz_cell_status(n->cells[i].cell) != SZ_CELL_ACTIVE &&
-		    (r = parting_load(n, &n->cells[i])) == SZ_OK && n->cells[i].parting_until == 0)
-			r = forget_envelopes(n, &n->cells[i]);
+		    (r = sz_node_cell_parting_load(n, &n->cells[i])) == SZ_OK && n->cells[i].parting_until == 0)
+			r = sz_node_cell_forget(n, &n->cells[i]);
 	return r;
 }
 
@@ -183,7 +155,7 @@ sz_node_cells_save(sz_node *n)
 		if (n->cells[i].dirty)
 			r = save_cell(n, &n->cells[i]);
 		if (r == SZ_OK)
-			r = declined_save(n, &n->cells[i]);
+			r = sz_node_cell_declined_save(n, &n->cells[i]);
 	}
 	return r;
 }
@@ -217,79 +189,6 @@ sz_node_cells_scopes(sz_node *n, sz_buf *b)
 		sz_buf_append(b, sc, k * 16);
 	}
 	return b->err;
-}
-
-bool
-sz_node_cell_syncs(const sz_node *n, const sz_node_cell *nc)
-{
-	return sz_cell_status(nc->cell) == SZ_CELL_ACTIVE ||
-	    (nc->parting_until != 0 && sz_now_ms(n->env) < nc->parting_until);
-}
-
-/* A cell I left: read its parting time, and the scopes it held (its ".seen" record), which stand
- * for its label while it parts.  parting_until 0 if it does not part (removed, or time up). */
-static int
-parting_load(sz_node *n, sz_node_cell *nc)
-{
-	char name[128];
-	sz_buf b = { 0 };
-	nc->parting_until = 0;
-	if (sz_cell_status(nc->cell) != SZ_CELL_LEFT)
-		return SZ_OK;
-	parting_key(name, sizeof name, sz_cell_id(nc->cell));
-	int r = sz_store_kv_get(n->store, name, &b);
-	if (r == SZ_ERR_NOT_FOUND) {
-		sz_buf_free(&b);
-		return SZ_OK;
-	}
-	uint64_t until = r == SZ_OK && b.len == 8 ? sz_load_u64(b.p) : 0;
-	sz_buf_free(&b);
-	if (r != SZ_OK || until <= sz_now_ms(n->env))
-		return r;
-	seen_key(name, sizeof name, sz_cell_id(nc->cell));
-	if ((r = sz_store_kv_get(n->store, name, &b)) == SZ_OK && b.len % 16 == 0 && b.len > 0) {
-		void *p = realloc(nc->scopes, b.len);
-		if (p == NULL) {
-			r = SZ_ERR_NOMEM;
-		} else {
-			nc->scopes = p;
-			memcpy(nc->scopes, b.p, b.len);
-			nc->nscopes = b.len / 16;
-			nc->parting_until = until;
-		}
-	} else if (r == SZ_ERR_NOT_FOUND) {
-		r = SZ_OK;
-	}
-	sz_buf_free(&b);
-	return r;
-}
-
-/* I have just left nc's cell: it parts for SZ_NODE_PARTING_MS. */
-static int
-parting_begin(sz_node *n, sz_node_cell *nc)
-{
-	char name[128];
-	uint8_t until[8];
-	sz_store_u64(until, sz_now_ms(n->env) + SZ_NODE_PARTING_MS);
-	parting_key(name, sizeof name, sz_cell_id(nc->cell));
-	int r = sz_store_kv_put(n->store, name, until, sizeof until);
-	if (r == SZ_OK)
-		r = parting_load(n, nc);
-	return r;
-}
-
-int
-sz_node_cells_parting_end(sz_node *n)
-{
-	int r = SZ_OK;
-	for (size_t i = 0; i < n->ncells && r == SZ_OK; i++) {
-		sz_node_cell *nc = &n->cells[i];
-		if (nc->parting_until != 0 && sz_now_ms(n->env) >= nc->parting_until) {
-			nc->parting_until = 0;
-			r = forget_envelopes(n, nc);
-		}
-	}
-	return r;
 }
 
 int
@@ -356,9 +255,9 @@ absorb(sz_node *n, sz_node_cell *nc, sz_cell_result *res, const uint8_t *env_id,
 	if (r == SZ_OK && sz_cell_status(nc->cell) != SZ_CELL_ACTIVE) {
 		sz_node_vote_forget(n, nc->cell);
 		if (sz_cell_status(nc->cell) == SZ_CELL_LEFT && nc->parting_until == 0)
-			r = parting_begin(n, nc);
+			r = sz_node_cell_parting_begin(n, nc);
 		if (r == SZ_OK && nc->parting_until == 0)
-			r = forget_envelopes(n, nc);
+			r = sz_node_cell_forget(n, nc);
 	}
 	if (r == SZ_OK && res->nout > 0) {
 		int *rs = calloc(res->nout, sizeof *rs);
@@ -370,130 +269,6 @@ absorb(sz_node *n, sz_node_cell *nc, sz_cell_result *res, const uint8_t *env_id,
 	}
 	if (r != SZ_OK)
 		return sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));
-	return SZ_OK;
-}
-
-/* While an ingest runs, remember what a catch-up fed and its verdict (the ingest reports it and
- * does not feed it again). */
-static void
-fed_note(sz_node *n, const uint8_t id[32], int drop)
-{
-	if (!n->batch)
-		return;
-	if (n->nfed == n->capfed) {
-		size_t cap = n->capfed ? 2 * n->capfed : 64;
-		void *p = realloc(n->fed, cap * sizeof *n->fed);
-		if (p == NULL)
-			return; /* then the ingest feeds it once more; the cell takes it as a replay */
-		n->fed = p;
-		n->capfed = cap;
-	}
-	memcpy(n->fed[n->nfed], id, 32);
-	n->fed[n->nfed++][32] = (uint8_t)drop;
-}
-
-static bool
-fed_find(const sz_node *n, const uint8_t id[32], int *drop)
-{
-	for (size_t i = 0; n->batch && i < n->nfed; i++)
-		if (memcmp(n->fed[i], id, 32) == 0) {
-			*drop = n->fed[i][32];
-			return true;
-		}
-	return false;
-}
-
-static int
-declined_load(sz_node *n, sz_node_cell *nc)
-{
-	char name[128];
-	sz_buf b = { 0 };
-	if (nc->declined_loaded)
-		return SZ_OK;
-	declined_key(name, sizeof name, sz_cell_id(nc->cell));
-	int r = sz_store_kv_get(n->store, name, &b);
-	if (r == SZ_OK && (b.len % 32 != 0 || b.len / 32 > SZ_NODE_DECLINED_MAX))
-		r = SZ_ERR_CORRUPT;
-	if (r == SZ_OK && b.len > 0 && (nc->declined = malloc(b.len)) == NULL)
-		r = SZ_ERR_NOMEM;
-	if (r == SZ_OK && b.len > 0) {
-		memcpy(nc->declined, b.p, b.len);
-		nc->ndeclined = b.len / 32;
-	}
-	sz_buf_free(&b);
-	if (r == SZ_ERR_NOT_FOUND)
-		r = SZ_OK;
-	if (r == SZ_OK)
-		nc->declined_loaded = true;
-	return r;
-}
-
-/* Remember id as listed under nc's label without being held; the oldest go past the bound (and
- * with them the kept sketches of the label, whose set they leave). */
-static int
-declined_add(sz_node *n, sz_node_cell *nc, const uint8_t id[32])
-{
-	int r = declined_load(n, nc);
-	if (r != SZ_OK)
-		return r;
-	for (size_t i = 0; i < nc->ndeclined; i++)
-		if (memcmp(nc->declined[i], id, 32) == 0)
-			return SZ_OK;
-	if (nc->ndeclined == SZ_NODE_DECLINED_MAX) {
-		memmove(nc->declined[0], nc->declined[1], (nc->ndeclined - 1) * 32);
-		nc->ndeclined--;
-		sz_node_sketches_drop_label(n, nc->label);
-	}
-	void *p = realloc(nc->declined, (nc->ndeclined + 1) * 32);
-	if (p == NULL)
-		return SZ_ERR_NOMEM;
-	nc->declined = p;
-	memcpy(nc->declined[nc->ndeclined++], id, 32);
-	nc->declined_dirty = true; /* written once per batch, with the cell's state */
-	sz_node_sketch_note_id(n, nc->label, id);
-	return SZ_OK;
-}
-
-/* Write the declined list if it changed (lost in a crash, it only costs peers a resend). */
-static int
-declined_save(sz_node *n, sz_node_cell *nc)
-{
-	char name[128];
-	if (!nc->declined_dirty)
-		return SZ_OK;
-	declined_key(name, sizeof name, sz_cell_id(nc->cell));
-	int r = sz_store_kv_put(n->store, name, nc->ndeclined ? nc->declined[0] : (const uint8_t *)"",
-	    nc->ndeclined * 32);
-	if (r == SZ_OK)
-		nc->declined_dirty = false;
-	return r;
-}
-
-int
-sz_node_cell_declined(sz_node *n, const uint8_t label[16], const uint8_t (**ids)[32], size_t *count)
-{
-	*ids = NULL;
-	*count = 0;
-	for (size_t i = 0; i < n->ncells; i++) {
-		sz_node_cell *nc = &n->cells[i];
-		if (sz_cell_status(nc->cell) != SZ_CELL_ACTIVE || memcmp(nc->label, label, 16) != 0)
-			continue;
-		int r = declined_load(n, nc);
-		*ids = (const uint8_t(*)[32])nc->declined;
-		*count = nc->ndeclined;
-		return r;
-	}
-	return SZ_OK;
-}
-
-int
-sz_node_cell_decline(sz_node *n, const uint8_t label[16], const uint8_t id[32])
-{
-	for (size_t i = 0; i < n->ncells; i++) {
-		sz_node_cell *nc = &n->cells[i];
-		if (sz_cell_status(nc->cell) == SZ_CELL_ACTIVE && memcmp(nc->label, label, 16) == 0)
-			return declined_add(n, nc, id);
-	}
 	return SZ_OK;
 }
 
@@ -549,7 +324,7 @@ feed(sz_node *n, sz_node_cell *nc, const uint8_t *env, size_t len, int *drop)
 				r = sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));
 			/* Opened and declined: listed, not held, so it is not sent again. */
 			if (r == SZ_OK && dropped == 2 && sz_cell_status(nc->cell) == SZ_CELL_ACTIVE)
-				r = declined_add(n, nc, env_id);
+				r = sz_node_cell_decline_id(n, nc, env_id);
 		}
 		if (drop != NULL)
 			*drop = dropped;
@@ -623,7 +398,7 @@ catch_up(sz_node *n, sz_node_cell *nc)
 	sz_buf seen = { 0 };
 	int r = SZ_OK;
 	bool changed = false;
-	seen_key(name, sizeof name, sz_cell_id(nc->cell));
+	sz_node_cell_kv_name(name, sizeof name, sz_cell_id(nc->cell), "seen");
 	if (sz_cell_status(nc->cell) != SZ_CELL_ACTIVE)
 		return SZ_OK;
 	int gr = sz_store_kv_get(n->store, name, &seen);
@@ -661,7 +436,7 @@ catch_up(sz_node *n, sz_node_cell *nc)
 					continue;
 				}
 				if ((r = feed(n, nc, env, len, &drop)) == SZ_OK)
-					fed_note(n, ids[j], drop);
+					sz_node_fed_note(n, ids[j], drop);
 				/* Listed under another label while quarantined, or junk now gone: that
 				 * label's set lost it. */
 				if (r == SZ_OK && (drop == 1 || memcmp(labels[j], nc->label, 16) != 0))
@@ -690,67 +465,6 @@ catch_up(sz_node *n, sz_node_cell *nc)
 	return r;
 }
 
-/* I am out of nc's cell: delete its sealed envelopes (every scope it scanned, from its ".seen"
- * record, which goes too), forget its pair keys and the kept sketches of its label.  What it
- * decrypted stays readable under the local scope.  Idempotent: without the record, nothing. */
-static int
-forget_envelopes(sz_node *n, sz_node_cell *nc)
-{
-	char name[128];
-	sz_buf seen = { 0 };
-	size_t total = 0;
-	seen_key(name, sizeof name, sz_cell_id(nc->cell));
-	int r = sz_store_kv_get(n->store, name, &seen);
-	if (r == SZ_ERR_NOT_FOUND) {
-		sz_buf_free(&seen);
-		return SZ_OK;
-	}
-	for (size_t off = 0; r == SZ_OK && off + 16 <= seen.len; off += 16) {
-		sz_store_item *items = NULL;
-		size_t count = 0, dropped = 0;
-		if ((r = sz_store_list_envelopes(n->store, seen.p + off, 0, UINT64_MAX, 0, &items,
-		    &count)) != SZ_OK)
-			break;
-		uint8_t (*ids)[32] = calloc(count ? count : 1, 32);
-		if (ids == NULL)
-			r = SZ_ERR_NOMEM;
-		for (size_t i = 0; r == SZ_OK && i < count; i++)
-			memcpy(ids[i], items[i].id, 32);
-		if (r == SZ_OK)
-			r = sz_store_drop_sealed(n->store, (const uint8_t(*)[32])ids, count, &dropped);
-		total += dropped;
-		free(ids);
-		free(items);
-	}
-	if (r == SZ_OK)
-		r = sz_store_kv_delete(n->store, name);
-	parting_key(name, sizeof name, sz_cell_id(nc->cell));
-	if (r == SZ_OK && (r = sz_store_kv_delete(n->store, name)) == SZ_ERR_NOT_FOUND)
-		r = SZ_OK;
-	declined_key(name, sizeof name, sz_cell_id(nc->cell));
-	if (r == SZ_OK && (r = sz_store_kv_delete(n->store, name)) == SZ_ERR_NOT_FOUND)
-		r = SZ_OK;
-	sz_buf_free(&seen);
-	if (r != SZ_OK)
-		return sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));
-	if (n->log != NULL)
-		fprintf(n->log, "cell %s: I am no longer in it; its %zu sealed envelopes deleted\n",
-		    sz_cell_name(nc->cell), total);
-	sz_node_sketches_drop_label(n, nc->label);
-	sz_secret_free(nc->pairs);
-	nc->pairs = NULL;
-	nc->npairs = 0;
-	free(nc->scopes);
-	nc->scopes = NULL;
-	nc->nscopes = 0;
-	free(nc->declined);
-	nc->declined = NULL;
-	nc->ndeclined = 0;
-	nc->declined_loaded = false;
-	nc->declined_dirty = false;
-	return SZ_OK;
-}
-
 int
 sz_node_cells_receive(sz_node *n, const uint8_t *env, size_t len, bool *owned, int *drop)
 {
@@ -759,7 +473,7 @@ sz_node_cells_receive(sz_node *n, const uint8_t *env, size_t len, bool *owned, i
 	*drop = 0;
 	if (len < SZ_ENV_HEADER_BYTES || sz_env_id(id, env, len) != SZ_OK)
 		return SZ_OK;
-	if (fed_find(n, id, drop)) {
+	if (sz_node_fed_find(n, id, drop)) {
 		*owned = true; /* a catch-up earlier in this batch fed it */
 		return SZ_OK;
 	}

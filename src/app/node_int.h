@@ -2,7 +2,7 @@
  * node_int.h - the inside of a node, shared by the app layer's modules (node.c: lifecycle and
  * leaflets; node_sync.c: what comes in and the session hooks; node_offer.c: sync labels, pair
  * keys and what a HELLO offers; node_quarantine.c: envelopes of epochs not known yet;
- * node_cell.c: cells).  Layer: app.
+ * node_cell.c: cells; node_keep.c: what a node keeps of a cell besides its state).  Layer: app.
  */
 #ifndef SZ_APP_NODE_INT_H
 #define SZ_APP_NODE_INT_H
@@ -322,5 +322,25 @@ SZ_MUST_CHECK int sz_node_cell_declined(sz_node *n, const uint8_t label[16],
     const uint8_t (**ids)[32], size_t *count);
 /* Add id to the declined list of the active cell whose label this is (if any). */
 SZ_MUST_CHECK int sz_node_cell_decline(sz_node *n, const uint8_t label[16], const uint8_t id[32]);
+
+/* What a node keeps of a cell besides its state (node_keep.c). */
+/* "cell/<hex cell id>.<suffix>": seen, declined, parting. */
+void sz_node_cell_kv_name(char *out, size_t n, const uint8_t cell_id[32], const char *suffix);
+/* Add id to nc's declined list (oldest out past SZ_NODE_DECLINED_MAX, with the label's kept
+ * sketches); written by sz_node_cell_declined_save, with the cell's state. */
+SZ_MUST_CHECK int sz_node_cell_decline_id(sz_node *n, sz_node_cell *nc, const uint8_t id[32]);
+SZ_MUST_CHECK int sz_node_cell_declined_save(sz_node *n, sz_node_cell *nc);
+/* A cell I left: its parting time and the scopes it held, from the store (parting_until 0 if it
+ * does not part); or, just left, its parting begins now. */
+SZ_MUST_CHECK int sz_node_cell_parting_load(sz_node *n, sz_node_cell *nc);
+SZ_MUST_CHECK int sz_node_cell_parting_begin(sz_node *n, sz_node_cell *nc);
+/* I am out of nc's cell: its sealed envelopes (every scope in its ".seen" record) leave the
+ * store with its records, pair keys and kept sketches; what it decrypted stays readable.
+ * Idempotent. */
+SZ_MUST_CHECK int sz_node_cell_forget(sz_node *n, sz_node_cell *nc);
+/* During an ingest: what a catch-up fed, with the cell's verdict (drop as sz_node_cells_receive),
+ * so that the ingest does not feed it twice. */
+void sz_node_fed_note(sz_node *n, const uint8_t id[32], int drop);
+bool sz_node_fed_find(const sz_node *n, const uint8_t id[32], int *drop);
 
 #endif /* SZ_APP_NODE_INT_H */
