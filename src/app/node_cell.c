@@ -347,19 +347,13 @@ scope_in(const uint8_t (*list)[16], size_t n, const uint8_t scope[16])
 /* Every stored envelope of a scope now listed under a label goes into its kept sketches (one
  * already there is no change). */
 static int
-note_scope(sz_node *n, const uint8_t scope[16])
+note_scope(sz_node *n, const uint8_t label[16], const uint8_t scope[16])
 {
 	sz_store_item *items = NULL;
 	size_t count = 0;
 	int r = sz_store_list_envelopes(n->store, scope, 0, UINT64_MAX, 0, &items, &count);
-	for (size_t j = 0; j < count && r == SZ_OK; j++) {
-		uint8_t *env;
-		size_t len;
-		if (sz_store_get_envelope(n->store, items[j].id, &env, &len) != SZ_OK)
-			continue;
-		sz_node_sketch_note(n, env, len);
-		free(env);
-	}
+	for (size_t j = 0; j < count && r == SZ_OK; j++)
+		sz_node_sketch_note_id(n, label, items[j].id);
 	free(items);
 	return r;
 }
@@ -446,7 +440,7 @@ catch_up(sz_node *n, sz_node_cell *nc)
 			free(ids);
 			free(labels);
 			if (r == SZ_OK && n->sketches != NULL)
-				r = note_scope(n, sc[i]);
+				r = note_scope(n, nc->label, sc[i]);
 		}
 		if (!fresh || r != SZ_OK)
 			break;
