@@ -64,12 +64,12 @@ serve(void *p)
 	for (int i = 0; i < 5000 && sz_net_accept(a->lfd, &fd, peer) == SZ_ERR_AGAIN; i++)
 		usleep(1000);
 	sz_sync_config cfg;
-	uint8_t *scopes;
+	void *scopes;
 	sz_sync *s = NULL;
 	a->rc = sz_node_sync_config(a->node, SZ_NOISE_RESPONDER, &cfg, &scopes);
 	if (a->rc == SZ_OK)
 		a->rc = sz_sync_new(&s, &cfg);
-	free(scopes);
+	sz_node_sync_config_free(scopes);
 	if (a->rc == SZ_OK)
 		a->rc = sz_link_run(fd, s, NULL, NULL);
 	if (s != NULL)
@@ -86,7 +86,7 @@ session(sz_node *x, sz_node *y, unsigned salted_one_in, int compact, uint8_t met
     sz_sync_stats *st)
 {
 	sz_sync_config cx, cy;
-	uint8_t *sx, *sy;
+	void *sx, *sy;
 	sz_sync *s[2];
 	if (sz_node_sync_config(x, SZ_NOISE_INITIATOR, &cx, &sx) != SZ_OK ||
 	    sz_node_sync_config(y, SZ_NOISE_RESPONDER, &cy, &sy) != SZ_OK)
@@ -98,8 +98,8 @@ session(sz_node *x, sz_node *y, unsigned salted_one_in, int compact, uint8_t met
 	double t0 = now_s();
 	if (sz_sync_new(&s[0], &cx) != SZ_OK || sz_sync_new(&s[1], &cy) != SZ_OK)
 		exit(1);
-	free(sx);
-	free(sy);
+	sz_node_sync_config_free(sx);
+	sz_node_sync_config_free(sy);
 	for (int moved = 1; moved;) {
 		moved = 0;
 		for (int d = 0; d < 2; d++) {
@@ -193,13 +193,13 @@ main(int argc, char **argv)
 	pthread_create(&th, NULL, serve, &sa);
 	int fd;
 	sz_sync_config cfg;
-	uint8_t *scopes;
+	void *scopes;
 	sz_sync *s;
 	if (sz_tcpdial_connect("127.0.0.1", la.port, 5000, &fd) != SZ_OK ||
 	    sz_node_sync_config(b, SZ_NOISE_INITIATOR, &cfg, &scopes) != SZ_OK ||
 	    sz_sync_new(&s, &cfg) != SZ_OK)
 		return 1;
-	free(scopes);
+	sz_node_sync_config_free(scopes);
 	int r = sz_link_run(fd, s, NULL, NULL);
 	pthread_join(th, NULL);
 	double t_sync = now_s() - t0;

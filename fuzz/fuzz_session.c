@@ -47,9 +47,12 @@ fz_get(void *ctx, const uint8_t id[32], uint8_t **env, size_t *len)
 }
 
 static int
-fz_store(void *ctx, const uint8_t *const *envs, const size_t *lens, size_t n, int *results)
+fz_store(void *ctx, const uint8_t (*shared)[16], size_t nshared, const uint8_t *const *envs,
+    const size_t *lens, size_t n, int *results)
 {
 	(void)ctx;
+	if (nshared > 0 && shared == NULL)
+		abort();
 	for (size_t i = 0; i < n; i++) {
 		if (lens[i] == 0 || envs[i] == NULL)
 			abort();
@@ -143,9 +146,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(skb, 2, 32);
 	memset(scopes[0], 0xa1, 16);
 	memset(scopes[1], 0xb2, 16);
+	/* and a label both offer under a pair key (a cell's), as a node does */
+	sz_sync_pair pair;
+	memset(pair.key, 0x5a, 32);
+	memset(pair.label, 0xc3, 16);
 	sz_sync_config ca = {
 		.role = SZ_NOISE_INITIATOR, .static_sk = ska, .scopes = (const uint8_t(*)[16])scopes,
-		.nscopes = 2, .methods = SZ_RECON_LIST, .hooks = { .ctx = NULL, .list_ids = fz_list, .get = fz_get, .store = fz_store },
+		.nscopes = 2, .pairs = &pair, .npairs = 1, .methods = SZ_RECON_LIST, .hooks = { .ctx = NULL, .list_ids = fz_list, .get = fz_get, .store = fz_store },
 		.env = &env.env,
 	};
 	if (data[0] & 0x10) {

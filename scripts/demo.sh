@@ -4,7 +4,8 @@
 # Nadya creates the cell "factory-7" and invites Ante, who invites Victor; they post and reply;
 # Victor publishes a leaflet; a courier bundle carries it to Olga, whose node is never online with
 # the others; Ante capitulates and is removed; Victor, whom Ante invited, stays; the next post is
-# unreadable on Ante's node and readable on the others.  No input needed.  DEMO_KEEP=DIR keeps the four data directories (nodes locked,
+# readable on the others' nodes, and Ante's node, with every key it holds, no longer even matches
+# theirs in a sync.  No input needed.  DEMO_KEEP=DIR keeps the four data directories (nodes locked,
 # daemons stopped) so anyone can look at what a seized device would hold.
 set -eu
 cd "$(dirname "$0")/.."
@@ -104,7 +105,7 @@ run ante sync "$NADYA"
 say "Victor, whom Ante invited, is still a member; Ante is not."
 run victor cell members factory-7
 
-say "Victor can read the new post. Ante's node cannot open it."
+say "Victor can read the new post. Ante's node got nothing of the cell (only the public leaflet): no member's node matches it any more."
 run victor read factory-7
 run ante read factory-7
 run ante status
@@ -113,7 +114,7 @@ say "Summary"
 echo "  - one cell, three members, one removed; the member he invited stays"
 echo "  - posts and replies end-to-end encrypted"
 echo "  - a leaflet carried by a courier file to a node that was never online"
-echo "  - the removed member's node, with every key it holds, read nothing posted after"
+echo "  - the removed member's node, with every key it holds, got and read nothing posted after"
 MARK=0
 for who in nadya ante victor olga; do
 	if grep -r -q -a -e "bakery" -e "factory-7" -e "Strike vote" "$W/$who" 2>/dev/null; then

@@ -21,6 +21,7 @@
 #include "app/control.h"
 #include "app/node_decide.h"
 #include "app/node_int.h"
+#include "app/peercost.h"
 #include "crypto/crypto.h"
 #include "transport/tcpdial.h"
 #include "transport/tor.h"
@@ -64,7 +65,8 @@ struct sz_daemon {
 	char ctl_path[108];
 	conn *conns[MAX_CONNS];
 	size_t nconns;
-	penalty pen[NPENALTY];
+	penalty pen[NPENALTY];     /* by address: LAN peers that broke the protocol */
+	sz_peercost cost;          /* by transport key: refused envelopes (peercost.h) */
 	sz_tor *tor;
 	char onion[80];
 	bool stop;
@@ -175,15 +177,32 @@ penalize(sz_daemon *d, const char *host)
 	d->pen[oldest].until = sz_tcpdial_now_ms() + PENALTY_MS;
 }
 
+/* Session hook: a peer whose transport key has cost too much lately is refused right after the
+ * handshake, before any token or envelope. */
+static int
+peer_ok(void *ctx, const uint8_t pk[32])
+{
+	sz_daemon *d = ctx;
+	if (!sz_peercost_refused(&d->cost, pk, sz_tcpdial_now_ms()))
+		return SZ_OK;
+	char hex[17];
+	sz_hex_encode(hex, pk, 8);
+	sz_daemon_log(d, "refused a session from transport key %s...: too many refused envelopes "
+	    "lately", hex);
+	return SZ_ERR_DENIED;
+}
+
 static int
 start_session(sz_daemon *d, conn *c, sz_noise_role role)
 {
 	sz_sync_config cfg;
-	uint8_t *scopes = NULL;
-	int r = sz_node_sync_config(d->node, role, &cfg, &scopes);
+	void *mem = NULL;
+	int r = sz_node_sync_config(d->node, role, &cfg, &mem);
+	cfg.hooks.peer_ok = peer_ok;
+	cfg.hooks.peer_ctx = d;
 	if (r == SZ_OK)
 		r = sz_sync_new(&c->sync, &cfg);
-	free(scopes);
+	sz_node_sync_config_free(mem);
 	return r;
 }
 
@@ -343,14 +362,25 @@ static void
 sync_finished(sz_daemon *d, conn *c)
 {
 	sz_sync_stats st;
+	uint8_t pk[32];
 	sz_sync_get_stats(c->sync, &st);
 	int err = sz_sync_get_status(c->sync) == SZ_SYNC_DONE ? SZ_OK : sz_sync_error(c->sync);
+	bool violation = err == SZ_ERR_PEER || err == SZ_ERR_LIMIT || err == SZ_ERR_DECRYPT ||
+	    err == SZ_ERR_TOO_LARGE || err == SZ_ERR_MALFORMED;
+	/* What the peer's refused envelopes cost it, by the key it proved (over Tor its address is
+	 * everyone's); a violation costs the whole allowance. */
+	if (sz_sync_peer_key(c->sync, pk) == SZ_OK)
+		sz_peercost_charge(&d->cost, pk, violation ? SZ_PEERCOST_LIMIT : st.rejected,
+		    sz_tcpdial_now_ms());
+	else if (violation && strcmp(c->peer, "127.0.0.1") != 0 && strcmp(c->peer, "::1") != 0)
+		penalize(d, c->peer); /* broke the handshake itself: a LAN address is all there is */
 	st.received += c->total.received;
 	st.stored += c->total.stored;
 	st.rejected += c->total.rejected;
 	st.sent += c->total.sent;
 	st.bytes_in += c->total.bytes_in;
 	st.bytes_out += c->total.bytes_out;
+	/* scopes_shared, peer_tokens, hello_bytes: this (last) round's */
 	/* A session carries only the scopes known when it began: if this one taught the node new
 	 * epochs, run another round before answering (as the CLI does). */
 	if (c->outgoing && c->waiter != NULL && err == SZ_OK && c->rounds < 4 && d->node != NULL) {
@@ -370,7 +400,7 @@ sync_finished(sz_daemon *d, conn *c)
 			return;
 		}
 	}
-	char line[256];
+	char line[512];
 	snprintf(line, sizeof line, "sync %s %s: %s; received %llu (stored %llu, refused %llu), sent "
 	    "%llu; %llu bytes in, %llu out", c->outgoing ? "to" : "from", c->peer,
 	    err == SZ_OK ? "done" : sz_strerror(err), (unsigned long long)st.received,
@@ -378,9 +408,6 @@ sync_finished(sz_daemon *d, conn *c)
 	    (unsigned long long)st.sent, (unsigned long long)st.bytes_in,
 	    (unsigned long long)st.bytes_out);
 	sz_daemon_log(d, "%s", line);
-	if (err == SZ_ERR_PEER || err == SZ_ERR_LIMIT || err == SZ_ERR_DECRYPT ||
-	    err == SZ_ERR_TOO_LARGE || err == SZ_ERR_MALFORMED)
-		penalize(d, c->peer);
 	if (c->waiter != NULL) {
 		sz_buf out = { 0 }, errb = { 0 };
 		char msg[300];
@@ -396,11 +423,13 @@ sync_finished(sz_daemon *d, conn *c)
 			    "intact is kept; run it again to continue.\n", c->peer, sz_strerror(err));
 		if (c->waiter->json) {
 			snprintf(line, sizeof line, "{\"received\":%llu,\"stored\":%llu,\"refused\":%llu,"
-			    "\"sent\":%llu,\"bytes_in\":%llu,\"bytes_out\":%llu,\"rounds\":%d,\"ok\":%s,"
+			    "\"sent\":%llu,\"bytes_in\":%llu,\"bytes_out\":%llu,\"rounds\":%d,"
+			    "\"shared\":%llu,\"peer_tokens\":%llu,\"hello_bytes\":%llu,\"ok\":%s,"
 			    "\"exit\":%d}\n", (unsigned long long)st.received, (unsigned long long)st.stored,
 			    (unsigned long long)st.rejected, (unsigned long long)st.sent,
 			    (unsigned long long)st.bytes_in, (unsigned long long)st.bytes_out, c->rounds,
-			    err == SZ_OK ? "true" : "false", code);
+			    (unsigned long long)st.scopes_shared, (unsigned long long)st.peer_tokens,
+			    (unsigned long long)st.hello_bytes, err == SZ_OK ? "true" : "false", code);
 			sz_buf_append(&out, line, strlen(line));
 			sz_buf_append(&errb, msg, strlen(msg));
 		} else {

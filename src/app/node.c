@@ -54,8 +54,10 @@ sz_node_close(sz_node *n)
 	}
 	sz_node_cells_free(n);
 	sz_node_sketches_free(n);
+	sz_node_quar_free(n);
 	sz_store_close(n->store);
 	sz_secret_free(n->id_sk);
+	sz_secret_free(n->id_xsk);
 	sz_secret_free(n->tr_sk);
 	free(n->home);
 	sz_wipe(n, sizeof *n);
@@ -75,8 +77,9 @@ node_alloc(sz_node **out, const char *home)
 	n->log = lg != NULL && lg[0] == '1' ? stderr : NULL;
 	n->home = strdup(home);
 	n->id_sk = sz_secret_alloc(64);
+	n->id_xsk = sz_secret_alloc(32);
 	n->tr_sk = sz_secret_alloc(32);
-	if (n->home == NULL || n->id_sk == NULL || n->tr_sk == NULL) {
+	if (n->home == NULL || n->id_sk == NULL || n->id_xsk == NULL || n->tr_sk == NULL) {
 		sz_node_close(n);
 		return SZ_ERR_NOMEM;
 	}
@@ -108,6 +111,8 @@ load_keys(sz_node *n)
 		return sz_node_fail(n, r, "the transport key is missing from the store");
 	memcpy(n->id_pk, n->id_sk + 32, 32);
 	if ((r = sz_dh_public(n->tr_pk, n->tr_sk)) != SZ_OK)
+		return r;
+	if ((r = sz_sign_sk_to_dh(n->id_xsk, n->id_sk)) != SZ_OK)
 		return r;
 	return sz_node_cells_load(n);
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "app/node_int.h"
+#include "app/node_testlib.h"
 #include "cell/cell.h"
 #include "crypto/crypto.h"
 #include "sync/bundle.h"
@@ -113,18 +114,7 @@ converge(int a, int b, int k)
 static void
 join(int who, int k)
 {
-	sz_cell_joinkeys jk;
-	sz_cell_result res = { 0 };
-	assert_int_equal(sz_cell_joinkeys_new(nd[who]->env, &jk), SZ_OK);
-	int r = sz_cell_add(cl[V][k], nd[who]->id_pk, jk.prekey_pk, jk.csk_pk, &res);
-	uint8_t *w = res.welcome;
-	size_t wl = res.welcome_len;
-	res.welcome = NULL;
-	assert_non_null(w);
-	assert_int_equal(sz_node_cell_apply(nd[V], cl[V][k], r, &res), SZ_OK);
-	assert_int_equal(sz_node_cell_join(nd[who], &jk, w, wl, &cl[who][k]), SZ_OK);
-	free(w);
-	sz_wipe(&jk, sizeof jk);
+	assert_int_equal(tn_add_join(nd[V], cl[V][k], nd[who], &cl[who][k]), SZ_OK);
 	converge(V, who, k);
 }
 
@@ -228,13 +218,13 @@ static void
 sync_pair(int a, const uint8_t extra[16], int b, sz_sync_stats *sa, sz_sync_stats *sb)
 {
 	sz_sync_config ca, cb;
-	uint8_t *scopes_a, *scopes_b;
+	void *mem_a, *mem_b;
 	sz_sync *s[2];
-	assert_int_equal(sz_node_sync_config(nd[a], SZ_NOISE_INITIATOR, &ca, &scopes_a), SZ_OK);
-	assert_int_equal(sz_node_sync_config(nd[b], SZ_NOISE_RESPONDER, &cb, &scopes_b), SZ_OK);
+	assert_int_equal(sz_node_sync_config(nd[a], SZ_NOISE_INITIATOR, &ca, &mem_a), SZ_OK);
+	assert_int_equal(sz_node_sync_config(nd[b], SZ_NOISE_RESPONDER, &cb, &mem_b), SZ_OK);
 	uint8_t(*offer)[16] = calloc(ca.nscopes + 1, 16);
 	assert_non_null(offer);
-	memcpy(offer, scopes_a, ca.nscopes * 16);
+	memcpy(offer, ca.scopes, ca.nscopes * 16);
 	bool have = false;
 	for (size_t i = 0; i < ca.nscopes; i++)
 		have |= memcmp(offer[i], extra, 16) == 0;
@@ -244,8 +234,8 @@ sync_pair(int a, const uint8_t extra[16], int b, sz_sync_stats *sa, sz_sync_stat
 	assert_int_equal(sz_sync_new(&s[0], &ca), SZ_OK);
 	assert_int_equal(sz_sync_new(&s[1], &cb), SZ_OK);
 	free(offer);
-	free(scopes_a);
-	free(scopes_b);
+	sz_node_sync_config_free(mem_a);
+	sz_node_sync_config_free(mem_b);
 	for (int round = 0; round < 10000; round++) {
 		int moved = 0;
 		for (int d = 0; d < 2; d++) {

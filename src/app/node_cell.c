@@ -1,6 +1,8 @@
 /*
  * node_cell.c - a node's cells: their states kept in the encrypted store, sealed envelopes routed
- * to them, and what they decrypt filed as readable entries.  Layer: app.
+ * to them (kept only if the cell finds them worth keeping), what they decrypt filed as readable
+ * entries, the catch-up of an epoch learnt late.  Layer: app.  What else is kept of a cell (its
+ * declined ids, its parting, the deletion once I am out) is node_keep.c's.
  */
 #include "app/node_int.h"
 #include "app/node_decide.h"
@@ -11,6 +13,7 @@
 
 #include "cell/cell.h"
 #include "crypto/crypto.h"
+#include "store/scopes.h"
 #include "wire/envelope.h"
 
 /* States can outgrow one key-value record: they are kept in parts. */
@@ -126,31 +129,49 @@ sz_node_cells_load(sz_node *n)
 		return SZ_ERR_NOMEM;
 	}
 	for (size_t i = 0; i < k; i++) {
-		if ((r = load_cell(n, b.p + 2 + 32 * i, &n->cells[n->ncells].cell)) != SZ_OK) {
+		sz_node_cell *nc = &n->cells[n->ncells];
+		if ((r = load_cell(n, b.p + 2 + 32 * i, &nc->cell)) != SZ_OK ||
+		    (r = sz_node_cell_label(nc->cell, nc->label)) != SZ_OK) {
 			sz_buf_free(&b);
 			return sz_node_fail(n, r, "a cell's state is damaged");
 		}
 		n->ncells++;
 	}
 	sz_buf_free(&b);
-	return SZ_OK;
+	/* A cell I left or was removed from: still parting, or its envelopes go now (if they were
+	 * not deleted on the spot: an older version, or a crash). */
+	for (size_t i = 0; i < n->ncells && r == SZ_OK; i++)
+		if (sz_cell_status(n->cells[i].cell) != SZ_CELL_ACTIVE &&
+		    (r = sz_node_cell_parting_load(n, &n->cells[i])) == SZ_OK && n->cells[i].parting_until == 0)
+			r = sz_node_cell_forget(n, &n->cells[i]);
+	return r;
 }
 
 int
 sz_node_cells_save(sz_node *n)
 {
 	int r = SZ_OK;
-	for (size_t i = 0; i < n->ncells && r == SZ_OK; i++)
+	for (size_t i = 0; i < n->ncells && r == SZ_OK; i++) {
 		if (n->cells[i].dirty)
 			r = save_cell(n, &n->cells[i]);
+		if (r == SZ_OK)
+			r = sz_node_cell_declined_save(n, &n->cells[i]);
+	}
 	return r;
 }
 
 void
 sz_node_cells_free(sz_node *n)
 {
-	for (size_t i = 0; i < n->ncells; i++)
+	sz_node_pairs_free(n);
+	for (size_t i = 0; i < n->ncells; i++) {
 		sz_cell_free(n->cells[i].cell);
+		free(n->cells[i].scopes);
+		free(n->cells[i].declined);
+	}
+	free(n->fed);
+	n->fed = NULL;
+	n->nfed = n->capfed = 0;
 	free(n->cells);
 	n->cells = NULL;
 	n->ncells = 0;
@@ -162,7 +183,8 @@ sz_node_cells_scopes(sz_node *n, sz_buf *b)
 	uint8_t sc[64][16];
 	for (size_t i = 0; i < n->ncells; i++) {
 		size_t k = 0;
-		if (sz_cell_scopes(n->cells[i].cell, sc, 64, &k) != SZ_OK)
+		if (sz_cell_status(n->cells[i].cell) != SZ_CELL_ACTIVE ||
+		    sz_cell_scopes(n->cells[i].cell, sc, 64, &k) != SZ_OK)
 			continue;
 		sz_buf_append(b, sc, k * 16);
 	}
@@ -232,9 +254,17 @@ absorb(sz_node *n, sz_node_cell *nc, sz_cell_result *res, const uint8_t *env_id,
 		if (r == SZ_OK)
 			r = sz_node_decide_filed(n, nc->cell, e, env_scope);
 	}
-	/* Out of the cell (left, or removed): the voting key goes, and what waits to be cast. */
-	if (r == SZ_OK && sz_cell_status(nc->cell) != SZ_CELL_ACTIVE)
+	/* Out of the cell (left, or removed): the voting key goes, and what waits to be cast, and,
+	 * after a parting time in which my leave or farewell (stored below) reaches the others,
+	 * the cell's sealed envelopes (this node carries only its own cells').  Starting a parting
+	 * that has ended finds no record of its scopes and ends at once. */
+	if (r == SZ_OK && sz_cell_status(nc->cell) != SZ_CELL_ACTIVE) {
 		sz_node_vote_forget(n, nc->cell);
+		if (nc->parting_until == 0)
+			r = sz_node_cell_parting_begin(n, nc);
+		if (r == SZ_OK && nc->parting_until == 0)
+			r = sz_node_cell_forget(n, nc);
+	}
 	if (r == SZ_OK && res->nout > 0) {
 		int *rs = calloc(res->nout, sizeof *rs);
 		if (rs == NULL)
@@ -248,11 +278,119 @@ absorb(sz_node *n, sz_node_cell *nc, sz_cell_result *res, const uint8_t *env_id,
 	return SZ_OK;
 }
 
-/* Envelopes that arrived before their epoch was known sit in the store unopened: when a cell
- * comes to own a scope it has not scanned yet, feed it every stored envelope of that scope.
- * The scanned scopes are kept per cell ("cell/<id>.seen"), so each is scanned once. */
-static int feed(sz_node *n, sz_node_cell *nc, const uint8_t *env, size_t len);
+/* Is what the cell refused not authentic whatever the cell's state (a seal that does not open, a
+ * bad signature or encoding inside)?  Then no honest member holds it: junk.  A refusal that
+ * depends on the state (a replay of what the cell has, a sender it knows was removed, an
+ * equivocation) may come from an honest member who kept it in good faith. */
+static bool
+junk(int r, const sz_cell_result *res)
+{
+	if (r == SZ_ERR_DECRYPT)
+		return true;
+	for (size_t i = 0; i < res->nev; i++) {
+		int why = res->ev[i].reason;
+		if (res->ev[i].type == SZ_CELL_EV_REJECTED)
+			return why == SZ_ERR_BAD_SIGNATURE || why == SZ_ERR_MALFORMED ||
+			    why == SZ_ERR_NONCANONICAL || why == SZ_ERR_TRUNCATED ||
+			    why == SZ_ERR_TOO_LARGE || why == SZ_ERR_UNSUPPORTED || why == SZ_ERR_DECRYPT;
+	}
+	return false;
+}
 
+/* Hand one stored envelope to nc's cell.  *drop (may be NULL) gets the cell's verdict: 0 if
+ * kept; 1 if it is junk (its seal does not open, or what is inside is not authentic: deleted
+ * from the store, counted against the peer); 2 if it is authentic but the cell will not keep it
+ * (a replay of an op I got in my welcome, a post by a member I know was removed: deleted too,
+ * and listed as declined, since an honest member may hold it and must not send it again and
+ * again; no fault of whoever sent it). */
+static int
+feed(sz_node *n, sz_node_cell *nc, const uint8_t *env, size_t len, int *drop)
+{
+	uint8_t env_id[32];
+	if (drop != NULL)
+		*drop = 0;
+	if (sz_env_id(env_id, env, len) != SZ_OK)
+		return SZ_OK;
+	sz_cell_result res = { 0 };
+	int r = sz_cell_receive(nc->cell, env, len, &res);
+	if (r == SZ_OK || r == SZ_ERR_DECRYPT) {
+		int dropped = !res.drop ? 0 : junk(r, &res) ? 1 : 2;
+		if (r == SZ_OK)
+			r = absorb(n, nc, &res, env_id, env + 1);
+		else
+			r = SZ_OK;
+		if (r == SZ_OK && dropped) {
+			/* Junk, a forgery or a refused replay: not kept, not relayed. */
+			if (n->log != NULL)
+				fprintf(n->log, "cell %s: an envelope of its scope %s; deleted\n",
+				    sz_cell_name(nc->cell), res.nev > 0 && res.ev[0].text[0] ? res.ev[0].text :
+				    "is not worth keeping");
+			const uint8_t (*one)[32] = (const uint8_t(*)[32])env_id;
+			if ((r = sz_store_drop_sealed(n->store, one, 1, NULL)) != SZ_OK)
+				r = sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));
+			/* Opened and declined: listed, not held, so it is not sent again. */
+			if (r == SZ_OK && dropped == 2 && sz_cell_status(nc->cell) == SZ_CELL_ACTIVE)
+				r = sz_node_cell_decline_id(n, nc, env_id);
+		}
+		if (drop != NULL)
+			*drop = dropped;
+	} else if (r == SZ_ERR_NOT_FOUND) {
+		r = SZ_OK; /* not of this cell's epochs (any more) */
+	}
+	sz_cell_result_free(&res);
+	return r;
+}
+
+static bool
+scope_in(const uint8_t (*list)[16], size_t n, const uint8_t scope[16])
+{
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(list[i], scope, 16) == 0)
+			return true;
+	return false;
+}
+
+/* Every stored envelope of a scope now listed under a label goes into its kept sketches (one
+ * already there is no change). */
+static int
+note_scope(sz_node *n, const uint8_t label[16], const uint8_t scope[16])
+{
+	sz_store_item *items = NULL;
+	size_t count = 0;
+	int r = sz_store_list_envelopes(n->store, scope, 0, UINT64_MAX, 0, &items, &count);
+	for (size_t j = 0; j < count && r == SZ_OK; j++)
+		sz_node_sketch_note_id(n, label, items[j].id);
+	free(items);
+	return r;
+}
+
+/* The cell's epochs changed: an epoch that aged out of those it keeps leaves the label's set,
+ * so the kept sketches of the label no longer describe it. */
+static int
+scopes_changed(sz_node *n, sz_node_cell *nc, const uint8_t (*sc)[16], size_t k)
+{
+	bool shrank = false;
+	for (size_t i = 0; i < nc->nscopes && !shrank; i++)
+		shrank = !scope_in(sc, k, nc->scopes[i]);
+	if (shrank)
+		sz_node_sketches_drop_label(n, nc->label);
+	if (k != nc->nscopes || shrank) {
+		void *p = realloc(nc->scopes, (k ? k : 1) * 16);
+		if (p == NULL)
+			return SZ_ERR_NOMEM;
+		nc->scopes = p;
+	}
+	memcpy(nc->scopes, sc, k * 16);
+	nc->nscopes = k;
+	return SZ_OK;
+}
+
+/* Envelopes that arrived before their epoch was known sit in the store unopened (in the
+ * quarantine): when a cell comes to own a scope it has not scanned yet, feed it those; what it
+ * keeps goes into the kept sketches of its label, what it drops is deleted.  Other envelopes of
+ * the scope (this node's own, sealed as it learnt the epoch) were handled when they were made:
+ * they only go into the sketches.  The scanned scopes are kept per cell ("cell/<id>.seen"), so
+ * each is scanned once; they also name what to delete once I am out of the cell. */
 static int
 catch_up(sz_node *n, sz_node_cell *nc)
 {
@@ -260,47 +398,62 @@ catch_up(sz_node *n, sz_node_cell *nc)
 	sz_buf seen = { 0 };
 	int r = SZ_OK;
 	bool changed = false;
-	cell_key(name, sizeof name, sz_cell_id(nc->cell), -1);
-	strncat(name, ".seen", sizeof name - strlen(name) - 1);
+	sz_node_cell_kv_name(name, sizeof name, sz_cell_id(nc->cell), "seen");
+	if (sz_cell_status(nc->cell) != SZ_CELL_ACTIVE)
+		return SZ_OK;
 	int gr = sz_store_kv_get(n->store, name, &seen);
 	if (gr != SZ_OK && gr != SZ_ERR_NOT_FOUND) {
 		sz_buf_free(&seen);
 		return gr;
 	}
-	for (int round = 0; round < 8; round++) {
+	for (int round = 0; round < 8 && sz_cell_status(nc->cell) == SZ_CELL_ACTIVE; round++) {
 		uint8_t sc[64][16];
 		size_t k = 0;
 		bool fresh = false;
 		if (sz_cell_scopes(nc->cell, sc, 64, &k) != SZ_OK)
 			break;
-		for (size_t i = 0; i < k && r == SZ_OK; i++) {
-			bool known = false;
-			for (size_t off = 0; off + 16 <= seen.len && !known; off += 16)
-				known = memcmp(seen.p + off, sc[i], 16) == 0;
-			if (known)
+		if ((r = scopes_changed(n, nc, (const uint8_t(*)[16])sc, k)) != SZ_OK)
+			break;
+		for (size_t i = 0; i < k && r == SZ_OK && sz_cell_status(nc->cell) == SZ_CELL_ACTIVE; i++) {
+			if (scope_in((const uint8_t(*)[16])seen.p, seen.len / 16, sc[i]))
 				continue;
 			fresh = changed = true;
 			sz_buf_append(&seen, sc[i], 16);
-			sz_store_item *items;
-			size_t count;
-			if ((r = sz_store_list_envelopes(n->store, sc[i], 0, UINT64_MAX, 0, &items, &count)) != SZ_OK)
+			uint8_t (*ids)[32] = NULL, (*labels)[16] = NULL;
+			size_t count = 0;
+			if ((r = sz_node_quar_release(n, sc[i], &ids, &labels, &count)) != SZ_OK)
 				break;
-			if (n->log != NULL)
+			if (n->log != NULL && count > 0)
 				fprintf(n->log, "cell %s: %zu stored envelopes of a newly known epoch\n",
 				    sz_cell_name(nc->cell), count);
 			for (size_t j = 0; j < count && r == SZ_OK; j++) {
 				uint8_t *env;
 				size_t len;
-				if ((r = sz_store_get_envelope(n->store, items[j].id, &env, &len)) != SZ_OK)
-					break;
-				r = feed(n, nc, env, len);
+				int drop = 0;
+				if ((r = sz_store_get_envelope(n->store, ids[j], &env, &len)) != SZ_OK) {
+					if (r == SZ_ERR_NOT_FOUND)
+						r = SZ_OK; /* deleted meanwhile (I left the cell, say) */
+					continue;
+				}
+				if ((r = feed(n, nc, env, len, &drop)) == SZ_OK)
+					sz_node_fed_note(n, ids[j], drop);
+				/* Listed under another label while quarantined, or junk now gone: that
+				 * label's set lost it. */
+				if (r == SZ_OK && (drop == 1 || memcmp(labels[j], nc->label, 16) != 0))
+					sz_node_sketches_drop_label(n, labels[j]);
 				free(env);
 			}
-			free(items);
+			free(ids);
+			free(labels);
+			if (r == SZ_OK && n->sketches != NULL)
+				r = note_scope(n, nc->label, sc[i]);
 		}
 		if (!fresh || r != SZ_OK)
 			break;
 	}
+	/* Out of the cell meanwhile: forget_envelopes has used the record and deleted it. */
+	if (sz_cell_status(nc->cell) != SZ_CELL_ACTIVE)
+		changed = false;
 	/* Keep at most the newest 256 scanned scopes. */
 	if (seen.len > 256 * 16) {
 		memmove(seen.p, seen.p + seen.len - 256 * 16, 256 * 16);
@@ -312,41 +465,35 @@ catch_up(sz_node *n, sz_node_cell *nc)
 	return r;
 }
 
-static int
-feed(sz_node *n, sz_node_cell *nc, const uint8_t *env, size_t len)
-{
-	uint8_t env_id[32];
-	if (sz_env_id(env_id, env, len) != SZ_OK)
-		return SZ_OK;
-	sz_cell_result res = { 0 };
-	int r = sz_cell_receive(nc->cell, env, len, &res);
-	if (r == SZ_OK) {
-		r = absorb(n, nc, &res, env_id, env + 1);
-	} else if (r == SZ_ERR_DECRYPT || r == SZ_ERR_NOT_FOUND) {
-		/* kept as a relay */
-		if (n->log != NULL)
-			fprintf(n->log, "cell %s: an envelope of its scope does not open (%s)\n",
-			    sz_cell_name(nc->cell), sz_strerror(r));
-		r = SZ_OK;
-	}
-	sz_cell_result_free(&res);
-	return r;
-}
-
 int
-sz_node_cells_receive(sz_node *n, const uint8_t *env, size_t len)
+sz_node_cells_receive(sz_node *n, const uint8_t *env, size_t len, bool *owned, int *drop)
 {
-	if (len < SZ_ENV_HEADER_BYTES)
+	uint8_t id[32];
+	*owned = false;
+	*drop = 0;
+	if (len < SZ_ENV_HEADER_BYTES || sz_env_id(id, env, len) != SZ_OK)
 		return SZ_OK;
+	if (sz_node_fed_find(n, id, drop)) {
+		*owned = true; /* a catch-up earlier in this batch fed it */
+		return SZ_OK;
+	}
 	for (size_t i = 0; i < n->ncells; i++) {
 		sz_node_cell *nc = &n->cells[i];
-		if (!sz_cell_owns(nc->cell, env + 1))
+		if (sz_cell_status(nc->cell) != SZ_CELL_ACTIVE && sz_node_cell_syncs(n, nc) &&
+		    scope_in((const uint8_t(*)[16])nc->scopes, nc->nscopes, env + 1)) {
+			*owned = true; /* parting: kept for the others, not opened (no keys) */
+			sz_node_sketch_note(n, env, len);
+			return SZ_OK;
+		}
+		if (sz_cell_status(nc->cell) != SZ_CELL_ACTIVE || !sz_cell_owns(nc->cell, env + 1))
 			continue;
-		int r = feed(n, nc, env, len);
+		*owned = true;
+		int r = feed(n, nc, env, len, drop);
+		if (r == SZ_OK && !*drop)
+			sz_node_sketch_note(n, env, len);
 		if (r == SZ_OK)
 			r = catch_up(n, nc);
-		if (r != SZ_OK)
-			return r;
+		return r;
 	}
 	return SZ_OK;
 }
@@ -395,7 +542,11 @@ adopt(sz_node *n, sz_cell *c, sz_cell_result *res)
 		return sz_node_fail(n, SZ_ERR_EXISTS, "you are in this cell already");
 	}
 	if (i < n->ncells) {
-		sz_cell_free(n->cells[i].cell); /* the state I was removed in */
+		/* the state I was removed in, and what the node kept of it */
+		sz_cell_free(n->cells[i].cell);
+		sz_secret_free(n->cells[i].pairs);
+		free(n->cells[i].scopes);
+		free(n->cells[i].declined);
 	} else {
 		if (n->ncells >= MAX_CELLS) {
 			sz_cell_free(c);
@@ -412,6 +563,8 @@ adopt(sz_node *n, sz_cell *c, sz_cell_result *res)
 	memset(&n->cells[i], 0, sizeof n->cells[i]);
 	n->cells[i].cell = c;
 	n->cells[i].dirty = true;
+	if (sz_node_cell_label(c, n->cells[i].label) != SZ_OK)
+		return SZ_ERR_INTERNAL; /* the cell is listed: freed with the node */
 	int r = absorb(n, &n->cells[i], res, NULL, NULL);
 	if (r == SZ_OK)
 		r = catch_up(n, &n->cells[i]);

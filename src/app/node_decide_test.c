@@ -20,6 +20,7 @@
 
 #include "app/node_decide.h"
 #include "app/node_int.h"
+#include "app/node_testlib.h"
 #include "cell/cell.h"
 #include "crypto/crypto.h"
 #include "wire/envelope.h"
@@ -59,12 +60,14 @@ push(int a, int b)
 			assert_int_equal(sz_store_get_envelope(nd[a]->store, items[i].id, &env, &len), SZ_OK);
 			const uint8_t *e = env;
 			assert_int_equal(sz_node_ingest(nd[b], &e, &len, 1, &res), SZ_OK);
+			if (getenv("PUSHDBG")) fprintf(stderr, "  %c->%c scope %02x%02x res %d\n", 'A'+a, 'A'+b, e[1], e[2], res);
 			stored += res == SZ_OK;
 			free(env);
 		}
 		free(items);
 	}
 	free(scopes);
+	if (getenv("PUSHDBG")) fprintf(stderr, "push %c->%c stored %zu (scopes %zu)\n", 'A'+a, 'A'+b, stored, ns);
 	return stored;
 }
 
@@ -100,18 +103,7 @@ mesh(unsigned mask)
 static void
 join(int who)
 {
-	sz_cell_joinkeys jk;
-	sz_cell_result res = { 0 };
-	assert_int_equal(sz_cell_joinkeys_new(nd[who]->env, &jk), SZ_OK);
-	int r = sz_cell_add(cl[A], nd[who]->id_pk, jk.prekey_pk, jk.csk_pk, &res);
-	uint8_t *w = res.welcome;
-	size_t wl = res.welcome_len;
-	res.welcome = NULL;
-	assert_non_null(w);
-	assert_int_equal(sz_node_cell_apply(nd[A], cl[A], r, &res), SZ_OK);
-	assert_int_equal(sz_node_cell_join(nd[who], &jk, w, wl, &cl[who]), SZ_OK);
-	free(w);
-	sz_wipe(&jk, sizeof jk);
+	assert_int_equal(tn_add_join(nd[A], cl[A], nd[who], &cl[who]), SZ_OK);
 }
 
 static int
@@ -157,6 +149,7 @@ test_roster(void **state)
 	sz_node_roster ro[4];
 	for (int i = A; i <= D; i++) {
 		assert_int_equal(sz_node_roster_get(nd[i], cl[i], &ro[i]), SZ_OK);
+		fprintf(stderr, "DBG node %d nnow %zu never %zu status %d\n", i, ro[i].nnow, ro[i].never, sz_cell_status(cl[i]));
 		assert_int_equal(ro[i].nnow, 4);
 		assert_int_equal(ro[i].never, 4);
 		if (i > A)

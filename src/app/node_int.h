@@ -1,6 +1,8 @@
 /*
  * node_int.h - the inside of a node, shared by the app layer's modules (node.c: lifecycle and
- * leaflets; node_sync.c: sync sessions and bundles; node_cell.c: cells).  Layer: app.
+ * leaflets; node_sync.c: what comes in and the session hooks; node_offer.c: sync labels, pair
+ * keys and what a HELLO offers; node_quarantine.c: envelopes of epochs not known yet;
+ * node_cell.c: cells; node_keep.c: what a node keeps of a cell besides its state).  Layer: app.
  */
 #ifndef SZ_APP_NODE_INT_H
 #define SZ_APP_NODE_INT_H
@@ -23,14 +25,35 @@
 #define KV_INVITE_PREFIX "invite/"     /* + hex token: an invitation I issued */
 #define KV_JOIN_PREFIX "join/"         /* + hex token: what opens the answer to my join request */
 #define KV_INVITES "node/invites"      /* tokens[16] of the invitation records I keep */
+#define KV_QUARANTINE "node/quarantine" /* scopes[16] under which quarantined envelopes are */
 
 struct sz_cell;
+
+/* A pair key with one other member of a cell (node_offer.c). */
+typedef struct sz_node_pairkey {
+	uint8_t id[32];               /* the member's identity key */
+	uint8_t key[32];
+} sz_node_pairkey;
 
 typedef struct sz_node_cell {
 	struct sz_cell *cell;
 	bool dirty;                   /* state changed since it was last saved */
 	bool enrolled;                /* my enrollment is posted for the members in enrolled_to */
 	uint8_t enrolled_to[16];      /* (a cache of vote/<id>, so the daemon's ticks stay cheap) */
+	uint8_t label[16];            /* the cell's sync label (never in any envelope) */
+	sz_node_pairkey *pairs;       /* guarded memory: pair keys with the current members but me,
+	                               * sorted by id; NULL until first offered */
+	size_t npairs;
+	uint8_t (*scopes)[16];        /* the epoch scopes last seen active, to notice one that
+	                               * aged out (the kept sketches of the label must go) */
+	size_t nscopes;
+	uint64_t parting_until;       /* I am out: until then (node clock) its envelopes stay and
+	                               * sync on, so my leave or farewell reaches the others (0: not parting) */
+	uint8_t (*declined)[32];      /* ids of envelopes the cell opened and would not keep
+	                               * (cell/<id>.declined), oldest first; NULL until loaded */
+	size_t ndeclined;
+	bool declined_loaded;
+	bool declined_dirty;          /* saved with the cell's state (sz_node_cells_save) */
 } sz_node_cell;
 
 struct sz_node {
@@ -41,53 +64,135 @@ struct sz_node {
 	uint8_t *id_sk;               /* 64 bytes, guarded */
 	uint8_t tr_pk[32];
 	uint8_t *tr_sk;               /* 32 bytes, guarded */
+	uint8_t *id_xsk;              /* 32 bytes, guarded: the identity's X25519 twin (pair keys) */
 	sz_node_cell *cells;
 	size_t ncells;
 	char errmsg[256];
 	FILE *log;                    /* where to note what cells refuse or hold (no secrets), or NULL */
 	struct sz_node_sketch *sketches; /* RIBLT sketches lent to sync sessions (node_sketch.c) */
 	uint64_t sketch_clock;
+	struct sz_node_quarantine *quar; /* node_quarantine.c; loaded on first need */
+	/* While an ingest runs: the envelopes a cell's catch-up fed (id ‖ drop byte), so that the
+	 * ingest neither feeds one twice nor misses the verdict (node_cell.c). */
+	uint8_t (*fed)[33];
+	size_t nfed, capfed;
+	bool batch;
 };
 
 /* Record a message for sz_node_errmsg and return err. */
 int sz_node_fail(sz_node *n, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Take in envelopes from outside (sync, bundle): store them (verifying public ones), then let
- * each cell that owns a sealed one open it and file what it can read.  results[i] as
- * sz_store_put_envelopes.  Envelopes a cell produces in answer (acks) are stored and will
- * travel with the next sync. */
+/* Take in envelopes from outside (bundle, join answer) or made here: store them (verifying
+ * public ones), then let the cell that owns a sealed one open it and file what it can read; one
+ * its cell finds not worth keeping (res.drop) is deleted again: reported SZ_ERR_DECRYPT if it
+ * does not open (junk, counted against the peer), SZ_ERR_EXISTS if it opens but the cell
+ * declines it (it is then listed as declined, never held); a sealed envelope of a scope no
+ * cell of mine owns goes to the quarantine (node_quarantine.c).  results[i] (may be NULL) as
+ * sz_store_put_envelopes otherwise.  Envelopes a cell produces in answer (acks) are stored and
+ * will travel with the next sync. */
 SZ_MUST_CHECK int sz_node_ingest(sz_node *n, const uint8_t *const *envs, const size_t *lens,
     size_t count, int *results);
+/* The same for a batch a sync peer sent, with the labels that session shares: an envelope is
+ * taken only if it is public and the public label is shared; or sealed, of an epoch scope of a
+ * cell whose label is shared; or sealed, of a scope none of my cells owns, while some cell
+ * label is shared (quarantine).  Anything else is refused (SZ_ERR_DENIED) without being
+ * stored (docs/PROTOCOL.md §8, Acceptance). */
+SZ_MUST_CHECK int sz_node_ingest_shared(sz_node *n, const uint8_t (*shared)[16], size_t nshared,
+    const uint8_t *const *envs, const size_t *lens, size_t count, int *results);
 
-/* Sketches for sync sessions (node_sketch.c).  Every envelope the node stores goes through
- * sz_node_store_envelopes (sz_store_put_envelopes, then the kept sketches; results required),
- * so that a lent sketch is the store's set.  The other four are sync session hooks. */
+/* Sketches for sync sessions (node_sketch.c), one per set of shared labels.  Every envelope
+ * the node lists under a label goes into them: sz_node_store_envelopes stores and notes (for
+ * envelopes this node made: results required), sz_node_sketch_note notes one stored before
+ * (a sealed one once its cell kept it), and sz_node_sketches_drop_label drops every sketch of a
+ * label whose set lost envelopes (a cell I am out of, an epoch aged out; a lent one goes when
+ * it comes back).  Nothing else deletes what a label lists.  The other four are sync session
+ * hooks. */
 SZ_MUST_CHECK int sz_node_store_envelopes(sz_node *n, const uint8_t *const *envs,
     const size_t *lens, size_t count, int *results);
+void sz_node_sketch_note(sz_node *n, const uint8_t *env, size_t len);
+/* The same for an id listed under label without being held (sz_node_cell_declined). */
+void sz_node_sketch_note_id(sz_node *n, const uint8_t label[16], const uint8_t id[32]);
+void sz_node_sketches_drop_label(sz_node *n, const uint8_t label[16]);
 struct sz_riblt_sketch;
-SZ_MUST_CHECK int sz_node_sketch_get(void *ctx, const uint8_t (*scopes)[SZ_SCOPE_BYTES], size_t n,
+SZ_MUST_CHECK int sz_node_sketch_get(void *ctx, const uint8_t (*labels)[SZ_SCOPE_BYTES], size_t n,
     const uint8_t key[16], struct sz_riblt_sketch **sk);
 void sz_node_sketch_put(void *ctx, struct sz_riblt_sketch *sk);
-/* The number of ids of the kept sketch for scopes and key (and pending), if it is kept:
+/* The number of ids of the kept sketch for labels and key (and pending), if it is kept:
  * nothing is built or lent.  SZ_ERR_NOT_FOUND otherwise. */
-SZ_MUST_CHECK int sz_node_sketch_size(void *ctx, const uint8_t (*scopes)[SZ_SCOPE_BYTES],
+SZ_MUST_CHECK int sz_node_sketch_size(void *ctx, const uint8_t (*labels)[SZ_SCOPE_BYTES],
     size_t n, const uint8_t key[16], size_t *size);
+/* The envelope whose id starts with prefix and the label it is listed under (NOT_FOUND if it
+ * is listed under none: quarantined, or of a cell I am no longer in). */
 SZ_MUST_CHECK int sz_node_find_prefix(void *ctx, const uint8_t *prefix, size_t len,
-    uint8_t id[32], uint8_t scope[SZ_SCOPE_BYTES]);
+    uint8_t id[32], uint8_t label[SZ_SCOPE_BYTES]);
 void sz_node_sketches_free(sz_node *n);
+
+/* Labels and offers (node_offer.c, docs/PROTOCOL.md §8). */
+/* The sync label of cell c: the first 16 bytes of BLAKE2b-256(key = cell id,
+ * "samizdat sync cell label v1"); the same for every member, in no envelope. */
+SZ_MUST_CHECK int sz_node_cell_label(const struct sz_cell *c, uint8_t label[16]);
+/* The pair key of identities a and b (Ed25519 public keys) in cell cell_id, as the holder of
+ * xsk (the X25519 twin of a's secret key) computes it:
+ * HKDF-SHA256(salt "samizdat sync pair v1", X25519(xsk, twin of b), cell_id ‖ lower ‖ higher). */
+SZ_MUST_CHECK int sz_node_pair_key(const uint8_t xsk[32], const uint8_t a[32], const uint8_t b[32],
+    const uint8_t cell_id[32], uint8_t key[32]);
+/* The offers of a HELLO: the public scope, and one pair per current member but me of every
+ * cell I am active in (at most SZ_HELLO_MAX_TOKENS - 1; pair keys are made once per member and
+ * kept).  *pairs in guarded memory (release with sz_secret_free). */
+SZ_MUST_CHECK int sz_node_offers(sz_node *n, struct sz_sync_pair **pairs, size_t *npairs);
+/* The label an envelope of scope is listed under: the public scope's own, or the label of the
+ * active cell that keeps that epoch.  SZ_ERR_NOT_FOUND otherwise. */
+SZ_MUST_CHECK int sz_node_scope_label(sz_node *n, const uint8_t scope[16], uint8_t label[16]);
+/* The scopes listed under label (at most max; the public scope, or the epochs an active cell
+ * keeps).  SZ_ERR_NOT_FOUND if label is neither. */
+SZ_MUST_CHECK int sz_node_label_scopes(sz_node *n, const uint8_t label[16], uint8_t (*sc)[16],
+    size_t max, size_t *k);
+/* Forget cached pair keys (wiped) of every cell. */
+void sz_node_pairs_free(sz_node *n);
+
+/* The quarantine (node_quarantine.c): sealed envelopes of scopes no cell of mine owns, never
+ * sent, listed under the cell label of the session that brought them, until a cell learns their
+ * epoch; bounded for the whole node. */
+#define SZ_QUAR_MAX_ENVELOPES 4096
+#define SZ_QUAR_MAX_BYTES (64u << 20)
+#define SZ_QUAR_MAX_AGE_MS (30ull * 24 * 3600 * 1000)
+/* Before storing: make sure the scopes (count of them) are on the quarantine's list, with the
+ * label they came under (NULL: none, a local import), so that no crash can leave an envelope
+ * stored and forgotten. */
+SZ_MUST_CHECK int sz_node_quar_prepare(sz_node *n, const uint8_t (*scopes)[16],
+    const uint8_t label[16], size_t count);
+/* After storing: these envelopes (just stored) are quarantined; oldest ones past the bounds,
+ * and any past their age, are deleted (and declined by their label's cell). */
+SZ_MUST_CHECK int sz_node_quar_add(sz_node *n, const uint8_t *const *envs, const size_t *lens,
+    size_t count);
+/* A cell has come to own scope: its envelopes leave the quarantine; *ids and *labels (malloc()ed,
+ * *nids of them) are theirs and the labels they were listed under, for the cell's catch-up to
+ * feed (it keeps or drops each). */
+SZ_MUST_CHECK int sz_node_quar_release(sz_node *n, const uint8_t scope[16], uint8_t (**ids)[32],
+    uint8_t (**labels)[16], size_t *nids);
+/* Call fn for the id of every envelope quarantined under label. */
+SZ_MUST_CHECK int sz_node_quar_listed(sz_node *n, const uint8_t label[16],
+    int (*fn)(void *fctx, const uint8_t id[32]), void *fctx);
+/* Delete what has been quarantined longer than SZ_QUAR_MAX_AGE_MS (node clock). */
+SZ_MUST_CHECK int sz_node_quar_sweep(sz_node *n);
+/* How many envelopes and bytes are quarantined (loads the quarantine if needed). */
+SZ_MUST_CHECK int sz_node_quar_stats(sz_node *n, size_t *count, uint64_t *bytes);
+void sz_node_quar_free(sz_node *n);
 
 /* Store envelopes this node made (posts, control messages) and hand them to its own cells. */
 SZ_MUST_CHECK int sz_node_publish(sz_node *n, uint8_t *const *envs, const size_t *lens,
     size_t count);
 
-/* The scopes this node offers in a sync: public, its cells' epochs, and what it carries as a
- * relay.  *scopes malloc()ed (n * 16 bytes). */
+/* The scopes whose envelopes this node lists in a sync: public, and the epochs of the cells it
+ * is active in (sorted, each once).  *scopes malloc()ed (n * 16 bytes).  A sync that makes this
+ * grow has taught the node new epochs. */
 SZ_MUST_CHECK int sz_node_scopes(sz_node *n, uint8_t **scopes, size_t *count);
 
-/* Fill a sync session configuration for this node (hooks, keys, scopes).  The scopes array
- * is malloc()ed into *scopes_out; free it after sz_sync_new. */
+/* Fill a sync session configuration for this node (hooks, keys, offers).  The offers live in
+ * *mem (guarded memory); release it with sz_node_sync_config_free after sz_sync_new. */
 SZ_MUST_CHECK int sz_node_sync_config(sz_node *n, sz_noise_role role, sz_sync_config *cfg,
-    uint8_t **scopes_out);
+    void **mem);
+void sz_node_sync_config_free(void *mem);
 
 /* Posts (node_post.c).  Body of a POST entry: version u8 (1) ‖ flags u8 (bit 0: a reply) ‖
  * [reply_to[32]] ‖ text. */
@@ -215,8 +320,15 @@ SZ_MUST_CHECK int sz_node_bundle_import(sz_node *n, int fd, const char *passphra
 SZ_MUST_CHECK int sz_node_cells_load(sz_node *n);
 SZ_MUST_CHECK int sz_node_cells_save(sz_node *n);
 void sz_node_cells_free(sz_node *n);
-/* Append the scope tags of every epoch my cells keep to b. */
+/* Append the scope tags of every epoch my active cells keep to b. */
 SZ_MUST_CHECK int sz_node_cells_scopes(sz_node *n, sz_buf *b);
+/* A cell I left stays in sync for this long, listing what it held, so that my leave reaches the
+ * other members (docs/PROTOCOL.md §8, Leaving); then its envelopes go. */
+#define SZ_NODE_PARTING_MS (7ull * 24 * 3600 * 1000)
+/* Does nc take part in syncs: active, or out and still parting? */
+bool sz_node_cell_syncs(const sz_node *n, const sz_node_cell *nc);
+/* End the parting of cells whose time is up (their envelopes are deleted). */
+SZ_MUST_CHECK int sz_node_cells_parting_end(sz_node *n);
 /* Bundle secrets (32 bytes each, appended to secrets) and the scopes to carry (16 bytes each,
  * appended to scopes) of the cell named name, or of every cell if name is NULL: for writing, the
  * newest three of each cell (a bundle has 8 slots); for reading (reading true), all of them.
@@ -224,7 +336,6 @@ SZ_MUST_CHECK int sz_node_cells_scopes(sz_node *n, sz_buf *b);
  * (what a bundle may carry depends on whose key opened it).  SZ_ERR_NOT_MEMBER if no such cell. */
 SZ_MUST_CHECK int sz_node_cells_bundle(sz_node *n, const char *name, bool reading,
     sz_buf *secrets, sz_buf *scopes, sz_buf *owners);
-/* Route one sealed envelope to the cell that owns it (if any). */
 struct sz_cell_result;
 /* The cell named name (or whose id starts with name in hex), or NULL. */
 struct sz_cell *sz_node_cell_find(sz_node *n, const char *name);
@@ -236,6 +347,43 @@ SZ_MUST_CHECK int sz_node_cell_apply(sz_node *n, struct sz_cell *c, int r,
     struct sz_cell_result *res);
 SZ_MUST_CHECK int sz_node_cell_join(sz_node *n, const struct sz_cell_joinkeys *keys,
     const uint8_t *welcome, size_t len, struct sz_cell **out);
-SZ_MUST_CHECK int sz_node_cells_receive(sz_node *n, const uint8_t *env, size_t len);
+/* Route one stored sealed envelope to the active cell that owns it: *owned says whether one
+ * does, *drop whether it found it not worth keeping (deleted again: 1 it does not open, junk;
+ * 2 it opens but the cell will not keep it, which may be no fault of whoever sent it).  A cell
+ * that comes
+ * to own a new scope catches up on its stored envelopes (the quarantine's among them); one that
+ * I leave or am removed from loses its sealed envelopes from the store. */
+SZ_MUST_CHECK int sz_node_cells_receive(sz_node *n, const uint8_t *env, size_t len, bool *owned,
+    int *drop);
+/* The ids listed under label that this node does not hold: envelopes its cell opened and
+ * declined to keep (an op a newcomer got in its welcome, a post by a member it knows was
+ * removed: what an honest member may well hold), so that members do not send them again and
+ * again (at most SZ_NODE_DECLINED_MAX, the newest; borrowed until the cell changes).  *count 0
+ * for another label. */
+#define SZ_NODE_DECLINED_MAX 2048
+SZ_MUST_CHECK int sz_node_cell_declined(sz_node *n, const uint8_t label[16],
+    const uint8_t (**ids)[32], size_t *count);
+/* Add id to the declined list of the active cell whose label this is (if any). */
+SZ_MUST_CHECK int sz_node_cell_decline(sz_node *n, const uint8_t label[16], const uint8_t id[32]);
+
+/* What a node keeps of a cell besides its state (node_keep.c). */
+/* "cell/<hex cell id>.<suffix>": seen, declined, parting. */
+void sz_node_cell_kv_name(char *out, size_t n, const uint8_t cell_id[32], const char *suffix);
+/* Add id to nc's declined list (oldest out past SZ_NODE_DECLINED_MAX, with the label's kept
+ * sketches); written by sz_node_cell_declined_save, with the cell's state. */
+SZ_MUST_CHECK int sz_node_cell_decline_id(sz_node *n, sz_node_cell *nc, const uint8_t id[32]);
+SZ_MUST_CHECK int sz_node_cell_declined_save(sz_node *n, sz_node_cell *nc);
+/* A cell I am out of: its parting time and the scopes it held, from the store (parting_until 0 if it
+ * does not part); or, just out, its parting begins now. */
+SZ_MUST_CHECK int sz_node_cell_parting_load(sz_node *n, sz_node_cell *nc);
+SZ_MUST_CHECK int sz_node_cell_parting_begin(sz_node *n, sz_node_cell *nc);
+/* I am out of nc's cell: its sealed envelopes (every scope in its ".seen" record) leave the
+ * store with its records, pair keys and kept sketches; what it decrypted stays readable.
+ * Idempotent. */
+SZ_MUST_CHECK int sz_node_cell_forget(sz_node *n, sz_node_cell *nc);
+/* During an ingest: what a catch-up fed, with the cell's verdict (drop as sz_node_cells_receive),
+ * so that the ingest does not feed it twice. */
+void sz_node_fed_note(sz_node *n, const uint8_t id[32], int drop);
+bool sz_node_fed_find(const sz_node *n, const uint8_t id[32], int *drop);
 
 #endif /* SZ_APP_NODE_INT_H */

@@ -1,14 +1,17 @@
 /*
  * node_sketch.c - the RIBLT sketches a node keeps for its sync sessions (docs/PROTOCOL.md §8):
- * one per set of shared scopes, built from the store the first time a session asks after
- * unlock, kept current as envelopes are stored, and lent to sessions, so that reconciling a
- * difference of d costs O(d) work instead of a walk over every id.  Layer: app.
+ * one per set of shared labels (the public scope, cells' sync labels), built from the store the
+ * first time a session asks after unlock, kept current as envelopes are listed under a label,
+ * and lent to sessions, so that reconciling a difference of d costs O(d) work instead of a walk
+ * over every id.  Layer: app.
  *
  * A lent sketch must not change (the session's coded symbols describe it): what is stored
  * while it is out waits in a pending list and goes in when the last borrower gives it back.
  * A session that asks while the sketch is out and pending is not empty gets a private copy
  * that includes the pending ids.  Nothing here is persisted (PROTOCOL §6.6 says why); anything
- * that deletes envelopes must drop the sketches (sz_node_sketches_free).
+ * that takes envelopes out of a label's set drops that label's sketches
+ * (sz_node_sketches_drop_label).  A sealed envelope goes in only once its cell kept it, so the
+ * junk a cell drops and the quarantine never touch a sketch.
  */
 #include "app/node_int.h"
 
@@ -26,7 +29,7 @@
 
 struct sz_node_sketch {
 	uint8_t key[SZ_RIBLT_KEY_BYTES];
-	uint8_t (*scopes)[SZ_SCOPE_BYTES];  /* sorted */
+	uint8_t (*scopes)[SZ_SCOPE_BYTES];  /* the labels, sorted */
 	size_t nscopes;
 	sz_riblt_sketch *sk;                /* NULL: the slot is free */
 	unsigned lent;
@@ -62,23 +65,43 @@ cmp_scope(const void *a, const void *b)
 	return memcmp(a, b, SZ_SCOPE_BYTES);
 }
 
-/* A new sketch of every stored id in the scopes, under key. */
 static int
-build(sz_node *n, const uint8_t (*scopes)[SZ_SCOPE_BYTES], size_t ns, const uint8_t *key,
+add_id(void *ctx, const uint8_t id[32])
+{
+	int r = sz_riblt_sketch_add(ctx, id);
+	return r == SZ_ERR_EXISTS ? SZ_OK : r; /* one 20-byte prefix for two ids: the first stands */
+}
+
+/* A new sketch of every id listed under the labels, under key: those held, those declined and
+ * those quarantined under the label. */
+static int
+build(sz_node *n, const uint8_t (*labels)[SZ_SCOPE_BYTES], size_t ns, const uint8_t *key,
     sz_riblt_sketch **out)
 {
 	sz_riblt_sketch *sk = NULL;
+	uint8_t sc[64][16];
 	int r = sz_riblt_sketch_new(&sk, SZ_RIBLT_ID_SYMBOL_BYTES, key, SZ_RIBLT_DEFAULT_CELLS);
-	for (size_t k = 0; k < ns && r == SZ_OK; k++) {
-		sz_store_item *items = NULL;
-		size_t count = 0;
-		r = sz_store_list_envelopes(n->store, scopes[k], 0, UINT64_MAX, 0, &items, &count);
-		for (size_t i = 0; i < count && r == SZ_OK; i++) {
-			r = sz_riblt_sketch_add(sk, items[i].id);
-			if (r == SZ_ERR_EXISTS)
-				r = SZ_OK; /* two ids with one 20-byte prefix: the first stands for both */
+	for (size_t l = 0; l < ns && r == SZ_OK; l++) {
+		size_t nsc = 0, nk = 0;
+		const uint8_t (*declined)[32] = NULL;
+		if (sz_node_label_scopes(n, labels[l], sc, 64, &nsc) != SZ_OK)
+			continue; /* no longer one of mine: lists nothing */
+		r = sz_node_cell_declined(n, labels[l], &declined, &nk);
+		for (size_t i = 0; i < nk && r == SZ_OK; i++)
+			r = add_id(sk, declined[i]);
+		if (r == SZ_OK)
+			r = sz_node_quar_listed(n, labels[l], add_id, sk);
+		for (size_t k = 0; k < nsc && r == SZ_OK; k++) {
+			sz_store_item *items = NULL;
+			size_t count = 0;
+			r = sz_store_list_envelopes(n->store, sc[k], 0, UINT64_MAX, 0, &items, &count);
+			for (size_t i = 0; i < count && r == SZ_OK; i++) {
+				r = sz_riblt_sketch_add(sk, items[i].id);
+				if (r == SZ_ERR_EXISTS)
+					r = SZ_OK; /* two ids with one 20-byte prefix: the first stands for both */
+			}
+			free(items);
 		}
-		free(items);
 	}
 	if (r != SZ_OK) {
 		sz_riblt_sketch_free(sk);
@@ -183,7 +206,7 @@ sz_node_sketch_get(void *ctx, const uint8_t (*scopes)[SZ_SCOPE_BYTES], size_t ns
 	*out = NULL;
 	for (size_t i = 1; i < ns; i++)
 		if (cmp_scope(scopes[i - 1], scopes[i]) >= 0)
-			return SZ_ERR_INVALID; /* the session passes them sorted and distinct */
+			return SZ_ERR_INVALID; /* the session passes the labels sorted and distinct */
 	struct sz_node_sketch *e = slot_find(n, scopes, ns, key);
 	if (e != NULL && (e->lent == 0 || (e->npending == 0 && !e->stale))) {
 		e->lent++;
@@ -233,22 +256,44 @@ sz_node_sketch_put(void *ctx, sz_riblt_sketch *sk)
 	sz_riblt_sketch_free(sk);
 }
 
-/* An envelope was stored: its id goes into every kept sketch of its scope (or waits). */
-static void
-note(sz_node *n, const uint8_t *env, size_t len)
+void
+sz_node_sketches_drop_label(sz_node *n, const uint8_t label[16])
 {
-	uint8_t id[32];
-	bool have_id = false;
-	if (len < SZ_ENV_HEADER_BYTES)
+	for (size_t i = 0; n->sketches != NULL && i < SKETCH_SLOTS; i++) {
+		struct sz_node_sketch *e = &n->sketches[i];
+		if (e->sk == NULL || bsearch(label, e->scopes, e->nscopes, SZ_SCOPE_BYTES, cmp_scope) == NULL)
+			continue;
+		if (e->lent > 0) {
+			e->stale = true; /* the borrower keeps it; dropped when given back */
+			free(e->pending);
+			e->pending = NULL;
+			e->npending = e->cap = 0;
+		} else {
+			slot_clear(e);
+		}
+	}
+}
+
+/* An envelope listed under a label was stored: its id goes into every kept sketch of that label
+ * (or waits). */
+void
+sz_node_sketch_note(sz_node *n, const uint8_t *env, size_t len)
+{
+	uint8_t id[32], label[16];
+	if (n->sketches == NULL || len < SZ_ENV_HEADER_BYTES ||
+	    sz_node_scope_label(n, env + 1, label) != SZ_OK || sz_env_id(id, env, len) != SZ_OK)
 		return;
-	for (size_t i = 0; i < SKETCH_SLOTS; i++) {
+	sz_node_sketch_note_id(n, label, id);
+}
+
+void
+sz_node_sketch_note_id(sz_node *n, const uint8_t label[16], const uint8_t id[32])
+{
+	for (size_t i = 0; n->sketches != NULL && i < SKETCH_SLOTS; i++) {
 		struct sz_node_sketch *e = &n->sketches[i];
 		if (e->sk == NULL || e->stale ||
-		    bsearch(env + 1, e->scopes, e->nscopes, SZ_SCOPE_BYTES, cmp_scope) == NULL)
+		    bsearch(label, e->scopes, e->nscopes, SZ_SCOPE_BYTES, cmp_scope) == NULL)
 			continue;
-		if (!have_id && sz_env_id(id, env, len) != SZ_OK)
-			return;
-		have_id = true;
 		if (e->lent == 0) {
 			int r = sz_riblt_sketch_add(e->sk, id);
 			if (r != SZ_OK && r != SZ_ERR_EXISTS)
@@ -282,14 +327,18 @@ sz_node_store_envelopes(sz_node *n, const uint8_t *const *envs, const size_t *le
 		return r;
 	for (size_t i = 0; i < count; i++)
 		if (results[i] == SZ_OK)
-			note(n, envs[i], lens[i]);
+			sz_node_sketch_note(n, envs[i], lens[i]);
 	return SZ_OK;
 }
 
 int
 sz_node_find_prefix(void *ctx, const uint8_t *prefix, size_t len, uint8_t id[32],
-    uint8_t scope[SZ_SCOPE_BYTES])
+    uint8_t label[SZ_SCOPE_BYTES])
 {
 	sz_node *n = ctx;
-	return sz_store_find_prefix(n->store, prefix, len, id, scope);
+	uint8_t scope[SZ_SCOPE_BYTES];
+	int r = sz_store_find_prefix(n->store, prefix, len, id, scope);
+	if (r == SZ_OK && (r = sz_node_scope_label(n, scope, label)) != SZ_OK)
+		r = SZ_ERR_NOT_FOUND; /* stored, but listed under no label: not offered */
+	return r;
 }

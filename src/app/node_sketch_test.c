@@ -2,7 +2,8 @@
  * node_sketch_test.c - the sketches a node keeps for sync sessions: built once, lent to
  * sessions (which then never walk the ids), kept equal to a sketch built afresh from the store
  * as envelopes arrive, held back while lent (a second borrower gets a private copy with the
- * new ids), and freed with the node.  Real nodes and real sessions in memory.  Layer: app.
+ * new ids), and freed with the node; a sketch over a cell's sync label holds every epoch's
+ * envelopes, one learnt later included.  Real nodes and real sessions in memory.  Layer: app.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,8 @@
 #include <string.h>
 
 #include "app/node_int.h"
+#include "app/node_testlib.h"
+#include "cell/cell.h"
 #include "crypto/crypto.h"
 #include "recon/riblt.h"
 #include "recon/riblt_wire.h"
@@ -89,7 +92,7 @@ static void
 sync_pair(int a, int b, sz_sync_stats *sa, sz_sync_stats *sb)
 {
 	sz_sync_config ca, cb;
-	uint8_t *scopes_a, *scopes_b;
+	void *scopes_a, *scopes_b;
 	sz_sync *s[2];
 	assert_int_equal(sz_node_sync_config(nd[a], SZ_NOISE_INITIATOR, &ca, &scopes_a), SZ_OK);
 	assert_int_equal(sz_node_sync_config(nd[b], SZ_NOISE_RESPONDER, &cb, &scopes_b), SZ_OK);
@@ -98,8 +101,8 @@ sync_pair(int a, int b, sz_sync_stats *sa, sz_sync_stats *sb)
 	                  * small sets */
 	assert_int_equal(sz_sync_new(&s[0], &ca), SZ_OK);
 	assert_int_equal(sz_sync_new(&s[1], &cb), SZ_OK);
-	free(scopes_a);
-	free(scopes_b);
+	sz_node_sync_config_free(scopes_a);
+	sz_node_sync_config_free(scopes_b);
 	for (int round = 0; round < 10000; round++) {
 		int moved = 0;
 		for (int d = 0; d < 2; d++) {
@@ -230,11 +233,111 @@ test_kept_and_lent(void **state)
 	    &third), SZ_ERR_INVALID);
 }
 
+/* The unsalted key of a session over sorted labels. */
+static void
+labels_key(const uint8_t (*labels)[16], size_t n, uint8_t key[SZ_RIBLT_KEY_BYTES])
+{
+	static const char text[] = "samizdat sync riblt v1";
+	uint8_t msg[sizeof text - 1 + 2 * 16], secret[32];
+	memcpy(msg, text, sizeof text - 1);
+	memcpy(msg + sizeof text - 1, labels, 16 * n);
+	assert_int_equal(sz_blake2b(secret, 32, msg, sizeof text - 1 + 16 * n, NULL, 0), SZ_OK);
+	assert_int_equal(sz_riblt_scope_key(key, secret, NULL), SZ_OK);
+}
+
+static int
+add_fresh(void *ctx, const uint8_t id[32])
+{
+	int r = sz_riblt_sketch_add(ctx, id);
+	return r == SZ_ERR_EXISTS ? SZ_OK : r;
+}
+
+/* A kept sketch over the public scope and a cell's label holds what the node lists under them:
+ * the public envelopes, the envelopes of every epoch the cell keeps (one learnt after the sketch
+ * was built included), what the cell declined, what the quarantine holds under the label. */
+static void
+assert_labels_fresh(sz_node *n, const uint8_t (*labels)[16])
+{
+	uint8_t key[SZ_RIBLT_KEY_BYTES];
+	labels_key(labels, 2, key);
+	sz_riblt_sketch *kept, *fresh;
+	assert_int_equal(sz_node_sketch_get(n, labels, 2, key, &kept), SZ_OK);
+	assert_int_equal(sz_riblt_sketch_new(&fresh, SZ_RIBLT_ID_SYMBOL_BYTES, key, 256), SZ_OK);
+	for (int l = 0; l < 2; l++) {
+		uint8_t sc[64][16];
+		size_t k = 0;
+		assert_int_equal(sz_node_label_scopes(n, labels[l], sc, 64, &k), SZ_OK);
+		for (size_t s = 0; s < k; s++) {
+			sz_store_item *items;
+			size_t m;
+			assert_int_equal(sz_store_list_envelopes(n->store, sc[s], 0, UINT64_MAX, 0, &items,
+			    &m), SZ_OK);
+			for (size_t i = 0; i < m; i++)
+				assert_int_equal(add_fresh(fresh, items[i].id), SZ_OK);
+			free(items);
+		}
+		const uint8_t (*declined)[32];
+		size_t ndec;
+		assert_int_equal(sz_node_cell_declined(n, labels[l], &declined, &ndec), SZ_OK);
+		for (size_t i = 0; i < ndec; i++)
+			assert_int_equal(add_fresh(fresh, declined[i]), SZ_OK);
+		assert_int_equal(sz_node_quar_listed(n, labels[l], add_fresh, fresh), SZ_OK);
+	}
+	assert_int_equal(sz_riblt_sketch_size(kept), sz_riblt_sketch_size(fresh));
+	assert_int_equal(sz_riblt_sketch_reserve(kept, 256), SZ_OK);
+	for (size_t i = 0; i < 256; i++) {
+		uint8_t s1[20], s2[20];
+		uint64_t h1, h2;
+		int64_t c1, c2;
+		assert_int_equal(sz_riblt_sketch_cell(kept, i, s1, &h1, &c1), SZ_OK);
+		assert_int_equal(sz_riblt_sketch_cell(fresh, i, s2, &h2, &c2), SZ_OK);
+		assert_memory_equal(s1, s2, 20);
+		assert_true(h1 == h2 && c1 == c2);
+	}
+	sz_riblt_sketch_free(fresh);
+	sz_node_sketch_put(n, kept);
+}
+
+static void
+test_cell_label(void **state)
+{
+	(void)state;
+	tnet t;
+	uint8_t labels[2][16], id[32];
+	tn_new(&t, "sketch-label", 2);
+	tn_join(&t, 0, 1);
+	tn_mesh(&t, 3);
+	sz_env_public_scope(labels[0]);
+	memcpy(labels[1], t.nd[1]->cells[0].label, 16);
+	if (memcmp(labels[0], labels[1], 16) > 0) {
+		uint8_t tmp[16];
+		memcpy(tmp, labels[0], 16);
+		memcpy(labels[0], labels[1], 16);
+		memcpy(labels[1], tmp, 16);
+	}
+	const uint8_t (*lb)[16] = (const uint8_t(*)[16])labels;
+	assert_labels_fresh(t.nd[1], lb); /* built */
+	/* a post, an update (a new epoch) and a post under it, a leaflet: all through a session */
+	assert_int_equal(sz_node_post(t.nd[0], t.cl[0], NULL, (const uint8_t *)"one", 3, id), SZ_OK);
+	sz_cell_result res = { 0 };
+	assert_int_equal(sz_node_cell_apply(t.nd[0], t.cl[0], sz_cell_update(t.cl[0], &res), &res),
+	    SZ_OK);
+	assert_int_equal(sz_node_post(t.nd[0], t.cl[0], NULL, (const uint8_t *)"two", 3, id), SZ_OK);
+	assert_int_equal(sz_node_leaflet_publish(t.nd[0], (const uint8_t *)"public", 6, id), SZ_OK);
+	tn_result r = tn_sync(t.nd[1], t.nd[0]);
+	assert_int_equal(r.ea, SZ_OK);
+	assert_true(r.a.received >= 4);
+	assert_labels_fresh(t.nd[1], lb); /* kept current */
+	assert_labels_fresh(t.nd[0], lb);
+	tn_free(&t);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_kept_and_lent, setup, teardown),
+		cmocka_unit_test(test_cell_label),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

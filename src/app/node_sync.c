@@ -1,6 +1,7 @@
 /*
- * node_sync.c - what flows in and out of a node: ingesting envelopes (from sync sessions and
- * bundles), the scopes it offers, and the hooks a sync session calls.  Layer: app.
+ * node_sync.c - what flows in and out of a node: ingesting envelopes (from sync sessions, with
+ * the rule of what a session may bring, and from bundles), the scopes it lists, and the hooks a
+ * sync session calls.  Layer: app.  What it offers is node_offer.c's.
  */
 #include "app/node_int.h"
 #include "app/node_decide.h"
@@ -8,38 +9,105 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cell/cell.h"
 #include "crypto/crypto.h"
 #include "store/scopes.h"
 #include "sync/frame.h"
 #include "wire/envelope.h"
 
-#define MAX_RELAY_SCOPES 1024
+/* What becomes of an incoming envelope, decided before anything is stored. */
+enum take { TAKE_STORE = 1, TAKE_CELL, TAKE_QUAR, TAKE_REFUSE };
 
-int
-sz_node_ingest(sz_node *n, const uint8_t *const *envs, const size_t *lens, size_t count,
-    int *results)
+/* Is label one of the sorted shared ones? */
+static bool
+label_shared(const uint8_t (*shared)[16], size_t nshared, const uint8_t label[16])
 {
-	int *res = results, r;
-	if (res == NULL && (res = calloc(count ? count : 1, sizeof *res)) == NULL)
+	for (size_t i = 0; i < nshared; i++)
+		if (memcmp(shared[i], label, 16) == 0)
+			return true;
+	return false;
+}
+
+/* docs/PROTOCOL.md §8, Acceptance.  filter false: a local import (every label counts as
+ * shared). */
+static enum take
+classify(sz_node *n, bool filter, const uint8_t (*shared)[16], size_t nshared, bool cell_shared,
+    const uint8_t *env, size_t len)
+{
+	uint8_t pub[SZ_SCOPE_BYTES], label[16];
+	if (len < SZ_ENV_HEADER_BYTES || (env[0] != SZ_ENV_PUBLIC && env[0] != SZ_ENV_SEALED))
+		return TAKE_STORE; /* the store's parser says why not */
+	sz_env_public_scope(pub);
+	if (env[0] == SZ_ENV_PUBLIC)
+		return !filter || label_shared(shared, nshared, pub) ? TAKE_STORE : TAKE_REFUSE;
+	if (memcmp(env + 1, pub, 16) == 0)
+		return TAKE_REFUSE; /* a sealed envelope under the public tag: nobody's */
+	if (sz_node_scope_label(n, env + 1, label) == SZ_OK)
+		return !filter || label_shared(shared, nshared, label) ? TAKE_CELL : TAKE_REFUSE;
+	return !filter || cell_shared ? TAKE_QUAR : TAKE_REFUSE;
+}
+
+static int
+ingest(sz_node *n, bool filter, const uint8_t (*shared)[16], size_t nshared,
+    const uint8_t *const *envs, const size_t *lens, size_t count, int *results)
+{
+	int *res = results, r = SZ_ERR_NOMEM;
+	bool outer = n->batch; /* an ingest inside an ingest (a cell's answer) shares its record */
+	const uint8_t **keep = NULL;
+	size_t *klen = NULL, *kidx = NULL, nk = 0, nq = 0, nin = 0;
+	uint8_t (*qscopes)[16] = NULL, (*ids)[32] = NULL, pub[SZ_SCOPE_BYTES];
+	sz_store_entry_in *in = NULL;
+	bool cell_shared = false;
+	const uint8_t *qlabel = NULL; /* the one cell label shared, if one: the quarantine's */
+	size_t c1 = count ? count : 1;
+	if (res == NULL && (res = calloc(c1, sizeof *res)) == NULL)
 		return SZ_ERR_NOMEM;
-	if ((r = sz_node_store_envelopes(n, envs, lens, count, res)) != SZ_OK) {
+	if ((keep = calloc(c1, sizeof *keep)) == NULL || (klen = calloc(c1, sizeof *klen)) == NULL ||
+	    (kidx = calloc(c1, sizeof *kidx)) == NULL || (qscopes = calloc(c1, 16)) == NULL || (ids = calloc(c1, 32)) == NULL ||
+	    (in = calloc(c1, sizeof *in)) == NULL)
+		goto out;
+	sz_env_public_scope(pub);
+	n->batch = true;
+	for (size_t i = 0, ncl = 0; i < nshared; i++)
+		for (size_t j = 0; j < n->ncells; j++)
+			if (sz_node_cell_syncs(n, &n->cells[j]) &&
+			    memcmp(n->cells[j].label, shared[i], 16) == 0) {
+				cell_shared = true;
+				qlabel = ++ncl == 1 ? shared[i] : NULL;
+			}
+	/* Decide, then list the quarantine's new scopes before anything of them is stored. */
+	for (size_t i = 0; i < count; i++) {
+		enum take t = classify(n, filter, shared, nshared, cell_shared, envs[i], lens[i]);
+		if (t == TAKE_REFUSE) {
+			res[i] = SZ_ERR_DENIED;
+			continue;
+		}
+		if (t == TAKE_QUAR)
+			memcpy(qscopes[nq++], envs[i] + 1, 16);
+		keep[nk] = envs[i];
+		klen[nk] = lens[i];
+		kidx[nk++] = i;
+	}
+	if (nq > 0 && (r = sz_node_quar_prepare(n, (const uint8_t(*)[16])qscopes, qlabel, nq)) != SZ_OK)
+		goto out;
+	int *kres = calloc(nk ? nk : 1, sizeof *kres);
+	if (kres == NULL) {
+		r = SZ_ERR_NOMEM;
+		goto out;
+	}
+	r = sz_store_put_envelopes(n->store, keep, klen, nk, kres);
+	for (size_t k = 0; k < nk; k++)
+		res[kidx[k]] = kres[k];
+	free(kres);
+	if (r != SZ_OK) {
 		r = sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));
 		goto out;
 	}
 	/* File what this node can read: public entries as they are (in one transaction), sealed
-	 * ones through the cells that own them. */
-	sz_store_entry_in *in = calloc(count ? count : 1, sizeof *in);
-	uint8_t (*ids)[32] = calloc(count ? count : 1, 32);
-	uint8_t pub[SZ_SCOPE_BYTES];
-	size_t nin = 0;
-	if (in == NULL || ids == NULL) {
-		free(in);
-		free(ids);
-		r = SZ_ERR_NOMEM;
-		goto out;
-	}
-	sz_env_public_scope(pub);
-	for (size_t i = 0; i < count && r == SZ_OK; i++) {
+	 * ones through the cells that own them; hold the rest of the sealed ones in quarantine. */
+	nq = 0;
+	for (size_t k = 0; k < nk && r == SZ_OK; k++) {
+		size_t i = kidx[k];
 		if (res[i] != SZ_OK)
 			continue;
 		if (envs[i][0] == SZ_ENV_PUBLIC) {
@@ -47,12 +115,45 @@ sz_node_ingest(sz_node *n, const uint8_t *const *envs, const size_t *lens, size_
 			uint32_t el = sz_load_u32(envs[i] + SZ_ENV_HEADER_BYTES);
 			if (sz_env_id(ids[nin], envs[i], lens[i]) != SZ_OK)
 				continue;
+			sz_node_sketch_note(n, envs[i], lens[i]);
 			in[nin] = (sz_store_entry_in){ pub, ids[nin], envs[i] + SZ_ENV_HEADER_BYTES + 4, el };
 			nin++;
-		} else {
-			r = sz_node_cells_receive(n, envs[i], lens[i]);
+			continue;
+		}
+		/* Sealed: its cell decides (a scope learnt earlier in this batch included: the cell's
+		 * catch-up has fed it already and says so through the same call). */
+		bool owned = false;
+		int drop = 0;
+		if ((r = sz_node_cells_receive(n, envs[i], lens[i], &owned, &drop)) != SZ_OK)
+			break;
+		if (owned && drop == 1)
+			res[i] = SZ_ERR_DECRYPT; /* deleted again: it does not open, counted refused */
+		else if (owned && drop == 2)
+			res[i] = SZ_ERR_EXISTS; /* opened and declined: not kept, listed, no fault */
+		else if (!owned)
+			kidx[nq++] = i;
+	}
+	/* Of an epoch unknown when they came: one the batch itself taught a cell meanwhile goes to
+	 * it now (until nothing more is learnt), the rest to the quarantine. */
+	for (bool progress = true; progress && r == SZ_OK;) {
+		progress = false;
+		for (size_t k = 0; k < nq && r == SZ_OK; k++) {
+			size_t i = kidx[k];
+			bool owned = false;
+			int drop = 0;
+			if ((r = sz_node_cells_receive(n, envs[i], lens[i], &owned, &drop)) != SZ_OK || !owned)
+				continue;
+			res[i] = drop == 1 ? SZ_ERR_DECRYPT : drop == 2 ? SZ_ERR_EXISTS : SZ_OK;
+			kidx[k--] = kidx[--nq];
+			progress = true;
 		}
 	}
+	for (size_t k = 0; k < nq; k++) {
+		keep[k] = envs[kidx[k]];
+		klen[k] = lens[kidx[k]];
+	}
+	if (r == SZ_OK && nq > 0)
+		r = sz_node_quar_add(n, keep, klen, nq);
 	if (r == SZ_OK && nin > 0) {
 		int *er = calloc(nin, sizeof *er);
 		r = er == NULL ? SZ_ERR_NOMEM : sz_store_put_entries(n->store, in, nin, er);
@@ -60,14 +161,35 @@ sz_node_ingest(sz_node *n, const uint8_t *const *envs, const size_t *lens, size_
 			r = sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));
 		free(er);
 	}
-	free(in);
-	free(ids);
 	if (r == SZ_OK)
 		r = sz_node_cells_save(n);
 out:
+	n->batch = outer;
+	if (!outer)
+		n->nfed = 0;
+	free(keep);
+	free(klen);
+	free(kidx);
+	free(qscopes);
+	free(ids);
+	free(in);
 	if (res != results)
 		free(res);
 	return r;
+}
+
+int
+sz_node_ingest(sz_node *n, const uint8_t *const *envs, const size_t *lens, size_t count,
+    int *results)
+{
+	return ingest(n, false, NULL, 0, envs, lens, count, results);
+}
+
+int
+sz_node_ingest_shared(sz_node *n, const uint8_t (*shared)[16], size_t nshared,
+    const uint8_t *const *envs, const size_t *lens, size_t count, int *results)
+{
+	return ingest(n, true, shared, nshared, envs, lens, count, results);
 }
 
 int
@@ -85,90 +207,138 @@ cmp16(const void *a, const void *b)
 int
 sz_node_scopes(sz_node *n, uint8_t **scopes, size_t *count)
 {
-	uint8_t *relay = NULL;
-	size_t nrelay = 0;
 	sz_buf b = { 0 };
 	int r;
 	*scopes = NULL;
 	*count = 0;
-	/* Public leaflets, then every scope this node holds envelopes of (its cells' epochs, the
-	 * scopes it carries for others), then the epochs its cells know but holds nothing of yet. */
+	/* Public leaflets, then the epochs of the cells I am active in: what the labels I offer
+	 * stand for.  Nothing else is listed to anyone (no relay scopes: PROTOCOL.md §8). */
 	uint8_t pub[SZ_SCOPE_BYTES];
 	sz_env_public_scope(pub);
 	sz_buf_append(&b, pub, sizeof pub);
-	if ((r = sz_store_scopes(n->store, MAX_RELAY_SCOPES, &relay, &nrelay)) != SZ_OK)
-		goto out;
-	sz_buf_append(&b, relay, nrelay * SZ_SCOPE_BYTES);
 	if ((r = sz_node_cells_scopes(n, &b)) != SZ_OK)
 		goto out;
 	if ((r = b.err) != SZ_OK)
 		goto out;
-	/* One token per scope: sort and drop repeats. */
 	size_t k = b.len / SZ_SCOPE_BYTES, w = 0;
 	qsort(b.p, k, SZ_SCOPE_BYTES, cmp16);
 	for (size_t i = 0; i < k; i++)
 		if (w == 0 || memcmp(b.p + (w - 1) * 16, b.p + i * 16, 16) != 0)
 			memmove(b.p + w++ * 16, b.p + i * 16, 16);
-	if (w > SZ_HELLO_MAX_TOKENS)
-		w = SZ_HELLO_MAX_TOKENS;
 	b.len = w * SZ_SCOPE_BYTES;
 	*count = w;
-	size_t dummy;
-	r = sz_buf_take(&b, scopes, &dummy);
+	r = sz_buf_take(&b, scopes, &(size_t){ 0 });
 out:
-	free(relay);
 	sz_buf_free(&b);
 	return r;
 }
 
 /* --- sync session hooks ----------------------------------------------------------------- */
 
+/* The ids listed under label: those of every scope it stands for (the public scope, or the
+ * epochs the cell keeps now). */
 static int
-hook_list(void *ctx, const uint8_t scope[SZ_SCOPE_BYTES],
+hook_list(void *ctx, const uint8_t label[SZ_SCOPE_BYTES],
     int (*fn)(void *fctx, const uint8_t id[32]), void *fctx)
 {
 	sz_node *n = ctx;
-	sz_store_item *items;
-	size_t count;
-	int r = sz_store_list_envelopes(n->store, scope, 0, UINT64_MAX, 0, &items, &count);
-	if (r != SZ_OK)
-		return r;
-	for (size_t i = 0; i < count && r == SZ_OK; i++)
-		r = fn(fctx, items[i].id);
-	free(items);
+	uint8_t sc[64][16];
+	size_t nsc = 0, nk = 0;
+	const uint8_t (*declined)[32] = NULL;
+	int r = sz_node_label_scopes(n, label, sc, 64, &nsc);
+	if (r == SZ_ERR_NOT_FOUND)
+		return SZ_OK; /* a cell I left since the session began: nothing */
+	/* and what its cell opened and declined, and what the quarantine holds that came under it:
+	 * listed, never sent */
+	if (r == SZ_OK)
+		r = sz_node_cell_declined(n, label, &declined, &nk);
+	for (size_t i = 0; i < nk && r == SZ_OK; i++)
+		r = fn(fctx, declined[i]);
+	if (r == SZ_OK)
+		r = sz_node_quar_listed(n, label, fn, fctx);
+	for (size_t k = 0; k < nsc && r == SZ_OK; k++) {
+		sz_store_item *items;
+		size_t count;
+		if ((r = sz_store_list_envelopes(n->store, sc[k], 0, UINT64_MAX, 0, &items, &count)) != SZ_OK)
+			break;
+		for (size_t i = 0; i < count && r == SZ_OK; i++)
+			r = fn(fctx, items[i].id);
+		free(items);
+	}
 	return r;
 }
 
+/* Only what is held under a label leaves (never the quarantine's, nor another cell's). */
 static int
 hook_get(void *ctx, const uint8_t id[32], uint8_t **env, size_t *len)
 {
 	sz_node *n = ctx;
-	return sz_store_get_envelope(n->store, id, env, len);
+	uint8_t label[16];
+	int r = sz_store_get_envelope(n->store, id, env, len);
+	if (r == SZ_OK && (*len < SZ_ENV_HEADER_BYTES ||
+	    sz_node_scope_label(n, *env + 1, label) != SZ_OK)) {
+		free(*env);
+		*env = NULL;
+		*len = 0;
+		r = SZ_ERR_NOT_FOUND;
+	}
+	return r;
 }
 
 static int
-hook_store(void *ctx, const uint8_t *const *envs, const size_t *lens, size_t count, int *results)
+hook_store(void *ctx, const uint8_t (*shared)[SZ_SCOPE_BYTES], size_t nshared,
+    const uint8_t *const *envs, const size_t *lens, size_t count, int *results)
 {
-	return sz_node_ingest(ctx, envs, lens, count, results);
+	return sz_node_ingest_shared(ctx, shared, nshared, envs, lens, count, results);
+}
+
+/* What the session offers: the public scope (one token under its own tag) and the pairs. */
+typedef struct offer_mem {
+	uint8_t pub[1][SZ_SCOPE_BYTES];
+	sz_sync_pair *pairs;   /* guarded */
+	size_t npairs;
+} offer_mem;
+
+void
+sz_node_sync_config_free(void *mem)
+{
+	offer_mem *m = mem;
+	if (m == NULL)
+		return;
+	sz_secret_free(m->pairs);
+	free(m);
 }
 
 int
-sz_node_sync_config(sz_node *n, sz_noise_role role, sz_sync_config *cfg, uint8_t **scopes_out)
+sz_node_sync_config(sz_node *n, sz_noise_role role, sz_sync_config *cfg, void **mem)
 {
-	size_t count;
 	int r;
 	memset(cfg, 0, sizeof *cfg);
-	*scopes_out = NULL;
+	*mem = NULL;
 	/* Ballots and pledges whose time has come leave with this session. */
 	if (sz_node_pending_run(n, NULL) != SZ_OK) {
 		/* kept for the next run; the sync goes ahead */
 	}
-	if ((r = sz_node_scopes(n, scopes_out, &count)) != SZ_OK)
+	/* What has waited in quarantine past its time goes now, and cells I left whose parting
+	 * time is up. */
+	if (sz_node_quar_sweep(n) != SZ_OK || sz_node_cells_parting_end(n) != SZ_OK) {
+		/* tried again at the next session */
+	}
+	offer_mem *m = calloc(1, sizeof *m);
+	if (m == NULL)
+		return SZ_ERR_NOMEM;
+	sz_env_public_scope(m->pub[0]);
+	if ((r = sz_node_offers(n, &m->pairs, &m->npairs)) != SZ_OK) {
+		sz_node_sync_config_free(m);
 		return r;
+	}
+	*mem = m;
 	cfg->role = role;
 	cfg->static_sk = n->tr_sk;
-	cfg->scopes = (const uint8_t(*)[SZ_SCOPE_BYTES]) * scopes_out;
-	cfg->nscopes = count;
+	cfg->scopes = (const uint8_t(*)[SZ_SCOPE_BYTES])m->pub;
+	cfg->nscopes = 1;
+	cfg->pairs = m->pairs;
+	cfg->npairs = m->npairs;
 	cfg->methods = SZ_RECON_RIBLT | SZ_RECON_NEGENTROPY | SZ_RECON_LIST;
 	cfg->hooks.ctx = n;
 	cfg->hooks.list_ids = hook_list;

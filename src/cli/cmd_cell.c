@@ -261,7 +261,7 @@ session(sz_node *n, const sz_invite *iv, const char *socks, const uint8_t *join,
 	if ((r = dial(&iv->addr, socks, &fd)) != SZ_OK)
 		return r;
 	sz_sync_config cfg;
-	uint8_t *scopes = NULL;
+	void *scopes = NULL;
 	sz_sync *s = NULL;
 	if ((r = sz_node_sync_config(n, SZ_NOISE_INITIATOR, &cfg, &scopes)) == SZ_OK) {
 		cfg.expect_remote = iv->node_key; /* only the inviter's node, no one in between */
@@ -273,7 +273,7 @@ session(sz_node *n, const sz_invite *iv, const char *socks, const uint8_t *join,
 		}
 		r = sz_sync_new(&s, &cfg);
 	}
-	free(scopes);
+	sz_node_sync_config_free(scopes);
 	if (r == SZ_OK)
 		r = sz_link_run(fd, s, NULL, NULL);
 	if (s != NULL)

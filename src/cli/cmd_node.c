@@ -120,12 +120,16 @@ sz_cli_status(sz_cli *c, int argc, char **argv)
 	uint64_t envs = 0, ents = 0;
 	if ((r = sz_store_counts(n->store, &envs, &ents)) != SZ_OK)
 		return sz_cli_fail(c, r, "cannot read the store");
+	size_t waiting = 0;
+	uint64_t wbytes = 0;
+	if ((r = sz_node_quar_stats(n, &waiting, &wbytes)) != SZ_OK)
+		return sz_cli_fail(c, r, "cannot read the store");
 	char fp[40];
 	if (sz_node_fingerprint(n, fp) != SZ_OK)
 		fp[0] = '\0';
-	sz_cli_say(c, "node        %s\nfingerprint %s\nenvelopes   %llu held (for you and others)\n"
-	    "readable    %llu entries\ncells       %zu\ndaemon      %s\n", c->home, fp,
-	    (unsigned long long)envs, (unsigned long long)ents, n->ncells,
+	sz_cli_say(c, "node        %s\nfingerprint %s\nenvelopes   %llu held (leaflets and your cells'; "
+	    "%zu of epochs not known yet)\nreadable    %llu entries\ncells       %zu\ndaemon      %s\n",
+	    c->home, fp, (unsigned long long)envs, waiting, (unsigned long long)ents, n->ncells,
 	    c->in_daemon ? "running" : "not running");
 	if (c->json) {
 		sz_jsonw_key(&c->jw, "home");
@@ -134,6 +138,8 @@ sz_cli_status(sz_cli *c, int argc, char **argv)
 		sz_jsonw_str(&c->jw, fp);
 		sz_jsonw_key(&c->jw, "envelopes");
 		sz_jsonw_u64(&c->jw, envs);
+		sz_jsonw_key(&c->jw, "quarantined");
+		sz_jsonw_u64(&c->jw, waiting);
 		sz_jsonw_key(&c->jw, "entries");
 		sz_jsonw_u64(&c->jw, ents);
 		sz_jsonw_key(&c->jw, "cells");

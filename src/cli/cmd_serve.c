@@ -251,11 +251,11 @@ sync_once(sz_cli *c, sz_node *n, const sz_addr *a, const char *socks, sz_sync_st
 		return r == SZ_ERR_TIMEOUT ? SZ_ERR_UNREACHABLE : r;
 	}
 	sz_sync_config cfg;
-	uint8_t *scopes = NULL;
+	void *scopes = NULL;
 	sz_sync *s = NULL;
 	if ((r = sz_node_sync_config(n, SZ_NOISE_INITIATOR, &cfg, &scopes)) == SZ_OK)
 		r = sz_sync_new(&s, &cfg);
-	free(scopes);
+	sz_node_sync_config_free(scopes);
 	if (r != SZ_OK) {
 		close(fd);
 		snprintf(why, whylen, "cannot start the sync");
@@ -274,6 +274,10 @@ sync_once(sz_cli *c, sz_node *n, const sz_addr *a, const char *socks, sz_sync_st
 	st->sent += one.sent;
 	st->bytes_in += one.bytes_in;
 	st->bytes_out += one.bytes_out;
+	/* what this node saw of the peer, as of the last round */
+	st->scopes_shared = one.scopes_shared;
+	st->peer_tokens = one.peer_tokens;
+	st->hello_bytes = one.hello_bytes;
 	if (r != SZ_OK) {
 		const char *pe = sz_sync_peer_error(s);
 		snprintf(why, whylen, "the sync broke off%s%s%s", pe[0] ? " (the other side said: " : "",
@@ -358,6 +362,12 @@ sz_cli_sync(sz_cli *c, int argc, char **argv)
 		sz_jsonw_u64(&c->jw, st.bytes_out);
 		sz_jsonw_key(&c->jw, "rounds");
 		sz_jsonw_u64(&c->jw, (uint64_t)rounds);
+		sz_jsonw_key(&c->jw, "shared");
+		sz_jsonw_u64(&c->jw, st.scopes_shared);
+		sz_jsonw_key(&c->jw, "peer_tokens");
+		sz_jsonw_u64(&c->jw, st.peer_tokens);
+		sz_jsonw_key(&c->jw, "hello_bytes");
+		sz_jsonw_u64(&c->jw, st.hello_bytes);
 	}
 	if (r != SZ_OK)
 		return sz_cli_fail(c, r, why);

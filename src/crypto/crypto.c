@@ -165,6 +165,26 @@ sz_dh(uint8_t out[static SZ_DH_BYTES], const uint8_t sk[static SZ_DH_BYTES],
 	return SZ_OK;
 }
 
+int
+sz_sign_sk_to_dh(uint8_t dh_sk[static SZ_DH_BYTES], const uint8_t sk[static SZ_SIGN_SK_BYTES])
+{
+	if (crypto_sign_ed25519_sk_to_curve25519(dh_sk, sk) != 0) {
+		sodium_memzero(dh_sk, SZ_DH_BYTES);
+		return SZ_ERR_CRYPTO;
+	}
+	return SZ_OK;
+}
+
+int
+sz_sign_pk_to_dh(uint8_t dh_pk[static SZ_DH_BYTES], const uint8_t pk[static SZ_SIGN_PK_BYTES])
+{
+	if (crypto_sign_ed25519_pk_to_curve25519(dh_pk, pk) != 0) {
+		sodium_memzero(dh_pk, SZ_DH_BYTES);
+		return SZ_ERR_CRYPTO;
+	}
+	return SZ_OK;
+}
+
 /* --- AEAD ------------------------------------------------------------------------------- */
 
 int

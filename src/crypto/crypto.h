@@ -65,6 +65,13 @@ SZ_MUST_CHECK int sz_dh_public(uint8_t pk[static SZ_DH_BYTES], const uint8_t sk[
 /* out = X25519(sk, pk).  SZ_ERR_CRYPTO when the result is all zeros (a low-order peer key). */
 SZ_MUST_CHECK int sz_dh(uint8_t out[static SZ_DH_BYTES], const uint8_t sk[static SZ_DH_BYTES],
     const uint8_t pk[static SZ_DH_BYTES]);
+/* The X25519 twins of an Ed25519 identity (libsodium's birational map): the secret scalar of
+ * sk (64 bytes, seed ‖ pk), and the Montgomery form of pk.  SZ_ERR_CRYPTO if pk is not a valid
+ * point (or is of small order); the outputs are zeroed on error. */
+SZ_MUST_CHECK int sz_sign_sk_to_dh(uint8_t dh_sk[static SZ_DH_BYTES],
+    const uint8_t sk[static SZ_SIGN_SK_BYTES]);
+SZ_MUST_CHECK int sz_sign_pk_to_dh(uint8_t dh_pk[static SZ_DH_BYTES],
+    const uint8_t pk[static SZ_SIGN_PK_BYTES]);
 
 /* --- AEAD ------------------------------------------------------------------------------- */
 /* Encrypt: c must hold mlen + 16 bytes; c may equal m.  Decrypt: m must hold clen - 16 bytes;

@@ -211,6 +211,40 @@ test_x25519_low_order(void **state)
 	sz_wipe(sk, sizeof sk);
 }
 
+/* The X25519 twins of two Ed25519 identities agree on one shared secret, the twin of the public
+ * key is the public key of the twin secret, and a public key that is not a point is refused. */
+static void
+test_sign_to_dh(void **state)
+{
+	(void)state;
+	uint8_t apk[32], ask[64], bpk[32], bsk[64], ax[32], bx[32], axp[32], bxp[32], pub[32];
+	uint8_t s1[32], s2[32];
+	assert_int_equal(sz_sign_keypair(apk, ask), SZ_OK);
+	assert_int_equal(sz_sign_keypair(bpk, bsk), SZ_OK);
+	assert_int_equal(sz_sign_sk_to_dh(ax, ask), SZ_OK);
+	assert_int_equal(sz_sign_sk_to_dh(bx, bsk), SZ_OK);
+	assert_int_equal(sz_sign_pk_to_dh(axp, apk), SZ_OK);
+	assert_int_equal(sz_sign_pk_to_dh(bxp, bpk), SZ_OK);
+	assert_int_equal(sz_dh_public(pub, ax), SZ_OK);
+	assert_memory_equal(pub, axp, 32);
+	assert_int_equal(sz_dh(s1, ax, bxp), SZ_OK);
+	assert_int_equal(sz_dh(s2, bx, axp), SZ_OK);
+	assert_memory_equal(s1, s2, 32);
+	/* one flipped bit of the other's key: another secret */
+	bxp[3] ^= 1;
+	if (sz_dh(s2, ax, bxp) == SZ_OK)
+		assert_memory_not_equal(s1, s2, 32);
+	/* a y coordinate that is no point on the curve (y = 2 has no x) */
+	uint8_t bad[32] = { 2 };
+	memset(pub, 0xaa, sizeof pub);
+	assert_int_equal(sz_sign_pk_to_dh(pub, bad), SZ_ERR_CRYPTO);
+	assert_true(sodium_is_zero(pub, sizeof pub));
+	sz_wipe(ask, sizeof ask);
+	sz_wipe(bsk, sizeof bsk);
+	sz_wipe(ax, sizeof ax);
+	sz_wipe(bx, sizeof bx);
+}
+
 static void
 test_aead_truncated(void **state)
 {
@@ -339,6 +373,7 @@ main(void)
 		cmocka_unit_test(test_blake2b_vectors),
 		cmocka_unit_test(test_wrong_vectors_are_caught),
 		cmocka_unit_test(test_x25519_low_order),
+		cmocka_unit_test(test_sign_to_dh),
 		cmocka_unit_test(test_aead_truncated),
 		cmocka_unit_test(test_hkdf_too_long),
 		cmocka_unit_test(test_hmac_long_key),

@@ -85,6 +85,88 @@ sz_store_find_prefix(sz_store *s, const uint8_t *prefix, size_t len, uint8_t id[
 	return r;
 }
 
+int
+sz_store_sealed_sizes(sz_store *s, const uint8_t scope[static SZ_SCOPE_BYTES],
+    sz_store_sized **items, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	sz_buf b = { 0 };
+	int rc, r = SZ_OK;
+	size_t count = 0;
+	*items = NULL;
+	*n = 0;
+	/* length() of a blob reads its size from the record header, not its pages. */
+	rc = sqlite3_prepare_v2(s->db, "SELECT time_ms, id, length(sealed) FROM envelopes "
+	    "WHERE scope = ?1 AND sealed IS NOT NULL ORDER BY time_ms, id", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sz_store_fail(s, rc, "listing sealed envelopes");
+	sqlite3_bind_blob(st, 1, scope, SZ_SCOPE_BYTES, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sz_store_sized it;
+		sqlite3_int64 len = sqlite3_column_int64(st, 2);
+		if (sqlite3_column_bytes(st, 1) != 32 || len < 0 || len > UINT32_MAX) {
+			r = SZ_ERR_CORRUPT;
+			break;
+		}
+		memset(&it, 0, sizeof it);
+		it.time_ms = (uint64_t)sqlite3_column_int64(st, 0);
+		memcpy(it.id, sqlite3_column_blob(st, 1), 32);
+		it.len = (uint32_t)len;
+		sz_buf_append(&b, &it, sizeof it);
+		count++;
+	}
+	if (r == SZ_OK && rc != SQLITE_DONE)
+		r = sz_store_fail(s, rc, "listing sealed envelopes");
+	sqlite3_finalize(st);
+	if (r == SZ_OK && b.err)
+		r = b.err;
+	if (r == SZ_OK && count > 0 && (r = sz_buf_take(&b, (uint8_t **)items, &(size_t){ 0 })) == SZ_OK)
+		*n = count;
+	sz_buf_free(&b);
+	return r;
+}
+
+int
+sz_store_drop_sealed(sz_store *s, const uint8_t (*ids)[32], size_t n, size_t *dropped)
+{
+	sqlite3_stmt *st = NULL;
+	size_t total = 0;
+	int rc, r;
+	if (dropped != NULL)
+		*dropped = 0;
+	if (n == 0)
+		return SZ_OK;
+	if (ids == NULL)
+		return SZ_ERR_INVALID;
+	rc = sqlite3_prepare_v2(s->db, "DELETE FROM envelopes WHERE id = ?1 AND sealed IS NOT NULL",
+	    -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sz_store_fail(s, rc, "deleting envelopes");
+	if ((r = sz_store_begin(s)) != SZ_OK) {
+		sqlite3_finalize(st);
+		return r;
+	}
+	for (size_t i = 0; i < n && r == SZ_OK; i++) {
+		sqlite3_bind_blob(st, 1, ids[i], 32, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_DONE)
+			total += (size_t)sqlite3_changes(s->db);
+		else
+			r = sz_store_fail(s, rc, "deleting envelopes");
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (r != SZ_OK) {
+		sz_store_rollback(s);
+		return r;
+	}
+	if ((r = sz_store_commit(s)) != SZ_OK)
+		return r;
+	if (dropped != NULL)
+		*dropped = total;
+	return SZ_OK;
+}
+
 static int
 count(sz_store *s, const char *sql, uint64_t *out)
 {

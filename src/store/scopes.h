@@ -1,5 +1,6 @@
 /*
- * scopes.h - which scopes a store holds envelopes of (for a relay's part in sync).
+ * scopes.h - which scopes a store holds envelopes of, and sealed envelopes by size and id (for the
+ * node's part in sync: its quarantine and its refusals).
  * Layer: store.
  */
 #ifndef SZ_STORE_SCOPES_H
@@ -19,6 +20,22 @@ SZ_MUST_CHECK int sz_store_scopes(sz_store *s, size_t max, uint8_t **scopes, siz
  * stored ids share the prefix (ids are BLAKE2b-256: only a broken hash does that). */
 SZ_MUST_CHECK int sz_store_find_prefix(sz_store *s, const uint8_t *prefix, size_t len,
     uint8_t id[static 32], uint8_t scope[static SZ_SCOPE_BYTES]);
+/* A sealed envelope as the node's quarantine sees it (docs/PROTOCOL.md §8, Acceptance). */
+typedef struct sz_store_sized {
+	uint64_t time_ms;       /* when it was first stored */
+	uint8_t id[32];
+	uint32_t len;           /* its size in bytes */
+} sz_store_sized;
+/* The sealed envelopes of scope, oldest first: *items malloc()ed (caller frees), *n their count.
+ * Their bytes are not read. */
+SZ_MUST_CHECK int sz_store_sealed_sizes(sz_store *s, const uint8_t scope[static SZ_SCOPE_BYTES],
+    sz_store_sized **items, size_t *n);
+/* Delete the sealed envelopes with these ids (n of them, in one transaction), without
+ * remembering them: unlike retention (sz_store_expire) the same envelope may be stored again
+ * later.  Public envelopes and readable entries are never touched; an id not held is skipped.
+ * *dropped (may be NULL) gets the number deleted.  Deleted bytes are overwritten in the file. */
+SZ_MUST_CHECK int sz_store_drop_sealed(sz_store *s, const uint8_t (*ids)[32], size_t n,
+    size_t *dropped);
 /* The number of envelopes and entries held (for `samizdat status`). */
 SZ_MUST_CHECK int sz_store_counts(sz_store *s, uint64_t *envelopes, uint64_t *entries);
 

@@ -275,6 +275,28 @@ test_envelopes(void **state)
 	int r1 = sz_store_find_prefix(s, sid, 1, fid, fscope);
 	assert_true(r1 == SZ_OK || r1 == SZ_ERR_EXISTS);
 	assert_int_equal(sz_store_find_prefix(s, sid, 0, fid, fscope), SZ_ERR_INVALID);
+	/* Sealed envelopes by size, without their bytes; dropped by id without being remembered
+	 * (they may be stored again), while a public one is never dropped this way. */
+	sz_store_sized *sz;
+	assert_int_equal(sz_store_sealed_sizes(s, scope, &sz, &n), SZ_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(sz[0].len, slen);
+	assert_int_equal(sz[0].time_ms, 1700000005000ull);
+	assert_memory_equal(sz[0].id, sid, 32);
+	free(sz);
+	assert_int_equal(sz_store_sealed_sizes(s, pub, &sz, &n), SZ_OK);
+	assert_int_equal(n, 0);
+	uint8_t two[2][32];
+	memcpy(two[0], sid, 32);
+	memcpy(two[1], ids[2], 32);
+	size_t dropped = 9;
+	assert_int_equal(sz_store_drop_sealed(s, (const uint8_t(*)[32])two, 2, &dropped), SZ_OK);
+	assert_int_equal(dropped, 1);
+	assert_int_equal(sz_store_get_envelope(s, sid, &got, &glen), SZ_ERR_NOT_FOUND);
+	assert_int_equal(sz_store_get_envelope(s, ids[2], &got, &glen), SZ_OK);
+	free(got);
+	assert_int_equal(sz_store_put_envelopes(s, one, &slen, 1, res), SZ_OK);
+	assert_int_equal(res[0], SZ_OK);
 	/* Bad lengths are refused per item. */
 	size_t badlen = 100;
 	assert_int_equal(sz_store_put_envelopes(s, one, &badlen, 1, res), SZ_OK);

@@ -1,6 +1,6 @@
 /*
- * session.c - the sync session's link (Noise XX over 2-byte-framed messages), its frames, scope
- * intersection and envelope transfer (see session.h, docs/PROTOCOL.md §7).
+ * session.c - the sync session's link (Noise XX over 2-byte-framed messages), its frames, label
+ * intersection and envelope transfer (see session.h, docs/PROTOCOL.md §8).
  * Layer: sync.  Reconciliation itself is in recon.c.
  */
 #include "sync/session_int.h"
@@ -63,7 +63,8 @@ void
 sz_sync_send(sz_sync *s, uint8_t type, const uint8_t *payload, size_t len)
 {
 	sz_frame_put(&s->plain, type, payload, len);
-	if (type != SZ_FR_ENVELOPES && type != SZ_FR_ACK)
+	/* HELLO is not reconciliation: 4 KiB or more of padded tokens each way (hello_bytes) */
+	if (type != SZ_FR_ENVELOPES && type != SZ_FR_ACK && type != SZ_FR_HELLO)
 		s->st.recon_bytes += SZ_FRAME_HDR + len;
 }
 
@@ -88,18 +89,48 @@ sz_sync_fail(sz_sync *s, int err, const char *why)
 	return err;
 }
 
-int
-sz_sync_scope_token(uint8_t token[static 16], const uint8_t scope[static 16], const uint8_t *hash,
+/* BLAKE2b-128(key, text ‖ hash ‖ role): the two token kinds differ in key and text. */
+static int
+token(uint8_t out[16], const char *text, const uint8_t *key, size_t keylen, const uint8_t *hash,
     size_t hashlen, int role)
 {
-	static const char label[] = "samizdat scope token v1";
-	uint8_t msg[sizeof label - 1 + 64 + 1];
-	if (hashlen > 64)
+	uint8_t msg[32 + 64 + 1];
+	size_t tl = strlen(text);
+	if (hashlen > 64 || tl > 32)
 		return SZ_ERR_INVALID;
-	memcpy(msg, label, sizeof label - 1);
-	memcpy(msg + sizeof label - 1, hash, hashlen);
-	msg[sizeof label - 1 + hashlen] = (uint8_t)role;
-	return sz_blake2b(token, 16, msg, sizeof label - 1 + hashlen + 1, scope, 16);
+	memcpy(msg, text, tl);
+	memcpy(msg + tl, hash, hashlen);
+	msg[tl + hashlen] = (uint8_t)role;
+	return sz_blake2b(out, 16, msg, tl + hashlen + 1, key, keylen);
+}
+
+int
+sz_sync_scope_token(uint8_t out[static 16], const uint8_t scope[static 16], const uint8_t *hash,
+    size_t hashlen, int role)
+{
+	return token(out, "samizdat scope token v1", scope, 16, hash, hashlen, role);
+}
+
+int
+sz_sync_pair_token(uint8_t out[static 16], const uint8_t key[static 32], const uint8_t *hash,
+    size_t hashlen, int role)
+{
+	return token(out, "samizdat scope token v2", key, 32, hash, hashlen, role);
+}
+
+/* The token of offer i (scopes first, then pairs) as sent by a side of this role. */
+static int
+offer_token(const sz_sync *s, size_t i, int role, uint8_t out[16])
+{
+	if (i < s->cfg.nscopes)
+		return sz_sync_scope_token(out, s->scopes[i], s->hash, s->hashlen, role);
+	return sz_sync_pair_token(out, s->pairs[i - s->cfg.nscopes].key, s->hash, s->hashlen, role);
+}
+
+static const uint8_t *
+offer_label(const sz_sync *s, size_t i)
+{
+	return i < s->cfg.nscopes ? s->scopes[i] : s->pairs[i - s->cfg.nscopes].label;
 }
 
 static int
@@ -108,13 +139,13 @@ cmp_scope(const void *a, const void *b)
 	return memcmp(a, b, SZ_SCOPE_BYTES);
 }
 
-/* HELLO: version, methods, our scope tokens, padded with random ones to a power of two. */
+/* HELLO: version, methods, our tokens, padded with random ones to max(256, a power of two). */
 static int
 send_hello(sz_sync *s)
 {
 	sz_buf b = { 0 };
-	size_t n = 1;
-	while (n < s->cfg.nscopes)
+	size_t n = SZ_HELLO_MIN_TOKENS, noffers = s->cfg.nscopes + s->cfg.npairs;
+	while (n < noffers)
 		n <<= 1;
 	if (n > SZ_HELLO_MAX_TOKENS)
 		return SZ_ERR_LIMIT;
@@ -127,9 +158,8 @@ send_hello(sz_sync *s)
 		return SZ_ERR_NOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (i < s->cfg.nscopes) {
-			if (sz_sync_scope_token(t + i * 16, s->scopes[i], s->hash, s->hashlen,
-			    s->cfg.role) != SZ_OK) {
+		if (i < noffers) {
+			if (offer_token(s, i, s->cfg.role, t + i * 16) != SZ_OK) {
 				sz_buf_free(&b);
 				return SZ_ERR_INTERNAL;
 			}
@@ -157,21 +187,31 @@ on_hello(sz_sync *s, const sz_frame *f)
 	if (h.version != 1)
 		return sz_sync_fail(s, SZ_ERR_UNSUPPORTED, "unsupported sync version");
 	int peer_role = s->cfg.role == SZ_NOISE_INITIATOR ? SZ_NOISE_RESPONDER : SZ_NOISE_INITIATOR;
-	s->shared = calloc(s->cfg.nscopes ? s->cfg.nscopes : 1, SZ_SCOPE_BYTES);
+	size_t noffers = s->cfg.nscopes + s->cfg.npairs;
+	s->st.peer_tokens = h.ntokens;
+	s->st.hello_bytes = SZ_FRAME_HDR + f->len;
+	s->shared = calloc(noffers ? noffers : 1, SZ_SCOPE_BYTES);
 	if (s->shared == NULL)
 		return sz_sync_fail(s, SZ_ERR_NOMEM, "out of memory");
-	/* A scope is shared when the peer's token for it, under the peer's role, is in its HELLO. */
-	for (size_t i = 0; i < s->cfg.nscopes; i++) {
+	/* A label is shared when the peer's token for one of our offers of it, under the peer's
+	 * role, is in its HELLO: the peer holds the same scope, or the other half of the pair. */
+	for (size_t i = 0; i < noffers; i++) {
 		uint8_t tok[16];
-		if (sz_sync_scope_token(tok, s->scopes[i], s->hash, s->hashlen, peer_role) != SZ_OK)
+		bool hit = false;
+		if (offer_token(s, i, peer_role, tok) != SZ_OK)
 			return sz_sync_fail(s, SZ_ERR_INTERNAL, "token");
 		for (size_t j = 0; j < h.ntokens; j++)
-			if (sz_ct_equal(tok, h.tokens + 16 * j, 16)) { /* keyed tokens: constant time */
-				memcpy(s->shared[s->nshared++], s->scopes[i], SZ_SCOPE_BYTES);
-				break;
-			}
+			hit |= sz_ct_equal(tok, h.tokens + 16 * j, 16); /* keyed tokens: constant time */
+		sz_wipe(tok, sizeof tok);
+		if (hit)
+			memcpy(s->shared[s->nshared++], offer_label(s, i), SZ_SCOPE_BYTES);
 	}
 	qsort(s->shared, s->nshared, SZ_SCOPE_BYTES, cmp_scope);
+	size_t w = 0;
+	for (size_t i = 0; i < s->nshared; i++) /* one label under many pairs counts once */
+		if (w == 0 || memcmp(s->shared[w - 1], s->shared[i], SZ_SCOPE_BYTES) != 0)
+			memmove(s->shared[w++], s->shared[i], SZ_SCOPE_BYTES);
+	s->nshared = w;
 	s->st.scopes_shared = s->nshared;
 	uint8_t both = s->cfg.methods & h.methods;
 	if (both & SZ_RECON_RIBLT)
@@ -190,12 +230,6 @@ on_hello(sz_sync *s, const sz_frame *f)
 }
 
 /* --- transfer --------------------------------------------------------------------------- */
-
-static bool
-scope_shared(const sz_sync *s, const uint8_t scope[SZ_SCOPE_BYTES])
-{
-	return bsearch(scope, s->shared, s->nshared, SZ_SCOPE_BYTES, cmp_scope) != NULL;
-}
 
 /* Send envelope batches while the peer keeps up, then FIN once everything is acknowledged. */
 static int
@@ -265,9 +299,8 @@ batch_add(void *ctx, const uint8_t *env, size_t len)
 	batch *b = ctx;
 	sz_sync *s = b->s;
 	uint8_t id[32];
-	/* Only envelopes of shared scopes that were asked for (or announced) are taken. */
-	if (!scope_shared(s, env + 1))
-		return SZ_ERR_PEER;
+	/* Only envelopes that were asked for (or announced) are taken; whether each belongs under
+	 * a shared label is the node's to say (the store hook), since labels are not scopes. */
 	if (s->cfg.role == SZ_NOISE_RESPONDER) {
 		if (sz_env_id(id, env, len) != SZ_OK)
 			return SZ_ERR_INTERNAL;
@@ -310,8 +343,9 @@ on_envelopes(sz_sync *s, const sz_frame *f)
 	}
 	s->unasked += b->unasked;
 	s->st.received += b->n;
-	r = b->n > 0 ? s->cfg.hooks.store(s->cfg.hooks.ctx, b->envs, b->lens, b->n, b->results) :
-	    SZ_OK;
+	r = b->n > 0 ? s->cfg.hooks.store(s->cfg.hooks.ctx,
+	    (const uint8_t(*)[SZ_SCOPE_BYTES])s->shared, s->nshared, b->envs, b->lens, b->n,
+	    b->results) : SZ_OK;
 	if (r != SZ_OK) {
 		free(b);
 		return sz_sync_fail(s, r, "could not store");
@@ -448,6 +482,9 @@ start_transport(sz_sync *s)
 	s->have_peer_key = true;
 	if (s->cfg.expect_remote != NULL && !sz_ct_equal(s->peer_key, s->cfg.expect_remote, 32))
 		return SZ_ERR_BAD_SIGNATURE;
+	if (s->cfg.hooks.peer_ok != NULL && (r = s->cfg.hooks.peer_ok(s->cfg.hooks.peer_ctx,
+	    s->peer_key)) != SZ_OK)
+		return r;
 	s->phase = PH_HELLO;
 	if (s->join != NULL) {
 		sz_sync_send(s, SZ_FR_JOIN, s->join, s->join_len);
@@ -479,6 +516,7 @@ on_message(sz_sync *s, const uint8_t *msg, size_t n)
 		}
 		if (sz_noise_hs_next(s->hs) == SZ_NOISE_SPLIT && (r = start_transport(s)) != SZ_OK)
 			return sz_sync_fail(s, r, r == SZ_ERR_BAD_SIGNATURE ? "not the expected peer" :
+			    r == SZ_ERR_DENIED ? "refused for a while: too many refused envelopes" :
 			    "could not start");
 		return SZ_OK;
 	}
@@ -625,7 +663,9 @@ sz_sync_new(sz_sync **out, const sz_sync_config *cfg)
 	int r = SZ_ERR_NOMEM;
 	*out = NULL;
 	if (cfg->static_sk == NULL || cfg->env == NULL || cfg->hooks.list_ids == NULL ||
-	    cfg->hooks.get == NULL || cfg->hooks.store == NULL || cfg->nscopes > SZ_HELLO_MAX_TOKENS ||
+	    cfg->hooks.get == NULL || cfg->hooks.store == NULL ||
+	    cfg->nscopes > SZ_HELLO_MAX_TOKENS || cfg->npairs > SZ_HELLO_MAX_TOKENS - cfg->nscopes ||
+	    (cfg->npairs > 0 && cfg->pairs == NULL) ||
 	    (cfg->hooks.sketch_get == NULL) != (cfg->hooks.sketch_put == NULL) ||
 	    (cfg->hooks.sketch_get == NULL) != (cfg->hooks.sketch_size == NULL) ||
 	    (cfg->hooks.sketch_get == NULL) != (cfg->hooks.find_prefix == NULL))
@@ -634,6 +674,7 @@ sz_sync_new(sz_sync **out, const sz_sync_config *cfg)
 		return SZ_ERR_NOMEM;
 	s->cfg = *cfg;
 	s->cfg.scopes = NULL;
+	s->cfg.pairs = NULL;
 	s->cfg.static_sk = NULL;
 	if (s->cfg.methods == 0)
 		s->cfg.methods = SZ_RECON_RIBLT | SZ_RECON_NEGENTROPY | SZ_RECON_LIST;
@@ -650,6 +691,11 @@ sz_sync_new(sz_sync **out, const sz_sync_config *cfg)
 		goto fail;
 	if (cfg->nscopes > 0)
 		memcpy(s->scopes, cfg->scopes, cfg->nscopes * SZ_SCOPE_BYTES);
+	if (cfg->npairs > 0) {
+		if ((s->pairs = sz_secret_alloc(cfg->npairs * sizeof *s->pairs)) == NULL)
+			goto fail;
+		memcpy(s->pairs, cfg->pairs, cfg->npairs * sizeof *s->pairs);
+	}
 	memcpy(s->static_sk, cfg->static_sk, 32);
 	if (cfg->join != NULL) {
 		if (cfg->role != SZ_NOISE_INITIATOR || cfg->join_len == 0 || cfg->join_len > 4096 ||
@@ -707,6 +753,7 @@ sz_sync_free(sz_sync *s)
 	sz_idvec_free(&s->want);
 	sz_recon_free(s);
 	free(s->scopes);
+	sz_secret_free(s->pairs);
 	free(s->shared);
 	if (s->join != NULL) {
 		sz_wipe(s->join, s->join_len);

@@ -2,11 +2,15 @@
  * session.h - a sync session: a state machine fed bytes and emitting bytes, with no sockets
  * inside (docs/PROTOCOL.md §7).  Layer: sync.
  *
- * Noise_XX_25519_ChaChaPoly_BLAKE2b authenticates the link; both sides then learn which scopes
- * they share (and nothing about the others), reconcile the envelope ids of those scopes, send
- * each other what the other lacks in acknowledged batches, and finish.  A broken session loses
- * nothing: what was acknowledged is stored, and the next session's reconciliation finds only
- * the rest.
+ * Noise_XX_25519_ChaChaPoly_BLAKE2b authenticates the link; both sides then learn which labels
+ * they share (and nothing about the others: a label is matched through a token keyed by a secret
+ * both hold), reconcile the envelope ids listed under those labels, send each other what the
+ * other lacks in acknowledged batches, and finish.  A broken session loses nothing: what was
+ * acknowledged is stored, and the next session's reconciliation finds only the rest.
+ *
+ * Labels.  A label is 16 bytes that stand for a set of envelopes on both sides: the public
+ * leaflet scope (its own label), or a cell's sync label (docs/PROTOCOL.md §8, Which labels are
+ * shared).  The session knows only labels; the node maps them to the scopes it stores.
  */
 #ifndef SZ_SYNC_SESSION_H
 #define SZ_SYNC_SESSION_H
@@ -26,16 +30,20 @@ struct sz_riblt_sketch;
 /* What the session needs from the node.  Every callback returns SZ_OK or an sz_err. */
 typedef struct sz_sync_hooks {
 	void *ctx;
-	/* Call fn(fctx, id) for every envelope id this node holds in scope. */
-	int (*list_ids)(void *ctx, const uint8_t scope[SZ_SCOPE_BYTES],
+	/* Call fn(fctx, id) for every envelope id this node lists under label (one that was
+	 * shared).  An id listed under two labels counts once. */
+	int (*list_ids)(void *ctx, const uint8_t label[SZ_SCOPE_BYTES],
 	    int (*fn)(void *fctx, const uint8_t id[32]), void *fctx);
 	/* The bytes of envelope id (malloc()ed; the session frees them). */
 	int (*get)(void *ctx, const uint8_t id[32], uint8_t **env, size_t *len);
-	/* Verify and store a batch (already checked to be of shared scopes); results[i] gets SZ_OK
-	 * or why envelope i was refused.  Return non-OK only when storing itself failed (disk full):
-	 * the session then fails and acknowledges nothing of the batch. */
-	int (*store)(void *ctx, const uint8_t *const *envs, const size_t *lens, size_t n,
-	    int *results);
+	/* Decide on, verify and store a batch the peer sent; shared (nshared labels, sorted) are the
+	 * labels of this session: the node refuses an envelope it would not list under one of them.
+	 * results[i] gets SZ_OK (stored), SZ_ERR_EXISTS (held already) or why envelope i was
+	 * refused (counted against the peer: past limits.max_rejected it is cut off).  Return
+	 * non-OK only when storing itself failed (disk full): the session then fails and
+	 * acknowledges nothing of the batch. */
+	int (*store)(void *ctx, const uint8_t (*shared)[SZ_SCOPE_BYTES], size_t nshared,
+	    const uint8_t *const *envs, const size_t *lens, size_t n, int *results);
 	/* Responder, optional: an invitation is being redeemed (docs/PROTOCOL.md §11).  Fill reply
 	 * with the WELCOME payload; a non-OK return refuses with that code. */
 	int (*on_join)(void *ctx, const uint8_t *req, size_t len, sz_buf *reply);
@@ -43,20 +51,37 @@ typedef struct sz_sync_hooks {
 	int (*on_welcome)(void *ctx, const uint8_t *reply, size_t len);
 	/* Optional, all four or none: a RIBLT sketch the node keeps current as envelopes arrive,
 	 * so that a session costs O(d) rather than O(N) (docs/PROTOCOL.md §8).  sketch_get lends a
-	 * sketch of the ids (20-byte symbols) of the n sorted scopes under key; it must not change
-	 * until sketch_put gives it back (the session may extend its K).  Any error: the session
-	 * builds its own from list_ids.  sketch_size tells how many ids that sketch holds if the
-	 * node keeps it already, without building or lending it (SZ_ERR_NOT_FOUND otherwise).
-	 * find_prefix names the envelope whose id starts with the len bytes of prefix, and its
-	 * scope (SZ_ERR_NOT_FOUND). */
-	int (*sketch_get)(void *ctx, const uint8_t (*scopes)[SZ_SCOPE_BYTES], size_t n,
+	 * sketch of the ids (20-byte symbols) listed under the n sorted labels, under key; it must
+	 * not change until sketch_put gives it back (the session may extend its K).  Any error:
+	 * the session builds its own from list_ids.  sketch_size tells how many ids that sketch
+	 * holds if the node keeps it already, without building or lending it (SZ_ERR_NOT_FOUND
+	 * otherwise).  find_prefix names the envelope whose id starts with the len bytes of prefix,
+	 * and the label it is listed under (SZ_ERR_NOT_FOUND, also when it is listed under none). */
+	int (*sketch_get)(void *ctx, const uint8_t (*labels)[SZ_SCOPE_BYTES], size_t n,
 	    const uint8_t key[16], struct sz_riblt_sketch **sk);
 	void (*sketch_put)(void *ctx, struct sz_riblt_sketch *sk);
-	int (*sketch_size)(void *ctx, const uint8_t (*scopes)[SZ_SCOPE_BYTES], size_t n,
+	int (*sketch_size)(void *ctx, const uint8_t (*labels)[SZ_SCOPE_BYTES], size_t n,
 	    const uint8_t key[16], size_t *size);
 	int (*find_prefix)(void *ctx, const uint8_t *prefix, size_t len, uint8_t id[32],
-	    uint8_t scope[SZ_SCOPE_BYTES]);
+	    uint8_t label[SZ_SCOPE_BYTES]);
+	/* Optional: the handshake authenticated the peer's transport key pk.  A non-OK return
+	 * refuses the session there (ERROR with that code; nothing else is said), before any
+	 * token is sent (the daemon's cost table, docs/PROTOCOL.md §8 Limits).  Called with
+	 * peer_ctx, not ctx. */
+	int (*peer_ok)(void *peer_ctx, const uint8_t pk[32]);
+	void *peer_ctx;
 } sz_sync_hooks;
+
+/* A label this node offers under a pair token (docs/PROTOCOL.md §8): key is a secret only this
+ * node and one other hold (a cell's pair key), label what a match stands for. */
+typedef struct sz_sync_pair {
+	uint8_t key[32];
+	uint8_t label[SZ_SCOPE_BYTES];
+} sz_sync_pair;
+
+/* HELLO carries at least this many tokens (random ones pad the list to max(256, a power of
+ * two)), so that a node in no cell and a node in a cell of 200 send the same count. */
+#define SZ_HELLO_MIN_TOKENS 256
 
 /* Sets this small use compact RIBLT symbols by default: the per-session sketch costs about 25 ms
  * a side here, under one Tor round trip, and halves the reconciliation bytes. */
@@ -75,8 +100,14 @@ typedef struct sz_sync_config {
 	sz_noise_role role;
 	const uint8_t *static_sk;      /* this node's transport key (X25519, 32 bytes) */
 	const uint8_t *expect_remote;  /* if not NULL, the peer's transport key must be this */
-	const uint8_t (*scopes)[SZ_SCOPE_BYTES]; /* the scopes this node offers (copied) */
+	/* Labels offered under a scope token keyed by the label itself (anyone who knows it can
+	 * match it): for the public leaflet scope only.  Copied. */
+	const uint8_t (*scopes)[SZ_SCOPE_BYTES];
 	size_t nscopes;
+	/* Labels offered under pair tokens (copied into guarded memory, wiped at free).  A label may
+	 * appear under many pairs; nscopes + npairs <= SZ_HELLO_MAX_TOKENS. */
+	const sz_sync_pair *pairs;
+	size_t npairs;
 	uint8_t methods;               /* SZ_RECON_* this side speaks (0 = all) */
 	sz_sync_hooks hooks;
 	const uint8_t *join;           /* initiator: redeem an invitation (JOIN payload) instead of
@@ -100,12 +131,15 @@ typedef enum sz_sync_status {
 
 typedef struct sz_sync_stats {
 	uint64_t bytes_in, bytes_out;
-	uint64_t scopes_shared;
+	uint64_t scopes_shared;           /* labels shared */
+	uint64_t peer_tokens;             /* tokens in the peer's HELLO */
+	uint64_t hello_bytes;             /* the peer's HELLO frame, header included */
 	uint64_t ids_local, ids_remote;   /* ids on each side, in shared scopes (where known) */
 	uint64_t to_send, to_receive;     /* the difference, once reconciled */
 	uint64_t sent, acked;             /* envelopes sent, and acknowledged by the peer */
 	uint64_t received, stored, rejected;
-	uint64_t recon_bytes;             /* bytes of reconciliation frames, both directions */
+	uint64_t recon_bytes;             /* bytes of reconciliation frames, both directions
+	                                   * (HELLOs not included: see hello_bytes) */
 	uint64_t ids_sketched;            /* ids this session put in sketches itself (0 when the
 	                                   * node lent its sketch) */
 	uint8_t riblt_attempts;           /* RIBLT attempts (a failed unsalted one is retried salted) */
@@ -145,8 +179,12 @@ void sz_sync_get_stats(const sz_sync *s, sz_sync_stats *st);
 /* The peer's transport public key, once the handshake authenticated it. */
 SZ_MUST_CHECK int sz_sync_peer_key(const sz_sync *s, uint8_t pk[static 32]);
 
-/* The token that stands for scope in a HELLO: BLAKE2b-128(key = scope, label ‖ hash ‖ role). */
+/* The token that stands for a public scope in a HELLO:
+ * BLAKE2b-128(key = scope, "samizdat scope token v1" ‖ hash ‖ role). */
 SZ_MUST_CHECK int sz_sync_scope_token(uint8_t token[static 16], const uint8_t scope[static 16],
+    const uint8_t *hash, size_t hashlen, int role);
+/* The token of a pair key: BLAKE2b-128(key = pair key, "samizdat scope token v2" ‖ hash ‖ role). */
+SZ_MUST_CHECK int sz_sync_pair_token(uint8_t token[static 16], const uint8_t key[static 32],
     const uint8_t *hash, size_t hashlen, int role);
 
 #endif /* SZ_SYNC_SESSION_H */

@@ -20,6 +20,7 @@ enum phase {
 struct sz_sync {
 	sz_sync_config cfg;
 	uint8_t (*scopes)[SZ_SCOPE_BYTES];
+	sz_sync_pair *pairs;  /* guarded memory: pair keys are secrets */
 	uint8_t static_sk[32];
 	uint8_t *join;    /* initiator: the JOIN payload to send */
 	size_t join_len;
@@ -41,7 +42,7 @@ struct sz_sync {
 	sz_buf wire;      /* encrypted bytes waiting to be sent */
 	size_t wire_off;  /* bytes of wire already sent */
 
-	/* shared scopes, sorted */
+	/* shared labels, sorted */
 	uint8_t (*shared)[SZ_SCOPE_BYTES];
 	size_t nshared;
 	uint8_t method;

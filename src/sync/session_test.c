@@ -355,6 +355,67 @@ test_unasked(void **state)
 	}
 }
 
+/* Pair tokens: a label is shared when both sides hold one pair key offered for it (two pairs of
+ * one label count once); a label offered under different keys on each side is not shared, and its
+ * envelopes do not cross; the HELLO carries 256 tokens whatever the offers, 512 past 256 offers.
+ * (What a peer sends under a label it does not share is refused by the node: node_privacy_test.) */
+static void
+test_pair_tokens(void **state)
+{
+	(void)state;
+	tnode *na = calloc(1, sizeof *na), *nb = calloc(1, sizeof *nb);
+	for (uint32_t k = 0; k < 10; k++) {
+		put_sealed(na, 0xa1, k, 100);
+		put_sealed(nb, 0xb2, 100 + k, 100);
+	}
+	sz_sync_pair pa[300], pb[2];
+	memset(pa, 0, sizeof pa);
+	memset(pb, 0, sizeof pb);
+	for (int i = 0; i < 300; i++) {
+		memset(pa[i].key, 0x40 + i % 3, 32);
+		pa[i].key[0] = (uint8_t)i;
+		fill_scope(pa[i].label, i < 2 ? 0xa1 : 0xb2);
+	}
+	memcpy(pb[0].key, pa[1].key, 32);   /* one of the two pairs of label 0xa1 */
+	fill_scope(pb[0].label, 0xa1);
+	memset(pb[1].key, 0x77, 32);        /* 0xb2 under a key A does not hold */
+	fill_scope(pb[1].label, 0xb2);
+	for (int many = 0; many < 2; many++) {
+		pair p;
+		t_start(&p, na, nb, NULL, 0, NULL, 0);
+		sz_sync_free(p.a);
+		sz_sync_free(p.b);
+		sz_sync_config ca = {
+			.role = SZ_NOISE_INITIATOR, .static_sk = p.ska, .pairs = pa, .npairs = many ? 300 : 3,
+			.hooks = { .ctx = na, .list_ids = t_list, .get = t_get, .store = t_store },
+			.env = &p.env.env,
+		};
+		sz_sync_config cb = ca;
+		cb.role = SZ_NOISE_RESPONDER;
+		cb.static_sk = p.skb;
+		cb.pairs = pb;
+		cb.npairs = 2;
+		cb.hooks.ctx = nb;
+		assert_int_equal(sz_sync_new(&p.a, &ca), SZ_OK);
+		assert_int_equal(sz_sync_new(&p.b, &cb), SZ_OK);
+		t_run(&p, 0);
+		sync_result r = t_finish(&p);
+		assert_int_equal(r.a.scopes_shared, 1);
+		assert_int_equal(r.b.scopes_shared, 1);
+		assert_int_equal(r.b.peer_tokens, many ? 512 : 256);
+		assert_int_equal(r.a.peer_tokens, 256);
+		assert_int_equal(r.a.hello_bytes, SZ_FRAME_HDR + 4 + 256 * 16);
+		assert_int_equal(r.b.received, many ? 0 : 10); /* label 0xa1's, once */
+		assert_int_equal(r.a.received, 0);
+	}
+	assert_int_equal(nb->n, 20);
+	assert_int_equal(na->n, 10);
+	t_free(na);
+	t_free(nb);
+	free(na);
+	free(nb);
+}
+
 static void
 test_frames(void **state)
 {
@@ -391,6 +452,7 @@ main(void)
 		cmocka_unit_test(test_disk_full_and_timeout),
 		cmocka_unit_test(test_methods),
 		cmocka_unit_test(test_unasked),
+		cmocka_unit_test(test_pair_tokens),
 		cmocka_unit_test(test_frames),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -64,7 +64,8 @@ t_get(void *ctx, const uint8_t id[32], uint8_t **env, size_t *len)
 }
 
 int
-t_store(void *ctx, const uint8_t *const *envs, const size_t *lens, size_t n, int *results)
+t_store(void *ctx, const uint8_t (*shared)[16], size_t nshared, const uint8_t *const *envs,
+    const size_t *lens, size_t n, int *results)
 {
 	tnode *t = ctx;
 	t->stores++;
@@ -72,6 +73,15 @@ t_store(void *ctx, const uint8_t *const *envs, const size_t *lens, size_t n, int
 		return SZ_ERR_DISK_FULL;
 	for (size_t i = 0; i < n; i++) {
 		sz_envelope v;
+		/* A test node lists an envelope under its scope: one of another label is refused. */
+		bool mine = false;
+		for (size_t k = 0; k < nshared && lens[i] > 17; k++)
+			mine |= memcmp(shared[k], envs[i] + 1, 16) == 0;
+		if (!mine) {
+			t->refused++;
+			results[i] = SZ_ERR_DENIED;
+			continue;
+		}
 		results[i] = sz_env_parse(&v, envs[i], lens[i], 0);
 		if (results[i] == SZ_OK)
 			results[i] = t_add(t, envs[i], lens[i]);

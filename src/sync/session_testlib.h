@@ -20,6 +20,7 @@ typedef struct tnode {
 	uint8_t id[MAXE][32];
 	size_t n;
 	size_t stores;   /* store() calls */
+	size_t refused;  /* envelopes store() refused as not under a shared label */
 	int fail_store;  /* make store() fail (disk full) */
 	/* the sketch it lends (built on first request, then kept current as a node would) */
 	sz_riblt_sketch *sk;
@@ -45,7 +46,10 @@ int t_list(void *ctx, const uint8_t scope[16], int (*fn)(void *, const uint8_t *
 
 int t_get(void *ctx, const uint8_t id[32], uint8_t **env, size_t *len);
 
-int t_store(void *ctx, const uint8_t *const *envs, const size_t *lens, size_t n, int *results);
+/* Store what the peer sent, refusing (SZ_ERR_DENIED) an envelope whose scope is not one of the
+ * shared labels, as a node refuses one it would not list under them. */
+int t_store(void *ctx, const uint8_t (*shared)[16], size_t nshared, const uint8_t *const *envs,
+    const size_t *lens, size_t n, int *results);
 
 /* Lend the kept sketch; build it (from every id of the scopes) if there is none for this key. */
 int t_sketch_get(void *ctx, const uint8_t (*scopes)[16], size_t n, const uint8_t key[16],
