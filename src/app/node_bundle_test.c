@@ -9,9 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#define _XOPEN_SOURCE_EXTENDED 1
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,18 +27,9 @@
 enum { O, M, V, W, NN };
 enum { X, Y };
 
-static char dir[64];
+static char dir[TN_DIR_BYTES];
 static sz_node *nd[NN];
 static sz_cell *cl[NN][2];   /* cl[who][X or Y], NULL if not a member */
-
-static int
-rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(p);
-}
 
 /* --- helpers ------------------------------------------------------------------------------- */
 
@@ -219,7 +208,6 @@ sync_pair(int a, const uint8_t extra[16], int b, sz_sync_stats *sa, sz_sync_stat
 {
 	sz_sync_config ca, cb;
 	void *mem_a, *mem_b;
-	sz_sync *s[2];
 	assert_int_equal(sz_node_sync_config(nd[a], SZ_NOISE_INITIATOR, &ca, &mem_a), SZ_OK);
 	assert_int_equal(sz_node_sync_config(nd[b], SZ_NOISE_RESPONDER, &cb, &mem_b), SZ_OK);
 	uint8_t(*offer)[16] = calloc(ca.nscopes + 1, 16);
@@ -231,38 +219,14 @@ sync_pair(int a, const uint8_t extra[16], int b, sz_sync_stats *sa, sz_sync_stat
 	if (!have)
 		memcpy(offer[ca.nscopes++], extra, 16);
 	ca.scopes = (const uint8_t(*)[16])offer;
-	assert_int_equal(sz_sync_new(&s[0], &ca), SZ_OK);
-	assert_int_equal(sz_sync_new(&s[1], &cb), SZ_OK);
+	tn_result r = tn_run(&ca, &cb);
 	free(offer);
 	sz_node_sync_config_free(mem_a);
 	sz_node_sync_config_free(mem_b);
-	for (int round = 0; round < 10000; round++) {
-		int moved = 0;
-		for (int d = 0; d < 2; d++) {
-			const uint8_t *o;
-			size_t n;
-			sz_sync_output(s[d], &o, &n);
-			if (n == 0)
-				continue;
-			uint8_t *copy = malloc(n);
-			assert_non_null(copy);
-			memcpy(copy, o, n);
-			sz_sync_consumed(s[d], n);
-			if (sz_sync_input(s[1 - d], copy, n) != SZ_OK) {
-				/* reported through the status below */
-			}
-			free(copy);
-			moved = 1;
-		}
-		if (!moved)
-			break;
-	}
-	assert_int_equal(sz_sync_get_status(s[0]), SZ_SYNC_DONE);
-	assert_int_equal(sz_sync_get_status(s[1]), SZ_SYNC_DONE);
-	sz_sync_get_stats(s[0], sa);
-	sz_sync_get_stats(s[1], sb);
-	sz_sync_free(s[0]);
-	sz_sync_free(s[1]);
+	assert_int_equal(r.ea, SZ_OK);
+	assert_int_equal(r.eb, SZ_OK);
+	*sa = r.a;
+	*sb = r.b;
 }
 
 /* --- fixture ------------------------------------------------------------------------------- */
@@ -271,18 +235,8 @@ static int
 setup(void **state)
 {
 	(void)state;
-	if (sz_init() != SZ_OK)
+	if (tn_nodes(dir, "node-bundle", nd, NN) != 0)
 		return -1;
-	snprintf(dir, sizeof dir, "/tmp/sz-node-bundle.XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	sz_node_opts o = { .kdf_ops = 1, .kdf_mem_kib = 64 };
-	for (int i = 0; i < NN; i++) {
-		char home[128];
-		snprintf(home, sizeof home, "%s/%c", dir, 'a' + i);
-		if (sz_node_create(&nd[i], home, "pw", 2, &o) != SZ_OK)
-			return -1;
-	}
 	return 0;
 }
 
@@ -290,9 +244,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	for (int i = 0; i < NN; i++)
-		sz_node_close(nd[i]);
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tn_nodes_free(dir, nd, NN);
 	return 0;
 }
 

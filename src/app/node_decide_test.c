@@ -11,8 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#define _XOPEN_SOURCE_EXTENDED 1
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,18 +26,9 @@
 #define NN 5 /* A B C D are members, E is outside */
 enum { A, B, C, D, E };
 
-static char dir[64];
+static char dir[TN_DIR_BYTES];
 static sz_node *nd[NN];
 static sz_cell *cl[NN];
-
-static int
-rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(p);
-}
 
 /* Copy every envelope a holds that b lacks into b; returns how many b stored. */
 static size_t
@@ -110,18 +99,8 @@ static int
 setup(void **state)
 {
 	(void)state;
-	if (sz_init() != SZ_OK)
+	if (tn_nodes(dir, "node-decide", nd, NN) != 0)
 		return -1;
-	snprintf(dir, sizeof dir, "/tmp/sz-node-decide.XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	sz_node_opts o = { .kdf_ops = 1, .kdf_mem_kib = 64 };
-	for (int i = 0; i < NN; i++) {
-		char home[128];
-		snprintf(home, sizeof home, "%s/%c", dir, 'a' + i);
-		if (sz_node_create(&nd[i], home, "pw", 2, &o) != SZ_OK)
-			return -1;
-	}
 	if (sz_node_cell_create(nd[A], "print shop", &cl[A]) != SZ_OK)
 		return -1;
 	return 0;
@@ -131,9 +110,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	for (int i = 0; i < NN; i++)
-		sz_node_close(nd[i]);
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tn_nodes_free(dir, nd, NN);
 	return 0;
 }
 

@@ -11,9 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#define _XOPEN_SOURCE_EXTENDED 1
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,13 +20,14 @@
 #include "app/invite.h"
 #include "app/join.h"
 #include "app/node_int.h"
+#include "app/node_testlib.h"
 #include "cell/cell.h"
 #include "crypto/crypto.h"
 #include "sync/bundle.h"
 
 enum { N, K, R, V, L, M, NN }; /* inviter, newcomer, racer, victim, lena, mira */
 
-static char dir[64];
+static char dir[TN_DIR_BYTES];
 static sz_node *nd[NN];
 static sz_cell *cn; /* the inviter's cell */
 
@@ -49,32 +48,14 @@ clk(void *ctx)
 static const sz_env test_env = { rnd, clk, clk, NULL };
 
 static int
-rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(p);
-}
-
-static int
 setup(void **state)
 {
 	(void)state;
-	if (sz_init() != SZ_OK)
-		return -1;
 	now_ms = sz_now_ms(sz_env_default());
-	snprintf(dir, sizeof dir, "/tmp/sz-node-invite.XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (tn_nodes(dir, "node-invite", nd, NN) != 0)
 		return -1;
-	sz_node_opts o = { .kdf_ops = 1, .kdf_mem_kib = 64 };
-	for (int i = 0; i < NN; i++) {
-		char home[128];
-		snprintf(home, sizeof home, "%s/%c", dir, 'a' + i);
-		if (sz_node_create(&nd[i], home, "pw", 2, &o) != SZ_OK)
-			return -1;
+	for (int i = 0; i < NN; i++)
 		nd[i]->env = &test_env;
-	}
 	if (sz_node_cell_create(nd[N], "shelter", &cn) != SZ_OK)
 		return -1;
 	uint8_t id[32];
@@ -88,9 +69,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	for (int i = 0; i < NN; i++)
-		sz_node_close(nd[i]);
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tn_nodes_free(dir, nd, NN);
 	return 0;
 }
 

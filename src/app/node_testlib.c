@@ -34,19 +34,39 @@ tn_home(const tnet *t, int i, char *out, size_t len)
 	snprintf(out, len, "%s/%c", t->dir, 'a' + i);
 }
 
+int
+tn_nodes(char dir[TN_DIR_BYTES], const char *tag, sz_node **nd, int n)
+{
+	if (sz_init() != SZ_OK)
+		return -1;
+	snprintf(dir, TN_DIR_BYTES, "/tmp/sz-%s.XXXXXX", tag);
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	sz_node_opts o = { .kdf_ops = 1, .kdf_mem_kib = 64 };
+	for (int i = 0; i < n; i++) {
+		char home[TN_DIR_BYTES + 8];
+		snprintf(home, sizeof home, "%s/%c", dir, 'a' + i);
+		if (sz_node_create(&nd[i], home, "pw", 2, &o) != SZ_OK)
+			return -1;
+	}
+	return 0;
+}
+
+void
+tn_nodes_free(const char *dir, sz_node **nd, int n)
+{
+	for (int i = 0; i < n; i++) {
+		sz_node_close(nd[i]);
+		nd[i] = NULL;
+	}
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 void
 tn_new(tnet *t, const char *tag, int n)
 {
 	memset(t, 0, sizeof *t);
-	assert_int_equal(sz_init(), SZ_OK);
-	snprintf(t->dir, sizeof t->dir, "/tmp/sz-%s.XXXXXX", tag);
-	assert_non_null(mkdtemp(t->dir));
-	sz_node_opts o = { .kdf_ops = 1, .kdf_mem_kib = 64 };
-	for (int i = 0; i < n; i++) {
-		char home[128];
-		tn_home(t, i, home, sizeof home);
-		assert_int_equal(sz_node_create(&t->nd[i], home, "pw", 2, &o), SZ_OK);
-	}
+	assert_int_equal(tn_nodes(t->dir, tag, t->nd, n), 0);
 	t->n = n;
 	assert_int_equal(sz_node_cell_create(t->nd[0], "print shop", &t->cl[0]), SZ_OK);
 }
@@ -54,9 +74,7 @@ tn_new(tnet *t, const char *tag, int n)
 void
 tn_free(tnet *t)
 {
-	for (int i = 0; i < t->n; i++)
-		sz_node_close(t->nd[i]);
-	nftw(t->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tn_nodes_free(t->dir, t->nd, t->n);
 	memset(t, 0, sizeof *t);
 }
 

@@ -12,15 +12,21 @@
 #include "app/node_int.h"
 
 #define TN_MAX 8
+#define TN_DIR_BYTES 64
 
 typedef struct tnet {
-	char dir[64];
+	char dir[TN_DIR_BYTES];
 	sz_node *nd[TN_MAX];
 	struct sz_cell *cl[TN_MAX];   /* each node's state of the cell node 0 creates */
 	int n;
 } tnet;
 
-/* n nodes "a", "b", ... in a fresh temporary directory; node 0 creates the cell "print shop". */
+/* n nodes "a", "b", ... in a fresh directory /tmp/sz-<tag>.XXXXXX (passphrase "pw", a fast KDF),
+ * for a setup function: 0, or -1 if anything failed. */
+int tn_nodes(char dir[TN_DIR_BYTES], const char *tag, sz_node **nd, int n);
+/* Close the nodes and remove the directory. */
+void tn_nodes_free(const char *dir, sz_node **nd, int n);
+/* n nodes as tn_nodes makes them; node 0 creates the cell "print shop". */
 void tn_new(tnet *t, const char *tag, int n);
 /* Close every node and remove the directory. */
 void tn_free(tnet *t);

@@ -445,6 +445,9 @@ SZ_MUST_CHECK int sz_cellst_welcome_open(const sz_env *env, const uint8_t id_sk[
 SZ_MUST_CHECK int sz_cellst_join_payload(sz_cell **out, const sz_env *env,
     const uint8_t id_sk[64], const sz_cell_joinkeys *jk, const uint8_t adder_id[32],
     const uint8_t *pl, size_t pll, sz_cell_result *res);
+/* A member's record, as welcomes and state files hold it; get: 0 if read, else r fails (err). */
+void sz_cellst_put_member(sz_buf *b, const cell_member *m);
+SZ_MUST_CHECK int sz_cellst_get_member(sz_rd *r, sz_cell *c, unsigned i, int err);
 /* Write the mop table (welcome and state): u16 m || m x (u8 in my view, u8 type, u16 author,
  * u16 target, u32 seq, u32 target seq, id[8], past bitset). */
 void sz_cellst_put_mops(sz_buf *b, const sz_cell *c);

@@ -16,8 +16,6 @@
  * the very epoch its add was sealed under).  It is sealed under an epoch the recipient surely
  * holds: one its add listed, if I still keep one.
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cell/cell_int.h"
@@ -79,10 +77,6 @@ send_one(sz_cell *c, uint16_t z, sz_cell_result *res)
 	int r;
 	const cell_member *to = &c->m[z];
 	const cell_epoch *seal = seal_for(c, z);
-	if (getenv("SZ_EPOCH_TRACE"))
-		fprintf(stderr, "  epochs: %08x -> %08x, seal %s %02x%02x\n", c->m[c->me].mref, to->mref,
-		    seal ? "found" : "none", seal ? seal->scope[0] : 0, seal ? seal->scope[1] : 0);
-
 	if (seal == NULL)
 		return SZ_OK; /* nothing it could open: it catches up by other means */
 	for (int e = 0; e < CELL_EPOCHS; e++)

@@ -37,6 +37,64 @@ sz_cellst_wipe_keys(sz_cell *c)
 	c->held_bytes = 0;
 }
 
+
+/* A member's record as a welcome and the state file both hold it (§6.2, §8): identity, prekey,
+ * signing keys, ratchet position, what is vouched for, the epoch it surely holds, the heads of
+ * its last op. */
+void
+sz_cellst_put_member(sz_buf *b, const cell_member *m)
+{
+	sz_buf_append(b, m->id, 32);
+	sz_buf_append(b, m->prekey, 32);
+	sz_buf_append(b, m->csk, 64);
+	sz_buf_append(b, m->dh_pk, 32);
+	sz_buf_u16(b, m->dh_idx);
+	sz_buf_u32(b, m->done);
+	sz_buf_u32(b, m->steps);
+	sz_buf_u32(b, m->tmax);
+	sz_buf_u32(b, m->vouch);
+	sz_buf_append(b, m->vouch_id, 8);
+	sz_buf_u32(b, m->pv_seq);
+	sz_buf_append(b, m->pv_id, 8);
+	sz_buf_append(b, m->sure, 8);
+	sz_buf_u8(b, m->nvh);
+	for (int h = 0; h < m->nvh; h++)
+		sz_buf_u16(b, m->vh[h]);
+}
+
+/* Read member i's record into c (interned at index i, else the read fails with err): 0 if
+ * read. */
+int
+sz_cellst_get_member(sz_rd *r, sz_cell *c, unsigned i, int err)
+{
+	uint8_t id[32], pk[32];
+	uint16_t idx;
+	sz_rd_copy(r, id, 32);
+	sz_rd_copy(r, pk, 32);
+	if (r->err || sz_cellm_intern(c, id, pk, &idx) != SZ_OK || idx != i) {
+		sz_rd_fail(r, err);
+		return -1;
+	}
+	cell_member *m = &c->m[idx];
+	sz_rd_copy(r, m->csk, 64);
+	sz_rd_copy(r, m->dh_pk, 32);
+	m->dh_idx = sz_rd_u16(r);
+	m->done = sz_rd_u32(r);
+	m->steps = sz_rd_u32(r);
+	m->tmax = sz_rd_u32(r);
+	m->vouch = sz_rd_u32(r);
+	sz_rd_copy(r, m->vouch_id, 8);
+	m->pv_seq = sz_rd_u32(r);
+	sz_rd_copy(r, m->pv_id, 8);
+	sz_rd_copy(r, m->sure, 8);
+	m->nvh = sz_rd_u8(r);
+	if (m->nvh > CELL_MAX_HEADS)
+		sz_rd_fail(r, err);
+	for (int h = 0; h < m->nvh && r->err == 0; h++)
+		m->vh[h] = sz_rd_u16(r);
+	return r->err ? -1 : 0;
+}
+
 /* The welcome's outer seal: a fresh X25519 key (its public half first) with the newcomer's
  * prekey, so only the holder of the prekey's secret opens it (docs/PROTOCOL.md §11 §6.2). */
 static const uint8_t WELCOME_OUTER[] = "samizdat cell welcome v2";
@@ -164,26 +222,8 @@ sz_cellst_welcome(sz_cell *c, uint16_t idx, const uint8_t *add_entry, size_t add
 	sz_buf_append(&b, add_entry, add_len);
 	sz_buf_append(&b, c->pending_seed, 32);
 	sz_buf_u16(&b, c->nmembers);
-	for (int i = 0; i < c->nmembers; i++) {
-		const cell_member *m = &c->m[i];
-		sz_buf_append(&b, m->id, 32);
-		sz_buf_append(&b, m->prekey, 32);
-		sz_buf_append(&b, m->csk[0], 32);
-		sz_buf_append(&b, m->csk[1], 32);
-		sz_buf_append(&b, m->dh_pk, 32);
-		sz_buf_u16(&b, m->dh_idx);
-		sz_buf_u32(&b, m->done);
-		sz_buf_u32(&b, m->steps);
-		sz_buf_u32(&b, m->tmax);
-		sz_buf_u32(&b, m->vouch);
-		sz_buf_append(&b, m->vouch_id, 8);
-		sz_buf_u32(&b, m->pv_seq);
-		sz_buf_append(&b, m->pv_id, 8);
-		sz_buf_append(&b, m->sure, 8);
-		sz_buf_u8(&b, m->nvh);
-		for (int h = 0; h < m->nvh; h++)
-			sz_buf_u16(&b, m->vh[h]);
-	}
+	for (int i = 0; i < c->nmembers; i++)
+		sz_cellst_put_member(&b, &c->m[i]);
 	sz_cellst_put_mops(&b, c);
 	const cell_epoch *order[CELL_EPOCHS];
 	size_t ne = 0;
@@ -297,34 +337,9 @@ join_payload(sz_cell *c, const uint8_t id_sk[64], const uint8_t id_xsk[32],
 		sz_rd_fail(&rd, SZ_ERR_MALFORMED);
 	memcpy(c->id_sk, id_sk, 64);
 	memcpy(c->id_xsk, id_xsk, 32);
-	for (unsigned i = 0; i < nm && rd.err == 0; i++) {
-		uint8_t id[32], pk[32];
-		uint16_t idx;
-		sz_rd_copy(&rd, id, 32);
-		sz_rd_copy(&rd, pk, 32);
-		if (rd.err || sz_cellm_intern(c, id, pk, &idx) != SZ_OK || idx != i) {
-			sz_rd_fail(&rd, SZ_ERR_MALFORMED);
-			break;
-		}
-		cell_member *m = &c->m[idx];
-		sz_rd_copy(&rd, m->csk[0], 32);
-		sz_rd_copy(&rd, m->csk[1], 32);
-		sz_rd_copy(&rd, m->dh_pk, 32);
-		m->dh_idx = sz_rd_u16(&rd);
-		m->done = m->base = sz_rd_u32(&rd);
-		m->steps = sz_rd_u32(&rd);
-		m->tmax = sz_rd_u32(&rd);
-		m->vouch = sz_rd_u32(&rd);
-		sz_rd_copy(&rd, m->vouch_id, 8);
-		m->pv_seq = sz_rd_u32(&rd);
-		sz_rd_copy(&rd, m->pv_id, 8);
-		sz_rd_copy(&rd, m->sure, 8);
-		m->nvh = sz_rd_u8(&rd);
-		if (m->nvh > CELL_MAX_HEADS)
-			sz_rd_fail(&rd, SZ_ERR_MALFORMED);
-		for (int h = 0; h < m->nvh && rd.err == 0; h++)
-			m->vh[h] = sz_rd_u16(&rd);
-	}
+	for (unsigned i = 0; i < nm && rd.err == 0; i++)
+		if (sz_cellst_get_member(&rd, c, i, SZ_ERR_MALFORMED) == 0)
+			c->m[i].base = c->m[i].done;
 	sz_cellst_get_mops(&rd, c);
 	unsigned ne = sz_rd_u8(&rd);
 	if (ne == 0 || ne > CELL_EPOCHS)

@@ -122,23 +122,8 @@ sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len)
 	sz_buf_u16(&b, c->nmembers);
 	for (int i = 0; i < c->nmembers; i++) {
 		const cell_member *m = &c->m[i];
-		sz_buf_append(&b, m->id, 32);
-		sz_buf_append(&b, m->prekey, 32);
-		sz_buf_append(&b, m->csk, 64);
-		sz_buf_append(&b, m->dh_pk, 32);
-		sz_buf_u16(&b, m->dh_idx);
-		sz_buf_u32(&b, m->done);
+		sz_cellst_put_member(&b, m);
 		sz_buf_u32(&b, m->base);
-		sz_buf_u32(&b, m->steps);
-		sz_buf_u32(&b, m->tmax);
-		sz_buf_u32(&b, m->vouch);
-		sz_buf_append(&b, m->vouch_id, 8);
-		sz_buf_u32(&b, m->pv_seq);
-		sz_buf_append(&b, m->pv_id, 8);
-		sz_buf_append(&b, m->sure, 8);
-		sz_buf_u8(&b, m->nvh);
-		for (int h = 0; h < m->nvh; h++)
-			sz_buf_u16(&b, m->vh[h]);
 		put_folds(&b, m->win, m->nwin);
 		sz_buf_u8(&b, m->rk_known);
 		sz_buf_append(&b, m->rk, 32);
@@ -253,34 +238,10 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 	if (nm > CELL_MAX_MEMBERS || nm == 0)
 		sz_rd_fail(&r, SZ_ERR_CORRUPT);
 	for (unsigned i = 0; i < nm && r.err == 0; i++) {
-		uint8_t id[32], pk[32];
-		uint16_t idx;
-		sz_rd_copy(&r, id, 32);
-		sz_rd_copy(&r, pk, 32);
-		if (r.err || sz_cellm_intern(c, id, pk, &idx) != SZ_OK || idx != i) {
-			sz_rd_fail(&r, SZ_ERR_CORRUPT);
+		if (sz_cellst_get_member(&r, c, i, SZ_ERR_CORRUPT) != 0)
 			break;
-		}
 		cell_member *m = &c->m[i];
-		sz_rd_copy(&r, m->csk, 64);
-		sz_rd_copy(&r, m->dh_pk, 32);
-		m->dh_idx = sz_rd_u16(&r);
-		m->done = sz_rd_u32(&r);
 		m->base = sz_rd_u32(&r);
-		m->steps = sz_rd_u32(&r);
-		m->tmax = sz_rd_u32(&r);
-		m->vouch = sz_rd_u32(&r);
-		sz_rd_copy(&r, m->vouch_id, 8);
-		m->pv_seq = sz_rd_u32(&r);
-		sz_rd_copy(&r, m->pv_id, 8);
-		sz_rd_copy(&r, m->sure, 8);
-		m->nvh = sz_rd_u8(&r);
-		if (m->nvh > CELL_MAX_HEADS) {
-			sz_rd_fail(&r, SZ_ERR_CORRUPT);
-			break;
-		}
-		for (int h = 0; h < m->nvh; h++)
-			m->vh[h] = sz_rd_u16(&r);
 		m->nwin = get_folds(&r, m->win);
 		m->rk_known = sz_rd_u8(&r);
 		check_flag(&r, m->rk_known);
