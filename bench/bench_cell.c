@@ -157,11 +157,12 @@ settled(int n, int j, const uint8_t cell_id[32], const uint8_t e[32])
 	c->send.gen = fd[j].done;
 	memcpy(c->send.ck, fd[j].ck, 32);
 	memset(&v, 0, sizeof v);
-	if ((r = sz_cellm_mop_add(c, OP_CREATE, 0, 0, 1, &v, &mi)) != SZ_OK)
+	if ((r = sz_cellm_mop_add(c, OP_CREATE, 0, 0, 1, 0, &v, &mi)) != SZ_OK)
 		die("create mop", r);
 	for (int i = 1; i < n; i++) {
 		v = c->processed;
-		if ((r = sz_cellm_mop_add(c, OP_ADD, 0, (uint16_t)i, (uint32_t)i + 1, &v, &mi)) != SZ_OK)
+		if ((r = sz_cellm_mop_add(c, OP_ADD, 0, (uint16_t)i, (uint32_t)i + 1, 0,
+		    &v, &mi)) != SZ_OK)
 			die("add mop", r);
 	}
 	if ((r = sz_cell_epoch_learn(c, e, &all)) != SZ_OK)
@@ -181,11 +182,16 @@ build(int n)
 		founder *f = &fd[i];
 		uint8_t seed[32] = { (uint8_t)i, (uint8_t)(i >> 8), 7 };
 		sz_env_seeded_init(&envs[i], (uint64_t)i + 1, 1700000000000ull);
+		sz_cell_joinkeys jk;
 		if (sz_sign_seed_keypair(f->pk, f->sk, seed) != SZ_OK ||
-		    sz_cell_prekey_new(&envs[i].env, f->pre_pk, f->pre_sk) != SZ_OK ||
-		    sz_dh_keypair(f->dh_pk, f->dh_sk) != SZ_OK ||
-		    sz_sign_keypair(f->csk_pk, f->csk_sk) != SZ_OK)
+		    sz_cell_joinkeys_new(&envs[i].env, &jk) != SZ_OK ||
+		    sz_dh_keypair(f->dh_pk, f->dh_sk) != SZ_OK)
 			die("keys", 0);
+		memcpy(f->pre_pk, jk.prekey_pk, 32);
+		memcpy(f->pre_sk, jk.prekey_sk, 32);
+		memcpy(f->csk_pk, jk.csk_pk, 32);
+		memcpy(f->csk_sk, jk.csk_sk, 64);
+		sz_wipe(&jk, sizeof jk);
 		sz_random(&g.env, f->rk, 32);
 		sz_random(&g.env, f->ck, 32);
 		f->done = i == 0 ? (uint32_t)n : 1;
