@@ -226,6 +226,54 @@ test_vote(void **state)
 	same_tally(3, 1, 4, 1);
 }
 
+static size_t
+under(int who, const uint8_t scope[16])
+{
+	sz_store_item *items;
+	size_t n;
+	assert_int_equal(sz_store_list_envelopes(nd[who]->store, scope, 0, UINT64_MAX, 0, &items, &n),
+	    SZ_OK);
+	free(items);
+	return n;
+}
+
+/* The epoch a ballot is sealed under names no one (issue 13, finding 6): right after B updates,
+ * its new epoch is known only to B, and a ballot sealed under it would say "B, or someone who
+ * has applied B's update".  B's node seals its ballot under the epoch every member holds, and
+ * under the new one only once every member has acknowledged it. */
+static void
+test_ballot_seal_names_no_one(void **state)
+{
+	(void)state;
+	uint8_t old[4][16], cur[4][16], anon[16];
+	size_t k;
+	assert_int_equal(sz_cell_scopes(cl[B], old, 4, &k), SZ_OK);
+	sz_cell_result res = { 0 };
+	assert_int_equal(sz_node_cell_apply(nd[B], cl[B], sz_cell_update(cl[B], &res), &res), SZ_OK);
+	assert_int_equal(sz_cell_scopes(cl[B], cur, 4, &k), SZ_OK);
+	assert_false(memcmp(cur[0], old[0], 16) == 0);
+	size_t fresh = under(B, cur[0]), common = under(B, old[0]);
+	sz_node_vote_out v;
+	assert_int_equal(sz_node_vote(nd[B], cl[B], P1, 1, true, &v), SZ_OK);
+	assert_true(v.released);
+	assert_int_equal(under(B, cur[0]), fresh);      /* not under the epoch only B knows */
+	assert_int_equal(under(B, old[0]), common + 1); /* but under the one all hold */
+	/* everyone applies the update and posts (the acks ride the posts): now the new one */
+	mesh(MEMBERS);
+	for (int i = A; i <= D; i++) {
+		uint8_t id[32];
+		assert_int_equal(sz_node_post(nd[i], cl[i], NULL, (const uint8_t *)"ack", 3, id), SZ_OK);
+	}
+	mesh(MEMBERS);
+	assert_int_equal(sz_cell_anon_scope(cl[B], anon), SZ_OK);
+	assert_memory_equal(anon, cur[0], 16);
+	fresh = under(B, cur[0]);
+	assert_int_equal(sz_node_vote(nd[B], cl[B], P1, 0, true, &v), SZ_OK);
+	assert_int_equal(under(B, cur[0]), fresh + 1);
+	mesh(MEMBERS);
+	same_tally(3, 1, 4, 3); /* B's two new revisions replaced its earlier ballots */
+}
+
 static uint8_t call[32];
 
 static void
@@ -363,7 +411,8 @@ test_removed(void **state)
 	/* B's node notices (a daemon tick, a sync) and seals its ballot again */
 	size_t k = 0;
 	assert_int_equal(sz_node_pending_run(nd[B], &k), SZ_OK);
-	assert_int_equal(k, 3); /* its ballots on both proposals and its pledge */
+	assert_int_equal(k, 5); /* its three ballots on the first proposal (test_vote and
+	                         * test_ballot_seal_names_no_one), one on this, its pledge */
 	mesh(MEMBERS & ~(1u << D));
 	for (int i = A; i <= C; i++) {
 		assert_int_equal(sz_node_tally_run(nd[i], cl[i], p2, &t), SZ_OK);
@@ -480,6 +529,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roster),
 		cmocka_unit_test(test_vote),
+		cmocka_unit_test(test_ballot_seal_names_no_one),
 		cmocka_unit_test(test_pledge),
 		cmocka_unit_test(test_declare),
 		cmocka_unit_test(test_removed),
