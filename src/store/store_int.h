@@ -5,6 +5,7 @@
 #ifndef SZ_STORE_STORE_INT_H
 #define SZ_STORE_STORE_INT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
@@ -39,6 +40,8 @@ struct sz_store {
 	unsigned real_slot;
 	uint8_t *keys;          /* SZ_STORE_K_BYTES */
 	sqlite3_stmt *st[ST_COUNT];
+	unsigned depth;         /* transactions open: 1 the outermost, more are savepoints */
+	bool aborted;           /* SQLite rolled the outermost back under an inner level */
 	char errmsg[640];
 };
 
@@ -49,7 +52,8 @@ sqlite3_stmt *sz_store_stmt(sz_store *s, int which);
  * shim's own finding first (it names the file), else SQLite's, else errno's. */
 int sz_store_fail(sz_store *s, int rc, const char *what);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK at the outermost level, SAVEPOINT / RELEASE / ROLLBACK TO
+ * inside one (store.c). */
 SZ_MUST_CHECK int sz_store_begin(sz_store *s);
 SZ_MUST_CHECK int sz_store_commit(sz_store *s);
 void sz_store_rollback(sz_store *s);

@@ -203,3 +203,31 @@ fail:
 	memset(env, 0, sizeof *env);
 	return r;
 }
+
+void
+sz_env_in_init(sz_env_in *in, const uint8_t *buf, size_t len, const uint8_t *id)
+{
+	memset(in, 0, sizeof *in);
+	in->buf = buf;
+	in->len = len;
+	in->err = SZ_ERR_AGAIN;
+	if (id != NULL) {
+		memcpy(in->id, id, 32);
+		in->have_id = true;
+	}
+}
+
+void
+sz_env_in_check(sz_env_in *in, size_t max_body)
+{
+	if (in->buf == NULL) {
+		in->err = SZ_ERR_INVALID;
+		return;
+	}
+	if (!in->have_id) {
+		if ((in->err = sz_env_id(in->id, in->buf, in->len)) != SZ_OK)
+			return;
+		in->have_id = true;
+	}
+	in->err = sz_env_parse(&in->env, in->buf, in->len, max_body);
+}
