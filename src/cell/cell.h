@@ -12,6 +12,7 @@
 
 #include "samizdat.h"
 #include "lib/env.h"
+#include "wire/entry.h"
 
 typedef struct sz_cell sz_cell;
 
@@ -43,6 +44,8 @@ typedef struct sz_cell_event {
 	uint8_t kind;            /* MESSAGE: entry kind */
 	const uint8_t *body;     /* MESSAGE: points into entry */
 	size_t body_len;
+	sz_entry dec;            /* MESSAGE: the entry as decoded and verified here (its pointers
+	                          * into entry), so that no layer above decodes it again */
 	int reason;              /* REJECTED / HELD: an sz_err */
 	char text[96];           /* a short English reason for the log */
 } sz_cell_event;

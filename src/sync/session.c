@@ -12,8 +12,11 @@
 
 #define PROLOGUE "samizdat sync v1"
 #define OUT_HIGH (2u << 20)     /* stop producing when this much waits to be sent */
-#define BATCH_BYTES (256u << 10)
-#define BATCH_MAX 256
+/* A batch is what the receiver stores in one transaction (PROTOCOL.md §8, Transfer): large
+ * enough that the commit's fsyncs cost little per envelope, small enough that a session's
+ * buffers stay a few MiB. */
+#define BATCH_BYTES (1u << 20)
+#define BATCH_MAX SZ_BATCH_MAX_ENVELOPES
 #define MAX_UNACKED 2
 
 static const sz_sync_limits default_limits = {
@@ -287,6 +290,7 @@ typedef struct batch {
 	sz_sync *s;
 	const uint8_t *envs[SZ_BATCH_MAX_ENVELOPES];
 	size_t lens[SZ_BATCH_MAX_ENVELOPES];
+	uint8_t ids[SZ_BATCH_MAX_ENVELOPES][32];
 	int results[SZ_BATCH_MAX_ENVELOPES];
 	size_t n;
 	size_t unasked;  /* dropped: not asked for, but possibly named by a 32-bit want */
@@ -298,12 +302,13 @@ batch_add(void *ctx, const uint8_t *env, size_t len)
 {
 	batch *b = ctx;
 	sz_sync *s = b->s;
-	uint8_t id[32];
+	uint8_t *id = b->ids[b->n];
+	/* Hashed once here, handed down with the envelope. */
+	if (sz_env_id(id, env, len) != SZ_OK)
+		return SZ_ERR_INTERNAL;
 	/* Only envelopes that were asked for (or announced) are taken; whether each belongs under
 	 * a shared label is the node's to say (the store hook), since labels are not scopes. */
 	if (s->cfg.role == SZ_NOISE_RESPONDER) {
-		if (sz_env_id(id, env, len) != SZ_OK)
-			return SZ_ERR_INTERNAL;
 		if (!sz_recon_wanted(s, id)) {
 			/* RIBLT's DONE names wanted ids by 32 bits of their hash, so the peer may send
 			 * an id that shares them (N/2^32 a want): dropped, not stored.  Anything else
@@ -344,8 +349,8 @@ on_envelopes(sz_sync *s, const sz_frame *f)
 	s->unasked += b->unasked;
 	s->st.received += b->n;
 	r = b->n > 0 ? s->cfg.hooks.store(s->cfg.hooks.ctx,
-	    (const uint8_t(*)[SZ_SCOPE_BYTES])s->shared, s->nshared, b->envs, b->lens, b->n,
-	    b->results) : SZ_OK;
+	    (const uint8_t(*)[SZ_SCOPE_BYTES])s->shared, s->nshared, b->envs, b->lens,
+	    (const uint8_t(*)[32])b->ids, b->n, b->results) : SZ_OK;
 	if (r != SZ_OK) {
 		free(b);
 		return sz_sync_fail(s, r, "could not store");
