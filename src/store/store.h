@@ -101,6 +101,9 @@ SZ_MUST_CHECK int sz_store_txn_begin(sz_store *s);
  * is rolled back, and if SQLite rolled back the outermost under it, every level above fails
  * too, up to the outermost). */
 SZ_MUST_CHECK int sz_store_txn_end(sz_store *s, int r);
+/* Transactions this handle committed to disk so far: each costs the journal's fsyncs (four with
+ * synchronous=FULL and a truncated journal).  For tests and benchmarks. */
+uint64_t sz_store_commits(const sz_store *s);
 
 /* --- envelopes ------------------------------------------------------------------------- */
 

@@ -42,6 +42,7 @@ struct sz_store {
 	sqlite3_stmt *st[ST_COUNT];
 	unsigned depth;         /* transactions open: 1 the outermost, more are savepoints */
 	bool aborted;           /* SQLite rolled the outermost back under an inner level */
+	uint64_t commits;       /* outermost transactions committed */
 	char errmsg[640];
 };
 

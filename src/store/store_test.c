@@ -429,6 +429,7 @@ test_batches(void **state)
 		snprintf(body, sizeof body, "batched %d", i);
 		env[i] = make_env(fx, body, 5000 + (uint64_t)i, &lens[i], ids[i]);
 	}
+	uint64_t commits = sz_store_commits(s);
 	assert_int_equal(sz_store_txn_begin(s), SZ_OK);
 	assert_int_equal(sz_store_put_envelopes(s, (const uint8_t *const *)env, lens, 2, res), SZ_OK);
 	assert_int_equal(sz_store_kv_put(s, "batch/kv", (const uint8_t *)"one", 3), SZ_OK);
@@ -440,7 +441,10 @@ test_batches(void **state)
 	assert_int_equal(sz_store_txn_end(s, SZ_ERR_INVALID), SZ_ERR_INVALID);
 	assert_false(held(s, ids[2]));
 	assert_true(held(s, ids[0]));
+	assert_int_equal(sz_store_commits(s), commits);
 	assert_int_equal(sz_store_txn_end(s, SZ_OK), SZ_OK);
+	/* Three puts, a secret and a savepoint: one commit, one round of fsyncs. */
+	assert_int_equal(sz_store_commits(s), commits + 1);
 	assert_true(held(s, ids[0]) && held(s, ids[1]) && !held(s, ids[2]));
 	assert_int_equal(sz_store_kv_get(s, "batch/kv", &b), SZ_OK);
 	assert_int_equal(b.len, 3);

@@ -66,6 +66,8 @@ sz_store_commit(sz_store *s)
 	r = sz_store_exec(s, "COMMIT", "committing");
 	if (r != SZ_OK)
 		sz_store_rollback(s);
+	else
+		s->commits++;
 	s->depth = 0;
 	return r;
 }
@@ -86,6 +88,12 @@ sz_store_rollback(sz_store *s)
 		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->depth = 0;
 	s->aborted = false;
+}
+
+uint64_t
+sz_store_commits(const sz_store *s)
+{
+	return s->commits;
 }
 
 int

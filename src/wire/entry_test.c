@@ -301,6 +301,12 @@ test_env_in(void **state)
 	sz_env_in_check(&in, 0);
 	assert_int_equal(in.err, SZ_ERR_BAD_SIGNATURE);
 	assert_int_equal(in.env.format, 0);
+	/* The public scope is the first 16 bytes of BLAKE2b-256 of its label (kept as a constant). */
+	static const char label[] = "samizdat public leaflets v1";
+	uint8_t h[32], pub[SZ_SCOPE_BYTES];
+	assert_int_equal(sz_blake2b(h, 32, (const uint8_t *)label, sizeof label - 1, NULL, 0), SZ_OK);
+	sz_env_public_scope(pub);
+	assert_memory_equal(pub, h, SZ_SCOPE_BYTES);
 	/* No bytes at all. */
 	sz_env_in_init(&in, NULL, 0, NULL);
 	sz_env_in_check(&in, 0);

@@ -21,15 +21,17 @@ sz_env_bucket_for(size_t n)
 	return 0;
 }
 
+/* The first 16 bytes of BLAKE2b-256("samizdat public leaflets v1"), as a constant: every
+ * envelope on its way in and out is compared with it (entry_test.c recomputes it). */
+static const uint8_t public_scope[SZ_SCOPE_BYTES] = {
+	0x7f, 0x04, 0xae, 0xa5, 0x90, 0x81, 0x75, 0xac,
+	0x04, 0x75, 0x7c, 0x4b, 0xa0, 0x26, 0xe6, 0x05,
+};
+
 void
 sz_env_public_scope(uint8_t scope[static SZ_SCOPE_BYTES])
 {
-	static const char label[] = "samizdat public leaflets v1";
-	uint8_t h[32] = { 0 };
-	/* Cannot fail: fixed, valid lengths. */
-	if (sz_blake2b(h, 32, (const uint8_t *)label, sizeof label - 1, NULL, 0) != SZ_OK)
-		memset(h, 0, sizeof h);
-	memcpy(scope, h, SZ_SCOPE_BYTES);
+	memcpy(scope, public_scope, SZ_SCOPE_BYTES);
 }
 
 int
