@@ -306,18 +306,17 @@ junk(int r, const sz_cell_result *res)
  * and listed as declined, since an honest member may hold it and must not send it again and
  * again; no fault of whoever sent it). */
 static int
-feed(sz_node *n, sz_node_cell *nc, const uint8_t *env, size_t len, const uint8_t env_id[32],
-    int *drop)
+feed(sz_node *n, sz_node_cell *nc, const sz_envelope *env, const uint8_t env_id[32], int *drop)
 {
 	if (drop != NULL)
 		*drop = 0;
 	n->batch_touched = true;
 	sz_cell_result res = { 0 };
-	int r = sz_cell_receive(nc->cell, env, len, &res);
+	int r = sz_cell_receive_parsed(nc->cell, env, &res);
 	if (r == SZ_OK || r == SZ_ERR_DECRYPT) {
 		int dropped = !res.drop ? 0 : junk(r, &res) ? 1 : 2;
 		if (r == SZ_OK)
-			r = absorb(n, nc, &res, env_id, env + 1);
+			r = absorb(n, nc, &res, env_id, env->scope);
 		else
 			r = SZ_OK;
 		if (r == SZ_OK && dropped) {
@@ -436,7 +435,13 @@ catch_up(sz_node *n, sz_node_cell *nc)
 						r = SZ_OK; /* deleted meanwhile (I left the cell, say) */
 					continue;
 				}
-				if ((r = feed(n, nc, env, len, ids[j], &drop)) == SZ_OK)
+				/* From the store: parsed here for the first time in this process. */
+				sz_envelope pe;
+				if (sz_env_parse(&pe, env, len, 0) != SZ_OK) {
+					free(env);
+					continue; /* the store keeps only what parsed */
+				}
+				if ((r = feed(n, nc, &pe, ids[j], &drop)) == SZ_OK)
 					sz_node_fed_note(n, ids[j], drop);
 				/* Listed under another label while quarantined, or junk now gone: that
 				 * label's set lost it. */
@@ -489,7 +494,7 @@ sz_node_cells_receive(sz_node *n, const sz_env_in *in, bool *owned, int *drop)
 		if (sz_cell_status(nc->cell) != SZ_CELL_ACTIVE || !sz_cell_owns(nc->cell, scope))
 			continue;
 		*owned = true;
-		int r = feed(n, nc, in->buf, in->len, in->id, drop);
+		int r = feed(n, nc, &in->env, in->id, drop);
 		if (r == SZ_OK && !*drop)
 			sz_node_sketch_note(n, scope, in->id);
 		if (r == SZ_OK)
