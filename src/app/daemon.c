@@ -106,6 +106,8 @@ sz_daemon_unlock(sz_daemon *d, const char *pass, size_t passlen)
 	int r = sz_node_open(&d->node, d->o.home, pass, passlen);
 	if (r == SZ_OK) {
 		sz_daemon_log(d, "unlocked");
+		sz_daemon_listen_unlocked(d);
+		sz_daemon_reach_save(d);
 		sz_daemon_tor_start(d);
 	}
 	return r;
@@ -153,12 +155,11 @@ sz_daemon_new(sz_daemon **out, const sz_daemon_opts *opts, sz_node *node)
 		d->o.listen[0].port = 0;
 		d->o.nlisten = 1;
 	}
-	for (size_t i = 0; i < d->o.nlisten; i++) {
-		if ((r = sz_net_listen(&d->o.listen[i], d->o.allow_public, &d->lfd[i])) != SZ_OK)
-			goto fail;
-		d->nl++;
-	}
+	d->listen_auto = d->o.listen[0].port == 0;
 	d->node = node;
+	if ((r = sz_daemon_listen_open(d)) != SZ_OK)
+		goto fail;
+	sz_daemon_reach_save(d);
 	sz_daemon_tor_start(d);
 	*out = d;
 	return SZ_OK;

@@ -16,6 +16,13 @@
 
 #define SZ_CONTROL_SOCKET "control.sock"
 #define SZ_DAEMON_MAX_LISTEN 4
+/* The most addresses a node says it can be reached at (an onion, and local network ones). */
+#define SZ_DAEMON_MAX_REACH 4
+/* Node state (docs/PROTOCOL.md §16): the listening port kept across restarts (u16), and the
+ * addresses the node was last reachable at, one "HOST:PORT" a line (for commands run without
+ * the daemon). */
+#define SZ_KV_LISTEN "node/listen"
+#define SZ_KV_REACH "node/reach"
 
 typedef struct sz_daemon sz_daemon;
 
@@ -29,9 +36,13 @@ typedef int (*sz_daemon_run_fn)(void *ctx, sz_daemon *d, void *client, int argc,
 
 typedef struct sz_daemon_opts {
 	const char *home;
-	sz_addr listen[SZ_DAEMON_MAX_LISTEN];
+	sz_addr listen[SZ_DAEMON_MAX_LISTEN]; /* port 0: the node's kept port, or a new one kept */
 	size_t nlisten;
 	bool allow_public;          /* listen on a non-loopback address */
+	bool has_advertise;         /* say the node is reached at advertise (port 0: the listening
+	                             * port) instead of the address it listens on: behind a port
+	                             * forward, or in tests on one machine */
+	sz_addr advertise;
 	/* Tor: attach to a running tor's control port, or spawn one. */
 	const char *tor_control;    /* "127.0.0.1:PORT" */
 	const char *tor_cookie;     /* its cookie file, or NULL to ask tor */
@@ -61,6 +72,17 @@ void sz_daemon_lock(sz_daemon *d);
 void sz_daemon_stop(sz_daemon *d);
 /* The addresses it serves on (TCP, and "<id>.onion:port" once published), one per line. */
 void sz_daemon_addresses(sz_daemon *d, sz_buf *out);
+/* The addresses another device can reach it at, best first, at most max: its onion service, then
+ * the address it advertises, else the local network address of each listener that is not
+ * loopback (for a wildcard listener, the address of this machine's interface that another device
+ * on the local network most likely reaches: sz_net_lan_address).  0 when it serves on loopback
+ * only and has no onion service. */
+size_t sz_daemon_reach(sz_daemon *d, sz_addr *out, size_t max);
+/* Where this daemon's tor takes SOCKS connections, as "HOST:PORT".  SZ_ERR_UNSUPPORTED when it
+ * runs without Tor. */
+SZ_MUST_CHECK int sz_daemon_tor_socks(sz_daemon *d, char *out, size_t n);
+/* The addresses a daemon last said this node is reachable at (kept in the store). */
+size_t sz_node_saved_reach(sz_node *n, sz_addr *out, size_t max);
 /* Start an outgoing sync to addr for client; when it ends, the daemon answers the client with
  * the session's result (exit code and a line of text). */
 SZ_MUST_CHECK int sz_daemon_sync_start(sz_daemon *d, void *client, const sz_addr *addr);

@@ -60,6 +60,7 @@ struct sz_daemon {
 	bool stop;
 	uint64_t pending_ms;       /* when the queue of ballots and pledges was last run */
 	uint64_t invites_ms;       /* when the invitation records were last tidied */
+	bool listen_auto;          /* the first listener's port is the node's kept one */
 };
 
 /* daemon.c */
@@ -78,6 +79,16 @@ void sz_daemon_sync_accept(sz_daemon *d, int lfd);
 void sz_daemon_sync_io(conn *c, short rev);
 /* A sync that has ended: log it, tell a waiting client, charge a hostile peer. */
 void sz_daemon_sync_finished(sz_daemon *d, conn *c);
+
+/* daemon_reach.c */
+/* Open the listeners; the first one, if its port was not given, on the node's kept port (a new
+ * one if none is kept or another program holds it), which is then kept. */
+SZ_MUST_CHECK int sz_daemon_listen_open(sz_daemon *d);
+/* The node was just unlocked: move the first listener to its kept port if it started elsewhere
+ * (started locked), or keep the port it has. */
+void sz_daemon_listen_unlocked(sz_daemon *d);
+/* Keep sz_daemon_reach's answer in the store (node/reach) if it changed. */
+void sz_daemon_reach_save(sz_daemon *d);
 
 /* daemon_tor.c */
 void sz_daemon_tor_start(sz_daemon *d);

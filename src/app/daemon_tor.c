@@ -57,6 +57,7 @@ sz_daemon_tor_start(sz_daemon *d)
 	}
 	snprintf(d->onion, sizeof d->onion, "%s.onion:%u", id, d->o.onion_port);
 	sz_daemon_log(d, "serving on %s", d->onion);
+	sz_daemon_reach_save(d);
 }
 
 void
@@ -72,4 +73,18 @@ sz_daemon_addresses(sz_daemon *d, sz_buf *out)
 		sz_buf_append(out, d->onion, strlen(d->onion));
 		sz_buf_u8(out, '\n');
 	}
+}
+
+int
+sz_daemon_tor_socks(sz_daemon *d, char *out, size_t n)
+{
+	char host[SZ_TCPDIAL_HOST_MAX];
+	uint16_t port;
+	if (n > 0)
+		out[0] = '\0';
+	if (d->tor == NULL || sz_tor_socks(d->tor, host, &port) != SZ_OK)
+		return SZ_ERR_UNSUPPORTED;
+	sz_addr a = { .port = port };
+	snprintf(a.host, sizeof a.host, "%s", host);
+	return sz_addr_format(&a, out, n);
 }

@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "crypto/crypto.h"
 #include "store/scopes.h"
+#include "transport/net.h"
 
 static int
 parse_u32(const char *s, uint32_t *v)
@@ -131,6 +132,43 @@ sz_cli_status(sz_cli *c, int argc, char **argv)
 	    "%zu of epochs not known yet)\nreadable    %llu entries\ncells       %zu\ndaemon      %s\n",
 	    c->home, fp, (unsigned long long)envs, waiting, (unsigned long long)ents, n->ncells,
 	    c->in_daemon ? "running" : "not running");
+	/* Where another device reaches this node (what an invitation names). */
+	sz_addr reach[SZ_DAEMON_MAX_REACH];
+	size_t nr = c->in_daemon ? sz_daemon_reach(c->daemon, reach, SZ_DAEMON_MAX_REACH) :
+	    sz_node_saved_reach(n, reach, SZ_DAEMON_MAX_REACH);
+	sz_buf listen = { 0 };
+	if (c->in_daemon)
+		sz_daemon_addresses(c->daemon, &listen);
+	for (size_t i = 0; i < nr; i++) {
+		char t[SZ_NET_ADDR_TEXT];
+		if (sz_addr_format(&reach[i], t, sizeof t) == SZ_OK)
+			sz_cli_say(c, "%s %s (%s)%s\n", i == 0 ? "reachable  " : "           ", t,
+			    reach[i].onion ? "Tor" : "network", c->in_daemon ? "" :
+			    ", once the daemon runs again");
+	}
+	if (nr == 0)
+		sz_cli_say(c, "reachable   from this computer only%s: no onion service, no local "
+		    "network address ('samizdat help serve')\n", c->in_daemon ? "" : " (no daemon)");
+	if (c->json) {
+		sz_jsonw_key(&c->jw, "reachable");
+		sz_jsonw_arr_begin(&c->jw);
+		for (size_t i = 0; i < nr; i++) {
+			char t[SZ_NET_ADDR_TEXT];
+			if (sz_addr_format(&reach[i], t, sizeof t) == SZ_OK)
+				sz_jsonw_str(&c->jw, t);
+		}
+		sz_jsonw_arr_end(&c->jw);
+		sz_jsonw_key(&c->jw, "listening");
+		sz_jsonw_arr_begin(&c->jw);
+		for (size_t off = 0; off < listen.len;) {
+			const uint8_t *nl = memchr(listen.p + off, '\n', listen.len - off);
+			size_t l = nl ? (size_t)(nl - listen.p) - off : listen.len - off;
+			sz_jsonw_strn(&c->jw, listen.p + off, l);
+			off += l + 1;
+		}
+		sz_jsonw_arr_end(&c->jw);
+	}
+	sz_buf_free(&listen);
 	if (c->json) {
 		sz_jsonw_key(&c->jw, "home");
 		sz_jsonw_str(&c->jw, c->home);

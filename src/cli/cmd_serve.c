@@ -2,6 +2,7 @@
  * cmd_serve.c - serve, sync, peers, unlock, lock; and how the CLI talks to a running daemon.
  * Layer: cli.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -383,13 +384,13 @@ int
 sz_cli_serve(sz_cli *c, int argc, char **argv)
 {
 	const char *listen = NULL, *pub = NULL, *tctl = NULL, *tcookie = NULL, *tpath = NULL,
-	    *textra = NULL, *oport = NULL, *locked = NULL, *logf = NULL;
+	    *textra = NULL, *oport = NULL, *locked = NULL, *logf = NULL, *adv = NULL;
 	const sz_cli_opt opts[] = {
 		{ "--listen", true, &listen }, { "--public", false, &pub },
 		{ "--tor-control", true, &tctl }, { "--tor-cookie", true, &tcookie },
 		{ "--tor", true, &tpath }, { "--tor-config", true, &textra },
 		{ "--onion-port", true, &oport }, { "--locked", false, &locked },
-		{ "--log", true, &logf }, { NULL, false, NULL },
+		{ "--log", true, &logf }, { "--advertise", true, &adv }, { NULL, false, NULL },
 	};
 	int npos = sz_cli_opts(c, argc, argv, opts);
 	if (npos < 0)
@@ -407,6 +408,22 @@ sz_cli_serve(sz_cli *c, int argc, char **argv)
 			return sz_cli_usage_error(c, "--listen %s is not a loopback address: add --public "
 			    "to serve on the network", listen);
 		o.nlisten = 1;
+	}
+	if (adv != NULL) {
+		/* HOST:PORT, [IPv6]:PORT, or a host alone (then the listening port) */
+		char text[SZ_NET_ADDR_TEXT];
+		struct in6_addr six;
+		bool bare6 = inet_pton(AF_INET6, adv, &six) == 1;
+		int k = snprintf(text, sizeof text, bare6 ? "[%s]:0" : strchr(adv, ':') ? "%s" : "%s:0",
+		    adv);
+		if (k < 0 || (size_t)k >= sizeof text || sz_addr_parse(&o.advertise, text, why,
+		    sizeof why) != SZ_OK)
+			return sz_cli_usage_error(c, "--advertise: %s", k < 0 || (size_t)k >= sizeof text ?
+			    "the address is too long" : why);
+		if (o.advertise.onion)
+			return sz_cli_usage_error(c, "--advertise takes a numeric address; the onion "
+			    "address comes from Tor");
+		o.has_advertise = true;
 	}
 	if (oport != NULL) {
 		char *end;
