@@ -6,11 +6,13 @@
  * sessions daemon_sync.c, Tor daemon_tor.c.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -72,6 +74,8 @@ conn_close(sz_daemon *d, conn *c)
 {
 	if (c->fd >= 0)
 		close(c->fd);
+	d->mem -= c->mem;
+	sz_daemon_dial_free(c);
 	sz_sync_free(c->sync);
 	free(c->scopes_before);
 	sz_buf_free(&c->in);
@@ -86,16 +90,40 @@ conn_close(sz_daemon *d, conn *c)
 conn *
 sz_daemon_conn_add(sz_daemon *d, enum conn_kind kind, int fd, const char *peer)
 {
-	if (d->nconns == MAX_CONNS)
+	if (d->nconns == SZ_DAEMON_MAX_CONNS)
 		return NULL;
 	conn *c = calloc(1, sizeof *c);
 	if (c == NULL)
 		return NULL;
 	c->kind = kind;
+	c->d = d;
 	c->fd = fd;
+	c->target = -1;
+	c->opened_ms = sz_tcpdial_now_ms();
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
 	d->conns[d->nconns++] = c;
 	return c;
+}
+
+void
+sz_daemon_conn_drop(sz_daemon *d, conn *c)
+{
+	for (size_t i = 0; i < d->nconns; i++)
+		if (d->conns[i] == c) {
+			memmove(&d->conns[i], &d->conns[i + 1], (d->nconns - i - 1) * sizeof *d->conns);
+			d->nconns--;
+			conn_close(d, c);
+			return;
+		}
+}
+
+size_t
+sz_daemon_count(const sz_daemon *d, enum conn_kind kind)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < d->nconns; i++)
+		n += d->conns[i]->kind == kind && !d->conns[i]->dead;
+	return n;
 }
 
 int
@@ -122,10 +150,12 @@ sz_daemon_lock(sz_daemon *d)
 			d->conns[i]->dead = true;
 			sz_sync_free(d->conns[i]->sync);
 			d->conns[i]->sync = NULL;
+			sz_daemon_dial_free(d->conns[i]);
 		}
 	sz_tor_free(d->tor);
 	d->tor = NULL;
 	d->onion[0] = '\0';
+	d->socks[0] = '\0';
 	sz_node_close(d->node);
 	d->node = NULL;
 	sz_daemon_log(d, "locked: keys dropped from memory");
@@ -141,10 +171,29 @@ sz_daemon_new(sz_daemon **out, const sz_daemon_opts *opts, sz_node *node)
 		return SZ_ERR_NOMEM;
 	d->o = *opts;
 	d->ctl_fd = -1;
-	if (d->o.max_sessions == 0)
-		d->o.max_sessions = 64;
+	if (d->o.max_sessions == 0 || d->o.max_sessions > SZ_DAEMON_MAX_SESSIONS)
+		d->o.max_sessions = SZ_DAEMON_MAX_SESSIONS;
 	if (d->o.max_per_host == 0)
-		d->o.max_per_host = 4;
+		d->o.max_per_host = SZ_DAEMON_PER_LAN_HOST;
+	if (d->o.mem_budget == 0)
+		d->o.mem_budget = SZ_DAEMON_MEM_BUDGET;
+#ifdef __GLIBC__
+	/* Session buffers of a few MiB come and go with peers: have them mapped and unmapped each
+	 * time, so that what the process holds follows the sessions' memory budget instead of
+	 * growing with a heap that glibc would otherwise keep (its dynamic mmap threshold). */
+	if (mallopt(M_MMAP_THRESHOLD, 256 * 1024) != 1) {
+		/* the budget still holds for what sessions use; the process may keep more */
+	}
+#endif
+	/* Every slot is a descriptor: make sure the process may hold them all. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 2 * SZ_DAEMON_MAX_CONNS + 64) {
+		rl.rlim_cur = rl.rlim_max < 2 * SZ_DAEMON_MAX_CONNS + 64 ? rl.rlim_max :
+		    2 * SZ_DAEMON_MAX_CONNS + 64;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+			/* the slots simply fill sooner */
+		}
+	}
 	if (d->o.onion_port == 0)
 		d->o.onion_port = 7070;
 	if ((r = sz_daemon_ctl_listen(d)) != SZ_OK)
@@ -186,7 +235,7 @@ sz_daemon_run(sz_daemon *d)
 	    d->ctl_path);
 	sz_buf_free(&addrs);
 	while (!d->stop && !got_term) {
-		struct pollfd pf[SZ_DAEMON_MAX_LISTEN + 1 + MAX_CONNS];
+		struct pollfd pf[SZ_DAEMON_MAX_LISTEN + 1 + SZ_DAEMON_MAX_CONNS];
 		size_t np = 0;
 		for (size_t i = 0; i < d->nl; i++)
 			pf[np++] = (struct pollfd){ d->lfd[i], POLLIN, 0 };
@@ -195,33 +244,26 @@ sz_daemon_run(sz_daemon *d)
 		for (size_t i = 0; i < d->nconns; i++) {
 			conn *c = d->conns[i];
 			short ev = POLLIN;
-			if (c->kind == C_SYNC && c->sync != NULL) {
-				const uint8_t *o;
-				size_t n;
-				sz_sync_output(c->sync, &o, &n);
-				if (n > 0)
-					ev |= POLLOUT;
-				if (n > SZ_SYNC_OUT_HIGH)
-					ev &= (short)~POLLIN; /* the peer is not reading: neither do we */
-			} else if (c->kind == C_CTL && c->out_off < c->out.len) {
+			if (c->kind == C_SYNC)
+				ev = sz_daemon_sync_events(c);
+			else if (c->out_off < c->out.len)
 				ev = POLLOUT;
-			}
-			pf[np++] = (struct pollfd){ c->fd, ev, 0 };
+			pf[np++] = (struct pollfd){ c->dead ? -1 : c->fd, ev, 0 };
 		}
-		int k = poll(pf, np, 500);
+		int k = poll(pf, np, 250);
 		if (k < 0 && errno != EINTR)
 			return SZ_ERR_IO;
 		/* Ballots and pledges whose time has come leave, at most every half second.  Not
 		 * logged: a line saying when this node released one would date its ballot. */
 		uint64_t mono = sz_tcpdial_now_ms();
-		if (d->node != NULL && mono - d->pending_ms >= 500) {
+		if (d->node != NULL && sz_daemon_since(mono, d->pending_ms) >= 500) {
 			d->pending_ms = mono;
 			if (sz_node_pending_run(d->node, NULL) != SZ_OK) {
 				/* kept; the next tick tries again */
 			}
 		}
 		/* Used invitations forget their newcomer once its first op is here (§14). */
-		if (d->node != NULL && mono - d->invites_ms >= 60000) {
+		if (d->node != NULL && sz_daemon_since(mono, d->invites_ms) >= 60000) {
 			d->invites_ms = mono;
 			if (sz_node_invites_tidy(d->node) != SZ_OK) {
 				/* the next tick tries again */
@@ -233,50 +275,34 @@ sz_daemon_run(sz_daemon *d)
 			if (d->node != NULL && sz_node_cells_save(d->node) != SZ_OK)
 				sz_daemon_log(d, "could not save the cells' state");
 		}
-		for (size_t i = 0; k > 0 && i < d->nl; i++)
-			if (pf[i].revents & POLLIN)
-				sz_daemon_sync_accept(d, d->lfd[i]);
-		if (k > 0 && (pf[d->nl].revents & POLLIN))
-			sz_daemon_ctl_accept(d);
 		size_t nbefore = np - base;
 		for (size_t i = 0; i < nbefore && i < d->nconns; i++) {
 			conn *c = d->conns[i];
 			short rev = pf[base + i].revents;
-			if (c->dead)
+			if (c->dead || rev == 0)
 				continue;
 			if (c->kind == C_CTL) {
 				if (rev & POLLOUT)
 					sz_daemon_ctl_write(c);
 				else if (rev & (POLLIN | POLLHUP | POLLERR))
 					sz_daemon_ctl_read(d, c);
-			} else if (c->sync != NULL) {
-				sz_daemon_sync_io(c, rev);
+			} else {
+				sz_daemon_sync_io(d, c, rev);
 			}
 		}
+		/* Newcomers after those already in: a flood waits its turn behind them. */
+		for (size_t i = 0; k > 0 && i < d->nl; i++)
+			if (pf[i].revents & POLLIN)
+				sz_daemon_sync_accept(d, d->lfd[i]);
+		if (k > 0 && (pf[d->nl].revents & POLLIN))
+			sz_daemon_ctl_accept(d);
 		/* Keep time, retire what ended. */
+		mono = sz_tcpdial_now_ms();
+		sz_daemon_sync_tick(d, mono);
 		for (size_t i = 0; i < d->nconns;) {
 			conn *c = d->conns[i];
-			if (c->kind == C_SYNC && c->sync != NULL && !c->dead) {
-				if (sz_sync_tick(c->sync) != SZ_OK) {
-					/* timed out: ended below */
-				}
-				const uint8_t *o;
-				size_t n;
-				sz_sync_output(c->sync, &o, &n);
-				sz_sync_status st = sz_sync_get_status(c->sync);
-				if (st == SZ_SYNC_FAILED && n > 0) {
-					/* one last try to tell the peer why */
-					ssize_t w = send(c->fd, o, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-					(void)w;
-				}
-				if ((st == SZ_SYNC_DONE && n == 0) || st == SZ_SYNC_FAILED) {
-					sz_daemon_sync_finished(d, c);
-					c->dead = true;
-				}
-			}
-			if (c->kind == C_CTL && c->waiting == false && c->out.len > 0 &&
-			    c->out_off == c->out.len)
-				c->dead = true;
+			if (c->kind == C_CTL)
+				sz_daemon_ctl_tick(d, c, mono);
 			if (c->dead) {
 				if (c->kind == C_SYNC && c->waiter != NULL) {
 					sz_buf e = { 0 };
@@ -285,7 +311,9 @@ sz_daemon_run(sz_daemon *d)
 					sz_buf_free(&e);
 					c->waiter = NULL;
 				}
-				d->conns[i] = d->conns[--d->nconns];
+				/* keep the order: the oldest first, so that eviction and fairness see it */
+				memmove(&d->conns[i], &d->conns[i + 1], (d->nconns - i - 1) * sizeof *d->conns);
+				d->nconns--;
 				conn_close(d, c);
 				continue;
 			}

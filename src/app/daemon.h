@@ -26,6 +26,22 @@
 
 typedef struct sz_daemon sz_daemon;
 
+/* What the daemon counts of its sessions (status, tests). */
+typedef struct sz_daemon_stats {
+	uint64_t accepted;         /* connections taken in */
+	uint64_t evicted_unauth;   /* connections in their handshake given up for a newcomer */
+	uint64_t evicted_idle;     /* idle sessions given up for a newcomer */
+	uint64_t evicted_mem;      /* sessions ended over the memory budget */
+	uint64_t refused_busy;     /* peers told to come back later */
+	uint64_t refused_key;      /* peers refused by their key's cost */
+	uint64_t handshake_late;   /* connections that did not finish the handshake in time */
+	size_t mem_peak;           /* the most all sessions held at once */
+	size_t mem;                /* what they hold now */
+	size_t sessions;           /* sessions now (past the handshake, in and out) */
+	size_t unauth;             /* connections in their handshake now */
+} sz_daemon_stats;
+
+
 /* Runs one CLI command inside the daemon for a control-socket client.  argv[0] is the command.
  * secret (may be NULL) is a passphrase the client read for `unlock`.  Output goes to out and
  * err; the return value is the exit code, or SZ_DAEMON_DEFERRED when the command will answer
@@ -49,8 +65,10 @@ typedef struct sz_daemon_opts {
 	const char *tor_path;       /* spawn this tor binary instead */
 	const char *tor_extra;      /* extra torrc lines (test networks) for a spawned tor */
 	uint16_t onion_port;        /* the onion service's virtual port [7070] */
-	size_t max_sessions;        /* concurrent sync sessions [64] */
-	size_t max_per_host;        /* concurrent sessions from one address [4] */
+	size_t max_sessions;        /* concurrent sync sessions [128] */
+	size_t max_per_host;        /* concurrent connections from one LAN address [4]; never
+	                             * applied to a loopback address (Tor's, everyone's) */
+	size_t mem_budget;          /* bytes all sessions together may hold [64 MiB] */
 	FILE *log;                  /* where log lines go (never secrets) */
 	sz_daemon_run_fn run;
 	void *run_ctx;
@@ -86,12 +104,20 @@ size_t sz_node_saved_reach(sz_node *n, sz_addr *out, size_t max);
 /* Start an outgoing sync to addr for client; when it ends, the daemon answers the client with
  * the session's result (exit code and a line of text). */
 SZ_MUST_CHECK int sz_daemon_sync_start(sz_daemon *d, void *client, const sz_addr *addr);
+/* Redeem invitation iv (its address, pinned to its node key) for client, then run the new
+ * member's first sync with the inviter; the client is answered when both are done. */
+struct sz_invite;
+SZ_MUST_CHECK int sz_daemon_join_start(sz_daemon *d, void *client, const struct sz_invite *iv);
+/* What the daemon counts of its sessions. */
+void sz_daemon_get_stats(const sz_daemon *d, sz_daemon_stats *st);
 /* Log a line (printf-style).  Never pass a secret. */
 void sz_daemon_log(sz_daemon *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The control socket's client side, for the CLI: if a daemon serves home, send it the command and
- * copy its answer to out/err; *code gets the exit code.  SZ_ERR_UNREACHABLE if none runs. */
+ * copy its answer to out/err; *code gets the exit code.  SZ_ERR_UNREACHABLE if none runs.
+ * timeout_ms > 0 bounds the whole call (SZ_ERR_TIMEOUT: a daemon that does not answer); 0 waits
+ * as long as the command takes (a sync). */
 SZ_MUST_CHECK int sz_control_call(const char *home, int argc, char **argv, bool json,
-    const char *secret, size_t secretlen, sz_buf *out, sz_buf *err, int *code);
+    const char *secret, size_t secretlen, sz_buf *out, sz_buf *err, int *code, int timeout_ms);
 
 #endif /* SZ_APP_DAEMON_H */

@@ -12,6 +12,7 @@
 
 #include "app/control.h"
 #include "app/daemon_int.h"
+#include "transport/tcpdial.h"
 
 int
 sz_daemon_ctl_listen(sz_daemon *d)
@@ -58,8 +59,43 @@ sz_daemon_ctl_accept(sz_daemon *d)
 			close(fd);
 			continue;
 		}
-		if (sz_daemon_conn_add(d, C_CTL, fd, "control") == NULL)
+		/* Its own slots: sync peers cannot take them, nor it theirs.  Full, the oldest client
+		 * that has not yet sent a whole request gives way (one waiting for a sync, or reading
+		 * its answer, keeps its slot). */
+		if (sz_daemon_count(d, C_CTL) >= SZ_DAEMON_MAX_CTL) {
+			conn *v = NULL;
+			for (size_t i = 0; i < d->nconns; i++) {
+				conn *o = d->conns[i];
+				if (o->kind == C_CTL && !o->dead && !o->waiting && o->out.len == 0 &&
+				    (v == NULL || o->opened_ms < v->opened_ms))
+					v = o;
+			}
+			if (v != NULL)
+				sz_daemon_conn_drop(d, v);
+		}
+		if (sz_daemon_count(d, C_CTL) >= SZ_DAEMON_MAX_CTL ||
+		    sz_daemon_conn_add(d, C_CTL, fd, "control") == NULL) {
+			sz_daemon_log(d, "refused a control connection: %d clients already",
+			    SZ_DAEMON_MAX_CTL);
 			close(fd);
+		}
+	}
+}
+
+void
+sz_daemon_ctl_tick(sz_daemon *d, conn *c, uint64_t now)
+{
+	/* A client that does not finish asking in time, or does not read its answer, is dropped;
+	 * one waiting for a deferred command (a sync) is not: that is bounded by the command. */
+	if (c->dead || c->waiting)
+		return;
+	if (c->out.len == 0 && sz_daemon_since(now, c->opened_ms) > SZ_DAEMON_CTL_REQUEST_MS) {
+		sz_daemon_log(d, "dropped a control client that sent no whole request in %d s",
+		    SZ_DAEMON_CTL_REQUEST_MS / 1000);
+		c->dead = true;
+	} else if (c->out.len > 0 && sz_daemon_since(now, c->stage_ms) > SZ_DAEMON_CTL_ANSWER_MS) {
+		sz_daemon_log(d, "dropped a control client that did not read its answer");
+		c->dead = true;
 	}
 }
 
@@ -72,6 +108,7 @@ sz_daemon_ctl_answer(conn *c, int code, const sz_buf *out, const sz_buf *err)
 		c->dead = true;
 	c->out_off = 0;
 	c->waiting = false;
+	c->stage_ms = sz_tcpdial_now_ms(); /* from now on the client must read */
 }
 
 void

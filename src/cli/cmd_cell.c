@@ -464,10 +464,17 @@ join(sz_cli *c, int argc, char **argv)
 		    "'samizdat cell join CODE --answer ANSWER'.\n");
 		return SZ_EXIT_NETWORK;
 	}
-	char dsocks[SZ_NET_ADDR_TEXT];
-	if (iv.addr.onion && socks == NULL && c->in_daemon &&
-	    sz_daemon_tor_socks(c->daemon, dsocks, sizeof dsocks) == SZ_OK)
-		socks = dsocks; /* the daemon's own tor */
+	if (c->in_daemon && socks == NULL) {
+		/* The daemon dials (through its own tor for an onion) without stopping its loop, and
+		 * answers when the join and the first sync are done. */
+		if ((r = sz_daemon_join_start(c->daemon, c->client, &iv)) == SZ_ERR_UNSUPPORTED)
+			return sz_cli_fail(c, r, "the inviter serves over Tor and this daemon runs without "
+			    "it: restart it with 'samizdat serve --tor PATH' (or --tor-control)");
+		if (r != SZ_OK)
+			return sz_cli_fail(c, r, sz_node_errmsg(n)[0] ? sz_node_errmsg(n) :
+			    "cannot start the join");
+		return SZ_DAEMON_DEFERRED;
+	}
 	sz_join_secrets js;
 	sz_node_joining j = { .n = n, .js = &js };
 	uint8_t req[SZ_JOIN_REQUEST_BYTES];

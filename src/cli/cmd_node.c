@@ -169,6 +169,29 @@ sz_cli_status(sz_cli *c, int argc, char **argv)
 		sz_jsonw_arr_end(&c->jw);
 	}
 	sz_buf_free(&listen);
+	if (c->in_daemon) {
+		/* The daemon's sessions, as its slots and memory budget see them. */
+		sz_daemon_stats ds;
+		sz_daemon_get_stats(c->daemon, &ds);
+		sz_cli_say(c, "sessions    %zu (and %zu connections in their handshake); %zu KiB held, "
+		    "at most %zu KiB so far\n", ds.sessions, ds.unauth, ds.mem >> 10, ds.mem_peak >> 10);
+		if (c->json) {
+			sz_jsonw_key(&c->jw, "sessions");
+			sz_jsonw_obj_begin(&c->jw);
+			const struct { const char *k; uint64_t v; } f[] = {
+				{ "now", ds.sessions }, { "handshaking", ds.unauth }, { "mem", ds.mem },
+				{ "mem_peak", ds.mem_peak }, { "accepted", ds.accepted },
+				{ "evicted_unauth", ds.evicted_unauth }, { "evicted_idle", ds.evicted_idle },
+				{ "evicted_mem", ds.evicted_mem }, { "refused_busy", ds.refused_busy },
+				{ "refused_key", ds.refused_key }, { "handshake_late", ds.handshake_late },
+			};
+			for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+				sz_jsonw_key(&c->jw, f[i].k);
+				sz_jsonw_u64(&c->jw, f[i].v);
+			}
+			sz_jsonw_obj_end(&c->jw);
+		}
+	}
 	if (c->json) {
 		sz_jsonw_key(&c->jw, "home");
 		sz_jsonw_str(&c->jw, c->home);

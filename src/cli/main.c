@@ -72,7 +72,8 @@ static const sz_cli_cmd cmd_table[] = {
 	{ "wipe", sz_cli_wipe, "--yes", "destroy this node's keys at once (panic)", NULL },
 	{ "duress", sz_cli_duress, "[--file FILE | --clear]",
 	    "set a passphrase that, when used to unlock, wipes the node", NULL },
-	{ "ping", sz_cli_ping, "", "say whether a daemon answers (for scripts)", NULL },
+	{ "ping", sz_cli_ping, "", "say whether a daemon answers (for scripts)\n"
+	    "Exit status 0 if one answers, 1 if none runs or none answers within 10 s.", NULL },
 	{ "help", cmd_help, "[COMMAND]", "explain the commands", NULL },
 	{ "selftest", sz_cli_selftest, "", "check the crypto core against published test vectors", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },

@@ -11,6 +11,12 @@ node ada
 node ben
 sz ada cell create union >/dev/null
 
+# `ping` is for scripts: its exit status says whether a daemon answers.
+out=$(sz ada ping)
+rc=$?
+[ $rc -ne 0 ] && contains "$out" "no daemon" && ok "ping with no daemon exits $rc" ||
+	fail "ping with no daemon: exit $rc, '$out'"
+
 # A daemon serving on loopback only, without --advertise: reachable from this computer only.
 "$S" --home "$W/ada" --passphrase-file "$W/ada.pw" serve --log "$W/ada.log" >"$W/ada.addr" 2>&1 &
 PID_ada=$!
@@ -33,6 +39,8 @@ stop ada
 
 # Restarted: the same port (kept in the store), so the addresses others hold stay valid.
 serve ada
+out=$(sz ada ping)
+[ $? -eq 0 ] && contains "$out" "daemon" && ok "ping with a daemon exits 0" || fail "ping: '$out'"
 [ "$ADDR" = "$FIRST" ] && ok "the port is the same after a restart ($ADDR)" ||
 	fail "the port changed: $FIRST then $ADDR"
 out=$(sz ada --json status)
