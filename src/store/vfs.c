@@ -357,6 +357,7 @@ v_open(sqlite3_vfs *pv, const char *name, sqlite3_file *file, int flags, int *ou
 	f->scratch = scratch;
 	f->pgno_off = -1;
 	f->img_off = -1;
+	f->hdr_off = -1;
 	f->base.pMethods = &io_methods;
 	return SQLITE_OK;
 }
@@ -653,6 +654,16 @@ sz_vfs_connect(sz_vfs *v, const char *path, int create, sqlite3 **out)
 	*out = NULL;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE |
 	    (create ? SQLITE_OPEN_CREATE : 0);
+	if (!create) {
+		/* A hot journal is checked whole before SQLite may undo any part of it. */
+		char jpath[4096];
+		if (snprintf(jpath, sizeof jpath, "%s-journal", path) >= (int)sizeof jpath) {
+			r = SZ_ERR_INVALID;
+			goto out;
+		}
+		if ((r = sz_vfs_journal_verify(v, jpath, NULL)) != SZ_OK)
+			goto out;
+	}
 	if (sqlite3_open_v2(path, &db, flags, v->name) != SQLITE_OK) {
 		r = (v->errcode != 0) ? v->errcode : SZ_ERR_IO;
 		goto out;

@@ -53,6 +53,24 @@ typedef struct sz_vfs_stats {
 } sz_vfs_stats;
 void sz_vfs_get_stats(const sz_vfs *v, sz_vfs_stats *st);
 
+/* What sz_vfs_journal_verify found in a rollback journal. */
+typedef struct sz_vfs_journal_info {
+	int hot;                /* it holds an interrupted write that an open will undo */
+	int version;            /* 2, or 1 (written before issue 17: no segment count, nRec unsigned) */
+	uint32_t segments;      /* synced segments (headers with their records) */
+	uint64_t records;       /* page images it will put back */
+	uint64_t bytes;         /* the file's size */
+} sz_vfs_journal_info;
+
+/* Check the rollback journal at jpath before SQLite may roll it back (sz_vfs_connect does this
+ * first).  SZ_OK if it is absent, empty, not hot (no synced header: SQLite ignores it), or hot
+ * and authentic in full: every header, its magic and record count, every record it counts, and
+ * every segment header 0 says was synced, all present.  SZ_ERR_CORRUPT (sz_vfs_errmsg names the
+ * file and what is wrong) for anything else, including a file cut inside its first header; then
+ * nothing must be rolled back, since SQLite would undo the part it finds and call that a success.
+ * Reads only.  info may be NULL. */
+SZ_MUST_CHECK int sz_vfs_journal_verify(sz_vfs *v, const char *jpath, sz_vfs_journal_info *info);
+
 struct sqlite3;
 
 /* Open (create=1: create, which requires that path not exist or be empty) the database at path

@@ -16,9 +16,13 @@
 #define TAG_OFF USABLE                                /* tag follows the ciphertext */
 #define NONCE_OFF (USABLE + SZ_AEAD_TAG_BYTES)        /* 4072: the 24-byte nonce */
 #define JHDR SZ_VFS_JHDR
+#define JHDR_SEGS_OFF 380                             /* segments u32 (masked), header 0 only */
+#define JHDR_SEGS_MAC_OFF 384                         /* its MAC (32 bytes), header 0 only */
+#define JHDR_STATE_MAC_OFF 416                        /* MAC of magic and nRec (32 bytes) */
 #define JHDR_MAC_OFF 448                              /* header MAC (32 bytes), in the padding */
 #define JHDR_SALT_OFF 480                             /* journal salt (24 bytes), header 0 only */
 #define SALT_BYTES 24
+#define JREC (4 + SZ_VFS_PAGE_SIZE + 4)               /* a journal record: pgno, image, checksum */
 
 /* The AD of a sealed database page and of a journal page image start with these. */
 #define AD_PAGE 0x01
@@ -54,6 +58,8 @@ typedef struct sz_vfile {
 	uint32_t pgno;
 	sqlite3_int64 img_off;
 	uint32_t img_cksum;
+	sqlite3_int64 hdr_off;  /* the journal header written last, and its index */
+	uint32_t hdr_idx;
 } sz_vfile;
 
 #define ROUND8(x) (((x) + 7) & ~(size_t)7)
