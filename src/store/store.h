@@ -68,6 +68,10 @@ const char *sz_store_errmsg(const sz_store *s);
 /* The same for the last failed sz_store_open/create in this thread (no handle to ask). */
 const char *sz_store_last_error(void);
 
+/* 1 if the key file was found damaged (its checksum does not match) although the passphrase
+ * opened it: a part the passphrase does not need (the other slot) is lost. */
+int sz_store_keyfile_damaged(const sz_store *s);
+
 /* PRAGMA integrity_check: SZ_OK, or SZ_ERR_CORRUPT. */
 SZ_MUST_CHECK int sz_store_check(sz_store *s);
 

@@ -71,6 +71,30 @@ typedef struct sz_vfs_journal_info {
  * Reads only.  info may be NULL. */
 SZ_MUST_CHECK int sz_vfs_journal_verify(sz_vfs *v, const char *jpath, sz_vfs_journal_info *info);
 
+/* What sz_vfs_scan found in a database file. */
+#define SZ_VFS_SCAN_LIST 16
+typedef struct sz_vfs_scan_result {
+	uint64_t bytes;         /* the file's size */
+	uint64_t pages;         /* whole pages in it */
+	uint64_t header_pages;  /* the pages page 1 says the database has (0 if page 1 is damaged) */
+	uint64_t damaged;       /* pages that fail authentication */
+	uint32_t first_damaged[SZ_VFS_SCAN_LIST]; /* the first of them, by page number */
+	int partial;            /* the file ends inside a page */
+	int missing;            /* fewer pages than page 1 says */
+} sz_vfs_scan_result;
+
+/* Read every page of the database file at path and authenticate it (no SQLite involved: damage
+ * anywhere is found, not only where a query happens to read).  progress (may be NULL) is called
+ * now and then with the pages done and the total.  Returns SZ_OK when the file was read (then
+ * res says what is damaged; whole when damaged == 0 && !partial && !missing), SZ_ERR_IO or
+ * SZ_ERR_NOT_FOUND otherwise.  Reads only. */
+SZ_MUST_CHECK int sz_vfs_scan(sz_vfs *v, const char *path, sz_vfs_scan_result *res,
+    void (*progress)(void *ctx, uint64_t done, uint64_t total), void *ctx);
+
+/* What the last sz_vfs_connect of an existing database found in its journal (before it was
+ * rolled back). */
+void sz_vfs_last_journal(const sz_vfs *v, sz_vfs_journal_info *info);
+
 struct sqlite3;
 
 /* Open (create=1: create, which requires that path not exist or be empty) the database at path

@@ -38,6 +38,7 @@ struct sz_vfs {
 	int errcode;
 	char errmsg[512];
 	sz_vfs_stats st;
+	sz_vfs_journal_info journal; /* what the last sz_vfs_connect found in the journal */
 };
 
 enum { FILE_DB = 1, FILE_JOURNAL = 2 };
@@ -63,6 +64,10 @@ typedef struct sz_vfile {
 } sz_vfile;
 
 #define ROUND8(x) (((x) + 7) & ~(size_t)7)
+
+/* Open the sealed page `in` (P bytes) as page pgno into out (P bytes; the reserved bytes read
+ * as zeros).  SZ_ERR_CORRUPT if it fails authentication. */
+int sz_vfs_page_open(sz_vfs *v, uint8_t *out, const uint8_t *in, uint32_t pgno);
 
 /* The 32-byte subkey `which` (KEY_*). */
 const uint8_t *sz_vfs_key(const sz_vfs *v, int which);
