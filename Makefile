@@ -16,7 +16,7 @@
 CC ?= cc
 FUZZ_CC ?= clang
 PREFIX ?= /usr/local
-PKGS := libsodium sqlite3
+PKGS := libsodium sqlite3 libqpdf
 MAKEFLAGS += --no-builtin-rules
 # Quiet by default (one short line per step); V=1 shows every command.
 ifeq ($(V),1)
@@ -33,6 +33,9 @@ CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 QR_CFLAGS := $(shell pkg-config --cflags libqrencode 2>/dev/null)
 QR_LIBS := $(shell pkg-config --libs libqrencode 2>/dev/null)
+# Tests only: decoding pictures back after stripping (src/media/strip_test.c, tests/media_check.c).
+IMG_CFLAGS := $(shell pkg-config --cflags libpng libjpeg 2>/dev/null)
+IMG_LIBS := $(shell pkg-config --libs libpng libjpeg 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
 	-Wformat=2 -Wno-unused-parameter
@@ -45,13 +48,15 @@ FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -g -fsanitize=address,undefined,fuzzer-no-link
 	-fno-sanitize-recover=all -DSZ_FUZZING
 LIBS := $(PKG_LIBS) $(QR_LIBS) -lpthread -lm
 
-LAYERS := lib crypto wire store recon cell decide sync transport app
+LAYERS := lib media crypto wire store recon cell decide sync transport app
 LIB_SRC := $(filter-out %_test.c %_testlib.c,$(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)))
 CLI_SRC := $(filter-out %_test.c %_testlib.c,$(wildcard src/cli/*.c))
 UNIT_SRC := $(foreach l,$(LAYERS) cli,$(wildcard src/$(l)/*_test.c))
 PROG_SRC := $(wildcard tools/*.c) $(wildcard tests/*.c)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 BENCH_SRC := $(wildcard bench/*.c)
+# Test helpers that the programs in tests/ link too (pictures made and decoded).
+TESTPROG_LIB := src/media/media_testlib.c
 
 REL := build/rel
 SAN := build/san
@@ -84,11 +89,11 @@ build/samizdat: $(REL)/samizdat
 $(REL)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
-	$(Q)$(CC) $(REL_CFLAGS) $(CMOCKA_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(REL_CFLAGS) $(CMOCKA_CFLAGS) $(IMG_CFLAGS) -c $< -o $@
 $(SAN)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC-SAN,$<)
-	$(Q)$(CC) $(SAN_CFLAGS) $(CMOCKA_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(SAN_CFLAGS) $(CMOCKA_CFLAGS) $(IMG_CFLAGS) -c $< -o $@
 $(FZ)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC-FZ,$<)
@@ -119,18 +124,18 @@ $(REL)/bin/%: $(REL)/obj/tools/%.o $(REL_LIB)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(REL_CFLAGS) -pie -o $@ $^ $(LIBS)
-$(REL)/bin/%: $(REL)/obj/tests/%.o $(REL_LIB)
+$(REL)/bin/%: $(REL)/obj/tests/%.o $(call obj,$(REL),$(TESTPROG_LIB)) $(REL_LIB)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
-	$(Q)$(CC) $(REL_CFLAGS) -pie -o $@ $^ $(CMOCKA_LIBS) $(LIBS)
+	$(Q)$(CC) $(REL_CFLAGS) -pie -o $@ $^ $(CMOCKA_LIBS) $(IMG_LIBS) $(LIBS)
 $(SAN)/bin/%: $(SAN)/obj/tools/%.o $(SAN_LIB)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $^ $(LIBS)
-$(SAN)/bin/%: $(SAN)/obj/tests/%.o $(SAN_LIB)
+$(SAN)/bin/%: $(SAN)/obj/tests/%.o $(call obj,$(SAN),$(TESTPROG_LIB)) $(SAN_LIB)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
-	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LIBS)
+	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(IMG_LIBS) $(LIBS)
 
 # A unit test links the library, its layer's test helpers (src/<layer>/*_testlib.c) and, for
 # src/cli tests, the CLI objects except main.
@@ -138,7 +143,7 @@ define UNIT_RULE
 $(SAN)/unit/$(notdir $(basename $(1))): $(call obj,$(SAN),$(1)) $(call obj,$(SAN),$(wildcard $(dir $(1))*_testlib.c)) $(if $(filter src/cli/%,$(1)),$(call CLI_OBJ_NOMAIN,$(SAN))) $(SAN_LIB)
 	@mkdir -p $$(dir $$@)
 	$$(call say,LD,$$@)
-	$$(Q)$$(CC) $$(SAN_CFLAGS) -o $$@ $$^ $$(CMOCKA_LIBS) $$(LIBS)
+	$$(Q)$$(CC) $$(SAN_CFLAGS) -o $$@ $$^ $$(CMOCKA_LIBS) $$(IMG_LIBS) $$(LIBS)
 endef
 $(foreach t,$(UNIT_SRC),$(eval $(call UNIT_RULE,$(t))))
 

@@ -98,6 +98,13 @@ int sz_cli_passphrase(sz_cli *c, const char *prompt, bool confirm, char **out, s
  * regular file is taken, so that a FIFO or a device can never make the command (or the daemon
  * running it) wait for ever.  Returns the descriptor, or -1 after printing why. */
 int sz_cli_open_input(sz_cli *c, const char *path);
+/* Read the whole regular file path (at most max bytes) into out (appended).  An sz_err, after
+ * printing why. */
+int sz_cli_read_file(sz_cli *c, const char *path, size_t max, sz_buf *out);
+/* Write p (n bytes) to a new file path, mode 0600: through path.part, synced, then linked in
+ * place, so that nothing half-written or existing is ever left or replaced under that name
+ * (SZ_ERR_EXISTS).  An sz_err, after printing why. */
+int sz_cli_write_file(sz_cli *c, const char *path, const uint8_t *p, size_t n);
 
 /* A progress line on a terminal (bar), quiet lines otherwise.  done <= total. */
 typedef struct sz_progress {
@@ -144,6 +151,7 @@ int sz_cli_declare(sz_cli *c, int argc, char **argv);          /* cmd_declare.c 
 int sz_cli_cosign(sz_cli *c, int argc, char **argv);
 int sz_cli_signatures(sz_cli *c, int argc, char **argv);
 int sz_cli_decisions(sz_cli *c, int argc, char **argv);        /* cmd_decide.c */
+int sz_cli_strip(sz_cli *c, int argc, char **argv);            /* cmd_attach.c */
 
 /* What the decision commands share (cmd_decide.c). */
 struct sz_cell;

@@ -87,7 +87,7 @@ daemon_run(void *ctx, sz_daemon *d, void *client, int argc, char **argv, bool js
 static bool
 local_only(int argc, char **argv)
 {
-	static const char *const names[] = { "init", "help", "selftest", "serve", NULL };
+	static const char *const names[] = { "init", "help", "selftest", "serve", "strip", NULL };
 	for (int i = 0; names[i] != NULL; i++)
 		if (strcmp(argv[0], names[i]) == 0)
 			return true;

@@ -58,6 +58,12 @@ static const sz_cli_cmd cmd_table[] = {
 	    "by sync or courier.  Public signers are shown by fingerprint.", NULL },
 	{ "decisions", sz_cli_decisions, "CELL", "a cell's proposals, pledge calls and declarations",
 	    NULL },
+	{ "strip", sz_cli_strip, "FILE OUT", "write a copy of a picture or document without its "
+	    "metadata\n"
+	    "What an attachment loses before it leaves: JPEG and PNG lose EXIF (GPS positions,\n"
+	    "camera serial numbers, times), XMP, IPTC, comments, text chunks, colour profiles and\n"
+	    "thumbnails; PDF loses its document information, XMP, earlier revisions and annotation\n"
+	    "authors.  Says what was removed.  Other types are refused.", NULL },
 	{ "serve", sz_cli_serve, "[--listen HOST:PORT] [--public] [--advertise HOST[:PORT]] "
 	    "[--tor-control HOST:PORT [--tor-cookie FILE] | --tor PATH [--tor-config FILE]] "
 	    "[--onion-port N] [--locked] [--log FILE]",

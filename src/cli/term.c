@@ -235,3 +235,80 @@ sz_cli_open_input(sz_cli *c, const char *path)
 	}
 	return fd;
 }
+
+int
+sz_cli_read_file(sz_cli *c, const char *path, size_t max, sz_buf *out)
+{
+	struct stat st;
+	int fd = sz_cli_open_input(c, path);
+	if (fd < 0)
+		return SZ_ERR_IO;
+	if (fstat(fd, &st) != 0 || (uint64_t)st.st_size > max) {
+		fprintf(c->err, "samizdat %s: %s is larger than %zu MiB.\n", c->cmdname ? c->cmdname : "",
+		    path, max >> 20);
+		close(fd);
+		return SZ_ERR_TOO_LARGE;
+	}
+	int r = sz_buf_reserve(out, (size_t)st.st_size + 1);
+	while (r == SZ_OK) {
+		ssize_t k = read(fd, out->p + out->len, out->cap - out->len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			r = SZ_ERR_IO;
+			break;
+		}
+		if (k == 0)
+			break;
+		out->len += (size_t)k;
+		if (out->len > max)
+			r = SZ_ERR_TOO_LARGE;
+		else if (out->len == out->cap)
+			r = sz_buf_reserve(out, out->cap);
+	}
+	close(fd);
+	if (r != SZ_OK)
+		fprintf(c->err, "samizdat %s: cannot read %s: %s\n", c->cmdname ? c->cmdname : "", path,
+		    sz_strerror(r));
+	return r;
+}
+
+int
+sz_cli_write_file(sz_cli *c, const char *path, const uint8_t *p, size_t n)
+{
+	char tmp[4096];
+	struct stat st;
+	int r = SZ_OK;
+	if (lstat(path, &st) == 0) {
+		fprintf(c->err, "samizdat %s: %s exists; give a new name.\n", c->cmdname ? c->cmdname : "",
+		    path);
+		return SZ_ERR_EXISTS;
+	}
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s.part", path) >= sizeof tmp)
+		return SZ_ERR_INVALID;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		fprintf(c->err, "samizdat %s: cannot write %s: %s\n", c->cmdname ? c->cmdname : "", tmp,
+		    strerror(errno));
+		return SZ_ERR_IO;
+	}
+	for (size_t off = 0; off < n && r == SZ_OK;) {
+		ssize_t k = write(fd, p + off, n - off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			r = errno == ENOSPC ? SZ_ERR_DISK_FULL : SZ_ERR_IO;
+		else
+			off += (size_t)k;
+	}
+	if (r == SZ_OK && fsync(fd) != 0)
+		r = SZ_ERR_IO;
+	close(fd);
+	if (r == SZ_OK && link(tmp, path) != 0) /* never replaces a file made meanwhile */
+		r = errno == EEXIST ? SZ_ERR_EXISTS : SZ_ERR_IO;
+	unlink(tmp);
+	if (r != SZ_OK)
+		fprintf(c->err, "samizdat %s: cannot write %s: %s\n", c->cmdname ? c->cmdname : "", path,
+		    sz_strerror(r));
+	return r;
+}
