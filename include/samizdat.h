@@ -151,6 +151,9 @@ typedef struct sz_leaflet {
 	uint64_t time_ms;
 	const uint8_t *text;   /* borrowed for the callback */
 	size_t len;
+	const void *files;     /* its attachments: nfiles manifests (struct sz_manifest, private),
+	                        * borrowed for the callback */
+	size_t nfiles;
 } sz_leaflet;
 SZ_MUST_CHECK int sz_node_leaflet_publish(sz_node *n, const uint8_t *text, size_t len,
     uint8_t id[32]);

@@ -57,6 +57,7 @@ sz_node_close(sz_node *n)
 	sz_node_cells_free(n);
 	sz_node_sketches_free(n);
 	sz_node_quar_free(n);
+	sz_node_usage_free(n);
 	sz_store_close(n->store);
 	sz_secret_free(n->id_sk);
 	sz_secret_free(n->id_xsk);
@@ -231,15 +232,37 @@ sz_node_fingerprint(const sz_node *n, char out[40])
 int
 sz_node_leaflet_publish(sz_node *n, const uint8_t *text, size_t len, uint8_t id[32])
 {
+	return sz_node_leaflet_publish_files(n, NULL, 0, text, len, id);
+}
+
+int
+sz_node_leaflet_publish_files(sz_node *n, const sz_manifest *files, size_t nfiles,
+    const uint8_t *text, size_t len, uint8_t id[32])
+{
 	uint8_t scope[SZ_SCOPE_BYTES], *heads = NULL, *entry = NULL, *env = NULL;
 	size_t nheads = 0, elen, envlen;
+	sz_buf body = { 0 };
 	int r;
+	/* A NUL first byte says "files follow" (wire/attach.h): no text may start with one. */
+	if (len > 0 && text[0] == 0)
+		return sz_node_fail(n, SZ_ERR_INVALID, "a leaflet's text cannot start with a NUL byte");
+	if (nfiles > SZ_ATTACH_PER_ENTRY)
+		return sz_node_fail(n, SZ_ERR_TOO_LARGE, "at most %d files in a leaflet",
+		    SZ_ATTACH_PER_ENTRY);
+	sz_leaflet_body_encode(&body, files, nfiles, text, len);
+	if (body.err) {
+		sz_buf_free(&body);
+		return sz_node_fail(n, body.err, "the leaflet could not be made");
+	}
 	sz_env_public_scope(scope);
-	if ((r = sz_store_heads(n->store, scope, SZ_ENTRY_MAX_PARENTS, &heads, &nheads)) != SZ_OK)
+	if ((r = sz_store_heads(n->store, scope, SZ_ENTRY_MAX_PARENTS, &heads, &nheads)) != SZ_OK) {
+		sz_buf_free(&body);
 		return sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));
+	}
 	r = sz_entry_build(&entry, &elen, id, SZ_KIND_LEAFLET, (const uint8_t(*)[32])heads, nheads,
-	    sz_now_ms(n->env), text, len, n->id_sk);
+	    sz_now_ms(n->env), body.p, body.len, n->id_sk);
 	free(heads);
+	sz_buf_free(&body);
 	if (r != SZ_OK)
 		return sz_node_fail(n, r, "the leaflet could not be made");
 	if ((r = sz_env_wrap_public(&env, &envlen, entry, elen)) == SZ_OK) {
@@ -266,13 +289,17 @@ show_entry(sz_node *n, const uint8_t id[32], const leaf_walk *w)
 	int r = sz_store_get_entry(n->store, id, &bytes, &len, NULL, NULL);
 	if (r != SZ_OK)
 		return sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));
-	if ((r = sz_entry_decode(&e, NULL, bytes, len, 0)) == SZ_OK && e.kind == SZ_KIND_LEAFLET) {
+	sz_body b;
+	if ((r = sz_entry_decode(&e, NULL, bytes, len, 0)) == SZ_OK && e.kind == SZ_KIND_LEAFLET &&
+	    sz_leaflet_body_decode(&b, e.body, e.body_len) == SZ_OK) {
 		sz_leaflet l;
 		memcpy(l.id, id, 32);
 		memcpy(l.author, e.author, 32);
 		l.time_ms = e.timestamp_ms;
-		l.text = e.body;
-		l.len = e.body_len;
+		l.text = b.text;
+		l.len = b.len;
+		l.files = b.files;
+		l.nfiles = b.nfiles;
 		r = w->fn(w->ctx, &l);
 	} else if (r == SZ_OK) {
 		r = SZ_ERR_NOT_FOUND; /* a declaration or co-signature: not a leaflet */

@@ -53,6 +53,7 @@ sz_node_batch_end(sz_node *n, int r)
 	 * them, so a node whose cells moved on refuses further batches. */
 	sz_node_sketches_drop_all(n);
 	sz_node_quar_free(n);
+	sz_node_usage_drop(n);
 	if (n->batch_touched)
 		n->broken = true;
 	return e;

@@ -109,6 +109,7 @@ sz_node_bundle_export(sz_node *n, int fd, const sz_node_bundle_spec *spec,
 	sz_buf scopes = { 0 };
 	summary_in sum = { 0 };
 	const char *cell = spec->cell;
+	uint64_t written = 0;
 	int r;
 	memset(st, 0, sizeof *st);
 	if (spec->cell == NULL && spec->passphrase == NULL && spec->summary_fd < 0)
@@ -174,8 +175,14 @@ sz_node_bundle_export(sz_node *n, int fd, const sz_node_bundle_spec *spec,
 			size_t len;
 			if ((r = sz_store_get_envelope(n->store, items[i].id, &env, &len)) != SZ_OK)
 				break;
+			if (spec->max_bytes != 0 && written + len > spec->max_bytes) {
+				st->left++; /* for another bundle (a smaller one may still fit) */
+				free(env);
+				continue;
+			}
 			r = sz_bundle_writer_add(w, env, len);
 			free(env);
+			written += len;
 			st->envelopes++;
 		}
 		free(items);

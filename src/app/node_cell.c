@@ -236,12 +236,24 @@ absorb(sz_node *n, sz_node_cell *nc, sz_cell_result *res, const uint8_t *env_id,
 	n->batch_touched = true;
 	for (size_t i = 0; i < res->nev && r == SZ_OK; i++) {
 		sz_cell_event *e = &res->ev[i];
-		if (n->log != NULL)
+		if (n->log != NULL && e->type != SZ_CELL_EV_CHUNK)
 			fprintf(n->log, "cell %s: %s %s (%s)\n", sz_cell_name(nc->cell),
 			    e->type == SZ_CELL_EV_CONTROL ? "applied" : e->type == SZ_CELL_EV_HELD ? "holding" :
 			    e->type == SZ_CELL_EV_MESSAGE ? "read" : "refused",
 			    e->type == SZ_CELL_EV_CONTROL ? "an operation" : e->type == SZ_CELL_EV_MESSAGE ?
 			    "a post" : "an envelope", e->text[0] ? e->text : sz_strerror(e->reason));
+		if (e->type == SZ_CELL_EV_CHUNK && env_id != NULL) {
+			/* A chunk of an attachment: noted with the key that opens it, unless the
+			 * quota is full; then it goes, and stays listed so it is not sent again. */
+			r = sz_node_chunk_take(n, scope, env_id, e->chunk_hash, e->chunk_key, e->chunk_len,
+			    false);
+			if (r == SZ_ERR_LIMIT) {
+				const uint8_t (*one)[32] = (const uint8_t(*)[32])env_id;
+				if ((r = sz_store_drop_sealed(n->store, one, 1, NULL)) == SZ_OK)
+					r = sz_node_unwanted(n, nc->label, env_id);
+			}
+			continue;
+		}
 		if (e->type != SZ_CELL_EV_MESSAGE)
 			continue;
 		uint8_t zero[32] = { 0 };
@@ -249,6 +261,12 @@ absorb(sz_node *n, sz_node_cell *nc, sz_cell_result *res, const uint8_t *env_id,
 		/* Decoded and verified by the cell: filed as it is. */
 		r = sz_store_put_entry(n->store, scope, env_id ? env_id : zero, &e->dec, e->entry_id,
 		    e->entry, e->entry_len, &er);
+		/* The files a post names, to find and check them later. */
+		sz_body body;
+		if (r == SZ_OK && e->kind == SZ_KIND_POST &&
+		    sz_post_body_decode(&body, e->body, e->body_len) == SZ_OK && body.nfiles > 0)
+			r = sz_node_files_note(n, scope, e->entry_id, e->dec.timestamp_ms, body.files,
+			    body.nfiles);
 		/* Remember which member a cell signing key belongs to, to show who wrote what (an
 		 * anonymous entry names nobody: its one-time key is noted for no one). */
 		if (r == SZ_OK && e->entry_len > 34 && !sodium_is_zero(e->actor, 32))

@@ -14,8 +14,11 @@
 #include "samizdat.h"
 #include "lib/bytes.h"
 #include "lib/env.h"
+#include "media/strip.h"
+#include "store/chunks.h"
 #include "store/store.h"
 #include "sync/session.h"
+#include "wire/attach.h"
 #include "wire/envelope.h"
 
 /* Names in the store's key-value table. */
@@ -85,6 +88,8 @@ struct sz_node {
 	bool broken;                  /* a batch failed after cells moved on: no more batches */
 	struct sz_pool *pool;         /* checks incoming envelopes; started at first need */
 	bool pool_failed;             /* no pool (SAMIZDAT_THREADS=0, or threads refused) */
+	struct sz_node_usage *usage;  /* bytes of chunks held per owner (node_attach.c), loaded on
+	                               * first need, dropped when a batch rolls back or a cell goes */
 };
 
 /* Record a message for sz_node_errmsg and return err. */
@@ -229,8 +234,8 @@ SZ_MUST_CHECK int sz_node_sync_config(sz_node *n, sz_noise_role role, sz_sync_co
     void **mem);
 void sz_node_sync_config_free(void *mem);
 
-/* Posts (node_post.c).  Body of a POST entry: version u8 (1) ‖ flags u8 (bit 0: a reply) ‖
- * [reply_to[32]] ‖ text. */
+/* Posts (node_post.c).  Body of a POST entry (wire/attach.h sz_post_body_*): version u8 (1) ‖
+ * flags u8 (bit 0: a reply, bit 1: files) ‖ [reply_to[32]] ‖ [files] ‖ text. */
 typedef struct sz_post {
 	uint8_t id[32];
 	uint8_t member[32];     /* who wrote it (all zeros if unknown) */
@@ -239,6 +244,8 @@ typedef struct sz_post {
 	uint8_t reply_to[32];
 	const uint8_t *text;    /* borrowed for the callback */
 	size_t len;
+	sz_manifest files[SZ_ATTACH_PER_ENTRY]; /* its attachments */
+	size_t nfiles;
 } sz_post;
 #define KV_AUTHOR_PREFIX "csk/"
 /* Note that cell signing key csk belongs to member (kept in the encrypted store). */
@@ -247,6 +254,12 @@ SZ_MUST_CHECK int sz_node_author_note(sz_node *n, const uint8_t csk[32], const u
 SZ_MUST_CHECK int sz_node_author_lookup(sz_node *n, const uint8_t csk[32], uint8_t member[32]);
 SZ_MUST_CHECK int sz_node_post(sz_node *n, struct sz_cell *c, const uint8_t *reply_to,
     const uint8_t *text, size_t len, uint8_t id[32]);
+/* The same with attachments whose chunks sz_node_attach made (nfiles <= SZ_ATTACH_PER_ENTRY). */
+SZ_MUST_CHECK int sz_node_post_files(sz_node *n, struct sz_cell *c, const uint8_t *reply_to,
+    const sz_manifest *files, size_t nfiles, const uint8_t *text, size_t len, uint8_t id[32]);
+/* A leaflet with attachments (made by sz_node_attach with no cell). */
+SZ_MUST_CHECK int sz_node_leaflet_publish_files(sz_node *n, const sz_manifest *files,
+    size_t nfiles, const uint8_t *text, size_t len, uint8_t id[32]);
 /* Every readable post of c, oldest first. */
 SZ_MUST_CHECK int sz_node_read(sz_node *n, struct sz_cell *c,
     int (*fn)(void *ctx, const sz_post *p), void *ctx);
@@ -322,10 +335,13 @@ typedef struct sz_node_bundle_spec {
 	int summary_fd;            /* the other side's summary, or -1.  With neither cell nor
 	                            * passphrase, the answer is for the cell whose key opened it. */
 	bool summary_only;         /* write a summary (what I have) instead of envelopes */
+	uint64_t max_bytes;        /* envelopes of at most this many bytes in all (0: no bound);
+	                            * those that do not fit are left for another bundle */
 } sz_node_bundle_spec;
 
 typedef struct sz_node_bundle_stats {
 	uint64_t envelopes;        /* written, or found in the bundle */
+	uint64_t left;             /* export: envelopes left out by max_bytes */
 	uint64_t stored, skipped, refused;
 	uint64_t refused_kind;     /* import: of the refused, those this bundle's kind may not carry
 	                            * (sealed ones in a passphrase bundle, another cell's in a
@@ -420,5 +436,61 @@ SZ_MUST_CHECK int sz_node_cell_forget(sz_node *n, sz_node_cell *nc);
  * so that the ingest does not feed it twice. */
 void sz_node_fed_note(sz_node *n, const uint8_t id[32], int drop);
 bool sz_node_fed_find(const sz_node *n, const uint8_t id[32], int *drop);
+
+/* Attachments (node_attach.c: making them, quotas, what arrives; node_files.c: their state,
+ * reading them back; docs/PROTOCOL.md § Attachments).  A file's chunks are held for an owner:
+ * the public scope (a leaflet's) or the local scope of a cell. */
+#define KV_QUOTA "node/quota"
+#define SZ_NODE_QUOTA_NODE (1ull << 30)     /* default: 1 GiB of files for the whole node */
+#define SZ_NODE_QUOTA_EACH (512ull << 20)   /* default: 512 MiB for each cell and for leaflets */
+typedef struct sz_node_quota {
+	uint64_t node;          /* bytes of chunks for the whole node */
+	uint64_t each;          /* for each owner (every cell, and public leaflets) */
+} sz_node_quota;
+/* The quotas (kept in KV_QUOTA; the defaults if none was set). */
+SZ_MUST_CHECK int sz_node_quota_get(sz_node *n, sz_node_quota *q);
+/* Set them; chunks refused under the old ones may come again (their ids are no longer listed). */
+SZ_MUST_CHECK int sz_node_quota_set(sz_node *n, const sz_node_quota *q);
+/* Bytes of chunks held for owner ctx, or for the whole node (ctx NULL). */
+SZ_MUST_CHECK int sz_node_usage(sz_node *n, const uint8_t *ctx, uint64_t *bytes);
+void sz_node_usage_drop(sz_node *n);
+/* May len more bytes of chunks be held for ctx? */
+bool sz_node_chunk_fits(sz_node *n, const uint8_t ctx[16], uint64_t len);
+/* A stored envelope (env_id) carries the chunk of hash for ctx (key: the one that opens it, NULL
+ * for a public one): note it.  SZ_ERR_LIMIT (nothing noted) if it does not fit the quotas: the
+ * caller deletes the envelope and lists it (sz_node_unwanted).  fitted: the caller checked the
+ * quota before storing it (sz_node_chunk_fits), noted whatever. */
+SZ_MUST_CHECK int sz_node_chunk_take(sz_node *n, const uint8_t ctx[16], const uint8_t env_id[32],
+    const uint8_t hash[32], const uint8_t *key, size_t len, bool fitted);
+/* List id under label as held, never sent (a chunk refused for the quota), so peers stop
+ * offering it; its kept sketches follow. */
+SZ_MUST_CHECK int sz_node_unwanted(sz_node *n, const uint8_t label[16], const uint8_t id[32]);
+/* Note the files an entry names (filed under ctx). */
+SZ_MUST_CHECK int sz_node_files_note(sz_node *n, const uint8_t ctx[16], const uint8_t entry_id[32],
+    uint64_t time_ms, const sz_manifest *m, size_t k);
+/* Make a file into chunks and store them (for cell c, or a leaflet if c is NULL), stripped of
+ * its metadata first (media/strip.h) unless the person said to send it as it is (as_is): then
+ * a type with no stripper, or a PDF with embedded files or a signature, is sent unchanged or
+ * stripped of what can be.  *m gets its manifest, *rep what stripping found.  SZ_ERR_UNSUPPORTED
+ * (a type we cannot strip, not as_is), SZ_ERR_DENIED (stripped, but it carries what we cannot
+ * remove, not as_is), SZ_ERR_TOO_LARGE (above SZ_ATTACH_MAX once stripped), SZ_ERR_LIMIT (a
+ * quota), the stripper's errors for a damaged file. */
+SZ_MUST_CHECK int sz_node_attach(sz_node *n, struct sz_cell *c, const uint8_t *file, size_t len,
+    bool as_is, sz_manifest *m, sz_strip_report *rep);
+/* What this node holds of a file. */
+typedef struct sz_node_file_state {
+	int state;              /* SZ_STORE_FILE_PENDING, _COMPLETE (every chunk, whole hash
+	                         * checked), _DAMAGED (its index or its whole hash does not match) */
+	uint32_t have, total;   /* chunks held and needed (the index counts as one) */
+} sz_node_file_state;
+SZ_MUST_CHECK int sz_node_file_check(sz_node *n, const sz_manifest *m, sz_node_file_state *st);
+/* The file named by some post or leaflet this node holds whose hash starts with the hex
+ * prefix (8+ digits).  SZ_ERR_NOT_FOUND, SZ_ERR_EXISTS (ambiguous). */
+SZ_MUST_CHECK int sz_node_file_find(sz_node *n, const char *hex, sz_manifest *m);
+/* Write a complete file out through fn, chunk by chunk, each checked against its hash and the
+ * whole against the manifest's (SZ_ERR_AGAIN: not complete; SZ_ERR_CORRUPT: damaged). */
+SZ_MUST_CHECK int sz_node_file_write(sz_node *n, const sz_manifest *m,
+    int (*fn)(void *ctx, const uint8_t *p, size_t len), void *ctx);
+void sz_node_usage_free(sz_node *n);
 
 #endif /* SZ_APP_NODE_INT_H */

@@ -252,6 +252,7 @@ sz_node_cell_forget(sz_node *n, sz_node_cell *nc)
 		free(ids);
 		free(items);
 	}
+	sz_node_usage_drop(n); /* its chunks went with its envelopes */
 	if (r == SZ_OK)
 		r = sz_store_kv_delete(n->store, name);
 	sz_node_cell_kv_name(name, sizeof name, sz_cell_id(nc->cell), "parting");

@@ -64,17 +64,22 @@ int
 sz_node_post(sz_node *n, sz_cell *c, const uint8_t *reply_to, const uint8_t *text, size_t len,
     uint8_t id[32])
 {
+	return sz_node_post_files(n, c, reply_to, NULL, 0, text, len, id);
+}
+
+int
+sz_node_post_files(sz_node *n, sz_cell *c, const uint8_t *reply_to, const sz_manifest *files,
+    size_t nfiles, const uint8_t *text, size_t len, uint8_t id[32])
+{
 	uint8_t scope[16], *heads = NULL;
 	size_t nheads = 0;
 	sz_buf body = { 0 };
 	int r;
 	if (sz_cell_status(c) != SZ_CELL_ACTIVE)
 		return sz_node_fail(n, SZ_ERR_NOT_MEMBER, "you are no longer a member of this cell");
-	sz_buf_u8(&body, 1);
-	sz_buf_u8(&body, reply_to != NULL ? 1 : 0);
-	if (reply_to != NULL)
-		sz_buf_append(&body, reply_to, 32);
-	sz_buf_append(&body, text, len);
+	if (nfiles > SZ_ATTACH_PER_ENTRY)
+		return sz_node_fail(n, SZ_ERR_TOO_LARGE, "at most %d files in a post", SZ_ATTACH_PER_ENTRY);
+	sz_post_body_encode(&body, reply_to, files, nfiles, text, len);
 	if (body.err || body.len > SZ_ENTRY_MAX_BODY) {
 		sz_buf_free(&body);
 		return sz_node_fail(n, SZ_ERR_TOO_LARGE, "the post is too long");
@@ -111,22 +116,20 @@ sz_node_read(sz_node *n, sz_cell *c, int (*fn)(void *ctx, const sz_post *p), voi
 		sz_entry e;
 		if ((r = sz_store_get_entry(n->store, items[i].id, &bytes, &len, NULL, NULL)) != SZ_OK)
 			break;
+		sz_body b;
 		if (sz_entry_decode(&e, NULL, bytes, len, 0) == SZ_OK && e.kind == SZ_KIND_POST &&
-		    e.body_len >= 2 && e.body[0] == 1 && (e.body[1] & ~1) == 0 &&
-		    (!(e.body[1] & 1) || e.body_len >= 34)) {
+		    sz_post_body_decode(&b, e.body, e.body_len) == SZ_OK) {
 			sz_post p;
 			memset(&p, 0, sizeof p);
 			memcpy(p.id, items[i].id, 32);
 			author_of(n, e.author, p.member);
 			p.time_ms = e.timestamp_ms;
-			p.reply = e.body[1] & 1;
-			size_t off = 2;
-			if (p.reply) {
-				memcpy(p.reply_to, e.body + 2, 32);
-				off = 34;
-			}
-			p.text = e.body + off;
-			p.len = e.body_len - off;
+			p.reply = b.reply;
+			memcpy(p.reply_to, b.reply_to, 32);
+			p.text = b.text;
+			p.len = b.len;
+			memcpy(p.files, b.files, sizeof p.files);
+			p.nfiles = b.nfiles;
 			r = fn(ctx, &p);
 		}
 		free(bytes);

@@ -91,6 +91,8 @@ build(sz_node *n, const uint8_t (*labels)[SZ_SCOPE_BYTES], size_t ns, const uint
 			r = add_id(sk, declined[i]);
 		if (r == SZ_OK)
 			r = sz_node_quar_listed(n, labels[l], add_id, sk);
+		if (r == SZ_OK)
+			r = sz_store_unwanted_list(n->store, labels[l], add_id, sk);
 		for (size_t k = 0; k < nsc && r == SZ_OK; k++) {
 			sz_store_item *items = NULL;
 			size_t count = 0;

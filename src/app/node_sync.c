@@ -50,6 +50,20 @@ classify(sz_node *n, bool filter, const uint8_t (*shared)[16], size_t nshared, b
 /* Items stored per call while the pool checks those after them. */
 #define STORE_STEP 64
 
+/* A leaflet's chunk that does not fit the quota is not stored (SZ_ERR_LIMIT); the others of
+ * a step are counted once stored, so a quota may be passed by one step (64 envelopes). */
+static void
+quota_filter(sz_node *n, sz_env_in *in, size_t m)
+{
+	uint8_t pub[SZ_SCOPE_BYTES];
+	sz_env_public_scope(pub);
+	for (size_t j = 0; j < m; j++)
+		if (in[j].err == SZ_OK && in[j].env.format == SZ_ENV_PUBLIC &&
+		    in[j].env.entry.kind == SZ_KIND_CHUNK &&
+		    !sz_node_chunk_fits(n, pub, in[j].env.entry.body_len))
+			in[j].err = SZ_ERR_LIMIT;
+}
+
 /* Store the kept items (kidx maps them to the batch's), checked on the pool as they are
  * stored: res gets each one's result. */
 static int
@@ -61,12 +75,33 @@ store_checked(sz_node *n, sz_env_in *in, const size_t *kidx, size_t nk, int *res
 	for (size_t k = 0; k < nk && r == SZ_OK; k += STORE_STEP) {
 		size_t m = nk - k < STORE_STEP ? nk - k : STORE_STEP;
 		sz_node_check_wait(&ck, k + m);
+		quota_filter(n, in + k, m);
 		if ((r = sz_store_put_checked(n->store, in + k, m, kres)) != SZ_OK)
 			r = sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));
 		for (size_t j = 0; j < m && r == SZ_OK; j++)
 			res[kidx[k + j]] = kres[j];
 	}
 	sz_node_check_end(&ck);
+	return r;
+}
+
+/* A leaflet's chunk is noted (it fit the quota when it was stored); a leaflet's files too. */
+static int
+public_files(sz_node *n, const sz_env_in *in)
+{
+	const sz_entry *e = &in->env.entry;
+	uint8_t h[32];
+	sz_body body;
+	int r = SZ_OK;
+	if (e->kind == SZ_KIND_CHUNK) {
+		if ((r = sz_blake2b(h, 32, e->body, e->body_len, NULL, 0)) == SZ_OK)
+			r = sz_node_chunk_take(n, in->env.scope, in->id, h, NULL, e->body_len, true);
+		return r;
+	}
+	if (e->kind == SZ_KIND_LEAFLET && sz_leaflet_body_decode(&body, e->body, e->body_len) == SZ_OK &&
+	    body.nfiles > 0)
+		r = sz_node_files_note(n, in->env.scope, in->env.entry_id, e->timestamp_ms, body.files,
+		    body.nfiles);
 	return r;
 }
 
@@ -122,10 +157,17 @@ ingest(sz_node *n, bool filter, const uint8_t (*shared)[16], size_t nshared,
 	nq = 0;
 	for (size_t k = 0; k < nk && r == SZ_OK; k++) {
 		size_t i = kidx[k];
+		if (res[i] == SZ_ERR_LIMIT) {
+			/* Over the quota: listed, not held, no fault of the sender's. */
+			res[i] = SZ_ERR_EXISTS;
+			r = sz_node_unwanted(n, in[k].env.scope, in[k].id);
+			continue;
+		}
 		if (res[i] != SZ_OK)
 			continue;
 		if (in[k].env.format == SZ_ENV_PUBLIC) {
 			sz_node_sketch_note(n, in[k].env.scope, in[k].id);
+			r = public_files(n, &in[k]);
 			continue;
 		}
 		/* Sealed: its cell decides (a scope learnt earlier in this batch included: the cell's
@@ -253,6 +295,8 @@ hook_list(void *ctx, const uint8_t label[SZ_SCOPE_BYTES],
 		r = fn(fctx, declined[i]);
 	if (r == SZ_OK)
 		r = sz_node_quar_listed(n, label, fn, fctx);
+	if (r == SZ_OK)
+		r = sz_store_unwanted_list(n->store, label, fn, fctx);
 	for (size_t k = 0; k < nsc && r == SZ_OK; k++) {
 		sz_store_item *items;
 		size_t count;

@@ -20,6 +20,7 @@ sz_cell_result_free(sz_cell_result *r)
 	if (r == NULL)
 		return;
 	for (size_t i = 0; i < r->nev; i++) {
+		sz_wipe(r->ev[i].chunk_key, sizeof r->ev[i].chunk_key);
 		if (r->ev[i].entry != NULL) {
 			sz_wipe(r->ev[i].entry, r->ev[i].entry_len);
 			free(r->ev[i].entry);
@@ -49,8 +50,8 @@ sz_cell_event_push(sz_cell_result *res, const sz_cell_event *ev)
 	return SZ_OK;
 }
 
-static int
-push_out(sz_cell_result *res, uint8_t *env, size_t len)
+int
+sz_cell_out_push(sz_cell_result *res, uint8_t *env, size_t len)
 {
 	if (res->nout == res->cap_out) {
 		size_t cap = res->cap_out ? res->cap_out * 2 : 8;
@@ -142,8 +143,8 @@ epoch_clean(const cell_epoch *ep, const cell_mset *removed)
 
 /* The epoch I seal with: prefer one no removed member can know, then one every current member
  * of my view knows (so forwards and acks reach concurrently added members), then the newest. */
-static cell_epoch *
-current_epoch(const sz_cell *c)
+cell_epoch *
+sz_cell_current_epoch(const sz_cell *c)
 {
 	cell_mset rem, mem;
 	const cell_epoch *best = NULL;
@@ -188,7 +189,7 @@ sz_cell_epoch_acked(sz_cell *c, const uint8_t e[32])
 int
 sz_cell_seal_out(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_result *res)
 {
-	return sz_cell_seal_epoch(c, current_epoch(c), pt, len, res);
+	return sz_cell_seal_epoch(c, sz_cell_current_epoch(c), pt, len, res);
 }
 
 int
@@ -201,7 +202,7 @@ sz_cell_seal_epoch(sz_cell *c, const cell_epoch *ep, const uint8_t *pt, size_t l
 		return SZ_ERR_STATE;
 	sz_random(c->env, nonce, sizeof nonce);
 	int r = sz_env_seal(&env, &envlen, ep->scope, pt, len, ep->key, nonce);
-	if (r == SZ_OK && (r = push_out(res, env, envlen)) != SZ_OK)
+	if (r == SZ_OK && (r = sz_cell_out_push(res, env, envlen)) != SZ_OK)
 		free(env);
 	return r;
 }
@@ -210,7 +211,7 @@ int
 sz_cell_scopes(const sz_cell *c, uint8_t (*scopes)[16], size_t max, size_t *n)
 {
 	*n = 0;
-	const cell_epoch *cur = current_epoch(c);
+	const cell_epoch *cur = sz_cell_current_epoch(c);
 	if (cur != NULL && *n < max)
 		memcpy(scopes[(*n)++], cur->scope, 16);
 	for (int i = 0; i < CELL_EPOCHS && *n < max; i++)
@@ -238,7 +239,7 @@ int
 sz_cell_bundle_secrets(const sz_cell *c, uint8_t (*secrets)[32], size_t max, size_t *n)
 {
 	const cell_epoch *order[CELL_EPOCHS];
-	const cell_epoch *cur = current_epoch(c);
+	const cell_epoch *cur = sz_cell_current_epoch(c);
 	cell_mset rem;
 	size_t k = 0;
 	int r = SZ_OK;
@@ -415,6 +416,9 @@ handle_inner(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_result *res, con
 		return SZ_ERR_STATE;
 	}
 	switch (pt[0]) {
+	case SEAL_CHUNK:
+		*why = "a chunk sealed under the epoch's key";
+		return SZ_ERR_MALFORMED;
 	case SEAL_CONTROL:
 		return sz_cellop_process(c, pt + 1, len - 1, res, why);
 	case SEAL_MESSAGE:
@@ -510,8 +514,12 @@ sz_cell_receive_parsed(sz_cell *c, const sz_envelope *envp, sz_cell_result *res)
 	if (ep == NULL)
 		return SZ_ERR_NOT_FOUND;
 	if ((r = sz_env_open(&open, &openlen, &pt, &ptlen, &env, ep->key)) != SZ_OK) {
+		/* A chunk is sealed under a key of its own (chunk.c); anything else is junk. */
+		if ((r = sz_cell_receive_chunk(c, ep, &env, res)) == SZ_OK)
+			return SZ_OK;
 		res->drop = 1;
-		(void)push_note(res, SZ_CELL_EV_REJECTED, r, "envelope does not open");
+		(void)push_note(res, SZ_CELL_EV_REJECTED, r, r == SZ_ERR_DECRYPT ?
+		    "envelope does not open" : "a chunk that does not match its hash");
 		return SZ_ERR_DECRYPT;
 	}
 	r = handle_inner(c, pt, ptlen, res, &why);

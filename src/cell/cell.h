@@ -25,6 +25,7 @@ typedef enum sz_cell_event_type {
 	SZ_CELL_EV_MESSAGE = 2,  /* a post was decrypted: sender, entry, kind, body */
 	SZ_CELL_EV_HELD = 3,     /* kept without effect until what it needs arrives (text says what) */
 	SZ_CELL_EV_REJECTED = 4, /* refused: reason (an sz_err) and text */
+	SZ_CELL_EV_CHUNK = 5,    /* a chunk of an attachment opened: chunk_hash, chunk_key, chunk_len */
 } sz_cell_event_type;
 
 /* Control ops as reported in events (SZ_CELL_EV_CONTROL.op). */
@@ -47,6 +48,10 @@ typedef struct sz_cell_event {
 	sz_entry dec;            /* MESSAGE: the entry as decoded and verified here (its pointers
 	                          * into entry), so that no layer above decodes it again */
 	int reason;              /* REJECTED / HELD: an sz_err */
+	uint8_t chunk_hash[32];  /* CHUNK: BLAKE2b-256 of the chunk's bytes */
+	uint8_t chunk_key[32];   /* CHUNK: the key that opens this envelope alone (wiped with the
+	                          * result): what the node keeps to read the chunk later */
+	size_t chunk_len;        /* CHUNK: its bytes */
 	char text[96];           /* a short English reason for the log */
 } sz_cell_event;
 
@@ -127,6 +132,21 @@ SZ_MUST_CHECK int sz_cell_post_anonymous(sz_cell *c, const uint8_t *entry, size_
  * that epoch; a late ballot beats a lost one).  SZ_ERR_AGAIN only when there is none either. */
 SZ_MUST_CHECK int sz_cell_post_anonymous_late(sz_cell *c, const uint8_t *entry, size_t len,
     sz_cell_result *res);
+
+/* Seal a chunk of an attachment (1..SZ_ATTACH_CHUNK bytes, wire/attach.h) under the epoch I
+ * seal with now: res gets one envelope.  The chunk is sealed under a key of its own derived
+ * from the epoch and its hash (docs/PROTOCOL.md § Attachments §2): the same chunk sealed twice
+ * in one epoch is the same envelope (stored once), and the key that opens it opens nothing
+ * else.  Receivers get a CHUNK event (no sender: chunks are authenticated by the manifest that
+ * names their hash, in a post).  SZ_ERR_STATE unless I am active and have an epoch,
+ * SZ_ERR_INVALID for a bad length. */
+SZ_MUST_CHECK int sz_cell_seal_chunk(sz_cell *c, const uint8_t *data, size_t len,
+    sz_cell_result *res);
+/* Open a chunk envelope with the key a CHUNK event gave: its bytes into data (room for
+ * SZ_ATTACH_CHUNK), *len their count.  Needs no state (the epoch may be long gone).
+ * SZ_ERR_DECRYPT, SZ_ERR_MALFORMED (not a chunk). */
+SZ_MUST_CHECK int sz_cell_chunk_open(const uint8_t *env, size_t envlen, const uint8_t key[static 32],
+    uint8_t *data, size_t *len);
 
 /* Sign msg with the key my next post will be authored by (my cell signing key, shifted by the
  * tweak of the acks that post will carry: docs/PROTOCOL.md §11 (Cells) §4.1): sig receives the

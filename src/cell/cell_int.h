@@ -46,7 +46,7 @@ enum {
 enum { FOLD_ACK = 1, FOLD_ADD = 2 };
 /* Types of sealed plaintexts (the first byte under the seal). */
 enum { SEAL_CONTROL = 0x01, SEAL_MESSAGE = 0x02, SEAL_WELCOME = 0x03, SEAL_ANON = 0x04,
-	SEAL_EPOCHS = 0x05 };
+	SEAL_EPOCHS = 0x05, SEAL_CHUNK = 0x06 };
 
 typedef struct cell_mset { uint64_t w[CELL_MW]; } cell_mset; /* a set of member indices */
 typedef struct cell_oset { uint64_t w[CELL_OW]; } cell_oset; /* a set of mop indices */
@@ -467,6 +467,8 @@ void sz_cell_epoch_acked(sz_cell *c, const uint8_t e[32]);
 SZ_MUST_CHECK int sz_cell_epoch_learn(sz_cell *c, const uint8_t e[32], const cell_mset *holders);
 /* Record that the members in who were sent epoch secret e. */
 void sz_cell_epoch_share(sz_cell *c, const uint8_t e[32], const cell_mset *who);
+/* Append an envelope (malloc()ed; res owns it on success) to res->out. */
+SZ_MUST_CHECK int sz_cell_out_push(sz_cell_result *res, uint8_t *env, size_t len);
 /* Append an event to res (text is copied, truncated). */
 SZ_MUST_CHECK int sz_cell_event_push(sz_cell_result *res, const sz_cell_event *ev);
 /* message.c: posts (sending and receiving, with the windows they carry). */
@@ -475,6 +477,13 @@ SZ_MUST_CHECK int sz_cell_receive_message(sz_cell *c, const uint8_t *pt, size_t 
 /* anon.c: an anonymous (SEAL_ANON) plaintext: a MESSAGE event with no actor. */
 SZ_MUST_CHECK int sz_cell_receive_anon(sz_cell *c, const uint8_t *pt, size_t len,
     sz_cell_result *res, const char **why);
+/* The epoch I seal with now (NULL before my first op). */
+cell_epoch *sz_cell_current_epoch(const sz_cell *c);
+/* chunk.c: an envelope of epoch ep that did not open under the epoch's sealing key: if it is
+ * a chunk sealed under its own key (SEAL_CHUNK), a CHUNK event and SZ_OK; SZ_ERR_DECRYPT if it
+ * does not open; SZ_ERR_MALFORMED if it opens but is not a chunk that matches its hash. */
+SZ_MUST_CHECK int sz_cell_receive_chunk(sz_cell *c, const cell_epoch *ep, const sz_envelope *env,
+    sz_cell_result *res);
 /* Allocate and wipe-free a state. */
 sz_cell *sz_cell_alloc(const sz_env *env);
 

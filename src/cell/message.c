@@ -47,7 +47,7 @@ sz_cell_post(sz_cell *c, uint8_t kind, const uint8_t *body, size_t len,
 		memset(id, 0, 32);
 	if (c->status != SZ_CELL_ACTIVE || !c->send.used)
 		return SZ_ERR_STATE;
-	if (kind == SZ_KIND_CELL_CONTROL || !sz_entry_kind_known(kind))
+	if (kind == SZ_KIND_CELL_CONTROL || kind == SZ_KIND_CHUNK || !sz_entry_kind_known(kind))
 		return SZ_ERR_INVALID;
 	if ((f = sz_secret_alloc(sizeof *f)) == NULL)
 		return SZ_ERR_NOMEM;
@@ -275,8 +275,8 @@ sz_cell_receive_message(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_resul
 		r = SZ_ERR_BAD_SIGNATURE;
 		goto out;
 	}
-	if (e.kind == SZ_KIND_CELL_CONTROL) {
-		*why = "control entry inside a message";
+	if (e.kind == SZ_KIND_CELL_CONTROL || e.kind == SZ_KIND_CHUNK) {
+		*why = "control or chunk entry inside a message";
 		r = SZ_ERR_MALFORMED;
 		goto out;
 	}

@@ -70,6 +70,12 @@ table_words(const char *t)
 		return "thread links";
 	if (strcmp(t, "gone") == 0)
 		return "ids deleted by retention";
+	if (strcmp(t, "chunks") == 0)
+		return "parts of attachments held";
+	if (strcmp(t, "files") == 0)
+		return "attachments named by posts and leaflets";
+	if (strcmp(t, "unwanted") == 0)
+		return "parts refused for a quota";
 	return "schema records";
 }
 

@@ -269,6 +269,29 @@ sz_blake2b(uint8_t *out, size_t outlen, const uint8_t *in, size_t inlen, const u
 	return SZ_OK;
 }
 
+int
+sz_blake2b_init(sz_blake2b_state *s, size_t outlen)
+{
+	if (outlen < crypto_generichash_BYTES_MIN || outlen > crypto_generichash_BYTES_MAX)
+		return SZ_ERR_INVALID;
+	s->outlen = outlen;
+	return crypto_generichash_init(&s->st, NULL, 0, outlen) == 0 ? SZ_OK : SZ_ERR_INTERNAL;
+}
+
+int
+sz_blake2b_update(sz_blake2b_state *s, const uint8_t *in, size_t inlen)
+{
+	return crypto_generichash_update(&s->st, in, inlen) == 0 ? SZ_OK : SZ_ERR_INTERNAL;
+}
+
+int
+sz_blake2b_final(sz_blake2b_state *s, uint8_t *out)
+{
+	int r = crypto_generichash_final(&s->st, out, s->outlen) == 0 ? SZ_OK : SZ_ERR_INTERNAL;
+	sodium_memzero(&s->st, sizeof s->st);
+	return r;
+}
+
 /* Incremental hashing over the union kept in sz_hmac. */
 static void
 hash_init(sz_hmac_state *h)

@@ -107,6 +107,15 @@ size_t sz_hash_block(sz_hash_alg alg); /* 64, 128, 128 */
 /* BLAKE2b with output length outlen (16..64) and an optional key (keylen 0..64). */
 SZ_MUST_CHECK int sz_blake2b(uint8_t *out, size_t outlen, const uint8_t *in, size_t inlen,
     const uint8_t *key, size_t keylen);
+/* The same over pieces: an unkeyed BLAKE2b of outlen (16..64) bytes of in_1 || in_2 || ...
+ * (a whole attachment, chunk after chunk).  _final writes outlen bytes and wipes the state. */
+typedef struct sz_blake2b_state {
+	crypto_generichash_state st;
+	size_t outlen;
+} sz_blake2b_state;
+SZ_MUST_CHECK int sz_blake2b_init(sz_blake2b_state *s, size_t outlen);
+SZ_MUST_CHECK int sz_blake2b_update(sz_blake2b_state *s, const uint8_t *in, size_t inlen);
+SZ_MUST_CHECK int sz_blake2b_final(sz_blake2b_state *s, uint8_t *out);
 /* out (sz_hash_len(alg) bytes) = HASH(in). */
 SZ_MUST_CHECK int sz_hash(sz_hash_alg alg, uint8_t *out, const uint8_t *in, size_t inlen);
 

@@ -14,7 +14,7 @@
 #include "store/vfs.h"
 
 static const char *const tables[SZ_STORE_NTABLES] = {
-	"migrations", "envelopes", "entries", "parents", "gone", "kv",
+	"migrations", "envelopes", "entries", "parents", "gone", "kv", "chunks", "files", "unwanted",
 };
 
 int

@@ -20,7 +20,7 @@ typedef struct sz_store_rows {
 	int stopped;            /* damage stopped the scan: there may be more */
 } sz_store_rows;
 
-#define SZ_STORE_NTABLES 6
+#define SZ_STORE_NTABLES 9
 
 /* What a check found.  whole() says whether it is all sound. */
 typedef struct sz_store_verdict {

@@ -49,6 +49,27 @@ static const char *const migrations[] = {
 	"CREATE INDEX parents_by_child ON parents(child);"
 	"CREATE TABLE gone(id BLOB PRIMARY KEY NOT NULL, scope BLOB NOT NULL) WITHOUT ROWID;"
 	"CREATE TABLE kv(name TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID;",
+	/* 2: attachments (issue 18): the chunks held, the files named by posts and leaflets, the
+	 * chunks refused for a quota (listed, never held). */
+	"CREATE TABLE chunks("
+	"  hash BLOB NOT NULL,"                /* BLAKE2b-256 of the chunk's bytes */
+	"  env_id BLOB NOT NULL,"              /* the envelope that carries it */
+	"  ctx BLOB NOT NULL,"                 /* public scope, or the cell's local scope */
+	"  key BLOB,"                          /* sealed: the key that opens that envelope alone */
+	"  len INTEGER NOT NULL,"
+	"  PRIMARY KEY(hash, env_id)) WITHOUT ROWID;"
+	"CREATE INDEX chunks_by_ctx ON chunks(ctx);"
+	"CREATE TABLE files("
+	"  hash BLOB NOT NULL,"                /* BLAKE2b-256 of the whole file */
+	"  entry_id BLOB NOT NULL,"            /* the post or leaflet that names it */
+	"  ctx BLOB NOT NULL,"
+	"  time_ms INTEGER NOT NULL,"
+	"  manifest BLOB NOT NULL,"            /* as it travelled (75 bytes) */
+	"  state INTEGER NOT NULL,"            /* 0 not yet complete, 1 complete and checked, 2 damaged */
+	"  PRIMARY KEY(hash, entry_id)) WITHOUT ROWID;"
+	"CREATE TABLE unwanted("
+	"  label BLOB NOT NULL, id BLOB NOT NULL, time_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY(label, id)) WITHOUT ROWID;",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 
@@ -160,6 +181,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_KV_PUT] = "INSERT OR REPLACE INTO kv(name, value) VALUES(?1, ?2)",
 	[ST_KV_GET] = "SELECT value FROM kv WHERE name = ?1",
 	[ST_KV_DEL] = "DELETE FROM kv WHERE name = ?1",
+	[ST_CHUNK_PUT] = "INSERT OR IGNORE INTO chunks(hash, env_id, ctx, key, len) "
+	    "VALUES(?1, ?2, ?3, ?4, ?5)",
+	[ST_CHUNK_FIND] = "SELECT c.env_id, c.ctx, c.key, c.len FROM chunks c JOIN envelopes e "
+	    "ON e.id = c.env_id WHERE c.hash = ?1 LIMIT 1",
 };
 
 sqlite3_stmt *

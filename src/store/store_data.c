@@ -9,6 +9,7 @@
 #include "crypto/crypto.h"
 #include "store/store_int.h"
 #include "wire/entry.h"
+#include "wire/attach.h"
 #include "wire/envelope.h"
 
 /* Run a one-row lookup statement already bound: 1 if it has a row, 0 if not, <0 on error. */
@@ -100,7 +101,12 @@ put_checked(sz_store *s, const sz_env_in *in, sqlite3_int64 now, int *item)
 	sqlite3_int64 t = now;
 	if (env->format == SZ_ENV_PUBLIC) {
 		int eitem;
-		if ((r = insert_entry(s, env->scope, in->id, &env->entry, env->entry_id,
+		uint8_t chunks[SZ_SCOPE_BYTES];
+		/* A leaflet's chunk is filed apart: no leaflet's parent, in no list of leaflets. */
+		if (env->entry.kind == SZ_KIND_CHUNK)
+			sz_attach_chunk_scope(chunks);
+		if ((r = insert_entry(s, env->entry.kind == SZ_KIND_CHUNK ? chunks : env->scope, in->id,
+		    &env->entry, env->entry_id,
 		    env->entry_bytes, env->entry_len, &eitem)) != SZ_OK)
 			return r;
 		if (eitem == SZ_ERR_EXPIRED) {

@@ -22,6 +22,7 @@
 typedef enum sz_entry_kind {
 	SZ_KIND_LEAFLET = 0x01,     /* a public, attributable publication */
 	SZ_KIND_POST = 0x02,        /* a post in a cell (thread root or reply) */
+	SZ_KIND_CHUNK = 0x03,       /* a part of a leaflet's attachment (wire/attach.h): public only */
 	SZ_KIND_CELL_CONTROL = 0x10,/* a cell membership / key-agreement operation */
 	SZ_KIND_DECLARATION = 0x20, /* a text proposed for co-signing */
 	SZ_KIND_COSIGN = 0x21,      /* a co-signature of a declaration */

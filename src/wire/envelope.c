@@ -3,6 +3,7 @@
  * docs/PROTOCOL.md §3).  Layer: wire.
  */
 #include "wire/envelope.h"
+#include "wire/attach.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -195,9 +196,15 @@ sz_env_parse(sz_envelope *env, const uint8_t *buf, size_t len, size_t max_body)
 	if ((r = sz_entry_decode(&env->entry, env->entry_id, env->entry_bytes, n, max_body)) != SZ_OK)
 		goto fail;
 	if (env->entry.kind != SZ_KIND_LEAFLET && env->entry.kind != SZ_KIND_DECLARATION &&
-	    env->entry.kind != SZ_KIND_COSIGN) {
+	    env->entry.kind != SZ_KIND_COSIGN && env->entry.kind != SZ_KIND_CHUNK) {
 		/* Only publications travel in public envelopes; anything else would leak a cell. */
 		r = SZ_ERR_DENIED;
+		goto fail;
+	}
+	/* A leaflet's chunk: data only, no parents (it is no one's head). */
+	if (env->entry.kind == SZ_KIND_CHUNK && (env->entry.nparents != 0 ||
+	    env->entry.body_len == 0 || env->entry.body_len > SZ_ATTACH_CHUNK)) {
+		r = SZ_ERR_MALFORMED;
 		goto fail;
 	}
 	return SZ_OK;
