@@ -152,6 +152,20 @@ int sz_cli_cosign(sz_cli *c, int argc, char **argv);
 int sz_cli_signatures(sz_cli *c, int argc, char **argv);
 int sz_cli_decisions(sz_cli *c, int argc, char **argv);        /* cmd_decide.c */
 int sz_cli_strip(sz_cli *c, int argc, char **argv);            /* cmd_attach.c */
+int sz_cli_save(sz_cli *c, int argc, char **argv);
+int sz_cli_files(sz_cli *c, int argc, char **argv);
+int sz_cli_quota(sz_cli *c, int argc, char **argv);
+
+/* Attachments (cmd_attach.c).  Read, strip (unless as_is) and store each of paths as chunks
+ * for cell (NULL: a leaflet's): m gets np manifests.  An exit code, after saying what was
+ * removed from each, or why one was refused. */
+struct sz_manifest;
+struct sz_cell;
+int sz_cli_attach(sz_cli *c, struct sz_node *n, struct sz_cell *cell, const char *const *paths,
+    size_t np, bool as_is, struct sz_manifest *m);
+/* Show a post's or leaflet's files with their state (a "files" array under --json). */
+void sz_cli_show_files(sz_cli *c, struct sz_node *n, const struct sz_manifest *m, size_t k,
+    int indent);
 
 /* What the decision commands share (cmd_decide.c). */
 struct sz_cell;

@@ -67,10 +67,11 @@ static int
 export_(sz_cli *c, int argc, char **argv, bool summary)
 {
 	const char *to = NULL, *cell = NULL, *since = NULL, *passf = NULL, *answer = NULL;
+	const char *maxs = NULL;
 	const sz_cli_opt opts[] = {
 		{ "--to", true, &to }, { "--cell", true, &cell }, { "--since", true, &since },
 		{ "--bundle-passphrase-file", true, &passf }, { "--answer", true, &answer },
-		{ NULL, false, NULL },
+		{ "--max-mib", true, &maxs }, { NULL, false, NULL },
 	};
 	int npos = sz_cli_opts(c, argc, argv, opts);
 	if (npos < 0)
@@ -82,6 +83,14 @@ export_(sz_cli *c, int argc, char **argv, bool summary)
 	if (summary && answer != NULL)
 		return sz_cli_usage_error(c, "a summary answers nothing: leave out --answer");
 	sz_node_bundle_spec spec = { .cell = cell, .summary_fd = -1, .summary_only = summary };
+	if (maxs != NULL) {
+		char *end;
+		unsigned long v = strtoul(maxs, &end, 10);
+		if (summary || *end != '\0' || maxs[0] == '-' || v == 0 || v > (1ul << 20))
+			return sz_cli_usage_error(c, "--max-mib takes a number of MiB (1 and up), and only "
+			    "for a bundle of envelopes");
+		spec.max_bytes = (uint64_t)v << 20;
+	}
 	if (since != NULL && parse_since(since, &spec.since_ms) != 0)
 		return sz_cli_usage_error(c, "--since takes a date (2026-11-01, 2026-11-01T12:00 UTC) or "
 		    "a number of days (7d)");
@@ -135,6 +144,10 @@ export_(sz_cli *c, int argc, char **argv, bool summary)
 	sz_cli_say(c, "Wrote %s: %llu %s, %llu bytes. A courier can carry it; without the key it is "
 	    "random bytes.\n", to, (unsigned long long)st.envelopes, summary ? "ids" : "envelopes",
 	    (unsigned long long)st.bytes);
+	if (st.left > 0)
+		sz_cli_say(c, "%llu envelopes did not fit in %s MiB: they go in the next bundle (write "
+		    "it with --answer and the other side's summary, or again without --max-mib).\n",
+		    (unsigned long long)st.left, maxs);
 	if (st.summary_damaged)
 		fprintf(c->err, "samizdat bundle export: the summary is damaged or cut; it was answered "
 		    "anyway, so the answer may carry envelopes the other side already has.\n");
@@ -148,6 +161,8 @@ export_(sz_cli *c, int argc, char **argv, bool summary)
 		sz_jsonw_u64(&c->jw, st.envelopes);
 		sz_jsonw_key(&c->jw, "skipped");
 		sz_jsonw_u64(&c->jw, st.skipped);
+		sz_jsonw_key(&c->jw, "left");
+		sz_jsonw_u64(&c->jw, st.left);
 		sz_jsonw_key(&c->jw, "bytes");
 		sz_jsonw_u64(&c->jw, st.bytes);
 	}
@@ -288,7 +303,10 @@ import_cmd(sz_cli *c, int argc, char **argv)
 
 const sz_cli_cmd sz_cli_bundle_cmds[] = {
 	{ "export", export_cmd, "--to FILE (--cell NAME | --bundle-passphrase-file FILE) "
-	    "[--since DATE] [--answer SUMMARY]", "write what the other side may lack, for a courier", NULL },
+	    "[--since DATE] [--answer SUMMARY] [--max-mib N]", "write what the other side may lack, "
+	    "for a courier\n"
+	    "--max-mib bounds the envelopes it carries (a stick's room, a file's parts in several\n"
+	    "trips): what does not fit is left for the next bundle.", NULL },
 	{ "import", import_cmd, "FILE [--bundle-passphrase-file FILE]",
 	    "take in a courier bundle (verifying everything)", NULL },
 	{ "summary", summary_cmd, "--to FILE (--cell NAME | --bundle-passphrase-file FILE)",

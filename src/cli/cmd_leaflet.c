@@ -9,9 +9,11 @@
 #include <unistd.h>
 
 #include "samizdat.h"
+#include "app/node_int.h"
 #include "cli/cli.h"
 #include "lib/bytes.h"
 #include "wire/entry.h"
+#include "wire/attach.h"
 #include "wire/identity.h"
 
 /* Read all of stdin (bounded by the entry body limit). */
@@ -64,16 +66,22 @@ sz_cli_time(char *out, size_t n, uint64_t ms)
 static int
 publish(sz_cli *c, int argc, char **argv)
 {
-	int npos = sz_cli_opts(c, argc, argv, NULL);
+	const char *as_is = NULL, *paths[SZ_ATTACH_PER_ENTRY];
+	size_t np = 0;
+	const sz_cli_opt opts[] = { { "--as-is", false, &as_is }, { NULL, false, NULL } };
+	if ((argc = sz_cli_opt_multi(c, argc, argv, "--attach", paths, SZ_ATTACH_PER_ENTRY, &np)) < 0)
+		return SZ_EXIT_USAGE;
+	int npos = sz_cli_opts(c, argc, argv, opts);
 	if (npos < 0)
 		return SZ_EXIT_USAGE;
 	sz_buf text = { 0 };
-	int r = sz_cli_text_arg(c, npos, argv, &text);
+	/* With files, the text is the arguments, if any (stdin is not read). */
+	int r = np > 0 && npos == 0 ? SZ_OK : sz_cli_text_arg(c, npos, argv, &text);
 	if (r == SZ_ERR_TOO_LARGE) {
 		sz_buf_free(&text);
 		return sz_cli_usage_error(c, "the text is longer than %d bytes", SZ_ENTRY_MAX_BODY);
 	}
-	if (r != SZ_OK || text.len == 0) {
+	if (r != SZ_OK || (text.len == 0 && np == 0)) {
 		sz_buf_free(&text);
 		return sz_cli_usage_error(c, "give the text as arguments or on standard input");
 	}
@@ -83,14 +91,21 @@ publish(sz_cli *c, int argc, char **argv)
 		sz_buf_free(&text);
 		return sz_cli_fail(c, r, "cannot open the node");
 	}
-	r = sz_node_leaflet_publish(n, text.p, text.len, id);
+	sz_manifest files[SZ_ATTACH_PER_ENTRY];
+	int rc = sz_cli_attach(c, n, NULL, paths, np, as_is != NULL, files);
+	if (rc != SZ_EXIT_OK) {
+		sz_buf_free(&text);
+		return rc;
+	}
+	r = sz_node_leaflet_publish_files(n, files, np, text.p, text.len, id);
 	sz_buf_free(&text);
 	if (r != SZ_OK)
 		return sz_cli_fail(c, r, sz_node_errmsg(n));
 	char hex[65];
 	sz_hex_encode(hex, id, 32);
-	sz_cli_say(c, "Published leaflet %.16s. It is signed with your identity: anyone who holds it "
-	    "can check that you wrote it, and it travels with every sync.\n", hex);
+	sz_cli_say(c, "Published leaflet %.16s%s. It is signed with your identity: anyone who holds it "
+	    "can check that you wrote it, and it travels with every sync.\n", hex,
+	    np ? " with its files" : "");
 	if (c->json) {
 		sz_jsonw_key(&c->jw, "id");
 		sz_jsonw_str(&c->jw, hex);
@@ -102,6 +117,7 @@ publish(sz_cli *c, int argc, char **argv)
 
 typedef struct show_ctx {
 	sz_cli *c;
+	sz_node *n;
 	bool full;
 	size_t count;
 } show_ctx;
@@ -127,6 +143,8 @@ show_one(void *ctx, const sz_leaflet *l)
 		sz_jsonw_u64(&c->jw, l->time_ms);
 		sz_jsonw_key(&c->jw, "text");
 		sz_jsonw_strn(&c->jw, l->text, l->len);
+		if (l->nfiles > 0)
+			sz_cli_show_files(c, s->n, l->files, l->nfiles, 0);
 		sz_jsonw_obj_end(&c->jw);
 		return SZ_OK;
 	}
@@ -137,6 +155,8 @@ show_one(void *ctx, const sz_leaflet *l)
 	fputs("  ", c->out);
 	sz_cli_print_text(c->out, l->text, len);
 	fputs(len < l->len ? " ...\n" : "\n", c->out);
+	if (l->nfiles > 0)
+		sz_cli_show_files(c, s->n, l->files, l->nfiles, 0);
 	return SZ_OK;
 }
 
@@ -150,7 +170,7 @@ list(sz_cli *c, int argc, char **argv)
 	int r = sz_cli_node(c, &n);
 	if (r != SZ_OK)
 		return sz_cli_fail(c, r, "cannot open the node");
-	show_ctx s = { c, false, 0 };
+	show_ctx s = { c, n, false, 0 };
 	if (c->json) {
 		sz_jsonw_key(&c->jw, "leaflets");
 		sz_jsonw_arr_begin(&c->jw);
@@ -180,7 +200,7 @@ show(sz_cli *c, int argc, char **argv)
 	int r = sz_cli_node(c, &n);
 	if (r != SZ_OK)
 		return sz_cli_fail(c, r, "cannot open the node");
-	show_ctx s = { c, true, 0 };
+	show_ctx s = { c, n, true, 0 };
 	if (c->json)
 		sz_jsonw_key(&c->jw, "leaflet");
 	r = sz_node_leaflet_find(n, argv[1], show_one, &s);
@@ -193,7 +213,12 @@ show(sz_cli *c, int argc, char **argv)
 }
 
 const sz_cli_cmd sz_cli_leaflet_cmds[] = {
-	{ "publish", publish, "[TEXT...]", "publish a signed leaflet (text as arguments, or on stdin)", NULL },
+	{ "publish", publish, "[--attach FILE]... [--as-is] [TEXT...]", "publish a signed leaflet "
+	    "(text as arguments, or on stdin)\n"
+	    "--attach adds a file (up to 8, 100 MiB each), stripped of its metadata first: JPEG and\n"
+	    "PNG pictures and PDF documents ('samizdat strip' shows what goes).  Other types, and\n"
+	    "PDFs with embedded files or a signature, are refused unless --as-is says to send them\n"
+	    "as they are.  The file's parts are signed with your identity, like the leaflet.", NULL },
 	{ "list", list, "", "list the leaflets this node holds", NULL },
 	{ "show", show, "ID", "show one leaflet whole", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },

@@ -15,16 +15,21 @@
 int
 sz_cli_post(sz_cli *c, int argc, char **argv)
 {
-	const char *reply = NULL;
-	const sz_cli_opt opts[] = { { "--reply", true, &reply }, { NULL, false, NULL } };
+	const char *reply = NULL, *as_is = NULL, *paths[SZ_ATTACH_PER_ENTRY];
+	size_t np = 0;
+	const sz_cli_opt opts[] = { { "--reply", true, &reply }, { "--as-is", false, &as_is },
+		{ NULL, false, NULL } };
+	if ((argc = sz_cli_opt_multi(c, argc, argv, "--attach", paths, SZ_ATTACH_PER_ENTRY, &np)) < 0)
+		return SZ_EXIT_USAGE;
 	int npos = sz_cli_opts(c, argc, argv, opts);
 	if (npos < 0)
 		return SZ_EXIT_USAGE;
 	if (npos < 1)
 		return sz_cli_usage_error(c, "give the cell's name, then the text (or the text on stdin)");
 	sz_buf text = { 0 };
-	int r = sz_cli_text_arg(c, npos - 1, argv + 1, &text);
-	if (r != SZ_OK || text.len == 0) {
+	/* With files, the text is what follows the cell's name, if anything (stdin is not read). */
+	int r = np > 0 && npos == 1 ? SZ_OK : sz_cli_text_arg(c, npos - 1, argv + 1, &text);
+	if (r != SZ_OK || (text.len == 0 && np == 0)) {
 		sz_buf_free(&text);
 		return sz_cli_usage_error(c, r == SZ_ERR_TOO_LARGE ? "the text is too long" :
 		    "give the text as arguments or on standard input");
@@ -45,17 +50,25 @@ sz_cli_post(sz_cli *c, int argc, char **argv)
 		sz_buf_free(&text);
 		return sz_cli_fail(c, r, sz_node_errmsg(n));
 	}
-	r = sz_node_post(n, cell, reply ? to : NULL, text.p, text.len, id);
+	sz_manifest files[SZ_ATTACH_PER_ENTRY];
+	int rc = sz_cli_attach(c, n, cell, paths, np, as_is != NULL, files);
+	if (rc != SZ_EXIT_OK) {
+		sz_buf_free(&text);
+		return rc;
+	}
+	r = sz_node_post_files(n, cell, reply ? to : NULL, files, np, text.p, text.len, id);
 	sz_buf_free(&text);
 	if (r != SZ_OK)
 		return sz_cli_fail(c, r, sz_node_errmsg(n)[0] ? sz_node_errmsg(n) : "the post was not made");
 	char hex[65];
 	sz_hex_encode(hex, id, 32);
-	sz_cli_say(c, "Posted %.16s to '%s'. It leaves with the next sync or bundle.\n", hex,
-	    sz_cell_name(cell));
+	sz_cli_say(c, "Posted %.16s to '%s'%s. It leaves with the next sync or bundle.\n", hex,
+	    sz_cell_name(cell), np ? " with its files" : "");
 	if (c->json) {
 		sz_jsonw_key(&c->jw, "id");
 		sz_jsonw_str(&c->jw, hex);
+		if (np > 0)
+			sz_cli_show_files(c, n, files, np, 0);
 	}
 	return SZ_EXIT_OK;
 }
@@ -118,12 +131,16 @@ show(read_ctx *x, const sz_post *p, int depth)
 		}
 		sz_jsonw_key(&c->jw, "text");
 		sz_jsonw_strn(&c->jw, p->text, p->len);
+		if (p->nfiles > 0)
+			sz_cli_show_files(c, x->n, p->files, p->nfiles, 0);
 		sz_jsonw_obj_end(&c->jw);
 	} else {
 		fprintf(c->out, "%*s%.16s  %s  %s%s\n%*s  ", depth * 4, "", hex, when, fp,
 		    me ? " (you)" : "", depth * 4, "");
 		sz_cli_print_text(c->out, p->text, p->len);
 		fputc('\n', c->out);
+		if (p->nfiles > 0)
+			sz_cli_show_files(c, x->n, p->files, p->nfiles, depth * 4);
 	}
 }
 

@@ -95,10 +95,75 @@ local_only(int argc, char **argv)
 	return false;
 }
 
+static char *
+absolute(const char *path)
+{
+	char cwd[4096];
+	if (path[0] == '/')
+		return strdup(path);
+	if (getcwd(cwd, sizeof cwd) == NULL)
+		return NULL;
+	size_t n = strlen(cwd) + 1 + strlen(path) + 1;
+	char *a = malloc(n);
+	if (a != NULL)
+		snprintf(a, n, "%s/%s", cwd, path);
+	return a;
+}
+
+static void
+free_owned(char **owned)
+{
+	for (int i = 0; i < SZ_CLI_MAX_ARGS + 2; i++)
+		free(owned[i]);
+}
+
+/* The files named on a command line for the daemon, made absolute (owned[i] holds what
+ * replaced args[i]): `post` and `leaflet publish` --attach FILE, `save ID FILE`.  *files says
+ * whether a file is attached (then the text is not read from stdin). */
+static int
+absolute_paths(int n, char **args, char **owned, bool *files)
+{
+	bool attach = strcmp(args[0], "post") == 0 || (n >= 2 && strcmp(args[0], "leaflet") == 0 &&
+	    strcmp(args[1], "publish") == 0);
+	int positional = 0;
+	*files = false;
+	for (int i = 1; i < n; i++) {
+		const char *v = NULL;
+		int at = i;
+		if (attach && strcmp(args[i], "--attach") == 0 && i + 1 < n) {
+			v = args[++i];
+			at = i;
+		} else if (attach && strncmp(args[i], "--attach=", 9) == 0) {
+			v = args[i] + 9;
+		} else if (strcmp(args[0], "save") == 0 && args[i][0] != '-' && ++positional == 2) {
+			v = args[i];
+		}
+		if (v == NULL)
+			continue;
+		*files = *files || attach;
+		char *a = absolute(v);
+		if (a == NULL)
+			return SZ_ERR_NOMEM;
+		if (at != i || strncmp(args[i], "--attach=", 9) != 0) {
+			owned[at] = a;
+		} else {
+			size_t len = 9 + strlen(a) + 1;
+			if ((owned[at] = malloc(len)) != NULL)
+				snprintf(owned[at], len, "--attach=%s", a);
+			free(a);
+			if (owned[at] == NULL)
+				return SZ_ERR_NOMEM;
+		}
+		args[at] = owned[at];
+	}
+	return SZ_OK;
+}
+
 int
 sz_cli_run(sz_cli *c, int argc, char **argv)
 {
 	sz_buf out = { 0 }, err = { 0 }, text = { 0 };
+	char *owned[SZ_CLI_MAX_ARGS + 2] = { 0 };
 	char *secret = NULL;
 	size_t slen = 0;
 	int code, r;
@@ -137,10 +202,21 @@ sz_cli_run(sz_cli *c, int argc, char **argv)
 	/* Text on stdin travels to the daemon as the last argument. */
 	bool wants_text = (argc >= 2 && strcmp(argv[0], "leaflet") == 0 && strcmp(argv[1], "publish") == 0) ||
 	    strcmp(argv[0], "post") == 0;
-	if (wants_text) {
+	/* The daemon reads and writes files by name, from its own directory: names travel whole. */
+	bool files = false;
+	if ((r = absolute_paths(n, args, owned, &files)) != SZ_OK) {
+		free_owned(owned);
+		sz_secret_free(secret);
+		return sz_cli_usage_error(c, "cannot name a file in the current directory");
+	}
+	if (wants_text && !files) {
 		int positional = 0;
-		for (int i = 1; i < argc; i++)
-			positional += argv[i][0] != '-';
+		for (int i = 1; i < argc; i++) {
+			if (strcmp(argv[i], "--reply") == 0)
+				i++; /* its value */
+			else
+				positional += argv[i][0] != '-';
+		}
 		int needed = strcmp(argv[0], "post") == 0 ? 2 : 2; /* "post CELL" / "leaflet publish" */
 		if (positional < needed && n < SZ_CLI_MAX_ARGS) {
 			if (sz_cli_text_arg(c, 0, argv, &text) != SZ_OK || memchr(text.p, 0, text.len)) {
@@ -156,6 +232,7 @@ sz_cli_run(sz_cli *c, int argc, char **argv)
 	r = sz_control_call(c->home, n, args, c->json, secret, slen, &out, &err, &code, 0);
 	sz_secret_free(secret);
 	sz_buf_free(&text);
+	free_owned(owned);
 	if (r != SZ_OK) {
 		fprintf(c->err, "samizdat: lost the daemon while it worked: %s\n", sz_strerror(r));
 		code = SZ_EXIT_FAIL;

@@ -26,9 +26,15 @@ static const sz_cli_cmd cmd_table[] = {
 	{ "unlock", sz_cli_unlock, "", "give the running daemon the passphrase", NULL },
 	{ "lock", sz_cli_lock, "", "make the running daemon forget the keys", NULL },
 	{ "cell", NULL, "", "cells: invite-only encrypted groups", sz_cli_cell_cmds },
-	{ "post", sz_cli_post, "CELL [--reply ID] [TEXT...]", "post to a cell (text as arguments or "
-	    "on stdin)", NULL },
-	{ "read", sz_cli_read, "CELL", "read a cell's posts, in threads", NULL },
+	{ "post", sz_cli_post, "CELL [--reply ID] [--attach FILE]... [--as-is] [TEXT...]", "post to a "
+	    "cell (text as arguments or on stdin)\n"
+	    "--attach adds a file (up to 8, 100 MiB each), stripped of its metadata first: JPEG and\n"
+	    "PNG pictures and PDF documents ('samizdat strip' shows what goes).  Other types, and\n"
+	    "PDFs with embedded files or a signature, are refused unless --as-is says to send them\n"
+	    "as they are.  With files the text may be left out.", NULL },
+	{ "read", sz_cli_read, "CELL", "read a cell's posts, in threads, with their files\n"
+	    "Each file shows its type, size and state: complete (every part here, its hash\n"
+	    "checked), incomplete (how many parts have come), or damaged.", NULL },
 	{ "leaflet", NULL, "", "signed public leaflets", sz_cli_leaflet_cmds },
 	{ "propose", sz_cli_propose, "CELL --option A --option B [--option ...] [--deadline "
 	    "+HOURS|DATE] QUESTION...", "put a question to an anonymous vote\n"
@@ -58,6 +64,18 @@ static const sz_cli_cmd cmd_table[] = {
 	    "by sync or courier.  Public signers are shown by fingerprint.", NULL },
 	{ "decisions", sz_cli_decisions, "CELL", "a cell's proposals, pledge calls and declarations",
 	    NULL },
+	{ "save", sz_cli_save, "ID FILE", "write a complete file of a post or leaflet to FILE\n"
+	    "ID is the start of the file's id, as read or leaflet show print it (8 or more hex\n"
+	    "digits).  Every part is checked against its hash, and the whole against the hash its\n"
+	    "author signed, before FILE appears; FILE must not exist.", NULL },
+	{ "files", sz_cli_files, "[CELL]", "the files of posts and leaflets this node knows, and "
+	    "their state\n"
+	    "Complete, incomplete (how many of its parts have come) or damaged.", NULL },
+	{ "quota", sz_cli_quota, "[--node SIZE] [--each SIZE]", "how much room files take, and "
+	    "the limits\n"
+	    "--node bounds all files this node holds (1G by default), --each those of each cell and\n"
+	    "of leaflets (512M).  Parts that do not fit are not stored and not fetched again until\n"
+	    "the limits grow.  SIZE: bytes, or a number of K, M or G.", NULL },
 	{ "strip", sz_cli_strip, "FILE OUT", "write a copy of a picture or document without its "
 	    "metadata\n"
 	    "What an attachment loses before it leaves: JPEG and PNG lose EXIF (GPS positions,\n"

@@ -119,6 +119,21 @@ check signatures zz
 check signatures abcdef12 extra
 check decisions
 check decisions c1 extra
+check post c1 --attach
+check post c1 --attach a --attach b --attach c --attach d --attach e --attach f --attach g --attach h --attach i
+check leaflet publish --attach
+check save
+check save abcdef12
+check save abcdef12 out extra
+check files c1 extra
+check quota extra
+check quota --node lots
+check quota --each 12X
+check quota --node 10
+check strip
+check strip onlyone
+check bundle export --cell c1 --to x --max-mib 0
+check bundle summary --cell c1 --to x --max-mib 1
 after=$(sz x --json status)
 [ "$before" = "$after" ] && ok "nothing changed in the node" || fail "the node changed: $before / $after"
 [ "$(sz x cell list | wc -l)" -eq 1 ] && ok "still one cell" || fail "cells changed"
