@@ -21,6 +21,7 @@ struct sz_node_usage {
 	uint64_t *bytes;
 	size_t n, cap;
 	uint64_t total;
+	sz_node_quota quota;    /* as kept in KV_QUOTA when this was loaded */
 };
 typedef struct sz_node_usage usage_t;
 
@@ -68,6 +69,8 @@ usage_add(usage_t *u, const uint8_t ctx[16], uint64_t bytes)
 	return SZ_OK;
 }
 
+static int quota_read(sz_node *n, sz_node_quota *q);
+
 static int
 usage_row(void *fctx, const uint8_t ctx[16], uint64_t bytes)
 {
@@ -81,7 +84,9 @@ usage_load(sz_node *n)
 		return SZ_OK;
 	if ((n->usage = calloc(1, sizeof *n->usage)) == NULL)
 		return SZ_ERR_NOMEM;
-	int r = sz_store_chunk_usage(n->store, usage_row, n->usage);
+	int r = quota_read(n, &n->usage->quota);
+	if (r == SZ_OK)
+		r = sz_store_chunk_usage(n->store, usage_row, n->usage);
 	if (r != SZ_OK)
 		sz_node_usage_free(n);
 	return r;
@@ -107,6 +112,15 @@ sz_node_usage(sz_node *n, const uint8_t *ctx, uint64_t *bytes)
 int
 sz_node_quota_get(sz_node *n, sz_node_quota *q)
 {
+	int r = usage_load(n);
+	if (r == SZ_OK)
+		*q = n->usage->quota;
+	return r;
+}
+
+static int
+quota_read(sz_node *n, sz_node_quota *q)
+{
 	sz_buf b = { 0 };
 	q->node = SZ_NODE_QUOTA_NODE;
 	q->each = SZ_NODE_QUOTA_EACH;
@@ -129,6 +143,7 @@ sz_node_quota_set(sz_node *n, const sz_node_quota *q)
 	sz_store_u64(v + 1, q->node);
 	sz_store_u64(v + 9, q->each);
 	int r = sz_store_kv_put(n->store, KV_QUOTA, v, sizeof v);
+	sz_node_usage_drop(n); /* read again with the new quotas */
 	/* What the old quotas refused may come now: no longer listed as held. */
 	if (r == SZ_OK)
 		r = sz_store_unwanted_clear(n->store, NULL);
