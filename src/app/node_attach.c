@@ -280,6 +280,8 @@ sz_node_attach(sz_node *n, sz_cell *c, const uint8_t *file, size_t len, bool as_
 	size_t plen = len;
 	int r;
 	memset(m, 0, sizeof *m);
+	memset(rep, 0, sizeof *rep);
+	n->errmsg[0] = '\0';
 	if (c != NULL && sz_cell_status(c) != SZ_CELL_ACTIVE)
 		return sz_node_fail(n, SZ_ERR_NOT_MEMBER, "you are no longer a member of this cell");
 	/* Nothing of it leaves before it is stripped (docs/threat/attach.md). */

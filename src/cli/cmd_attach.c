@@ -87,12 +87,12 @@ sz_cli_attach(sz_cli *c, sz_node *n, sz_cell *cell, const char *const *paths, si
 		sz_buf in = { 0 };
 		sz_strip_report rep;
 		int r = sz_cli_read_file(c, paths[i], SZ_STRIP_MAX_INPUT, &in);
-		if (r == SZ_OK)
-			r = sz_node_attach(n, cell, in.p, in.len, as_is, &m[i], &rep);
-		sz_buf_free(&in);
-		if (r == SZ_ERR_IO || (r == SZ_ERR_TOO_LARGE && rep.type == SZ_MEDIA_OTHER &&
-		    sz_node_errmsg(n)[0] == '\0'))
+		if (r != SZ_OK) {
+			sz_buf_free(&in);
 			return sz_cli_exit_code(r); /* said already */
+		}
+		r = sz_node_attach(n, cell, in.p, in.len, as_is, &m[i], &rep);
+		sz_buf_free(&in);
 		if (r != SZ_OK) {
 			fprintf(c->err, "samizdat %s: %s: %s.\n", c->cmdname, paths[i], sz_node_errmsg(n));
 			if (r == SZ_ERR_UNSUPPORTED || r == SZ_ERR_DENIED)
