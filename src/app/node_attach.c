@@ -293,6 +293,8 @@ sz_node_attach(sz_node *n, sz_cell *c, const uint8_t *file, size_t len, bool as_
 			    "a digital signature naming its signer" : "files or pictures of its own");
 			goto out;
 		}
+		if (rep->residual != 0)
+			m->flags |= SZ_MANIFEST_AS_IS; /* stripped, but what it carries stays */
 		p = clean.p;
 		plen = clean.len;
 	} else if (r == SZ_ERR_UNSUPPORTED && as_is) {

@@ -101,7 +101,7 @@ sz_cli_attach(sz_cli *c, sz_node *n, sz_cell *cell, const char *const *paths, si
 			return r == SZ_ERR_DENIED || r == SZ_ERR_UNSUPPORTED ? SZ_EXIT_FAIL :
 			    sz_cli_exit_code(r);
 		}
-		if (m[i].flags & SZ_MANIFEST_AS_IS)
+		if (rep.type == SZ_MEDIA_OTHER)
 			sz_cli_say(c, "%s: sent as it is, metadata and all (you said so).\n", paths[i]);
 		else
 			say_stripped(c, paths[i], &rep);
@@ -162,7 +162,7 @@ sz_cli_show_files(sz_cli *c, sz_node *n, const sz_manifest *m, size_t k, int ind
 			continue;
 		}
 		fprintf(c->out, "%*s  [file %.16s] %s, %s%s: ", indent, "", hex, sz_media_name(m[i].type),
-		    size, m[i].flags & SZ_MANIFEST_AS_IS ? ", sent as it was" : "");
+		    size, m[i].flags & SZ_MANIFEST_AS_IS ? ", with metadata its sender accepted" : "");
 		if (st.state == SZ_STORE_FILE_COMPLETE)
 			fprintf(c->out, "complete ('samizdat save %.16s FILE')\n", hex);
 		else if (st.state == SZ_STORE_FILE_DAMAGED)

@@ -326,6 +326,35 @@ sz_mt_pdf(sz_buf *out, int meta, const uint8_t *jpeg, size_t jpeglen)
 	return out->err ? -1 : 0;
 }
 
+int
+sz_mt_pdf_residual(sz_buf *out, int signature)
+{
+	pdfw p = { .b = out };
+	static const char content[] = "BT /F1 12 Tf 20 150 Td (Attached) Tj ET";
+	static const char inner[] = "a file of its own, by Alice Secret";
+	char body[256];
+	sz_buf_append(out, "%PDF-1.7\n", 9);
+	pdf_obj(&p, 1, signature ? "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [5 0 R] >> >>" :
+	    "<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names [(a.txt) 5 0 R] >> >> >>",
+	    NULL, 0);
+	pdf_obj(&p, 2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>", NULL, 0);
+	pdf_obj(&p, 3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>", NULL, 0);
+	snprintf(body, sizeof body, "<< /Length %zu >>", strlen(content));
+	pdf_obj(&p, 4, body, (const uint8_t *)content, strlen(content));
+	if (signature) {
+		pdf_obj(&p, 5, "<< /FT /Sig /T (Signature1) /V 6 0 R >>", NULL, 0);
+		pdf_obj(&p, 6, "<< /Type /Sig /Filter /Adobe.PPKLite /Name (Alice Secret) /ByteRange "
+		    "[0 10 20 30] /Contents <00112233> /M (D:20240301) >>", NULL, 0);
+	} else {
+		pdf_obj(&p, 5, "<< /Type /Filespec /F (a.txt) /EF << /F 6 0 R >> >>", NULL, 0);
+		snprintf(body, sizeof body, "<< /Type /EmbeddedFile /Length %zu /Params << /ModDate "
+		    "(D:20240301) >> >>", strlen(inner));
+		pdf_obj(&p, 6, body, (const uint8_t *)inner, strlen(inner));
+	}
+	pdf_xref(&p, 1, 6, "<< /Size 7 /Root 1 0 R >>");
+	return out->err ? -1 : 0;
+}
+
 /* --- decoding ---------------------------------------------------------------------------- */
 
 static int

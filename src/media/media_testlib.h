@@ -26,6 +26,9 @@ int sz_mt_png(sz_buf *out, int w, int h, int palette, int meta);
  * annotation by her, private application data, an /ID, and an incremental update that changes
  * the author to "Alice Revised".  jpeg (may be NULL): an image XObject holding it. */
 int sz_mt_pdf(sz_buf *out, int meta, const uint8_t *jpeg, size_t jpeglen);
+/* A one-page PDF carrying an embedded file (or, with signature, a signed signature field),
+ * both naming "Alice Secret": what stripping cannot clean. */
+int sz_mt_pdf_residual(sz_buf *out, int signature);
 
 /* What a file decodes to: a picture's pixels (8-bit samples, rows top to bottom) with its
  * size and components, or a PDF's page count and the concatenated decoded page contents.

@@ -226,6 +226,25 @@ test_pdf_plain_and_broken(void **state)
 	sz_buf_free(&pdf);
 }
 
+/* What cannot be cleaned is said: a PDF carrying a file of its own, or signed.  It is still
+ * stripped of what can go, and the caller asks the person (--as-is). */
+static void
+test_pdf_residual(void **state)
+{
+	(void)state;
+	for (int sig = 0; sig <= 1; sig++) {
+		sz_buf pdf = { 0 }, out = { 0 };
+		sz_strip_report rep;
+		assert_int_equal(sz_mt_pdf_residual(&pdf, sig), 0);
+		assert_int_equal(sz_strip(pdf.p, pdf.len, &out, &rep), SZ_OK);
+		assert_int_equal(rep.residual, sig ? SZ_STRIP_RES_SIGNED : SZ_STRIP_RES_EMBEDDED);
+		if (!sig)
+			assert_false(has(&out, "ModDate")); /* the embedded file's dates go */
+		sz_buf_free(&pdf);
+		sz_buf_free(&out);
+	}
+}
+
 /* Every prefix and many single-byte changes: refused or stripped, never a crash (ASan) or an
  * output that keeps the secret. */
 static void
@@ -311,6 +330,7 @@ main(void)
 		cmocka_unit_test(test_png_text_exif_time),
 		cmocka_unit_test(test_pdf_info_xmp_history),
 		cmocka_unit_test(test_pdf_plain_and_broken),
+		cmocka_unit_test(test_pdf_residual),
 		cmocka_unit_test(test_damage_everywhere),
 		cmocka_unit_test(test_exif_parser_bounds),
 		cmocka_unit_test(test_other_types_refused),

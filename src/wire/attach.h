@@ -29,7 +29,8 @@
 #define SZ_MANIFEST_BYTES 75
 
 /* Manifest flags. */
-#define SZ_MANIFEST_AS_IS 0x01   /* sent as it was: its type has no stripper, the person said so */
+#define SZ_MANIFEST_AS_IS 0x01   /* carries metadata its sender accepted (--as-is): a type with no
+                                  * stripper, or a PDF with embedded files or a signature */
 
 typedef struct sz_manifest {
 	uint8_t type;        /* SZ_MEDIA_* (media/strip.h): what the first bytes said */
