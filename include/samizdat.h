@@ -129,6 +129,14 @@ SZ_MUST_CHECK int sz_node_wipe(const char *home);
 /* Set (or with pass NULL clear) a duress passphrase: unlocking with it wipes the real node and
  * opens an empty one. */
 SZ_MUST_CHECK int sz_node_set_duress(sz_node *n, const char *pass, size_t passlen);
+/* Change the passphrase, and with it the master key: every page of the store is re-encrypted
+ * under a new key, so that an old copy of the key file and the old passphrase open nothing
+ * written after.  Crash-safe (the old or the new passphrase opens the store after a crash at
+ * any moment); needs free space the size of the store.  progress (may be NULL) is called with
+ * pages done and total.  SZ_ERR_INVALID (empty, too long, or the duress passphrase),
+ * SZ_ERR_CORRUPT (a damaged page: nothing changed), SZ_ERR_DISK_FULL, SZ_ERR_IO. */
+SZ_MUST_CHECK int sz_node_change_passphrase(sz_node *n, const char *pass, size_t passlen,
+    void (*progress)(void *ctx, uint64_t done, uint64_t total), void *ctx);
 /* What the last failure on n found, in one line (names the damaged file, for instance). */
 const char *sz_node_errmsg(const sz_node *n);
 /* The same for the last failed sz_node_open / sz_node_create. */

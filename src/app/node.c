@@ -212,6 +212,15 @@ sz_node_set_duress(sz_node *n, const char *pass, size_t passlen)
 	return r == SZ_OK ? SZ_OK : sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));
 }
 
+int
+sz_node_change_passphrase(sz_node *n, const char *pass, size_t passlen,
+    void (*progress)(void *ctx, uint64_t done, uint64_t total), void *ctx)
+{
+	int r = sz_store_change_passphrase(n->store, pass, passlen, progress, ctx);
+	return r == SZ_OK ? SZ_OK : sz_node_fail(n, r, "%s", sz_store_errmsg(n->store)[0] ?
+	    sz_store_errmsg(n->store) : sz_strerror(r));
+}
+
 void
 sz_node_identity(const sz_node *n, uint8_t pk[32])
 {

@@ -67,6 +67,11 @@ static const sz_cli_cmd cmd_table[] = {
 	    "the addresses this node syncs with (kept encrypted)", NULL },
 	{ "bundle", NULL, "", "courier files for links that are never live", sz_cli_bundle_cmds },
 	{ "wipe", sz_cli_wipe, "--yes", "destroy this node's keys at once (panic)", NULL },
+	{ "passphrase", sz_cli_passphrase_cmd, "[--new-file FILE]", "change the passphrase and the "
+	    "key that encrypts the store\n"
+	    "Every page is re-encrypted under a new key, so that an old copy of the key file and the\n"
+	    "old passphrase open nothing written after.  Needs free space the size of the store; a\n"
+	    "crash at any moment leaves the store openable with the old or the new passphrase.", NULL },
 	{ "duress", sz_cli_duress, "[--file FILE | --clear]",
 	    "set a passphrase that, when used to unlock, wipes the node", NULL },
 	{ "ping", sz_cli_ping, "", "say whether a daemon answers (for scripts)", NULL },

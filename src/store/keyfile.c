@@ -267,6 +267,21 @@ write_path(const char *path, const uint8_t *buf, size_t n, int flags)
 }
 
 int
+sz_keyfile_write_pending(const char *dir, const sz_keyfile *kf)
+{
+	char pend[PATH_MAX];
+	uint8_t buf[SZ_KEYFILE_BYTES];
+	int r;
+	if ((r = path_in(pend, sizeof pend, dir, SZ_KEYFILE_PENDING)) != SZ_OK)
+		return r;
+	sz_keyfile_encode(kf, buf);
+	if ((r = write_path(pend, buf, sizeof buf, O_TRUNC)) == SZ_OK)
+		r = sz_fsync_dir(dir);
+	sz_wipe(buf, sizeof buf);
+	return r;
+}
+
+int
 sz_keyfile_store(const char *dir, const sz_keyfile *kf)
 {
 	char pend[PATH_MAX], key[PATH_MAX];

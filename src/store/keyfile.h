@@ -98,6 +98,11 @@ SZ_MUST_CHECK int sz_keyfile_load(const char *dir, sz_keyfile *kf, sz_keyfile *p
  * SZ_ERR_IO. */
 SZ_MUST_CHECK int sz_keyfile_store(const char *dir, const sz_keyfile *kf);
 
+/* Write kf as dir/key.new only, synced (the first step of sz_keyfile_store, for a change that
+ * must be decided by the next open: a passphrase change that rotates the master key).
+ * SZ_ERR_DISK_FULL, SZ_ERR_IO. */
+SZ_MUST_CHECK int sz_keyfile_write_pending(const char *dir, const sz_keyfile *kf);
+
 /* Remove a leftover dir/key.new (after the current key file was found to open). */
 SZ_MUST_CHECK int sz_keyfile_drop_pending(const char *dir);
 

@@ -297,8 +297,8 @@ migrate(sz_store *s)
 }
 
 /* Open the database with the keys in s (create: a new one, replacing leftovers). */
-static int
-open_db(sz_store *s, int create)
+int
+sz_store_open_db(sz_store *s, int create)
 {
 	char db[PATH_MAX], jr[PATH_MAX];
 	int r;
@@ -402,7 +402,7 @@ sz_store_create(sz_store **out, const char *dir, const char *pass, size_t passle
 	sz_random(s->env, sec + 32, 32);
 	if ((r = sz_keyfile_kek(sec, &s->kf, pass, passlen)) != SZ_OK ||
 	    (r = seal_new_keyfile(s, sec, sec + 32)) != SZ_OK ||
-	    (r = derive_keys(s, sec + 32)) != SZ_OK || (r = open_db(s, 1)) != SZ_OK)
+	    (r = derive_keys(s, sec + 32)) != SZ_OK || (r = sz_store_open_db(s, 1)) != SZ_OK)
 		goto out;
 	*out = s;
 	s = NULL;
@@ -458,10 +458,13 @@ sz_store_open(sz_store **out, const char *dir, const char *pass, size_t passlen,
 		goto out;
 	}
 	if (has_pending > 0) {
-		/* An interrupted rewrite: the new contents win if the passphrase opens them. */
+		/* An interrupted rewrite: the new contents win if the passphrase opens them (for a
+		 * passphrase change, after the database is the one they open: rotate.c). */
 		if ((r = sz_keyfile_kek(sec + 64, &pending, pass, passlen)) != SZ_OK)
 			goto out;
 		if (sz_keyfile_unseal(&pending, sec + 64, &slot, &role, sec + 32) == SZ_OK) {
+			if (role == SZ_KEY_ROLE_REAL && (r = sz_store_settle(s, sec + 32, 1)) != SZ_OK)
+				goto out;
 			s->kf = pending;
 			if ((r = sz_keyfile_store(dir, &s->kf)) != SZ_OK)
 				goto out;
@@ -481,8 +484,14 @@ sz_store_open(sz_store **out, const char *dir, const char *pass, size_t passlen,
 		}
 		goto out;
 	}
+	/* A passphrase change that did not finish: undone if the database is still the old one
+	 * (else the new passphrase is needed and nothing is touched). */
+	if (role == SZ_KEY_ROLE_REAL && has_pending > 0 && (r = sz_store_settle(s, sec + 32, 0)) != SZ_OK)
+		goto out;
 	if (has_pending != 0 && (r = sz_keyfile_drop_pending(dir)) != SZ_OK)
 		goto out;
+	if (has_pending <= 0)
+		sz_store_drop_rotation(dir); /* a change stopped before its key.new: never usable */
 unlocked:
 	s->keyfile_damaged = s->kf.damaged;
 	s->real_slot = slot;
@@ -491,7 +500,7 @@ unlocked:
 			goto out;
 		create = 1;
 	}
-	if ((r = derive_keys(s, sec + 32)) != SZ_OK || (r = open_db(s, create)) != SZ_OK)
+	if ((r = derive_keys(s, sec + 32)) != SZ_OK || (r = sz_store_open_db(s, create)) != SZ_OK)
 		goto out;
 	*out = s;
 	s = NULL;
@@ -505,15 +514,25 @@ out:
 }
 
 void
+sz_store_close_db(sz_store *s)
+{
+	for (int i = 0; i < ST_COUNT; i++) {
+		sqlite3_finalize(s->st[i]);
+		s->st[i] = NULL;
+	}
+	if (s->db != NULL)
+		sqlite3_close(s->db);
+	s->db = NULL;
+	sz_vfs_free(s->vfs);
+	s->vfs = NULL;
+}
+
+void
 sz_store_close(sz_store *s)
 {
 	if (s == NULL)
 		return;
-	for (int i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(s->st[i]);
-	if (s->db != NULL)
-		sqlite3_close(s->db);
-	sz_vfs_free(s->vfs);
+	sz_store_close_db(s);
 	sz_secret_free(s->keys);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
@@ -556,34 +575,6 @@ static unsigned
 other_slot(const sz_store *s)
 {
 	return (s->real_slot + 1) % SZ_KEYFILE_SLOTS;
-}
-
-int
-sz_store_change_passphrase(sz_store *s, const char *pass, size_t passlen)
-{
-	uint8_t *sec = sz_secret_alloc(64);
-	unsigned slot;
-	uint8_t role;
-	int r;
-	if (sec == NULL)
-		return SZ_ERR_NOMEM;
-	if ((r = sz_keyfile_kek(sec, &s->kf, pass, passlen)) != SZ_OK)
-		goto out;
-	/* The duress passphrase cannot become the real one. */
-	if (sz_keyfile_unseal(&s->kf, sec, &slot, &role, sec + 32) == SZ_OK && slot != s->real_slot) {
-		r = SZ_ERR_INVALID;
-		goto out;
-	}
-	sz_keyfile next = s->kf;
-	if ((r = sz_keyfile_seal(&next, s->real_slot, sec, SZ_KEY_ROLE_REAL,
-	    s->keys + SZ_STORE_K_MASTER, s->env)) != SZ_OK)
-		goto out;
-	if ((r = sz_keyfile_store(s->dir, &next)) != SZ_OK)
-		goto out;
-	s->kf = next;
-out:
-	sz_secret_free(sec);
-	return r;
 }
 
 int

@@ -41,6 +41,9 @@ typedef struct sz_store_entry_in {
 #define SZ_STORE_DB "db"
 #define SZ_STORE_JOURNAL "db-journal"
 #define SZ_STORE_LOCK "lock"
+/* Present only while a passphrase change writes the re-encrypted database. */
+#define SZ_STORE_DB_NEW "db.new"
+#define SZ_STORE_DB_NEW_JOURNAL "db.new-journal"
 
 /* The data directory: $SAMIZDAT_HOME if set and non-empty, else $HOME/.samizdat.
  * SZ_ERR_NOT_FOUND if neither is set, SZ_ERR_TOO_LARGE if out (n bytes) is too small. */
@@ -75,9 +78,16 @@ int sz_store_keyfile_damaged(const sz_store *s);
 /* PRAGMA integrity_check: SZ_OK, or SZ_ERR_CORRUPT. */
 SZ_MUST_CHECK int sz_store_check(sz_store *s);
 
-/* Re-wrap the master key under a new passphrase (the database is not rewritten).  SZ_ERR_INVALID
- * if it is empty, too long, or the duress passphrase. */
-SZ_MUST_CHECK int sz_store_change_passphrase(sz_store *s, const char *pass, size_t passlen);
+/* Change the passphrase and rotate the master key: every page is re-encrypted under a new
+ * master key into a new database file (and the secrets re-sealed), which replaces the old one
+ * only after the new key file is safely written (docs/PROTOCOL.md §4.1.6).  A crash at any
+ * moment leaves a store that opens with the old passphrase or with the new one.  The store stays
+ * open (on the new database) on success, and on failure as it was.  progress (may be NULL) gets
+ * pages done and total.  SZ_ERR_INVALID if pass is empty, too long, or the duress passphrase;
+ * SZ_ERR_CORRUPT if a page of the store cannot be read (nothing changed); SZ_ERR_DISK_FULL (the
+ * copy needs as much free space as the database); SZ_ERR_IO. */
+SZ_MUST_CHECK int sz_store_change_passphrase(sz_store *s, const char *pass, size_t passlen,
+    void (*progress)(void *ctx, uint64_t done, uint64_t total), void *ctx);
 
 /* Set (or, with pass NULL, clear) the duress passphrase.  SZ_ERR_INVALID if it is the real one. */
 SZ_MUST_CHECK int sz_store_set_duress(sz_store *s, const char *pass, size_t passlen);

@@ -47,6 +47,23 @@ struct sz_store {
 SZ_MUST_CHECK int sz_store_derive(uint8_t keys[static SZ_STORE_K_BYTES],
     const uint8_t master[static 32]);
 
+/* Open the database in s->dir with the keys in s->keys (create: a new one, replacing
+ * leftovers): the VFS, the connection, migrations. */
+SZ_MUST_CHECK int sz_store_open_db(sz_store *s, int create);
+
+/* Close the connection and the VFS (statements first); the keys stay. */
+void sz_store_close_db(sz_store *s);
+
+/* After the key file or a pending key.new was opened with master (rotate.c): settle an
+ * interrupted passphrase change so that the database on disk is the one master opens.
+ * from_pending: master came from key.new.  SZ_OK when the database matches; SZ_ERR_PASSPHRASE
+ * (with s->errmsg) when master is the old key of a change that already switched the database;
+ * SZ_ERR_CORRUPT when neither file matches. */
+SZ_MUST_CHECK int sz_store_settle(sz_store *s, const uint8_t master[static 32], int from_pending);
+
+/* Remove what an interrupted passphrase change left before its key.new was written. */
+void sz_store_drop_rotation(const char *dir);
+
 /* The statement `which`, prepared on first use and reset; NULL on failure (errmsg set). */
 sqlite3_stmt *sz_store_stmt(sz_store *s, int which);
 
