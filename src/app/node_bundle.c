@@ -194,14 +194,17 @@ out:
 }
 
 /* Import: what the bundle's kind may carry goes to the store in batches, each batch in one
- * transaction. */
+ * transaction (as a sync session's: up to 4,096 envelopes, here or up to 4 MiB). */
+#define IMPORT_MAX 4096
+#define IMPORT_BYTES (4u << 20)
 typedef struct import_ctx {
 	sz_node *n;
 	const sz_bundle_report *rep; /* recipient is known before the first item (bundle.h) */
 	const sz_buf *owners;        /* the cell of each candidate secret */
-	uint8_t *envs[64];
-	size_t lens[64];
-	size_t count;
+	uint8_t **envs;              /* IMPORT_MAX each */
+	size_t *lens;
+	int *res;
+	size_t count, bytes;
 	sz_node_bundle_stats *st;
 } import_ctx;
 
@@ -232,7 +235,7 @@ may_carry(const import_ctx *x, const uint8_t *env)
 static int
 import_flush(import_ctx *x)
 {
-	int res[64];
+	int *res = x->res;
 	if (x->count == 0)
 		return SZ_OK;
 	int r = sz_node_ingest(x->n, (const uint8_t *const *)x->envs, x->lens, x->count, res);
@@ -246,6 +249,7 @@ import_flush(import_ctx *x)
 		free(x->envs[i]);
 	}
 	x->count = 0;
+	x->bytes = 0;
 	return r;
 }
 
@@ -267,7 +271,8 @@ import_item(void *ctx, const uint8_t *item, size_t len)
 		return SZ_ERR_NOMEM;
 	memcpy(x->envs[x->count], item, len);
 	x->lens[x->count++] = len;
-	return x->count == 64 ? import_flush(x) : SZ_OK;
+	x->bytes += len;
+	return x->count == IMPORT_MAX || x->bytes >= IMPORT_BYTES ? import_flush(x) : SZ_OK;
 }
 
 int
@@ -285,7 +290,12 @@ sz_node_bundle_import(sz_node *n, int fd, const char *passphrase, sz_node_bundle
 	/* Only a regular file: a FIFO or a device could keep the reader (the daemon) waiting. */
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
 		return sz_node_fail(n, SZ_ERR_INVALID, "a bundle is read from a regular file only");
-	if ((r = sz_node_cells_bundle(n, NULL, true, &cand, &sc, &own)) != SZ_OK)
+	x.envs = calloc(IMPORT_MAX, sizeof *x.envs);
+	x.lens = calloc(IMPORT_MAX, sizeof *x.lens);
+	x.res = calloc(IMPORT_MAX, sizeof *x.res);
+	r = x.envs == NULL || x.lens == NULL || x.res == NULL ? SZ_ERR_NOMEM :
+	    sz_node_cells_bundle(n, NULL, true, &cand, &sc, &own);
+	if (r != SZ_OK)
 		goto out;
 	r = sz_bundle_read(&in, (const uint8_t(*)[32])cand.p, cand.len / 32, passphrase, import_item,
 	    &x, rep);
@@ -302,8 +312,11 @@ sz_node_bundle_import(sz_node *n, int fd, const char *passphrase, sz_node_bundle
 		r = sz_node_fail(n, r, "the bundle was written by an older samizdat (bundle version 1, "
 		    "whose end could not be checked): ask for a new one");
 out:
-	for (size_t i = 0; i < x.count; i++)
+	for (size_t i = 0; x.envs != NULL && i < x.count; i++)
 		free(x.envs[i]);
+	free(x.envs);
+	free(x.lens);
+	free(x.res);
 	sz_buf_free(&cand);
 	sz_buf_free(&sc);
 	sz_buf_free(&own);

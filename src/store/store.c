@@ -182,35 +182,11 @@ sz_store_stmt(sz_store *s, int which)
 	return s->st[which];
 }
 
-static int
-exec_sql(sz_store *s, const char *sql, const char *what)
+int
+sz_store_exec(sz_store *s, const char *sql, const char *what)
 {
 	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 	return rc == SQLITE_OK ? SZ_OK : sz_store_fail(s, rc, what);
-}
-
-int
-sz_store_begin(sz_store *s)
-{
-	sz_vfs_clear_error(s->vfs);
-	s->errmsg[0] = '\0';
-	return exec_sql(s, "BEGIN IMMEDIATE", "starting a transaction");
-}
-
-int
-sz_store_commit(sz_store *s)
-{
-	int r = exec_sql(s, "COMMIT", "committing");
-	if (r != SZ_OK)
-		sz_store_rollback(s);
-	return r;
-}
-
-void
-sz_store_rollback(sz_store *s)
-{
-	if (!sqlite3_get_autocommit(s->db))
-		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 /* --- opening and closing --------------------------------------------------------------- */
@@ -262,7 +238,7 @@ migrate(sz_store *s)
 {
 	int r;
 	sqlite3_stmt *st = NULL;
-	if ((r = exec_sql(s, "CREATE TABLE IF NOT EXISTS migrations(version INTEGER PRIMARY KEY, "
+	if ((r = sz_store_exec(s, "CREATE TABLE IF NOT EXISTS migrations(version INTEGER PRIMARY KEY, "
 	    "applied_ms INTEGER NOT NULL)", "creating the migrations table")) != SZ_OK)
 		return r;
 	int rc = sqlite3_prepare_v2(s->db, "SELECT coalesce(max(version), 0) FROM migrations", -1,
@@ -285,8 +261,8 @@ migrate(sz_store *s)
 		    (unsigned long long)sz_store_time(sz_now_ms(s->env)));
 		if ((r = sz_store_begin(s)) != SZ_OK)
 			return r;
-		if ((r = exec_sql(s, migrations[v - 1], "migrating the schema")) != SZ_OK ||
-		    (r = exec_sql(s, ins, "recording the migration")) != SZ_OK) {
+		if ((r = sz_store_exec(s, migrations[v - 1], "migrating the schema")) != SZ_OK ||
+		    (r = sz_store_exec(s, ins, "recording the migration")) != SZ_OK) {
 			sz_store_rollback(s);
 			return r;
 		}
@@ -539,6 +515,12 @@ sz_store_close(sz_store *s)
 	free(s->dir);
 	sz_wipe(s, sizeof *s);
 	free(s);
+}
+
+size_t
+sz_store_max_body(const sz_store *s)
+{
+	return s->max_body == 0 || s->max_body > SZ_ENTRY_MAX_BODY ? SZ_ENTRY_MAX_BODY : s->max_body;
 }
 
 int

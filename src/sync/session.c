@@ -1,7 +1,7 @@
 /*
  * session.c - the sync session's link (Noise XX over 2-byte-framed messages), its frames, label
  * intersection and envelope transfer (see session.h, docs/PROTOCOL.md §8).
- * Layer: sync.  Reconciliation itself is in recon.c.
+ * Layer: sync.  Reconciliation itself is in recon.c, the transfer of envelopes in transfer.c.
  */
 #include "sync/session_int.h"
 
@@ -11,10 +11,6 @@
 #include "crypto/crypto.h"
 
 #define PROLOGUE "samizdat sync v1"
-#define OUT_HIGH (2u << 20)     /* stop producing when this much waits to be sent */
-#define BATCH_BYTES (256u << 10)
-#define BATCH_MAX 256
-#define MAX_UNACKED 2
 
 static const sz_sync_limits default_limits = {
 	.max_bytes_in = 4ull << 30,
@@ -23,7 +19,17 @@ static const sz_sync_limits default_limits = {
 	.max_rejected = 64,
 	.idle_ms = 60000,
 	.max_ms = 6ull * 3600 * 1000,
+	.hello_ms = 10000,
 };
+
+/* The handshake messages of Noise_XX with empty payloads (docs/PROTOCOL.md §5): anything else is
+ * refused from its length alone, before its bytes are waited for or kept. */
+#define HS_MSG1 32u   /* e */
+#define HS_MSG2 96u   /* e, ee, s (32 + 16), es, empty payload (16) */
+#define HS_MSG3 64u   /* s (32 + 16), se, empty payload (16) */
+/* The largest first frame a responder takes: a HELLO of SZ_HELLO_MAX_TOKENS tokens (a JOIN is
+ * smaller), so that a peer cannot make it hold megabytes before saying who it is. */
+#define FIRST_FRAME_MAX (1u + 4u + 16u * SZ_HELLO_MAX_TOKENS)
 
 /* --- the link --------------------------------------------------------------------------- */
 
@@ -36,8 +42,8 @@ wire_put(sz_sync *s, const uint8_t *msg, size_t n)
 }
 
 /* Encrypt whatever frames wait into Noise transport messages. */
-static int
-flush_plain(sz_sync *s)
+int
+sz_sync_flush(sz_sync *s)
 {
 	uint8_t msg[SZ_NOISE_MAX_MSG];
 	size_t off = 0;
@@ -84,7 +90,7 @@ sz_sync_fail(sz_sync *s, int err, const char *why)
 		s->plain.len = 0;
 		sz_frame_put(&s->plain, SZ_FR_ERROR, e.p, e.len);
 		sz_buf_free(&e);
-		(void)!flush_plain(s);
+		(void)!sz_sync_flush(s);
 	}
 	return err;
 }
@@ -229,146 +235,6 @@ on_hello(sz_sync *s, const sz_frame *f)
 	return SZ_OK;
 }
 
-/* --- transfer --------------------------------------------------------------------------- */
-
-/* Send envelope batches while the peer keeps up, then FIN once everything is acknowledged. */
-static int
-pump_transfer(sz_sync *s)
-{
-	while (s->phase == PH_TRANSFER && s->out_next < s->outq.n && s->unacked < MAX_UNACKED &&
-	    s->wire.len - s->wire_off < OUT_HIGH) {
-		size_t at = sz_frame_begin(&s->plain, SZ_FR_ENVELOPES);
-		size_t cnt_at = s->plain.len;
-		uint16_t count = 0;
-		size_t bytes = 0;
-		sz_buf_u16(&s->plain, 0);
-		while (s->out_next < s->outq.n && count < BATCH_MAX && bytes < BATCH_BYTES) {
-			uint8_t *env = NULL;
-			size_t len = 0;
-			int r = s->cfg.hooks.get(s->cfg.hooks.ctx, s->outq.v[s->out_next].id, &env, &len);
-			s->out_next++;
-			if (r != SZ_OK)
-				continue; /* deleted meanwhile: the peer simply does not get it */
-			sz_buf_u32(&s->plain, (uint32_t)len);
-			sz_buf_append(&s->plain, env, len);
-			free(env);
-			count++;
-			bytes += len;
-		}
-		if (count == 0) {
-			s->plain.len = at;
-			break;
-		}
-		if (s->plain.err)
-			return SZ_ERR_NOMEM;
-		sz_store_u16(s->plain.p + cnt_at, count);
-		sz_frame_end(&s->plain, at);
-		s->unacked++;
-		s->st.sent += count;
-		int r = flush_plain(s);
-		if (r != SZ_OK)
-			return r;
-	}
-	if (s->phase == PH_TRANSFER && !s->fin_sent && s->out_next >= s->outq.n && s->unacked == 0) {
-		sz_buf b = { 0 };
-		sz_buf_u64(&b, s->st.sent);
-		sz_sync_send(s, SZ_FR_FIN, b.p, b.len);
-		sz_buf_free(&b);
-		s->fin_sent = true;
-	}
-	if (s->fin_sent && s->fin_received && s->status == SZ_SYNC_RUNNING) {
-		s->phase = PH_END;
-		s->status = SZ_SYNC_DONE;
-	}
-	return SZ_OK;
-}
-
-typedef struct batch {
-	sz_sync *s;
-	const uint8_t *envs[SZ_BATCH_MAX_ENVELOPES];
-	size_t lens[SZ_BATCH_MAX_ENVELOPES];
-	int results[SZ_BATCH_MAX_ENVELOPES];
-	size_t n;
-	size_t unasked;  /* dropped: not asked for, but possibly named by a 32-bit want */
-	uint32_t refused;
-} batch;
-
-static int
-batch_add(void *ctx, const uint8_t *env, size_t len)
-{
-	batch *b = ctx;
-	sz_sync *s = b->s;
-	uint8_t id[32];
-	/* Only envelopes that were asked for (or announced) are taken; whether each belongs under
-	 * a shared label is the node's to say (the store hook), since labels are not scopes. */
-	if (s->cfg.role == SZ_NOISE_RESPONDER) {
-		if (sz_env_id(id, env, len) != SZ_OK)
-			return SZ_ERR_INTERNAL;
-		if (!sz_recon_wanted(s, id)) {
-			/* RIBLT's DONE names wanted ids by 32 bits of their hash, so the peer may send
-			 * an id that shares them (N/2^32 a want): dropped, not stored.  Anything else
-			 * nobody asked for is a protocol violation. */
-			if (sz_recon_unasked(s, id) != SZ_OK)
-				return SZ_ERR_PEER;
-			b->unasked++;
-			return SZ_OK;
-		}
-	}
-	b->envs[b->n] = env;
-	b->lens[b->n] = len;
-	b->n++;
-	return SZ_OK;
-}
-
-static int
-on_envelopes(sz_sync *s, const sz_frame *f)
-{
-	batch *b;
-	size_t count;
-	int r;
-	if (s->phase != PH_TRANSFER || s->fin_received)
-		return sz_sync_fail(s, SZ_ERR_PEER, "envelopes out of turn");
-	if ((b = calloc(1, sizeof *b)) == NULL)
-		return sz_sync_fail(s, SZ_ERR_NOMEM, "out of memory");
-	b->s = s;
-	r = sz_envelopes_parse(f->payload, f->len, &count, batch_add, b);
-	if (r != SZ_OK) {
-		free(b);
-		return sz_sync_fail(s, r, r == SZ_ERR_PEER ? "an envelope nobody asked for" :
-		    "malformed envelope batch");
-	}
-	if (s->st.received + b->n > s->expect || s->st.received + b->n > s->cfg.limits.max_envelopes) {
-		free(b);
-		return sz_sync_fail(s, SZ_ERR_LIMIT, "more envelopes than announced");
-	}
-	s->unasked += b->unasked;
-	s->st.received += b->n;
-	r = b->n > 0 ? s->cfg.hooks.store(s->cfg.hooks.ctx,
-	    (const uint8_t(*)[SZ_SCOPE_BYTES])s->shared, s->nshared, b->envs, b->lens, b->n,
-	    b->results) : SZ_OK;
-	if (r != SZ_OK) {
-		free(b);
-		return sz_sync_fail(s, r, "could not store");
-	}
-	uint32_t stored = 0, rejected = 0;
-	for (size_t i = 0; i < b->n; i++) {
-		if (b->results[i] == SZ_OK || b->results[i] == SZ_ERR_EXISTS)
-			stored++;
-		else
-			rejected++;
-	}
-	free(b);
-	s->st.stored += stored;
-	s->st.rejected += rejected;
-	uint8_t ack[8];
-	sz_store_u32(ack, stored);
-	sz_store_u32(ack + 4, rejected);
-	sz_sync_send(s, SZ_FR_ACK, ack, sizeof ack);
-	if (s->st.rejected > s->cfg.limits.max_rejected)
-		return sz_sync_fail(s, SZ_ERR_PEER, "too many envelopes failed verification");
-	return SZ_OK;
-}
-
 static int
 on_frame(sz_sync *s, const sz_frame *f)
 {
@@ -383,7 +249,7 @@ on_frame(sz_sync *s, const sz_frame *f)
 		s->st.recon_bytes += SZ_FRAME_HDR + f->len;
 		return sz_recon_frame(s, f);
 	case SZ_FR_ENVELOPES:
-		return on_envelopes(s, f);
+		return sz_transfer_envelopes(s, f);
 	case SZ_FR_ACK:
 		if (s->phase != PH_TRANSFER || s->unacked == 0 || sz_ack_parse(f->payload, f->len, &a, &b))
 			return sz_sync_fail(s, SZ_ERR_PEER, "unexpected ACK");
@@ -428,6 +294,9 @@ on_frame(sz_sync *s, const sz_frame *f)
 	}
 	case SZ_FR_ERROR: {
 		size_t tl = f->len > 4 ? f->len - 4 : 0;
+		s->peer_code = f->len >= 4 ? (int)(int32_t)sz_load_u32(f->payload) : SZ_ERR_PEER;
+		if (s->peer_code == 0)
+			s->peer_code = SZ_ERR_PEER;
 		if (tl > 200)
 			tl = 200;
 		memcpy(s->peer_error, f->payload + (f->len >= 4 ? 4 : 0), tl);
@@ -460,6 +329,8 @@ drain_stream(sz_sync *s)
 		}
 		if ((r = on_frame(s, &f)) != SZ_OK)
 			break;
+		s->progress_ms = sz_mono_ms(s->cfg.env); /* a whole frame: the session moves */
+		s->st.frames_in++;
 		off += used;
 	}
 	if (off > 0) {
@@ -482,9 +353,17 @@ start_transport(sz_sync *s)
 	s->have_peer_key = true;
 	if (s->cfg.expect_remote != NULL && !sz_ct_equal(s->peer_key, s->cfg.expect_remote, 32))
 		return SZ_ERR_BAD_SIGNATURE;
-	if (s->cfg.hooks.peer_ok != NULL && (r = s->cfg.hooks.peer_ok(s->cfg.hooks.peer_ctx,
-	    s->peer_key)) != SZ_OK)
-		return r;
+	if (s->cfg.hooks.peer_ok != NULL) {
+		char why[160] = "";
+		if ((r = s->cfg.hooks.peer_ok(s->cfg.hooks.peer_ctx, s->peer_key, why,
+		    sizeof why)) != SZ_OK) {
+			why[sizeof why - 1] = '\0';
+			s->phase = PH_HELLO; /* the transport keys are up: the ERROR can be sent */
+			sz_sync_fail(s, r, why[0] ? why : r == SZ_ERR_DENIED ? "refused for a while: too "
+			    "many refused envelopes" : "refused");
+			return SZ_ERR_STATE; /* already failed, with its reason */
+		}
+	}
 	s->phase = PH_HELLO;
 	if (s->join != NULL) {
 		sz_sync_send(s, SZ_FR_JOIN, s->join, s->join_len);
@@ -505,6 +384,8 @@ on_message(sz_sync *s, const uint8_t *msg, size_t n)
 			return sz_sync_fail(s, SZ_ERR_PEER, "handshake out of turn");
 		if ((r = sz_noise_hs_read(s->hs, msg, n, pt, sizeof pt, &plen)) != SZ_OK)
 			return sz_sync_fail(s, r, "handshake failed");
+		s->hs_read++;
+		s->progress_ms = sz_mono_ms(s->cfg.env);
 		if (plen != 0)
 			return sz_sync_fail(s, SZ_ERR_PEER, "unexpected handshake payload");
 		if (sz_noise_hs_next(s->hs) == SZ_NOISE_WRITE) {
@@ -515,15 +396,17 @@ on_message(sz_sync *s, const uint8_t *msg, size_t n)
 			wire_put(s, out, olen);
 		}
 		if (sz_noise_hs_next(s->hs) == SZ_NOISE_SPLIT && (r = start_transport(s)) != SZ_OK)
-			return sz_sync_fail(s, r, r == SZ_ERR_BAD_SIGNATURE ? "not the expected peer" :
-			    r == SZ_ERR_DENIED ? "refused for a while: too many refused envelopes" :
-			    "could not start");
+			return s->status == SZ_SYNC_FAILED ? s->error : sz_sync_fail(s, r,
+			    r == SZ_ERR_BAD_SIGNATURE ? "not the expected peer" : "could not start");
 		return SZ_OK;
 	}
 	if ((r = sz_noise_decrypt(s->rx, msg, n, pt, sizeof pt, &plen)) != SZ_OK)
 		return sz_sync_fail(s, r, "a message failed authentication");
 	if (s->stream.len + plen > SZ_FRAME_MAX + SZ_FRAME_HDR + SZ_NOISE_MAX_MSG)
 		return sz_sync_fail(s, SZ_ERR_TOO_LARGE, "frame too large");
+	if (s->cfg.role == SZ_NOISE_RESPONDER && s->phase == PH_HELLO && s->stream.len == 0 &&
+	    plen >= 4 && sz_load_u32(pt) > FIRST_FRAME_MAX)
+		return sz_sync_fail(s, SZ_ERR_TOO_LARGE, "first frame too large");
 	sz_buf_append(&s->stream, pt, plen);
 	sz_wipe(pt, plen);
 	if (s->stream.err)
@@ -539,12 +422,12 @@ pump(sz_sync *s)
 	if (s->status == SZ_SYNC_FAILED || s->tx == NULL)
 		return SZ_OK;
 	if (s->status == SZ_SYNC_DONE)
-		return flush_plain(s); /* a last frame (FIN, WELCOME) still goes out */
+		return sz_sync_flush(s); /* a last frame (FIN, WELCOME) still goes out */
 	if (s->phase == PH_RECON && (r = sz_recon_pump(s)) != SZ_OK)
 		return sz_sync_fail(s, r, "reconciliation failed");
-	if (s->phase == PH_TRANSFER && (r = pump_transfer(s)) != SZ_OK)
+	if (s->phase == PH_TRANSFER && (r = sz_transfer_pump(s)) != SZ_OK)
 		return sz_sync_fail(s, r, "sending failed");
-	if ((r = flush_plain(s)) != SZ_OK)
+	if ((r = sz_sync_flush(s)) != SZ_OK)
 		return sz_sync_fail(s, r, "encryption failed");
 	return SZ_OK;
 }
@@ -565,6 +448,14 @@ sz_sync_input(sz_sync *s, const uint8_t *p, size_t n)
 	size_t off = 0;
 	while (s->status == SZ_SYNC_RUNNING && s->in.len - off >= 2) {
 		size_t mlen = sz_load_u16(s->in.p + off);
+		if (s->phase == PH_HANDSHAKE) {
+			size_t want = s->cfg.role == SZ_NOISE_INITIATOR ? HS_MSG2 :
+			    s->hs_read == 0 ? HS_MSG1 : HS_MSG3;
+			if (mlen != want) {
+				r = sz_sync_fail(s, SZ_ERR_PEER, "handshake message of the wrong size");
+				break;
+			}
+		}
 		if (s->in.len - off - 2 < mlen)
 			break;
 		r = on_message(s, s->in.p + off + 2, mlen);
@@ -599,7 +490,7 @@ sz_sync_consumed(sz_sync *s, size_t n)
 		s->wire_off = 0;
 	}
 	if (n > 0)
-		s->last_rx_ms = sz_mono_ms(s->cfg.env); /* the peer reads: not idle */
+		s->last_rx_ms = s->progress_ms = sz_mono_ms(s->cfg.env); /* the peer reads: not idle */
 	(void)pump(s);
 }
 
@@ -609,9 +500,18 @@ sz_sync_tick(sz_sync *s)
 	uint64_t now = sz_mono_ms(s->cfg.env);
 	if (s->status != SZ_SYNC_RUNNING)
 		return SZ_OK;
+	if (s->phase <= PH_HELLO && now - s->start_ms > s->cfg.limits.hello_ms)
+		return sz_sync_fail(s, SZ_ERR_TIMEOUT, s->phase == PH_HANDSHAKE ? "no handshake in time" :
+		    "no first frame in time");
 	if (now - s->last_rx_ms > s->cfg.limits.idle_ms || now - s->start_ms > s->cfg.limits.max_ms)
 		return sz_sync_fail(s, SZ_ERR_TIMEOUT, "timed out");
 	return SZ_OK;
+}
+
+void
+sz_sync_abort(sz_sync *s, int err, const char *why)
+{
+	(void)sz_sync_fail(s, err, why);
 }
 
 void
@@ -645,6 +545,66 @@ void
 sz_sync_get_stats(const sz_sync *s, sz_sync_stats *st)
 {
 	*st = s->st;
+}
+
+int
+sz_sync_peer_code(const sz_sync *s)
+{
+	return s->peer_code;
+}
+
+int
+sz_sync_retry_after(const sz_sync *s)
+{
+	const char *p = strstr(s->peer_error, "retry after ");
+	if (p == NULL)
+		return -1;
+	p += strlen("retry after ");
+	long v = 0;
+	int digits = 0;
+	while (*p >= '0' && *p <= '9' && digits < 6) {
+		v = v * 10 + (*p++ - '0');
+		digits++;
+	}
+	if (digits == 0 || strncmp(p, " s", 2) != 0 || v > 86400)
+		return -1;
+	return (int)v;
+}
+
+bool
+sz_sync_authenticated(const sz_sync *s)
+{
+	return s->have_peer_key;
+}
+
+bool
+sz_sync_started(const sz_sync *s)
+{
+	return s->phase > PH_HELLO;
+}
+
+uint64_t
+sz_sync_last_progress(const sz_sync *s)
+{
+	return s->progress_ms;
+}
+
+static size_t
+idvec_mem(const sz_idvec *v)
+{
+	return v->cap * sizeof(sz_scoped_id);
+}
+
+size_t
+sz_sync_mem(const sz_sync *s)
+{
+	size_t m = sizeof(*s) + s->in.cap + s->stream.cap + s->plain.cap + s->wire.cap +
+	    idvec_mem(&s->mine) + idvec_mem(&s->theirs) + idvec_mem(&s->outq) +
+	    idvec_mem(&s->want) + s->neg_have.cap + s->neg_need.cap + s->join_len +
+	    (s->cfg.nscopes + s->cfg.npairs + s->nshared) * SZ_SCOPE_BYTES +
+	    s->cfg.npairs * sizeof(sz_sync_pair) + s->nwant_pfx * 20 +
+	    s->nwant_h32 * (sizeof(uint32_t) + 1);
+	return m + sz_recon_mem(s);
 }
 
 int
@@ -710,7 +670,7 @@ sz_sync_new(sz_sync **out, const sz_sync_config *cfg)
 	s->in.secret = s->stream.secret = s->plain.secret = true;
 	s->status = SZ_SYNC_RUNNING;
 	s->phase = PH_HANDSHAKE;
-	s->start_ms = s->last_rx_ms = sz_mono_ms(cfg->env);
+	s->start_ms = s->last_rx_ms = s->progress_ms = sz_mono_ms(cfg->env);
 	sz_noise_config nc = {
 		.protocol = SZ_NOISE_XX,
 		.role = cfg->role,
