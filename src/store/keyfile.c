@@ -314,6 +314,35 @@ out:
 }
 
 int
+sz_keyfile_commit_pending(const char *dir, const sz_keyfile *kf)
+{
+	char pend[PATH_MAX], key[PATH_MAX];
+	uint8_t buf[SZ_KEYFILE_BYTES];
+	int r;
+
+	if ((r = path_in(pend, sizeof pend, dir, SZ_KEYFILE_PENDING)) != SZ_OK ||
+	    (r = path_in(key, sizeof key, dir, SZ_KEYFILE_NAME)) != SZ_OK)
+		return r;
+	sz_keyfile_encode(kf, buf);
+	/* key.new is not written again: truncating it would leave, for a moment, no whole copy
+	 * of a key that the database may already need. */
+	if ((r = write_path(key, buf, sizeof buf, 0)) != SZ_OK)
+		goto out;
+	if (truncate(key, SZ_KEYFILE_BYTES) != 0) {
+		r = SZ_ERR_IO;
+		goto out;
+	}
+	if (unlink(pend) != 0 && errno != ENOENT) {
+		r = SZ_ERR_IO;
+		goto out;
+	}
+	r = sz_fsync_dir(dir);
+out:
+	sz_wipe(buf, sizeof buf);
+	return r;
+}
+
+int
 sz_keyfile_drop_pending(const char *dir)
 {
 	char pend[PATH_MAX];

@@ -103,6 +103,12 @@ SZ_MUST_CHECK int sz_keyfile_store(const char *dir, const sz_keyfile *kf);
  * SZ_ERR_DISK_FULL, SZ_ERR_IO. */
 SZ_MUST_CHECK int sz_keyfile_write_pending(const char *dir, const sz_keyfile *kf);
 
+/* Finish what sz_keyfile_write_pending began: kf (the contents of dir/key.new, whole and synced)
+ * overwrites dir/key in place, synced, then dir/key.new is unlinked.  dir/key.new is never
+ * written again here, so a crash at any moment leaves a whole copy of kf.  SZ_ERR_DISK_FULL,
+ * SZ_ERR_IO. */
+SZ_MUST_CHECK int sz_keyfile_commit_pending(const char *dir, const sz_keyfile *kf);
+
 /* Remove a leftover dir/key.new (after the current key file was found to open). */
 SZ_MUST_CHECK int sz_keyfile_drop_pending(const char *dir);
 

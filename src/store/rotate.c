@@ -8,7 +8,8 @@
  *      master key, its secrets re-sealed; closed, synced.
  *   2. key.new: the key file with the real slot sealing the new master key (new passphrase).
  *   3. rename db.new -> db (the switch).
- *   4. key.new copied over key in place, key.new removed.
+ *   4. key.new copied over key in place, key.new removed (key.new is never rewritten: from step
+ *      3 on it may be the only whole copy of the key the database needs).
  * An open settles what it finds: key.new opened by the passphrase (the new one): finish 3-4;
  * key opened (the old passphrase) and db still the old one: the change is undone (db.new and
  * key.new removed); key opened but db already switched: refused, the new passphrase is needed.
@@ -300,8 +301,8 @@ sz_store_change_passphrase(sz_store *s, const char *pass, size_t passlen,
 	memcpy(s->keys, keys2, SZ_STORE_K_BYTES);
 	s->kf = next;
 	s->keyfile_damaged = 0;
-	/* 4. the key file itself */
-	r = sz_keyfile_store(s->dir, &next);
+	/* 4. the key file itself, from key.new (which is not written again) */
+	r = sz_keyfile_commit_pending(s->dir, &next);
 reopen:
 	{
 		int r2 = sz_store_open_db(s, 0);

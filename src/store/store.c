@@ -442,7 +442,7 @@ sz_store_open(sz_store **out, const char *dir, const char *pass, size_t passlen,
 			if (role == SZ_KEY_ROLE_REAL && (r = sz_store_settle(s, sec + 32, 1)) != SZ_OK)
 				goto out;
 			s->kf = pending;
-			if ((r = sz_keyfile_store(dir, &s->kf)) != SZ_OK)
+			if ((r = sz_keyfile_commit_pending(dir, &s->kf)) != SZ_OK)
 				goto out;
 			memcpy(sec, sec + 64, 32);
 			goto unlocked;
@@ -462,7 +462,8 @@ sz_store_open(sz_store **out, const char *dir, const char *pass, size_t passlen,
 	}
 	/* A passphrase change that did not finish: undone if the database is still the old one
 	 * (else the new passphrase is needed and nothing is touched). */
-	if (role == SZ_KEY_ROLE_REAL && has_pending > 0 && (r = sz_store_settle(s, sec + 32, 0)) != SZ_OK)
+	if (role == SZ_KEY_ROLE_REAL && has_pending != 0 &&
+	    (r = sz_store_settle(s, sec + 32, 0)) != SZ_OK)
 		goto out;
 	if (has_pending != 0 && (r = sz_keyfile_drop_pending(dir)) != SZ_OK)
 		goto out;

@@ -2,7 +2,8 @@
  * store_test.c - unit tests of the store (store/store.c, store/store_data.c, store/keyfile.c):
  * lifecycle, wrong passphrase, lock, envelopes, entries and their DAG, retention, secrets,
  * batches (nested transactions, a crash inside one, checked envelopes), passphrase change,
- * duress, panic wipe, a tampered page, and a full disk (RLIMIT_FSIZE).
+ * duress, panic wipe, a tampered page, and a full disk (RLIMIT_FSIZE).  The passphrase change's
+ * rotation of the master key is tested in rotate_test.c.
  * Argon2id runs with tiny parameters so the tests stay fast.
  */
 #include <setjmp.h>
@@ -24,74 +25,9 @@
 #include "store/keyfile.h"
 #include "store/scopes.h"
 #include "store/store.h"
+#include "store/store_testlib.h"
 #include "wire/entry.h"
 #include "wire/envelope.h"
-
-#define PASS "correct horse battery staple"
-#define PLEN (sizeof PASS - 1)
-
-typedef struct fixture {
-	char base[256];
-	char dir[300];
-	sz_env_seeded clock;
-	sz_store_opts opts;
-	uint8_t sk[64], pk[32];
-} fixture;
-
-static int
-setup(void **state)
-{
-	fixture *fx = calloc(1, sizeof *fx);
-	if (fx == NULL || sz_init() != 0)
-		return -1;
-	const char *t = getenv("TMPDIR");
-	snprintf(fx->base, sizeof fx->base, "%s/sz-store-XXXXXX", t ? t : "/tmp");
-	if (mkdtemp(fx->base) == NULL)
-		return -1;
-	snprintf(fx->dir, sizeof fx->dir, "%s/node", fx->base);
-	sz_env_seeded_init(&fx->clock, 7, 1700000000000ull);
-	fx->opts.kdf_ops = 1;
-	fx->opts.kdf_mem_kib = 8;
-	fx->opts.env = &fx->clock.env;
-	uint8_t seed[32] = { 42 };
-	if (sz_sign_seed_keypair(fx->pk, fx->sk, seed) != 0)
-		return -1;
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	fixture *fx = *state;
-	char cmd[400];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->base);
-	if (system(cmd) != 0)
-		return -1;
-	free(fx);
-	return 0;
-}
-
-static void
-path_of(char *out, size_t n, const fixture *fx, const char *name)
-{
-	snprintf(out, n, "%s/%s", fx->dir, name);
-}
-
-static void
-hash_file(const char *path, uint8_t out[32])
-{
-	crypto_generichash_state h;
-	crypto_generichash_init(&h, NULL, 0, 32);
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	uint8_t buf[8192];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		crypto_generichash_update(&h, buf, n);
-	fclose(f);
-	crypto_generichash_final(&h, out, 32);
-}
 
 /* A signed entry (malloc()ed) of the given kind, time and parents. */
 static uint8_t *
@@ -104,33 +40,11 @@ make_entry(fixture *fx, uint8_t kind, uint64_t t, const uint8_t (*parents)[32], 
 	return e;
 }
 
-static sz_store *
-create(fixture *fx)
-{
-	sz_store *s = NULL;
-	int r = sz_store_create(&s, fx->dir, PASS, PLEN, &fx->opts);
-	if (r != SZ_OK)
-		print_error("%s\n", sz_store_last_error());
-	assert_int_equal(r, SZ_OK);
-	return s;
-}
-
-static sz_store *
-reopen(fixture *fx, const char *pass)
-{
-	sz_store *s = NULL;
-	int r = sz_store_open(&s, fx->dir, pass, strlen(pass), &fx->opts);
-	if (r != SZ_OK)
-		print_error("%s\n", sz_store_last_error());
-	assert_int_equal(r, SZ_OK);
-	return s;
-}
-
 static void
 test_lifecycle(void **state)
 {
 	fixture *fx = *state;
-	sz_store *s = create(fx), *s2 = NULL;
+	sz_store *s = st_create(fx), *s2 = NULL;
 	/* A second opener is refused while the first holds the directory. */
 	assert_int_equal(sz_store_open(&s2, fx->dir, PASS, PLEN, &fx->opts), SZ_ERR_BUSY);
 	assert_null(s2);
@@ -140,8 +54,8 @@ test_lifecycle(void **state)
 
 	/* The key file holds parameters, salt and two slots: 170 bytes, nothing else. */
 	char key[400], db[400];
-	path_of(key, sizeof key, fx, "key");
-	path_of(db, sizeof db, fx, "db");
+	st_path(key, sizeof key, fx, "key");
+	st_path(db, sizeof db, fx, "db");
 	struct stat st;
 	assert_int_equal(stat(key, &st), 0);
 	assert_int_equal(st.st_size, SZ_KEYFILE_BYTES);
@@ -151,17 +65,17 @@ test_lifecycle(void **state)
 
 	/* A wrong passphrase changes nothing. */
 	uint8_t hk[32], hd[32], hk2[32], hd2[32];
-	hash_file(key, hk);
-	hash_file(db, hd);
+	st_hash_file(key, hk);
+	st_hash_file(db, hd);
 	assert_int_equal(sz_store_open(&s2, fx->dir, "wrong", 5, &fx->opts), SZ_ERR_PASSPHRASE);
 	assert_null(s2);
 	assert_int_equal(sz_store_open(&s2, fx->dir, "", 0, &fx->opts), SZ_ERR_INVALID);
-	hash_file(key, hk2);
-	hash_file(db, hd2);
+	st_hash_file(key, hk2);
+	st_hash_file(db, hd2);
 	assert_memory_equal(hk, hk2, 32);
 	assert_memory_equal(hd, hd2, 32);
 
-	s = reopen(fx, PASS);
+	s = st_reopen(fx, PASS);
 	sz_store_close(s);
 	char missing[400];
 	snprintf(missing, sizeof missing, "%s/none", fx->base);
@@ -182,7 +96,7 @@ static void
 test_envelopes(void **state)
 {
 	fixture *fx = *state;
-	sz_store *s = create(fx);
+	sz_store *s = st_create(fx);
 	uint8_t *envs[4];
 	size_t lens[4];
 	uint8_t ids[4][32], eid[32];
@@ -253,7 +167,7 @@ test_envelopes(void **state)
 	assert_memory_equal(items[0].id, sid, 32);
 	free(items);
 	sz_store_close(s);
-	s = reopen(fx, PASS);
+	s = st_reopen(fx, PASS);
 	assert_int_equal(sz_store_get_envelope(s, sid, &got, &glen), SZ_OK);
 	assert_int_equal(glen, slen);
 	assert_memory_equal(got, sealed, slen);
@@ -312,7 +226,7 @@ static void
 test_entries_dag(void **state)
 {
 	fixture *fx = *state;
-	sz_store *s = create(fx);
+	sz_store *s = st_create(fx);
 	uint8_t scope[SZ_SCOPE_BYTES] = { 0xaa }, env_id[32] = { 0xee };
 	uint8_t root[32], a[32], b[32], c[32], ghost[32] = { 0x77 };
 	size_t lr, la, lb, lc;
@@ -419,7 +333,7 @@ static void
 test_batches(void **state)
 {
 	fixture *fx = *state;
-	sz_store *s = create(fx);
+	sz_store *s = st_create(fx);
 	uint8_t *env[5], ids[5][32];
 	size_t lens[5];
 	int res[2];
@@ -477,7 +391,7 @@ test_batches(void **state)
 	int ws;
 	assert_int_equal(waitpid(pid, &ws, 0), pid);
 	assert_true(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL);
-	s = reopen(fx, PASS);
+	s = st_reopen(fx, PASS);
 	assert_int_equal(sz_store_check(s), SZ_OK);
 	assert_false(held(s, ids[4]));
 	assert_true(held(s, ids[0]));
@@ -529,7 +443,7 @@ static void
 test_secrets_and_passphrase(void **state)
 {
 	fixture *fx = *state;
-	sz_store *s = create(fx);
+	sz_store *s = st_create(fx);
 	sz_buf v = { 0 };
 	assert_int_equal(sz_store_kv_get(s, "identity", &v), SZ_ERR_NOT_FOUND);
 	assert_int_equal(sz_store_kv_put(s, "identity", fx->sk, 64), SZ_OK);
@@ -544,7 +458,7 @@ test_secrets_and_passphrase(void **state)
 
 	sz_store *s2 = NULL;
 	assert_int_equal(sz_store_open(&s2, fx->dir, PASS, PLEN, &fx->opts), SZ_ERR_PASSPHRASE);
-	s = reopen(fx, "new passphrase");
+	s = st_reopen(fx, "new passphrase");
 	assert_int_equal(sz_store_kv_get(s, "identity", &v), SZ_OK);
 	assert_int_equal(v.len, 64);
 	assert_memory_equal(v.p, fx->sk, 64);
@@ -559,154 +473,13 @@ test_secrets_and_passphrase(void **state)
 	sz_store_close(s);
 }
 
-/* Copy a file (or make it absent when from is NULL). */
-static void
-copy_file(const char *from, const char *to)
-{
-	char cmd[1024];
-	if (from == NULL) {
-		(void)unlink(to);
-		return;
-	}
-	snprintf(cmd, sizeof cmd, "cp '%s' '%s'", from, to);
-	assert_int_equal(system(cmd), 0);
-}
-
-static void
-progress_count(void *ctx, uint64_t done, uint64_t total)
-{
-	uint64_t *calls = ctx;
-	assert_true(done <= total);
-	calls[0]++;
-	calls[1] = done;
-	calls[2] = total;
-}
-
-/* The attack of issue 17: an old image of the key file and the old passphrase (from an informer)
- * must not open what is written after a passphrase change.  Before, the change re-wrapped the
- * same master key, and the old key file opened the new database whole. */
-static void
-test_rotation_old_image(void **state)
-{
-	fixture *fx = *state;
-	char key[400], old_key[400];
-	path_of(key, sizeof key, fx, "key");
-	snprintf(old_key, sizeof old_key, "%s/old-key", fx->base);
-	sz_store *s = create(fx);
-	assert_int_equal(sz_store_kv_put(s, "before", (const uint8_t *)"b", 1), SZ_OK);
-	copy_file(key, old_key); /* the informer's image */
-	uint64_t calls[3] = { 0 };
-	assert_int_equal(sz_store_change_passphrase(s, "new passphrase", 14, progress_count, calls),
-	    SZ_OK);
-	assert_true(calls[0] >= 1 && calls[1] == calls[2] && calls[2] > 1);
-	/* The store stays open, on the new key, and writes go on. */
-	assert_int_equal(sz_store_kv_put(s, "after", (const uint8_t *)"secret plans", 12), SZ_OK);
-	assert_int_equal(sz_store_check(s), SZ_OK);
-	sz_store_close(s);
-	/* No leftovers. */
-	char p[400];
-	path_of(p, sizeof p, fx, SZ_STORE_DB_NEW);
-	assert_int_equal(access(p, F_OK), -1);
-	path_of(p, sizeof p, fx, "key.new");
-	assert_int_equal(access(p, F_OK), -1);
-
-	/* The old key file back in place, with the old passphrase: nothing opens. */
-	char cur_key[400];
-	snprintf(cur_key, sizeof cur_key, "%s/cur-key", fx->base);
-	copy_file(key, cur_key);
-	copy_file(old_key, key);
-	sz_store *s2 = NULL;
-	int r = sz_store_open(&s2, fx->dir, PASS, PLEN, &fx->opts);
-	assert_int_equal(r, SZ_ERR_CORRUPT); /* the old master key opens no page of the new database */
-	assert_null(s2);
-	copy_file(cur_key, key);
-	s = reopen(fx, "new passphrase");
-	sz_buf v = { 0 };
-	assert_int_equal(sz_store_kv_get(s, "before", &v), SZ_OK);
-	assert_int_equal(sz_store_kv_get(s, "after", &v), SZ_OK);
-	assert_memory_equal(v.p, "secret plans", 12);
-	sz_buf_free(&v);
-	sz_store_close(s);
-	assert_int_equal(sz_store_open(&s2, fx->dir, PASS, PLEN, &fx->opts), SZ_ERR_PASSPHRASE);
-}
-
-/* Every state a crash can leave a passphrase change in, built from the files before and after
- * it: each opens with exactly one of the two passphrases, whole, and settles for good. */
-static void
-test_rotation_states(void **state)
-{
-	fixture *fx = *state;
-	char key[400], db[400], knew[400], dbnew[400], o_key[400], o_db[400], n_key[400], n_db[400];
-	path_of(key, sizeof key, fx, "key");
-	path_of(db, sizeof db, fx, "db");
-	path_of(knew, sizeof knew, fx, "key.new");
-	path_of(dbnew, sizeof dbnew, fx, SZ_STORE_DB_NEW);
-	snprintf(o_key, sizeof o_key, "%s/o-key", fx->base);
-	snprintf(o_db, sizeof o_db, "%s/o-db", fx->base);
-	snprintf(n_key, sizeof n_key, "%s/n-key", fx->base);
-	snprintf(n_db, sizeof n_db, "%s/n-db", fx->base);
-	sz_store *s = create(fx);
-	assert_int_equal(sz_store_kv_put(s, "identity", fx->sk, 64), SZ_OK);
-	sz_store_close(s);
-	copy_file(key, o_key);
-	copy_file(db, o_db);
-	s = reopen(fx, PASS);
-	assert_int_equal(sz_store_change_passphrase(s, "new passphrase", 14, NULL, NULL), SZ_OK);
-	sz_store_close(s);
-	copy_file(key, n_key);
-	copy_file(db, n_db);
-
-	/* key, db, db.new, key.new present in each state; who opens it. */
-	static const struct {
-		const char *what;
-		int key_new, db_new, db_new_file, knew_file, opener; /* 0 old passphrase, 1 new */
-	} states[] = {
-		{ "db.new being written", 0, 0, 1, 0, 0 },
-		{ "db.new written, key.new written", 0, 0, 1, 1, -1 },
-		{ "switched, key.new not yet copied", 0, 1, 0, 1, 1 },
-		{ "done", 1, 1, 0, 0, 1 },
-	};
-	for (size_t i = 0; i < sizeof states / sizeof states[0]; i++) {
-		for (int who = 0; who < 2; who++) {
-			copy_file(states[i].key_new ? n_key : o_key, key);
-			copy_file(states[i].db_new ? n_db : o_db, db);
-			copy_file(states[i].db_new_file ? n_db : NULL, dbnew);
-			copy_file(states[i].knew_file ? n_key : NULL, knew);
-			const char *pass = who ? "new passphrase" : PASS;
-			sz_store *t = NULL;
-			int r = sz_store_open(&t, fx->dir, pass, strlen(pass), &fx->opts);
-			int want = states[i].opener < 0 ? 1 : states[i].opener == who;
-			if ((r == SZ_OK) != want)
-				print_error("state '%s', %s passphrase: %d (%s)\n", states[i].what,
-				    who ? "new" : "old", r, sz_store_last_error());
-			assert_int_equal(r == SZ_OK, want);
-			if (r != SZ_OK) {
-				assert_int_equal(r, SZ_ERR_PASSPHRASE);
-				continue;
-			}
-			sz_buf v = { 0 };
-			assert_int_equal(sz_store_kv_get(t, "identity", &v), SZ_OK);
-			assert_memory_equal(v.p, fx->sk, 64);
-			sz_buf_free(&v);
-			assert_int_equal(sz_store_check(t), SZ_OK);
-			sz_store_close(t);
-			/* Settled: no leftovers, and the other passphrase no longer opens it. */
-			assert_int_equal(access(knew, F_OK), -1);
-			assert_int_equal(access(dbnew, F_OK), -1);
-			const char *other = who ? PASS : "new passphrase";
-			assert_int_equal(sz_store_open(&t, fx->dir, other, strlen(other), &fx->opts),
-			    SZ_ERR_PASSPHRASE);
-		}
-	}
-}
-
 static void
 test_duress(void **state)
 {
 	fixture *fx = *state;
 	char key[400];
-	path_of(key, sizeof key, fx, "key");
-	sz_store *s = create(fx);
+	st_path(key, sizeof key, fx, "key");
+	sz_store *s = st_create(fx);
 	assert_int_equal(sz_store_kv_put(s, "identity", fx->sk, 64), SZ_OK);
 	assert_int_equal(sz_store_set_duress(s, PASS, PLEN), SZ_ERR_INVALID);
 	assert_int_equal(sz_store_set_duress(s, "under duress", 12), SZ_OK);
@@ -717,17 +490,17 @@ test_duress(void **state)
 	assert_int_equal(st.st_size, SZ_KEYFILE_BYTES); /* same shape with or without duress */
 
 	/* The duress passphrase opens an empty node, and the real one is gone. */
-	s = reopen(fx, "under duress");
+	s = st_reopen(fx, "under duress");
 	sz_buf v = { 0 };
 	assert_int_equal(sz_store_kv_get(s, "identity", &v), SZ_ERR_NOT_FOUND);
 	assert_int_equal(sz_store_check(s), SZ_OK);
 	sz_store_close(s);
 	sz_store *s2 = NULL;
 	assert_int_equal(sz_store_open(&s2, fx->dir, PASS, PLEN, &fx->opts), SZ_ERR_PASSPHRASE);
-	s = reopen(fx, "under duress");
+	s = st_reopen(fx, "under duress");
 	assert_int_equal(sz_store_kv_put(s, "x", (const uint8_t *)"y", 1), SZ_OK);
 	sz_store_close(s);
-	s = reopen(fx, "under duress"); /* now an ordinary node: not wiped again */
+	s = st_reopen(fx, "under duress"); /* now an ordinary node: not wiped again */
 	assert_int_equal(sz_store_kv_get(s, "x", &v), SZ_OK);
 	sz_buf_free(&v);
 	/* Clearing the duress passphrase makes it a wrong one. */
@@ -742,14 +515,14 @@ static void
 test_wipe(void **state)
 {
 	fixture *fx = *state;
-	sz_store *s = create(fx);
+	sz_store *s = st_create(fx);
 	assert_int_equal(sz_store_kv_put(s, "identity", fx->sk, 64), SZ_OK);
 	sz_store_close(s);
 	/* Keep the key file's inode and the database under other names, as a forensic copy of the
 	 * disk blocks would: the wipe overwrites in place, so the old slots must not survive. */
 	char key[400], db[400], keep_key[400], keep_db[400];
-	path_of(key, sizeof key, fx, "key");
-	path_of(db, sizeof db, fx, "db");
+	st_path(key, sizeof key, fx, "key");
+	st_path(db, sizeof db, fx, "db");
 	snprintf(keep_key, sizeof keep_key, "%s/kept-key", fx->base);
 	snprintf(keep_db, sizeof keep_db, "%s/kept-db", fx->base);
 	assert_int_equal(link(key, keep_key), 0);
@@ -776,7 +549,7 @@ static void
 test_tampered_page(void **state)
 {
 	fixture *fx = *state;
-	sz_store *s = create(fx);
+	sz_store *s = st_create(fx);
 	uint8_t scope[SZ_SCOPE_BYTES] = { 1 }, env_id[32] = { 2 }, id[32];
 	for (int i = 0; i < 50; i++) {
 		size_t len;
@@ -790,7 +563,7 @@ test_tampered_page(void **state)
 	}
 	sz_store_close(s);
 	char db[400];
-	path_of(db, sizeof db, fx, "db");
+	st_path(db, sizeof db, fx, "db");
 	int fd = open(db, O_RDWR);
 	assert_true(fd >= 0);
 	uint8_t b;
@@ -816,7 +589,7 @@ static void
 test_disk_full(void **state)
 {
 	fixture *fx = *state;
-	sz_store *s = create(fx);
+	sz_store *s = st_create(fx);
 	sz_store_close(s);
 	int fds[2];
 	assert_int_equal(pipe(fds), 0);
@@ -869,7 +642,7 @@ test_disk_full(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_true(acked > 5 && acked < 1000); /* it did fill up */
 
-	s = reopen(fx, PASS);
+	s = st_reopen(fx, PASS);
 	assert_int_equal(sz_store_check(s), SZ_OK);
 	uint8_t scope[SZ_SCOPE_BYTES] = { 3 };
 	sz_store_item *items;
@@ -886,17 +659,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_envelopes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_entries_dag, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_batches, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_secrets_and_passphrase, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rotation_old_image, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rotation_states, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_duress, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_wipe, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tampered_page, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lifecycle, st_setup, st_teardown),
+		cmocka_unit_test_setup_teardown(test_envelopes, st_setup, st_teardown),
+		cmocka_unit_test_setup_teardown(test_entries_dag, st_setup, st_teardown),
+		cmocka_unit_test_setup_teardown(test_batches, st_setup, st_teardown),
+		cmocka_unit_test_setup_teardown(test_secrets_and_passphrase, st_setup, st_teardown),
+		cmocka_unit_test_setup_teardown(test_duress, st_setup, st_teardown),
+		cmocka_unit_test_setup_teardown(test_wipe, st_setup, st_teardown),
+		cmocka_unit_test_setup_teardown(test_tampered_page, st_setup, st_teardown),
+		cmocka_unit_test_setup_teardown(test_disk_full, st_setup, st_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
