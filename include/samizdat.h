@@ -132,9 +132,12 @@ void sz_node_close(sz_node *n);
 /* Panic wipe of the node in home: its keys are destroyed at once (the data can no longer be
  * read by anyone), then its files are removed.  Works while another process has it open. */
 SZ_MUST_CHECK int sz_node_wipe(const char *home);
-/* Set (or with pass NULL clear) a duress passphrase: unlocking with it wipes the real node and
- * opens an empty one. */
+/* Set (or with pass NULL clear) a duress passphrase: unlocking with it destroys the real node
+ * and opens the decoy, an empty node made with this one (docs/threat/store.md, Duress). */
 SZ_MUST_CHECK int sz_node_set_duress(sz_node *n, const char *pass, size_t passlen);
+/* The fingerprint the decoy shows after a duress unlock (out: 40 characters and a NUL, as
+ * sz_node_fingerprint).  The same every time; drawn when the node was made. */
+SZ_MUST_CHECK int sz_node_decoy_fingerprint(sz_node *n, char out[40]);
 /* Change the passphrase, and with it the master key: every page of the store is re-encrypted
  * under a new key, so that an old copy of the key file and the old passphrase open nothing
  * written after.  Crash-safe (the old or the new passphrase opens the store after a crash at

@@ -34,11 +34,12 @@ read_stdin(sz_buf *b)
 	}
 }
 
-/* The text of a post or leaflet: the arguments joined by spaces, or stdin if there are none. */
+/* The text of a post or leaflet: the arguments joined by spaces, or stdin if there are none or
+ * the one argument is "-" (text given as arguments lands in the shell's history). */
 int
 sz_cli_text_arg(sz_cli *c, int npos, char **argv, sz_buf *text)
 {
-	if (npos == 0) {
+	if (npos == 0 || (npos == 1 && strcmp(argv[1], "-") == 0)) {
 		if (c->in_daemon)
 			return SZ_ERR_INVALID;
 		return read_stdin(text);
@@ -193,7 +194,8 @@ show(sz_cli *c, int argc, char **argv)
 }
 
 const sz_cli_cmd sz_cli_leaflet_cmds[] = {
-	{ "publish", publish, "[TEXT...]", "publish a signed leaflet (text as arguments, or on stdin)", NULL },
+	{ "publish", publish, "[- | TEXT...]", "publish a signed leaflet (the text on stdin, or as "
+	    "arguments)", NULL },
 	{ "list", list, "", "list the leaflets this node holds", NULL },
 	{ "show", show, "ID", "show one leaflet whole", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },

@@ -110,8 +110,16 @@ sz_cli_run(sz_cli *c, int argc, char **argv)
 	 * read something (a passphrase, stdin) that the daemon cannot read for us. */
 	char *args[SZ_CLI_MAX_ARGS + 2];
 	int n = 0;
-	for (int i = 0; i < argc && n < SZ_CLI_MAX_ARGS; i++)
+	bool wants_text = (argc >= 2 && strcmp(argv[0], "leaflet") == 0 && strcmp(argv[1], "publish") == 0) ||
+	    strcmp(argv[0], "post") == 0;
+	bool dash = false; /* a lone "-": the text is on stdin (read here, not by the daemon) */
+	for (int i = 0; i < argc && n < SZ_CLI_MAX_ARGS; i++) {
+		if (wants_text && strcmp(argv[i], "-") == 0 && !dash) {
+			dash = true;
+			continue;
+		}
 		args[n++] = argv[i];
+	}
 	bool ping = strcmp(argv[0], "ping") == 0;
 	r = sz_control_call(c->home, 1, (char *[]){ "ping", NULL }, false, NULL, 0, &out, &err, &code,
 	    ping ? SZ_CLI_PROBE_MS : 6 * SZ_CLI_PROBE_MS);
@@ -135,14 +143,17 @@ sz_cli_run(sz_cli *c, int argc, char **argv)
 			return sz_cli_exit_code(r);
 	}
 	/* Text on stdin travels to the daemon as the last argument. */
-	bool wants_text = (argc >= 2 && strcmp(argv[0], "leaflet") == 0 && strcmp(argv[1], "publish") == 0) ||
-	    strcmp(argv[0], "post") == 0;
 	if (wants_text) {
 		int positional = 0;
-		for (int i = 1; i < argc; i++)
-			positional += argv[i][0] != '-';
-		int needed = strcmp(argv[0], "post") == 0 ? 2 : 2; /* "post CELL" / "leaflet publish" */
-		if (positional < needed && n < SZ_CLI_MAX_ARGS) {
+		for (int i = 1; i < n; i++) {
+			if (strcmp(args[i], "--reply") == 0) {
+				i++; /* its value */
+				continue;
+			}
+			positional += args[i][0] != '-';
+		}
+		int needed = 2; /* "post CELL" / "leaflet publish" */
+		if ((dash || positional < needed) && n < SZ_CLI_MAX_ARGS) {
 			if (sz_cli_text_arg(c, 0, argv, &text) != SZ_OK || memchr(text.p, 0, text.len)) {
 				sz_buf_free(&text);
 				return sz_cli_usage_error(c, "cannot read the text on standard input");

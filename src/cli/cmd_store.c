@@ -223,7 +223,8 @@ sz_cli_check(sz_cli *c, int argc, char **argv)
 	if (whole) {
 		sz_cli_say(c, "The store is whole.\n");
 	} else {
-		sz_cli_say(c, "The store is damaged. Nothing was changed by this check. Copy the whole "
+		sz_cli_say(c, "The store is damaged. This check changed nothing but what every unlock "
+		    "writes (the key file's refresh value, one row). Copy the whole "
 		    "directory somewhere safe before anything else. What is listed above can still be "
 		    "read; what a damaged page held is lost here, but the members of your cells hold "
 		    "everything that was shared: a new node ('samizdat init' in another directory), "

@@ -26,8 +26,10 @@ static const sz_cli_cmd cmd_table[] = {
 	{ "unlock", sz_cli_unlock, "", "give the running daemon the passphrase", NULL },
 	{ "lock", sz_cli_lock, "", "make the running daemon forget the keys", NULL },
 	{ "cell", NULL, "", "cells: invite-only encrypted groups", sz_cli_cell_cmds },
-	{ "post", sz_cli_post, "CELL [--reply ID] [TEXT...]", "post to a cell (text as arguments or "
-	    "on stdin)", NULL },
+	{ "post", sz_cli_post, "CELL [--reply ID] [- | TEXT...]", "post to a cell (the text on stdin, "
+	    "or as arguments)\n"
+	    "With '-' or no text, the text is read from standard input: text typed as arguments stays\n"
+	    "in the shell's history file, in clear, outside the sealed store.", NULL },
 	{ "read", sz_cli_read, "CELL", "read a cell's posts, in threads", NULL },
 	{ "leaflet", NULL, "", "signed public leaflets", sz_cli_leaflet_cmds },
 	{ "propose", sz_cli_propose, "CELL --option A --option B [--option ...] [--deadline "

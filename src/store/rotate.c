@@ -33,9 +33,8 @@ path_in(char *out, size_t n, const char *dir, const char *name)
 	return (w < 0 || (size_t)w >= n) ? SZ_ERR_INVALID : SZ_OK;
 }
 
-/* 1 if page 1 of the database at path opens under master, 0 if not, -1 if there is no file. */
-static int
-db_matches(const char *path, const uint8_t master[static 32])
+int
+sz_store_db_matches(const char *path, const uint8_t master[static 32])
 {
 	uint8_t *keys = sz_secret_alloc(SZ_STORE_K_BYTES);
 	sz_vfs *v = NULL;
@@ -73,7 +72,7 @@ sz_store_settle(sz_store *s, const uint8_t master[static 32], int from_pending)
 	    (r = path_in(nw, sizeof nw, s->dir, SZ_STORE_DB_NEW)) != SZ_OK)
 		return r;
 	if (from_pending) {
-		if (db_matches(nw, master) == 1) {
+		if (sz_store_db_matches(nw, master) == 1) {
 			/* Step 3 was not done: do it. */
 			char nj[PATH_MAX];
 			if (rename(nw, db) != 0)
@@ -82,7 +81,7 @@ sz_store_settle(sz_store *s, const uint8_t master[static 32], int from_pending)
 				(void)unlink(nj);
 			return sz_fsync_dir(s->dir);
 		}
-		if (db_matches(db, master) == 1) {
+		if (sz_store_db_matches(db, master) == 1) {
 			sz_store_drop_rotation(s->dir);
 			return SZ_OK;
 		}
@@ -90,8 +89,8 @@ sz_store_settle(sz_store *s, const uint8_t master[static 32], int from_pending)
 		    "database does: damaged", s->dir);
 		return SZ_ERR_CORRUPT;
 	}
-	int m = db_matches(db, master);
-	if (m == 0 && db_matches(nw, master) != 1) {
+	int m = sz_store_db_matches(db, master);
+	if (m == 0 && sz_store_db_matches(nw, master) != 1) {
 		snprintf(s->errmsg, sizeof s->errmsg, "a passphrase change was under way when samizdat "
 		    "stopped, and the store was already re-encrypted: open it with the new passphrase");
 		return SZ_ERR_PASSPHRASE;

@@ -495,12 +495,14 @@ test_duress(void **state)
 	assert_int_equal(sz_store_kv_get(s, "identity", &v), SZ_ERR_NOT_FOUND);
 	assert_int_equal(sz_store_check(s), SZ_OK);
 	sz_store_close(s);
+	/* The real passphrase still opens its slot's AEAD, but the key in it went with the old
+	 * refresh value: nothing opens under it (duress_test.c has the rest). */
 	sz_store *s2 = NULL;
-	assert_int_equal(sz_store_open(&s2, fx->dir, PASS, PLEN, &fx->opts), SZ_ERR_PASSPHRASE);
+	assert_int_equal(sz_store_open(&s2, fx->dir, PASS, PLEN, &fx->opts), SZ_ERR_CORRUPT);
 	s = st_reopen(fx, "under duress");
 	assert_int_equal(sz_store_kv_put(s, "x", (const uint8_t *)"y", 1), SZ_OK);
 	sz_store_close(s);
-	s = st_reopen(fx, "under duress"); /* now an ordinary node: not wiped again */
+	s = st_reopen(fx, "under duress"); /* the decoy again, as it was left: not rebuilt */
 	assert_int_equal(sz_store_kv_get(s, "x", &v), SZ_OK);
 	sz_buf_free(&v);
 	/* Clearing the duress passphrase makes it a wrong one. */
