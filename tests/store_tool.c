@@ -4,7 +4,8 @@
  *   fill DIR PASS MARKERS      create a store full of secrets; append every marker (hex) to MARKERS
  *   hotkill DIR PASS MARKERS   a large batch with new markers, SIGKILLed inside its commit
  *   hotcheck DIR PASS MARKERS  after hotkill: rolled back, every old marker present, none new
- *   scan DIR MARKERS           search every file under DIR for each marker: raw, hex, base64
+ *   scan DIR MARKERS           search every file under DIR (or the file DIR) for each marker: raw,
+ *                              hex, base64
  *   crashfill DIR PASS         store batches forever, printing "ack N" after each commit
  *   verify DIR PASS ACKED      integrity ok, >= ACKED entries, whole batches, each verifies
  *   rotinit DIR PA             a new store (passphrase PA) with a secret, for rotatefill
@@ -388,7 +389,11 @@ cmd_scan(const char *dir, const char *markers)
 	}
 	fclose(m);
 	printf("%zu markers, %zu forms\n", count, nneedles);
-	scan_dir(dir);
+	struct stat st;
+	if (lstat(dir, &st) == 0 && S_ISREG(st.st_mode))
+		scan_file(dir); /* one file (a log) */
+	else
+		scan_dir(dir);
 	return found_any || count == 0 ? 1 : 0;
 }
 

@@ -6,15 +6,18 @@
 #include "app/node_int.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "crypto/crypto.h"
 #include "lib/bytes.h"
 #include "store/store.h"
+#include "transport/torproc.h"
 #include "wire/entry.h"
 #include "wire/envelope.h"
 #include "wire/identity.h"
@@ -209,7 +212,19 @@ sz_node_open(sz_node **out, const char *home, const char *pass, size_t passlen)
 int
 sz_node_wipe(const char *home)
 {
-	return sz_store_wipe(home);
+	/* Resolved first: the store's wipe removes the directory the name may be relative to. */
+	char real[PATH_MAX];
+	if (home == NULL || *home == '\0')
+		return SZ_ERR_INVALID;
+	const char *h = realpath(home, real) != NULL ? real : home;
+	/* The keys first (the store's wipe syncs them before anything else). */
+	int r = sz_store_wipe(h);
+	/* Then what tor kept for this node, wherever it is (its state and log say when the node
+	 * ran), and the directory itself if nothing else is in it. */
+	if (sz_torproc_dir_remove(h) != SZ_OK && r == SZ_OK)
+		r = SZ_ERR_IO;
+	(void)rmdir(h);
+	return r;
 }
 
 int

@@ -249,7 +249,7 @@ sz_cli_wipe(sz_cli *c, int argc, char **argv)
 		sz_daemon_lock(c->daemon);
 		c->node = NULL;
 		int r = sz_node_wipe(c->home);
-		sz_daemon_stop(c->daemon);
+		sz_daemon_stop_wiped(c->daemon);
 		if (r != SZ_OK)
 			return sz_cli_fail(c, r, "the wipe did not complete");
 		sz_cli_say(c, "The node's keys are destroyed and the daemon stopped.\n");

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "samizdat.h"
@@ -167,6 +168,23 @@ sz_cli_run(sz_cli *c, int argc, char **argv)
 	r = sz_control_call(c->home, n, args, c->json, secret, slen, &out, &err, &code, 0);
 	sz_secret_free(secret);
 	sz_buf_free(&text);
+	if (r != SZ_OK && wipe) {
+		/* The daemon stops after a wipe; if it went before its answer reached us, see to the
+		 * wipe here (destroying keys that are gone is no error) and say what is true. */
+		struct stat st;
+		char key[4096];
+		snprintf(key, sizeof key, "%s/key", c->home);
+		int w = sz_node_wipe(c->home);
+		if (stat(key, &st) != 0) {
+			sz_buf_free(&out);
+			sz_buf_free(&err);
+			sz_cli_say(c, "The node's keys are destroyed and the daemon stopped: nothing in %s "
+			    "can be read any more, by anyone.\n", c->home);
+			return SZ_EXIT_OK;
+		}
+		return sz_cli_fail(c, w != SZ_OK ? w : r, "the daemon stopped before the wipe was done, "
+		    "and the key file is still there");
+	}
 	if (r != SZ_OK) {
 		fprintf(c->err, "samizdat: lost the daemon while it worked: %s\n", sz_strerror(r));
 		code = SZ_EXIT_FAIL;
@@ -416,13 +434,14 @@ int
 sz_cli_serve(sz_cli *c, int argc, char **argv)
 {
 	const char *listen = NULL, *pub = NULL, *tctl = NULL, *tcookie = NULL, *tpath = NULL,
-	    *textra = NULL, *oport = NULL, *locked = NULL, *logf = NULL, *adv = NULL;
+	    *textra = NULL, *oport = NULL, *locked = NULL, *logf = NULL, *adv = NULL, *dbg = NULL;
 	const sz_cli_opt opts[] = {
 		{ "--listen", true, &listen }, { "--public", false, &pub },
 		{ "--tor-control", true, &tctl }, { "--tor-cookie", true, &tcookie },
 		{ "--tor", true, &tpath }, { "--tor-config", true, &textra },
 		{ "--onion-port", true, &oport }, { "--locked", false, &locked },
-		{ "--log", true, &logf }, { "--advertise", true, &adv }, { NULL, false, NULL },
+		{ "--log", true, &logf }, { "--advertise", true, &adv }, { "--log-debug", false, &dbg },
+		{ NULL, false, NULL },
 	};
 	int npos = sz_cli_opts(c, argc, argv, opts);
 	if (npos < 0)
@@ -470,6 +489,12 @@ sz_cli_serve(sz_cli *c, int argc, char **argv)
 		return SZ_EXIT_FAIL;
 	}
 	o.log = log;
+	o.log_debug = dbg != NULL;
+	if (dbg != NULL)
+		fprintf(c->err, "samizdat serve: --log-debug: the log will name peers' addresses and keys "
+		    "and the commands run, with their times. Whoever reads it (anyone who seizes this "
+		    "device) learns who this node talked with and when. Use it to find a fault, then "
+		    "delete the log.\n");
 	sz_node *n = NULL;
 	int r;
 	if (locked == NULL) {

@@ -62,14 +62,14 @@ static const sz_cli_cmd cmd_table[] = {
 	    NULL },
 	{ "serve", sz_cli_serve, "[--listen HOST:PORT] [--public] [--advertise HOST[:PORT]] "
 	    "[--tor-control HOST:PORT [--tor-cookie FILE] | --tor PATH [--tor-config FILE]] "
-	    "[--onion-port N] [--locked] [--log FILE]",
+	    "[--onion-port N] [--locked] [--log FILE [--log-debug]]",
 	    "run the daemon: serve syncs, keep the keys in memory, answer commands\n"
 	    "It listens on 127.0.0.1 at a port chosen once and kept in the store, so that it stays\n"
 	    "the same across restarts (--listen picks another).  Another device reaches it at its\n"
 	    "onion address (with Tor), or on the local network with --listen 0.0.0.0:PORT --public\n"
 	    "(invitations then name this machine's local network address); --advertise names the\n"
 	    "address to give instead (behind a port forward).  'samizdat status' shows where it is\n"
-	    "reachable.", NULL },
+	    "reachable.  The log names no cell, command or peer; --log-debug does, and warns.", NULL },
 	{ "sync", sz_cli_sync, "HOST:PORT | NAME.onion:PORT [--tor-socks HOST:PORT]",
 	    "exchange what is missing with another node", NULL },
 	{ "peers", sz_cli_peers, "[list | add ADDRESS | remove ADDRESS]",
