@@ -1,6 +1,6 @@
 /*
  * fuzz_store_key.c - libFuzzer target for the store's key-file parser (store/keyfile.c).
- * Whatever parses (version 1 or 2) must have bounded KDF parameters and re-encode to the same
+ * Whatever parses (version 1, 2 or 3) must have bounded KDF parameters and re-encode to the same
  * fields, with damage flagged exactly when the checksum differs; every slot
  * is then tried with a fixed KEK (no Argon2id here: a hostile file must not cost more than
  * the AEAD), and a slot that opens must hold a known role.
@@ -30,16 +30,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
-	if ((size != SZ_KEYFILE_BYTES && size != SZ_KEYFILE_V1_BYTES) || kf.ops < SZ_KDF_OPS_MIN ||
+	int want_version = size == SZ_KEYFILE_BYTES ? 3 : size == SZ_KEYFILE_V2_BYTES ? 2 :
+	    size == SZ_KEYFILE_V1_BYTES ? 1 : 0;
+	if (want_version == 0 || kf.ops < SZ_KDF_OPS_MIN ||
 	    kf.ops > SZ_KDF_OPS_MAX || kf.mem_kib < SZ_KDF_MEM_KIB_MIN ||
-	    kf.mem_kib > SZ_KDF_MEM_KIB_MAX || kf.version != (size == SZ_KEYFILE_BYTES ? 2 : 1))
+	    kf.mem_kib > SZ_KDF_MEM_KIB_MAX || kf.version != want_version)
 		abort();
-	/* Re-encoding (always version 2) gives back the same fields, and a whole checksum. */
+	/* Re-encoding (version 1 as 2) gives back the same fields, and a whole checksum. */
 	uint8_t out[SZ_KEYFILE_BYTES];
-	sz_keyfile_encode(&kf, out);
-	if (memcmp(out, data, SZ_KEYFILE_V1_BYTES) != 0)
+	size_t n = sz_keyfile_encode(&kf, out);
+	if (n != (want_version == 3 ? SZ_KEYFILE_BYTES : SZ_KEYFILE_V2_BYTES) ||
+	    memcmp(out, data, n - SZ_KEYFILE_CHECK_BYTES) != 0)
 		abort();
-	if (size == SZ_KEYFILE_BYTES && (memcmp(out, data, size) != 0) != kf.damaged)
+	if (want_version > 1 && (memcmp(out, data, size) != 0) != kf.damaged)
 		abort();
 	static const uint8_t kek[32] = { 0x5a };
 	uint8_t master[32];

@@ -132,9 +132,20 @@ void sz_node_close(sz_node *n);
 /* Panic wipe of the node in home: its keys are destroyed at once (the data can no longer be
  * read by anyone), then its files are removed.  Works while another process has it open. */
 SZ_MUST_CHECK int sz_node_wipe(const char *home);
-/* Set (or with pass NULL clear) a duress passphrase: unlocking with it wipes the real node and
- * opens an empty one. */
+/* Set (or with pass NULL clear) a duress passphrase: unlocking with it destroys the real node
+ * and opens the decoy, an empty node made with this one (docs/threat/store.md, Duress). */
 SZ_MUST_CHECK int sz_node_set_duress(sz_node *n, const char *pass, size_t passlen);
+/* The fingerprint the decoy shows after a duress unlock (out: 40 characters and a NUL, as
+ * sz_node_fingerprint).  The same every time; drawn when the node was made. */
+SZ_MUST_CHECK int sz_node_decoy_fingerprint(sz_node *n, char out[40]);
+/* Change the passphrase, and with it the master key: every page of the store is re-encrypted
+ * under a new key, so that an old copy of the key file and the old passphrase open nothing
+ * written after.  Crash-safe (the old or the new passphrase opens the store after a crash at
+ * any moment); needs free space the size of the store.  progress (may be NULL) is called with
+ * pages done and total.  SZ_ERR_INVALID (empty, too long, or the duress passphrase),
+ * SZ_ERR_CORRUPT (a damaged page: nothing changed), SZ_ERR_DISK_FULL, SZ_ERR_IO. */
+SZ_MUST_CHECK int sz_node_change_passphrase(sz_node *n, const char *pass, size_t passlen,
+    void (*progress)(void *ctx, uint64_t done, uint64_t total), void *ctx);
 /* What the last failure on n found, in one line (names the damaged file, for instance). */
 const char *sz_node_errmsg(const sz_node *n);
 /* The same for the last failed sz_node_open / sz_node_create. */

@@ -4,9 +4,14 @@
  *   fill DIR PASS MARKERS      create a store full of secrets; append every marker (hex) to MARKERS
  *   hotkill DIR PASS MARKERS   a large batch with new markers, SIGKILLed inside its commit
  *   hotcheck DIR PASS MARKERS  after hotkill: rolled back, every old marker present, none new
- *   scan DIR MARKERS           search every file under DIR for each marker: raw, hex, base64
+ *   scan DIR MARKERS           search every file under DIR (or the file DIR) for each marker: raw,
+ *                              hex, base64
  *   crashfill DIR PASS         store batches forever, printing "ack N" after each commit
  *   verify DIR PASS ACKED      integrity ok, >= ACKED entries, whole batches, each verifies
+ *   rotinit DIR PA             a new store (passphrase PA) with a secret, for rotatefill
+ *   rotatefill DIR PA PB       batches and passphrase changes (PA <-> PB) forever: "ack N" after
+ *                              each commit, "rotated to P" after each change
+ *   rotverify DIR PA PB ACKED  exactly one of PA, PB opens; then as verify, the secret readable
  * Argon2id runs with tiny parameters: these tests are about the files, not the KDF.
  */
 #include <dirent.h>
@@ -384,7 +389,11 @@ cmd_scan(const char *dir, const char *markers)
 	}
 	fclose(m);
 	printf("%zu markers, %zu forms\n", count, nneedles);
-	scan_dir(dir);
+	struct stat st;
+	if (lstat(dir, &st) == 0 && S_ISREG(st.st_mode))
+		scan_file(dir); /* one file (a log) */
+	else
+		scan_dir(dir);
 	return found_any || count == 0 ? 1 : 0;
 }
 
@@ -491,6 +500,121 @@ cmd_verify(const char *dir, const char *pass, const char *acked_s)
 	return bad;
 }
 
+/* Open with pa or pb, whichever works (*which: 0 or 1); NULL if neither. */
+static sz_store *
+open_either(const char *dir, const char *pa, const char *pb, int *which, int *err)
+{
+	sz_store *s = NULL;
+	*which = -1;
+	*err = sz_store_open(&s, dir, pa, strlen(pa), &opts);
+	if (*err == SZ_OK) {
+		*which = 0;
+		return s;
+	}
+	if (*err != SZ_ERR_PASSPHRASE)
+		return NULL;
+	*err = sz_store_open(&s, dir, pb, strlen(pb), &opts);
+	if (*err == SZ_OK)
+		*which = 1;
+	return *err == SZ_OK ? s : NULL;
+}
+
+static int
+cmd_rotatefill(const char *dir, const char *pa, const char *pb)
+{
+	sz_store *s;
+	int which, r;
+	if ((s = open_either(dir, pa, pb, &which, &r)) == NULL)
+		return die("open", r);
+	uint8_t sk[64], env_id[32] = { 0 };
+	seq_key(sk);
+	size_t next = count_entries(s);
+	printf("ack %zu\n", next);
+	fflush(stdout);
+	for (;;) {
+		sz_store_entry_in in[BATCH];
+		uint8_t *bufs[BATCH];
+		for (int i = 0; i < BATCH; i++) {
+			char body[700];
+			uint8_t id[32];
+			size_t len;
+			snprintf(body, sizeof body, "entry %zu %0600zu", next + (size_t)i, next + (size_t)i);
+			if (sz_entry_build(&bufs[i], &len, id, SZ_KIND_POST, NULL, 0, next + (size_t)i,
+			    (const uint8_t *)body, strlen(body), sk) != SZ_OK)
+				return die("build", SZ_ERR_INTERNAL);
+			in[i] = (sz_store_entry_in){ crash_scope, env_id, bufs[i], len };
+		}
+		r = sz_store_put_entries(s, in, BATCH, NULL);
+		for (int i = 0; i < BATCH; i++)
+			free(bufs[i]);
+		if (r != SZ_OK)
+			return die("put", r);
+		next += BATCH;
+		printf("ack %zu\n", next);
+		fflush(stdout);
+		const char *to = which ? pa : pb;
+		if ((r = sz_store_change_passphrase(s, to, strlen(to), NULL, NULL)) != SZ_OK)
+			return die("change passphrase", r);
+		which = !which;
+		printf("rotated to %s\n", to);
+		fflush(stdout);
+	}
+}
+
+/* A fresh store for rotatefill, with its secret: made before the kills begin, since a store
+ * whose creation was interrupted is not what these runs test (tests/store/crash.t does). */
+static int
+cmd_rotinit(const char *dir, const char *pa)
+{
+	sz_store *s;
+	int r;
+	if ((r = sz_store_create(&s, dir, pa, strlen(pa), &opts)) != SZ_OK)
+		return die("create", r);
+	if ((r = sz_store_kv_put(s, "canary", (const uint8_t *)"still here", 10)) != SZ_OK)
+		return die("kv", r);
+	sz_store_close(s);
+	return 0;
+}
+
+static int
+cmd_rotverify(const char *dir, const char *pa, const char *pb, const char *acked_s)
+{
+	int which, r;
+	sz_store *s = open_either(dir, pa, pb, &which, &r);
+	if (s == NULL) {
+		fprintf(stderr, "store_tool: neither passphrase opens the store: %s (%s)\n",
+		    sz_strerror(r), sz_store_last_error());
+		return 1;
+	}
+	sz_buf v = { 0 };
+	if ((r = sz_store_kv_get(s, "canary", &v)) != SZ_OK || v.len != 10 ||
+	    memcmp(v.p, "still here", 10) != 0) {
+		fprintf(stderr, "store_tool: the secret is not readable after a passphrase change\n");
+		return 1;
+	}
+	sz_buf_free(&v);
+	sz_store_close(s);
+	/* Settled by that open: the other passphrase opens nothing, and nothing is left over. */
+	const char *other = which ? pa : pb;
+	sz_store *t = NULL;
+	if ((r = sz_store_open(&t, dir, other, strlen(other), &opts)) != SZ_ERR_PASSPHRASE) {
+		fprintf(stderr, "store_tool: the other passphrase gave %s\n", sz_strerror(r));
+		sz_store_close(t);
+		return 1;
+	}
+	char p[4096];
+	snprintf(p, sizeof p, "%s/db.new", dir);
+	int left = access(p, F_OK) == 0;
+	snprintf(p, sizeof p, "%s/key.new", dir);
+	left |= access(p, F_OK) == 0;
+	if (left) {
+		fprintf(stderr, "store_tool: db.new or key.new left after an open\n");
+		return 1;
+	}
+	printf("opened with passphrase %s\n", which ? "B" : "A");
+	return cmd_verify(dir, which ? pb : pa, acked_s);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -508,7 +632,14 @@ main(int argc, char **argv)
 		return cmd_crashfill(argv[2], argv[3]);
 	if (argc == 5 && strcmp(argv[1], "verify") == 0)
 		return cmd_verify(argv[2], argv[3], argv[4]);
+	if (argc == 5 && strcmp(argv[1], "rotatefill") == 0)
+		return cmd_rotatefill(argv[2], argv[3], argv[4]);
+	if (argc == 4 && strcmp(argv[1], "rotinit") == 0)
+		return cmd_rotinit(argv[2], argv[3]);
+	if (argc == 6 && strcmp(argv[1], "rotverify") == 0)
+		return cmd_rotverify(argv[2], argv[3], argv[4], argv[5]);
 	fprintf(stderr, "usage: store_tool fill|hotkill|hotcheck DIR PASS MARKERS | scan DIR MARKERS "
-	    "| crashfill DIR PASS | verify DIR PASS ACKED\n");
+	    "| crashfill DIR PASS | verify DIR PASS ACKED | rotinit DIR PA | rotatefill DIR PA PB | "
+	    "rotverify DIR PA PB ACKED\n");
 	return 2;
 }

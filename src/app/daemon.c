@@ -32,22 +32,45 @@ on_signal(int sig)
 		got_term = 1;
 }
 
+static void vlog(sz_daemon *d, const char *tag, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void
+vlog(sz_daemon *d, const char *tag, const char *fmt, va_list ap)
+{
+	char when[32], line[1024];
+	time_t t = time(NULL);
+	struct tm tm;
+	if (gmtime_r(&t, &tm) == NULL || strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		when[0] = '\0';
+	vsnprintf(line, sizeof line, fmt, ap);
+	/* One line each, whatever a peer put in a text we pass on. */
+	for (char *p = line; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	fprintf(d->o.log, "%s %s%s\n", when, tag, line);
+	fflush(d->o.log);
+}
+
 void
 sz_daemon_log(sz_daemon *d, const char *fmt, ...)
 {
 	if (d->o.log == NULL)
 		return;
-	char when[32];
-	time_t t = time(NULL);
-	struct tm tm;
-	if (gmtime_r(&t, &tm) == NULL || strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		when[0] = '\0';
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(d->o.log, "%s ", when);
-	vfprintf(d->o.log, fmt, ap);
-	fputc('\n', d->o.log);
-	fflush(d->o.log);
+	vlog(d, "", fmt, ap);
+	va_end(ap);
+}
+
+void
+sz_daemon_debug(sz_daemon *d, const char *fmt, ...)
+{
+	if (d->o.log == NULL || !d->o.log_debug)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(d, "debug: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -67,6 +90,39 @@ void
 sz_daemon_stop(sz_daemon *d)
 {
 	d->stop = true;
+}
+
+void
+sz_daemon_stop_wiped(sz_daemon *d)
+{
+	d->stop = true;
+	d->wiped = true;
+}
+
+/* Before stopping: the answers still queued (the wipe's, above all) reach their clients, for at
+ * most two seconds. */
+static void
+flush_answers(sz_daemon *d)
+{
+	uint64_t until = sz_tcpdial_now_ms() + 2000;
+	for (;;) {
+		struct pollfd pf[SZ_DAEMON_MAX_CONNS];
+		conn *who[SZ_DAEMON_MAX_CONNS];
+		size_t np = 0;
+		for (size_t i = 0; i < d->nconns && np < SZ_DAEMON_MAX_CONNS; i++) {
+			conn *c = d->conns[i];
+			if (c->kind == C_CTL && !c->dead && c->out_off < c->out.len) {
+				pf[np] = (struct pollfd){ .fd = c->fd, .events = POLLOUT };
+				who[np++] = c;
+			}
+		}
+		uint64_t now = sz_tcpdial_now_ms();
+		if (np == 0 || now >= until || poll(pf, np, (int)(until - now)) <= 0)
+			return;
+		for (size_t i = 0; i < np; i++)
+			if (pf[i].revents != 0)
+				sz_daemon_ctl_write(who[i]);
+	}
 }
 
 static void
@@ -133,7 +189,7 @@ sz_daemon_unlock(sz_daemon *d, const char *pass, size_t passlen)
 		return SZ_OK;
 	int r = sz_node_open(&d->node, d->o.home, pass, passlen);
 	if (r == SZ_OK) {
-		sz_daemon_log(d, "unlocked");
+		sz_daemon_debug(d, "unlocked");
 		sz_daemon_listen_unlocked(d);
 		sz_daemon_reach_save(d);
 		sz_daemon_tor_start(d);
@@ -158,7 +214,7 @@ sz_daemon_lock(sz_daemon *d)
 	d->socks[0] = '\0';
 	sz_node_close(d->node);
 	d->node = NULL;
-	sz_daemon_log(d, "locked: keys dropped from memory");
+	sz_daemon_debug(d, "locked: keys dropped from memory");
 }
 
 int
@@ -231,8 +287,15 @@ sz_daemon_run(sz_daemon *d)
 	sz_buf addrs = { 0 };
 	sz_daemon_addresses(d, &addrs);
 	sz_buf_u8(&addrs, 0);
-	sz_daemon_log(d, "serving (%s); control socket %s", d->node ? "unlocked" : "locked",
-	    d->ctl_path);
+	sz_daemon_log(d, "started; control socket %s", d->ctl_path);
+	for (char *line = (char *)addrs.p, *nl; line != NULL && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		sz_daemon_log(d, "listening on %.*s", nl ? (int)(nl - line) : (int)strlen(line), line);
+	}
+	if (d->o.log_debug)
+		sz_daemon_log(d, "DEBUG LOGGING IS ON: this log names peers' addresses and keys, the "
+		    "commands run and when; whoever reads it learns who this node talked with. Do not "
+		    "keep it on a device that may be seized.");
 	sz_buf_free(&addrs);
 	while (!d->stop && !got_term) {
 		struct pollfd pf[SZ_DAEMON_MAX_LISTEN + 1 + SZ_DAEMON_MAX_CONNS];
@@ -320,7 +383,8 @@ sz_daemon_run(sz_daemon *d)
 			i++;
 		}
 	}
-	sz_daemon_log(d, "stopping");
+	flush_answers(d);
+	sz_daemon_log(d, d->wiped ? "stopping: the node was wiped" : "stopping");
 	return SZ_OK;
 }
 
@@ -339,5 +403,11 @@ sz_daemon_free(sz_daemon *d)
 	}
 	sz_tor_free(d->tor);
 	sz_node_close(d->node);
+	if (d->wiped) {
+		/* The wipe could not remove the directory while the socket was in it; tor, stopped by
+		 * the lock before the wipe, may have written its state file on the way out. */
+		if (sz_node_wipe(d->o.home) != SZ_OK)
+			sz_daemon_log(d, "could not remove everything of the wiped node");
+	}
 	free(d);
 }

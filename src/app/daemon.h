@@ -70,6 +70,9 @@ typedef struct sz_daemon_opts {
 	                             * applied to a loopback address (Tor's, everyone's) */
 	size_t mem_budget;          /* bytes all sessions together may hold [64 MiB] */
 	FILE *log;                  /* where log lines go (never secrets) */
+	bool log_debug;             /* also what a person does not need: commands, peers' addresses
+	                             * and keys, cells joined, every sync (docs/THREAT_MODEL.md
+	                             * §3.4: a seized log then tells who talked with whom, when) */
 	sz_daemon_run_fn run;
 	void *run_ctx;
 } sz_daemon_opts;
@@ -88,6 +91,9 @@ const char *sz_daemon_home(const sz_daemon *d);
 SZ_MUST_CHECK int sz_daemon_unlock(sz_daemon *d, const char *pass, size_t passlen);
 void sz_daemon_lock(sz_daemon *d);
 void sz_daemon_stop(sz_daemon *d);
+/* Stop after a wipe: answer the client that asked, then remove the control socket and the data
+ * directory (empty by then). */
+void sz_daemon_stop_wiped(sz_daemon *d);
 /* The addresses it serves on (TCP, and "<id>.onion:port" once published), one per line. */
 void sz_daemon_addresses(sz_daemon *d, sz_buf *out);
 /* The addresses another device can reach it at, best first, at most max: its onion service, then
@@ -110,8 +116,12 @@ struct sz_invite;
 SZ_MUST_CHECK int sz_daemon_join_start(sz_daemon *d, void *client, const struct sz_invite *iv);
 /* What the daemon counts of its sessions. */
 void sz_daemon_get_stats(const sz_daemon *d, sz_daemon_stats *st);
-/* Log a line (printf-style).  Never pass a secret. */
+/* Log a line (printf-style): only what a person needs to run the node (started, reachable at,
+ * a sync failed and why, a resource limit reached), never a cell's name, a command, a peer's
+ * address or key, and never a secret (docs/THREAT_MODEL.md §3.4). */
 void sz_daemon_log(sz_daemon *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Log a line only with opts.log_debug: peers' addresses and keys, commands, cells joined. */
+void sz_daemon_debug(sz_daemon *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The control socket's client side, for the CLI: if a daemon serves home, send it the command and
  * copy its answer to out/err; *code gets the exit code.  SZ_ERR_UNREACHABLE if none runs.

@@ -147,7 +147,7 @@ sz_daemon_ctl_read(sz_daemon *d, conn *c)
 	/* Not when a member voted or pledged: with the ballot's signed time, such a line in a
 	 * seized log would undo the release delay (docs/threat/decisions.md §10). */
 	if (strcmp(rq.argv[0], "vote") != 0 && strcmp(rq.argv[0], "pledge") != 0)
-		sz_daemon_log(d, "control: %s%s%s -> %d", rq.argv[0], rq.argc > 1 ? " " : "",
+		sz_daemon_debug(d, "control: %s%s%s -> %d", rq.argv[0], rq.argc > 1 ? " " : "",
 		    rq.argc > 1 ? rq.argv[1] : "", code);
 	sz_ctl_request_free(&rq);
 	if (code == SZ_DAEMON_DEFERRED)

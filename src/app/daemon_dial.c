@@ -288,6 +288,19 @@ why_failed(const conn *c, int err, char *msg, size_t n)
 		snprintf(msg, n, "the sync with %s broke off: %s", c->peer, sz_strerror(err));
 }
 
+/* Why a sync failed, for the log a person reads: no address, no text from the other side. */
+static const char *
+sync_failure(const conn *c, int err)
+{
+	int pc = c->sync != NULL ? sz_sync_peer_code(c->sync) : 0;
+	if (pc == SZ_ERR_BUSY || pc == SZ_ERR_DENIED)
+		return "the other node refused it (busy, or it does not take this node)";
+	if (c->sync == NULL)
+		return err == SZ_ERR_UNSUPPORTED ? "an onion address needs Tor" :
+		    "the other node could not be reached";
+	return sz_strerror(err);
+}
+
 /* The end of a join: joined (then a first sync as a member), or refused. */
 static bool
 join_done(sz_daemon *d, conn *c, int err)
@@ -302,7 +315,7 @@ join_done(sz_daemon *d, conn *c, int err)
 		memset(&zero, 0, sizeof zero);
 		char name[80];
 		snprintf(name, sizeof name, "%s", sz_cell_name(j->j.cell));
-		sz_daemon_log(d, "joined a cell through %s", c->peer);
+		sz_daemon_debug(d, "joined a cell through %s", c->peer);
 		c->waiter = NULL;
 		if (dial_new(d, w, &c->addr, 1, &zero, -1, NULL, j->node_key) == SZ_OK) {
 			conn *next = d->conns[d->nconns - 1];
@@ -377,11 +390,13 @@ sz_daemon_dial_done(sz_daemon *d, conn *c, int err, const sz_sync_stats *one)
 	else
 		why_failed(c, err, msg, sizeof msg);
 	if (c->target < 0 || err == SZ_OK)
-		sz_daemon_log(d, "sync to %s: %s; received %llu (stored %llu, refused %llu), sent %llu; "
+		sz_daemon_debug(d, "sync to %s: %s; received %llu (stored %llu, refused %llu), sent %llu; "
 		    "%llu bytes in, %llu out", c->peer, err == SZ_OK ? "done" : msg,
 		    (unsigned long long)st.received, (unsigned long long)st.stored,
 		    (unsigned long long)st.rejected, (unsigned long long)st.sent,
 		    (unsigned long long)st.bytes_in, (unsigned long long)st.bytes_out);
+	if (err != SZ_OK && c->target < 0)
+		sz_daemon_log(d, "a sync with another node failed: %s", sync_failure(c, err));
 	c->target = -1;
 	if (c->waiter == NULL)
 		return false;

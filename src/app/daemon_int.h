@@ -102,6 +102,7 @@ struct sz_daemon {
 	char onion[80];
 	char socks[SZ_NET_ADDR_TEXT]; /* tor's SOCKS port, once asked */
 	bool stop;
+	bool wiped;                /* stopped by a wipe: the data directory goes when we do */
 	uint64_t pending_ms;       /* when the queue of ballots and pledges was last run */
 	uint64_t invites_ms;       /* when the invitation records were last tidied */
 	bool listen_auto;          /* the first listener's port is the node's kept one */

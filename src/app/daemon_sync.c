@@ -112,8 +112,9 @@ peer_ok(void *ctx, const uint8_t pk[32], char *why, size_t whylen)
 	uint64_t until = sz_peercost_until(&d->cost, pk, now);
 	if (until != 0) {
 		d->st.refused_key++;
-		sz_daemon_log(d, "refused a session from transport key %s...: too many refused envelopes "
-		    "lately", hex);
+		sz_daemon_log(d, "refused a session: the peer sent too many envelopes that were refused "
+		    "lately");
+		sz_daemon_debug(d, "the refused session came from transport key %s...", hex);
 		snprintf(why, whylen, "refused for a while: too many refused envelopes; retry after "
 		    "%llu s", (unsigned long long)((until - now + 999) / 1000));
 		return SZ_ERR_DENIED;
@@ -268,9 +269,10 @@ sz_daemon_sync_accept(sz_daemon *d, int lfd)
 			uint64_t now = sz_tcpdial_now_ms();
 			d->refused_unlogged++;
 			if (sz_daemon_since(now, d->refused_log_ms) >= 1000) {
-				sz_daemon_log(d, "refused %llu connection%s (the last from %s: %s)",
+				sz_daemon_log(d, "refused %llu connection%s (%s)",
 				    (unsigned long long)d->refused_unlogged, d->refused_unlogged > 1 ? "s" : "",
-				    peer, why ? why : "full");
+				    why ? why : "full");
+				sz_daemon_debug(d, "the last refused connection came from %s", peer);
 				d->refused_log_ms = now;
 				d->refused_unlogged = 0;
 			}
@@ -473,7 +475,9 @@ sz_daemon_sync_finished(sz_daemon *d, conn *c)
 	 * the log). */
 	if (!c->admitted)
 		return;
-	sz_daemon_log(d, "sync from %s: %s; received %llu (stored %llu, refused %llu), sent %llu; "
+	if (err != SZ_OK)
+		sz_daemon_log(d, "a sync another node began failed: %s", sz_strerror(err));
+	sz_daemon_debug(d, "sync from %s: %s; received %llu (stored %llu, refused %llu), sent %llu; "
 	    "%llu bytes in, %llu out", c->peer, err == SZ_OK ? "done" : sz_strerror(err),
 	    (unsigned long long)st.received, (unsigned long long)st.stored,
 	    (unsigned long long)st.rejected, (unsigned long long)st.sent,

@@ -56,7 +56,7 @@ sz_daemon_tor_start(sz_daemon *d)
 		sz_torctl_key_free(new_key);
 	}
 	snprintf(d->onion, sizeof d->onion, "%s.onion:%u", id, d->o.onion_port);
-	sz_daemon_log(d, "serving on %s", d->onion);
+	sz_daemon_log(d, "reachable at %s", d->onion);
 	sz_daemon_reach_save(d);
 }
 

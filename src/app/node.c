@@ -6,15 +6,18 @@
 #include "app/node_int.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "crypto/crypto.h"
 #include "lib/bytes.h"
 #include "store/store.h"
+#include "transport/torproc.h"
 #include "wire/entry.h"
 #include "wire/envelope.h"
 #include "wire/identity.h"
@@ -175,17 +178,22 @@ sz_node_open(sz_node **out, const char *home, const char *pass, size_t passlen)
 		sz_node_close(n);
 		return r;
 	}
-	/* A duress passphrase opens a fresh, empty store: give it the keys of a fresh node so it
-	 * looks like one. */
+	/* A duress passphrase opens the decoy, an empty store: its keys come from the decoy's seed,
+	 * drawn when the node was made, so its fingerprint is as old as the node's (and the same at
+	 * every duress unlock). */
 	sz_buf probe = { 0 };
 	r = sz_store_kv_get(n->store, KV_IDENTITY, &probe);
 	sz_buf_free(&probe);
 	if (r == SZ_ERR_NOT_FOUND) {
 		uint8_t seed[32], pk[32];
-		sz_random(n->env, seed, sizeof seed);
+		if (!sz_store_is_decoy(n->store) ||
+		    sz_store_decoy_key(n->store, "identity", seed) != SZ_OK ||
+		    sz_store_decoy_key(n->store, "transport", n->tr_sk) != SZ_OK) {
+			sz_random(n->env, seed, sizeof seed);
+			sz_random(n->env, n->tr_sk, 32);
+		}
 		r = sz_sign_seed_keypair(pk, n->id_sk, seed);
 		sz_wipe(seed, sizeof seed);
-		sz_random(n->env, n->tr_sk, 32);
 		if (r == SZ_OK)
 			r = sz_store_kv_put(n->store, KV_IDENTITY, n->id_sk, 64);
 		if (r == SZ_OK)
@@ -205,7 +213,19 @@ sz_node_open(sz_node **out, const char *home, const char *pass, size_t passlen)
 int
 sz_node_wipe(const char *home)
 {
-	return sz_store_wipe(home);
+	/* Resolved first: the store's wipe removes the directory the name may be relative to. */
+	char real[PATH_MAX];
+	if (home == NULL || *home == '\0')
+		return SZ_ERR_INVALID;
+	const char *h = realpath(home, real) != NULL ? real : home;
+	/* The keys first (the store's wipe syncs them before anything else). */
+	int r = sz_store_wipe(h);
+	/* Then what tor kept for this node, wherever it is (its state and log say when the node
+	 * ran), and the directory itself if nothing else is in it. */
+	if (sz_torproc_dir_remove(h) != SZ_OK && r == SZ_OK)
+		r = SZ_ERR_IO;
+	(void)rmdir(h);
+	return r;
 }
 
 int
@@ -213,6 +233,29 @@ sz_node_set_duress(sz_node *n, const char *pass, size_t passlen)
 {
 	int r = sz_store_set_duress(n->store, pass, passlen);
 	return r == SZ_OK ? SZ_OK : sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));
+}
+
+int
+sz_node_decoy_fingerprint(sz_node *n, char out[40])
+{
+	uint8_t seed[32], pk[32], sk[64];
+	int r = sz_store_decoy_key(n->store, "identity", seed);
+	if (r == SZ_OK)
+		r = sz_sign_seed_keypair(pk, sk, seed);
+	if (r == SZ_OK)
+		r = sz_fingerprint(out, pk);
+	sz_wipe(seed, sizeof seed);
+	sz_wipe(sk, sizeof sk);
+	return r == SZ_OK ? SZ_OK : sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));
+}
+
+int
+sz_node_change_passphrase(sz_node *n, const char *pass, size_t passlen,
+    void (*progress)(void *ctx, uint64_t done, uint64_t total), void *ctx)
+{
+	int r = sz_store_change_passphrase(n->store, pass, passlen, progress, ctx);
+	return r == SZ_OK ? SZ_OK : sz_node_fail(n, r, "%s", sz_store_errmsg(n->store)[0] ?
+	    sz_store_errmsg(n->store) : sz_strerror(r));
 }
 
 void

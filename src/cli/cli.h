@@ -132,6 +132,7 @@ int sz_cli_status(sz_cli *c, int argc, char **argv);
 int sz_cli_wipe(sz_cli *c, int argc, char **argv);
 int sz_cli_duress(sz_cli *c, int argc, char **argv);
 int sz_cli_check(sz_cli *c, int argc, char **argv);            /* cmd_store.c */
+int sz_cli_passphrase_cmd(sz_cli *c, int argc, char **argv);
 int sz_cli_unlock(sz_cli *c, int argc, char **argv);           /* cmd_serve.c */
 int sz_cli_lock(sz_cli *c, int argc, char **argv);
 int sz_cli_serve(sz_cli *c, int argc, char **argv);

@@ -36,11 +36,12 @@ read_stdin(sz_buf *b)
 	}
 }
 
-/* The text of a post or leaflet: the arguments joined by spaces, or stdin if there are none. */
+/* The text of a post or leaflet: the arguments joined by spaces, or stdin if there are none or
+ * the one argument is "-" (text given as arguments lands in the shell's history). */
 int
 sz_cli_text_arg(sz_cli *c, int npos, char **argv, sz_buf *text)
 {
-	if (npos == 0) {
+	if (npos == 0 || (npos == 1 && strcmp(argv[1], "-") == 0)) {
 		if (c->in_daemon)
 			return SZ_ERR_INVALID;
 		return read_stdin(text);
@@ -213,8 +214,8 @@ show(sz_cli *c, int argc, char **argv)
 }
 
 const sz_cli_cmd sz_cli_leaflet_cmds[] = {
-	{ "publish", publish, "[--attach FILE]... [--as-is] [TEXT...]", "publish a signed leaflet "
-	    "(text as arguments, or on stdin)\n"
+	{ "publish", publish, "[--attach FILE]... [--as-is] [- | TEXT...]", "publish a signed leaflet "
+	    "(the text on stdin, or as arguments)\n"
 	    "--attach adds a file (up to 8, 100 MiB each), stripped of its metadata first: JPEG and\n"
 	    "PNG pictures and PDF documents ('samizdat strip' shows what goes).  Other types, and\n"
 	    "PDFs with embedded files or a signature, are refused unless --as-is says to send them\n"

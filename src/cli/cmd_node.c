@@ -249,7 +249,7 @@ sz_cli_wipe(sz_cli *c, int argc, char **argv)
 		sz_daemon_lock(c->daemon);
 		c->node = NULL;
 		int r = sz_node_wipe(c->home);
-		sz_daemon_stop(c->daemon);
+		sz_daemon_stop_wiped(c->daemon);
 		if (r != SZ_OK)
 			return sz_cli_fail(c, r, "the wipe did not complete");
 		sz_cli_say(c, "The node's keys are destroyed and the daemon stopped.\n");
@@ -314,7 +314,15 @@ sz_cli_duress(sz_cli *c, int argc, char **argv)
 	if (r != SZ_OK)
 		return sz_cli_fail(c, r, sz_node_errmsg(n)[0] ? sz_node_errmsg(n) :
 		    "the duress passphrase was not set");
+	char fp[40];
+	if ((r = sz_node_decoy_fingerprint(n, fp)) != SZ_OK)
+		return sz_cli_fail(c, r, sz_node_errmsg(n));
 	sz_cli_say(c, "Duress passphrase set. Unlocking with it destroys this node for ever and "
-	    "shows an empty one.\n");
+	    "shows an empty one in its place, made when this node was, with the fingerprint\n"
+	    "  %s\n", fp);
+	if (c->json) {
+		sz_jsonw_key(&c->jw, "decoy_fingerprint");
+		sz_jsonw_str(&c->jw, fp);
+	}
 	return SZ_EXIT_OK;
 }

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "samizdat.h"
@@ -175,8 +176,16 @@ sz_cli_run(sz_cli *c, int argc, char **argv)
 	 * read something (a passphrase, stdin) that the daemon cannot read for us. */
 	char *args[SZ_CLI_MAX_ARGS + 2];
 	int n = 0;
-	for (int i = 0; i < argc && n < SZ_CLI_MAX_ARGS; i++)
+	bool wants_text = (argc >= 2 && strcmp(argv[0], "leaflet") == 0 && strcmp(argv[1], "publish") == 0) ||
+	    strcmp(argv[0], "post") == 0;
+	bool dash = false; /* a lone "-": the text is on stdin (read here, not by the daemon) */
+	for (int i = 0; i < argc && n < SZ_CLI_MAX_ARGS; i++) {
+		if (wants_text && strcmp(argv[i], "-") == 0 && !dash) {
+			dash = true;
+			continue;
+		}
 		args[n++] = argv[i];
+	}
 	bool ping = strcmp(argv[0], "ping") == 0;
 	r = sz_control_call(c->home, 1, (char *[]){ "ping", NULL }, false, NULL, 0, &out, &err, &code,
 	    ping ? SZ_CLI_PROBE_MS : 6 * SZ_CLI_PROBE_MS);
@@ -200,8 +209,6 @@ sz_cli_run(sz_cli *c, int argc, char **argv)
 			return sz_cli_exit_code(r);
 	}
 	/* Text on stdin travels to the daemon as the last argument. */
-	bool wants_text = (argc >= 2 && strcmp(argv[0], "leaflet") == 0 && strcmp(argv[1], "publish") == 0) ||
-	    strcmp(argv[0], "post") == 0;
 	/* The daemon reads and writes files by name, from its own directory: names travel whole. */
 	bool files = false;
 	if ((r = absolute_paths(n, args, owned, &files)) != SZ_OK) {
@@ -211,14 +218,15 @@ sz_cli_run(sz_cli *c, int argc, char **argv)
 	}
 	if (wants_text && !files) {
 		int positional = 0;
-		for (int i = 1; i < argc; i++) {
-			if (strcmp(argv[i], "--reply") == 0)
+		for (int i = 1; i < n; i++) {
+			if (strcmp(args[i], "--reply") == 0) {
 				i++; /* its value */
-			else
-				positional += argv[i][0] != '-';
+				continue;
+			}
+			positional += args[i][0] != '-';
 		}
-		int needed = strcmp(argv[0], "post") == 0 ? 2 : 2; /* "post CELL" / "leaflet publish" */
-		if (positional < needed && n < SZ_CLI_MAX_ARGS) {
+		int needed = 2; /* "post CELL" / "leaflet publish" */
+		if ((dash || positional < needed) && n < SZ_CLI_MAX_ARGS) {
 			if (sz_cli_text_arg(c, 0, argv, &text) != SZ_OK || memchr(text.p, 0, text.len)) {
 				sz_buf_free(&text);
 				return sz_cli_usage_error(c, "cannot read the text on standard input");
@@ -233,6 +241,23 @@ sz_cli_run(sz_cli *c, int argc, char **argv)
 	sz_secret_free(secret);
 	sz_buf_free(&text);
 	free_owned(owned);
+	if (r != SZ_OK && wipe) {
+		/* The daemon stops after a wipe; if it went before its answer reached us, see to the
+		 * wipe here (destroying keys that are gone is no error) and say what is true. */
+		struct stat st;
+		char key[4096];
+		snprintf(key, sizeof key, "%s/key", c->home);
+		int w = sz_node_wipe(c->home);
+		if (stat(key, &st) != 0) {
+			sz_buf_free(&out);
+			sz_buf_free(&err);
+			sz_cli_say(c, "The node's keys are destroyed and the daemon stopped: nothing in %s "
+			    "can be read any more, by anyone.\n", c->home);
+			return SZ_EXIT_OK;
+		}
+		return sz_cli_fail(c, w != SZ_OK ? w : r, "the daemon stopped before the wipe was done, "
+		    "and the key file is still there");
+	}
 	if (r != SZ_OK) {
 		fprintf(c->err, "samizdat: lost the daemon while it worked: %s\n", sz_strerror(r));
 		code = SZ_EXIT_FAIL;
@@ -482,13 +507,14 @@ int
 sz_cli_serve(sz_cli *c, int argc, char **argv)
 {
 	const char *listen = NULL, *pub = NULL, *tctl = NULL, *tcookie = NULL, *tpath = NULL,
-	    *textra = NULL, *oport = NULL, *locked = NULL, *logf = NULL, *adv = NULL;
+	    *textra = NULL, *oport = NULL, *locked = NULL, *logf = NULL, *adv = NULL, *dbg = NULL;
 	const sz_cli_opt opts[] = {
 		{ "--listen", true, &listen }, { "--public", false, &pub },
 		{ "--tor-control", true, &tctl }, { "--tor-cookie", true, &tcookie },
 		{ "--tor", true, &tpath }, { "--tor-config", true, &textra },
 		{ "--onion-port", true, &oport }, { "--locked", false, &locked },
-		{ "--log", true, &logf }, { "--advertise", true, &adv }, { NULL, false, NULL },
+		{ "--log", true, &logf }, { "--advertise", true, &adv }, { "--log-debug", false, &dbg },
+		{ NULL, false, NULL },
 	};
 	int npos = sz_cli_opts(c, argc, argv, opts);
 	if (npos < 0)
@@ -536,6 +562,12 @@ sz_cli_serve(sz_cli *c, int argc, char **argv)
 		return SZ_EXIT_FAIL;
 	}
 	o.log = log;
+	o.log_debug = dbg != NULL;
+	if (dbg != NULL)
+		fprintf(c->err, "samizdat serve: --log-debug: the log will name peers' addresses and keys "
+		    "and the commands run, with their times. Whoever reads it (anyone who seizes this "
+		    "device) learns who this node talked with and when. Use it to find a fault, then "
+		    "delete the log.\n");
 	sz_node *n = NULL;
 	int r;
 	if (locked == NULL) {

@@ -1,8 +1,10 @@
 /*
  * cmd_store.c - check: the store as a whole, what is damaged and what can still be read, in a
- * person's words (docs/threat/store.md, What is found).  Layer: cli.
+ * person's words (docs/threat/store.md, What is found); passphrase: a new passphrase and a new
+ * master key, every page re-encrypted.  Layer: cli.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "samizdat.h"
@@ -227,7 +229,8 @@ sz_cli_check(sz_cli *c, int argc, char **argv)
 	if (whole) {
 		sz_cli_say(c, "The store is whole.\n");
 	} else {
-		sz_cli_say(c, "The store is damaged. Nothing was changed by this check. Copy the whole "
+		sz_cli_say(c, "The store is damaged. This check changed nothing but what every unlock "
+		    "writes (the key file's refresh value, one row). Copy the whole "
 		    "directory somewhere safe before anything else. What is listed above can still be "
 		    "read; what a damaged page held is lost here, but the members of your cells hold "
 		    "everything that was shared: a new node ('samizdat init' in another directory), "
@@ -241,4 +244,51 @@ sz_cli_check(sz_cli *c, int argc, char **argv)
 		json_verdict(c, &v, whole);
 	sz_store_close(own);
 	return whole ? SZ_EXIT_OK : SZ_EXIT_DATA;
+}
+
+int
+sz_cli_passphrase_cmd(sz_cli *c, int argc, char **argv)
+{
+	const char *file = NULL;
+	const sz_cli_opt opts[] = { { "--new-file", true, &file }, { NULL, false, NULL } };
+	int npos = sz_cli_opts(c, argc, argv, opts);
+	if (npos < 0)
+		return SZ_EXIT_USAGE;
+	if (npos > 0)
+		return sz_cli_usage_error(c, "unexpected argument '%s'", argv[1]);
+	if (file == NULL && (c->in_daemon || getenv("SAMIZDAT_PASSPHRASE_FILE") != NULL))
+		return sz_cli_usage_error(c, "give the new passphrase with --new-file FILE");
+	sz_node *n;
+	int r = sz_cli_node(c, &n);
+	if (r != SZ_OK)
+		return sz_cli_fail(c, r, "cannot open the node");
+	/* The new passphrase comes from --new-file or the terminal, never the command line. */
+	sz_cli nc = *c;
+	nc.passfile = file;
+	char *pass;
+	size_t plen;
+	if ((r = sz_cli_passphrase(&nc, "New passphrase: ", true, &pass, &plen)) != SZ_OK)
+		return sz_cli_exit_code(r);
+	if (plen == 0) {
+		sz_secret_free(pass);
+		return sz_cli_usage_error(c, "the new passphrase is empty");
+	}
+	sz_progress p;
+	sz_progress_start(&p, c, "re-encrypting", 0);
+	r = sz_node_change_passphrase(n, pass, plen, progress_cb, &p);
+	sz_secret_free(pass);
+	sz_progress_end(&p, p.total);
+	if (r == SZ_ERR_INVALID)
+		return sz_cli_fail(c, r, "that is the duress passphrase, or it is too long; nothing was "
+		    "changed");
+	if (r != SZ_OK)
+		return sz_cli_fail(c, r, sz_node_errmsg(n));
+	sz_cli_say(c, "The passphrase is changed, and every page of the store is re-encrypted under "
+	    "a new key (%llu pages). An old copy of the key file, with the old passphrase, opens "
+	    "nothing written from now on.\n", (unsigned long long)p.total);
+	if (c->json) {
+		sz_jsonw_key(&c->jw, "pages");
+		sz_jsonw_u64(&c->jw, p.total);
+	}
+	return SZ_EXIT_OK;
 }

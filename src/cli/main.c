@@ -26,8 +26,10 @@ static const sz_cli_cmd cmd_table[] = {
 	{ "unlock", sz_cli_unlock, "", "give the running daemon the passphrase", NULL },
 	{ "lock", sz_cli_lock, "", "make the running daemon forget the keys", NULL },
 	{ "cell", NULL, "", "cells: invite-only encrypted groups", sz_cli_cell_cmds },
-	{ "post", sz_cli_post, "CELL [--reply ID] [--attach FILE]... [--as-is] [TEXT...]", "post to a "
-	    "cell (text as arguments or on stdin)\n"
+	{ "post", sz_cli_post, "CELL [--reply ID] [--attach FILE]... [--as-is] [- | TEXT...]", "post "
+	    "to a cell (the text on stdin, or as arguments)\n"
+	    "With '-' or no text, the text is read from standard input: text typed as arguments stays\n"
+	    "in the shell's history file, in clear, outside the sealed store.\n"
 	    "--attach adds a file (up to 8, 100 MiB each), stripped of its metadata first: JPEG and\n"
 	    "PNG pictures and PDF documents ('samizdat strip' shows what goes).  Other types, and\n"
 	    "PDFs with embedded files or a signature, are refused unless --as-is says to send them\n"
@@ -84,20 +86,25 @@ static const sz_cli_cmd cmd_table[] = {
 	    "authors.  Says what was removed.  Other types are refused.", NULL },
 	{ "serve", sz_cli_serve, "[--listen HOST:PORT] [--public] [--advertise HOST[:PORT]] "
 	    "[--tor-control HOST:PORT [--tor-cookie FILE] | --tor PATH [--tor-config FILE]] "
-	    "[--onion-port N] [--locked] [--log FILE]",
+	    "[--onion-port N] [--locked] [--log FILE [--log-debug]]",
 	    "run the daemon: serve syncs, keep the keys in memory, answer commands\n"
 	    "It listens on 127.0.0.1 at a port chosen once and kept in the store, so that it stays\n"
 	    "the same across restarts (--listen picks another).  Another device reaches it at its\n"
 	    "onion address (with Tor), or on the local network with --listen 0.0.0.0:PORT --public\n"
 	    "(invitations then name this machine's local network address); --advertise names the\n"
 	    "address to give instead (behind a port forward).  'samizdat status' shows where it is\n"
-	    "reachable.", NULL },
+	    "reachable.  The log names no cell, command or peer; --log-debug does, and warns.", NULL },
 	{ "sync", sz_cli_sync, "HOST:PORT | NAME.onion:PORT [--tor-socks HOST:PORT]",
 	    "exchange what is missing with another node", NULL },
 	{ "peers", sz_cli_peers, "[list | add ADDRESS | remove ADDRESS]",
 	    "the addresses this node syncs with (kept encrypted)", NULL },
 	{ "bundle", NULL, "", "courier files for links that are never live", sz_cli_bundle_cmds },
 	{ "wipe", sz_cli_wipe, "--yes", "destroy this node's keys at once (panic)", NULL },
+	{ "passphrase", sz_cli_passphrase_cmd, "[--new-file FILE]", "change the passphrase and the "
+	    "key that encrypts the store\n"
+	    "Every page is re-encrypted under a new key, so that an old copy of the key file and the\n"
+	    "old passphrase open nothing written after.  Needs free space the size of the store; a\n"
+	    "crash at any moment leaves the store openable with the old or the new passphrase.", NULL },
 	{ "duress", sz_cli_duress, "[--file FILE | --clear]",
 	    "set a passphrase that, when used to unlock, wipes the node", NULL },
 	{ "ping", sz_cli_ping, "", "say whether a daemon answers (for scripts)\n"

@@ -34,14 +34,17 @@ encode_header(const sz_keyfile *kf, uint8_t hdr[static SZ_KEYFILE_HDR_BYTES])
 	memcpy(hdr + 8, kf->salt, SZ_KEYFILE_SALT_BYTES);
 }
 
-/* The version 2 checksum: keyless (anyone can check it, and it says nothing a 202-byte file in
- * a samizdat directory does not), under its own label. */
+/* The checksum of a version 2 or 3 file: keyless (anyone can check it, and it says nothing a
+ * file of that length in a samizdat directory does not), over everything before it, under a
+ * label of its version. */
 static void
-checksum(uint8_t out[static SZ_KEYFILE_CHECK_BYTES], const uint8_t *v1)
+checksum(uint8_t out[static SZ_KEYFILE_CHECK_BYTES], const uint8_t *buf, int version)
 {
-	static const char label[] = "samizdat key file v2: checksum";
-	if (sz_blake2b(out, SZ_KEYFILE_CHECK_BYTES, v1, SZ_KEYFILE_V1_BYTES, (const uint8_t *)label,
-	    sizeof label - 1) != SZ_OK)
+	static const char v2[] = "samizdat key file v2: checksum", v3[] = "samizdat key file v3: checksum";
+	size_t n = version == 3 ? SZ_KEYFILE_V1_BYTES + SZ_KEYFILE_REFRESH_BYTES : SZ_KEYFILE_V1_BYTES;
+	const char *label = version == 3 ? v3 : v2;
+	if (sz_blake2b(out, SZ_KEYFILE_CHECK_BYTES, buf, n, (const uint8_t *)label,
+	    strlen(label)) != SZ_OK)
 		memset(out, 0, SZ_KEYFILE_CHECK_BYTES);
 }
 
@@ -49,36 +52,62 @@ int
 sz_keyfile_parse(sz_keyfile *kf, const uint8_t *buf, size_t len)
 {
 	memset(kf, 0, sizeof *kf);
-	if (len != SZ_KEYFILE_BYTES && len != SZ_KEYFILE_V1_BYTES)
+	if (len != SZ_KEYFILE_BYTES && len != SZ_KEYFILE_V2_BYTES && len != SZ_KEYFILE_V1_BYTES)
 		return SZ_ERR_CORRUPT;
-	sz_rd r = sz_rd_init(buf, SZ_KEYFILE_V1_BYTES);
+	kf->version = len == SZ_KEYFILE_BYTES ? 3 : len == SZ_KEYFILE_V2_BYTES ? 2 : 1;
+	sz_rd r = sz_rd_init(buf, len - (kf->version > 1 ? SZ_KEYFILE_CHECK_BYTES : 0));
 	kf->ops = sz_rd_u32(&r);
 	kf->mem_kib = sz_rd_u32(&r);
 	sz_rd_copy(&r, kf->salt, sizeof kf->salt);
 	for (unsigned i = 0; i < SZ_KEYFILE_SLOTS; i++)
 		sz_rd_copy(&r, kf->slot[i], SZ_KEYFILE_SLOT_BYTES);
+	if (kf->version == 3)
+		sz_rd_copy(&r, kf->refresh, sizeof kf->refresh);
 	int err = sz_rd_end(&r);
-	kf->version = len == SZ_KEYFILE_BYTES ? 2 : 1;
-	if (err == SZ_OK && kf->version == 2) {
+	if (err == SZ_OK && kf->version > 1) {
 		uint8_t want[SZ_KEYFILE_CHECK_BYTES];
-		checksum(want, buf);
-		kf->damaged = !sz_ct_equal(want, buf + SZ_KEYFILE_V1_BYTES, SZ_KEYFILE_CHECK_BYTES);
+		checksum(want, buf, kf->version);
+		kf->damaged = !sz_ct_equal(want, buf + len - SZ_KEYFILE_CHECK_BYTES,
+		    SZ_KEYFILE_CHECK_BYTES);
 	}
 	if (err == SZ_OK && !params_ok(kf->ops, kf->mem_kib))
-		err = (kf->version == 2 && !kf->damaged) ? SZ_ERR_UNSUPPORTED : SZ_ERR_CORRUPT;
+		err = (kf->version > 1 && !kf->damaged) ? SZ_ERR_UNSUPPORTED : SZ_ERR_CORRUPT;
 	if (err != SZ_OK)
 		memset(kf, 0, sizeof *kf);
 	return err;
 }
 
-void
+size_t
 sz_keyfile_encode(const sz_keyfile *kf, uint8_t out[static SZ_KEYFILE_BYTES])
 {
+	size_t n = SZ_KEYFILE_V1_BYTES;
 	encode_header(kf, out);
 	for (unsigned i = 0; i < SZ_KEYFILE_SLOTS; i++)
 		memcpy(out + SZ_KEYFILE_HDR_BYTES + i * SZ_KEYFILE_SLOT_BYTES, kf->slot[i],
 		    SZ_KEYFILE_SLOT_BYTES);
-	checksum(out + SZ_KEYFILE_V1_BYTES, out);
+	if (kf->version == 3) {
+		memcpy(out + n, kf->refresh, SZ_KEYFILE_REFRESH_BYTES);
+		n += SZ_KEYFILE_REFRESH_BYTES;
+	}
+	checksum(out + n, out, kf->version == 3 ? 3 : 2);
+	return n + SZ_KEYFILE_CHECK_BYTES;
+}
+
+/* Version 3: the real slot holds master XOR mask, mask = BLAKE2b-256(key = refresh, label). */
+static int
+real_mask(const sz_keyfile *kf, uint8_t *m32)
+{
+	static const char label[] = "samizdat key file v3: real slot";
+	uint8_t mask[32];
+	if (kf->version != 3)
+		return SZ_OK;
+	if (sz_blake2b(mask, 32, (const uint8_t *)label, sizeof label - 1, kf->refresh,
+	    sizeof kf->refresh) != SZ_OK)
+		return SZ_ERR_INTERNAL;
+	for (int i = 0; i < 32; i++)
+		m32[i] ^= mask[i];
+	sz_wipe(mask, sizeof mask);
+	return SZ_OK;
 }
 
 int
@@ -93,8 +122,9 @@ sz_keyfile_init(sz_keyfile *kf, uint32_t ops, uint32_t mem_kib, const sz_env *en
 		return SZ_ERR_INVALID;
 	kf->ops = ops;
 	kf->mem_kib = mem_kib;
-	kf->version = 2;
+	kf->version = 3;
 	sz_random(env, kf->salt, sizeof kf->salt);
+	sz_random(env, kf->refresh, sizeof kf->refresh);
 	for (unsigned i = 0; i < SZ_KEYFILE_SLOTS; i++)
 		sz_keyfile_scrub(kf, i, env);
 	return SZ_OK;
@@ -127,10 +157,23 @@ sz_keyfile_seal(sz_keyfile *kf, unsigned slot, const uint8_t kek[static 32], uin
 	sz_random(env, s, SLOT_NONCE);
 	plain[0] = role;
 	memcpy(plain + 1, master, 32);
+	int r = role == SZ_KEY_ROLE_REAL ? real_mask(kf, plain + 1) : SZ_OK;
 	slot_ad(kf, slot, ad);
-	int r = sz_xaead_encrypt(s + SLOT_NONCE, plain, sizeof plain, ad, sizeof ad, s, kek);
+	if (r == SZ_OK)
+		r = sz_xaead_encrypt(s + SLOT_NONCE, plain, sizeof plain, ad, sizeof ad, s, kek);
 	sz_wipe(plain, sizeof plain);
 	return r;
+}
+
+int
+sz_keyfile_refresh(sz_keyfile *kf, unsigned slot, const uint8_t kek[static 32], uint8_t role,
+    const uint8_t master[static 32], const sz_env *env)
+{
+	if (slot >= SZ_KEYFILE_SLOTS || (role != SZ_KEY_ROLE_REAL && role != SZ_KEY_ROLE_DURESS))
+		return SZ_ERR_INVALID;
+	kf->version = 3;
+	sz_random(env, kf->refresh, sizeof kf->refresh);
+	return sz_keyfile_seal(kf, slot, kek, role, master, env);
 }
 
 int
@@ -156,6 +199,10 @@ sz_keyfile_unseal(const sz_keyfile *kf, const uint8_t kek[static 32], unsigned *
 		}
 	}
 	sz_wipe(plain, sizeof plain);
+	if (found && *role == SZ_KEY_ROLE_REAL && real_mask(kf, master) != SZ_OK) {
+		memset(master, 0, 32);
+		return SZ_ERR_INTERNAL;
+	}
 	return found ? SZ_OK : SZ_ERR_PASSPHRASE;
 }
 
@@ -267,6 +314,21 @@ write_path(const char *path, const uint8_t *buf, size_t n, int flags)
 }
 
 int
+sz_keyfile_write_pending(const char *dir, const sz_keyfile *kf)
+{
+	char pend[PATH_MAX];
+	uint8_t buf[SZ_KEYFILE_BYTES];
+	int r;
+	if ((r = path_in(pend, sizeof pend, dir, SZ_KEYFILE_PENDING)) != SZ_OK)
+		return r;
+	size_t n = sz_keyfile_encode(kf, buf);
+	if ((r = write_path(pend, buf, n, O_TRUNC)) == SZ_OK)
+		r = sz_fsync_dir(dir);
+	sz_wipe(buf, sizeof buf);
+	return r;
+}
+
+int
 sz_keyfile_store(const char *dir, const sz_keyfile *kf)
 {
 	char pend[PATH_MAX], key[PATH_MAX];
@@ -276,19 +338,48 @@ sz_keyfile_store(const char *dir, const sz_keyfile *kf)
 	if ((r = path_in(pend, sizeof pend, dir, SZ_KEYFILE_PENDING)) != SZ_OK ||
 	    (r = path_in(key, sizeof key, dir, SZ_KEYFILE_NAME)) != SZ_OK)
 		return r;
-	sz_keyfile_encode(kf, buf);
-	if ((r = write_path(pend, buf, sizeof buf, O_TRUNC)) != SZ_OK)
+	size_t n = sz_keyfile_encode(kf, buf);
+	if ((r = write_path(pend, buf, n, O_TRUNC)) != SZ_OK)
 		goto out;
 	if ((r = sz_fsync_dir(dir)) != SZ_OK)
 		goto out;
 	/* In place, not by rename: the old slots must not survive in a block the file system freed. */
-	if ((r = write_path(key, buf, sizeof buf, 0)) != SZ_OK)
+	if ((r = write_path(key, buf, n, 0)) != SZ_OK)
 		goto out;
-	if (truncate(key, SZ_KEYFILE_BYTES) != 0) {
+	if (truncate(key, (off_t)n) != 0) {
 		r = SZ_ERR_IO;
 		goto out;
 	}
 	if (unlink(pend) != 0) {
+		r = SZ_ERR_IO;
+		goto out;
+	}
+	r = sz_fsync_dir(dir);
+out:
+	sz_wipe(buf, sizeof buf);
+	return r;
+}
+
+int
+sz_keyfile_commit_pending(const char *dir, const sz_keyfile *kf)
+{
+	char pend[PATH_MAX], key[PATH_MAX];
+	uint8_t buf[SZ_KEYFILE_BYTES];
+	int r;
+
+	if ((r = path_in(pend, sizeof pend, dir, SZ_KEYFILE_PENDING)) != SZ_OK ||
+	    (r = path_in(key, sizeof key, dir, SZ_KEYFILE_NAME)) != SZ_OK)
+		return r;
+	size_t n = sz_keyfile_encode(kf, buf);
+	/* key.new is not written again: truncating it would leave, for a moment, no whole copy
+	 * of a key that the database may already need. */
+	if ((r = write_path(key, buf, n, 0)) != SZ_OK)
+		goto out;
+	if (truncate(key, (off_t)n) != 0) {
+		r = SZ_ERR_IO;
+		goto out;
+	}
+	if (unlink(pend) != 0 && errno != ENOENT) {
 		r = SZ_ERR_IO;
 		goto out;
 	}

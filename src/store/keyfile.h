@@ -18,10 +18,15 @@
 /* nonce (24) || XChaCha20-Poly1305(role u8 || master key[32]) with its tag (16) */
 #define SZ_KEYFILE_SLOT_BYTES (24 + 1 + 32 + 16)
 /* Version 1: the header and slots (170 bytes).  Version 2 adds a keyless checksum so that a
- * damaged file is told from a wrong passphrase (202 bytes). */
+ * damaged file is told from a wrong passphrase (202 bytes).  Version 3 puts a refresh value
+ * before the checksum, new at every unlock, which masks the master key in the real slot: every
+ * unlock, normal or duress, rewrites the same two places, the refresh value and the slot it
+ * opened (234 bytes; docs/PROTOCOL.md §4.1.5). */
 #define SZ_KEYFILE_V1_BYTES (SZ_KEYFILE_HDR_BYTES + SZ_KEYFILE_SLOTS * SZ_KEYFILE_SLOT_BYTES)
 #define SZ_KEYFILE_CHECK_BYTES 32
-#define SZ_KEYFILE_BYTES (SZ_KEYFILE_V1_BYTES + SZ_KEYFILE_CHECK_BYTES) /* 202 */
+#define SZ_KEYFILE_V2_BYTES (SZ_KEYFILE_V1_BYTES + SZ_KEYFILE_CHECK_BYTES) /* 202 */
+#define SZ_KEYFILE_REFRESH_BYTES 32
+#define SZ_KEYFILE_BYTES (SZ_KEYFILE_V2_BYTES + SZ_KEYFILE_REFRESH_BYTES) /* 234 */
 
 /* Argon2id bounds a key file may carry (a hostile file must not make unlocking take forever or
  * allocate without limit).  mem is in KiB. */
@@ -44,22 +49,24 @@ typedef struct sz_keyfile {
 	uint32_t mem_kib;
 	uint8_t salt[SZ_KEYFILE_SALT_BYTES];
 	uint8_t slot[SZ_KEYFILE_SLOTS][SZ_KEYFILE_SLOT_BYTES];
-	uint8_t version;        /* as read: 1 or 2 (written: always 2) */
-	uint8_t damaged;        /* as read: version 2 whose checksum does not match */
+	uint8_t refresh[SZ_KEYFILE_REFRESH_BYTES]; /* version 3 */
+	uint8_t version;        /* 1, 2 or 3; kept when written, except 1, written as 2 */
+	uint8_t damaged;        /* as read: version 2 or 3 whose checksum does not match */
 } sz_keyfile;
 
-/* Parse a key file: SZ_KEYFILE_BYTES (version 2) or SZ_KEYFILE_V1_BYTES (version 1).
- * A version 2 file whose checksum does not match is parsed with kf->damaged set (a slot may
- * still open).  SZ_ERR_CORRUPT for another length, or KDF parameters outside the bounds in a
- * damaged or version 1 file; SZ_ERR_UNSUPPORTED for parameters outside the bounds under a
+/* Parse a key file of version 3 (SZ_KEYFILE_BYTES), 2 (SZ_KEYFILE_V2_BYTES) or 1
+ * (SZ_KEYFILE_V1_BYTES).  A file whose checksum does not match is parsed with kf->damaged set (a
+ * slot may still open).  SZ_ERR_CORRUPT for another length, or KDF parameters outside the bounds
+ * in a damaged or version 1 file; SZ_ERR_UNSUPPORTED for parameters outside the bounds under a
  * matching checksum (a file from elsewhere, which no Argon2id run is spent on). */
 SZ_MUST_CHECK int sz_keyfile_parse(sz_keyfile *kf, const uint8_t *buf, size_t len);
 
-/* Encode kf as version 2 (its parameters must be within bounds). */
-void sz_keyfile_encode(const sz_keyfile *kf, uint8_t out[static SZ_KEYFILE_BYTES]);
+/* Encode kf in its version (1 as 2: the same slots with a checksum); returns the length.  Its
+ * parameters must be within bounds. */
+size_t sz_keyfile_encode(const sz_keyfile *kf, uint8_t out[static SZ_KEYFILE_BYTES]);
 
-/* A new key file: the given KDF parameters (0 = default), a random salt, both slots random.
- * SZ_ERR_INVALID for parameters outside the bounds. */
+/* A new key file (version 3): the given KDF parameters (0 = default), a random salt and refresh
+ * value, both slots random.  SZ_ERR_INVALID for parameters outside the bounds. */
 SZ_MUST_CHECK int sz_keyfile_init(sz_keyfile *kf, uint32_t ops, uint32_t mem_kib, const sz_env *env);
 
 /* kek (32 bytes) = Argon2id(pass, salt, ops, mem).  SZ_ERR_INVALID for an empty or overlong
@@ -68,12 +75,20 @@ SZ_MUST_CHECK int sz_keyfile_kek(uint8_t kek[static 32], const sz_keyfile *kf, c
     size_t passlen);
 
 /* Seal (role, master) into slot under kek, with a fresh nonce; the slot index and the header are
- * bound in as associated data. */
+ * bound in as associated data.  In version 3 a real slot's master key is masked with the refresh
+ * value (a duress slot's 32 bytes are not: they must outlive any refresh). */
 SZ_MUST_CHECK int sz_keyfile_seal(sz_keyfile *kf, unsigned slot, const uint8_t kek[static 32],
     uint8_t role, const uint8_t master[static 32], const sz_env *env);
 
+/* What every unlock does to the key file (docs/PROTOCOL.md §4.1.5): a new random refresh value
+ * (kf becomes version 3), then slot sealed anew as sz_keyfile_seal does; the other slot's bytes
+ * are left as they are — if it is a real slot its master key is lost with the old refresh value. */
+SZ_MUST_CHECK int sz_keyfile_refresh(sz_keyfile *kf, unsigned slot, const uint8_t kek[static 32],
+    uint8_t role, const uint8_t master[static 32], const sz_env *env);
+
 /* Try kek on every slot (always all of them, so the time does not tell which matched).  On
- * success *slot, *role and master receive what was found; SZ_ERR_PASSPHRASE if no slot opens. */
+ * success *slot, *role and master (unmasked) receive what was found; SZ_ERR_PASSPHRASE if no
+ * slot opens. */
 SZ_MUST_CHECK int sz_keyfile_unseal(const sz_keyfile *kf, const uint8_t kek[static 32],
     unsigned *slot, uint8_t *role, uint8_t master[static 32]);
 
@@ -97,6 +112,17 @@ SZ_MUST_CHECK int sz_keyfile_load(const char *dir, sz_keyfile *kf, sz_keyfile *p
  * wrapped keys do not linger in a freed block), sync, unlink dir/key.new.  SZ_ERR_DISK_FULL,
  * SZ_ERR_IO. */
 SZ_MUST_CHECK int sz_keyfile_store(const char *dir, const sz_keyfile *kf);
+
+/* Write kf as dir/key.new only, synced (the first step of sz_keyfile_store, for a change that
+ * must be decided by the next open: a passphrase change that rotates the master key).
+ * SZ_ERR_DISK_FULL, SZ_ERR_IO. */
+SZ_MUST_CHECK int sz_keyfile_write_pending(const char *dir, const sz_keyfile *kf);
+
+/* Finish what sz_keyfile_write_pending began: kf (the contents of dir/key.new, whole and synced)
+ * overwrites dir/key in place, synced, then dir/key.new is unlinked.  dir/key.new is never
+ * written again here, so a crash at any moment leaves a whole copy of kf.  SZ_ERR_DISK_FULL,
+ * SZ_ERR_IO. */
+SZ_MUST_CHECK int sz_keyfile_commit_pending(const char *dir, const sz_keyfile *kf);
 
 /* Remove a leftover dir/key.new (after the current key file was found to open). */
 SZ_MUST_CHECK int sz_keyfile_drop_pending(const char *dir);

@@ -47,12 +47,13 @@ test_roundtrip_and_tamper(void **state)
 	assert_memory_equal(got, master, 32);
 	assert_int_equal(sz_keyfile_unseal(&back, kek2, &slot, &role, got), SZ_ERR_PASSPHRASE);
 
-	assert_int_equal(back.version, 2);
+	assert_int_equal(back.version, 3);
 	assert_false(back.damaged);
 
-	/* Every byte of the file matters: parameters, salt (both bound as AD) and the sealed slot;
-	 * and every flip, wherever it is, is seen as damage by the checksum (a flip in the unused
-	 * slot or the checksum itself leaves the real slot openable). */
+	/* Every byte of the file matters: parameters, salt (both bound as AD), the sealed slot and
+	 * the refresh value that masks its key; and every flip, wherever it is, is seen as damage by
+	 * the checksum (a flip in the unused slot or the checksum itself leaves the real slot
+	 * openable; one in the refresh value opens it on a wrong key). */
 	for (size_t i = 0; i < sizeof buf; i++) {
 		uint8_t t[SZ_KEYFILE_BYTES];
 		memcpy(t, buf, sizeof t);
@@ -65,15 +66,37 @@ test_roundtrip_and_tamper(void **state)
 		}
 		assert_true(back.damaged);
 		int opens = sz_keyfile_unseal(&back, kek, &slot, &role, got) == SZ_OK;
-		int harmless = (i >= SZ_KEYFILE_HDR_BYTES && i < SZ_KEYFILE_HDR_BYTES +
-		    SZ_KEYFILE_SLOT_BYTES) || i >= SZ_KEYFILE_V1_BYTES;
-		assert_int_equal(opens, harmless);
+		int unused = i >= SZ_KEYFILE_HDR_BYTES && i < SZ_KEYFILE_HDR_BYTES + SZ_KEYFILE_SLOT_BYTES;
+		int refresh = i >= SZ_KEYFILE_V1_BYTES && i < SZ_KEYFILE_V2_BYTES;
+		int check = i >= SZ_KEYFILE_V2_BYTES;
+		assert_int_equal(opens, unused || refresh || check);
+		if (opens)
+			assert_int_equal(memcmp(got, master, 32) == 0, !refresh);
 	}
-	/* Version 1 (no checksum) still parses; damage there cannot be told from a wrong passphrase. */
-	assert_int_equal(sz_keyfile_parse(&back, buf, SZ_KEYFILE_V1_BYTES), SZ_OK);
+	/* Version 2 (no refresh value, an unmasked slot) and 1 (no checksum either) still parse;
+	 * damage in version 1 cannot be told from a wrong passphrase. */
+	sz_keyfile k2 = kf;
+	uint8_t b2[SZ_KEYFILE_BYTES];
+	k2.version = 2;
+	assert_int_equal(sz_keyfile_seal(&k2, 1, kek, SZ_KEY_ROLE_REAL, master, &rnd.env), SZ_OK);
+	assert_int_equal(sz_keyfile_encode(&k2, b2), SZ_KEYFILE_V2_BYTES);
+	assert_int_equal(sz_keyfile_parse(&back, b2, SZ_KEYFILE_V2_BYTES), SZ_OK);
+	assert_int_equal(back.version, 2);
+	assert_false(back.damaged);
+	assert_int_equal(sz_keyfile_unseal(&back, kek, &slot, &role, got), SZ_OK);
+	assert_memory_equal(got, master, 32);
+	assert_int_equal(sz_keyfile_parse(&back, b2, SZ_KEYFILE_V1_BYTES), SZ_OK);
 	assert_int_equal(back.version, 1);
 	assert_false(back.damaged);
 	assert_int_equal(sz_keyfile_unseal(&back, kek, &slot, &role, got), SZ_OK);
+	assert_memory_equal(got, master, 32);
+	/* Written again, version 1 becomes 2 (the same slots, a checksum); 2 stays 2 until a
+	 * refresh, which makes it 3 with the real slot masked. */
+	assert_int_equal(sz_keyfile_encode(&back, b2), SZ_KEYFILE_V2_BYTES);
+	assert_int_equal(sz_keyfile_refresh(&back, 1, kek, SZ_KEY_ROLE_REAL, master, &rnd.env), SZ_OK);
+	assert_int_equal(sz_keyfile_encode(&back, b2), SZ_KEYFILE_BYTES);
+	assert_int_equal(sz_keyfile_unseal(&back, kek, &slot, &role, got), SZ_OK);
+	assert_memory_equal(got, master, 32);
 	/* Swapping the slots breaks the slot binding. */
 	sz_keyfile sw = kf;
 	memcpy(sw.slot[0], kf.slot[1], SZ_KEYFILE_SLOT_BYTES);
@@ -90,13 +113,58 @@ test_roundtrip_and_tamper(void **state)
 	sz_store_u32(t, 0);
 	assert_int_equal(sz_keyfile_parse(&back, t, sizeof t), SZ_ERR_CORRUPT);
 	assert_int_equal(sz_keyfile_parse(&back, t, SZ_KEYFILE_V1_BYTES), SZ_ERR_CORRUPT);
-	static const char label[] = "samizdat key file v2: checksum";
-	assert_int_equal(sz_blake2b(t + SZ_KEYFILE_V1_BYTES, 32, t, SZ_KEYFILE_V1_BYTES,
+	static const char label[] = "samizdat key file v3: checksum";
+	assert_int_equal(sz_blake2b(t + SZ_KEYFILE_V2_BYTES, 32, t, SZ_KEYFILE_V2_BYTES,
 	    (const uint8_t *)label, sizeof label - 1), SZ_OK);
 	assert_int_equal(sz_keyfile_parse(&back, t, sizeof t), SZ_ERR_UNSUPPORTED);
 	memcpy(t, buf, sizeof t);
 	sz_store_u32(t + 4, SZ_KDF_MEM_KIB_MAX + 1);
 	assert_int_equal(sz_keyfile_parse(&back, t, sizeof t), SZ_ERR_CORRUPT);
+}
+
+/* What every unlock does (PROTOCOL §4.1.5): a refresh rewrites the refresh value and the slot
+ * that opened, and nothing else; a real slot left as it was is lost with the old refresh value,
+ * a duress slot is not.  So an image before and after shows the same change whichever
+ * passphrase was used, and a duress unlock destroys the real key without touching its slot. */
+static void
+test_refresh(void **state)
+{
+	(void)state;
+	sz_keyfile kf, a;
+	uint8_t real_kek[32] = { 1 }, duress_kek[32] = { 2 }, master[32] = { 7 }, payload[32] = { 9 };
+	uint8_t got[32], b0[SZ_KEYFILE_BYTES], b1[SZ_KEYFILE_BYTES];
+	unsigned slot;
+	uint8_t role;
+	sz_env_seeded_init(&rnd, 3, 0);
+	assert_int_equal(sz_keyfile_init(&kf, 1, 8, &rnd.env), SZ_OK);
+	assert_int_equal(sz_keyfile_seal(&kf, 0, real_kek, SZ_KEY_ROLE_REAL, master, &rnd.env), SZ_OK);
+	assert_int_equal(sz_keyfile_seal(&kf, 1, duress_kek, SZ_KEY_ROLE_DURESS, payload, &rnd.env),
+	    SZ_OK);
+	sz_keyfile_encode(&kf, b0);
+	for (int duress = 0; duress < 2; duress++) {
+		a = kf;
+		unsigned s = duress ? 1 : 0;
+		const uint8_t *kek = duress ? duress_kek : real_kek;
+		assert_int_equal(sz_keyfile_refresh(&a, s, kek, duress ? SZ_KEY_ROLE_DURESS :
+		    SZ_KEY_ROLE_REAL, duress ? payload : master, &rnd.env), SZ_OK);
+		sz_keyfile_encode(&a, b1);
+		/* The same bytes change: the opened slot, the refresh value, the checksum. */
+		for (size_t i = 0; i < SZ_KEYFILE_BYTES; i++) {
+			int in_opened = i >= SZ_KEYFILE_HDR_BYTES + s * SZ_KEYFILE_SLOT_BYTES &&
+			    i < SZ_KEYFILE_HDR_BYTES + (s + 1) * SZ_KEYFILE_SLOT_BYTES;
+			if (!in_opened && i < SZ_KEYFILE_V1_BYTES)
+				assert_int_equal(b0[i], b1[i]);
+		}
+		assert_memory_not_equal(b0 + SZ_KEYFILE_V1_BYTES, b1 + SZ_KEYFILE_V1_BYTES, 32);
+		/* The duress slot still opens on its payload either way. */
+		assert_int_equal(sz_keyfile_unseal(&a, duress_kek, &slot, &role, got), SZ_OK);
+		assert_int_equal(role, SZ_KEY_ROLE_DURESS);
+		assert_memory_equal(got, payload, 32);
+		/* The real slot's AEAD still opens, but on the real key only after a normal unlock. */
+		assert_int_equal(sz_keyfile_unseal(&a, real_kek, &slot, &role, got), SZ_OK);
+		assert_int_equal(role, SZ_KEY_ROLE_REAL);
+		assert_int_equal(memcmp(got, master, 32) == 0, !duress);
+	}
 }
 
 static void
@@ -157,6 +225,7 @@ main(void)
 		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip_and_tamper),
+		cmocka_unit_test(test_refresh),
 		cmocka_unit_test(test_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -258,13 +258,37 @@ derive_keys(sz_store *s, const uint8_t master[static 32])
 	return sz_store_derive(s->keys, master);
 }
 
+#define MIGRATIONS_TABLE "CREATE TABLE IF NOT EXISTS migrations(version INTEGER PRIMARY KEY, " \
+	"applied_ms INTEGER NOT NULL)"
+
+int
+sz_store_schema_into(sqlite3 *db, uint64_t time_ms)
+{
+	/* The same statements in the same order as migrate() on a new store: the same pages. */
+	if (sqlite3_exec(db, MIGRATIONS_TABLE, NULL, NULL, NULL) != SQLITE_OK)
+		return SZ_ERR_INTERNAL;
+	for (size_t v = 1; v <= NMIGRATIONS; v++) {
+		char ins[128];
+		snprintf(ins, sizeof ins, "INSERT INTO migrations VALUES(%zu, %llu)", v,
+		    (unsigned long long)sz_store_time(time_ms));
+		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+			return SZ_ERR_INTERNAL;
+		if (sqlite3_exec(db, migrations[v - 1], NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(db, ins, NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+			(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return SZ_ERR_INTERNAL;
+		}
+	}
+	return SZ_OK;
+}
+
 static int
 migrate(sz_store *s)
 {
 	int r;
 	sqlite3_stmt *st = NULL;
-	if ((r = sz_store_exec(s, "CREATE TABLE IF NOT EXISTS migrations(version INTEGER PRIMARY KEY, "
-	    "applied_ms INTEGER NOT NULL)", "creating the migrations table")) != SZ_OK)
+	if ((r = sz_store_exec(s, MIGRATIONS_TABLE, "creating the migrations table")) != SZ_OK)
 		return r;
 	int rc = sqlite3_prepare_v2(s->db, "SELECT coalesce(max(version), 0) FROM migrations", -1,
 	    &st, NULL);
@@ -298,8 +322,8 @@ migrate(sz_store *s)
 }
 
 /* Open the database with the keys in s (create: a new one, replacing leftovers). */
-static int
-open_db(sz_store *s, int create)
+int
+sz_store_open_db(sz_store *s, int create)
 {
 	char db[PATH_MAX], jr[PATH_MAX];
 	int r;
@@ -403,7 +427,13 @@ sz_store_create(sz_store **out, const char *dir, const char *pass, size_t passle
 	sz_random(s->env, sec + 32, 32);
 	if ((r = sz_keyfile_kek(sec, &s->kf, pass, passlen)) != SZ_OK ||
 	    (r = seal_new_keyfile(s, sec, sec + 32)) != SZ_OK ||
-	    (r = derive_keys(s, sec + 32)) != SZ_OK || (r = open_db(s, 1)) != SZ_OK)
+	    (r = derive_keys(s, sec + 32)) != SZ_OK || (r = sz_store_open_db(s, 1)) != SZ_OK)
+		goto out;
+	/* The decoy a duress passphrase will show, drawn now: as old as the node. */
+	uint8_t payload[32];
+	r = sz_store_decoy_payload(s, payload);
+	sz_wipe(payload, sizeof payload);
+	if (r != SZ_OK)
 		goto out;
 	*out = s;
 	s = NULL;
@@ -415,15 +445,18 @@ out:
 	return r;
 }
 
-/* The duress passphrase was given: destroy the real store and put an empty one in its place,
- * unlocked by the same passphrase (same salt and parameters, so no second Argon2id run). */
-static int
-duress_reset(sz_store *s, const uint8_t kek[static 32], uint8_t master[static 32])
+/* What every normal unlock does to the key file (docs/PROTOCOL.md §4.1.5), once the database
+ * opened: a new refresh value and the real slot sealed anew.  Not on a key file found damaged
+ * (a rewrite would make its checksum match the damage).  Best effort: a key file that cannot be
+ * written now still opens the store. */
+static void
+refresh_real(sz_store *s, const uint8_t kek[static 32], const uint8_t master[static 32])
 {
-	/* The new key file overwrites the real slot in place (sz_keyfile_store); open_db(create)
-	 * then unlinks the old database and journal, unreadable from this moment on. */
-	sz_random(s->env, master, 32);
-	return seal_new_keyfile(s, kek, master);
+	sz_keyfile next = s->kf;
+	if (!s->kf.damaged && sz_keyfile_refresh(&next, s->real_slot, kek, SZ_KEY_ROLE_REAL, master,
+	    s->env) == SZ_OK && sz_keyfile_store(s->dir, &next) == SZ_OK)
+		s->kf = next;
+	sz_wipe(&next, sizeof next);
 }
 
 int
@@ -433,7 +466,7 @@ sz_store_open(sz_store **out, const char *dir, const char *pass, size_t passlen,
 	sz_store *s = NULL;
 	uint8_t *sec = NULL; /* kek || master || pending kek */
 	sz_keyfile pending;
-	int has_pending = 0, create = 0;
+	int has_pending = 0;
 	unsigned slot = 0;
 	uint8_t role = 0;
 	int r;
@@ -459,12 +492,15 @@ sz_store_open(sz_store **out, const char *dir, const char *pass, size_t passlen,
 		goto out;
 	}
 	if (has_pending > 0) {
-		/* An interrupted rewrite: the new contents win if the passphrase opens them. */
+		/* An interrupted rewrite: the new contents win if the passphrase opens them (for a
+		 * passphrase change, after the database is the one they open: rotate.c). */
 		if ((r = sz_keyfile_kek(sec + 64, &pending, pass, passlen)) != SZ_OK)
 			goto out;
 		if (sz_keyfile_unseal(&pending, sec + 64, &slot, &role, sec + 32) == SZ_OK) {
+			if (role == SZ_KEY_ROLE_REAL && (r = sz_store_settle(s, sec + 32, 1)) != SZ_OK)
+				goto out;
 			s->kf = pending;
-			if ((r = sz_keyfile_store(dir, &s->kf)) != SZ_OK)
+			if ((r = sz_keyfile_commit_pending(dir, &s->kf)) != SZ_OK)
 				goto out;
 			memcpy(sec, sec + 64, 32);
 			goto unlocked;
@@ -482,18 +518,38 @@ sz_store_open(sz_store **out, const char *dir, const char *pass, size_t passlen,
 		}
 		goto out;
 	}
+	/* A passphrase change that did not finish: undone if the database is still the old one
+	 * (else the new passphrase is needed and nothing is touched). */
+	if (role == SZ_KEY_ROLE_REAL && has_pending != 0 &&
+	    (r = sz_store_settle(s, sec + 32, 0)) != SZ_OK)
+		goto out;
 	if (has_pending != 0 && (r = sz_keyfile_drop_pending(dir)) != SZ_OK)
 		goto out;
+	if (has_pending <= 0)
+		sz_store_drop_rotation(dir); /* a change stopped before its key.new: never usable */
 unlocked:
 	s->keyfile_damaged = s->kf.damaged;
 	s->real_slot = slot;
 	if (role == SZ_KEY_ROLE_DURESS) {
-		if ((r = duress_reset(s, sec, sec + 32)) != SZ_OK)
+		if ((r = sz_store_duress_open(s, sec, slot, sec + 32)) != SZ_OK)
 			goto out;
-		create = 1;
+	} else {
+		if ((r = derive_keys(s, sec + 32)) != SZ_OK)
+			goto out;
+		if ((r = sz_store_open_db(s, 0)) != SZ_OK) {
+			/* A slot opened, but on a key the database does not know: with a checksum that
+			 * does not match, the key file's refresh value is what is damaged. */
+			if (r == SZ_ERR_CORRUPT && s->kf.damaged)
+				snprintf(s->errmsg, sizeof s->errmsg, "%s: the key file is damaged (its "
+				    "checksum does not match) and the key it gives opens no page of the "
+				    "database: the store cannot be unlocked", SZ_KEYFILE_NAME);
+			goto out;
+		}
+		refresh_real(s, sec, sec + 32);
 	}
-	if ((r = derive_keys(s, sec + 32)) != SZ_OK || (r = open_db(s, create)) != SZ_OK)
-		goto out;
+	/* Written by every unlock, normal or duress (a store known damaged is not written). */
+	if (!s->keyfile_damaged)
+		sz_store_unlock_mark(s);
 	*out = s;
 	s = NULL;
 out:
@@ -506,15 +562,25 @@ out:
 }
 
 void
+sz_store_close_db(sz_store *s)
+{
+	for (int i = 0; i < ST_COUNT; i++) {
+		sqlite3_finalize(s->st[i]);
+		s->st[i] = NULL;
+	}
+	if (s->db != NULL)
+		sqlite3_close(s->db);
+	s->db = NULL;
+	sz_vfs_free(s->vfs);
+	s->vfs = NULL;
+}
+
+void
 sz_store_close(sz_store *s)
 {
 	if (s == NULL)
 		return;
-	for (int i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(s->st[i]);
-	if (s->db != NULL)
-		sqlite3_close(s->db);
-	sz_vfs_free(s->vfs);
+	sz_store_close_db(s);
 	sz_secret_free(s->keys);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
@@ -566,34 +632,6 @@ other_slot(const sz_store *s)
 }
 
 int
-sz_store_change_passphrase(sz_store *s, const char *pass, size_t passlen)
-{
-	uint8_t *sec = sz_secret_alloc(64);
-	unsigned slot;
-	uint8_t role;
-	int r;
-	if (sec == NULL)
-		return SZ_ERR_NOMEM;
-	if ((r = sz_keyfile_kek(sec, &s->kf, pass, passlen)) != SZ_OK)
-		goto out;
-	/* The duress passphrase cannot become the real one. */
-	if (sz_keyfile_unseal(&s->kf, sec, &slot, &role, sec + 32) == SZ_OK && slot != s->real_slot) {
-		r = SZ_ERR_INVALID;
-		goto out;
-	}
-	sz_keyfile next = s->kf;
-	if ((r = sz_keyfile_seal(&next, s->real_slot, sec, SZ_KEY_ROLE_REAL,
-	    s->keys + SZ_STORE_K_MASTER, s->env)) != SZ_OK)
-		goto out;
-	if ((r = sz_keyfile_store(s->dir, &next)) != SZ_OK)
-		goto out;
-	s->kf = next;
-out:
-	sz_secret_free(sec);
-	return r;
-}
-
-int
 sz_store_set_duress(sz_store *s, const char *pass, size_t passlen)
 {
 	uint8_t *sec = NULL;
@@ -613,9 +651,9 @@ sz_store_set_duress(sz_store *s, const char *pass, size_t passlen)
 		r = SZ_ERR_INVALID;
 		goto out;
 	}
-	/* The duress slot holds a random key of no use: only its role matters. */
-	sz_random(s->env, sec + 32, 32);
-	if ((r = sz_keyfile_seal(&next, other_slot(s), sec, SZ_KEY_ROLE_DURESS, sec + 32,
+	/* The duress slot names the decoy: its seed and the store's creation time (duress.c). */
+	if ((r = sz_store_decoy_payload(s, sec + 32)) != SZ_OK ||
+	    (r = sz_keyfile_seal(&next, other_slot(s), sec, SZ_KEY_ROLE_DURESS, sec + 32,
 	    s->env)) != SZ_OK)
 		goto out;
 write:

@@ -41,6 +41,9 @@ typedef struct sz_store_entry_in {
 #define SZ_STORE_DB "db"
 #define SZ_STORE_JOURNAL "db-journal"
 #define SZ_STORE_LOCK "lock"
+/* Present only while a passphrase change writes the re-encrypted database. */
+#define SZ_STORE_DB_NEW "db.new"
+#define SZ_STORE_DB_NEW_JOURNAL "db.new-journal"
 
 /* The data directory: $SAMIZDAT_HOME if set and non-empty, else $HOME/.samizdat.
  * SZ_ERR_NOT_FOUND if neither is set, SZ_ERR_TOO_LARGE if out (n bytes) is too small. */
@@ -55,8 +58,11 @@ SZ_MUST_CHECK int sz_store_create(sz_store **out, const char *dir, const char *p
  * SZ_ERR_PASSPHRASE (wrong passphrase: nothing in dir was changed), SZ_ERR_BUSY (another process
  * has it open), SZ_ERR_NOT_FOUND (no store there), SZ_ERR_CORRUPT (a damaged or tampered file;
  * sz_store_last_error names it), SZ_ERR_UNSUPPORTED (a newer schema), SZ_ERR_IO, SZ_ERR_NOMEM.
- * If the passphrase is the duress passphrase, the real store is destroyed and an empty one,
- * unlocked by that passphrase from now on, is opened in its place; the call succeeds. */
+ * If the passphrase is the duress passphrase, the real store is destroyed and the decoy, an
+ * empty node made when the store was, is opened in its place; the call succeeds.  Every
+ * successful unlock rewrites the key file and writes the database, normal or duress alike
+ * (docs/PROTOCOL.md §4.1.5), except that a normal unlock writes nothing to a store whose key
+ * file it found damaged. */
 SZ_MUST_CHECK int sz_store_open(sz_store **out, const char *dir, const char *pass,
     size_t passlen, const sz_store_opts *opts);
 
@@ -79,11 +85,27 @@ int sz_store_keyfile_damaged(const sz_store *s);
 /* PRAGMA integrity_check: SZ_OK, or SZ_ERR_CORRUPT. */
 SZ_MUST_CHECK int sz_store_check(sz_store *s);
 
-/* Re-wrap the master key under a new passphrase (the database is not rewritten).  SZ_ERR_INVALID
- * if it is empty, too long, or the duress passphrase. */
-SZ_MUST_CHECK int sz_store_change_passphrase(sz_store *s, const char *pass, size_t passlen);
+/* Change the passphrase and rotate the master key: every page is re-encrypted under a new
+ * master key into a new database file (and the secrets re-sealed), which replaces the old one
+ * only after the new key file is safely written (docs/PROTOCOL.md §4.1.6).  A crash at any
+ * moment leaves a store that opens with the old passphrase or with the new one.  The store stays
+ * open (on the new database) on success, and on failure as it was.  progress (may be NULL) gets
+ * pages done and total.  SZ_ERR_INVALID if pass is empty, too long, or the duress passphrase;
+ * SZ_ERR_CORRUPT if a page of the store cannot be read (nothing changed); SZ_ERR_DISK_FULL (the
+ * copy needs as much free space as the database); SZ_ERR_IO. */
+SZ_MUST_CHECK int sz_store_change_passphrase(sz_store *s, const char *pass, size_t passlen,
+    void (*progress)(void *ctx, uint64_t done, uint64_t total), void *ctx);
 
-/* Set (or, with pass NULL, clear) the duress passphrase.  SZ_ERR_INVALID if it is the real one. */
+/* 1 if s was opened with a duress passphrase: it is the decoy (docs/PROTOCOL.md §4.1.5). */
+int sz_store_is_decoy(const sz_store *s);
+
+/* A 32-byte seed of the decoy, for what ("identity", "transport"): in a decoy, of itself; in a
+ * real store, of the decoy a duress unlock would show (drawn when the store was created, so
+ * that its identity is as old as the node's).  SZ_ERR_INVALID, or the kv table's errors. */
+SZ_MUST_CHECK int sz_store_decoy_key(sz_store *s, const char *what, uint8_t out[static 32]);
+
+/* Set (or, with pass NULL, clear) the duress passphrase: its slot carries the decoy's seed and
+ * the store's creation time.  SZ_ERR_INVALID if it is the real one. */
 SZ_MUST_CHECK int sz_store_set_duress(sz_store *s, const char *pass, size_t passlen);
 
 /* Panic wipe: overwrite the key file's wrapped keys with random bytes and sync (after this the

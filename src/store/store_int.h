@@ -29,6 +29,9 @@ enum sz_store_stmt {
 #define SZ_STORE_K_KV 64
 #define SZ_STORE_K_BYTES 96
 
+/* A duress slot's 32 bytes: the decoy's seed, then the node's creation time (u64 ms). */
+#define SZ_STORE_DECOY_SEED 24
+
 struct sz_store {
 	char *dir;
 	int lock_fd;
@@ -39,6 +42,8 @@ struct sz_store {
 	sz_keyfile kf;
 	unsigned real_slot;
 	int keyfile_damaged;    /* opened, but the key file's checksum did not match */
+	int decoy;              /* opened through a duress slot: the decoy (duress.c) */
+	uint8_t decoy_seed[SZ_STORE_DECOY_SEED]; /* then: the seed in that slot */
 	uint8_t *keys;          /* SZ_STORE_K_BYTES */
 	sqlite3_stmt *st[ST_COUNT];
 	unsigned depth;         /* transactions open: 1 the outermost, more are savepoints */
@@ -50,6 +55,47 @@ struct sz_store {
 /* The subkeys of a master key (SZ_STORE_K_*), into keys (sodium_malloc()ed by the caller). */
 SZ_MUST_CHECK int sz_store_derive(uint8_t keys[static SZ_STORE_K_BYTES],
     const uint8_t master[static 32]);
+
+/* Open the database in s->dir with the keys in s->keys (create: a new one, replacing
+ * leftovers): the VFS, the connection, migrations. */
+SZ_MUST_CHECK int sz_store_open_db(sz_store *s, int create);
+
+/* Close the connection and the VFS (statements first); the keys stay. */
+void sz_store_close_db(sz_store *s);
+
+/* After the key file or a pending key.new was opened with master (rotate.c): settle an
+ * interrupted passphrase change so that the database on disk is the one master opens.
+ * from_pending: master came from key.new.  SZ_OK when the database matches; SZ_ERR_PASSPHRASE
+ * (with s->errmsg) when master is the old key of a change that already switched the database;
+ * SZ_ERR_CORRUPT when neither file matches. */
+SZ_MUST_CHECK int sz_store_settle(sz_store *s, const uint8_t master[static 32], int from_pending);
+
+/* 1 if page 1 of the database file at path opens under master, 0 if not, -1 if there is no
+ * file (rotate.c). */
+int sz_store_db_matches(const char *path, const uint8_t master[static 32]);
+
+/* Run the schema's statements (the migrations table, then every migration, recorded at time_ms)
+ * on an empty database db, in the order migrate() runs them on a new store. */
+SZ_MUST_CHECK int sz_store_schema_into(sqlite3 *db, uint64_t time_ms);
+
+/* A duress slot opened (duress.c, docs/PROTOCOL.md §4.1.5): rewrite the key file as every unlock
+ * does (which loses the real master key), then open the decoy the slot's seed names, first
+ * writing it over the database in place if the database is not the decoy yet.  kek opened slot;
+ * payload is the slot's 32 bytes.  s->keys, s->db set on success. */
+SZ_MUST_CHECK int sz_store_duress_open(sz_store *s, const uint8_t kek[static 32], unsigned slot,
+    const uint8_t payload[static 32]);
+
+/* What every successful unlock writes in the database, best effort (duress.c): a fresh value
+ * of its own, so that a normal unlock writes the database and its journal as a duress unlock
+ * does; and the decoy's seed if the store has none yet. */
+void sz_store_unlock_mark(sz_store *s);
+
+/* The 32 bytes a duress slot of this store carries (the decoy's seed, the creation time), kept
+ * in the store and made on first use.  SZ_ERR_* of the kv table. */
+SZ_MUST_CHECK int sz_store_decoy_payload(sz_store *s, uint8_t out[static 32]);
+
+/* Remove what an interrupted passphrase change left before its key.new was written. */
+void sz_store_drop_rotation(const char *dir);
 
 /* The statement `which`, prepared on first use and reset; NULL on failure (errmsg set). */
 sqlite3_stmt *sz_store_stmt(sz_store *s, int which);

@@ -2,7 +2,8 @@
  * store_test.c - unit tests of the store (store/store.c, store/store_data.c, store/keyfile.c):
  * lifecycle, wrong passphrase, lock, envelopes, entries and their DAG, retention, secrets,
  * batches (nested transactions, a crash inside one, checked envelopes), passphrase change,
- * duress, panic wipe, a tampered page, and a full disk (RLIMIT_FSIZE).
+ * duress, panic wipe, a tampered page, and a full disk (RLIMIT_FSIZE).  The passphrase change's
+ * rotation of the master key is tested in rotate_test.c.
  * Argon2id runs with tiny parameters so the tests stay fast.
  */
 #include <setjmp.h>
@@ -24,74 +25,9 @@
 #include "store/keyfile.h"
 #include "store/scopes.h"
 #include "store/store.h"
+#include "store/store_testlib.h"
 #include "wire/entry.h"
 #include "wire/envelope.h"
-
-#define PASS "correct horse battery staple"
-#define PLEN (sizeof PASS - 1)
-
-typedef struct fixture {
-	char base[256];
-	char dir[300];
-	sz_env_seeded clock;
-	sz_store_opts opts;
-	uint8_t sk[64], pk[32];
-} fixture;
-
-static int
-setup(void **state)
-{
-	fixture *fx = calloc(1, sizeof *fx);
-	if (fx == NULL || sz_init() != 0)
-		return -1;
-	const char *t = getenv("TMPDIR");
-	snprintf(fx->base, sizeof fx->base, "%s/sz-store-XXXXXX", t ? t : "/tmp");
-	if (mkdtemp(fx->base) == NULL)
-		return -1;
-	snprintf(fx->dir, sizeof fx->dir, "%s/node", fx->base);
-	sz_env_seeded_init(&fx->clock, 7, 1700000000000ull);
-	fx->opts.kdf_ops = 1;
-	fx->opts.kdf_mem_kib = 8;
-	fx->opts.env = &fx->clock.env;
-	uint8_t seed[32] = { 42 };
-	if (sz_sign_seed_keypair(fx->pk, fx->sk, seed) != 0)
-		return -1;
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	fixture *fx = *state;
-	char cmd[400];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->base);
-	if (system(cmd) != 0)
-		return -1;
-	free(fx);
-	return 0;
-}
-
-static void
-path_of(char *out, size_t n, const fixture *fx, const char *name)
-{
-	snprintf(out, n, "%s/%s", fx->dir, name);
-}
-
-static void
-hash_file(const char *path, uint8_t out[32])
-{
-	crypto_generichash_state h;
-	crypto_generichash_init(&h, NULL, 0, 32);
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	uint8_t buf[8192];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		crypto_generichash_update(&h, buf, n);
-	fclose(f);
-	crypto_generichash_final(&h, out, 32);
-}
 
 /* A signed entry (malloc()ed) of the given kind, time and parents. */
 static uint8_t *
@@ -104,33 +40,11 @@ make_entry(fixture *fx, uint8_t kind, uint64_t t, const uint8_t (*parents)[32], 
 	return e;
 }
 
-static sz_store *
-create(fixture *fx)
-{
-	sz_store *s = NULL;
-	int r = sz_store_create(&s, fx->dir, PASS, PLEN, &fx->opts);
-	if (r != SZ_OK)
-		print_error("%s\n", sz_store_last_error());
-	assert_int_equal(r, SZ_OK);
-	return s;
-}
-
-static sz_store *
-reopen(fixture *fx, const char *pass)
-{
-	sz_store *s = NULL;
-	int r = sz_store_open(&s, fx->dir, pass, strlen(pass), &fx->opts);
-	if (r != SZ_OK)
-		print_error("%s\n", sz_store_last_error());
-	assert_int_equal(r, SZ_OK);
-	return s;
-}
-
 static void
 test_lifecycle(void **state)
 {
 	fixture *fx = *state;
-	sz_store *s = create(fx), *s2 = NULL;
+	sz_store *s = st_create(fx), *s2 = NULL;
 	/* A second opener is refused while the first holds the directory. */
 	assert_int_equal(sz_store_open(&s2, fx->dir, PASS, PLEN, &fx->opts), SZ_ERR_BUSY);
 	assert_null(s2);
@@ -140,8 +54,8 @@ test_lifecycle(void **state)
 
 	/* The key file holds parameters, salt and two slots: 170 bytes, nothing else. */
 	char key[400], db[400];
-	path_of(key, sizeof key, fx, "key");
-	path_of(db, sizeof db, fx, "db");
+	st_path(key, sizeof key, fx, "key");
+	st_path(db, sizeof db, fx, "db");
 	struct stat st;
 	assert_int_equal(stat(key, &st), 0);
 	assert_int_equal(st.st_size, SZ_KEYFILE_BYTES);
@@ -151,17 +65,17 @@ test_lifecycle(void **state)
 
 	/* A wrong passphrase changes nothing. */
 	uint8_t hk[32], hd[32], hk2[32], hd2[32];
-	hash_file(key, hk);
-	hash_file(db, hd);
+	st_hash_file(key, hk);
+	st_hash_file(db, hd);
 	assert_int_equal(sz_store_open(&s2, fx->dir, "wrong", 5, &fx->opts), SZ_ERR_PASSPHRASE);
 	assert_null(s2);
 	assert_int_equal(sz_store_open(&s2, fx->dir, "", 0, &fx->opts), SZ_ERR_INVALID);
-	hash_file(key, hk2);
-	hash_file(db, hd2);
+	st_hash_file(key, hk2);
+	st_hash_file(db, hd2);
 	assert_memory_equal(hk, hk2, 32);
 	assert_memory_equal(hd, hd2, 32);
 
-	s = reopen(fx, PASS);
+	s = st_reopen(fx, PASS);
 	sz_store_close(s);
 	char missing[400];
 	snprintf(missing, sizeof missing, "%s/none", fx->base);
@@ -182,7 +96,7 @@ static void
 test_envelopes(void **state)
 {
 	fixture *fx = *state;
-	sz_store *s = create(fx);
+	sz_store *s = st_create(fx);
 	uint8_t *envs[4];
 	size_t lens[4];
 	uint8_t ids[4][32], eid[32];
@@ -253,7 +167,7 @@ test_envelopes(void **state)
 	assert_memory_equal(items[0].id, sid, 32);
 	free(items);
 	sz_store_close(s);
-	s = reopen(fx, PASS);
+	s = st_reopen(fx, PASS);
 	assert_int_equal(sz_store_get_envelope(s, sid, &got, &glen), SZ_OK);
 	assert_int_equal(glen, slen);
 	assert_memory_equal(got, sealed, slen);
@@ -312,7 +226,7 @@ static void
 test_entries_dag(void **state)
 {
 	fixture *fx = *state;
-	sz_store *s = create(fx);
+	sz_store *s = st_create(fx);
 	uint8_t scope[SZ_SCOPE_BYTES] = { 0xaa }, env_id[32] = { 0xee };
 	uint8_t root[32], a[32], b[32], c[32], ghost[32] = { 0x77 };
 	size_t lr, la, lb, lc;
@@ -419,7 +333,7 @@ static void
 test_batches(void **state)
 {
 	fixture *fx = *state;
-	sz_store *s = create(fx);
+	sz_store *s = st_create(fx);
 	uint8_t *env[5], ids[5][32];
 	size_t lens[5];
 	int res[2];
@@ -477,7 +391,7 @@ test_batches(void **state)
 	int ws;
 	assert_int_equal(waitpid(pid, &ws, 0), pid);
 	assert_true(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL);
-	s = reopen(fx, PASS);
+	s = st_reopen(fx, PASS);
 	assert_int_equal(sz_store_check(s), SZ_OK);
 	assert_false(held(s, ids[4]));
 	assert_true(held(s, ids[0]));
@@ -529,19 +443,22 @@ static void
 test_secrets_and_passphrase(void **state)
 {
 	fixture *fx = *state;
-	sz_store *s = create(fx);
+	sz_store *s = st_create(fx);
 	sz_buf v = { 0 };
 	assert_int_equal(sz_store_kv_get(s, "identity", &v), SZ_ERR_NOT_FOUND);
 	assert_int_equal(sz_store_kv_put(s, "identity", fx->sk, 64), SZ_OK);
 	assert_int_equal(sz_store_kv_put(s, "onion", (const uint8_t *)"v3key", 5), SZ_OK);
 	assert_int_equal(sz_store_kv_put(s, "onion", (const uint8_t *)"v3key2", 6), SZ_OK);
 	assert_int_equal(sz_store_kv_put(s, "", (const uint8_t *)"x", 1), SZ_ERR_INVALID);
-	assert_int_equal(sz_store_change_passphrase(s, "new passphrase", 14), SZ_OK);
+	int r = sz_store_change_passphrase(s, "new passphrase", 14, NULL, NULL);
+	if (r != SZ_OK)
+		print_error("%s\n", sz_store_errmsg(s));
+	assert_int_equal(r, SZ_OK);
 	sz_store_close(s);
 
 	sz_store *s2 = NULL;
 	assert_int_equal(sz_store_open(&s2, fx->dir, PASS, PLEN, &fx->opts), SZ_ERR_PASSPHRASE);
-	s = reopen(fx, "new passphrase");
+	s = st_reopen(fx, "new passphrase");
 	assert_int_equal(sz_store_kv_get(s, "identity", &v), SZ_OK);
 	assert_int_equal(v.len, 64);
 	assert_memory_equal(v.p, fx->sk, 64);
@@ -561,29 +478,31 @@ test_duress(void **state)
 {
 	fixture *fx = *state;
 	char key[400];
-	path_of(key, sizeof key, fx, "key");
-	sz_store *s = create(fx);
+	st_path(key, sizeof key, fx, "key");
+	sz_store *s = st_create(fx);
 	assert_int_equal(sz_store_kv_put(s, "identity", fx->sk, 64), SZ_OK);
 	assert_int_equal(sz_store_set_duress(s, PASS, PLEN), SZ_ERR_INVALID);
 	assert_int_equal(sz_store_set_duress(s, "under duress", 12), SZ_OK);
-	assert_int_equal(sz_store_change_passphrase(s, "under duress", 12), SZ_ERR_INVALID);
+	assert_int_equal(sz_store_change_passphrase(s, "under duress", 12, NULL, NULL), SZ_ERR_INVALID);
 	sz_store_close(s);
 	struct stat st;
 	assert_int_equal(stat(key, &st), 0);
 	assert_int_equal(st.st_size, SZ_KEYFILE_BYTES); /* same shape with or without duress */
 
 	/* The duress passphrase opens an empty node, and the real one is gone. */
-	s = reopen(fx, "under duress");
+	s = st_reopen(fx, "under duress");
 	sz_buf v = { 0 };
 	assert_int_equal(sz_store_kv_get(s, "identity", &v), SZ_ERR_NOT_FOUND);
 	assert_int_equal(sz_store_check(s), SZ_OK);
 	sz_store_close(s);
+	/* The real passphrase still opens its slot's AEAD, but the key in it went with the old
+	 * refresh value: nothing opens under it (duress_test.c has the rest). */
 	sz_store *s2 = NULL;
-	assert_int_equal(sz_store_open(&s2, fx->dir, PASS, PLEN, &fx->opts), SZ_ERR_PASSPHRASE);
-	s = reopen(fx, "under duress");
+	assert_int_equal(sz_store_open(&s2, fx->dir, PASS, PLEN, &fx->opts), SZ_ERR_CORRUPT);
+	s = st_reopen(fx, "under duress");
 	assert_int_equal(sz_store_kv_put(s, "x", (const uint8_t *)"y", 1), SZ_OK);
 	sz_store_close(s);
-	s = reopen(fx, "under duress"); /* now an ordinary node: not wiped again */
+	s = st_reopen(fx, "under duress"); /* the decoy again, as it was left: not rebuilt */
 	assert_int_equal(sz_store_kv_get(s, "x", &v), SZ_OK);
 	sz_buf_free(&v);
 	/* Clearing the duress passphrase makes it a wrong one. */
@@ -598,14 +517,14 @@ static void
 test_wipe(void **state)
 {
 	fixture *fx = *state;
-	sz_store *s = create(fx);
+	sz_store *s = st_create(fx);
 	assert_int_equal(sz_store_kv_put(s, "identity", fx->sk, 64), SZ_OK);
 	sz_store_close(s);
 	/* Keep the key file's inode and the database under other names, as a forensic copy of the
 	 * disk blocks would: the wipe overwrites in place, so the old slots must not survive. */
 	char key[400], db[400], keep_key[400], keep_db[400];
-	path_of(key, sizeof key, fx, "key");
-	path_of(db, sizeof db, fx, "db");
+	st_path(key, sizeof key, fx, "key");
+	st_path(db, sizeof db, fx, "db");
 	snprintf(keep_key, sizeof keep_key, "%s/kept-key", fx->base);
 	snprintf(keep_db, sizeof keep_db, "%s/kept-db", fx->base);
 	assert_int_equal(link(key, keep_key), 0);
@@ -632,7 +551,7 @@ static void
 test_tampered_page(void **state)
 {
 	fixture *fx = *state;
-	sz_store *s = create(fx);
+	sz_store *s = st_create(fx);
 	uint8_t scope[SZ_SCOPE_BYTES] = { 1 }, env_id[32] = { 2 }, id[32];
 	for (int i = 0; i < 50; i++) {
 		size_t len;
@@ -646,7 +565,7 @@ test_tampered_page(void **state)
 	}
 	sz_store_close(s);
 	char db[400];
-	path_of(db, sizeof db, fx, "db");
+	st_path(db, sizeof db, fx, "db");
 	int fd = open(db, O_RDWR);
 	assert_true(fd >= 0);
 	uint8_t b;
@@ -672,7 +591,7 @@ static void
 test_disk_full(void **state)
 {
 	fixture *fx = *state;
-	sz_store *s = create(fx);
+	sz_store *s = st_create(fx);
 	sz_store_close(s);
 	int fds[2];
 	assert_int_equal(pipe(fds), 0);
@@ -725,7 +644,7 @@ test_disk_full(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_true(acked > 5 && acked < 1000); /* it did fill up */
 
-	s = reopen(fx, PASS);
+	s = st_reopen(fx, PASS);
 	assert_int_equal(sz_store_check(s), SZ_OK);
 	uint8_t scope[SZ_SCOPE_BYTES] = { 3 };
 	sz_store_item *items;
@@ -742,15 +661,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_envelopes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_entries_dag, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_batches, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_secrets_and_passphrase, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_duress, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_wipe, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tampered_page, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lifecycle, st_setup, st_teardown),
+		cmocka_unit_test_setup_teardown(test_envelopes, st_setup, st_teardown),
+		cmocka_unit_test_setup_teardown(test_entries_dag, st_setup, st_teardown),
+		cmocka_unit_test_setup_teardown(test_batches, st_setup, st_teardown),
+		cmocka_unit_test_setup_teardown(test_secrets_and_passphrase, st_setup, st_teardown),
+		cmocka_unit_test_setup_teardown(test_duress, st_setup, st_teardown),
+		cmocka_unit_test_setup_teardown(test_wipe, st_setup, st_teardown),
+		cmocka_unit_test_setup_teardown(test_tampered_page, st_setup, st_teardown),
+		cmocka_unit_test_setup_teardown(test_disk_full, st_setup, st_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

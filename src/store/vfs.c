@@ -71,8 +71,8 @@ sz_vfs_page_open(sz_vfs *v, uint8_t *out, const uint8_t *in, uint32_t pgno)
 	return SZ_OK;
 }
 
-static int
-page_seal(sz_vfs *v, uint8_t *out, const uint8_t *in, uint32_t pgno)
+int
+sz_vfs_page_seal(sz_vfs *v, uint8_t *out, const uint8_t *in, uint32_t pgno)
 {
 	uint8_t ad[5];
 	page_ad(ad, pgno);
@@ -154,7 +154,7 @@ db_write(sz_vfile *f, const void *buf, int amt, sqlite3_int64 off)
 		return SQLITE_IOERR_WRITE;
 	}
 	uint8_t *sealed = f->scratch;
-	if (page_seal(f->vfs, sealed, buf, (uint32_t)(off / P + 1)) != SZ_OK)
+	if (sz_vfs_page_seal(f->vfs, sealed, buf, (uint32_t)(off / P + 1)) != SZ_OK)
 		return SQLITE_IOERR_WRITE;
 	errno = 0;
 	int rc = f->real->pMethods->xWrite(f->real, sealed, P, off);

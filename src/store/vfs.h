@@ -110,4 +110,13 @@ SZ_MUST_CHECK int sz_vfs_connect(sz_vfs *v, const char *path, int create, struct
  * check that it is an SQLite database with our page size and reserve.  SZ_ERR_CORRUPT if not. */
 SZ_MUST_CHECK int sz_vfs_check_header(sz_vfs *v, const char *path);
 
+/* Write image (npages plaintext pages of P bytes, as SQLite has them, reserved bytes zero) over
+ * the database file at path in place, each page sealed under v's key: pages 2.. first, then, past
+ * the image, zero pages sealed the same way up to the file's old size in whole pages (so the
+ * file never shrinks), a sync, page 1, a sync.  *total (may be NULL) receives the pages the file
+ * now has.  The file's inode stays; SQLite never reads the pages past the size page 1 gives.
+ * SZ_ERR_INVALID, SZ_ERR_NOMEM, SZ_ERR_DISK_FULL, SZ_ERR_IO. */
+SZ_MUST_CHECK int sz_vfs_write_image(sz_vfs *v, const char *path, const uint8_t *image,
+    uint64_t npages, uint64_t *total);
+
 #endif /* SZ_STORE_VFS_H */

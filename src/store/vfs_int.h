@@ -69,6 +69,10 @@ typedef struct sz_vfile {
  * as zeros).  SZ_ERR_CORRUPT if it fails authentication. */
 int sz_vfs_page_open(sz_vfs *v, uint8_t *out, const uint8_t *in, uint32_t pgno);
 
+/* Seal page pgno: its first USABLE bytes from in, into out (P bytes: ciphertext, tag, a fresh
+ * nonce).  SZ_ERR_INTERNAL if the cipher fails. */
+int sz_vfs_page_seal(sz_vfs *v, uint8_t *out, const uint8_t *in, uint32_t pgno);
+
 /* The 32-byte subkey `which` (KEY_*). */
 const uint8_t *sz_vfs_key(const sz_vfs *v, int which);
 /* Record the last failure: its sz_err and a message naming the file. */

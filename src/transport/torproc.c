@@ -1,12 +1,14 @@
 /*
  * torproc.c - spawn and stop a tor process for a node (see torproc.h).
  * Layer: transport.  posix_spawn (no fork of a possibly threaded process); the child's stdout and
- * stderr go to dir/tor/tor.out so a failed start can be explained.
+ * stderr go to tor.out in its directory so a failed start can be explained.
  */
 #include "transport/torproc.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
@@ -17,6 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "crypto/crypto.h"
+#include "lib/bytes.h"
 #include "transport/tcpdial.h"
 
 extern char **environ;
@@ -64,6 +68,91 @@ make_private_dir(const char *dir)
 	if ((st.st_mode & 0777) != 0700 && chmod(dir, 0700) != 0)
 		return SZ_ERR_IO;
 	return SZ_OK;
+}
+
+/* H of sz_torproc_dir: 16 hex digits naming the node in home. */
+static int
+home_tag(const char *home, char tag[17])
+{
+	char real[PATH_MAX];
+	const char *h = realpath(home, real) != NULL ? real : home;
+	uint8_t d[32];
+	if (sz_blake2b(d, sizeof d, (const uint8_t *)h, strlen(h), NULL, 0) != SZ_OK)
+		return SZ_ERR_INTERNAL;
+	sz_hex_encode(tag, d, 8);
+	return SZ_OK;
+}
+
+/* A directory that is ours alone: absolute, a directory (not a link), owned by us, 0700. */
+static bool
+private_runtime(const char *dir)
+{
+	struct stat st;
+	return dir != NULL && dir[0] == '/' && lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    st.st_uid == geteuid() && (st.st_mode & 0077) == 0;
+}
+
+/* The candidates of sz_torproc_dir, in order; which = 0, 1, 2. */
+static int
+dir_candidate(const char *home, int which, char *out, size_t n)
+{
+	char tag[17];
+	int r = home_tag(home, tag), w = -1;
+	struct stat st;
+	if (r != SZ_OK)
+		return r;
+	const char *rt = getenv("XDG_RUNTIME_DIR");
+	if (which == 0 && private_runtime(rt))
+		w = snprintf(out, n, "%s/samizdat-tor-%s", rt, tag);
+	else if (which == 1 && lstat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode))
+		w = snprintf(out, n, "/dev/shm/samizdat-tor-%lu-%s", (unsigned long)geteuid(), tag);
+	else if (which == 2)
+		w = snprintf(out, n, "%s/tor", home);
+	else
+		return SZ_ERR_NOT_FOUND;
+	return (w < 0 || (size_t)w >= n) ? SZ_ERR_TOO_LARGE : SZ_OK;
+}
+
+int
+sz_torproc_dir(const char *home, char *out, size_t n)
+{
+	if (n > 0)
+		out[0] = '\0';
+	if (home == NULL || *home == '\0')
+		return SZ_ERR_INVALID;
+	for (int which = 0; which < 3; which++) {
+		int r = dir_candidate(home, which, out, n);
+		if (r != SZ_ERR_NOT_FOUND)
+			return r;
+	}
+	return SZ_ERR_INTERNAL;
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return (flag == FTW_DP ? rmdir(path) : unlink(path)) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+int
+sz_torproc_dir_remove(const char *home)
+{
+	int r = SZ_OK;
+	if (home == NULL || *home == '\0')
+		return SZ_ERR_INVALID;
+	for (int which = 0; which < 3; which++) {
+		char dir[PATH_MAX];
+		struct stat st;
+		if (dir_candidate(home, which, dir, sizeof dir) != SZ_OK)
+			continue;
+		if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+			continue;
+		if (nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+			r = SZ_ERR_IO;
+	}
+	return r;
 }
 
 /* Write text to path (mode 0600), replacing it. */
@@ -155,7 +244,11 @@ sz_torproc_start(sz_torproc **out, const sz_torproc_cfg *cfg, char *reason, size
 	if ((p = calloc(1, sizeof *p)) == NULL)
 		return SZ_ERR_NOMEM;
 	p->pid = -1;
-	snprintf(p->tordir, sizeof p->tordir, "%s/tor", cfg->dir);
+	if (sz_torproc_dir(cfg->dir, p->tordir, sizeof p->tordir) != SZ_OK || !path_ok(p->tordir)) {
+		say(reason, reasonsz, "no usable directory for tor's data");
+		r = SZ_ERR_INVALID;
+		goto out;
+	}
 	snprintf(p->cookie, sizeof p->cookie, "%s/control_auth_cookie", p->tordir);
 	snprintf(path_rc, sizeof path_rc, "%s/torrc", p->tordir);
 	snprintf(path_def, sizeof path_def, "%s/torrc-defaults", p->tordir);

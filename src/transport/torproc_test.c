@@ -57,8 +57,15 @@ static int
 setup(void **state)
 {
 	(void)state;
+	char run[128];
 	snprintf(base, sizeof base, "/tmp/sz-torproc.XXXXXX");
-	return mkdtemp(base) == NULL ? -1 : 0;
+	if (mkdtemp(base) == NULL)
+		return -1;
+	/* tor's directory goes under the runtime directory: one of the test's own */
+	snprintf(run, sizeof run, "%s/run", base);
+	if (mkdir(run, 0700) != 0)
+		return -1;
+	return setenv("XDG_RUNTIME_DIR", run, 1);
 }
 
 static int
@@ -87,23 +94,29 @@ test_start_stop(void **state)
 	assert_non_null(p);
 	assert_int_equal(sz_torproc_control_port(p), 12345);
 	assert_true(sz_torproc_pid(p) > 0);
-	snprintf(buf, sizeof buf, "%s/tor/control_auth_cookie", dir);
+	char tordir[256];
+	assert_int_equal(sz_torproc_dir(dir, tordir, sizeof tordir), SZ_OK);
+	snprintf(buf, sizeof buf, "%s/run/samizdat-tor-", base);
+	assert_memory_equal(tordir, buf, strlen(buf)); /* under the runtime directory */
+	snprintf(buf, sizeof buf, "%s/control_auth_cookie", tordir);
 	assert_string_equal(sz_torproc_cookie_path(p), buf);
 
-	/* The data directories are private; the torrc says what the brief asks. */
+	/* The data directories are private, tor's is not in the node's; the torrc says what the
+	 * brief asks. */
 	struct stat st;
-	snprintf(buf, sizeof buf, "%s/tor", dir);
-	assert_int_equal(stat(buf, &st), 0);
+	assert_int_equal(stat(tordir, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
 	assert_int_equal(stat(dir, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
-	snprintf(buf, sizeof buf, "%s/tor/torrc", dir);
+	snprintf(buf, sizeof buf, "%s/tor", dir);
+	assert_int_equal(stat(buf, &st), -1);
+	snprintf(buf, sizeof buf, "%s/torrc", tordir);
 	FILE *f = fopen(buf, "r");
 	assert_non_null(f);
 	size_t n = fread(buf, 1, sizeof buf - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	char line[256];
+	char line[512];
 	assert_non_null(strstr(buf, "ControlPort 127.0.0.1:auto\n"));
 	assert_non_null(strstr(buf, "SocksPort 127.0.0.1:9999\n"));
 	assert_non_null(strstr(buf, "CookieAuthentication 1\n"));
@@ -112,7 +125,7 @@ test_start_stop(void **state)
 	assert_non_null(strstr(buf, line));
 	snprintf(line, sizeof line, "%%include %s\n", extra);
 	assert_non_null(strstr(buf, line));
-	snprintf(line, sizeof line, "DataDirectory %s/tor\n", dir);
+	snprintf(line, sizeof line, "DataDirectory %s\n", tordir);
 	assert_non_null(strstr(buf, line));
 
 	/* SIGTERM is enough for a process that obeys it. */
@@ -133,6 +146,47 @@ test_start_stop(void **state)
 	cfg.control_port = 9051;
 	assert_int_equal(sz_torproc_start(&p, &cfg, why, sizeof why), SZ_OK);
 	sz_torproc_free(p);
+	/* A wipe removes it whole. */
+	assert_int_equal(sz_torproc_dir_remove(dir), SZ_OK);
+	assert_int_equal(stat(tordir, &st), -1);
+}
+
+/* Where tor's directory goes when there is no private runtime directory: /dev/shm (tmpfs), or
+ * else the node's own directory, which a wipe removes. */
+static void
+test_dir_fallbacks(void **state)
+{
+	(void)state;
+	char dir[128], other[128], a[512], b[512], run[128];
+	struct stat st;
+	snprintf(dir, sizeof dir, "%s/node9", base);
+	snprintf(other, sizeof other, "%s/node10", base);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(mkdir(other, 0700), 0);
+	/* Two nodes never share one. */
+	assert_int_equal(sz_torproc_dir(dir, a, sizeof a), SZ_OK);
+	assert_int_equal(sz_torproc_dir(other, b, sizeof b), SZ_OK);
+	assert_string_not_equal(a, b);
+	/* A runtime directory others may enter is not used. */
+	snprintf(run, sizeof run, "%s/run", base);
+	assert_int_equal(chmod(run, 0755), 0);
+	assert_int_equal(sz_torproc_dir(dir, a, sizeof a), SZ_OK);
+	if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode))
+		assert_memory_equal(a, "/dev/shm/samizdat-tor-", 22);
+	else
+		assert_memory_equal(a, dir, strlen(dir));
+	assert_int_equal(chmod(run, 0700), 0);
+	assert_int_equal(sz_torproc_dir("", a, sizeof a), SZ_ERR_INVALID);
+	assert_int_equal(sz_torproc_dir(dir, a, 10), SZ_ERR_TOO_LARGE);
+	/* The fallback in the node's directory is removed too, whatever the environment now. */
+	snprintf(a, sizeof a, "%s/tor", dir);
+	assert_int_equal(mkdir(a, 0700), 0);
+	snprintf(b, sizeof b, "%s/tor/state", dir);
+	FILE *f = fopen(b, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(sz_torproc_dir_remove(dir), SZ_OK);
+	assert_int_equal(stat(a, &st), -1);
 }
 
 static void
@@ -212,6 +266,7 @@ main(void)
 		cmocka_unit_test(test_start_stop),
 		cmocka_unit_test(test_stubborn),
 		cmocka_unit_test(test_failures),
+		cmocka_unit_test(test_dir_fallbacks),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

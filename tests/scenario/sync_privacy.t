@@ -72,7 +72,8 @@ after=$(field "$(sz nadya --json status)" envelopes)
 out=$("$JUNK" "$W/rogue" "$W/rogue.pw" "$NADYA" 0)
 expect "its transport key is refused at once" contains "$out" "refused for a while"
 expect "before any token was sent" contains "$out" "peer_tokens=0"
-expect "nadya's log says why" grep -q "refused a session from transport key" "$W/nadya.log"
+expect "nadya's log says why" grep -q "refused a session: the peer sent too many envelopes" "$W/nadya.log"
+expect "... without naming the peer's key" sh -c "! grep -q 'transport key' '$W/nadya.log'"
 expect "victor, another key, still syncs with nadya" sz victor sync "$NADYA"
 stop nadya
 stop victor

@@ -48,8 +48,8 @@ expect "check ran SQLite's integrity check" contains "$OUT" "integrity check: ok
 
 # --- the key file ---------------------------------------------------------------------------
 KEYLEN=$(stat -c %s "$W/base/key")
-expect "the key file is version 2 (202 bytes, got $KEYLEN)" test "$KEYLEN" -eq 202
-for part in "ops:1" "memory:6" "salt:12" "slot-0:40" "slot-1:120" "checksum:180"; do
+expect "the key file is version 3 (234 bytes, got $KEYLEN)" test "$KEYLEN" -eq 234
+for part in "ops:1" "memory:6" "salt:12" "slot-0:40" "slot-1:120" "refresh:185" "checksum:220"; do
 	name=${part%%:*} off=${part#*:}
 	fresh k
 	flip "$W/k/key" "$off"

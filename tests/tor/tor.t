@@ -97,13 +97,18 @@ BAD=$(sed -n 's/^service_tampered=//p' "$W/publish.out")
 show "$W/connect-bad.out"
 
 echo "== a node spawning its own tor (spawn mode) on the test network"
-"$PROBE" spawn "$TOR" "$W/node3" "$TESTNET_NODE_TORRC" "$EPORT" 7778 "$W/spawn.id" 300 \
+# tor's directory goes under the runtime directory (tmpfs in real life), not the node's.
+mkdir -m 700 "$W/run"
+XDG_RUNTIME_DIR="$W/run" "$PROBE" spawn "$TOR" "$W/node3" "$TESTNET_NODE_TORRC" "$EPORT" 7778 "$W/spawn.id" 300 \
 	>"$W/spawn.out" 2>&1 &
 SPAWN=$!
 PIDS="$SPAWN $PIDS"
 wait_file "$W/spawn.id" 150 $SPAWN || { show "$W/spawn.out"; fail "spawned node did not publish"; }
 show "$W/spawn.out"
-[ "$(stat -c %a "$W/node3/tor")" = 700 ] || fail "spawned tor's data directory is not mode 700"
+[ ! -e "$W/node3/tor" ] || fail "spawned tor's data directory is in the node's directory"
+TORDIR=$(ls -d "$W"/run/samizdat-tor-* 2>/dev/null | head -n 1)
+[ -n "$TORDIR" ] || fail "spawned tor's data directory is not under the runtime directory"
+[ "$(stat -c %a "$TORDIR")" = 700 ] || fail "spawned tor's data directory is not mode 700"
 "$PROBE" connect "$CLIENT2_SOCKS_PORT" "$(cat "$W/spawn.id").onion" 7778 8192 60 \
 	>"$W/connect-spawn.out" 2>&1 || { show "$W/connect-spawn.out"; fail "could not reach the spawned node"; }
 show "$W/connect-spawn.out"
