@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -161,7 +162,7 @@ sz_ctl_response_parse(const uint8_t *p, size_t n, int *code, const uint8_t **out
 
 int
 sz_control_call(const char *home, int argc, char **argv, bool json, const char *secret,
-    size_t secretlen, sz_buf *out, sz_buf *err, int *code)
+    size_t secretlen, sz_buf *out, sz_buf *err, int *code, int timeout_ms)
 {
 	struct sockaddr_un sa;
 	sz_buf req = { 0 }, resp = { 0 };
@@ -178,6 +179,12 @@ sz_control_call(const char *home, int argc, char **argv, bool json, const char *
 		close(fd);
 		return SZ_ERR_UNREACHABLE;
 	}
+	if (timeout_ms > 0) {
+		/* Both directions: a daemon that accepts and never answers is no daemon to a script. */
+		struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	}
 	req.secret = true;
 	if ((r = sz_ctl_request_encode(&req, argc, argv, json, secret, secretlen)) != SZ_OK)
 		goto out;
@@ -186,7 +193,8 @@ sz_control_call(const char *home, int argc, char **argv, bool json, const char *
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			r = SZ_ERR_CLOSED;
+			r = w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? SZ_ERR_TIMEOUT :
+			    SZ_ERR_CLOSED;
 			goto out;
 		}
 		off += (size_t)w;
@@ -199,7 +207,8 @@ sz_control_call(const char *home, int argc, char **argv, bool json, const char *
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
-			r = SZ_ERR_CLOSED;
+			r = k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? SZ_ERR_TIMEOUT :
+			    SZ_ERR_CLOSED;
 			goto out;
 		}
 		sz_buf_append(&resp, tmp, (size_t)k);

@@ -16,8 +16,31 @@
 
 #define SZ_CONTROL_SOCKET "control.sock"
 #define SZ_DAEMON_MAX_LISTEN 4
+/* The most addresses a node says it can be reached at (an onion, and local network ones). */
+#define SZ_DAEMON_MAX_REACH 4
+/* Node state (docs/PROTOCOL.md §16): the listening port kept across restarts (u16), and the
+ * addresses the node was last reachable at, one "HOST:PORT" a line (for commands run without
+ * the daemon). */
+#define SZ_KV_LISTEN "node/listen"
+#define SZ_KV_REACH "node/reach"
 
 typedef struct sz_daemon sz_daemon;
+
+/* What the daemon counts of its sessions (status, tests). */
+typedef struct sz_daemon_stats {
+	uint64_t accepted;         /* connections taken in */
+	uint64_t evicted_unauth;   /* connections in their handshake given up for a newcomer */
+	uint64_t evicted_idle;     /* idle sessions given up for a newcomer */
+	uint64_t evicted_mem;      /* sessions ended over the memory budget */
+	uint64_t refused_busy;     /* peers told to come back later */
+	uint64_t refused_key;      /* peers refused by their key's cost */
+	uint64_t handshake_late;   /* connections that did not finish the handshake in time */
+	size_t mem_peak;           /* the most all sessions held at once */
+	size_t mem;                /* what they hold now */
+	size_t sessions;           /* sessions now (past the handshake, in and out) */
+	size_t unauth;             /* connections in their handshake now */
+} sz_daemon_stats;
+
 
 /* Runs one CLI command inside the daemon for a control-socket client.  argv[0] is the command.
  * secret (may be NULL) is a passphrase the client read for `unlock`.  Output goes to out and
@@ -29,17 +52,23 @@ typedef int (*sz_daemon_run_fn)(void *ctx, sz_daemon *d, void *client, int argc,
 
 typedef struct sz_daemon_opts {
 	const char *home;
-	sz_addr listen[SZ_DAEMON_MAX_LISTEN];
+	sz_addr listen[SZ_DAEMON_MAX_LISTEN]; /* port 0: the node's kept port, or a new one kept */
 	size_t nlisten;
 	bool allow_public;          /* listen on a non-loopback address */
+	bool has_advertise;         /* say the node is reached at advertise (port 0: the listening
+	                             * port) instead of the address it listens on: behind a port
+	                             * forward, or in tests on one machine */
+	sz_addr advertise;
 	/* Tor: attach to a running tor's control port, or spawn one. */
 	const char *tor_control;    /* "127.0.0.1:PORT" */
 	const char *tor_cookie;     /* its cookie file, or NULL to ask tor */
 	const char *tor_path;       /* spawn this tor binary instead */
 	const char *tor_extra;      /* extra torrc lines (test networks) for a spawned tor */
 	uint16_t onion_port;        /* the onion service's virtual port [7070] */
-	size_t max_sessions;        /* concurrent sync sessions [64] */
-	size_t max_per_host;        /* concurrent sessions from one address [4] */
+	size_t max_sessions;        /* concurrent sync sessions [128] */
+	size_t max_per_host;        /* concurrent connections from one LAN address [4]; never
+	                             * applied to a loopback address (Tor's, everyone's) */
+	size_t mem_budget;          /* bytes all sessions together may hold [64 MiB] */
 	FILE *log;                  /* where log lines go (never secrets) */
 	sz_daemon_run_fn run;
 	void *run_ctx;
@@ -61,15 +90,34 @@ void sz_daemon_lock(sz_daemon *d);
 void sz_daemon_stop(sz_daemon *d);
 /* The addresses it serves on (TCP, and "<id>.onion:port" once published), one per line. */
 void sz_daemon_addresses(sz_daemon *d, sz_buf *out);
+/* The addresses another device can reach it at, best first, at most max: its onion service, then
+ * the address it advertises, else the local network address of each listener that is not
+ * loopback (for a wildcard listener, the address of this machine's interface that another device
+ * on the local network most likely reaches: sz_net_lan_address).  0 when it serves on loopback
+ * only and has no onion service. */
+size_t sz_daemon_reach(sz_daemon *d, sz_addr *out, size_t max);
+/* Where this daemon's tor takes SOCKS connections, as "HOST:PORT".  SZ_ERR_UNSUPPORTED when it
+ * runs without Tor. */
+SZ_MUST_CHECK int sz_daemon_tor_socks(sz_daemon *d, char *out, size_t n);
+/* The addresses a daemon last said this node is reachable at (kept in the store). */
+size_t sz_node_saved_reach(sz_node *n, sz_addr *out, size_t max);
 /* Start an outgoing sync to addr for client; when it ends, the daemon answers the client with
  * the session's result (exit code and a line of text). */
 SZ_MUST_CHECK int sz_daemon_sync_start(sz_daemon *d, void *client, const sz_addr *addr);
+/* Redeem invitation iv (its address, pinned to its node key) for client, then run the new
+ * member's first sync with the inviter; the client is answered when both are done. */
+struct sz_invite;
+SZ_MUST_CHECK int sz_daemon_join_start(sz_daemon *d, void *client, const struct sz_invite *iv);
+/* What the daemon counts of its sessions. */
+void sz_daemon_get_stats(const sz_daemon *d, sz_daemon_stats *st);
 /* Log a line (printf-style).  Never pass a secret. */
 void sz_daemon_log(sz_daemon *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The control socket's client side, for the CLI: if a daemon serves home, send it the command and
- * copy its answer to out/err; *code gets the exit code.  SZ_ERR_UNREACHABLE if none runs. */
+ * copy its answer to out/err; *code gets the exit code.  SZ_ERR_UNREACHABLE if none runs.
+ * timeout_ms > 0 bounds the whole call (SZ_ERR_TIMEOUT: a daemon that does not answer); 0 waits
+ * as long as the command takes (a sync). */
 SZ_MUST_CHECK int sz_control_call(const char *home, int argc, char **argv, bool json,
-    const char *secret, size_t secretlen, sz_buf *out, sz_buf *err, int *code);
+    const char *secret, size_t secretlen, sz_buf *out, sz_buf *err, int *code, int timeout_ms);
 
 #endif /* SZ_APP_DAEMON_H */

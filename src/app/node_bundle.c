@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cell/cell.h"
@@ -122,6 +123,9 @@ sz_node_bundle_export(sz_node *n, int fd, const sz_node_bundle_spec *spec,
 			    spec->passphrase, summary_item, &sum, &rep);
 		if (r == SZ_OK && rep.kind != SZ_BUNDLE_SUMMARY)
 			r = SZ_ERR_MALFORMED;
+		/* A damaged summary is still answered: what it lost makes the answer longer (it then
+		 * carries envelopes the other side has), never shorter. */
+		st->summary_damaged = r == SZ_OK && !rep.intact;
 		/* Answered for whom it was written: the cell whose key opened it.  Never for all my
 		 * cells: a member of one would see my other cells' scope tags, and take in none of
 		 * their envelopes (§9, Import). */
@@ -281,10 +285,15 @@ sz_node_bundle_import(sz_node *n, int fd, const char *passphrase, sz_node_bundle
 	memset(st, 0, sizeof *st);
 	memset(rep, 0, sizeof *rep);
 	rep->recipient = -1;
+	struct stat sb;
+	int r;
+	/* Only a regular file: a FIFO or a device could keep the reader (the daemon) waiting. */
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return sz_node_fail(n, SZ_ERR_INVALID, "a bundle is read from a regular file only");
 	x.envs = calloc(IMPORT_MAX, sizeof *x.envs);
 	x.lens = calloc(IMPORT_MAX, sizeof *x.lens);
 	x.res = calloc(IMPORT_MAX, sizeof *x.res);
-	int r = x.envs == NULL || x.lens == NULL || x.res == NULL ? SZ_ERR_NOMEM :
+	r = x.envs == NULL || x.lens == NULL || x.res == NULL ? SZ_ERR_NOMEM :
 	    sz_node_cells_bundle(n, NULL, true, &cand, &sc, &own);
 	if (r != SZ_OK)
 		goto out;
@@ -299,6 +308,9 @@ sz_node_bundle_import(sz_node *n, int fd, const char *passphrase, sz_node_bundle
 	else if (r == SZ_ERR_DECRYPT)
 		r = sz_node_fail(n, r, "no key of this node opens the bundle: it is not for you, or "
 		    "it is damaged at its start");
+	else if (r == SZ_ERR_UNSUPPORTED)
+		r = sz_node_fail(n, r, "the bundle was written by an older samizdat (bundle version 1, "
+		    "whose end could not be checked): ask for a new one");
 out:
 	for (size_t i = 0; x.envs != NULL && i < x.count; i++)
 		free(x.envs[i]);

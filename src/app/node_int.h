@@ -330,6 +330,7 @@ typedef struct sz_node_bundle_stats {
 	uint64_t refused_kind;     /* import: of the refused, those this bundle's kind may not carry
 	                            * (sealed ones in a passphrase bundle, another cell's in a
 	                            * cell bundle) */
+	bool summary_damaged;      /* export --answer: the summary was damaged (answered anyway) */
 	struct sz_cell *cell;      /* import: the cell whose key opened the bundle (NULL: the
 	                            * passphrase); export: the cell it is for, if any */
 	uint64_t bytes;

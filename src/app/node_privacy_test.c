@@ -326,9 +326,11 @@ test_junk_from_a_tag_holder(void **state)
 static sz_peercost costs;
 
 static int
-cost_ok(void *ctx, const uint8_t pk[32])
+cost_ok(void *ctx, const uint8_t pk[32], char *why, size_t whylen)
 {
 	(void)ctx;
+	(void)why;
+	(void)whylen;
 	return sz_peercost_refused(&costs, pk, 1000) ? SZ_ERR_DENIED : SZ_OK;
 }
 

@@ -66,3 +66,10 @@ sz_peercost_refused(const sz_peercost *t, const uint8_t key[32], uint64_t now)
 	const sz_peercost_slot *e = find(t, key);
 	return e != NULL && e->until > now;
 }
+
+uint64_t
+sz_peercost_until(const sz_peercost *t, const uint8_t key[32], uint64_t now)
+{
+	const sz_peercost_slot *e = find(t, key);
+	return e != NULL && e->until > now ? e->until : 0;
+}

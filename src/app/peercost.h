@@ -40,5 +40,7 @@ typedef struct sz_peercost {
 void sz_peercost_charge(sz_peercost *t, const uint8_t key[32], uint64_t refused, uint64_t now);
 /* Is key refused at time now? */
 bool sz_peercost_refused(const sz_peercost *t, const uint8_t key[32], uint64_t now);
+/* Until when key is refused (0 if it is not at time now). */
+uint64_t sz_peercost_until(const sz_peercost *t, const uint8_t key[32], uint64_t now);
 
 #endif /* SZ_APP_PEERCOST_H */

@@ -152,37 +152,51 @@ invite(sz_cli *c, int argc, char **argv)
 	}
 	sz_addr addr, *ap = NULL;
 	char why[200];
-	if (address != NULL) {
-		if (sz_addr_parse(&addr, address, why, sizeof why) != SZ_OK)
-			return sz_cli_usage_error(c, "--address: %s", why);
-		ap = &addr;
-	} else if (c->in_daemon) {
-		/* The daemon knows where it serves: prefer its onion address. */
-		sz_buf a = { 0 };
-		sz_daemon_addresses(c->daemon, &a);
-		sz_buf_u8(&a, 0);
-		char *line = (char *)a.p, *best = NULL;
-		for (char *s = line; s && *s;) {
-			char *nl = strchr(s, '\n');
-			if (nl)
-				*nl = '\0';
-			if (best == NULL || strstr(s, ".onion") != NULL)
-				best = s;
-			s = nl ? nl + 1 : NULL;
-		}
-		if (best != NULL && sz_addr_parse(&addr, best, why, sizeof why) == SZ_OK)
-			ap = &addr;
-		sz_buf_free(&a);
-	}
 	sz_node *n;
 	sz_cell *cell;
 	int rc = open_cell(c, argv[1], &n, &cell);
 	if (rc != SZ_EXIT_OK)
 		return rc;
+	/* Where the newcomer's device reaches this node: what the daemon serves on (its onion first,
+	 * then the local network), or where it last did; never a loopback address, which is this
+	 * machine only, unless the person names it. */
+	const char *note = "";
+	if (address != NULL) {
+		if (sz_addr_parse(&addr, address, why, sizeof why) != SZ_OK)
+			return sz_cli_usage_error(c, "--address: %s", why);
+		ap = &addr;
+	} else if (c->in_daemon) {
+		if (sz_daemon_reach(c->daemon, &addr, 1) == 1)
+			ap = &addr;
+		else
+			note = " It names no address: this node can be reached from no other device (it "
+			    "serves on this machine's loopback address only, without Tor). To let the "
+			    "newcomer join live, serve with Tor ('samizdat serve --tor /usr/sbin/tor') or "
+			    "on the local network ('samizdat serve --listen 0.0.0.0:7070 --public') and "
+			    "invite again; or finish by courier files.";
+	} else if (sz_node_saved_reach(n, &addr, 1) == 1) {
+		ap = &addr;
+		note = " No daemon is running now: start 'samizdat serve' so that the newcomer's "
+		    "device can reach this node.";
+	} else {
+		note = " It names no address: no daemon serves this node on Tor or the local network "
+		    "('samizdat serve --tor /usr/sbin/tor', or 'samizdat serve --listen 0.0.0.0:7070 "
+		    "--public'), so the newcomer finishes by courier files.";
+	}
 	char code[SZ_INVITE_CODE_MAX];
 	int r = sz_node_invite(n, cell, ttl, ap, code, sizeof code);
 	if (r != SZ_OK)
 		return sz_cli_fail(c, r, sz_node_errmsg(n));
+	char where[SZ_NET_ADDR_TEXT + 2] = "";
+	if (ap != NULL && sz_addr_format(ap, where, sizeof where - 1) == SZ_OK)
+		strcat(where, ".");
+	if (c->json) {
+		sz_jsonw_key(&c->jw, "address");
+		if (ap != NULL)
+			sz_jsonw_strn(&c->jw, (const uint8_t *)where, strlen(where) ? strlen(where) - 1 : 0);
+		else
+			sz_jsonw_null(&c->jw);
+	}
 	/* The scripting contract: the code alone on stdout. */
 	if (c->json) {
 		sz_jsonw_key(&c->jw, "code");
@@ -194,10 +208,9 @@ invite(sz_cli *c, int argc, char **argv)
 	    "(read it out, or show the QR code with --qr). Whoever sees or photographs it can read "
 	    "nothing with it, but gets one chance to race the newcomer for the seat (and learns "
 	    "where your node is): if the newcomer finds it already used, run 'samizdat cell revoke "
-	    "CODE' at once.%s\n",
-	    sz_cell_name(cell), (unsigned long long)(ttl / 3600000),
-	    ap == NULL ? " It names no address (no daemon is serving): the newcomer finishes by "
-	    "courier files." : "");
+	    "CODE' at once.%s%s%s\n",
+	    sz_cell_name(cell), (unsigned long long)(ttl / 3600000), ap ? " It names " : "",
+	    ap ? where : "", note);
 	if (qr != NULL)
 		print_qr(c->err, code);
 	return SZ_EXIT_OK;
@@ -328,11 +341,9 @@ join_by_files(sz_cli *c, sz_node *n, const sz_invite *iv, const char *request, c
 		    "reads nothing in it.\n", request, request);
 		return SZ_EXIT_OK;
 	}
-	int fd = open(answer, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(c->err, "samizdat cell join: cannot read %s: %s\n", answer, strerror(errno));
+	int fd = sz_cli_open_input(c, answer);
+	if (fd < 0)
 		return SZ_EXIT_FAIL;
-	}
 	sz_cell *cell = NULL;
 	int refused;
 	r = sz_node_join_answer_file(n, iv, fd, &cell, &refused);
@@ -364,11 +375,9 @@ admit(sz_cli *c, int argc, char **argv)
 		return SZ_EXIT_USAGE;
 	if (npos != 1 || to == NULL)
 		return sz_cli_usage_error(c, "give the request file and --to ANSWER");
-	int in = open(argv[1], O_RDONLY | O_CLOEXEC);
-	if (in < 0) {
-		fprintf(c->err, "samizdat cell admit: cannot read %s: %s\n", argv[1], strerror(errno));
+	int in = sz_cli_open_input(c, argv[1]);
+	if (in < 0)
 		return SZ_EXIT_FAIL;
-	}
 	sz_node *n;
 	int r = sz_cli_node(c, &n);
 	if (r != SZ_OK) {
@@ -450,6 +459,17 @@ join(sz_cli *c, int argc, char **argv)
 		    "to the inviter, who answers with 'samizdat cell admit FILE --to ANSWER'; then "
 		    "'samizdat cell join CODE --answer ANSWER'.\n");
 		return SZ_EXIT_NETWORK;
+	}
+	if (c->in_daemon && socks == NULL) {
+		/* The daemon dials (through its own tor for an onion) without stopping its loop, and
+		 * answers when the join and the first sync are done. */
+		if ((r = sz_daemon_join_start(c->daemon, c->client, &iv)) == SZ_ERR_UNSUPPORTED)
+			return sz_cli_fail(c, r, "the inviter serves over Tor and this daemon runs without "
+			    "it: restart it with 'samizdat serve --tor PATH' (or --tor-control)");
+		if (r != SZ_OK)
+			return sz_cli_fail(c, r, sz_node_errmsg(n)[0] ? sz_node_errmsg(n) :
+			    "cannot start the join");
+		return SZ_DAEMON_DEFERRED;
 	}
 	sz_join_secrets js;
 	sz_node_joining j = { .n = n, .js = &js };

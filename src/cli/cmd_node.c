@@ -12,7 +12,9 @@
 #include "app/node_int.h"
 #include "cli/cli.h"
 #include "crypto/crypto.h"
+#include "store/check.h"
 #include "store/scopes.h"
+#include "transport/net.h"
 
 static int
 parse_u32(const char *s, uint32_t *v)
@@ -124,6 +126,11 @@ sz_cli_status(sz_cli *c, int argc, char **argv)
 	uint64_t wbytes = 0;
 	if ((r = sz_node_quar_stats(n, &waiting, &wbytes)) != SZ_OK)
 		return sz_cli_fail(c, r, "cannot read the store");
+	/* Damage is looked for everywhere, not only where the counts above happened to read. */
+	sz_vfs_scan_result scan;
+	if ((r = sz_store_scan(n->store, &scan, NULL, NULL)) != SZ_OK)
+		return sz_cli_fail(c, r, "cannot read the store");
+	int kdamaged = sz_store_keyfile_damaged(n->store);
 	char fp[40];
 	if (sz_node_fingerprint(n, fp) != SZ_OK)
 		fp[0] = '\0';
@@ -131,6 +138,66 @@ sz_cli_status(sz_cli *c, int argc, char **argv)
 	    "%zu of epochs not known yet)\nreadable    %llu entries\ncells       %zu\ndaemon      %s\n",
 	    c->home, fp, (unsigned long long)envs, waiting, (unsigned long long)ents, n->ncells,
 	    c->in_daemon ? "running" : "not running");
+	/* Where another device reaches this node (what an invitation names). */
+	sz_addr reach[SZ_DAEMON_MAX_REACH];
+	size_t nr = c->in_daemon ? sz_daemon_reach(c->daemon, reach, SZ_DAEMON_MAX_REACH) :
+	    sz_node_saved_reach(n, reach, SZ_DAEMON_MAX_REACH);
+	sz_buf listen = { 0 };
+	if (c->in_daemon)
+		sz_daemon_addresses(c->daemon, &listen);
+	for (size_t i = 0; i < nr; i++) {
+		char t[SZ_NET_ADDR_TEXT];
+		if (sz_addr_format(&reach[i], t, sizeof t) == SZ_OK)
+			sz_cli_say(c, "%s %s (%s)%s\n", i == 0 ? "reachable  " : "           ", t,
+			    reach[i].onion ? "Tor" : "network", c->in_daemon ? "" :
+			    ", once the daemon runs again");
+	}
+	if (nr == 0)
+		sz_cli_say(c, "reachable   from this computer only%s: no onion service, no local "
+		    "network address ('samizdat help serve')\n", c->in_daemon ? "" : " (no daemon)");
+	if (c->json) {
+		sz_jsonw_key(&c->jw, "reachable");
+		sz_jsonw_arr_begin(&c->jw);
+		for (size_t i = 0; i < nr; i++) {
+			char t[SZ_NET_ADDR_TEXT];
+			if (sz_addr_format(&reach[i], t, sizeof t) == SZ_OK)
+				sz_jsonw_str(&c->jw, t);
+		}
+		sz_jsonw_arr_end(&c->jw);
+		sz_jsonw_key(&c->jw, "listening");
+		sz_jsonw_arr_begin(&c->jw);
+		for (size_t off = 0; off < listen.len;) {
+			const uint8_t *nl = memchr(listen.p + off, '\n', listen.len - off);
+			size_t l = nl ? (size_t)(nl - listen.p) - off : listen.len - off;
+			sz_jsonw_strn(&c->jw, listen.p + off, l);
+			off += l + 1;
+		}
+		sz_jsonw_arr_end(&c->jw);
+	}
+	sz_buf_free(&listen);
+	if (c->in_daemon) {
+		/* The daemon's sessions, as its slots and memory budget see them. */
+		sz_daemon_stats ds;
+		sz_daemon_get_stats(c->daemon, &ds);
+		sz_cli_say(c, "sessions    %zu (and %zu connections in their handshake); %zu KiB held, "
+		    "at most %zu KiB so far\n", ds.sessions, ds.unauth, ds.mem >> 10, ds.mem_peak >> 10);
+		if (c->json) {
+			sz_jsonw_key(&c->jw, "sessions");
+			sz_jsonw_obj_begin(&c->jw);
+			const struct { const char *k; uint64_t v; } f[] = {
+				{ "now", ds.sessions }, { "handshaking", ds.unauth }, { "mem", ds.mem },
+				{ "mem_peak", ds.mem_peak }, { "accepted", ds.accepted },
+				{ "evicted_unauth", ds.evicted_unauth }, { "evicted_idle", ds.evicted_idle },
+				{ "evicted_mem", ds.evicted_mem }, { "refused_busy", ds.refused_busy },
+				{ "refused_key", ds.refused_key }, { "handshake_late", ds.handshake_late },
+			};
+			for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+				sz_jsonw_key(&c->jw, f[i].k);
+				sz_jsonw_u64(&c->jw, f[i].v);
+			}
+			sz_jsonw_obj_end(&c->jw);
+		}
+	}
 	if (c->json) {
 		sz_jsonw_key(&c->jw, "home");
 		sz_jsonw_str(&c->jw, c->home);
@@ -146,8 +213,23 @@ sz_cli_status(sz_cli *c, int argc, char **argv)
 		sz_jsonw_u64(&c->jw, n->ncells);
 		sz_jsonw_key(&c->jw, "daemon");
 		sz_jsonw_bool(&c->jw, c->in_daemon);
+		sz_jsonw_key(&c->jw, "damaged");
+		sz_jsonw_bool(&c->jw, kdamaged || scan.damaged || scan.partial || scan.missing);
 	}
-	return SZ_EXIT_OK;
+	if (scan.damaged > 0) {
+		fprintf(c->err, "samizdat status: the store is damaged: %llu of its %llu pages fail "
+		    "authentication (the first: page %u). Run 'samizdat check' to see what can still be "
+		    "read.\n", (unsigned long long)scan.damaged, (unsigned long long)scan.pages,
+		    scan.first_damaged[0]);
+	}
+	if (scan.partial || scan.missing)
+		fprintf(c->err, "samizdat status: the store is damaged: its database file is cut short "
+		    "(%llu bytes; page 1 counts %llu pages). Run 'samizdat check'.\n",
+		    (unsigned long long)scan.bytes, (unsigned long long)scan.header_pages);
+	if (kdamaged)
+		fprintf(c->err, "samizdat status: the key file is damaged in a part your passphrase "
+		    "does not need (the other slot). Run 'samizdat check'.\n");
+	return (kdamaged || scan.damaged || scan.partial || scan.missing) ? SZ_EXIT_DATA : SZ_EXIT_OK;
 }
 
 int

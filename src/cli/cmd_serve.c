@@ -2,6 +2,7 @@
  * cmd_serve.c - serve, sync, peers, unlock, lock; and how the CLI talks to a running daemon.
  * Layer: cli.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -18,6 +19,9 @@
 #include "transport/tcpdial.h"
 
 #define KV_PEERS "node/peers"
+/* How long `ping` waits for a daemon to answer whether it is there (other commands: six times
+ * as long, since a busy daemon answers in turn). */
+#define SZ_CLI_PROBE_MS 10000
 
 /* --- running commands inside the daemon ------------------------------------------------- */
 
@@ -108,11 +112,19 @@ sz_cli_run(sz_cli *c, int argc, char **argv)
 	int n = 0;
 	for (int i = 0; i < argc && n < SZ_CLI_MAX_ARGS; i++)
 		args[n++] = argv[i];
-	r = sz_control_call(c->home, 1, (char *[]){ "ping", NULL }, false, NULL, 0, &out, &err, &code);
+	bool ping = strcmp(argv[0], "ping") == 0;
+	r = sz_control_call(c->home, 1, (char *[]){ "ping", NULL }, false, NULL, 0, &out, &err, &code,
+	    ping ? SZ_CLI_PROBE_MS : 6 * SZ_CLI_PROBE_MS);
 	sz_buf_free(&out);
 	sz_buf_free(&err);
 	if (r == SZ_ERR_UNREACHABLE)
 		return sz_cli_dispatch(c, argc, argv); /* no daemon: do it here */
+	if (r == SZ_ERR_TIMEOUT && ping) {
+		fprintf(c->out, "no answer\n");
+		fprintf(c->err, "samizdat ping: a daemon holds %s but did not answer within %d s.\n",
+		    c->home, SZ_CLI_PROBE_MS / 1000);
+		return SZ_EXIT_FAIL;
+	}
 	if (r != SZ_OK) {
 		fprintf(c->err, "samizdat: the daemon serving %s did not answer: %s\n", c->home,
 		    sz_strerror(r));
@@ -141,7 +153,7 @@ sz_cli_run(sz_cli *c, int argc, char **argv)
 		}
 	}
 	args[n] = NULL;
-	r = sz_control_call(c->home, n, args, c->json, secret, slen, &out, &err, &code);
+	r = sz_control_call(c->home, n, args, c->json, secret, slen, &out, &err, &code, 0);
 	sz_secret_free(secret);
 	sz_buf_free(&text);
 	if (r != SZ_OK) {
@@ -212,8 +224,9 @@ sz_cli_ping(sz_cli *c, int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
+	/* For scripts: the exit status is the answer (0: a daemon answers, 1: none does). */
 	sz_cli_say(c, "%s\n", c->in_daemon ? "daemon" : "no daemon");
-	return SZ_EXIT_OK;
+	return c->in_daemon ? SZ_EXIT_OK : SZ_EXIT_FAIL;
 }
 
 /* --- sync -------------------------------------------------------------------------------- */
@@ -280,8 +293,12 @@ sync_once(sz_cli *c, sz_node *n, const sz_addr *a, const char *socks, sz_sync_st
 	st->hello_bytes = one.hello_bytes;
 	if (r != SZ_OK) {
 		const char *pe = sz_sync_peer_error(s);
-		snprintf(why, whylen, "the sync broke off%s%s%s", pe[0] ? " (the other side said: " : "",
-		    pe, pe[0] ? ")" : "");
+		int pc = sz_sync_peer_code(s);
+		if (pc == SZ_ERR_BUSY || pc == SZ_ERR_DENIED)
+			snprintf(why, whylen, "the other node refused the sync: %s", pe);
+		else
+			snprintf(why, whylen, "the sync broke off%s%s%s", pe[0] ? " (the other side said: " :
+			    "", pe, pe[0] ? ")" : "");
 	}
 	sz_sync_free(s);
 	return r;
@@ -369,6 +386,11 @@ sz_cli_sync(sz_cli *c, int argc, char **argv)
 		sz_jsonw_key(&c->jw, "hello_bytes");
 		sz_jsonw_u64(&c->jw, st.hello_bytes);
 	}
+	if (r != SZ_OK && strncmp(why, "the other node refused", 22) == 0) {
+		/* busy, or this node's key refused for a while: its own words, with when to retry */
+		fprintf(c->err, "samizdat sync: %s.\n", why);
+		return SZ_EXIT_NETWORK;
+	}
 	if (r != SZ_OK)
 		return sz_cli_fail(c, r, why);
 	sz_cli_say(c, "Synced with %s: received %llu (stored %llu, refused %llu), sent %llu.\n",
@@ -383,13 +405,13 @@ int
 sz_cli_serve(sz_cli *c, int argc, char **argv)
 {
 	const char *listen = NULL, *pub = NULL, *tctl = NULL, *tcookie = NULL, *tpath = NULL,
-	    *textra = NULL, *oport = NULL, *locked = NULL, *logf = NULL;
+	    *textra = NULL, *oport = NULL, *locked = NULL, *logf = NULL, *adv = NULL;
 	const sz_cli_opt opts[] = {
 		{ "--listen", true, &listen }, { "--public", false, &pub },
 		{ "--tor-control", true, &tctl }, { "--tor-cookie", true, &tcookie },
 		{ "--tor", true, &tpath }, { "--tor-config", true, &textra },
 		{ "--onion-port", true, &oport }, { "--locked", false, &locked },
-		{ "--log", true, &logf }, { NULL, false, NULL },
+		{ "--log", true, &logf }, { "--advertise", true, &adv }, { NULL, false, NULL },
 	};
 	int npos = sz_cli_opts(c, argc, argv, opts);
 	if (npos < 0)
@@ -407,6 +429,22 @@ sz_cli_serve(sz_cli *c, int argc, char **argv)
 			return sz_cli_usage_error(c, "--listen %s is not a loopback address: add --public "
 			    "to serve on the network", listen);
 		o.nlisten = 1;
+	}
+	if (adv != NULL) {
+		/* HOST:PORT, [IPv6]:PORT, or a host alone (then the listening port) */
+		char text[SZ_NET_ADDR_TEXT];
+		struct in6_addr six;
+		bool bare6 = inet_pton(AF_INET6, adv, &six) == 1;
+		int k = snprintf(text, sizeof text, bare6 ? "[%s]:0" : strchr(adv, ':') ? "%s" : "%s:0",
+		    adv);
+		if (k < 0 || (size_t)k >= sizeof text || sz_addr_parse(&o.advertise, text, why,
+		    sizeof why) != SZ_OK)
+			return sz_cli_usage_error(c, "--advertise: %s", k < 0 || (size_t)k >= sizeof text ?
+			    "the address is too long" : why);
+		if (o.advertise.onion)
+			return sz_cli_usage_error(c, "--advertise takes a numeric address; the onion "
+			    "address comes from Tor");
+		o.has_advertise = true;
 	}
 	if (oport != NULL) {
 		char *end;

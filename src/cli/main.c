@@ -18,7 +18,11 @@ static const sz_cli_cmd cmd_table[] = {
 	{ "init", sz_cli_init, "[--kdf-ops N] [--kdf-mem-mib M]",
 	    "create this person's node: an identity and an encrypted store", NULL },
 	{ "id", sz_cli_id, "", "show this node's fingerprint, to compare aloud or on paper", NULL },
-	{ "status", sz_cli_status, "", "what this node holds and whether a daemon serves it", NULL },
+	{ "status", sz_cli_status, "", "what this node holds and whether a daemon serves it\n"
+	    "Every page of the store is checked for damage (exit 5 if any is found).", NULL },
+	{ "check", sz_cli_check, "", "check the whole store: what is damaged, what can be read\n"
+	    "The key file, an interrupted write's journal, every page's seal and SQLite's integrity\n"
+	    "check.  Changes nothing.  Exit 5 if anything is damaged.", NULL },
 	{ "unlock", sz_cli_unlock, "", "give the running daemon the passphrase", NULL },
 	{ "lock", sz_cli_lock, "", "make the running daemon forget the keys", NULL },
 	{ "cell", NULL, "", "cells: invite-only encrypted groups", sz_cli_cell_cmds },
@@ -54,9 +58,16 @@ static const sz_cli_cmd cmd_table[] = {
 	    "by sync or courier.  Public signers are shown by fingerprint.", NULL },
 	{ "decisions", sz_cli_decisions, "CELL", "a cell's proposals, pledge calls and declarations",
 	    NULL },
-	{ "serve", sz_cli_serve, "[--listen HOST:PORT] [--public] [--tor-control HOST:PORT "
-	    "[--tor-cookie FILE] | --tor PATH [--tor-config FILE]] [--onion-port N] [--locked] "
-	    "[--log FILE]", "run the daemon: serve syncs, keep the keys in memory, answer commands", NULL },
+	{ "serve", sz_cli_serve, "[--listen HOST:PORT] [--public] [--advertise HOST[:PORT]] "
+	    "[--tor-control HOST:PORT [--tor-cookie FILE] | --tor PATH [--tor-config FILE]] "
+	    "[--onion-port N] [--locked] [--log FILE]",
+	    "run the daemon: serve syncs, keep the keys in memory, answer commands\n"
+	    "It listens on 127.0.0.1 at a port chosen once and kept in the store, so that it stays\n"
+	    "the same across restarts (--listen picks another).  Another device reaches it at its\n"
+	    "onion address (with Tor), or on the local network with --listen 0.0.0.0:PORT --public\n"
+	    "(invitations then name this machine's local network address); --advertise names the\n"
+	    "address to give instead (behind a port forward).  'samizdat status' shows where it is\n"
+	    "reachable.", NULL },
 	{ "sync", sz_cli_sync, "HOST:PORT | NAME.onion:PORT [--tor-socks HOST:PORT]",
 	    "exchange what is missing with another node", NULL },
 	{ "peers", sz_cli_peers, "[list | add ADDRESS | remove ADDRESS]",
@@ -65,7 +76,8 @@ static const sz_cli_cmd cmd_table[] = {
 	{ "wipe", sz_cli_wipe, "--yes", "destroy this node's keys at once (panic)", NULL },
 	{ "duress", sz_cli_duress, "[--file FILE | --clear]",
 	    "set a passphrase that, when used to unlock, wipes the node", NULL },
-	{ "ping", sz_cli_ping, "", "say whether a daemon answers (for scripts)", NULL },
+	{ "ping", sz_cli_ping, "", "say whether a daemon answers (for scripts)\n"
+	    "Exit status 0 if one answers, 1 if none runs or none answers within 10 s.", NULL },
 	{ "help", cmd_help, "[COMMAND]", "explain the commands", NULL },
 	{ "selftest", sz_cli_selftest, "", "check the crypto core against published test vectors", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },

@@ -531,3 +531,9 @@ sz_neg_respond(sz_neg *n, const uint8_t *msg, size_t len, sz_buf *out)
 	n->responder = true;
 	return step(n, msg, len, out, NULL, NULL);
 }
+
+size_t
+sz_neg_mem(const sz_neg *n)
+{
+	return n == NULL ? 0 : sizeof(*n) + n->o.cap + n->scratch_cap * (sizeof(idref) + 1);
+}

@@ -44,6 +44,8 @@ typedef struct sz_neg_storage sz_neg_storage;
 SZ_MUST_CHECK int sz_neg_storage_new(sz_neg_storage **out, size_t max_items);
 /* Release s and everything it holds; accepts NULL.  No session may still use it. */
 void sz_neg_storage_free(sz_neg_storage *s);
+/* The bytes s holds allocated (for a caller that keeps a memory budget).  Accepts NULL. */
+size_t sz_neg_storage_mem(const sz_neg_storage *s);
 /* Add one item (copied).  SZ_ERR_STATE once sealed, SZ_ERR_INVALID for the infinity timestamp,
  * SZ_ERR_LIMIT beyond max_items, SZ_ERR_NOMEM. */
 SZ_MUST_CHECK int sz_neg_storage_insert(sz_neg_storage *s, uint64_t ts,
@@ -99,6 +101,8 @@ typedef struct sz_neg sz_neg;
 SZ_MUST_CHECK int sz_neg_new(sz_neg **out, const sz_neg_storage *st, const sz_neg_config *cfg);
 /* Release n; accepts NULL. */
 void sz_neg_free(sz_neg *n);
+/* The bytes n holds allocated, its storage not included.  Accepts NULL. */
+size_t sz_neg_mem(const sz_neg *n);
 
 /* Initiator (client): make the first message into out (out->len is reset to 0 first; the caller
  * owns out and frees it with sz_buf_free).  SZ_ERR_STATE if this session already initiated or

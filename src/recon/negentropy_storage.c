@@ -205,3 +205,11 @@ sz_neg_storage_fingerprint(const sz_neg_storage *s, size_t begin, size_t end,
 	memcpy(fp, h, SZ_NEG_FP_BYTES);
 	return SZ_OK;
 }
+
+size_t
+sz_neg_storage_mem(const sz_neg_storage *s)
+{
+	if (s == NULL)
+		return 0;
+	return sizeof(*s) + s->cap * sizeof(sz_neg_item) + (s->prefix ? (s->n + 1) * sizeof(acc256) : 0);
+}

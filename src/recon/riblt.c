@@ -505,3 +505,18 @@ sz_riblt_sketch_memory(const sz_riblt_sketch *s)
 	return sizeof(*s) + s->cap * (s->width + sizeof(uint64_t)) + s->nslots * sizeof(uint32_t) +
 	    s->c.cap * (s->width + sizeof(uint64_t) + sizeof(int64_t));
 }
+
+static size_t
+cells_mem(const sz_riblt_cells *c, size_t width)
+{
+	return c->cap * (width + sizeof(uint64_t) + sizeof(int64_t));
+}
+
+size_t
+sz_riblt_sketch_mem(const sz_riblt_sketch *s)
+{
+	if (s == NULL)
+		return 0;
+	return sizeof(*s) + s->cap * (s->width + sizeof(uint64_t)) + s->nslots * sizeof(uint32_t) +
+	    cells_mem(&s->c, s->width);
+}

@@ -58,6 +58,8 @@ typedef struct sz_riblt_sketch sz_riblt_sketch;
 SZ_MUST_CHECK int sz_riblt_sketch_new(sz_riblt_sketch **out, size_t width,
     const uint8_t key[static SZ_RIBLT_KEY_BYTES], size_t cells);
 void sz_riblt_sketch_free(sz_riblt_sketch *s);
+/* The bytes s holds allocated (for a caller that keeps a memory budget).  Accepts NULL. */
+size_t sz_riblt_sketch_mem(const sz_riblt_sketch *s);
 /* A deep copy (same items, same K, same generation). */
 SZ_MUST_CHECK int sz_riblt_sketch_clone(sz_riblt_sketch **out, const sz_riblt_sketch *s);
 
@@ -121,6 +123,8 @@ typedef struct sz_riblt_limits {
 SZ_MUST_CHECK int sz_riblt_decoder_new(sz_riblt_decoder **out, sz_riblt_sketch *local,
     const sz_riblt_limits *limits);
 void sz_riblt_decoder_free(sz_riblt_decoder *d);
+/* The bytes d holds allocated, its local sketch not included.  Accepts NULL. */
+size_t sz_riblt_decoder_mem(const sz_riblt_decoder *d);
 
 /* Take the next remote coded symbol (its index is the number taken before).  Errors are sticky:
  * SZ_ERR_LIMIT past max_cells, SZ_ERR_MALFORMED for a count above max_count, SZ_ERR_STATE if the

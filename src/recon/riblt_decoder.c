@@ -472,3 +472,14 @@ sz_riblt_decoder_item(const sz_riblt_decoder *d, size_t j, uint64_t *hash, int *
 	*side = d->iside[j];
 	return d->isym + j * d->width;
 }
+
+size_t
+sz_riblt_decoder_mem(const sz_riblt_decoder *d)
+{
+	if (d == NULL)
+		return 0;
+	return sizeof(*d) + d->c.cap * (d->width + sizeof(uint64_t) + sizeof(int64_t)) +
+	    d->stack_cap * (1 + sizeof(uint32_t)) +
+	    d->icap * (d->width + sizeof(uint64_t) + sizeof(int8_t) + sizeof(sz_riblt_map) +
+	    sizeof(uint32_t)) + d->nset * sizeof(uint32_t);
+}

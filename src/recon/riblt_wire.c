@@ -535,3 +535,15 @@ sz_riblt_receiver_recv(sz_riblt_receiver *r, const uint8_t *msg, size_t len, sz_
 		r->state = RX_OVER; /* any error ends the session */
 	return err;
 }
+
+size_t
+sz_riblt_sender_mem(const sz_riblt_sender *s)
+{
+	return s == NULL ? 0 : sizeof(*s) + s->nwants * sizeof(uint32_t);
+}
+
+size_t
+sz_riblt_receiver_mem(const sz_riblt_receiver *r)
+{
+	return r == NULL ? 0 : sizeof(*r) + r->nlow + sz_riblt_decoder_mem(r->dec);
+}

@@ -91,6 +91,8 @@ SZ_MUST_CHECK int sz_riblt_sender_new(sz_riblt_sender **out, sz_riblt_sketch *lo
  * HELLO: SZ_ERR_INVALID otherwise. */
 SZ_MUST_CHECK int sz_riblt_sender_check32(sz_riblt_sender *s);
 void sz_riblt_sender_free(sz_riblt_sender *s);
+/* The bytes s holds allocated, its local sketch not included.  Accepts NULL. */
+size_t sz_riblt_sender_mem(const sz_riblt_sender *s);
 /* Append HELLO to out.  Once only (SZ_ERR_STATE). */
 SZ_MUST_CHECK int sz_riblt_sender_hello(sz_riblt_sender *s, sz_buf *out);
 /* Take the receiver's reply.  MORE: the next coded symbols are appended to out as CELLS.
@@ -113,6 +115,8 @@ typedef struct sz_riblt_receiver sz_riblt_receiver;
 SZ_MUST_CHECK int sz_riblt_receiver_new(sz_riblt_receiver **out, sz_riblt_sketch *local,
     const uint8_t *salt, size_t max_cells);
 void sz_riblt_receiver_free(sz_riblt_receiver *r);
+/* The bytes r holds allocated (its decoder included, its local sketch not).  Accepts NULL. */
+size_t sz_riblt_receiver_mem(const sz_riblt_receiver *r);
 /* Take HELLO or CELLS and append the answer to out: MORE, DONE (*done set; the differences are
  * in sz_riblt_receiver_decoder), or FAIL.  When FAIL is appended the call also returns why:
  * SZ_ERR_LIMIT, SZ_ERR_DECODE, SZ_ERR_STATE; send it, then the session is over.  Malformed input:

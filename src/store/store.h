@@ -72,6 +72,10 @@ const char *sz_store_last_error(void);
  * what a caller checks envelopes with before sz_store_put_checked. */
 size_t sz_store_max_body(const sz_store *s);
 
+/* 1 if the key file was found damaged (its checksum does not match) although the passphrase
+ * opened it: a part the passphrase does not need (the other slot) is lost. */
+int sz_store_keyfile_damaged(const sz_store *s);
+
 /* PRAGMA integrity_check: SZ_OK, or SZ_ERR_CORRUPT. */
 SZ_MUST_CHECK int sz_store_check(sz_store *s);
 

@@ -38,6 +38,7 @@ struct sz_store {
 	size_t max_body;
 	sz_keyfile kf;
 	unsigned real_slot;
+	int keyfile_damaged;    /* opened, but the key file's checksum did not match */
 	uint8_t *keys;          /* SZ_STORE_K_BYTES */
 	sqlite3_stmt *st[ST_COUNT];
 	unsigned depth;         /* transactions open: 1 the outermost, more are savepoints */
@@ -45,6 +46,10 @@ struct sz_store {
 	uint64_t commits;       /* outermost transactions committed */
 	char errmsg[640];
 };
+
+/* The subkeys of a master key (SZ_STORE_K_*), into keys (sodium_malloc()ed by the caller). */
+SZ_MUST_CHECK int sz_store_derive(uint8_t keys[static SZ_STORE_K_BYTES],
+    const uint8_t master[static 32]);
 
 /* The statement `which`, prepared on first use and reset; NULL on failure (errmsg set). */
 sqlite3_stmt *sz_store_stmt(sz_store *s, int which);

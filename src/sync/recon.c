@@ -11,6 +11,8 @@
  * recon_neg.c.
  */
 #include "sync/recon_int.h"
+#include "recon/negentropy.h"
+#include "recon/riblt_wire.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -266,6 +268,14 @@ sz_recon_free(sz_sync *s)
 {
 	sz_recon_riblt_free(s);
 	sz_recon_neg_free(s);
+}
+
+size_t
+sz_recon_mem(const sz_sync *s)
+{
+	return (s->sketch_lent ? 0 : sz_riblt_sketch_mem(s->sketch)) + s->ntags * 16 +
+	    sz_riblt_sender_mem(s->rsend) + sz_riblt_receiver_mem(s->rrecv) +
+	    sz_neg_storage_mem(s->nstore) + sz_neg_mem(s->neg);
 }
 
 bool

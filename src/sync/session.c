@@ -19,7 +19,17 @@ static const sz_sync_limits default_limits = {
 	.max_rejected = 64,
 	.idle_ms = 60000,
 	.max_ms = 6ull * 3600 * 1000,
+	.hello_ms = 10000,
 };
+
+/* The handshake messages of Noise_XX with empty payloads (docs/PROTOCOL.md §5): anything else is
+ * refused from its length alone, before its bytes are waited for or kept. */
+#define HS_MSG1 32u   /* e */
+#define HS_MSG2 96u   /* e, ee, s (32 + 16), es, empty payload (16) */
+#define HS_MSG3 64u   /* s (32 + 16), se, empty payload (16) */
+/* The largest first frame a responder takes: a HELLO of SZ_HELLO_MAX_TOKENS tokens (a JOIN is
+ * smaller), so that a peer cannot make it hold megabytes before saying who it is. */
+#define FIRST_FRAME_MAX (1u + 4u + 16u * SZ_HELLO_MAX_TOKENS)
 
 /* --- the link --------------------------------------------------------------------------- */
 
@@ -284,6 +294,9 @@ on_frame(sz_sync *s, const sz_frame *f)
 	}
 	case SZ_FR_ERROR: {
 		size_t tl = f->len > 4 ? f->len - 4 : 0;
+		s->peer_code = f->len >= 4 ? (int)(int32_t)sz_load_u32(f->payload) : SZ_ERR_PEER;
+		if (s->peer_code == 0)
+			s->peer_code = SZ_ERR_PEER;
 		if (tl > 200)
 			tl = 200;
 		memcpy(s->peer_error, f->payload + (f->len >= 4 ? 4 : 0), tl);
@@ -316,6 +329,8 @@ drain_stream(sz_sync *s)
 		}
 		if ((r = on_frame(s, &f)) != SZ_OK)
 			break;
+		s->progress_ms = sz_mono_ms(s->cfg.env); /* a whole frame: the session moves */
+		s->st.frames_in++;
 		off += used;
 	}
 	if (off > 0) {
@@ -338,9 +353,17 @@ start_transport(sz_sync *s)
 	s->have_peer_key = true;
 	if (s->cfg.expect_remote != NULL && !sz_ct_equal(s->peer_key, s->cfg.expect_remote, 32))
 		return SZ_ERR_BAD_SIGNATURE;
-	if (s->cfg.hooks.peer_ok != NULL && (r = s->cfg.hooks.peer_ok(s->cfg.hooks.peer_ctx,
-	    s->peer_key)) != SZ_OK)
-		return r;
+	if (s->cfg.hooks.peer_ok != NULL) {
+		char why[160] = "";
+		if ((r = s->cfg.hooks.peer_ok(s->cfg.hooks.peer_ctx, s->peer_key, why,
+		    sizeof why)) != SZ_OK) {
+			why[sizeof why - 1] = '\0';
+			s->phase = PH_HELLO; /* the transport keys are up: the ERROR can be sent */
+			sz_sync_fail(s, r, why[0] ? why : r == SZ_ERR_DENIED ? "refused for a while: too "
+			    "many refused envelopes" : "refused");
+			return SZ_ERR_STATE; /* already failed, with its reason */
+		}
+	}
 	s->phase = PH_HELLO;
 	if (s->join != NULL) {
 		sz_sync_send(s, SZ_FR_JOIN, s->join, s->join_len);
@@ -361,6 +384,8 @@ on_message(sz_sync *s, const uint8_t *msg, size_t n)
 			return sz_sync_fail(s, SZ_ERR_PEER, "handshake out of turn");
 		if ((r = sz_noise_hs_read(s->hs, msg, n, pt, sizeof pt, &plen)) != SZ_OK)
 			return sz_sync_fail(s, r, "handshake failed");
+		s->hs_read++;
+		s->progress_ms = sz_mono_ms(s->cfg.env);
 		if (plen != 0)
 			return sz_sync_fail(s, SZ_ERR_PEER, "unexpected handshake payload");
 		if (sz_noise_hs_next(s->hs) == SZ_NOISE_WRITE) {
@@ -371,15 +396,17 @@ on_message(sz_sync *s, const uint8_t *msg, size_t n)
 			wire_put(s, out, olen);
 		}
 		if (sz_noise_hs_next(s->hs) == SZ_NOISE_SPLIT && (r = start_transport(s)) != SZ_OK)
-			return sz_sync_fail(s, r, r == SZ_ERR_BAD_SIGNATURE ? "not the expected peer" :
-			    r == SZ_ERR_DENIED ? "refused for a while: too many refused envelopes" :
-			    "could not start");
+			return s->status == SZ_SYNC_FAILED ? s->error : sz_sync_fail(s, r,
+			    r == SZ_ERR_BAD_SIGNATURE ? "not the expected peer" : "could not start");
 		return SZ_OK;
 	}
 	if ((r = sz_noise_decrypt(s->rx, msg, n, pt, sizeof pt, &plen)) != SZ_OK)
 		return sz_sync_fail(s, r, "a message failed authentication");
 	if (s->stream.len + plen > SZ_FRAME_MAX + SZ_FRAME_HDR + SZ_NOISE_MAX_MSG)
 		return sz_sync_fail(s, SZ_ERR_TOO_LARGE, "frame too large");
+	if (s->cfg.role == SZ_NOISE_RESPONDER && s->phase == PH_HELLO && s->stream.len == 0 &&
+	    plen >= 4 && sz_load_u32(pt) > FIRST_FRAME_MAX)
+		return sz_sync_fail(s, SZ_ERR_TOO_LARGE, "first frame too large");
 	sz_buf_append(&s->stream, pt, plen);
 	sz_wipe(pt, plen);
 	if (s->stream.err)
@@ -421,6 +448,14 @@ sz_sync_input(sz_sync *s, const uint8_t *p, size_t n)
 	size_t off = 0;
 	while (s->status == SZ_SYNC_RUNNING && s->in.len - off >= 2) {
 		size_t mlen = sz_load_u16(s->in.p + off);
+		if (s->phase == PH_HANDSHAKE) {
+			size_t want = s->cfg.role == SZ_NOISE_INITIATOR ? HS_MSG2 :
+			    s->hs_read == 0 ? HS_MSG1 : HS_MSG3;
+			if (mlen != want) {
+				r = sz_sync_fail(s, SZ_ERR_PEER, "handshake message of the wrong size");
+				break;
+			}
+		}
 		if (s->in.len - off - 2 < mlen)
 			break;
 		r = on_message(s, s->in.p + off + 2, mlen);
@@ -455,7 +490,7 @@ sz_sync_consumed(sz_sync *s, size_t n)
 		s->wire_off = 0;
 	}
 	if (n > 0)
-		s->last_rx_ms = sz_mono_ms(s->cfg.env); /* the peer reads: not idle */
+		s->last_rx_ms = s->progress_ms = sz_mono_ms(s->cfg.env); /* the peer reads: not idle */
 	(void)pump(s);
 }
 
@@ -465,9 +500,18 @@ sz_sync_tick(sz_sync *s)
 	uint64_t now = sz_mono_ms(s->cfg.env);
 	if (s->status != SZ_SYNC_RUNNING)
 		return SZ_OK;
+	if (s->phase <= PH_HELLO && now - s->start_ms > s->cfg.limits.hello_ms)
+		return sz_sync_fail(s, SZ_ERR_TIMEOUT, s->phase == PH_HANDSHAKE ? "no handshake in time" :
+		    "no first frame in time");
 	if (now - s->last_rx_ms > s->cfg.limits.idle_ms || now - s->start_ms > s->cfg.limits.max_ms)
 		return sz_sync_fail(s, SZ_ERR_TIMEOUT, "timed out");
 	return SZ_OK;
+}
+
+void
+sz_sync_abort(sz_sync *s, int err, const char *why)
+{
+	(void)sz_sync_fail(s, err, why);
 }
 
 void
@@ -501,6 +545,66 @@ void
 sz_sync_get_stats(const sz_sync *s, sz_sync_stats *st)
 {
 	*st = s->st;
+}
+
+int
+sz_sync_peer_code(const sz_sync *s)
+{
+	return s->peer_code;
+}
+
+int
+sz_sync_retry_after(const sz_sync *s)
+{
+	const char *p = strstr(s->peer_error, "retry after ");
+	if (p == NULL)
+		return -1;
+	p += strlen("retry after ");
+	long v = 0;
+	int digits = 0;
+	while (*p >= '0' && *p <= '9' && digits < 6) {
+		v = v * 10 + (*p++ - '0');
+		digits++;
+	}
+	if (digits == 0 || strncmp(p, " s", 2) != 0 || v > 86400)
+		return -1;
+	return (int)v;
+}
+
+bool
+sz_sync_authenticated(const sz_sync *s)
+{
+	return s->have_peer_key;
+}
+
+bool
+sz_sync_started(const sz_sync *s)
+{
+	return s->phase > PH_HELLO;
+}
+
+uint64_t
+sz_sync_last_progress(const sz_sync *s)
+{
+	return s->progress_ms;
+}
+
+static size_t
+idvec_mem(const sz_idvec *v)
+{
+	return v->cap * sizeof(sz_scoped_id);
+}
+
+size_t
+sz_sync_mem(const sz_sync *s)
+{
+	size_t m = sizeof(*s) + s->in.cap + s->stream.cap + s->plain.cap + s->wire.cap +
+	    idvec_mem(&s->mine) + idvec_mem(&s->theirs) + idvec_mem(&s->outq) +
+	    idvec_mem(&s->want) + s->neg_have.cap + s->neg_need.cap + s->join_len +
+	    (s->cfg.nscopes + s->cfg.npairs + s->nshared) * SZ_SCOPE_BYTES +
+	    s->cfg.npairs * sizeof(sz_sync_pair) + s->nwant_pfx * 20 +
+	    s->nwant_h32 * (sizeof(uint32_t) + 1);
+	return m + sz_recon_mem(s);
 }
 
 int
@@ -566,7 +670,7 @@ sz_sync_new(sz_sync **out, const sz_sync_config *cfg)
 	s->in.secret = s->stream.secret = s->plain.secret = true;
 	s->status = SZ_SYNC_RUNNING;
 	s->phase = PH_HANDSHAKE;
-	s->start_ms = s->last_rx_ms = sz_mono_ms(cfg->env);
+	s->start_ms = s->last_rx_ms = s->progress_ms = sz_mono_ms(cfg->env);
 	sz_noise_config nc = {
 		.protocol = SZ_NOISE_XX,
 		.role = cfg->role,

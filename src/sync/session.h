@@ -68,10 +68,11 @@ typedef struct sz_sync_hooks {
 	int (*find_prefix)(void *ctx, const uint8_t *prefix, size_t len, uint8_t id[32],
 	    uint8_t label[SZ_SCOPE_BYTES]);
 	/* Optional: the handshake authenticated the peer's transport key pk.  A non-OK return
-	 * refuses the session there (ERROR with that code; nothing else is said), before any
-	 * token is sent (the daemon's cost table, docs/PROTOCOL.md §8 Limits).  Called with
-	 * peer_ctx, not ctx. */
-	int (*peer_ok)(void *peer_ctx, const uint8_t pk[32]);
+	 * refuses the session there, before any token is sent (the daemon's cost table and its
+	 * slots, docs/PROTOCOL.md §8 Limits): ERROR with that code and the text the hook wrote in
+	 * why (whylen bytes, "" on entry; say "...; retry after N s" when a later try may pass).
+	 * Called with peer_ctx, not ctx. */
+	int (*peer_ok)(void *peer_ctx, const uint8_t pk[32], char *why, size_t whylen);
 	void *peer_ctx;
 } sz_sync_hooks;
 
@@ -97,6 +98,9 @@ typedef struct sz_sync_limits {
 	uint64_t max_rejected;   /* envelopes refused before the peer is cut off [64] */
 	uint64_t idle_ms;        /* silence before giving up [60 s] */
 	uint64_t max_ms;         /* whole session [6 h] */
+	uint64_t hello_ms;       /* from the start to the end of the handshake and the peer's first
+	                          * frame (HELLO, JOIN, WELCOME), whatever bytes arrive meanwhile
+	                          * [10 s] */
 } sz_sync_limits;
 
 typedef struct sz_sync_config {
@@ -134,6 +138,7 @@ typedef enum sz_sync_status {
 
 typedef struct sz_sync_stats {
 	uint64_t bytes_in, bytes_out;
+	uint64_t frames_in;               /* whole frames the peer sent */
 	uint64_t scopes_shared;           /* labels shared */
 	uint64_t peer_tokens;             /* tokens in the peer's HELLO */
 	uint64_t hello_bytes;             /* the peer's HELLO frame, header included */
@@ -173,11 +178,34 @@ void sz_sync_consumed(sz_sync *s, size_t n);
 SZ_MUST_CHECK int sz_sync_tick(sz_sync *s);
 /* The peer closed the connection. */
 void sz_sync_eof(sz_sync *s);
+/* End a running session from outside (the caller needs its room: an idle session evicted, one
+ * over a memory budget): it fails with err, and an ERROR frame saying why (at most 200 bytes)
+ * waits in the output for a last flush.  Nothing if it is no longer running. */
+void sz_sync_abort(sz_sync *s, int err, const char *why);
 
 sz_sync_status sz_sync_get_status(const sz_sync *s);
 int sz_sync_error(const sz_sync *s);
 /* The peer's error text if it sent an ERROR frame ("" otherwise). */
 const char *sz_sync_peer_error(const sz_sync *s);
+/* The code of the peer's ERROR frame (0 if it sent none): SZ_ERR_BUSY when it had no room for
+ * this session, SZ_ERR_DENIED when it refuses this node's key for a while. */
+int sz_sync_peer_code(const sz_sync *s);
+/* Seconds the peer asked us to wait before trying again ("...; retry after N s" in its ERROR
+ * text, N <= 86400), or -1 if it said nothing of the kind. */
+int sz_sync_retry_after(const sz_sync *s);
+/* Whether the handshake authenticated the peer (its key is known). */
+bool sz_sync_authenticated(const sz_sync *s);
+/* Whether the handshake and the peer's first frame are done: past this the session is doing
+ * the work it was opened for (hello_ms no longer applies). */
+bool sz_sync_started(const sz_sync *s);
+/* When (the env's monotonic clock) the peer last sent a whole handshake message or frame, or read
+ * what we sent: bytes that make no whole frame (a frame announced and never finished) do not
+ * count. */
+uint64_t sz_sync_last_progress(const sz_sync *s);
+/* The bytes the session holds allocated: its buffers, id lists and reconciliation state (a
+ * sketch the node lent it not included).  For a caller that keeps a memory budget across
+ * sessions. */
+size_t sz_sync_mem(const sz_sync *s);
 void sz_sync_get_stats(const sz_sync *s, sz_sync_stats *st);
 /* The peer's transport public key, once the handshake authenticated it. */
 SZ_MUST_CHECK int sz_sync_peer_key(const sz_sync *s, uint8_t pk[static 32]);

@@ -35,6 +35,8 @@ struct sz_sync {
 	sz_sync_status status;
 	int error;
 	char peer_error[201];
+	int peer_code;            /* the code of the peer's ERROR frame, or 0 */
+	uint8_t hs_read;          /* handshake messages read so far */
 
 	sz_buf in;        /* received wire bytes not yet a whole Noise message */
 	sz_buf stream;    /* decrypted bytes not yet a whole frame */
@@ -88,6 +90,7 @@ struct sz_sync {
 	bool fin_sent, fin_received;
 
 	uint64_t start_ms, last_rx_ms;
+	uint64_t progress_ms;     /* last whole message from the peer, or the peer read ours */
 	sz_sync_stats st;
 };
 
@@ -113,6 +116,8 @@ int sz_recon_frame(sz_sync *s, const sz_frame *f);
 int sz_recon_pump(sz_sync *s);
 /* recon.c: release the reconciliation state. */
 void sz_recon_free(sz_sync *s);
+/* recon.c: the bytes the reconciliation state holds (a lent sketch not included). */
+size_t sz_recon_mem(const sz_sync *s);
 /* recon.c, responder: did this side ask for the envelope with this id? */
 bool sz_recon_wanted(const sz_sync *s, const uint8_t id[32]);
 /* recon_riblt.c, responder: an envelope it did not ask for arrived.  SZ_OK if its symbol's 32-bit

@@ -7,6 +7,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -83,6 +85,104 @@ sz_addr_parse(sz_addr *a, const char *text, char *why, size_t whylen)
 }
 
 int
+sz_addr_format(const sz_addr *a, char *out, size_t n)
+{
+	bool six = strchr(a->host, ':') != NULL;
+	int k = snprintf(out, n, "%s%s%s:%u", six ? "[" : "", a->host, six ? "]" : "", a->port);
+	if (k < 0 || (size_t)k >= n) {
+		if (n > 0)
+			out[0] = '\0';
+		return SZ_ERR_TOO_LARGE;
+	}
+	return SZ_OK;
+}
+
+bool
+sz_net_is_wildcard(const char *host)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return a4.s_addr == htonl(INADDR_ANY);
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_UNSPECIFIED(&a6);
+	return false;
+}
+
+/* How much an interface address is worth advertising: lower is better, -1 never. */
+static int
+lan_rank(const sz_net_ifaddr *f)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	if (!f->up || f->loopback)
+		return -1;
+	if (inet_pton(AF_INET, f->host, &a4) == 1) {
+		uint32_t v = ntohl(a4.s_addr);
+		if ((v >> 24) == 127 || v == 0 || (v >> 16) == 0xa9fe) /* loopback, any, link-local */
+			return -1;
+		if ((v >> 24) == 10 || (v >> 20) == 0xac1 || (v >> 16) == 0xc0a8)
+			return 0;
+		return 1;
+	}
+	if (inet_pton(AF_INET6, f->host, &a6) == 1) {
+		if (IN6_IS_ADDR_LOOPBACK(&a6) || IN6_IS_ADDR_UNSPECIFIED(&a6) ||
+		    IN6_IS_ADDR_LINKLOCAL(&a6) || IN6_IS_ADDR_MULTICAST(&a6) ||
+		    IN6_IS_ADDR_V4MAPPED(&a6))
+			return -1;
+		return (a6.s6_addr[0] & 0xfe) == 0xfc ? 2 : 3;
+	}
+	return -1;
+}
+
+int
+sz_net_lan_pick(const sz_net_ifaddr *ifs, size_t n, char out[SZ_NET_HOST_MAX])
+{
+	int best = -1;
+	size_t at = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		int rk = lan_rank(&ifs[i]);
+		if (rk >= 0 && (best < 0 || rk < best)) {
+			best = rk;
+			at = i;
+		}
+	}
+	if (best < 0)
+		return SZ_ERR_NOT_FOUND;
+	snprintf(out, SZ_NET_HOST_MAX, "%s", ifs[at].host);
+	return SZ_OK;
+}
+
+int
+sz_net_lan_address(char out[SZ_NET_HOST_MAX])
+{
+	struct ifaddrs *all = NULL;
+	sz_net_ifaddr ifs[64];
+	size_t n = 0;
+	out[0] = '\0';
+	if (getifaddrs(&all) != 0)
+		return SZ_ERR_NOT_FOUND;
+	for (struct ifaddrs *i = all; i != NULL && n < 64; i = i->ifa_next) {
+		if (i->ifa_addr == NULL)
+			continue;
+		const void *src = NULL;
+		int fam = i->ifa_addr->sa_family;
+		if (fam == AF_INET)
+			src = &((struct sockaddr_in *)i->ifa_addr)->sin_addr;
+		else if (fam == AF_INET6)
+			src = &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+		if (src == NULL || inet_ntop(fam, src, ifs[n].host, sizeof ifs[n].host) == NULL)
+			continue;
+		ifs[n].up = (i->ifa_flags & IFF_UP) != 0 && (i->ifa_flags & IFF_RUNNING) != 0;
+		ifs[n].loopback = (i->ifa_flags & IFF_LOOPBACK) != 0;
+		n++;
+	}
+	freeifaddrs(all);
+	return sz_net_lan_pick(ifs, n, out);
+}
+
+int
 sz_net_nonblock(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
@@ -119,7 +219,7 @@ sz_net_listen(sz_addr *a, bool allow_public, int *fd)
 	if ((s = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
 		return SZ_ERR_IO;
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(s, (struct sockaddr *)&ss, sl) != 0 || listen(s, 64) != 0) {
+	if (bind(s, (struct sockaddr *)&ss, sl) != 0 || listen(s, SOMAXCONN) != 0) {
 		int e = errno;
 		close(s);
 		return e == EADDRINUSE ? SZ_ERR_BUSY : e == EACCES ? SZ_ERR_DENIED : SZ_ERR_IO;

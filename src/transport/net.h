@@ -24,6 +24,30 @@ typedef struct sz_addr {
  * (at least 96 bytes) when it is none of these. */
 SZ_MUST_CHECK int sz_addr_parse(sz_addr *a, const char *text, char *why, size_t whylen);
 
+/* Write a as "HOST:PORT" ("[IPv6]:PORT" for an IPv6 address) into out (n bytes, at least
+ * SZ_NET_ADDR_TEXT).  Returns SZ_ERR_TOO_LARGE if it does not fit (out is then ""). */
+#define SZ_NET_ADDR_TEXT (SZ_NET_HOST_MAX + 8)
+SZ_MUST_CHECK int sz_addr_format(const sz_addr *a, char *out, size_t n);
+
+/* Whether host is a numeric wildcard address (0.0.0.0 or ::): listening on every interface. */
+bool sz_net_is_wildcard(const char *host);
+
+/* One interface address as sz_net_lan_pick sees it (numeric text, and the interface's flags). */
+typedef struct sz_net_ifaddr {
+	char host[SZ_NET_HOST_MAX];
+	bool up, loopback;
+} sz_net_ifaddr;
+
+/* The address another device on the local network most likely reaches this one at, among n
+ * interface addresses: an up, non-loopback IPv4 address of a private range (10/8, 172.16/12,
+ * 192.168/16) first, then any other up non-loopback IPv4 address, then an IPv6 unique local
+ * address (fc00::/7), then a global IPv6 address; never a link-local one (it needs a scope).
+ * Copies it to out and returns SZ_OK, or SZ_ERR_NOT_FOUND. */
+SZ_MUST_CHECK int sz_net_lan_pick(const sz_net_ifaddr *ifs, size_t n, char out[SZ_NET_HOST_MAX]);
+
+/* sz_net_lan_pick over this machine's interfaces (getifaddrs).  SZ_ERR_NOT_FOUND if none fits. */
+SZ_MUST_CHECK int sz_net_lan_address(char out[SZ_NET_HOST_MAX]);
+
 /* Listen on a numeric address (non-blocking, close-on-exec, SO_REUSEADDR); port 0 picks a
  * free port, written back to a->port.  Refuses a non-loopback address unless allow_public. */
 SZ_MUST_CHECK int sz_net_listen(sz_addr *a, bool allow_public, int *fd);

@@ -134,6 +134,59 @@ out:
 }
 
 int
+sz_tcpdial_start(const char *host, uint16_t port, int *fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	if (fd != NULL)
+		*fd = -1;
+	if (host == NULL || fd == NULL || port == 0)
+		return SZ_ERR_INVALID;
+	memset(&ss, 0, sizeof ss);
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		sslen = sizeof *s4;
+	} else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		sslen = sizeof *s6;
+	} else {
+		return SZ_ERR_INVALID;
+	}
+	int s = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s < 0)
+		return SZ_ERR_IO;
+	if (connect(s, (struct sockaddr *)&ss, sslen) == 0) {
+		*fd = s;
+		return SZ_OK;
+	}
+	if (errno == EINPROGRESS) {
+		*fd = s;
+		return SZ_ERR_AGAIN;
+	}
+	int e = errno;
+	close(s);
+	return (e == ECONNREFUSED || e == ENETUNREACH || e == EHOSTUNREACH || e == EADDRNOTAVAIL) ?
+	    SZ_ERR_UNREACHABLE : SZ_ERR_IO;
+}
+
+int
+sz_tcpdial_finish(int fd)
+{
+	int soerr = 0;
+	socklen_t sl = sizeof soerr;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
+		return SZ_ERR_IO;
+	if (soerr == 0)
+		return SZ_OK;
+	return (soerr == ECONNREFUSED || soerr == ENETUNREACH || soerr == EHOSTUNREACH) ?
+	    SZ_ERR_UNREACHABLE : soerr == ETIMEDOUT ? SZ_ERR_TIMEOUT : SZ_ERR_IO;
+}
+
+int
 sz_tcpdial_write_all(int fd, const void *p, size_t n, uint64_t deadline_ms)
 {
 	const uint8_t *b = p;

@@ -29,6 +29,17 @@ int sz_tcpdial_is_loopback(const char *host);
  */
 SZ_MUST_CHECK int sz_tcpdial_connect(const char *host, uint16_t port, int timeout_ms, int *fd);
 
+/*
+ * Start a non-blocking connect to host:port, for an event loop.  *fd (-1 on entry and failure) is
+ * a non-blocking, close-on-exec socket the caller owns.  SZ_OK if it connected at once,
+ * SZ_ERR_AGAIN while it is in progress (wait for POLLOUT, then sz_tcpdial_finish), else the
+ * errors of sz_tcpdial_connect.
+ */
+SZ_MUST_CHECK int sz_tcpdial_start(const char *host, uint16_t port, int *fd);
+/* The outcome of a connect sz_tcpdial_start left in progress, once fd is writable: SZ_OK, or
+ * SZ_ERR_UNREACHABLE, SZ_ERR_TIMEOUT, SZ_ERR_IO. */
+SZ_MUST_CHECK int sz_tcpdial_finish(int fd);
+
 /* Write all n bytes before deadline_ms (sz_tcpdial_now_ms scale).  Never raises SIGPIPE.
  * SZ_ERR_TIMEOUT, SZ_ERR_CLOSED when the peer has gone, SZ_ERR_IO. */
 SZ_MUST_CHECK int sz_tcpdial_write_all(int fd, const void *p, size_t n, uint64_t deadline_ms);

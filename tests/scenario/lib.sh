@@ -25,18 +25,22 @@ sz() {
 	shift
 	"$S" --home "$W/$who" --passphrase-file "$W/$who.pw" "$@" 2>"$W/last.err"
 }
-# serve NAME: start that person's daemon on a free loopback port; sets ADDR.
+# serve NAME [OPTIONS]: start that person's daemon on a loopback port of its own (chosen at its
+# first start, kept after), advertising 127.0.0.1 (on one machine that is how the others reach
+# it); sets ADDR.
 serve() {
+	who=$1
+	shift
 	# Remove the old address first: the shell truncates it only once the child runs.
-	rm -f "$W/$1.addr"
-	"$S" --home "$W/$1" --passphrase-file "$W/$1.pw" serve --listen 127.0.0.1:0 \
-		--log "$W/$1.log" > "$W/$1.addr" 2>>"$W/$1.log" &
+	rm -f "$W/$who.addr"
+	"$S" --home "$W/$who" --passphrase-file "$W/$who.pw" serve --listen 127.0.0.1:0 \
+		--advertise 127.0.0.1 --log "$W/$who.log" "$@" > "$W/$who.addr" 2>>"$W/$who.log" &
 	PIDS="$PIDS $!"
-	eval "PID_$1=$!"
+	eval "PID_$who=$!"
 	i=0
-	while [ ! -s "$W/$1.addr" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
-	ADDR=$(head -n 1 "$W/$1.addr")
-	[ -n "$ADDR" ] || fail "serve $1 did not start: $(cat "$W/$1.log")"
+	while [ ! -s "$W/$who.addr" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
+	ADDR=$(head -n 1 "$W/$who.addr")
+	[ -n "$ADDR" ] || fail "serve $who did not start: $(cat "$W/$who.log")"
 }
 # stop NAME: stop that person's daemon by its pid.
 stop() {

@@ -1,0 +1,178 @@
+/*
+ * daemon_int.h - the inside of `samizdat serve`, shared by its modules: daemon.c (the loop, its
+ * lifetime, lock and unlock), daemon_ctl.c (the control socket), daemon_sync.c (sessions: who is
+ * let in, their bytes, their memory, their end), daemon_dial.c (outgoing syncs), daemon_reach.c
+ * (its port and where it is reached), daemon_tor.c (the onion service).  Layer: app.
+ */
+#ifndef SZ_APP_DAEMON_INT_H
+#define SZ_APP_DAEMON_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "app/daemon.h"
+#include "app/node_int.h"
+#include "app/peercost.h"
+#include "transport/socks5.h"
+#include "transport/tor.h"
+
+/* Slots (docs/PROTOCOL.md §8, Limits; docs/threat/jamming.md).  Connections that have not proved
+ * a key yet are cheap and many, and the oldest gives way to a newcomer; sessions are few and
+ * are given up only when idle or over the memory budget; the control socket has its own. */
+#define SZ_DAEMON_MAX_UNAUTH 256       /* connections in their handshake */
+#define SZ_DAEMON_MAX_SESSIONS 128     /* sessions past the handshake, in and out */
+#define SZ_DAEMON_MAX_CTL 32           /* control socket clients */
+#define SZ_DAEMON_MAX_CONNS (SZ_DAEMON_MAX_UNAUTH + SZ_DAEMON_MAX_SESSIONS + SZ_DAEMON_MAX_CTL)
+#define SZ_DAEMON_PER_KEY 2            /* sessions at once from one transport key */
+#define SZ_DAEMON_PER_LAN_HOST 4       /* connections at once from one LAN address */
+#define SZ_DAEMON_HELLO_MS 10000       /* handshake and first frame, from the connection */
+#define SZ_DAEMON_IDLE_EVICT_MS 2000   /* a session this quiet gives its slot to a newcomer */
+#define SZ_DAEMON_BUSY_RETRY_S 5       /* what a refused peer is told to wait, at least */
+#define SZ_DAEMON_MEM_BUDGET (64u << 20) /* all sessions together */
+#define SZ_DAEMON_CTL_REQUEST_MS 10000 /* a control client must have sent its request by then */
+#define SZ_DAEMON_CTL_ANSWER_MS 30000  /* and read its answer within this */
+#define SZ_DAEMON_DIAL_MS 10000        /* TCP connect */
+#define SZ_DAEMON_TOR_DIAL_MS 60000    /* through tor: a fresh onion service takes a while */
+#define PENALTY_MS 60000
+#define NPENALTY 64
+
+enum conn_kind { C_SYNC = 1, C_CTL = 2 };
+/* An outgoing connection's stage. */
+enum { ST_RUN = 0, ST_DIAL = 1, ST_SOCKS = 2 };
+
+struct sz_daemon_join;
+
+typedef struct conn {
+	enum conn_kind kind;
+	struct sz_daemon *d;
+	int fd;
+	char peer[SZ_NET_HOST_MAX];/* incoming: the source address; outgoing: where to */
+	bool local;                /* incoming from a loopback address (tor, or this machine):
+	                            * never judged by its address, which is everyone's */
+	uint64_t opened_ms;        /* accepted, or first dialled (monotonic) */
+	bool admitted;             /* incoming: past the handshake, holding a session slot */
+	uint8_t key[32];           /* the peer's transport key, once proved */
+	bool keyed;                /* incoming: key proved and accepted (peer_ok) */
+	size_t mem;                /* sz_sync_mem when last measured */
+	/* outgoing */
+	bool outgoing;
+	int stage;                 /* ST_DIAL, ST_SOCKS, ST_RUN */
+	sz_socks5 socks;
+	uint64_t stage_ms;         /* when this stage (or this SOCKS attempt) began */
+	uint64_t retry_ms;         /* ST_SOCKS: reconnect to tor's SOCKS port at this time (0: no) */
+	sz_addr addr;              /* where to */
+	const uint8_t *expect;     /* the peer's transport key, if known (points into join) */
+	int target;                /* the automatic sync's target it serves, or -1 */
+	int rounds;                /* sessions run so far for this request */
+	uint8_t *scopes_before;    /* the node's scopes when this session began */
+	size_t nbefore;
+	sz_sync_stats total;       /* figures of the earlier rounds */
+	struct conn *waiter;       /* the control client waiting for the result */
+	struct sz_daemon_join *join; /* redeeming an invitation (daemon_dial.c) */
+	int dial_err;              /* why the dial failed, if it did */
+	char joined[80];           /* the first sync after joining this cell: answered as the join */
+	sz_sync *sync;
+	/* C_CTL */
+	sz_buf in, out;
+	size_t out_off;
+	bool waiting;              /* a deferred command is running */
+	bool json;                 /* the client asked for --json */
+	bool dead;
+} conn;
+
+typedef struct penalty {
+	char host[SZ_NET_HOST_MAX];
+	uint64_t until;
+} penalty;
+
+struct sz_daemon {
+	sz_daemon_opts o;
+	sz_node *node;
+	int lfd[SZ_DAEMON_MAX_LISTEN];
+	size_t nl;
+	int ctl_fd;
+	char ctl_path[108];
+	conn *conns[SZ_DAEMON_MAX_CONNS];
+	size_t nconns;
+	penalty pen[NPENALTY];     /* by address: LAN peers that broke the protocol */
+	sz_peercost cost;          /* by transport key: refused envelopes (peercost.h) */
+	sz_daemon_stats st;
+	size_t mem;                /* what all sessions hold (sum of conn.mem) */
+	sz_tor *tor;
+	char onion[80];
+	char socks[SZ_NET_ADDR_TEXT]; /* tor's SOCKS port, once asked */
+	bool stop;
+	uint64_t pending_ms;       /* when the queue of ballots and pledges was last run */
+	uint64_t invites_ms;       /* when the invitation records were last tidied */
+	bool listen_auto;          /* the first listener's port is the node's kept one */
+	uint64_t refused_log_ms;   /* refusals are logged at most once a second, with a count */
+	uint64_t refused_unlogged;
+	uint64_t mem_log_ms;       /* the memory budget's ends are logged at most once a second */
+};
+
+/* Milliseconds from t to now, 0 if t is later (a time taken after now, within the same turn). */
+static inline uint64_t
+sz_daemon_since(uint64_t now, uint64_t t)
+{
+	return now > t ? now - t : 0;
+}
+
+/* daemon.c */
+/* Add a connection (SZ_DAEMON_MAX_CONNS at most: NULL then, and the caller closes fd). */
+conn *sz_daemon_conn_add(sz_daemon *d, enum conn_kind kind, int fd, const char *peer);
+size_t sz_daemon_count(const sz_daemon *d, enum conn_kind kind);
+/* Remove c from the table and close it now.  Only outside the loop's walk over poll results
+ * (accepting, ticking), and only for a connection nothing points to (no waiter, no client). */
+void sz_daemon_conn_drop(sz_daemon *d, conn *c);
+
+/* daemon_ctl.c */
+SZ_MUST_CHECK int sz_daemon_ctl_listen(sz_daemon *d);
+void sz_daemon_ctl_accept(sz_daemon *d);
+void sz_daemon_ctl_read(sz_daemon *d, conn *c);
+void sz_daemon_ctl_write(conn *c);
+/* Give up on clients that are too slow to ask or to read the answer. */
+void sz_daemon_ctl_tick(sz_daemon *d, conn *c, uint64_t now);
+/* Queue the answer to a control client. */
+void sz_daemon_ctl_answer(conn *c, int code, const sz_buf *out, const sz_buf *err);
+
+/* daemon_sync.c */
+void sz_daemon_sync_accept(sz_daemon *d, int lfd);
+/* Create c's session (role by c->outgoing) with the daemon's limits and hooks. */
+SZ_MUST_CHECK int sz_daemon_session_start(sz_daemon *d, conn *c);
+/* Move c's bytes (its session, or its dial), then measure its memory. */
+void sz_daemon_sync_io(sz_daemon *d, conn *c, short rev);
+/* The poll events c waits for. */
+short sz_daemon_sync_events(const conn *c);
+/* Keep time: deadlines, the end of sessions, the memory budget. */
+void sz_daemon_sync_tick(sz_daemon *d, uint64_t now);
+/* A sync that has ended: log it, tell a waiting client, charge a hostile peer. */
+void sz_daemon_sync_finished(sz_daemon *d, conn *c);
+
+/* daemon_dial.c */
+/* Drive an outgoing connection's dial (TCP connect, then SOCKS5 through tor) on rev. */
+void sz_daemon_dial_io(sz_daemon *d, conn *c, short rev);
+/* Dial deadlines and SOCKS retries. */
+void sz_daemon_dial_tick(sz_daemon *d, conn *c, uint64_t now);
+/* An outgoing session ended (done or not): another round if it taught new epochs, the answer to
+ * a waiting client, the automatic sync's bookkeeping.  Returns true if it goes on in a new
+ * connection (c's waiter moved there). */
+bool sz_daemon_dial_done(sz_daemon *d, conn *c, int err, const sz_sync_stats *st);
+/* Forget the join state of c (wiped). */
+void sz_daemon_dial_free(conn *c);
+/* Fill a session configuration for c's join. */
+void sz_daemon_join_config(conn *c, sz_sync_config *cfg);
+
+/* daemon_reach.c */
+/* Open the listeners; the first one, if its port was not given, on the node's kept port (a new
+ * one if none is kept or another program holds it), which is then kept. */
+SZ_MUST_CHECK int sz_daemon_listen_open(sz_daemon *d);
+/* The node was just unlocked: move the first listener to its kept port if it started elsewhere
+ * (started locked), or keep the port it has. */
+void sz_daemon_listen_unlocked(sz_daemon *d);
+/* Keep sz_daemon_reach's answer in the store (node/reach) if it changed. */
+void sz_daemon_reach_save(sz_daemon *d);
+
+/* daemon_tor.c */
+void sz_daemon_tor_start(sz_daemon *d);
+
+#endif /* SZ_APP_DAEMON_INT_H */
