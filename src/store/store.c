@@ -160,6 +160,13 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_KV_PUT] = "INSERT OR REPLACE INTO kv(name, value) VALUES(?1, ?2)",
 	[ST_KV_GET] = "SELECT value FROM kv WHERE name = ?1",
 	[ST_KV_DEL] = "DELETE FROM kv WHERE name = ?1",
+	/* Walking a scope a page at a time (keyset on the index by time), counting it, finding ids
+	 * by prefix, and the distinct scopes by skipping through the same index (scopes.c). */
+	[ST_ENV_PAGE] = "SELECT time_ms, id FROM envelopes WHERE scope = ?1 AND (time_ms, id) > "
+	    "(?2, ?3) ORDER BY time_ms, id LIMIT ?4",
+	[ST_ENV_COUNT] = "SELECT count(*) FROM envelopes WHERE scope = ?1",
+	[ST_ENV_PREFIX] = "SELECT id, scope FROM envelopes WHERE id >= ?1 AND id < ?2 LIMIT ?3",
+	[ST_SCOPE_NEXT] = "SELECT scope FROM envelopes WHERE scope > ?1 ORDER BY scope LIMIT 1",
 };
 
 sqlite3_stmt *
