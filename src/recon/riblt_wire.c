@@ -141,8 +141,8 @@ struct sz_riblt_sender {
 	uint8_t salt[SZ_RIBLT_SALT_BYTES];
 	size_t first, est, max_cells, next;
 	bool hello_sent, finished;
-	uint32_t *wants;
-	size_t nwants;
+	uint8_t *wants;     /* nwants * want_len bytes: the wanted symbols' first bytes */
+	size_t nwants, want_len;
 };
 
 int
@@ -165,6 +165,7 @@ sz_riblt_sender_new(sz_riblt_sender **out, sz_riblt_sketch *local, const uint8_t
 	s->first = first;
 	s->est = est;
 	s->max_cells = max_cells;
+	s->want_len = sz_riblt_want_len(sz_riblt_sketch_width(local));
 	*out = s;
 	return SZ_OK;
 }
@@ -253,14 +254,15 @@ sz_riblt_sender_recv(sz_riblt_sender *s, const uint8_t *msg, size_t len, sz_buf 
 		if (rd.err)
 			return rd.err;
 		/* Each recovered item came out of a distinct coded symbol, so k <= sent; and the
-		 * message must be exactly k hashes long before anything is allocated. */
-		if (k > s->next || sz_rd_left(&rd) != k * 4)
+		 * message must be exactly k prefixes long before anything is allocated. */
+		if (k > s->next || sz_rd_left(&rd) != k * s->want_len)
 			return SZ_ERR_MALFORMED;
-		uint32_t *w = k > 0 ? malloc((size_t)k * sizeof(*w)) : NULL;
+		uint8_t *w = k > 0 ? malloc((size_t)k * s->want_len) : NULL;
 		if (k > 0 && w == NULL)
 			return SZ_ERR_NOMEM;
-		for (uint64_t j = 0; j < k; j++)
-			w[j] = sz_rd_u32(&rd);
+		const uint8_t *src = sz_rd_bytes(&rd, (size_t)k * s->want_len);
+		if (k > 0 && src != NULL)
+			memcpy(w, src, (size_t)k * s->want_len);
 		if ((r = sz_rd_end(&rd)) != SZ_OK) {
 			free(w);
 			return r;
@@ -289,10 +291,16 @@ sz_riblt_sender_nwants(const sz_riblt_sender *s)
 	return s->nwants;
 }
 
-uint32_t
+const uint8_t *
 sz_riblt_sender_want(const sz_riblt_sender *s, size_t j)
 {
-	return j < s->nwants ? s->wants[j] : 0;
+	return j < s->nwants ? s->wants + j * s->want_len : NULL;
+}
+
+size_t
+sz_riblt_want_len(size_t width)
+{
+	return width < SZ_RIBLT_WANT_BYTES ? width : SZ_RIBLT_WANT_BYTES;
 }
 
 size_t
@@ -481,14 +489,15 @@ receive(sz_riblt_receiver *r, const uint8_t *msg, size_t len, sz_buf *out, bool 
 			(void)sz_riblt_decoder_item(r->dec, j, &h, &side);
 			k += side > 0;
 		}
+		size_t wl = sz_riblt_want_len(sz_riblt_sketch_width(r->local));
 		sz_buf_u8(out, SZ_RIBLT_MSG_DONE);
 		sz_buf_varint(out, k);
 		for (size_t j = 0; j < n; j++) {
 			uint64_t h;
 			int side;
-			(void)sz_riblt_decoder_item(r->dec, j, &h, &side);
+			const uint8_t *sym = sz_riblt_decoder_item(r->dec, j, &h, &side);
 			if (side > 0)
-				sz_buf_u32(out, (uint32_t)h);
+				sz_buf_append(out, sym, wl);
 		}
 		r->state = RX_OVER;
 		*done = true;
@@ -539,7 +548,7 @@ sz_riblt_receiver_recv(sz_riblt_receiver *r, const uint8_t *msg, size_t len, sz_
 size_t
 sz_riblt_sender_mem(const sz_riblt_sender *s)
 {
-	return s == NULL ? 0 : sizeof(*s) + s->nwants * sizeof(uint32_t);
+	return s == NULL ? 0 : sizeof(*s) + s->nwants * s->want_len;
 }
 
 size_t

@@ -25,6 +25,7 @@
 #define SZ_RIBLT_EST_MAX 4096         /* estimator bytes a HELLO may carry */
 #define SZ_RIBLT_DEFAULT_CELLS 4096   /* K kept current per scope by default */
 #define SZ_RIBLT_MAX_SET ((uint64_t)1 << 40) /* the largest set size a HELLO may declare */
+#define SZ_RIBLT_WANT_BYTES 8         /* DONE names a wanted symbol by its first 8 bytes */
 
 enum {
 	SZ_RIBLT_MSG_HELLO = 1,
@@ -100,10 +101,14 @@ SZ_MUST_CHECK int sz_riblt_sender_hello(sz_riblt_sender *s, sz_buf *out);
  * or out-of-turn message: SZ_ERR_MALFORMED / SZ_ERR_PEER; past max_cells: SZ_ERR_LIMIT. */
 SZ_MUST_CHECK int sz_riblt_sender_recv(sz_riblt_sender *s, const uint8_t *msg, size_t len,
     sz_buf *out, bool *done);
-/* After DONE: the low 32 bits of the hashes of the items the receiver lacks (resolve with
- * sz_riblt_sketch_find_hash32; a match that is not wanted costs an entry, never a loss). */
+/* After DONE: the items the receiver lacks, each named by the first sz_riblt_want_len(width)
+ * bytes of its symbol (the whole symbol if it is at most 8 bytes: a tag; else a prefix of the
+ * id, which a store finds by its index, so a sender need not hold its items).  A prefix that
+ * matches an item not wanted costs an entry, never a loss.  want(j) is NULL past nwants. */
 size_t sz_riblt_sender_nwants(const sz_riblt_sender *s);
-uint32_t sz_riblt_sender_want(const sz_riblt_sender *s, size_t j);
+const uint8_t *sz_riblt_sender_want(const sz_riblt_sender *s, size_t j);
+/* How many bytes of a symbol of this width name it in DONE: min(width, SZ_RIBLT_WANT_BYTES). */
+size_t sz_riblt_want_len(size_t width);
 size_t sz_riblt_sender_sent(const sz_riblt_sender *s); /* coded symbols sent */
 
 /* --- The receiver: decodes, answers MORE, DONE or FAIL ------------------------------------ */
