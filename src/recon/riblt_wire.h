@@ -134,7 +134,9 @@ SZ_MUST_CHECK int sz_riblt_receiver_recv(sz_riblt_receiver *r, const uint8_t *ms
  * are listed in DONE), side -1 those to send it. */
 const sz_riblt_decoder *sz_riblt_receiver_decoder(const sz_riblt_receiver *r);
 /* The number of further coded symbols to ask for when those received do not decode; low/nlow as
- * for sz_riblt_decoder_estimate. */
-size_t sz_riblt_more_cells(const sz_riblt_decoder *d, const uint8_t *low, size_t nlow);
+ * for sz_riblt_decoder_estimate; compact: the cells are compact symbols' (13 bytes, not 30), so
+ * more of them may be asked for the same bytes. */
+size_t sz_riblt_more_cells(const sz_riblt_decoder *d, const uint8_t *low, size_t nlow,
+    bool compact);
 
 #endif /* SZ_RECON_RIBLT_WIRE_H */
