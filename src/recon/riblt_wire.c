@@ -373,7 +373,7 @@ sz_riblt_more_cells(const sz_riblt_decoder *d, const uint8_t *low, size_t nlow, 
 	 * estimate from HELLO is within about 7 % (one standard deviation).  Fitted on 33,600
 	 * simulated sessions (d = 16 to 2,000).  Full symbols (30-byte cells): the most that keeps
 	 * a session's mean bytes within 2 x 32 x d + 1 KiB at every d, which leaves a third round
-	 * trip in about 1 session in 1,000 between d = 24 and 100, 1 in 4,000 at 200, none seen at
+	 * trip in about 1 session in 700 between d = 24 and 100, 1 in 4,000 at 200, none seen at
 	 * 2,000; a HELLO that did not decode means more than about 20 differences: then at least
 	 * twice its coded symbols in all.  Compact symbols (13-byte cells, well inside the budget):
 	 * enough for 1 session in 30,000. */
