@@ -300,7 +300,10 @@ sz_riblt_sender_want(const sz_riblt_sender *s, size_t j)
 size_t
 sz_riblt_want_len(size_t width)
 {
-	return width < SZ_RIBLT_WANT_BYTES ? width : SZ_RIBLT_WANT_BYTES;
+	/* A compact tag is keyed per session: nobody can make two share 4 bytes on purpose, and
+	 * by chance 32,768 tags meet a 4-byte want 7.6e-6 of the time.  A full symbol is an id's
+	 * prefix under no key: 8 bytes, so that crowding a given id costs 2^64. */
+	return width <= SZ_RIBLT_TAG_BYTES ? (width < 4 ? width : 4) : SZ_RIBLT_WANT_BYTES;
 }
 
 size_t
@@ -374,13 +377,14 @@ sz_riblt_more_cells(const sz_riblt_decoder *d, const uint8_t *low, size_t nlow, 
 	 * simulated sessions (d = 16 to 2,000).  Full symbols (30-byte cells): the most that keeps
 	 * a session's mean bytes within 2 x 32 x d + 1 KiB at every d, which leaves a third round
 	 * trip in about 1 session in 700 between d = 24 and 100, 1 in 4,000 at 200, none seen at
-	 * 2,000; a HELLO that did not decode means more than about 20 differences: then at least
-	 * twice its coded symbols in all.  Compact symbols (13-byte cells, well inside the budget):
-	 * enough for 1 session in 30,000. */
+	 * 2,000.  Compact symbols (13-byte cells, well inside that budget): as much more as keeps a
+	 * session under a tenth of Negentropy's bytes at 10^4 ids and d = 200 (issue 9's target), a
+	 * third round trip in 1 session in 2,800.  A HELLO that did not decode means more than about
+	 * 20 differences: then at least twice its coded symbols in all. */
 	double e = sz_riblt_decoder_estimate(d, low, nlow);
-	double want = compact ? 1.65 * e + 8.0 * sqrt(e) + 32.0 : 1.65 * e + 4.0 * sqrt(e) + 8.0;
+	double want = compact ? 1.65 * e + 5.0 * sqrt(e) + 16.0 : 1.65 * e + 4.0 * sqrt(e) + 8.0;
 	size_t got = sz_riblt_decoder_received(d);
-	if (!compact && nlow > 0 && want < 2.0 * (double)got)
+	if (nlow > 0 && want < 2.0 * (double)got)
 		want = 2.0 * (double)got;
 	double more = want - (double)got;
 	double floor = (double)got / 8.0 + 8.0;

@@ -25,7 +25,8 @@
 #define SZ_RIBLT_EST_MAX 4096         /* estimator bytes a HELLO may carry */
 #define SZ_RIBLT_DEFAULT_CELLS 4096   /* K kept current per scope by default */
 #define SZ_RIBLT_MAX_SET ((uint64_t)1 << 40) /* the largest set size a HELLO may declare */
-#define SZ_RIBLT_WANT_BYTES 8         /* DONE names a wanted symbol by its first 8 bytes */
+#define SZ_RIBLT_WANT_BYTES 8         /* DONE names a wanted id by its symbol's first 8 bytes
+                                       * (a compact tag's first 4: sz_riblt_want_len) */
 
 enum {
 	SZ_RIBLT_MSG_HELLO = 1,
@@ -102,12 +103,13 @@ SZ_MUST_CHECK int sz_riblt_sender_hello(sz_riblt_sender *s, sz_buf *out);
 SZ_MUST_CHECK int sz_riblt_sender_recv(sz_riblt_sender *s, const uint8_t *msg, size_t len,
     sz_buf *out, bool *done);
 /* After DONE: the items the receiver lacks, each named by the first sz_riblt_want_len(width)
- * bytes of its symbol (the whole symbol if it is at most 8 bytes: a tag; else a prefix of the
- * id, which a store finds by its index, so a sender need not hold its items).  A prefix that
+ * bytes of its symbol (4 of a tag, keyed per session; 8 of an id's prefix, which a store finds
+ * by its index, so a sender need not hold its items).  A prefix that
  * matches an item not wanted costs an entry, never a loss.  want(j) is NULL past nwants. */
 size_t sz_riblt_sender_nwants(const sz_riblt_sender *s);
 const uint8_t *sz_riblt_sender_want(const sz_riblt_sender *s, size_t j);
-/* How many bytes of a symbol of this width name it in DONE: min(width, SZ_RIBLT_WANT_BYTES). */
+/* How many bytes of a symbol of this width name it in DONE: 4 for widths up to 8 (tags; fewer if
+ * the symbol is shorter), else SZ_RIBLT_WANT_BYTES. */
 size_t sz_riblt_want_len(size_t width);
 size_t sz_riblt_sender_sent(const sz_riblt_sender *s); /* coded symbols sent */
 

@@ -689,6 +689,10 @@ test_sender_rejects_bad_replies(void **state)
 	assert_int_equal(sz_riblt_sender_nwants(s), 1);
 	assert_memory_equal(sz_riblt_sender_want(s, 0), done1 + 2, SZ_RIBLT_WANT_BYTES);
 	assert_null(sz_riblt_sender_want(s, 1));
+	/* an id's prefix is named by 8 bytes, a compact tag (keyed per session) by 4 */
+	assert_int_equal(sz_riblt_want_len(SZ_RIBLT_ID_SYMBOL_BYTES), 8);
+	assert_int_equal(sz_riblt_want_len(SZ_RIBLT_TAG_BYTES), 4);
+	assert_int_equal(sz_riblt_want_len(2), 2);
 	sz_riblt_sender_free(s);
 	/* The set changes mid-session: refused. */
 	assert_int_equal(sz_riblt_sender_new(&s, a, NULL, 4, 4, 20), SZ_OK);

@@ -32,7 +32,7 @@
  * responder decodes and learns both halves of the difference. */
 
 typedef struct sz_tagref {
-	uint64_t tag;
+	uint64_t tag;  /* the tag's 8 bytes read big-endian: numeric order is byte order */
 	uint32_t i;    /* index in s->mine */
 } sz_tagref;
 
@@ -92,7 +92,7 @@ riblt_compact_sketch(sz_sync *s, const uint8_t salt[SZ_RIBLT_SALT_BYTES])
 		sz_riblt_id_tag(tag, s->tagkey, s->mine.v[i].id);
 		r = sz_riblt_sketch_add(s->sketch, tag);
 		if (r == SZ_OK)
-			s->tags[s->ntags++] = (sz_tagref){ sz_load_u64le(tag), (uint32_t)i };
+			s->tags[s->ntags++] = (sz_tagref){ sz_load_u64(tag), (uint32_t)i };
 		else if (r == SZ_ERR_EXISTS)
 			r = SZ_OK; /* two ids with one tag (2^-64 a pair): the second waits for the
 			            * next session's salt */
@@ -313,12 +313,25 @@ queue_symbol(sz_sync *s, const uint8_t *pfx, size_t len)
 {
 	int r = SZ_OK;
 	if (s->compact) {
-		if (len < SZ_RIBLT_TAG_BYTES)
+		/* the tags that begin with the len bytes of pfx: a range of the sorted table */
+		if (len == 0 || len > SZ_RIBLT_TAG_BYTES)
 			return SZ_OK;
-		sz_tagref key = { sz_load_u64le(pfx), 0 };
-		const sz_tagref *x = bsearch(&key, s->tags, s->ntags, sizeof *s->tags, cmp_tagref);
-		return x == NULL ? SZ_OK : sz_idvec_push(&s->outq, s->mine.v[x->i].id,
-		    s->mine.v[x->i].scope);
+		uint8_t lo8[SZ_RIBLT_TAG_BYTES] = { 0 };
+		memcpy(lo8, pfx, len);
+		uint64_t lo = sz_load_u64(lo8);
+		uint64_t hi = len == SZ_RIBLT_TAG_BYTES ? lo : lo | (UINT64_MAX >> (8 * len));
+		size_t a = 0, b = s->ntags;
+		while (a < b) {
+			size_t mid = a + (b - a) / 2;
+			if (s->tags[mid].tag < lo)
+				a = mid + 1;
+			else
+				b = mid;
+		}
+		for (size_t k = 0; a < s->ntags && s->tags[a].tag <= hi && k < SZ_SYNC_MATCHES_PER_WANT &&
+		    r == SZ_OK; a++, k++)
+			r = sz_idvec_push(&s->outq, s->mine.v[s->tags[a].i].id, s->mine.v[s->tags[a].i].scope);
+		return r;
 	}
 	if (s->mine_ready) {
 		/* mine is sorted by id: the matches are together, from the first at or above pfx */
@@ -384,7 +397,7 @@ riblt_decoded(sz_sync *s)
 		const uint8_t *sym = sz_riblt_decoder_item(d, j, &h, &side);
 		if (side > 0) {
 			memcpy(s->want_pfx[s->nwant_pfx++], sym, width);
-			memcpy(s->want_w[s->nwant_w++], sym, sz_riblt_want_len(width));
+			memcpy(s->want_w[s->nwant_w++], sym, sz_riblt_want_len(width)); /* zero-padded */
 		} else {
 			r = queue_symbol(s, sym, width);
 		}
@@ -570,9 +583,10 @@ sz_recon_unasked(sz_sync *s, const uint8_t id[32])
 {
 	if (s->want_w == NULL)
 		return SZ_ERR_PEER;
-	uint8_t sym[SZ_RIBLT_ID_SYMBOL_BYTES];
-	(void)id_symbol(s, id, sym);
-	const uint8_t (*x)[SZ_RIBLT_WANT_BYTES] = bsearch(sym, s->want_w, s->nwant_w,
+	uint8_t sym[SZ_RIBLT_ID_SYMBOL_BYTES], key[SZ_RIBLT_WANT_BYTES] = { 0 };
+	size_t w = id_symbol(s, id, sym);
+	memcpy(key, sym, sz_riblt_want_len(w)); /* as DONE named it, zero-padded */
+	const uint8_t (*x)[SZ_RIBLT_WANT_BYTES] = bsearch(key, s->want_w, s->nwant_w,
 	    sizeof *s->want_w, cmp_w);
 	if (x == NULL)
 		return SZ_ERR_PEER;
