@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -65,18 +66,27 @@ static uint8_t sk[64], pk[32];
 static uint8_t (*msgs)[256], (*sigs)[64];
 static size_t msglen;
 
-/* One core's raw Ed25519 verifies per second of messages the size of the entries' signed part. */
+static double cpu_s(void);
+static double raw_cpu_sum; /* raw verifies per CPU-second, summed over the raw runs */
+static int raw_cpu_n;
+
+/* One core's raw Ed25519 verifies per second of messages the size of the entries' signed part
+ * (wall time); per CPU-second too (raw_cpu_sum), which the machine's other load does not change. */
 static double
 raw_verify_rate(void)
 {
 	int bad = 0;
 	size_t k = n_env < 20000 ? n_env : 20000;
-	double t0 = now_s();
+	double c0 = cpu_s(), t0 = now_s();
 	for (size_t i = 0; i < k; i++)
 		bad |= crypto_sign_verify_detached(sigs[i], msgs[i], msglen, pk);
-	double t = now_s() - t0;
+	double t = now_s() - t0, c = cpu_s() - c0;
 	if (bad)
 		die("raw verify failed");
+	if (c > 0) {
+		raw_cpu_sum += (double)k / c;
+		raw_cpu_n++;
+	}
 	return (double)k / t;
 }
 
@@ -110,11 +120,25 @@ raw_verify_parallel(unsigned cores)
 	return (double)k / t;
 }
 
+/* This process's CPU time so far (every thread), seconds. */
+static double
+cpu_s(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static double last_cores; /* CPU time over wall time of the last node_rate: the cores it got */
+
 /* The node path: a fresh node takes every envelope in batches of batch; entries per second. */
 static double
 node_rate(size_t batch, sz_node **keep)
 {
 	sz_node *n = fresh_node();
+	double c0 = cpu_s();
 	double t0 = now_s();
 	for (size_t i = 0; i < n_env; i += batch) {
 		size_t k = n_env - i < batch ? n_env - i : batch;
@@ -122,6 +146,7 @@ node_rate(size_t batch, sz_node **keep)
 			die(sz_node_errmsg(n));
 	}
 	double t = now_s() - t0;
+	last_cores = (cpu_s() - c0) / t;
 	uint64_t ne = 0, nn = 0;
 	if (sz_store_counts(n->store, &ne, &nn) != SZ_OK || ne != n_env)
 		die("the node did not store every envelope");
@@ -292,7 +317,7 @@ main(int argc, char **argv)
 	/* Each rate is taken right after a raw rate, so that both see the same load. */
 	sz_node *holder = NULL;
 	double raw1 = raw_verify_rate();
-	double big = node_rate(SZ_BATCH_MAX_ENVELOPES, &holder);
+	double big = node_rate(SZ_BATCH_MAX_ENVELOPES, &holder), big_cores = last_cores;
 	double raw2 = raw_verify_rate();
 	double small = node_rate(256, NULL);
 	double raw3 = raw_verify_rate();
@@ -314,6 +339,11 @@ main(int argc, char **argv)
 	    "the machine's other load)\n", cores, cores * raw, cores, rawp, rawp / (cores * raw));
 	printf("  node path, batches of %d      %8.0f /s  %.2f of the ceiling  (target >= 0.5; the "
 	    "sync batch)\n", SZ_BATCH_MAX_ENVELOPES, big, big / (cores * raw1));
+	double raw_cpu = raw_cpu_n > 0 ? raw_cpu_sum / raw_cpu_n : raw;
+	printf("    it had %.2f cores (its CPU time over its wall time); per CPU-second of all its "
+	    "threads %.0f /s, %.2f of a raw verify's per CPU-second (%.0f /s): what it reaches, "
+	    "against the ceiling, with its threads on free cores\n", big_cores, big / big_cores,
+	    big / big_cores / raw_cpu, raw_cpu);
 	printf("  bundle import (passphrase)    %8.0f /s  %.2f of the ceiling  (target >= 0.5; "
 	    "its Argon2id %.2f s included)\n", bundle, bundle / (cores * raw3), kdf);
 	printf("  node path, batches of 256     %8.0f /s  %.2f of the ceiling  (the sync batch "

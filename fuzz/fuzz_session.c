@@ -101,15 +101,20 @@ fz_sketch_size(void *ctx, const uint8_t (*scopes)[16], size_t n, const uint8_t k
 }
 
 static int
-fz_find_prefix(void *ctx, const uint8_t *prefix, size_t len, uint8_t id[32], uint8_t scope[16])
+fz_find_prefix(void *ctx, const uint8_t *prefix, size_t len, uint8_t (*ids)[32],
+    uint8_t (*scopes)[16], size_t max, size_t *n)
 {
+	uint8_t id[32];
 	(void)ctx;
+	*n = 0;
 	/* fz_list's ids: byte 0 the scope's first byte, the rest 0x10 + i. */
 	memset(id, prefix[len > 1 ? 1 : 0], 32);
 	id[0] = prefix[0];
-	if (memcmp(id, prefix, len) != 0 || id[1] < 0x10 || id[1] > 0x12)
-		return SZ_ERR_NOT_FOUND;
-	memset(scope, prefix[0], 16);
+	if (max == 0 || memcmp(id, prefix, len) != 0 || id[1] < 0x10 || id[1] > 0x12)
+		return SZ_OK;
+	memcpy(ids[0], id, 32);
+	memset(scopes[0], prefix[0], 16);
+	*n = 1;
 	return SZ_OK;
 }
 

@@ -127,6 +127,9 @@ main(int argc, char **argv)
 	cfg.hooks.sketch_put = NULL;
 	cfg.hooks.sketch_size = NULL;
 	cfg.hooks.find_prefix = NULL;
+	cfg.hooks.sketch_build = NULL; /* nor built from the store: the junk is not there */
+	cfg.hooks.count_ids = NULL;
+	cfg.hooks.list_page = NULL;
 	if (sz_sync_new(&s, &cfg) != SZ_OK || sz_tcpdial_connect(a.host, a.port, 10000, &fd) != SZ_OK)
 		return 1;
 	sz_node_sync_config_free(mem);

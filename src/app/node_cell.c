@@ -368,19 +368,6 @@ scope_in(const uint8_t (*list)[16], size_t n, const uint8_t scope[16])
 	return false;
 }
 
-/* Every stored envelope of a scope now listed under a label goes into its kept sketches (one
- * already there is no change). */
-static int
-note_scope(sz_node *n, const uint8_t label[16], const uint8_t scope[16])
-{
-	sz_store_item *items = NULL;
-	size_t count = 0;
-	int r = sz_store_list_envelopes(n->store, scope, 0, UINT64_MAX, 0, &items, &count);
-	for (size_t j = 0; j < count && r == SZ_OK; j++)
-		sz_node_sketch_note_id(n, label, items[j].id);
-	free(items);
-	return r;
-}
 
 /* The cell's epochs changed: an epoch that aged out of those it keeps leaves the label's set,
  * so the kept sketches of the label no longer describe it. */
@@ -469,8 +456,12 @@ catch_up(sz_node *n, sz_node_cell *nc)
 			}
 			free(ids);
 			free(labels);
-			if (r == SZ_OK && n->sketches != NULL)
-				r = note_scope(n, nc->label, sc[i]);
+			/* The scope's stored envelopes are now listed under the label, some of them
+			 * counted already (this node's own, made as it learnt the epoch; those that were
+			 * quarantined under it): the kept sketches, which hold no ids to tell, are
+			 * rebuilt from the store when next asked. */
+			if (r == SZ_OK)
+				sz_node_sketches_drop_label(n, nc->label);
 		}
 		if (!fresh || r != SZ_OK)
 			break;

@@ -139,13 +139,15 @@ SZ_MUST_CHECK int sz_node_ingest_shared(sz_node *n, const uint8_t (*shared)[16],
     const uint8_t *const *envs, const size_t *lens, const uint8_t (*ids)[32], size_t count,
     int *results);
 
-/* Sketches for sync sessions (node_sketch.c), one per set of shared labels.  Every envelope
- * the node lists under a label goes into them: sz_node_store_envelopes stores and notes (for
- * envelopes this node made: results required), sz_node_sketch_note notes one stored before
- * (a sealed one once its cell kept it), and sz_node_sketches_drop_label drops every sketch of a
- * label whose set lost envelopes (a cell I am out of, an epoch aged out; a lent one goes when
- * it comes back).  Nothing else deletes what a label lists.  The other four are sync session
- * hooks. */
+/* Sketches for sync sessions (node_sketch.c), one per set of shared labels, holding no ids
+ * (sourced from the store).  Every envelope the node lists under a label goes into them once:
+ * sz_node_store_envelopes stores and notes (for envelopes this node made: results required),
+ * sz_node_sketch_note notes one just stored for the first time (a sealed one once its cell kept
+ * it), sz_node_sketch_note_id one listed without being stored under the label (declined,
+ * quarantined), and sz_node_sketches_drop_label drops every sketch of a label whose set lost
+ * envelopes (a cell I am out of, an epoch aged out; a lent one goes when it comes back) or
+ * gained envelopes stored before (a newly known epoch).  Nothing else changes what a label
+ * lists.  The others are sync session hooks. */
 SZ_MUST_CHECK int sz_node_store_envelopes(sz_node *n, const uint8_t *const *envs,
     const size_t *lens, size_t count, int *results);
 void sz_node_sketch_note(sz_node *n, const uint8_t scope[16], const uint8_t id[32]);
@@ -162,10 +164,15 @@ void sz_node_sketch_put(void *ctx, struct sz_riblt_sketch *sk);
  * nothing is built or lent.  SZ_ERR_NOT_FOUND otherwise. */
 SZ_MUST_CHECK int sz_node_sketch_size(void *ctx, const uint8_t (*labels)[SZ_SCOPE_BYTES],
     size_t n, const uint8_t key[16], size_t *size);
-/* The envelope whose id starts with prefix and the label it is listed under (NOT_FOUND if it
- * is listed under none: quarantined, or of a cell I am no longer in). */
+/* A sourced sketch of the ids listed under the labels, under key, for one session (the
+ * sz_sync_hooks.sketch_build hook): one walk over the store, O(K) memory. */
+SZ_MUST_CHECK int sz_node_sketch_build(void *ctx, const uint8_t (*labels)[SZ_SCOPE_BYTES],
+    size_t n, const uint8_t key[16], struct sz_riblt_sketch **sk);
+/* The envelopes whose ids start with prefix (at most max, at most 4) and the labels they are
+ * listed under; one listed under none (quarantined, or of a cell I am no longer in) is left
+ * out.  *count 0: none. */
 SZ_MUST_CHECK int sz_node_find_prefix(void *ctx, const uint8_t *prefix, size_t len,
-    uint8_t id[32], uint8_t label[SZ_SCOPE_BYTES]);
+    uint8_t (*ids)[32], uint8_t (*labels)[SZ_SCOPE_BYTES], size_t max, size_t *count);
 void sz_node_sketches_free(sz_node *n);
 
 /* Labels and offers (node_offer.c, docs/PROTOCOL.md §8). */

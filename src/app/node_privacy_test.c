@@ -266,6 +266,9 @@ junk_config(junker *j, sz_node *n, sz_noise_role role, sz_sync_config *cfg, void
 	cfg->hooks.sketch_put = NULL;
 	cfg->hooks.sketch_size = NULL;
 	cfg->hooks.find_prefix = NULL;
+	cfg->hooks.sketch_build = NULL;
+	cfg->hooks.count_ids = NULL;
+	cfg->hooks.list_page = NULL;
 }
 
 static void

@@ -297,16 +297,83 @@ hook_list(void *ctx, const uint8_t label[SZ_SCOPE_BYTES],
 		r = sz_node_quar_listed(n, label, fn, fctx);
 	if (r == SZ_OK)
 		r = sz_store_unwanted_list(n->store, label, fn, fctx);
+	for (size_t k = 0; k < nsc && r == SZ_OK; k++)
+		r = sz_store_each_envelope(n->store, sc[k], fn, fctx); /* a page at a time */
+	return r;
+}
+
+/* How many envelopes may be sent under label (everything goes): its scopes' counts. */
+static int
+hook_count(void *ctx, const uint8_t label[SZ_SCOPE_BYTES], uint64_t *count)
+{
+	sz_node *n = ctx;
+	uint8_t sc[64][16];
+	size_t nsc = 0;
+	int r = sz_node_label_scopes(n, label, sc, 64, &nsc);
+	*count = 0;
+	if (r == SZ_ERR_NOT_FOUND)
+		return SZ_OK;
 	for (size_t k = 0; k < nsc && r == SZ_OK; k++) {
-		sz_store_item *items;
-		size_t count;
-		if ((r = sz_store_list_envelopes(n->store, sc[k], 0, UINT64_MAX, 0, &items, &count)) != SZ_OK)
-			break;
-		for (size_t i = 0; i < count && r == SZ_OK; i++)
-			r = fn(fctx, items[i].id);
-		free(items);
+		uint64_t c = 0;
+		if ((r = sz_store_count_envelopes(n->store, sc[k], &c)) == SZ_OK)
+			*count += c;
 	}
 	return r;
+}
+
+/* The next ids that may be sent under label, after cursor: its scopes in byte order, each in
+ * (time, id) order.  cursor: u8 started ‖ scope[16] ‖ u64 time ‖ id[32] (57 of its 64 bytes). */
+static int
+hook_page(void *ctx, const uint8_t label[SZ_SCOPE_BYTES], uint8_t *cursor, size_t max,
+    uint8_t (*ids)[32], size_t *count)
+{
+	sz_node *n = ctx;
+	uint8_t sc[64][16];
+	size_t nsc = 0;
+	sz_store_item page[256];
+	int r = sz_node_label_scopes(n, label, sc, 64, &nsc);
+	*count = 0;
+	if (r == SZ_ERR_NOT_FOUND)
+		return SZ_OK; /* a cell I left since: nothing more */
+	if (r != SZ_OK)
+		return r;
+	qsort(sc, nsc, 16, cmp16);
+	for (size_t k = 0; k < nsc && *count < max; k++) {
+		int c = cursor[0] ? memcmp(sc[k], cursor + 1, 16) : 1;
+		if (c < 0)
+			continue; /* walked already */
+		sz_store_item after;
+		bool resume = c == 0;
+		if (resume) {
+			after.time_ms = sz_load_u64le(cursor + 17);
+			memcpy(after.id, cursor + 25, 32);
+		}
+		for (;;) {
+			size_t want = max - *count < 256 ? max - *count : 256, got = 0;
+			if ((r = sz_store_page_envelopes(n->store, sc[k], resume ? &after : NULL, want,
+			    page, &got)) != SZ_OK)
+				return r;
+			for (size_t i = 0; i < got; i++)
+				memcpy(ids[(*count)++], page[i].id, 32);
+			if (got > 0) {
+				after = page[got - 1];
+				resume = true;
+				cursor[0] = 1;
+				memcpy(cursor + 1, sc[k], 16);
+				sz_store_u64le(cursor + 17, after.time_ms);
+				memcpy(cursor + 25, after.id, 32);
+			}
+			if (got < want || *count == max)
+				break;
+		}
+		if (*count < max) {
+			/* this scope is done: the next one starts from its first envelope */
+			cursor[0] = 1;
+			memcpy(cursor + 1, sc[k], 16);
+			memset(cursor + 17, 0xff, 8 + 32);
+		}
+	}
+	return SZ_OK;
 }
 
 /* Only what is held under a label leaves (never the quarantine's, nor another cell's). */
@@ -391,6 +458,9 @@ sz_node_sync_config(sz_node *n, sz_noise_role role, sz_sync_config *cfg, void **
 	cfg->hooks.sketch_put = sz_node_sketch_put;
 	cfg->hooks.sketch_size = sz_node_sketch_size;
 	cfg->hooks.find_prefix = sz_node_find_prefix;
+	cfg->hooks.sketch_build = sz_node_sketch_build;
+	cfg->hooks.count_ids = hook_count;
+	cfg->hooks.list_page = hook_page;
 	cfg->env = n->env;
 	return SZ_OK;
 }

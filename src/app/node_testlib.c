@@ -159,6 +159,12 @@ tn_run(const sz_sync_config *ca, const sz_sync_config *cb)
 				/* reported through the status below */
 			}
 			free(copy);
+			for (int e = 0; e < 2; e++) {
+				size_t m = sz_sync_mem(s[e]);
+				size_t *peak = e == 0 ? &out.mem_a : &out.mem_b;
+				if (m > *peak)
+					*peak = m;
+			}
 			moved = 1;
 		}
 		if (!moved)

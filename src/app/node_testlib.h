@@ -48,6 +48,7 @@ sz_node *tn_open(const char *home);
 typedef struct tn_result {
 	sz_sync_stats a, b;   /* initiator, responder */
 	int ea, eb;           /* SZ_OK if that side ended DONE, else its error */
+	size_t mem_a, mem_b;  /* each session's peak sz_sync_mem */
 } tn_result;
 
 /* One session between a (initiator) and b, each configured as its node configures it. */

@@ -68,6 +68,9 @@ struct sz_riblt_sketch {
 	size_t nslots;
 	/* the first k coded symbols */
 	sz_riblt_cells c;
+	/* sourced: the items live with the owner (a store); n counts them, sym/hash/slot are unused */
+	bool sourced;
+	sz_riblt_source src;
 };
 
 void
@@ -168,6 +171,57 @@ out:
 	return r;
 }
 
+int
+sz_riblt_sketch_new_sourced(sz_riblt_sketch **out, size_t width,
+    const uint8_t key[static SZ_RIBLT_KEY_BYTES], size_t cells, const sz_riblt_source *src)
+{
+	*out = NULL;
+	if (src == NULL || src->each == NULL || src->holds == NULL)
+		return SZ_ERR_INVALID;
+	sz_riblt_sketch *s = NULL;
+	int r = sz_riblt_sketch_new(&s, width, key, cells);
+	if (r != SZ_OK)
+		return r;
+	free(s->slot);
+	s->slot = NULL;
+	s->nslots = 0;
+	s->sourced = true;
+	s->src = *src;
+	*out = s;
+	return SZ_OK;
+}
+
+typedef struct apply_ctx {
+	sz_riblt_sketch *s;
+	size_t lo, hi;
+	size_t seen;
+} apply_ctx;
+
+static int
+apply_one(void *ctx, const uint8_t *sym)
+{
+	apply_ctx *a = ctx;
+	uint64_t h = sz_riblt_hash(a->s->key, sym, a->s->width);
+	sz_riblt_cells_apply(&a->s->c, a->s->width, sym, h, 1, a->lo, a->hi);
+	a->seen++;
+	return SZ_OK;
+}
+
+int
+sz_riblt_sketch_fill(sz_riblt_sketch *s)
+{
+	if (!s->sourced)
+		return SZ_ERR_INVALID;
+	memset(s->c.sum, 0, s->c.n * s->width);
+	memset(s->c.hash, 0, s->c.n * sizeof(uint64_t));
+	memset(s->c.count, 0, s->c.n * sizeof(int64_t));
+	apply_ctx a = { s, 0, s->c.n, 0 };
+	int r = s->src.each(s->src.ctx, apply_one, &a);
+	s->n = r == SZ_OK ? a.seen : 0;
+	s->gen++;
+	return r;
+}
+
 void
 sz_riblt_sketch_free(sz_riblt_sketch *s)
 {
@@ -178,6 +232,8 @@ sz_riblt_sketch_free(sz_riblt_sketch *s)
 	free(s->slot);
 	sz_riblt_cells_free(&s->c);
 	sodium_memzero(s->key, sizeof(s->key));
+	if (s->sourced && s->src.release != NULL)
+		s->src.release(s->src.ctx);
 	free(s);
 }
 
@@ -195,21 +251,32 @@ dup_mem(const void *p, size_t n)
 int
 sz_riblt_sketch_clone(sz_riblt_sketch **out, const sz_riblt_sketch *s)
 {
+	return sz_riblt_sketch_clone_sourced(out, s, NULL);
+}
+
+int
+sz_riblt_sketch_clone_sourced(sz_riblt_sketch **out, const sz_riblt_sketch *s,
+    const sz_riblt_source *src)
+{
 	int r = SZ_ERR_NOMEM;
 	sz_riblt_sketch *t = NULL;
 	*out = NULL;
+	if (s->sourced != (src != NULL) || (src != NULL && (src->each == NULL || src->holds == NULL)))
+		return SZ_ERR_INVALID;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		goto out;
 	*t = *s;
+	if (src != NULL)
+		t->src = *src;
 	t->sym = NULL;
 	t->hash = NULL;
 	t->slot = NULL;
 	memset(&t->c, 0, sizeof(t->c));
-	t->cap = s->n;
-	if (s->n > 0 && ((t->sym = dup_mem(s->sym, s->n * s->width)) == NULL ||
+	t->cap = s->sourced ? 0 : s->n;
+	if (!s->sourced && s->n > 0 && ((t->sym = dup_mem(s->sym, s->n * s->width)) == NULL ||
 	    (t->hash = dup_mem(s->hash, s->n * sizeof(uint64_t))) == NULL))
 		goto out;
-	if ((t->slot = dup_mem(s->slot, s->nslots * sizeof(uint32_t))) == NULL)
+	if (!s->sourced && (t->slot = dup_mem(s->slot, s->nslots * sizeof(uint32_t))) == NULL)
 		goto out;
 	if (s->c.n > 0) {
 		if (sz_riblt_cells_grow(&t->c, s->width, s->c.n) != SZ_OK)
@@ -223,6 +290,8 @@ sz_riblt_sketch_clone(sz_riblt_sketch **out, const sz_riblt_sketch *s)
 	t = NULL;
 	r = SZ_OK;
 out:
+	if (t != NULL)
+		t->src.release = NULL; /* on error the caller keeps the source's ctx */
 	sz_riblt_sketch_free(t);
 	return r;
 }
@@ -301,6 +370,14 @@ int
 sz_riblt_sketch_add(sz_riblt_sketch *s, const uint8_t *sym)
 {
 	uint64_t h = sz_riblt_hash(s->key, sym, s->width);
+	if (s->sourced) {
+		if (s->n >= s->max_items)
+			return SZ_ERR_LIMIT;
+		sz_riblt_cells_apply(&s->c, s->width, sym, h, 1, 0, s->c.n);
+		s->n++;
+		s->gen++;
+		return SZ_OK;
+	}
 	if (index_find(s, sym, h) != SIZE_MAX)
 		return SZ_ERR_EXISTS;
 	if (s->n >= s->max_items)
@@ -337,6 +414,14 @@ int
 sz_riblt_sketch_remove(sz_riblt_sketch *s, const uint8_t *sym)
 {
 	uint64_t h = sz_riblt_hash(s->key, sym, s->width);
+	if (s->sourced) {
+		if (s->n == 0)
+			return SZ_ERR_NOT_FOUND;
+		sz_riblt_cells_apply(&s->c, s->width, sym, h, -1, 0, s->c.n);
+		s->n--;
+		s->gen++;
+		return SZ_OK;
+	}
 	size_t i = index_find(s, sym, h);
 	if (i == SIZE_MAX)
 		return SZ_ERR_NOT_FOUND;
@@ -362,7 +447,24 @@ sz_riblt_sketch_remove(sz_riblt_sketch *s, const uint8_t *sym)
 bool
 sz_riblt_sketch_contains(const sz_riblt_sketch *s, const uint8_t *sym)
 {
-	return index_find(s, sym, sz_riblt_hash(s->key, sym, s->width)) != SIZE_MAX;
+	bool held = false;
+	return sz_riblt_sketch_holds(s, sym, &held) == SZ_OK && held;
+}
+
+int
+sz_riblt_sketch_holds(const sz_riblt_sketch *s, const uint8_t *sym, bool *held)
+{
+	*held = false;
+	if (s->sourced)
+		return s->src.holds(s->src.ctx, sym, held);
+	*held = index_find(s, sym, sz_riblt_hash(s->key, sym, s->width)) != SIZE_MAX;
+	return SZ_OK;
+}
+
+bool
+sz_riblt_sketch_sourced(const sz_riblt_sketch *s)
+{
+	return s->sourced;
 }
 
 /* Probe from the home slot of h; nslots <= 2^32, so the home slot depends only on bits the
@@ -373,6 +475,9 @@ find_hash(const sz_riblt_sketch *s, uint64_t h, bool low32, const uint8_t **syms
 {
 	size_t mask = s->nslots - 1;
 	size_t found = 0;
+	*n = 0;
+	if (s->sourced)
+		return; /* the items are the owner's: name them by prefix */
 	for (size_t i = (size_t)h & mask; s->slot[i] != 0; i = (i + 1) & mask) {
 		size_t pos = s->slot[i] - 1;
 		if (low32 ? (uint32_t)s->hash[pos] != (uint32_t)h : s->hash[pos] != h)
@@ -415,6 +520,15 @@ sz_riblt_sketch_reserve(sz_riblt_sketch *s, size_t cells)
 	memset(s->c.sum + lo * s->width, 0, (k - lo) * s->width);
 	memset(s->c.hash + lo, 0, (k - lo) * sizeof(uint64_t));
 	memset(s->c.count + lo, 0, (k - lo) * sizeof(int64_t));
+	if (s->sourced) {
+		/* One walk over the owner's items for the new cells; K grows at least twofold, so a
+		 * session of d differences walks O(log d) times. */
+		apply_ctx a = { s, lo, k, 0 };
+		if ((r = s->src.each(s->src.ctx, apply_one, &a)) != SZ_OK)
+			return r;
+		s->c.n = k;
+		return SZ_OK;
+	}
 	for (size_t pos = 0; pos < s->n; pos++)
 		sz_riblt_cells_apply(&s->c, s->width, s->sym + pos * s->width, s->hash[pos], 1, lo, k);
 	s->c.n = k;
@@ -496,14 +610,13 @@ sz_riblt_sketch_generation(const sz_riblt_sketch *s)
 const uint8_t *
 sz_riblt_sketch_item(const sz_riblt_sketch *s, size_t j)
 {
-	return j < s->n ? s->sym + j * s->width : NULL;
+	return !s->sourced && j < s->n ? s->sym + j * s->width : NULL;
 }
 
 size_t
 sz_riblt_sketch_memory(const sz_riblt_sketch *s)
 {
-	return sizeof(*s) + s->cap * (s->width + sizeof(uint64_t)) + s->nslots * sizeof(uint32_t) +
-	    s->c.cap * (s->width + sizeof(uint64_t) + sizeof(int64_t));
+	return sz_riblt_sketch_mem(s);
 }
 
 static size_t

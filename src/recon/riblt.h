@@ -58,10 +58,45 @@ typedef struct sz_riblt_sketch sz_riblt_sketch;
 SZ_MUST_CHECK int sz_riblt_sketch_new(sz_riblt_sketch **out, size_t width,
     const uint8_t key[static SZ_RIBLT_KEY_BYTES], size_t cells);
 void sz_riblt_sketch_free(sz_riblt_sketch *s);
+
+/* Where a sourced sketch's items live (a store): the sketch itself holds only its coded symbols
+ * and the set's size, so its memory is O(cells) whatever the set's size. */
+typedef struct sz_riblt_source {
+	void *ctx;
+	/* Call fn(fctx, sym) once for every symbol of the set; return fn's first error (or one of
+	 * the walk's own). */
+	int (*each)(void *ctx, int (*fn)(void *fctx, const uint8_t *sym), void *fctx);
+	/* *held = whether sym is in the set.  An error fails the caller (a decoder: sticky). */
+	int (*holds)(void *ctx, const uint8_t *sym, bool *held);
+	/* Called once when the sketch is freed (may be NULL). */
+	void (*release)(void *ctx);
+} sz_riblt_source;
+
+/* A sourced sketch (see sz_riblt_source; *src is copied).  On success the sketch owns src->ctx
+ * (src->release runs when it is freed); on error the caller still does.  Empty: call
+ * sz_riblt_sketch_fill to compute its cells from the source, or add the items one by one.
+ * Differences from an ordinary sketch: add and remove trust the caller (no check that an item
+ * is new or held: the owner knows), contains and holds ask the source, find_hash finds nothing
+ * (callers name items by prefix and ask the owner), item() is NULL, growing K walks the source.
+ * SZ_ERR_INVALID (no each or holds), SZ_ERR_NOMEM. */
+SZ_MUST_CHECK int sz_riblt_sketch_new_sourced(sz_riblt_sketch **out, size_t width,
+    const uint8_t key[static SZ_RIBLT_KEY_BYTES], size_t cells, const sz_riblt_source *src);
+/* A sourced sketch: recompute its size and its K cells by one walk over the source. */
+SZ_MUST_CHECK int sz_riblt_sketch_fill(sz_riblt_sketch *s);
+/* Is s sourced? */
+bool sz_riblt_sketch_sourced(const sz_riblt_sketch *s);
+/* Is sym in the set?  Errors: the source's. */
+SZ_MUST_CHECK int sz_riblt_sketch_holds(const sz_riblt_sketch *s, const uint8_t *sym,
+    bool *held);
 /* The bytes s holds allocated (for a caller that keeps a memory budget).  Accepts NULL. */
 size_t sz_riblt_sketch_mem(const sz_riblt_sketch *s);
-/* A deep copy (same items, same K, same generation). */
+/* A deep copy (same items, same K, same generation).  Of a sourced sketch: SZ_ERR_INVALID (use
+ * sz_riblt_sketch_clone_sourced). */
 SZ_MUST_CHECK int sz_riblt_sketch_clone(sz_riblt_sketch **out, const sz_riblt_sketch *s);
+/* A copy of sourced sketch s (its cells and size) with the source src (ownership of src->ctx as
+ * in sz_riblt_sketch_new_sourced).  SZ_ERR_INVALID if s is not sourced. */
+SZ_MUST_CHECK int sz_riblt_sketch_clone_sourced(sz_riblt_sketch **out, const sz_riblt_sketch *s,
+    const sz_riblt_source *src);
 
 /* Bound the number of items (default SZ_RIBLT_MAX_ITEMS); SZ_ERR_INVALID below the current size. */
 SZ_MUST_CHECK int sz_riblt_sketch_set_max_items(sz_riblt_sketch *s, size_t max_items);
@@ -82,7 +117,8 @@ void sz_riblt_sketch_find_hash32(const sz_riblt_sketch *s, uint32_t h32, const u
     size_t max, size_t *n);
 
 /* Make at least cells coded symbols available (<= SZ_RIBLT_MAX_CELLS).  Beyond the current K this
- * walks every item once (O(N log K)), then keeps the larger K current.  SZ_ERR_LIMIT, NOMEM. */
+ * walks every item once (O(N log K)), then keeps the larger K current (K at least doubles).
+ * SZ_ERR_LIMIT, NOMEM, or the source's error. */
 SZ_MUST_CHECK int sz_riblt_sketch_reserve(sz_riblt_sketch *s, size_t cells);
 /* Keep only the first cells coded symbols current (a large session may have grown K; this gives
  * the memory back and makes updates cheaper again).  Never fails; cells above K do nothing. */

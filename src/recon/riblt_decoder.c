@@ -313,7 +313,9 @@ peel(sz_riblt_decoder *d, const uint8_t *cellsum, uint64_t h, int side)
 		return SZ_ERR_LIMIT;
 	if (iset_contains(d, sym, h))
 		return SZ_ERR_DECODE; /* the stream holds an item twice */
-	int held = sz_riblt_sketch_contains(d->local, sym);
+	bool held = false;
+	if ((r = sz_riblt_sketch_holds(d->local, sym, &held)) != SZ_OK)
+		return r; /* the local set could not be asked (a sourced sketch's store) */
 	if ((side > 0 && held) || (side < 0 && !held))
 		return SZ_ERR_DECODE; /* contradicts the local set */
 	if ((r = items_grow(d)) != SZ_OK)

@@ -360,6 +360,183 @@ test_sketch_limits_and_lookup(void **state)
 	sz_riblt_sketch_free(NULL);
 }
 
+
+/* --- sourced sketches: the items live with the owner ------------------------------------- */
+
+typedef struct arr_src {
+	uint8_t (*v)[20];
+	size_t n;
+	int fail;        /* error the walk and holds return (0: none) */
+	size_t walks;
+	int *released;
+} arr_src;
+
+static int
+arr_each(void *ctx, int (*fn)(void *fctx, const uint8_t *sym), void *fctx)
+{
+	arr_src *a = ctx;
+	a->walks++;
+	if (a->fail)
+		return a->fail;
+	for (size_t i = 0; i < a->n; i++) {
+		int r = fn(fctx, a->v[i]);
+		if (r != SZ_OK)
+			return r;
+	}
+	return SZ_OK;
+}
+
+static int
+arr_holds(void *ctx, const uint8_t *sym, bool *held)
+{
+	arr_src *a = ctx;
+	*held = false;
+	if (a->fail)
+		return a->fail;
+	for (size_t i = 0; i < a->n; i++)
+		if (memcmp(a->v[i], sym, 20) == 0)
+			*held = true;
+	return SZ_OK;
+}
+
+static void
+arr_release(void *ctx)
+{
+	arr_src *a = ctx;
+	(*a->released)++;
+}
+
+/* A sourced sketch has exactly the cells of an ordinary one of the same set, built at once or
+ * item by item, at K and past it (K grows by walking the source); a decoder peels against it,
+ * asking the source whether it holds what it recovers; the source's errors come back. */
+static void
+test_sourced_equals_items(void **state)
+{
+	(void)state;
+	enum { N = 3000, K = 64 };
+	uint8_t (*v)[20] = calloc(N, 20);
+	assert_non_null(v);
+	sz_env_seeded rng;
+	sz_env_seeded_init(&rng, 11, 0);
+	sz_random(&rng.env, v, N * 20);
+	int released = 0;
+	arr_src a = { v, N, 0, 0, &released };
+	sz_riblt_source src = { &a, arr_each, arr_holds, arr_release };
+	sz_riblt_sketch *items, *built, *grown;
+	assert_int_equal(sz_riblt_sketch_new(&items, 20, key_a, K), SZ_OK);
+	assert_int_equal(sz_riblt_sketch_new_sourced(&built, 20, key_a, K, &src), SZ_OK);
+	sz_riblt_source src2 = { &a, arr_each, arr_holds, NULL };
+	assert_int_equal(sz_riblt_sketch_new_sourced(&grown, 20, key_a, K, &src2), SZ_OK);
+	for (size_t i = 0; i < N; i++) {
+		assert_int_equal(sz_riblt_sketch_add(items, v[i]), SZ_OK);
+		assert_int_equal(sz_riblt_sketch_add(grown, v[i]), SZ_OK);
+	}
+	assert_int_equal(sz_riblt_sketch_fill(built), SZ_OK);
+	assert_int_equal(a.walks, 1);
+	assert_int_equal(sz_riblt_sketch_size(built), N);
+	assert_int_equal(sz_riblt_sketch_size(grown), N);
+	assert_true(sz_riblt_sketch_sourced(built));
+	assert_false(sz_riblt_sketch_sourced(items));
+	/* Past K: items are walked once per growth. */
+	assert_int_equal(sz_riblt_sketch_reserve(items, 1000), SZ_OK);
+	assert_int_equal(sz_riblt_sketch_reserve(built, 1000), SZ_OK);
+	assert_int_equal(sz_riblt_sketch_reserve(grown, 1000), SZ_OK);
+	assert_int_equal(a.walks, 3);
+	for (size_t i = 0; i < 1000; i++) {
+		uint8_t s1[20], s2[20], s3[20];
+		uint64_t h1, h2, h3;
+		int64_t c1, c2, c3;
+		assert_int_equal(sz_riblt_sketch_cell(items, i, s1, &h1, &c1), SZ_OK);
+		assert_int_equal(sz_riblt_sketch_cell(built, i, s2, &h2, &c2), SZ_OK);
+		assert_int_equal(sz_riblt_sketch_cell(grown, i, s3, &h3, &c3), SZ_OK);
+		assert_memory_equal(s1, s2, 20);
+		assert_memory_equal(s1, s3, 20);
+		assert_true(h1 == h2 && h1 == h3 && c1 == c2 && c1 == c3);
+	}
+	/* Memory: the cells only. */
+	assert_true(sz_riblt_sketch_mem(built) < sz_riblt_sketch_mem(items) / 4);
+	/* No item lookups: they are the owner's. */
+	const uint8_t *found[2];
+	size_t nf = 9;
+	sz_riblt_sketch_find_hash(built, sz_riblt_hash(key_a, v[0], 20), found, 2, &nf);
+	assert_int_equal(nf, 0);
+	assert_null(sz_riblt_sketch_item(built, 0));
+	bool held = false;
+	assert_int_equal(sz_riblt_sketch_holds(built, v[7], &held), SZ_OK);
+	assert_true(held);
+	/* A remote that lacks two items and has one more: the decoder peels against the sourced
+	 * sketch and asks the source about each item. */
+	sz_riblt_sketch *remote;
+	uint8_t extra[20];
+	memset(extra, 0x5a, sizeof extra);
+	assert_int_equal(sz_riblt_sketch_new(&remote, 20, key_a, K), SZ_OK);
+	for (size_t i = 2; i < N; i++)
+		assert_int_equal(sz_riblt_sketch_add(remote, v[i]), SZ_OK);
+	assert_int_equal(sz_riblt_sketch_add(remote, extra), SZ_OK);
+	sz_riblt_decoder *d;
+	sz_riblt_limits lim = { .max_cells = 4096, .max_count = 1u << 20 };
+	assert_int_equal(sz_riblt_decoder_new(&d, built, &lim), SZ_OK);
+	for (size_t i = 0; !sz_riblt_decoder_done(d); i++) {
+		uint8_t sum[20];
+		uint64_t h;
+		int64_t c;
+		assert_int_equal(sz_riblt_sketch_reserve(remote, i + 1), SZ_OK);
+		assert_int_equal(sz_riblt_sketch_cell(remote, i, sum, &h, &c), SZ_OK);
+		assert_int_equal(sz_riblt_decoder_add(d, sum, h, (uint64_t)c), SZ_OK);
+		assert_int_equal(sz_riblt_decoder_run(d), SZ_OK);
+	}
+	assert_int_equal(sz_riblt_decoder_count(d), 3);
+	sz_riblt_decoder_free(d);
+	/* A source that disagrees with its cells (they lack v[0], it says it holds v[0]): the item
+	 * recovered as the remote's only is "held", a contradiction the decoder reports. */
+	sz_riblt_sketch *liar;
+	uint8_t (*w)[20] = calloc(N - 1, 20);
+	assert_non_null(w);
+	memcpy(w, v + 1, (N - 1) * 20);
+	arr_src b = { w, N - 1, 0, 0, &released };
+	sz_riblt_source srcb = { &b, arr_each, arr_holds, NULL };
+	assert_int_equal(sz_riblt_sketch_new_sourced(&liar, 20, key_a, K, &srcb), SZ_OK);
+	assert_int_equal(sz_riblt_sketch_fill(liar), SZ_OK);
+	memcpy(w[N - 2], v[0], 20);
+	assert_int_equal(sz_riblt_decoder_new(&d, liar, &lim), SZ_OK);
+	int r = SZ_OK;
+	for (size_t i = 0; r == SZ_OK && !sz_riblt_decoder_done(d) && i < 4096; i++) {
+		uint8_t sum[20];
+		uint64_t h;
+		int64_t c;
+		assert_int_equal(sz_riblt_sketch_reserve(items, i + 1), SZ_OK);
+		assert_int_equal(sz_riblt_sketch_cell(items, i, sum, &h, &c), SZ_OK);
+		if ((r = sz_riblt_decoder_add(d, sum, h, (uint64_t)c)) == SZ_OK)
+			r = sz_riblt_decoder_run(d);
+	}
+	assert_int_equal(r, SZ_ERR_DECODE);
+	sz_riblt_decoder_free(d);
+	/* The source's error comes back from a growth and from the decoder. */
+	a.fail = SZ_ERR_IO;
+	assert_int_equal(sz_riblt_sketch_reserve(grown, 5000), SZ_ERR_IO);
+	assert_int_equal(sz_riblt_sketch_holds(built, v[7], &held), SZ_ERR_IO);
+	a.fail = 0;
+	/* A copy keeps the cells and takes the source given; release runs once per owner. */
+	sz_riblt_sketch *copy;
+	assert_int_equal(sz_riblt_sketch_clone(&copy, built), SZ_ERR_INVALID);
+	assert_int_equal(sz_riblt_sketch_clone_sourced(&copy, items, &src2), SZ_ERR_INVALID);
+	assert_int_equal(sz_riblt_sketch_clone_sourced(&copy, built, &src), SZ_OK);
+	assert_int_equal(sz_riblt_sketch_size(copy), N);
+	assert_int_equal(sz_riblt_sketch_remove(copy, v[0]), SZ_OK);
+	assert_int_equal(sz_riblt_sketch_size(copy), N - 1);
+	sz_riblt_sketch_free(copy);
+	assert_int_equal(released, 1);
+	sz_riblt_sketch_free(built);
+	assert_int_equal(released, 2);
+	sz_riblt_sketch_free(grown);
+	sz_riblt_sketch_free(liar);
+	sz_riblt_sketch_free(items);
+	sz_riblt_sketch_free(remote);
+	assert_int_equal(released, 2);
+	free(v);
+	free(w);
+}
+
 int
 main(void)
 {
@@ -371,6 +548,7 @@ main(void)
 		cmocka_unit_test(test_map_saturates),
 		cmocka_unit_test(test_incremental_equals_fresh),
 		cmocka_unit_test(test_sketch_limits_and_lookup),
+		cmocka_unit_test(test_sourced_equals_items),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -25,6 +25,8 @@
 #define SZ_RIBLT_EST_MAX 4096         /* estimator bytes a HELLO may carry */
 #define SZ_RIBLT_DEFAULT_CELLS 4096   /* K kept current per scope by default */
 #define SZ_RIBLT_MAX_SET ((uint64_t)1 << 40) /* the largest set size a HELLO may declare */
+#define SZ_RIBLT_WANT_BYTES 8         /* DONE names a wanted id by its symbol's first 8 bytes
+                                       * (a compact tag's first 4: sz_riblt_want_len) */
 
 enum {
 	SZ_RIBLT_MSG_HELLO = 1,
@@ -100,10 +102,15 @@ SZ_MUST_CHECK int sz_riblt_sender_hello(sz_riblt_sender *s, sz_buf *out);
  * or out-of-turn message: SZ_ERR_MALFORMED / SZ_ERR_PEER; past max_cells: SZ_ERR_LIMIT. */
 SZ_MUST_CHECK int sz_riblt_sender_recv(sz_riblt_sender *s, const uint8_t *msg, size_t len,
     sz_buf *out, bool *done);
-/* After DONE: the low 32 bits of the hashes of the items the receiver lacks (resolve with
- * sz_riblt_sketch_find_hash32; a match that is not wanted costs an entry, never a loss). */
+/* After DONE: the items the receiver lacks, each named by the first sz_riblt_want_len(width)
+ * bytes of its symbol (4 of a tag, keyed per session; 8 of an id's prefix, which a store finds
+ * by its index, so a sender need not hold its items).  A prefix that
+ * matches an item not wanted costs an entry, never a loss.  want(j) is NULL past nwants. */
 size_t sz_riblt_sender_nwants(const sz_riblt_sender *s);
-uint32_t sz_riblt_sender_want(const sz_riblt_sender *s, size_t j);
+const uint8_t *sz_riblt_sender_want(const sz_riblt_sender *s, size_t j);
+/* How many bytes of a symbol of this width name it in DONE: 4 for widths up to 8 (tags; fewer if
+ * the symbol is shorter), else SZ_RIBLT_WANT_BYTES. */
+size_t sz_riblt_want_len(size_t width);
 size_t sz_riblt_sender_sent(const sz_riblt_sender *s); /* coded symbols sent */
 
 /* --- The receiver: decodes, answers MORE, DONE or FAIL ------------------------------------ */
@@ -129,7 +136,9 @@ SZ_MUST_CHECK int sz_riblt_receiver_recv(sz_riblt_receiver *r, const uint8_t *ms
  * are listed in DONE), side -1 those to send it. */
 const sz_riblt_decoder *sz_riblt_receiver_decoder(const sz_riblt_receiver *r);
 /* The number of further coded symbols to ask for when those received do not decode; low/nlow as
- * for sz_riblt_decoder_estimate. */
-size_t sz_riblt_more_cells(const sz_riblt_decoder *d, const uint8_t *low, size_t nlow);
+ * for sz_riblt_decoder_estimate; compact: the cells are compact symbols' (13 bytes, not 30), so
+ * more of them may be asked for the same bytes. */
+size_t sz_riblt_more_cells(const sz_riblt_decoder *d, const uint8_t *low, size_t nlow,
+    bool compact);
 
 #endif /* SZ_RECON_RIBLT_WIRE_H */

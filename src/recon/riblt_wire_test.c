@@ -121,12 +121,17 @@ session(sz_riblt_sketch *a, sz_riblt_sketch *b, const uint8_t *salt, bool check3
 		/* ...and the sender resolves the wants to exactly the ids only it holds. */
 		assert_int_equal(sz_riblt_sender_nwants(s), da);
 		memset(ga, 0, (da + 1) * W);
+		size_t wl = sz_riblt_want_len(W);
 		for (size_t j = 0; j < da; j++) {
-			const uint8_t *found[2];
-			size_t k;
-			sz_riblt_sketch_find_hash32(a, sz_riblt_sender_want(s, j), found, 2, &k);
+			const uint8_t *want = sz_riblt_sender_want(s, j), *found = NULL;
+			size_t k = 0;
+			for (size_t i = 0; i < sz_riblt_sketch_size(a); i++)
+				if (memcmp(sz_riblt_sketch_item(a, i), want, wl) == 0) {
+					found = sz_riblt_sketch_item(a, i);
+					k++;
+				}
 			assert_int_equal(k, 1);
-			memcpy(ga + j * W, found[0], W);
+			memcpy(ga + j * W, found, W);
 		}
 		qsort(ga, da, W, cmpw);
 		assert_memory_equal(ga, oa, da * W);
@@ -656,7 +661,7 @@ test_sender_rejects_bad_replies(void **state)
 	sz_buf_free(&out);
 	assert_int_equal(sz_riblt_sender_recv(s, more1, 2, &out, &done), SZ_ERR_LIMIT);
 	/* DONE claiming more items than coded symbols sent, or of the wrong length. */
-	uint8_t done_big[2 + 21 * 4] = { 4, 21 };
+	uint8_t done_big[2 + 21 * SZ_RIBLT_WANT_BYTES] = { 4, 21 };
 	assert_int_equal(sz_riblt_sender_recv(s, done_big, sizeof(done_big), &out, &done),
 	    SZ_ERR_MALFORMED);
 	const uint8_t done_short[] = { 4, 2, 0, 0, 0, 1, 0, 0, 0 };
@@ -673,12 +678,21 @@ test_sender_rejects_bad_replies(void **state)
 	/* A good DONE. */
 	assert_int_equal(sz_riblt_sender_new(&s, a, NULL, 4, 4, 20), SZ_OK);
 	assert_int_equal(sz_riblt_sender_hello(s, &out), SZ_OK);
-	const uint8_t done1[] = { 4, 1, 0xde, 0xad, 0xbe, 0xef };
+	const uint8_t done4[] = { 4, 1, 0xde, 0xad, 0xbe, 0xef }; /* a 4-byte want: too short */
+	assert_int_equal(sz_riblt_sender_recv(s, done4, sizeof(done4), &out, &done), SZ_ERR_MALFORMED);
+	sz_riblt_sender_free(s);
+	assert_int_equal(sz_riblt_sender_new(&s, a, NULL, 4, 4, 20), SZ_OK);
+	assert_int_equal(sz_riblt_sender_hello(s, &out), SZ_OK);
+	const uint8_t done1[] = { 4, 1, 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4 };
 	assert_int_equal(sz_riblt_sender_recv(s, done1, sizeof(done1), &out, &done), SZ_OK);
 	assert_true(done);
 	assert_int_equal(sz_riblt_sender_nwants(s), 1);
-	assert_true(sz_riblt_sender_want(s, 0) == 0xdeadbeef);
-	assert_true(sz_riblt_sender_want(s, 1) == 0);
+	assert_memory_equal(sz_riblt_sender_want(s, 0), done1 + 2, SZ_RIBLT_WANT_BYTES);
+	assert_null(sz_riblt_sender_want(s, 1));
+	/* an id's prefix is named by 8 bytes, a compact tag (keyed per session) by 4 */
+	assert_int_equal(sz_riblt_want_len(SZ_RIBLT_ID_SYMBOL_BYTES), 8);
+	assert_int_equal(sz_riblt_want_len(SZ_RIBLT_TAG_BYTES), 4);
+	assert_int_equal(sz_riblt_want_len(2), 2);
 	sz_riblt_sender_free(s);
 	/* The set changes mid-session: refused. */
 	assert_int_equal(sz_riblt_sender_new(&s, a, NULL, 4, 4, 20), SZ_OK);

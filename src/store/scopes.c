@@ -4,6 +4,7 @@
  */
 #include "store/scopes.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,30 +13,49 @@
 int
 sz_store_scopes(sz_store *s, size_t max, uint8_t **scopes, size_t *n)
 {
-	sqlite3_stmt *st = NULL;
 	sz_buf b = { 0 };
+	uint8_t last[SZ_SCOPE_BYTES];
+	size_t lastlen = 0;
 	int rc, r = SZ_OK;
 	*scopes = NULL;
 	*n = 0;
-	rc = sqlite3_prepare_v2(s->db,
-	    "SELECT scope FROM envelopes GROUP BY scope ORDER BY max(time_ms) DESC LIMIT ?1", -1,
-	    &st, NULL);
-	if (rc != SQLITE_OK)
-		return sz_store_fail(s, rc, "listing scopes");
-	sqlite3_bind_int64(st, 1, max ? (sqlite3_int64)max : -1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(st, 0) != SZ_SCOPE_BYTES)
-			continue;
-		sz_buf_append(&b, sqlite3_column_blob(st, 0), SZ_SCOPE_BYTES);
+	sz_vfs_clear_error(s->vfs);
+	/* One index seek per distinct scope: the next scope above the last one found. */
+	for (;;) {
+		if (max != 0 && *n >= max)
+			break;
+		sqlite3_stmt *st = sz_store_stmt(s, ST_SCOPE_NEXT);
+		if (st == NULL)
+			return SZ_ERR_INTERNAL;
+		sqlite3_bind_blob(st, 1, last, (int)lastlen, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_DONE) {
+			sqlite3_reset(st);
+			break;
+		}
+		if (rc != SQLITE_ROW) {
+			r = sz_store_fail(s, rc, "listing scopes");
+			sqlite3_reset(st);
+			break;
+		}
+		int len = sqlite3_column_bytes(st, 0);
+		if (len <= 0 || len > SZ_SCOPE_BYTES) {
+			sqlite3_reset(st);
+			r = SZ_ERR_CORRUPT;
+			break;
+		}
+		memcpy(last, sqlite3_column_blob(st, 0), (size_t)len);
+		lastlen = (size_t)len;
+		sqlite3_reset(st);
+		if (lastlen != SZ_SCOPE_BYTES)
+			continue; /* not a scope: never stored so, skipped */
+		sz_buf_append(&b, last, SZ_SCOPE_BYTES);
 		(*n)++;
 	}
-	if (rc != SQLITE_DONE)
-		r = sz_store_fail(s, rc, "listing scopes");
-	sqlite3_finalize(st);
 	if (r == SZ_OK && b.err)
 		r = b.err;
-	if (r == SZ_OK && (r = sz_buf_take(&b, scopes, &(size_t){ 0 })) != SZ_OK)
-		*n = 0;
+	if (r == SZ_OK && *n > 0)
+		r = sz_buf_take(&b, scopes, &(size_t){ 0 });
 	if (r != SZ_OK)
 		*n = 0;
 	sz_buf_free(&b);
@@ -43,46 +63,140 @@ sz_store_scopes(sz_store *s, size_t max, uint8_t **scopes, size_t *n)
 }
 
 int
-sz_store_find_prefix(sz_store *s, const uint8_t *prefix, size_t len, uint8_t id[static 32],
-    uint8_t scope[static SZ_SCOPE_BYTES])
+sz_store_page_envelopes(sz_store *s, const uint8_t scope[static SZ_SCOPE_BYTES],
+    const sz_store_item *after, size_t max, sz_store_item *items, size_t *n)
 {
-	uint8_t lo[32] = { 0 }, hi[32] = { 0 };
+	static const uint8_t none[1];
+	int rc, r = SZ_OK;
+	*n = 0;
+	sz_vfs_clear_error(s->vfs);
+	sqlite3_stmt *st = sz_store_stmt(s, ST_ENV_PAGE);
+	if (st == NULL)
+		return SZ_ERR_INTERNAL;
+	sqlite3_bind_blob(st, 1, scope, SZ_SCOPE_BYTES, SQLITE_STATIC);
+	/* From the start: (-1, x'') is below every (time, id), as times are never negative. */
+	sqlite3_bind_int64(st, 2, after != NULL ? sz_store_time(after->time_ms) : -1);
+	sqlite3_bind_blob(st, 3, after != NULL ? after->id : none, after != NULL ? 32 : 0,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, max > INT64_MAX ? INT64_MAX : (sqlite3_int64)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 1) != 32) {
+			r = SZ_ERR_CORRUPT;
+			break;
+		}
+		items[*n].time_ms = (uint64_t)sqlite3_column_int64(st, 0);
+		memcpy(items[*n].id, sqlite3_column_blob(st, 1), 32);
+		(*n)++;
+	}
+	if (r == SZ_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		r = sz_store_fail(s, rc, "listing a page");
+	sqlite3_reset(st);
+	if (r != SZ_OK)
+		*n = 0;
+	return r;
+}
+
+#define EACH_PAGE 512
+
+int
+sz_store_each_envelope(sz_store *s, const uint8_t scope[static SZ_SCOPE_BYTES],
+    int (*fn)(void *ctx, const uint8_t id[32]), void *ctx)
+{
+	sz_store_item page[EACH_PAGE], last;
+	size_t k = 0;
+	int r;
+	bool first = true;
+	do {
+		if ((r = sz_store_page_envelopes(s, scope, first ? NULL : &last, EACH_PAGE, page, &k))
+		    != SZ_OK)
+			return r;
+		first = false;
+		for (size_t i = 0; i < k; i++)
+			if ((r = fn(ctx, page[i].id)) != SZ_OK)
+				return r;
+		if (k > 0)
+			last = page[k - 1];
+	} while (k == EACH_PAGE);
+	return SZ_OK;
+}
+
+int
+sz_store_count_envelopes(sz_store *s, const uint8_t scope[static SZ_SCOPE_BYTES], uint64_t *n)
+{
+	*n = 0;
+	sz_vfs_clear_error(s->vfs);
+	sqlite3_stmt *st = sz_store_stmt(s, ST_ENV_COUNT);
+	if (st == NULL)
+		return SZ_ERR_INTERNAL;
+	sqlite3_bind_blob(st, 1, scope, SZ_SCOPE_BYTES, SQLITE_STATIC);
+	int rc = sqlite3_step(st), r = SZ_OK;
+	if (rc == SQLITE_ROW)
+		*n = (uint64_t)sqlite3_column_int64(st, 0);
+	else
+		r = sz_store_fail(s, rc, "counting a scope");
+	sqlite3_reset(st);
+	return r;
+}
+
+int
+sz_store_find_prefix_all(sz_store *s, const uint8_t *prefix, size_t len, uint8_t (*ids)[32],
+    uint8_t (*scopes)[SZ_SCOPE_BYTES], size_t max, size_t *n)
+{
+	uint8_t hi[33];
 	size_t nhi = len;
-	sqlite3_stmt *st = NULL;
-	int rc, r = SZ_ERR_NOT_FOUND, found = 0;
-	if (prefix == NULL || len == 0 || len > 32)
+	int rc, r = SZ_OK;
+	*n = 0;
+	if (prefix == NULL || len == 0 || len > 32 || max == 0)
 		return SZ_ERR_INVALID;
 	/* The ids in [prefix, prefix + 1): hi is prefix plus one in its last byte that is not 0xff;
-	 * a prefix of all 0xff has no upper bound. */
-	memcpy(lo, prefix, len);
+	 * for a prefix of all 0xff, 33 bytes of 0xff, above every 32-byte id. */
 	memcpy(hi, prefix, len);
 	while (nhi > 0 && hi[nhi - 1] == 0xff)
 		nhi--;
-	if (nhi > 0)
+	if (nhi > 0) {
 		hi[nhi - 1]++;
-	rc = sqlite3_prepare_v2(s->db, nhi > 0 ?
-	    "SELECT id, scope FROM envelopes WHERE id >= ?1 AND id < ?2 LIMIT 2" :
-	    "SELECT id, scope FROM envelopes WHERE id >= ?1 LIMIT 2", -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return sz_store_fail(s, rc, "finding an envelope");
-	sqlite3_bind_blob(st, 1, lo, (int)len, SQLITE_TRANSIENT);
-	if (nhi > 0)
-		sqlite3_bind_blob(st, 2, hi, (int)nhi, SQLITE_TRANSIENT);
+	} else {
+		memset(hi, 0xff, sizeof hi);
+		nhi = sizeof hi;
+	}
+	sz_vfs_clear_error(s->vfs);
+	sqlite3_stmt *st = sz_store_stmt(s, ST_ENV_PREFIX);
+	if (st == NULL)
+		return SZ_ERR_INTERNAL;
+	sqlite3_bind_blob(st, 1, prefix, (int)len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, hi, (int)nhi, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, max > INT32_MAX ? INT32_MAX : (sqlite3_int64)max);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(st, 0) != 32 || sqlite3_column_bytes(st, 1) != SZ_SCOPE_BYTES)
 			continue;
-		if (found++) {
-			r = SZ_ERR_EXISTS;
-			break;
-		}
-		memcpy(id, sqlite3_column_blob(st, 0), 32);
-		memcpy(scope, sqlite3_column_blob(st, 1), SZ_SCOPE_BYTES);
-		r = SZ_OK;
+		memcpy(ids[*n], sqlite3_column_blob(st, 0), 32);
+		memcpy(scopes[*n], sqlite3_column_blob(st, 1), SZ_SCOPE_BYTES);
+		(*n)++;
 	}
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		r = sz_store_fail(s, rc, "finding an envelope");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	if (r != SZ_OK)
+		*n = 0;
 	return r;
+}
+
+int
+sz_store_find_prefix(sz_store *s, const uint8_t *prefix, size_t len, uint8_t id[static 32],
+    uint8_t scope[static SZ_SCOPE_BYTES])
+{
+	uint8_t ids[2][32], sc[2][SZ_SCOPE_BYTES];
+	size_t k = 0;
+	int r = sz_store_find_prefix_all(s, prefix, len, ids, sc, 2, &k);
+	if (r != SZ_OK)
+		return r;
+	if (k == 0)
+		return SZ_ERR_NOT_FOUND;
+	if (k > 1)
+		return SZ_ERR_EXISTS;
+	memcpy(id, ids[0], 32);
+	memcpy(scope, sc[0], SZ_SCOPE_BYTES);
+	return SZ_OK;
 }
 
 int

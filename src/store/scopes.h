@@ -12,9 +12,27 @@
 #include "samizdat.h"
 #include "store/store.h"
 
-/* The distinct scopes of the stored envelopes, at most max of them, most recently used first:
- * *scopes malloc()ed (n * SZ_SCOPE_BYTES bytes; caller frees). */
+/* The distinct scopes of the stored envelopes, at most max of them (0: all), in byte order:
+ * *scopes malloc()ed (n * SZ_SCOPE_BYTES bytes; caller frees).  One index seek per scope, not
+ * a walk over the envelopes. */
 SZ_MUST_CHECK int sz_store_scopes(sz_store *s, size_t max, uint8_t **scopes, size_t *n);
+/* At most max envelopes of scope that come after *after in (time, id) order (after NULL: from
+ * the first), into items (room for max, the caller's), *n how many.  Walking a scope page by
+ * page costs memory for one page, whatever its size, and nothing is held between calls. */
+SZ_MUST_CHECK int sz_store_page_envelopes(sz_store *s, const uint8_t scope[static SZ_SCOPE_BYTES],
+    const sz_store_item *after, size_t max, sz_store_item *items, size_t *n);
+/* Call fn for the id of every envelope of scope, in (time, id) order, a page at a time (fn may
+ * use the store: no statement is open while it runs); fn's first error stops the walk and is
+ * returned.  Envelopes stored or deleted during the walk may or may not be seen. */
+SZ_MUST_CHECK int sz_store_each_envelope(sz_store *s, const uint8_t scope[static SZ_SCOPE_BYTES],
+    int (*fn)(void *ctx, const uint8_t id[32]), void *ctx);
+/* The number of envelopes of scope (a walk over the scope's index entries, no rows read). */
+SZ_MUST_CHECK int sz_store_count_envelopes(sz_store *s, const uint8_t scope[static SZ_SCOPE_BYTES],
+    uint64_t *n);
+/* The envelopes whose id begins with the len bytes of prefix (1..32): at most max ids and their
+ * scopes into ids and scopes (room for max each), *n how many.  SZ_ERR_INVALID. */
+SZ_MUST_CHECK int sz_store_find_prefix_all(sz_store *s, const uint8_t *prefix, size_t len,
+    uint8_t (*ids)[32], uint8_t (*scopes)[SZ_SCOPE_BYTES], size_t max, size_t *n);
 /* The envelope whose id begins with the len bytes of prefix (1..32): its id and scope.  Sync
  * sessions name ids by prefix (docs/PROTOCOL.md §8).  SZ_ERR_NOT_FOUND; SZ_ERR_EXISTS if two
  * stored ids share the prefix (ids are BLAKE2b-256: only a broken hash does that). */

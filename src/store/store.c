@@ -185,6 +185,13 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    "VALUES(?1, ?2, ?3, ?4, ?5)",
 	[ST_CHUNK_FIND] = "SELECT c.env_id, c.ctx, c.key, c.len FROM chunks c JOIN envelopes e "
 	    "ON e.id = c.env_id WHERE c.hash = ?1 LIMIT 1",
+	/* Walking a scope a page at a time (keyset on the index by time), counting it, finding ids
+	 * by prefix, and the distinct scopes by skipping through the same index (scopes.c). */
+	[ST_ENV_PAGE] = "SELECT time_ms, id FROM envelopes WHERE scope = ?1 AND (time_ms, id) > "
+	    "(?2, ?3) ORDER BY time_ms, id LIMIT ?4",
+	[ST_ENV_COUNT] = "SELECT count(*) FROM envelopes WHERE scope = ?1",
+	[ST_ENV_PREFIX] = "SELECT id, scope FROM envelopes WHERE id >= ?1 AND id < ?2 LIMIT ?3",
+	[ST_SCOPE_NEXT] = "SELECT scope FROM envelopes WHERE scope > ?1 ORDER BY scope LIMIT 1",
 };
 
 sqlite3_stmt *
@@ -350,6 +357,11 @@ sz_store_open_db(sz_store *s, int create)
 		return r;
 	}
 	sqlite3_busy_timeout(s->db, 0);
+	/* Only this process opens the store (the lock file says so): SQLite need not take and drop
+	 * its file locks, nor re-read page 1 to validate its cache, at every read (issue 16: that
+	 * made each lookup of a sync's sender cost about 25 µs). */
+	if ((r = sz_store_exec(s, "PRAGMA locking_mode=EXCLUSIVE", "setting the locking mode")) != SZ_OK)
+		return r;
 	if ((r = migrate(s)) != SZ_OK)
 		return r;
 	if (create && (r = sz_vfs_check_header(s->vfs, db)) != SZ_OK) {

@@ -71,16 +71,33 @@ sz_recon_mine_collect_upto(sz_sync *s, size_t cap)
 int
 sz_recon_mine_collect(sz_sync *s)
 {
-	return sz_recon_mine_collect_upto(s, s->cfg.limits.max_ids);
+	uint64_t cap = s->cfg.limits.max_ids < s->cfg.limits.max_mine ? s->cfg.limits.max_ids :
+	    s->cfg.limits.max_mine;
+	return sz_recon_mine_collect_upto(s, (size_t)cap);
 }
 
-/* Queue every id of mine for sending. */
 int
-sz_recon_queue_all(sz_sync *s)
+sz_recon_send_all(sz_sync *s, uint64_t cap, uint64_t *announce)
 {
-	int r = sz_recon_mine_collect(s);
-	for (size_t i = 0; i < s->mine.n && r == SZ_OK; i++)
-		r = sz_idvec_push(&s->outq, s->mine.v[i].id, s->mine.v[i].scope);
+	uint64_t total = 0;
+	int r = SZ_OK;
+	*announce = 0;
+	if (s->cfg.hooks.count_ids == NULL) {
+		if ((r = sz_transfer_all(s, cap)) == SZ_OK)
+			*announce = s->outq.n;
+		return r;
+	}
+	for (size_t i = 0; i < s->nshared && r == SZ_OK; i++) {
+		uint64_t k = 0;
+		if ((r = s->cfg.hooks.count_ids(s->cfg.hooks.ctx, s->shared[i], &k)) == SZ_OK)
+			total += k;
+	}
+	if (r != SZ_OK)
+		return r;
+	if (total > cap)
+		total = cap;
+	if ((r = sz_transfer_all(s, total)) == SZ_OK)
+		*announce = total;
 	return r;
 }
 

@@ -11,11 +11,12 @@
 /* recon.c: this side's ids in the shared scopes, sorted and without repeats, collected once
  * (s->mine, s->mine_ready).  More than cap stops the walk with SZ_ERR_LIMIT, mine left empty. */
 SZ_MUST_CHECK int sz_recon_mine_collect_upto(sz_sync *s, size_t cap);
-SZ_MUST_CHECK int sz_recon_mine_collect(sz_sync *s); /* cap: limits.max_ids */
+SZ_MUST_CHECK int sz_recon_mine_collect(sz_sync *s); /* cap: limits.max_ids, max_mine */
 /* Drop repeated ids from a sorted vector. */
 void sz_recon_dedupe(sz_idvec *a);
-/* Queue every id of mine for sending. */
-SZ_MUST_CHECK int sz_recon_queue_all(sz_sync *s);
+/* Everything of mine under the shared labels goes, at most cap (sz_transfer_all); *announce
+ * gets how many to announce to the peer (at least as many as will be sent). */
+SZ_MUST_CHECK int sz_recon_send_all(sz_sync *s, uint64_t cap, uint64_t *announce);
 /* Responder: the difference is known (want, outq): DECODED frames, then the transfer. */
 SZ_MUST_CHECK int sz_recon_send_decoded(sz_sync *s);
 

@@ -32,7 +32,7 @@
  * responder decodes and learns both halves of the difference. */
 
 typedef struct sz_tagref {
-	uint64_t tag;
+	uint64_t tag;  /* the tag's 8 bytes read big-endian: numeric order is byte order */
 	uint32_t i;    /* index in s->mine */
 } sz_tagref;
 
@@ -92,7 +92,7 @@ riblt_compact_sketch(sz_sync *s, const uint8_t salt[SZ_RIBLT_SALT_BYTES])
 		sz_riblt_id_tag(tag, s->tagkey, s->mine.v[i].id);
 		r = sz_riblt_sketch_add(s->sketch, tag);
 		if (r == SZ_OK)
-			s->tags[s->ntags++] = (sz_tagref){ sz_load_u64le(tag), (uint32_t)i };
+			s->tags[s->ntags++] = (sz_tagref){ sz_load_u64(tag), (uint32_t)i };
 		else if (r == SZ_ERR_EXISTS)
 			r = SZ_OK; /* two ids with one tag (2^-64 a pair): the second waits for the
 			            * next session's salt */
@@ -134,6 +134,21 @@ riblt_sketch(sz_sync *s, const uint8_t *salt)
 		s->sketch_lent = false;
 	}
 	s->sketch = NULL;
+	/* The node builds one that holds no ids (its store has them): O(N) time, O(K) memory. */
+	if (r == SZ_OK && s->cfg.hooks.sketch_build != NULL &&
+	    s->cfg.hooks.sketch_build(s->cfg.hooks.ctx, (const uint8_t(*)[SZ_SCOPE_BYTES])s->shared,
+	    s->nshared, key, &s->sketch) == SZ_OK && s->sketch != NULL) {
+		if (sz_riblt_sketch_width(s->sketch) == SZ_RIBLT_ID_SYMBOL_BYTES &&
+		    sz_ct_equal(sz_riblt_sketch_key(s->sketch), key, sizeof key)) {
+			sz_wipe(key, sizeof key);
+			if (!s->mine_ready)
+				s->st.ids_local = sz_riblt_sketch_size(s->sketch);
+			s->st.ids_sketched += sz_riblt_sketch_size(s->sketch);
+			return SZ_OK;
+		}
+		sz_riblt_sketch_free(s->sketch);
+		s->sketch = NULL;
+	}
 	if (r == SZ_OK && (r = sz_recon_mine_collect(s)) == SZ_OK)
 		r = sz_riblt_sketch_new(&s->sketch, SZ_RIBLT_ID_SYMBOL_BYTES, key, TEMP_CELLS);
 	sz_wipe(key, sizeof key);
@@ -258,10 +273,9 @@ cmp_pfx(const void *a, const void *b)
 }
 
 static int
-cmp_u32(const void *a, const void *b)
+cmp_w(const void *a, const void *b)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
+	return memcmp(a, b, SZ_RIBLT_WANT_BYTES);
 }
 
 /* An attempt failed (FAIL went out or came in).  Both sides follow the same rule, so they
@@ -281,31 +295,68 @@ riblt_failed(sz_sync *s)
 	return sz_recon_mine_collect(s);
 }
 
-/* Queue the id of mine whose symbol is sym (and which is of a shared scope). */
-static int
-queue_symbol(sz_sync *s, const uint8_t *sym)
+static bool
+shared_label(const sz_sync *s, const uint8_t *label)
 {
+	for (size_t k = 0; k < s->nshared; k++)
+		if (memcmp(s->shared[k], label, SZ_SCOPE_BYTES) == 0)
+			return true;
+	return false;
+}
+
+/* Queue the ids of mine (of a shared label) that the len bytes pfx name: a symbol recovered as
+ * mine only (20 bytes, or a tag), or a want from DONE (its first 8 bytes); at most
+ * SZ_SYNC_MATCHES_PER_WANT of them.  A name that matches nothing of mine is skipped (gone since,
+ * or a peer naming what it made up). */
+static int
+queue_symbol(sz_sync *s, const uint8_t *pfx, size_t len)
+{
+	int r = SZ_OK;
 	if (s->compact) {
-		sz_tagref key = { sz_load_u64le(sym), 0 };
-		const sz_tagref *x = bsearch(&key, s->tags, s->ntags, sizeof *s->tags, cmp_tagref);
-		if (x == NULL)
-			return SZ_ERR_INTERNAL; /* the sketch holds only tags of the table */
-		return sz_idvec_push(&s->outq, s->mine.v[x->i].id, s->mine.v[x->i].scope);
+		/* the tags that begin with the len bytes of pfx: a range of the sorted table */
+		if (len == 0 || len > SZ_RIBLT_TAG_BYTES)
+			return SZ_OK;
+		uint8_t lo8[SZ_RIBLT_TAG_BYTES] = { 0 };
+		memcpy(lo8, pfx, len);
+		uint64_t lo = sz_load_u64(lo8);
+		uint64_t hi = len == SZ_RIBLT_TAG_BYTES ? lo : lo | (UINT64_MAX >> (8 * len));
+		size_t a = 0, b = s->ntags;
+		while (a < b) {
+			size_t mid = a + (b - a) / 2;
+			if (s->tags[mid].tag < lo)
+				a = mid + 1;
+			else
+				b = mid;
+		}
+		for (size_t k = 0; a < s->ntags && s->tags[a].tag <= hi && k < SZ_SYNC_MATCHES_PER_WANT &&
+		    r == SZ_OK; a++, k++)
+			r = sz_idvec_push(&s->outq, s->mine.v[s->tags[a].i].id, s->mine.v[s->tags[a].i].scope);
+		return r;
 	}
 	if (s->mine_ready) {
-		const sz_scoped_id *x = sz_idvec_find_prefix(&s->mine, sym, SZ_RIBLT_ID_SYMBOL_BYTES);
-		return x == NULL ? SZ_OK : sz_idvec_push(&s->outq, x->id, x->scope);
-	}
-	uint8_t id[32], scope[SZ_SCOPE_BYTES];
-	int r = s->cfg.hooks.find_prefix(s->cfg.hooks.ctx, sym, SZ_RIBLT_ID_SYMBOL_BYTES, id, scope);
-	if (r == SZ_ERR_NOT_FOUND || r == SZ_ERR_EXISTS)
-		return SZ_OK; /* gone since, or ambiguous: not offered; the next session settles it */
-	if (r != SZ_OK)
+		/* mine is sorted by id: the matches are together, from the first at or above pfx */
+		size_t lo = 0, hi = s->mine.n;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (memcmp(s->mine.v[mid].id, pfx, len) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t i = lo, k = 0; i < s->mine.n && k < SZ_SYNC_MATCHES_PER_WANT && r == SZ_OK &&
+		    memcmp(s->mine.v[i].id, pfx, len) == 0; i++, k++)
+			r = sz_idvec_push(&s->outq, s->mine.v[i].id, s->mine.v[i].scope);
 		return r;
-	for (size_t k = 0; k < s->nshared; k++)
-		if (memcmp(s->shared[k], scope, SZ_SCOPE_BYTES) == 0)
-			return sz_idvec_push(&s->outq, id, scope);
-	return SZ_OK;
+	}
+	uint8_t ids[SZ_SYNC_MATCHES_PER_WANT][32], labels[SZ_SYNC_MATCHES_PER_WANT][SZ_SCOPE_BYTES];
+	size_t n = 0;
+	if ((r = s->cfg.hooks.find_prefix(s->cfg.hooks.ctx, pfx, len, ids, labels,
+	    SZ_SYNC_MATCHES_PER_WANT, &n)) != SZ_OK)
+		return r;
+	for (size_t i = 0; i < n && i < SZ_SYNC_MATCHES_PER_WANT && r == SZ_OK; i++)
+		if (shared_label(s, labels[i]))
+			r = sz_idvec_push(&s->outq, ids[i], labels[i]);
+	return r;
 }
 
 /* Responder: the difference is known: tell the initiator how many to send (total_want, or
@@ -314,11 +365,11 @@ static void
 riblt_settled(sz_sync *s, uint32_t total_want, uint64_t to_receive)
 {
 	uint8_t dec[12];
-	s->st.to_send = s->outq.n;
+	s->st.to_send = sz_transfer_left(s);
 	s->st.to_receive = to_receive;
 	s->expect = to_receive;
 	sz_store_u32(dec, total_want);
-	sz_store_u32(dec + 4, (uint32_t)s->outq.n);
+	sz_store_u32(dec + 4, (uint32_t)s->st.to_send);
 	sz_store_u32(dec + 8, 0);
 	sz_sync_send(s, SZ_FR_DECODED, dec, sizeof dec);
 	s->decoded = true;
@@ -333,28 +384,28 @@ riblt_decoded(sz_sync *s)
 	const sz_riblt_decoder *d = sz_riblt_receiver_decoder(s->rrecv);
 	size_t k = sz_riblt_decoder_count(d);
 	int r = SZ_OK;
-	/* want_h32: what DONE named, to tell a chance 32-bit match from an envelope nobody asked
-	 * for. */
+	/* want_w: what DONE named, to tell a chance match of its 8 bytes from an envelope nobody
+	 * asked for. */
+	size_t width = s->compact ? SZ_RIBLT_TAG_BYTES : SZ_RIBLT_ID_SYMBOL_BYTES;
 	if ((s->want_pfx = calloc(k ? k : 1, 20)) == NULL ||
-	    (s->want_h32 = calloc(k ? k : 1, sizeof *s->want_h32)) == NULL ||
-	    (s->want_h32_extra = calloc(k ? k : 1, 1)) == NULL)
+	    (s->want_w = calloc(k ? k : 1, sizeof *s->want_w)) == NULL ||
+	    (s->want_w_extra = calloc(k ? k : 1, 1)) == NULL)
 		return SZ_ERR_NOMEM;
 	for (size_t j = 0; j < k && r == SZ_OK; j++) {
 		uint64_t h;
 		int side;
 		const uint8_t *sym = sz_riblt_decoder_item(d, j, &h, &side);
 		if (side > 0) {
-			memcpy(s->want_pfx[s->nwant_pfx++], sym,
-			    s->compact ? SZ_RIBLT_TAG_BYTES : SZ_RIBLT_ID_SYMBOL_BYTES);
-			s->want_h32[s->nwant_h32++] = (uint32_t)h;
+			memcpy(s->want_pfx[s->nwant_pfx++], sym, width);
+			memcpy(s->want_w[s->nwant_w++], sym, sz_riblt_want_len(width)); /* zero-padded */
 		} else {
-			r = queue_symbol(s, sym);
+			r = queue_symbol(s, sym, width);
 		}
 	}
 	if (r != SZ_OK)
 		return r;
 	qsort(s->want_pfx, s->nwant_pfx, 20, cmp_pfx);
-	qsort(s->want_h32, s->nwant_h32, sizeof *s->want_h32, cmp_u32);
+	qsort(s->want_w, s->nwant_w, sizeof *s->want_w, cmp_w);
 	memcpy(s->hashkey, sz_riblt_sketch_key(s->sketch), sizeof s->hashkey);
 	sz_idvec_sort(&s->outq);
 	sz_recon_dedupe(&s->outq);
@@ -367,15 +418,10 @@ static int
 riblt_wants(sz_sync *s)
 {
 	size_t k = sz_riblt_sender_nwants(s->rsend);
+	size_t wl = sz_riblt_want_len(sz_riblt_sketch_width(s->sketch));
 	int r = SZ_OK;
-	for (size_t j = 0; j < k && r == SZ_OK; j++) {
-		const uint8_t *syms[SZ_SYNC_MATCHES_PER_WANT];
-		size_t n = 0;
-		sz_riblt_sketch_find_hash32(s->sketch, sz_riblt_sender_want(s->rsend, j), syms,
-		    SZ_SYNC_MATCHES_PER_WANT, &n);
-		for (size_t i = 0; i < n && i < SZ_SYNC_MATCHES_PER_WANT && r == SZ_OK; i++)
-			r = queue_symbol(s, syms[i]);
-	}
+	for (size_t j = 0; j < k && r == SZ_OK; j++)
+		r = queue_symbol(s, sz_riblt_sender_want(s->rsend, j), wl);
 	/* Two hashes may name one id: send it once. */
 	sz_idvec_sort(&s->outq);
 	sz_recon_dedupe(&s->outq);
@@ -394,8 +440,9 @@ riblt_shortcut(sz_sync *s, uint64_t remote)
 		return SZ_ERR_LIMIT;
 	if (remote == 0) {
 		static const uint8_t done_none[2] = { SZ_RIBLT_MSG_DONE, 0 };
+		uint64_t announce;
 		sz_sync_send(s, SZ_FR_SYMBOLS, done_none, sizeof done_none);
-		if ((r = sz_recon_queue_all(s)) != SZ_OK)
+		if ((r = sz_recon_send_all(s, UINT32_MAX, &announce)) != SZ_OK)
 			return r;
 		riblt_settled(s, 0, 0);
 	} else {
@@ -501,13 +548,15 @@ sz_recon_riblt_decoded(sz_sync *s, const sz_decoded *d)
 		/* The responder holds nothing in these scopes: everything goes. */
 		if (d->count != 0 || s->outq.n != 0)
 			return SZ_ERR_PEER;
+		uint64_t announce;
 		riblt_free(s);
-		if ((r = sz_recon_queue_all(s)) != SZ_OK)
+		/* at most what my HELLO said I hold: the responder expects no more */
+		if ((r = sz_recon_send_all(s, s->st.ids_local, &announce)) != SZ_OK)
 			return r;
 	} else if (s->rsend != NULL || d->count != 0) {
 		return SZ_ERR_PEER;
 	}
-	s->st.to_send = s->outq.n;
+	s->st.to_send = sz_transfer_left(s);
 	s->st.to_receive = d->nsend;
 	s->expect = d->nsend;
 	s->decoded = true;
@@ -532,15 +581,16 @@ id_symbol(const sz_sync *s, const uint8_t id[32], uint8_t sym[SZ_RIBLT_ID_SYMBOL
 int
 sz_recon_unasked(sz_sync *s, const uint8_t id[32])
 {
-	if (s->want_h32 == NULL)
+	if (s->want_w == NULL)
 		return SZ_ERR_PEER;
-	uint8_t sym[SZ_RIBLT_ID_SYMBOL_BYTES];
+	uint8_t sym[SZ_RIBLT_ID_SYMBOL_BYTES], key[SZ_RIBLT_WANT_BYTES] = { 0 };
 	size_t w = id_symbol(s, id, sym);
-	uint32_t h = (uint32_t)sz_riblt_hash(s->hashkey, sym, w);
-	const uint32_t *x = bsearch(&h, s->want_h32, s->nwant_h32, sizeof h, cmp_u32);
+	memcpy(key, sym, sz_riblt_want_len(w)); /* as DONE named it, zero-padded */
+	const uint8_t (*x)[SZ_RIBLT_WANT_BYTES] = bsearch(key, s->want_w, s->nwant_w,
+	    sizeof *s->want_w, cmp_w);
 	if (x == NULL)
 		return SZ_ERR_PEER;
-	uint8_t *extra = &s->want_h32_extra[x - s->want_h32];
+	uint8_t *extra = &s->want_w_extra[x - s->want_w];
 	if (*extra >= SZ_SYNC_MATCHES_PER_WANT - 1)
 		return SZ_ERR_PEER;
 	(*extra)++;
@@ -561,10 +611,11 @@ sz_recon_riblt_free(sz_sync *s)
 	riblt_free(s);
 	free(s->want_pfx);
 	s->want_pfx = NULL;
-	free(s->want_h32);
-	free(s->want_h32_extra);
-	s->want_h32 = NULL;
-	s->want_h32_extra = NULL;
+	free(s->want_w);
+	free(s->want_w_extra);
+	s->want_w = NULL;
+	s->want_w_extra = NULL;
+	s->nwant_w = 0;
 	sz_wipe(s->tagkey, sizeof s->tagkey);
 	sz_wipe(s->hashkey, sizeof s->hashkey);
 }

@@ -20,6 +20,7 @@ static const sz_sync_limits default_limits = {
 	.idle_ms = 60000,
 	.max_ms = 6ull * 3600 * 1000,
 	.hello_ms = 10000,
+	.max_mine = 131072,
 };
 
 /* The handshake messages of Noise_XX with empty payloads (docs/PROTOCOL.md §5): anything else is
@@ -603,7 +604,7 @@ sz_sync_mem(const sz_sync *s)
 	    idvec_mem(&s->want) + s->neg_have.cap + s->neg_need.cap + s->join_len +
 	    (s->cfg.nscopes + s->cfg.npairs + s->nshared) * SZ_SCOPE_BYTES +
 	    s->cfg.npairs * sizeof(sz_sync_pair) + s->nwant_pfx * 20 +
-	    s->nwant_h32 * (sizeof(uint32_t) + 1);
+	    s->nwant_w * (SZ_RIBLT_WANT_BYTES + 1);
 	return m + sz_recon_mem(s);
 }
 
@@ -628,7 +629,9 @@ sz_sync_new(sz_sync **out, const sz_sync_config *cfg)
 	    (cfg->npairs > 0 && cfg->pairs == NULL) ||
 	    (cfg->hooks.sketch_get == NULL) != (cfg->hooks.sketch_put == NULL) ||
 	    (cfg->hooks.sketch_get == NULL) != (cfg->hooks.sketch_size == NULL) ||
-	    (cfg->hooks.sketch_get == NULL) != (cfg->hooks.find_prefix == NULL))
+	    (cfg->hooks.sketch_get == NULL) != (cfg->hooks.find_prefix == NULL) ||
+	    (cfg->hooks.sketch_build != NULL && cfg->hooks.sketch_get == NULL) ||
+	    (cfg->hooks.count_ids == NULL) != (cfg->hooks.list_page == NULL))
 		return SZ_ERR_INVALID;
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		return SZ_ERR_NOMEM;

@@ -27,6 +27,9 @@
 
 struct sz_riblt_sketch;
 
+/* The node's place in a walk of a label (sz_sync_hooks.list_page). */
+#define SZ_SYNC_CURSOR_BYTES 64
+
 /* What the session needs from the node.  Every callback returns SZ_OK or an sz_err. */
 typedef struct sz_sync_hooks {
 	void *ctx;
@@ -58,15 +61,31 @@ typedef struct sz_sync_hooks {
 	 * not change until sketch_put gives it back (the session may extend its K).  Any error:
 	 * the session builds its own from list_ids.  sketch_size tells how many ids that sketch
 	 * holds if the node keeps it already, without building or lending it (SZ_ERR_NOT_FOUND
-	 * otherwise).  find_prefix names the envelope whose id starts with the len bytes of prefix,
-	 * and the label it is listed under (SZ_ERR_NOT_FOUND, also when it is listed under none). */
+	 * otherwise).  find_prefix names the envelopes whose ids start with the len bytes of
+	 * prefix (at most max, into ids and labels) and the labels they are listed under; one listed
+	 * under none is not named.  *n 0: none. */
 	int (*sketch_get)(void *ctx, const uint8_t (*labels)[SZ_SCOPE_BYTES], size_t n,
 	    const uint8_t key[16], struct sz_riblt_sketch **sk);
 	void (*sketch_put)(void *ctx, struct sz_riblt_sketch *sk);
 	int (*sketch_size)(void *ctx, const uint8_t (*labels)[SZ_SCOPE_BYTES], size_t n,
 	    const uint8_t key[16], size_t *size);
-	int (*find_prefix)(void *ctx, const uint8_t *prefix, size_t len, uint8_t id[32],
-	    uint8_t label[SZ_SCOPE_BYTES]);
+	int (*find_prefix)(void *ctx, const uint8_t *prefix, size_t len, uint8_t (*ids)[32],
+	    uint8_t (*labels)[SZ_SCOPE_BYTES], size_t max, size_t *n);
+	/* Optional (with the four above): a sketch of the ids (20-byte symbols) listed under the
+	 * labels, under key (a salted one too), that holds no ids: a sourced sketch
+	 * (recon/riblt.h) whose items the node finds in its store.  The session owns and frees it.
+	 * Absent or failing: the session collects the ids (at most limits.max_mine). */
+	int (*sketch_build)(void *ctx, const uint8_t (*labels)[SZ_SCOPE_BYTES], size_t n,
+	    const uint8_t key[16], struct sz_riblt_sketch **sk);
+	/* Optional, both or none: when one side has nothing and everything goes, the ids are taken
+	 * a page at a time instead of all at once.  count_ids: how many envelopes may be sent under
+	 * label (at least as many as list_page will give).  list_page: the next ids (at most max,
+	 * into ids) of those that may be sent under label, after cursor (SZ_SYNC_CURSOR_BYTES the
+	 * node's own, zeros at the start; updated); *n < max means the label is done.  Absent: the
+	 * session collects them all through list_ids. */
+	int (*count_ids)(void *ctx, const uint8_t label[SZ_SCOPE_BYTES], uint64_t *n);
+	int (*list_page)(void *ctx, const uint8_t label[SZ_SCOPE_BYTES], uint8_t *cursor,
+	    size_t max, uint8_t (*ids)[32], size_t *n);
 	/* Optional: the handshake authenticated the peer's transport key pk.  A non-OK return
 	 * refuses the session there, before any token is sent (the daemon's cost table and its
 	 * slots, docs/PROTOCOL.md §8 Limits): ERROR with that code and the text the hook wrote in
@@ -101,6 +120,10 @@ typedef struct sz_sync_limits {
 	uint64_t hello_ms;       /* from the start to the end of the handshake and the peer's first
 	                          * frame (HELLO, JOIN, WELCOME), whatever bytes arrive meanwhile
 	                          * [10 s] */
+	uint64_t max_mine;       /* this side's ids held in memory at once, for the methods that
+	                          * need them all (list, Negentropy, compact symbols, a sketch the
+	                          * node does not build); past it those methods fail [131,072:
+	                          * 6 MiB] */
 } sz_sync_limits;
 
 typedef struct sz_sync_config {

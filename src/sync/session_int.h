@@ -6,6 +6,7 @@
 #define SZ_SYNC_SESSION_INT_H
 
 #include "lib/idvec.h"
+#include "recon/riblt_wire.h"
 #include "sync/frame.h"
 #include "sync/session.h"
 
@@ -76,13 +77,19 @@ struct sz_sync {
 	                                     * (compact: the 8-byte tag, then 12 zero bytes) */
 	size_t nwant_pfx;
 	uint8_t hashkey[16];                /* riblt, responder: the settled attempt's hash key */
-	uint32_t *want_h32;                 /* riblt, responder: DONE's 32-bit wants, sorted */
-	uint8_t *want_h32_extra;            /* envelopes taken as chance matches of each */
-	size_t nwant_h32;
+	uint8_t (*want_w)[SZ_RIBLT_WANT_BYTES]; /* riblt, responder: DONE's wants (the first 8 bytes
+	                                     * of each symbol), sorted */
+	uint8_t *want_w_extra;              /* envelopes taken as chance matches of each */
+	size_t nwant_w;
 
 	/* transfer */
-	sz_idvec outq;    /* ids to send */
+	sz_idvec outq;    /* ids to send (when everything goes: the current page of them) */
 	size_t out_next;
+	/* everything goes (one side empty), taken a page at a time (hooks.list_page) */
+	bool all;                 /* outq is a page; more may follow */
+	uint64_t all_left;        /* ids still to take: at most what was announced */
+	size_t all_label;         /* index in shared of the label being walked */
+	uint8_t all_cursor[SZ_SYNC_CURSOR_BYTES];
 	uint32_t unacked; /* batches sent and not yet acknowledged */
 	sz_idvec want;    /* responder: ids it asked for (sorted) */
 	uint64_t expect;  /* envelopes the peer announced it will send */
@@ -97,6 +104,12 @@ struct sz_sync {
 /* The most envelopes a RIBLT initiator sends for one 32-bit want (ids sharing those bits). */
 #define SZ_SYNC_MATCHES_PER_WANT 4
 
+/* transfer.c: everything of mine under the shared labels goes, at most cap of it (the number
+ * announced): a page at a time through hooks.list_page if the node has it, else all at once. */
+SZ_MUST_CHECK int sz_transfer_all(sz_sync *s, uint64_t cap);
+/* transfer.c: how many envelopes this side has still to send (what is queued, and what the
+ * pages still to come may hold). */
+uint64_t sz_transfer_left(const sz_sync *s);
 /* transfer.c: send envelope batches while the peer keeps up, then FIN. */
 int sz_transfer_pump(sz_sync *s);
 /* transfer.c: take an ENVELOPES frame: store the batch through the hook, answer ACK. */

@@ -263,37 +263,40 @@ test_methods(void **state)
 	two_free(na, nb);
 }
 
-/* RIBLT's DONE names wanted ids by 32 bits of their hash, so an honest initiator may send an
- * id that only shares them.  The responder drops such envelopes without storing them and
- * without failing, up to SZ_SYNC_MATCHES_PER_WANT - 1 per want; anything else it did not ask
- * for cuts the peer off.  A real 32-bit match costs 2^32 hashes to find, so the test makes the
- * responder's want list name the injected envelope's 32 bits (as a chance match would). */
+/* RIBLT's DONE names wanted ids by the first bytes of their symbol (8 of an id's prefix, 4 of a
+ * compact tag), so an honest initiator may send an id that only shares them.  The responder drops such envelopes without storing them
+ * and without failing, up to SZ_SYNC_MATCHES_PER_WANT - 1 per want; anything else it did not ask
+ * for cuts the peer off.  A real match of a tag's 4 bytes cannot be made on purpose (the tag key
+ * is the session's), so the test makes the responder's want list name the injected envelope's
+ * bytes (as a chance match would). */
 typedef struct inject {
 	pair *p;
 	int want, done;
-	int plant;     /* 0: plant nothing; 1: each envelope's own bits; 2: one envelope, repeated */
+	int plant;     /* 0: plant nothing; 1: each envelope's own bytes; 2: one envelope, repeated */
 } inject;
 
 static void
 plant(sz_sync *b, const uint8_t id[32])
 {
-	uint8_t tag[SZ_RIBLT_TAG_BYTES];
+	uint8_t tag[SZ_RIBLT_TAG_BYTES], *e;
+	uint8_t (*v)[SZ_RIBLT_WANT_BYTES];
 	assert_true(b->compact);
 	sz_riblt_id_tag(tag, b->tagkey, id);
-	uint32_t h = (uint32_t)sz_riblt_hash(b->hashkey, tag, sizeof tag), *v;
-	uint8_t *e;
-	size_t n = b->nwant_h32, at = 0;
-	assert_non_null(v = realloc(b->want_h32, (n + 1) * sizeof *v));
-	assert_non_null(e = realloc(b->want_h32_extra, n + 1));
-	while (at < n && v[at] < h)
+	/* as DONE names a tag: its first 4 bytes, zero-padded */
+	memset(tag + sz_riblt_want_len(SZ_RIBLT_TAG_BYTES), 0,
+	    SZ_RIBLT_TAG_BYTES - sz_riblt_want_len(SZ_RIBLT_TAG_BYTES));
+	size_t n = b->nwant_w, at = 0;
+	assert_non_null(v = realloc(b->want_w, (n + 1) * sizeof *v));
+	assert_non_null(e = realloc(b->want_w_extra, n + 1));
+	while (at < n && memcmp(v[at], tag, SZ_RIBLT_WANT_BYTES) < 0)
 		at++;
 	memmove(v + at + 1, v + at, (n - at) * sizeof *v);
 	memmove(e + at + 1, e + at, n - at);
-	v[at] = h;
+	memcpy(v[at], tag, SZ_RIBLT_WANT_BYTES);
 	e[at] = 0;
-	b->want_h32 = v;
-	b->want_h32_extra = e;
-	b->nwant_h32 = n + 1;
+	b->want_w = v;
+	b->want_w_extra = e;
+	b->nwant_w = n + 1;
 }
 
 static void

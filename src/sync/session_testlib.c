@@ -144,16 +144,17 @@ t_sketch_size(void *ctx, const uint8_t (*scopes)[16], size_t n, const uint8_t ke
 }
 
 int
-t_find_prefix(void *ctx, const uint8_t *prefix, size_t len, uint8_t id[32], uint8_t scope[16])
+t_find_prefix(void *ctx, const uint8_t *prefix, size_t len, uint8_t (*ids)[32],
+    uint8_t (*scopes)[16], size_t max, size_t *n)
 {
 	tnode *t = ctx;
-	for (size_t i = 0; i < t->n; i++)
+	*n = 0;
+	for (size_t i = 0; i < t->n && *n < max; i++)
 		if (memcmp(t->id[i], prefix, len) == 0) {
-			memcpy(id, t->id[i], 32);
-			memcpy(scope, t->env[i] + 1, 16);
-			return SZ_OK;
+			memcpy(ids[*n], t->id[i], 32);
+			memcpy(scopes[(*n)++], t->env[i] + 1, 16);
 		}
-	return SZ_ERR_NOT_FOUND;
+	return SZ_OK;
 }
 
 /* Store an envelope as a node does: and keep the lent sketch current. */

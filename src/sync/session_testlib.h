@@ -60,7 +60,8 @@ void t_sketch_put(void *ctx, sz_riblt_sketch *sk);
 int t_sketch_size(void *ctx, const uint8_t (*scopes)[16], size_t n, const uint8_t key[16],
     size_t *size);
 
-int t_find_prefix(void *ctx, const uint8_t *prefix, size_t len, uint8_t id[32], uint8_t scope[16]);
+int t_find_prefix(void *ctx, const uint8_t *prefix, size_t len, uint8_t (*ids)[32],
+    uint8_t (*scopes)[16], size_t max, size_t *n);
 
 /* Store an envelope as a node does: and keep the lent sketch current. */
 void t_add_kept(tnode *t, const uint8_t *env, size_t len);

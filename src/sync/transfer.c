@@ -3,7 +3,7 @@
  * up, batches in handed to the store hook (one transaction each), ACK and FIN (docs/PROTOCOL.md
  * §8, Transfer).  Layer: sync.  The link and the frames are session.c's.
  */
-#include "sync/session_int.h"
+#include "sync/recon_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +16,99 @@
 #define BATCH_MAX SZ_BATCH_MAX_ENVELOPES
 #define MAX_UNACKED 2
 
+/* Ids taken per page when everything goes: a batch's worth. */
+#define PAGE SZ_BATCH_MAX_ENVELOPES
+
+typedef struct collect_all {
+	sz_sync *s;
+	const uint8_t *label;
+	uint64_t cap;
+} collect_all;
+
+static int
+collect_one(void *ctx, const uint8_t id[32])
+{
+	collect_all *c = ctx;
+	if (c->s->outq.n >= c->cap)
+		return SZ_OK; /* announced no more than this */
+	if (c->s->outq.n >= c->s->cfg.limits.max_mine)
+		return SZ_ERR_LIMIT;
+	return sz_idvec_push(&c->s->outq, id, c->label);
+}
+
+int
+sz_transfer_all(sz_sync *s, uint64_t cap)
+{
+	int r = SZ_OK;
+	s->outq.n = 0;
+	s->out_next = 0;
+	if (s->cfg.hooks.list_page != NULL) {
+		/* A page at a time (sz_transfer_pump): memory for one page, whatever the set's size. */
+		s->all = true;
+		s->all_left = cap;
+		s->all_label = 0;
+		memset(s->all_cursor, 0, sizeof s->all_cursor);
+		return SZ_OK;
+	}
+	/* All at once, as many as the session may hold. */
+	for (size_t i = 0; i < s->nshared && r == SZ_OK; i++) {
+		collect_all c = { s, s->shared[i], cap };
+		r = s->cfg.hooks.list_ids(s->cfg.hooks.ctx, s->shared[i], collect_one, &c);
+	}
+	if (r == SZ_OK) {
+		sz_idvec_sort(&s->outq);
+		sz_recon_dedupe(&s->outq);
+	}
+	return r;
+}
+
+uint64_t
+sz_transfer_left(const sz_sync *s)
+{
+	return (s->outq.n - s->out_next) + (s->all ? s->all_left : 0);
+}
+
+/* Everything goes and the page is sent: take the next one (empty when every label is done). */
+static int
+next_page(sz_sync *s)
+{
+	uint8_t (*ids)[32] = NULL;
+	int r = SZ_OK;
+	s->outq.n = 0;
+	s->out_next = 0;
+	while (s->all_left > 0 && s->all_label < s->nshared && s->outq.n == 0) {
+		size_t want = s->all_left < PAGE ? (size_t)s->all_left : PAGE, k = 0;
+		if (ids == NULL && (ids = malloc(PAGE * 32)) == NULL)
+			return SZ_ERR_NOMEM;
+		const uint8_t *label = s->shared[s->all_label];
+		if ((r = s->cfg.hooks.list_page(s->cfg.hooks.ctx, label, s->all_cursor, want, ids, &k))
+		    != SZ_OK)
+			break;
+		if (k > want)
+			k = want;
+		for (size_t i = 0; i < k && r == SZ_OK; i++)
+			r = sz_idvec_push(&s->outq, ids[i], label);
+		s->all_left -= k;
+		if (k < want) { /* this label is done */
+			s->all_label++;
+			memset(s->all_cursor, 0, sizeof s->all_cursor);
+		}
+	}
+	if (s->all_left == 0 || s->all_label >= s->nshared) {
+		s->all = false;
+		s->all_left = 0;
+	}
+	free(ids);
+	return r;
+}
+
 /* Send envelope batches while the peer keeps up, then FIN once everything is acknowledged. */
 int
 sz_transfer_pump(sz_sync *s)
 {
+	int r;
+	if (s->all && s->out_next >= s->outq.n && (r = next_page(s)) != SZ_OK)
+		return r;
 	while (s->phase == PH_TRANSFER && s->out_next < s->outq.n && s->unacked < MAX_UNACKED &&
 	    s->wire.len - s->wire_off < OUT_HIGH) {
 		size_t at = sz_frame_begin(&s->plain, SZ_FR_ENVELOPES);
@@ -30,8 +119,16 @@ sz_transfer_pump(sz_sync *s)
 		while (s->out_next < s->outq.n && count < BATCH_MAX && bytes < BATCH_BYTES) {
 			uint8_t *env = NULL;
 			size_t len = 0;
-			int r = s->cfg.hooks.get(s->cfg.hooks.ctx, s->outq.v[s->out_next].id, &env, &len);
+			r = s->cfg.hooks.get(s->cfg.hooks.ctx, s->outq.v[s->out_next].id, &env, &len);
 			s->out_next++;
+			/* A page used up while everything goes: the next one continues the batch. */
+			if (s->all && s->out_next >= s->outq.n) {
+				int nr = next_page(s);
+				if (nr != SZ_OK) {
+					free(env);
+					return nr;
+				}
+			}
 			if (r != SZ_OK)
 				continue; /* deleted meanwhile: the peer simply does not get it */
 			sz_buf_u32(&s->plain, (uint32_t)len);
@@ -42,6 +139,8 @@ sz_transfer_pump(sz_sync *s)
 		}
 		if (count == 0) {
 			s->plain.len = at;
+			if (s->out_next < s->outq.n)
+				continue; /* a page that was all deleted meanwhile: the next one */
 			break;
 		}
 		if (s->plain.err)
@@ -50,11 +149,11 @@ sz_transfer_pump(sz_sync *s)
 		sz_frame_end(&s->plain, at);
 		s->unacked++;
 		s->st.sent += count;
-		int r = sz_sync_flush(s);
-		if (r != SZ_OK)
+		if ((r = sz_sync_flush(s)) != SZ_OK)
 			return r;
 	}
-	if (s->phase == PH_TRANSFER && !s->fin_sent && s->out_next >= s->outq.n && s->unacked == 0) {
+	if (s->phase == PH_TRANSFER && !s->fin_sent && s->out_next >= s->outq.n && !s->all &&
+	    s->unacked == 0) {
 		sz_buf b = { 0 };
 		sz_buf_u64(&b, s->st.sent);
 		sz_sync_send(s, SZ_FR_FIN, b.p, b.len);

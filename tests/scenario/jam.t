@@ -5,7 +5,7 @@
 # tests/sz_jam.c (junk handshakes, drip-fed bytes, idle sockets, idle authenticated sessions,
 # oversize frames, a connection flood), run against a daemon (sanitizer build) while a legitimate
 # node syncs with it TRIES times: at least 95 % of its syncs must complete and bring what the
-# daemon holds, and the daemon's sessions must stay within their memory budget (64 MiB, its own
+# daemon holds, and the daemon's sessions must stay within their memory budget (40 MiB, its own
 # count).  Then the release daemon's whole resident memory under the worst attack for memory.
 # A refused sync must say why (busy, retry after N s), not that the other side broke off.
 . "$(dirname "$0")/lib.sh"
@@ -14,7 +14,7 @@ REL="${SZ_REL:-$(pwd)/build/rel}/samizdat"
 [ -x "$JAM" ] && [ -x "$REL" ] || { echo "missing $JAM or $REL (make)" >&2; exit 1; }
 TRIES=${JAM_TRIES:-20}
 NEED=$(( (TRIES * 95 + 99) / 100 ))
-BUDGET=$((64 * 1024 * 1024))
+BUDGET=$((40 * 1024 * 1024))
 
 node srv
 node legit
@@ -125,6 +125,11 @@ kill "$RP"
 wait "$RP" 2>/dev/null
 echo "   release daemon: ${rest} KiB at rest, at most ${hwm} KiB under oversize frames;" \
 	"legitimate syncs $ok/5"
-[ $((hwm - rest)) -le $((BUDGET / 1024)) ] && ok "its resident memory grew by at most the budget" ||
+# The sessions' budget counts what sessions hold; the allocator's own and the loop's keep up to
+# SLACK more (the whole daemon's budget, docs/bench/daemon.md: rest + SQLite's cache + sessions +
+# slack <= 64 MiB).
+SLACK=$((3 * 1024))
+[ $((hwm - rest)) -le $((BUDGET / 1024 + SLACK)) ] &&
+	ok "its resident memory grew by at most the sessions' budget and 3 MiB" ||
 	fail "resident memory grew by $((hwm - rest)) KiB"
 done_
