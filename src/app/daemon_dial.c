@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app/daemon_int.h"
@@ -339,9 +340,45 @@ join_done(sz_daemon *d, conn *c, int err)
 	return false;
 }
 
+/* Note the end of an outgoing sync with c's address (the oldest note gives way). */
+static void
+note_synced(sz_daemon *d, const conn *c, bool ok)
+{
+	char a[SZ_NET_ADDR_TEXT];
+	if (sz_addr_format(&c->addr, a, sizeof a) != SZ_OK)
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	size_t slot = 0;
+	for (size_t i = 0; i < SZ_DAEMON_SYNCED_MAX; i++) {
+		if (strcmp(d->synced[i].addr, a) == 0) {
+			slot = i;
+			break;
+		}
+		if (d->synced[i].at_ms < d->synced[slot].at_ms)
+			slot = i;
+	}
+	snprintf(d->synced[slot].addr, sizeof d->synced[slot].addr, "%s", a);
+	d->synced[slot].at_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	d->synced[slot].ok = ok;
+}
+
+int
+sz_daemon_last_sync(const sz_daemon *d, const char *addr, sz_daemon_synced *out)
+{
+	memset(out, 0, sizeof *out);
+	for (size_t i = 0; i < SZ_DAEMON_SYNCED_MAX; i++)
+		if (d->synced[i].at_ms != 0 && strcmp(d->synced[i].addr, addr) == 0) {
+			*out = d->synced[i];
+			return SZ_OK;
+		}
+	return SZ_ERR_NOT_FOUND;
+}
+
 bool
 sz_daemon_dial_done(sz_daemon *d, conn *c, int err, const sz_sync_stats *one)
 {
+	note_synced(d, c, err == SZ_OK);
 	sz_sync_stats st;
 	memset(&st, 0, sizeof st);
 	if (one != NULL)
