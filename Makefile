@@ -16,7 +16,7 @@
 CC ?= cc
 FUZZ_CC ?= clang
 PREFIX ?= /usr/local
-PKGS := libsodium sqlite3
+PKGS := libsodium sqlite3 libmicrohttpd
 MAKEFLAGS += --no-builtin-rules
 # Quiet by default (one short line per step); V=1 shows every command.
 ifeq ($(V),1)
@@ -45,8 +45,11 @@ FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -g -fsanitize=address,undefined,fuzzer-no-link
 	-fno-sanitize-recover=all -DSZ_FUZZING
 LIBS := $(PKG_LIBS) $(QR_LIBS) -lpthread -lm
 
-LAYERS := lib crypto wire store recon cell decide sync transport app
-LIB_SRC := $(filter-out %_test.c %_testlib.c,$(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)))
+LAYERS := lib crypto wire store recon cell decide sync transport app web
+# The web interface's pages, scripts and styles, embedded at build time (scripts/embed.sh).
+WEB_ASSETS := $(sort $(wildcard src/web/assets/*))
+WEB_GEN := build/gen/web_assets.c
+LIB_SRC := $(filter-out %_test.c %_testlib.c,$(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))) $(WEB_GEN)
 CLI_SRC := $(filter-out %_test.c %_testlib.c,$(wildcard src/cli/*.c))
 UNIT_SRC := $(foreach l,$(LAYERS) cli,$(wildcard src/$(l)/*_test.c))
 PROG_SRC := $(wildcard tools/*.c) $(wildcard tests/*.c)
@@ -79,6 +82,11 @@ build/libsamizdat.a: $(REL_LIB)
 	@cp $< $@
 build/samizdat: $(REL)/samizdat
 	@cp $< $@
+
+$(WEB_GEN): $(WEB_ASSETS) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	$(call say,EMBED,$@)
+	$(Q)sh scripts/embed.sh $@ $(WEB_ASSETS)
 
 # --- object rules ------------------------------------------------------------------------
 $(REL)/obj/%.o: %.c

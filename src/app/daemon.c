@@ -140,6 +140,18 @@ sz_daemon_waiter_new(sz_daemon *d, bool json, sz_daemon_done_fn done, void *ctx)
 }
 
 void
+sz_daemon_waiter_cancel(sz_daemon *d, void *waiter)
+{
+	conn *c = waiter;
+	(void)d;
+	if (c != NULL && c->kind == C_HOOK) {
+		c->done = NULL;
+		c->waiting = false;
+		c->dead = true;
+	}
+}
+
+void
 sz_daemon_waiter_forget(sz_daemon *d, void *ctx)
 {
 	for (size_t i = 0; i < d->nconns; i++)

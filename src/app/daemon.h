@@ -132,6 +132,9 @@ SZ_MUST_CHECK int sz_daemon_attach(sz_daemon *d, const sz_daemon_source *src);
 typedef void (*sz_daemon_done_fn)(void *ctx, int code, const uint8_t *out, size_t olen,
     const uint8_t *err, size_t elen);
 void *sz_daemon_waiter_new(sz_daemon *d, bool json, sz_daemon_done_fn done, void *ctx);
+/* A waiter the command did not take (it failed to start): it goes, done is not called.
+ * Accepts NULL. */
+void sz_daemon_waiter_cancel(sz_daemon *d, void *waiter);
 /* Forget ctx in every waiter that would call it (the caller is going away). */
 void sz_daemon_waiter_forget(sz_daemon *d, void *ctx);
 

@@ -47,6 +47,7 @@ typedef struct sz_cli {
 	size_t secretlen;
 	const char *cmdname;  /* "cell invite", for messages */
 	const char *usage;    /* the usage line of the running command */
+	struct sz_web *web;   /* inside the daemon: its web interface, or NULL */
 } sz_cli;
 
 typedef struct sz_cli_cmd {
@@ -144,6 +145,9 @@ int sz_cli_declare(sz_cli *c, int argc, char **argv);          /* cmd_declare.c 
 int sz_cli_cosign(sz_cli *c, int argc, char **argv);
 int sz_cli_signatures(sz_cli *c, int argc, char **argv);
 int sz_cli_decisions(sz_cli *c, int argc, char **argv);        /* cmd_decide.c */
+int sz_cli_ui(sz_cli *c, int argc, char **argv);               /* cmd_ui.c */
+/* Open the link in the daemon's answer to `ui` in the person's browser. */
+void sz_cli_ui_open(sz_cli *c, const uint8_t *out, size_t len);
 
 /* What the decision commands share (cmd_decide.c). */
 struct sz_cell;

@@ -17,8 +17,8 @@
 #include "transport/net.h"
 #include "transport/socks5.h"
 #include "transport/tcpdial.h"
+#include "web/web.h"
 
-#define KV_PEERS "node/peers"
 /* How long `ping` waits for a daemon to answer whether it is there (other commands: six times
  * as long, since a busy daemon answers in turn). */
 #define SZ_CLI_PROBE_MS 10000
@@ -29,7 +29,6 @@ static int
 daemon_run(void *ctx, sz_daemon *d, void *client, int argc, char **argv, bool json,
     const char *secret, size_t secretlen, sz_buf *out, sz_buf *err)
 {
-	(void)ctx;
 	char *obuf = NULL, *ebuf = NULL;
 	size_t olen = 0, elen = 0;
 	sz_cli c;
@@ -53,6 +52,7 @@ daemon_run(void *ctx, sz_daemon *d, void *client, int argc, char **argv, bool js
 	c.home = sz_daemon_home(d);
 	c.secret = secret;
 	c.secretlen = secretlen;
+	c.web = ctx != NULL ? *(sz_web **)ctx : NULL;
 	if (json) {
 		sz_jsonw_init(&c.jw, &c.jbuf);
 		sz_jsonw_obj_begin(&c.jw);
@@ -164,6 +164,14 @@ sz_cli_run(sz_cli *c, int argc, char **argv)
 		fwrite(err.p, 1, err.len, c->err);
 	if (out.len > 0)
 		fwrite(out.p, 1, out.len, c->out);
+	if (r == SZ_OK && code == SZ_EXIT_OK && strcmp(argv[0], "ui") == 0) {
+		for (int i = 1; i < argc; i++)
+			if (strcmp(argv[i], "--open") == 0) {
+				fflush(c->out);
+				sz_cli_ui_open(c, out.p, out.len);
+				break;
+			}
+	}
 	sz_buf_free(&out);
 	sz_buf_free(&err);
 	c->json = false; /* the daemon already wrote the JSON document */
@@ -405,21 +413,34 @@ int
 sz_cli_serve(sz_cli *c, int argc, char **argv)
 {
 	const char *listen = NULL, *pub = NULL, *tctl = NULL, *tcookie = NULL, *tpath = NULL,
-	    *textra = NULL, *oport = NULL, *locked = NULL, *logf = NULL, *adv = NULL;
+	    *textra = NULL, *oport = NULL, *locked = NULL, *logf = NULL, *adv = NULL,
+	    *uiport = NULL, *noui = NULL;
 	const sz_cli_opt opts[] = {
 		{ "--listen", true, &listen }, { "--public", false, &pub },
 		{ "--tor-control", true, &tctl }, { "--tor-cookie", true, &tcookie },
 		{ "--tor", true, &tpath }, { "--tor-config", true, &textra },
 		{ "--onion-port", true, &oport }, { "--locked", false, &locked },
-		{ "--log", true, &logf }, { "--advertise", true, &adv }, { NULL, false, NULL },
+		{ "--log", true, &logf }, { "--advertise", true, &adv },
+		{ "--ui-port", true, &uiport }, { "--no-ui", false, &noui }, { NULL, false, NULL },
 	};
 	int npos = sz_cli_opts(c, argc, argv, opts);
 	if (npos < 0)
 		return SZ_EXIT_USAGE;
 	if (npos > 0)
 		return sz_cli_usage_error(c, "unexpected argument '%s'", argv[1]);
+	sz_web *web = NULL;
+	sz_web_opts wo = { 0 };
 	sz_daemon_opts o = { .home = c->home, .allow_public = pub != NULL, .tor_control = tctl,
-		.tor_cookie = tcookie, .tor_path = tpath, .tor_extra = textra, .run = daemon_run };
+		.tor_cookie = tcookie, .tor_path = tpath, .tor_extra = textra, .run = daemon_run,
+		.run_ctx = &web };
+	if (uiport != NULL) {
+		char *end;
+		long v = strtol(uiport, &end, 10);
+		if (*end || v < 1 || v > 65535 || noui != NULL)
+			return sz_cli_usage_error(c, noui ? "--ui-port and --no-ui: one or the other" :
+			    "--ui-port takes a port number");
+		wo.port = (uint16_t)v;
+	}
 	char why[200];
 	if (listen != NULL) {
 		if (sz_addr_parse(&o.listen[0], listen, why, sizeof why) != SZ_OK || o.listen[0].onion)
@@ -480,6 +501,14 @@ sz_cli_serve(sz_cli *c, int argc, char **argv)
 			    "address is taken).\n", c->home);
 		return sz_cli_fail(c, r, "cannot start serving");
 	}
+	if (noui == NULL && (r = sz_web_new(&web, d, &wo)) != SZ_OK) {
+		sz_daemon_free(d);
+		if (log != stderr)
+			fclose(log);
+		return sz_cli_fail(c, r, r == SZ_ERR_BUSY ? "cannot serve the web interface: its port "
+		    "is taken (choose another with --ui-port, or none with --no-ui)" :
+		    "cannot serve the web interface");
+	}
 	sz_buf addrs = { 0 };
 	sz_daemon_addresses(d, &addrs);
 	/* The addresses go to stdout, one per line, so scripts can read the port chosen for :0. */
@@ -487,6 +516,7 @@ sz_cli_serve(sz_cli *c, int argc, char **argv)
 	fflush(c->out);
 	sz_buf_free(&addrs);
 	r = sz_daemon_run(d);
+	sz_web_free(web);
 	sz_daemon_free(d);
 	if (log != stderr)
 		fclose(log);
@@ -513,43 +543,17 @@ sz_cli_peers(sz_cli *c, int argc, char **argv)
 		return sz_cli_usage_error(c, "%s", why);
 	if ((r = sz_cli_node(c, &n)) != SZ_OK)
 		return sz_cli_fail(c, r, "cannot open the node");
-	r = sz_store_kv_get(n->store, KV_PEERS, &list);
-	if (r == SZ_ERR_NOT_FOUND)
-		r = SZ_OK;
-	if (r != SZ_OK)
-		return sz_cli_fail(c, r, "cannot read the peer list");
 	/* The list is newline-separated addresses, kept in the encrypted store. */
 	if (npos == 2) {
-		sz_buf next = { 0 };
-		size_t al = strlen(argv[2]);
-		bool found = false;
-		for (size_t off = 0; off < list.len;) {
-			const uint8_t *nl = memchr(list.p + off, '\n', list.len - off);
-			size_t l = nl ? (size_t)(nl - list.p) - off : list.len - off;
-			bool same = l == al && memcmp(list.p + off, argv[2], al) == 0;
-			found |= same;
-			if (!same) {
-				sz_buf_append(&next, list.p + off, l);
-				sz_buf_u8(&next, '\n');
-			}
-			off += l + 1;
-		}
-		if (strcmp(argv[1], "add") == 0) {
-			sz_buf_append(&next, argv[2], al);
-			sz_buf_u8(&next, '\n');
-		} else if (!found) {
-			sz_buf_free(&next);
-			sz_buf_free(&list);
+		bool found;
+		r = sz_node_peers_edit(n, argv[2], strcmp(argv[1], "add") == 0, &found);
+		if (r == SZ_OK && !found && strcmp(argv[1], "remove") == 0)
 			return sz_cli_fail(c, SZ_ERR_NOT_FOUND, "that address is not in the peer list");
-		}
-		r = next.err ? next.err : sz_store_kv_put(n->store, KV_PEERS, next.p, next.len);
-		sz_buf_free(&list);
-		list = next;
-		if (r != SZ_OK) {
-			sz_buf_free(&list);
+		if (r != SZ_OK)
 			return sz_cli_fail(c, r, "cannot save the peer list");
-		}
 	}
+	if ((r = sz_node_peers_get(n, &list)) != SZ_OK)
+		return sz_cli_fail(c, r, "cannot read the peer list");
 	if (c->json) {
 		sz_jsonw_key(&c->jw, "peers");
 		sz_jsonw_arr_begin(&c->jw);

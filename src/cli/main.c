@@ -60,14 +60,20 @@ static const sz_cli_cmd cmd_table[] = {
 	    NULL },
 	{ "serve", sz_cli_serve, "[--listen HOST:PORT] [--public] [--advertise HOST[:PORT]] "
 	    "[--tor-control HOST:PORT [--tor-cookie FILE] | --tor PATH [--tor-config FILE]] "
-	    "[--onion-port N] [--locked] [--log FILE]",
+	    "[--onion-port N] [--locked] [--log FILE] [--ui-port N | --no-ui]",
 	    "run the daemon: serve syncs, keep the keys in memory, answer commands\n"
 	    "It listens on 127.0.0.1 at a port chosen once and kept in the store, so that it stays\n"
 	    "the same across restarts (--listen picks another).  Another device reaches it at its\n"
 	    "onion address (with Tor), or on the local network with --listen 0.0.0.0:PORT --public\n"
 	    "(invitations then name this machine's local network address); --advertise names the\n"
 	    "address to give instead (behind a port forward).  'samizdat status' shows where it is\n"
-	    "reachable.", NULL },
+	    "reachable.  It serves the web interface on 127.0.0.1 too ('samizdat ui'), at a free\n"
+	    "port (--ui-port N picks one; --no-ui serves none).", NULL },
+	{ "ui", sz_cli_ui, "[--open]", "open the web interface: a link for a browser on this "
+	    "computer\n"
+	    "The daemon ('samizdat serve') serves the interface on 127.0.0.1; this prints a link\n"
+	    "that works once, within 10 minutes, and gives the browser that opens it a session.\n"
+	    "--open opens it in the browser ($SAMIZDAT_BROWSER, else xdg-open).", NULL },
 	{ "sync", sz_cli_sync, "HOST:PORT | NAME.onion:PORT [--tor-socks HOST:PORT]",
 	    "exchange what is missing with another node", NULL },
 	{ "peers", sz_cli_peers, "[list | add ADDRESS | remove ADDRESS]",
