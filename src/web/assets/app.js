@@ -92,19 +92,21 @@ SZ.formError = function (form, text) {
 SZ.when = function (ms) {
 	if (!ms)
 		return '';
-	return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short',
-		timeZoneName: 'short' }).format(new Date(Number(ms)));
+	// local time, with the zone (dateStyle cannot be combined with timeZoneName)
+	return new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric',
+		hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(new Date(Number(ms)));
 };
 
 // A person: their name if you gave one, else the start of their fingerprint.
 SZ.personName = function (p) {
 	if (!p || p.unknown)
 		return t('someone');
-	const base = p.name || (p.fingerprint ? p.fingerprint.split(' ').slice(0, 2).join(' ') + '…' : '?');
-	return p.you ? t('you_named', { name: p.name || t('you') }) : base;
+	if (p.you)
+		return p.name ? t('you_named', { name: p.name }) : t('you');
+	return p.name || (p.fingerprint ? p.fingerprint.split(' ').slice(0, 2).join(' ') + '…' : '?');
 };
 SZ.person = function (p) {
-	const el = h('span', { class: 'person' + (p && p.name ? '' : ' unnamed') }, SZ.personName(p));
+	const el = h('span', { class: 'person' + (p && !p.name && !p.you ? ' unnamed' : '') }, SZ.personName(p));
 	if (p && !p.you && !p.unknown && !p.name)
 		el.title = t('no_name_yet');
 	return el;
@@ -242,28 +244,37 @@ function toggleTheme() {
 	drawNav();
 }
 
-// Draw the page the address names.
+// Draw the page the address names: into a new box, shown only if no later call overtook this one
+// (the poller and a form may both ask for a redraw).
+SZ.routeSeq = 0;
 SZ.route = async function () {
+	const seq = ++SZ.routeSeq;
 	SZ.refreshers = [];
 	drawNav();
-	const main = SZ.clear(SZ.main());
+	const box = h('div', { class: 'view' });
 	if (SZ.locked) {
-		drawUnlock(main);
+		SZ.clear(SZ.main()).append(box);
+		drawUnlock(box);
 		return;
 	}
 	const parts = (location.hash || '#/').slice(2).split('/');
 	const name = parts[0] || 'cells';
 	const view = SZ.views[name] || SZ.views.cells;
 	try {
-		await view(main, parts.slice(1));
+		await view(box, parts.slice(1));
 	} catch (e) {
 		if (!(e instanceof ApiError && (e.status === 423 || e.code === 'session')))
-			main.append(h('p', { class: 'form-error', role: 'alert' }, e.message));
+			box.append(h('p', { class: 'form-error', role: 'alert' }, e.message));
 	}
+	if (seq === SZ.routeSeq && !SZ.locked)
+		SZ.clear(SZ.main()).append(box);
 };
 
-// Redraw what changed without touching what the person is typing.
-SZ.onChange = (fn) => SZ.refreshers.push(fn);
+// Redraw what changed without touching what the person is typing (for the page now shown).
+SZ.onChange = (fn) => {
+	const seq = SZ.routeSeq;
+	SZ.refreshers.push(() => (seq === SZ.routeSeq ? fn() : null));
+};
 
 async function poll() {
 	try {
@@ -339,6 +350,8 @@ async function start() {
 	} catch (e) { /* private mode */ }
 	document.documentElement.lang = SZ.lang in (window.SZ_STRINGS || {}) ? SZ.lang : 'en';
 	document.querySelector('.skip').textContent = t('skip');
+	document.getElementById('confirm-cancel').textContent = t('cancel');
+	document.getElementById('confirm-ok').textContent = t('ok');
 	try {
 		await loadSession();
 	} catch (e) {

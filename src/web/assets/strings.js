@@ -6,7 +6,7 @@ window.SZ_STRINGS = {
 	en: {
 		skip: 'Skip to the content',
 		nav_cells: 'Cells', nav_leaflets: 'Leaflets', nav_device: 'This device',
-		lock: 'Lock', dark_theme: 'Dark theme', cancel: 'Cancel', create: 'Create', copy: 'Copy',
+		lock: 'Lock', dark_theme: 'Dark theme', cancel: 'Cancel', ok: 'OK', create: 'Create', copy: 'Copy',
 		copied: 'Copied.', new: 'new', you: 'you', you_named: '{name} (you)', someone: 'someone',
 		yes: 'yes', no: 'no', search: 'Search',
 		err_generic: 'Something went wrong.',
