@@ -196,6 +196,8 @@ install: all
 	install -m 644 build/libsamizdat.a $(DESTDIR)$(PREFIX)/lib/libsamizdat.a
 	install -m 644 include/samizdat.h $(DESTDIR)$(PREFIX)/include/samizdat.h
 	install -m 644 docs/samizdat.1 $(DESTDIR)$(PREFIX)/share/man/man1/samizdat.1
+	install -d $(DESTDIR)$(PREFIX)/share/applications
+	install -m 644 contrib/samizdat.desktop $(DESTDIR)$(PREFIX)/share/applications/samizdat.desktop
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/^#define SAMIZDAT_VERSION "\(.*\)"/\1/p' include/samizdat.h)|g' \
 		contrib/samizdat.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/samizdat.pc
 

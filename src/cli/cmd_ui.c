@@ -3,15 +3,66 @@
  * person's browser.  Layer: cli.  The interface itself is src/web.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "app/daemon.h"
 #include "cli/cli.h"
 #include "web/web.h"
+
+/* No daemon serves home: start one, locked (the page asks for the passphrase, or for a new one
+ * if home holds no node yet), in the background with its log in home, and wait until it
+ * answers. */
+static int
+start_daemon(sz_cli *c)
+{
+	char self[4096], log[4096];
+	ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (k <= 0)
+		return SZ_ERR_IO;
+	self[k] = '\0';
+	if (mkdir(c->home, 0700) != 0 && errno != EEXIST)
+		return SZ_ERR_IO;
+	snprintf(log, sizeof log, "%s/serve.log", c->home);
+	pid_t pid = fork();
+	if (pid < 0)
+		return SZ_ERR_IO;
+	if (pid == 0) {
+		/* its own session, no terminal: it outlives this command */
+		setsid();
+		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+		int lf = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (nul >= 0) {
+			dup2(nul, STDIN_FILENO);
+			dup2(nul, STDOUT_FILENO);
+		}
+		if (lf >= 0)
+			dup2(lf, STDERR_FILENO);
+		if (fork() != 0)
+			_exit(0);
+		execl(self, self, "--home", c->home, "serve", "--locked", "--log", log, (char *)NULL);
+		_exit(127);
+	}
+	int ws;
+	(void)waitpid(pid, &ws, 0);
+	for (int i = 0; i < 100; i++) {
+		sz_buf out = { 0 }, err = { 0 };
+		int code;
+		int r = sz_control_call(c->home, 1, (char *[]){ "ping", NULL }, false, NULL, 0, &out,
+		    &err, &code, 2000);
+		sz_buf_free(&out);
+		sz_buf_free(&err);
+		if (r == SZ_OK)
+			return SZ_OK;
+		usleep(100000);
+	}
+	return SZ_ERR_TIMEOUT;
+}
 
 int
 sz_cli_ui(sz_cli *c, int argc, char **argv)
@@ -24,10 +75,32 @@ sz_cli_ui(sz_cli *c, int argc, char **argv)
 	if (npos > 0)
 		return sz_cli_usage_error(c, "unexpected argument '%s'", argv[1]);
 	if (!c->in_daemon) {
-		fprintf(c->err, "samizdat ui: no daemon is running, and the web interface is part of "
-		    "it. Start it with 'samizdat serve' (it keeps running and asks for the passphrase "
-		    "once), then run 'samizdat ui --open' again.\n");
-		return SZ_EXIT_FAIL;
+		/* The interface is part of the daemon: start it, locked, and ask it for the link. */
+		int r = start_daemon(c);
+		if (r != SZ_OK) {
+			fprintf(c->err, "samizdat ui: could not start samizdat in the background (%s); "
+			    "start it with 'samizdat serve'.\n", sz_strerror(r));
+			return SZ_EXIT_FAIL;
+		}
+		fprintf(c->err, "samizdat ui: started samizdat in the background, locked: the page "
+		    "asks for the passphrase (or, the first time, for a new one). 'samizdat lock' or "
+		    "the page's Lock button locks it again.\n");
+		sz_buf out = { 0 }, err = { 0 };
+		int code;
+		char *args[] = { "ui", NULL };
+		r = sz_control_call(c->home, 1, args, c->json, NULL, 0, &out, &err, &code, 10000);
+		if (r == SZ_OK) {
+			fwrite(err.p, 1, err.len, c->err);
+			fwrite(out.p, 1, out.len, c->out);
+			fflush(c->out);
+			if (code == SZ_EXIT_OK && open_ != NULL)
+				sz_cli_ui_open(c, out.p, out.len);
+			if (c->json)
+				c->json = false; /* the daemon wrote the document */
+		}
+		sz_buf_free(&out);
+		sz_buf_free(&err);
+		return r == SZ_OK ? code : sz_cli_fail(c, r, "the daemon did not answer");
 	}
 	if (c->web == NULL) {
 		fprintf(c->err, "samizdat ui: this daemon runs without the web interface (it was "

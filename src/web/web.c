@@ -34,6 +34,7 @@ typedef struct pending {
 	sz_buf body;               /* secret: it may hold a passphrase */
 	size_t max;
 	bool too_big;
+	bool stop_after;           /* a wipe: stop the daemon once its answer has left */
 } pending;
 
 typedef struct route {
@@ -54,6 +55,7 @@ static const route routes[] = {
 	{ "GET", "/api/decisions", sz_web_decisions, true, 0 },
 	{ "GET", "/api/leaflets", sz_web_leaflets, true, 0 },
 	{ "POST", "/api/unlock", sz_web_unlock, false, 0 },
+	{ "POST", "/api/create", sz_web_create, false, 0 },
 	{ "POST", "/api/lock", sz_web_lock, false, 0 },
 	{ "POST", "/api/wipe", sz_web_wipe, false, 0 },
 	{ "POST", "/api/duress", sz_web_duress, true, 0 },
@@ -425,6 +427,7 @@ dispatch(sz_web *w, struct MHD_Connection *con, pending *p)
 		q.body = sz_json_root(doc);
 	}
 	status = p->rt->fn(&q);
+	p->stop_after = p->rt->fn == sz_web_wipe && status == MHD_HTTP_OK;
 send:
 	sz_json_free(doc);
 	enum MHD_Result ok;
@@ -554,10 +557,12 @@ on_request(void *cls, struct MHD_Connection *con, const char *url, const char *m
 static void
 on_done(void *cls, struct MHD_Connection *con, void **con_cls, enum MHD_RequestTerminationCode t)
 {
-	(void)cls;
+	sz_web *w = cls;
 	(void)con;
 	(void)t;
 	pending *p = *con_cls;
+	if (p != NULL && p->stop_after)
+		w->stop_at_ms = mono(); /* the wipe's answer has left (or never will) */
 	if (p != NULL) {
 		sz_buf_free(&p->body); /* wiped: secret */
 		free(p);

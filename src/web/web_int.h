@@ -25,6 +25,7 @@
 #define SZ_WEB_MAX_UPLOAD (48u << 20)                /* a bundle, base64 in JSON */
 #define SZ_WEB_MAX_CONNS 32
 #define SZ_WEB_TIMEOUT_S 30
+#define SZ_WEB_MIN_PASSPHRASE 10                     /* a node created from the page */
 
 typedef struct sz_web_session {
 	bool used;
@@ -121,6 +122,7 @@ int sz_web_session_get(sz_web_req *q);      /* web_node.c */
 int sz_web_changes(sz_web_req *q);
 int sz_web_status(sz_web_req *q);
 int sz_web_unlock(sz_web_req *q);
+int sz_web_create(sz_web_req *q);
 int sz_web_lock(sz_web_req *q);
 int sz_web_wipe(sz_web_req *q);
 int sz_web_duress(sz_web_req *q);

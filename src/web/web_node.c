@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -19,6 +20,16 @@
 #include "transport/net.h"
 #include "web/web_int.h"
 
+/* Does the data directory hold a node (its key file)? */
+static bool
+node_exists(sz_web_req *q)
+{
+	char path[4096];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/key", sz_daemon_home(q->w->d));
+	return stat(path, &st) == 0;
+}
+
 int
 sz_web_session_get(sz_web_req *q)
 {
@@ -28,6 +39,8 @@ sz_web_session_get(sz_web_req *q)
 	sz_jsonw_hex(&q->jw, s->csrf, 32);
 	sz_jsonw_key(&q->jw, "locked");
 	sz_jsonw_bool(&q->jw, q->n == NULL);
+	sz_jsonw_key(&q->jw, "exists");
+	sz_jsonw_bool(&q->jw, q->n != NULL || node_exists(q));
 	sz_jsonw_key(&q->jw, "version");
 	sz_jsonw_str(&q->jw, SAMIZDAT_VERSION);
 	if (q->n != NULL) {
@@ -154,6 +167,34 @@ sz_web_unlock(sz_web_req *q)
 }
 
 int
+sz_web_create(sz_web_req *q)
+{
+	/* The first start, from the page: as `samizdat init`, then unlocked as `samizdat unlock`. */
+	size_t len;
+	const char *pass = sz_web_str(q, "passphrase", &len);
+	if (q->n != NULL || node_exists(q))
+		return sz_web_err(q, 409, "exists", "There is a samizdat here already: unlock it.");
+	if (pass == NULL || len < SZ_WEB_MIN_PASSPHRASE || len > 4096)
+		return sz_web_err(q, 400, "weak", "Choose a passphrase of at least %d characters: "
+		    "several words nobody could guess.", SZ_WEB_MIN_PASSPHRASE);
+	sz_node *n = NULL;
+	int r = sz_node_create(&n, sz_daemon_home(q->w->d), pass, len, NULL);
+	sz_node_close(n);
+	if (r != SZ_OK)
+		return sz_web_fail(q, r, sz_node_last_error());
+	sz_daemon_log(q->w->d, "a new node was created from the web interface");
+	if ((r = sz_daemon_unlock(q->w->d, pass, len)) != SZ_OK)
+		return sz_web_fail(q, r, sz_node_last_error());
+	q->n = sz_daemon_node(q->w->d);
+	char fp[40];
+	if (sz_node_fingerprint(q->n, fp) == SZ_OK) {
+		sz_jsonw_key(&q->jw, "fingerprint");
+		sz_jsonw_str(&q->jw, fp);
+	}
+	return 200;
+}
+
+int
 sz_web_lock(sz_web_req *q)
 {
 	if (q->n != NULL)
@@ -170,14 +211,14 @@ sz_web_wipe(sz_web_req *q)
 	if (confirm == NULL || strcmp(confirm, "wipe") != 0)
 		return sz_web_err(q, 400, "confirm", "A wipe must be confirmed.");
 	/* As `samizdat wipe` inside the daemon: the keys leave memory, then the disk; the daemon
-	 * stops once this answer has left (a moment later). */
+	 * stops once this answer has left, or in 5 s if the browser does not take it. */
 	sz_daemon_lock(q->w->d);
 	q->n = NULL;
 	int r = sz_node_wipe(sz_daemon_home(q->w->d));
 	sz_daemon_log(q->w->d, "panic wipe from the web interface");
 	sodium_memzero(q->w->sess, sizeof q->w->sess);
 	sodium_memzero(q->w->tok, sizeof q->w->tok);
-	q->w->stop_at_ms = sz_mono_ms(sz_env_default()) + 1000;
+	q->w->stop_at_ms = sz_mono_ms(sz_env_default()) + 5000;
 	if (r != SZ_OK)
 		return sz_web_fail(q, r, "the wipe did not complete");
 	sz_jsonw_key(&q->jw, "wiped");

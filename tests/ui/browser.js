@@ -79,6 +79,29 @@ async function syncBen(page) {
 		p.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(who + ': ' + m.text()); });
 	}
 
+	// --- dan: nothing set up yet; the page does it ----------------------------------------------
+	const ctxD = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+	const D = await ctxD.newPage();
+	D.on('pageerror', (e) => errors.push('dan: ' + e.message));
+	await D.goto(E.SZ_URL_DAN);
+	await D.getByRole('heading', { name: 'Welcome to samizdat' }).waitFor();
+	await labelled(D, 'first start');
+	await shot(D, '00-welcome');
+	await D.getByLabel('Choose a passphrase').fill('short');
+	await D.getByLabel('The same passphrase again').fill('short');
+	await D.getByRole('button', { name: 'Set up samizdat' }).click();
+	await sleep(300);
+	ok((await D.getByRole('heading', { name: 'Welcome to samizdat' }).count()) === 1, 'a short passphrase is not taken');
+	await D.getByLabel('Choose a passphrase').fill('three quiet rivers at dawn');
+	await D.getByLabel('The same passphrase again').fill('three quiet rivers at dawn!');
+	await D.getByRole('button', { name: 'Set up samizdat' }).click();
+	await until(async () => /differ/.test(await D.locator('.form-error').innerText()), 5000, 'two different passphrases are told');
+	await D.getByLabel('The same passphrase again').fill('three quiet rivers at dawn');
+	await D.getByRole('button', { name: 'Set up samizdat' }).click();
+	await D.getByRole('heading', { name: 'Your cells' }).waitFor({ timeout: 60000 });
+	ok(/fingerprint is [a-z0-9]{4} /.test(await D.locator('#status').innerText()), 'dan\'s samizdat is set up from the page, his fingerprint shown');
+	await ctxD.close();
+
 	// --- ada: the link, then the unlock page ------------------------------------------------
 	await A.goto(E.SZ_URL_ADA);
 	ok(A.url().endsWith('/') && !A.url().includes('?t='), 'the link leads to the page and leaves no token in the address');
@@ -280,7 +303,8 @@ async function syncBen(page) {
 	await B.locator('dialog[open]').waitFor();
 	await shot(B, '13-wipe-confirm');
 	await B.locator('dialog').getByRole('button', { name: 'Wipe everything now' }).click();
-	await until(async () => (await B.locator('#wiped').count()) === 1, 10000, 'the page says the node is wiped');
+	if (!(await until(async () => (await B.locator('#wiped').count()) === 1, 10000, 'the page says the node is wiped')))
+		console.log('ben\'s page: ' + (await B.locator('body').innerText()).slice(0, 600));
 	await shot(B, '14-wiped');
 
 	ok(errors.length === 0, 'no script error in the pages' + (errors.length ? ': ' + errors.join(' | ') : ''));

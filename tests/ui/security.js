@@ -160,6 +160,9 @@ const cookieOf = (res) => (res.headers['set-cookie'] || [''])[0].split(';')[0];
 	r = await req('POST', '/api/cell/create', Object.assign({}, J, { 'X-CSRF-Token': CSRF2 }), body);
 	ok(CSRF2 !== CSRF && r.status === 403, 'another session\'s CSRF token is refused');
 
+	r = await req('POST', '/api/create', J, JSON.stringify({ passphrase: 'another passphrase here' }));
+	ok(r.status === 409, 'a node cannot be created over the one that is here');
+
 	// --- locks with the node --------------------------------------------------------------
 	r = await req('POST', '/api/lock', J, '{}');
 	ok(r.status === 200, 'lock');

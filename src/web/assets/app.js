@@ -298,10 +298,40 @@ async function loadSession() {
 	const s = await SZ.api('/api/session');
 	SZ.csrf = s.csrf;
 	SZ.locked = s.locked;
+	SZ.exists = s.exists;
 	SZ.me = s.locked ? null : { fingerprint: s.fingerprint, identity: s.identity };
 }
 
+// The first start: no node here yet.  Choose a passphrase (twice), as `samizdat init` asks.
+function drawCreate(main) {
+	const p1 = h('input', { type: 'password', id: 'new-passphrase', autocomplete: 'new-password', required: true,
+		minlength: 10 });
+	const p2 = h('input', { type: 'password', id: 'new-passphrase-again', autocomplete: 'new-password', required: true });
+	const form = h('form', { class: 'card narrow' },
+		h('h1', {}, t('create_title')),
+		h('p', {}, t('create_text')),
+		SZ.field(t('new_passphrase'), p1, t('new_passphrase_hint')),
+		SZ.field(t('passphrase_again'), p2),
+		h('div', { class: 'row' }, h('button', { type: 'submit' }, t('create_node'))));
+	SZ.submit(form, async () => {
+		if (p1.value !== p2.value)
+			throw new ApiError(0, { message: t('passphrases_differ') });
+		SZ.say(t('creating'));
+		const r = await SZ.api('/api/create', { passphrase: p1.value });
+		p1.value = p2.value = '';
+		await loadSession();
+		SZ.say(t('created', { fp: r.fingerprint }));
+		SZ.route();
+	});
+	main.append(form);
+	p1.focus();
+}
+
 function drawUnlock(main) {
+	if (SZ.exists === false) {
+		drawCreate(main);
+		return;
+	}
 	const pass = h('input', { type: 'password', id: 'passphrase', autocomplete: 'current-password', required: true });
 	const form = h('form', { class: 'card narrow' },
 		h('h1', {}, t('unlock_title')),

@@ -114,10 +114,15 @@
 		const threads = h('div', { class: 'threads', id: 'threads' });
 		body.append(threads);
 		let data = cell;
+		// What was new when it came stays marked new while the person is on this page.
+		const isNew = new Set();
 		const draw = async (fresh) => {
 			if (fresh !== false)
 				data = await SZ.api('/api/cell?cell=' + encodeURIComponent(cell.id));
-			drawThreads(threads, data, active, draw);
+			for (const p of data.posts)
+				if (p.unread)
+					isNew.add(p.id);
+			drawThreads(threads, data, active, draw, isNew);
 			if (data.posts.some((p) => p.unread))
 				await SZ.api('/api/read', { cell: cell.id }).catch(() => {});
 		};
@@ -126,7 +131,7 @@
 	}
 
 	// Roots (and replies whose parent is not here) start threads; replies follow their parent.
-	function drawThreads(box, data, active, redraw) {
+	function drawThreads(box, data, active, redraw, isNew) {
 		// keep an open reply box open across redraws
 		const open = box.querySelector('form.reply');
 		const openFor = open ? open.dataset.for : null;
@@ -147,10 +152,11 @@
 		if (roots.length === 0)
 			box.append(h('p', { class: 'empty' }, t('no_posts')));
 		const draw = (p, depth) => {
-			const art = h('article', { class: 'post' + (p.unread ? ' unread' : ''), 'data-id': p.id,
+			const unread = isNew.has(p.id);
+			const art = h('article', { class: 'post' + (unread ? ' unread' : ''), 'data-id': p.id,
 				'aria-label': t('post_by', { who: SZ.personName(p.author) }) },
 			h('header', {}, SZ.person(p.author), ' ', h('time', { datetime: new Date(p.time_ms).toISOString() },
-				SZ.when(p.time_ms)), p.unread ? h('span', { class: 'badge' }, t('new')) : null),
+				SZ.when(p.time_ms)), unread ? h('span', { class: 'badge' }, t('new')) : null),
 			h('p', { class: 'text' }, p.text));
 			if (active) {
 				const btn = h('button', { type: 'button', class: 'link' }, t('reply'));

@@ -16,6 +16,14 @@ window.SZ_STRINGS = {
 		unlock_title: 'Unlock samizdat',
 		unlock_text: 'Your messages are stored encrypted on this device. Type your passphrase to open them. ' +
 			'Locking again removes the keys from memory.',
+		create_title: 'Welcome to samizdat',
+		create_text: 'Nothing is set up on this computer yet. Choose a passphrase: it locks everything ' +
+			'samizdat keeps here. Nobody can recover it for you, so write it down somewhere safe.',
+		new_passphrase: 'Choose a passphrase',
+		new_passphrase_hint: 'At least 10 characters; several words nobody could guess are best.',
+		passphrase_again: 'The same passphrase again', passphrases_differ: 'The two passphrases differ.',
+		create_node: 'Set up samizdat', creating: 'Setting up… (this takes a moment)',
+		created: 'Ready. Your fingerprint is {fp}: compare it aloud with people you meet.',
 		passphrase: 'Passphrase', unlock: 'Unlock', unlocking: 'Unlocking…', unlocked: 'Unlocked.',
 		locked_now: 'Locked. The keys are gone from memory until you unlock again.',
 		session_ended: 'This page is closed',
