@@ -264,6 +264,12 @@ SZ_MUST_CHECK int sz_node_name_check(const char *name, size_t len);
 SZ_MUST_CHECK int sz_node_name_set(sz_node *n, const uint8_t id[32], const char *name);
 /* The name of id into out; false (out "") if it has none. */
 bool sz_node_name_get(sz_node *n, const uint8_t id[32], char out[SZ_NODE_NAME_MAX + 1]);
+/* Which of ids (count of them) typed names: a local name (exactly, ASCII case ignored), else the
+ * start of a fingerprint (8 or more characters; spaces and dashes ignored, any case).  SZ_OK
+ * with hits[0] its index; SZ_ERR_NOT_FOUND; SZ_ERR_EXISTS when several match (their indices in
+ * hits, at most maxhits; *nhits how many). */
+SZ_MUST_CHECK int sz_node_person_match(sz_node *n, const uint8_t (*ids)[32], size_t count,
+    const char *typed, size_t *hits, size_t maxhits, size_t *nhits);
 /* Peers to sync with: addresses as typed, one a line (SZ_KV_PEERS). */
 #define SZ_KV_PEERS "node/peers"
 SZ_MUST_CHECK int sz_node_peers_get(sz_node *n, sz_buf *list);

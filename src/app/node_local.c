@@ -5,11 +5,14 @@
  */
 #include "app/node_int.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/jsonw.h"
+#include "wire/identity.h"
 
 static void
 kv_name(char *out, size_t n, const uint8_t id[32])
@@ -74,6 +77,45 @@ sz_node_name_get(sz_node *n, const uint8_t id[32], char out[SZ_NODE_NAME_MAX + 1
 	}
 	sz_buf_free(&b);
 	return ok;
+}
+
+int
+sz_node_person_match(sz_node *n, const uint8_t (*ids)[32], size_t count, const char *typed,
+    size_t *hits, size_t maxhits, size_t *nhits)
+{
+	char want[64], name[SZ_NODE_NAME_MAX + 1];
+	size_t k = 0, h = 0;
+	*nhits = 0;
+	/* a fingerprint as typed: spaces and dashes ignored, any case */
+	for (const char *p = typed; *p && k + 1 < sizeof want; p++)
+		if (*p != ' ' && *p != '-')
+			want[k++] = (char)tolower((unsigned char)*p);
+	want[k] = '\0';
+	/* a name, exactly (ASCII case ignored), first: a name wins over a fingerprint's start */
+	for (size_t i = 0; i < count; i++)
+		if (sz_node_name_get(n, ids[i], name) && strcasecmp(name, typed) == 0) {
+			if (h < maxhits)
+				hits[h] = i;
+			h++;
+		}
+	if (h == 0 && k >= 8)
+		for (size_t i = 0; i < count; i++) {
+			char fp[SZ_FINGERPRINT_TEXT], flat[40];
+			size_t o = 0;
+			if (sz_fingerprint(fp, ids[i]) != SZ_OK)
+				continue;
+			for (const char *p = fp; *p && o + 1 < sizeof flat; p++)
+				if (*p != ' ')
+					flat[o++] = *p;
+			flat[o] = '\0';
+			if (strncmp(flat, want, k) == 0) {
+				if (h < maxhits)
+					hits[h] = i;
+				h++;
+			}
+		}
+	*nhits = h;
+	return h == 1 ? SZ_OK : h == 0 ? SZ_ERR_NOT_FOUND : SZ_ERR_EXISTS;
 }
 
 /* --- peers ------------------------------------------------------------------------------- */

@@ -146,6 +146,15 @@ int sz_cli_cosign(sz_cli *c, int argc, char **argv);
 int sz_cli_signatures(sz_cli *c, int argc, char **argv);
 int sz_cli_decisions(sz_cli *c, int argc, char **argv);        /* cmd_decide.c */
 int sz_cli_ui(sz_cli *c, int argc, char **argv);               /* cmd_ui.c */
+int sz_cli_name(sz_cli *c, int argc, char **argv);             /* cmd_name.c */
+/* A person as the other commands show them: the name given to them, else their fingerprint. */
+void sz_cli_person(struct sz_node *n, const uint8_t id[32], char *out, size_t len);
+/* "name": the name given to id, or null, into the JSON document. */
+void sz_cli_json_name(sz_cli *c, struct sz_node *n, const uint8_t id[32]);
+/* Which of ids typed means (a name, or the start of a fingerprint): SZ_EXIT_OK and id, or an
+ * exit code after saying why (unknown: 6; ambiguous: 2, with the candidates). */
+int sz_cli_find_person(sz_cli *c, struct sz_node *n, const uint8_t (*ids)[32], size_t count,
+    const char *typed, uint8_t id[32]);
 /* Open the link in the daemon's answer to `ui` in the person's browser. */
 void sz_cli_ui_open(sz_cli *c, const uint8_t *out, size_t len);
 

@@ -175,11 +175,18 @@ sz_cli_signatures(sz_cli *c, int argc, char **argv)
 			if (shown) {
 				sz_jsonw_key(&c->jw, "fingerprint");
 				sz_jsonw_str(&c->jw, fp);
+				sz_cli_json_name(c, c->node, g->key);
 			}
 			sz_jsonw_obj_end(&c->jw);
 		} else if (shown) {
 			/* in-cell signatures are never linked to a fingerprint on screen */
-			fprintf(c->out, "  %s  (public%s)\n", fp, g->modes & 1 ? ", also in the cell" : "");
+			char name[80];
+			fprintf(c->out, "  %s", fp);
+			if (c->node != NULL && sz_node_name_get(c->node, g->key, name)) {
+				fputs("  ", c->out);
+				sz_cli_print_text(c->out, (const uint8_t *)name, strlen(name));
+			}
+			fprintf(c->out, "  (public%s)\n", g->modes & 1 ? ", also in the cell" : "");
 		} else {
 			fprintf(c->out, "  a member of the cell  (in the cell)\n");
 		}

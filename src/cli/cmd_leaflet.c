@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "samizdat.h"
+#include "app/node_int.h"
 #include "cli/cli.h"
 #include "lib/bytes.h"
 #include "wire/entry.h"
@@ -102,6 +103,7 @@ publish(sz_cli *c, int argc, char **argv)
 
 typedef struct show_ctx {
 	sz_cli *c;
+	sz_node *n;
 	bool full;
 	size_t count;
 } show_ctx;
@@ -123,6 +125,7 @@ show_one(void *ctx, const sz_leaflet *l)
 		sz_jsonw_str(&c->jw, hex);
 		sz_jsonw_key(&c->jw, "author");
 		sz_jsonw_str(&c->jw, fp);
+		sz_cli_json_name(c, s->n, l->author);
 		sz_jsonw_key(&c->jw, "time_ms");
 		sz_jsonw_u64(&c->jw, l->time_ms);
 		sz_jsonw_key(&c->jw, "text");
@@ -130,7 +133,11 @@ show_one(void *ctx, const sz_leaflet *l)
 		sz_jsonw_obj_end(&c->jw);
 		return SZ_OK;
 	}
-	fprintf(c->out, "%.16s  %s  by %s\n", hex, when, fp);
+	char who[SZ_FINGERPRINT_TEXT + 80];
+	sz_cli_person(s->n, l->author, who, sizeof who);
+	fprintf(c->out, "%.16s  %s  by ", hex, when);
+	sz_cli_print_text(c->out, (const uint8_t *)who, strlen(who));
+	fputc('\n', c->out);
 	size_t len = l->len;
 	if (!s->full && len > 72)
 		len = 72;
@@ -150,7 +157,7 @@ list(sz_cli *c, int argc, char **argv)
 	int r = sz_cli_node(c, &n);
 	if (r != SZ_OK)
 		return sz_cli_fail(c, r, "cannot open the node");
-	show_ctx s = { c, false, 0 };
+	show_ctx s = { c, n, false, 0 };
 	if (c->json) {
 		sz_jsonw_key(&c->jw, "leaflets");
 		sz_jsonw_arr_begin(&c->jw);
@@ -180,7 +187,7 @@ show(sz_cli *c, int argc, char **argv)
 	int r = sz_cli_node(c, &n);
 	if (r != SZ_OK)
 		return sz_cli_fail(c, r, "cannot open the node");
-	show_ctx s = { c, true, 0 };
+	show_ctx s = { c, n, true, 0 };
 	if (c->json)
 		sz_jsonw_key(&c->jw, "leaflet");
 	r = sz_node_leaflet_find(n, argv[1], show_one, &s);

@@ -95,8 +95,11 @@ show(read_ctx *x, const sz_post *p, int depth)
 	sz_cli *c = x->c;
 	char fp[SZ_FINGERPRINT_TEXT] = "unknown", when[32], hex[65];
 	static const uint8_t zero[32];
+	char who[SZ_FINGERPRINT_TEXT + SZ_NODE_NAME_MAX] = "unknown";
 	if (memcmp(p->member, zero, 32) != 0 && sz_fingerprint(fp, p->member) != SZ_OK)
 		fp[0] = '\0';
+	if (memcmp(p->member, zero, 32) != 0)
+		sz_cli_person(x->n, p->member, who, sizeof who);
 	sz_cli_time(when, sizeof when, p->time_ms);
 	sz_hex_encode(hex, p->id, 32);
 	bool me = memcmp(p->member, x->n->id_pk, 32) == 0;
@@ -106,6 +109,7 @@ show(read_ctx *x, const sz_post *p, int depth)
 		sz_jsonw_str(&c->jw, hex);
 		sz_jsonw_key(&c->jw, "author");
 		sz_jsonw_str(&c->jw, fp);
+		sz_cli_json_name(c, x->n, p->member);
 		sz_jsonw_key(&c->jw, "you");
 		sz_jsonw_bool(&c->jw, me);
 		sz_jsonw_key(&c->jw, "time_ms");
@@ -120,8 +124,9 @@ show(read_ctx *x, const sz_post *p, int depth)
 		sz_jsonw_strn(&c->jw, p->text, p->len);
 		sz_jsonw_obj_end(&c->jw);
 	} else {
-		fprintf(c->out, "%*s%.16s  %s  %s%s\n%*s  ", depth * 4, "", hex, when, fp,
-		    me ? " (you)" : "", depth * 4, "");
+		fprintf(c->out, "%*s%.16s  %s  ", depth * 4, "", hex, when);
+		sz_cli_print_text(c->out, (const uint8_t *)who, strlen(who));
+		fprintf(c->out, "%s\n%*s  ", me ? " (you)" : "", depth * 4, "");
 		sz_cli_print_text(c->out, p->text, p->len);
 		fputc('\n', c->out);
 	}

@@ -26,6 +26,11 @@ static const sz_cli_cmd cmd_table[] = {
 	{ "unlock", sz_cli_unlock, "", "give the running daemon the passphrase", NULL },
 	{ "lock", sz_cli_lock, "", "make the running daemon forget the keys", NULL },
 	{ "cell", NULL, "", "cells: invite-only encrypted groups", sz_cli_cell_cmds },
+	{ "name", sz_cli_name, "[PERSON NAME... | PERSON --forget]", "the names you give people "
+	    "(only on this device)\n"
+	    "PERSON is a fingerprint (its first 8 or more characters) or the name you gave.  The\n"
+	    "name is kept in the encrypted store and never sent; every command shows it instead of\n"
+	    "the fingerprint.  Without arguments: the members of your cells and their names.", NULL },
 	{ "post", sz_cli_post, "CELL [--reply ID] [TEXT...]", "post to a cell (text as arguments or "
 	    "on stdin)", NULL },
 	{ "read", sz_cli_read, "CELL", "read a cell's posts, in threads", NULL },
