@@ -231,6 +231,41 @@ async function syncBen(page) {
 	await labelled(A, 'decisions');
 	await shot(A, '07-vote');
 
+	// --- a threshold pledge and a declaration ---------------------------------------------------------
+	await A.getByLabel('What people pledge to').fill('I stop work on Monday if 2 of us do.');
+	await A.getByLabel('How many must pledge').fill('2');
+	await A.getByRole('button', { name: 'Call for pledges' }).click();
+	const pledgeA = A.locator('article.decision', { hasText: 'I stop work on Monday' });
+	await pledgeA.waitFor();
+	await pledgeA.getByLabel('Send it at once').check();
+	await pledgeA.getByRole('button', { name: 'Pledge', exact: true }).click();
+	await until(async () => /You have pledged|leaves soon/.test(await pledgeA.innerText()), 10000, 'ada pledges');
+	await A.getByLabel('Title').fill('We stand with the bakers');
+	await A.getByLabel('Text', { exact: true }).fill('The bakers of this town have our support.');
+	await A.getByRole('button', { name: 'Declare' }).click();
+	await A.locator('article.decision', { hasText: 'We stand with the bakers' }).waitFor();
+	await syncBen(B);
+	await B.goto(cellUrlB.replace(/\/talk$|$/, '').replace(/\/$/, '') + '/decide');
+	const pledgeB = B.locator('article.decision', { hasText: 'I stop work on Monday' });
+	await pledgeB.waitFor();
+	ok(/1 of the 2 needed have pledged/.test(await pledgeB.innerText()), 'ben sees one pledge of the two needed');
+	await pledgeB.getByLabel('Send it at once').check();
+	await pledgeB.getByRole('button', { name: 'Pledge', exact: true }).click();
+	await until(async () => /You have pledged/.test(await pledgeB.innerText()), 10000, 'ben pledges');
+	const declB = B.locator('article.decision', { hasText: 'We stand with the bakers' });
+	await declB.getByRole('button', { name: 'Sign in the cell' }).click();
+	await B.locator('dialog[open]').waitFor();
+	ok(/proves nothing/.test(await B.locator('dialog').innerText()), 'signing in the cell says what it means');
+	await B.locator('dialog').getByRole('button', { name: 'Sign in the cell' }).click();
+	await until(async () => /1 signature\b/.test(await declB.innerText()), 10000, 'ben\'s signature counts');
+	await shot(B, '07b-pledge-declaration');
+	await syncBen(B);
+	await until(async () => /Enough people pledged/.test(await pledgeA.innerText()), 20000,
+		'ada\'s page shows the pledge reached, by itself');
+	await until(async () => /1 signature\b/.test(await A.locator('article.decision', { hasText: 'We stand with the bakers' })
+		.innerText()), 20000, 'ada sees ben\'s signature');
+	ok(/2 of the 2 needed/.test(await pledgeA.innerText()), 'two of the two needed have pledged');
+
 	// --- ada removes ben ------------------------------------------------------------------------
 	await A.getByRole('link', { name: 'Members' }).click();
 	await A.getByRole('button', { name: 'Remove Ben' }).click();

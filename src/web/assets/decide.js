@@ -167,7 +167,7 @@
 			h('h2', {}, d.title || '?'), problem(d));
 		if (d.problem)
 			return art;
-		art.append(h('p', { class: 'text' }, d.text), h('p', { class: 'result' }, t('signatures_n', { n: d.count })));
+		art.append(h('p', { class: 'text' }, d.text), h('p', { class: 'result' }, t(d.count === 1 ? 'signatures_one' : 'signatures_n', { n: d.count })));
 		const pub = d.signers.filter((s) => s.public && s.person);
 		if (pub.length)
 			art.append(h('p', {}, t('signed_publicly_by'), ' ', pub.map((s, i) => [i ? ', ' : '', SZ.person(s.person)])));

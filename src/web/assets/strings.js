@@ -124,7 +124,7 @@ window.SZ_STRINGS = {
 		pledge_text: 'What people pledge to', threshold: 'How many must pledge',
 		threshold_hint: '2 or more.', hours_to_pledge: 'Hours to pledge', call_pledge: 'Call for pledges',
 		pledge_called: 'Your call for pledges is posted.',
-		signatures_n: '{n} signatures', signed_publicly_by: 'Signed publicly by:',
+		signatures_n: '{n} signatures', signatures_one: '1 signature', signed_publicly_by: 'Signed publicly by:',
 		sign: 'Sign in the cell', sign_publicly: 'Sign publicly',
 		cosign_q: 'Sign this declaration in the cell?',
 		cosign_means: 'The members see that you signed. Outside the cell it proves nothing.',
