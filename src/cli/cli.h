@@ -177,6 +177,11 @@ void sz_cli_json_id(sz_cli *c, const char *key, const uint8_t id[32]);
 void sz_cli_small_ring(sz_cli *c, size_t ring);
 void sz_cli_roster_notes(sz_cli *c, const struct sz_node_roster_check *rc, size_t set_aside);
 
+/* Before what is traceable or cannot be undone (confirm.c): on a terminal, say what it means and
+ * ask; --yes answers beforehand (and is taken out of argv).  SZ_EXIT_OK to go on, else the exit
+ * code (nothing was done). */
+int sz_cli_confirm(sz_cli *c, int *argc, char **argv);
+
 /* Run a command line: through the daemon when one serves this node, else here. */
 int sz_cli_run(sz_cli *c, int argc, char **argv);
 

@@ -104,6 +104,8 @@ sz_cli_run(sz_cli *c, int argc, char **argv)
 	int code, r;
 	if (local_only(argc, argv))
 		return sz_cli_dispatch(c, argc, argv);
+	if ((code = sz_cli_confirm(c, &argc, argv)) != SZ_EXIT_OK)
+		return code;
 	bool wipe = strcmp(argv[0], "wipe") == 0;
 	bool unlock = strcmp(argv[0], "unlock") == 0;
 	/* Is a daemon serving this node?  Ask it with an empty status probe first only when we must

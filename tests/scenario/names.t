@@ -1,7 +1,8 @@
 # names.t - names instead of fingerprints at the command line: ada invites ben under the name
 # "Ben" and, once he joins, sees that name in the members, on his posts and in 'name'; she
 # renames and removes him by name; names are refused when they are not text, an unknown or too
-# short person is refused with a reason, and names are never sent (ben sees none of ada's).
+# short person is refused with a reason, and names are never sent (ben sees none of ada's).  On a
+# terminal, a removal asks first.
 . "$(dirname "$0")/lib.sh"
 for p in ada ben cat; do node $p; done
 serve ada
@@ -38,7 +39,16 @@ sz ada name zzzzzzzzzz Nobody >/dev/null 2>&1
 expect "with a reason" grep -q "nobody here is named" "$W/last.err"
 sz ada cell remove union ab >/dev/null 2>&1
 [ $? -eq 2 ] && ok "two letters name nobody (exit 2)" || fail "short prefix: exit $?"
-expect "ada removes ben by the name she gave" sz ada cell remove union Benjamin
+# on a terminal, a removal asks first ('script' gives the command one)
+if command -v script >/dev/null 2>&1; then
+	out=$(printf 'no\n' | script -qec "$S --home $W/ada --passphrase-file $W/ada.pw cell remove union Benjamin" /dev/null 2>&1)
+	expect "on a terminal, removal says what it means" contains "$out" "removed for good"
+	expect "and asks" contains "$out" "Go ahead?"
+	expect "and a no does nothing" contains "$out" "Nothing was done"
+	out=$(sz ada cell members union)
+	expect "ben is still a member" contains "$out" "$FP_BEN"
+fi
+expect "ada removes ben by the name she gave (--yes answers beforehand)" sz ada cell remove union Benjamin --yes
 out=$(sz ada cell members union)
 if contains "$out" "$FP_BEN"; then fail "ben is still listed"; else ok "ben is out"; fi
 expect "ada forgets cat's name" sz ada name "Cat Ostrova" --forget
