@@ -115,7 +115,7 @@ void sz_progress_end(sz_progress *p, uint64_t done);
 
 /* The text of a post or leaflet: the arguments joined by spaces, or stdin if there are none. */
 int sz_cli_text_arg(sz_cli *c, int npos, char **argv, sz_buf *text);
-/* "2026-11-26 15:03 UTC" */
+/* "2026-11-26 16:03 CET": local time, with the zone */
 void sz_cli_time(char *out, size_t n, uint64_t ms);
 
 /* The commands, one file per group. */

@@ -56,9 +56,10 @@ sz_cli_text_arg(sz_cli *c, int npos, char **argv, sz_buf *text)
 void
 sz_cli_time(char *out, size_t n, uint64_t ms)
 {
+	/* local time, with its zone, as the person reads a clock */
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
-	if (gmtime_r(&t, &tm) == NULL || strftime(out, n, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+	if (localtime_r(&t, &tm) == NULL || strftime(out, n, "%Y-%m-%d %H:%M %Z", &tm) == 0)
 		snprintf(out, n, "?");
 }
 

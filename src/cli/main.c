@@ -123,6 +123,7 @@ global_usage(FILE *f)
 	    "  --passphrase-file FILE  read the passphrase from FILE (or $SAMIZDAT_PASSPHRASE_FILE);\n"
 	    "                          a passphrase is never taken on the command line\n"
 	    "  --json                  print exactly one JSON document on stdout; text goes to stderr\n"
+	    "                          (anywhere on the line)\n"
 	    "\n"
 	    "'samizdat help COMMAND' or 'samizdat COMMAND --help' explains one command.\n"
 	    "Publishing a leaflet, signing publicly, revealing a pledge, removing a member and leaving\n"
@@ -364,6 +365,17 @@ main(int argc, char **argv)
 	if (i >= argc) {
 		fprintf(stderr, "samizdat: say what to do.\n" SHORT_USAGE);
 		return SZ_EXIT_USAGE;
+	}
+	/* --json is taken anywhere on the line (before a "--"), not only before the command. */
+	for (int k = i + 1; k < argc; k++) {
+		if (strcmp(argv[k], "--") == 0)
+			break;
+		if (strcmp(argv[k], "--json") == 0) {
+			c.json = true;
+			memmove(&argv[k], &argv[k + 1], (size_t)(argc - k) * sizeof *argv);
+			argc--;
+			k--;
+		}
 	}
 	if (c.home == NULL && (c.home = default_home()) == NULL) {
 		fprintf(stderr, "samizdat: no data directory: set HOME or SAMIZDAT_HOME, or give --home DIR\n");

@@ -408,6 +408,7 @@ dispatch(sz_web *w, struct MHD_Connection *con, pending *p)
 	q.s = p->s;
 	sz_json *doc = NULL;
 	int status;
+	q.out.secret = true; /* an answer may hold an invitation code: wiped as it grows and goes */
 	sz_jsonw_init(&q.jw, &q.out);
 	sz_jsonw_obj_begin(&q.jw);
 	if (p->rt->needs_node && q.n == NULL) {
@@ -445,7 +446,6 @@ send:
 		    answer(con, (unsigned)status, "application/json", q.out.p, q.out.len, NULL, NULL);
 	}
 	free(q.raw);
-	q.out.secret = true; /* an answer may hold an invitation code */
 	sz_buf_free(&q.out);
 	return ok;
 }
