@@ -4,6 +4,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -411,19 +413,121 @@ sz_cli_sync(sz_cli *c, int argc, char **argv)
 
 /* --- serve ------------------------------------------------------------------------------- */
 
+/* serve --detach: read the passphrase here, then fork.  The parent waits for the child's report
+ * on a pipe (what it printed, then "OK" once it serves) and exits with its outcome: 0 and the
+ * addresses, or the child's exit code and its message.  The child (a session of its own, no
+ * terminal) opens the node itself, since an open store must not cross a fork (its locks are the
+ * process's), and returns SZ_EXIT_OK with *report the pipe, which c->out and c->err point to
+ * until detach_done.  In the parent, *report stays NULL and the exit code is returned. */
+static int
+detach_start(sz_cli *c, bool unlock, sz_node **n, FILE **report)
+{
+	char *pass = NULL;
+	size_t plen = 0;
+	int r, fds[2];
+	*report = NULL;
+	if (unlock && (r = sz_cli_passphrase(c, "Passphrase: ", false, &pass, &plen)) != SZ_OK)
+		return sz_cli_exit_code(r);
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		sz_secret_free(pass);
+		return sz_cli_fail(c, SZ_ERR_IO, "cannot go to the background");
+	}
+	fflush(c->out);
+	fflush(c->err);
+	pid_t pid = fork();
+	if (pid < 0) {
+		sz_secret_free(pass);
+		close(fds[0]);
+		close(fds[1]);
+		return sz_cli_fail(c, SZ_ERR_IO, "cannot go to the background");
+	}
+	if (pid > 0) {
+		sz_secret_free(pass);
+		close(fds[1]);
+		sz_buf text = { 0 };
+		uint8_t tmp[4096];
+		for (;;) {
+			ssize_t k = read(fds[0], tmp, sizeof tmp);
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				break;
+			sz_buf_append(&text, tmp, (size_t)k);
+		}
+		close(fds[0]);
+		bool ok = text.len >= 3 && memcmp(text.p + text.len - 3, "OK\n", 3) == 0;
+		int st = 0, code = SZ_EXIT_OK;
+		if (ok) {
+			fwrite(text.p, 1, text.len - 3, c->out);
+			fprintf(c->err, "samizdat serve: running in the background (process %ld). "
+			    "'samizdat ui --open' opens the web page; 'samizdat lock' drops the keys.\n",
+			    (long)pid);
+		} else {
+			fwrite(text.p, 1, text.len, c->err);
+			code = waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) != 0 ?
+			    WEXITSTATUS(st) : SZ_EXIT_FAIL;
+		}
+		sz_buf_free(&text);
+		c->json = false; /* nothing more to say */
+		return code;
+	}
+	/* the child */
+	close(fds[0]);
+	setsid();
+	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (nul >= 0) {
+		dup2(nul, STDIN_FILENO);
+		dup2(nul, STDOUT_FILENO);
+		dup2(nul, STDERR_FILENO);
+	}
+	FILE *f = fdopen(fds[1], "w");
+	if (f == NULL)
+		_exit(SZ_EXIT_FAIL);
+	c->out = c->err = f;
+	c->tty = false;
+	if (unlock) {
+		r = sz_node_open(n, c->home, pass, plen);
+		sz_secret_free(pass);
+		if (r != SZ_OK) {
+			const char *why = sz_node_last_error();
+			if (r == SZ_ERR_NOT_FOUND)
+				fprintf(f, "samizdat: there is no node in %s. Create one with 'samizdat "
+				    "init'.\n", c->home);
+			else if (why != NULL && why[0] != '\0' && r != SZ_ERR_PASSPHRASE)
+				fprintf(f, "samizdat: %s\n", why);
+			int code = sz_cli_fail(c, r, "cannot unlock the node");
+			fclose(f);
+			_exit(code);
+		}
+	}
+	*report = f;
+	return SZ_EXIT_OK;
+}
+
+/* The detached daemon serves: tell the waiting parent, and stop writing anywhere. */
+static void
+detach_done(sz_cli *c, FILE *report)
+{
+	fputs("OK\n", report);
+	fclose(report);
+	c->out = stdout; /* /dev/null now */
+	c->err = stderr;
+}
+
 int
 sz_cli_serve(sz_cli *c, int argc, char **argv)
 {
 	const char *listen = NULL, *pub = NULL, *tctl = NULL, *tcookie = NULL, *tpath = NULL,
 	    *textra = NULL, *oport = NULL, *locked = NULL, *logf = NULL, *adv = NULL,
-	    *uiport = NULL, *noui = NULL;
+	    *uiport = NULL, *noui = NULL, *detach = NULL;
 	const sz_cli_opt opts[] = {
 		{ "--listen", true, &listen }, { "--public", false, &pub },
 		{ "--tor-control", true, &tctl }, { "--tor-cookie", true, &tcookie },
 		{ "--tor", true, &tpath }, { "--tor-config", true, &textra },
 		{ "--onion-port", true, &oport }, { "--locked", false, &locked },
 		{ "--log", true, &logf }, { "--advertise", true, &adv },
-		{ "--ui-port", true, &uiport }, { "--no-ui", false, &noui }, { NULL, false, NULL },
+		{ "--ui-port", true, &uiport }, { "--no-ui", false, &noui },
+		{ "--detach", false, &detach }, { NULL, false, NULL },
 	};
 	int npos = sz_cli_opts(c, argc, argv, opts);
 	if (npos < 0)
@@ -476,6 +580,12 @@ sz_cli_serve(sz_cli *c, int argc, char **argv)
 			return sz_cli_usage_error(c, "--onion-port takes a port number");
 		o.onion_port = (uint16_t)v;
 	}
+	/* Detached, the log goes to a file: the data directory's serve.log unless --log names one. */
+	char deflog[4096];
+	if (detach != NULL && logf == NULL) {
+		snprintf(deflog, sizeof deflog, "%s/serve.log", c->home);
+		logf = deflog;
+	}
 	FILE *log = stderr;
 	if (logf != NULL && (log = fopen(logf, "a")) == NULL) {
 		fprintf(c->err, "samizdat serve: cannot open the log %s: %s\n", logf, strerror(errno));
@@ -484,7 +594,16 @@ sz_cli_serve(sz_cli *c, int argc, char **argv)
 	o.log = log;
 	sz_node *n = NULL;
 	int r;
-	if (locked == NULL) {
+	FILE *detached = NULL;
+	if (detach != NULL) {
+		/* Ask first, here; the rest happens in the background, which reports back. */
+		if ((r = detach_start(c, locked == NULL, &n, &detached)) != SZ_EXIT_OK ||
+		    detached == NULL) {
+			if (log != stderr)
+				fclose(log);
+			return r;
+		}
+	} else if (locked == NULL) {
 		if ((r = sz_cli_node(c, &n)) != SZ_OK) {
 			if (log != stderr)
 				fclose(log);
@@ -517,6 +636,8 @@ sz_cli_serve(sz_cli *c, int argc, char **argv)
 	fwrite(addrs.p, 1, addrs.len, c->out);
 	fflush(c->out);
 	sz_buf_free(&addrs);
+	if (detached != NULL)
+		detach_done(c, detached);
 	r = sz_daemon_run(d);
 	sz_web_free(web);
 	sz_daemon_free(d);

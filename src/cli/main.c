@@ -65,7 +65,7 @@ static const sz_cli_cmd cmd_table[] = {
 	    NULL },
 	{ "serve", sz_cli_serve, "[--listen HOST:PORT] [--public] [--advertise HOST[:PORT]] "
 	    "[--tor-control HOST:PORT [--tor-cookie FILE] | --tor PATH [--tor-config FILE]] "
-	    "[--onion-port N] [--locked] [--log FILE] [--ui-port N | --no-ui]",
+	    "[--onion-port N] [--locked] [--log FILE] [--ui-port N | --no-ui] [--detach]",
 	    "run the daemon: serve syncs, keep the keys in memory, answer commands\n"
 	    "It listens on 127.0.0.1 at a port chosen once and kept in the store, so that it stays\n"
 	    "the same across restarts (--listen picks another).  Another device reaches it at its\n"
@@ -73,7 +73,8 @@ static const sz_cli_cmd cmd_table[] = {
 	    "(invitations then name this machine's local network address); --advertise names the\n"
 	    "address to give instead (behind a port forward).  'samizdat status' shows where it is\n"
 	    "reachable.  It serves the web interface on 127.0.0.1 too ('samizdat ui'), at a free\n"
-	    "port (--ui-port N picks one; --no-ui serves none).", NULL },
+	    "port (--ui-port N picks one; --no-ui serves none).  --detach asks for the passphrase,\n"
+	    "then goes to the background (its log in DIR/serve.log unless --log names one).", NULL },
 	{ "ui", sz_cli_ui, "[--open]", "open the web interface: a link for a browser on this "
 	    "computer\n"
 	    "The daemon ('samizdat serve') serves the interface on 127.0.0.1; this prints a link\n"
