@@ -155,7 +155,9 @@
 			const unread = isNew.has(p.id);
 			const art = h('article', { class: 'post' + (unread ? ' unread' : ''), 'data-id': p.id,
 				'aria-label': t('post_by', { who: SZ.personName(p.author) }) },
-			h('header', {}, SZ.person(p.author), ' ', h('time', { datetime: new Date(p.time_ms).toISOString() },
+			h('header', {}, SZ.person(p.author), p.author && !p.author.name && !p.author.you && !p.author.unknown ?
+				h('a', { href: '#/cell/' + data.id + '/members', class: 'meta' }, t('give_name')) : null,
+			' ', h('time', { datetime: new Date(p.time_ms).toISOString() },
 				SZ.when(p.time_ms)), unread ? h('span', { class: 'badge' }, t('new')) : null),
 			h('p', { class: 'text' }, p.text));
 			if (active) {

@@ -57,7 +57,7 @@ window.SZ_STRINGS = {
 		name_label: 'Your name for this person',
 		name_hint: 'Only you see it; it is never sent.',
 		save_name: 'Save name', name_saved: 'Name saved.',
-		no_name_yet: 'You have not named this person yet.',
+		no_name_yet: 'You have not named this person yet.', give_name: 'give a name',
 		show_fingerprint: 'Fingerprint',
 		remove_who: 'Remove {who}', remove: 'Remove',
 		remove_q: 'Remove {who} from the cell?',
