@@ -30,7 +30,8 @@ static const sz_cli_cmd cmd_table[] = {
 	    "(only on this device)\n"
 	    "PERSON is a fingerprint (its first 8 or more characters) or the name you gave.  The\n"
 	    "name is kept in the encrypted store and never sent; every command shows it instead of\n"
-	    "the fingerprint.  Without arguments: the members of your cells and their names.", NULL },
+	    "the fingerprint.  Whoever opens this node sees the names too: a nickname is safer than\n"
+	    "a real name.  Without arguments: the members of your cells and their names.", NULL },
 	{ "post", sz_cli_post, "CELL [--reply ID] [TEXT...]", "post to a cell (text as arguments or "
 	    "on stdin)", NULL },
 	{ "read", sz_cli_read, "CELL", "read a cell's posts, in threads", NULL },

@@ -55,7 +55,8 @@ window.SZ_STRINGS = {
 
 		members_intro: 'Everyone here holds the whole conversation. Give people names that only you see.',
 		name_label: 'Your name for this person',
-		name_hint: 'Only you see it; it is never sent.',
+		name_hint: 'Only you see it; it is never sent. Whoever opens this device sees it too: a nickname ' +
+			'is safer than a real name.',
 		save_name: 'Save name', name_saved: 'Name saved.',
 		no_name_yet: 'You have not named this person yet.', give_name: 'give a name',
 		show_fingerprint: 'Fingerprint',
@@ -76,8 +77,8 @@ window.SZ_STRINGS = {
 		invite_title: 'Invite someone',
 		invite_intro: 'An invitation is a code that works once. Give it only to the person you mean, in person ' +
 			'if you can.',
-		invite_who: 'Who is it for?', invite_who_hint: 'A name only you see. It becomes their name on your ' +
-			'device when they join.',
+		invite_who: 'Who is it for?', invite_who_hint: 'A name only you see (a nickname is safer than a ' +
+			'real name). It becomes their name on your device when they join.',
 		invite_valid: 'The code works for', one_hour: 'one hour', one_day: 'one day', one_week: 'one week',
 		make_invite: 'Make an invitation', invite_ready: 'The invitation', invite_code: 'Code to give',
 		qr_label: 'QR code of the invitation', qr_caption: 'They can scan this instead of typing the code.',
