@@ -73,6 +73,8 @@ typedef struct conn {
 	struct sz_daemon_join *join; /* redeeming an invitation (daemon_dial.c) */
 	int dial_err;              /* why the dial failed, if it did */
 	char joined[80];           /* the first sync after joining this cell: answered as the join */
+	uint64_t news_mark;        /* the store's entries before the first round (node_news.c) */
+	bool has_mark;
 	sz_sync *sync;
 	/* C_CTL */
 	sz_buf in, out;

@@ -253,6 +253,13 @@ SZ_MUST_CHECK int sz_node_read(sz_node *n, struct sz_cell *c,
 /* Find a post id of c by hex prefix (8+ digits). */
 SZ_MUST_CHECK int sz_node_post_find(sz_node *n, struct sz_cell *c, const char *hex, uint8_t id[32]);
 
+/* What arrived, in words (node_news.c): mark before a sync or an import; after it, words gets
+ * "2 new posts, 1 vote in 'factory-7'; 1 new leaflet" (cell names with control characters
+ * replaced), or "nothing new", for the entries stored since (at most SZ_NODE_NEWS_MAX looked at). */
+#define SZ_NODE_NEWS_MAX 100000
+SZ_MUST_CHECK int sz_node_news_mark(sz_node *n, uint64_t *mark);
+SZ_MUST_CHECK int sz_node_news(sz_node *n, uint64_t mark, sz_buf *words);
+
 /* What a person keeps for themselves (node_local.c), never sent.
  * Local names: what the person calls an identity, in the store (name/<hex id>),
  * never sent.  1..SZ_NODE_NAME_MAX bytes of UTF-8 without control characters or bidirectional

@@ -115,6 +115,10 @@ void sz_progress_end(sz_progress *p, uint64_t done);
 
 /* The text of a post or leaflet: the arguments joined by spaces, or stdin if there are none. */
 int sz_cli_text_arg(sz_cli *c, int npos, char **argv, sz_buf *text);
+/* A cell's name, which its creator chose, as text safe for a terminal (sz_text_printable); the
+ * result lives until the next call from the same thread. */
+struct sz_cell;
+const char *sz_cli_cell_name(const struct sz_cell *cell);
 /* "2026-11-26 16:03 CET": local time, with the zone */
 void sz_cli_time(char *out, size_t n, uint64_t ms);
 

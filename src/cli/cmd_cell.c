@@ -212,7 +212,7 @@ invite(sz_cli *c, int argc, char **argv)
 	    "nothing with it, but gets one chance to race the newcomer for the seat (and learns "
 	    "where your node is): if the newcomer finds it already used, run 'samizdat cell revoke "
 	    "CODE' at once.%s%s%s\n",
-	    sz_cell_name(cell), (unsigned long long)(ttl / 3600000), ap ? " It names " : "",
+	    sz_cli_cell_name(cell), (unsigned long long)(ttl / 3600000), ap ? " It names " : "",
 	    ap ? where : "", note);
 	if (qr != NULL)
 		print_qr(c->err, code);
@@ -243,7 +243,7 @@ revoke_(sz_cli *c, int argc, char **argv)
 		sz_cli_say(c, "The code had been used: it let in %s, who has not joined '%s' yet. That "
 		    "add is undone (revoked): they cannot join with it. This bans nobody: you can invite "
 		    "them again with a new code. Sync to tell the others.\n", fp,
-		    sz_cell_name(rv.cell));
+		    sz_cli_cell_name(rv.cell));
 		if (c->json) {
 			sz_jsonw_key(&c->jw, "revoked_member");
 			sz_jsonw_str(&c->jw, fp);
@@ -360,7 +360,7 @@ join_by_files(sz_cli *c, sz_node *n, const sz_invite *iv, const char *request, c
 		return sz_cli_fail(c, SZ_ERR_MALFORMED, "the answer holds no welcome");
 	sz_cli_say(c, "Joined the cell '%s'. Send your first key update back: 'samizdat bundle export "
 	    "--cell %s --to FILE' for the courier (or sync with a member when you can); the cell's "
-	    "posts reach you the same way.\n", sz_cell_name(cell), sz_cell_name(cell));
+	    "posts reach you the same way.\n", sz_cli_cell_name(cell), sz_cli_cell_name(cell));
 	if (c->json) {
 		sz_jsonw_key(&c->jw, "cell");
 		sz_jsonw_str(&c->jw, sz_cell_name(cell));
@@ -414,7 +414,7 @@ admit(sz_cli *c, int argc, char **argv)
 	sz_cli_say(c, "Admitted %s to '%s': check that it is the fingerprint the newcomer shows "
 	    "('samizdat id'). Have %s carried back to them: only they can open it. If it is lost, "
 	    "'samizdat cell revoke CODE' undoes the add (they have not joined) and you can invite "
-	    "them again.\n", fp, cell ? sz_cell_name(cell) : "?", to);
+	    "them again.\n", fp, cell ? sz_cli_cell_name(cell) : "?", to);
 	if (c->json) {
 		sz_jsonw_key(&c->jw, "fingerprint");
 		sz_jsonw_str(&c->jw, fp);
@@ -500,7 +500,7 @@ join(sz_cli *c, int argc, char **argv)
 		return sz_cli_fail(c, SZ_ERR_PEER, "no welcome came back");
 	/* Now a member: fetch the cell's history and hand over my first update. */
 	r = session(n, &iv, socks, NULL, 0, NULL, pe, sizeof pe);
-	sz_cli_say(c, "Joined the cell '%s'.%s\n", sz_cell_name(j.cell), r == SZ_OK ? "" :
+	sz_cli_say(c, "Joined the cell '%s'.%s\n", sz_cli_cell_name(j.cell), r == SZ_OK ? "" :
 	    " The first sync did not finish; run 'samizdat sync' with the inviter's address.");
 	if (c->json) {
 		sz_jsonw_key(&c->jw, "cell");

@@ -53,10 +53,10 @@ sz_cli_declare(sz_cli *c, int argc, char **argv)
 	if (pub != NULL)
 		sz_cli_say(c, "Declared %s in '%s' and published it: it travels beyond the cell (syncs, "
 		    "couriers) and anyone can check public signatures on it. Its author shows only as "
-		    "a key of the cell.\n", sid, sz_cell_name(cell));
+		    "a key of the cell.\n", sid, sz_cli_cell_name(cell));
 	else
 		sz_cli_say(c, "Declared %s in '%s', kept in the cell: it takes in-cell signatures "
-		    "only.\n", sid, sz_cell_name(cell));
+		    "only.\n", sid, sz_cli_cell_name(cell));
 	if (c->json) {
 		sz_cli_json_id(c, "id", id);
 		sz_jsonw_key(&c->jw, "public");

@@ -10,7 +10,16 @@
 #include "app/node_int.h"
 #include "cell/cell.h"
 #include "cli/cli.h"
+#include "lib/jsonw.h"
 #include "wire/identity.h"
+
+const char *
+sz_cli_cell_name(const sz_cell *cell)
+{
+	static _Thread_local char buf[256];
+	sz_text_printable(buf, sizeof buf, sz_cell_name(cell));
+	return buf;
+}
 
 void
 sz_cli_person(sz_node *n, const uint8_t id[32], char *out, size_t len)

@@ -65,7 +65,7 @@ create(sz_cli *c, int argc, char **argv)
 	sz_cli_time(when, sizeof when, until);
 	sz_cli_say(c, "Pledge call %s in '%s': it holds once %ld of the %zu members on the roster "
 	    "pledge; pledges until %s. Nobody learns who pledged; reveals come only after.\n", sid,
-	    sz_cell_name(cell), k, ring, when);
+	    sz_cli_cell_name(cell), k, ring, when);
 	sz_cli_small_ring(c, ring);
 	if (c->json) {
 		sz_cli_json_id(c, "id", id);

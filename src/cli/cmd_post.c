@@ -52,7 +52,7 @@ sz_cli_post(sz_cli *c, int argc, char **argv)
 	char hex[65];
 	sz_hex_encode(hex, id, 32);
 	sz_cli_say(c, "Posted %.16s to '%s'. It leaves with the next sync or bundle.\n", hex,
-	    sz_cell_name(cell));
+	    sz_cli_cell_name(cell));
 	if (c->json) {
 		sz_jsonw_key(&c->jw, "id");
 		sz_jsonw_str(&c->jw, hex);
@@ -185,10 +185,10 @@ sz_cli_read(sz_cli *c, int argc, char **argv)
 			sz_jsonw_arr_end(&c->jw);
 	}
 	if (r == SZ_OK && x.count == 0)
-		sz_cli_say(c, "No posts in '%s' yet.\n", sz_cell_name(cell));
+		sz_cli_say(c, "No posts in '%s' yet.\n", sz_cli_cell_name(cell));
 	if (r == SZ_OK && sz_cell_status(cell) != SZ_CELL_ACTIVE)
 		sz_cli_say(c, "You are no longer a member of '%s': nothing posted since can be read "
-		    "here.\n", sz_cell_name(cell));
+		    "here.\n", sz_cli_cell_name(cell));
 	free(x.posts);
 	sz_buf_free(&x.all);
 	return r == SZ_OK ? SZ_EXIT_OK : sz_cli_fail(c, r, sz_node_errmsg(n));

@@ -362,6 +362,8 @@ sz_cli_sync(sz_cli *c, int argc, char **argv)
 	sz_sync_stats st;
 	memset(&st, 0, sizeof st);
 	int rounds = 0;
+	uint64_t mark = 0;
+	bool marked = sz_node_news_mark(n, &mark) == SZ_OK;
 	for (;;) {
 		uint8_t *before = NULL, *after = NULL;
 		size_t nb = 0, na = 0;
@@ -405,9 +407,21 @@ sz_cli_sync(sz_cli *c, int argc, char **argv)
 	}
 	if (r != SZ_OK)
 		return sz_cli_fail(c, r, why);
-	sz_cli_say(c, "Synced with %s: received %llu (stored %llu, refused %llu), sent %llu.\n",
-	    a.host, (unsigned long long)st.received, (unsigned long long)st.stored,
-	    (unsigned long long)st.rejected, (unsigned long long)st.sent);
+	/* what arrived, in words, then the figures */
+	sz_buf words = { 0 };
+	if (!marked || sz_node_news(n, mark, &words) != SZ_OK) {
+		words.len = 0;
+		sz_buf_append(&words, "done", 4);
+	}
+	if (c->json) {
+		sz_jsonw_key(&c->jw, "news");
+		sz_jsonw_strn(&c->jw, words.p, words.len);
+	}
+	sz_cli_say(c, "Synced with %s: %.*s (received %llu, stored %llu, refused %llu; sent %llu).\n",
+	    a.host, (int)words.len, (const char *)words.p, (unsigned long long)st.received,
+	    (unsigned long long)st.stored, (unsigned long long)st.rejected,
+	    (unsigned long long)st.sent);
+	sz_buf_free(&words);
 	return SZ_EXIT_OK;
 }
 

@@ -470,6 +470,8 @@ sz_web_bundle_import(sz_web_req *q)
 	sz_bundle_report rep;
 	memset(&bs, 0, sizeof bs);
 	memset(&rep, 0, sizeof rep);
+	uint64_t mark = 0;
+	bool marked = sz_node_news_mark(q->n, &mark) == SZ_OK;
 	if (r == SZ_OK)
 		r = sz_node_bundle_import(q->n, fd, pass && plen ? pass : NULL, &bs, &rep);
 	if (fd >= 0)
@@ -491,6 +493,12 @@ sz_web_bundle_import(sz_web_req *q)
 		sz_jsonw_key(&q->jw, "cell");
 		sz_jsonw_str(&q->jw, sz_cell_name(bs.cell));
 	}
+	sz_buf words = { 0 };
+	if (marked && sz_node_news(q->n, mark, &words) == SZ_OK) {
+		sz_jsonw_key(&q->jw, "news");
+		sz_jsonw_strn(&q->jw, words.p, words.len);
+	}
+	sz_buf_free(&words);
 	sz_jsonw_key(&q->jw, "intact");
 	sz_jsonw_bool(&q->jw, rep.intact != 0);
 	sz_jsonw_key(&q->jw, "complete");

@@ -18,7 +18,12 @@ out=$(sz ada cell members union)
 expect "ada's member list names ben" contains "$out" "$FP_BEN  Ben"
 expect "cat, invited without a name, shows by fingerprint" contains "$out" "^$FP_CAT\$"
 sz ben post union "I will be there." >/dev/null
-sz ben sync "$ADA" >/dev/null
+out=$(sz ben sync "$ADA")
+expect "a sync says what it carried in words" contains "$out" "Synced with 127.0.0.1: nothing new"
+sz ada post union "Thursday, then." >/dev/null
+out=$(sz ben sync "$ADA")
+expect "and what arrived" contains "$out" "1 new post in 'union'"
+
 out=$(sz ada read union)
 expect "ada reads ben's post under his name" contains "$out" "  Ben$"
 out=$(sz ada --json read union)
@@ -54,4 +59,11 @@ if contains "$out" "$FP_BEN"; then fail "ben is still listed"; else ok "ben is o
 expect "ada forgets cat's name" sz ada name "Cat Ostrova" --forget
 out=$(sz ada cell members union)
 if contains "$out" "Ostrova"; then fail "the name stayed"; else ok "the name is gone"; fi
+# a cell's name is its creator's choice: it never drives a terminal
+EVIL=$(printf 'x\033[2Jy')
+sz ada cell create "$EVIL" >/dev/null || fail "cell create"
+CODE=$(sz ada cell invite "$EVIL")
+out=$(sz cat cell join "$CODE" 2>&1)
+expect "cat joins the oddly named cell" contains "$out" "Joined the cell 'x?\[2Jy'"
+if printf '%s' "$out" | grep -q "$(printf '\033')"; then fail "an escape reached the terminal"; else ok "no escape reaches the terminal"; fi
 done_

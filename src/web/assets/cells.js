@@ -62,7 +62,8 @@
 			const r = await SZ.api('/api/sync', {});
 			const done = await Promise.all(r.jobs.map((id) => SZ.job(id)));
 			const bad = done.filter((j) => j.code !== 0);
-			SZ.say(bad.length ? bad.map((j) => j.text).join(' ') : t('synced'), bad.length ? 'error' : 'info');
+			// the daemon's words: what arrived from whom, or why a peer could not be reached
+			SZ.say(done.map((j) => j.text).join(' ') || t('synced'), bad.length ? 'error' : 'info');
 		} catch (e) {
 			SZ.say(e.message, 'error');
 		} finally {

@@ -121,7 +121,8 @@
 			if (ipass.value)
 				body.passphrase = ipass.value;
 			const r = await SZ.api('/api/bundle/import', body);
-			result.textContent = t('bundle_taken', { stored: r.stored, held: r.already_held, refused: r.refused }) +
+			result.textContent = (r.news ? r.news + '. ' : '') +
+				t('bundle_taken', { stored: r.stored, held: r.already_held, refused: r.refused }) +
 				(r.intact ? '' : ' ' + t('bundle_damaged'));
 		}));
 		return box;
