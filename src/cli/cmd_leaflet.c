@@ -35,15 +35,23 @@ read_stdin(sz_buf *b)
 	}
 }
 
-/* The text of a post or leaflet: the arguments joined by spaces, or stdin if there are none. */
+/* The text of a post or leaflet: the arguments joined by spaces, or stdin if there are none.
+ * On a terminal it says how to end the text, and that arguments stay in the shell's history.  No
+ * $EDITOR: an editor writes the text to a file, and often a swap or backup file, on the disk. */
 int
 sz_cli_text_arg(sz_cli *c, int npos, char **argv, sz_buf *text)
 {
+	bool term = !c->in_daemon && isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
 	if (npos == 0) {
 		if (c->in_daemon)
 			return SZ_ERR_INVALID;
+		if (term)
+			fprintf(c->err, "Type the text, then press Ctrl-D on a line of its own:\n");
 		return read_stdin(text);
 	}
+	if (term)
+		fprintf(c->err, "(Text typed after the command stays in your shell's history; leave it "
+		    "out next time and samizdat asks for it.)\n");
 	text->max = SZ_ENTRY_MAX_BODY;
 	for (int i = 1; i <= npos; i++) {
 		if (i > 1)
