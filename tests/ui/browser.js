@@ -302,6 +302,33 @@ async function syncBen(page) {
 	await labelled(A, 'leaflets');
 	await shot(A, '09-leaflets');
 
+	// --- a courier file: ada makes one for a passphrase, dan takes it in through his page ------
+	await A.getByRole('link', { name: 'This device' }).click();
+	await A.getByLabel('Who can open it').selectOption({ label: 'Anyone told a passphrase (public leaflets only)' });
+	await A.getByLabel('Passphrase for it (optional)').fill('bakery courier');
+	const [dl] = await Promise.all([A.waitForEvent('download'), A.getByRole('button', { name: 'Make the file' }).click()]);
+	const courier = E.SZ_W + '/courier.bundle';
+	await dl.saveAs(courier);
+	ok(fs.statSync(courier).size > 0 && /\.bundle$/.test(dl.suggestedFilename()), 'ada downloads a courier file');
+	const ctxD2 = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+	const D2 = await ctxD2.newPage();
+	D2.on('pageerror', (e) => errors.push('dan: ' + e.message));
+	await D2.goto(execFileSync(E.SZ_BIN, ['--home', E.SZ_W + '/dan', 'ui'], { stdio: ['ignore', 'pipe', 'ignore'] })
+		.toString().trim());
+	await D2.getByRole('link', { name: 'This device' }).click();
+	await D2.getByLabel('The file').setInputFiles(courier);
+	await D2.getByLabel('Its passphrase, if it has one').fill('bakery courier');
+	await D2.getByRole('button', { name: 'Take it in' }).click();
+	await until(async () => /1 new leaflet/.test(await D2.locator('form', { hasText: 'Take in a courier file' }).innerText()),
+		20000, 'dan takes the courier file in: "1 new leaflet"');
+	await D2.getByLabel('Duress passphrase', { exact: true }).fill('if they make me open it');
+	await D2.getByLabel('The same again').fill('if they make me open it');
+	await D2.getByRole('button', { name: 'Set it' }).click();
+	await until(async () => /Duress passphrase set/.test(await D2.locator('#status').innerText()), 20000, 'dan sets a duress passphrase');
+	await D2.getByRole('link', { name: 'Leaflets' }).click();
+	await until(async () => /strike is on/.test(await D2.locator('.leaflets').innerText()), 10000, 'dan reads ada\'s leaflet');
+	await ctxD2.close();
+
 	// --- this device, dark theme, a phone, 200 % zoom ----------------------------------------
 	await A.getByRole('link', { name: 'This device' }).click();
 	await A.getByRole('heading', { name: 'Your fingerprint' }).waitFor();

@@ -2,8 +2,9 @@
 # playwright-core; tests/ui/browser.js): ada unlocks and starts a cell, invites ben through the
 # page, ben joins by pasting the code; they post and reply (new posts appear without reloading);
 # with cat (at the command line) they vote and see the same tally; ada removes ben, who then reads
-# nothing new; a leaflet; ben's panic wipe.  dan has no node yet: 'samizdat ui' starts his daemon
-# and the page sets samizdat up.  Screenshots of every page go to build/ui-screens/.
+# nothing new; a leaflet, carried to dan in a courier file downloaded from ada's page and taken in
+# through his; dan's duress passphrase; ben's panic wipe.  dan has no node yet: 'samizdat ui'
+# starts his daemon and the page sets samizdat up.  Screenshots of every page go to build/ui-screens/.
 . "$(dirname "$0")/../scenario/lib.sh"
 command -v node >/dev/null 2>&1 || { echo "node is not installed ('make deps')" >&2; exit 77; }
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
