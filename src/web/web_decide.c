@@ -144,6 +144,18 @@ declaration(sz_web_req *q, const uint8_t id[32])
 	sz_web_json_id(q, "text_hash", s.d.text_hash);
 	kv_bool(q, "public", (s.d.flags & SZ_DECL_PUBLIC) != 0);
 	kv_u64(q, "count", s.res.count);
+	/* Did I sign, in the cell (my cell key, noted as mine) or publicly (my identity)? */
+	bool mine_cell = false, mine_pub = false;
+	for (size_t i = 0; i < s.res.count; i++) {
+		const sz_signer *g = &s.res.signers[i];
+		uint8_t who[32];
+		bool me = g->identified ? memcmp(g->key, q->n->id_pk, 32) == 0 :
+		    sz_node_author_lookup(q->n, g->key, who) == SZ_OK && memcmp(who, q->n->id_pk, 32) == 0;
+		mine_cell |= me && (g->modes & 1);
+		mine_pub |= me && (g->modes & 2);
+	}
+	kv_bool(q, "you_signed", mine_cell);
+	kv_bool(q, "you_signed_publicly", mine_pub);
 	sz_jsonw_key(&q->jw, "signers");
 	sz_jsonw_arr_begin(&q->jw);
 	for (size_t i = 0; i < s.res.count; i++) {

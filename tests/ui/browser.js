@@ -258,6 +258,8 @@ async function syncBen(page) {
 	ok(/proves nothing/.test(await B.locator('dialog').innerText()), 'signing in the cell says what it means');
 	await B.locator('dialog').getByRole('button', { name: 'Sign in the cell' }).click();
 	await until(async () => /1 signature\b/.test(await declB.innerText()), 10000, 'ben\'s signature counts');
+	ok(/You signed it in the cell/.test(await declB.innerText()) &&
+		(await declB.getByRole('button', { name: 'Sign in the cell' }).count()) === 0, 'ben\'s page knows he signed');
 	await shot(B, '07b-pledge-declaration');
 	await syncBen(B);
 	await until(async () => /Enough people pledged/.test(await pledgeA.innerText()), 20000,

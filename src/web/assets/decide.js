@@ -185,8 +185,12 @@
 					SZ.say(e.message, 'error');
 				}
 			};
-			art.append(h('div', { class: 'row' }, h('button', { type: 'button', onclick: () => sign(false) }, t('sign')),
-				d.public ? h('button', { type: 'button', class: 'secondary', onclick: () => sign(true) }, t('sign_publicly')) : null));
+			if (d.you_signed || d.you_signed_publicly)
+				art.append(h('p', { class: 'meta' }, d.you_signed_publicly ? t('you_signed_publicly') : t('you_signed')));
+			art.append(h('div', { class: 'row' },
+				d.you_signed ? null : h('button', { type: 'button', onclick: () => sign(false) }, t('sign')),
+				d.public && !d.you_signed_publicly ? h('button', { type: 'button', class: 'secondary',
+					onclick: () => sign(true) }, t('sign_publicly')) : null));
 		}
 		return art;
 	}

@@ -132,7 +132,7 @@ window.SZ_STRINGS = {
 		cosign_public_q: 'Sign this declaration publicly?',
 		cosign_public_means: 'It is signed with your identity: anyone who gets it can check that you signed, ' +
 			'for ever.',
-		signed: 'Signed.',
+		signed: 'Signed.', you_signed: 'You signed it in the cell.', you_signed_publicly: 'You signed it publicly.',
 		new_declaration: 'Propose a declaration', decl_title: 'Title', decl_text: 'Text',
 		decl_public: 'Meant to be published',
 		decl_public_hint: 'A public declaration travels beyond the cell, and members may also sign it publicly.',
