@@ -16,7 +16,7 @@
 CC ?= cc
 FUZZ_CC ?= clang
 PREFIX ?= /usr/local
-PKGS := libsodium sqlite3 libqpdf
+PKGS := libsodium sqlite3 libqpdf libmicrohttpd
 MAKEFLAGS += --no-builtin-rules
 # Quiet by default (one short line per step); V=1 shows every command.
 ifeq ($(V),1)
@@ -48,8 +48,11 @@ FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -g -fsanitize=address,undefined,fuzzer-no-link
 	-fno-sanitize-recover=all -DSZ_FUZZING
 LIBS := $(PKG_LIBS) $(QR_LIBS) -lpthread -lm
 
-LAYERS := lib media crypto wire store recon cell decide sync transport app
-LIB_SRC := $(filter-out %_test.c %_testlib.c,$(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)))
+LAYERS := lib media crypto wire store recon cell decide sync transport app web
+# The web interface's pages, scripts and styles, embedded at build time (scripts/embed.sh).
+WEB_ASSETS := $(sort $(wildcard src/web/assets/*))
+WEB_GEN := build/gen/web_assets.c
+LIB_SRC := $(filter-out %_test.c %_testlib.c,$(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))) $(WEB_GEN)
 CLI_SRC := $(filter-out %_test.c %_testlib.c,$(wildcard src/cli/*.c))
 UNIT_SRC := $(foreach l,$(LAYERS) cli,$(wildcard src/$(l)/*_test.c))
 PROG_SRC := $(wildcard tools/*.c) $(wildcard tests/*.c)
@@ -84,6 +87,11 @@ build/libsamizdat.a: $(REL_LIB)
 	@cp $< $@
 build/samizdat: $(REL)/samizdat
 	@cp $< $@
+
+$(WEB_GEN): $(WEB_ASSETS) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	$(call say,EMBED,$@)
+	$(Q)sh scripts/embed.sh $@ $(WEB_ASSETS)
 
 # --- object rules ------------------------------------------------------------------------
 $(REL)/obj/%.o: %.c
@@ -193,6 +201,8 @@ install: all
 	install -m 644 build/libsamizdat.a $(DESTDIR)$(PREFIX)/lib/libsamizdat.a
 	install -m 644 include/samizdat.h $(DESTDIR)$(PREFIX)/include/samizdat.h
 	install -m 644 docs/samizdat.1 $(DESTDIR)$(PREFIX)/share/man/man1/samizdat.1
+	install -d $(DESTDIR)$(PREFIX)/share/applications
+	install -m 644 contrib/samizdat.desktop $(DESTDIR)$(PREFIX)/share/applications/samizdat.desktop
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/^#define SAMIZDAT_VERSION "\(.*\)"/\1/p' include/samizdat.h)|g' \
 		contrib/samizdat.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/samizdat.pc
 

@@ -3,7 +3,7 @@
 # The order is docs/ARCHITECTURE.md's: each layer may include its own headers and those below it.
 set -eu
 cd "$(dirname "$0")/.."
-order="lib media crypto wire store recon cell decide sync transport app cli"
+order="lib media crypto wire store recon cell decide sync transport app web cli"
 rank() { i=0; for l in $order; do [ "$l" = "$1" ] && { echo $i; return; }; i=$((i + 1)); done; echo 99; }
 bad=0
 for f in $(find src -name '*.[ch]' | sort); do

@@ -5,12 +5,12 @@
 # sudo) only when something is missing.
 set -eu
 pkgs="build-essential pkg-config libsodium-dev libsqlite3-dev libcmocka-dev clang libclang-rt-14-dev
-      libqrencode-dev tor libqpdf-dev libpng-dev libjpeg-dev libimage-exiftool-perl"
+      libqrencode-dev libmicrohttpd-dev tor chromium libqpdf-dev libpng-dev libjpeg-dev libimage-exiftool-perl"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
-# Node.js and npm drive the interop peers.  A machine may carry them from elsewhere (NodeSource's
+# Node.js and npm drive the interop peers and the browser test (chromium, through playwright-core).  A machine may carry them from elsewhere (NodeSource's
 # nodejs bundles npm, and Debian's npm would conflict with it), so look for the commands.
 command -v node >/dev/null 2>&1 || missing="$missing nodejs"
 command -v npm >/dev/null 2>&1 || missing="$missing npm"

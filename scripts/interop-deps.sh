@@ -1,10 +1,14 @@
 #!/bin/sh
-# interop-deps.sh - install the JavaScript interop peers from tests/interop/package-lock.json.
-# npm ci is exact (the lock file pins every version); skipped when node_modules is already current.
+# interop-deps.sh - install the JavaScript packages of the tests from their lock files: the interop
+# peers (tests/interop) and the browser driver of the web interface's test (tests/ui).
+# npm ci is exact (the lock file pins every version); skipped where node_modules is already current.
 set -eu
-cd "$(dirname "$0")/../tests/interop"
-[ -f package-lock.json ] || exit 0
-if [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
-	exit 0
-fi
-npm ci --no-audit --no-fund --loglevel=error >/dev/null
+root="$(dirname "$0")/.."
+for d in tests/interop tests/ui; do
+	cd "$root/$d"
+	if [ -f package-lock.json ] &&
+	    ! { [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ]; }; then
+		npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	fi
+	cd - >/dev/null
+done

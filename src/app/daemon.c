@@ -173,6 +173,48 @@ sz_daemon_conn_drop(sz_daemon *d, conn *c)
 		}
 }
 
+int
+sz_daemon_attach(sz_daemon *d, const sz_daemon_source *src)
+{
+	if (d->nsrc == SZ_DAEMON_MAX_SOURCES || src->run == NULL)
+		return SZ_ERR_LIMIT;
+	d->src[d->nsrc++] = *src;
+	return SZ_OK;
+}
+
+void *
+sz_daemon_waiter_new(sz_daemon *d, bool json, sz_daemon_done_fn done, void *ctx)
+{
+	conn *c = sz_daemon_conn_add(d, C_HOOK, -1, "hook");
+	if (c == NULL)
+		return NULL;
+	c->json = json;
+	c->waiting = true;
+	c->done = done;
+	c->done_ctx = ctx;
+	return c;
+}
+
+void
+sz_daemon_waiter_cancel(sz_daemon *d, void *waiter)
+{
+	conn *c = waiter;
+	(void)d;
+	if (c != NULL && c->kind == C_HOOK) {
+		c->done = NULL;
+		c->waiting = false;
+		c->dead = true;
+	}
+}
+
+void
+sz_daemon_waiter_forget(sz_daemon *d, void *ctx)
+{
+	for (size_t i = 0; i < d->nconns; i++)
+		if (d->conns[i]->kind == C_HOOK && d->conns[i]->done_ctx == ctx)
+			d->conns[i]->done = NULL;
+}
+
 size_t
 sz_daemon_count(const sz_daemon *d, enum conn_kind kind)
 {
@@ -298,11 +340,14 @@ sz_daemon_run(sz_daemon *d)
 		    "keep it on a device that may be seized.");
 	sz_buf_free(&addrs);
 	while (!d->stop && !got_term) {
-		struct pollfd pf[SZ_DAEMON_MAX_LISTEN + 1 + SZ_DAEMON_MAX_CONNS];
+		struct pollfd pf[SZ_DAEMON_MAX_LISTEN + 1 + SZ_DAEMON_MAX_SOURCES + SZ_DAEMON_MAX_CONNS];
 		size_t np = 0;
 		for (size_t i = 0; i < d->nl; i++)
 			pf[np++] = (struct pollfd){ d->lfd[i], POLLIN, 0 };
 		pf[np++] = (struct pollfd){ d->ctl_fd, POLLIN, 0 };
+		size_t srcbase = np;
+		for (size_t i = 0; i < d->nsrc; i++)
+			pf[np++] = (struct pollfd){ d->src[i].fd, POLLIN, 0 };
 		size_t base = np;
 		for (size_t i = 0; i < d->nconns; i++) {
 			conn *c = d->conns[i];
@@ -349,7 +394,7 @@ sz_daemon_run(sz_daemon *d)
 					sz_daemon_ctl_write(c);
 				else if (rev & (POLLIN | POLLHUP | POLLERR))
 					sz_daemon_ctl_read(d, c);
-			} else {
+			} else if (c->kind == C_SYNC) {
 				sz_daemon_sync_io(d, c, rev);
 			}
 		}
@@ -359,6 +404,9 @@ sz_daemon_run(sz_daemon *d)
 				sz_daemon_sync_accept(d, d->lfd[i]);
 		if (k > 0 && (pf[d->nl].revents & POLLIN))
 			sz_daemon_ctl_accept(d);
+		/* The other services (the web interface) run every turn: their own timeouts too. */
+		for (size_t i = 0; i < d->nsrc && !d->stop; i++)
+			d->src[i].run(d->src[i].ctx, (pf[srcbase + i].revents & POLLIN) != 0);
 		/* Keep time, retire what ended. */
 		mono = sz_tcpdial_now_ms();
 		sz_daemon_sync_tick(d, mono);

@@ -116,6 +116,44 @@ struct sz_invite;
 SZ_MUST_CHECK int sz_daemon_join_start(sz_daemon *d, void *client, const struct sz_invite *iv);
 /* What the daemon counts of its sessions. */
 void sz_daemon_get_stats(const sz_daemon *d, sz_daemon_stats *st);
+
+/* Another service in the daemon's loop (the web interface, src/web): on every turn of the loop,
+ * after poll(2), run(ctx, ready) is called in the loop's thread, ready telling whether fd (which
+ * the loop polls for input; -1: none) is readable.  Everything it does with the node happens in
+ * that thread, between sessions' steps, as a control command does.  At most
+ * SZ_DAEMON_MAX_SOURCES; SZ_ERR_LIMIT past them.  ctx must outlive the daemon's loop. */
+#define SZ_DAEMON_MAX_SOURCES 2
+typedef struct sz_daemon_source {
+	int fd;
+	void (*run)(void *ctx, bool ready);
+	void *ctx;
+} sz_daemon_source;
+SZ_MUST_CHECK int sz_daemon_attach(sz_daemon *d, const sz_daemon_source *src);
+
+/* A waiter for a deferred command (sz_daemon_sync_start, sz_daemon_join_start) that is not a
+ * control client: when the command ends, done(ctx, code, out, err) is called once in the loop's
+ * thread with the exit code and the text a control client would have got (JSON in out if json).
+ * The waiter is the daemon's: it goes when answered, or with the daemon (then done is never
+ * called).  NULL if the daemon's slots are full. */
+typedef void (*sz_daemon_done_fn)(void *ctx, int code, const uint8_t *out, size_t olen,
+    const uint8_t *err, size_t elen);
+void *sz_daemon_waiter_new(sz_daemon *d, bool json, sz_daemon_done_fn done, void *ctx);
+/* A waiter the command did not take (it failed to start): it goes, done is not called.
+ * Accepts NULL. */
+void sz_daemon_waiter_cancel(sz_daemon *d, void *waiter);
+/* Forget ctx in every waiter that would call it (the caller is going away). */
+void sz_daemon_waiter_forget(sz_daemon *d, void *ctx);
+
+/* When this daemon last ended an outgoing sync with an address (text as sz_addr_format): the
+ * time (wall clock, ms) and whether it completed.  In memory only: the store keeps no record of
+ * whom this node met.  SZ_ERR_NOT_FOUND if it did not since it started. */
+#define SZ_DAEMON_SYNCED_MAX 32
+typedef struct sz_daemon_synced {
+	char addr[SZ_NET_ADDR_TEXT];
+	uint64_t at_ms;
+	bool ok;
+} sz_daemon_synced;
+SZ_MUST_CHECK int sz_daemon_last_sync(const sz_daemon *d, const char *addr, sz_daemon_synced *out);
 /* Log a line (printf-style): only what a person needs to run the node (started, reachable at,
  * a sync failed and why, a resource limit reached), never a cell's name, a command, a peer's
  * address or key, and never a secret (docs/THREAT_MODEL.md §3.4). */

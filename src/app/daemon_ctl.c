@@ -102,6 +102,16 @@ sz_daemon_ctl_tick(sz_daemon *d, conn *c, uint64_t now)
 void
 sz_daemon_ctl_answer(conn *c, int code, const sz_buf *out, const sz_buf *err)
 {
+	if (c->kind == C_HOOK) {
+		/* not a socket: hand the answer over, once */
+		if (c->done != NULL && !c->dead)
+			c->done(c->done_ctx, code, out ? out->p : NULL, out ? out->len : 0,
+			    err ? err->p : NULL, err ? err->len : 0);
+		c->done = NULL;
+		c->waiting = false;
+		c->dead = true;
+		return;
+	}
 	c->out.len = 0;
 	if (sz_ctl_response_encode(&c->out, code, out ? out->p : NULL, out ? out->len : 0,
 	    err ? err->p : NULL, err ? err->len : 0) != SZ_OK)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app/daemon_int.h"
@@ -16,6 +17,7 @@
 #include "app/join.h"
 #include "cell/cell.h"
 #include "crypto/crypto.h"
+#include "lib/jsonw.h"
 #include "transport/tcpdial.h"
 
 /* Redeeming an invitation: what opens the answer (wiped when done). */
@@ -212,8 +214,16 @@ int
 sz_daemon_sync_start(sz_daemon *d, void *client, const sz_addr *addr)
 {
 	sz_sync_stats zero;
+	uint64_t mark = 0;
 	memset(&zero, 0, sizeof zero);
-	return dial_new(d, client, addr, 1, &zero, -1, NULL, NULL);
+	bool marked = d->node != NULL && sz_node_news_mark(d->node, &mark) == SZ_OK;
+	int r = dial_new(d, client, addr, 1, &zero, -1, NULL, NULL);
+	if (r == SZ_OK) {
+		conn *c = d->conns[d->nconns - 1]; /* the one just added */
+		c->news_mark = mark;
+		c->has_mark = marked;
+	}
+	return r;
 }
 
 int
@@ -314,7 +324,7 @@ join_done(sz_daemon *d, conn *c, int err)
 		sz_sync_stats zero;
 		memset(&zero, 0, sizeof zero);
 		char name[80];
-		snprintf(name, sizeof name, "%s", sz_cell_name(j->j.cell));
+		sz_text_printable(name, sizeof name, sz_cell_name(j->j.cell));
 		sz_daemon_debug(d, "joined a cell through %s", c->peer);
 		c->waiter = NULL;
 		if (dial_new(d, w, &c->addr, 1, &zero, -1, NULL, j->node_key) == SZ_OK) {
@@ -352,9 +362,45 @@ join_done(sz_daemon *d, conn *c, int err)
 	return false;
 }
 
+/* Note the end of an outgoing sync with c's address (the oldest note gives way). */
+static void
+note_synced(sz_daemon *d, const conn *c, bool ok)
+{
+	char a[SZ_NET_ADDR_TEXT];
+	if (sz_addr_format(&c->addr, a, sizeof a) != SZ_OK)
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	size_t slot = 0;
+	for (size_t i = 0; i < SZ_DAEMON_SYNCED_MAX; i++) {
+		if (strcmp(d->synced[i].addr, a) == 0) {
+			slot = i;
+			break;
+		}
+		if (d->synced[i].at_ms < d->synced[slot].at_ms)
+			slot = i;
+	}
+	snprintf(d->synced[slot].addr, sizeof d->synced[slot].addr, "%s", a);
+	d->synced[slot].at_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	d->synced[slot].ok = ok;
+}
+
+int
+sz_daemon_last_sync(const sz_daemon *d, const char *addr, sz_daemon_synced *out)
+{
+	memset(out, 0, sizeof *out);
+	for (size_t i = 0; i < SZ_DAEMON_SYNCED_MAX; i++)
+		if (d->synced[i].at_ms != 0 && strcmp(d->synced[i].addr, addr) == 0) {
+			*out = d->synced[i];
+			return SZ_OK;
+		}
+	return SZ_ERR_NOT_FOUND;
+}
+
 bool
 sz_daemon_dial_done(sz_daemon *d, conn *c, int err, const sz_sync_stats *one)
 {
+	note_synced(d, c, err == SZ_OK);
 	sz_sync_stats st;
 	memset(&st, 0, sizeof st);
 	if (one != NULL)
@@ -372,18 +418,30 @@ sz_daemon_dial_done(sz_daemon *d, conn *c, int err, const sz_sync_stats *one)
 	if (err == SZ_OK && c->rounds < 4 && d->node != NULL && scopes_grew(d, c) &&
 	    dial_new(d, c->waiter, &c->addr, c->rounds + 1, &st, c->target, NULL, c->expect) ==
 	    SZ_OK) {
+		conn *next = d->conns[d->nconns - 1];
+		next->news_mark = c->news_mark;
+		next->has_mark = c->has_mark;
 		c->waiter = NULL; /* the next round answers */
 		c->target = -1;
 		return true;
 	}
-	char line[512], msg[400];
+	char line[512], msg[640];
 	if (err == SZ_OK && c->joined[0])
 		snprintf(msg, sizeof msg, "Joined the cell '%s'.\n", c->joined);
-	else if (err == SZ_OK)
-		snprintf(msg, sizeof msg, "Synced with %s: received %llu (stored %llu, refused %llu), "
-		    "sent %llu.\n", c->peer, (unsigned long long)st.received,
+	else if (err == SZ_OK) {
+		/* what arrived, in words, then the figures */
+		sz_buf words = { 0 };
+		if (!c->has_mark || d->node == NULL || sz_node_news(d->node, c->news_mark, &words) != SZ_OK) {
+			words.len = 0;
+			sz_buf_append(&words, "done", 4);
+		}
+		snprintf(msg, sizeof msg, "Synced with %s: %.*s (received %llu, stored %llu, refused "
+		    "%llu; sent %llu).\n", c->peer, (int)(words.len < 300 ? words.len : 300),
+		    (const char *)words.p, (unsigned long long)st.received,
 		    (unsigned long long)st.stored, (unsigned long long)st.rejected,
 		    (unsigned long long)st.sent);
+		sz_buf_free(&words);
+	}
 	else if (c->joined[0])
 		snprintf(msg, sizeof msg, "Joined the cell '%s'. The first sync did not finish; the "
 		    "daemon syncs with the inviter by itself", c->joined);
@@ -404,9 +462,22 @@ sz_daemon_dial_done(sz_daemon *d, conn *c, int err, const sz_sync_stats *one)
 	int code = err == SZ_OK ? 0 : pc == SZ_ERR_BUSY || err == SZ_ERR_UNREACHABLE ||
 	    err == SZ_ERR_TIMEOUT || err == SZ_ERR_CLOSED || err == SZ_ERR_PEER ||
 	    err == SZ_ERR_UNSUPPORTED ? 4 : 1;
-	char text[512] = "";
+	char text[760] = "";
 	if (c->joined[0]) {
-		snprintf(line, sizeof line, "{\"cell\":\"%s\",\"ok\":true,\"exit\":0}\n", c->joined);
+		/* the name as a JSON string (it may hold quotes) */
+		sz_buf jb = { 0 };
+		sz_jsonw jw;
+		sz_jsonw_init(&jw, &jb);
+		sz_jsonw_obj_begin(&jw);
+		sz_jsonw_key(&jw, "cell");
+		sz_jsonw_str(&jw, c->joined);
+		sz_jsonw_key(&jw, "ok");
+		sz_jsonw_bool(&jw, true);
+		sz_jsonw_key(&jw, "exit");
+		sz_jsonw_i64(&jw, 0);
+		sz_jsonw_obj_end(&jw);
+		snprintf(line, sizeof line, "%.*s\n", jb.err ? 0 : (int)jb.len, (const char *)jb.p);
+		sz_buf_free(&jb);
 		if (err != SZ_OK)
 			strcat(msg, ".\n");
 		answer(c->waiter, 0, c->waiter->json ? line : msg, c->waiter->json ? msg : NULL);

@@ -37,7 +37,9 @@
 #define PENALTY_MS 60000
 #define NPENALTY 64
 
-enum conn_kind { C_SYNC = 1, C_CTL = 2 };
+/* C_HOOK: no socket; a waiter for a deferred command asked by another part of the program (the
+ * web interface), answered through its function (sz_daemon_waiter_new). */
+enum conn_kind { C_SYNC = 1, C_CTL = 2, C_HOOK = 3 };
 /* An outgoing connection's stage. */
 enum { ST_RUN = 0, ST_DIAL = 1, ST_SOCKS = 2 };
 
@@ -72,6 +74,8 @@ typedef struct conn {
 	struct sz_daemon_join *join; /* redeeming an invitation (daemon_dial.c) */
 	int dial_err;              /* why the dial failed, if it did */
 	char joined[80];           /* the first sync after joining this cell: answered as the join */
+	uint64_t news_mark;        /* the store's entries before the first round (node_news.c) */
+	bool has_mark;
 	sz_sync *sync;
 	/* C_CTL */
 	sz_buf in, out;
@@ -79,6 +83,9 @@ typedef struct conn {
 	bool waiting;              /* a deferred command is running */
 	bool json;                 /* the client asked for --json */
 	bool dead;
+	/* C_HOOK */
+	sz_daemon_done_fn done;
+	void *done_ctx;
 } conn;
 
 typedef struct penalty {
@@ -110,6 +117,9 @@ struct sz_daemon {
 	uint64_t refused_log_ms;   /* refusals are logged at most once a second, with a count */
 	uint64_t refused_unlogged;
 	uint64_t mem_log_ms;       /* the memory budget's ends are logged at most once a second */
+	sz_daemon_source src[SZ_DAEMON_MAX_SOURCES]; /* other services of the loop (the web UI) */
+	size_t nsrc;
+	sz_daemon_synced synced[SZ_DAEMON_SYNCED_MAX]; /* outgoing syncs by address, newest kept */
 };
 
 /* Milliseconds from t to now, 0 if t is later (a time taken after now, within the same turn). */

@@ -273,6 +273,43 @@ SZ_MUST_CHECK int sz_node_read(sz_node *n, struct sz_cell *c,
 /* Find a post id of c by hex prefix (8+ digits). */
 SZ_MUST_CHECK int sz_node_post_find(sz_node *n, struct sz_cell *c, const char *hex, uint8_t id[32]);
 
+/* What arrived, in words (node_news.c): mark before a sync or an import; after it, words gets
+ * "2 new posts, 1 vote in 'factory-7'; 1 new leaflet" (cell names with control characters
+ * replaced), or "nothing new", for the entries stored since (at most SZ_NODE_NEWS_MAX looked at). */
+#define SZ_NODE_NEWS_MAX 100000
+SZ_MUST_CHECK int sz_node_news_mark(sz_node *n, uint64_t *mark);
+SZ_MUST_CHECK int sz_node_news(sz_node *n, uint64_t mark, sz_buf *words);
+
+/* What a person keeps for themselves (node_local.c), never sent.
+ * Local names: what the person calls an identity, in the store (name/<hex id>),
+ * never sent.  1..SZ_NODE_NAME_MAX bytes of UTF-8 without control characters or bidirectional
+ * overrides (SZ_ERR_INVALID). */
+#define KV_NAME_PREFIX "name/"
+#define SZ_NODE_NAME_MAX 64
+SZ_MUST_CHECK int sz_node_name_check(const char *name, size_t len);
+/* Set the name of id; NULL or "" forgets it. */
+SZ_MUST_CHECK int sz_node_name_set(sz_node *n, const uint8_t id[32], const char *name);
+/* The name of id into out; false (out "") if it has none. */
+bool sz_node_name_get(sz_node *n, const uint8_t id[32], char out[SZ_NODE_NAME_MAX + 1]);
+/* Which of ids (count of them) typed names: a local name (exactly, ASCII case ignored), else the
+ * start of a fingerprint (8 or more characters; spaces and dashes ignored, any case).  SZ_OK
+ * with hits[0] its index; SZ_ERR_NOT_FOUND; SZ_ERR_EXISTS when several match (their indices in
+ * hits, at most maxhits; *nhits how many). */
+SZ_MUST_CHECK int sz_node_person_match(sz_node *n, const uint8_t (*ids)[32], size_t count,
+    const char *typed, size_t *hits, size_t maxhits, size_t *nhits);
+/* Peers to sync with: addresses as typed, one a line (SZ_KV_PEERS). */
+#define SZ_KV_PEERS "node/peers"
+SZ_MUST_CHECK int sz_node_peers_get(sz_node *n, sz_buf *list);
+/* Add addr (again last: no duplicates) or remove it; *found: it was on the list. */
+SZ_MUST_CHECK int sz_node_peers_edit(sz_node *n, const char *addr, bool add, bool *found);
+/* Which posts of a cell were read (seen/<hex cell id>): the first 8 bytes of each id, sorted.
+ * get fills set (empty if none); put replaces it with ids. */
+#define KV_SEEN_PREFIX "seen/"
+SZ_MUST_CHECK int sz_node_seen_get(sz_node *n, const uint8_t cell_id[32], sz_buf *set);
+bool sz_node_seen_has(const sz_buf *set, const uint8_t id[32]);
+SZ_MUST_CHECK int sz_node_seen_put(sz_node *n, const uint8_t cell_id[32],
+    const uint8_t (*ids)[32], size_t count);
+
 /* Invitations (node_invite.c; docs/PROTOCOL.md §14).  The inviter keeps one record per code it
  * issued (KV_INVITE_PREFIX: open, with its one-time X25519 secret; used, with the identity it
  * admitted, until that member's first op is seen; joined, until the code's expiry) and their
@@ -288,6 +325,12 @@ struct sz_cell_joinkeys;
  * with SZ_NODE_INVITES_MAX records kept. */
 SZ_MUST_CHECK int sz_node_invite(sz_node *n, struct sz_cell *c, uint64_t ttl_ms,
     const struct sz_addr *addr, char *code, size_t codelen);
+/* The same, with the name the inviter gives the newcomer (NULL: none): kept with the invitation
+ * (KV_INVNAME_PREFIX + hex token) and, once a newcomer is admitted with it, the local name of
+ * that identity (sz_node_name_set).  SZ_ERR_INVALID for a name that is not one. */
+#define KV_INVNAME_PREFIX "invname/"
+SZ_MUST_CHECK int sz_node_invite_named(sz_node *n, struct sz_cell *c, uint64_t ttl_ms,
+    const struct sz_addr *addr, const char *name, char *code, size_t codelen);
 /* What sz_node_invite_revoke did. */
 enum { SZ_NODE_REVOKED_CODE = 1, SZ_NODE_REVOKED_ADD = 2 };
 typedef struct sz_node_revoked {

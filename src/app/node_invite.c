@@ -145,7 +145,33 @@ rec_delete(sz_node *n, const uint8_t token[16])
 		r = sz_store_kv_delete(n->store, name);
 	if (r == SZ_OK || r == SZ_ERR_NOT_FOUND)
 		r = index_edit(n, token, false);
+	if (r == SZ_OK) {
+		rec_name(name, sizeof name, KV_INVNAME_PREFIX, token);
+		if ((r = sz_store_kv_delete(n->store, name)) == SZ_ERR_NOT_FOUND)
+			r = SZ_OK;
+	}
 	return r;
+}
+
+/* The name the inviter gave the newcomer of token becomes the local name of identity (once). */
+static int
+name_newcomer(sz_node *n, const uint8_t token[16], const uint8_t identity[32])
+{
+	char key[64], name[SZ_NODE_NAME_MAX + 1];
+	sz_buf b = { 0 };
+	rec_name(key, sizeof key, KV_INVNAME_PREFIX, token);
+	int r = sz_store_kv_get(n->store, key, &b);
+	if (r == SZ_ERR_NOT_FOUND)
+		return SZ_OK;
+	if (r == SZ_OK && b.len >= 1 && b.len <= SZ_NODE_NAME_MAX) {
+		memcpy(name, b.p, b.len);
+		name[b.len] = '\0';
+		if (sz_node_name_set(n, identity, name) != SZ_OK) {
+			/* a name that is not one: the fingerprint shows instead */
+		}
+	}
+	sz_buf_free(&b);
+	return r == SZ_OK ? sz_store_kv_delete(n->store, key) : r;
 }
 
 static sz_cell *
@@ -200,6 +226,13 @@ int
 sz_node_invite(sz_node *n, sz_cell *c, uint64_t ttl_ms, const sz_addr *addr, char *code,
     size_t codelen)
 {
+	return sz_node_invite_named(n, c, ttl_ms, addr, NULL, code, codelen);
+}
+
+int
+sz_node_invite_named(sz_node *n, sz_cell *c, uint64_t ttl_ms, const sz_addr *addr,
+    const char *name, char *code, size_t codelen)
+{
 	sz_invite iv;
 	inv_rec rec;
 	sz_buf tokens = { .secret = true };
@@ -238,6 +271,17 @@ sz_node_invite(sz_node *n, sz_cell *c, uint64_t ttl_ms, const sz_addr *addr, cha
 	if ((r = sz_invite_encode(&iv, code, codelen)) != SZ_OK) {
 		r = sz_node_fail(n, r, "the invitation could not be written");
 		goto out;
+	}
+	if (name != NULL && name[0] != '\0') {
+		char key[64];
+		if (sz_node_name_check(name, strlen(name)) != SZ_OK) {
+			r = sz_node_fail(n, SZ_ERR_INVALID, "a name has 1 to %d bytes of text, without "
+			    "control characters", SZ_NODE_NAME_MAX);
+			goto out;
+		}
+		rec_name(key, sizeof key, KV_INVNAME_PREFIX, rec.token);
+		if ((r = sz_store_kv_put(n->store, key, (const uint8_t *)name, strlen(name))) != SZ_OK)
+			goto out_store;
 	}
 	if ((r = rec_put(n, &rec)) != SZ_OK || (r = index_edit(n, rec.token, true)) != SZ_OK)
 		goto out_store;
@@ -416,6 +460,8 @@ answer_join(sz_node *n, const uint8_t *req, size_t len, const uint8_t *token, jo
 			r = rec_delete(n, rec.token); /* nothing was added: nothing to revoke */
 		} else {
 			memcpy(v->member, rq.identity, 32);
+			if ((r = name_newcomer(n, rec.token, rq.identity)) != SZ_OK)
+				goto out;
 			r = sz_join_answer_seal(&v->answer, &rq, SZ_OK, res.welcome, res.welcome_len);
 			/* the welcome goes to the newcomer only, inside the answer */
 			sz_wipe(res.welcome, res.welcome_len);

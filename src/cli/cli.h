@@ -47,6 +47,7 @@ typedef struct sz_cli {
 	size_t secretlen;
 	const char *cmdname;  /* "cell invite", for messages */
 	const char *usage;    /* the usage line of the running command */
+	struct sz_web *web;   /* inside the daemon: its web interface, or NULL */
 } sz_cli;
 
 typedef struct sz_cli_cmd {
@@ -121,7 +122,11 @@ void sz_progress_end(sz_progress *p, uint64_t done);
 
 /* The text of a post or leaflet: the arguments joined by spaces, or stdin if there are none. */
 int sz_cli_text_arg(sz_cli *c, int npos, char **argv, sz_buf *text);
-/* "2026-11-26 15:03 UTC" */
+/* A cell's name, which its creator chose, as text safe for a terminal (sz_text_printable); the
+ * result lives until the next call from the same thread. */
+struct sz_cell;
+const char *sz_cli_cell_name(const struct sz_cell *cell);
+/* "2026-11-26 16:03 CET": local time, with the zone */
 void sz_cli_time(char *out, size_t n, uint64_t ms);
 
 /* The commands, one file per group. */
@@ -167,6 +172,18 @@ int sz_cli_attach(sz_cli *c, struct sz_node *n, struct sz_cell *cell, const char
 /* Show a post's or leaflet's files with their state (a "files" array under --json). */
 void sz_cli_show_files(sz_cli *c, struct sz_node *n, const struct sz_manifest *m, size_t k,
     int indent);
+int sz_cli_ui(sz_cli *c, int argc, char **argv);               /* cmd_ui.c */
+int sz_cli_name(sz_cli *c, int argc, char **argv);             /* cmd_name.c */
+/* A person as the other commands show them: the name given to them, else their fingerprint. */
+void sz_cli_person(struct sz_node *n, const uint8_t id[32], char *out, size_t len);
+/* "name": the name given to id, or null, into the JSON document. */
+void sz_cli_json_name(sz_cli *c, struct sz_node *n, const uint8_t id[32]);
+/* Which of ids typed means (a name, or the start of a fingerprint): SZ_EXIT_OK and id, or an
+ * exit code after saying why (unknown: 6; ambiguous: 2, with the candidates). */
+int sz_cli_find_person(sz_cli *c, struct sz_node *n, const uint8_t (*ids)[32], size_t count,
+    const char *typed, uint8_t id[32]);
+/* Open the link in the daemon's answer to `ui` in the person's browser. */
+void sz_cli_ui_open(sz_cli *c, const uint8_t *out, size_t len);
 
 /* What the decision commands share (cmd_decide.c). */
 struct sz_cell;
@@ -186,6 +203,11 @@ void sz_cli_json_id(sz_cli *c, const char *key, const uint8_t id[32]);
 /* Warnings on stderr: a roster below SZ_DECIDE_WARN_RING; members gone, left out, set aside. */
 void sz_cli_small_ring(sz_cli *c, size_t ring);
 void sz_cli_roster_notes(sz_cli *c, const struct sz_node_roster_check *rc, size_t set_aside);
+
+/* Before what is traceable or cannot be undone (confirm.c): on a terminal, say what it means and
+ * ask; --yes answers beforehand (and is taken out of argv).  SZ_EXIT_OK to go on, else the exit
+ * code (nothing was done). */
+int sz_cli_confirm(sz_cli *c, int *argc, char **argv);
 
 /* Run a command line: through the daemon when one serves this node, else here. */
 int sz_cli_run(sz_cli *c, int argc, char **argv);

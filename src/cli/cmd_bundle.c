@@ -153,7 +153,7 @@ export_(sz_cli *c, int argc, char **argv, bool summary)
 		    "anyway, so the answer may carry envelopes the other side already has.\n");
 	if (answer != NULL && cell == NULL && pass == NULL && st.cell != NULL)
 		sz_cli_say(c, "It answers the summary for the cell '%s' and carries only its envelopes "
-		    "and public leaflets.\n", sz_cell_name(st.cell));
+		    "and public leaflets.\n", sz_cli_cell_name(st.cell));
 	if (c->json) {
 		sz_jsonw_key(&c->jw, "file");
 		sz_jsonw_str(&c->jw, to);
@@ -239,6 +239,8 @@ import_cmd(sz_cli *c, int argc, char **argv)
 	sz_progress_start(&p, c, "import", fstat(fd, &sb) == 0 ? (uint64_t)sb.st_size : 0);
 	sz_node_bundle_stats st;
 	sz_bundle_report rep;
+	uint64_t mark = 0;
+	bool marked = sz_node_news_mark(n, &mark) == SZ_OK;
 	r = sz_node_bundle_import(n, fd, pass, &st, &rep);
 	sz_progress_end(&p, st.envelopes);
 	close(fd);
@@ -279,9 +281,15 @@ import_cmd(sz_cli *c, int argc, char **argv)
 	}
 	if (r != SZ_OK)
 		return sz_cli_fail(c, r, sz_node_errmsg(n)[0] ? sz_node_errmsg(n) : "the bundle was not taken in");
-	sz_cli_say(c, "Stored %llu new envelopes from %s (%llu already held, %llu refused).\n",
-	    (unsigned long long)st.stored, argv[1], (unsigned long long)st.skipped,
-	    (unsigned long long)st.refused);
+	sz_buf words = { 0 };
+	if (!marked || sz_node_news(n, mark, &words) != SZ_OK) {
+		words.len = 0;
+		sz_buf_append(&words, "taken in", 8);
+	}
+	sz_cli_say(c, "From %s: %.*s. Stored %llu new envelopes (%llu already held, %llu refused).\n",
+	    argv[1], (int)words.len, (const char *)words.p, (unsigned long long)st.stored,
+	    (unsigned long long)st.skipped, (unsigned long long)st.refused);
+	sz_buf_free(&words);
 	/* Say plainly what the bundle's kind may not carry: someone put it there on purpose. */
 	bool one = st.refused_kind == 1;
 	if (st.refused_kind > 0 && st.cell == NULL)
@@ -293,7 +301,7 @@ import_cmd(sz_cli *c, int argc, char **argv)
 		sz_cli_say(c, "Refused %llu %s of another of your cells: a bundle for the cell '%s' may "
 		    "carry only its own envelopes and public leaflets.\n",
 		    (unsigned long long)st.refused_kind, one ? "envelope" : "envelopes",
-		    sz_cell_name(st.cell));
+		    sz_cli_cell_name(st.cell));
 	if (!rep.intact) {
 		damage_report(c, &rep);
 		return SZ_EXIT_DATA;

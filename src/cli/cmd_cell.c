@@ -132,10 +132,10 @@ print_qr(FILE *f, const char *text)
 static int
 invite(sz_cli *c, int argc, char **argv)
 {
-	const char *hours = NULL, *address = NULL, *qr = NULL;
+	const char *hours = NULL, *address = NULL, *qr = NULL, *who = NULL;
 	const sz_cli_opt opts[] = {
 		{ "--expires-hours", true, &hours }, { "--address", true, &address },
-		{ "--qr", false, &qr }, { NULL, false, NULL },
+		{ "--qr", false, &qr }, { "--name", true, &who }, { NULL, false, NULL },
 	};
 	int npos = sz_cli_opts(c, argc, argv, opts);
 	if (npos < 0)
@@ -184,7 +184,10 @@ invite(sz_cli *c, int argc, char **argv)
 		    "--public'), so the newcomer finishes by courier files.";
 	}
 	char code[SZ_INVITE_CODE_MAX];
-	int r = sz_node_invite(n, cell, ttl, ap, code, sizeof code);
+	if (who != NULL && sz_node_name_check(who, strlen(who)) != SZ_OK)
+		return sz_cli_usage_error(c, "--name: a name has 1 to %d bytes of text, without control "
+		    "characters", SZ_NODE_NAME_MAX);
+	int r = sz_node_invite_named(n, cell, ttl, ap, who, code, sizeof code);
 	if (r != SZ_OK)
 		return sz_cli_fail(c, r, sz_node_errmsg(n));
 	char where[SZ_NET_ADDR_TEXT + 2] = "";
@@ -209,7 +212,7 @@ invite(sz_cli *c, int argc, char **argv)
 	    "nothing with it, but gets one chance to race the newcomer for the seat (and learns "
 	    "where your node is): if the newcomer finds it already used, run 'samizdat cell revoke "
 	    "CODE' at once.%s%s%s\n",
-	    sz_cell_name(cell), (unsigned long long)(ttl / 3600000), ap ? " It names " : "",
+	    sz_cli_cell_name(cell), (unsigned long long)(ttl / 3600000), ap ? " It names " : "",
 	    ap ? where : "", note);
 	if (qr != NULL)
 		print_qr(c->err, code);
@@ -240,7 +243,7 @@ revoke_(sz_cli *c, int argc, char **argv)
 		sz_cli_say(c, "The code had been used: it let in %s, who has not joined '%s' yet. That "
 		    "add is undone (revoked): they cannot join with it. This bans nobody: you can invite "
 		    "them again with a new code. Sync to tell the others.\n", fp,
-		    sz_cell_name(rv.cell));
+		    sz_cli_cell_name(rv.cell));
 		if (c->json) {
 			sz_jsonw_key(&c->jw, "revoked_member");
 			sz_jsonw_str(&c->jw, fp);
@@ -357,7 +360,7 @@ join_by_files(sz_cli *c, sz_node *n, const sz_invite *iv, const char *request, c
 		return sz_cli_fail(c, SZ_ERR_MALFORMED, "the answer holds no welcome");
 	sz_cli_say(c, "Joined the cell '%s'. Send your first key update back: 'samizdat bundle export "
 	    "--cell %s --to FILE' for the courier (or sync with a member when you can); the cell's "
-	    "posts reach you the same way.\n", sz_cell_name(cell), sz_cell_name(cell));
+	    "posts reach you the same way.\n", sz_cli_cell_name(cell), sz_cli_cell_name(cell));
 	if (c->json) {
 		sz_jsonw_key(&c->jw, "cell");
 		sz_jsonw_str(&c->jw, sz_cell_name(cell));
@@ -411,7 +414,7 @@ admit(sz_cli *c, int argc, char **argv)
 	sz_cli_say(c, "Admitted %s to '%s': check that it is the fingerprint the newcomer shows "
 	    "('samizdat id'). Have %s carried back to them: only they can open it. If it is lost, "
 	    "'samizdat cell revoke CODE' undoes the add (they have not joined) and you can invite "
-	    "them again.\n", fp, cell ? sz_cell_name(cell) : "?", to);
+	    "them again.\n", fp, cell ? sz_cli_cell_name(cell) : "?", to);
 	if (c->json) {
 		sz_jsonw_key(&c->jw, "fingerprint");
 		sz_jsonw_str(&c->jw, fp);
@@ -497,46 +500,13 @@ join(sz_cli *c, int argc, char **argv)
 		return sz_cli_fail(c, SZ_ERR_PEER, "no welcome came back");
 	/* Now a member: fetch the cell's history and hand over my first update. */
 	r = session(n, &iv, socks, NULL, 0, NULL, pe, sizeof pe);
-	sz_cli_say(c, "Joined the cell '%s'.%s\n", sz_cell_name(j.cell), r == SZ_OK ? "" :
+	sz_cli_say(c, "Joined the cell '%s'.%s\n", sz_cli_cell_name(j.cell), r == SZ_OK ? "" :
 	    " The first sync did not finish; run 'samizdat sync' with the inviter's address.");
 	if (c->json) {
 		sz_jsonw_key(&c->jw, "cell");
 		sz_jsonw_str(&c->jw, sz_cell_name(j.cell));
 	}
 	return SZ_EXIT_OK;
-}
-
-/* Which member a typed fingerprint (or a unique start of one, 8+ characters) names. */
-static int
-find_member(sz_cell *cell, const char *typed, uint8_t id[32])
-{
-	uint8_t ids[256][32];
-	size_t nm = 0, hits = 0;
-	char want[64];
-	size_t k = 0;
-	for (const char *p = typed; *p && k + 1 < sizeof want; p++)
-		if (*p != ' ' && *p != '-')
-			want[k++] = (char)tolower((unsigned char)*p);
-	want[k] = '\0';
-	if (k < 8)
-		return SZ_ERR_INVALID;
-	if (sz_cell_members(cell, ids, 256, &nm) != SZ_OK)
-		return SZ_ERR_INTERNAL;
-	for (size_t i = 0; i < nm; i++) {
-		char fp[SZ_FINGERPRINT_TEXT], flat[40];
-		size_t o = 0;
-		if (sz_fingerprint(fp, ids[i]) != SZ_OK)
-			continue;
-		for (const char *p = fp; *p; p++)
-			if (*p != ' ')
-				flat[o++] = *p;
-		flat[o] = '\0';
-		if (strncmp(flat, want, k) == 0) {
-			memcpy(id, ids[i], 32);
-			hits++;
-		}
-	}
-	return hits == 1 ? SZ_OK : hits == 0 ? SZ_ERR_NOT_FOUND : SZ_ERR_EXISTS;
 }
 
 static int
@@ -565,15 +535,22 @@ members(sz_cli *c, int argc, char **argv)
 		if (sz_fingerprint(fp, ids[i]) != SZ_OK)
 			continue;
 		bool me = memcmp(ids[i], n->id_pk, 32) == 0;
+		char name[SZ_NODE_NAME_MAX + 1];
 		if (c->json) {
 			sz_jsonw_obj_begin(&c->jw);
 			sz_jsonw_key(&c->jw, "fingerprint");
 			sz_jsonw_str(&c->jw, fp);
+			sz_cli_json_name(c, n, ids[i]);
 			sz_jsonw_key(&c->jw, "you");
 			sz_jsonw_bool(&c->jw, me);
 			sz_jsonw_obj_end(&c->jw);
 		} else {
-			fprintf(c->out, "%s%s\n", fp, me ? "  (you)" : "");
+			fprintf(c->out, "%s", fp);
+			if (sz_node_name_get(n, ids[i], name)) {
+				fputs("  ", c->out);
+				sz_cli_print_text(c->out, (const uint8_t *)name, strlen(name));
+			}
+			fputs(me ? "  (you)\n" : "\n", c->out);
 		}
 	}
 	if (c->json)
@@ -601,11 +578,13 @@ operate(sz_cli *c, int argc, char **argv, int what)
 	sz_cell_result res = { 0 };
 	uint8_t id[32];
 	if (what == 0) {
-		if ((r = find_member(cell, argv[2], id)) != SZ_OK)
-			return r == SZ_ERR_INVALID ? sz_cli_usage_error(c, "give at least 8 characters of "
-			    "the fingerprint") : sz_cli_fail(c, r == SZ_ERR_EXISTS ? SZ_ERR_INVALID :
-			    SZ_ERR_NOT_MEMBER, r == SZ_ERR_EXISTS ? "more than one member matches: give more "
-			    "of the fingerprint" : "no member of this cell has that fingerprint");
+		uint8_t ids[256][32];
+		size_t nm = 0;
+		if (sz_cell_members(cell, ids, 256, &nm) != SZ_OK)
+			return sz_cli_fail(c, SZ_ERR_INTERNAL, "cannot list the members");
+		if ((rc = sz_cli_find_person(c, n, (const uint8_t (*)[32])ids, nm < 256 ? nm : 256,
+		    argv[2], id)) != SZ_EXIT_OK)
+			return rc;
 		if (memcmp(id, n->id_pk, 32) == 0)
 			return sz_cli_usage_error(c, "to leave the cell yourself, use 'samizdat cell leave'");
 		r = sz_cell_remove(cell, id, &res);
@@ -648,15 +627,17 @@ update(sz_cli *c, int argc, char **argv)
 const sz_cli_cmd sz_cli_cell_cmds[] = {
 	{ "create", create, "NAME", "start a new cell with you as its only member", NULL },
 	{ "list", list, "", "the cells you are in", NULL },
-	{ "invite", invite, "CELL [--expires-hours H] [--address HOST:PORT] [--qr]",
-	    "make a one-time invitation code (printed alone on stdout)", NULL },
+	{ "invite", invite, "CELL [--name NAME] [--expires-hours H] [--address HOST:PORT] [--qr]",
+	    "make a one-time invitation code (printed alone on stdout)\n"
+	    "--name is what you call the newcomer: their name on this device once they join.", NULL },
 	{ "revoke", revoke_, "CODE", "make an invitation unusable (or undo its add, not yet joined)",
 	    NULL },
 	{ "join", join, "CODE [--tor-socks HOST:PORT | --request FILE | --answer FILE]",
 	    "join a cell with an invitation code (live, or by courier files)", NULL },
 	{ "admit", admit, "REQUEST --to ANSWER", "answer a newcomer's join request carried by courier", NULL },
-	{ "members", members, "CELL", "list the members by fingerprint", NULL },
-	{ "remove", remove_, "CELL FINGERPRINT", "remove a member (a capitulator): they read nothing new", NULL },
+	{ "members", members, "CELL", "list the members: fingerprints, and the names you gave", NULL },
+	{ "remove", remove_, "CELL PERSON", "remove a member (a capitulator): they read nothing new\n"
+	    "PERSON is the name you gave them or the start of their fingerprint.", NULL },
 	{ "leave", leave, "CELL", "leave a cell", NULL },
 	{ "update", update, "CELL", "renew your keys in a cell (heals a copied device)", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },

@@ -268,6 +268,6 @@ sz_cli_decisions(sz_cli *c, int argc, char **argv)
 		return sz_cli_decide_fail(c, r, sz_node_errmsg(n));
 	if (x.count == 0)
 		sz_cli_say(c, "Nothing to decide in '%s' yet: 'samizdat propose', 'samizdat pledge "
-		    "create' or 'samizdat declare' start something.\n", sz_cell_name(cell));
+		    "create' or 'samizdat declare' start something.\n", sz_cli_cell_name(cell));
 	return SZ_EXIT_OK;
 }

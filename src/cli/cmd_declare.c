@@ -53,10 +53,10 @@ sz_cli_declare(sz_cli *c, int argc, char **argv)
 	if (pub != NULL)
 		sz_cli_say(c, "Declared %s in '%s' and published it: it travels beyond the cell (syncs, "
 		    "couriers) and anyone can check public signatures on it. Its author shows only as "
-		    "a key of the cell.\n", sid, sz_cell_name(cell));
+		    "a key of the cell.\n", sid, sz_cli_cell_name(cell));
 	else
 		sz_cli_say(c, "Declared %s in '%s', kept in the cell: it takes in-cell signatures "
-		    "only.\n", sid, sz_cell_name(cell));
+		    "only.\n", sid, sz_cli_cell_name(cell));
 	if (c->json) {
 		sz_cli_json_id(c, "id", id);
 		sz_jsonw_key(&c->jw, "public");
@@ -175,11 +175,18 @@ sz_cli_signatures(sz_cli *c, int argc, char **argv)
 			if (shown) {
 				sz_jsonw_key(&c->jw, "fingerprint");
 				sz_jsonw_str(&c->jw, fp);
+				sz_cli_json_name(c, c->node, g->key);
 			}
 			sz_jsonw_obj_end(&c->jw);
 		} else if (shown) {
 			/* in-cell signatures are never linked to a fingerprint on screen */
-			fprintf(c->out, "  %s  (public%s)\n", fp, g->modes & 1 ? ", also in the cell" : "");
+			char name[80];
+			fprintf(c->out, "  %s", fp);
+			if (c->node != NULL && sz_node_name_get(c->node, g->key, name)) {
+				fputs("  ", c->out);
+				sz_cli_print_text(c->out, (const uint8_t *)name, strlen(name));
+			}
+			fprintf(c->out, "  (public%s)\n", g->modes & 1 ? ", also in the cell" : "");
 		} else {
 			fprintf(c->out, "  a member of the cell  (in the cell)\n");
 		}

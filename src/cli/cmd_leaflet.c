@@ -37,15 +37,23 @@ read_stdin(sz_buf *b)
 }
 
 /* The text of a post or leaflet: the arguments joined by spaces, or stdin if there are none or
- * the one argument is "-" (text given as arguments lands in the shell's history). */
+ * the one argument is "-" (text given as arguments lands in the shell's history).  On a terminal
+ * it says how to end the text.  No $EDITOR: an editor writes the text to a file, and often a swap
+ * or backup file, on the disk. */
 int
 sz_cli_text_arg(sz_cli *c, int npos, char **argv, sz_buf *text)
 {
+	bool term = !c->in_daemon && isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
 	if (npos == 0 || (npos == 1 && strcmp(argv[1], "-") == 0)) {
 		if (c->in_daemon)
 			return SZ_ERR_INVALID;
+		if (term)
+			fprintf(c->err, "Type the text, then press Ctrl-D on a line of its own:\n");
 		return read_stdin(text);
 	}
+	if (term)
+		fprintf(c->err, "(Text typed after the command stays in your shell's history; leave it "
+		    "out next time and samizdat asks for it.)\n");
 	text->max = SZ_ENTRY_MAX_BODY;
 	for (int i = 1; i <= npos; i++) {
 		if (i > 1)
@@ -58,9 +66,10 @@ sz_cli_text_arg(sz_cli *c, int npos, char **argv, sz_buf *text)
 void
 sz_cli_time(char *out, size_t n, uint64_t ms)
 {
+	/* local time, with its zone, as the person reads a clock */
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
-	if (gmtime_r(&t, &tm) == NULL || strftime(out, n, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+	if (localtime_r(&t, &tm) == NULL || strftime(out, n, "%Y-%m-%d %H:%M %Z", &tm) == 0)
 		snprintf(out, n, "?");
 }
 
@@ -140,6 +149,7 @@ show_one(void *ctx, const sz_leaflet *l)
 		sz_jsonw_str(&c->jw, hex);
 		sz_jsonw_key(&c->jw, "author");
 		sz_jsonw_str(&c->jw, fp);
+		sz_cli_json_name(c, s->n, l->author);
 		sz_jsonw_key(&c->jw, "time_ms");
 		sz_jsonw_u64(&c->jw, l->time_ms);
 		sz_jsonw_key(&c->jw, "text");
@@ -149,7 +159,11 @@ show_one(void *ctx, const sz_leaflet *l)
 		sz_jsonw_obj_end(&c->jw);
 		return SZ_OK;
 	}
-	fprintf(c->out, "%.16s  %s  by %s\n", hex, when, fp);
+	char who[SZ_FINGERPRINT_TEXT + 80];
+	sz_cli_person(s->n, l->author, who, sizeof who);
+	fprintf(c->out, "%.16s  %s  by ", hex, when);
+	sz_cli_print_text(c->out, (const uint8_t *)who, strlen(who));
+	fputc('\n', c->out);
 	size_t len = l->len;
 	if (!s->full && len > 72)
 		len = 72;

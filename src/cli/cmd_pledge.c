@@ -65,7 +65,7 @@ create(sz_cli *c, int argc, char **argv)
 	sz_cli_time(when, sizeof when, until);
 	sz_cli_say(c, "Pledge call %s in '%s': it holds once %ld of the %zu members on the roster "
 	    "pledge; pledges until %s. Nobody learns who pledged; reveals come only after.\n", sid,
-	    sz_cell_name(cell), k, ring, when);
+	    sz_cli_cell_name(cell), k, ring, when);
 	sz_cli_small_ring(c, ring);
 	if (c->json) {
 		sz_cli_json_id(c, "id", id);
@@ -178,9 +178,11 @@ show_status(sz_cli *c, const sz_node_pledges *p)
 	else
 		fprintf(o, "  Threshold not reached yet%s.\n", p->closed ? ", and the call is closed" : "");
 	for (size_t i = 0; i < p->nrevealers; i++) {
-		char fp[SZ_FINGERPRINT_TEXT];
-		if (sz_fingerprint(fp, p->revealers[i]) == SZ_OK)
-			fprintf(o, "  Revealed: %s\n", fp);
+		char who[SZ_FINGERPRINT_TEXT + 80];
+		sz_cli_person(c->node, p->revealers[i], who, sizeof who);
+		fputs("  Revealed: ", o);
+		sz_cli_print_text(o, (const uint8_t *)who, strlen(who));
+		fputc('\n', o);
 	}
 	if (p->mine)
 		fprintf(o, "  You have pledged%s.\n", p->revealed ? " and revealed it" : "");

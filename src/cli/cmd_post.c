@@ -63,7 +63,7 @@ sz_cli_post(sz_cli *c, int argc, char **argv)
 	char hex[65];
 	sz_hex_encode(hex, id, 32);
 	sz_cli_say(c, "Posted %.16s to '%s'%s. It leaves with the next sync or bundle.\n", hex,
-	    sz_cell_name(cell), np ? " with its files" : "");
+	    sz_cli_cell_name(cell), np ? " with its files" : "");
 	if (c->json) {
 		sz_jsonw_key(&c->jw, "id");
 		sz_jsonw_str(&c->jw, hex);
@@ -108,8 +108,11 @@ show(read_ctx *x, const sz_post *p, int depth)
 	sz_cli *c = x->c;
 	char fp[SZ_FINGERPRINT_TEXT] = "unknown", when[32], hex[65];
 	static const uint8_t zero[32];
+	char who[SZ_FINGERPRINT_TEXT + SZ_NODE_NAME_MAX] = "unknown";
 	if (memcmp(p->member, zero, 32) != 0 && sz_fingerprint(fp, p->member) != SZ_OK)
 		fp[0] = '\0';
+	if (memcmp(p->member, zero, 32) != 0)
+		sz_cli_person(x->n, p->member, who, sizeof who);
 	sz_cli_time(when, sizeof when, p->time_ms);
 	sz_hex_encode(hex, p->id, 32);
 	bool me = memcmp(p->member, x->n->id_pk, 32) == 0;
@@ -119,6 +122,7 @@ show(read_ctx *x, const sz_post *p, int depth)
 		sz_jsonw_str(&c->jw, hex);
 		sz_jsonw_key(&c->jw, "author");
 		sz_jsonw_str(&c->jw, fp);
+		sz_cli_json_name(c, x->n, p->member);
 		sz_jsonw_key(&c->jw, "you");
 		sz_jsonw_bool(&c->jw, me);
 		sz_jsonw_key(&c->jw, "time_ms");
@@ -135,8 +139,9 @@ show(read_ctx *x, const sz_post *p, int depth)
 			sz_cli_show_files(c, x->n, p->files, p->nfiles, 0);
 		sz_jsonw_obj_end(&c->jw);
 	} else {
-		fprintf(c->out, "%*s%.16s  %s  %s%s\n%*s  ", depth * 4, "", hex, when, fp,
-		    me ? " (you)" : "", depth * 4, "");
+		fprintf(c->out, "%*s%.16s  %s  ", depth * 4, "", hex, when);
+		sz_cli_print_text(c->out, (const uint8_t *)who, strlen(who));
+		fprintf(c->out, "%s\n%*s  ", me ? " (you)" : "", depth * 4, "");
 		sz_cli_print_text(c->out, p->text, p->len);
 		fputc('\n', c->out);
 		if (p->nfiles > 0)
@@ -197,10 +202,10 @@ sz_cli_read(sz_cli *c, int argc, char **argv)
 			sz_jsonw_arr_end(&c->jw);
 	}
 	if (r == SZ_OK && x.count == 0)
-		sz_cli_say(c, "No posts in '%s' yet.\n", sz_cell_name(cell));
+		sz_cli_say(c, "No posts in '%s' yet.\n", sz_cli_cell_name(cell));
 	if (r == SZ_OK && sz_cell_status(cell) != SZ_CELL_ACTIVE)
 		sz_cli_say(c, "You are no longer a member of '%s': nothing posted since can be read "
-		    "here.\n", sz_cell_name(cell));
+		    "here.\n", sz_cli_cell_name(cell));
 	free(x.posts);
 	sz_buf_free(&x.all);
 	return r == SZ_OK ? SZ_EXIT_OK : sz_cli_fail(c, r, sz_node_errmsg(n));

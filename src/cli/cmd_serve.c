@@ -4,6 +4,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +20,8 @@
 #include "transport/net.h"
 #include "transport/socks5.h"
 #include "transport/tcpdial.h"
+#include "web/web.h"
 
-#define KV_PEERS "node/peers"
 /* How long `ping` waits for a daemon to answer whether it is there (other commands: six times
  * as long, since a busy daemon answers in turn). */
 #define SZ_CLI_PROBE_MS 10000
@@ -30,7 +32,6 @@ static int
 daemon_run(void *ctx, sz_daemon *d, void *client, int argc, char **argv, bool json,
     const char *secret, size_t secretlen, sz_buf *out, sz_buf *err)
 {
-	(void)ctx;
 	char *obuf = NULL, *ebuf = NULL;
 	size_t olen = 0, elen = 0;
 	sz_cli c;
@@ -54,6 +55,7 @@ daemon_run(void *ctx, sz_daemon *d, void *client, int argc, char **argv, bool js
 	c.home = sz_daemon_home(d);
 	c.secret = secret;
 	c.secretlen = secretlen;
+	c.web = ctx != NULL ? *(sz_web **)ctx : NULL;
 	if (json) {
 		sz_jsonw_init(&c.jw, &c.jbuf);
 		sz_jsonw_obj_begin(&c.jw);
@@ -170,6 +172,8 @@ sz_cli_run(sz_cli *c, int argc, char **argv)
 	int code, r;
 	if (local_only(argc, argv))
 		return sz_cli_dispatch(c, argc, argv);
+	if ((code = sz_cli_confirm(c, &argc, argv)) != SZ_EXIT_OK)
+		return code;
 	bool wipe = strcmp(argv[0], "wipe") == 0;
 	bool unlock = strcmp(argv[0], "unlock") == 0;
 	/* Is a daemon serving this node?  Ask it with an empty status probe first only when we must
@@ -266,6 +270,14 @@ sz_cli_run(sz_cli *c, int argc, char **argv)
 		fwrite(err.p, 1, err.len, c->err);
 	if (out.len > 0)
 		fwrite(out.p, 1, out.len, c->out);
+	if (r == SZ_OK && code == SZ_EXIT_OK && strcmp(argv[0], "ui") == 0) {
+		for (int i = 1; i < argc; i++)
+			if (strcmp(argv[i], "--open") == 0) {
+				fflush(c->out);
+				sz_cli_ui_open(c, out.p, out.len);
+				break;
+			}
+	}
 	sz_buf_free(&out);
 	sz_buf_free(&err);
 	c->json = false; /* the daemon already wrote the JSON document */
@@ -452,6 +464,8 @@ sz_cli_sync(sz_cli *c, int argc, char **argv)
 	sz_sync_stats st;
 	memset(&st, 0, sizeof st);
 	int rounds = 0;
+	uint64_t mark = 0;
+	bool marked = sz_node_news_mark(n, &mark) == SZ_OK;
 	for (;;) {
 		uint8_t *before = NULL, *after = NULL;
 		size_t nb = 0, na = 0;
@@ -495,34 +509,160 @@ sz_cli_sync(sz_cli *c, int argc, char **argv)
 	}
 	if (r != SZ_OK)
 		return sz_cli_fail(c, r, why);
-	sz_cli_say(c, "Synced with %s: received %llu (stored %llu, refused %llu), sent %llu.\n",
-	    a.host, (unsigned long long)st.received, (unsigned long long)st.stored,
-	    (unsigned long long)st.rejected, (unsigned long long)st.sent);
+	/* what arrived, in words, then the figures */
+	sz_buf words = { 0 };
+	if (!marked || sz_node_news(n, mark, &words) != SZ_OK) {
+		words.len = 0;
+		sz_buf_append(&words, "done", 4);
+	}
+	if (c->json) {
+		sz_jsonw_key(&c->jw, "news");
+		sz_jsonw_strn(&c->jw, words.p, words.len);
+	}
+	sz_cli_say(c, "Synced with %s: %.*s (received %llu, stored %llu, refused %llu; sent %llu).\n",
+	    a.host, (int)words.len, (const char *)words.p, (unsigned long long)st.received,
+	    (unsigned long long)st.stored, (unsigned long long)st.rejected,
+	    (unsigned long long)st.sent);
+	sz_buf_free(&words);
 	return SZ_EXIT_OK;
 }
 
 /* --- serve ------------------------------------------------------------------------------- */
 
+/* serve --detach: read the passphrase here, then fork.  The parent waits for the child's report
+ * on a pipe (what it printed, then "OK" once it serves) and exits with its outcome: 0 and the
+ * addresses, or the child's exit code and its message.  The child (a session of its own, no
+ * terminal) opens the node itself, since an open store must not cross a fork (its locks are the
+ * process's), and returns SZ_EXIT_OK with *report the pipe, which c->out and c->err point to
+ * until detach_done.  In the parent, *report stays NULL and the exit code is returned. */
+static int
+detach_start(sz_cli *c, bool unlock, sz_node **n, FILE **report)
+{
+	char *pass = NULL;
+	size_t plen = 0;
+	int r, fds[2];
+	*report = NULL;
+	if (unlock && (r = sz_cli_passphrase(c, "Passphrase: ", false, &pass, &plen)) != SZ_OK)
+		return sz_cli_exit_code(r);
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		sz_secret_free(pass);
+		return sz_cli_fail(c, SZ_ERR_IO, "cannot go to the background");
+	}
+	fflush(c->out);
+	fflush(c->err);
+	pid_t pid = fork();
+	if (pid < 0) {
+		sz_secret_free(pass);
+		close(fds[0]);
+		close(fds[1]);
+		return sz_cli_fail(c, SZ_ERR_IO, "cannot go to the background");
+	}
+	if (pid > 0) {
+		sz_secret_free(pass);
+		close(fds[1]);
+		sz_buf text = { 0 };
+		uint8_t tmp[4096];
+		for (;;) {
+			ssize_t k = read(fds[0], tmp, sizeof tmp);
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				break;
+			sz_buf_append(&text, tmp, (size_t)k);
+		}
+		close(fds[0]);
+		bool ok = text.len >= 3 && memcmp(text.p + text.len - 3, "OK\n", 3) == 0;
+		int st = 0, code = SZ_EXIT_OK;
+		if (ok) {
+			fwrite(text.p, 1, text.len - 3, c->out);
+			fprintf(c->err, "samizdat serve: running in the background (process %ld). "
+			    "'samizdat ui --open' opens the web page; 'samizdat lock' drops the keys.\n",
+			    (long)pid);
+		} else {
+			fwrite(text.p, 1, text.len, c->err);
+			code = waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) != 0 ?
+			    WEXITSTATUS(st) : SZ_EXIT_FAIL;
+		}
+		sz_buf_free(&text);
+		c->json = false; /* nothing more to say */
+		return code;
+	}
+	/* the child */
+	close(fds[0]);
+	setsid();
+	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (nul >= 0) {
+		dup2(nul, STDIN_FILENO);
+		dup2(nul, STDOUT_FILENO);
+		dup2(nul, STDERR_FILENO);
+	}
+	FILE *f = fdopen(fds[1], "w");
+	if (f == NULL)
+		_exit(SZ_EXIT_FAIL);
+	c->out = c->err = f;
+	c->tty = false;
+	if (unlock) {
+		r = sz_node_open(n, c->home, pass, plen);
+		sz_secret_free(pass);
+		if (r != SZ_OK) {
+			const char *why = sz_node_last_error();
+			if (r == SZ_ERR_NOT_FOUND)
+				fprintf(f, "samizdat: there is no node in %s. Create one with 'samizdat "
+				    "init'.\n", c->home);
+			else if (why != NULL && why[0] != '\0' && r != SZ_ERR_PASSPHRASE)
+				fprintf(f, "samizdat: %s\n", why);
+			int code = sz_cli_fail(c, r, "cannot unlock the node");
+			fclose(f);
+			_exit(code);
+		}
+	}
+	*report = f;
+	return SZ_EXIT_OK;
+}
+
+/* The detached daemon serves: tell the waiting parent, and stop writing anywhere. */
+static void
+detach_done(sz_cli *c, FILE *report)
+{
+	fputs("OK\n", report);
+	fclose(report);
+	c->out = stdout; /* /dev/null now */
+	c->err = stderr;
+}
+
 int
 sz_cli_serve(sz_cli *c, int argc, char **argv)
 {
 	const char *listen = NULL, *pub = NULL, *tctl = NULL, *tcookie = NULL, *tpath = NULL,
-	    *textra = NULL, *oport = NULL, *locked = NULL, *logf = NULL, *adv = NULL, *dbg = NULL;
+	    *textra = NULL, *oport = NULL, *locked = NULL, *logf = NULL, *adv = NULL, *dbg = NULL,
+	    *uiport = NULL, *noui = NULL, *detach = NULL;
 	const sz_cli_opt opts[] = {
 		{ "--listen", true, &listen }, { "--public", false, &pub },
 		{ "--tor-control", true, &tctl }, { "--tor-cookie", true, &tcookie },
 		{ "--tor", true, &tpath }, { "--tor-config", true, &textra },
 		{ "--onion-port", true, &oport }, { "--locked", false, &locked },
 		{ "--log", true, &logf }, { "--advertise", true, &adv }, { "--log-debug", false, &dbg },
-		{ NULL, false, NULL },
+		{ "--ui-port", true, &uiport }, { "--no-ui", false, &noui },
+		{ "--detach", false, &detach }, { NULL, false, NULL },
 	};
 	int npos = sz_cli_opts(c, argc, argv, opts);
 	if (npos < 0)
 		return SZ_EXIT_USAGE;
 	if (npos > 0)
 		return sz_cli_usage_error(c, "unexpected argument '%s'", argv[1]);
+	sz_web *web = NULL;
+	sz_web_opts wo = { 0 };
 	sz_daemon_opts o = { .home = c->home, .allow_public = pub != NULL, .tor_control = tctl,
-		.tor_cookie = tcookie, .tor_path = tpath, .tor_extra = textra, .run = daemon_run };
+		.tor_cookie = tcookie, .tor_path = tpath, .tor_extra = textra, .run = daemon_run,
+		.run_ctx = &web };
+	if (uiport != NULL) {
+		char *end;
+		long v = strtol(uiport, &end, 10);
+		if (*end || v < 1 || v > 65535 || noui != NULL)
+			return sz_cli_usage_error(c, noui ? "--ui-port and --no-ui: one or the other" :
+			    "--ui-port takes a port number");
+		wo.port = (uint16_t)v;
+	}
 	char why[200];
 	if (listen != NULL) {
 		if (sz_addr_parse(&o.listen[0], listen, why, sizeof why) != SZ_OK || o.listen[0].onion)
@@ -556,6 +696,12 @@ sz_cli_serve(sz_cli *c, int argc, char **argv)
 			return sz_cli_usage_error(c, "--onion-port takes a port number");
 		o.onion_port = (uint16_t)v;
 	}
+	/* Detached, the log goes to a file: the data directory's serve.log unless --log names one. */
+	char deflog[4096];
+	if (detach != NULL && logf == NULL) {
+		snprintf(deflog, sizeof deflog, "%s/serve.log", c->home);
+		logf = deflog;
+	}
 	FILE *log = stderr;
 	if (logf != NULL && (log = fopen(logf, "a")) == NULL) {
 		fprintf(c->err, "samizdat serve: cannot open the log %s: %s\n", logf, strerror(errno));
@@ -570,7 +716,16 @@ sz_cli_serve(sz_cli *c, int argc, char **argv)
 		    "delete the log.\n");
 	sz_node *n = NULL;
 	int r;
-	if (locked == NULL) {
+	FILE *detached = NULL;
+	if (detach != NULL) {
+		/* Ask first, here; the rest happens in the background, which reports back. */
+		if ((r = detach_start(c, locked == NULL, &n, &detached)) != SZ_EXIT_OK ||
+		    detached == NULL) {
+			if (log != stderr)
+				fclose(log);
+			return r;
+		}
+	} else if (locked == NULL) {
 		if ((r = sz_cli_node(c, &n)) != SZ_OK) {
 			if (log != stderr)
 				fclose(log);
@@ -589,13 +744,24 @@ sz_cli_serve(sz_cli *c, int argc, char **argv)
 			    "address is taken).\n", c->home);
 		return sz_cli_fail(c, r, "cannot start serving");
 	}
+	if (noui == NULL && (r = sz_web_new(&web, d, &wo)) != SZ_OK) {
+		sz_daemon_free(d);
+		if (log != stderr)
+			fclose(log);
+		return sz_cli_fail(c, r, r == SZ_ERR_BUSY ? "cannot serve the web interface: its port "
+		    "is taken (choose another with --ui-port, or none with --no-ui)" :
+		    "cannot serve the web interface");
+	}
 	sz_buf addrs = { 0 };
 	sz_daemon_addresses(d, &addrs);
 	/* The addresses go to stdout, one per line, so scripts can read the port chosen for :0. */
 	fwrite(addrs.p, 1, addrs.len, c->out);
 	fflush(c->out);
 	sz_buf_free(&addrs);
+	if (detached != NULL)
+		detach_done(c, detached);
 	r = sz_daemon_run(d);
+	sz_web_free(web);
 	sz_daemon_free(d);
 	if (log != stderr)
 		fclose(log);
@@ -622,43 +788,17 @@ sz_cli_peers(sz_cli *c, int argc, char **argv)
 		return sz_cli_usage_error(c, "%s", why);
 	if ((r = sz_cli_node(c, &n)) != SZ_OK)
 		return sz_cli_fail(c, r, "cannot open the node");
-	r = sz_store_kv_get(n->store, KV_PEERS, &list);
-	if (r == SZ_ERR_NOT_FOUND)
-		r = SZ_OK;
-	if (r != SZ_OK)
-		return sz_cli_fail(c, r, "cannot read the peer list");
 	/* The list is newline-separated addresses, kept in the encrypted store. */
 	if (npos == 2) {
-		sz_buf next = { 0 };
-		size_t al = strlen(argv[2]);
-		bool found = false;
-		for (size_t off = 0; off < list.len;) {
-			const uint8_t *nl = memchr(list.p + off, '\n', list.len - off);
-			size_t l = nl ? (size_t)(nl - list.p) - off : list.len - off;
-			bool same = l == al && memcmp(list.p + off, argv[2], al) == 0;
-			found |= same;
-			if (!same) {
-				sz_buf_append(&next, list.p + off, l);
-				sz_buf_u8(&next, '\n');
-			}
-			off += l + 1;
-		}
-		if (strcmp(argv[1], "add") == 0) {
-			sz_buf_append(&next, argv[2], al);
-			sz_buf_u8(&next, '\n');
-		} else if (!found) {
-			sz_buf_free(&next);
-			sz_buf_free(&list);
+		bool found;
+		r = sz_node_peers_edit(n, argv[2], strcmp(argv[1], "add") == 0, &found);
+		if (r == SZ_OK && !found && strcmp(argv[1], "remove") == 0)
 			return sz_cli_fail(c, SZ_ERR_NOT_FOUND, "that address is not in the peer list");
-		}
-		r = next.err ? next.err : sz_store_kv_put(n->store, KV_PEERS, next.p, next.len);
-		sz_buf_free(&list);
-		list = next;
-		if (r != SZ_OK) {
-			sz_buf_free(&list);
+		if (r != SZ_OK)
 			return sz_cli_fail(c, r, "cannot save the peer list");
-		}
 	}
+	if ((r = sz_node_peers_get(n, &list)) != SZ_OK)
+		return sz_cli_fail(c, r, "cannot read the peer list");
 	if (c->json) {
 		sz_jsonw_key(&c->jw, "peers");
 		sz_jsonw_arr_begin(&c->jw);

@@ -70,7 +70,7 @@ sz_cli_propose(sz_cli *c, int argc, char **argv)
 	sz_cli_short_id(sid, id);
 	sz_cli_time(when, sizeof when, until);
 	sz_cli_say(c, "Proposed %s in '%s': %zu options, ballots until %s, %zu members on the "
-	    "roster. It leaves with the next sync.\n", sid, sz_cell_name(cell), nl, when, ring);
+	    "roster. It leaves with the next sync.\n", sid, sz_cli_cell_name(cell), nl, when, ring);
 	sz_cli_small_ring(c, ring);
 	if (c->json) {
 		sz_cli_json_id(c, "id", id);

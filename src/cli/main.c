@@ -26,6 +26,12 @@ static const sz_cli_cmd cmd_table[] = {
 	{ "unlock", sz_cli_unlock, "", "give the running daemon the passphrase", NULL },
 	{ "lock", sz_cli_lock, "", "make the running daemon forget the keys", NULL },
 	{ "cell", NULL, "", "cells: invite-only encrypted groups", sz_cli_cell_cmds },
+	{ "name", sz_cli_name, "[PERSON NAME... | PERSON --forget]", "the names you give people "
+	    "(only on this device)\n"
+	    "PERSON is a fingerprint (its first 8 or more characters) or the name you gave.  The\n"
+	    "name is kept in the encrypted store and never sent; every command shows it instead of\n"
+	    "the fingerprint.  Whoever opens this node sees the names too: a nickname is safer than\n"
+	    "a real name.  Without arguments: the members of your cells and their names.", NULL },
 	{ "post", sz_cli_post, "CELL [--reply ID] [--attach FILE]... [--as-is] [- | TEXT...]", "post "
 	    "to a cell (the text on stdin, or as arguments)\n"
 	    "With '-' or no text, the text is read from standard input: text typed as arguments stays\n"
@@ -86,14 +92,22 @@ static const sz_cli_cmd cmd_table[] = {
 	    "authors.  Says what was removed.  Other types are refused.", NULL },
 	{ "serve", sz_cli_serve, "[--listen HOST:PORT] [--public] [--advertise HOST[:PORT]] "
 	    "[--tor-control HOST:PORT [--tor-cookie FILE] | --tor PATH [--tor-config FILE]] "
-	    "[--onion-port N] [--locked] [--log FILE [--log-debug]]",
+	    "[--onion-port N] [--locked] [--log FILE [--log-debug]] [--ui-port N | --no-ui] [--detach]",
 	    "run the daemon: serve syncs, keep the keys in memory, answer commands\n"
 	    "It listens on 127.0.0.1 at a port chosen once and kept in the store, so that it stays\n"
 	    "the same across restarts (--listen picks another).  Another device reaches it at its\n"
 	    "onion address (with Tor), or on the local network with --listen 0.0.0.0:PORT --public\n"
 	    "(invitations then name this machine's local network address); --advertise names the\n"
 	    "address to give instead (behind a port forward).  'samizdat status' shows where it is\n"
-	    "reachable.  The log names no cell, command or peer; --log-debug does, and warns.", NULL },
+	    "reachable.  The log names no cell, command or peer; --log-debug does, and warns.\n"
+	    "It serves the web interface on 127.0.0.1 too ('samizdat ui'), at a free\n"
+	    "port (--ui-port N picks one; --no-ui serves none).  --detach asks for the passphrase,\n"
+	    "then goes to the background (its log in DIR/serve.log unless --log names one).", NULL },
+	{ "ui", sz_cli_ui, "[--open]", "open the web interface: a link for a browser on this "
+	    "computer\n"
+	    "The daemon ('samizdat serve') serves the interface on 127.0.0.1; this prints a link\n"
+	    "that works once, within 10 minutes, and gives the browser that opens it a session.\n"
+	    "--open opens it in the browser ($SAMIZDAT_BROWSER, else xdg-open).", NULL },
 	{ "sync", sz_cli_sync, "HOST:PORT | NAME.onion:PORT [--tor-socks HOST:PORT]",
 	    "exchange what is missing with another node", NULL },
 	{ "peers", sz_cli_peers, "[list | add ADDRESS | remove ADDRESS]",
@@ -143,8 +157,11 @@ global_usage(FILE *f)
 	    "  --passphrase-file FILE  read the passphrase from FILE (or $SAMIZDAT_PASSPHRASE_FILE);\n"
 	    "                          a passphrase is never taken on the command line\n"
 	    "  --json                  print exactly one JSON document on stdout; text goes to stderr\n"
+	    "                          (anywhere on the line)\n"
 	    "\n"
 	    "'samizdat help COMMAND' or 'samizdat COMMAND --help' explains one command.\n"
+	    "Publishing a leaflet, signing publicly, revealing a pledge, removing a member and leaving\n"
+	    "a cell ask first on a terminal; --yes after the command answers beforehand.\n"
 	    "exit codes: 0 ok, 1 failed, 2 bad arguments, 3 locked or wrong passphrase,\n"
 	    "            4 network, 5 damaged or forged input, 6 not a member.\n");
 }
@@ -382,6 +399,17 @@ main(int argc, char **argv)
 	if (i >= argc) {
 		fprintf(stderr, "samizdat: say what to do.\n" SHORT_USAGE);
 		return SZ_EXIT_USAGE;
+	}
+	/* --json is taken anywhere on the line (before a "--"), not only before the command. */
+	for (int k = i + 1; k < argc; k++) {
+		if (strcmp(argv[k], "--") == 0)
+			break;
+		if (strcmp(argv[k], "--json") == 0) {
+			c.json = true;
+			memmove(&argv[k], &argv[k + 1], (size_t)(argc - k) * sizeof *argv);
+			argc--;
+			k--;
+		}
 	}
 	if (c.home == NULL && (c.home = default_home()) == NULL) {
 		fprintf(stderr, "samizdat: no data directory: set HOME or SAMIZDAT_HOME, or give --home DIR\n");

@@ -141,6 +141,13 @@ prompt_tty(const char *prompt, char **out, size_t *len)
 	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return SZ_ERR_LOCKED;
+	/* Started in the background ('samizdat serve &'): reading the terminal would stop this
+	 * process until someone brings it back, which nobody does. */
+	pid_t fg = tcgetpgrp(fd);
+	if (fg != -1 && fg != getpgrp()) {
+		close(fd);
+		return SZ_ERR_BUSY;
+	}
 	struct termios old, quiet;
 	int have_term = tcgetattr(fd, &old) == 0;
 	if (have_term) {
@@ -184,6 +191,13 @@ sz_cli_passphrase(sz_cli *c, const char *prompt, bool confirm, char **out, size_
 		if (r == SZ_ERR_LOCKED)
 			fprintf(c->err, "samizdat: a passphrase is needed and there is no terminal to ask "
 			    "on: give --passphrase-file FILE (or SAMIZDAT_PASSPHRASE_FILE).\n");
+		if (r == SZ_ERR_BUSY) {
+			fprintf(c->err, "samizdat: running in the background, it cannot ask for the "
+			    "passphrase. Run 'samizdat serve --detach' instead (it asks first, then goes to "
+			    "the background), or 'samizdat serve --locked &' and then 'samizdat unlock' "
+			    "(or 'samizdat ui --open').\n");
+			r = SZ_ERR_LOCKED;
+		}
 		return r;
 	}
 	if (confirm) {

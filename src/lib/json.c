@@ -454,6 +454,7 @@ sz_json_parse(const char *text, size_t len, const sz_json_limits *lim, sz_json *
 		return SZ_ERR_NOMEM;
 	/* Decoding never makes a string longer than its text; each string adds one NUL. */
 	ps.doc->strs.max = len * 2 + 16;
+	ps.doc->strs.secret = lim != NULL && lim->secret;
 	ps.p = text;
 	ps.len = len;
 	if (parse_value(&ps, &root) == SZ_OK) {

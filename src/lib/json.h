@@ -29,6 +29,7 @@ typedef struct sz_json_limits {
 	size_t max_bytes;   /* input length [64 MiB] */
 	size_t max_depth;   /* nesting of arrays and objects [64] */
 	size_t max_values;  /* values in the document, members' keys not counted [4,000,000] */
+	bool secret;        /* the text holds a secret: strings are wiped when the document goes */
 } sz_json_limits;
 
 typedef struct sz_json sz_json;   /* a parsed document; owns every value in it */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lib/json.h"
+#include "lib/jsonw.h"
 
 static int
 parse(const char *s, sz_json **doc)
@@ -105,6 +106,25 @@ test_limits(void **state)
 	assert_int_equal(off, 4);
 }
 
+/* Text from outside made safe for a terminal (jsonw.c): controls and broken UTF-8 as '?', cut
+ * whole characters only. */
+static void
+test_printable(void **state)
+{
+	(void)state;
+	char out[16];
+	sz_text_printable(out, sizeof out, "caf\xc3\xa9" " ok");
+	assert_string_equal(out, "caf\xc3\xa9" " ok");
+	sz_text_printable(out, sizeof out, "a\x1b[2Jb\x7f\n");
+	assert_string_equal(out, "a?[2Jb??");
+	sz_text_printable(out, sizeof out, "\xc2\x9b" "1m\xff\xe2\x82");
+	assert_string_equal(out, "?1m???");
+	sz_text_printable(out, 5, "ab\xc3\xa9\xc3\xa9");
+	assert_string_equal(out, "ab\xc3\xa9"); /* 4 bytes and the NUL: the next one does not fit */
+	sz_text_printable(out, 1, "abc");
+	assert_string_equal(out, "");
+}
+
 int
 main(void)
 {
@@ -112,6 +132,7 @@ main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_printable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

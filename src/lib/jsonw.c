@@ -177,3 +177,23 @@ sz_jsonw_null(sz_jsonw *w)
 	sep(w);
 	sz_buf_append(w->out, "null", 4);
 }
+
+void
+sz_text_printable(char *out, size_t n, const char *in)
+{
+	size_t len = strlen(in), o = 0;
+	for (size_t i = 0; i < len;) {
+		size_t k = sz_utf8_seq((const uint8_t *)in + i, len - i);
+		bool bad = k == 0 || (k == 1 && ((unsigned char)in[i] < 0x20 || in[i] == 0x7f)) ||
+		    (k == 2 && (unsigned char)in[i] == 0xc2 && (unsigned char)in[i + 1] < 0xa0);
+		size_t w = bad ? 1 : k;
+		if (o + w + 1 > n)
+			break;
+		if (bad)
+			out[o++] = '?';
+		else
+			memcpy(out + o, in + i, k), o += k;
+		i += k ? k : 1;
+	}
+	out[o] = '\0';
+}

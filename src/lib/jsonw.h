@@ -38,5 +38,9 @@ void sz_jsonw_null(sz_jsonw *w);
 
 /* Length of the valid UTF-8 sequence starting at s (1..4), or 0 if the bytes there are not one. */
 size_t sz_utf8_seq(const uint8_t *s, size_t n);
+/* Copy text that came from outside (a cell's name) into out (n > 0 bytes, NUL-terminated, cut at a
+ * character), with control characters (C0, DEL, C1) and bytes that are not UTF-8 replaced by '?',
+ * so that it can go to a terminal or a log line. */
+void sz_text_printable(char *out, size_t n, const char *in);
 
 #endif /* SZ_LIB_JSONW_H */

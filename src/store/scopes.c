@@ -297,6 +297,36 @@ count(sz_store *s, const char *sql, uint64_t *out)
 }
 
 int
+sz_store_entry_mark(sz_store *s, uint64_t *mark)
+{
+	return count(s, "SELECT coalesce(max(n), 0) FROM entries", mark);
+}
+
+int
+sz_store_entries_since(sz_store *s, uint64_t mark, size_t limit,
+    int (*fn)(void *ctx, const uint8_t *scope, const uint8_t *bytes, size_t len), void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT scope, bytes FROM entries WHERE n > ?1 "
+	    "ORDER BY n LIMIT ?2", -1, &st, NULL);
+	int r = SZ_OK;
+	if (rc != SQLITE_OK)
+		return sz_store_fail(s, rc, "listing new entries");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)mark);
+	sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : -1);
+	while (r == SZ_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) != SZ_SCOPE_BYTES)
+			continue;
+		r = fn(ctx, sqlite3_column_blob(st, 0), sqlite3_column_blob(st, 1),
+		    (size_t)sqlite3_column_bytes(st, 1));
+	}
+	if (r == SZ_OK && rc != SQLITE_DONE)
+		r = sz_store_fail(s, rc, "listing new entries");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
 sz_store_counts(sz_store *s, uint64_t *envelopes, uint64_t *entries)
 {
 	int r = count(s, "SELECT count(*) FROM envelopes", envelopes);

@@ -56,5 +56,12 @@ SZ_MUST_CHECK int sz_store_drop_sealed(sz_store *s, const uint8_t (*ids)[32], si
     size_t *dropped);
 /* The number of envelopes and entries held (for `samizdat status`). */
 SZ_MUST_CHECK int sz_store_counts(sz_store *s, uint64_t *envelopes, uint64_t *entries);
+/* Entries are numbered in the order they were stored: the number of the newest, for
+ * sz_store_entries_since (0 for none). */
+SZ_MUST_CHECK int sz_store_entry_mark(sz_store *s, uint64_t *mark);
+/* Call fn with the scope (16 bytes) and bytes of every entry stored after mark, in that order, at
+ * most limit (0: all); a non-zero return stops with it. */
+SZ_MUST_CHECK int sz_store_entries_since(sz_store *s, uint64_t mark, size_t limit,
+    int (*fn)(void *ctx, const uint8_t *scope, const uint8_t *bytes, size_t len), void *ctx);
 
 #endif /* SZ_STORE_SCOPES_H */

@@ -96,6 +96,12 @@ sz_store_commits(const sz_store *s)
 	return s->commits;
 }
 
+uint64_t
+sz_store_changes(const sz_store *s)
+{
+	return (uint64_t)sqlite3_total_changes64(s->db);
+}
+
 int
 sz_store_txn_begin(sz_store *s)
 {

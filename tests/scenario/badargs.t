@@ -45,6 +45,9 @@ check cell join sz1-aaaaa-bbbbb
 check cell members
 check cell remove c1
 check cell remove c1 ab
+check name x
+check name x y --forget
+check name --bogus
 check cell leave
 check cell update
 check post

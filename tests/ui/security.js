@@ -1,0 +1,208 @@
+// security.js - the web interface's refusals, tried with plain HTTP requests (no browser): every
+// check of src/web/web.c that stands between a web page of another site, or a local program
+// without the session, and the node.  Run by security.t:  node security.js SAMIZDAT HOME PASSFILE
+'use strict';
+const http = require('http');
+const net = require('net');
+const { execFileSync } = require('child_process');
+const [, , SZ, HOME, PASSFILE] = process.argv;
+let fails = 0;
+const ok = (cond, what) => {
+	if (cond) console.log('ok: ' + what);
+	else { console.log('FAIL: ' + what); fails++; }
+};
+const link = () => execFileSync(SZ, ['--home', HOME, 'ui'], { stdio: ['ignore', 'pipe', 'ignore'] })
+	.toString().trim();
+const first = link();
+const PORT = Number(new URL(first).port);
+const HOST = '127.0.0.1:' + PORT;
+const ORIGIN = 'http://' + HOST;
+const seen = [];
+
+// One request: raw control over every header (Host included).
+function req(method, path, headers = {}, body = null, addr = '127.0.0.1') {
+	return new Promise((resolve, reject) => {
+		const h = Object.assign({ Host: HOST }, headers);
+		if (body !== null && h['Content-Length'] === undefined) h['Content-Length'] = Buffer.byteLength(body);
+		const r = http.request({ host: addr, port: PORT, method, path, headers: h, setHost: false }, (res) => {
+			let data = '';
+			res.on('data', (d) => { data += d; });
+			res.on('end', () => {
+				const out = { status: res.statusCode, headers: res.headers, body: data };
+				seen.push(out);
+				resolve(out);
+			});
+		});
+		r.on('error', reject);
+		if (body !== null) r.write(body);
+		r.end();
+	});
+}
+// A request written byte by byte (what no HTTP library lets one send): its status code.
+function raw(text) {
+	return new Promise((resolve) => {
+		const s = net.connect({ host: '127.0.0.1', port: PORT }, () => s.write(text));
+		let data = '';
+		s.on('data', (d) => { data += d; });
+		s.on('end', () => resolve(Number((data.match(/^HTTP\/1\.[01] (\d+)/) || [0, 0])[1])));
+		s.on('error', () => resolve(0));
+	});
+}
+const cookieOf = (res) => (res.headers['set-cookie'] || [''])[0].split(';')[0];
+
+(async () => {
+	// --- no session --------------------------------------------------------------------
+	let r = await req('GET', '/');
+	ok(r.status === 403, 'the page without a session is refused (403)');
+	ok(!/fingerprint|union/.test(r.body), 'and shows nothing private');
+	r = await req('GET', '/app.js');
+	ok(r.status === 403, 'a script without a session is refused');
+	r = await req('GET', '/api/cells');
+	ok(r.status === 403 && JSON.parse(r.body).error === 'session', 'the API without a session is refused');
+	r = await req('GET', '/open?t=' + '00'.repeat(32));
+	ok(r.status === 403 && !r.headers['set-cookie'], 'a made-up link token gives no session');
+	r = await req('GET', '/open');
+	ok(r.status === 403, 'a link without a token gives no session');
+
+	// --- the one-time link -------------------------------------------------------------
+	const path = new URL(first).pathname + new URL(first).search;
+	r = await req('GET', path, { Host: 'evil.example:' + PORT });
+	ok(r.status === 421 && !r.headers['set-cookie'], 'the link under another Host name gives no session');
+	r = await req('GET', path);
+	ok(r.status === 303 && r.headers.location === '/', 'the link gives a session and leads to the page');
+	const sc = (r.headers['set-cookie'] || [''])[0];
+	ok(/HttpOnly/.test(sc), 'the session cookie is HttpOnly');
+	ok(/SameSite=Strict/.test(sc), 'the session cookie is SameSite=Strict');
+	ok(sc.startsWith('sz_' + PORT + '='), 'the cookie is named for this port (cookies ignore ports)');
+	const C = cookieOf(r);
+	r = await req('GET', path);
+	ok(r.status === 403 && !r.headers['set-cookie'], 'the same link does not work twice');
+
+	// --- with the session --------------------------------------------------------------
+	r = await req('GET', '/', { Cookie: C });
+	ok(r.status === 200 && /<html/.test(r.body), 'the page with the session');
+	const html = r.body;
+	r = await req('GET', '/api/session', { Cookie: C });
+	ok(r.status === 200, 'the session call answers');
+	const CSRF = JSON.parse(r.body).csrf;
+	ok(/^[0-9a-f]{64}$/.test(CSRF), 'and gives the CSRF token');
+	r = await req('GET', '/api/cells', { Cookie: 'sz_' + (PORT + 1) + '=' + C.split('=')[1] });
+	ok(r.status === 403, 'a cookie under another port\'s name is not this session');
+	r = await req('GET', '/api/cells', { Cookie: C.slice(0, -2) + '00' });
+	ok(r.status === 403, 'a changed session cookie is refused');
+
+	// --- DNS rebinding: the Host header -------------------------------------------------
+	for (const h of ['evil.example:' + PORT, 'localhost:' + PORT, '127.0.0.1', '127.0.0.1:' + (PORT + 1),
+		'[::1]:' + PORT, '']) {
+		r = await req('GET', '/api/cells', { Cookie: C, Host: h });
+		ok(r.status === 421, 'Host "' + h + '" is refused (421)');
+	}
+	let st = await raw('GET /api/cells HTTP/1.1\r\nHost: ' + HOST + '\r\nHost: evil.example\r\nCookie: ' + C +
+		'\r\nConnection: close\r\n\r\n');
+	ok(st === 421 || st === 400, 'two Host headers are refused (' + st + ')');
+	st = await raw('GET /api/cells HTTP/1.0\r\nCookie: ' + C + '\r\n\r\n');
+	ok(st === 421 || st === 400, 'a request without Host (HTTP/1.0) is refused (' + st + ')');
+	st = await raw('GET http://evil.example/api/cells HTTP/1.1\r\nHost: ' + HOST + '\r\nCookie: ' + C +
+		'\r\nConnection: close\r\n\r\n');
+	ok(st !== 200, 'an absolute URL naming another host is not served (' + st + ')');
+
+	// --- cross-site requests: Origin and Sec-Fetch-Site ---------------------------------
+	for (const o of ['http://evil.example', 'null', 'http://127.0.0.1:' + (PORT + 1), 'http://localhost:' + PORT,
+		'https://127.0.0.1:' + PORT]) {
+		r = await req('GET', '/api/cells', { Cookie: C, Origin: o });
+		ok(r.status === 403, 'Origin "' + o + '" is refused');
+	}
+	r = await req('GET', '/api/cells', { Cookie: C, Origin: ORIGIN });
+	ok(r.status === 200, 'this server\'s own Origin is taken');
+	for (const s of ['cross-site', 'same-site']) {
+		r = await req('GET', '/api/cells', { Cookie: C, 'Sec-Fetch-Site': s });
+		ok(r.status === 403, 'Sec-Fetch-Site "' + s + '" is refused (another port of 127.0.0.1 is same-site)');
+	}
+	r = await req('GET', '/api/cells', { Cookie: C, 'Sec-Fetch-Site': 'same-origin' });
+	ok(r.status === 200, 'Sec-Fetch-Site "same-origin" is taken');
+
+	// --- state changes ------------------------------------------------------------------
+	const body = JSON.stringify({ name: 'union' });
+	const J = { Cookie: C, 'Content-Type': 'application/json', 'X-CSRF-Token': CSRF };
+	r = await req('POST', '/api/cell/create', { Cookie: C, 'Content-Type': 'application/json' }, body);
+	ok(r.status === 403 && JSON.parse(r.body).error === 'csrf', 'a POST without the CSRF token is refused');
+	r = await req('POST', '/api/cell/create', Object.assign({}, J, { 'X-CSRF-Token': '0'.repeat(64) }), body);
+	ok(r.status === 403, 'a POST with a wrong CSRF token is refused');
+	for (const t of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x',
+		'application/jsonx', 'text/json']) {
+		r = await req('POST', '/api/cell/create', Object.assign({}, J, { 'Content-Type': t }), body);
+		ok(r.status === 415, 'a POST as ' + t + ' is refused (415)');
+	}
+	r = await req('POST', '/api/cell/create', Object.assign({}, J, { Origin: 'http://evil.example' }), body);
+	ok(r.status === 403, 'a POST from another Origin is refused even with the token');
+	r = await req('GET', '/api/cell/create', { Cookie: C });
+	ok(r.status === 405, 'a state change by GET is refused (405)');
+	r = await req('POST', '/api/cells', J, '{}');
+	ok(r.status === 405, 'a read by POST is refused (405)');
+	for (const m of ['PUT', 'DELETE', 'OPTIONS', 'PATCH']) {
+		r = await req(m, '/api/cells', J, '{}');
+		ok(r.status === 405, m + ' is refused (405)');
+	}
+	r = await req('POST', '/api/cell/create', J, 'name=union');
+	ok(r.status === 400, 'a body that is not JSON is refused (400)');
+	r = await req('POST', '/api/cell/create', J, '{"name":"a","name":"b"}');
+	ok(r.status === 400, 'a JSON body with a repeated key is refused');
+	r = await req('POST', '/api/cell/create', Object.assign({}, J, { 'Content-Length': String(300 << 10) }), '');
+	ok(r.status === 413, 'a body announced over the limit is refused (413) before it is read');
+	r = await req('POST', '/api/cell/create', J, body);
+	ok(r.status === 200 && JSON.parse(r.body).ok === true, 'a POST with the JSON type and the token works');
+
+	// --- a second session's token is not this one's ------------------------------------
+	r = await req('GET', new URL(link()).pathname + new URL(link()).search);
+	r = await req('GET', (() => { const u = new URL(link()); return u.pathname + u.search; })());
+	const C2 = cookieOf(r);
+	const CSRF2 = JSON.parse((await req('GET', '/api/session', { Cookie: C2 })).body).csrf;
+	r = await req('POST', '/api/cell/create', Object.assign({}, J, { 'X-CSRF-Token': CSRF2 }), body);
+	ok(CSRF2 !== CSRF && r.status === 403, 'another session\'s CSRF token is refused');
+
+	r = await req('POST', '/api/create', J, JSON.stringify({ passphrase: 'another passphrase here' }));
+	ok(r.status === 409, 'a node cannot be created over the one that is here');
+
+	// --- locks with the node --------------------------------------------------------------
+	r = await req('POST', '/api/lock', J, '{}');
+	ok(r.status === 200, 'lock');
+	r = await req('GET', '/api/cells', { Cookie: C });
+	ok(r.status === 423, 'a locked node answers nothing private (423)');
+	r = await req('GET', '/api/session', { Cookie: C });
+	ok(JSON.parse(r.body).locked === true && !('fingerprint' in JSON.parse(r.body)), 'the session says locked, and no fingerprint');
+	r = await req('POST', '/api/unlock', J, JSON.stringify({ passphrase: 'not it' }));
+	ok(r.status === 403 && JSON.parse(r.body).error === 'passphrase', 'a wrong passphrase does not unlock');
+	const pass = require('fs').readFileSync(PASSFILE, 'utf8').replace(/\n$/, '');
+	r = await req('POST', '/api/unlock', J, JSON.stringify({ passphrase: pass }));
+	ok(r.status === 200, 'the passphrase unlocks');
+	r = await req('GET', '/api/cells', { Cookie: C });
+	ok(r.status === 200 && /union/.test(r.body), 'and the cells show again');
+
+	// --- what every answer carries -------------------------------------------------------
+	const csp = seen.every((x) => /default-src 'none'/.test(x.headers['content-security-policy'] || '') &&
+		/script-src 'self'/.test(x.headers['content-security-policy']) &&
+		/frame-ancestors 'none'/.test(x.headers['content-security-policy']));
+	ok(csp, 'every answer (' + seen.length + ') carries the strict CSP');
+	ok(seen.every((x) => x.headers['cache-control'] === 'no-store'), 'every answer says no-store');
+	ok(seen.every((x) => x.headers['x-content-type-options'] === 'nosniff'), 'every answer says nosniff');
+	ok(seen.every((x) => !x.headers['access-control-allow-origin']), 'no answer allows another origin (CORS)');
+
+	// --- no inline script or style in the page -------------------------------------------
+	const scripts = html.match(/<script\b[^>]*>[\s\S]*?<\/script>/gi) || [];
+	ok(scripts.length > 0 && scripts.every((s) => /\bsrc="\/[a-z_]+\.js"/.test(s) && /<script[^>]*><\/script>/.test(s)),
+		'every script of the page is a file of this server, none inline');
+	ok(!/\son[a-z]+\s*=/i.test(html), 'no inline event handler in the page');
+	ok(!/\sstyle\s*=/i.test(html), 'no inline style in the page');
+	ok(!/(src|href)="(https?:)?\/\//i.test(html), 'nothing loaded from elsewhere');
+
+	// --- only on 127.0.0.1 ---------------------------------------------------------------
+	const refused = await new Promise((resolve) => {
+		const s = net.connect({ host: '127.0.0.2', port: PORT });
+		s.on('connect', () => { s.destroy(); resolve(false); });
+		s.on('error', () => resolve(true));
+	});
+	ok(refused, 'nothing answers on another address (127.0.0.2) at that port');
+
+	console.log(fails === 0 ? 'all checks passed' : fails + ' check(s) failed');
+	process.exit(fails === 0 ? 0 : 1);
+})().catch((e) => { console.log('FAIL: ' + e.stack); process.exit(1); });
