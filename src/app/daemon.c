@@ -98,7 +98,6 @@ sz_daemon_conn_add(sz_daemon *d, enum conn_kind kind, int fd, const char *peer)
 	c->kind = kind;
 	c->d = d;
 	c->fd = fd;
-	c->target = -1;
 	c->opened_ms = sz_tcpdial_now_ms();
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
 	d->conns[d->nconns++] = c;
@@ -137,6 +136,7 @@ sz_daemon_unlock(sz_daemon *d, const char *pass, size_t passlen)
 		sz_daemon_listen_unlocked(d);
 		sz_daemon_reach_save(d);
 		sz_daemon_tor_start(d);
+		sz_daemon_auto_attach(d);
 	}
 	return r;
 }
@@ -156,6 +156,7 @@ sz_daemon_lock(sz_daemon *d)
 	d->tor = NULL;
 	d->onion[0] = '\0';
 	d->socks[0] = '\0';
+	sz_daemon_auto_detach(d);
 	sz_node_close(d->node);
 	d->node = NULL;
 	sz_daemon_log(d, "locked: keys dropped from memory");
@@ -210,6 +211,7 @@ sz_daemon_new(sz_daemon **out, const sz_daemon_opts *opts, sz_node *node)
 		goto fail;
 	sz_daemon_reach_save(d);
 	sz_daemon_tor_start(d);
+	sz_daemon_auto_attach(d);
 	*out = d;
 	return SZ_OK;
 fail:
@@ -261,6 +263,8 @@ sz_daemon_run(sz_daemon *d)
 			if (sz_node_pending_run(d->node, NULL) != SZ_OK) {
 				/* kept; the next tick tries again */
 			}
+			/* a ballot released leaves with the next automatic sync: pushed */
+			sz_daemon_auto_note(d, false);
 		}
 		/* Used invitations forget their newcomer once its first op is here (§14). */
 		if (d->node != NULL && sz_daemon_since(mono, d->invites_ms) >= 60000) {
@@ -299,6 +303,7 @@ sz_daemon_run(sz_daemon *d)
 		/* Keep time, retire what ended. */
 		mono = sz_tcpdial_now_ms();
 		sz_daemon_sync_tick(d, mono);
+		sz_daemon_auto_tick(d, mono);
 		for (size_t i = 0; i < d->nconns;) {
 			conn *c = d->conns[i];
 			if (c->kind == C_CTL)

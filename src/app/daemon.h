@@ -69,6 +69,9 @@ typedef struct sz_daemon_opts {
 	size_t max_per_host;        /* concurrent connections from one LAN address [4]; never
 	                             * applied to a loopback address (Tor's, everyone's) */
 	size_t mem_budget;          /* bytes all sessions together may hold [64 MiB] */
+	bool manual;                /* no automatic sync: only `samizdat sync` */
+	bool unlisted;              /* tell no cell where this node is reached */
+	uint64_t sync_every_ms;     /* between automatic syncs with one node [60 s] */
 	FILE *log;                  /* where log lines go (never secrets) */
 	sz_daemon_run_fn run;
 	void *run_ctx;
@@ -108,6 +111,16 @@ SZ_MUST_CHECK int sz_daemon_sync_start(sz_daemon *d, void *client, const sz_addr
  * member's first sync with the inviter; the client is answered when both are done. */
 struct sz_invite;
 SZ_MUST_CHECK int sz_daemon_join_start(sz_daemon *d, void *client, const struct sz_invite *iv);
+/* The events kept (newest last) with a number above since, at most max; returns how many. */
+struct sz_daemon_event;
+size_t sz_daemon_events(const sz_daemon *d, uint64_t since, struct sz_daemon_event *out,
+    size_t max);
+/* Hold the control client until an event above since arrives (or a while passes), then answer
+ * it with them: `events --follow`. */
+void sz_daemon_events_wait(sz_daemon *d, void *client, uint64_t since);
+/* The automatic sync's targets, for status: at most max; returns how many. */
+struct sz_autosync_target;
+size_t sz_daemon_auto_targets(const sz_daemon *d, struct sz_autosync_target *out, size_t max);
 /* What the daemon counts of its sessions. */
 void sz_daemon_get_stats(const sz_daemon *d, sz_daemon_stats *st);
 /* Log a line (printf-style).  Never pass a secret. */

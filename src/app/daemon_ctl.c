@@ -144,6 +144,7 @@ sz_daemon_ctl_read(sz_daemon *d, conn *c)
 	c->json = rq.json;
 	int code = d->o.run(d->o.run_ctx, d, c, rq.argc, argv, rq.json, rq.secret, rq.secretlen,
 	    &out, &err);
+	sz_daemon_auto_note(d, true); /* what it made goes to the others within a second or so */
 	/* Not when a member voted or pledged: with the ballot's signed time, such a line in a
 	 * seized log would undo the release delay (docs/threat/decisions.md §10). */
 	if (strcmp(rq.argv[0], "vote") != 0 && strcmp(rq.argv[0], "pledge") != 0)

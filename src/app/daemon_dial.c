@@ -14,6 +14,7 @@
 #include "app/daemon_int.h"
 #include "app/invite.h"
 #include "app/join.h"
+#include "app/node_reach.h"
 #include "cell/cell.h"
 #include "crypto/crypto.h"
 #include "transport/tcpdial.h"
@@ -172,7 +173,7 @@ sz_daemon_dial_tick(sz_daemon *d, conn *c, uint64_t now)
 /* A new outgoing connection to addr (round `round` of a request), answered to client. */
 static int
 dial_new(sz_daemon *d, void *client, const sz_addr *addr, int round, const sz_sync_stats *so_far,
-    int target, struct sz_daemon_join *join, const uint8_t *expect)
+    uint32_t target, struct sz_daemon_join *join, const uint8_t *expect)
 {
 	if (d->node == NULL)
 		return SZ_ERR_LOCKED;
@@ -200,7 +201,7 @@ dial_new(sz_daemon *d, void *client, const sz_addr *addr, int round, const sz_sy
 		r = connected(d, c);
 	if (r != SZ_OK) {
 		c->join = NULL; /* the caller keeps it */
-		c->target = -1;
+		c->target = 0;
 		c->dead = true;
 		return r;
 	}
@@ -213,7 +214,15 @@ sz_daemon_sync_start(sz_daemon *d, void *client, const sz_addr *addr)
 {
 	sz_sync_stats zero;
 	memset(&zero, 0, sizeof zero);
-	return dial_new(d, client, addr, 1, &zero, -1, NULL, NULL);
+	return dial_new(d, client, addr, 1, &zero, 0, NULL, NULL);
+}
+
+int
+sz_daemon_dial_target(sz_daemon *d, const sz_addr *addr, uint32_t id, const uint8_t *key)
+{
+	sz_sync_stats zero;
+	memset(&zero, 0, sizeof zero);
+	return dial_new(d, NULL, addr, 1, &zero, id, NULL, key);
 }
 
 int
@@ -232,7 +241,7 @@ sz_daemon_join_start(sz_daemon *d, void *client, const sz_invite *iv)
 	sz_sync_stats zero;
 	memset(&zero, 0, sizeof zero);
 	if (r == SZ_OK)
-		r = dial_new(d, client, &iv->addr, 1, &zero, -1, j, j->node_key);
+		r = dial_new(d, client, &iv->addr, 1, &zero, 0, j, j->node_key);
 	if (r != SZ_OK)
 		sz_secret_free(j);
 	return r;
@@ -303,8 +312,12 @@ join_done(sz_daemon *d, conn *c, int err)
 		char name[80];
 		snprintf(name, sizeof name, "%s", sz_cell_name(j->j.cell));
 		sz_daemon_log(d, "joined a cell through %s", c->peer);
+		/* the inviter's node is where the automatic sync goes until members' records come */
+		if (sz_node_reach_note_invite(d->node, j->j.cell, j->node_key, &c->addr) != SZ_OK)
+			sz_daemon_log(d, "could not note the inviter's address");
+		d->targets_dirty = d->publish_dirty = true;
 		c->waiter = NULL;
-		if (dial_new(d, w, &c->addr, 1, &zero, -1, NULL, j->node_key) == SZ_OK) {
+		if (dial_new(d, w, &c->addr, 1, &zero, 0, NULL, j->node_key) == SZ_OK) {
 			conn *next = d->conns[d->nconns - 1];
 			snprintf(next->joined, sizeof next->joined, "%s", name);
 			return true;
@@ -360,7 +373,7 @@ sz_daemon_dial_done(sz_daemon *d, conn *c, int err, const sz_sync_stats *one)
 	    dial_new(d, c->waiter, &c->addr, c->rounds + 1, &st, c->target, NULL, c->expect) ==
 	    SZ_OK) {
 		c->waiter = NULL; /* the next round answers */
-		c->target = -1;
+		c->target = 0;
 		return true;
 	}
 	char line[512], msg[400];
@@ -376,13 +389,19 @@ sz_daemon_dial_done(sz_daemon *d, conn *c, int err, const sz_sync_stats *one)
 		    "daemon syncs with the inviter by itself", c->joined);
 	else
 		why_failed(c, err, msg, sizeof msg);
-	if (c->target < 0 || err == SZ_OK)
-		sz_daemon_log(d, "sync to %s: %s; received %llu (stored %llu, refused %llu), sent %llu; "
-		    "%llu bytes in, %llu out", c->peer, err == SZ_OK ? "done" : msg,
+	bool moved = st.stored > 0 || st.sent > 0;
+	if (c->target == 0 || (err == SZ_OK && moved))
+		sz_daemon_log(d, "%ssync to %s: %s; received %llu (stored %llu, refused %llu), sent %llu; "
+		    "%llu bytes in, %llu out", c->target != 0 ? "automatic " : "", c->peer,
+		    err == SZ_OK ? "done" : msg,
 		    (unsigned long long)st.received, (unsigned long long)st.stored,
 		    (unsigned long long)st.rejected, (unsigned long long)st.sent,
 		    (unsigned long long)st.bytes_in, (unsigned long long)st.bytes_out);
-	c->target = -1;
+	if (c->target != 0)
+		sz_daemon_auto_done(d, c->target, err, c->sync != NULL &&
+		    sz_sync_peer_code(c->sync) == SZ_ERR_BUSY ? sz_sync_retry_after(c->sync) : -1,
+		    st.stored);
+	c->target = 0;
 	if (c->waiter == NULL)
 		return false;
 	int pc = c->sync != NULL ? sz_sync_peer_code(c->sync) : 0;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "app/autosync.h"
 #include "app/daemon.h"
 #include "app/node_int.h"
 #include "app/peercost.h"
@@ -33,6 +34,10 @@
 #define SZ_DAEMON_CTL_ANSWER_MS 30000  /* and read its answer within this */
 #define SZ_DAEMON_DIAL_MS 10000        /* TCP connect */
 #define SZ_DAEMON_TOR_DIAL_MS 60000    /* through tor: a fresh onion service takes a while */
+#define SZ_DAEMON_EVENTS 256          /* the newest events kept for front ends */
+#define SZ_DAEMON_EVENTS_WAIT_MS 25000 /* a front end waiting for events is answered by then */
+#define SZ_DAEMON_TARGETS_MS 5000      /* the automatic sync's targets gathered again */
+#define SZ_DAEMON_PUBLISH_MS 2000      /* my records checked against my addresses and members */
 #define PENALTY_MS 60000
 #define NPENALTY 64
 
@@ -62,7 +67,7 @@ typedef struct conn {
 	uint64_t retry_ms;         /* ST_SOCKS: reconnect to tor's SOCKS port at this time (0: no) */
 	sz_addr addr;              /* where to */
 	const uint8_t *expect;     /* the peer's transport key, if known (points into join) */
-	int target;                /* the automatic sync's target it serves, or -1 */
+	uint32_t target;           /* the automatic sync's target it serves, or 0 */
 	int rounds;                /* sessions run so far for this request */
 	uint8_t *scopes_before;    /* the node's scopes when this session began */
 	size_t nbefore;
@@ -77,8 +82,19 @@ typedef struct conn {
 	size_t out_off;
 	bool waiting;              /* a deferred command is running */
 	bool json;                 /* the client asked for --json */
+	bool ev_wait;              /* waiting for an event newer than ev_since (`events --follow`) */
+	uint64_t ev_since;
 	bool dead;
 } conn;
+
+/* Something a front end may want to show as it happens: no secret, no timing of a ballot. */
+typedef struct sz_daemon_event {
+	uint64_t seq;
+	uint64_t time_ms;          /* wall clock */
+	char kind[24];             /* "post", "proposal", "member-added", ... */
+	char cell[72];             /* the cell's name */
+	char who[48];              /* the member's fingerprint, if one is named */
+} sz_daemon_event;
 
 typedef struct penalty {
 	char host[SZ_NET_HOST_MAX];
@@ -108,6 +124,17 @@ struct sz_daemon {
 	uint64_t refused_log_ms;   /* refusals are logged at most once a second, with a count */
 	uint64_t refused_unlogged;
 	uint64_t mem_log_ms;       /* the memory budget's ends are logged at most once a second */
+	/* automatic sync (daemon_auto.c) */
+	sz_autosync as;
+	bool as_ready;
+	uint64_t stored_seen;      /* node->stored at the last look */
+	bool poke;                 /* something was made here: push it */
+	uint64_t targets_ms;
+	bool targets_dirty;
+	uint64_t publish_ms;
+	bool publish_dirty;
+	sz_daemon_event ev[SZ_DAEMON_EVENTS];
+	uint64_t ev_seq;           /* the newest event's number (0: none yet) */
 };
 
 /* Milliseconds from t to now, 0 if t is later (a time taken after now, within the same turn). */
@@ -159,8 +186,25 @@ void sz_daemon_dial_tick(sz_daemon *d, conn *c, uint64_t now);
 bool sz_daemon_dial_done(sz_daemon *d, conn *c, int err, const sz_sync_stats *st);
 /* Forget the join state of c (wiped). */
 void sz_daemon_dial_free(conn *c);
+/* Start an automatic sync with target id at addr (pinned to key if not NULL). */
+SZ_MUST_CHECK int sz_daemon_dial_target(sz_daemon *d, const sz_addr *addr, uint32_t id,
+    const uint8_t *key);
 /* Fill a session configuration for c's join. */
 void sz_daemon_join_config(conn *c, sz_sync_config *cfg);
+
+/* daemon_auto.c */
+/* The node was opened: hook its events, start the schedule. */
+void sz_daemon_auto_attach(sz_daemon *d);
+/* Keep the automatic sync going: what was made here is pushed, targets due are dialled, my
+ * records follow my addresses and members, front ends waiting for events are answered. */
+void sz_daemon_auto_tick(sz_daemon *d, uint64_t now);
+/* A command (command true) or the queue of ballots may have made something: look at the node's
+ * count; after a command, the peers list and my records are looked at again too. */
+void sz_daemon_auto_note(sz_daemon *d, bool command);
+/* Forget the schedule (the node is locked: its syncs are gone). */
+void sz_daemon_auto_detach(sz_daemon *d);
+/* An automatic sync with target id ended. */
+void sz_daemon_auto_done(sz_daemon *d, uint32_t id, int err, int retry_s, uint64_t stored);
 
 /* daemon_reach.c */
 /* Open the listeners; the first one, if its port was not given, on the node's kept port (a new

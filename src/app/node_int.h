@@ -26,8 +26,10 @@
 #define KV_JOIN_PREFIX "join/"         /* + hex token: what opens the answer to my join request */
 #define KV_INVITES "node/invites"      /* tokens[16] of the invitation records I keep */
 #define KV_QUARANTINE "node/quarantine" /* scopes[16] under which quarantined envelopes are */
+#define KV_PEERS "node/peers"          /* addresses to sync with, one a line */
 
 struct sz_cell;
+struct sz_cell_event;
 
 /* A pair key with one other member of a cell (node_offer.c). */
 typedef struct sz_node_pairkey {
@@ -77,6 +79,13 @@ struct sz_node {
 	uint8_t (*fed)[33];
 	size_t nfed, capfed;
 	bool batch;
+	/* Envelopes newly stored (for the daemon: a count that moved while a command ran means
+	 * something was made here, to push to the others). */
+	uint64_t stored;
+	/* Told of what the cells report as it is filed (the daemon's events), or NULL.  mine: my
+	 * own operation or post, not one that arrived. */
+	void (*on_event)(void *ctx, struct sz_cell *c, const struct sz_cell_event *e, bool mine);
+	void *event_ctx;
 };
 
 /* Record a message for sz_node_errmsg and return err. */

@@ -323,6 +323,8 @@ sz_node_store_envelopes(sz_node *n, const uint8_t *const *envs, const size_t *le
     size_t count, int *results)
 {
 	int r = sz_store_put_envelopes(n->store, envs, lens, count, results);
+	for (size_t i = 0; r == SZ_OK && i < count; i++)
+		n->stored += results[i] == SZ_OK;
 	if (r != SZ_OK || n->sketches == NULL)
 		return r;
 	for (size_t i = 0; i < count; i++)

@@ -96,8 +96,10 @@ ingest(sz_node *n, bool filter, const uint8_t (*shared)[16], size_t nshared,
 		goto out;
 	}
 	r = sz_store_put_envelopes(n->store, keep, klen, nk, kres);
-	for (size_t k = 0; k < nk; k++)
+	for (size_t k = 0; k < nk; k++) {
 		res[kidx[k]] = kres[k];
+		n->stored += r == SZ_OK && kres[k] == SZ_OK;
+	}
 	free(kres);
 	if (r != SZ_OK) {
 		r = sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));

@@ -16,6 +16,7 @@
 #include "app/invite.h"
 #include "app/join.h"
 #include "app/node_int.h"
+#include "app/node_reach.h"
 #include "cell/cell.h"
 #include "cli/cli.h"
 #include "crypto/crypto.h"
@@ -499,7 +500,11 @@ join(sz_cli *c, int argc, char **argv)
 		    "that someone has not joined yet" : "the inviter's node refused the invitation");
 	if (j.cell == NULL)
 		return sz_cli_fail(c, SZ_ERR_PEER, "no welcome came back");
-	/* Now a member: fetch the cell's history and hand over my first update. */
+	/* Now a member: fetch the cell's history and hand over my first update.  The inviter's node
+	 * is where the daemon's automatic sync goes until the members' records come. */
+	if (sz_node_reach_note_invite(n, j.cell, iv.node_key, &iv.addr) != SZ_OK) {
+		/* the daemon finds the members by their records */
+	}
 	r = session(n, &iv, socks, NULL, 0, NULL, pe, sizeof pe);
 	sz_cli_say(c, "Joined the cell '%s'.%s\n", sz_cell_name(j.cell), r == SZ_OK ? "" :
 	    " The first sync did not finish; run 'samizdat sync' with the inviter's address.");

@@ -18,7 +18,7 @@
 #include "transport/socks5.h"
 #include "transport/tcpdial.h"
 
-#define KV_PEERS "node/peers"
+
 /* How long `ping` waits for a daemon to answer whether it is there (other commands: six times
  * as long, since a busy daemon answers in turn). */
 #define SZ_CLI_PROBE_MS 10000
@@ -405,13 +405,16 @@ int
 sz_cli_serve(sz_cli *c, int argc, char **argv)
 {
 	const char *listen = NULL, *pub = NULL, *tctl = NULL, *tcookie = NULL, *tpath = NULL,
-	    *textra = NULL, *oport = NULL, *locked = NULL, *logf = NULL, *adv = NULL;
+	    *textra = NULL, *oport = NULL, *locked = NULL, *logf = NULL, *adv = NULL,
+	    *manual = NULL, *unlisted = NULL, *every = NULL;
 	const sz_cli_opt opts[] = {
 		{ "--listen", true, &listen }, { "--public", false, &pub },
 		{ "--tor-control", true, &tctl }, { "--tor-cookie", true, &tcookie },
 		{ "--tor", true, &tpath }, { "--tor-config", true, &textra },
 		{ "--onion-port", true, &oport }, { "--locked", false, &locked },
-		{ "--log", true, &logf }, { "--advertise", true, &adv }, { NULL, false, NULL },
+		{ "--log", true, &logf }, { "--advertise", true, &adv }, { "--manual", false, &manual },
+		{ "--unlisted", false, &unlisted }, { "--sync-every", true, &every },
+		{ NULL, false, NULL },
 	};
 	int npos = sz_cli_opts(c, argc, argv, opts);
 	if (npos < 0)
@@ -445,6 +448,15 @@ sz_cli_serve(sz_cli *c, int argc, char **argv)
 			return sz_cli_usage_error(c, "--advertise takes a numeric address; the onion "
 			    "address comes from Tor");
 		o.has_advertise = true;
+	}
+	o.manual = manual != NULL;
+	o.unlisted = unlisted != NULL;
+	if (every != NULL) {
+		char *end;
+		long v = strtol(every, &end, 10);
+		if (*end || v < 1 || v > 86400)
+			return sz_cli_usage_error(c, "--sync-every takes 1 to 86400 seconds");
+		o.sync_every_ms = (uint64_t)v * 1000;
 	}
 	if (oport != NULL) {
 		char *end;

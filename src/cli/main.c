@@ -56,8 +56,12 @@ static const sz_cli_cmd cmd_table[] = {
 	    NULL },
 	{ "serve", sz_cli_serve, "[--listen HOST:PORT] [--public] [--advertise HOST[:PORT]] "
 	    "[--tor-control HOST:PORT [--tor-cookie FILE] | --tor PATH [--tor-config FILE]] "
-	    "[--onion-port N] [--locked] [--log FILE]",
+	    "[--onion-port N] [--locked] [--log FILE] [--manual] [--unlisted] [--sync-every S]",
 	    "run the daemon: serve syncs, keep the keys in memory, answer commands\n"
+	    "It syncs by itself with the nodes of its cells' members (their addresses travel inside\n"
+	    "each cell, sealed) and with its peers list: a second or so after you post, vote or\n"
+	    "change a cell, and every S seconds otherwise (60, with jitter); --manual turns that\n"
+	    "off ('samizdat sync' only), --unlisted tells no cell where this node is reached.\n"
 	    "It listens on 127.0.0.1 at a port chosen once and kept in the store, so that it stays\n"
 	    "the same across restarts (--listen picks another).  Another device reaches it at its\n"
 	    "onion address (with Tor), or on the local network with --listen 0.0.0.0:PORT --public\n"

@@ -1,0 +1,297 @@
+/*
+ * daemon_auto.c - the daemon runs the network by itself: it syncs with its cells' members' nodes
+ * and its peers list (periodically with jitter, within a second or so after something is made
+ * here, backing off after failures, a few at a time), keeps its "where to reach me" records in
+ * step with its addresses and members, and keeps the events a front end shows (docs/PROTOCOL.md
+ * §8, Automatic sync).  Layer: app.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app/daemon_int.h"
+#include "app/node_reach.h"
+#include "cell/cell.h"
+#include "crypto/crypto.h"
+#include "transport/tcpdial.h"
+#include "wire/entry.h"
+#include "wire/identity.h"
+
+/* --- events ------------------------------------------------------------------------------- */
+
+static void
+event_add(sz_daemon *d, const char *kind, const sz_cell *c, const uint8_t *who)
+{
+	sz_daemon_event *e = &d->ev[d->ev_seq % SZ_DAEMON_EVENTS];
+	memset(e, 0, sizeof *e);
+	e->seq = ++d->ev_seq;
+	e->time_ms = d->node != NULL ? sz_now_ms(d->node->env) : 0;
+	snprintf(e->kind, sizeof e->kind, "%s", kind);
+	if (c != NULL)
+		snprintf(e->cell, sizeof e->cell, "%s", sz_cell_name(c));
+	if (who != NULL && !sodium_is_zero(who, 32) && sz_fingerprint(e->who, who) != SZ_OK)
+		e->who[0] = '\0';
+}
+
+/* Node hook: what the cells report as it is filed. */
+static void
+on_event(void *ctx, sz_cell *c, const sz_cell_event *e, bool mine)
+{
+	sz_daemon *d = ctx;
+	if (e->type == SZ_CELL_EV_CONTROL) {
+		/* Members changed: my record goes again (a newcomer cannot read the old one), and the
+		 * targets follow (a removed member's node is no longer one). */
+		d->publish_dirty = true;
+		d->targets_dirty = true;
+		const char *k = e->op == SZ_CELL_OP_ADD ? "member-added" : e->op == SZ_CELL_OP_REMOVE ?
+		    "member-removed" : e->op == SZ_CELL_OP_LEAVE ? "member-left" : NULL;
+		if (k != NULL && !mine)
+			event_add(d, k, c, e->op == SZ_CELL_OP_LEAVE ? e->actor : e->subject);
+		return;
+	}
+	if (e->type != SZ_CELL_EV_MESSAGE || mine)
+		return;
+	const char *k = NULL;
+	switch (e->kind) {
+	case SZ_KIND_POST: k = "post"; break;
+	case SZ_KIND_PROPOSAL: k = "proposal"; break;
+	case SZ_KIND_PLEDGE_CALL: k = "pledge-call"; break;
+	case SZ_KIND_DECLARATION: k = "declaration"; break;
+	case SZ_KIND_COSIGN: k = "cosignature"; break;
+	case SZ_KIND_REVEAL: k = "reveal"; break;
+	case SZ_KIND_REACH: d->targets_dirty = true; return;
+	default: return; /* ballots and pledges: nothing that would date one */
+	}
+	event_add(d, k, c, e->actor);
+}
+
+size_t
+sz_daemon_events(const sz_daemon *d, uint64_t since, sz_daemon_event *out, size_t max)
+{
+	size_t k = 0;
+	uint64_t first = d->ev_seq > SZ_DAEMON_EVENTS ? d->ev_seq - SZ_DAEMON_EVENTS + 1 : 1;
+	if (since + 1 > first)
+		first = since + 1;
+	for (uint64_t s = first; s <= d->ev_seq && k < max; s++)
+		out[k++] = d->ev[(s - 1) % SZ_DAEMON_EVENTS];
+	return k;
+}
+
+/* Answer a waiting front end with the events above its mark (possibly none). */
+static void
+events_answer(sz_daemon *d, conn *c)
+{
+	sz_buf out = { 0 };
+	sz_daemon_event ev[32];
+	size_t k = sz_daemon_events(d, c->ev_since, ev, 32);
+	char line[320];
+	sz_buf_append(&out, "{\"events\":[", 11);
+	for (size_t i = 0; i < k; i++) {
+		int l = snprintf(line, sizeof line, "%s{\"seq\":%llu,\"time\":%llu,\"kind\":\"%s\","
+		    "\"cell\":", i ? "," : "", (unsigned long long)ev[i].seq,
+		    (unsigned long long)ev[i].time_ms, ev[i].kind);
+		sz_buf_append(&out, line, (size_t)l);
+		/* the cell's name is the members' text: escaped */
+		sz_buf_u8(&out, '"');
+		for (const char *p = ev[i].cell; *p; p++) {
+			unsigned char ch = (unsigned char)*p;
+			if (ch < 0x20 || ch == '"' || ch == '\\' || ch >= 0x7f) {
+				l = snprintf(line, sizeof line, "\\u%04x", ch);
+				sz_buf_append(&out, line, (size_t)l);
+			} else {
+				sz_buf_u8(&out, ch);
+			}
+		}
+		l = snprintf(line, sizeof line, "\",\"who\":\"%s\"}", ev[i].who);
+		sz_buf_append(&out, line, (size_t)l);
+	}
+	int l = snprintf(line, sizeof line, "],\"last\":%llu,\"ok\":true,\"exit\":0}\n",
+	    (unsigned long long)(k > 0 ? ev[k - 1].seq : c->ev_since > d->ev_seq ? d->ev_seq :
+	    c->ev_since));
+	sz_buf_append(&out, line, (size_t)l);
+	c->ev_wait = false;
+	sz_daemon_ctl_answer(c, 0, &out, NULL);
+	sz_buf_free(&out);
+}
+
+void
+sz_daemon_events_wait(sz_daemon *d, void *client, uint64_t since)
+{
+	conn *c = client;
+	c->ev_wait = true;
+	c->ev_since = since;
+	c->stage_ms = sz_tcpdial_now_ms();
+	if (d->ev_seq > since)
+		events_answer(d, c);
+}
+
+/* --- targets and records ------------------------------------------------------------------- */
+
+/* Is a one of the addresses this node serves on or is reached at? */
+static bool
+is_mine(sz_daemon *d, const sz_addr *a, const sz_addr *reach, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++)
+		if (reach[i].port == a->port && strcmp(reach[i].host, a->host) == 0)
+			return true;
+	for (size_t i = 0; i < d->nl; i++)
+		if (d->o.listen[i].port == a->port && (strcmp(d->o.listen[i].host, a->host) == 0 ||
+		    (sz_tcpdial_is_loopback(a->host) && sz_tcpdial_is_loopback(d->o.listen[i].host))))
+			return true;
+	return false;
+}
+
+/* Gather the targets: the peers list, and every member node the cells' records name. */
+static void
+targets_gather(sz_daemon *d, uint64_t now)
+{
+	static sz_autosync_want want[SZ_AUTOSYNC_MAX_TARGETS];
+	sz_addr reach[SZ_DAEMON_MAX_REACH];
+	size_t nr = sz_daemon_reach(d, reach, SZ_DAEMON_MAX_REACH), k = 0;
+	size_t nb = sz_node_reach_targets(d->node, want, SZ_AUTOSYNC_MAX_TARGETS, d->tor != NULL);
+	for (size_t i = 0; i < nb; i++)
+		if (!is_mine(d, &want[i].addr, reach, nr))
+			want[k++] = want[i];
+	sz_buf list = { 0 };
+	if (sz_store_kv_get(d->node->store, KV_PEERS, &list) == SZ_OK) {
+		sz_buf_u8(&list, 0);
+		char *save = NULL;
+		for (char *l = list.err ? NULL : strtok_r((char *)list.p, "\n", &save); l != NULL &&
+		    k < SZ_AUTOSYNC_MAX_TARGETS; l = strtok_r(NULL, "\n", &save)) {
+			char why[128];
+			memset(&want[k], 0, sizeof want[k]);
+			if (sz_addr_parse(&want[k].addr, l, why, sizeof why) != SZ_OK ||
+			    want[k].addr.port == 0 || (want[k].addr.onion && d->tor == NULL) ||
+			    is_mine(d, &want[k].addr, reach, nr))
+				continue;
+			k++;
+		}
+	}
+	sz_buf_free(&list);
+	sz_autosync_set(&d->as, want, k, now);
+	d->targets_ms = now;
+	d->targets_dirty = false;
+}
+
+/* My record in every cell I am in says where this node is reached now, to its members now. */
+static void
+records_publish(sz_daemon *d, uint64_t now)
+{
+	sz_addr reach[SZ_DAEMON_MAX_REACH];
+	size_t nr = sz_daemon_reach(d, reach, SZ_DAEMON_MAX_REACH);
+	for (size_t i = 0; i < d->node->ncells; i++) {
+		sz_cell *c = d->node->cells[i].cell;
+		bool posted = false;
+		if (sz_cell_status(c) != SZ_CELL_ACTIVE)
+			continue;
+		int r = sz_node_reach_publish(d->node, c, reach, nr, d->o.unlisted, &posted);
+		if (r == SZ_ERR_STATE)
+			continue; /* my first key update is not made yet: the next turn */
+		if (r != SZ_OK)
+			sz_daemon_log(d, "could not post where this node is reached: %s", sz_strerror(r));
+	}
+	d->publish_ms = now;
+	d->publish_dirty = false;
+}
+
+/* --- the schedule ---------------------------------------------------------------------------- */
+
+void
+sz_daemon_auto_attach(sz_daemon *d)
+{
+	if (d->node == NULL)
+		return;
+	d->node->on_event = on_event;
+	d->node->event_ctx = d;
+	d->stored_seen = d->node->stored;
+	d->targets_dirty = d->publish_dirty = true;
+	if (!d->as_ready) {
+		sz_autosync_cfg cfg = { .period_ms = d->o.sync_every_ms };
+		sz_autosync_init(&d->as, &cfg, d->node->env);
+		d->as_ready = true;
+	}
+}
+
+void
+sz_daemon_auto_note(sz_daemon *d, bool command)
+{
+	if (d->node == NULL)
+		return;
+	if (d->node->stored != d->stored_seen)
+		d->poke = true;
+	d->stored_seen = d->node->stored;
+	if (command) {
+		d->targets_dirty = true; /* it may have changed the peers list or a cell */
+		d->publish_dirty = true;
+	}
+}
+
+void
+sz_daemon_auto_detach(sz_daemon *d)
+{
+	d->as_ready = false;
+	d->poke = false;
+}
+
+void
+sz_daemon_auto_tick(sz_daemon *d, uint64_t now)
+{
+	for (size_t i = 0; i < d->nconns; i++) {
+		conn *c = d->conns[i];
+		if (c->kind == C_CTL && c->ev_wait && !c->dead &&
+		    (d->ev_seq > c->ev_since || sz_daemon_since(now, c->stage_ms) >
+		    SZ_DAEMON_EVENTS_WAIT_MS))
+			events_answer(d, c);
+	}
+	if (d->node == NULL || !d->as_ready)
+		return;
+	if (d->publish_dirty || sz_daemon_since(now, d->publish_ms) >= SZ_DAEMON_PUBLISH_MS) {
+		uint64_t before = d->node->stored;
+		records_publish(d, now);
+		if (d->node->stored != before)
+			d->poke = true;
+		d->stored_seen = d->node->stored;
+	}
+	if (d->o.manual)
+		return;
+	if (d->targets_dirty || sz_daemon_since(now, d->targets_ms) >= SZ_DAEMON_TARGETS_MS)
+		targets_gather(d, now);
+	if (d->poke) {
+		sz_autosync_poke(&d->as, now);
+		d->poke = false;
+	}
+	sz_autosync_target *t;
+	while ((t = sz_autosync_next(&d->as, now)) != NULL) {
+		int r = sz_daemon_dial_target(d, &t->w.addr, t->id, t->w.has_key ? t->w.key : NULL);
+		if (r != SZ_OK)
+			sz_autosync_done(&d->as, t->id, r, -1, now);
+	}
+}
+
+void
+sz_daemon_auto_done(sz_daemon *d, uint32_t id, int err, int retry_s, uint64_t stored)
+{
+	if (!d->as_ready)
+		return;
+	const sz_autosync_target *t = sz_autosync_find(&d->as, id);
+	bool first_failure = t != NULL && t->fails == 0 && err != SZ_OK && retry_s < 0;
+	char a[SZ_NET_ADDR_TEXT] = "?";
+	if (t != NULL && sz_addr_format(&t->w.addr, a, sizeof a) != SZ_OK)
+		a[0] = '\0';
+	sz_autosync_done(&d->as, id, err, retry_s, sz_tcpdial_now_ms());
+	if (first_failure)
+		sz_daemon_log(d, "automatic sync with %s failed (%s); trying again later", a,
+		    sz_strerror(err));
+	if (err == SZ_OK && stored > 0)
+		event_add(d, "sync", NULL, NULL);
+}
+
+size_t
+sz_daemon_auto_targets(const sz_daemon *d, sz_autosync_target *out, size_t max)
+{
+	size_t k = 0;
+	for (size_t i = 0; d->as_ready && i < d->as.n && k < max; i++)
+		if (d->as.t[i].live)
+			out[k++] = d->as.t[i];
+	return k;
+}

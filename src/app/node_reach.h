@@ -1,0 +1,68 @@
+/*
+ * node_reach.h - where the members' nodes are reached: "where to reach me" records (entries of
+ * kind REACH, sealed and signed inside a cell like any post: docs/PROTOCOL.md §11.11), the
+ * address book each cell's records make, and the targets of the automatic sync it yields.
+ * Layer: app.
+ *
+ * A record goes only where the cell's messages go: to the members of the epoch it is sealed
+ * under, never in clear, never to a member removed before it was made.  A node posts its record
+ * again whenever its addresses or the cell's members change (a newcomer cannot read what was
+ * posted before it joined); a node that chooses to be unlisted posts a record with no address.
+ * Addresses of a member no longer in the cell are never used.
+ */
+#ifndef SZ_APP_NODE_REACH_H
+#define SZ_APP_NODE_REACH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "samizdat.h"
+#include "app/autosync.h"
+#include "lib/bytes.h"
+#include "transport/net.h"
+
+struct sz_cell;
+struct sz_cell_event;
+
+#define SZ_REACH_MAX_ADDRS 4
+#define SZ_REACH_MAX_ENTRIES 256       /* per cell */
+#define SZ_REACH_ADDR_MAX 79           /* characters of one address in a record */
+#define SZ_REACH_INVITE 0x01           /* entry flag: the inviter's node, from the code */
+
+/* One record, parsed (docs/PROTOCOL.md §11.11). */
+typedef struct sz_reach_rec {
+	uint64_t time_ms;                  /* the author's clock: a newer record replaces an older */
+	uint8_t node_key[32];              /* the node's transport key: only it is synced with */
+	size_t naddr;                      /* 0: the node publishes no address */
+	sz_addr addr[SZ_REACH_MAX_ADDRS];
+} sz_reach_rec;
+
+/* body := version u8 (1) ‖ time_ms u64 ‖ node_key[32] ‖ naddr u8 (0..4) ‖ naddr × (len u8
+ * (1..79) ‖ "HOST:PORT" or "<56>.onion:PORT", ASCII).  Encode rec into out. */
+SZ_MUST_CHECK int sz_reach_encode(const sz_reach_rec *rec, sz_buf *out);
+/* Parse a body strictly: every address must parse (sz_addr_parse), nothing may follow.
+ * SZ_ERR_MALFORMED, SZ_ERR_UNSUPPORTED (version), SZ_ERR_TOO_LARGE (more than 4 addresses, one
+ * too long). */
+SZ_MUST_CHECK int sz_reach_parse(const uint8_t *body, size_t len, sz_reach_rec *rec);
+
+/* Post my record to c: the addresses a (na of them) and my transport key.  Only if it differs
+ * from the last one posted to c's current members (so it may be called at every turn); *posted
+ * says whether it was.  unlisted: post nothing, except once a record with no address if an
+ * earlier one named some (it withdraws them).  SZ_ERR_NOT_MEMBER if I am not active in c. */
+SZ_MUST_CHECK int sz_node_reach_publish(sz_node *n, struct sz_cell *c, const sz_addr *a,
+    size_t na, bool unlisted, bool *posted);
+/* A readable entry was filed for c (absorb): a REACH record of another member updates c's
+ * address book.  Anything else is ignored. */
+SZ_MUST_CHECK int sz_node_reach_filed(sz_node *n, struct sz_cell *c,
+    const struct sz_cell_event *e);
+/* After a live join: the inviter's node (its key and the address in the code) is a contact of c
+ * until its own record arrives. */
+SZ_MUST_CHECK int sz_node_reach_note_invite(sz_node *n, struct sz_cell *c,
+    const uint8_t node_key[32], const sz_addr *a);
+/* The nodes to sync with: every address of every member (current, not me) of the cells I sync,
+ * from their records, and the inviters' nodes from codes until their records come; onion
+ * addresses only if with_onion.  At most max; returns how many. */
+size_t sz_node_reach_targets(sz_node *n, sz_autosync_want *out, size_t max, bool with_onion);
+
+#endif /* SZ_APP_NODE_REACH_H */
