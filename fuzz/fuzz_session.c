@@ -48,13 +48,15 @@ fz_get(void *ctx, const uint8_t id[32], uint8_t **env, size_t *len)
 
 static int
 fz_store(void *ctx, const uint8_t (*shared)[16], size_t nshared, const uint8_t *const *envs,
-    const size_t *lens, size_t n, int *results)
+    const size_t *lens, const uint8_t (*ids)[32], size_t n, int *results)
 {
 	(void)ctx;
 	if (nshared > 0 && shared == NULL)
 		abort();
 	for (size_t i = 0; i < n; i++) {
-		if (lens[i] == 0 || envs[i] == NULL)
+		uint8_t id[32];
+		if (lens[i] == 0 || envs[i] == NULL || sz_env_id(id, envs[i], lens[i]) != SZ_OK ||
+		    memcmp(id, ids[i], 32) != 0)
 			abort();
 		fz_env_bytes[i % sizeof fz_env_bytes] ^= envs[i][lens[i] - 1];
 		results[i] = (envs[i][0] & 1) ? SZ_OK : SZ_ERR_BAD_SIGNATURE;

@@ -26,7 +26,13 @@
  *
  * Threads.  A handle is not thread-safe: use each from one thread at a time.  Different handles
  * may be used from different threads concurrently.  sz_init() must be called once before any other
- * function and is itself safe to call more than once.
+ * function and is itself safe to call more than once.  The library starts threads of its own in
+ * one place: a node checks (hashes, parses, verifies the signatures of) the envelopes of a batch a
+ * sync or a bundle brings on a pool of worker threads, one per online core (the environment
+ * variable SAMIZDAT_THREADS sets how many; 0: none), started at the node's first large batch and
+ * joined by sz_node_close.  They block every signal, touch only the batch being checked, never
+ * call back into your code, and are idle between batches: the call that hands the node a batch
+ * returns only once they are done with it.
  *
  * Sizes.  Lengths are size_t and count bytes.  Fixed-size keys are arrays of the SZ_*_BYTES sizes
  * below.  Integers on every wire and in every file are big-endian unless docs/PROTOCOL.md says

@@ -60,10 +60,10 @@ j_get(void *ctx, const uint8_t id[32], uint8_t **env, size_t *len)
 
 static int
 j_store(void *ctx, const uint8_t (*shared)[16], size_t nshared, const uint8_t *const *envs,
-    const size_t *lens, size_t n, int *results)
+    const size_t *lens, const uint8_t (*ids)[32], size_t n, int *results)
 {
 	junker *j = ctx;
-	return j->real.store(j->n, shared, nshared, envs, lens, n, results);
+	return j->real.store(j->n, shared, nshared, envs, lens, ids, n, results);
 }
 
 static void

@@ -49,9 +49,11 @@ sz_node_close(sz_node *n)
 {
 	if (n == NULL)
 		return;
-	if (n->store != NULL && sz_node_cells_save(n) != SZ_OK) {
+	/* A node whose batch failed after its cells moved on keeps the states last committed. */
+	if (n->store != NULL && !n->broken && sz_node_cells_save(n) != SZ_OK) {
 		/* Nothing more can be done while locking; the states stay as last saved. */
 	}
+	sz_node_pool_free(n);
 	sz_node_cells_free(n);
 	sz_node_sketches_free(n);
 	sz_node_quar_free(n);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cell/cell.h"
@@ -122,6 +123,9 @@ sz_node_bundle_export(sz_node *n, int fd, const sz_node_bundle_spec *spec,
 			    spec->passphrase, summary_item, &sum, &rep);
 		if (r == SZ_OK && rep.kind != SZ_BUNDLE_SUMMARY)
 			r = SZ_ERR_MALFORMED;
+		/* A damaged summary is still answered: what it lost makes the answer longer (it then
+		 * carries envelopes the other side has), never shorter. */
+		st->summary_damaged = r == SZ_OK && !rep.intact;
 		/* Answered for whom it was written: the cell whose key opened it.  Never for all my
 		 * cells: a member of one would see my other cells' scope tags, and take in none of
 		 * their envelopes (§9, Import). */
@@ -190,14 +194,17 @@ out:
 }
 
 /* Import: what the bundle's kind may carry goes to the store in batches, each batch in one
- * transaction. */
+ * transaction (as a sync session's: up to 4,096 envelopes, here or up to 4 MiB). */
+#define IMPORT_MAX 4096
+#define IMPORT_BYTES (4u << 20)
 typedef struct import_ctx {
 	sz_node *n;
 	const sz_bundle_report *rep; /* recipient is known before the first item (bundle.h) */
 	const sz_buf *owners;        /* the cell of each candidate secret */
-	uint8_t *envs[64];
-	size_t lens[64];
-	size_t count;
+	uint8_t **envs;              /* IMPORT_MAX each */
+	size_t *lens;
+	int *res;
+	size_t count, bytes;
 	sz_node_bundle_stats *st;
 } import_ctx;
 
@@ -228,7 +235,7 @@ may_carry(const import_ctx *x, const uint8_t *env)
 static int
 import_flush(import_ctx *x)
 {
-	int res[64];
+	int *res = x->res;
 	if (x->count == 0)
 		return SZ_OK;
 	int r = sz_node_ingest(x->n, (const uint8_t *const *)x->envs, x->lens, x->count, res);
@@ -242,6 +249,7 @@ import_flush(import_ctx *x)
 		free(x->envs[i]);
 	}
 	x->count = 0;
+	x->bytes = 0;
 	return r;
 }
 
@@ -263,7 +271,8 @@ import_item(void *ctx, const uint8_t *item, size_t len)
 		return SZ_ERR_NOMEM;
 	memcpy(x->envs[x->count], item, len);
 	x->lens[x->count++] = len;
-	return x->count == 64 ? import_flush(x) : SZ_OK;
+	x->bytes += len;
+	return x->count == IMPORT_MAX || x->bytes >= IMPORT_BYTES ? import_flush(x) : SZ_OK;
 }
 
 int
@@ -276,7 +285,16 @@ sz_node_bundle_import(sz_node *n, int fd, const char *passphrase, sz_node_bundle
 	memset(st, 0, sizeof *st);
 	memset(rep, 0, sizeof *rep);
 	rep->recipient = -1;
-	int r = sz_node_cells_bundle(n, NULL, true, &cand, &sc, &own);
+	struct stat sb;
+	int r;
+	/* Only a regular file: a FIFO or a device could keep the reader (the daemon) waiting. */
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return sz_node_fail(n, SZ_ERR_INVALID, "a bundle is read from a regular file only");
+	x.envs = calloc(IMPORT_MAX, sizeof *x.envs);
+	x.lens = calloc(IMPORT_MAX, sizeof *x.lens);
+	x.res = calloc(IMPORT_MAX, sizeof *x.res);
+	r = x.envs == NULL || x.lens == NULL || x.res == NULL ? SZ_ERR_NOMEM :
+	    sz_node_cells_bundle(n, NULL, true, &cand, &sc, &own);
 	if (r != SZ_OK)
 		goto out;
 	r = sz_bundle_read(&in, (const uint8_t(*)[32])cand.p, cand.len / 32, passphrase, import_item,
@@ -290,9 +308,15 @@ sz_node_bundle_import(sz_node *n, int fd, const char *passphrase, sz_node_bundle
 	else if (r == SZ_ERR_DECRYPT)
 		r = sz_node_fail(n, r, "no key of this node opens the bundle: it is not for you, or "
 		    "it is damaged at its start");
+	else if (r == SZ_ERR_UNSUPPORTED)
+		r = sz_node_fail(n, r, "the bundle was written by an older samizdat (bundle version 1, "
+		    "whose end could not be checked): ask for a new one");
 out:
-	for (size_t i = 0; i < x.count; i++)
+	for (size_t i = 0; x.envs != NULL && i < x.count; i++)
 		free(x.envs[i]);
+	free(x.envs);
+	free(x.lens);
+	free(x.res);
 	sz_buf_free(&cand);
 	sz_buf_free(&sc);
 	sz_buf_free(&own);

@@ -234,6 +234,7 @@ absorb(sz_node *n, sz_node_cell *nc, sz_cell_result *res, const uint8_t *env_id,
 	uint8_t scope[16];
 	sz_node_cell_local_scope(nc->cell, scope);
 	nc->dirty = true;
+	n->batch_touched = true;
 	for (size_t i = 0; i < res->nev && r == SZ_OK; i++) {
 		sz_cell_event *e = &res->ev[i];
 		if (n->on_event != NULL)
@@ -247,9 +248,10 @@ absorb(sz_node *n, sz_node_cell *nc, sz_cell_result *res, const uint8_t *env_id,
 		if (e->type != SZ_CELL_EV_MESSAGE)
 			continue;
 		uint8_t zero[32] = { 0 };
-		sz_store_entry_in in = { scope, env_id ? env_id : zero, e->entry, e->entry_len };
 		int er;
-		r = sz_store_put_entries(n->store, &in, 1, &er);
+		/* Decoded and verified by the cell: filed as it is. */
+		r = sz_store_put_entry(n->store, scope, env_id ? env_id : zero, &e->dec, e->entry_id,
+		    e->entry, e->entry_len, &er);
 		/* Remember which member a cell signing key belongs to, to show who wrote what (an
 		 * anonymous entry names nobody: its one-time key is noted for no one). */
 		if (r == SZ_OK && e->entry_len > 34 && !sodium_is_zero(e->actor, 32))
@@ -309,19 +311,17 @@ junk(int r, const sz_cell_result *res)
  * and listed as declined, since an honest member may hold it and must not send it again and
  * again; no fault of whoever sent it). */
 static int
-feed(sz_node *n, sz_node_cell *nc, const uint8_t *env, size_t len, int *drop)
+feed(sz_node *n, sz_node_cell *nc, const sz_envelope *env, const uint8_t env_id[32], int *drop)
 {
-	uint8_t env_id[32];
 	if (drop != NULL)
 		*drop = 0;
-	if (sz_env_id(env_id, env, len) != SZ_OK)
-		return SZ_OK;
+	n->batch_touched = true;
 	sz_cell_result res = { 0 };
-	int r = sz_cell_receive(nc->cell, env, len, &res);
+	int r = sz_cell_receive_parsed(nc->cell, env, &res);
 	if (r == SZ_OK || r == SZ_ERR_DECRYPT) {
 		int dropped = !res.drop ? 0 : junk(r, &res) ? 1 : 2;
 		if (r == SZ_OK)
-			r = absorb(n, nc, &res, env_id, env + 1);
+			r = absorb(n, nc, &res, env_id, env->scope);
 		else
 			r = SZ_OK;
 		if (r == SZ_OK && dropped) {
@@ -440,7 +440,13 @@ catch_up(sz_node *n, sz_node_cell *nc)
 						r = SZ_OK; /* deleted meanwhile (I left the cell, say) */
 					continue;
 				}
-				if ((r = feed(n, nc, env, len, &drop)) == SZ_OK)
+				/* From the store: parsed here for the first time in this process. */
+				sz_envelope pe;
+				if (sz_env_parse(&pe, env, len, 0) != SZ_OK) {
+					free(env);
+					continue; /* the store keeps only what parsed */
+				}
+				if ((r = feed(n, nc, &pe, ids[j], &drop)) == SZ_OK)
 					sz_node_fed_note(n, ids[j], drop);
 				/* Listed under another label while quarantined, or junk now gone: that
 				 * label's set lost it. */
@@ -471,31 +477,31 @@ catch_up(sz_node *n, sz_node_cell *nc)
 }
 
 int
-sz_node_cells_receive(sz_node *n, const uint8_t *env, size_t len, bool *owned, int *drop)
+sz_node_cells_receive(sz_node *n, const sz_env_in *in, bool *owned, int *drop)
 {
-	uint8_t id[32];
 	*owned = false;
 	*drop = 0;
-	if (len < SZ_ENV_HEADER_BYTES || sz_env_id(id, env, len) != SZ_OK)
+	if (in->err != SZ_OK || in->env.format != SZ_ENV_SEALED)
 		return SZ_OK;
-	if (sz_node_fed_find(n, id, drop)) {
+	const uint8_t *scope = in->env.scope;
+	if (sz_node_fed_find(n, in->id, drop)) {
 		*owned = true; /* a catch-up earlier in this batch fed it */
 		return SZ_OK;
 	}
 	for (size_t i = 0; i < n->ncells; i++) {
 		sz_node_cell *nc = &n->cells[i];
 		if (sz_cell_status(nc->cell) != SZ_CELL_ACTIVE && sz_node_cell_syncs(n, nc) &&
-		    scope_in((const uint8_t(*)[16])nc->scopes, nc->nscopes, env + 1)) {
+		    scope_in((const uint8_t(*)[16])nc->scopes, nc->nscopes, scope)) {
 			*owned = true; /* parting: kept for the others, not opened (no keys) */
-			sz_node_sketch_note(n, env, len);
+			sz_node_sketch_note(n, scope, in->id);
 			return SZ_OK;
 		}
-		if (sz_cell_status(nc->cell) != SZ_CELL_ACTIVE || !sz_cell_owns(nc->cell, env + 1))
+		if (sz_cell_status(nc->cell) != SZ_CELL_ACTIVE || !sz_cell_owns(nc->cell, scope))
 			continue;
 		*owned = true;
-		int r = feed(n, nc, env, len, drop);
+		int r = feed(n, nc, &in->env, in->id, drop);
 		if (r == SZ_OK && !*drop)
-			sz_node_sketch_note(n, env, len);
+			sz_node_sketch_note(n, scope, in->id);
 		if (r == SZ_OK)
 			r = catch_up(n, nc);
 		return r;
@@ -570,14 +576,17 @@ adopt(sz_node *n, sz_cell *c, sz_cell_result *res)
 	n->cells[i].dirty = true;
 	if (sz_node_cell_label(c, n->cells[i].label) != SZ_OK)
 		return SZ_ERR_INTERNAL; /* the cell is listed: freed with the node */
-	int r = absorb(n, &n->cells[i], res, NULL, NULL);
+	int r = sz_node_batch_begin(n);
+	if (r != SZ_OK)
+		return r; /* the cell is listed: freed with the node */
+	r = absorb(n, &n->cells[i], res, NULL, NULL);
 	if (r == SZ_OK)
 		r = catch_up(n, &n->cells[i]);
 	if (r == SZ_OK)
 		r = save_cell(n, &n->cells[i]);
 	if (r == SZ_OK)
 		r = save_list(n);
-	return r;
+	return sz_node_batch_end(n, r);
 }
 
 int
@@ -608,12 +617,15 @@ int
 sz_node_cell_apply(sz_node *n, sz_cell *c, int r, sz_cell_result *res)
 {
 	sz_node_cell *nc = slot_of(n, c);
-	if (r == SZ_OK && nc != NULL)
+	/* One transaction for the operation and all it makes. */
+	if (r == SZ_OK && nc != NULL && (r = sz_node_batch_begin(n)) == SZ_OK) {
 		r = absorb(n, nc, res, NULL, NULL);
-	if (r == SZ_OK && nc != NULL)
-		r = catch_up(n, nc);
-	if (r == SZ_OK && nc != NULL)
-		r = save_cell(n, nc);
+		if (r == SZ_OK)
+			r = catch_up(n, nc);
+		if (r == SZ_OK)
+			r = save_cell(n, nc);
+		r = sz_node_batch_end(n, r);
+	}
 	sz_cell_result_free(res);
 	return r;
 }

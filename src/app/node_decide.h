@@ -1,7 +1,7 @@
 /*
  * node_decide.h - collective decisions in a node: voting keys, enrollments and rosters, the
- * entries a cell holds (node_decide.c), proposals, ballots and tallies (node_vote.c), threshold
- * pledges (node_pledge.c), declarations and co-signatures (node_declare.c), and the queue that
+ * entries a cell holds (node_decide.c), rostered calls: proposals, ballots and tallies, threshold
+ * pledges (node_rcall.c), declarations and co-signatures (node_declare.c), and the queue that
  * releases ballots and pledges at their time (node_pending.c).  Layer: app.  The rules are
  * src/decide's; these files wire them to cells and the store.  docs/PROTOCOL.md §13.10, §16.
  */
@@ -144,7 +144,7 @@ SZ_MUST_CHECK int sz_node_pending_find(sz_node *n, const uint8_t subject[32],
  * active in are dropped.  *released (may be NULL) gets how many left now. */
 SZ_MUST_CHECK int sz_node_pending_run(sz_node *n, size_t *released);
 
-/* --- proposals and ballots (node_vote.c) -------------------------------------------------- */
+/* --- proposals and ballots (node_rcall.c) ------------------------------------------------- */
 
 /* Propose question with labels (2..16) until deadline_ms, the roster being the cell's admitted
  * keys now (*ring gets their number).  SZ_ERR_DENIED (fewer than 3 enrolled members),
@@ -184,7 +184,7 @@ SZ_MUST_CHECK int sz_node_tally_run(sz_node *n, struct sz_cell *c, const uint8_t
     sz_node_tally *out);
 void sz_node_tally_free(sz_node_tally *t);
 
-/* --- threshold pledges (node_pledge.c) ---------------------------------------------------- */
+/* --- threshold pledges (node_rcall.c) ----------------------------------------------------- */
 
 SZ_MUST_CHECK int sz_node_pledge_call(sz_node *n, struct sz_cell *c, const char *text,
     uint32_t threshold, uint64_t deadline_ms, uint8_t id[32], size_t *ring);

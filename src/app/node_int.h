@@ -2,7 +2,8 @@
  * node_int.h - the inside of a node, shared by the app layer's modules (node.c: lifecycle and
  * leaflets; node_sync.c: what comes in and the session hooks; node_offer.c: sync labels, pair
  * keys and what a HELLO offers; node_quarantine.c: envelopes of epochs not known yet;
- * node_cell.c: cells; node_keep.c: what a node keeps of a cell besides its state).  Layer: app.
+ * node_cell.c: cells; node_keep.c: what a node keeps of a cell besides its state; node_batch.c:
+ * one transaction per batch, and checking envelopes on worker threads).  Layer: app.
  */
 #ifndef SZ_APP_NODE_INT_H
 #define SZ_APP_NODE_INT_H
@@ -15,6 +16,7 @@
 #include "lib/env.h"
 #include "store/store.h"
 #include "sync/session.h"
+#include "wire/envelope.h"
 
 /* Names in the store's key-value table. */
 #define KV_IDENTITY "node/identity"    /* Ed25519 secret key, 64 bytes */
@@ -86,10 +88,39 @@ struct sz_node {
 	 * own operation or post, not one that arrived. */
 	void (*on_event)(void *ctx, struct sz_cell *c, const struct sz_cell_event *e, bool mine);
 	void *event_ctx;
+	/* One store transaction per batch (node_batch.c). */
+	unsigned batch_depth;
+	bool batch_touched;           /* a cell was fed or changed in the open batch */
+	bool broken;                  /* a batch failed after cells moved on: no more batches */
+	struct sz_pool *pool;         /* checks incoming envelopes; started at first need */
+	bool pool_failed;             /* no pool (SAMIZDAT_THREADS=0, or threads refused) */
 };
 
 /* Record a message for sz_node_errmsg and return err. */
 int sz_node_fail(sz_node *n, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Batches (node_batch.c).  Everything between sz_node_batch_begin and sz_node_batch_end is one
+ * store transaction (nested calls join the outermost): an ingest, and whatever the cells produce
+ * while absorbing it (entries, acks, author notes, cell states).  end(r) commits if r is SZ_OK,
+ * else rolls back; on a failed outermost end the kept sketches and the quarantine are dropped
+ * (rebuilt from the store on need) and, if a cell was fed (batch_touched), the node refuses
+ * further batches (SZ_ERR_STATE) and does not save its cells until it is locked.  Returns r, or
+ * the commit's error. */
+SZ_MUST_CHECK int sz_node_batch_begin(sz_node *n);
+SZ_MUST_CHECK int sz_node_batch_end(sz_node *n, int r);
+/* Checking incoming envelopes (sz_env_in_check: id, parse, Ed25519 verify of a public one) on
+ * the node's pool of worker threads, one per online core, while the caller stores those
+ * already checked: begin starts the job (inline for small batches, or when a job runs already),
+ * wait(upto) returns once in[0..upto) are checked, end must follow before in is freed. */
+typedef struct sz_node_check {
+	sz_env_in *in;
+	size_t n, done, max_body;
+	struct sz_pool *pool;         /* NULL: checked inline by wait */
+} sz_node_check;
+void sz_node_check_begin(sz_node *n, sz_node_check *ck, sz_env_in *in, size_t count);
+void sz_node_check_wait(sz_node_check *ck, size_t upto);
+void sz_node_check_end(sz_node_check *ck);
+void sz_node_pool_free(sz_node *n);
 
 /* Take in envelopes from outside (bundle, join answer) or made here: store them (verifying
  * public ones), then let the cell that owns a sealed one open it and file what it can read; one
@@ -101,13 +132,16 @@ int sz_node_fail(sz_node *n, int err, const char *fmt, ...) __attribute__((forma
  * will travel with the next sync. */
 SZ_MUST_CHECK int sz_node_ingest(sz_node *n, const uint8_t *const *envs, const size_t *lens,
     size_t count, int *results);
+/* The batches of a sync session (below) and of bundles are one transaction each, checked on the
+ * pool; the session hands down the ids it hashed (ids may be NULL: hashed here, on the pool). */
 /* The same for a batch a sync peer sent, with the labels that session shares: an envelope is
  * taken only if it is public and the public label is shared; or sealed, of an epoch scope of a
  * cell whose label is shared; or sealed, of a scope none of my cells owns, while some cell
  * label is shared (quarantine).  Anything else is refused (SZ_ERR_DENIED) without being
  * stored (docs/PROTOCOL.md §8, Acceptance). */
 SZ_MUST_CHECK int sz_node_ingest_shared(sz_node *n, const uint8_t (*shared)[16], size_t nshared,
-    const uint8_t *const *envs, const size_t *lens, size_t count, int *results);
+    const uint8_t *const *envs, const size_t *lens, const uint8_t (*ids)[32], size_t count,
+    int *results);
 
 /* Sketches for sync sessions (node_sketch.c), one per set of shared labels.  Every envelope
  * the node lists under a label goes into them: sz_node_store_envelopes stores and notes (for
@@ -118,10 +152,12 @@ SZ_MUST_CHECK int sz_node_ingest_shared(sz_node *n, const uint8_t (*shared)[16],
  * hooks. */
 SZ_MUST_CHECK int sz_node_store_envelopes(sz_node *n, const uint8_t *const *envs,
     const size_t *lens, size_t count, int *results);
-void sz_node_sketch_note(sz_node *n, const uint8_t *env, size_t len);
+void sz_node_sketch_note(sz_node *n, const uint8_t scope[16], const uint8_t id[32]);
 /* The same for an id listed under label without being held (sz_node_cell_declined). */
 void sz_node_sketch_note_id(sz_node *n, const uint8_t label[16], const uint8_t id[32]);
 void sz_node_sketches_drop_label(sz_node *n, const uint8_t label[16]);
+/* The same for every label (a batch was rolled back). */
+void sz_node_sketches_drop_all(sz_node *n);
 struct sz_riblt_sketch;
 SZ_MUST_CHECK int sz_node_sketch_get(void *ctx, const uint8_t (*labels)[SZ_SCOPE_BYTES], size_t n,
     const uint8_t key[16], struct sz_riblt_sketch **sk);
@@ -172,8 +208,7 @@ SZ_MUST_CHECK int sz_node_quar_prepare(sz_node *n, const uint8_t (*scopes)[16],
     const uint8_t label[16], size_t count);
 /* After storing: these envelopes (just stored) are quarantined; oldest ones past the bounds,
  * and any past their age, are deleted (and declined by their label's cell). */
-SZ_MUST_CHECK int sz_node_quar_add(sz_node *n, const uint8_t *const *envs, const size_t *lens,
-    size_t count);
+SZ_MUST_CHECK int sz_node_quar_add(sz_node *n, const sz_env_in *const *in, size_t count);
 /* A cell has come to own scope: its envelopes leave the quarantine; *ids and *labels (malloc()ed,
  * *nids of them) are theirs and the labels they were listed under, for the cell's catch-up to
  * feed (it keeps or drops each). */
@@ -304,6 +339,7 @@ typedef struct sz_node_bundle_stats {
 	uint64_t refused_kind;     /* import: of the refused, those this bundle's kind may not carry
 	                            * (sealed ones in a passphrase bundle, another cell's in a
 	                            * cell bundle) */
+	bool summary_damaged;      /* export --answer: the summary was damaged (answered anyway) */
 	struct sz_cell *cell;      /* import: the cell whose key opened the bundle (NULL: the
 	                            * passphrase); export: the cell it is for, if any */
 	uint64_t bytes;
@@ -362,8 +398,7 @@ SZ_MUST_CHECK int sz_node_cell_join(sz_node *n, const struct sz_cell_joinkeys *k
  * that comes
  * to own a new scope catches up on its stored envelopes (the quarantine's among them); one that
  * I leave or am removed from loses its sealed envelopes from the store. */
-SZ_MUST_CHECK int sz_node_cells_receive(sz_node *n, const uint8_t *env, size_t len, bool *owned,
-    int *drop);
+SZ_MUST_CHECK int sz_node_cells_receive(sz_node *n, const sz_env_in *in, bool *owned, int *drop);
 /* The ids listed under label that this node does not hold: envelopes its cell opened and
  * declined to keep (an op a newcomer got in its welcome, a post by a member it knows was
  * removed: what an honest member may well hold), so that members do not send them again and

@@ -646,9 +646,14 @@ sz_node_admit_file(sz_node *n, int in_fd, int out_fd, sz_cell **cell, uint8_t *m
 		    "revoked, expired, or someone else's)");
 		goto done;
 	}
-	if (r == SZ_ERR_MALFORMED || (r == SZ_OK && (rep.kind != SZ_BUNDLE_JOIN_REQUEST ||
+	if (r == SZ_ERR_UNSUPPORTED)
+		r = sz_node_fail(n, r, "this request was written by an older samizdat (courier files "
+		    "of version 1): ask the newcomer to write it again");
+	else if (r == SZ_ERR_MALFORMED || (r == SZ_OK && (rep.kind != SZ_BUNDLE_JOIN_REQUEST ||
 	    req.b.len != SZ_JOIN_REQUEST_BYTES)))
 		r = sz_node_fail(n, SZ_ERR_MALFORMED, "this is not a join request");
+	else if (r == SZ_OK && !rep.intact)
+		r = sz_node_fail(n, SZ_ERR_CORRUPT, "the request file is damaged or cut: ask for it again");
 	if (r != SZ_OK)
 		goto done;
 	memcpy(tok, open.p + 16 * (size_t)rep.recipient, 16);
@@ -722,7 +727,10 @@ sz_node_join_answer_file(sz_node *n, const sz_invite *iv, int fd, sz_cell **cell
 		r = sz_node_fail(n, r, "this answer is not for that invitation (or it is damaged)");
 		goto out;
 	}
-	if (r == SZ_OK && (rep.kind != SZ_BUNDLE_JOIN_ANSWER || !rep.complete || rep.chunks_damaged))
+	if (r == SZ_ERR_UNSUPPORTED)
+		r = sz_node_fail(n, r, "this answer was written by an older samizdat (courier files of "
+		    "version 1): ask the inviter to answer again");
+	if (r == SZ_OK && (rep.kind != SZ_BUNDLE_JOIN_ANSWER || !rep.intact))
 		r = sz_node_fail(n, rep.kind != SZ_BUNDLE_JOIN_ANSWER ? SZ_ERR_MALFORMED : SZ_ERR_CORRUPT,
 		    rep.kind != SZ_BUNDLE_JOIN_ANSWER ? "this is not an answer to a join request" :
 		    "the answer file is damaged or cut");

@@ -227,10 +227,10 @@ junk_get(void *ctx, const uint8_t id[32], uint8_t **env, size_t *len)
 
 static int
 junk_store(void *ctx, const uint8_t (*shared)[16], size_t nshared, const uint8_t *const *envs,
-    const size_t *lens, size_t n, int *results)
+    const size_t *lens, const uint8_t (*ids)[32], size_t n, int *results)
 {
 	junker *j = ctx;
-	return sz_node_ingest_shared(j->n, shared, nshared, envs, lens, n, results);
+	return sz_node_ingest_shared(j->n, shared, nshared, envs, lens, ids, n, results);
 }
 
 static void
@@ -428,7 +428,7 @@ test_quarantine_bounds(void **state)
 			assert_int_equal(sz_env_id(ids[base + i], envs[i], lens[i]), SZ_OK);
 		}
 		assert_int_equal(sz_node_ingest_shared(t.nd[A], label, 1, (const uint8_t *const *)envs,
-		    lens, k, res), SZ_OK);
+		    lens, NULL, k, res), SZ_OK);
 		for (size_t i = 0; i < k; i++) {
 			assert_int_equal(res[i], SZ_OK);
 			free(envs[i]);
@@ -549,7 +549,7 @@ test_epoch_learnt_later(void **state)
 				assert_int_equal(sz_store_get_envelope(t.nd[A]->store, items[i].id, &env, &len),
 				    SZ_OK);
 				const uint8_t *e = env;
-				assert_int_equal(sz_node_ingest_shared(t.nd[B], label, 1, &e, &len, 1, &r),
+				assert_int_equal(sz_node_ingest_shared(t.nd[B], label, 1, &e, &len, NULL, 1, &r),
 				    SZ_OK);
 				free(env);
 				if (r == SZ_ERR_EXISTS)

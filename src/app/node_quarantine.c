@@ -310,7 +310,7 @@ sz_node_quar_prepare(sz_node *n, const uint8_t (*scopes)[16], const uint8_t labe
 }
 
 int
-sz_node_quar_add(sz_node *n, const uint8_t *const *envs, const size_t *lens, size_t count)
+sz_node_quar_add(sz_node *n, const sz_env_in *const *in, size_t count)
 {
 	int r = load(n);
 	if (r != SZ_OK)
@@ -318,11 +318,11 @@ sz_node_quar_add(sz_node *n, const uint8_t *const *envs, const size_t *lens, siz
 	uint64_t now = sz_now_ms(n->env);
 	struct sz_node_quarantine *q = n->quar;
 	for (size_t i = 0; i < count && r == SZ_OK; i++) {
-		quar_item it = { .time_ms = now, .len = (uint32_t)lens[i] };
+		quar_item it = { .time_ms = now, .len = (uint32_t)in[i]->len };
 		const quar_rec *rec;
-		if (lens[i] < SZ_ENV_HEADER_BYTES || sz_env_id(it.id, envs[i], lens[i]) != SZ_OK ||
-		    (rec = find_rec(q, envs[i] + 1)) == NULL)
+		if (in[i]->err != SZ_OK || (rec = find_rec(q, in[i]->env.scope)) == NULL)
 			continue; /* sz_node_quar_prepare listed every one */
+		memcpy(it.id, in[i]->id, 32);
 		memcpy(it.scope, rec->scope, 16);
 		memcpy(it.label, rec->label, 16);
 		/* kept oldest first: an earlier time (a clock set back) goes to its place */

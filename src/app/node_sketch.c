@@ -256,32 +256,45 @@ sz_node_sketch_put(void *ctx, sz_riblt_sketch *sk)
 	sz_riblt_sketch_free(sk);
 }
 
+/* A lent sketch stays with its borrower and is dropped when given back. */
+static void
+drop_slot(struct sz_node_sketch *e)
+{
+	if (e->lent > 0) {
+		e->stale = true;
+		free(e->pending);
+		e->pending = NULL;
+		e->npending = e->cap = 0;
+	} else {
+		slot_clear(e);
+	}
+}
+
 void
 sz_node_sketches_drop_label(sz_node *n, const uint8_t label[16])
 {
 	for (size_t i = 0; n->sketches != NULL && i < SKETCH_SLOTS; i++) {
 		struct sz_node_sketch *e = &n->sketches[i];
-		if (e->sk == NULL || bsearch(label, e->scopes, e->nscopes, SZ_SCOPE_BYTES, cmp_scope) == NULL)
-			continue;
-		if (e->lent > 0) {
-			e->stale = true; /* the borrower keeps it; dropped when given back */
-			free(e->pending);
-			e->pending = NULL;
-			e->npending = e->cap = 0;
-		} else {
-			slot_clear(e);
-		}
+		if (e->sk != NULL && bsearch(label, e->scopes, e->nscopes, SZ_SCOPE_BYTES, cmp_scope) != NULL)
+			drop_slot(e);
 	}
+}
+
+void
+sz_node_sketches_drop_all(sz_node *n)
+{
+	for (size_t i = 0; n->sketches != NULL && i < SKETCH_SLOTS; i++)
+		if (n->sketches[i].sk != NULL)
+			drop_slot(&n->sketches[i]);
 }
 
 /* An envelope listed under a label was stored: its id goes into every kept sketch of that label
  * (or waits). */
 void
-sz_node_sketch_note(sz_node *n, const uint8_t *env, size_t len)
+sz_node_sketch_note(sz_node *n, const uint8_t scope[16], const uint8_t id[32])
 {
-	uint8_t id[32], label[16];
-	if (n->sketches == NULL || len < SZ_ENV_HEADER_BYTES ||
-	    sz_node_scope_label(n, env + 1, label) != SZ_OK || sz_env_id(id, env, len) != SZ_OK)
+	uint8_t label[16];
+	if (n->sketches == NULL || sz_node_scope_label(n, scope, label) != SZ_OK)
 		return;
 	sz_node_sketch_note_id(n, label, id);
 }
@@ -322,15 +335,23 @@ int
 sz_node_store_envelopes(sz_node *n, const uint8_t *const *envs, const size_t *lens,
     size_t count, int *results)
 {
-	int r = sz_store_put_envelopes(n->store, envs, lens, count, results);
+	/* Made here, so checked here, once (no pool: a few at a time, inside a batch). */
+	sz_env_in *in = calloc(count ? count : 1, sizeof *in);
+	if (in == NULL)
+		return SZ_ERR_NOMEM;
+	size_t max_body = sz_store_max_body(n->store);
+	for (size_t i = 0; i < count; i++) {
+		sz_env_in_init(&in[i], envs[i], lens[i], NULL);
+		sz_env_in_check(&in[i], max_body);
+	}
+	int r = sz_store_put_checked(n->store, in, count, results);
 	for (size_t i = 0; r == SZ_OK && i < count; i++)
-		n->stored += results[i] == SZ_OK;
-	if (r != SZ_OK || n->sketches == NULL)
-		return r;
-	for (size_t i = 0; i < count; i++)
-		if (results[i] == SZ_OK)
-			sz_node_sketch_note(n, envs[i], lens[i]);
-	return SZ_OK;
+		if (results[i] == SZ_OK) {
+			n->stored++;
+			sz_node_sketch_note(n, in[i].env.scope, in[i].id);
+		}
+	free(in);
+	return r;
 }
 
 int

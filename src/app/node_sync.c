@@ -47,26 +47,50 @@ classify(sz_node *n, bool filter, const uint8_t (*shared)[16], size_t nshared, b
 	return !filter || cell_shared ? TAKE_QUAR : TAKE_REFUSE;
 }
 
+/* Items stored per call while the pool checks those after them. */
+#define STORE_STEP 64
+
+/* Store the kept items (kidx maps them to the batch's), checked on the pool as they are
+ * stored: res gets each one's result. */
+static int
+store_checked(sz_node *n, sz_env_in *in, const size_t *kidx, size_t nk, int *res)
+{
+	sz_node_check ck;
+	int kres[STORE_STEP], r = SZ_OK;
+	sz_node_check_begin(n, &ck, in, nk);
+	for (size_t k = 0; k < nk && r == SZ_OK; k += STORE_STEP) {
+		size_t m = nk - k < STORE_STEP ? nk - k : STORE_STEP;
+		sz_node_check_wait(&ck, k + m);
+		if ((r = sz_store_put_checked(n->store, in + k, m, kres)) != SZ_OK)
+			r = sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));
+		for (size_t j = 0; j < m && r == SZ_OK; j++) {
+			res[kidx[k + j]] = kres[j];
+			n->stored += kres[j] == SZ_OK;
+		}
+	}
+	sz_node_check_end(&ck);
+	return r;
+}
+
 static int
 ingest(sz_node *n, bool filter, const uint8_t (*shared)[16], size_t nshared,
-    const uint8_t *const *envs, const size_t *lens, size_t count, int *results)
+    const uint8_t *const *envs, const size_t *lens, const uint8_t (*ids)[32], size_t count,
+    int *results)
 {
 	int *res = results, r = SZ_ERR_NOMEM;
 	bool outer = n->batch; /* an ingest inside an ingest (a cell's answer) shares its record */
-	const uint8_t **keep = NULL;
-	size_t *klen = NULL, *kidx = NULL, nk = 0, nq = 0, nin = 0;
-	uint8_t (*qscopes)[16] = NULL, (*ids)[32] = NULL, pub[SZ_SCOPE_BYTES];
-	sz_store_entry_in *in = NULL;
+	sz_env_in *in = NULL;
+	const sz_env_in **quar = NULL;
+	size_t *kidx = NULL, nk = 0, nq = 0;
+	uint8_t (*qscopes)[16] = NULL;
 	bool cell_shared = false;
 	const uint8_t *qlabel = NULL; /* the one cell label shared, if one: the quarantine's */
 	size_t c1 = count ? count : 1;
 	if (res == NULL && (res = calloc(c1, sizeof *res)) == NULL)
 		return SZ_ERR_NOMEM;
-	if ((keep = calloc(c1, sizeof *keep)) == NULL || (klen = calloc(c1, sizeof *klen)) == NULL ||
-	    (kidx = calloc(c1, sizeof *kidx)) == NULL || (qscopes = calloc(c1, 16)) == NULL || (ids = calloc(c1, 32)) == NULL ||
-	    (in = calloc(c1, sizeof *in)) == NULL)
+	if ((in = calloc(c1, sizeof *in)) == NULL || (kidx = calloc(c1, sizeof *kidx)) == NULL ||
+	    (qscopes = calloc(c1, 16)) == NULL || (quar = calloc(c1, sizeof *quar)) == NULL)
 		goto out;
-	sz_env_public_scope(pub);
 	n->batch = true;
 	for (size_t i = 0, ncl = 0; i < nshared; i++)
 		for (size_t j = 0; j < n->ncells; j++)
@@ -75,7 +99,8 @@ ingest(sz_node *n, bool filter, const uint8_t (*shared)[16], size_t nshared,
 				cell_shared = true;
 				qlabel = ++ncl == 1 ? shared[i] : NULL;
 			}
-	/* Decide, then list the quarantine's new scopes before anything of them is stored. */
+	/* Decide by the header, then list the quarantine's new scopes before anything of them is
+	 * stored; what is refused is neither checked nor stored. */
 	for (size_t i = 0; i < count; i++) {
 		enum take t = classify(n, filter, shared, nshared, cell_shared, envs[i], lens[i]);
 		if (t == TAKE_REFUSE) {
@@ -84,97 +109,68 @@ ingest(sz_node *n, bool filter, const uint8_t (*shared)[16], size_t nshared,
 		}
 		if (t == TAKE_QUAR)
 			memcpy(qscopes[nq++], envs[i] + 1, 16);
-		keep[nk] = envs[i];
-		klen[nk] = lens[i];
+		sz_env_in_init(&in[nk], envs[i], lens[i], ids != NULL ? ids[i] : NULL);
 		kidx[nk++] = i;
 	}
-	if (nq > 0 && (r = sz_node_quar_prepare(n, (const uint8_t(*)[16])qscopes, qlabel, nq)) != SZ_OK)
+	/* One transaction for the batch and all the cells make of it. */
+	if ((r = sz_node_batch_begin(n)) != SZ_OK)
 		goto out;
-	int *kres = calloc(nk ? nk : 1, sizeof *kres);
-	if (kres == NULL) {
-		r = SZ_ERR_NOMEM;
-		goto out;
-	}
-	r = sz_store_put_envelopes(n->store, keep, klen, nk, kres);
-	for (size_t k = 0; k < nk; k++) {
-		res[kidx[k]] = kres[k];
-		n->stored += r == SZ_OK && kres[k] == SZ_OK;
-	}
-	free(kres);
-	if (r != SZ_OK) {
-		r = sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));
-		goto out;
-	}
-	/* File what this node can read: public entries as they are (in one transaction), sealed
-	 * ones through the cells that own them; hold the rest of the sealed ones in quarantine. */
+	if (nq > 0)
+		r = sz_node_quar_prepare(n, (const uint8_t(*)[16])qscopes, qlabel, nq);
+	if (r == SZ_OK)
+		r = store_checked(n, in, kidx, nk, res);
+	/* File what this node can read: public entries are stored with their envelopes; sealed
+	 * ones go through the cells that own them; the rest of the sealed ones to quarantine. */
 	nq = 0;
 	for (size_t k = 0; k < nk && r == SZ_OK; k++) {
 		size_t i = kidx[k];
 		if (res[i] != SZ_OK)
 			continue;
-		if (envs[i][0] == SZ_ENV_PUBLIC) {
-			/* Already parsed and verified by the store; only the entry's place is needed. */
-			uint32_t el = sz_load_u32(envs[i] + SZ_ENV_HEADER_BYTES);
-			if (sz_env_id(ids[nin], envs[i], lens[i]) != SZ_OK)
-				continue;
-			sz_node_sketch_note(n, envs[i], lens[i]);
-			in[nin] = (sz_store_entry_in){ pub, ids[nin], envs[i] + SZ_ENV_HEADER_BYTES + 4, el };
-			nin++;
+		if (in[k].env.format == SZ_ENV_PUBLIC) {
+			sz_node_sketch_note(n, in[k].env.scope, in[k].id);
 			continue;
 		}
 		/* Sealed: its cell decides (a scope learnt earlier in this batch included: the cell's
 		 * catch-up has fed it already and says so through the same call). */
 		bool owned = false;
 		int drop = 0;
-		if ((r = sz_node_cells_receive(n, envs[i], lens[i], &owned, &drop)) != SZ_OK)
+		if ((r = sz_node_cells_receive(n, &in[k], &owned, &drop)) != SZ_OK)
 			break;
 		if (owned && drop == 1)
 			res[i] = SZ_ERR_DECRYPT; /* deleted again: it does not open, counted refused */
 		else if (owned && drop == 2)
 			res[i] = SZ_ERR_EXISTS; /* opened and declined: not kept, listed, no fault */
 		else if (!owned)
-			kidx[nq++] = i;
+			quar[nq++] = &in[k];
 	}
 	/* Of an epoch unknown when they came: one the batch itself taught a cell meanwhile goes to
 	 * it now (until nothing more is learnt), the rest to the quarantine. */
 	for (bool progress = true; progress && r == SZ_OK;) {
 		progress = false;
 		for (size_t k = 0; k < nq && r == SZ_OK; k++) {
-			size_t i = kidx[k];
+			size_t i = kidx[quar[k] - in];
 			bool owned = false;
 			int drop = 0;
-			if ((r = sz_node_cells_receive(n, envs[i], lens[i], &owned, &drop)) != SZ_OK || !owned)
+			if ((r = sz_node_cells_receive(n, quar[k], &owned, &drop)) != SZ_OK || !owned)
 				continue;
 			res[i] = drop == 1 ? SZ_ERR_DECRYPT : drop == 2 ? SZ_ERR_EXISTS : SZ_OK;
-			kidx[k--] = kidx[--nq];
+			quar[k--] = quar[--nq];
 			progress = true;
 		}
 	}
-	for (size_t k = 0; k < nq; k++) {
-		keep[k] = envs[kidx[k]];
-		klen[k] = lens[kidx[k]];
-	}
 	if (r == SZ_OK && nq > 0)
-		r = sz_node_quar_add(n, keep, klen, nq);
-	if (r == SZ_OK && nin > 0) {
-		int *er = calloc(nin, sizeof *er);
-		r = er == NULL ? SZ_ERR_NOMEM : sz_store_put_entries(n->store, in, nin, er);
-		if (r != SZ_OK && r != SZ_ERR_NOMEM)
-			r = sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));
-		free(er);
-	}
+		r = sz_node_quar_add(n, quar, nq);
 	if (r == SZ_OK)
 		r = sz_node_cells_save(n);
+	r = sz_node_batch_end(n, r);
 out:
 	n->batch = outer;
 	if (!outer)
 		n->nfed = 0;
-	free(keep);
-	free(klen);
+	free(in);
 	free(kidx);
 	free(qscopes);
-	free(ids);
-	free(in);
+	free(quar);
 	if (res != results)
 		free(res);
 	return r;
@@ -184,14 +180,15 @@ int
 sz_node_ingest(sz_node *n, const uint8_t *const *envs, const size_t *lens, size_t count,
     int *results)
 {
-	return ingest(n, false, NULL, 0, envs, lens, count, results);
+	return ingest(n, false, NULL, 0, envs, lens, NULL, count, results);
 }
 
 int
 sz_node_ingest_shared(sz_node *n, const uint8_t (*shared)[16], size_t nshared,
-    const uint8_t *const *envs, const size_t *lens, size_t count, int *results)
+    const uint8_t *const *envs, const size_t *lens, const uint8_t (*ids)[32], size_t count,
+    int *results)
 {
-	return ingest(n, true, shared, nshared, envs, lens, count, results);
+	return ingest(n, true, shared, nshared, envs, lens, ids, count, results);
 }
 
 int
@@ -289,9 +286,10 @@ hook_get(void *ctx, const uint8_t id[32], uint8_t **env, size_t *len)
 
 static int
 hook_store(void *ctx, const uint8_t (*shared)[SZ_SCOPE_BYTES], size_t nshared,
-    const uint8_t *const *envs, const size_t *lens, size_t count, int *results)
+    const uint8_t *const *envs, const size_t *lens, const uint8_t (*ids)[32], size_t count,
+    int *results)
 {
-	return sz_node_ingest_shared(ctx, shared, nshared, envs, lens, count, results);
+	return sz_node_ingest_shared(ctx, shared, nshared, envs, lens, ids, count, results);
 }
 
 /* What the session offers: the public scope (one token under its own tag) and the pairs. */

@@ -115,6 +115,11 @@ sz_cell_receive_anon(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_result *
 	ev.entry_len = len - 1;
 	ev.body = ev.entry + (e.body - (pt + 1));
 	ev.body_len = e.body_len;
+	/* decoded from the plaintext, kept pointing into the copy */
+	ev.dec = e;
+	ev.dec.body = ev.body;
+	if (e.parents != NULL)
+		ev.dec.parents = ev.entry + (e.parents - (pt + 1));
 	/* ev.actor stays zero: no member is named. */
 	if ((r = sz_cell_event_push(res, &ev)) != SZ_OK)
 		free(ev.entry);

@@ -488,14 +488,22 @@ int
 sz_cell_receive(sz_cell *c, const uint8_t *buf, size_t len, sz_cell_result *res)
 {
 	sz_envelope env;
+	int r;
+	if ((r = sz_env_parse(&env, buf, len, 0)) != SZ_OK)
+		return push_note(res, SZ_CELL_EV_REJECTED, r, "not an envelope");
+	return sz_cell_receive_parsed(c, &env, res);
+}
+
+int
+sz_cell_receive_parsed(sz_cell *c, const sz_envelope *envp, sz_cell_result *res)
+{
+	const sz_envelope env = *envp;
 	uint8_t *open = NULL;
 	size_t openlen = 0;
 	const uint8_t *pt;
 	size_t ptlen = 0;
 	const char *why = "";
 	int r;
-	if ((r = sz_env_parse(&env, buf, len, 0)) != SZ_OK)
-		return push_note(res, SZ_CELL_EV_REJECTED, r, "not an envelope");
 	if (env.format != SZ_ENV_SEALED)
 		return SZ_ERR_NOT_FOUND;
 	cell_epoch *ep = epoch_by_scope(c, env.scope);

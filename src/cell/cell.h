@@ -12,6 +12,7 @@
 
 #include "samizdat.h"
 #include "lib/env.h"
+#include "wire/envelope.h"
 
 typedef struct sz_cell sz_cell;
 
@@ -43,6 +44,8 @@ typedef struct sz_cell_event {
 	uint8_t kind;            /* MESSAGE: entry kind */
 	const uint8_t *body;     /* MESSAGE: points into entry */
 	size_t body_len;
+	sz_entry dec;            /* MESSAGE: the entry as decoded and verified here (its pointers
+	                          * into entry), so that no layer above decodes it again */
 	int reason;              /* REJECTED / HELD: an sz_err */
 	char text[96];           /* a short English reason for the log */
 } sz_cell_event;
@@ -153,6 +156,9 @@ SZ_MUST_CHECK int sz_cell_scope_clean(const sz_cell *c, const uint8_t scope[stat
  * envelope was handled (even if refused: see the events), SZ_ERR_NOT_FOUND if its scope is not
  * one of mine, SZ_ERR_DECRYPT if it does not open, another error on internal failure. */
 SZ_MUST_CHECK int sz_cell_receive(sz_cell *c, const uint8_t *env, size_t len, sz_cell_result *res);
+/* The same for an envelope its caller parsed already (sz_env_parse returned SZ_OK for it): not
+ * parsed again.  env's pointers must stay valid for the call. */
+SZ_MUST_CHECK int sz_cell_receive_parsed(sz_cell *c, const sz_envelope *env, sz_cell_result *res);
 
 /* Join from a welcome (res->welcome of the adder's sz_cell_add) with my identity and the keys I
  * made for this invitation.  *c receives the state; res gets my first update (broadcast it).

@@ -85,13 +85,34 @@ sz_cellf_settle_all(sz_cell *c)
 		settle_one(c, &c->seeded[i], &mem);
 }
 
-/* Who must get a forward of my share of x: members of my view that x's author did not know. */
+/* The newcomer an add-ack fold is for, or -1. */
+static int
+add_target(const sz_cell *c, const cell_fold *f)
+{
+	int a = sz_cellm_by_mref(c, f->mref), mi;
+	if (f->kind != FOLD_ADD || a < 0 || (mi = sz_cellm_mop_find(c, (uint16_t)a, f->seq)) < 0)
+		return -1;
+	return c->mop[mi].target;
+}
+
+/* Who must get a forward of my share of x: members of my view that x's author did not know and
+ * that follow my ratchet from before my fold of x.  A newcomer whose add-ack comes later in my
+ * folds (later, the nlater folds after x's) starts following me after this step (the ratchet in
+ * its add-ack item has it), so it needs no share of x: without this, every fold a member owes
+ * when it applies an add would forward at once, and each join would cost every member an ACK
+ * op of every other (docs/PROTOCOL.md §11 §4.1, Flushing). */
 static void
-forward_set(const sz_cell *c, const cell_seeded *x, const cell_mset *mem, cell_mset *out)
+forward_set(const sz_cell *c, const cell_seeded *x, const cell_mset *mem, const cell_fold *later,
+    int nlater, cell_mset *out)
 {
 	for (int w = 0; w < CELL_MW; w++)
 		out->w[w] = mem->w[w] & ~x->holders.w[w];
 	out->w[c->me / 64] &= ~(1ull << (c->me % 64));
+	for (int i = 0; i < nlater; i++) {
+		int z = add_target(c, &later[i]);
+		if (z >= 0)
+			out->w[z / 64] &= ~(1ull << (z % 64));
+	}
 }
 
 static int
@@ -202,7 +223,7 @@ sz_cellf_build(sz_cell *c, cell_flush *f, const uint8_t ad[32], sz_buf *b)
 			r = sz_cellk_step(&f->me, &f->send, (const uint8_t *)"add", 3, me->csk[0], NULL);
 		} else {
 			xs[i] = sz_cellop_seeded_find(c, a, p->seq);
-			forward_set(c, xs[i], &mem, &f->fw[i]);
+			forward_set(c, xs[i], &mem, f->win + i + 1, f->nwin - i - 1, &f->fw[i]);
 			if ((r = sz_cellf_secret(xs[i], me->id, sec[i])) == SZ_OK)
 				r = sz_cellk_step(&f->me, &f->send, sec[i], 32, me->csk[0], NULL);
 		}
@@ -283,7 +304,7 @@ sz_cellf_has_items(const sz_cell *c, const cell_flush *f)
 		const cell_seeded *x = fold_record((sz_cell *)c, &f->win[i]);
 		cell_mset fw;
 		if (x != NULL) {
-			forward_set(c, x, &mem, &fw);
+			forward_set(c, x, &mem, f->win + i + 1, f->nwin - i - 1, &fw);
 			if (!mset_empty(&fw))
 				return 1;
 		}
@@ -353,7 +374,7 @@ sz_cellf_maybe_flush(sz_cell *c, sz_cell_result *res)
 		if (x == NULL || !keep(c, &c->pend[i]))
 			continue;
 		int mi = sz_cellm_mop_find(c, x->author, x->seq);
-		forward_set(c, x, &mem, &fw);
+		forward_set(c, x, &mem, c->pend + i + 1, c->npend - i - 1, &fw);
 		due = !mset_empty(&fw) || (mi >= 0 && c->mop[mi].type == OP_REMOVE);
 	}
 	int r = due ? sz_cellop_mine(c, OP_ACK, 0, res) : SZ_OK;

@@ -112,6 +112,7 @@ sz_cell_post(sz_cell *c, uint8_t kind, const uint8_t *body, size_t len,
 	ev.entry_len = elen;
 	ev.entry = entry;
 	ev.body = entry + (e.body - entry);
+	ev.dec = e;
 	if ((r = sz_cell_event_push(res, &ev)) != SZ_OK)
 		goto out;
 	entry = NULL;
@@ -297,6 +298,7 @@ sz_cell_receive_message(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_resul
 	ev.entry_len = elen;
 	ev.entry = entry;
 	ev.body = entry + (e.body - entry);
+	ev.dec = e;
 	if ((r = sz_cell_event_push(res, &ev)) == SZ_OK)
 		entry = NULL;
 out:

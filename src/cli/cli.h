@@ -94,6 +94,11 @@ int sz_cli_node(sz_cli *c, struct sz_node **out);
  * is sodium_malloc()ed; free with sz_secret_free.  confirm: ask twice (for init). */
 int sz_cli_passphrase(sz_cli *c, const char *prompt, bool confirm, char **out, size_t *len);
 
+/* Open a file that samizdat reads from outside (a bundle, a courier file) for reading: only a
+ * regular file is taken, so that a FIFO or a device can never make the command (or the daemon
+ * running it) wait for ever.  Returns the descriptor, or -1 after printing why. */
+int sz_cli_open_input(sz_cli *c, const char *path);
+
 /* A progress line on a terminal (bar), quiet lines otherwise.  done <= total. */
 typedef struct sz_progress {
 	sz_cli *c;
@@ -119,6 +124,7 @@ int sz_cli_id(sz_cli *c, int argc, char **argv);
 int sz_cli_status(sz_cli *c, int argc, char **argv);
 int sz_cli_wipe(sz_cli *c, int argc, char **argv);
 int sz_cli_duress(sz_cli *c, int argc, char **argv);
+int sz_cli_check(sz_cli *c, int argc, char **argv);            /* cmd_store.c */
 int sz_cli_unlock(sz_cli *c, int argc, char **argv);           /* cmd_serve.c */
 int sz_cli_lock(sz_cli *c, int argc, char **argv);
 int sz_cli_serve(sz_cli *c, int argc, char **argv);

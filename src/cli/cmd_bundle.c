@@ -100,9 +100,8 @@ export_(sz_cli *c, int argc, char **argv, bool summary)
 		sz_secret_free(pass);
 		return sz_cli_fail(c, r, "cannot open the node");
 	}
-	if (answer != NULL && (spec.summary_fd = open(answer, O_RDONLY | O_CLOEXEC)) < 0) {
+	if (answer != NULL && (spec.summary_fd = sz_cli_open_input(c, answer)) < 0) {
 		sz_secret_free(pass);
-		fprintf(c->err, "samizdat bundle export: cannot read %s: %s\n", answer, strerror(errno));
 		return SZ_EXIT_FAIL;
 	}
 	/* Write to a temporary name, then rename: a half-written bundle never looks whole. */
@@ -136,6 +135,9 @@ export_(sz_cli *c, int argc, char **argv, bool summary)
 	sz_cli_say(c, "Wrote %s: %llu %s, %llu bytes. A courier can carry it; without the key it is "
 	    "random bytes.\n", to, (unsigned long long)st.envelopes, summary ? "ids" : "envelopes",
 	    (unsigned long long)st.bytes);
+	if (st.summary_damaged)
+		fprintf(c->err, "samizdat bundle export: the summary is damaged or cut; it was answered "
+		    "anyway, so the answer may carry envelopes the other side already has.\n");
 	if (answer != NULL && cell == NULL && pass == NULL && st.cell != NULL)
 		sz_cli_say(c, "It answers the summary for the cell '%s' and carries only its envelopes "
 		    "and public leaflets.\n", sz_cell_name(st.cell));
@@ -164,6 +166,34 @@ summary_cmd(sz_cli *c, int argc, char **argv)
 	return export_(c, argc, argv, true);
 }
 
+/* Say in a sentence what is wrong with a bundle that is not intact, and what it cost. */
+static void
+damage_report(sz_cli *c, const sz_bundle_report *rep)
+{
+	char what[256] = "", lost[160];
+	size_t n = 0;
+	if (rep->truncated)
+		n += (size_t)snprintf(what + n, sizeof what - n, "it was cut short (its end is missing)");
+	if (rep->chunks_damaged > 0 && n < sizeof what)
+		n += (size_t)snprintf(what + n, sizeof what - n, "%s%u of its parts could not be read "
+		    "in their place", n ? "; " : "", rep->chunks_damaged);
+	if (rep->trailing && n < sizeof what)
+		n += (size_t)snprintf(what + n, sizeof what - n, "%sit has bytes after its end that "
+		    "were not written with it", n ? "; " : "");
+	if (rep->complete)
+		snprintf(lost, sizeof lost, "everything it carried arrived and was checked");
+	else if (rep->have_total)
+		snprintf(lost, sizeof lost, "%llu of its %llu envelopes were lost",
+		    (unsigned long long)(rep->items_expected - rep->items),
+		    (unsigned long long)rep->items_expected);
+	else
+		snprintf(lost, sizeof lost, "some of its envelopes were lost (how many, its missing end "
+		    "would have said)");
+	fprintf(c->err, "samizdat bundle import: the bundle is damaged: %s. The %llu envelopes of it "
+	    "that were intact went through the usual checks; %s.%s\n", what,
+	    (unsigned long long)rep->items, lost, rep->complete ? "" : " Ask for the bundle again.");
+}
+
 static int
 import_cmd(sz_cli *c, int argc, char **argv)
 {
@@ -178,10 +208,9 @@ import_cmd(sz_cli *c, int argc, char **argv)
 	int r;
 	if (passf != NULL && (r = read_pass_file(c, passf, &pass)) != SZ_OK)
 		return sz_cli_usage_error(c, "cannot read a passphrase from %s", passf);
-	int fd = open(argv[1], O_RDONLY | O_CLOEXEC);
+	int fd = sz_cli_open_input(c, argv[1]);
 	if (fd < 0) {
 		sz_secret_free(pass);
-		fprintf(c->err, "samizdat bundle import: cannot read %s: %s\n", argv[1], strerror(errno));
 		return SZ_EXIT_FAIL;
 	}
 	sz_node *n;
@@ -217,10 +246,21 @@ import_cmd(sz_cli *c, int argc, char **argv)
 			sz_jsonw_key(&c->jw, "cell");
 			sz_jsonw_str(&c->jw, sz_cell_name(st.cell));
 		}
+		sz_jsonw_key(&c->jw, "intact");
+		sz_jsonw_bool(&c->jw, rep.intact);
+		sz_jsonw_key(&c->jw, "complete");
+		sz_jsonw_bool(&c->jw, rep.complete);
+		if (rep.have_total) {
+			sz_jsonw_key(&c->jw, "lost");
+			sz_jsonw_u64(&c->jw, rep.items_expected - (rep.items < rep.items_expected ?
+			    rep.items : rep.items_expected));
+		}
 		sz_jsonw_key(&c->jw, "chunks_damaged");
 		sz_jsonw_u64(&c->jw, rep.chunks_damaged);
 		sz_jsonw_key(&c->jw, "truncated");
 		sz_jsonw_bool(&c->jw, rep.truncated);
+		sz_jsonw_key(&c->jw, "trailing");
+		sz_jsonw_bool(&c->jw, rep.trailing);
 	}
 	if (r != SZ_OK)
 		return sz_cli_fail(c, r, sz_node_errmsg(n)[0] ? sz_node_errmsg(n) : "the bundle was not taken in");
@@ -239,10 +279,8 @@ import_cmd(sz_cli *c, int argc, char **argv)
 		    "carry only its own envelopes and public leaflets.\n",
 		    (unsigned long long)st.refused_kind, one ? "envelope" : "envelopes",
 		    sz_cell_name(st.cell));
-	if (rep.chunks_damaged > 0 || rep.truncated) {
-		fprintf(c->err, "samizdat bundle import: the bundle is damaged (%u of its parts could not "
-		    "be read%s). Everything intact was kept; what was in the damaged parts was not.\n",
-		    rep.chunks_damaged, rep.truncated ? ", and it was cut short" : "");
+	if (!rep.intact) {
+		damage_report(c, &rep);
 		return SZ_EXIT_DATA;
 	}
 	return SZ_EXIT_OK;

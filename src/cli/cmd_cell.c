@@ -342,11 +342,9 @@ join_by_files(sz_cli *c, sz_node *n, const sz_invite *iv, const char *request, c
 		    "reads nothing in it.\n", request, request);
 		return SZ_EXIT_OK;
 	}
-	int fd = open(answer, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(c->err, "samizdat cell join: cannot read %s: %s\n", answer, strerror(errno));
+	int fd = sz_cli_open_input(c, answer);
+	if (fd < 0)
 		return SZ_EXIT_FAIL;
-	}
 	sz_cell *cell = NULL;
 	int refused;
 	r = sz_node_join_answer_file(n, iv, fd, &cell, &refused);
@@ -378,11 +376,9 @@ admit(sz_cli *c, int argc, char **argv)
 		return SZ_EXIT_USAGE;
 	if (npos != 1 || to == NULL)
 		return sz_cli_usage_error(c, "give the request file and --to ANSWER");
-	int in = open(argv[1], O_RDONLY | O_CLOEXEC);
-	if (in < 0) {
-		fprintf(c->err, "samizdat cell admit: cannot read %s: %s\n", argv[1], strerror(errno));
+	int in = sz_cli_open_input(c, argv[1]);
+	if (in < 0)
 		return SZ_EXIT_FAIL;
-	}
 	sz_node *n;
 	int r = sz_cli_node(c, &n);
 	if (r != SZ_OK) {

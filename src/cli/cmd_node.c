@@ -12,6 +12,7 @@
 #include "app/node_int.h"
 #include "cli/cli.h"
 #include "crypto/crypto.h"
+#include "store/check.h"
 #include "store/scopes.h"
 #include "transport/net.h"
 
@@ -125,6 +126,11 @@ sz_cli_status(sz_cli *c, int argc, char **argv)
 	uint64_t wbytes = 0;
 	if ((r = sz_node_quar_stats(n, &waiting, &wbytes)) != SZ_OK)
 		return sz_cli_fail(c, r, "cannot read the store");
+	/* Damage is looked for everywhere, not only where the counts above happened to read. */
+	sz_vfs_scan_result scan;
+	if ((r = sz_store_scan(n->store, &scan, NULL, NULL)) != SZ_OK)
+		return sz_cli_fail(c, r, "cannot read the store");
+	int kdamaged = sz_store_keyfile_damaged(n->store);
 	char fp[40];
 	if (sz_node_fingerprint(n, fp) != SZ_OK)
 		fp[0] = '\0';
@@ -207,8 +213,23 @@ sz_cli_status(sz_cli *c, int argc, char **argv)
 		sz_jsonw_u64(&c->jw, n->ncells);
 		sz_jsonw_key(&c->jw, "daemon");
 		sz_jsonw_bool(&c->jw, c->in_daemon);
+		sz_jsonw_key(&c->jw, "damaged");
+		sz_jsonw_bool(&c->jw, kdamaged || scan.damaged || scan.partial || scan.missing);
 	}
-	return SZ_EXIT_OK;
+	if (scan.damaged > 0) {
+		fprintf(c->err, "samizdat status: the store is damaged: %llu of its %llu pages fail "
+		    "authentication (the first: page %u). Run 'samizdat check' to see what can still be "
+		    "read.\n", (unsigned long long)scan.damaged, (unsigned long long)scan.pages,
+		    scan.first_damaged[0]);
+	}
+	if (scan.partial || scan.missing)
+		fprintf(c->err, "samizdat status: the store is damaged: its database file is cut short "
+		    "(%llu bytes; page 1 counts %llu pages). Run 'samizdat check'.\n",
+		    (unsigned long long)scan.bytes, (unsigned long long)scan.header_pages);
+	if (kdamaged)
+		fprintf(c->err, "samizdat status: the key file is damaged in a part your passphrase "
+		    "does not need (the other slot). Run 'samizdat check'.\n");
+	return (kdamaged || scan.damaged || scan.partial || scan.missing) ? SZ_EXIT_DATA : SZ_EXIT_OK;
 }
 
 int

@@ -1,7 +1,7 @@
 /*
  * cmd_pledge.c - pledge create | sign | status | reveal: threshold pledges ("I act if N of us
  * do"), anonymous until the threshold is reached, then revealed only by choice.
- * Layer: cli.  The node does the work (src/app/node_pledge.c).
+ * Layer: cli.  The node does the work (src/app/node_rcall.c).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /*
  * cmd_vote.c - propose, vote, tally: anonymous votes in a cell.
- * Layer: cli.  The node does the work (src/app/node_vote.c); this says what happened in words.
+ * Layer: cli.  The node does the work (src/app/node_rcall.c); this says what happened in words.
  */
 #include <stdio.h>
 #include <stdlib.h>

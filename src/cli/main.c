@@ -18,7 +18,11 @@ static const sz_cli_cmd cmd_table[] = {
 	{ "init", sz_cli_init, "[--kdf-ops N] [--kdf-mem-mib M]",
 	    "create this person's node: an identity and an encrypted store", NULL },
 	{ "id", sz_cli_id, "", "show this node's fingerprint, to compare aloud or on paper", NULL },
-	{ "status", sz_cli_status, "", "what this node holds and whether a daemon serves it", NULL },
+	{ "status", sz_cli_status, "", "what this node holds and whether a daemon serves it\n"
+	    "Every page of the store is checked for damage (exit 5 if any is found).", NULL },
+	{ "check", sz_cli_check, "", "check the whole store: what is damaged, what can be read\n"
+	    "The key file, an interrupted write's journal, every page's seal and SQLite's integrity\n"
+	    "check.  Changes nothing.  Exit 5 if anything is damaged.", NULL },
 	{ "unlock", sz_cli_unlock, "", "give the running daemon the passphrase", NULL },
 	{ "lock", sz_cli_lock, "", "make the running daemon forget the keys", NULL },
 	{ "cell", NULL, "", "cells: invite-only encrypted groups", sz_cli_cell_cmds },

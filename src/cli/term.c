@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -204,4 +205,33 @@ sz_cli_passphrase(sz_cli *c, const char *prompt, bool confirm, char **out, size_
 		}
 	}
 	return SZ_OK;
+}
+
+int
+sz_cli_open_input(sz_cli *c, const char *path)
+{
+	/* O_NONBLOCK so that opening a FIFO with no writer returns at once; the file must then be a
+	 * regular file, whose reads never wait. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0) {
+		fprintf(c->err, "samizdat %s: cannot read %s: %s\n", c->cmdname ? c->cmdname : "", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		fprintf(c->err, "samizdat %s: %s is not a regular file (a pipe, a device or a "
+		    "directory): refused, so that nothing waits on it for ever. Copy it to a file "
+		    "first.\n", c->cmdname ? c->cmdname : "", path);
+		close(fd);
+		return -1;
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+		fprintf(c->err, "samizdat %s: cannot read %s: %s\n", c->cmdname ? c->cmdname : "", path,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
 }

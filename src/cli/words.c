@@ -38,8 +38,10 @@ sz_cli_advice(int err)
 	case SZ_ERR_DISK_FULL:
 		return "Free some space and try again. Nothing was half-written: the store is as it was.";
 	case SZ_ERR_CORRUPT:
-		return "The data directory is damaged or was altered. Do not trust what it shows; "
-		    "restore from another member by syncing into a fresh node.";
+		return "The data directory is damaged or was altered; nothing in it was changed. "
+		    "'samizdat check' says what is damaged and what can still be read. Copy the "
+		    "directory somewhere safe first; the members of your cells hold what was shared, "
+		    "and a new node gets it back by syncing.";
 	case SZ_ERR_DECRYPT: case SZ_ERR_BAD_SIGNATURE:
 		return "It was damaged on the way, altered, or is not meant for you. Nothing from it "
 		    "was stored.";

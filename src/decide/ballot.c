@@ -9,7 +9,21 @@
 
 #include "crypto/crypto.h"
 #include "decide/decide_int.h"
+#include "decide/rcall.h"
 #include "lib/bytes.h"
+
+void
+sz_proposal_rcall(sz_rcall *v, const sz_proposal *p)
+{
+	v->kind = &sz_rcall_proposal;
+	memcpy(v->id, p->id, 32);
+	v->created_ms = p->created_ms;
+	v->deadline_ms = p->deadline_ms;
+	v->roster = p->roster;
+	v->n = p->n;
+	memcpy(v->roster_id, p->roster_id, 32);
+	v->small_ring = p->small_ring;
+}
 
 /* --- Proposals --------------------------------------------------------------------------- */
 
@@ -28,8 +42,6 @@ sz_proposal_encode(uint8_t **out, size_t *outlen, uint64_t deadline_ms, const ch
 		return SZ_ERR_INVALID;
 	if (noptions < SZ_PROPOSAL_MIN_OPTIONS || noptions > SZ_PROPOSAL_MAX_OPTIONS)
 		return SZ_ERR_INVALID;
-	if (n > SZ_DECIDE_MAX_RING)
-		return SZ_ERR_TOO_LARGE;
 	qlen = strlen(question);
 	if ((r = sz_decide_text_check((const uint8_t *)question, qlen,
 	    SZ_PROPOSAL_MAX_QUESTION)) != SZ_OK)
@@ -42,12 +54,7 @@ sz_proposal_encode(uint8_t **out, size_t *outlen, uint64_t deadline_ms, const ch
 		if (r != SZ_OK)
 			return r == SZ_ERR_MALFORMED ? SZ_ERR_INVALID : r;
 	}
-	if ((ring = malloc((n ? n : 1) * 32)) == NULL)
-		return SZ_ERR_NOMEM;
-	memcpy(ring, keys, n * 32);
-	if ((r = sz_roster_canonicalize(ring, n, &m)) != SZ_OK)
-		goto out;
-	if ((r = sz_decide_roster_check((const uint8_t(*)[32])ring, m)) != SZ_OK)
+	if ((r = sz_rcall_roster(keys, n, &ring, &m)) != SZ_OK)
 		goto out;
 	sz_buf_u8(&b, SZ_DECIDE_VERSION);
 	sz_buf_u64(&b, deadline_ms);
@@ -112,6 +119,7 @@ fail:
 int
 sz_proposal_from_entry(sz_proposal *p, const sz_decide_entry *de)
 {
+	sz_rcall v;
 	int r;
 
 	memset(p, 0, sizeof *p);
@@ -119,16 +127,23 @@ sz_proposal_from_entry(sz_proposal *p, const sz_decide_entry *de)
 		return SZ_ERR_INVALID;
 	if ((r = sz_proposal_decode(p, de->e.body, de->e.body_len)) != SZ_OK)
 		return r;
-	if ((r = sz_decide_call_stamp(de, p->deadline_ms, p->id, &p->created_ms)) != SZ_OK)
+	sz_proposal_rcall(&v, p);
+	if ((r = sz_rcall_stamp(&v, &sz_rcall_proposal, de)) != SZ_OK) {
 		memset(p, 0, sizeof *p);
-	return r;
+		return r;
+	}
+	memcpy(p->id, v.id, 32);
+	p->created_ms = v.created_ms;
+	return SZ_OK;
 }
 
 int
 sz_proposal_scope(uint8_t scope_t[static 32], const uint8_t cell_id[static 32],
     const sz_proposal *p)
 {
-	return sz_lsag_tag_base(scope_t, cell_id, p->id, p->roster_id, SZ_LSAG_KIND_BALLOT);
+	sz_rcall v;
+	sz_proposal_rcall(&v, p);
+	return sz_rcall_scope(scope_t, cell_id, &v);
 }
 
 /* --- Ballots ----------------------------------------------------------------------------- */
@@ -167,34 +182,23 @@ sz_ballot_sign(uint8_t **out, size_t *outlen, const uint8_t cell_id[static 32],
     const sz_proposal *p, unsigned option, uint32_t revision, uint64_t time_ms,
     const sz_vote_key *key, const sz_env *env)
 {
-	sz_buf b = { 0 }, m = { 0 };
-	uint8_t t[32];
+	sz_buf b = { 0 };
+	sz_rcall v;
 	int r;
 
 	*out = NULL;
 	*outlen = 0;
 	if (option >= p->noptions)
 		return SZ_ERR_INVALID;
-	if (time_ms > p->deadline_ms)
-		return SZ_ERR_EXPIRED;
-	if ((r = sz_proposal_scope(t, cell_id, p)) != SZ_OK)
-		return r;
+	sz_proposal_rcall(&v, p);
 	sz_buf_u8(&b, SZ_DECIDE_VERSION);
 	sz_buf_append(&b, p->id, 32);
 	sz_buf_u8(&b, (uint8_t)option);
 	sz_buf_u32(&b, revision);
 	sz_buf_u64(&b, time_ms);
-	if ((r = b.err) != SZ_OK)
-		goto out;
-	sz_decide_signed_msg(&m, SZ_BALLOT_CONTEXT, b.p, SZ_BALLOT_SIGNED_BYTES);
-	if ((r = m.err) != SZ_OK)
-		goto out;
-	if ((r = sz_decide_ring_sign(&b, m.p, m.len, p->roster, p->n, key, t, env)) != SZ_OK)
-		goto out;
-	r = sz_buf_take(&b, out, outlen);
-out:
+	if ((r = sz_rcall_sign(&b, cell_id, &v, time_ms, key, env)) == SZ_OK)
+		r = sz_buf_take(&b, out, outlen);
 	sz_buf_free(&b);
-	sz_buf_free(&m);
 	return r;
 }
 
@@ -205,6 +209,7 @@ sz_ballot_cast(uint8_t **out, size_t *outlen, uint8_t id[static 32],
 {
 	uint8_t *body = NULL;
 	size_t len = 0;
+	sz_rcall v;
 	int r;
 
 	*out = NULL;
@@ -213,7 +218,8 @@ sz_ballot_cast(uint8_t **out, size_t *outlen, uint8_t id[static 32],
 	if ((r = sz_ballot_sign(&body, &len, cell_id, p, option, revision, time_ms, key, env)) !=
 	    SZ_OK)
 		return r;
-	r = sz_decide_wrap_anonymous(out, outlen, id, SZ_KIND_BALLOT, p->id, time_ms, body, len, env);
+	sz_proposal_rcall(&v, p);
+	r = sz_rcall_wrap(out, outlen, id, &v, time_ms, body, len, env);
 	free(body);
 	return r;
 }
@@ -223,13 +229,14 @@ sz_ballot_check(sz_ballot_record *rec, const sz_proposal *p, const uint8_t scope
     const sz_decide_entry *de)
 {
 	sz_ballot b;
-	sz_buf m = { 0 };
+	sz_rcall v;
 	int r;
 
 	memset(rec, 0, sizeof *rec);
 	memcpy(rec->entry_id, de->id, 32);
 	if ((r = sz_blake2b(rec->body_hash, 32, de->e.body, de->e.body_len, NULL, 0)) != SZ_OK)
 		return r;
+	sz_proposal_rcall(&v, p);
 	if (de->e.kind != SZ_KIND_BALLOT) {
 		rec->verdict = SZ_VERDICT_WRONG_KIND;
 		return SZ_OK;
@@ -241,17 +248,9 @@ sz_ballot_check(sz_ballot_record *rec, const sz_proposal *p, const uint8_t scope
 	rec->option = b.option;
 	rec->revision = b.revision;
 	rec->time_ms = b.time_ms;
-	if (memcmp(b.proposal_id, p->id, 32) != 0) {
-		rec->verdict = SZ_VERDICT_OTHER_SUBJECT;
+	/* a ballot's entry bears its signed time */
+	if ((rec->verdict = sz_rcall_check_entry(&v, de, b.proposal_id, b.time_ms)) != SZ_VERDICT_OK)
 		return SZ_OK;
-	}
-	/* The entry adds nothing: its only parent is the proposal (so it tells nothing of what the
-	 * voter had seen) and its timestamp is the signed time (so it carries no second clock). */
-	if (de->e.nparents != 1 || memcmp(de->e.parents, p->id, 32) != 0 ||
-	    de->e.timestamp_ms != b.time_ms) {
-		rec->verdict = SZ_VERDICT_BAD_ENTRY;
-		return SZ_OK;
-	}
 	if (b.time_ms > p->deadline_ms) {
 		rec->verdict = SZ_VERDICT_LATE;
 		return SZ_OK;
@@ -260,19 +259,5 @@ sz_ballot_check(sz_ballot_record *rec, const sz_proposal *p, const uint8_t scope
 		rec->verdict = SZ_VERDICT_BAD_OPTION;
 		return SZ_OK;
 	}
-	if (b.siglen != SZ_LSAG_SIG_BYTES(p->n)) {
-		rec->verdict = SZ_VERDICT_WRONG_RING;
-		return SZ_OK;
-	}
-	sz_decide_signed_msg(&m, SZ_BALLOT_CONTEXT, de->e.body, SZ_BALLOT_SIGNED_BYTES);
-	if ((r = m.err) != SZ_OK)
-		goto out;
-	r = sz_lsag_verify(b.sig, b.siglen, m.p, m.len, p->roster, p->n, scope_t, rec->tag);
-	if ((r = sz_decide_crypto_verdict(r)) < 0)
-		goto out;
-	rec->verdict = (uint8_t)r;
-	r = SZ_OK;
-out:
-	sz_buf_free(&m);
-	return r;
+	return sz_rcall_check_sig(&rec->verdict, rec->tag, &v, scope_t, de, b.sig, b.siglen);
 }

@@ -60,6 +60,10 @@ SZ_MUST_CHECK int sz_proposal_decode(sz_proposal *p, const uint8_t *body, size_t
  * (sz_roster_compare against the admitted keys). */
 SZ_MUST_CHECK int sz_proposal_from_entry(sz_proposal *p, const sz_decide_entry *de);
 
+/* p as a rostered call (decide/rcall.h): what it shares with pledge calls. */
+struct sz_rcall;
+void sz_proposal_rcall(struct sz_rcall *v, const sz_proposal *p);
+
 /* The tag base of p's ballots in cell_id: sz_lsag_tag_base(cell, p->id, p->roster_id,
  * SZ_LSAG_KIND_BALLOT). */
 SZ_MUST_CHECK int sz_proposal_scope(uint8_t scope_t[static 32], const uint8_t cell_id[static 32],

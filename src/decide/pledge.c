@@ -9,7 +9,21 @@
 
 #include "crypto/crypto.h"
 #include "decide/decide_int.h"
+#include "decide/rcall.h"
 #include "lib/bytes.h"
+
+void
+sz_pledge_call_rcall(sz_rcall *v, const sz_pledge_call *c)
+{
+	v->kind = &sz_rcall_pledge;
+	memcpy(v->id, c->id, 32);
+	v->created_ms = c->created_ms;
+	v->deadline_ms = c->deadline_ms;
+	v->roster = c->roster;
+	v->n = c->n;
+	memcpy(v->roster_id, c->roster_id, 32);
+	v->small_ring = c->small_ring;
+}
 
 /* --- Calls ------------------------------------------------------------------------------- */
 
@@ -31,12 +45,7 @@ sz_pledge_call_encode(uint8_t **out, size_t *outlen, uint64_t deadline_ms, uint3
 	tlen = strlen(text);
 	if ((r = sz_decide_text_check((const uint8_t *)text, tlen, SZ_PLEDGE_MAX_TEXT)) != SZ_OK)
 		return r == SZ_ERR_MALFORMED ? SZ_ERR_INVALID : r;
-	if ((ring = malloc((n ? n : 1) * 32)) == NULL)
-		return SZ_ERR_NOMEM;
-	memcpy(ring, keys, n * 32);
-	if ((r = sz_roster_canonicalize(ring, n, &m)) != SZ_OK)
-		goto out;
-	if ((r = sz_decide_roster_check((const uint8_t(*)[32])ring, m)) != SZ_OK)
+	if ((r = sz_rcall_roster(keys, n, &ring, &m)) != SZ_OK)
 		goto out;
 	if (threshold < SZ_PLEDGE_MIN_THRESHOLD || threshold > m) {
 		r = SZ_ERR_INVALID;
@@ -92,6 +101,7 @@ fail:
 int
 sz_pledge_call_from_entry(sz_pledge_call *c, const sz_decide_entry *de)
 {
+	sz_rcall v;
 	int r;
 
 	memset(c, 0, sizeof *c);
@@ -99,16 +109,23 @@ sz_pledge_call_from_entry(sz_pledge_call *c, const sz_decide_entry *de)
 		return SZ_ERR_INVALID;
 	if ((r = sz_pledge_call_decode(c, de->e.body, de->e.body_len)) != SZ_OK)
 		return r;
-	if ((r = sz_decide_call_stamp(de, c->deadline_ms, c->id, &c->created_ms)) != SZ_OK)
+	sz_pledge_call_rcall(&v, c);
+	if ((r = sz_rcall_stamp(&v, &sz_rcall_pledge, de)) != SZ_OK) {
 		memset(c, 0, sizeof *c);
-	return r;
+		return r;
+	}
+	memcpy(c->id, v.id, 32);
+	c->created_ms = v.created_ms;
+	return SZ_OK;
 }
 
 int
 sz_pledge_call_scope(uint8_t scope_t[static 32], const uint8_t cell_id[static 32],
     const sz_pledge_call *c)
 {
-	return sz_lsag_tag_base(scope_t, cell_id, c->id, c->roster_id, SZ_LSAG_KIND_PLEDGE);
+	sz_rcall v;
+	sz_pledge_call_rcall(&v, c);
+	return sz_rcall_scope(scope_t, cell_id, &v);
 }
 
 /* --- Pledges ----------------------------------------------------------------------------- */
@@ -143,29 +160,18 @@ int
 sz_pledge_sign(uint8_t **out, size_t *outlen, const uint8_t cell_id[static 32],
     const sz_pledge_call *c, uint64_t now_ms, const sz_vote_key *key, const sz_env *env)
 {
-	sz_buf b = { 0 }, m = { 0 };
-	uint8_t t[32];
+	sz_buf b = { 0 };
+	sz_rcall v;
 	int r;
 
 	*out = NULL;
 	*outlen = 0;
-	if (now_ms > c->deadline_ms)
-		return SZ_ERR_EXPIRED;
-	if ((r = sz_pledge_call_scope(t, cell_id, c)) != SZ_OK)
-		return r;
+	sz_pledge_call_rcall(&v, c);
 	sz_buf_u8(&b, SZ_DECIDE_VERSION);
 	sz_buf_append(&b, c->id, 32);
-	if ((r = b.err) != SZ_OK)
-		goto out;
-	sz_decide_signed_msg(&m, SZ_PLEDGE_CONTEXT, b.p, SZ_PLEDGE_SIGNED_BYTES);
-	if ((r = m.err) != SZ_OK)
-		goto out;
-	if ((r = sz_decide_ring_sign(&b, m.p, m.len, c->roster, c->n, key, t, env)) != SZ_OK)
-		goto out;
-	r = sz_buf_take(&b, out, outlen);
-out:
+	if ((r = sz_rcall_sign(&b, cell_id, &v, now_ms, key, env)) == SZ_OK)
+		r = sz_buf_take(&b, out, outlen);
 	sz_buf_free(&b);
-	sz_buf_free(&m);
 	return r;
 }
 
@@ -176,6 +182,7 @@ sz_pledge_cast(uint8_t **out, size_t *outlen, uint8_t id[static 32],
 {
 	uint8_t *body = NULL;
 	size_t len = 0;
+	sz_rcall v;
 	int r;
 
 	*out = NULL;
@@ -183,8 +190,9 @@ sz_pledge_cast(uint8_t **out, size_t *outlen, uint8_t id[static 32],
 	memset(id, 0, 32);
 	if ((r = sz_pledge_sign(&body, &len, cell_id, c, now_ms, key, env)) != SZ_OK)
 		return r;
-	r = sz_decide_wrap_anonymous(out, outlen, id, SZ_KIND_PLEDGE, c->id, c->created_ms, body, len,
-	    env);
+	sz_pledge_call_rcall(&v, c);
+	/* undated: the entry bears the call's time, so nothing tells two pledges apart */
+	r = sz_rcall_wrap(out, outlen, id, &v, c->created_ms, body, len, env);
 	free(body);
 	return r;
 }
@@ -205,12 +213,13 @@ pledge_check(struct pledge_rec *rec, const sz_pledge_call *c, const uint8_t scop
     const sz_decide_entry *de)
 {
 	sz_pledge pl;
-	sz_buf m = { 0 };
+	sz_rcall v;
 	int r;
 
 	memcpy(rec->entry_id, de->id, 32);
 	if ((r = sz_blake2b(rec->body_hash, 32, de->e.body, de->e.body_len, NULL, 0)) != SZ_OK)
 		return r;
+	sz_pledge_call_rcall(&v, c);
 	if (de->e.kind != SZ_KIND_PLEDGE) {
 		rec->verdict = SZ_VERDICT_WRONG_KIND;
 		return SZ_OK;
@@ -219,31 +228,10 @@ pledge_check(struct pledge_rec *rec, const sz_pledge_call *c, const uint8_t scop
 		rec->verdict = SZ_VERDICT_MALFORMED;
 		return SZ_OK;
 	}
-	if (memcmp(pl.call_id, c->id, 32) != 0) {
-		rec->verdict = SZ_VERDICT_OTHER_SUBJECT;
-		return SZ_OK;
-	}
 	/* Nothing in the entry may tell pledges apart: one parent, the call; the call's timestamp. */
-	if (de->e.nparents != 1 || memcmp(de->e.parents, c->id, 32) != 0 ||
-	    de->e.timestamp_ms != c->created_ms) {
-		rec->verdict = SZ_VERDICT_BAD_ENTRY;
+	if ((rec->verdict = sz_rcall_check_entry(&v, de, pl.call_id, c->created_ms)) != SZ_VERDICT_OK)
 		return SZ_OK;
-	}
-	if (pl.siglen != SZ_LSAG_SIG_BYTES(c->n)) {
-		rec->verdict = SZ_VERDICT_WRONG_RING;
-		return SZ_OK;
-	}
-	sz_decide_signed_msg(&m, SZ_PLEDGE_CONTEXT, de->e.body, SZ_PLEDGE_SIGNED_BYTES);
-	if ((r = m.err) != SZ_OK)
-		goto out;
-	r = sz_lsag_verify(pl.sig, pl.siglen, m.p, m.len, c->roster, c->n, scope_t, rec->tag);
-	if ((r = sz_decide_crypto_verdict(r)) < 0)
-		goto out;
-	rec->verdict = (uint8_t)r;
-	r = SZ_OK;
-out:
-	sz_buf_free(&m);
-	return r;
+	return sz_rcall_check_sig(&rec->verdict, rec->tag, &v, scope_t, de, pl.sig, pl.siglen);
 }
 
 static int

@@ -48,6 +48,9 @@ SZ_MUST_CHECK int sz_pledge_call_decode(sz_pledge_call *c, const uint8_t *body, 
 /* As sz_pledge_call_decode from a PLEDGE_CALL entry, with id and created_ms; SZ_ERR_INVALID for
  * another kind, SZ_ERR_EXPIRED if the deadline is not after the entry's timestamp. */
 SZ_MUST_CHECK int sz_pledge_call_from_entry(sz_pledge_call *c, const sz_decide_entry *de);
+/* c as a rostered call (decide/rcall.h): what it shares with proposals. */
+struct sz_rcall;
+void sz_pledge_call_rcall(struct sz_rcall *v, const sz_pledge_call *c);
 /* The tag base of c's pledges (and reveals): kind SZ_LSAG_KIND_PLEDGE. */
 SZ_MUST_CHECK int sz_pledge_call_scope(uint8_t scope_t[static 32],
     const uint8_t cell_id[static 32], const sz_pledge_call *c);

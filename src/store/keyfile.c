@@ -34,21 +34,38 @@ encode_header(const sz_keyfile *kf, uint8_t hdr[static SZ_KEYFILE_HDR_BYTES])
 	memcpy(hdr + 8, kf->salt, SZ_KEYFILE_SALT_BYTES);
 }
 
+/* The version 2 checksum: keyless (anyone can check it, and it says nothing a 202-byte file in
+ * a samizdat directory does not), under its own label. */
+static void
+checksum(uint8_t out[static SZ_KEYFILE_CHECK_BYTES], const uint8_t *v1)
+{
+	static const char label[] = "samizdat key file v2: checksum";
+	if (sz_blake2b(out, SZ_KEYFILE_CHECK_BYTES, v1, SZ_KEYFILE_V1_BYTES, (const uint8_t *)label,
+	    sizeof label - 1) != SZ_OK)
+		memset(out, 0, SZ_KEYFILE_CHECK_BYTES);
+}
+
 int
 sz_keyfile_parse(sz_keyfile *kf, const uint8_t *buf, size_t len)
 {
 	memset(kf, 0, sizeof *kf);
-	if (len != SZ_KEYFILE_BYTES)
-		return SZ_ERR_MALFORMED;
-	sz_rd r = sz_rd_init(buf, len);
+	if (len != SZ_KEYFILE_BYTES && len != SZ_KEYFILE_V1_BYTES)
+		return SZ_ERR_CORRUPT;
+	sz_rd r = sz_rd_init(buf, SZ_KEYFILE_V1_BYTES);
 	kf->ops = sz_rd_u32(&r);
 	kf->mem_kib = sz_rd_u32(&r);
 	sz_rd_copy(&r, kf->salt, sizeof kf->salt);
 	for (unsigned i = 0; i < SZ_KEYFILE_SLOTS; i++)
 		sz_rd_copy(&r, kf->slot[i], SZ_KEYFILE_SLOT_BYTES);
 	int err = sz_rd_end(&r);
+	kf->version = len == SZ_KEYFILE_BYTES ? 2 : 1;
+	if (err == SZ_OK && kf->version == 2) {
+		uint8_t want[SZ_KEYFILE_CHECK_BYTES];
+		checksum(want, buf);
+		kf->damaged = !sz_ct_equal(want, buf + SZ_KEYFILE_V1_BYTES, SZ_KEYFILE_CHECK_BYTES);
+	}
 	if (err == SZ_OK && !params_ok(kf->ops, kf->mem_kib))
-		err = SZ_ERR_UNSUPPORTED;
+		err = (kf->version == 2 && !kf->damaged) ? SZ_ERR_UNSUPPORTED : SZ_ERR_CORRUPT;
 	if (err != SZ_OK)
 		memset(kf, 0, sizeof *kf);
 	return err;
@@ -61,6 +78,7 @@ sz_keyfile_encode(const sz_keyfile *kf, uint8_t out[static SZ_KEYFILE_BYTES])
 	for (unsigned i = 0; i < SZ_KEYFILE_SLOTS; i++)
 		memcpy(out + SZ_KEYFILE_HDR_BYTES + i * SZ_KEYFILE_SLOT_BYTES, kf->slot[i],
 		    SZ_KEYFILE_SLOT_BYTES);
+	checksum(out + SZ_KEYFILE_V1_BYTES, out);
 }
 
 int
@@ -75,6 +93,7 @@ sz_keyfile_init(sz_keyfile *kf, uint32_t ops, uint32_t mem_kib, const sz_env *en
 		return SZ_ERR_INVALID;
 	kf->ops = ops;
 	kf->mem_kib = mem_kib;
+	kf->version = 2;
 	sz_random(env, kf->salt, sizeof kf->salt);
 	for (unsigned i = 0; i < SZ_KEYFILE_SLOTS; i++)
 		sz_keyfile_scrub(kf, i, env);
@@ -205,11 +224,13 @@ sz_keyfile_load(const char *dir, sz_keyfile *kf, sz_keyfile *pending, int *has_p
 	if ((r = path_in(path, sizeof path, dir, SZ_KEYFILE_PENDING)) != SZ_OK)
 		return r;
 	if (read_file(path, pending) == SZ_OK)
-		*has_pending = 1;
+		*has_pending = pending->damaged ? -1 : 1; /* -1: torn while written: never used */
+	else if (access(path, F_OK) == 0)
+		*has_pending = -1;
 	if ((r = path_in(path, sizeof path, dir, SZ_KEYFILE_NAME)) != SZ_OK)
 		return r;
 	r = read_file(path, kf);
-	if (r != SZ_OK && *has_pending) {
+	if (r != SZ_OK && *has_pending > 0) {
 		/* Only the pending copy is whole (a crash while the key file was overwritten). */
 		*kf = *pending;
 		r = SZ_OK;

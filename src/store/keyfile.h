@@ -17,7 +17,11 @@
 #define SZ_KEYFILE_SLOTS 2
 /* nonce (24) || XChaCha20-Poly1305(role u8 || master key[32]) with its tag (16) */
 #define SZ_KEYFILE_SLOT_BYTES (24 + 1 + 32 + 16)
-#define SZ_KEYFILE_BYTES (SZ_KEYFILE_HDR_BYTES + SZ_KEYFILE_SLOTS * SZ_KEYFILE_SLOT_BYTES) /* 170 */
+/* Version 1: the header and slots (170 bytes).  Version 2 adds a keyless checksum so that a
+ * damaged file is told from a wrong passphrase (202 bytes). */
+#define SZ_KEYFILE_V1_BYTES (SZ_KEYFILE_HDR_BYTES + SZ_KEYFILE_SLOTS * SZ_KEYFILE_SLOT_BYTES)
+#define SZ_KEYFILE_CHECK_BYTES 32
+#define SZ_KEYFILE_BYTES (SZ_KEYFILE_V1_BYTES + SZ_KEYFILE_CHECK_BYTES) /* 202 */
 
 /* Argon2id bounds a key file may carry (a hostile file must not make unlocking take forever or
  * allocate without limit).  mem is in KiB. */
@@ -40,13 +44,18 @@ typedef struct sz_keyfile {
 	uint32_t mem_kib;
 	uint8_t salt[SZ_KEYFILE_SALT_BYTES];
 	uint8_t slot[SZ_KEYFILE_SLOTS][SZ_KEYFILE_SLOT_BYTES];
+	uint8_t version;        /* as read: 1 or 2 (written: always 2) */
+	uint8_t damaged;        /* as read: version 2 whose checksum does not match */
 } sz_keyfile;
 
-/* Parse the SZ_KEYFILE_BYTES of a key file.  SZ_ERR_MALFORMED for another length,
- * SZ_ERR_UNSUPPORTED for KDF parameters outside the bounds above. */
+/* Parse a key file: SZ_KEYFILE_BYTES (version 2) or SZ_KEYFILE_V1_BYTES (version 1).
+ * A version 2 file whose checksum does not match is parsed with kf->damaged set (a slot may
+ * still open).  SZ_ERR_CORRUPT for another length, or KDF parameters outside the bounds in a
+ * damaged or version 1 file; SZ_ERR_UNSUPPORTED for parameters outside the bounds under a
+ * matching checksum (a file from elsewhere, which no Argon2id run is spent on). */
 SZ_MUST_CHECK int sz_keyfile_parse(sz_keyfile *kf, const uint8_t *buf, size_t len);
 
-/* Encode kf (whose parameters must be within bounds). */
+/* Encode kf as version 2 (its parameters must be within bounds). */
 void sz_keyfile_encode(const sz_keyfile *kf, uint8_t out[static SZ_KEYFILE_BYTES]);
 
 /* A new key file: the given KDF parameters (0 = default), a random salt, both slots random.
@@ -75,9 +84,11 @@ void sz_keyfile_scrub(sz_keyfile *kf, unsigned slot, const sz_env *env);
 #define SZ_KEYFILE_NAME "key"
 #define SZ_KEYFILE_PENDING "key.new"
 
-/* Read dir/key into *kf.  If dir/key.new (an interrupted rewrite) exists and parses, it is read
- * into *pending and *has_pending set.  SZ_ERR_NOT_FOUND if there is no key file, SZ_ERR_IO,
- * or sz_keyfile_parse's errors. */
+/* Read dir/key into *kf.  If dir/key.new (an interrupted rewrite) exists and parses whole, it is
+ * read into *pending and *has_pending set to 1; if it exists but is torn (it is synced before
+ * the key file is touched, so then the key file is the whole one), *has_pending is -1: drop it
+ * once the key file opens.  SZ_ERR_NOT_FOUND if there is no key file, SZ_ERR_IO, or
+ * sz_keyfile_parse's errors. */
 SZ_MUST_CHECK int sz_keyfile_load(const char *dir, sz_keyfile *kf, sz_keyfile *pending,
     int *has_pending);
 

@@ -47,34 +47,56 @@ test_roundtrip_and_tamper(void **state)
 	assert_memory_equal(got, master, 32);
 	assert_int_equal(sz_keyfile_unseal(&back, kek2, &slot, &role, got), SZ_ERR_PASSPHRASE);
 
-	/* Every byte of the file matters: parameters, salt (both bound as AD) and the sealed slot. */
+	assert_int_equal(back.version, 2);
+	assert_false(back.damaged);
+
+	/* Every byte of the file matters: parameters, salt (both bound as AD) and the sealed slot;
+	 * and every flip, wherever it is, is seen as damage by the checksum (a flip in the unused
+	 * slot or the checksum itself leaves the real slot openable). */
 	for (size_t i = 0; i < sizeof buf; i++) {
-		if (i >= SZ_KEYFILE_HDR_BYTES && i < SZ_KEYFILE_HDR_BYTES + SZ_KEYFILE_SLOT_BYTES)
-			continue; /* slot 0 is random filler: flipping it changes nothing */
 		uint8_t t[SZ_KEYFILE_BYTES];
 		memcpy(t, buf, sizeof t);
 		t[i] ^= 0x01;
-		if (sz_keyfile_parse(&back, t, sizeof t) != SZ_OK)
-			continue; /* a parameter out of bounds */
-		assert_int_equal(sz_keyfile_unseal(&back, kek, &slot, &role, got), SZ_ERR_PASSPHRASE);
+		int r = sz_keyfile_parse(&back, t, sizeof t);
+		if (r != SZ_OK) {
+			assert_int_equal(r, SZ_ERR_CORRUPT); /* a parameter out of bounds, and damaged */
+			assert_true(i < 8);
+			continue;
+		}
+		assert_true(back.damaged);
+		int opens = sz_keyfile_unseal(&back, kek, &slot, &role, got) == SZ_OK;
+		int harmless = (i >= SZ_KEYFILE_HDR_BYTES && i < SZ_KEYFILE_HDR_BYTES +
+		    SZ_KEYFILE_SLOT_BYTES) || i >= SZ_KEYFILE_V1_BYTES;
+		assert_int_equal(opens, harmless);
 	}
+	/* Version 1 (no checksum) still parses; damage there cannot be told from a wrong passphrase. */
+	assert_int_equal(sz_keyfile_parse(&back, buf, SZ_KEYFILE_V1_BYTES), SZ_OK);
+	assert_int_equal(back.version, 1);
+	assert_false(back.damaged);
+	assert_int_equal(sz_keyfile_unseal(&back, kek, &slot, &role, got), SZ_OK);
 	/* Swapping the slots breaks the slot binding. */
 	sz_keyfile sw = kf;
 	memcpy(sw.slot[0], kf.slot[1], SZ_KEYFILE_SLOT_BYTES);
 	memcpy(sw.slot[1], kf.slot[0], SZ_KEYFILE_SLOT_BYTES);
 	assert_int_equal(sz_keyfile_unseal(&sw, kek, &slot, &role, got), SZ_ERR_PASSPHRASE);
 
-	/* Lengths and bounds. */
-	assert_int_equal(sz_keyfile_parse(&back, buf, sizeof buf - 1), SZ_ERR_MALFORMED);
+	/* Lengths and bounds: another length is damage; parameters out of bounds are damage unless
+	 * a matching checksum says the file was written so (then: not a file we speak). */
+	assert_int_equal(sz_keyfile_parse(&back, buf, sizeof buf - 1), SZ_ERR_CORRUPT);
 	uint8_t big[SZ_KEYFILE_BYTES + 1] = { 0 };
-	assert_int_equal(sz_keyfile_parse(&back, big, sizeof big), SZ_ERR_MALFORMED);
+	assert_int_equal(sz_keyfile_parse(&back, big, sizeof big), SZ_ERR_CORRUPT);
 	uint8_t t[SZ_KEYFILE_BYTES];
 	memcpy(t, buf, sizeof t);
 	sz_store_u32(t, 0);
+	assert_int_equal(sz_keyfile_parse(&back, t, sizeof t), SZ_ERR_CORRUPT);
+	assert_int_equal(sz_keyfile_parse(&back, t, SZ_KEYFILE_V1_BYTES), SZ_ERR_CORRUPT);
+	static const char label[] = "samizdat key file v2: checksum";
+	assert_int_equal(sz_blake2b(t + SZ_KEYFILE_V1_BYTES, 32, t, SZ_KEYFILE_V1_BYTES,
+	    (const uint8_t *)label, sizeof label - 1), SZ_OK);
 	assert_int_equal(sz_keyfile_parse(&back, t, sizeof t), SZ_ERR_UNSUPPORTED);
 	memcpy(t, buf, sizeof t);
 	sz_store_u32(t + 4, SZ_KDF_MEM_KIB_MAX + 1);
-	assert_int_equal(sz_keyfile_parse(&back, t, sizeof t), SZ_ERR_UNSUPPORTED);
+	assert_int_equal(sz_keyfile_parse(&back, t, sizeof t), SZ_ERR_CORRUPT);
 }
 
 static void

@@ -182,35 +182,11 @@ sz_store_stmt(sz_store *s, int which)
 	return s->st[which];
 }
 
-static int
-exec_sql(sz_store *s, const char *sql, const char *what)
+int
+sz_store_exec(sz_store *s, const char *sql, const char *what)
 {
 	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 	return rc == SQLITE_OK ? SZ_OK : sz_store_fail(s, rc, what);
-}
-
-int
-sz_store_begin(sz_store *s)
-{
-	sz_vfs_clear_error(s->vfs);
-	s->errmsg[0] = '\0';
-	return exec_sql(s, "BEGIN IMMEDIATE", "starting a transaction");
-}
-
-int
-sz_store_commit(sz_store *s)
-{
-	int r = exec_sql(s, "COMMIT", "committing");
-	if (r != SZ_OK)
-		sz_store_rollback(s);
-	return r;
-}
-
-void
-sz_store_rollback(sz_store *s)
-{
-	if (!sqlite3_get_autocommit(s->db))
-		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 /* --- opening and closing --------------------------------------------------------------- */
@@ -237,18 +213,24 @@ take_lock(sz_store *s)
 	return SZ_OK;
 }
 
-static int
-derive_keys(sz_store *s, const uint8_t master[static 32])
+int
+sz_store_derive(uint8_t keys[static SZ_STORE_K_BYTES], const uint8_t master[static 32])
 {
 	static const char vfs_label[] = "samizdat store v1: database";
 	static const char kv_label[] = "samizdat store v1: secrets";
-	memcpy(s->keys + SZ_STORE_K_MASTER, master, 32);
-	if (sz_blake2b(s->keys + SZ_STORE_K_VFS, 32, (const uint8_t *)vfs_label, sizeof vfs_label - 1,
+	memcpy(keys + SZ_STORE_K_MASTER, master, 32);
+	if (sz_blake2b(keys + SZ_STORE_K_VFS, 32, (const uint8_t *)vfs_label, sizeof vfs_label - 1,
 	    master, 32) != SZ_OK ||
-	    sz_blake2b(s->keys + SZ_STORE_K_KV, 32, (const uint8_t *)kv_label, sizeof kv_label - 1,
+	    sz_blake2b(keys + SZ_STORE_K_KV, 32, (const uint8_t *)kv_label, sizeof kv_label - 1,
 	    master, 32) != SZ_OK)
 		return SZ_ERR_INTERNAL;
 	return SZ_OK;
+}
+
+static int
+derive_keys(sz_store *s, const uint8_t master[static 32])
+{
+	return sz_store_derive(s->keys, master);
 }
 
 static int
@@ -256,7 +238,7 @@ migrate(sz_store *s)
 {
 	int r;
 	sqlite3_stmt *st = NULL;
-	if ((r = exec_sql(s, "CREATE TABLE IF NOT EXISTS migrations(version INTEGER PRIMARY KEY, "
+	if ((r = sz_store_exec(s, "CREATE TABLE IF NOT EXISTS migrations(version INTEGER PRIMARY KEY, "
 	    "applied_ms INTEGER NOT NULL)", "creating the migrations table")) != SZ_OK)
 		return r;
 	int rc = sqlite3_prepare_v2(s->db, "SELECT coalesce(max(version), 0) FROM migrations", -1,
@@ -279,8 +261,8 @@ migrate(sz_store *s)
 		    (unsigned long long)sz_store_time(sz_now_ms(s->env)));
 		if ((r = sz_store_begin(s)) != SZ_OK)
 			return r;
-		if ((r = exec_sql(s, migrations[v - 1], "migrating the schema")) != SZ_OK ||
-		    (r = exec_sql(s, ins, "recording the migration")) != SZ_OK) {
+		if ((r = sz_store_exec(s, migrations[v - 1], "migrating the schema")) != SZ_OK ||
+		    (r = sz_store_exec(s, ins, "recording the migration")) != SZ_OK) {
 			sz_store_rollback(s);
 			return r;
 		}
@@ -440,13 +422,18 @@ sz_store_open(sz_store **out, const char *dir, const char *pass, size_t passlen,
 	}
 	if ((r = store_new(&s, dir, opts)) != SZ_OK || (r = take_lock(s)) != SZ_OK)
 		goto out;
-	if ((r = sz_keyfile_load(dir, &s->kf, &pending, &has_pending)) != SZ_OK)
+	if ((r = sz_keyfile_load(dir, &s->kf, &pending, &has_pending)) != SZ_OK) {
+		if (r == SZ_ERR_CORRUPT || r == SZ_ERR_UNSUPPORTED)
+			snprintf(s->errmsg, sizeof s->errmsg, "%s: the key file is damaged (it has the "
+			    "wrong length, or Argon2id parameters no samizdat writes): no passphrase can be "
+			    "tried against it", SZ_KEYFILE_NAME);
 		goto out;
+	}
 	if ((sec = sz_secret_alloc(96)) == NULL) {
 		r = SZ_ERR_NOMEM;
 		goto out;
 	}
-	if (has_pending) {
+	if (has_pending > 0) {
 		/* An interrupted rewrite: the new contents win if the passphrase opens them. */
 		if ((r = sz_keyfile_kek(sec + 64, &pending, pass, passlen)) != SZ_OK)
 			goto out;
@@ -460,11 +447,20 @@ sz_store_open(sz_store **out, const char *dir, const char *pass, size_t passlen,
 	}
 	if ((r = sz_keyfile_kek(sec, &s->kf, pass, passlen)) != SZ_OK)
 		goto out;
-	if ((r = sz_keyfile_unseal(&s->kf, sec, &slot, &role, sec + 32)) != SZ_OK)
-		goto out; /* SZ_ERR_PASSPHRASE: nothing was changed */
-	if (has_pending && (r = sz_keyfile_drop_pending(dir)) != SZ_OK)
+	if ((r = sz_keyfile_unseal(&s->kf, sec, &slot, &role, sec + 32)) != SZ_OK) {
+		/* Nothing was changed.  A checksum that does not match says why no slot opened. */
+		if (s->kf.damaged) {
+			r = SZ_ERR_CORRUPT;
+			snprintf(s->errmsg, sizeof s->errmsg, "%s: the key file is damaged (its checksum "
+			    "does not match) and the passphrase opens none of its slots: the store cannot "
+			    "be unlocked", SZ_KEYFILE_NAME);
+		}
+		goto out;
+	}
+	if (has_pending != 0 && (r = sz_keyfile_drop_pending(dir)) != SZ_OK)
 		goto out;
 unlocked:
+	s->keyfile_damaged = s->kf.damaged;
 	s->real_slot = slot;
 	if (role == SZ_KEY_ROLE_DURESS) {
 		if ((r = duress_reset(s, sec, sec + 32)) != SZ_OK)
@@ -500,6 +496,18 @@ sz_store_close(sz_store *s)
 	free(s->dir);
 	sz_wipe(s, sizeof *s);
 	free(s);
+}
+
+size_t
+sz_store_max_body(const sz_store *s)
+{
+	return s->max_body == 0 || s->max_body > SZ_ENTRY_MAX_BODY ? SZ_ENTRY_MAX_BODY : s->max_body;
+}
+
+int
+sz_store_keyfile_damaged(const sz_store *s)
+{
+	return s->keyfile_damaged;
 }
 
 int

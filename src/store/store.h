@@ -68,6 +68,14 @@ const char *sz_store_errmsg(const sz_store *s);
 /* The same for the last failed sz_store_open/create in this thread (no handle to ask). */
 const char *sz_store_last_error(void);
 
+/* The entry body bound this store decodes with (sz_store_opts.max_body, or SZ_ENTRY_MAX_BODY):
+ * what a caller checks envelopes with before sz_store_put_checked. */
+size_t sz_store_max_body(const sz_store *s);
+
+/* 1 if the key file was found damaged (its checksum does not match) although the passphrase
+ * opened it: a part the passphrase does not need (the other slot) is lost. */
+int sz_store_keyfile_damaged(const sz_store *s);
+
 /* PRAGMA integrity_check: SZ_OK, or SZ_ERR_CORRUPT. */
 SZ_MUST_CHECK int sz_store_check(sz_store *s);
 
@@ -83,7 +91,32 @@ SZ_MUST_CHECK int sz_store_set_duress(sz_store *s, const char *pass, size_t pass
  * another process has the store open.  SZ_OK once the key material is gone. */
 SZ_MUST_CHECK int sz_store_wipe(const char *dir);
 
+/* --- batches --------------------------------------------------------------------------- */
+
+/* Make every write until the matching sz_store_txn_end one transaction: one commit, hence one
+ * round of the journal's fsyncs, for a whole batch (a node wraps each batch a peer sends, and
+ * everything its cells produce while absorbing it, in one).  Calls nest: the calls below, and
+ * inner begin/end pairs, become savepoints of the outermost.  Until the outermost end, what
+ * was written is visible through this handle only and is not durable: a crash or a failed end
+ * rolls all of it back.  Errors as sz_store_put_envelopes. */
+SZ_MUST_CHECK int sz_store_txn_begin(sz_store *s);
+/* End the innermost open level: commit it if r is SZ_OK (the outermost commits to disk), else
+ * roll it back.  Returns r if it was not SZ_OK, else the commit's result (on failure the level
+ * is rolled back, and if SQLite rolled back the outermost under it, every level above fails
+ * too, up to the outermost). */
+SZ_MUST_CHECK int sz_store_txn_end(sz_store *s, int r);
+/* Transactions this handle committed to disk so far: each costs the journal's fsyncs (four with
+ * synchronous=FULL and a truncated journal).  For tests and benchmarks. */
+uint64_t sz_store_commits(const sz_store *s);
+
 /* --- envelopes ------------------------------------------------------------------------- */
+
+/* Store n envelopes checked by sz_env_in_check (a public one fully verified) in one transaction
+ * (nested in an open one).  One whose err is not SZ_OK is skipped (results[i] = its err), so
+ * is one not checked yet (SZ_ERR_AGAIN); nothing is parsed, hashed or verified again here.
+ * results and the return value as sz_store_put_envelopes. */
+SZ_MUST_CHECK int sz_store_put_checked(sz_store *s, const sz_env_in *in, size_t n,
+    int *results);
 
 /* Store n envelopes in one transaction.  Each is parsed first (sz_env_parse: a public one is
  * fully decoded and its signature verified; a sealed one is kept as opaque bytes with its scope);
@@ -109,6 +142,13 @@ SZ_MUST_CHECK int sz_store_list_envelopes(sz_store *s, const uint8_t scope[stati
  * skipped if it fails.  results and the return value as sz_store_put_envelopes. */
 SZ_MUST_CHECK int sz_store_put_entries(sz_store *s, const sz_store_entry_in *in, size_t n,
     int *results);
+
+/* Store one entry that a lower layer decoded and verified (sz_entry_decode: e and id are its
+ * output for bytes, len), e.g. a post a cell opened: it is not decoded or verified again.
+ * *result as one of sz_store_put_envelopes's results. */
+SZ_MUST_CHECK int sz_store_put_entry(sz_store *s, const uint8_t scope[static SZ_SCOPE_BYTES],
+    const uint8_t env_id[static 32], const sz_entry *e, const uint8_t id[static 32],
+    const uint8_t *bytes, size_t len, int *result);
 
 /* The entry with this id (*out malloc()ed, caller frees), and if scope/env_id are not NULL, the
  * scope and envelope it is filed under.  SZ_ERR_NOT_FOUND. */

@@ -82,52 +82,46 @@ insert_entry(sz_store *s, const uint8_t *scope, const uint8_t env_id[static 32],
 	return SZ_OK;
 }
 
+/* Insert one checked envelope (and a public one's entry) unless held or deleted before. */
 static int
-put_envelope(sz_store *s, const uint8_t *buf, size_t len, sqlite3_int64 now, int *item)
+put_checked(sz_store *s, const sz_env_in *in, sqlite3_int64 now, int *item)
 {
-	sz_envelope env;
-	uint8_t id[32];
+	const sz_envelope *env = &in->env;
 	int r;
 
-	if (buf == NULL) {
-		*item = SZ_ERR_INVALID;
+	if ((*item = in->err) != SZ_OK)
 		return SZ_OK;
-	}
-	if ((*item = sz_env_parse(&env, buf, len, s->max_body)) != SZ_OK)
-		return SZ_OK;
-	if ((r = sz_env_id(id, buf, len)) != SZ_OK)
-		return r;
-	if ((r = id_in(s, ST_GONE_HAS, id, "looking up deleted envelopes")) < 0)
+	if ((r = id_in(s, ST_GONE_HAS, in->id, "looking up deleted envelopes")) < 0)
 		return r;
 	if (r == 1) {
 		*item = SZ_ERR_EXPIRED;
 		return SZ_OK;
 	}
 	sqlite3_int64 t = now;
-	if (env.format == SZ_ENV_PUBLIC) {
+	if (env->format == SZ_ENV_PUBLIC) {
 		int eitem;
-		if ((r = insert_entry(s, env.scope, id, &env.entry, env.entry_id, env.entry_bytes,
-		    env.entry_len, &eitem)) != SZ_OK)
+		if ((r = insert_entry(s, env->scope, in->id, &env->entry, env->entry_id,
+		    env->entry_bytes, env->entry_len, &eitem)) != SZ_OK)
 			return r;
 		if (eitem == SZ_ERR_EXPIRED) {
 			*item = eitem;
 			return SZ_OK;
 		}
-		t = sz_store_time(env.entry.timestamp_ms);
+		t = sz_store_time(env->entry.timestamp_ms);
 	}
 	sqlite3_stmt *st = sz_store_stmt(s, ST_ENV_PUT);
 	if (st == NULL)
 		return SZ_ERR_INTERNAL;
-	sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, env.scope, SZ_SCOPE_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 1, in->id, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, env->scope, SZ_SCOPE_BYTES, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, t);
-	if (env.format == SZ_ENV_PUBLIC) {
+	if (env->format == SZ_ENV_PUBLIC) {
 		/* The envelope is rebuilt from its entry on the way out: stored once, not twice. */
-		sqlite3_bind_blob(st, 4, env.entry_id, 32, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 4, env->entry_id, 32, SQLITE_STATIC);
 		sqlite3_bind_null(st, 5);
 	} else {
 		sqlite3_bind_null(st, 4);
-		sqlite3_bind_blob(st, 5, buf, (int)len, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 5, in->buf, (int)in->len, SQLITE_STATIC);
 	}
 	if ((r = step_done(s, st, "storing an envelope")) != SZ_OK)
 		return r;
@@ -136,24 +130,70 @@ put_envelope(sz_store *s, const uint8_t *buf, size_t len, sqlite3_int64 now, int
 }
 
 int
+sz_store_put_checked(sz_store *s, const sz_env_in *in, size_t n, int *results)
+{
+	int r, item;
+	if (n == 0)
+		return SZ_OK;
+	if (in == NULL)
+		return SZ_ERR_INVALID;
+	if ((r = sz_store_begin(s)) != SZ_OK)
+		return r;
+	sqlite3_int64 now = sz_store_time(sz_now_ms(s->env));
+	for (size_t i = 0; i < n; i++) {
+		if ((r = put_checked(s, &in[i], now, &item)) != SZ_OK) {
+			sz_store_rollback(s);
+			return r;
+		}
+		if (results != NULL)
+			results[i] = item;
+	}
+	return sz_store_commit(s);
+}
+
+/* Parse and verify raw envelopes in place, then store them: for callers that hold bytes. */
+int
 sz_store_put_envelopes(sz_store *s, const uint8_t *const *envs, const size_t *lens, size_t n,
     int *results)
 {
-	int r, item;
+	enum { CHUNK = 64 };
+	sz_env_in in[CHUNK];
+	int r;
 	if (n == 0)
 		return SZ_OK;
 	if (envs == NULL || lens == NULL)
 		return SZ_ERR_INVALID;
 	if ((r = sz_store_begin(s)) != SZ_OK)
 		return r;
-	sqlite3_int64 now = sz_store_time(sz_now_ms(s->env));
-	for (size_t i = 0; i < n; i++) {
-		if ((r = put_envelope(s, envs[i], lens[i], now, &item)) != SZ_OK) {
-			sz_store_rollback(s);
-			return r;
+	for (size_t i = 0; i < n && r == SZ_OK; i += CHUNK) {
+		size_t k = n - i < CHUNK ? n - i : CHUNK;
+		for (size_t j = 0; j < k; j++) {
+			sz_env_in_init(&in[j], envs[i + j], lens[i + j], NULL);
+			sz_env_in_check(&in[j], s->max_body);
 		}
-		if (results != NULL)
-			results[i] = item;
+		r = sz_store_put_checked(s, in, k, results != NULL ? results + i : NULL);
+	}
+	if (r != SZ_OK) {
+		sz_store_rollback(s);
+		return r;
+	}
+	return sz_store_commit(s);
+}
+
+int
+sz_store_put_entry(sz_store *s, const uint8_t scope[static SZ_SCOPE_BYTES],
+    const uint8_t env_id[static 32], const sz_entry *e, const uint8_t id[static 32],
+    const uint8_t *bytes, size_t len, int *result)
+{
+	int r;
+	*result = SZ_ERR_INVALID;
+	if (e == NULL || bytes == NULL)
+		return SZ_ERR_INVALID;
+	if ((r = sz_store_begin(s)) != SZ_OK)
+		return r;
+	if ((r = insert_entry(s, scope, env_id, e, id, bytes, len, result)) != SZ_OK) {
+		sz_store_rollback(s);
+		return r;
 	}
 	return sz_store_commit(s);
 }

@@ -1,10 +1,11 @@
 /*
- * store_int.h - internals shared by store.c (lifecycle, keys, secrets) and store_data.c
- * (envelopes and entries); not for other modules.  Layer: store.
+ * store_int.h - internals shared by store.c (lifecycle, keys, secrets), store_txn.c
+ * (transactions) and store_data.c (envelopes and entries); not for other modules.  Layer: store.
  */
 #ifndef SZ_STORE_STORE_INT_H
 #define SZ_STORE_STORE_INT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
@@ -37,10 +38,18 @@ struct sz_store {
 	size_t max_body;
 	sz_keyfile kf;
 	unsigned real_slot;
+	int keyfile_damaged;    /* opened, but the key file's checksum did not match */
 	uint8_t *keys;          /* SZ_STORE_K_BYTES */
 	sqlite3_stmt *st[ST_COUNT];
+	unsigned depth;         /* transactions open: 1 the outermost, more are savepoints */
+	bool aborted;           /* SQLite rolled the outermost back under an inner level */
+	uint64_t commits;       /* outermost transactions committed */
 	char errmsg[640];
 };
+
+/* The subkeys of a master key (SZ_STORE_K_*), into keys (sodium_malloc()ed by the caller). */
+SZ_MUST_CHECK int sz_store_derive(uint8_t keys[static SZ_STORE_K_BYTES],
+    const uint8_t master[static 32]);
 
 /* The statement `which`, prepared on first use and reset; NULL on failure (errmsg set). */
 sqlite3_stmt *sz_store_stmt(sz_store *s, int which);
@@ -49,7 +58,11 @@ sqlite3_stmt *sz_store_stmt(sz_store *s, int which);
  * shim's own finding first (it names the file), else SQLite's, else errno's. */
 int sz_store_fail(sz_store *s, int rc, const char *what);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
+/* Run sql (no rows); an error is mapped by sz_store_fail with what. */
+SZ_MUST_CHECK int sz_store_exec(sz_store *s, const char *sql, const char *what);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK at the outermost level, SAVEPOINT / RELEASE / ROLLBACK TO
+ * inside one (store_txn.c). */
 SZ_MUST_CHECK int sz_store_begin(sz_store *s);
 SZ_MUST_CHECK int sz_store_commit(sz_store *s);
 void sz_store_rollback(sz_store *s);

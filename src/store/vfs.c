@@ -58,8 +58,8 @@ page_ad(uint8_t ad[5], uint32_t pgno)
 }
 
 /* Open the sealed page `in` (P bytes) as page pgno into out[0..P): reserved bytes read as 0. */
-static int
-page_open(sz_vfs *v, uint8_t *out, const uint8_t *in, uint32_t pgno)
+int
+sz_vfs_page_open(sz_vfs *v, uint8_t *out, const uint8_t *in, uint32_t pgno)
 {
 	uint8_t ad[5];
 	page_ad(ad, pgno);
@@ -126,7 +126,7 @@ db_read(sz_vfile *f, void *buf, int amt, sqlite3_int64 off)
 		}
 		if (rc != SQLITE_OK)
 			break;
-		if (page_open(f->vfs, plain, sealed, (uint32_t)(pg + 1)) != SZ_OK) {
+		if (sz_vfs_page_open(f->vfs, plain, sealed, (uint32_t)(pg + 1)) != SZ_OK) {
 			sz_vfs_set_error(f->vfs, SZ_ERR_CORRUPT,
 			    "%s: page %llu failed authentication: damaged or tampered", f->path,
 			    (unsigned long long)(pg + 1));
@@ -357,6 +357,7 @@ v_open(sqlite3_vfs *pv, const char *name, sqlite3_file *file, int flags, int *ou
 	f->scratch = scratch;
 	f->pgno_off = -1;
 	f->img_off = -1;
+	f->hdr_off = -1;
 	f->base.pMethods = &io_methods;
 	return SQLITE_OK;
 }
@@ -555,6 +556,12 @@ sz_vfs_clear_error(sz_vfs *v)
 }
 
 void
+sz_vfs_last_journal(const sz_vfs *v, sz_vfs_journal_info *info)
+{
+	*info = v->journal;
+}
+
+void
 sz_vfs_get_stats(const sz_vfs *v, sz_vfs_stats *st)
 {
 	*st = v->st;
@@ -578,7 +585,7 @@ sz_vfs_check_header(sz_vfs *v, const char *path)
 		sz_vfs_set_error(v, SZ_ERR_CORRUPT, "%s: page 1 is missing or cut short", path);
 		goto out;
 	}
-	if (page_open(v, plain, sealed, 1) != SZ_OK) {
+	if (sz_vfs_page_open(v, plain, sealed, 1) != SZ_OK) {
 		sz_vfs_set_error(v, SZ_ERR_CORRUPT, "%s: page 1 failed authentication: damaged, tampered or "
 		    "another store's file", path);
 		goto out;
@@ -653,6 +660,16 @@ sz_vfs_connect(sz_vfs *v, const char *path, int create, sqlite3 **out)
 	*out = NULL;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE |
 	    (create ? SQLITE_OPEN_CREATE : 0);
+	if (!create) {
+		/* A hot journal is checked whole before SQLite may undo any part of it. */
+		char jpath[4096];
+		if (snprintf(jpath, sizeof jpath, "%s-journal", path) >= (int)sizeof jpath) {
+			r = SZ_ERR_INVALID;
+			goto out;
+		}
+		if ((r = sz_vfs_journal_verify(v, jpath, &v->journal)) != SZ_OK)
+			goto out;
+	}
 	if (sqlite3_open_v2(path, &db, flags, v->name) != SQLITE_OK) {
 		r = (v->errcode != 0) ? v->errcode : SZ_ERR_IO;
 		goto out;

@@ -53,6 +53,48 @@ typedef struct sz_vfs_stats {
 } sz_vfs_stats;
 void sz_vfs_get_stats(const sz_vfs *v, sz_vfs_stats *st);
 
+/* What sz_vfs_journal_verify found in a rollback journal. */
+typedef struct sz_vfs_journal_info {
+	int hot;                /* it holds an interrupted write that an open will undo */
+	int version;            /* 2, or 1 (written before issue 17: no segment count, nRec unsigned) */
+	uint32_t segments;      /* synced segments (headers with their records) */
+	uint64_t records;       /* page images it will put back */
+	uint64_t bytes;         /* the file's size */
+} sz_vfs_journal_info;
+
+/* Check the rollback journal at jpath before SQLite may roll it back (sz_vfs_connect does this
+ * first).  SZ_OK if it is absent, empty, not hot (no synced header: SQLite ignores it), or hot
+ * and authentic in full: every header, its magic and record count, every record it counts, and
+ * every segment header 0 says was synced, all present.  SZ_ERR_CORRUPT (sz_vfs_errmsg names the
+ * file and what is wrong) for anything else, including a file cut inside its first header; then
+ * nothing must be rolled back, since SQLite would undo the part it finds and call that a success.
+ * Reads only.  info may be NULL. */
+SZ_MUST_CHECK int sz_vfs_journal_verify(sz_vfs *v, const char *jpath, sz_vfs_journal_info *info);
+
+/* What sz_vfs_scan found in a database file. */
+#define SZ_VFS_SCAN_LIST 16
+typedef struct sz_vfs_scan_result {
+	uint64_t bytes;         /* the file's size */
+	uint64_t pages;         /* whole pages in it */
+	uint64_t header_pages;  /* the pages page 1 says the database has (0 if page 1 is damaged) */
+	uint64_t damaged;       /* pages that fail authentication */
+	uint32_t first_damaged[SZ_VFS_SCAN_LIST]; /* the first of them, by page number */
+	int partial;            /* the file ends inside a page */
+	int missing;            /* fewer pages than page 1 says */
+} sz_vfs_scan_result;
+
+/* Read every page of the database file at path and authenticate it (no SQLite involved: damage
+ * anywhere is found, not only where a query happens to read).  progress (may be NULL) is called
+ * now and then with the pages done and the total.  Returns SZ_OK when the file was read (then
+ * res says what is damaged; whole when damaged == 0 && !partial && !missing), SZ_ERR_IO or
+ * SZ_ERR_NOT_FOUND otherwise.  Reads only. */
+SZ_MUST_CHECK int sz_vfs_scan(sz_vfs *v, const char *path, sz_vfs_scan_result *res,
+    void (*progress)(void *ctx, uint64_t done, uint64_t total), void *ctx);
+
+/* What the last sz_vfs_connect of an existing database found in its journal (before it was
+ * rolled back). */
+void sz_vfs_last_journal(const sz_vfs *v, sz_vfs_journal_info *info);
+
 struct sqlite3;
 
 /* Open (create=1: create, which requires that path not exist or be empty) the database at path

@@ -16,9 +16,13 @@
 #define TAG_OFF USABLE                                /* tag follows the ciphertext */
 #define NONCE_OFF (USABLE + SZ_AEAD_TAG_BYTES)        /* 4072: the 24-byte nonce */
 #define JHDR SZ_VFS_JHDR
+#define JHDR_SEGS_OFF 380                             /* segments u32 (masked), header 0 only */
+#define JHDR_SEGS_MAC_OFF 384                         /* its MAC (32 bytes), header 0 only */
+#define JHDR_STATE_MAC_OFF 416                        /* MAC of magic and nRec (32 bytes) */
 #define JHDR_MAC_OFF 448                              /* header MAC (32 bytes), in the padding */
 #define JHDR_SALT_OFF 480                             /* journal salt (24 bytes), header 0 only */
 #define SALT_BYTES 24
+#define JREC (4 + SZ_VFS_PAGE_SIZE + 4)               /* a journal record: pgno, image, checksum */
 
 /* The AD of a sealed database page and of a journal page image start with these. */
 #define AD_PAGE 0x01
@@ -34,6 +38,7 @@ struct sz_vfs {
 	int errcode;
 	char errmsg[512];
 	sz_vfs_stats st;
+	sz_vfs_journal_info journal; /* what the last sz_vfs_connect found in the journal */
 };
 
 enum { FILE_DB = 1, FILE_JOURNAL = 2 };
@@ -54,9 +59,15 @@ typedef struct sz_vfile {
 	uint32_t pgno;
 	sqlite3_int64 img_off;
 	uint32_t img_cksum;
+	sqlite3_int64 hdr_off;  /* the journal header written last, and its index */
+	uint32_t hdr_idx;
 } sz_vfile;
 
 #define ROUND8(x) (((x) + 7) & ~(size_t)7)
+
+/* Open the sealed page `in` (P bytes) as page pgno into out (P bytes; the reserved bytes read
+ * as zeros).  SZ_ERR_CORRUPT if it fails authentication. */
+int sz_vfs_page_open(sz_vfs *v, uint8_t *out, const uint8_t *in, uint32_t pgno);
 
 /* The 32-byte subkey `which` (KEY_*). */
 const uint8_t *sz_vfs_key(const sz_vfs *v, int which);

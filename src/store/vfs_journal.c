@@ -4,7 +4,13 @@
  * fields, authenticates headers.  Called from vfs.c for files opened as SQLITE_OPEN_MAIN_JOURNAL.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -22,7 +28,12 @@ static const uint8_t jmagic[8] = { 0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd
  * but with AD = 0x02 || salt || offset || pgno || checksum, so neither the page number nor the
  * checksum can be changed; each header carries a MAC of its fixed fields; header 0 carries the
  * salt, fresh for every journal.  Reads come in SQLite's shapes: 8-byte magic reads at header
- * offsets, 4-byte fields, P-byte page images. */
+ * offsets, 4-byte fields, P-byte page images.
+ * Version 2 (issue 17) also authenticates what SQLite writes last: each header carries a MAC of
+ * its magic and record count (nRec), rewritten when SQLite writes them after syncing the
+ * records, and header 0 counts the segments whose records were synced, so that a journal cut at
+ * any point, or a header's magic or nRec altered, is found by sz_vfs_journal_verify before
+ * SQLite rolls back whatever part it finds. */
 
 static int
 jrnl_load_salt(sz_vfile *f)
@@ -70,6 +81,42 @@ jrnl_hdr_mac(sz_vfile *f, uint8_t mac[32], const uint8_t *hdr, sqlite3_int64 off
 	return sz_blake2b(mac, 32, in, sizeof in, sz_vfs_key(f->vfs, KEY_JMAC), 32);
 }
 
+/* MAC of a header's magic and nRec (what SQLite writes once the records are synced). */
+static int
+jrnl_state_mac(sz_vfile *f, uint8_t mac[32], const uint8_t magic_nrec[12], sqlite3_int64 off)
+{
+	uint8_t in[6 + SALT_BYTES + 8 + 12];
+	memcpy(in, "state:", 6);
+	memcpy(in + 6, f->salt, SALT_BYTES);
+	sz_store_u64(in + 6 + SALT_BYTES, (uint64_t)off);
+	memcpy(in + 6 + SALT_BYTES + 8, magic_nrec, 12);
+	return sz_blake2b(mac, 32, in, sizeof in, sz_vfs_key(f->vfs, KEY_JMAC), 32);
+}
+
+/* MAC of header 0's segment count. */
+static int
+jrnl_segs_mac(sz_vfile *f, uint8_t mac[32], uint32_t segs)
+{
+	uint8_t in[9 + SALT_BYTES + 4];
+	memcpy(in, "segments:", 9);
+	memcpy(in + 9, f->salt, SALT_BYTES);
+	sz_store_u32(in + 9 + SALT_BYTES, segs);
+	return sz_blake2b(mac, 32, in, sizeof in, sz_vfs_key(f->vfs, KEY_JMAC), 32);
+}
+
+/* Write header 0's segment count (masked) and its MAC. */
+static int
+jrnl_write_segs(sz_vfile *f, uint32_t segs)
+{
+	uint8_t b[4 + 32];
+	sz_store_u32(b, segs);
+	jrnl_mask(f, b, 4, JHDR_SEGS_OFF);
+	if (jrnl_segs_mac(f, b + 4, segs) != 0)
+		return SQLITE_IOERR_WRITE;
+	errno = 0;
+	return f->real->pMethods->xWrite(f->real, b, sizeof b, JHDR_SEGS_OFF);
+}
+
 static uint32_t
 jrnl_cksum(uint32_t init, const uint8_t *page)
 {
@@ -99,6 +146,8 @@ sz_vfs_jrnl_reset(sz_vfile *f)
 	f->have_hdr = 0;
 	f->pgno_off = -1;
 	f->img_off = -1;
+	f->hdr_off = -1;
+	f->hdr_idx = 0;
 }
 
 static int
@@ -139,18 +188,46 @@ sz_vfs_jrnl_write(sz_vfile *f, const void *buf, int amt, sqlite3_int64 off)
 		}
 		memset(hdr, 0, sizeof hdr);
 		memcpy(hdr, in, 28);
-		uint8_t mac[32];
-		if (jrnl_hdr_mac(f, mac, hdr, off) != 0)
+		if (off == 0)
+			sz_store_u32(hdr + JHDR_SEGS_OFF, 1);
+		uint8_t mac[32], smac[32], gmac[32];
+		if (jrnl_hdr_mac(f, mac, hdr, off) != 0 || jrnl_state_mac(f, smac, hdr, off) != 0 ||
+		    jrnl_segs_mac(f, gmac, 1) != 0)
 			return SQLITE_IOERR_WRITE;
 		jrnl_mask(f, hdr, sizeof hdr, off);
 		memcpy(hdr + JHDR_MAC_OFF, mac, 32);
-		if (off == 0)
+		memcpy(hdr + JHDR_STATE_MAC_OFF, smac, 32);
+		if (off == 0) {
+			memcpy(hdr + JHDR_SEGS_MAC_OFF, gmac, 32);
 			memcpy(hdr + JHDR_SALT_OFF, f->salt, SALT_BYTES);
+		}
 		errno = 0;
 		rc = f->real->pMethods->xWrite(f->real, hdr, JHDR, off);
 		if (rc == SQLITE_OK) {
 			f->cksum_init = sz_load_u32(in + 12);
 			f->have_hdr = 1;
+			f->hdr_idx = off == 0 ? 0 : f->hdr_idx + 1;
+			f->hdr_off = off;
+		}
+		goto done;
+	}
+	if (amt == 12 && off % JHDR == 0 && f->have_hdr && off == f->hdr_off) {
+		/* SQLite writes a header's magic and nRec once its records are synced: first their MAC
+		 * (in the same sector, so a power cut keeps it if it keeps them), then them; then, for
+		 * a header after the first, header 0 learns that this segment exists, after a sync so
+		 * that the count never names a segment whose records could be lost. */
+		uint8_t smac[32];
+		if (!jrnl_load_salt(f) || jrnl_state_mac(f, smac, in, off) != 0)
+			goto bad_shape;
+		errno = 0;
+		rc = f->real->pMethods->xWrite(f->real, smac, 32, off + JHDR_STATE_MAC_OFF);
+		if (rc == SQLITE_OK)
+			rc = jrnl_write_masked(f, in, amt, off);
+		if (rc == SQLITE_OK && f->hdr_idx > 0) {
+			errno = 0;
+			rc = f->real->pMethods->xSync(f->real, SQLITE_SYNC_NORMAL);
+			if (rc == SQLITE_OK)
+				rc = jrnl_write_segs(f, f->hdr_idx + 1);
 		}
 		goto done;
 	}
@@ -287,3 +364,206 @@ sz_vfs_jrnl_read(sz_vfile *f, void *buf, int amt, sqlite3_int64 off)
 	return rc;
 }
 
+
+/* --- checking a journal before SQLite rolls it back ------------------------------------------ */
+
+/* What the verifier reads with: the file, and a vfile standing in for the mask and MACs. */
+typedef struct jcheck {
+	sz_vfile f;
+	int fd;
+	const char *path;
+	uint64_t size;
+	uint8_t *rec;           /* JREC bytes */
+	uint8_t *plain;         /* P bytes */
+} jcheck;
+
+static int
+jc_read(jcheck *c, uint8_t *p, size_t n, uint64_t off)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t k = pread(c->fd, p + got, n - got, (off_t)(off + got));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return k < 0 ? SZ_ERR_IO : SZ_ERR_TRUNCATED;
+		got += (size_t)k;
+	}
+	return SZ_OK;
+}
+
+static int jc_bad(jcheck *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+jc_bad(jcheck *c, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	sz_vfs_set_error(c->f.vfs, SZ_ERR_CORRUPT, "%s: the journal of an interrupted write is damaged "
+	    "(%s): undoing the part that is left would leave the database half old, half new, so "
+	    "nothing was rolled back and the files were left as they are", c->path, what);
+	return SZ_ERR_CORRUPT;
+}
+
+/* Check record j of the segment whose header is at h. */
+static int
+jc_record(jcheck *c, uint64_t h, uint32_t j, uint64_t nrec)
+{
+	uint64_t off = h + JHDR + (uint64_t)j * JREC;
+	int r = jc_read(c, c->rec, JREC, off);
+	if (r == SZ_ERR_TRUNCATED)
+		return jc_bad(c, "cut short at byte %llu: %llu of the page images it must put back "
+		    "are missing", (unsigned long long)c->size, (unsigned long long)(nrec - j));
+	if (r != SZ_OK)
+		return r;
+	jrnl_mask(&c->f, c->rec, 4, (sqlite3_int64)off);
+	jrnl_mask(&c->f, c->rec + 4 + P, 4, (sqlite3_int64)(off + 4 + P));
+	uint32_t pgno = sz_load_u32(c->rec);
+	uint8_t ad[1 + SALT_BYTES + 16];
+	jrnl_rec_ad(&c->f, ad, (sqlite3_int64)(off + 4), pgno, sz_load_u32(c->rec + 4 + P));
+	const uint8_t *sealed = c->rec + 4;
+	if (pgno == 0 || sz_xaead_decrypt(c->plain, sealed, USABLE + SZ_AEAD_TAG_BYTES, ad, sizeof ad,
+	    sealed + NONCE_OFF, sz_vfs_key(c->f.vfs, KEY_JREC)) != 0)
+		return jc_bad(c, "the page image at offset %llu fails authentication (record %llu of "
+		    "its segment)", (unsigned long long)(off + 4), (unsigned long long)j);
+	return SZ_OK;
+}
+
+static int
+all_zero(const uint8_t *p, size_t n)
+{
+	uint8_t acc = 0;
+	for (size_t i = 0; i < n; i++)
+		acc |= p[i];
+	return acc == 0;
+}
+
+static int
+jc_walk(jcheck *c, sz_vfs_journal_info *info)
+{
+	uint8_t hdr[JHDR], want[32];
+	int r;
+	if (c->size == 0)
+		return SZ_OK;
+	if (c->size < JHDR)
+		return jc_bad(c, "cut short inside its first header, at byte %llu of %d",
+		    (unsigned long long)c->size, JHDR);
+	if ((r = jc_read(c, hdr, JHDR, 0)) != SZ_OK)
+		return r;
+	memcpy(c->f.salt, hdr + JHDR_SALT_OFF, SALT_BYTES);
+	c->f.have_salt = 1;
+	/* Version 1 left the segment and state fields as masked zeros. */
+	uint8_t v2area[JHDR_MAC_OFF - JHDR_SEGS_OFF];
+	memcpy(v2area, hdr + JHDR_SEGS_OFF, sizeof v2area);
+	jrnl_mask(&c->f, v2area, sizeof v2area, JHDR_SEGS_OFF);
+	int v1 = all_zero(v2area, sizeof v2area);
+	info->version = v1 ? 1 : 2;
+	uint32_t segs = 1;
+	if (!v1) {
+		uint8_t sb[4];
+		memcpy(sb, hdr + JHDR_SEGS_OFF, 4);
+		jrnl_mask(&c->f, sb, 4, JHDR_SEGS_OFF);
+		segs = sz_load_u32(sb);
+		if (jrnl_segs_mac(&c->f, want, segs) != 0 ||
+		    !sz_ct_equal(want, hdr + JHDR_SEGS_MAC_OFF, 32) || segs == 0)
+			return jc_bad(c, "its segment count fails authentication");
+	}
+	uint64_t h = 0;
+	for (uint32_t i = 0;; i++) {
+		if (i > 0) {
+			if (h + JHDR > c->size) {
+				if (i < segs)
+					return jc_bad(c, "cut short at byte %llu: segment %llu and what follows "
+					    "are missing", (unsigned long long)c->size, (unsigned long long)i);
+				break;
+			}
+			if ((r = jc_read(c, hdr, JHDR, h)) != SZ_OK)
+				return r;
+		}
+		uint8_t mac[32], smac[32];
+		memcpy(mac, hdr + JHDR_MAC_OFF, 32);
+		memcpy(smac, hdr + JHDR_STATE_MAC_OFF, 32);
+		jrnl_mask(&c->f, hdr, 28, (sqlite3_int64)h);
+		if (jrnl_hdr_mac(&c->f, want, hdr, (sqlite3_int64)h) != 0 || !sz_ct_equal(want, mac, 32)) {
+			if (i >= segs && v1)
+				break; /* v1: what follows the last header SQLite reads is not read */
+			return jc_bad(c, "the header at offset %llu fails authentication",
+			    (unsigned long long)h);
+		}
+		if (i == 0 && (sz_load_u32(hdr + 20) != JHDR || sz_load_u32(hdr + 24) != P))
+			return jc_bad(c, "its first header names another sector or page size");
+		int synced = memcmp(hdr, jmagic, 8) == 0;
+		uint32_t nrec = sz_load_u32(hdr + 8);
+		if (!v1 && (jrnl_state_mac(&c->f, want, hdr, (sqlite3_int64)h) != 0 ||
+		    !sz_ct_equal(want, smac, 32)))
+			return jc_bad(c, "the magic or record count of the header at offset %llu fails "
+			    "authentication", (unsigned long long)h);
+		if (!synced) {
+			/* Never synced: SQLite stops here, and no page of it reached the database.  A
+			 * segment header 0 counts was synced, so it cannot be this one. */
+			if (!v1 && i > 0 && i < segs)
+				return jc_bad(c, "segment %llu, counted as synced, is not",
+				    (unsigned long long)i);
+			break;
+		}
+		if (nrec == 0xffffffffu)
+			return jc_bad(c, "the header at offset %llu has no record count",
+			    (unsigned long long)h);
+		if (i == 0)
+			info->hot = 1;
+		for (uint32_t j = 0; j < nrec; j++)
+			if ((r = jc_record(c, h, j, nrec)) != SZ_OK)
+				return r;
+		info->segments = i + 1;
+		info->records += nrec;
+		/* The next header starts at the next multiple of the sector size. */
+		uint64_t end = h + JHDR + (uint64_t)nrec * JREC;
+		h = (end + JHDR - 1) / JHDR * JHDR;
+	}
+	return SZ_OK;
+}
+
+int
+sz_vfs_journal_verify(sz_vfs *v, const char *jpath, sz_vfs_journal_info *info)
+{
+	sz_vfs_journal_info dummy;
+	jcheck c;
+	struct stat st;
+	int r = SZ_ERR_NOMEM;
+	if (info == NULL)
+		info = &dummy;
+	memset(info, 0, sizeof *info);
+	memset(&c, 0, sizeof c);
+	c.f.vfs = v;
+	c.path = jpath;
+	c.fd = open(jpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (c.fd < 0) {
+		if (errno == ENOENT)
+			return SZ_OK;
+		sz_vfs_set_error(v, SZ_ERR_IO, "%s: cannot read the journal: %s", jpath, strerror(errno));
+		return SZ_ERR_IO;
+	}
+	if (fstat(c.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(c.fd);
+		sz_vfs_set_error(v, SZ_ERR_CORRUPT, "%s: the journal is not a regular file", jpath);
+		return SZ_ERR_CORRUPT;
+	}
+	c.size = (uint64_t)st.st_size;
+	info->bytes = c.size;
+	if ((c.rec = malloc(JREC)) == NULL || (c.plain = malloc(P)) == NULL)
+		goto out;
+	r = jc_walk(&c, info);
+	if (r == SZ_ERR_IO)
+		sz_vfs_set_error(v, SZ_ERR_IO, "%s: cannot read the journal: %s", jpath, strerror(errno));
+out:
+	if (c.plain != NULL)
+		sz_wipe(c.plain, P);
+	free(c.plain);
+	free(c.rec);
+	sz_wipe(&c.f, sizeof c.f);
+	close(c.fd);
+	return r;
+}

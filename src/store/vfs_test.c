@@ -429,6 +429,107 @@ test_hot_journal_torn_page(void **state)
 	free(after);
 }
 
+static void
+write_file(const char *path, const uint8_t *p, long len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, p, (size_t)len), len);
+	close(fd);
+}
+
+/* After a cut (or flip) of a hot journal: the connection must be refused with the files left as
+ * they were, or open on exactly the old contents, never on a half-undone write.  Returns 1 if
+ * it was refused. */
+static int
+refused_or_whole(fixture *fx, const uint8_t *db0, long dblen, const uint8_t *j, long jlen,
+    long what)
+{
+	write_file(fx->db, db0, dblen);
+	write_file(fx->journal, j, jlen);
+	uint8_t hdb[32], hj[32], hdb2[32], hj2[32];
+	file_hash(fx->db, hdb);
+	file_hash(fx->journal, hj);
+	sqlite3 *db;
+	sz_vfs_clear_error(fx->vfs);
+	int r = sz_vfs_connect(fx->vfs, fx->db, 0, &db);
+	if (r != SZ_OK) {
+		if (r != SZ_ERR_CORRUPT || strstr(sz_vfs_errmsg(fx->vfs), "journal") == NULL)
+			print_error("at %ld: %d %s\n", what, r, sz_vfs_errmsg(fx->vfs));
+		assert_int_equal(r, SZ_ERR_CORRUPT);
+		assert_non_null(strstr(sz_vfs_errmsg(fx->vfs), "journal"));
+		/* Left as it was, for an investigation or a person's choice. */
+		file_hash(fx->db, hdb2);
+		file_hash(fx->journal, hj2);
+		assert_memory_equal(hdb, hdb2, 32);
+		assert_memory_equal(hj, hj2, 32);
+		return 1;
+	}
+	long old = count_like(db, "OLDMARKER-%"), nw = count_like(db, "NEWMARKER-%");
+	sqlite3_stmt *st;
+	const char *ic = "?";
+	if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		ic = (const char *)sqlite3_column_text(st, 0);
+	if (old != 600 || nw != 0 || ic == NULL || strcmp(ic, "ok") != 0)
+		print_error("journal cut at %ld of %ld opened on a half-undone write: %ld old, %ld new, "
+		    "integrity %s\n", what, jlen, old, nw, ic ? ic : "?");
+	assert_int_equal(old, 600);
+	assert_int_equal(nw, 0);
+	assert_string_equal(ic, "ok");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return 0;
+}
+
+/* A hot journal cut anywhere (every header and record boundary, and inside them) is refused
+ * whole, never rolled back in part: SQLite itself stops at the end of what it finds and calls
+ * the result a success. */
+static void
+test_hot_journal_cut_anywhere(void **state)
+{
+	fixture *fx = *state;
+	fill(fx, 600);
+	crash_mid_transaction(fx);
+	long dblen, jlen;
+	uint8_t *db0 = slurp(fx->db, &dblen), *j = slurp(fx->journal, &jlen);
+	assert_true(jlen > 3 * 4104);
+	/* The small cache made SQLite sync and spill more than once: several segments, so that
+	 * cuts at a segment's start (which SQLite reads as the journal's end) are tried too. */
+	sz_vfs_journal_info info;
+	assert_int_equal(sz_vfs_journal_verify(fx->vfs, fx->journal, &info), SZ_OK);
+	assert_true(info.hot);
+	assert_int_equal(info.version, 2);
+	assert_true(info.segments >= 2);
+	assert_true(info.records >= 4);
+	int refused = 0, opened = 0;
+	/* Every multiple of 512 (headers start there) and every record boundary of the first
+	 * segment, with a byte on either side; under `make soak` (SZ_SOAK=1) everywhere in the
+	 * file, else the first 64 KiB and every 8th sector after. */
+	int soak = getenv("SZ_SOAK") != NULL;
+	for (long cut = 1; cut < jlen; cut++) {
+		long r = cut % 512, q = (cut - 512) % 4104;
+		int boundary = r == 0 || r == 1 || r == 511 || (cut > 512 && (q == 0 || q == 1 ||
+		    q == 4103 || q == 4 || q == 4100));
+		int pick = soak ? boundary || cut % 97 == 0 : cut <= 65536 ? r == 0 || r == 1 ||
+		    r == 511 || (cut < 512 + 2 * 4104 && boundary) : r == 0 && (cut / 512) % 8 == 0;
+		if (!pick)
+			continue;
+		if (refused_or_whole(fx, db0, dblen, j, cut, cut))
+			refused++;
+		else
+			opened++;
+	}
+	/* The whole journal rolls back. */
+	assert_int_equal(refused_or_whole(fx, db0, dblen, j, jlen, jlen), 0);
+	assert_true(refused > 0);
+	print_message("journal of %ld bytes, %u segments, %llu records: %d cuts refused, %d opened "
+	    "on the old contents (cuts in records never synced)\n", jlen, info.segments,
+	    (unsigned long long)info.records, refused, opened);
+	free(db0);
+	free(j);
+}
+
 /* Tamper with one part of a hot journal; the rollback must fail loudly, never half-apply. */
 static void
 tampered_journal(fixture *fx, long off)
@@ -478,6 +579,32 @@ test_journal_tampered_header(void **state)
 	tampered_journal(*state, 13); /* the checksum nonce */
 }
 
+/* What SQLite writes last and version 1 did not authenticate: a zeroed magic or a smaller nRec
+ * made SQLite stop early, silently. */
+static void
+test_journal_tampered_magic(void **state)
+{
+	tampered_journal(*state, 3);
+}
+
+static void
+test_journal_tampered_nrec(void **state)
+{
+	tampered_journal(*state, 11);
+}
+
+static void
+test_journal_tampered_segments(void **state)
+{
+	tampered_journal(*state, 383); /* header 0's segment count */
+}
+
+static void
+test_journal_tampered_state_mac(void **state)
+{
+	tampered_journal(*state, 430);
+}
+
 int
 main(void)
 {
@@ -489,10 +616,15 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hot_journal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hot_journal_torn_page, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hot_journal_cut_anywhere, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal_tampered_image, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal_tampered_pgno, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal_tampered_cksum, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal_tampered_header, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_journal_tampered_magic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_journal_tampered_nrec, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_journal_tampered_segments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_journal_tampered_state_mac, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

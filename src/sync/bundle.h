@@ -1,9 +1,12 @@
 /*
  * bundle.h - courier bundles: envelopes in a file that only its recipients can read and that looks
- * like random bytes to anyone else (docs/PROTOCOL.md §8).  Layer: sync.
+ * like random bytes to anyone else (docs/PROTOCOL.md §9).  Layer: sync.
  *
- * bundle := salt[32] ‖ slot[8][48] ‖ chunk[n][SZ_BUNDLE_CHUNK],  n a power of two
- * Each chunk is sealed on its own, so damage to one chunk loses only the envelopes in it.
+ * bundle := salt[32] ‖ slot[8][48] ‖ chunk[n][SZ_BUNDLE_CHUNK],  n a power of two (version 2)
+ * Each chunk is sealed on its own, so damage to one chunk loses only the envelopes in it; each
+ * says how many items came before it, the last data chunk how many there are, and the last chunk
+ * of the file that it is the last (and how many chunks there are), so that a cut at any point,
+ * chunks moved or duplicated, and bytes appended are all found.
  * The module knows recipient *secrets* only (32-byte keys); the caller derives them (from a cell
  * epoch, a contact's Diffie-Hellman, or a passphrase with sz_bundle_passphrase_secret).
  */
@@ -62,17 +65,26 @@ void sz_bundle_writer_free(sz_bundle_writer *w);
 
 #define SZ_BUNDLE_MAX_ITEM 131072
 
-/* What reading found. */
+/* What reading found.  A bundle is intact when it is exactly as written: every chunk opened in
+ * its place, its end chunk was read and nothing follows it.  Anything else is damage (a courier's
+ * cut, a failing stick, tampering), and what it cost is in complete / items_expected. */
 typedef struct sz_bundle_report {
 	int kind;
 	int recipient;          /* index of the candidate secret that opened it */
 	uint64_t created_ms;
-	uint32_t chunks;        /* chunks present in the file (data and filler) */
+	uint32_t chunks;        /* chunks present in the file (data and filler, whole or cut) */
 	uint32_t chunks_ok;     /* data chunks that opened and parsed */
-	uint32_t chunks_damaged;/* chunks that did not open: damaged, altered or cut */
+	uint32_t chunks_damaged;/* chunks that did not open or did not fit in place: damaged,
+	                         * altered, moved, duplicated or cut */
 	uint64_t items;         /* items handed to the callback */
-	int complete;           /* the last data chunk was seen intact */
-	int truncated;          /* the file was cut: a partial chunk, or chunks missing at the end */
+	int have_total;         /* items_expected is known (the last data chunk, a filler or the end
+	                         * chunk was read) */
+	uint64_t items_expected;/* the number of items the bundle carries */
+	int complete;           /* every item the bundle carries was handed out */
+	int truncated;          /* the end chunk was not read: the file was cut short (or its end
+	                         * is damaged) */
+	int trailing;           /* bytes follow the end chunk */
+	int intact;             /* complete, no damaged chunk, the end read, nothing after it */
 } sz_bundle_report;
 
 /* Called for each item of each intact chunk; a non-zero return stops reading with that value. */
@@ -80,8 +92,9 @@ typedef int (*sz_bundle_item_fn)(void *ctx, const uint8_t *item, size_t len);
 
 /* Read a bundle: find a slot that one of the candidate secrets (or, if passphrase is not NULL,
  * the secret derived from it and the salt) opens — SZ_ERR_DECRYPT if none: not for us, or a
- * damaged header — then open every chunk; a damaged chunk is counted and skipped, never
- * half-used.  Returns SZ_OK when the bundle opened (check report for damage), the callback's
+ * damaged header; SZ_ERR_UNSUPPORTED if it opens as a version 1 bundle, whose end was not
+ * authenticated — then open every chunk; a damaged chunk is counted and skipped, never
+ * half-used.  Returns SZ_OK when the bundle opened (check report->intact), the callback's
  * non-zero value if it stopped early, or an I/O error.  report is filled in as far as reading got;
  * report->recipient is set before fn is first called (what a reader takes may depend on it). */
 SZ_MUST_CHECK int sz_bundle_read(const sz_bundle_io *io, const uint8_t (*candidates)[32],

@@ -110,7 +110,11 @@ test_roundtrip(void **state)
 	assert_int_equal(rep.chunks, 8);
 	assert_int_equal(rep.chunks_damaged, 0);
 	assert_true(rep.complete);
+	assert_true(rep.intact);
+	assert_true(rep.have_total);
+	assert_int_equal(rep.items_expected, 300);
 	assert_false(rep.truncated);
+	assert_false(rep.trailing);
 	for (size_t i = 0; i < 300; i++)
 		assert_int_equal(s->tags[i], i);
 	/* Not for us: a clear refusal, nothing handed out. */
@@ -141,8 +145,13 @@ test_damage_loses_only_that_chunk(void **state)
 	assert_int_equal(sz_bundle_read(&io, (const uint8_t(*)[32])k1, 1, NULL, collect, s, &rep), SZ_OK);
 	assert_int_equal(rep.chunks_damaged, 1);
 	assert_int_equal(rep.chunks_ok, 4);
-	assert_true(rep.complete);
+	assert_false(rep.complete);
+	assert_false(rep.intact);
+	assert_false(rep.truncated);
+	assert_true(rep.have_total);
+	assert_int_equal(rep.items_expected, 300);
 	assert_true(s->n > 200 && s->n < 300);
+	assert_int_equal(rep.items, s->n);
 	/* Every item handed out is intact (collect checks the contents). */
 	free(s);
 	/* A flipped bit in the header: nobody can open it. */
@@ -172,6 +181,8 @@ test_truncation(void **state)
 	assert_int_equal(sz_bundle_read(&io, (const uint8_t(*)[32])k1, 1, NULL, collect, s, &rep), SZ_OK);
 	assert_true(rep.truncated);
 	assert_false(rep.complete);
+	assert_false(rep.intact);
+	assert_false(rep.have_total);
 	assert_int_equal(rep.chunks_ok, 3);
 	assert_int_equal(rep.items, s->n);
 	free(s);
@@ -258,6 +269,186 @@ test_passphrase_open(void **state)
 	free(m.p);
 }
 
+/* Items in each chunk of a make_bundle(300 items of 4 KiB) file: index -> count. */
+static size_t
+items_before_chunk(const mem *full, const uint8_t key[32], uint32_t chunk)
+{
+	/* Read the whole bundle cut after `chunk` chunks: what comes out is what lies before. */
+	mem m = { full->p, SZ_BUNDLE_HEADER_BYTES + (size_t)chunk * SZ_BUNDLE_CHUNK, 0, 0 };
+	sz_bundle_io io = { mem_write, mem_read, &m };
+	sz_bundle_report rep;
+	seen *s = calloc(1, sizeof *s);
+	assert_int_equal(sz_bundle_read(&io, (const uint8_t(*)[32])key, 1, NULL, collect, s, &rep), SZ_OK);
+	size_t n = s->n;
+	free(s);
+	return n;
+}
+
+/* A file cut anywhere is never intact: at every chunk boundary (where version 1 saw nothing
+ * wrong when the count left was a power of two) and inside every chunk; what arrived whole is
+ * handed out, and the total is known as soon as the last data chunk arrived. */
+static void
+test_cut_everywhere(void **state)
+{
+	(void)state;
+	sz_env_seeded env;
+	sz_env_seeded_init(&env, 6, 0);
+	mem full = { 0 };
+	make_bundle(&full, (const uint8_t(*)[32])k1, 1, 300, 4096, &env);
+	const uint32_t nchunks = 8, ndata = 5;
+	for (uint32_t c = 0; c <= nchunks; c++) {
+		for (int mid = 0; mid < 2; mid++) {
+			if (c == nchunks && mid)
+				continue;
+			size_t cut = SZ_BUNDLE_HEADER_BYTES + (size_t)c * SZ_BUNDLE_CHUNK +
+			    (mid ? 1 + (size_t)c * 997 : 0);
+			mem m = { full.p, cut, 0, 0 };
+			sz_bundle_io io = { mem_write, mem_read, &m };
+			sz_bundle_report rep;
+			seen *s = calloc(1, sizeof *s);
+			assert_int_equal(sz_bundle_read(&io, (const uint8_t(*)[32])k1, 1, NULL, collect, s,
+			    &rep), SZ_OK);
+			if (c == nchunks) {
+				assert_true(rep.intact);
+				assert_int_equal(s->n, 300);
+			} else {
+				assert_false(rep.intact);
+				assert_true(rep.truncated);
+				assert_int_equal(rep.chunks_damaged, mid ? 1 : 0);
+				/* Whole chunks before the cut are handed out, nothing else. */
+				assert_int_equal(s->n, c >= ndata ? 300 : (c == 0 ? 0 :
+				    items_before_chunk(&full, k1, c)));
+				assert_int_equal(rep.have_total, c >= ndata);
+				assert_int_equal(rep.complete, c >= ndata);
+				if (c > 0 && c < ndata)
+					assert_true(s->n > 0 && s->n < 300);
+			}
+			for (size_t i = 0; i < s->n; i++)
+				assert_int_equal(s->tags[i], i);
+			free(s);
+		}
+	}
+	free(full.p);
+}
+
+/* Bytes after the end, chunks swapped, a chunk copied over another: each is damage. */
+static void
+test_appended_swapped_duplicated(void **state)
+{
+	(void)state;
+	sz_env_seeded env;
+	sz_env_seeded_init(&env, 7, 0);
+	mem full = { 0 };
+	make_bundle(&full, (const uint8_t(*)[32])k1, 1, 300, 4096, &env);
+	size_t len = full.len, C = SZ_BUNDLE_CHUNK, H = SZ_BUNDLE_HEADER_BYTES;
+	uint8_t *b = malloc(len + C);
+	sz_bundle_report rep;
+	seen *s = calloc(1, sizeof *s);
+
+	/* One byte appended; then a whole chunk (a copy of the end chunk). */
+	for (size_t extra = 1; extra <= C; extra += C - 1) {
+		memcpy(b, full.p, len);
+		memcpy(b + len, full.p + len - C, extra);
+		mem m = { b, len + extra, 0, 0 };
+		sz_bundle_io io = { mem_write, mem_read, &m };
+		s->n = 0;
+		assert_int_equal(sz_bundle_read(&io, (const uint8_t(*)[32])k1, 1, NULL, collect, s, &rep),
+		    SZ_OK);
+		assert_true(rep.trailing);
+		assert_false(rep.intact);
+		assert_true(rep.complete);
+		assert_int_equal(s->n, 300);
+	}
+	/* Data chunks 1 and 2 swapped: both are damaged (each is sealed with its position). */
+	memcpy(b, full.p, len);
+	memcpy(b + H + 1 * C, full.p + H + 2 * C, C);
+	memcpy(b + H + 2 * C, full.p + H + 1 * C, C);
+	mem m = { b, len, 0, 0 };
+	sz_bundle_io io = { mem_write, mem_read, &m };
+	s->n = 0;
+	assert_int_equal(sz_bundle_read(&io, (const uint8_t(*)[32])k1, 1, NULL, collect, s, &rep), SZ_OK);
+	assert_int_equal(rep.chunks_damaged, 2);
+	assert_false(rep.intact);
+	assert_false(rep.complete);
+	assert_true(rep.have_total);
+	assert_int_equal(rep.items_expected, 300);
+	assert_false(rep.truncated);
+	/* Chunk 3 copied over chunk 4 (the last data chunk), and filler 5 over filler 6. */
+	memcpy(b, full.p, len);
+	memcpy(b + H + 4 * C, full.p + H + 3 * C, C);
+	memcpy(b + H + 6 * C, full.p + H + 5 * C, C);
+	m.pos = 0;
+	s->n = 0;
+	assert_int_equal(sz_bundle_read(&io, (const uint8_t(*)[32])k1, 1, NULL, collect, s, &rep), SZ_OK);
+	assert_int_equal(rep.chunks_damaged, 2);
+	assert_false(rep.intact);
+	/* The total came from the filler after the lost last chunk. */
+	assert_true(rep.have_total);
+	assert_int_equal(rep.items_expected, 300);
+	assert_true(s->n < 300);
+	for (size_t i = 0; i < s->n; i++)
+		assert_int_equal(s->tags[i], i);
+	free(s);
+	free(b);
+	free(full.p);
+}
+
+/* An empty bundle is one chunk, first, last and end at once; a one-chunk bundle cut to nothing
+ * is cut short. */
+static void
+test_empty_and_single(void **state)
+{
+	(void)state;
+	sz_env_seeded env;
+	sz_env_seeded_init(&env, 8, 0);
+	mem m = { 0 };
+	make_bundle(&m, (const uint8_t(*)[32])k1, 1, 0, 16, &env);
+	assert_int_equal(m.len, SZ_BUNDLE_HEADER_BYTES + (size_t)SZ_BUNDLE_CHUNK);
+	sz_bundle_io io = { mem_write, mem_read, &m };
+	sz_bundle_report rep;
+	assert_int_equal(sz_bundle_read(&io, (const uint8_t(*)[32])k1, 1, NULL, collect, NULL, &rep),
+	    SZ_OK);
+	assert_true(rep.intact);
+	assert_int_equal(rep.items_expected, 0);
+	m.len = SZ_BUNDLE_HEADER_BYTES;
+	m.pos = 0;
+	assert_int_equal(sz_bundle_read(&io, (const uint8_t(*)[32])k1, 1, NULL, collect, NULL, &rep),
+	    SZ_OK);
+	assert_false(rep.intact);
+	assert_true(rep.truncated);
+	assert_false(rep.have_total);
+	free(m.p);
+}
+
+/* A version 1 bundle (its slot sealed under the v1 derivation) is recognized and refused. */
+static void
+test_version1_refused(void **state)
+{
+	(void)state;
+	uint8_t *file = calloc(1, SZ_BUNDLE_HEADER_BYTES + SZ_BUNDLE_CHUNK);
+	uint8_t key[32], nonce[24] = { 0 }, file_key[32] = { 5 };
+	static const char info[] = "samizdat bundle slot v1";
+	randombytes_buf(file, SZ_BUNDLE_HEADER_BYTES + SZ_BUNDLE_CHUNK);
+	assert_int_equal(sz_hkdf(SZ_HASH_SHA256, key, 32, file, SZ_BUNDLE_SALT_BYTES, k2, 32,
+	    (const uint8_t *)info, sizeof info - 1), SZ_OK);
+	memcpy(nonce, "szbslot", 7);
+	nonce[23] = 3;
+	assert_int_equal(sz_xaead_encrypt(file + SZ_BUNDLE_SALT_BYTES + 3 * SZ_BUNDLE_SLOT_BYTES,
+	    file_key, 32, file, SZ_BUNDLE_SALT_BYTES, nonce, key), SZ_OK);
+	mem m = { file, SZ_BUNDLE_HEADER_BYTES + SZ_BUNDLE_CHUNK, 0, 0 };
+	sz_bundle_io io = { mem_write, mem_read, &m };
+	sz_bundle_report rep;
+	seen *s = calloc(1, sizeof *s);
+	assert_int_equal(sz_bundle_read(&io, (const uint8_t(*)[32])k2, 1, NULL, collect, s, &rep),
+	    SZ_ERR_UNSUPPORTED);
+	assert_int_equal(s->n, 0);
+	m.pos = 0;
+	assert_int_equal(sz_bundle_read(&io, (const uint8_t(*)[32])k1, 1, NULL, collect, s, &rep),
+	    SZ_ERR_DECRYPT);
+	free(s);
+	free(file);
+}
+
 int
 main(void)
 {
@@ -267,6 +458,10 @@ main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_damage_loses_only_that_chunk),
 		cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_cut_everywhere),
+		cmocka_unit_test(test_appended_swapped_duplicated),
+		cmocka_unit_test(test_empty_and_single),
+		cmocka_unit_test(test_version1_refused),
 		cmocka_unit_test(test_passphrase_and_randomness),
 		cmocka_unit_test(test_passphrase_open),
 	};

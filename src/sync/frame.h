@@ -17,7 +17,7 @@
 #define SZ_FRAME_HDR 5
 #define SZ_TOKEN_BYTES 16
 #define SZ_HELLO_MAX_TOKENS 4096
-#define SZ_BATCH_MAX_ENVELOPES 256
+#define SZ_BATCH_MAX_ENVELOPES 4096     /* per ENVELOPES frame (issue 16: was 256) */
 #define SZ_IDS_MAX_PER_FRAME 16384     /* 512 KiB of ids */
 
 enum sz_frame_type {

@@ -1,7 +1,7 @@
 /*
  * session.c - the sync session's link (Noise XX over 2-byte-framed messages), its frames, label
  * intersection and envelope transfer (see session.h, docs/PROTOCOL.md §8).
- * Layer: sync.  Reconciliation itself is in recon.c.
+ * Layer: sync.  Reconciliation itself is in recon.c, the transfer of envelopes in transfer.c.
  */
 #include "sync/session_int.h"
 
@@ -11,10 +11,6 @@
 #include "crypto/crypto.h"
 
 #define PROLOGUE "samizdat sync v1"
-#define OUT_HIGH (2u << 20)     /* stop producing when this much waits to be sent */
-#define BATCH_BYTES (256u << 10)
-#define BATCH_MAX 256
-#define MAX_UNACKED 2
 
 static const sz_sync_limits default_limits = {
 	.max_bytes_in = 4ull << 30,
@@ -46,8 +42,8 @@ wire_put(sz_sync *s, const uint8_t *msg, size_t n)
 }
 
 /* Encrypt whatever frames wait into Noise transport messages. */
-static int
-flush_plain(sz_sync *s)
+int
+sz_sync_flush(sz_sync *s)
 {
 	uint8_t msg[SZ_NOISE_MAX_MSG];
 	size_t off = 0;
@@ -94,7 +90,7 @@ sz_sync_fail(sz_sync *s, int err, const char *why)
 		s->plain.len = 0;
 		sz_frame_put(&s->plain, SZ_FR_ERROR, e.p, e.len);
 		sz_buf_free(&e);
-		(void)!flush_plain(s);
+		(void)!sz_sync_flush(s);
 	}
 	return err;
 }
@@ -239,146 +235,6 @@ on_hello(sz_sync *s, const sz_frame *f)
 	return SZ_OK;
 }
 
-/* --- transfer --------------------------------------------------------------------------- */
-
-/* Send envelope batches while the peer keeps up, then FIN once everything is acknowledged. */
-static int
-pump_transfer(sz_sync *s)
-{
-	while (s->phase == PH_TRANSFER && s->out_next < s->outq.n && s->unacked < MAX_UNACKED &&
-	    s->wire.len - s->wire_off < OUT_HIGH) {
-		size_t at = sz_frame_begin(&s->plain, SZ_FR_ENVELOPES);
-		size_t cnt_at = s->plain.len;
-		uint16_t count = 0;
-		size_t bytes = 0;
-		sz_buf_u16(&s->plain, 0);
-		while (s->out_next < s->outq.n && count < BATCH_MAX && bytes < BATCH_BYTES) {
-			uint8_t *env = NULL;
-			size_t len = 0;
-			int r = s->cfg.hooks.get(s->cfg.hooks.ctx, s->outq.v[s->out_next].id, &env, &len);
-			s->out_next++;
-			if (r != SZ_OK)
-				continue; /* deleted meanwhile: the peer simply does not get it */
-			sz_buf_u32(&s->plain, (uint32_t)len);
-			sz_buf_append(&s->plain, env, len);
-			free(env);
-			count++;
-			bytes += len;
-		}
-		if (count == 0) {
-			s->plain.len = at;
-			break;
-		}
-		if (s->plain.err)
-			return SZ_ERR_NOMEM;
-		sz_store_u16(s->plain.p + cnt_at, count);
-		sz_frame_end(&s->plain, at);
-		s->unacked++;
-		s->st.sent += count;
-		int r = flush_plain(s);
-		if (r != SZ_OK)
-			return r;
-	}
-	if (s->phase == PH_TRANSFER && !s->fin_sent && s->out_next >= s->outq.n && s->unacked == 0) {
-		sz_buf b = { 0 };
-		sz_buf_u64(&b, s->st.sent);
-		sz_sync_send(s, SZ_FR_FIN, b.p, b.len);
-		sz_buf_free(&b);
-		s->fin_sent = true;
-	}
-	if (s->fin_sent && s->fin_received && s->status == SZ_SYNC_RUNNING) {
-		s->phase = PH_END;
-		s->status = SZ_SYNC_DONE;
-	}
-	return SZ_OK;
-}
-
-typedef struct batch {
-	sz_sync *s;
-	const uint8_t *envs[SZ_BATCH_MAX_ENVELOPES];
-	size_t lens[SZ_BATCH_MAX_ENVELOPES];
-	int results[SZ_BATCH_MAX_ENVELOPES];
-	size_t n;
-	size_t unasked;  /* dropped: not asked for, but possibly named by a 32-bit want */
-	uint32_t refused;
-} batch;
-
-static int
-batch_add(void *ctx, const uint8_t *env, size_t len)
-{
-	batch *b = ctx;
-	sz_sync *s = b->s;
-	uint8_t id[32];
-	/* Only envelopes that were asked for (or announced) are taken; whether each belongs under
-	 * a shared label is the node's to say (the store hook), since labels are not scopes. */
-	if (s->cfg.role == SZ_NOISE_RESPONDER) {
-		if (sz_env_id(id, env, len) != SZ_OK)
-			return SZ_ERR_INTERNAL;
-		if (!sz_recon_wanted(s, id)) {
-			/* RIBLT's DONE names wanted ids by 32 bits of their hash, so the peer may send
-			 * an id that shares them (N/2^32 a want): dropped, not stored.  Anything else
-			 * nobody asked for is a protocol violation. */
-			if (sz_recon_unasked(s, id) != SZ_OK)
-				return SZ_ERR_PEER;
-			b->unasked++;
-			return SZ_OK;
-		}
-	}
-	b->envs[b->n] = env;
-	b->lens[b->n] = len;
-	b->n++;
-	return SZ_OK;
-}
-
-static int
-on_envelopes(sz_sync *s, const sz_frame *f)
-{
-	batch *b;
-	size_t count;
-	int r;
-	if (s->phase != PH_TRANSFER || s->fin_received)
-		return sz_sync_fail(s, SZ_ERR_PEER, "envelopes out of turn");
-	if ((b = calloc(1, sizeof *b)) == NULL)
-		return sz_sync_fail(s, SZ_ERR_NOMEM, "out of memory");
-	b->s = s;
-	r = sz_envelopes_parse(f->payload, f->len, &count, batch_add, b);
-	if (r != SZ_OK) {
-		free(b);
-		return sz_sync_fail(s, r, r == SZ_ERR_PEER ? "an envelope nobody asked for" :
-		    "malformed envelope batch");
-	}
-	if (s->st.received + b->n > s->expect || s->st.received + b->n > s->cfg.limits.max_envelopes) {
-		free(b);
-		return sz_sync_fail(s, SZ_ERR_LIMIT, "more envelopes than announced");
-	}
-	s->unasked += b->unasked;
-	s->st.received += b->n;
-	r = b->n > 0 ? s->cfg.hooks.store(s->cfg.hooks.ctx,
-	    (const uint8_t(*)[SZ_SCOPE_BYTES])s->shared, s->nshared, b->envs, b->lens, b->n,
-	    b->results) : SZ_OK;
-	if (r != SZ_OK) {
-		free(b);
-		return sz_sync_fail(s, r, "could not store");
-	}
-	uint32_t stored = 0, rejected = 0;
-	for (size_t i = 0; i < b->n; i++) {
-		if (b->results[i] == SZ_OK || b->results[i] == SZ_ERR_EXISTS)
-			stored++;
-		else
-			rejected++;
-	}
-	free(b);
-	s->st.stored += stored;
-	s->st.rejected += rejected;
-	uint8_t ack[8];
-	sz_store_u32(ack, stored);
-	sz_store_u32(ack + 4, rejected);
-	sz_sync_send(s, SZ_FR_ACK, ack, sizeof ack);
-	if (s->st.rejected > s->cfg.limits.max_rejected)
-		return sz_sync_fail(s, SZ_ERR_PEER, "too many envelopes failed verification");
-	return SZ_OK;
-}
-
 static int
 on_frame(sz_sync *s, const sz_frame *f)
 {
@@ -393,7 +249,7 @@ on_frame(sz_sync *s, const sz_frame *f)
 		s->st.recon_bytes += SZ_FRAME_HDR + f->len;
 		return sz_recon_frame(s, f);
 	case SZ_FR_ENVELOPES:
-		return on_envelopes(s, f);
+		return sz_transfer_envelopes(s, f);
 	case SZ_FR_ACK:
 		if (s->phase != PH_TRANSFER || s->unacked == 0 || sz_ack_parse(f->payload, f->len, &a, &b))
 			return sz_sync_fail(s, SZ_ERR_PEER, "unexpected ACK");
@@ -566,12 +422,12 @@ pump(sz_sync *s)
 	if (s->status == SZ_SYNC_FAILED || s->tx == NULL)
 		return SZ_OK;
 	if (s->status == SZ_SYNC_DONE)
-		return flush_plain(s); /* a last frame (FIN, WELCOME) still goes out */
+		return sz_sync_flush(s); /* a last frame (FIN, WELCOME) still goes out */
 	if (s->phase == PH_RECON && (r = sz_recon_pump(s)) != SZ_OK)
 		return sz_sync_fail(s, r, "reconciliation failed");
-	if (s->phase == PH_TRANSFER && (r = pump_transfer(s)) != SZ_OK)
+	if (s->phase == PH_TRANSFER && (r = sz_transfer_pump(s)) != SZ_OK)
 		return sz_sync_fail(s, r, "sending failed");
-	if ((r = flush_plain(s)) != SZ_OK)
+	if ((r = sz_sync_flush(s)) != SZ_OK)
 		return sz_sync_fail(s, r, "encryption failed");
 	return SZ_OK;
 }

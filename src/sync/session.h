@@ -38,12 +38,15 @@ typedef struct sz_sync_hooks {
 	int (*get)(void *ctx, const uint8_t id[32], uint8_t **env, size_t *len);
 	/* Decide on, verify and store a batch the peer sent; shared (nshared labels, sorted) are the
 	 * labels of this session: the node refuses an envelope it would not list under one of them.
+	 * ids[i] is the id (BLAKE2b-256) of envs[i], hashed once by the session: not again below.
+	 * A batch is at most SZ_BATCH_MAX_ENVELOPES envelopes: store it in one transaction.
 	 * results[i] gets SZ_OK (stored), SZ_ERR_EXISTS (held already) or why envelope i was
 	 * refused (counted against the peer: past limits.max_rejected it is cut off).  Return
 	 * non-OK only when storing itself failed (disk full): the session then fails and
 	 * acknowledges nothing of the batch. */
 	int (*store)(void *ctx, const uint8_t (*shared)[SZ_SCOPE_BYTES], size_t nshared,
-	    const uint8_t *const *envs, const size_t *lens, size_t n, int *results);
+	    const uint8_t *const *envs, const size_t *lens, const uint8_t (*ids)[32], size_t n,
+	    int *results);
 	/* Responder, optional: an invitation is being redeemed (docs/PROTOCOL.md §11).  Fill reply
 	 * with the WELCOME payload; a non-OK return refuses with that code. */
 	int (*on_join)(void *ctx, const uint8_t *req, size_t len, sz_buf *reply);

@@ -1,6 +1,6 @@
 /*
- * session_int.h - the inside of a sync session, shared by session.c (link, handshake, frames,
- * transfer) and recon.c (finding the difference).  Layer: sync.  Not for other modules.
+ * session_int.h - the inside of a sync session, shared by session.c (link, handshake, frames),
+ * transfer.c (envelopes) and recon.c (finding the difference).  Layer: sync.  Not for other modules.
  */
 #ifndef SZ_SYNC_SESSION_INT_H
 #define SZ_SYNC_SESSION_INT_H
@@ -97,6 +97,12 @@ struct sz_sync {
 /* The most envelopes a RIBLT initiator sends for one 32-bit want (ids sharing those bits). */
 #define SZ_SYNC_MATCHES_PER_WANT 4
 
+/* transfer.c: send envelope batches while the peer keeps up, then FIN. */
+int sz_transfer_pump(sz_sync *s);
+/* transfer.c: take an ENVELOPES frame: store the batch through the hook, answer ACK. */
+int sz_transfer_envelopes(sz_sync *s, const sz_frame *f);
+/* Encrypt the frames that wait into Noise transport messages on the wire. */
+int sz_sync_flush(sz_sync *s);
 /* Queue a frame for sending (encrypted on flush). */
 void sz_sync_send(sz_sync *s, uint8_t type, const uint8_t *payload, size_t len);
 /* Fail the session with err, telling the peer why (once). */

@@ -65,7 +65,7 @@ t_get(void *ctx, const uint8_t id[32], uint8_t **env, size_t *len)
 
 int
 t_store(void *ctx, const uint8_t (*shared)[16], size_t nshared, const uint8_t *const *envs,
-    const size_t *lens, size_t n, int *results)
+    const size_t *lens, const uint8_t (*ids)[32], size_t n, int *results)
 {
 	tnode *t = ctx;
 	t->stores++;
@@ -73,6 +73,10 @@ t_store(void *ctx, const uint8_t (*shared)[16], size_t nshared, const uint8_t *c
 		return SZ_ERR_DISK_FULL;
 	for (size_t i = 0; i < n; i++) {
 		sz_envelope v;
+		uint8_t id[32];
+		/* The session hands down each envelope's id: it must be the envelope's. */
+		if (sz_env_id(id, envs[i], lens[i]) != SZ_OK || memcmp(id, ids[i], 32) != 0)
+			return SZ_ERR_INTERNAL;
 		/* A test node lists an envelope under its scope: one of another label is refused. */
 		bool mine = false;
 		for (size_t k = 0; k < nshared && lens[i] > 17; k++)

@@ -49,7 +49,7 @@ int t_get(void *ctx, const uint8_t id[32], uint8_t **env, size_t *len);
 /* Store what the peer sent, refusing (SZ_ERR_DENIED) an envelope whose scope is not one of the
  * shared labels, as a node refuses one it would not list under them. */
 int t_store(void *ctx, const uint8_t (*shared)[16], size_t nshared, const uint8_t *const *envs,
-    const size_t *lens, size_t n, int *results);
+    const size_t *lens, const uint8_t (*ids)[32], size_t n, int *results);
 
 /* Lend the kept sketch; build it (from every id of the scopes) if there is none for this key. */
 int t_sketch_get(void *ctx, const uint8_t (*scopes)[16], size_t n, const uint8_t key[16],

@@ -170,9 +170,17 @@ sz_entry_decode(sz_entry *e, uint8_t id[32], const uint8_t *buf, size_t len, siz
 	sz_rd_copy(&rd, e->sig, 64);
 	if ((r = sz_rd_end(&rd)) != SZ_OK)
 		goto fail;
-	if ((r = signed_message(&m, buf, signed_len)) != SZ_OK)
-		goto fail;
-	if ((r = sz_verify(e->sig, m.p, m.len, e->author)) != SZ_OK)
+	/* Most entries are small: their signed message is built on the stack, not the heap. */
+	uint8_t small[1024];
+	if (sizeof sig_context + signed_len <= sizeof small) {
+		memcpy(small, sig_context, sizeof sig_context);
+		memcpy(small + sizeof sig_context, buf, signed_len);
+		r = sz_verify(e->sig, small, sizeof sig_context + signed_len, e->author);
+		sz_wipe(small, sizeof sig_context + signed_len); /* a cell's post is plaintext here */
+	} else if ((r = signed_message(&m, buf, signed_len)) == SZ_OK) {
+		r = sz_verify(e->sig, m.p, m.len, e->author);
+	}
+	if (r != SZ_OK)
 		goto fail;
 	if (id != NULL && (r = sz_entry_id(id, buf, len)) != SZ_OK)
 		goto fail;

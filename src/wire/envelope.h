@@ -11,6 +11,7 @@
 #ifndef SZ_WIRE_ENVELOPE_H
 #define SZ_WIRE_ENVELOPE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -80,5 +81,27 @@ SZ_MUST_CHECK int sz_env_parse(sz_envelope *env, const uint8_t *buf, size_t len,
 
 /* The envelope id: BLAKE2b-256 of the envelope bytes (what reconciliation exchanges). */
 SZ_MUST_CHECK int sz_env_id(uint8_t id[static 32], const uint8_t *buf, size_t len);
+
+/* An envelope on its way in, parsed and hashed once here, at the lowest layer, and handed up as
+ * a checked value: no layer above parses, hashes or verifies it again (the store files it, the
+ * node routes it by its id).  Its pointers borrow from buf, which must outlive it. */
+typedef struct sz_env_in {
+	const uint8_t *buf;
+	size_t len;
+	uint8_t id[32];         /* BLAKE2b-256 of buf (once checked, or given to sz_env_in_init) */
+	bool have_id;
+	int err;                /* SZ_OK once checked and valid; SZ_ERR_AGAIN before the check;
+	                         * else why it is refused (sz_env_parse's errors) */
+	sz_envelope env;        /* err SZ_OK: parsed; a public one's entry decoded and verified */
+} sz_env_in;
+
+/* Make in the unchecked envelope buf (len bytes).  id: its id if the caller hashed it already
+ * (a sync session does, to see whether it was asked for), else NULL. */
+void sz_env_in_init(sz_env_in *in, const uint8_t *buf, size_t len, const uint8_t *id);
+
+/* Check it: its id (unless given) and sz_env_parse with max_body; in->err gets the verdict.
+ * Touches nothing but *in and the bytes it reads: safe to run for different values on several
+ * threads at once (a node does, on its pool). */
+void sz_env_in_check(sz_env_in *in, size_t max_body);
 
 #endif /* SZ_WIRE_ENVELOPE_H */
