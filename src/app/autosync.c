@@ -35,10 +35,18 @@ sz_autosync_init(sz_autosync *a, const sz_autosync_cfg *cfg, const sz_env *env)
 }
 
 static bool
+same_addr(const sz_addr *x, const sz_addr *y)
+{
+	return x->port == y->port && strcmp(x->host, y->host) == 0;
+}
+
+/* One node: the same key, or (neither has one) the same address. */
+static bool
 same(const sz_autosync_want *x, const sz_autosync_want *y)
 {
-	return x->addr.port == y->addr.port && strcmp(x->addr.host, y->addr.host) == 0 &&
-	    x->has_key == y->has_key && (!x->has_key || memcmp(x->key, y->key, 32) == 0);
+	if (x->has_key || y->has_key)
+		return x->has_key && y->has_key && memcmp(x->key, y->key, 32) == 0;
+	return same_addr(&x->addr[0], &y->addr[0]);
 }
 
 /* Remove targets no longer wanted and not in flight, keeping the order of the others. */
@@ -59,10 +67,21 @@ sz_autosync_set(sz_autosync *a, const sz_autosync_want *want, size_t n, uint64_t
 		a->t[i].live = false;
 	for (size_t j = 0; j < n; j++) {
 		sz_autosync_target *t = NULL;
+		if (want[j].naddr == 0 || want[j].naddr > SZ_AUTOSYNC_MAX_ADDRS)
+			continue;
 		for (size_t i = 0; i < a->n && t == NULL; i++)
 			if (same(&a->t[i].w, &want[j]))
 				t = &a->t[i];
+		if (t != NULL && t->live)
+			continue; /* named twice: the first names it */
 		if (t != NULL) {
+			/* its addresses as they are now; the one being tried stays if still there */
+			sz_addr was = t->w.addr[t->cur < t->w.naddr ? t->cur : 0];
+			t->w = want[j];
+			t->cur = 0;
+			for (size_t k = 0; k < t->w.naddr; k++)
+				if (same_addr(&t->w.addr[k], &was))
+					t->cur = k;
 			t->live = true;
 			continue;
 		}
@@ -75,6 +94,7 @@ sz_autosync_set(sz_autosync *a, const sz_autosync_want *want, size_t n, uint64_t
 		if (a->next_id == 0)
 			a->next_id = 1;
 		t->w = want[j];
+		t->cur = 0;
 		t->live = true;
 		t->due_ms = now + jitter(a, 0, a->cfg.push_ms);
 	}
@@ -142,6 +162,7 @@ sz_autosync_done(sz_autosync *a, uint32_t id, int err, int retry_s, uint64_t now
 	} else {
 		t->failures++;
 		t->fails++;
+		t->cur = t->w.naddr > 0 ? (t->cur + 1) % t->w.naddr : 0;
 		uint64_t b = a->cfg.backoff_min_ms;
 		for (uint32_t k = 1; k < t->fails && b < a->cfg.backoff_max_ms; k++)
 			b *= 2;
@@ -151,6 +172,12 @@ sz_autosync_done(sz_autosync *a, uint32_t id, int err, int retry_s, uint64_t now
 	}
 	t->again = false;
 	compact(a);
+}
+
+const sz_addr *
+sz_autosync_addr(const sz_autosync_target *t)
+{
+	return &t->w.addr[t->cur < t->w.naddr ? t->cur : 0];
 }
 
 const sz_autosync_target *

@@ -17,6 +17,7 @@
 #include "transport/net.h"
 
 #define SZ_AUTOSYNC_MAX_TARGETS 512
+#define SZ_AUTOSYNC_MAX_ADDRS 4
 
 typedef struct sz_autosync_cfg {
 	uint64_t period_ms;      /* between syncs with one target [60 s], jittered by +-25 % */
@@ -26,9 +27,11 @@ typedef struct sz_autosync_cfg {
 	size_t max_inflight;     /* syncs at once [4] */
 } sz_autosync_cfg;
 
-/* A target as its source names it. */
+/* A target as its source names it: a node (by its transport key) at one or more addresses, best
+ * first, or an address alone (the peers list). */
 typedef struct sz_autosync_want {
-	sz_addr addr;
+	size_t naddr;            /* 1..SZ_AUTOSYNC_MAX_ADDRS */
+	sz_addr addr[SZ_AUTOSYNC_MAX_ADDRS];
 	bool has_key;
 	uint8_t key[32];         /* the node's transport key, if known: only it is synced with */
 } sz_autosync_want;
@@ -36,6 +39,7 @@ typedef struct sz_autosync_want {
 typedef struct sz_autosync_target {
 	uint32_t id;             /* stable while it stays a target */
 	sz_autosync_want w;
+	size_t cur;              /* the address tried now: the next one after a failure */
 	bool live;               /* in the current set (else dropped once not in flight) */
 	bool inflight;
 	bool again;              /* a local change came while in flight: due at once when done */
@@ -58,9 +62,10 @@ typedef struct sz_autosync {
 
 /* Start with no target; zero fields of cfg take the defaults. */
 void sz_autosync_init(sz_autosync *a, const sz_autosync_cfg *cfg, const sz_env *env);
-/* The targets are now want[0..n) (the same address and key once; beyond
- * SZ_AUTOSYNC_MAX_TARGETS ignored).  One already known keeps its schedule; a new one is due
- * within push_ms; one no longer wanted is dropped (when its sync in flight, if any, ends). */
+/* The targets are now want[0..n): a node is one target whatever its addresses (the same key
+ * once; without a key, the same address once); beyond SZ_AUTOSYNC_MAX_TARGETS ignored.  One
+ * already known keeps its schedule and takes the addresses given now; a new one is due within
+ * push_ms; one no longer wanted is dropped (when its sync in flight, if any, ends). */
 void sz_autosync_set(sz_autosync *a, const sz_autosync_want *want, size_t n, uint64_t now);
 /* Something was made here (a post, an operation, a ballot released): every target that is not
  * failing is due within push_ms; one in flight goes again when it ends. */
@@ -68,8 +73,11 @@ void sz_autosync_poke(sz_autosync *a, uint64_t now);
 /* A target due now while fewer than max_inflight are in flight, marked in flight; NULL if none. */
 sz_autosync_target *sz_autosync_next(sz_autosync *a, uint64_t now);
 /* The sync with target id ended: err 0 (it went through) or why not; retry_s >= 0 is the wait a
- * refusing peer asked for (busy).  Its next time follows (period, backoff or that wait). */
+ * refusing peer asked for (busy).  Its next time follows (period, backoff or that wait); after a
+ * failure the next try goes to its next address. */
 void sz_autosync_done(sz_autosync *a, uint32_t id, int err, int retry_s, uint64_t now);
+/* The address a target's next try goes to. */
+const sz_addr *sz_autosync_addr(const sz_autosync_target *t);
 /* The target of id, or NULL. */
 const sz_autosync_target *sz_autosync_find(const sz_autosync *a, uint32_t id);
 

@@ -18,8 +18,9 @@ want(int i)
 {
 	sz_autosync_want w;
 	memset(&w, 0, sizeof w);
-	snprintf(w.addr.host, sizeof w.addr.host, "127.0.0.%d", i);
-	w.addr.port = 7070;
+	w.naddr = 1;
+	snprintf(w.addr[0].host, sizeof w.addr[0].host, "127.0.0.%d", i);
+	w.addr[0].port = 7070;
 	return w;
 }
 
@@ -132,7 +133,7 @@ test_push_and_changes(void **state)
 	got[0] = sz_autosync_next(&a, 4000);
 	assert_non_null(got[0]);
 	uint32_t gone = got[0]->id;
-	sz_autosync_want keep = strcmp(got[0]->w.addr.host, w[0].addr.host) == 0 ? w[1] : w[0];
+	sz_autosync_want keep = strcmp(got[0]->w.addr[0].host, w[0].addr[0].host) == 0 ? w[1] : w[0];
 	sz_autosync_set(&a, &keep, 1, 4000);
 	assert_int_equal(a.n, 2);
 	sz_autosync_done(&a, gone, SZ_OK, -1, 4100);
@@ -146,6 +147,55 @@ test_push_and_changes(void **state)
 	assert_int_equal(a.n, 2);
 }
 
+/* A node is one target whatever its addresses: a failure moves to its next address, a new set of
+ * addresses keeps its schedule and the address being tried, another key is another node. */
+static void
+test_addresses(void **state)
+{
+	(void)state;
+	sz_env_seeded e;
+	sz_env_seeded_init(&e, 4, 0);
+	sz_autosync a;
+	sz_autosync_cfg cfg = { .period_ms = 60000, .push_ms = 1000, .max_inflight = 4 };
+	sz_autosync_init(&a, &cfg, &e.env);
+	sz_autosync_want w = want(1);
+	w.naddr = 2;
+	w.addr[1] = want(2).addr[0];
+	w.has_key = true;
+	memset(w.key, 1, 32);
+	sz_autosync_want dup = w;
+	dup.naddr = 1;
+	sz_autosync_want both[2] = { w, dup };
+	sz_autosync_set(&a, both, 2, 0);
+	assert_int_equal(a.n, 1); /* the same key: one node */
+	sz_autosync_target *t = sz_autosync_next(&a, 1000);
+	assert_non_null(t);
+	assert_string_equal(sz_autosync_addr(t)->host, "127.0.0.1");
+	uint32_t id = t->id;
+	sz_autosync_done(&a, id, SZ_ERR_UNREACHABLE, -1, 1000);
+	const sz_autosync_target *f = sz_autosync_find(&a, id);
+	assert_string_equal(sz_autosync_addr(f)->host, "127.0.0.2");
+	uint64_t due = f->due_ms;
+	/* its addresses change (a third one first): the same target, its time and its address kept */
+	sz_autosync_want moved = w;
+	moved.naddr = 3;
+	moved.addr[0] = want(3).addr[0];
+	moved.addr[1] = want(1).addr[0];
+	moved.addr[2] = want(2).addr[0];
+	sz_autosync_set(&a, &moved, 1, 2000);
+	f = sz_autosync_find(&a, id);
+	assert_non_null(f);
+	assert_int_equal(f->due_ms, due);
+	assert_string_equal(sz_autosync_addr(f)->host, "127.0.0.2");
+	/* another key at the same addresses: another node; no address at all: not a target */
+	sz_autosync_want other[2] = { moved, moved };
+	other[1].key[0] ^= 1;
+	other[0].naddr = 0;
+	sz_autosync_set(&a, other, 2, 3000);
+	assert_int_equal(a.n, 1);
+	assert_null(sz_autosync_find(&a, id));
+}
+
 int
 main(void)
 {
@@ -153,6 +203,7 @@ main(void)
 		cmocka_unit_test(test_period_and_bound),
 		cmocka_unit_test(test_backoff_and_busy),
 		cmocka_unit_test(test_push_and_changes),
+		cmocka_unit_test(test_addresses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

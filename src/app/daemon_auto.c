@@ -141,17 +141,43 @@ is_mine(sz_daemon *d, const sz_addr *a, const sz_addr *reach, size_t nr)
 	return false;
 }
 
-/* Gather the targets: the peers list, and every member node the cells' records name. */
+/* Order a member node's addresses by how this node may dial them, leaving out those it may not:
+ * over Tor when either side is an onion.  With Tor, its onion addresses first; its clear ones
+ * only if this node is itself reached at a clear address (a node reached only at its onion never
+ * shows its network address to a member's node: docs/PROTOCOL.md §16.1).  Returns how many. */
+static size_t
+route(sz_daemon *d, sz_autosync_want *w, const sz_addr *reach, size_t nr)
+{
+	bool clear_ok = d->tor == NULL;
+	for (size_t i = 0; i < nr && !clear_ok; i++)
+		clear_ok = !reach[i].onion;
+	sz_addr keep[SZ_AUTOSYNC_MAX_ADDRS];
+	size_t k = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < w->naddr && k < SZ_AUTOSYNC_MAX_ADDRS; i++) {
+			const sz_addr *a = &w->addr[i];
+			if (pass == 0 ? (!a->onion || d->tor == NULL) : (a->onion || !clear_ok))
+				continue;
+			if (!is_mine(d, a, reach, nr))
+				keep[k++] = *a;
+		}
+	memcpy(w->addr, keep, k * sizeof keep[0]);
+	w->naddr = k;
+	return k;
+}
+
+/* Gather the targets: every member node the cells' records name, and the peers list. */
 static void
 targets_gather(sz_daemon *d, uint64_t now)
 {
 	static sz_autosync_want want[SZ_AUTOSYNC_MAX_TARGETS];
 	sz_addr reach[SZ_DAEMON_MAX_REACH];
 	size_t nr = sz_daemon_reach(d, reach, SZ_DAEMON_MAX_REACH), k = 0;
-	size_t nb = sz_node_reach_targets(d->node, want, SZ_AUTOSYNC_MAX_TARGETS, d->tor != NULL);
+	size_t nb = sz_node_reach_targets(d->node, want, SZ_AUTOSYNC_MAX_TARGETS);
 	for (size_t i = 0; i < nb; i++)
-		if (!is_mine(d, &want[i].addr, reach, nr))
+		if (route(d, &want[i], reach, nr) > 0)
 			want[k++] = want[i];
+	size_t members = k;
 	sz_buf list = { 0 };
 	if (sz_store_kv_get(d->node->store, KV_PEERS, &list) == SZ_OK) {
 		sz_buf_u8(&list, 0);
@@ -159,12 +185,20 @@ targets_gather(sz_daemon *d, uint64_t now)
 		for (char *l = list.err ? NULL : strtok_r((char *)list.p, "\n", &save); l != NULL &&
 		    k < SZ_AUTOSYNC_MAX_TARGETS; l = strtok_r(NULL, "\n", &save)) {
 			char why[128];
+			sz_addr *a = &want[k].addr[0];
 			memset(&want[k], 0, sizeof want[k]);
-			if (sz_addr_parse(&want[k].addr, l, why, sizeof why) != SZ_OK ||
-			    want[k].addr.port == 0 || (want[k].addr.onion && d->tor == NULL) ||
-			    is_mine(d, &want[k].addr, reach, nr))
+			want[k].naddr = 1;
+			/* the person named it: dialled as named (an onion needs Tor) */
+			if (sz_addr_parse(a, l, why, sizeof why) != SZ_OK || a->port == 0 ||
+			    (a->onion && d->tor == NULL) || is_mine(d, a, reach, nr))
 				continue;
-			k++;
+			bool known = false; /* a member node's address: synced with as that node */
+			for (size_t m = 0; m < members && !known; m++)
+				for (size_t j = 0; j < want[m].naddr && !known; j++)
+					known = want[m].addr[j].port == a->port &&
+					    strcmp(want[m].addr[j].host, a->host) == 0;
+			if (!known)
+				k++;
 		}
 	}
 	sz_buf_free(&list);
@@ -262,7 +296,8 @@ sz_daemon_auto_tick(sz_daemon *d, uint64_t now)
 	}
 	sz_autosync_target *t;
 	while ((t = sz_autosync_next(&d->as, now)) != NULL) {
-		int r = sz_daemon_dial_target(d, &t->w.addr, t->id, t->w.has_key ? t->w.key : NULL);
+		int r = sz_daemon_dial_target(d, sz_autosync_addr(t), t->id,
+		    t->w.has_key ? t->w.key : NULL);
 		if (r != SZ_OK)
 			sz_autosync_done(&d->as, t->id, r, -1, now);
 	}
@@ -276,7 +311,7 @@ sz_daemon_auto_done(sz_daemon *d, uint32_t id, int err, int retry_s, uint64_t st
 	const sz_autosync_target *t = sz_autosync_find(&d->as, id);
 	bool first_failure = t != NULL && t->fails == 0 && err != SZ_OK && retry_s < 0;
 	char a[SZ_NET_ADDR_TEXT] = "?";
-	if (t != NULL && sz_addr_format(&t->w.addr, a, sizeof a) != SZ_OK)
+	if (t != NULL && sz_addr_format(sz_autosync_addr(t), a, sizeof a) != SZ_OK)
 		a[0] = '\0';
 	sz_autosync_done(&d->as, id, err, retry_s, sz_tcpdial_now_ms());
 	if (first_failure)

@@ -318,11 +318,10 @@ sz_node_reach_publish(sz_node *n, struct sz_cell *c, const sz_addr *a, size_t na
 	return r;
 }
 
-/* Is id a current member of c? */
+/* Is id one of ids[0..k)? */
 static bool
-is_member(const struct sz_cell *c, const uint8_t id[32], const uint8_t (*ids)[32], size_t k)
+is_member(const uint8_t id[32], const uint8_t (*ids)[32], size_t k)
 {
-	(void)c;
 	for (size_t i = 0; i < k; i++)
 		if (memcmp(ids[i], id, 32) == 0)
 			return true;
@@ -330,7 +329,7 @@ is_member(const struct sz_cell *c, const uint8_t id[32], const uint8_t (*ids)[32
 }
 
 size_t
-sz_node_reach_targets(sz_node *n, sz_autosync_want *out, size_t max, bool with_onion)
+sz_node_reach_targets(sz_node *n, sz_autosync_want *out, size_t max)
 {
 	size_t k = 0;
 	uint8_t (*ids)[32] = calloc(256, 32);
@@ -346,20 +345,17 @@ sz_node_reach_targets(sz_node *n, sz_autosync_want *out, size_t max, bool with_o
 		for (size_t i = 0; i < b.n && k < max; i++) {
 			book_entry *e = &b.e[i];
 			/* a removed (or departed) member's node is never contacted again */
-			if (!(e->flags & SZ_REACH_INVITE) && (!is_member(nc->cell, e->member, ids, nm) ||
+			if (!(e->flags & SZ_REACH_INVITE) && (!is_member(e->member, ids, nm) ||
 			    memcmp(e->member, n->id_pk, 32) == 0))
 				continue;
-			if (memcmp(e->rec.node_key, n->tr_pk, 32) == 0)
-				continue; /* my own node */
-			for (size_t j = 0; j < e->rec.naddr && k < max; j++) {
-				if (e->rec.addr[j].onion && !with_onion)
-					continue;
-				memset(&out[k], 0, sizeof out[k]);
-				out[k].addr = e->rec.addr[j];
-				out[k].has_key = true;
-				memcpy(out[k].key, e->rec.node_key, 32);
-				k++;
-			}
+			if (memcmp(e->rec.node_key, n->tr_pk, 32) == 0 || e->rec.naddr == 0)
+				continue; /* my own node; a node that publishes no address */
+			memset(&out[k], 0, sizeof out[k]);
+			for (size_t j = 0; j < e->rec.naddr && j < SZ_AUTOSYNC_MAX_ADDRS; j++)
+				out[k].addr[out[k].naddr++] = e->rec.addr[j];
+			out[k].has_key = true;
+			memcpy(out[k].key, e->rec.node_key, 32);
+			k++;
 		}
 		book_free(&b);
 	}

@@ -60,9 +60,11 @@ SZ_MUST_CHECK int sz_node_reach_filed(sz_node *n, struct sz_cell *c,
  * until its own record arrives. */
 SZ_MUST_CHECK int sz_node_reach_note_invite(sz_node *n, struct sz_cell *c,
     const uint8_t node_key[32], const sz_addr *a);
-/* The nodes to sync with: every address of every member (current, not me) of the cells I sync,
- * from their records, and the inviters' nodes from codes until their records come; onion
- * addresses only if with_onion.  At most max; returns how many. */
-size_t sz_node_reach_targets(sz_node *n, sz_autosync_want *out, size_t max, bool with_onion);
+/* The nodes to sync with: every current member's node (not mine) of the cells I sync (a cell I
+ * left too, while my parting lasts), with the addresses its newest record names, in its order,
+ * and the inviters' nodes from codes until their records come; a node whose record names no
+ * address is none.  The same node may come once per cell (sz_autosync_set counts it once).  At
+ * most max; returns how many. */
+size_t sz_node_reach_targets(sz_node *n, sz_autosync_want *out, size_t max);
 
 #endif /* SZ_APP_NODE_REACH_H */
