@@ -260,11 +260,11 @@ sz_daemon_run(sz_daemon *d)
 		uint64_t mono = sz_tcpdial_now_ms();
 		if (d->node != NULL && sz_daemon_since(mono, d->pending_ms) >= 500) {
 			d->pending_ms = mono;
+			/* A ballot released leaves with the next automatic sync, not pushed at its
+			 * release: the first holder would be told too plainly (threat/decisions.md). */
 			if (sz_node_pending_run(d->node, NULL) != SZ_OK) {
 				/* kept; the next tick tries again */
 			}
-			/* a ballot released leaves with the next automatic sync: pushed */
-			sz_daemon_auto_note(d, false);
 		}
 		/* Used invitations forget their newcomer once its first op is here (§14). */
 		if (d->node != NULL && sz_daemon_since(mono, d->invites_ms) >= 60000) {

@@ -115,9 +115,17 @@ SZ_MUST_CHECK int sz_daemon_join_start(sz_daemon *d, void *client, const struct 
 struct sz_daemon_event;
 size_t sz_daemon_events(const sz_daemon *d, uint64_t since, struct sz_daemon_event *out,
     size_t max);
-/* Hold the control client until an event above since arrives (or a while passes), then answer
- * it with them: `events --follow`. */
-void sz_daemon_events_wait(sz_daemon *d, void *client, uint64_t since);
+/* The newest event's number (0: none yet). */
+uint64_t sz_daemon_events_last(const sz_daemon *d);
+/* Answer the control client with the events above since (JSON if it asked for JSON, else one
+ * line each, then "last N"); with wait and none yet, hold it until one comes or 25 s pass (the
+ * command then returns SZ_DAEMON_DEFERRED).  At most 8 clients wait; a ninth answers the oldest.
+ * Events live in the daemon's memory only (the newest 256): new posts, proposals, pledge calls,
+ * declarations, co-signatures, reveals, members added, removed or gone, and syncs that brought
+ * something; never a ballot or a pledge. */
+void sz_daemon_events_wait(sz_daemon *d, void *client, uint64_t since, bool wait);
+/* Whether the daemon syncs by itself (not --manual). */
+bool sz_daemon_autosync_on(const sz_daemon *d);
 /* The automatic sync's targets, for status: at most max; returns how many. */
 struct sz_autosync_target;
 size_t sz_daemon_auto_targets(const sz_daemon *d, struct sz_autosync_target *out, size_t max);

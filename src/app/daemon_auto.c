@@ -13,6 +13,7 @@
 #include "app/node_reach.h"
 #include "cell/cell.h"
 #include "crypto/crypto.h"
+#include "lib/jsonw.h"
 #include "transport/tcpdial.h"
 #include "wire/entry.h"
 #include "wire/identity.h"
@@ -20,7 +21,7 @@
 /* --- events ------------------------------------------------------------------------------- */
 
 static void
-event_add(sz_daemon *d, const char *kind, const sz_cell *c, const uint8_t *who)
+event_add(sz_daemon *d, const char *kind, const sz_cell *c, const uint8_t *who, const uint8_t *id)
 {
 	sz_daemon_event *e = &d->ev[d->ev_seq % SZ_DAEMON_EVENTS];
 	memset(e, 0, sizeof *e);
@@ -31,6 +32,8 @@ event_add(sz_daemon *d, const char *kind, const sz_cell *c, const uint8_t *who)
 		snprintf(e->cell, sizeof e->cell, "%s", sz_cell_name(c));
 	if (who != NULL && !sodium_is_zero(who, 32) && sz_fingerprint(e->who, who) != SZ_OK)
 		e->who[0] = '\0';
+	if (id != NULL)
+		sz_hex_encode(e->id, id, 32);
 }
 
 /* Node hook: what the cells report as it is filed. */
@@ -46,7 +49,7 @@ on_event(void *ctx, sz_cell *c, const sz_cell_event *e, bool mine)
 		const char *k = e->op == SZ_CELL_OP_ADD ? "member-added" : e->op == SZ_CELL_OP_REMOVE ?
 		    "member-removed" : e->op == SZ_CELL_OP_LEAVE ? "member-left" : NULL;
 		if (k != NULL && !mine)
-			event_add(d, k, c, e->op == SZ_CELL_OP_LEAVE ? e->actor : e->subject);
+			event_add(d, k, c, e->op == SZ_CELL_OP_LEAVE ? e->actor : e->subject, NULL);
 		return;
 	}
 	if (e->type != SZ_CELL_EV_MESSAGE || mine)
@@ -60,9 +63,9 @@ on_event(void *ctx, sz_cell *c, const sz_cell_event *e, bool mine)
 	case SZ_KIND_COSIGN: k = "cosignature"; break;
 	case SZ_KIND_REVEAL: k = "reveal"; break;
 	case SZ_KIND_REACH: d->targets_dirty = true; return;
-	default: return; /* ballots and pledges: nothing that would date one */
+	default: return; /* ballots and pledges: nothing that would date one or name its sender */
 	}
-	event_add(d, k, c, e->actor);
+	event_add(d, k, c, e->actor, e->entry_id);
 }
 
 size_t
@@ -77,52 +80,123 @@ sz_daemon_events(const sz_daemon *d, uint64_t since, sz_daemon_event *out, size_
 	return k;
 }
 
-/* Answer a waiting front end with the events above its mark (possibly none). */
+uint64_t
+sz_daemon_events_last(const sz_daemon *d)
+{
+	return d->ev_seq;
+}
+
+/* Text that came from members (a cell's name), with anything that could drive a terminal or
+ * break a line shown as \xNN. */
+static void
+put_text(sz_buf *out, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '\\') {
+			char t[8];
+			int l = snprintf(t, sizeof t, "\\x%02x", *p);
+			sz_buf_append(out, t, (size_t)l);
+		} else {
+			sz_buf_u8(out, *p);
+		}
+	}
+}
+
+/* Answer a waiting front end with the events above its mark (possibly none): JSON if it asked
+ * for it, else one line an event. */
 static void
 events_answer(sz_daemon *d, conn *c)
 {
 	sz_buf out = { 0 };
-	sz_daemon_event ev[32];
-	size_t k = sz_daemon_events(d, c->ev_since, ev, 32);
-	char line[320];
-	sz_buf_append(&out, "{\"events\":[", 11);
-	for (size_t i = 0; i < k; i++) {
-		int l = snprintf(line, sizeof line, "%s{\"seq\":%llu,\"time\":%llu,\"kind\":\"%s\","
-		    "\"cell\":", i ? "," : "", (unsigned long long)ev[i].seq,
-		    (unsigned long long)ev[i].time_ms, ev[i].kind);
-		sz_buf_append(&out, line, (size_t)l);
-		/* the cell's name is the members' text: escaped */
-		sz_buf_u8(&out, '"');
-		for (const char *p = ev[i].cell; *p; p++) {
-			unsigned char ch = (unsigned char)*p;
-			if (ch < 0x20 || ch == '"' || ch == '\\' || ch >= 0x7f) {
-				l = snprintf(line, sizeof line, "\\u%04x", ch);
-				sz_buf_append(&out, line, (size_t)l);
-			} else {
-				sz_buf_u8(&out, ch);
-			}
+	sz_daemon_event ev[64];
+	size_t k = sz_daemon_events(d, c->ev_since, ev, 64);
+	uint64_t last = k > 0 ? ev[k - 1].seq : c->ev_since > d->ev_seq ? d->ev_seq : c->ev_since;
+	if (c->json) {
+		sz_jsonw w;
+		sz_jsonw_init(&w, &out);
+		sz_jsonw_obj_begin(&w);
+		sz_jsonw_key(&w, "events");
+		sz_jsonw_arr_begin(&w);
+		for (size_t i = 0; i < k; i++) {
+			sz_jsonw_obj_begin(&w);
+			sz_jsonw_key(&w, "seq");
+			sz_jsonw_u64(&w, ev[i].seq);
+			sz_jsonw_key(&w, "time_ms");
+			sz_jsonw_u64(&w, ev[i].time_ms);
+			sz_jsonw_key(&w, "kind");
+			sz_jsonw_str(&w, ev[i].kind);
+			sz_jsonw_key(&w, "cell");
+			sz_jsonw_str(&w, ev[i].cell);
+			sz_jsonw_key(&w, "who");
+			sz_jsonw_str(&w, ev[i].who);
+			sz_jsonw_key(&w, "id");
+			sz_jsonw_str(&w, ev[i].id);
+			sz_jsonw_obj_end(&w);
 		}
-		l = snprintf(line, sizeof line, "\",\"who\":\"%s\"}", ev[i].who);
+		sz_jsonw_arr_end(&w);
+		sz_jsonw_key(&w, "last");
+		sz_jsonw_u64(&w, last);
+		sz_jsonw_key(&w, "ok");
+		sz_jsonw_bool(&w, true);
+		sz_jsonw_key(&w, "exit");
+		sz_jsonw_i64(&w, 0);
+		sz_jsonw_obj_end(&w);
+		sz_buf_u8(&out, '\n');
+	} else {
+		char line[200];
+		for (size_t i = 0; i < k; i++) {
+			time_t t = (time_t)(ev[i].time_ms / 1000);
+			struct tm tm;
+			char when[32] = "";
+			if (gmtime_r(&t, &tm) != NULL)
+				strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+			int l = snprintf(line, sizeof line, "%llu  %s UTC  %s", (unsigned long long)ev[i].seq,
+			    when, ev[i].kind);
+			sz_buf_append(&out, line, (size_t)l);
+			if (ev[i].cell[0]) {
+				sz_buf_append(&out, " in '", 5);
+				put_text(&out, ev[i].cell);
+				sz_buf_u8(&out, '\'');
+			}
+			l = snprintf(line, sizeof line, "%s%s%s%.16s\n", ev[i].who[0] ? " by " : "",
+			    ev[i].who, ev[i].id[0] ? "  " : "", ev[i].id);
+			sz_buf_append(&out, line, (size_t)l);
+		}
+		int l = snprintf(line, sizeof line, "last %llu\n", (unsigned long long)last);
 		sz_buf_append(&out, line, (size_t)l);
 	}
-	int l = snprintf(line, sizeof line, "],\"last\":%llu,\"ok\":true,\"exit\":0}\n",
-	    (unsigned long long)(k > 0 ? ev[k - 1].seq : c->ev_since > d->ev_seq ? d->ev_seq :
-	    c->ev_since));
-	sz_buf_append(&out, line, (size_t)l);
 	c->ev_wait = false;
-	sz_daemon_ctl_answer(c, 0, &out, NULL);
+	if (out.err)
+		c->dead = true;
+	else
+		sz_daemon_ctl_answer(c, 0, &out, NULL);
 	sz_buf_free(&out);
 }
 
 void
-sz_daemon_events_wait(sz_daemon *d, void *client, uint64_t since)
+sz_daemon_events_wait(sz_daemon *d, void *client, uint64_t since, bool wait)
 {
 	conn *c = client;
-	c->ev_wait = true;
 	c->ev_since = since;
 	c->stage_ms = sz_tcpdial_now_ms();
-	if (d->ev_seq > since)
+	if (!wait || d->ev_seq > since) {
 		events_answer(d, c);
+		return;
+	}
+	/* Waiters hold control slots: a few at most, the oldest answered (with nothing) first. */
+	size_t nw = 0;
+	conn *oldest = NULL;
+	for (size_t i = 0; i < d->nconns; i++) {
+		conn *o = d->conns[i];
+		if (o->kind == C_CTL && o->ev_wait && !o->dead) {
+			nw++;
+			if (oldest == NULL || o->stage_ms < oldest->stage_ms)
+				oldest = o;
+		}
+	}
+	if (nw >= SZ_DAEMON_EVENT_WAITERS && oldest != NULL)
+		events_answer(d, oldest);
+	c->ev_wait = true;
 }
 
 /* --- targets and records ------------------------------------------------------------------- */
@@ -237,7 +311,6 @@ sz_daemon_auto_attach(sz_daemon *d)
 		return;
 	d->node->on_event = on_event;
 	d->node->event_ctx = d;
-	d->stored_seen = d->node->stored;
 	d->targets_dirty = d->publish_dirty = true;
 	if (!d->as_ready) {
 		sz_autosync_cfg cfg = { .period_ms = d->o.sync_every_ms };
@@ -247,17 +320,14 @@ sz_daemon_auto_attach(sz_daemon *d)
 }
 
 void
-sz_daemon_auto_note(sz_daemon *d, bool command)
+sz_daemon_auto_note(sz_daemon *d, uint64_t before, bool push)
 {
 	if (d->node == NULL)
 		return;
-	if (d->node->stored != d->stored_seen)
+	if (push && d->node->stored != before)
 		d->poke = true;
-	d->stored_seen = d->node->stored;
-	if (command) {
-		d->targets_dirty = true; /* it may have changed the peers list or a cell */
-		d->publish_dirty = true;
-	}
+	d->targets_dirty = true;
+	d->publish_dirty = true;
 }
 
 void
@@ -284,7 +354,6 @@ sz_daemon_auto_tick(sz_daemon *d, uint64_t now)
 		records_publish(d, now);
 		if (d->node->stored != before)
 			d->poke = true;
-		d->stored_seen = d->node->stored;
 	}
 	if (d->o.manual)
 		return;
@@ -318,7 +387,7 @@ sz_daemon_auto_done(sz_daemon *d, uint32_t id, int err, int retry_s, uint64_t st
 		sz_daemon_log(d, "automatic sync with %s failed (%s); trying again later", a,
 		    sz_strerror(err));
 	if (err == SZ_OK && stored > 0)
-		event_add(d, "sync", NULL, NULL);
+		event_add(d, "sync", NULL, NULL, NULL);
 }
 
 size_t
@@ -329,4 +398,10 @@ sz_daemon_auto_targets(const sz_daemon *d, sz_autosync_target *out, size_t max)
 		if (d->as.t[i].live)
 			out[k++] = d->as.t[i];
 	return k;
+}
+
+bool
+sz_daemon_autosync_on(const sz_daemon *d)
+{
+	return !d->o.manual;
 }

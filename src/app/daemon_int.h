@@ -36,6 +36,7 @@
 #define SZ_DAEMON_TOR_DIAL_MS 60000    /* through tor: a fresh onion service takes a while */
 #define SZ_DAEMON_EVENTS 256          /* the newest events kept for front ends */
 #define SZ_DAEMON_EVENTS_WAIT_MS 25000 /* a front end waiting for events is answered by then */
+#define SZ_DAEMON_EVENT_WAITERS 8      /* front ends waiting at once (each holds a control slot) */
 #define SZ_DAEMON_TARGETS_MS 5000      /* the automatic sync's targets gathered again */
 #define SZ_DAEMON_PUBLISH_MS 2000      /* my records checked against my addresses and members */
 #define PENALTY_MS 60000
@@ -94,6 +95,7 @@ typedef struct sz_daemon_event {
 	char kind[24];             /* "post", "proposal", "member-added", ... */
 	char cell[72];             /* the cell's name */
 	char who[48];              /* the member's fingerprint, if one is named */
+	char id[65];               /* the entry's id (hex), for a message */
 } sz_daemon_event;
 
 typedef struct penalty {
@@ -127,7 +129,6 @@ struct sz_daemon {
 	/* automatic sync (daemon_auto.c) */
 	sz_autosync as;
 	bool as_ready;
-	uint64_t stored_seen;      /* node->stored at the last look */
 	bool poke;                 /* something was made here: push it */
 	uint64_t targets_ms;
 	bool targets_dirty;
@@ -198,9 +199,10 @@ void sz_daemon_auto_attach(sz_daemon *d);
 /* Keep the automatic sync going: what was made here is pushed, targets due are dialled, my
  * records follow my addresses and members, front ends waiting for events are answered. */
 void sz_daemon_auto_tick(sz_daemon *d, uint64_t now);
-/* A command (command true) or the queue of ballots may have made something: look at the node's
- * count; after a command, the peers list and my records are looked at again too. */
-void sz_daemon_auto_note(sz_daemon *d, bool command);
+/* A command ran: if the node stored something meanwhile (its count was before) and push, it is
+ * pushed to the targets within a second or so; the peers list and my records are looked at
+ * again (it may have changed either). */
+void sz_daemon_auto_note(sz_daemon *d, uint64_t before, bool push);
 /* Forget the schedule (the node is locked: its syncs are gone). */
 void sz_daemon_auto_detach(sz_daemon *d);
 /* An automatic sync with target id ended. */

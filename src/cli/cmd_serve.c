@@ -104,6 +104,9 @@ sz_cli_run(sz_cli *c, int argc, char **argv)
 	int code, r;
 	if (local_only(argc, argv))
 		return sz_cli_dispatch(c, argc, argv);
+	bool follow = false;
+	for (int i = 1; i < argc && strcmp(argv[0], "read") == 0; i++)
+		follow |= strcmp(argv[i], "--follow") == 0;
 	bool wipe = strcmp(argv[0], "wipe") == 0;
 	bool unlock = strcmp(argv[0], "unlock") == 0;
 	/* Is a daemon serving this node?  Ask it with an empty status probe first only when we must
@@ -119,6 +122,8 @@ sz_cli_run(sz_cli *c, int argc, char **argv)
 	sz_buf_free(&err);
 	if (r == SZ_ERR_UNREACHABLE)
 		return sz_cli_dispatch(c, argc, argv); /* no daemon: do it here */
+	if (follow && r == SZ_OK)
+		return sz_cli_read_follow(c, argc, argv);
 	if (r == SZ_ERR_TIMEOUT && ping) {
 		fprintf(c->out, "no answer\n");
 		fprintf(c->err, "samizdat ping: a daemon holds %s but did not answer within %d s.\n",

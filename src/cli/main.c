@@ -28,7 +28,9 @@ static const sz_cli_cmd cmd_table[] = {
 	{ "cell", NULL, "", "cells: invite-only encrypted groups", sz_cli_cell_cmds },
 	{ "post", sz_cli_post, "CELL [--reply ID] [TEXT...]", "post to a cell (text as arguments or "
 	    "on stdin)", NULL },
-	{ "read", sz_cli_read, "CELL", "read a cell's posts, in threads", NULL },
+	{ "read", sz_cli_read, "CELL [--follow | --id ID]", "read a cell's posts, in threads\n"
+	    "--follow then shows each new post as the running daemon receives it, until Ctrl-C;\n"
+	    "--id shows one post (the start of its id).", NULL },
 	{ "leaflet", NULL, "", "signed public leaflets", sz_cli_leaflet_cmds },
 	{ "propose", sz_cli_propose, "CELL --option A --option B [--option ...] [--deadline "
 	    "+HOURS|DATE] QUESTION...", "put a question to an anonymous vote\n"
@@ -80,6 +82,13 @@ static const sz_cli_cmd cmd_table[] = {
 	{ "wipe", sz_cli_wipe, "--yes", "destroy this node's keys at once (panic)", NULL },
 	{ "duress", sz_cli_duress, "[--file FILE | --clear]",
 	    "set a passphrase that, when used to unlock, wipes the node", NULL },
+	{ "events", sz_cli_events, "[--since N] [--wait]", "what the running daemon saw happen, for "
+	    "front ends\n"
+	    "New posts, proposals, pledge calls, declarations, co-signatures, reveals, members\n"
+	    "added, removed or gone, and syncs that brought something, numbered; never a ballot or\n"
+	    "a pledge.  --since N lists those after number N; --wait waits (up to 25 s) for one if\n"
+	    "there is none yet.  The last line (or \"last\" with --json) is the number to give next.\n"
+	    "Kept in the daemon's memory only: the newest 256.", NULL },
 	{ "ping", sz_cli_ping, "", "say whether a daemon answers (for scripts)\n"
 	    "Exit status 0 if one answers, 1 if none runs or none answers within 10 s.", NULL },
 	{ "help", cmd_help, "[COMMAND]", "explain the commands", NULL },
