@@ -218,7 +218,8 @@ is_mine(sz_daemon *d, const sz_addr *a, const sz_addr *reach, size_t nr)
 /* Order a member node's addresses by how this node may dial them, leaving out those it may not:
  * over Tor when either side is an onion.  With Tor, its onion addresses first; its clear ones
  * only if this node is itself reached at a clear address (a node reached only at its onion never
- * shows its network address to a member's node: docs/PROTOCOL.md §16.1).  Returns how many. */
+ * shows its network address to a member's node: docs/PROTOCOL.md §8, Automatic sync).  Returns
+ * how many. */
 static size_t
 route(sz_daemon *d, sz_autosync_want *w, const sz_addr *reach, size_t nr)
 {

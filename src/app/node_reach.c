@@ -1,6 +1,6 @@
 /*
  * node_reach.c - "where to reach me" records and each cell's address book (see node_reach.h;
- * docs/PROTOCOL.md §11.11, §16).  Layer: app.
+ * docs/PROTOCOL.md §16.1, §16).  Layer: app.
  *
  * cell/<hex cell id>.book   version u8 (1) ‖ count u16 ‖ count × (member[32] ‖ flags u8 ‖
  *                          len u16 ‖ record body[len]): the newest record of each member

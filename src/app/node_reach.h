@@ -1,6 +1,6 @@
 /*
  * node_reach.h - where the members' nodes are reached: "where to reach me" records (entries of
- * kind REACH, sealed and signed inside a cell like any post: docs/PROTOCOL.md §11.11), the
+ * kind REACH, sealed and signed inside a cell like any post: docs/PROTOCOL.md §16.1), the
  * address book each cell's records make, and the targets of the automatic sync it yields.
  * Layer: app.
  *
@@ -30,7 +30,7 @@ struct sz_cell_event;
 #define SZ_REACH_ADDR_MAX 79           /* characters of one address in a record */
 #define SZ_REACH_INVITE 0x01           /* entry flag: the inviter's node, from the code */
 
-/* One record, parsed (docs/PROTOCOL.md §11.11). */
+/* One record, parsed (docs/PROTOCOL.md §16.1). */
 typedef struct sz_reach_rec {
 	uint64_t time_ms;                  /* the author's clock: a newer record replaces an older */
 	uint8_t node_key[32];              /* the node's transport key: only it is synced with */
