@@ -152,10 +152,7 @@ sz_daemon_lock(sz_daemon *d)
 			d->conns[i]->sync = NULL;
 			sz_daemon_dial_free(d->conns[i]);
 		}
-	sz_tor_free(d->tor);
-	d->tor = NULL;
-	d->onion[0] = '\0';
-	d->socks[0] = '\0';
+	sz_daemon_tor_stop(d);
 	sz_daemon_auto_detach(d);
 	sz_node_close(d->node);
 	d->node = NULL;
@@ -303,6 +300,7 @@ sz_daemon_run(sz_daemon *d)
 		/* Keep time, retire what ended. */
 		mono = sz_tcpdial_now_ms();
 		sz_daemon_sync_tick(d, mono);
+		sz_daemon_tor_tick(d);
 		sz_daemon_auto_tick(d, mono);
 		for (size_t i = 0; i < d->nconns;) {
 			conn *c = d->conns[i];
@@ -342,7 +340,7 @@ sz_daemon_free(sz_daemon *d)
 		close(d->ctl_fd);
 		unlink(d->ctl_path);
 	}
-	sz_tor_free(d->tor);
+	sz_daemon_tor_stop(d);
 	sz_node_close(d->node);
 	free(d);
 }

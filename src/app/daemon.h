@@ -73,6 +73,7 @@ typedef struct sz_daemon_opts {
 	bool unlisted;              /* tell no cell where this node is reached */
 	uint64_t sync_every_ms;     /* between automatic syncs with one node [60 s] */
 	FILE *log;                  /* where log lines go (never secrets) */
+	FILE *out;                  /* where an address found later (the onion's) is printed, or NULL */
 	sz_daemon_run_fn run;
 	void *run_ctx;
 } sz_daemon_opts;
@@ -124,6 +125,11 @@ uint64_t sz_daemon_events_last(const sz_daemon *d);
  * declarations, co-signatures, reveals, members added, removed or gone, and syncs that brought
  * something; never a ballot or a pledge. */
 void sz_daemon_events_wait(sz_daemon *d, void *client, uint64_t since, bool wait);
+/* Tor as status shows it, in words, into out; returns its bootstrap (0..100) while it starts
+ * or once ready (100), -1 when it is not used or failed. */
+int sz_daemon_tor_state(const sz_daemon *d, char *out, size_t n);
+/* Whether tor is configured and not ready yet (starting, bootstrapping, publishing). */
+bool sz_daemon_tor_starting(const sz_daemon *d);
 /* Whether the daemon syncs by itself (not --manual). */
 bool sz_daemon_autosync_on(const sz_daemon *d);
 /* The automatic sync's targets, for status: at most max; returns how many. */

@@ -117,6 +117,9 @@ struct sz_daemon {
 	sz_daemon_stats st;
 	size_t mem;                /* what all sessions hold (sum of conn.mem) */
 	sz_tor *tor;
+	struct sz_daemon_torjob *torjob; /* tor starting, on its thread (daemon_tor.c) */
+	int tor_progress;          /* its bootstrap as last logged (-2: none yet) */
+	char tor_failed[256];      /* why it could not be used, if it could not */
 	char onion[80];
 	char socks[SZ_NET_ADDR_TEXT]; /* tor's SOCKS port, once asked */
 	bool stop;
@@ -220,5 +223,11 @@ void sz_daemon_reach_save(sz_daemon *d);
 
 /* daemon_tor.c */
 void sz_daemon_tor_start(sz_daemon *d);
+/* At each turn: log tor's bootstrap as it moves; once its job is done, take tor (the address
+ * printed and kept, the node's record follows) or say why it failed. */
+void sz_daemon_tor_tick(sz_daemon *d);
+/* Let tor go (lock, stop): a job still running is abandoned (it stops its tor when its step
+ * ends); the service is withdrawn. */
+void sz_daemon_tor_stop(sz_daemon *d);
 
 #endif /* SZ_APP_DAEMON_INT_H */

@@ -166,10 +166,20 @@ invite(sz_cli *c, int argc, char **argv)
 		if (sz_addr_parse(&addr, address, why, sizeof why) != SZ_OK)
 			return sz_cli_usage_error(c, "--address: %s", why);
 		ap = &addr;
+	} else if (c->in_daemon && sz_daemon_tor_starting(c->daemon) &&
+	    sz_node_saved_reach(n, &addr, 1) == 1 && addr.onion) {
+		/* tor is still starting: its address is the one kept (the same key, the same address) */
+		ap = &addr;
+		note = " Tor is still starting on this node ('samizdat status' shows how far): the "
+		    "newcomer's device reaches it once it is ready.";
 	} else if (c->in_daemon) {
 		if (sz_daemon_reach(c->daemon, &addr, 1) == 1)
 			ap = &addr;
-		else
+		if (sz_daemon_tor_starting(c->daemon))
+			note = " Tor is still starting on this node and its onion address is not known yet "
+			    "('samizdat status' shows how far): invite again once it is ready for a code "
+			    "that names it.";
+		else if (ap == NULL)
 			note = " It names no address: this node can be reached from no other device (it "
 			    "serves on this machine's loopback address only, without Tor). To let the "
 			    "newcomer join live, serve with Tor ('samizdat serve --tor /usr/sbin/tor') or "

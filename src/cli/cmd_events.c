@@ -201,6 +201,9 @@ sz_cli_status_auto(sz_cli *c)
 		else
 			sz_cli_say(c, "            %s: not synced yet; %s\n", a, state);
 	}
+	char tor[300];
+	int progress = sz_daemon_tor_state(c->daemon, tor, sizeof tor);
+	sz_cli_say(c, "tor         %s\n", tor);
 	uint64_t last = sz_daemon_events_last(c->daemon);
 	sz_cli_say(c, "events      %llu so far ('samizdat events' lists them; 'samizdat read CELL "
 	    "--follow' shows new posts as they come)\n", (unsigned long long)last);
@@ -237,6 +240,13 @@ sz_cli_status_auto(sz_cli *c)
 		sz_jsonw_obj_end(&c->jw);
 	}
 	sz_jsonw_arr_end(&c->jw);
+	sz_jsonw_obj_end(&c->jw);
+	sz_jsonw_key(&c->jw, "tor");
+	sz_jsonw_obj_begin(&c->jw);
+	sz_jsonw_key(&c->jw, "state");
+	sz_jsonw_str(&c->jw, tor);
+	sz_jsonw_key(&c->jw, "progress");
+	sz_jsonw_i64(&c->jw, progress);
 	sz_jsonw_obj_end(&c->jw);
 	sz_jsonw_key(&c->jw, "events_last");
 	sz_jsonw_u64(&c->jw, last);

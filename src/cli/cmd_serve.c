@@ -476,6 +476,7 @@ sz_cli_serve(sz_cli *c, int argc, char **argv)
 		return SZ_EXIT_FAIL;
 	}
 	o.log = log;
+	o.out = c->out;
 	sz_node *n = NULL;
 	int r;
 	if (locked == NULL) {
