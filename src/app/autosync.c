@@ -65,39 +65,45 @@ sz_autosync_set(sz_autosync *a, const sz_autosync_want *want, size_t n, uint64_t
 {
 	for (size_t i = 0; i < a->n; i++)
 		a->t[i].live = false;
-	for (size_t j = 0; j < n; j++) {
-		sz_autosync_target *t = NULL;
-		if (want[j].naddr == 0 || want[j].naddr > SZ_AUTOSYNC_MAX_ADDRS)
-			continue;
-		for (size_t i = 0; i < a->n && t == NULL; i++)
-			if (same(&a->t[i].w, &want[j]))
-				t = &a->t[i];
-		if (t != NULL && t->live)
-			continue; /* named twice: the first names it */
-		if (t != NULL) {
-			/* its addresses as they are now; the one being tried stays if still there */
-			sz_addr was = t->w.addr[t->cur < t->w.naddr ? t->cur : 0];
+	/* Those already known first, wherever they come in want (a new one before them must not
+	 * push them out), then the new ones. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t j = 0; j < n; j++) {
+			sz_autosync_target *t = NULL;
+			if (want[j].naddr == 0 || want[j].naddr > SZ_AUTOSYNC_MAX_ADDRS)
+				continue;
+			for (size_t i = 0; i < a->n && t == NULL; i++)
+				if (same(&a->t[i].w, &want[j]))
+					t = &a->t[i];
+			if (t != NULL && t->live)
+				continue; /* named twice: the first names it */
+			if (t != NULL) {
+				/* its addresses as they are now; the one being tried stays if still there */
+				sz_addr was = t->w.addr[t->cur < t->w.naddr ? t->cur : 0];
+				t->w = want[j];
+				t->cur = 0;
+				for (size_t k = 0; k < t->w.naddr; k++)
+					if (same_addr(&t->w.addr[k], &was))
+						t->cur = k;
+				t->live = true;
+				continue;
+			}
+			if (pass == 0)
+				continue;
+			if (a->n == SZ_AUTOSYNC_MAX_TARGETS)
+				compact(a); /* only those no longer wanted (and not in flight) go */
+			if (a->n == SZ_AUTOSYNC_MAX_TARGETS)
+				continue;
+			t = &a->t[a->n++];
+			memset(t, 0, sizeof *t);
+			t->id = a->next_id++;
+			if (a->next_id == 0)
+				a->next_id = 1;
 			t->w = want[j];
 			t->cur = 0;
-			for (size_t k = 0; k < t->w.naddr; k++)
-				if (same_addr(&t->w.addr[k], &was))
-					t->cur = k;
 			t->live = true;
-			continue;
+			t->due_ms = now + jitter(a, 0, a->cfg.push_ms);
 		}
-		compact(a);
-		if (a->n == SZ_AUTOSYNC_MAX_TARGETS)
-			continue;
-		t = &a->t[a->n++];
-		memset(t, 0, sizeof *t);
-		t->id = a->next_id++;
-		if (a->next_id == 0)
-			a->next_id = 1;
-		t->w = want[j];
-		t->cur = 0;
-		t->live = true;
-		t->due_ms = now + jitter(a, 0, a->cfg.push_ms);
-	}
 	compact(a);
 }
 

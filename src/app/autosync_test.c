@@ -139,6 +139,17 @@ test_push_and_changes(void **state)
 	sz_autosync_done(&a, gone, SZ_OK, -1, 4100);
 	assert_int_equal(a.n, 1);
 	assert_null(sz_autosync_find(&a, gone));
+	/* a new target named before a known one does not reset the known one's schedule */
+	const sz_autosync_target *kt = sz_autosync_find(&a, a.t[0].id);
+	uint32_t kid = kt->id;
+	uint64_t kdue = kt->due_ms;
+	sz_autosync_want two[2] = { want(7), keep };
+	sz_autosync_set(&a, two, 2, 4200);
+	assert_int_equal(a.n, 2);
+	assert_non_null(sz_autosync_find(&a, kid));
+	assert_int_equal(sz_autosync_find(&a, kid)->due_ms, kdue);
+	sz_autosync_set(&a, &keep, 1, 4300);
+	assert_int_equal(a.n, 1);
 	/* the same address under another key is another target; a repeated one counts once */
 	sz_autosync_want k[3] = { keep, keep, keep };
 	k[2].has_key = true;
