@@ -25,6 +25,7 @@ struct sz_daemon_join {
 	sz_node_joining j;
 	uint8_t req[SZ_JOIN_REQUEST_BYTES];
 	uint8_t node_key[32];     /* the inviter's transport key: no one else is answered */
+	uint8_t token[16];        /* the code's: its onion client key reaches the inviter's onion */
 };
 
 void
@@ -238,6 +239,7 @@ sz_daemon_join_start(sz_daemon *d, void *client, const sz_invite *iv)
 	j->j.n = d->node;
 	j->j.js = &j->js;
 	memcpy(j->node_key, iv->node_key, 32);
+	memcpy(j->token, iv->token, 16);
 	sz_sync_stats zero;
 	memset(&zero, 0, sizeof zero);
 	if (r == SZ_OK)
@@ -313,7 +315,8 @@ join_done(sz_daemon *d, conn *c, int err)
 		snprintf(name, sizeof name, "%s", sz_cell_name(j->j.cell));
 		sz_daemon_log(d, "joined a cell through %s", c->peer);
 		/* the inviter's node is where the automatic sync goes until members' records come */
-		if (sz_node_reach_note_invite(d->node, j->j.cell, j->node_key, &c->addr) != SZ_OK)
+		if (sz_node_reach_note_invite(d->node, j->j.cell, j->node_key, &c->addr, j->token) !=
+		    SZ_OK)
 			sz_daemon_log(d, "could not note the inviter's address");
 		d->targets_dirty = d->publish_dirty = true;
 		c->waiter = NULL;

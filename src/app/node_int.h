@@ -295,6 +295,9 @@ SZ_MUST_CHECK int sz_node_invite_revoke(sz_node *n, const char *code, sz_node_re
  * the cell, those of cells this node is no longer in.  Run by the invitation calls and by the
  * daemon once a minute. */
 SZ_MUST_CHECK int sz_node_invites_tidy(sz_node *n);
+/* Append to tokens the token (16 bytes) of every open invitation, not expired, to a cell I am
+ * active in (their onion client keys are let in: node_reach.c). */
+SZ_MUST_CHECK int sz_node_invites_open(sz_node *n, sz_buf *tokens);
 /* Session hook of the inviter (sz_sync_hooks.on_join). */
 int sz_node_on_join(void *ctx, const uint8_t *req, size_t len, sz_buf *reply);
 /* The newcomer: a JOIN payload (SZ_JOIN_REQUEST_BYTES, app/join.h) for iv, and what opens the

@@ -28,6 +28,7 @@ sz_reach_encode(const sz_reach_rec *rec, sz_buf *out)
 	sz_buf_u8(out, 1);
 	sz_buf_u64(out, rec->time_ms);
 	sz_buf_append(out, rec->node_key, 32);
+	sz_buf_append(out, rec->auth_key, 32);
 	sz_buf_u8(out, (uint8_t)rec->naddr);
 	for (size_t i = 0; i < rec->naddr; i++) {
 		char t[SZ_NET_ADDR_TEXT];
@@ -53,6 +54,7 @@ sz_reach_parse(const uint8_t *body, size_t len, sz_reach_rec *rec)
 		return SZ_ERR_UNSUPPORTED;
 	rec->time_ms = sz_rd_u64(&rd);
 	sz_rd_copy(&rd, rec->node_key, 32);
+	sz_rd_copy(&rd, rec->auth_key, 32);
 	size_t na = sz_rd_u8(&rd);
 	if (rd.err)
 		return SZ_ERR_MALFORMED;
@@ -251,7 +253,7 @@ sz_node_reach_filed(sz_node *n, struct sz_cell *c, const struct sz_cell_event *e
 
 int
 sz_node_reach_note_invite(sz_node *n, struct sz_cell *c, const uint8_t node_key[32],
-    const sz_addr *a)
+    const sz_addr *a, const uint8_t token[16])
 {
 	sz_reach_rec rec;
 	sz_buf body = { 0 };
@@ -265,6 +267,16 @@ sz_node_reach_note_invite(sz_node *n, struct sz_cell *c, const uint8_t node_key[
 	if (r == SZ_OK)
 		r = book_put(n, c, zero, SZ_REACH_INVITE, body.p, body.len);
 	sz_buf_free(&body);
+	if (r == SZ_OK && token != NULL) {
+		/* inviter's node key ‖ the token's client secret */
+		uint8_t v[64], pk[32];
+		char name[96];
+		memcpy(v, node_key, 32);
+		sz_reach_invite_client_key(token, v + 32, pk);
+		sz_node_cell_kv_name(name, sizeof name, sz_cell_id(c), "invauth");
+		r = sz_store_kv_put(n->store, name, v, sizeof v);
+		sodium_memzero(v, sizeof v);
+	}
 	return r;
 }
 
@@ -281,6 +293,9 @@ sz_node_reach_publish(sz_node *n, struct sz_cell *c, const sz_addr *a, size_t na
 		return SZ_ERR_NOT_MEMBER;
 	memset(&rec, 0, sizeof rec);
 	memcpy(rec.node_key, n->tr_pk, 32);
+	uint8_t auth_sk[32];
+	sz_node_onion_client_key(n, auth_sk, rec.auth_key);
+	sodium_memzero(auth_sk, sizeof auth_sk);
 	rec.naddr = unlisted ? 0 : na > SZ_REACH_MAX_ADDRS ? SZ_REACH_MAX_ADDRS : na;
 	for (size_t i = 0; i < rec.naddr; i++)
 		rec.addr[i] = a[i];
@@ -298,13 +313,10 @@ sz_node_reach_publish(sz_node *n, struct sz_cell *c, const sz_addr *a, size_t na
 	sz_buf old = { 0 };
 	r = sz_store_kv_get(n->store, name, &old);
 	bool same = r == SZ_OK && old.len == 32 && memcmp(old.p, mine, 32) == 0;
-	/* unlisted: only to withdraw addresses once posted (the record says the same whoever the
-	 * members are: none) */
-	bool withdrawn = r == SZ_ERR_NOT_FOUND || (old.len == 32 && memcmp(old.p + 16, hash, 16) == 0);
 	sz_buf_free(&old);
 	if (r != SZ_OK && r != SZ_ERR_NOT_FOUND)
 		return r;
-	if (same || (unlisted && withdrawn))
+	if (same)
 		return SZ_OK;
 	rec.time_ms = sz_now_ms(n->env);
 	if ((r = sz_reach_encode(&rec, &body)) == SZ_OK)
@@ -361,4 +373,135 @@ sz_node_reach_targets(sz_node *n, sz_autosync_want *out, size_t max)
 	}
 	free(ids);
 	return k;
+}
+
+/* --- onion client authorization ------------------------------------------------------------ */
+
+/* X25519 secret from 32 bytes of key material under a label (BLAKE2b-256, then clamped). */
+static void
+client_key(const uint8_t *ikm, size_t ikmlen, const char *label, uint8_t sk[32], uint8_t pk[32])
+{
+	if (sz_blake2b(sk, 32, (const uint8_t *)label, strlen(label), ikm, ikmlen) != SZ_OK)
+		randombytes_buf(sk, 32); /* cannot happen: then no one knows it, and nothing opens */
+	sk[0] &= 248;
+	sk[31] &= 127;
+	sk[31] |= 64;
+	crypto_scalarmult_base(pk, sk);
+}
+
+void
+sz_node_onion_client_key(const sz_node *n, uint8_t sk[32], uint8_t pk[32])
+{
+	client_key(n->tr_sk, 32, "samizdat onion client key v1", sk, pk);
+}
+
+void
+sz_reach_invite_client_key(const uint8_t token[16], uint8_t sk[32], uint8_t pk[32])
+{
+	client_key(token, 16, "samizdat onion invitation key v1", sk, pk);
+}
+
+#define ALIAS_MAX 256
+
+int
+sz_node_reach_alias(sz_node *n, struct sz_cell *c, const uint8_t member[32],
+    const uint8_t token[16])
+{
+	char name[96];
+	sz_buf old = { 0 }, next = { 0 };
+	uint8_t sk[32], pk[32];
+	sz_reach_invite_client_key(token, sk, pk);
+	sodium_memzero(sk, sizeof sk);
+	sz_node_cell_kv_name(name, sizeof name, sz_cell_id(c), "alias");
+	int r = sz_store_kv_get(n->store, name, &old);
+	if (r == SZ_ERR_NOT_FOUND)
+		r = SZ_OK;
+	/* member[32] ‖ key[32], newest last; those no longer members dropped, then the oldest */
+	size_t cnt = r == SZ_OK ? old.len / 64 : 0;
+	for (size_t i = 0; i < cnt; i++) {
+		const uint8_t *e = old.p + 64 * i;
+		if (sz_cell_is_member(c, e) && memcmp(e, member, 32) != 0 && cnt - i <= ALIAS_MAX - 1)
+			sz_buf_append(&next, e, 64);
+	}
+	sz_buf_append(&next, member, 32);
+	sz_buf_append(&next, pk, 32);
+	if (r == SZ_OK)
+		r = next.err ? next.err : sz_store_kv_put(n->store, name, next.p, next.len);
+	sz_buf_free(&old);
+	sz_buf_free(&next);
+	return r;
+}
+
+static int
+cmp_key(const void *a, const void *b)
+{
+	return memcmp(a, b, 32);
+}
+
+size_t
+sz_node_reach_clients(sz_node *n, uint8_t (*out)[32], size_t max)
+{
+	size_t k = 0;
+	uint8_t (*ids)[32] = calloc(256, 32);
+	if (ids == NULL)
+		return 0;
+	for (size_t ci = 0; ci < n->ncells; ci++) {
+		sz_node_cell *nc = &n->cells[ci];
+		size_t nm = 0;
+		book b;
+		char name[96];
+		if (sz_cell_status(nc->cell) != SZ_CELL_ACTIVE ||
+		    sz_cell_members(nc->cell, ids, 256, &nm) != SZ_OK)
+			continue;
+		if (book_load(n, nc->cell, &b) == SZ_OK) {
+			for (size_t i = 0; i < b.n && k < max; i++) {
+				book_entry *e = &b.e[i];
+				if (!(e->flags & SZ_REACH_INVITE) && is_member(e->member, ids, nm) &&
+				    memcmp(e->member, n->id_pk, 32) != 0 && !sodium_is_zero(e->rec.auth_key, 32))
+					memcpy(out[k++], e->rec.auth_key, 32);
+			}
+			book_free(&b);
+		}
+		sz_buf al = { 0 };
+		sz_node_cell_kv_name(name, sizeof name, sz_cell_id(nc->cell), "alias");
+		if (sz_store_kv_get(n->store, name, &al) == SZ_OK)
+			for (size_t i = 0; i + 64 <= al.len && k < max; i += 64)
+				if (is_member(al.p + i, ids, nm))
+					memcpy(out[k++], al.p + i + 32, 32);
+		sz_buf_free(&al);
+	}
+	free(ids);
+	sz_buf tokens = { .secret = true };
+	if (sz_node_invites_open(n, &tokens) == SZ_OK)
+		for (size_t i = 0; i + 16 <= tokens.len && k < max; i += 16) {
+			uint8_t sk[32];
+			sz_reach_invite_client_key(tokens.p + i, sk, out[k++]);
+			sodium_memzero(sk, sizeof sk);
+		}
+	sz_buf_free(&tokens);
+	qsort(out, k, 32, cmp_key);
+	size_t w = 0;
+	for (size_t i = 0; i < k; i++)
+		if (w == 0 || memcmp(out[w - 1], out[i], 32) != 0)
+			memmove(out[w++], out[i], 32);
+	return w;
+}
+
+void
+sz_node_reach_client_secret(sz_node *n, const uint8_t node_key[32], uint8_t sk[32])
+{
+	uint8_t pk[32];
+	for (size_t ci = 0; ci < n->ncells; ci++) {
+		char name[96];
+		sz_buf v = { .secret = true };
+		sz_node_cell_kv_name(name, sizeof name, sz_cell_id(n->cells[ci].cell), "invauth");
+		bool hit = sz_store_kv_get(n->store, name, &v) == SZ_OK && v.len == 64 &&
+		    memcmp(v.p, node_key, 32) == 0;
+		if (hit)
+			memcpy(sk, v.p + 32, 32);
+		sz_buf_free(&v);
+		if (hit)
+			return;
+	}
+	sz_node_onion_client_key(n, sk, pk);
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/invite.h"
 #include "app/node_decide.h"
 #include "app/node_int.h"
 #include "app/node_reach.h"
@@ -41,15 +42,17 @@ test_record_bytes(void **state)
 	memset(&rec, 0, sizeof rec);
 	rec.time_ms = 1700000000123ull;
 	memset(rec.node_key, 0x5a, 32);
+	memset(rec.auth_key, 0xa5, 32);
 	rec.naddr = 2;
 	rec.addr[0] = addr("abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz2345.onion:7070");
 	rec.addr[1] = addr("192.168.1.20:7070");
 	sz_buf b = { 0 };
 	assert_int_equal(sz_reach_encode(&rec, &b), SZ_OK);
-	assert_int_equal(b.len, 1 + 8 + 32 + 1 + 1 + 67 + 1 + 17);
+	assert_int_equal(b.len, 1 + 8 + 32 + 32 + 1 + 1 + 67 + 1 + 17);
 	assert_int_equal(sz_reach_parse(b.p, b.len, &got), SZ_OK);
 	assert_int_equal(got.time_ms, rec.time_ms);
 	assert_memory_equal(got.node_key, rec.node_key, 32);
+	assert_memory_equal(got.auth_key, rec.auth_key, 32);
 	assert_int_equal(got.naddr, 2);
 	assert_true(got.addr[0].onion);
 	assert_string_equal(got.addr[1].host, "192.168.1.20");
@@ -66,10 +69,10 @@ test_record_bytes(void **state)
 	more[0] = 2;
 	assert_int_equal(sz_reach_parse(more, b.len, &got), SZ_ERR_UNSUPPORTED);
 	memcpy(more, b.p, b.len);
-	more[41] = 5;
+	more[73] = 5;
 	assert_int_equal(sz_reach_parse(more, b.len, &got), SZ_ERR_TOO_LARGE);
 	memcpy(more, b.p, b.len);
-	more[42] = 0;
+	more[74] = 0;
 	assert_int_not_equal(sz_reach_parse(more, b.len, &got), SZ_OK);
 	memcpy(more, b.p, b.len);
 	more[b.len - 3] = '\n';
@@ -227,14 +230,93 @@ test_inviter_contact(void **state)
 	tn_new(&t, "reach-invite", 2);
 	tn_join(&t, A, B);
 	sz_addr code = addr("192.168.7.1:7070");
-	assert_int_equal(sz_node_reach_note_invite(t.nd[B], t.cl[B], t.nd[A]->tr_pk, &code),
+	static const uint8_t token[16] = { 1, 2, 3 };
+	assert_int_equal(sz_node_reach_note_invite(t.nd[B], t.cl[B], t.nd[A]->tr_pk, &code, token),
 	    SZ_OK);
+	/* B's tor gets the token's key for A's onions, its own for anyone else's */
+	uint8_t sk[32], want[32], pk[32];
+	sz_node_reach_client_secret(t.nd[B], t.nd[A]->tr_pk, sk);
+	sz_reach_invite_client_key(token, want, pk);
+	assert_memory_equal(sk, want, 32);
+	sz_node_reach_client_secret(t.nd[B], t.nd[B]->tr_pk, sk);
+	sz_node_onion_client_key(t.nd[B], want, pk);
+	assert_memory_equal(sk, want, 32);
 	assert_int_equal(targets(&t, B, t.nd[A], "192.168.7.1:7070"), 1);
 	tn_mesh(&t, 1u << A | 1u << B);
 	assert_true(publish(&t, A, "10.0.0.1:7070", false));
 	tn_mesh(&t, 1u << A | 1u << B);
 	assert_int_equal(targets(&t, B, t.nd[A], NULL), 1);
 	assert_int_equal(targets(&t, B, t.nd[A], "10.0.0.1:7070"), 1);
+	tn_free(&t);
+}
+
+/* Does node i's onion service let key in? */
+static bool
+lets_in(tnet *t, int i, const uint8_t key[32])
+{
+	uint8_t keys[16][32];
+	size_t n = sz_node_reach_clients(t->nd[i], keys, 16);
+	for (size_t k = 0; k < n; k++) {
+		if (k > 0)
+			assert_true(memcmp(keys[k - 1], keys[k], 32) < 0); /* sorted, each once */
+		if (memcmp(keys[k], key, 32) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void
+client_pk(tnet *t, int i, uint8_t pk[32])
+{
+	uint8_t sk[32];
+	sz_node_onion_client_key(t->nd[i], sk, pk);
+}
+
+/* Who a node's onion lets in: current members' nodes (from their records), the key a member was
+ * admitted with (while a member), open invitations' keys; never a removed member's, nor a key of
+ * a node that is no member. */
+static void
+test_onion_clients(void **state)
+{
+	(void)state;
+	tnet t;
+	uint8_t pb[32], pc[32], pd[32], ik[32], isk[32];
+	tn_new(&t, "reach-clients", 4);
+	tn_join(&t, A, B);
+	tn_join(&t, A, C);
+	client_pk(&t, B, pb);
+	client_pk(&t, C, pc);
+	client_pk(&t, D, pd);
+	assert_false(lets_in(&t, A, pb)); /* no record yet */
+	assert_true(publish(&t, B, "10.0.0.2:7070", false));
+	assert_true(publish(&t, C, NULL, true)); /* unlisted: still a member, still let in */
+	tn_mesh(&t, 1u << A | 1u << B | 1u << C);
+	assert_true(lets_in(&t, A, pb));
+	assert_false(lets_in(&t, A, pd));
+	/* an open invitation's key is let in; once revoked, no longer */
+	char code[SZ_INVITE_CODE_MAX];
+	sz_invite iv;
+	assert_int_equal(sz_node_invite(t.nd[A], t.cl[A], 3600000, NULL, code, sizeof code), SZ_OK);
+	assert_int_equal(sz_invite_decode(&iv, code), SZ_OK);
+	sz_reach_invite_client_key(iv.token, isk, ik);
+	assert_true(lets_in(&t, A, ik));
+	sz_node_revoked rv;
+	assert_int_equal(sz_node_invite_revoke(t.nd[A], code, &rv), SZ_OK);
+	assert_false(lets_in(&t, A, ik));
+	/* the key C was admitted with stays let in while C is a member */
+	assert_int_equal(sz_node_reach_alias(t.nd[A], t.cl[A], t.nd[C]->id_pk, iv.token), SZ_OK);
+	assert_true(lets_in(&t, A, ik));
+	/* B is removed: its node's key, and C's alias once C is removed too, are let in no more */
+	sz_cell_result res = { 0 };
+	assert_int_equal(sz_node_cell_apply(t.nd[A], t.cl[A], sz_cell_remove(t.cl[A],
+	    t.nd[B]->id_pk, &res), &res), SZ_OK);
+	assert_false(lets_in(&t, A, pb));
+	assert_true(lets_in(&t, A, pc));
+	sz_cell_result res2 = { 0 };
+	assert_int_equal(sz_node_cell_apply(t.nd[A], t.cl[A], sz_cell_remove(t.cl[A],
+	    t.nd[C]->id_pk, &res2), &res2), SZ_OK);
+	assert_false(lets_in(&t, A, ik));
+	assert_false(lets_in(&t, A, pc));
 	tn_free(&t);
 }
 
@@ -246,6 +328,7 @@ main(void)
 		cmocka_unit_test(test_records_in_the_cell),
 		cmocka_unit_test(test_bad_records),
 		cmocka_unit_test(test_inviter_contact),
+		cmocka_unit_test(test_onion_clients),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

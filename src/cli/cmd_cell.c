@@ -508,7 +508,7 @@ join(sz_cli *c, int argc, char **argv)
 		return sz_cli_fail(c, SZ_ERR_PEER, "no welcome came back");
 	/* Now a member: fetch the cell's history and hand over my first update.  The inviter's node
 	 * is where the daemon's automatic sync goes until the members' records come. */
-	if (sz_node_reach_note_invite(n, j.cell, iv.node_key, &iv.addr) != SZ_OK) {
+	if (sz_node_reach_note_invite(n, j.cell, iv.node_key, &iv.addr, iv.token) != SZ_OK) {
 		/* the daemon finds the members by their records */
 	}
 	r = session(n, &iv, socks, NULL, 0, NULL, pe, sizeof pe);
