@@ -57,7 +57,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sz_buf b = { 0 };
 		if (sz_reach_encode(&rec, &b) != SZ_OK || sz_reach_parse(b.p, b.len, &rec2) != SZ_OK ||
 		    rec.time_ms != rec2.time_ms || rec.naddr != rec2.naddr ||
-		    memcmp(rec.node_key, rec2.node_key, 32) != 0)
+		    memcmp(rec.node_key, rec2.node_key, 32) != 0 ||
+		    memcmp(rec.auth_key, rec2.auth_key, 32) != 0)
 			abort();
 		for (size_t i = 0; i < rec.naddr; i++)
 			if (strcmp(rec.addr[i].host, rec2.addr[i].host) != 0 ||

@@ -80,6 +80,8 @@ conn_close(sz_daemon *d, conn *c)
 	free(c->scopes_before);
 	sz_buf_free(&c->in);
 	sz_buf_free(&c->out);
+	sz_buf_free(&c->held_out);
+	sz_buf_free(&c->held_err);
 	/* A control client waiting on a sync that will never end: release it. */
 	for (size_t i = 0; i < d->nconns; i++)
 		if (d->conns[i]->waiter == c)

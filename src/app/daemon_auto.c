@@ -223,7 +223,9 @@ is_mine(sz_daemon *d, const sz_addr *a, const sz_addr *reach, size_t nr)
 static size_t
 route(sz_daemon *d, sz_autosync_want *w, const sz_addr *reach, size_t nr)
 {
-	bool clear_ok = d->tor == NULL;
+	/* configured for Tor (even while it starts, or if it failed): no clear address is dialled
+	 * unless this node shows one itself */
+	bool clear_ok = d->o.tor_control == NULL && d->o.tor_path == NULL;
 	for (size_t i = 0; i < nr && !clear_ok; i++)
 		clear_ok = !reach[i].onion;
 	sz_addr keep[SZ_AUTOSYNC_MAX_ADDRS];
@@ -231,7 +233,7 @@ route(sz_daemon *d, sz_autosync_want *w, const sz_addr *reach, size_t nr)
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < w->naddr && k < SZ_AUTOSYNC_MAX_ADDRS; i++) {
 			const sz_addr *a = &w->addr[i];
-			if (pass == 0 ? (!a->onion || d->tor == NULL) : (a->onion || !clear_ok))
+			if (pass == 0 ? (!a->onion || !d->tor_ready) : (a->onion || !clear_ok))
 				continue;
 			if (!is_mine(d, a, reach, nr))
 				keep[k++] = *a;
@@ -239,6 +241,37 @@ route(sz_daemon *d, sz_autosync_want *w, const sz_addr *reach, size_t nr)
 	memcpy(w->addr, keep, k * sizeof keep[0]);
 	w->naddr = k;
 	return k;
+}
+
+void
+sz_daemon_auto_tor(sz_daemon *d, const sz_autosync_want *want, size_t n, const char *extra_id,
+    const uint8_t *extra_sk)
+{
+	static uint8_t clients[SZ_TORCTL_MAX_CLIENTS][32];
+	static char ids[SZ_AUTOSYNC_MAX_TARGETS + 1][SZ_ONION_ID_BUF];
+	uint8_t (*sks)[32] = sz_secret_alloc((SZ_AUTOSYNC_MAX_TARGETS + 1) * 32);
+	if (!d->tor_ready || d->node == NULL || sks == NULL) {
+		sz_secret_free(sks);
+		return;
+	}
+	size_t nc = sz_node_reach_clients(d->node, clients, SZ_TORCTL_MAX_CLIENTS), nr = 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < want[i].naddr && want[i].has_key; k++) {
+			const sz_addr *a = &want[i].addr[k];
+			if (!a->onion || strlen(a->host) != SZ_ONION_ID_LEN + 6)
+				continue;
+			memcpy(ids[nr], a->host, SZ_ONION_ID_LEN);
+			ids[nr][SZ_ONION_ID_LEN] = '\0';
+			sz_node_reach_client_secret(d->node, want[i].key, sks[nr]);
+			nr++;
+		}
+	if (extra_id != NULL) {
+		snprintf(ids[nr], sizeof ids[nr], "%s", extra_id);
+		memcpy(sks[nr++], extra_sk, 32);
+	}
+	sz_daemon_tor_want(d, (const uint8_t(*)[32])clients, nc, (const char(*)[SZ_ONION_ID_BUF])ids,
+	    (const uint8_t(*)[32])sks, nr);
+	sz_secret_free(sks);
 }
 
 /* Gather the targets: every member node the cells' records name, and the peers list. */
@@ -253,6 +286,8 @@ targets_gather(sz_daemon *d, uint64_t now)
 		if (route(d, &want[i], reach, nr) > 0)
 			want[k++] = want[i];
 	size_t members = k;
+	/* tor: the members' nodes let in, the secrets for their onions */
+	sz_daemon_auto_tor(d, want, members, NULL, NULL);
 	sz_buf list = { 0 };
 	if (sz_store_kv_get(d->node->store, KV_PEERS, &list) == SZ_OK) {
 		sz_buf_u8(&list, 0);
@@ -265,7 +300,7 @@ targets_gather(sz_daemon *d, uint64_t now)
 			want[k].naddr = 1;
 			/* the person named it: dialled as named (an onion needs Tor) */
 			if (sz_addr_parse(a, l, why, sizeof why) != SZ_OK || a->port == 0 ||
-			    (a->onion && d->tor == NULL) || is_mine(d, a, reach, nr))
+			    (a->onion && !d->tor_ready) || is_mine(d, a, reach, nr))
 				continue;
 			bool known = false; /* a member node's address: synced with as that node */
 			for (size_t m = 0; m < members && !known; m++)
@@ -306,6 +341,13 @@ records_publish(sz_daemon *d, uint64_t now)
 /* --- the schedule ---------------------------------------------------------------------------- */
 
 void
+sz_daemon_auto_regather(sz_daemon *d)
+{
+	if (d->node != NULL && d->as_ready)
+		targets_gather(d, sz_tcpdial_now_ms());
+}
+
+void
 sz_daemon_auto_attach(sz_daemon *d)
 {
 	if (d->node == NULL)
@@ -341,8 +383,16 @@ sz_daemon_auto_detach(sz_daemon *d)
 void
 sz_daemon_auto_tick(sz_daemon *d, uint64_t now)
 {
+	bool settled = sz_daemon_tor_settled(d);
 	for (size_t i = 0; i < d->nconns; i++) {
 		conn *c = d->conns[i];
+		if (c->kind == C_CTL && c->held && !c->dead && (settled ||
+		    sz_daemon_since(now, c->held_ms) > SZ_DAEMON_HOLD_MS)) {
+			c->held = false;
+			sz_daemon_ctl_answer(c, c->held_code, &c->held_out, &c->held_err);
+			sz_buf_free(&c->held_out);
+			sz_buf_free(&c->held_err);
+		}
 		if (c->kind == C_CTL && c->ev_wait && !c->dead &&
 		    (d->ev_seq > c->ev_since || sz_daemon_since(now, c->stage_ms) >
 		    SZ_DAEMON_EVENTS_WAIT_MS))
@@ -356,10 +406,11 @@ sz_daemon_auto_tick(sz_daemon *d, uint64_t now)
 		if (d->node->stored != before)
 			d->poke = true;
 	}
-	if (d->o.manual)
-		return;
+	/* gathered even by a --manual daemon: its onion lets in whom the records say */
 	if (d->targets_dirty || sz_daemon_since(now, d->targets_ms) >= SZ_DAEMON_TARGETS_MS)
 		targets_gather(d, now);
+	if (d->o.manual)
+		return;
 	if (d->poke) {
 		sz_autosync_poke(&d->as, now);
 		d->poke = false;

@@ -155,7 +155,23 @@ sz_daemon_ctl_read(sz_daemon *d, conn *c)
 	if (strcmp(rq.argv[0], "vote") != 0 && strcmp(rq.argv[0], "pledge") != 0)
 		sz_daemon_log(d, "control: %s%s%s -> %d", rq.argv[0], rq.argc > 1 ? " " : "",
 		    rq.argc > 1 ? rq.argv[1] : "", code);
+	bool invite = rq.argc >= 2 && strcmp(rq.argv[0], "cell") == 0 &&
+	    strcmp(rq.argv[1], "invite") == 0;
 	sz_ctl_request_free(&rq);
+	if (invite && code == 0 && d->tor_ready) {
+		/* The code is answered once the onion service lets its key in (published again, its
+		 * descriptor uploaded), so that the newcomer never fetches one that does not. */
+		sz_daemon_auto_regather(d);
+		if (!sz_daemon_tor_settled(d)) {
+			c->held = true;
+			c->held_code = code;
+			c->held_out = out;
+			c->held_err = err;
+			c->held_ms = sz_tcpdial_now_ms();
+			c->waiting = true;
+			return;
+		}
+	}
 	if (code == SZ_DAEMON_DEFERRED)
 		c->waiting = true;
 	else

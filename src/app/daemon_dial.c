@@ -178,7 +178,7 @@ dial_new(sz_daemon *d, void *client, const sz_addr *addr, int round, const sz_sy
 {
 	if (d->node == NULL)
 		return SZ_ERR_LOCKED;
-	if (addr->onion && d->tor == NULL)
+	if (addr->onion && !d->tor_ready)
 		return SZ_ERR_UNSUPPORTED;
 	conn *c = sz_daemon_conn_add(d, C_SYNC, -1, addr->host);
 	if (c == NULL)
@@ -240,6 +240,17 @@ sz_daemon_join_start(sz_daemon *d, void *client, const sz_invite *iv)
 	j->j.js = &j->js;
 	memcpy(j->node_key, iv->node_key, 32);
 	memcpy(j->token, iv->token, 16);
+	if (r == SZ_OK && iv->addr.onion && strlen(iv->addr.host) == SZ_ONION_ID_LEN + 6) {
+		/* the inviter's onion lets in the holder of the code's key: give it to tor first (the
+		 * dial retries while tor takes it) */
+		char id[SZ_ONION_ID_BUF];
+		uint8_t sk[32], pk[32];
+		memcpy(id, iv->addr.host, SZ_ONION_ID_LEN);
+		id[SZ_ONION_ID_LEN] = '\0';
+		sz_reach_invite_client_key(iv->token, sk, pk);
+		sz_daemon_auto_tor(d, NULL, 0, id, sk);
+		sodium_memzero(sk, sizeof sk);
+	}
 	sz_sync_stats zero;
 	memset(&zero, 0, sizeof zero);
 	if (r == SZ_OK)

@@ -84,6 +84,10 @@ typedef struct conn {
 	bool waiting;              /* a deferred command is running */
 	bool json;                 /* the client asked for --json */
 	bool ev_wait;              /* waiting for an event newer than ev_since (`events --follow`) */
+	bool held;                 /* an answer held until tor lets a new code in (cell invite) */
+	int held_code;
+	sz_buf held_out, held_err;
+	uint64_t held_ms;
 	uint64_t ev_since;
 	bool dead;
 } conn;
@@ -116,8 +120,10 @@ struct sz_daemon {
 	sz_peercost cost;          /* by transport key: refused envelopes (peercost.h) */
 	sz_daemon_stats st;
 	size_t mem;                /* what all sessions hold (sum of conn.mem) */
-	sz_tor *tor;
-	struct sz_daemon_torjob *torjob; /* tor starting, on its thread (daemon_tor.c) */
+	bool tor_ready;            /* the onion service is published: onions can be dialled */
+	struct sz_daemon_torjob *torjob; /* tor, on its thread (daemon_tor.c) */
+	uint64_t tor_last_gen;     /* its last news logged */
+	uint64_t tor_moved;        /* its new addresses taken */
 	int tor_progress;          /* its bootstrap as last logged (-2: none yet) */
 	char tor_failed[256];      /* why it could not be used, if it could not */
 	char onion[80];
@@ -190,6 +196,7 @@ void sz_daemon_dial_tick(sz_daemon *d, conn *c, uint64_t now);
 bool sz_daemon_dial_done(sz_daemon *d, conn *c, int err, const sz_sync_stats *st);
 /* Forget the join state of c (wiped). */
 void sz_daemon_dial_free(conn *c);
+#define SZ_DAEMON_HOLD_MS 60000       /* an invitation's answer waits this long at most for tor */
 /* Start an automatic sync with target id at addr (pinned to key if not NULL). */
 SZ_MUST_CHECK int sz_daemon_dial_target(sz_daemon *d, const sz_addr *addr, uint32_t id,
     const uint8_t *key);
@@ -197,6 +204,12 @@ SZ_MUST_CHECK int sz_daemon_dial_target(sz_daemon *d, const sz_addr *addr, uint3
 void sz_daemon_join_config(conn *c, sz_sync_config *cfg);
 
 /* daemon_auto.c */
+/* Gather the targets (and what tor should let in) now, not at the next look. */
+void sz_daemon_auto_regather(sz_daemon *d);
+/* Tell tor (once ready) whom its onion lets in now and the client secret for each member onion
+ * of want[0..n) (the targets, routed), and extra_id's (a join's), if not NULL. */
+void sz_daemon_auto_tor(sz_daemon *d, const struct sz_autosync_want *want, size_t n,
+    const char *extra_id, const uint8_t *extra_sk);
 /* The node was opened: hook its events, start the schedule. */
 void sz_daemon_auto_attach(sz_daemon *d);
 /* Keep the automatic sync going: what was made here is pushed, targets due are dialled, my
@@ -226,8 +239,17 @@ void sz_daemon_tor_start(sz_daemon *d);
 /* At each turn: log tor's bootstrap as it moves; once its job is done, take tor (the address
  * printed and kept, the node's record follows) or say why it failed. */
 void sz_daemon_tor_tick(sz_daemon *d);
-/* Let tor go (lock, stop): a job still running is abandoned (it stops its tor when its step
- * ends); the service is withdrawn. */
+/* Let tor go (lock, stop): its thread ends when its current step does, stopping its tor; the
+ * service is withdrawn. */
 void sz_daemon_tor_stop(sz_daemon *d);
+/* What tor should do now: let in clients[0..n) (sorted; none: anyone), and hold, for each onion
+ * ids[i], the client secret sks[i] (copied into guarded memory).  Nothing is sent if it is what
+ * was wanted last; the tor thread applies it (a service published again when its clients
+ * change). */
+void sz_daemon_tor_want(sz_daemon *d, const uint8_t (*clients)[32], size_t n,
+    const char (*ids)[SZ_ONION_ID_BUF], const uint8_t (*sks)[32], size_t nreg);
+/* Has tor applied all that was wanted (a service published again has its descriptor uploaded)?
+ * True without tor. */
+bool sz_daemon_tor_settled(sz_daemon *d);
 
 #endif /* SZ_APP_DAEMON_INT_H */

@@ -574,9 +574,16 @@ sz_torctl_add_onion_auth(sz_torctl *c, const char *key, uint16_t virt_port, uint
 
 	if ((line = sz_secret_alloc(cap)) == NULL)
 		return SZ_ERR_NOMEM;
-	const char *fl = (flags & SZ_TORCTL_ONION_DETACH) ?
-	    ((flags & SZ_TORCTL_ONION_DISCARD_PK) ? " Flags=Detach,DiscardPK" : " Flags=Detach") :
-	    ((flags & SZ_TORCTL_ONION_DISCARD_PK) ? " Flags=DiscardPK" : "");
+	/* Flags=Detach,DiscardPK,V3Auth as asked (tor refuses ClientAuthV3 without V3Auth) */
+	char fl[48] = "";
+	const char *names[] = { "Detach", "DiscardPK", "V3Auth" };
+	bool on[] = { (flags & SZ_TORCTL_ONION_DETACH) != 0, (flags & SZ_TORCTL_ONION_DISCARD_PK) != 0,
+		nclients > 0 };
+	for (size_t i = 0; i < 3; i++)
+		if (on[i]) {
+			strcat(fl, fl[0] ? "," : " Flags=");
+			strcat(fl, names[i]);
+		}
 	int n = snprintf(line, cap, "ADD_ONION %s%s Port=%u,127.0.0.1:%u",
 	    key != NULL ? key : "NEW:ED25519-V3", fl, (unsigned)virt_port, (unsigned)local_port);
 	if (n < 0 || (size_t)n >= cap) {

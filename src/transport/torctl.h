@@ -119,7 +119,8 @@ SZ_MUST_CHECK int sz_torctl_add_onion(sz_torctl *c, const char *key, uint16_t vi
 /*
  * sz_torctl_add_onion with client authorization (rend-spec-v3 "client authorization"): only a
  * client holding the X25519 secret of one of clients[0..nclients) (public halves, sent as
- * ClientAuthV3=<base32>) can decrypt the service's descriptor and so reach it at all; nclients 0
+ * ClientAuthV3=<base32>, with Flags=V3Auth) can decrypt the service's descriptor and so reach it
+ * at all; nclients 0
  * publishes it open to anyone, as sz_torctl_add_onion does.  SZ_ERR_INVALID beyond
  * SZ_TORCTL_MAX_CLIENTS.  To change the clients, remove the service and add it again with the
  * same key (tor cannot change them in place).

@@ -384,7 +384,7 @@ test_client_auth(void **state)
 	assert_int_equal(sz_torctl_add_onion_auth(c, KEY1, 80, 9, 0, (const uint8_t(*)[32])pk, 2, id,
 	    NULL), SZ_OK);
 	assert_string_equal(id, ID1);
-	assert_true(logged(&f, "ADD_ONION " KEY1 " Port=80,127.0.0.1:9 "
+	assert_true(logged(&f, "ADD_ONION " KEY1 " Flags=V3Auth Port=80,127.0.0.1:9 "
 	    "ClientAuthV3=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa "
 	    "ClientAuthV3=777777777777777777777777777777777777777777777777777q"));
 	memset(sk, 0, 32);
