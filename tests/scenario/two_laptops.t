@@ -129,6 +129,14 @@ stop ben
 serve ben --manual
 out=$(sz ben status)
 expect "status says the automatic sync is off" contains "$out" "autosync    off (--manual)"
+# Ada's daemon tried ben's while it was down: wait until it got through again (then its next
+# sync with ben is a period away), so that only a push could carry ben's post now.
+i=0
+until sz ada --json status | grep -q "\"address\":\"$B\",\"member\":true,\"syncs\":[0-9]*,\"failures\":[0-9]*,\"failing\":false"; do
+	[ $i -ge 60 ] && { fail "ada's daemon never reached ben's again"; break; }
+	sleep 0.5
+	i=$((i + 1))
+done
 echo "from ben: manual test" | sz ben post union >/dev/null
 sleep 4
 sz ada read union | grep -q "manual test" && fail "a --manual daemon pushed its post" ||
