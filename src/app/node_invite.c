@@ -240,7 +240,9 @@ sz_node_invite(sz_node *n, sz_cell *c, uint64_t ttl_ms, const sz_addr *addr, cha
 		    "('samizdat cell revoke CODE') or let them expire", SZ_NODE_INVITES_MAX);
 		goto out;
 	}
-	sz_random(n->env, rec.token, sizeof rec.token);
+	/* drawn in advance: its onion client key is let in before the code exists (§16.2) */
+	if ((r = sz_node_reach_next_token(n, rec.token, true)) != SZ_OK)
+		goto out_store;
 	sz_random(n->env, rec.sk, sizeof rec.sk);
 	if ((r = sz_dh_public(rec.pub, rec.sk)) != SZ_OK)
 		goto out;

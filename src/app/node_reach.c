@@ -402,6 +402,28 @@ sz_reach_invite_client_key(const uint8_t token[16], uint8_t sk[32], uint8_t pk[3
 }
 
 #define ALIAS_MAX 256
+#define KV_INVITE_NEXT "node/invite_next"
+
+int
+sz_node_reach_next_token(sz_node *n, uint8_t token[16], bool take)
+{
+	sz_buf v = { .secret = true };
+	int r = sz_store_kv_get(n->store, KV_INVITE_NEXT, &v);
+	if (r == SZ_OK && v.len == 16) {
+		memcpy(token, v.p, 16);
+	} else if (r == SZ_OK || r == SZ_ERR_NOT_FOUND) {
+		sz_random(n->env, token, 16);
+		r = sz_store_kv_put(n->store, KV_INVITE_NEXT, token, 16);
+	}
+	sz_buf_free(&v);
+	if (r == SZ_OK && take) {
+		uint8_t next[16];
+		sz_random(n->env, next, sizeof next);
+		r = sz_store_kv_put(n->store, KV_INVITE_NEXT, next, sizeof next);
+		sodium_memzero(next, sizeof next);
+	}
+	return r;
+}
 
 int
 sz_node_reach_alias(sz_node *n, struct sz_cell *c, const uint8_t member[32],
@@ -472,6 +494,13 @@ sz_node_reach_clients(sz_node *n, uint8_t (*out)[32], size_t max)
 	}
 	free(ids);
 	sz_buf tokens = { .secret = true };
+	bool active = false;
+	for (size_t ci = 0; ci < n->ncells && !active; ci++)
+		active = sz_cell_status(n->cells[ci].cell) == SZ_CELL_ACTIVE;
+	uint8_t next[16];
+	if (active && sz_node_reach_next_token(n, next, false) == SZ_OK)
+		sz_buf_append(&tokens, next, 16);
+	sodium_memzero(next, sizeof next);
 	if (sz_node_invites_open(n, &tokens) == SZ_OK)
 		for (size_t i = 0; i + 16 <= tokens.len && k < max; i += 16) {
 			uint8_t sk[32];

@@ -78,9 +78,14 @@ void sz_reach_invite_client_key(const uint8_t token[16], uint8_t sk[32], uint8_t
  * (cell/<hex id>.alias). */
 SZ_MUST_CHECK int sz_node_reach_alias(sz_node *n, struct sz_cell *c, const uint8_t member[32],
     const uint8_t token[16]);
+/* The token of this node's next invitation (node/invite_next), drawn when first needed; take:
+ * the invitation is made now, so draw the one after. */
+SZ_MUST_CHECK int sz_node_reach_next_token(sz_node *n, uint8_t token[16], bool take);
 /* The client keys this node's onion service lets in, sorted, each once: every current member's
  * node of every cell I am active in (from their records), the keys current members were admitted
- * with, and the keys of my open invitations.  At most max; returns how many. */
+ * with, the keys of my open invitations, and, if I am active in a cell, the key of my next
+ * invitation (so that a code's key is let in before the code is given).  At most max; returns
+ * how many. */
 size_t sz_node_reach_clients(sz_node *n, uint8_t (*out)[32], size_t max);
 /* The client secret this node gives its tor for the onions of node node_key: the key of the
  * invitation it joined through if node_key is that inviter's node, else its own. */

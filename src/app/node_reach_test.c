@@ -296,8 +296,18 @@ test_onion_clients(void **state)
 	/* an open invitation's key is let in; once revoked, no longer */
 	char code[SZ_INVITE_CODE_MAX];
 	sz_invite iv;
+	/* the next code's key is let in before the code exists (a newcomer never finds a descriptor
+	 * that does not let it in); the code after it is another */
+	uint8_t next[16];
+	assert_int_equal(sz_node_reach_next_token(t.nd[A], next, false), SZ_OK);
+	sz_reach_invite_client_key(next, isk, ik);
+	assert_true(lets_in(&t, A, ik));
 	assert_int_equal(sz_node_invite(t.nd[A], t.cl[A], 3600000, NULL, code, sizeof code), SZ_OK);
 	assert_int_equal(sz_invite_decode(&iv, code), SZ_OK);
+	assert_memory_equal(iv.token, next, 16);
+	uint8_t after[16];
+	assert_int_equal(sz_node_reach_next_token(t.nd[A], after, false), SZ_OK);
+	assert_memory_not_equal(after, next, 16);
 	sz_reach_invite_client_key(iv.token, isk, ik);
 	assert_true(lets_in(&t, A, ik));
 	sz_node_revoked rv;
