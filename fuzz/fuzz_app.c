@@ -1,7 +1,9 @@
 /*
  * fuzz_app.c - libFuzzer target for what the app layer parses from outside: invitation codes (as
- * typed or scanned; version 2, and version 1 refused), control-socket requests and responses, and
- * addresses.  A decoded invitation must encode back to a code that decodes to the same invitation.
+ * typed or scanned; version 2, and version 1 refused), control-socket requests and responses,
+ * addresses, and "where to reach me" records (docs/PROTOCOL.md §16.1).  A decoded invitation must
+ * encode back to a code that decodes to the same invitation; a parsed record must encode to bytes
+ * that parse to the same record.
  * (Join requests and answers: fuzz_join.c.)
  */
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 
 #include "app/control.h"
 #include "app/invite.h"
+#include "app/node_reach.h"
 #include "transport/net.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -48,6 +51,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rq.argc < 1 || rq.argv[rq.argc] != NULL)
 			abort();
 		sz_ctl_request_free(&rq);
+	}
+	sz_reach_rec rec, rec2;
+	if (sz_reach_parse(data, size, &rec) == SZ_OK) {
+		sz_buf b = { 0 };
+		if (sz_reach_encode(&rec, &b) != SZ_OK || sz_reach_parse(b.p, b.len, &rec2) != SZ_OK ||
+		    rec.time_ms != rec2.time_ms || rec.naddr != rec2.naddr ||
+		    memcmp(rec.node_key, rec2.node_key, 32) != 0 ||
+		    memcmp(rec.auth_key, rec2.auth_key, 32) != 0)
+			abort();
+		for (size_t i = 0; i < rec.naddr; i++)
+			if (strcmp(rec.addr[i].host, rec2.addr[i].host) != 0 ||
+			    rec.addr[i].port != rec2.addr[i].port || rec.addr[i].onion != rec2.addr[i].onion)
+				abort();
+		sz_buf_free(&b);
 	}
 	int code;
 	const uint8_t *o, *e;

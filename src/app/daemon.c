@@ -136,6 +136,8 @@ conn_close(sz_daemon *d, conn *c)
 	free(c->scopes_before);
 	sz_buf_free(&c->in);
 	sz_buf_free(&c->out);
+	sz_buf_free(&c->held_out);
+	sz_buf_free(&c->held_err);
 	/* A control client waiting on a sync that will never end: release it. */
 	for (size_t i = 0; i < d->nconns; i++)
 		if (d->conns[i]->waiter == c)
@@ -154,7 +156,6 @@ sz_daemon_conn_add(sz_daemon *d, enum conn_kind kind, int fd, const char *peer)
 	c->kind = kind;
 	c->d = d;
 	c->fd = fd;
-	c->target = -1;
 	c->opened_ms = sz_tcpdial_now_ms();
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
 	d->conns[d->nconns++] = c;
@@ -235,6 +236,7 @@ sz_daemon_unlock(sz_daemon *d, const char *pass, size_t passlen)
 		sz_daemon_listen_unlocked(d);
 		sz_daemon_reach_save(d);
 		sz_daemon_tor_start(d);
+		sz_daemon_auto_attach(d);
 	}
 	return r;
 }
@@ -250,10 +252,8 @@ sz_daemon_lock(sz_daemon *d)
 			d->conns[i]->sync = NULL;
 			sz_daemon_dial_free(d->conns[i]);
 		}
-	sz_tor_free(d->tor);
-	d->tor = NULL;
-	d->onion[0] = '\0';
-	d->socks[0] = '\0';
+	sz_daemon_tor_stop(d);
+	sz_daemon_auto_detach(d);
 	sz_node_close(d->node);
 	d->node = NULL;
 	sz_daemon_debug(d, "locked: keys dropped from memory");
@@ -308,6 +308,7 @@ sz_daemon_new(sz_daemon **out, const sz_daemon_opts *opts, sz_node *node)
 		goto fail;
 	sz_daemon_reach_save(d);
 	sz_daemon_tor_start(d);
+	sz_daemon_auto_attach(d);
 	*out = d;
 	return SZ_OK;
 fail:
@@ -366,6 +367,8 @@ sz_daemon_run(sz_daemon *d)
 		uint64_t mono = sz_tcpdial_now_ms();
 		if (d->node != NULL && sz_daemon_since(mono, d->pending_ms) >= 500) {
 			d->pending_ms = mono;
+			/* A ballot released leaves with the next automatic sync, not pushed at its
+			 * release: the first holder would be told too plainly (threat/decisions.md). */
 			if (sz_node_pending_run(d->node, NULL) != SZ_OK) {
 				/* kept; the next tick tries again */
 			}
@@ -410,6 +413,8 @@ sz_daemon_run(sz_daemon *d)
 		/* Keep time, retire what ended. */
 		mono = sz_tcpdial_now_ms();
 		sz_daemon_sync_tick(d, mono);
+		sz_daemon_tor_tick(d);
+		sz_daemon_auto_tick(d, mono);
 		for (size_t i = 0; i < d->nconns;) {
 			conn *c = d->conns[i];
 			if (c->kind == C_CTL)
@@ -449,7 +454,7 @@ sz_daemon_free(sz_daemon *d)
 		close(d->ctl_fd);
 		unlink(d->ctl_path);
 	}
-	sz_tor_free(d->tor);
+	sz_daemon_tor_stop(d);
 	sz_node_close(d->node);
 	if (d->wiped) {
 		/* The wipe could not remove the directory while the socket was in it; tor, stopped by

@@ -73,6 +73,10 @@ typedef struct sz_daemon_opts {
 	bool log_debug;             /* also what a person does not need: commands, peers' addresses
 	                             * and keys, cells joined, every sync (docs/THREAT_MODEL.md
 	                             * §3.4: a seized log then tells who talked with whom, when) */
+	bool manual;                /* no automatic sync: only `samizdat sync` */
+	bool unlisted;              /* tell no cell where this node is reached */
+	uint64_t sync_every_ms;     /* between automatic syncs with one node [60 s] */
+	FILE *out;                  /* where an address found later (the onion's) is printed, or NULL */
 	sz_daemon_run_fn run;
 	void *run_ctx;
 } sz_daemon_opts;
@@ -114,6 +118,29 @@ SZ_MUST_CHECK int sz_daemon_sync_start(sz_daemon *d, void *client, const sz_addr
  * member's first sync with the inviter; the client is answered when both are done. */
 struct sz_invite;
 SZ_MUST_CHECK int sz_daemon_join_start(sz_daemon *d, void *client, const struct sz_invite *iv);
+/* The events kept (newest last) with a number above since, at most max; returns how many. */
+struct sz_daemon_event;
+size_t sz_daemon_events(const sz_daemon *d, uint64_t since, struct sz_daemon_event *out,
+    size_t max);
+/* The newest event's number (0: none yet). */
+uint64_t sz_daemon_events_last(const sz_daemon *d);
+/* Answer the control client with the events above since (JSON if it asked for JSON, else one
+ * line each, then "last N"); with wait and none yet, hold it until one comes or 25 s pass (the
+ * command then returns SZ_DAEMON_DEFERRED).  At most 8 clients wait; a ninth answers the oldest.
+ * Events live in the daemon's memory only (the newest 256): new posts, proposals, pledge calls,
+ * declarations, co-signatures, reveals, members added, removed or gone, and syncs that brought
+ * something; never a ballot or a pledge. */
+void sz_daemon_events_wait(sz_daemon *d, void *client, uint64_t since, bool wait);
+/* Tor as status shows it, in words, into out; returns its bootstrap (0..100) while it starts
+ * or once ready (100), -1 when it is not used or failed. */
+int sz_daemon_tor_state(const sz_daemon *d, char *out, size_t n);
+/* Whether tor is configured and not ready yet (starting, bootstrapping, publishing). */
+bool sz_daemon_tor_starting(const sz_daemon *d);
+/* Whether the daemon syncs by itself (not --manual). */
+bool sz_daemon_autosync_on(const sz_daemon *d);
+/* The automatic sync's targets, for status: at most max; returns how many. */
+struct sz_autosync_target;
+size_t sz_daemon_auto_targets(const sz_daemon *d, struct sz_autosync_target *out, size_t max);
 /* What the daemon counts of its sessions. */
 void sz_daemon_get_stats(const sz_daemon *d, sz_daemon_stats *st);
 

@@ -152,14 +152,36 @@ sz_daemon_ctl_read(sz_daemon *d, conn *c)
 	char *argv[SZ_CTL_MAX_ARGS + 1];
 	memcpy(argv, rq.argv, sizeof argv);
 	c->json = rq.json;
+	uint64_t before = d->node != NULL ? d->node->stored : 0;
 	int code = d->o.run(d->o.run_ctx, d, c, rq.argc, argv, rq.json, rq.secret, rq.secretlen,
 	    &out, &err);
+	/* What it made goes to the others within a second or so; a ballot or a pledge (even one
+	 * signed --now) with the next periodic sync, not pushed (docs/threat/decisions.md §10). */
+	bool anon = strcmp(rq.argv[0], "vote") == 0 || (strcmp(rq.argv[0], "pledge") == 0 &&
+	    rq.argc > 1 && strcmp(rq.argv[1], "sign") == 0);
+	sz_daemon_auto_note(d, before, !anon);
 	/* Not when a member voted or pledged: with the ballot's signed time, such a line in a
 	 * seized log would undo the release delay (docs/threat/decisions.md §10). */
 	if (strcmp(rq.argv[0], "vote") != 0 && strcmp(rq.argv[0], "pledge") != 0)
 		sz_daemon_debug(d, "control: %s%s%s -> %d", rq.argv[0], rq.argc > 1 ? " " : "",
 		    rq.argc > 1 ? rq.argv[1] : "", code);
+	bool invite = rq.argc >= 2 && strcmp(rq.argv[0], "cell") == 0 &&
+	    strcmp(rq.argv[1], "invite") == 0;
 	sz_ctl_request_free(&rq);
+	if (invite && code == 0 && d->tor_ready) {
+		/* The code is answered once the onion service lets its key in (published again, its
+		 * descriptor uploaded), so that the newcomer never fetches one that does not. */
+		sz_daemon_auto_regather(d);
+		if (!sz_daemon_tor_settled(d)) {
+			c->held = true;
+			c->held_code = code;
+			c->held_out = out;
+			c->held_err = err;
+			c->held_ms = sz_tcpdial_now_ms();
+			c->waiting = true;
+			return;
+		}
+	}
 	if (code == SZ_DAEMON_DEFERRED)
 		c->waiting = true;
 	else

@@ -15,6 +15,7 @@
 #include "app/daemon_int.h"
 #include "app/invite.h"
 #include "app/join.h"
+#include "app/node_reach.h"
 #include "cell/cell.h"
 #include "crypto/crypto.h"
 #include "lib/jsonw.h"
@@ -26,6 +27,7 @@ struct sz_daemon_join {
 	sz_node_joining j;
 	uint8_t req[SZ_JOIN_REQUEST_BYTES];
 	uint8_t node_key[32];     /* the inviter's transport key: no one else is answered */
+	uint8_t token[16];        /* the code's: its onion client key reaches the inviter's onion */
 };
 
 void
@@ -174,11 +176,11 @@ sz_daemon_dial_tick(sz_daemon *d, conn *c, uint64_t now)
 /* A new outgoing connection to addr (round `round` of a request), answered to client. */
 static int
 dial_new(sz_daemon *d, void *client, const sz_addr *addr, int round, const sz_sync_stats *so_far,
-    int target, struct sz_daemon_join *join, const uint8_t *expect)
+    uint32_t target, struct sz_daemon_join *join, const uint8_t *expect)
 {
 	if (d->node == NULL)
 		return SZ_ERR_LOCKED;
-	if (addr->onion && d->tor == NULL)
+	if (addr->onion && !d->tor_ready)
 		return SZ_ERR_UNSUPPORTED;
 	conn *c = sz_daemon_conn_add(d, C_SYNC, -1, addr->host);
 	if (c == NULL)
@@ -202,7 +204,7 @@ dial_new(sz_daemon *d, void *client, const sz_addr *addr, int round, const sz_sy
 		r = connected(d, c);
 	if (r != SZ_OK) {
 		c->join = NULL; /* the caller keeps it */
-		c->target = -1;
+		c->target = 0;
 		c->dead = true;
 		return r;
 	}
@@ -217,13 +219,21 @@ sz_daemon_sync_start(sz_daemon *d, void *client, const sz_addr *addr)
 	uint64_t mark = 0;
 	memset(&zero, 0, sizeof zero);
 	bool marked = d->node != NULL && sz_node_news_mark(d->node, &mark) == SZ_OK;
-	int r = dial_new(d, client, addr, 1, &zero, -1, NULL, NULL);
+	int r = dial_new(d, client, addr, 1, &zero, 0, NULL, NULL);
 	if (r == SZ_OK) {
 		conn *c = d->conns[d->nconns - 1]; /* the one just added */
 		c->news_mark = mark;
 		c->has_mark = marked;
 	}
 	return r;
+}
+
+int
+sz_daemon_dial_target(sz_daemon *d, const sz_addr *addr, uint32_t id, const uint8_t *key)
+{
+	sz_sync_stats zero;
+	memset(&zero, 0, sizeof zero);
+	return dial_new(d, NULL, addr, 1, &zero, id, NULL, key);
 }
 
 int
@@ -239,10 +249,22 @@ sz_daemon_join_start(sz_daemon *d, void *client, const sz_invite *iv)
 	j->j.n = d->node;
 	j->j.js = &j->js;
 	memcpy(j->node_key, iv->node_key, 32);
+	memcpy(j->token, iv->token, 16);
+	if (r == SZ_OK && iv->addr.onion && strlen(iv->addr.host) == SZ_ONION_ID_LEN + 6) {
+		/* the inviter's onion lets in the holder of the code's key: give it to tor first (the
+		 * dial retries while tor takes it) */
+		char id[SZ_ONION_ID_BUF];
+		uint8_t sk[32], pk[32];
+		memcpy(id, iv->addr.host, SZ_ONION_ID_LEN);
+		id[SZ_ONION_ID_LEN] = '\0';
+		sz_reach_invite_client_key(iv->token, sk, pk);
+		sz_daemon_auto_tor(d, NULL, 0, id, sk);
+		sodium_memzero(sk, sizeof sk);
+	}
 	sz_sync_stats zero;
 	memset(&zero, 0, sizeof zero);
 	if (r == SZ_OK)
-		r = dial_new(d, client, &iv->addr, 1, &zero, -1, j, j->node_key);
+		r = dial_new(d, client, &iv->addr, 1, &zero, 0, j, j->node_key);
 	if (r != SZ_OK)
 		sz_secret_free(j);
 	return r;
@@ -326,8 +348,13 @@ join_done(sz_daemon *d, conn *c, int err)
 		char name[80];
 		sz_text_printable(name, sizeof name, sz_cell_name(j->j.cell));
 		sz_daemon_debug(d, "joined a cell through %s", c->peer);
+		/* the inviter's node is where the automatic sync goes until members' records come */
+		if (sz_node_reach_note_invite(d->node, j->j.cell, j->node_key, &c->addr, j->token) !=
+		    SZ_OK)
+			sz_daemon_log(d, "could not note the inviter's address");
+		d->targets_dirty = d->publish_dirty = true;
 		c->waiter = NULL;
-		if (dial_new(d, w, &c->addr, 1, &zero, -1, NULL, j->node_key) == SZ_OK) {
+		if (dial_new(d, w, &c->addr, 1, &zero, 0, NULL, j->node_key) == SZ_OK) {
 			conn *next = d->conns[d->nconns - 1];
 			snprintf(next->joined, sizeof next->joined, "%s", name);
 			return true;
@@ -422,7 +449,7 @@ sz_daemon_dial_done(sz_daemon *d, conn *c, int err, const sz_sync_stats *one)
 		next->news_mark = c->news_mark;
 		next->has_mark = c->has_mark;
 		c->waiter = NULL; /* the next round answers */
-		c->target = -1;
+		c->target = 0;
 		return true;
 	}
 	char line[512], msg[640];
@@ -447,15 +474,21 @@ sz_daemon_dial_done(sz_daemon *d, conn *c, int err, const sz_sync_stats *one)
 		    "daemon syncs with the inviter by itself", c->joined);
 	else
 		why_failed(c, err, msg, sizeof msg);
-	if (c->target < 0 || err == SZ_OK)
-		sz_daemon_debug(d, "sync to %s: %s; received %llu (stored %llu, refused %llu), sent %llu; "
-		    "%llu bytes in, %llu out", c->peer, err == SZ_OK ? "done" : msg,
+	bool moved = st.stored > 0 || st.sent > 0;
+	if (c->target == 0 || (err == SZ_OK && moved))
+		sz_daemon_debug(d, "%ssync to %s: %s; received %llu (stored %llu, refused %llu), sent %llu; "
+		    "%llu bytes in, %llu out", c->target != 0 ? "automatic " : "", c->peer,
+		    err == SZ_OK ? "done" : msg,
 		    (unsigned long long)st.received, (unsigned long long)st.stored,
 		    (unsigned long long)st.rejected, (unsigned long long)st.sent,
 		    (unsigned long long)st.bytes_in, (unsigned long long)st.bytes_out);
-	if (err != SZ_OK && c->target < 0)
+	if (err != SZ_OK && c->target == 0)
 		sz_daemon_log(d, "a sync with another node failed: %s", sync_failure(c, err));
-	c->target = -1;
+	if (c->target != 0)
+		sz_daemon_auto_done(d, c->target, err, c->sync != NULL &&
+		    sz_sync_peer_code(c->sync) == SZ_ERR_BUSY ? sz_sync_retry_after(c->sync) : -1,
+		    st.stored);
+	c->target = 0;
 	if (c->waiter == NULL)
 		return false;
 	int pc = c->sync != NULL ? sz_sync_peer_code(c->sync) : 0;

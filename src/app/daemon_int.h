@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "app/autosync.h"
 #include "app/daemon.h"
 #include "app/node_int.h"
 #include "app/peercost.h"
@@ -34,6 +35,11 @@
 #define SZ_DAEMON_CTL_ANSWER_MS 30000  /* and read its answer within this */
 #define SZ_DAEMON_DIAL_MS 10000        /* TCP connect */
 #define SZ_DAEMON_TOR_DIAL_MS 60000    /* through tor: a fresh onion service takes a while */
+#define SZ_DAEMON_EVENTS 256          /* the newest events kept for front ends */
+#define SZ_DAEMON_EVENTS_WAIT_MS 25000 /* a front end waiting for events is answered by then */
+#define SZ_DAEMON_EVENT_WAITERS 8      /* front ends waiting at once (each holds a control slot) */
+#define SZ_DAEMON_TARGETS_MS 5000      /* the automatic sync's targets gathered again */
+#define SZ_DAEMON_PUBLISH_MS 2000      /* my records checked against my addresses and members */
 #define PENALTY_MS 60000
 #define NPENALTY 64
 
@@ -65,7 +71,7 @@ typedef struct conn {
 	uint64_t retry_ms;         /* ST_SOCKS: reconnect to tor's SOCKS port at this time (0: no) */
 	sz_addr addr;              /* where to */
 	const uint8_t *expect;     /* the peer's transport key, if known (points into join) */
-	int target;                /* the automatic sync's target it serves, or -1 */
+	uint32_t target;           /* the automatic sync's target it serves, or 0 */
 	int rounds;                /* sessions run so far for this request */
 	uint8_t *scopes_before;    /* the node's scopes when this session began */
 	size_t nbefore;
@@ -82,11 +88,27 @@ typedef struct conn {
 	size_t out_off;
 	bool waiting;              /* a deferred command is running */
 	bool json;                 /* the client asked for --json */
+	bool ev_wait;              /* waiting for an event newer than ev_since (`events --follow`) */
+	bool held;                 /* an answer held until tor lets a new code in (cell invite) */
+	int held_code;
+	sz_buf held_out, held_err;
+	uint64_t held_ms;
+	uint64_t ev_since;
 	bool dead;
 	/* C_HOOK */
 	sz_daemon_done_fn done;
 	void *done_ctx;
 } conn;
+
+/* Something a front end may want to show as it happens: no secret, no timing of a ballot. */
+typedef struct sz_daemon_event {
+	uint64_t seq;
+	uint64_t time_ms;          /* wall clock */
+	char kind[24];             /* "post", "proposal", "member-added", ... */
+	char cell[72];             /* the cell's name */
+	char who[48];              /* the member's fingerprint, if one is named */
+	char id[65];               /* the entry's id (hex), for a message */
+} sz_daemon_event;
 
 typedef struct penalty {
 	char host[SZ_NET_HOST_MAX];
@@ -106,7 +128,12 @@ struct sz_daemon {
 	sz_peercost cost;          /* by transport key: refused envelopes (peercost.h) */
 	sz_daemon_stats st;
 	size_t mem;                /* what all sessions hold (sum of conn.mem) */
-	sz_tor *tor;
+	bool tor_ready;            /* the onion service is published: onions can be dialled */
+	struct sz_daemon_torjob *torjob; /* tor, on its thread (daemon_tor.c) */
+	uint64_t tor_last_gen;     /* its last news logged */
+	uint64_t tor_moved;        /* its new addresses taken */
+	int tor_progress;          /* its bootstrap as last logged (-2: none yet) */
+	char tor_failed[256];      /* why it could not be used, if it could not */
 	char onion[80];
 	char socks[SZ_NET_ADDR_TEXT]; /* tor's SOCKS port, once asked */
 	bool stop;
@@ -120,6 +147,16 @@ struct sz_daemon {
 	sz_daemon_source src[SZ_DAEMON_MAX_SOURCES]; /* other services of the loop (the web UI) */
 	size_t nsrc;
 	sz_daemon_synced synced[SZ_DAEMON_SYNCED_MAX]; /* outgoing syncs by address, newest kept */
+	/* automatic sync (daemon_auto.c) */
+	sz_autosync as;
+	bool as_ready;
+	bool poke;                 /* something was made here: push it */
+	uint64_t targets_ms;
+	bool targets_dirty;
+	uint64_t publish_ms;
+	bool publish_dirty;
+	sz_daemon_event ev[SZ_DAEMON_EVENTS];
+	uint64_t ev_seq;           /* the newest event's number (0: none yet) */
 };
 
 /* Milliseconds from t to now, 0 if t is later (a time taken after now, within the same turn). */
@@ -171,8 +208,33 @@ void sz_daemon_dial_tick(sz_daemon *d, conn *c, uint64_t now);
 bool sz_daemon_dial_done(sz_daemon *d, conn *c, int err, const sz_sync_stats *st);
 /* Forget the join state of c (wiped). */
 void sz_daemon_dial_free(conn *c);
+#define SZ_DAEMON_HOLD_MS 60000       /* an invitation's answer waits this long at most for tor */
+/* Start an automatic sync with target id at addr (pinned to key if not NULL). */
+SZ_MUST_CHECK int sz_daemon_dial_target(sz_daemon *d, const sz_addr *addr, uint32_t id,
+    const uint8_t *key);
 /* Fill a session configuration for c's join. */
 void sz_daemon_join_config(conn *c, sz_sync_config *cfg);
+
+/* daemon_auto.c */
+/* Gather the targets (and what tor should let in) now, not at the next look. */
+void sz_daemon_auto_regather(sz_daemon *d);
+/* Tell tor (once ready) whom its onion lets in now and the client secret for each member onion
+ * of want[0..n) (the targets, routed), and extra_id's (a join's), if not NULL. */
+void sz_daemon_auto_tor(sz_daemon *d, const struct sz_autosync_want *want, size_t n,
+    const char *extra_id, const uint8_t *extra_sk);
+/* The node was opened: hook its events, start the schedule. */
+void sz_daemon_auto_attach(sz_daemon *d);
+/* Keep the automatic sync going: what was made here is pushed, targets due are dialled, my
+ * records follow my addresses and members, front ends waiting for events are answered. */
+void sz_daemon_auto_tick(sz_daemon *d, uint64_t now);
+/* A command ran: if the node stored something meanwhile (its count was before) and push, it is
+ * pushed to the targets within a second or so; the peers list and my records are looked at
+ * again (it may have changed either). */
+void sz_daemon_auto_note(sz_daemon *d, uint64_t before, bool push);
+/* Forget the schedule (the node is locked: its syncs are gone). */
+void sz_daemon_auto_detach(sz_daemon *d);
+/* An automatic sync with target id ended. */
+void sz_daemon_auto_done(sz_daemon *d, uint32_t id, int err, int retry_s, uint64_t stored);
 
 /* daemon_reach.c */
 /* Open the listeners; the first one, if its port was not given, on the node's kept port (a new
@@ -186,5 +248,20 @@ void sz_daemon_reach_save(sz_daemon *d);
 
 /* daemon_tor.c */
 void sz_daemon_tor_start(sz_daemon *d);
+/* At each turn: log tor's bootstrap as it moves; once its job is done, take tor (the address
+ * printed and kept, the node's record follows) or say why it failed. */
+void sz_daemon_tor_tick(sz_daemon *d);
+/* Let tor go (lock, stop): its thread ends when its current step does, stopping its tor; the
+ * service is withdrawn. */
+void sz_daemon_tor_stop(sz_daemon *d);
+/* What tor should do now: let in clients[0..n) (sorted; none: anyone), and hold, for each onion
+ * ids[i], the client secret sks[i] (copied into guarded memory).  Nothing is sent if it is what
+ * was wanted last; the tor thread applies it (a service published again when its clients
+ * change). */
+void sz_daemon_tor_want(sz_daemon *d, const uint8_t (*clients)[32], size_t n,
+    const char (*ids)[SZ_ONION_ID_BUF], const uint8_t (*sks)[32], size_t nreg);
+/* Has tor applied all that was wanted (a service published again has its descriptor uploaded)?
+ * True without tor. */
+bool sz_daemon_tor_settled(sz_daemon *d);
 
 #endif /* SZ_APP_DAEMON_INT_H */

@@ -472,8 +472,8 @@ sz_daemon_sync_finished(sz_daemon *d, conn *c)
 		return;
 	}
 	/* Incoming: a line in the log, unless it never got past the handshake (a flood would fill
-	 * the log). */
-	if (!c->admitted)
+	 * the log) or it went through and moved nothing (members' automatic syncs, every minute). */
+	if (!c->admitted || (err == SZ_OK && st.received == 0 && st.sent == 0))
 		return;
 	if (err != SZ_OK)
 		sz_daemon_log(d, "a sync another node began failed: %s", sz_strerror(err));

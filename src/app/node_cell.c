@@ -5,6 +5,7 @@
  * declined ids, its parting, the deletion once I am out) is node_keep.c's.
  */
 #include "app/node_int.h"
+#include "app/node_reach.h"
 #include "app/node_decide.h"
 
 #include <stdio.h>
@@ -236,6 +237,8 @@ absorb(sz_node *n, sz_node_cell *nc, sz_cell_result *res, const uint8_t *env_id,
 	n->batch_touched = true;
 	for (size_t i = 0; i < res->nev && r == SZ_OK; i++) {
 		sz_cell_event *e = &res->ev[i];
+		if (n->on_event != NULL && e->type != SZ_CELL_EV_CHUNK)
+			n->on_event(n->event_ctx, nc->cell, e, env_id == NULL);
 		if (n->log != NULL && e->type != SZ_CELL_EV_CHUNK)
 			fprintf(n->log, "cell %s: %s %s (%s)\n", sz_cell_name(nc->cell),
 			    e->type == SZ_CELL_EV_CONTROL ? "applied" : e->type == SZ_CELL_EV_HELD ? "holding" :
@@ -273,6 +276,8 @@ absorb(sz_node *n, sz_node_cell *nc, sz_cell_result *res, const uint8_t *env_id,
 			r = sz_node_author_note(n, e->entry + 2, e->actor);
 		if (r == SZ_OK)
 			r = sz_node_decide_filed(n, nc->cell, e, env_scope);
+		if (r == SZ_OK)
+			r = sz_node_reach_filed(n, nc->cell, e);
 	}
 	/* Out of the cell (left, or removed): the voting key goes, and what waits to be cast, and,
 	 * after a parting time in which my leave or farewell (stored below) reaches the others,

@@ -253,9 +253,8 @@ sz_node_cell_post(sz_node *n, sz_cell *c, uint8_t kind, const uint8_t *body, siz
 /* version ‖ flags ‖ secret ‖ the members my enrollment was last posted to (a hash) */
 #define VOTE_REC_BYTES (2 + SZ_VOTE_SK_BYTES + 16)
 
-/* BLAKE2b-128 of the sorted ids of c's current members. */
-static int
-members_hash(const sz_cell *c, uint8_t h[16])
+int
+sz_node_members_hash(const sz_cell *c, uint8_t h[16])
 {
 	uint8_t (*ids)[32] = calloc(256, 32);
 	size_t k = 0;
@@ -317,7 +316,7 @@ sz_node_vote_ensure(sz_node *n, sz_cell *c)
 	sz_node_cell *slot = NULL;
 	if (sz_cell_status(c) != SZ_CELL_ACTIVE)
 		return sz_node_fail(n, SZ_ERR_NOT_MEMBER, "you are no longer a member of this cell");
-	if ((r = members_hash(c, now)) != SZ_OK)
+	if ((r = sz_node_members_hash(c, now)) != SZ_OK)
 		return r;
 	for (size_t i = 0; i < n->ncells && slot == NULL; i++)
 		if (n->cells[i].cell == c)

@@ -68,6 +68,9 @@ SZ_MUST_CHECK int sz_node_decide_find(sz_node *n, struct sz_cell *c, uint8_t kin
 SZ_MUST_CHECK int sz_node_cell_post(sz_node *n, struct sz_cell *c, uint8_t kind,
     const uint8_t *body, size_t len, const uint8_t (*parents)[32], size_t nparents,
     uint8_t id[32]);
+/* BLAKE2b-128 of the sorted ids of c's current members: what changes when someone joins, leaves
+ * or is removed (a record posted for one set of members is posted again for the next). */
+SZ_MUST_CHECK int sz_node_members_hash(const struct sz_cell *c, uint8_t h[16]);
 /* The cell whose (shared) id is id, or NULL. */
 struct sz_cell *sz_node_cell_by_id(sz_node *n, const uint8_t id[32]);
 

@@ -31,8 +31,10 @@
 #define KV_JOIN_PREFIX "join/"         /* + hex token: what opens the answer to my join request */
 #define KV_INVITES "node/invites"      /* tokens[16] of the invitation records I keep */
 #define KV_QUARANTINE "node/quarantine" /* scopes[16] under which quarantined envelopes are */
+#define KV_PEERS "node/peers"          /* addresses to sync with, one a line */
 
 struct sz_cell;
+struct sz_cell_event;
 
 /* A pair key with one other member of a cell (node_offer.c). */
 typedef struct sz_node_pairkey {
@@ -82,6 +84,13 @@ struct sz_node {
 	uint8_t (*fed)[33];
 	size_t nfed, capfed;
 	bool batch;
+	/* Envelopes newly stored (for the daemon: a count that moved while a command ran means
+	 * something was made here, to push to the others). */
+	uint64_t stored;
+	/* Told of what the cells report as it is filed (the daemon's events), or NULL.  mine: my
+	 * own operation or post, not one that arrived. */
+	void (*on_event)(void *ctx, struct sz_cell *c, const struct sz_cell_event *e, bool mine);
+	void *event_ctx;
 	/* One store transaction per batch (node_batch.c). */
 	unsigned batch_depth;
 	bool batch_touched;           /* a cell was fed or changed in the open batch */
@@ -349,6 +358,9 @@ SZ_MUST_CHECK int sz_node_invite_revoke(sz_node *n, const char *code, sz_node_re
  * the cell, those of cells this node is no longer in.  Run by the invitation calls and by the
  * daemon once a minute. */
 SZ_MUST_CHECK int sz_node_invites_tidy(sz_node *n);
+/* Append to tokens the token (16 bytes) of every open invitation, not expired, to a cell I am
+ * active in (their onion client keys are let in: node_reach.c). */
+SZ_MUST_CHECK int sz_node_invites_open(sz_node *n, sz_buf *tokens);
 /* Session hook of the inviter (sz_sync_hooks.on_join). */
 int sz_node_on_join(void *ctx, const uint8_t *req, size_t len, sz_buf *reply);
 /* The newcomer: a JOIN payload (SZ_JOIN_REQUEST_BYTES, app/join.h) for iv, and what opens the

@@ -12,6 +12,7 @@
  *                       open invitation opens the request (nothing about the newcomer is known)
  */
 #include "app/node_int.h"
+#include "app/node_reach.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,6 +185,25 @@ cell_of(sz_node *n, const uint8_t id[32])
 }
 
 int
+sz_node_invites_open(sz_node *n, sz_buf *tokens)
+{
+	sz_buf all = { .secret = true };
+	inv_rec rec;
+	uint64_t now = sz_now_ms(n->env);
+	int r = index_get(n, &all);
+	for (size_t off = 0; r == SZ_OK && off < all.len; off += 16) {
+		sz_cell *c;
+		if (rec_get(n, all.p + off, &rec) == SZ_OK && rec.state == ST_OPEN &&
+		    rec.expiry_ms >= now && (c = cell_of(n, rec.cell_id)) != NULL &&
+		    sz_cell_status(c) == SZ_CELL_ACTIVE)
+			sz_buf_append(tokens, rec.token, 16);
+		sz_wipe(&rec, sizeof rec);
+	}
+	sz_buf_free(&all);
+	return r == SZ_OK ? tokens->err : r;
+}
+
+int
 sz_node_invites_tidy(sz_node *n)
 {
 	sz_buf tokens = { .secret = true };
@@ -253,7 +273,9 @@ sz_node_invite_named(sz_node *n, sz_cell *c, uint64_t ttl_ms, const sz_addr *add
 		    "('samizdat cell revoke CODE') or let them expire", SZ_NODE_INVITES_MAX);
 		goto out;
 	}
-	sz_random(n->env, rec.token, sizeof rec.token);
+	/* drawn in advance: its onion client key is let in before the code exists (§16.2) */
+	if ((r = sz_node_reach_next_token(n, rec.token, true)) != SZ_OK)
+		goto out_store;
 	sz_random(n->env, rec.sk, sizeof rec.sk);
 	if ((r = sz_dh_public(rec.pub, rec.sk)) != SZ_OK)
 		goto out;
@@ -460,6 +482,9 @@ answer_join(sz_node *n, const uint8_t *req, size_t len, const uint8_t *token, jo
 			r = rec_delete(n, rec.token); /* nothing was added: nothing to revoke */
 		} else {
 			memcpy(v->member, rq.identity, 32);
+			/* its onion client key stays let in (docs/PROTOCOL.md §16.2) */
+			if ((r = sz_node_reach_alias(n, v->cell, rq.identity, rec.token)) != SZ_OK)
+				goto out;
 			if ((r = name_newcomer(n, rec.token, rq.identity)) != SZ_OK)
 				goto out;
 			r = sz_join_answer_seal(&v->answer, &rq, SZ_OK, res.welcome, res.welcome_len);

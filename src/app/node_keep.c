@@ -261,6 +261,13 @@ sz_node_cell_forget(sz_node *n, sz_node_cell *nc)
 	sz_node_cell_kv_name(name, sizeof name, sz_cell_id(nc->cell), "declined");
 	if (r == SZ_OK && (r = sz_store_kv_delete(n->store, name)) == SZ_ERR_NOT_FOUND)
 		r = SZ_OK;
+	/* where its members' nodes are: nothing a seized device needs to keep once I am out */
+	static const char *const gone[] = { "book", "reach", "alias", "invauth" };
+	for (size_t g = 0; g < 4; g++) {
+		sz_node_cell_kv_name(name, sizeof name, sz_cell_id(nc->cell), gone[g]);
+		if (r == SZ_OK && (r = sz_store_kv_delete(n->store, name)) == SZ_ERR_NOT_FOUND)
+			r = SZ_OK;
+	}
 	sz_buf_free(&seen);
 	if (r != SZ_OK)
 		return sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));

@@ -567,8 +567,10 @@ sz_node_store_envelopes(sz_node *n, const uint8_t *const *envs, const size_t *le
 	}
 	int r = sz_store_put_checked(n->store, in, count, results);
 	for (size_t i = 0; r == SZ_OK && i < count; i++)
-		if (results[i] == SZ_OK)
+		if (results[i] == SZ_OK) {
+			n->stored++;
 			sz_node_sketch_note(n, in[i].env.scope, in[i].id);
+		}
 	free(in);
 	return r;
 }

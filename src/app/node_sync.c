@@ -78,8 +78,10 @@ store_checked(sz_node *n, sz_env_in *in, const size_t *kidx, size_t nk, int *res
 		quota_filter(n, in + k, m);
 		if ((r = sz_store_put_checked(n->store, in + k, m, kres)) != SZ_OK)
 			r = sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));
-		for (size_t j = 0; j < m && r == SZ_OK; j++)
+		for (size_t j = 0; j < m && r == SZ_OK; j++) {
 			res[kidx[k + j]] = kres[j];
+			n->stored += kres[j] == SZ_OK;
+		}
 	}
 	sz_node_check_end(&ck);
 	return r;

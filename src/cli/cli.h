@@ -144,6 +144,12 @@ int sz_cli_serve(sz_cli *c, int argc, char **argv);
 int sz_cli_sync(sz_cli *c, int argc, char **argv);
 int sz_cli_peers(sz_cli *c, int argc, char **argv);
 int sz_cli_ping(sz_cli *c, int argc, char **argv);
+int sz_cli_events(sz_cli *c, int argc, char **argv);           /* cmd_events.c */
+/* `read CELL --follow`, run in the command's own process: the read, then each post as the
+ * daemon reports it, until interrupted or the daemon goes. */
+int sz_cli_read_follow(sz_cli *c, int argc, char **argv);
+/* status, inside the daemon: the automatic sync's nodes and the events so far. */
+void sz_cli_status_auto(sz_cli *c);
 extern const sz_cli_cmd sz_cli_leaflet_cmds[];                 /* cmd_leaflet.c */
 extern const sz_cli_cmd sz_cli_cell_cmds[];                    /* cmd_cell.c */
 int sz_cli_post(sz_cli *c, int argc, char **argv);             /* cmd_post.c */

@@ -16,6 +16,7 @@
 #include "app/invite.h"
 #include "app/join.h"
 #include "app/node_int.h"
+#include "app/node_reach.h"
 #include "cell/cell.h"
 #include "cli/cli.h"
 #include "crypto/crypto.h"
@@ -165,10 +166,20 @@ invite(sz_cli *c, int argc, char **argv)
 		if (sz_addr_parse(&addr, address, why, sizeof why) != SZ_OK)
 			return sz_cli_usage_error(c, "--address: %s", why);
 		ap = &addr;
+	} else if (c->in_daemon && sz_daemon_tor_starting(c->daemon) &&
+	    sz_node_saved_reach(n, &addr, 1) == 1 && addr.onion) {
+		/* tor is still starting: its address is the one kept (the same key, the same address) */
+		ap = &addr;
+		note = " Tor is still starting on this node ('samizdat status' shows how far): the "
+		    "newcomer's device reaches it once it is ready.";
 	} else if (c->in_daemon) {
 		if (sz_daemon_reach(c->daemon, &addr, 1) == 1)
 			ap = &addr;
-		else
+		if (sz_daemon_tor_starting(c->daemon))
+			note = " Tor is still starting on this node and its onion address is not known yet "
+			    "('samizdat status' shows how far): invite again once it is ready for a code "
+			    "that names it.";
+		else if (ap == NULL)
 			note = " It names no address: this node can be reached from no other device (it "
 			    "serves on this machine's loopback address only, without Tor). To let the "
 			    "newcomer join live, serve with Tor ('samizdat serve --tor /usr/sbin/tor') or "
@@ -498,7 +509,11 @@ join(sz_cli *c, int argc, char **argv)
 		    "that someone has not joined yet" : "the inviter's node refused the invitation");
 	if (j.cell == NULL)
 		return sz_cli_fail(c, SZ_ERR_PEER, "no welcome came back");
-	/* Now a member: fetch the cell's history and hand over my first update. */
+	/* Now a member: fetch the cell's history and hand over my first update.  The inviter's node
+	 * is where the daemon's automatic sync goes until the members' records come. */
+	if (sz_node_reach_note_invite(n, j.cell, iv.node_key, &iv.addr, iv.token) != SZ_OK) {
+		/* the daemon finds the members by their records */
+	}
 	r = session(n, &iv, socks, NULL, 0, NULL, pe, sizeof pe);
 	sz_cli_say(c, "Joined the cell '%s'.%s\n", sz_cli_cell_name(j.cell), r == SZ_OK ? "" :
 	    " The first sync did not finish; run 'samizdat sync' with the inviter's address.");

@@ -197,6 +197,7 @@ sz_cli_status(sz_cli *c, int argc, char **argv)
 			}
 			sz_jsonw_obj_end(&c->jw);
 		}
+		sz_cli_status_auto(c);
 	}
 	if (c->json) {
 		sz_jsonw_key(&c->jw, "home");

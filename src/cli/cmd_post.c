@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "samizdat.h"
+#include "app/daemon.h"
 #include "app/node_int.h"
 #include "cell/cell.h"
 #include "cli/cli.h"
@@ -62,8 +63,11 @@ sz_cli_post(sz_cli *c, int argc, char **argv)
 		return sz_cli_fail(c, r, sz_node_errmsg(n)[0] ? sz_node_errmsg(n) : "the post was not made");
 	char hex[65];
 	sz_hex_encode(hex, id, 32);
-	sz_cli_say(c, "Posted %.16s to '%s'%s. It leaves with the next sync or bundle.\n", hex,
-	    sz_cli_cell_name(cell), np ? " with its files" : "");
+	sz_cli_say(c, "Posted %.16s to '%s'%s. %s\n", hex, sz_cli_cell_name(cell),
+	    np ? " with its files" : "",
+	    c->in_daemon && sz_daemon_autosync_on(c->daemon) ? "The daemon passes it to the other "
+	    "members' nodes by itself, within seconds of reaching one." :
+	    "It leaves with the next sync or bundle.");
 	if (c->json) {
 		sz_jsonw_key(&c->jw, "id");
 		sz_jsonw_str(&c->jw, hex);
@@ -164,11 +168,23 @@ thread(read_ctx *x, size_t i, int depth, int budget)
 int
 sz_cli_read(sz_cli *c, int argc, char **argv)
 {
-	int npos = sz_cli_opts(c, argc, argv, NULL);
+	const char *follow = NULL, *only = NULL;
+	const sz_cli_opt opts[] = { { "--follow", false, &follow }, { "--id", true, &only },
+		{ NULL, false, NULL } };
+	int npos = sz_cli_opts(c, argc, argv, opts);
 	if (npos < 0)
 		return SZ_EXIT_USAGE;
 	if (npos != 1)
 		return sz_cli_usage_error(c, "give the cell's name");
+	if (follow != NULL) {
+		/* (with a daemon, the command's own process follows: sz_cli_read_follow) */
+		fprintf(c->err, "samizdat read: --follow shows posts as a running daemon receives them; "
+		    "start 'samizdat serve' first.\n");
+		return SZ_EXIT_FAIL;
+	}
+	size_t onlylen = only != NULL ? strlen(only) : 0;
+	if (only != NULL && (onlylen < 4 || onlylen > 64 || strspn(only, "0123456789abcdef") != onlylen))
+		return sz_cli_usage_error(c, "--id takes the start of a post's id (4 to 64 hex digits)");
 	sz_node *n;
 	int r = sz_cli_node(c, &n);
 	if (r != SZ_OK)
@@ -179,6 +195,7 @@ sz_cli_read(sz_cli *c, int argc, char **argv)
 		return SZ_EXIT_NOT_MEMBER;
 	}
 	read_ctx x = { .c = c, .n = n };
+	size_t shown = 0;
 	if ((r = sz_node_read(n, cell, collect, &x)) == SZ_OK) {
 		for (size_t i = 0; i < x.count; i++)
 			x.posts[i].text = x.all.p + (uintptr_t)x.posts[i].text;
@@ -186,8 +203,15 @@ sz_cli_read(sz_cli *c, int argc, char **argv)
 			sz_jsonw_key(&c->jw, "posts");
 			sz_jsonw_arr_begin(&c->jw);
 		}
+		/* One post (--id): that one alone. */
+		for (size_t i = 0; only != NULL && i < x.count; i++) {
+			char hex[65];
+			sz_hex_encode(hex, x.posts[i].id, 32);
+			if (strncmp(hex, only, onlylen) == 0 && shown++ == 0)
+				show(&x, &x.posts[i], 0);
+		}
 		/* Roots, and replies whose parent this node does not have, start threads. */
-		for (size_t i = 0; i < x.count; i++) {
+		for (size_t i = 0; only == NULL && i < x.count; i++) {
 			bool root = !x.posts[i].reply;
 			if (!root) {
 				root = true;
@@ -200,6 +224,13 @@ sz_cli_read(sz_cli *c, int argc, char **argv)
 		}
 		if (c->json)
 			sz_jsonw_arr_end(&c->jw);
+	}
+	if (r == SZ_OK && only != NULL && shown != 1) {
+		free(x.posts);
+		sz_buf_free(&x.all);
+		fprintf(c->err, "samizdat read: %s post in '%s' has an id that starts with %s.\n",
+		    shown == 0 ? "no" : "more than one", sz_cell_name(cell), only);
+		return SZ_EXIT_FAIL;
 	}
 	if (r == SZ_OK && x.count == 0)
 		sz_cli_say(c, "No posts in '%s' yet.\n", sz_cli_cell_name(cell));

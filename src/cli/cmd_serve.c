@@ -174,6 +174,9 @@ sz_cli_run(sz_cli *c, int argc, char **argv)
 		return sz_cli_dispatch(c, argc, argv);
 	if ((code = sz_cli_confirm(c, &argc, argv)) != SZ_EXIT_OK)
 		return code;
+	bool follow = false;
+	for (int i = 1; i < argc && strcmp(argv[0], "read") == 0; i++)
+		follow |= strcmp(argv[i], "--follow") == 0;
 	bool wipe = strcmp(argv[0], "wipe") == 0;
 	bool unlock = strcmp(argv[0], "unlock") == 0;
 	/* Is a daemon serving this node?  Ask it with an empty status probe first only when we must
@@ -197,6 +200,8 @@ sz_cli_run(sz_cli *c, int argc, char **argv)
 	sz_buf_free(&err);
 	if (r == SZ_ERR_UNREACHABLE)
 		return sz_cli_dispatch(c, argc, argv); /* no daemon: do it here */
+	if (follow && r == SZ_OK)
+		return sz_cli_read_follow(c, argc, argv);
 	if (r == SZ_ERR_TIMEOUT && ping) {
 		fprintf(c->out, "no answer\n");
 		fprintf(c->err, "samizdat ping: a daemon holds %s but did not answer within %d s.\n",
@@ -635,7 +640,8 @@ sz_cli_serve(sz_cli *c, int argc, char **argv)
 {
 	const char *listen = NULL, *pub = NULL, *tctl = NULL, *tcookie = NULL, *tpath = NULL,
 	    *textra = NULL, *oport = NULL, *locked = NULL, *logf = NULL, *adv = NULL, *dbg = NULL,
-	    *uiport = NULL, *noui = NULL, *detach = NULL;
+	    *uiport = NULL, *noui = NULL, *detach = NULL,
+	    *manual = NULL, *unlisted = NULL, *every = NULL;
 	const sz_cli_opt opts[] = {
 		{ "--listen", true, &listen }, { "--public", false, &pub },
 		{ "--tor-control", true, &tctl }, { "--tor-cookie", true, &tcookie },
@@ -643,7 +649,9 @@ sz_cli_serve(sz_cli *c, int argc, char **argv)
 		{ "--onion-port", true, &oport }, { "--locked", false, &locked },
 		{ "--log", true, &logf }, { "--advertise", true, &adv }, { "--log-debug", false, &dbg },
 		{ "--ui-port", true, &uiport }, { "--no-ui", false, &noui },
-		{ "--detach", false, &detach }, { NULL, false, NULL },
+		{ "--detach", false, &detach }, { "--manual", false, &manual },
+		{ "--unlisted", false, &unlisted }, { "--sync-every", true, &every },
+		{ NULL, false, NULL },
 	};
 	int npos = sz_cli_opts(c, argc, argv, opts);
 	if (npos < 0)
@@ -689,6 +697,15 @@ sz_cli_serve(sz_cli *c, int argc, char **argv)
 			    "address comes from Tor");
 		o.has_advertise = true;
 	}
+	o.manual = manual != NULL;
+	o.unlisted = unlisted != NULL;
+	if (every != NULL) {
+		char *end;
+		long v = strtol(every, &end, 10);
+		if (*end || v < 1 || v > 86400)
+			return sz_cli_usage_error(c, "--sync-every takes 1 to 86400 seconds");
+		o.sync_every_ms = (uint64_t)v * 1000;
+	}
 	if (oport != NULL) {
 		char *end;
 		long v = strtol(oport, &end, 10);
@@ -714,6 +731,7 @@ sz_cli_serve(sz_cli *c, int argc, char **argv)
 		    "and the commands run, with their times. Whoever reads it (anyone who seizes this "
 		    "device) learns who this node talked with and when. Use it to find a fault, then "
 		    "delete the log.\n");
+	o.out = c->out;
 	sz_node *n = NULL;
 	int r;
 	FILE *detached = NULL;

@@ -40,9 +40,12 @@ static const sz_cli_cmd cmd_table[] = {
 	    "PNG pictures and PDF documents ('samizdat strip' shows what goes).  Other types, and\n"
 	    "PDFs with embedded files or a signature, are refused unless --as-is says to send them\n"
 	    "as they are.  With files the text may be left out.", NULL },
-	{ "read", sz_cli_read, "CELL", "read a cell's posts, in threads, with their files\n"
+	{ "read", sz_cli_read, "CELL [--follow | --id ID]", "read a cell's posts, in threads, with "
+	    "their files\n"
 	    "Each file shows its type, size and state: complete (every part here, its hash\n"
-	    "checked), incomplete (how many parts have come), or damaged.", NULL },
+	    "checked), incomplete (how many parts have come), or damaged.  --follow then shows each\n"
+	    "new post as the running daemon receives it, until Ctrl-C; --id shows one post (the\n"
+	    "start of its id).", NULL },
 	{ "leaflet", NULL, "", "signed public leaflets", sz_cli_leaflet_cmds },
 	{ "propose", sz_cli_propose, "CELL --option A --option B [--option ...] [--deadline "
 	    "+HOURS|DATE] QUESTION...", "put a question to an anonymous vote\n"
@@ -92,8 +95,13 @@ static const sz_cli_cmd cmd_table[] = {
 	    "authors.  Says what was removed.  Other types are refused.", NULL },
 	{ "serve", sz_cli_serve, "[--listen HOST:PORT] [--public] [--advertise HOST[:PORT]] "
 	    "[--tor-control HOST:PORT [--tor-cookie FILE] | --tor PATH [--tor-config FILE]] "
-	    "[--onion-port N] [--locked] [--log FILE [--log-debug]] [--ui-port N | --no-ui] [--detach]",
+	    "[--onion-port N] [--locked] [--log FILE [--log-debug]] [--ui-port N | --no-ui] [--detach] "
+	    "[--manual] [--unlisted] [--sync-every S]",
 	    "run the daemon: serve syncs, keep the keys in memory, answer commands\n"
+	    "It syncs by itself with the nodes of its cells' members (their addresses travel inside\n"
+	    "each cell, sealed) and with its peers list: a second or so after you post, vote or\n"
+	    "change a cell, and every S seconds otherwise (60, with jitter); --manual turns that\n"
+	    "off ('samizdat sync' only), --unlisted tells no cell where this node is reached.\n"
 	    "It listens on 127.0.0.1 at a port chosen once and kept in the store, so that it stays\n"
 	    "the same across restarts (--listen picks another).  Another device reaches it at its\n"
 	    "onion address (with Tor), or on the local network with --listen 0.0.0.0:PORT --public\n"
@@ -121,6 +129,13 @@ static const sz_cli_cmd cmd_table[] = {
 	    "crash at any moment leaves the store openable with the old or the new passphrase.", NULL },
 	{ "duress", sz_cli_duress, "[--file FILE | --clear]",
 	    "set a passphrase that, when used to unlock, wipes the node", NULL },
+	{ "events", sz_cli_events, "[--since N] [--wait]", "what the running daemon saw happen, for "
+	    "front ends\n"
+	    "New posts, proposals, pledge calls, declarations, co-signatures, reveals, members\n"
+	    "added, removed or gone, and syncs that brought something, numbered; never a ballot or\n"
+	    "a pledge.  --since N lists those after number N; --wait waits (up to 25 s) for one if\n"
+	    "there is none yet.  The last line (or \"last\" with --json) is the number to give next.\n"
+	    "Kept in the daemon's memory only: the newest 256.", NULL },
 	{ "ping", sz_cli_ping, "", "say whether a daemon answers (for scripts)\n"
 	    "Exit status 0 if one answers, 1 if none runs or none answers within 10 s.", NULL },
 	{ "help", cmd_help, "[COMMAND]", "explain the commands", NULL },

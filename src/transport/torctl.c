@@ -17,6 +17,7 @@
 #include "crypto/crypto.h"
 #include "lib/bytes.h"
 #include "transport/tcpdial.h"
+#include "wire/identity.h"
 
 struct sz_torctl {
 	int fd;
@@ -175,7 +176,7 @@ read_reply(sz_torctl *c, sz_torreply *rep, uint64_t deadline_ms)
 static int
 send_line(sz_torctl *c, const char *line, size_t len, uint64_t deadline_ms)
 {
-	if (len > SZ_TORREPLY_MAX_LINE)
+	if (len > SZ_TORCTL_MAX_COMMAND)
 		return SZ_ERR_INVALID;
 	for (size_t i = 0; i < len; i++)
 		if (line[i] == '\r' || line[i] == '\n' || line[i] == '\0')
@@ -542,9 +543,17 @@ int
 sz_torctl_add_onion(sz_torctl *c, const char *key, uint16_t virt_port, uint16_t local_port,
     unsigned flags, char id[static SZ_ONION_ID_BUF], char **new_key)
 {
+	return sz_torctl_add_onion_auth(c, key, virt_port, local_port, flags, NULL, 0, id, new_key);
+}
+
+int
+sz_torctl_add_onion_auth(sz_torctl *c, const char *key, uint16_t virt_port, uint16_t local_port,
+    unsigned flags, const uint8_t (*clients)[32], size_t nclients,
+    char id[static SZ_ONION_ID_BUF], char **new_key)
+{
 	int r = SZ_ERR_INTERNAL;
 	sz_torreply rep = { 0 };
-	const size_t cap = 160 + SZ_ONION_KEY_BUF;
+	const size_t cap = 160 + SZ_ONION_KEY_BUF + nclients * 80;
 	char *line = NULL, *k = NULL;
 	const char *v = NULL;
 
@@ -552,7 +561,8 @@ sz_torctl_add_onion(sz_torctl *c, const char *key, uint16_t virt_port, uint16_t 
 	if (new_key != NULL)
 		*new_key = NULL;
 	if (c == NULL || virt_port == 0 || local_port == 0 ||
-	    (flags & ~(SZ_TORCTL_ONION_DETACH | SZ_TORCTL_ONION_DISCARD_PK)) != 0)
+	    (flags & ~(SZ_TORCTL_ONION_DETACH | SZ_TORCTL_ONION_DISCARD_PK)) != 0 ||
+	    nclients > SZ_TORCTL_MAX_CLIENTS || (nclients > 0 && clients == NULL))
 		return SZ_ERR_INVALID;
 	if (key != NULL && sz_onion_key_check(key) != SZ_OK)
 		return SZ_ERR_INVALID;
@@ -564,14 +574,31 @@ sz_torctl_add_onion(sz_torctl *c, const char *key, uint16_t virt_port, uint16_t 
 
 	if ((line = sz_secret_alloc(cap)) == NULL)
 		return SZ_ERR_NOMEM;
-	const char *fl = (flags & SZ_TORCTL_ONION_DETACH) ?
-	    ((flags & SZ_TORCTL_ONION_DISCARD_PK) ? " Flags=Detach,DiscardPK" : " Flags=Detach") :
-	    ((flags & SZ_TORCTL_ONION_DISCARD_PK) ? " Flags=DiscardPK" : "");
+	/* Flags=Detach,DiscardPK,V3Auth as asked (tor refuses ClientAuthV3 without V3Auth) */
+	char fl[48] = "";
+	const char *names[] = { "Detach", "DiscardPK", "V3Auth" };
+	bool on[] = { (flags & SZ_TORCTL_ONION_DETACH) != 0, (flags & SZ_TORCTL_ONION_DISCARD_PK) != 0,
+		nclients > 0 };
+	for (size_t i = 0; i < 3; i++)
+		if (on[i]) {
+			strcat(fl, fl[0] ? "," : " Flags=");
+			strcat(fl, names[i]);
+		}
 	int n = snprintf(line, cap, "ADD_ONION %s%s Port=%u,127.0.0.1:%u",
 	    key != NULL ? key : "NEW:ED25519-V3", fl, (unsigned)virt_port, (unsigned)local_port);
 	if (n < 0 || (size_t)n >= cap) {
 		r = SZ_ERR_INTERNAL;
 		goto out;
+	}
+	for (size_t i = 0; i < nclients; i++) {
+		char b32[64];
+		sz_base32_encode(b32, clients[i], 32);   /* 52 characters, as tor reads them */
+		int m = snprintf(line + n, cap - (size_t)n, " ClientAuthV3=%s", b32);
+		if (m < 0 || (size_t)m >= cap - (size_t)n) {
+			r = SZ_ERR_INTERNAL;
+			goto out;
+		}
+		n += m;
 	}
 	if ((r = command_n(c, line, (size_t)n, &rep)) != SZ_OK)
 		goto out;
@@ -602,6 +629,35 @@ out:
 	sz_secret_free(line);                     /* wipes the key the line may carry */
 	sz_torreply_free(&rep);                   /* wipes the PrivateKey line */
 	return r;
+}
+
+int
+sz_torctl_client_auth_add(sz_torctl *c, const char *id, const uint8_t sk[32])
+{
+	const size_t cap = 64 + SZ_ONION_ID_BUF + 64;
+	if (c == NULL || sz_onion_id_check(id) != SZ_OK || sk == NULL || sodium_is_zero(sk, 32))
+		return SZ_ERR_INVALID;
+	char *line = sz_secret_alloc(cap);
+	if (line == NULL)
+		return SZ_ERR_NOMEM;
+	int n = snprintf(line, cap, "ONION_CLIENT_AUTH_ADD %s x25519:", id);
+	int r = SZ_ERR_INTERNAL;
+	if (n > 0 && (size_t)n + sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL) <= cap) {
+		sodium_bin2base64(line + n, cap - (size_t)n, sk, 32, sodium_base64_VARIANT_ORIGINAL);
+		r = command_n(c, line, strlen(line), NULL);
+	}
+	sz_secret_free(line);                     /* wipes the secret the line carries */
+	return r;
+}
+
+int
+sz_torctl_client_auth_remove(sz_torctl *c, const char *id)
+{
+	char line[32 + SZ_ONION_ID_BUF];
+	if (c == NULL || sz_onion_id_check(id) != SZ_OK)
+		return SZ_ERR_INVALID;
+	int n = snprintf(line, sizeof line, "ONION_CLIENT_AUTH_REMOVE %s", id);
+	return command_n(c, line, (size_t)n, NULL);
 }
 
 void

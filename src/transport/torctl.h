@@ -112,6 +112,30 @@ SZ_MUST_CHECK int sz_torctl_socks_listener(sz_torctl *c, char host[static SZ_TCP
 SZ_MUST_CHECK int sz_torctl_add_onion(sz_torctl *c, const char *key, uint16_t virt_port,
     uint16_t local_port, unsigned flags, char id[static SZ_ONION_ID_BUF], char **new_key);
 
+/* Clients one service may authorize, and the longest command line sent (ADD_ONION with them). */
+#define SZ_TORCTL_MAX_CLIENTS 256
+#define SZ_TORCTL_MAX_COMMAND 32768
+
+/*
+ * sz_torctl_add_onion with client authorization (rend-spec-v3 "client authorization"): only a
+ * client holding the X25519 secret of one of clients[0..nclients) (public halves, sent as
+ * ClientAuthV3=<base32>, with Flags=V3Auth) can decrypt the service's descriptor and so reach it
+ * at all; nclients 0
+ * publishes it open to anyone, as sz_torctl_add_onion does.  SZ_ERR_INVALID beyond
+ * SZ_TORCTL_MAX_CLIENTS.  To change the clients, remove the service and add it again with the
+ * same key (tor cannot change them in place).
+ */
+SZ_MUST_CHECK int sz_torctl_add_onion_auth(sz_torctl *c, const char *key, uint16_t virt_port,
+    uint16_t local_port, unsigned flags, const uint8_t (*clients)[32], size_t nclients,
+    char id[static SZ_ONION_ID_BUF], char **new_key);
+
+/* ONION_CLIENT_AUTH_ADD: this tor decrypts the descriptor of service id (56 characters, no
+ * ".onion") with the client secret sk (x25519, sent base64 in a line built in guarded memory
+ * and wiped); one given before for id is replaced (tor's 251).  Kept in tor's memory only. */
+SZ_MUST_CHECK int sz_torctl_client_auth_add(sz_torctl *c, const char *id, const uint8_t sk[32]);
+/* ONION_CLIENT_AUTH_REMOVE: forget the client secret for service id (none is not an error). */
+SZ_MUST_CHECK int sz_torctl_client_auth_remove(sz_torctl *c, const char *id);
+
 /* Wipe and release a key returned by sz_torctl_add_onion.  Accepts NULL. */
 void sz_torctl_key_free(char *key);
 

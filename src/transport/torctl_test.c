@@ -362,6 +362,51 @@ test_add_onion(void **state)
 	finish(&f, c);
 }
 
+/* Client authorization: the service names its clients' public keys in base32 (52 characters, as
+ * tor reads them); a client hands its tor the secret in base64; a replaced credential (251) is
+ * fine; bad arguments send nothing. */
+static void
+test_client_auth(void **state)
+{
+	(void)state;
+	fake f;
+	char id[SZ_ONION_ID_BUF];
+	static const script ok[] = {
+		{ "ADD_ONION ED25519-V3:", "250-ServiceID=" ID1 "\r\n250 OK\r\n" },
+		{ "ONION_CLIENT_AUTH_ADD " ID2, "251 Client for onion existed and replaced\r\n" },
+		{ "ONION_CLIENT_AUTH_ADD ", "250 OK\r\n" },
+		{ "ONION_CLIENT_AUTH_REMOVE ", "251 No credentials for \"x\"\r\n" },
+		{ NULL, NULL } };
+	sz_torctl *c = start(&f, "SAFECOOKIE", ok);
+	uint8_t pk[2][32], sk[32];
+	memset(pk[0], 0x00, 32);
+	memset(pk[1], 0xff, 32);
+	assert_int_equal(sz_torctl_add_onion_auth(c, KEY1, 80, 9, 0, (const uint8_t(*)[32])pk, 2, id,
+	    NULL), SZ_OK);
+	assert_string_equal(id, ID1);
+	assert_true(logged(&f, "ADD_ONION " KEY1 " Flags=V3Auth Port=80,127.0.0.1:9 "
+	    "ClientAuthV3=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa "
+	    "ClientAuthV3=777777777777777777777777777777777777777777777777777q"));
+	memset(sk, 0, 32);
+	sk[31] = 0x01;
+	assert_int_equal(sz_torctl_client_auth_add(c, ID3, sk), SZ_OK);
+	assert_true(logged(&f, "ONION_CLIENT_AUTH_ADD " ID3
+	    " x25519:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE="));
+	assert_int_equal(sz_torctl_client_auth_add(c, ID2, sk), SZ_OK);
+	assert_int_equal(sz_torctl_client_auth_remove(c, ID2), SZ_OK);
+	int before = f.nlog;
+	memset(sk, 0, 32);
+	assert_int_equal(sz_torctl_client_auth_add(c, ID2, sk), SZ_ERR_INVALID);
+	assert_int_equal(sz_torctl_client_auth_add(c, "not-an-id", pk[1]), SZ_ERR_INVALID);
+	assert_int_equal(sz_torctl_add_onion_auth(c, KEY1, 80, 9, 0, NULL, 1, id, NULL),
+	    SZ_ERR_INVALID);
+	assert_int_equal(sz_torctl_add_onion_auth(c, KEY1, 80, 9, 0, (const uint8_t(*)[32])pk,
+	    SZ_TORCTL_MAX_CLIENTS + 1, id, NULL), SZ_ERR_INVALID);
+	usleep(50 * 1000);
+	assert_int_equal(f.nlog, before);
+	finish(&f, c);
+}
+
 static void
 test_add_onion_bad_replies(void **state)
 {
@@ -596,6 +641,7 @@ main(void)
 		cmocka_unit_test(test_auth_methods),
 		cmocka_unit_test(test_add_onion),
 		cmocka_unit_test(test_add_onion_bad_replies),
+		cmocka_unit_test(test_client_auth),
 		cmocka_unit_test(test_bootstrap_and_events),
 		cmocka_unit_test(test_wait_published),
 		cmocka_unit_test(test_socks_listener),

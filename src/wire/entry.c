@@ -22,7 +22,7 @@ sz_entry_kind_known(unsigned kind)
 	case SZ_KIND_LEAFLET: case SZ_KIND_POST: case SZ_KIND_CHUNK: case SZ_KIND_CELL_CONTROL:
 	case SZ_KIND_DECLARATION: case SZ_KIND_COSIGN: case SZ_KIND_PROPOSAL:
 	case SZ_KIND_BALLOT: case SZ_KIND_PLEDGE_CALL: case SZ_KIND_PLEDGE: case SZ_KIND_REVEAL:
-	case SZ_KIND_ENROLL:
+	case SZ_KIND_ENROLL: case SZ_KIND_REACH:
 		return 1;
 	}
 	return 0;

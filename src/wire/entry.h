@@ -32,6 +32,7 @@ typedef enum sz_entry_kind {
 	SZ_KIND_PLEDGE = 0x25,      /* an anonymous pledge (ring signature inside) */
 	SZ_KIND_REVEAL = 0x26,      /* a pledger's voluntary reveal (DLEQ proof) */
 	SZ_KIND_ENROLL = 0x27,      /* a member's voting key for a cell, with proof of possession */
+	SZ_KIND_REACH = 0x28,       /* where a member's node is reached (cell only) */
 } sz_entry_kind;
 
 /* A decoded entry.  Pointers borrow from the buffer it was decoded from (or built from); the

@@ -173,13 +173,14 @@ test_noncanonical(void **state)
 	free(e);
 }
 
-/* Every kind of docs/PROTOCOL.md §2.2 decodes, 0x27 (enrollment) included; the next ones do not. */
+/* Every kind of docs/PROTOCOL.md §2.2 decodes, 0x28 (where to reach me) included; the next ones
+ * do not. */
 static void
 test_kinds(void **state)
 {
 	(void)state;
 	static const uint8_t known[] = { 0x01, 0x02, 0x03, 0x10, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26,
-	    0x27 };
+	    0x27, 0x28 };
 	for (unsigned k = 0; k < 256; k++) {
 		int expect = memchr(known, (int)k, sizeof known) != NULL;
 		assert_int_equal(sz_entry_kind_known(k) != 0, expect);
@@ -187,16 +188,16 @@ test_kinds(void **state)
 	uint8_t *e, id[32];
 	size_t n;
 	sz_entry d;
-	build(&e, &n, id, SZ_KIND_ENROLL, "an enrollment", 1);
+	build(&e, &n, id, SZ_KIND_REACH, "a record", 1);
 	assert_int_equal(sz_entry_decode(&d, NULL, e, n, 0), SZ_OK);
-	assert_int_equal(d.kind, 0x27);
+	assert_int_equal(d.kind, 0x28);
 	/* tampered: the kind byte moved to the first unknown kind is refused, re-signed or not */
-	e[1] = 0x28;
+	e[1] = 0x29;
 	assert_int_not_equal(sz_entry_decode(&d, NULL, e, n, 0), SZ_OK);
 	resign(e, n);
 	assert_int_equal(sz_entry_decode(&d, NULL, e, n, 0), SZ_ERR_UNSUPPORTED);
 	free(e);
-	assert_int_equal(sz_entry_build(&e, &n, id, 0x28, NULL, 0, 1, (const uint8_t *)"x", 1, sk),
+	assert_int_equal(sz_entry_build(&e, &n, id, 0x29, NULL, 0, 1, (const uint8_t *)"x", 1, sk),
 	    SZ_ERR_UNSUPPORTED);
 }
 

@@ -4,7 +4,13 @@
 # through client tor #1's control port (attach mode: SAFECOOKIE, ADD_ONION with a new key, the key
 # kept, DEL_ONION, a tampered key, the kept key re-added: same address), connects to it from client
 # tor #2's SOCKS port with bounded retries and checks 8 KiB each way; checks an unserved address
-# fails; then a node that spawns its own tor (spawn mode) publishes and is reached the same way.
+# fails; then a node that spawns its own tor (spawn mode) publishes and is reached the same way;
+# then two samizdat daemons (one attached to a client tor, one spawning its own and showing its
+# bootstrap while it answers status) form a cell from an invitation naming an onion and exchange
+# posts both ways by automatic sync through Tor alone, each within TBOUND (60) seconds; a third
+# node joins through the inviter's onion with the code's client key, is removed, and then reaches
+# neither member's onion (client authorization; both move to new addresses), while the members
+# still reach each other.
 # Every process is stopped by pid on any exit.  Skips (77) when tor is not installed.
 set -u
 ROOT=${SZ_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -174,6 +180,148 @@ grep -a -q "$(echo "$ONION" | cut -c1-20)" "$W/a/db" "$W/a/key" 2>/dev/null &&
 	fail "the onion address is readable in the data directory"
 stop_pid "$A"
 PIDS=$(echo "$PIDS" | sed "s/\b$A\b//")
+
+echo "== two laptops over Tor: an invitation naming an onion, then posts both ways, no sync typed"
+# ada attaches to client1's tor; ben's daemon spawns its own tor (serve --tor) and must show its
+# bootstrap and answer commands meanwhile; both listen on loopback only, so their records name
+# their onion addresses alone and every automatic sync goes through Tor.
+TBOUND=${TBOUND:-60}
+for who in ada ben; do
+	echo "pw-$who" >"$W/$who.pw"
+	"$SZ" --home "$W/$who" --passphrase-file "$W/$who.pw" init --kdf-ops 1 --kdf-mem-mib 8 \
+		>/dev/null 2>&1 || fail "init $who"
+done
+sz() { who=$1; shift; "$SZ" --home "$W/$who" --passphrase-file "$W/$who.pw" "$@" 2>"$W/last.err"; }
+sz ada cell create union >/dev/null || fail "ada creates a cell"
+"$SZ" --home "$W/ada" --passphrase-file "$W/ada.pw" serve --listen 127.0.0.1:0 \
+	--tor-control "127.0.0.1:$CLIENT1_CONTROL_PORT" --tor-cookie "$CLIENT1_COOKIE" \
+	--onion-port 7070 --log "$W/ada.log" >"$W/ada.addr" 2>>"$W/ada.log" &
+ADA=$!
+PIDS="$ADA $PIDS"
+"$SZ" --home "$W/ben" --passphrase-file "$W/ben.pw" serve --listen 127.0.0.1:0 --tor "$TOR" \
+	--tor-config "$TESTNET_NODE_TORRC" --onion-port 7070 --log "$W/ben.log" >"$W/ben.addr" \
+	2>>"$W/ben.log" &
+BEN=$!
+PIDS="$BEN $PIDS"
+wait_file "$W/ben.addr" 10 $BEN || fail "ben's daemon did not start"
+# While its tor starts, ben's daemon answers at once and says how far tor is.
+t=$(ms)
+out=$(sz ben status) || { cat "$W/last.err" >&2; fail "status while tor starts"; }
+st_ms=$(($(ms) - t))
+[ $st_ms -lt 5000 ] || fail "status took $st_ms ms while tor started"
+echo "$out" | grep -q "^tor         \(starting\|bootstrapping\|ready\)" ||
+	fail "status does not say how far tor is: $out"
+echo "   while tor starts, status answers in $st_ms ms: $(echo "$out" | grep '^tor ')"
+for who in ada ben; do
+	i=0
+	while ! grep -q onion "$W/$who.addr" 2>/dev/null; do
+		[ $i -ge 1200 ] && { show "$W/$who.log"; fail "$who did not publish its onion service"; }
+		sleep 0.1
+		i=$((i + 1))
+	done
+done
+grep -q "tor: bootstrapped 100%" "$W/ben.log" || { show "$W/ben.log"; fail "ben's log shows no bootstrap"; }
+echo "   ben's log: $(grep -c 'tor: bootstrapped' "$W/ben.log") bootstrap lines, then" \
+	"$(grep 'serving on' "$W/ben.log" | sed 's/^[^ ]* //')"
+sz ben status | grep -q "^tor         ready" || fail "ben's status does not say tor is ready"
+code=$(sz ada cell invite union) || fail "ada invites"
+grep -q "It names [a-z2-7]*\.onion:7070" "$W/last.err" || { cat "$W/last.err"; fail "the code names no onion"; }
+sz ben cell join "$code" >/dev/null || { cat "$W/last.err"; fail "ben joins over Tor"; }
+# wait_read WHO TEXT: seconds until WHO reads TEXT (at most TBOUND), or "never".
+wait_read() {
+	t=$(ms)
+	while [ $(($(ms) - t)) -le $((TBOUND * 1000)) ]; do
+		sz "$1" read union | grep -q "$2" && { echo $((($(ms) - t) / 100)) | sed 's/.$/.&/'; return 0; }
+		sleep 0.5
+	done
+	echo never
+}
+echo "from ben over tor" | sz ben post union >/dev/null || fail "ben posts"
+s=$(wait_read ada "from ben over tor")
+[ "$s" != never ] || { show "$W/ben.log"; fail "ben's post did not reach ada within $TBOUND s"; }
+echo "   ben's post reached ada in $s s"
+echo "from ada over tor" | sz ada post union >/dev/null || fail "ada posts"
+s=$(wait_read ben "from ada over tor")
+[ "$s" != never ] || { show "$W/ada.log"; fail "ada's post did not reach ben within $TBOUND s"; }
+echo "   ada's post reached ben in $s s (through ben's onion, named in his record)"
+grep -q "control: sync" "$W/ada.log" "$W/ben.log" && fail "someone typed sync"
+sz ada --json status | grep -q '"address":"[a-z2-7]*\.onion:7070","member":true' ||
+	fail "ada does not sync with ben's onion"
+
+echo "== onion client authorization: only current members' nodes reach a member's onion"
+# cat (attached to client2's tor) joins through ada's onion with the code's key, then is removed:
+# ada's and ben's onions move to new addresses that let in the members' keys but not his (and
+# that only the members are told of), and his node reaches neither, while ben still reaches ada.
+echo "pw-cat" >"$W/cat.pw"
+"$SZ" --home "$W/cat" --passphrase-file "$W/cat.pw" init --kdf-ops 1 --kdf-mem-mib 8 \
+	>/dev/null 2>&1 || fail "init cat"
+"$SZ" --home "$W/cat" --passphrase-file "$W/cat.pw" serve --listen 127.0.0.1:0 \
+	--tor-control "127.0.0.1:$CLIENT2_CONTROL_PORT" --tor-cookie "$CLIENT2_COOKIE" \
+	--onion-port 7070 --log "$W/cat.log" >"$W/cat.addr" 2>>"$W/cat.log" &
+CAT=$!
+PIDS="$CAT $PIDS"
+i=0
+while ! grep -q onion "$W/cat.addr" 2>/dev/null; do
+	[ $i -ge 1200 ] && { show "$W/cat.log"; fail "cat did not publish its onion service"; }
+	sleep 0.1
+	i=$((i + 1))
+done
+AONION=$(grep onion "$W/ada.addr")
+BONION=$(grep onion "$W/ben.addr")
+code=$(sz ada cell invite union) || fail "ada invites cat"
+sz cat cell join "$code" >/dev/null || { cat "$W/last.err"; show "$W/cat.log"; fail "cat joins through ada's onion (the code's key)"; }
+echo "   cat joined through ada's onion with the code's client key"
+echo "from cat over tor" | sz cat post union >/dev/null || fail "cat posts"
+s=$(wait_read ben "from cat over tor")
+[ "$s" != never ] || { show "$W/cat.log"; show "$W/ada.log"; fail "cat's post did not reach ben"; }
+echo "   cat's post reached ben in $s s"
+sz cat sync "$BONION" >/dev/null || { cat "$W/last.err"; fail "cat, a member, cannot reach ben's onion"; }
+echo "   cat, a member, reaches ben's onion"
+FPC=$(sz cat id | head -n 1)
+sz ada cell remove union "$FPC" >/dev/null || fail "ada removes cat"
+t=$(ms)
+while sz ben cell members union | grep -q "$FPC"; do
+	[ $(($(ms) - t)) -gt $((TBOUND * 1000)) ] && fail "ben did not learn of the removal"
+	sleep 0.5
+done
+# both onions moved to new addresses, without cat's key (the logs say so), then cat is shut out
+t=$(ms)
+for who in ada ben; do
+	until grep -q 'moved to a new address' "$W/$who.log"; do
+		[ $(($(ms) - t)) -gt $((TBOUND * 1000)) ] && { show "$W/$who.log"; fail "$who's onion did not move"; }
+		sleep 0.5
+	done
+done
+echo "   ada's and ben's onions moved, $(( ($(ms) - t) / 1000 )) s after ben learnt of the removal"
+[ "$(tail -n 1 "$W/ada.addr")" != "$AONION" ] || fail "ada's address did not change"
+# his node tries ada's and ben's old addresses and ada's new one (which he could only have
+# guessed), at once; each try gives up after the daemon's minute for a dial through Tor
+t=$(ms)
+ANEW=$(tail -n 1 "$W/ada.addr")
+k=0
+TRIES=""
+for o in "$AONION" "$BONION" "$ANEW"; do
+	k=$((k + 1))
+	"$SZ" --home "$W/cat" --passphrase-file "$W/cat.pw" sync "$o" >/dev/null 2>"$W/cat-try$k.err" &
+	TRIES="$TRIES $!:$k:$o"
+done
+for tr in $TRIES; do
+	p=${tr%%:*}
+	rest=${tr#*:}
+	k=${rest%%:*}
+	o=${rest#*:}
+	if wait "$p"; then fail "cat, removed, still reaches $o"; fi
+	echo "   cat, removed, cannot reach $o: $(head -c 100 "$W/cat-try$k.err")"
+done
+echo "   (all three gave up after $(( ($(ms) - t) / 1000 )) s)"
+echo "from ada after the removal" | sz ada post union >/dev/null || fail "ada posts"
+s=$(wait_read ben "from ada after the removal")
+[ "$s" != never ] || fail "ben no longer gets ada's posts"
+echo "   ben still reaches ada: her next post in $s s"
+stop_pid "$CAT"
+stop_pid "$BEN"
+stop_pid "$ADA"
+PIDS=$(echo "$PIDS" | sed "s/\b$BEN\b//; s/\b$ADA\b//; s/\b$CAT\b//")
 
 echo "== timings: bootstrap ${TESTNET_BOOTSTRAP_SECONDS}s;" \
 	"descriptor published $(sed -n 's/^published_new_ms=//p' "$W/publish.out") ms;" \

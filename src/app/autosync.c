@@ -1,0 +1,196 @@
+/*
+ * autosync.c - the automatic sync's schedule (see autosync.h).  Layer: app.
+ */
+#include "app/autosync.h"
+
+#include <string.h>
+
+/* A uniform value in [lo, hi] (hi >= lo), from the env's randomness. */
+static uint64_t
+jitter(const sz_autosync *a, uint64_t lo, uint64_t hi)
+{
+	uint32_t r;
+	sz_random(a->env, &r, sizeof r);
+	return hi <= lo ? lo : lo + (uint64_t)r % (hi - lo + 1);
+}
+
+void
+sz_autosync_init(sz_autosync *a, const sz_autosync_cfg *cfg, const sz_env *env)
+{
+	memset(a, 0, sizeof *a);
+	if (cfg != NULL)
+		a->cfg = *cfg;
+	if (a->cfg.period_ms == 0)
+		a->cfg.period_ms = 60000;
+	if (a->cfg.push_ms == 0)
+		a->cfg.push_ms = 1000;
+	if (a->cfg.backoff_min_ms == 0)
+		a->cfg.backoff_min_ms = 5000;
+	if (a->cfg.backoff_max_ms < a->cfg.backoff_min_ms)
+		a->cfg.backoff_max_ms = a->cfg.backoff_min_ms > 1800000 ? a->cfg.backoff_min_ms : 1800000;
+	if (a->cfg.max_inflight == 0)
+		a->cfg.max_inflight = 4;
+	a->env = env;
+	a->next_id = 1;
+}
+
+static bool
+same_addr(const sz_addr *x, const sz_addr *y)
+{
+	return x->port == y->port && strcmp(x->host, y->host) == 0;
+}
+
+/* One node: the same key, or (neither has one) the same address. */
+static bool
+same(const sz_autosync_want *x, const sz_autosync_want *y)
+{
+	if (x->has_key || y->has_key)
+		return x->has_key && y->has_key && memcmp(x->key, y->key, 32) == 0;
+	return same_addr(&x->addr[0], &y->addr[0]);
+}
+
+/* Remove targets no longer wanted and not in flight, keeping the order of the others. */
+static void
+compact(sz_autosync *a)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (a->t[i].live || a->t[i].inflight)
+			a->t[w++] = a->t[i];
+	a->n = w;
+}
+
+void
+sz_autosync_set(sz_autosync *a, const sz_autosync_want *want, size_t n, uint64_t now)
+{
+	for (size_t i = 0; i < a->n; i++)
+		a->t[i].live = false;
+	/* Those already known first, wherever they come in want (a new one before them must not
+	 * push them out), then the new ones. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t j = 0; j < n; j++) {
+			sz_autosync_target *t = NULL;
+			if (want[j].naddr == 0 || want[j].naddr > SZ_AUTOSYNC_MAX_ADDRS)
+				continue;
+			for (size_t i = 0; i < a->n && t == NULL; i++)
+				if (same(&a->t[i].w, &want[j]))
+					t = &a->t[i];
+			if (t != NULL && t->live)
+				continue; /* named twice: the first names it */
+			if (t != NULL) {
+				/* its addresses as they are now; the one being tried stays if still there */
+				sz_addr was = t->w.addr[t->cur < t->w.naddr ? t->cur : 0];
+				t->w = want[j];
+				t->cur = 0;
+				for (size_t k = 0; k < t->w.naddr; k++)
+					if (same_addr(&t->w.addr[k], &was))
+						t->cur = k;
+				t->live = true;
+				continue;
+			}
+			if (pass == 0)
+				continue;
+			if (a->n == SZ_AUTOSYNC_MAX_TARGETS)
+				compact(a); /* only those no longer wanted (and not in flight) go */
+			if (a->n == SZ_AUTOSYNC_MAX_TARGETS)
+				continue;
+			t = &a->t[a->n++];
+			memset(t, 0, sizeof *t);
+			t->id = a->next_id++;
+			if (a->next_id == 0)
+				a->next_id = 1;
+			t->w = want[j];
+			t->cur = 0;
+			t->live = true;
+			t->due_ms = now + jitter(a, 0, a->cfg.push_ms);
+		}
+	compact(a);
+}
+
+void
+sz_autosync_poke(sz_autosync *a, uint64_t now)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		sz_autosync_target *t = &a->t[i];
+		if (!t->live || t->fails > 0)
+			continue; /* one that is failing keeps its backoff: a push would not reach it */
+		if (t->inflight)
+			t->again = true;
+		else if (t->due_ms > now + a->cfg.push_ms)
+			t->due_ms = now + jitter(a, a->cfg.push_ms / 4, a->cfg.push_ms);
+	}
+}
+
+sz_autosync_target *
+sz_autosync_next(sz_autosync *a, uint64_t now)
+{
+	if (a->inflight >= a->cfg.max_inflight)
+		return NULL;
+	sz_autosync_target *best = NULL;
+	for (size_t i = 0; i < a->n; i++) {
+		sz_autosync_target *t = &a->t[i];
+		if (t->live && !t->inflight && t->due_ms <= now &&
+		    (best == NULL || t->due_ms < best->due_ms))
+			best = t;
+	}
+	if (best != NULL) {
+		best->inflight = true;
+		best->again = false;
+		best->last_try_ms = now;
+		a->inflight++;
+	}
+	return best;
+}
+
+void
+sz_autosync_done(sz_autosync *a, uint32_t id, int err, int retry_s, uint64_t now)
+{
+	sz_autosync_target *t = NULL;
+	for (size_t i = 0; i < a->n && t == NULL; i++)
+		if (a->t[i].id == id)
+			t = &a->t[i];
+	if (t == NULL || !t->inflight)
+		return;
+	t->inflight = false;
+	a->inflight--;
+	t->last_err = err;
+	if (retry_s >= 0) {
+		/* it was refused for room, and said when to come back: no failure of its own */
+		t->failures++;
+		t->due_ms = now + (uint64_t)retry_s * 1000 + jitter(a, 0, 1000);
+	} else if (err == SZ_OK) {
+		t->syncs++;
+		t->fails = 0;
+		t->last_ok_ms = now;
+		uint64_t p = a->cfg.period_ms;
+		t->due_ms = t->again ? now + jitter(a, 0, a->cfg.push_ms / 4) :
+		    now + jitter(a, p - p / 4, p + p / 4);
+	} else {
+		t->failures++;
+		t->fails++;
+		t->cur = t->w.naddr > 0 ? (t->cur + 1) % t->w.naddr : 0;
+		uint64_t b = a->cfg.backoff_min_ms;
+		for (uint32_t k = 1; k < t->fails && b < a->cfg.backoff_max_ms; k++)
+			b *= 2;
+		if (b > a->cfg.backoff_max_ms)
+			b = a->cfg.backoff_max_ms;
+		t->due_ms = now + jitter(a, b / 2, b);
+	}
+	t->again = false;
+	compact(a);
+}
+
+const sz_addr *
+sz_autosync_addr(const sz_autosync_target *t)
+{
+	return &t->w.addr[t->cur < t->w.naddr ? t->cur : 0];
+}
+
+const sz_autosync_target *
+sz_autosync_find(const sz_autosync *a, uint32_t id)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (a->t[i].id == id)
+			return &a->t[i];
+	return NULL;
+}

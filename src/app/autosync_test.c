@@ -1,0 +1,220 @@
+/*
+ * autosync_test.c - unit tests of the automatic sync's schedule (app/autosync.c): first syncs
+ * soon, then every period with jitter, pushes after a local change, exponential backoff, the wait
+ * a busy peer asks for, the bound on syncs in flight, targets that come and go.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app/autosync.h"
+
+static sz_autosync_want
+want(int i)
+{
+	sz_autosync_want w;
+	memset(&w, 0, sizeof w);
+	w.naddr = 1;
+	snprintf(w.addr[0].host, sizeof w.addr[0].host, "127.0.0.%d", i);
+	w.addr[0].port = 7070;
+	return w;
+}
+
+static size_t
+due_by(sz_autosync *a, uint64_t now, sz_autosync_target **got, size_t max)
+{
+	size_t k = 0;
+	sz_autosync_target *t;
+	while (k < max && (t = sz_autosync_next(a, now)) != NULL)
+		got[k++] = t;
+	return k;
+}
+
+static void
+test_period_and_bound(void **state)
+{
+	(void)state;
+	sz_env_seeded e;
+	sz_env_seeded_init(&e, 1, 0);
+	sz_autosync a;
+	sz_autosync_cfg cfg = { .period_ms = 60000, .push_ms = 1000, .max_inflight = 2 };
+	sz_autosync_init(&a, &cfg, &e.env);
+	sz_autosync_want w[3] = { want(1), want(2), want(3) };
+	sz_autosync_set(&a, w, 3, 0);
+	assert_int_equal(a.n, 3);
+	sz_autosync_target *got[8];
+	/* within push_ms every new target is due; at most 2 at once */
+	assert_int_equal(due_by(&a, 1000, got, 8), 2);
+	assert_null(sz_autosync_next(&a, 1000));
+	uint32_t id0 = got[0]->id, id1 = got[1]->id;
+	sz_autosync_done(&a, id0, SZ_OK, -1, 1500);
+	sz_autosync_target *third = sz_autosync_next(&a, 1500);
+	assert_non_null(third);
+	assert_int_not_equal(third->id, id0);
+	assert_int_not_equal(third->id, id1);
+	/* the next sync with one that went through: 45..75 s later */
+	const sz_autosync_target *t0 = sz_autosync_find(&a, id0);
+	assert_true(t0->due_ms >= 1500 + 45000 && t0->due_ms <= 1500 + 75000);
+	assert_int_equal(t0->syncs, 1);
+	assert_int_equal(t0->fails, 0);
+	assert_int_equal(t0->last_ok_ms, 1500);
+}
+
+static void
+test_backoff_and_busy(void **state)
+{
+	(void)state;
+	sz_env_seeded e;
+	sz_env_seeded_init(&e, 2, 0);
+	sz_autosync a;
+	sz_autosync_cfg cfg = { .period_ms = 60000, .push_ms = 1000, .backoff_min_ms = 5000,
+		.backoff_max_ms = 40000, .max_inflight = 4 };
+	sz_autosync_init(&a, &cfg, &e.env);
+	sz_autosync_want w = want(9);
+	sz_autosync_set(&a, &w, 1, 0);
+	uint64_t now = 1000;
+	uint64_t expect_max[] = { 5000, 10000, 20000, 40000, 40000, 40000 };
+	for (int k = 0; k < 6; k++) {
+		sz_autosync_target *t = sz_autosync_next(&a, now);
+		assert_non_null(t);
+		uint32_t id = t->id;
+		sz_autosync_done(&a, id, SZ_ERR_UNREACHABLE, -1, now);
+		const sz_autosync_target *f = sz_autosync_find(&a, id);
+		assert_int_equal(f->fails, (uint32_t)k + 1);
+		assert_true(f->due_ms >= now + expect_max[k] / 2 && f->due_ms <= now + expect_max[k]);
+		assert_null(sz_autosync_next(&a, f->due_ms - 1));
+		now = f->due_ms;
+	}
+	/* a push does not hammer a failing target */
+	uint64_t due = sz_autosync_find(&a, a.t[0].id)->due_ms;
+	sz_autosync_poke(&a, now - 10);
+	assert_int_equal(sz_autosync_find(&a, a.t[0].id)->due_ms, due);
+	/* busy, come back in 7 s: exactly that (and up to 1 s), and no failure of its own */
+	sz_autosync_target *t = sz_autosync_next(&a, now);
+	assert_non_null(t);
+	uint32_t id = t->id;
+	sz_autosync_done(&a, id, SZ_OK, -1, now); /* it went through: the failures are forgiven */
+	assert_int_equal(sz_autosync_find(&a, id)->fails, 0);
+	now = sz_autosync_find(&a, id)->due_ms;
+	t = sz_autosync_next(&a, now);
+	sz_autosync_done(&a, t->id, SZ_ERR_CLOSED, 7, now);
+	const sz_autosync_target *b = sz_autosync_find(&a, id);
+	assert_int_equal(b->fails, 0);
+	assert_true(b->due_ms >= now + 7000 && b->due_ms <= now + 8000);
+}
+
+static void
+test_push_and_changes(void **state)
+{
+	(void)state;
+	sz_env_seeded e;
+	sz_env_seeded_init(&e, 3, 0);
+	sz_autosync a;
+	sz_autosync_cfg cfg = { .period_ms = 60000, .push_ms = 1000, .max_inflight = 4 };
+	sz_autosync_init(&a, &cfg, &e.env);
+	sz_autosync_want w[2] = { want(1), want(2) };
+	sz_autosync_set(&a, w, 2, 0);
+	sz_autosync_target *got[4];
+	assert_int_equal(due_by(&a, 1000, got, 4), 2);
+	uint32_t id1 = got[0]->id, id2 = got[1]->id;
+	sz_autosync_done(&a, id1, SZ_OK, -1, 2000);
+	/* a local change while id2 is still in flight */
+	sz_autosync_poke(&a, 3000);
+	const sz_autosync_target *t1 = sz_autosync_find(&a, id1);
+	assert_true(t1->due_ms >= 3250 && t1->due_ms <= 4000);
+	sz_autosync_done(&a, id2, SZ_OK, -1, 3500);
+	const sz_autosync_target *t2 = sz_autosync_find(&a, id2);
+	assert_true(t2->due_ms <= 3500 + 250); /* again at once: its session began before the change */
+	/* a target dropped while in flight stays until it ends, then goes */
+	got[0] = sz_autosync_next(&a, 4000);
+	assert_non_null(got[0]);
+	uint32_t gone = got[0]->id;
+	sz_autosync_want keep = strcmp(got[0]->w.addr[0].host, w[0].addr[0].host) == 0 ? w[1] : w[0];
+	sz_autosync_set(&a, &keep, 1, 4000);
+	assert_int_equal(a.n, 2);
+	sz_autosync_done(&a, gone, SZ_OK, -1, 4100);
+	assert_int_equal(a.n, 1);
+	assert_null(sz_autosync_find(&a, gone));
+	/* a new target named before a known one does not reset the known one's schedule */
+	const sz_autosync_target *kt = sz_autosync_find(&a, a.t[0].id);
+	uint32_t kid = kt->id;
+	uint64_t kdue = kt->due_ms;
+	sz_autosync_want two[2] = { want(7), keep };
+	sz_autosync_set(&a, two, 2, 4200);
+	assert_int_equal(a.n, 2);
+	assert_non_null(sz_autosync_find(&a, kid));
+	assert_int_equal(sz_autosync_find(&a, kid)->due_ms, kdue);
+	sz_autosync_set(&a, &keep, 1, 4300);
+	assert_int_equal(a.n, 1);
+	/* the same address under another key is another target; a repeated one counts once */
+	sz_autosync_want k[3] = { keep, keep, keep };
+	k[2].has_key = true;
+	memset(k[2].key, 7, 32);
+	sz_autosync_set(&a, k, 3, 5000);
+	assert_int_equal(a.n, 2);
+}
+
+/* A node is one target whatever its addresses: a failure moves to its next address, a new set of
+ * addresses keeps its schedule and the address being tried, another key is another node. */
+static void
+test_addresses(void **state)
+{
+	(void)state;
+	sz_env_seeded e;
+	sz_env_seeded_init(&e, 4, 0);
+	sz_autosync a;
+	sz_autosync_cfg cfg = { .period_ms = 60000, .push_ms = 1000, .max_inflight = 4 };
+	sz_autosync_init(&a, &cfg, &e.env);
+	sz_autosync_want w = want(1);
+	w.naddr = 2;
+	w.addr[1] = want(2).addr[0];
+	w.has_key = true;
+	memset(w.key, 1, 32);
+	sz_autosync_want dup = w;
+	dup.naddr = 1;
+	sz_autosync_want both[2] = { w, dup };
+	sz_autosync_set(&a, both, 2, 0);
+	assert_int_equal(a.n, 1); /* the same key: one node */
+	sz_autosync_target *t = sz_autosync_next(&a, 1000);
+	assert_non_null(t);
+	assert_string_equal(sz_autosync_addr(t)->host, "127.0.0.1");
+	uint32_t id = t->id;
+	sz_autosync_done(&a, id, SZ_ERR_UNREACHABLE, -1, 1000);
+	const sz_autosync_target *f = sz_autosync_find(&a, id);
+	assert_string_equal(sz_autosync_addr(f)->host, "127.0.0.2");
+	uint64_t due = f->due_ms;
+	/* its addresses change (a third one first): the same target, its time and its address kept */
+	sz_autosync_want moved = w;
+	moved.naddr = 3;
+	moved.addr[0] = want(3).addr[0];
+	moved.addr[1] = want(1).addr[0];
+	moved.addr[2] = want(2).addr[0];
+	sz_autosync_set(&a, &moved, 1, 2000);
+	f = sz_autosync_find(&a, id);
+	assert_non_null(f);
+	assert_int_equal(f->due_ms, due);
+	assert_string_equal(sz_autosync_addr(f)->host, "127.0.0.2");
+	/* another key at the same addresses: another node; no address at all: not a target */
+	sz_autosync_want other[2] = { moved, moved };
+	other[1].key[0] ^= 1;
+	other[0].naddr = 0;
+	sz_autosync_set(&a, other, 2, 3000);
+	assert_int_equal(a.n, 1);
+	assert_null(sz_autosync_find(&a, id));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_period_and_bound),
+		cmocka_unit_test(test_backoff_and_busy),
+		cmocka_unit_test(test_push_and_changes),
+		cmocka_unit_test(test_addresses),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
