@@ -255,9 +255,9 @@ void sz_daemon_tor_tick(sz_daemon *d);
  * service is withdrawn. */
 void sz_daemon_tor_stop(sz_daemon *d);
 /* What tor should do now: let in clients[0..n) (sorted; none: anyone), and hold, for each onion
- * ids[i], the client secret sks[i] (copied into guarded memory).  Nothing is sent if it is what
- * was wanted last; the tor thread applies it (a service published again when its clients
- * change). */
+ * ids[i], the client secret sks[i] (copied into guarded memory; secrets given before are kept,
+ * up to 512 onions).  Nothing is sent if nothing changed; the tor thread applies it (a service
+ * published again when its clients change). */
 void sz_daemon_tor_want(sz_daemon *d, const uint8_t (*clients)[32], size_t n,
     const char (*ids)[SZ_ONION_ID_BUF], const uint8_t (*sks)[32], size_t nreg);
 /* Has tor applied all that was wanted (a service published again has its descriptor uploaded)?

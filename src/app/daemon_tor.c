@@ -501,42 +501,51 @@ sz_daemon_tor_tick(sz_daemon *d)
 }
 
 void
-sz_daemon_tor_want(sz_daemon *d, const uint8_t (*clients)[32], size_t n, const char (*ids)[SZ_ONION_ID_BUF],
-    const uint8_t (*sks)[32], size_t nreg)
+sz_daemon_tor_want(sz_daemon *d, const uint8_t (*clients)[32], size_t n,
+    const char (*ids)[SZ_ONION_ID_BUF], const uint8_t (*sks)[32], size_t nreg)
 {
 	struct sz_daemon_torjob *j = d->torjob;
 	if (j == NULL)
 		return;
 	if (n > SZ_TORCTL_MAX_CLIENTS)
 		n = SZ_TORCTL_MAX_CLIENTS;
-	if (nreg > TOR_MAX_REG)
-		nreg = TOR_MAX_REG;
 	pthread_mutex_lock(&j->mu);
-	bool same = n == j->nwant && (n == 0 || memcmp(clients, j->want_clients, n * 32) == 0) &&
-	    nreg == j->nwant_reg;
-	for (size_t i = 0; same && i < nreg; i++)
-		same = strcmp(j->want_reg[i].id, ids[i]) == 0 &&
-		    sodium_memcmp(j->want_reg[i].sk, sks[i], 32) == 0;
-	if (!same) {
+	if (j->want_reg == NULL)
+		j->want_reg = sz_secret_alloc(TOR_MAX_REG * sizeof *j->want_reg);
+	bool changed = false;
+	if (n != j->nwant || (n > 0 && memcmp(clients, j->want_clients, n * 32) != 0)) {
 		uint8_t (*c)[32] = n > 0 ? malloc(n * 32) : NULL;
-		if (j->want_reg == NULL)
-			j->want_reg = sz_secret_alloc(TOR_MAX_REG * sizeof *j->want_reg);
-		if ((n == 0 || c != NULL) && j->want_reg != NULL) {
+		if (n == 0 || c != NULL) {
 			if (n > 0)
 				memcpy(c, clients, n * 32);
 			free(j->want_clients);
 			j->want_clients = c;
 			j->nwant = n;
-			for (size_t i = 0; i < nreg; i++) {
-				memcpy(j->want_reg[i].id, ids[i], SZ_ONION_ID_BUF);
-				memcpy(j->want_reg[i].sk, sks[i], 32);
-			}
-			j->nwant_reg = nreg;
-			j->want_gen++;
-			pthread_cond_signal(&j->cv);
-		} else {
-			free(c);
+			changed = true;
 		}
+	}
+	/* Client secrets accumulate (tor keeps every one it was given; a join's must not be lost
+	 * to a want that came before the thread took it): a new onion is added, a known one's
+	 * secret replaced; past the bound the oldest goes. */
+	for (size_t i = 0; j->want_reg != NULL && i < nreg; i++) {
+		size_t k = 0;
+		while (k < j->nwant_reg && strcmp(j->want_reg[k].id, ids[i]) != 0)
+			k++;
+		if (k < j->nwant_reg && sodium_memcmp(j->want_reg[k].sk, sks[i], 32) == 0)
+			continue;
+		if (k == j->nwant_reg && j->nwant_reg == TOR_MAX_REG) {
+			memmove(j->want_reg, j->want_reg + 1, (TOR_MAX_REG - 1) * sizeof *j->want_reg);
+			k = --j->nwant_reg;
+		}
+		if (k == j->nwant_reg)
+			j->nwant_reg++;
+		memcpy(j->want_reg[k].id, ids[i], SZ_ONION_ID_BUF);
+		memcpy(j->want_reg[k].sk, sks[i], 32);
+		changed = true;
+	}
+	if (changed) {
+		j->want_gen++;
+		pthread_cond_signal(&j->cv);
 	}
 	pthread_mutex_unlock(&j->mu);
 }
