@@ -22,7 +22,7 @@ done
 expect "it prints where it serves" grep -q "^127.0.0.1:[0-9]" "$W/out"
 expect "it says it runs in the background" grep -q "running in the background" "$W/err"
 expect "the daemon answers" sz ada ping
-expect "unlocked, with its log in the data directory" grep -q "serving (unlocked)" "$W/ada/serve.log"
+expect "its log in the data directory" grep -q "started; control socket" "$W/ada/serve.log"
 [ -n "$PID" ] && kill "$PID" 2>/dev/null
 i=0
 while sz ada ping >/dev/null 2>&1 && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
