@@ -395,11 +395,13 @@ let_go(sz_daemon *d)
 	struct sz_daemon_torjob *j = d->torjob;
 	if (j == NULL)
 		return;
+	/* Once it sees abandoned the thread frees j: nothing of j is read after the unlock. */
+	pthread_t th = j->th;
 	pthread_mutex_lock(&j->mu);
 	j->abandoned = true;
 	pthread_cond_signal(&j->cv);
 	pthread_mutex_unlock(&j->mu);
-	pthread_detach(j->th);
+	pthread_detach(th);
 	d->torjob = NULL;
 }
 
