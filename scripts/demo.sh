@@ -50,8 +50,10 @@ done
 
 say "Nadya, Ante and Victor run the daemon (it keeps their keys in memory and serves syncs)."
 for who in nadya ante victor; do
+	# --advertise: on loopback the three stand for devices on one network; an invitation names
+	# this address (a node never names a loopback address of its own accord).
 	"$S" --home "$W/$who" --passphrase-file "$W/$who.pw" serve --listen 127.0.0.1:0 \
-		--log "$W/$who.log" > "$W/$who.addr" &
+		--advertise 127.0.0.1 --log "$W/$who.log" > "$W/$who.addr" &
 	PIDS="$PIDS $!"
 done
 for who in nadya ante victor; do
