@@ -12,6 +12,7 @@
  *                       open invitation opens the request (nothing about the newcomer is known)
  */
 #include "app/node_int.h"
+#include "app/node_invrec.h"
 #include "app/node_reach.h"
 
 #include <stdio.h>
@@ -24,135 +25,7 @@
 #include "crypto/crypto.h"
 #include "sync/bundle.h"
 
-enum { ST_OPEN = 0, ST_USED = 1, ST_JOINED = 2 };
-#define REC_HEAD (1 + 1 + 32 + 8)
 #define JOINREC_BYTES (1 + 32 + 32 + 32 + 64 + 32 + 32)
-
-typedef struct inv_rec {
-	uint8_t token[16];
-	int state;
-	uint8_t cell_id[32];
-	uint64_t expiry_ms;
-	uint8_t sk[32], pub[32];  /* open: the one-time key pair */
-	uint8_t member[32];       /* used: the identity admitted */
-} inv_rec;
-
-static void
-rec_name(char *out, size_t n, const char *prefix, const uint8_t token[16])
-{
-	char hex[33];
-	sz_hex_encode(hex, token, 16);
-	snprintf(out, n, "%s%s", prefix, hex);
-}
-
-/* Read the record of token.  SZ_ERR_NOT_FOUND; SZ_ERR_CORRUPT for one that is not a version 2
- * record (a version 1 record: its code is refused everywhere now). */
-static int
-rec_get(sz_node *n, const uint8_t token[16], inv_rec *rec)
-{
-	char name[64];
-	sz_buf b = { .secret = true };
-	int r;
-	memset(rec, 0, sizeof *rec);
-	rec_name(name, sizeof name, KV_INVITE_PREFIX, token);
-	if ((r = sz_store_kv_get(n->store, name, &b)) != SZ_OK)
-		goto out;
-	r = SZ_ERR_CORRUPT;
-	if (b.len < REC_HEAD || b.p[0] != 2 || b.p[1] > ST_JOINED)
-		goto out;
-	rec->state = b.p[1];
-	if (b.len != REC_HEAD + (rec->state == ST_OPEN ? 64u : rec->state == ST_USED ? 32u : 0u))
-		goto out;
-	memcpy(rec->token, token, 16);
-	memcpy(rec->cell_id, b.p + 2, 32);
-	rec->expiry_ms = sz_load_u64(b.p + 34);
-	if (rec->state == ST_OPEN) {
-		memcpy(rec->sk, b.p + REC_HEAD, 32);
-		memcpy(rec->pub, b.p + REC_HEAD + 32, 32);
-	} else if (rec->state == ST_USED) {
-		memcpy(rec->member, b.p + REC_HEAD, 32);
-	}
-	r = SZ_OK;
-out:
-	if (r != SZ_OK)
-		sz_wipe(rec, sizeof *rec);
-	sz_buf_free(&b);
-	return r;
-}
-
-/* Write rec (a used or joined record overwrites the open one's secret in place). */
-static int
-rec_put(sz_node *n, const inv_rec *rec)
-{
-	char name[64];
-	uint8_t b[REC_HEAD + 64];
-	size_t len = REC_HEAD;
-	b[0] = 2;
-	b[1] = (uint8_t)rec->state;
-	memcpy(b + 2, rec->cell_id, 32);
-	sz_store_u64(b + 34, rec->expiry_ms);
-	if (rec->state == ST_OPEN) {
-		memcpy(b + REC_HEAD, rec->sk, 32);
-		memcpy(b + REC_HEAD + 32, rec->pub, 32);
-		len += 64;
-	} else if (rec->state == ST_USED) {
-		memcpy(b + REC_HEAD, rec->member, 32);
-		len += 32;
-	}
-	rec_name(name, sizeof name, KV_INVITE_PREFIX, rec->token);
-	int r = sz_store_kv_put(n->store, name, b, len);
-	sz_wipe(b, sizeof b);
-	return r;
-}
-
-/* The tokens of every record kept (16 bytes each). */
-static int
-index_get(sz_node *n, sz_buf *tokens)
-{
-	int r = sz_store_kv_get(n->store, KV_INVITES, tokens);
-	if (r == SZ_ERR_NOT_FOUND)
-		r = SZ_OK;
-	if (r == SZ_OK)
-		tokens->len -= tokens->len % 16;
-	return r;
-}
-
-static int
-index_edit(sz_node *n, const uint8_t token[16], bool add)
-{
-	sz_buf cur = { .secret = true }, next = { .secret = true };
-	int r = index_get(n, &cur);
-	for (size_t off = 0; r == SZ_OK && off < cur.len; off += 16)
-		if (!sz_ct_equal(cur.p + off, token, 16)) /* tokens are secrets */
-			sz_buf_append(&next, cur.p + off, 16);
-	if (r == SZ_OK && add)
-		sz_buf_append(&next, token, 16);
-	if (r == SZ_OK)
-		r = next.err ? next.err : sz_store_kv_put(n->store, KV_INVITES, next.p, next.len);
-	sz_buf_free(&cur);
-	sz_buf_free(&next);
-	return r;
-}
-
-/* Forget the record of token: its bytes are overwritten before the row goes. */
-static int
-rec_delete(sz_node *n, const uint8_t token[16])
-{
-	char name[64];
-	uint8_t zero[REC_HEAD + 64] = { 0 };
-	rec_name(name, sizeof name, KV_INVITE_PREFIX, token);
-	int r = sz_store_kv_put(n->store, name, zero, sizeof zero);
-	if (r == SZ_OK)
-		r = sz_store_kv_delete(n->store, name);
-	if (r == SZ_OK || r == SZ_ERR_NOT_FOUND)
-		r = index_edit(n, token, false);
-	if (r == SZ_OK) {
-		rec_name(name, sizeof name, KV_INVNAME_PREFIX, token);
-		if ((r = sz_store_kv_delete(n->store, name)) == SZ_ERR_NOT_FOUND)
-			r = SZ_OK;
-	}
-	return r;
-}
 
 /* The name the inviter gave the newcomer of token becomes the local name of identity (once). */
 static int
@@ -160,7 +33,7 @@ name_newcomer(sz_node *n, const uint8_t token[16], const uint8_t identity[32])
 {
 	char key[64], name[SZ_NODE_NAME_MAX + 1];
 	sz_buf b = { 0 };
-	rec_name(key, sizeof key, KV_INVNAME_PREFIX, token);
+	sz_invrec_name(key, sizeof key, KV_INVNAME_PREFIX, token);
 	int r = sz_store_kv_get(n->store, key, &b);
 	if (r == SZ_ERR_NOT_FOUND)
 		return SZ_OK;
@@ -190,10 +63,10 @@ sz_node_invites_open(sz_node *n, sz_buf *tokens)
 	sz_buf all = { .secret = true };
 	inv_rec rec;
 	uint64_t now = sz_now_ms(n->env);
-	int r = index_get(n, &all);
+	int r = sz_invrec_index(n, &all);
 	for (size_t off = 0; r == SZ_OK && off < all.len; off += 16) {
 		sz_cell *c;
-		if (rec_get(n, all.p + off, &rec) == SZ_OK && rec.state == ST_OPEN &&
+		if (sz_invrec_get(n, all.p + off, &rec) == SZ_OK && rec.state == ST_OPEN &&
 		    rec.expiry_ms >= now && (c = cell_of(n, rec.cell_id)) != NULL &&
 		    sz_cell_status(c) == SZ_CELL_ACTIVE)
 			sz_buf_append(tokens, rec.token, 16);
@@ -209,11 +82,11 @@ sz_node_invites_tidy(sz_node *n)
 	sz_buf tokens = { .secret = true };
 	inv_rec rec;
 	uint64_t now = sz_now_ms(n->env);
-	int r = index_get(n, &tokens);
+	int r = sz_invrec_index(n, &tokens);
 	for (size_t off = 0; r == SZ_OK && off < tokens.len; off += 16) {
-		int gr = rec_get(n, tokens.p + off, &rec);
+		int gr = sz_invrec_get(n, tokens.p + off, &rec);
 		if (gr == SZ_ERR_NOT_FOUND || gr == SZ_ERR_CORRUPT) {
-			r = rec_delete(n, tokens.p + off);
+			r = sz_invrec_delete(n, tokens.p + off);
 			continue;
 		}
 		if ((r = gr) != SZ_OK)
@@ -231,11 +104,11 @@ sz_node_invites_tidy(sz_node *n)
 			if (!gone) {
 				rec.state = ST_JOINED;
 				sz_wipe(rec.member, 32);
-				r = rec_put(n, &rec);
+				r = sz_invrec_put(n, &rec);
 			}
 		}
 		if (r == SZ_OK && gone)
-			r = rec_delete(n, rec.token);
+			r = sz_invrec_delete(n, rec.token);
 		sz_wipe(&rec, sizeof rec);
 	}
 	sz_buf_free(&tokens);
@@ -266,7 +139,7 @@ sz_node_invite_named(sz_node *n, sz_cell *c, uint64_t ttl_ms, const sz_addr *add
 		r = sz_node_fail(n, SZ_ERR_NOT_MEMBER, "you are no longer in this cell");
 		goto out;
 	}
-	if ((r = sz_node_invites_tidy(n)) != SZ_OK || (r = index_get(n, &tokens)) != SZ_OK)
+	if ((r = sz_node_invites_tidy(n)) != SZ_OK || (r = sz_invrec_index(n, &tokens)) != SZ_OK)
 		goto out_store;
 	if (tokens.len / 16 >= SZ_NODE_INVITES_MAX) {
 		r = sz_node_fail(n, SZ_ERR_LIMIT, "this node keeps %d invitations already: revoke some "
@@ -301,11 +174,11 @@ sz_node_invite_named(sz_node *n, sz_cell *c, uint64_t ttl_ms, const sz_addr *add
 			    "control characters", SZ_NODE_NAME_MAX);
 			goto out;
 		}
-		rec_name(key, sizeof key, KV_INVNAME_PREFIX, rec.token);
+		sz_invrec_name(key, sizeof key, KV_INVNAME_PREFIX, rec.token);
 		if ((r = sz_store_kv_put(n->store, key, (const uint8_t *)name, strlen(name))) != SZ_OK)
 			goto out_store;
 	}
-	if ((r = rec_put(n, &rec)) != SZ_OK || (r = index_edit(n, rec.token, true)) != SZ_OK)
+	if ((r = sz_invrec_put(n, &rec)) != SZ_OK || (r = sz_invrec_index_edit(n, rec.token, true)) != SZ_OK)
 		goto out_store;
 	goto out;
 out_store:
@@ -338,7 +211,7 @@ sz_node_invite_revoke(sz_node *n, const char *code, sz_node_revoked *out)
 		r = sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));
 		goto out;
 	}
-	if ((r = rec_get(n, iv.token, &rec)) != SZ_OK) {
+	if ((r = sz_invrec_get(n, iv.token, &rec)) != SZ_OK) {
 		r = sz_node_fail(n, r == SZ_ERR_CORRUPT ? SZ_ERR_NOT_FOUND : r, "this node keeps no "
 		    "invitation of that code: it was revoked, it expired, it is another node's, or the "
 		    "person it let in has left the cell or been removed");
@@ -346,7 +219,7 @@ sz_node_invite_revoke(sz_node *n, const char *code, sz_node_revoked *out)
 	}
 	out->cell = cell_of(n, rec.cell_id);
 	if (rec.state == ST_OPEN) {
-		if ((r = rec_delete(n, rec.token)) == SZ_OK)
+		if ((r = sz_invrec_delete(n, rec.token)) == SZ_OK)
 			out->what = SZ_NODE_REVOKED_CODE;
 	} else if (rec.state == ST_JOINED) {
 		r = sz_node_fail(n, SZ_ERR_DENIED, "the person who used this code has joined '%s' "
@@ -359,7 +232,7 @@ sz_node_invite_revoke(sz_node *n, const char *code, sz_node_revoked *out)
 		sz_cell_result res = { 0 };
 		r = sz_cell_remove(out->cell, rec.member, &res);
 		if ((r = sz_node_cell_apply(n, out->cell, r, &res)) == SZ_OK &&
-		    (r = rec_delete(n, rec.token)) == SZ_OK) {
+		    (r = sz_invrec_delete(n, rec.token)) == SZ_OK) {
 			out->what = SZ_NODE_REVOKED_ADD;
 			memcpy(out->member, rec.member, 32);
 		}
@@ -397,11 +270,11 @@ find_invitation(sz_node *n, const uint8_t *req, size_t len, const uint8_t *token
 	if (token != NULL)
 		sz_buf_append(&tokens, token, 16);
 	else
-		r = index_get(n, &tokens);
+		r = sz_invrec_index(n, &tokens);
 	if (r == SZ_OK)
 		r = tokens.err;
 	for (size_t off = 0; r == SZ_OK && off < tokens.len && *rv == SZ_ERR_DECRYPT; off += 16) {
-		int gr = rec_get(n, tokens.p + off, rec);
+		int gr = sz_invrec_get(n, tokens.p + off, rec);
 		if (gr == SZ_ERR_NOT_FOUND || gr == SZ_ERR_CORRUPT || (gr == SZ_OK && rec->state != ST_OPEN))
 			continue;
 		if ((r = gr) != SZ_OK)
@@ -459,18 +332,18 @@ answer_join(sz_node *n, const uint8_t *req, size_t len, const uint8_t *token, jo
 		v->code = rv;
 	} else if (rec.expiry_ms < sz_now_ms(n->env)) {
 		v->code = SZ_ERR_EXPIRED;
-		r = rec_delete(n, rec.token);
+		r = sz_invrec_delete(n, rec.token);
 	} else if ((v->cell = cell_of(n, rec.cell_id)) == NULL ||
 	    sz_cell_status(v->cell) != SZ_CELL_ACTIVE) {
 		v->code = SZ_ERR_NOT_MEMBER;
 		v->cell = NULL;
-		r = rec_delete(n, rec.token);
+		r = sz_invrec_delete(n, rec.token);
 	} else {
 		/* Single use: the one-time secret goes now, whatever the add says. */
 		rec.state = ST_USED;
 		memcpy(rec.member, rq.identity, 32);
 		sz_wipe(rec.sk, 32);
-		if ((r = rec_put(n, &rec)) != SZ_OK)
+		if ((r = sz_invrec_put(n, &rec)) != SZ_OK)
 			goto out;
 		int ar = sz_cell_add(v->cell, rq.identity, rq.prekey, rq.csk, &res);
 		if (ar == SZ_OK && res.welcome == NULL)
@@ -479,7 +352,7 @@ answer_join(sz_node *n, const uint8_t *req, size_t len, const uint8_t *token, jo
 			v->code = ar;
 			v->cell = NULL;
 			sz_cell_result_free(&res);
-			r = rec_delete(n, rec.token); /* nothing was added: nothing to revoke */
+			r = sz_invrec_delete(n, rec.token); /* nothing was added: nothing to revoke */
 		} else {
 			memcpy(v->member, rq.identity, 32);
 			/* its onion client key stays let in (docs/PROTOCOL.md §16.2) */
@@ -634,7 +507,7 @@ sz_node_join_request_file(sz_node *n, const sz_invite *iv, int fd)
 		goto out;
 	/* What opens the answer waits in the store (a newer request for the code replaces it). */
 	joinrec_encode(rec, &js);
-	rec_name(name, sizeof name, KV_JOIN_PREFIX, iv->token);
+	sz_invrec_name(name, sizeof name, KV_JOIN_PREFIX, iv->token);
 	if ((r = sz_store_kv_put(n->store, name, rec, sizeof rec)) != SZ_OK) {
 		r = sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));
 		goto out;
@@ -692,13 +565,13 @@ sz_node_admit_file(sz_node *n, int in_fd, int out_fd, sz_cell **cell, uint8_t *m
 	memset(secret, 0, sizeof secret);
 	memset(tok, 0, sizeof tok);
 	n->errmsg[0] = '\0';
-	if ((r = sz_node_invites_tidy(n)) != SZ_OK || (r = index_get(n, &tokens)) != SZ_OK) {
+	if ((r = sz_node_invites_tidy(n)) != SZ_OK || (r = sz_invrec_index(n, &tokens)) != SZ_OK) {
 		r = sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));
 		goto done;
 	}
 	/* The open invitations' file keys: the one that opens the file names the invitation. */
 	for (size_t off = 0; r == SZ_OK && off < tokens.len; off += 16) {
-		if (rec_get(n, tokens.p + off, &rec) == SZ_OK && rec.state == ST_OPEN) {
+		if (sz_invrec_get(n, tokens.p + off, &rec) == SZ_OK && rec.state == ST_OPEN) {
 			sz_buf_append(&open, tokens.p + off, 16);
 			if ((r = file_secret(secret, tokens.p + off, REQUEST_LABEL)) == SZ_OK)
 				sz_buf_append(&secrets, secret, 32);
@@ -782,7 +655,7 @@ sz_node_join_answer_file(sz_node *n, const sz_invite *iv, int fd, sz_cell **cell
 	memset(&js, 0, sizeof js);
 	memset(secret, 0, sizeof secret);
 	n->errmsg[0] = '\0';
-	rec_name(name, sizeof name, KV_JOIN_PREFIX, iv->token);
+	sz_invrec_name(name, sizeof name, KV_JOIN_PREFIX, iv->token);
 	if ((r = sz_store_kv_get(n->store, name, &pre)) != SZ_OK ||
 	    (r = joinrec_decode(&js, pre.p, pre.len)) != SZ_OK) {
 		r = sz_node_fail(n, r == SZ_ERR_NOT_FOUND ? r : SZ_ERR_CORRUPT, "this node wrote no join "

@@ -141,9 +141,9 @@ int sz_cli_passphrase_cmd(sz_cli *c, int argc, char **argv);
 int sz_cli_unlock(sz_cli *c, int argc, char **argv);           /* cmd_serve.c */
 int sz_cli_lock(sz_cli *c, int argc, char **argv);
 int sz_cli_serve(sz_cli *c, int argc, char **argv);
-int sz_cli_sync(sz_cli *c, int argc, char **argv);
-int sz_cli_peers(sz_cli *c, int argc, char **argv);
 int sz_cli_ping(sz_cli *c, int argc, char **argv);
+int sz_cli_sync(sz_cli *c, int argc, char **argv);             /* cmd_sync.c */
+int sz_cli_peers(sz_cli *c, int argc, char **argv);
 int sz_cli_events(sz_cli *c, int argc, char **argv);           /* cmd_events.c */
 /* `read CELL --follow`, run in the command's own process: the read, then each post as the
  * daemon reports it, until interrupted or the daemon goes. */

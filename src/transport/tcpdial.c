@@ -70,67 +70,27 @@ wait_fd(int fd, short events, uint64_t deadline_ms)
 int
 sz_tcpdial_connect(const char *host, uint16_t port, int timeout_ms, int *fd)
 {
-	int r = SZ_ERR_INTERNAL, s = -1;
-	struct sockaddr_storage ss;
-	socklen_t sslen;
-
 	if (fd != NULL)
 		*fd = -1;
-	if (host == NULL || fd == NULL || port == 0 || timeout_ms <= 0)
+	if (timeout_ms <= 0)
 		return SZ_ERR_INVALID;
-	memset(&ss, 0, sizeof ss);
-	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		sslen = sizeof *s4;
-	} else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		sslen = sizeof *s6;
-	} else {
-		return SZ_ERR_INVALID;
-	}
 	uint64_t deadline = sz_tcpdial_now_ms() + (uint64_t)timeout_ms;
-
-	s = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (s < 0) {
-		r = SZ_ERR_IO;
-		goto out;
-	}
-	if (connect(s, (struct sockaddr *)&ss, sslen) != 0) {
-		if (errno != EINPROGRESS) {
-			r = (errno == ECONNREFUSED || errno == ENETUNREACH || errno == EHOSTUNREACH ||
-			    errno == EADDRNOTAVAIL) ? SZ_ERR_UNREACHABLE : SZ_ERR_IO;
-			goto out;
-		}
-		if ((r = wait_fd(s, POLLOUT, deadline)) != SZ_OK)
-			goto out;
-		int soerr = 0;
-		socklen_t sl = sizeof soerr;
-		if (getsockopt(s, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0) {
+	int s = -1;
+	int r = sz_tcpdial_start(host, port, &s);
+	if (r == SZ_ERR_AGAIN && (r = wait_fd(s, POLLOUT, deadline)) == SZ_OK)
+		r = sz_tcpdial_finish(s);
+	if (r == SZ_OK) {
+		int fl = fcntl(s, F_GETFL);
+		if (fl < 0 || fcntl(s, F_SETFL, fl & ~O_NONBLOCK) != 0)
 			r = SZ_ERR_IO;
-			goto out;
-		}
-		if (soerr != 0) {
-			r = (soerr == ECONNREFUSED || soerr == ENETUNREACH || soerr == EHOSTUNREACH) ?
-			    SZ_ERR_UNREACHABLE : (soerr == ETIMEDOUT ? SZ_ERR_TIMEOUT : SZ_ERR_IO);
-			goto out;
-		}
 	}
-	int fl = fcntl(s, F_GETFL);
-	if (fl < 0 || fcntl(s, F_SETFL, fl & ~O_NONBLOCK) != 0) {
-		r = SZ_ERR_IO;
-		goto out;
+	if (r != SZ_OK) {
+		if (s >= 0)
+			close(s);
+		return r;
 	}
 	*fd = s;
-	s = -1;
-	r = SZ_OK;
-out:
-	if (s >= 0)
-		close(s);
-	return r;
+	return SZ_OK;
 }
 
 int
