@@ -295,6 +295,7 @@ session_find(sz_web *w, struct MHD_Connection *con)
 		if (s->used && sodium_memcmp(s->id, id, 32) == 0)
 			hit = s;
 	}
+	sodium_memzero(id, sizeof id); /* a session id is a bearer secret */
 	if (hit != NULL)
 		hit->last_ms = now;
 	return hit;
