@@ -86,7 +86,7 @@ run victor sync "$NADYA"
 run nadya read factory-7
 
 say "Victor publishes a leaflet: signed, public, anyone may copy and carry it."
-run victor leaflet publish "Workers of factory 7: the strike vote is Thursday. Bring a colleague."
+run victor leaflet publish --yes "Workers of factory 7: the strike vote is Thursday. Bring a colleague."
 
 say "A courier carries it to Olga, who is never online with the others."
 printf 'a phrase told to Olga in person\n' > "$W/courier.pw"
@@ -99,7 +99,7 @@ run olga leaflet list
 
 say "Ante is arrested and capitulates. Nadya removes him from the cell."
 ANTE=$(quiet ante id)
-run nadya cell remove factory-7 "$ANTE"
+run nadya cell remove --yes factory-7 "$ANTE"
 run nadya post factory-7 "New meeting place: the bakery on Fifth Street, Wednesday."
 run victor sync "$NADYA"
 run ante sync "$NADYA"

@@ -1,8 +1,12 @@
 /*
  * confirm.c - asking before what is traceable or cannot be undone (leaflet publish, cosign
- * --public, pledge reveal, cell remove, cell leave): on a terminal the command says what it means
- * and waits for a yes; --yes answers beforehand.  Layer: cli.
+ * --public, pledge reveal, cell remove, cell leave): the command says what it means and waits
+ * for a yes on the terminal (stdin, or /dev/tty when the text comes through a pipe); --yes answers
+ * beforehand.  With no terminal at all (a script, cron, ssh without -t) the command is refused
+ * unless it carries --yes: a script that publishes, reveals or removes says so in its own text,
+ * where whoever reads or reviews it sees it.  Layer: cli.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -58,14 +62,30 @@ sz_cli_confirm(sz_cli *c, int *argc, char **argv)
 	for (int k = 1; k < *argc; k++)
 		if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0)
 			return SZ_EXIT_OK;
-	/* A script (no terminal to ask on) goes on as it always did. */
-	if (yes || !isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
+	if (yes)
 		return SZ_EXIT_OK;
-	fprintf(c->err, "%s\nGo ahead? Type yes to do it (or run it with --yes): ", a->what);
-	fflush(c->err);
+	/* Ask on stdin when it is the terminal; else on the controlling terminal (the text of a
+	 * leaflet piped in); with neither, nobody can answer: refuse, and say how to do it. */
+	FILE *in = stdin, *out = c->err, *tty = NULL;
+	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
+		int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0 || (tty = fdopen(fd, "r+")) == NULL) {
+			if (fd >= 0)
+				close(fd);
+			fprintf(c->err, "samizdat %s%s%s: %s\nThere is no terminal to ask on: run it "
+			    "again with --yes to do it.\n", argv[0], a->sub ? " " : "",
+			    a->sub ? a->sub : "", a->what);
+			return SZ_EXIT_USAGE;
+		}
+		in = out = tty;
+	}
+	fprintf(out, "%s\nGo ahead? Type yes to do it (or run it with --yes): ", a->what);
+	fflush(out);
 	char line[32];
-	if (fgets(line, sizeof line, stdin) == NULL)
+	if (fgets(line, sizeof line, in) == NULL)
 		line[0] = '\0';
+	if (tty != NULL)
+		fclose(tty);
 	line[strcspn(line, "\r\n")] = '\0';
 	if (strcasecmp(line, "yes") == 0 || strcasecmp(line, "y") == 0)
 		return SZ_EXIT_OK;

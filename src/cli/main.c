@@ -176,7 +176,7 @@ global_usage(FILE *f)
 	    "\n"
 	    "'samizdat help COMMAND' or 'samizdat COMMAND --help' explains one command.\n"
 	    "Publishing a leaflet, signing publicly, revealing a pledge, removing a member and leaving\n"
-	    "a cell ask first on a terminal; --yes after the command answers beforehand.\n"
+	    "a cell ask first; --yes after the command answers beforehand (a script must say --yes).\n"
 	    "exit codes: 0 ok, 1 failed, 2 bad arguments, 3 locked or wrong passphrase,\n"
 	    "            4 network, 5 damaged or forged input, 6 not a member.\n");
 }

@@ -65,7 +65,7 @@ out=$(cd "$W" && "$S" --home "$W/ada" --passphrase-file "$W/ada.pw" post strike 
 expect "ada posts both files (relative names, through her daemon)" contains "$out" "with its files"
 expect "she is told the GPS position went" contains "$out" "GPS position"
 expect "and the PDF's document information" contains "$out" "document information"
-sz ada leaflet publish --attach "$W/poster.png" "The poster" >/dev/null || fail "ada publishes the poster"
+sz ada leaflet publish --yes --attach "$W/poster.png" "The poster" >/dev/null || fail "ada publishes the poster"
 
 # Over TCP.
 sz ben sync "$ADA" >/dev/null || fail "ben syncs"

@@ -43,12 +43,12 @@ check cell join
 check cell join garbage
 check cell join sz1-aaaaa-bbbbb
 check cell members
-check cell remove c1
-check cell remove c1 ab
+check cell remove --yes c1
+check cell remove --yes c1 ab
 check name x
 check name x y --forget
 check name --bogus
-check cell leave
+check cell leave --yes
 check cell update
 check post
 check read
@@ -109,7 +109,7 @@ check pledge create c1 --threshold 3
 check pledge sign c1
 check pledge status c1
 check pledge status c1 zz-not-hex
-check pledge reveal c1 abcdef12 extra
+check pledge reveal --yes c1 abcdef12 extra
 check declare
 check declare c1 "a text"
 check declare c1 --title "" "a text"
@@ -124,7 +124,7 @@ check decisions
 check decisions c1 extra
 check post c1 --attach
 check post c1 --attach a --attach b --attach c --attach d --attach e --attach f --attach g --attach h --attach i
-check leaflet publish --attach
+check leaflet publish --yes --attach
 check save
 check save abcdef12
 check save abcdef12 out extra

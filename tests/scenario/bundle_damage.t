@@ -13,7 +13,7 @@ node olga
 echo "phrase for the courier" > "$W/courier.pw"
 i=1
 while [ $i -le 7 ]; do
-	{ printf 'leaflet %s: ' $i; head -c 37500 /dev/urandom | base64 -w0; } | sz olga leaflet publish >/dev/null ||
+	{ printf 'leaflet %s: ' $i; head -c 37500 /dev/urandom | base64 -w0; } | sz olga leaflet publish --yes >/dev/null ||
 		fail "publish leaflet $i"
 	i=$((i + 1))
 done

@@ -12,7 +12,7 @@ FORGE="${SZ_SAN:-$(pwd)/build/san}/bin/bundle_forge"
 for p in mallory olga nadya ante; do node $p; done
 
 # --- the planted beacon --------------------------------------------------------------------
-sz mallory leaflet publish "Strike on Thursday: pass it on." >/dev/null
+sz mallory leaflet publish --yes "Strike on Thursday: pass it on." >/dev/null
 echo "phrase for olga" > "$W/courier.pw"
 expect "mallory exports his leaflet" sz mallory bundle export --to "$W/honest.bundle" \
 	--bundle-passphrase-file "$W/courier.pw"

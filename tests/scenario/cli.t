@@ -41,7 +41,7 @@ expect "the escape character is shown escaped" contains "$out" '\\x1b\[31mred'
 expect "the reply is indented under it" contains "$out" "^      I bring 200 copies"
 
 # A leaflet by courier to a node that is never online.
-sz victor leaflet publish "The vote is Thursday." >/dev/null
+sz victor leaflet publish --yes "The vote is Thursday." >/dev/null
 echo "phrase for olga" > "$W/courier.pw"
 expect "bundle export" sz victor bundle export --to "$W/c.bundle" --bundle-passphrase-file "$W/courier.pw"
 if grep -q -a "Thursday" "$W/c.bundle"; then fail "the bundle shows its content"; else ok "the bundle hides its content"; fi
@@ -58,7 +58,7 @@ sz olga bundle import "$W/cut.bundle" --bundle-passphrase-file "$W/courier.pw" >
 [ $? -eq 5 ] && ok "a cut bundle is reported damaged (exit 5)" || fail "cut bundle"
 
 # Ante capitulates and is removed.
-expect "remove ante" sz nadya cell remove factory-7 "$FP_ANTE"
+expect "remove ante" sz nadya cell remove --yes factory-7 "$FP_ANTE"
 sz nadya post factory-7 "New place: the bakery" >/dev/null
 sz victor sync "$NADYA" >/dev/null
 out=$(sz ante --json sync "$NADYA")

@@ -86,7 +86,7 @@ C16=$(printf '%s' "$C" | cut -c1-16)
 expect "ada calls for pledges" test -n "$C"
 syncall ben cat dan
 sz ben pledge sign union "$C16" --now >/dev/null || fail "ben pledges"
-sz ben pledge reveal union "$C16" >/dev/null
+sz ben pledge reveal --yes union "$C16" >/dev/null
 [ $? -eq 1 ] && ok "a reveal before the threshold is refused" || fail "early reveal accepted"
 expect "with the reason" grep -q "no collective cover" "$W/last.err"
 sz cat pledge sign union "$C16" --now >/dev/null || fail "cat pledges"
@@ -103,7 +103,7 @@ syncall dan ben cat
 out=$(sz ben pledge status union "$C16")
 expect "three of three after it" contains "$out" "3 of the 3 needed have pledged"
 expect "threshold reached" contains "$out" "Threshold reached."
-out=$(sz ben pledge reveal union "$C16")
+out=$(sz ben pledge reveal --yes union "$C16")
 expect "ben's reveal is accepted now" contains "$out" "Revealed"
 syncall ben
 out=$(sz ada pledge status union "$C16")
@@ -119,9 +119,9 @@ L16=$(idof "$out" | cut -c1-16)
 syncall ben cat dan
 sz ben cosign union "$D16" >/dev/null || fail "ben signs in the cell: $(cat "$W/last.err")"
 sz cat cosign union "$D16" >/dev/null || fail "cat signs in the cell"
-out=$(sz dan cosign union "$D16" --public)
+out=$(sz dan cosign --yes union "$D16" --public)
 expect "dan signs publicly" contains "$out" "publicly, with your identity"
-sz dan cosign union "$L16" --public >/dev/null
+sz dan cosign --yes union "$L16" --public >/dev/null
 [ $? -ne 0 ] && ok "a public signature on a declaration kept in the cell is refused" ||
 	fail "public signature on a local declaration"
 expect "with the reason" grep -q "kept in the cell" "$W/last.err"
@@ -158,7 +158,7 @@ P2=$(idof "$out" | cut -c1-16)
 syncall ben cat dan
 sz ben vote union "$P2" library --now >/dev/null || fail "ben votes on the second proposal"
 syncall ben
-expect "ada removes dan" sz ada cell remove union "$FP_DAN"
+expect "ada removes dan" sz ada cell remove --yes union "$FP_DAN"
 # dan has not heard yet: it votes.  ada's node, which applied the removal, no longer matches dan's;
 # cat's, which has not heard either, still does (the window docs/threat/sync.md names), so the
 # ballot reaches ada through cat.

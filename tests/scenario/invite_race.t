@@ -29,7 +29,7 @@ sz nadya cell revoke "$CODE" >/dev/null
 [ $? -ne 0 ] && ok "revoke refuses to undo a join that is complete" || fail "revoke after the join"
 expect "it says a removal would be needed" grep -q "joined 'shelter' already" "$W/last.err"
 expect "and that it bans" grep -q "bans that identity" "$W/last.err"
-expect "nadya removes the racer" sz nadya cell remove shelter "$FP_RACER"
+expect "nadya removes the racer" sz nadya cell remove --yes shelter "$FP_RACER"
 out=$(sz nadya cell members shelter)
 if contains "$out" "$FP_RACER"; then fail "the racer is still listed"; else ok "the racer is out"; fi
 sz nadya post shelter "Meet at the back door" >/dev/null

@@ -26,7 +26,7 @@ for mode in junk:400 drip:200 idle:400 authidle:200 oversize:100 oversize:40 flo
 	m=${mode%%:*}
 	k=${mode##*:}
 	n=$((n + 1))
-	sz srv leaflet publish "leaflet $n, published before the $m attack" >/dev/null
+	sz srv leaflet publish --yes "leaflet $n, published before the $m attack" >/dev/null
 	"$JAM" "$ADDR" "$m" "$k" 600 >"$W/jam-$m.out" 2>&1 &
 	JP=$!
 	PIDS="$PIDS $JP"

@@ -29,7 +29,7 @@ FP_KIM=$(sz kim id)
 stop ben
 cp -r "$W/ben" "$W/ben-saved"           # the device the police keep
 cp "$W/ben.pw" "$W/ben-saved.pw"
-expect "ada removes ben" sz ada cell remove union "$FP_BEN"
+expect "ada removes ben" sz ada cell remove --yes union "$FP_BEN"
 sz kim sync "$ADA" >/dev/null || fail "kim syncs after the removal"
 out=$(sz ada cell members union)
 if contains "$out" "$FP_KIM"; then ok "kim, whom ben invited, is still a member for ada"; else fail "ada dropped kim: $out"; fi
@@ -46,8 +46,8 @@ if contains "$out" "bakery"; then fail "ben read the post made after his removal
 
 # ben's saved device: removes kim and ada, posts, and tries to sync with both
 FP_ADA=$(sz ada id)
-sz ben-saved cell remove union "$FP_KIM" >/dev/null 2>&1
-sz ben-saved cell remove union "$FP_ADA" >/dev/null 2>&1
+sz ben-saved cell remove --yes union "$FP_KIM" >/dev/null 2>&1
+sz ben-saved cell remove --yes union "$FP_ADA" >/dev/null 2>&1
 sz ben-saved post union "ben's saved device speaks" >/dev/null 2>&1
 sz ben-saved sync "$ADA" >/dev/null 2>&1
 sz kim sync "$ADA" >/dev/null

@@ -85,7 +85,7 @@ grep -l "control: sync" "$W"/n*.log >/dev/null 2>&1 && fail "someone ran sync" |
 
 # n01 removes n05 (a capitulator, in north only; n05 invited n06, who stays).
 FP5=$(sz n05 id | head -n 1)
-sz n01 cell remove north "$FP5" >/dev/null || fail "n01 removes n05: $(cat "$W/last.err")"
+sz n01 cell remove --yes north "$FP5" >/dev/null || fail "n01 removes n05: $(cat "$W/last.err")"
 t0=$(now)
 gone=""
 while [ -z "$gone" ] && awk -v s="$(since "$t0")" -v b="$BOUND" 'BEGIN { exit !(s <= b) }'; do

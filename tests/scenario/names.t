@@ -42,7 +42,7 @@ sz ada name Benjamin "$(printf 'a\033[31mb')" >/dev/null 2>&1
 sz ada name zzzzzzzzzz Nobody >/dev/null 2>&1
 [ $? -eq 6 ] && ok "an unknown person is refused (exit 6)" || fail "unknown person: exit $?"
 expect "with a reason" grep -q "nobody here is named" "$W/last.err"
-sz ada cell remove union ab >/dev/null 2>&1
+sz ada cell remove --yes union ab >/dev/null 2>&1
 [ $? -eq 2 ] && ok "two letters name nobody (exit 2)" || fail "short prefix: exit $?"
 # on a terminal, a removal asks first ('script' gives the command one)
 if command -v script >/dev/null 2>&1; then
@@ -52,6 +52,22 @@ if command -v script >/dev/null 2>&1; then
 	expect "and a no does nothing" contains "$out" "Nothing was done"
 	out=$(sz ada cell members union)
 	expect "ben is still a member" contains "$out" "$FP_BEN"
+fi
+# with no terminal at all (a script), nobody can answer: refused without --yes, nothing done
+sz ada cell remove union Benjamin >/dev/null 2>&1
+[ $? -eq 2 ] && ok "a script's removal without --yes is refused (exit 2)" || fail "no terminal: exit $?"
+expect "saying how to do it" grep -q "run it again with --yes" "$W/last.err"
+out=$(sz ada cell members union)
+expect "ben is still a member after the refusal" contains "$out" "$FP_BEN"
+printf 'a leaflet from a script\n' | sz ada leaflet publish - >/dev/null 2>&1
+[ $? -eq 2 ] && ok "a piped leaflet with no terminal is refused without --yes" || fail "piped leaflet: exit $?"
+out=$(sz ada leaflet list 2>/dev/null)
+if contains "$out" "from a script"; then fail "the refused leaflet was published"; else ok "and not published"; fi
+# text through a pipe on a terminal: the question goes to the terminal (/dev/tty)
+if command -v script >/dev/null 2>&1; then
+	out=$(printf 'no\n' | script -qec "printf 'piped text\n' | $S --home $W/ada --passphrase-file $W/ada.pw leaflet publish -" /dev/null 2>&1)
+	expect "piped text on a terminal: asked there" contains "$out" "Go ahead?"
+	expect "and a no publishes nothing" contains "$out" "Nothing was done"
 fi
 expect "ada removes ben by the name she gave (--yes answers beforehand)" sz ada cell remove union Benjamin --yes
 out=$(sz ada cell members union)

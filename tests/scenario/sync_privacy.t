@@ -22,7 +22,7 @@ sz victor sync "$NADYA" >/dev/null
 cp -a "$W/ante" "$W/seized"
 cp "$W/ante.pw" "$W/seized.pw"
 FP_ANTE=$(sz ante id)
-expect "nadya removes ante" sz nadya cell remove factory-7 "$FP_ANTE"
+expect "nadya removes ante" sz nadya cell remove --yes factory-7 "$FP_ANTE"
 sz nadya post factory-7 "New place: the bakery." >/dev/null
 expect "victor syncs and learns of the removal" sz victor sync "$NADYA"
 out=$(sz victor cell members factory-7)

@@ -46,13 +46,13 @@ echo "the courier's phrase" > "$W/c.pw"
 node big
 i=1
 while [ $i -le 13 ]; do # three leaflets a chunk: five data chunks and three fillers
-	{ printf 'leaflet %s: ' $i; head -c 37500 /dev/urandom | base64 -w0; } | sz big leaflet publish - >/dev/null ||
+	{ printf 'leaflet %s: ' $i; head -c 37500 /dev/urandom | base64 -w0; } | sz big leaflet publish --yes - >/dev/null ||
 		fail "publish $i"
 	i=$((i + 1))
 done
 sz big bundle export --to "$W/b8.bundle" --bundle-passphrase-file "$W/c.pw" >/dev/null || fail "export b8"
 node small
-{ printf 'one leaflet'; head -c 1000 /dev/urandom | base64 -w0; } | sz small leaflet publish - >/dev/null
+{ printf 'one leaflet'; head -c 1000 /dev/urandom | base64 -w0; } | sz small leaflet publish --yes - >/dev/null
 sz small bundle export --to "$W/b1.bundle" --bundle-passphrase-file "$W/c.pw" >/dev/null || fail "export b1"
 node empty
 sz empty bundle export --to "$W/b0.bundle" --bundle-passphrase-file "$W/c.pw" >/dev/null || fail "export b0"
@@ -125,7 +125,7 @@ ok "bundles: $cases damaged files tried"
 node base
 i=1
 while [ $i -le 40 ]; do
-	{ printf 'leaflet %s: ' $i; head -c 3000 /dev/urandom | base64 -w0; } | sz base leaflet publish - >/dev/null
+	{ printf 'leaflet %s: ' $i; head -c 3000 /dev/urandom | base64 -w0; } | sz base leaflet publish --yes - >/dev/null
 	i=$((i + 1))
 done
 expect "duress passphrase set (both slots used)" sz base duress --file "$W/c.pw"

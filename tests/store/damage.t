@@ -14,7 +14,7 @@ T="$SZ_SAN/bin/store_tool"
 node base
 i=1
 while [ $i -le 40 ]; do
-	{ printf 'leaflet %s: ' $i; head -c 3000 /dev/urandom | base64 -w0; } | sz base leaflet publish >/dev/null ||
+	{ printf 'leaflet %s: ' $i; head -c 3000 /dev/urandom | base64 -w0; } | sz base leaflet publish --yes >/dev/null ||
 		fail "publish $i"
 	i=$((i + 1))
 done

@@ -8,7 +8,7 @@ set -u
 . "$SZ_ROOT/tests/scenario/lib.sh"
 
 node olga
-for i in 1 2 3 4 5; do sz olga leaflet publish "before the change $i" >/dev/null; done
+for i in 1 2 3 4 5; do sz olga leaflet publish --yes "before the change $i" >/dev/null; done
 cp "$W/olga/key" "$W/informer-key"            # the informer's copy of the key file
 cp "$W/olga.pw" "$W/informer.pw"              # ... and the old passphrase
 echo "a new passphrase for olga" > "$W/new.pw"
@@ -24,7 +24,7 @@ expect "the old passphrase no longer opens the node (exit 3, got $?)" test $? -e
 cp "$W/new.pw" "$W/olga.pw"
 out=$(sz olga status)
 expect "the new one does, with everything in it" contains "$out" "envelopes   5 held"
-sz olga leaflet publish "after the change" >/dev/null
+sz olga leaflet publish --yes "after the change" >/dev/null
 expect "no db.new or key.new is left" test ! -e "$W/olga/db.new" -a ! -e "$W/olga/key.new"
 
 # The informer puts his old key file back and uses the old passphrase: nothing opens.

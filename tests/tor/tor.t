@@ -278,7 +278,7 @@ echo "   cat's post reached ben in $s s"
 sz cat sync "$BONION" >/dev/null || { cat "$W/last.err"; fail "cat, a member, cannot reach ben's onion"; }
 echo "   cat, a member, reaches ben's onion"
 FPC=$(sz cat id | head -n 1)
-sz ada cell remove union "$FPC" >/dev/null || fail "ada removes cat"
+sz ada cell remove --yes union "$FPC" >/dev/null || fail "ada removes cat"
 t=$(ms)
 while sz ben cell members union | grep -q "$FPC"; do
 	[ $(($(ms) - t)) -gt $((TBOUND * 1000)) ] && fail "ben did not learn of the removal"
