@@ -41,8 +41,9 @@ row(const char *what, const sz_sim_reach *r, const char *scenario, double period
 	cell(r->t50_s, r->up50_s, period_s);
 	cell(r->t99_s, r->up99_s, period_s);
 	cell(r->t100_s, r->up100_s, period_s);
-	printf(" | %u / %u / %u (%u / %u / %u) | %llu | %.1f |\n", r->hop50, r->hop99, r->hop100,
-	    r->bfs50, r->bfs99, r->bfs100, (unsigned long long)r->sessions,
+	printf(" | %u / %u / %u (%u / %u / %u) | %llu | %.2f MiB, %.2f KiB |\n", r->hop50,
+	    r->hop99, r->hop100, r->bfs50, r->bfs99, r->bfs100, (unsigned long long)r->sessions,
+	    (double)r->marginal_bytes / 1048576.0,
 	    (double)r->marginal_bytes / (r->targets > 1 ? r->targets - 1 : 1) / 1024.0);
 	return r->reached == r->targets && r->outsiders == 0 && r->hop_below_bfs == 0 ? 0 : 1;
 }
@@ -57,12 +58,13 @@ static void
 totals(const char *what, const sz_sim_report *rep)
 {
 	printf("    %s: %.0f s simulated, %llu sessions (%.2f per node per period), %llu run for real "
-	    "(%llu of them idle, checked), %llu dials to offline nodes, %.1f KiB per node per period, "
+	    "(%llu of them idle, checked), %llu dials to offline nodes, %.2f GiB in all, %.1f KiB per "
+	    "node per period, "
 	    "an idle session %u..%u B, largest excess of a session %llu B, errors %llu, refused "
 	    "%llu, idle mismatches %llu, cpu %.1f s\n", what, rep->seconds, (unsigned long long)rep->sessions,
 	    rep->sessions_per_node_period, (unsigned long long)rep->sessions_real,
 	    (unsigned long long)rep->idle_checked, (unsigned long long)rep->dial_failures,
-	    rep->bytes_per_node_period / 1024.0, rep->idle_bytes_min, rep->idle_bytes_max,
+	    (double)rep->bytes / 1073741824.0, rep->bytes_per_node_period / 1024.0, rep->idle_bytes_min, rep->idle_bytes_max,
 	    (unsigned long long)rep->max_session_excess,
 	    (unsigned long long)rep->session_errors, (unsigned long long)rep->refused,
 	    (unsigned long long)rep->idle_mismatch, rep->cpu_s);
@@ -130,7 +132,7 @@ main(int argc, char **argv)
 	    (unsigned long long)w.targets, w.tokens_min, w.tokens_max, w.diameter, wall_s() - w0);
 	printf("\n| offline | item (nodes) | diameter / eccentricity | periods to 50 %% (churn bound) | "
 	    "99 %% | 100 %% | hops 50/99/100 (BFS bound) | sessions that moved it | "
-	    "KiB per node reached |\n"
+	    "their cost above idle: in all, per node reached |\n"
 	    "|---|---|---|---|---|---|---|---|---|\n");
 	/* one run per churn level (and the fanout what-if, with none offline, last), two at a time
 	 * on two threads (a world each): a leaflet and posts in the smallest, the median and the
