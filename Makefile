@@ -159,6 +159,12 @@ $(REL)/bench/%: $(REL)/obj/bench/%.o $(REL_LIB)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(REL_CFLAGS) -pie -o $@ $^ $(LIBS)
+# The network simulation links the simulator its unit test uses (src/sync/sim_test.c).
+SIM_LIB := src/sync/sim_testlib.c src/sync/simrun_testlib.c src/sync/simsession_testlib.c
+$(REL)/bench/bench_sim: $(REL)/obj/bench/bench_sim.o $(call obj,$(REL),$(SIM_LIB)) $(REL_LIB)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(REL_CFLAGS) -pie -o $@ $^ $(LIBS)
 
 $(FZ)/fuzz_%: $(FZ)/obj/fuzz/fuzz_%.o $(FZ_LIB)
 	$(call say,LD,$@)
