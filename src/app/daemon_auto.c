@@ -21,26 +21,32 @@
 /* --- events ------------------------------------------------------------------------------- */
 
 static void
-event_add(sz_daemon *d, const char *kind, const sz_cell *c, const uint8_t *who, const uint8_t *id)
+event_add(sz_daemon *d, const char *kind, const char *cell, const uint8_t *who, const uint8_t *id)
 {
 	sz_daemon_event *e = &d->ev[d->ev_seq % SZ_DAEMON_EVENTS];
 	memset(e, 0, sizeof *e);
 	e->seq = ++d->ev_seq;
 	e->time_ms = d->node != NULL ? sz_now_ms(d->node->env) : 0;
 	snprintf(e->kind, sizeof e->kind, "%s", kind);
-	if (c != NULL)
-		snprintf(e->cell, sizeof e->cell, "%s", sz_cell_name(c));
+	if (cell != NULL)
+		snprintf(e->cell, sizeof e->cell, "%s", cell);
 	if (who != NULL && !sodium_is_zero(who, 32) && sz_fingerprint(e->who, who) != SZ_OK)
 		e->who[0] = '\0';
 	if (id != NULL)
 		sz_hex_encode(e->id, id, 32);
 }
 
-/* Node hook: what the cells report as it is filed. */
+/* Node hook: what the cells reported in a batch, once it has committed (node_batch.c). */
 static void
-on_event(void *ctx, sz_cell *c, const sz_cell_event *e, bool mine)
+on_event(void *ctx, const sz_node_event *e)
 {
 	sz_daemon *d = ctx;
+	if (e == NULL) { /* a batch too big to tell event by event: look at everything again */
+		d->publish_dirty = true;
+		d->targets_dirty = true;
+		event_add(d, "sync", NULL, NULL, NULL);
+		return;
+	}
 	if (e->type == SZ_CELL_EV_CONTROL) {
 		/* Members changed: my record goes again (a newcomer cannot read the old one), and the
 		 * targets follow (a removed member's node is no longer one). */
@@ -48,11 +54,11 @@ on_event(void *ctx, sz_cell *c, const sz_cell_event *e, bool mine)
 		d->targets_dirty = true;
 		const char *k = e->op == SZ_CELL_OP_ADD ? "member-added" : e->op == SZ_CELL_OP_REMOVE ?
 		    "member-removed" : e->op == SZ_CELL_OP_LEAVE ? "member-left" : NULL;
-		if (k != NULL && !mine)
-			event_add(d, k, c, e->op == SZ_CELL_OP_LEAVE ? e->actor : e->subject, NULL);
+		if (k != NULL && !e->mine)
+			event_add(d, k, e->cell, e->op == SZ_CELL_OP_LEAVE ? e->actor : e->subject, NULL);
 		return;
 	}
-	if (e->type != SZ_CELL_EV_MESSAGE || mine)
+	if (e->type != SZ_CELL_EV_MESSAGE || e->mine)
 		return;
 	const char *k = NULL;
 	switch (e->kind) {
@@ -65,7 +71,7 @@ on_event(void *ctx, sz_cell *c, const sz_cell_event *e, bool mine)
 	case SZ_KIND_REACH: d->targets_dirty = true; return;
 	default: return; /* ballots and pledges: nothing that would date one or name its sender */
 	}
-	event_add(d, k, c, e->actor, e->entry_id);
+	event_add(d, k, e->cell, e->actor, e->entry_id);
 }
 
 size_t
