@@ -40,6 +40,7 @@
 #define SZ_DAEMON_EVENT_WAITERS 8      /* front ends waiting at once (each holds a control slot) */
 #define SZ_DAEMON_TARGETS_MS 5000      /* the automatic sync's targets gathered again */
 #define SZ_DAEMON_PUBLISH_MS 2000      /* my records checked against my addresses and members */
+#define SZ_DAEMON_FWD_CELLS 8        /* cells a forwarding push names (beyond: every target) */
 #define PENALTY_MS 60000
 #define NPENALTY 64
 
@@ -155,6 +156,11 @@ struct sz_daemon {
 	bool targets_dirty;
 	uint64_t publish_ms;
 	bool publish_dirty;
+	/* forwarding push (daemon_auto.c): the cells whose entries a batch brought, pushed on to
+	 * their other members' nodes once the session that brought them has been fed */
+	char fwd_cell[SZ_DAEMON_FWD_CELLS][72];
+	size_t nfwd;
+	bool fwd_all;              /* public entries (or more cells than kept): every target */
 	sz_daemon_event ev[SZ_DAEMON_EVENTS];
 	uint64_t ev_seq;           /* the newest event's number (0: none yet) */
 };
@@ -231,6 +237,11 @@ void sz_daemon_auto_tick(sz_daemon *d, uint64_t now);
  * pushed to the targets within a second or so; the peers list and my records are looked at
  * again (it may have changed either). */
 void sz_daemon_auto_note(sz_daemon *d, uint64_t before, bool push);
+/* Forwarding push: what the batches fed since the last call brought (cells' entries other than
+ * ballots and pledges, public entries) is pushed on, within a second or so, to the other nodes
+ * that should have it: the cell's members' nodes (every target, the peers list's too, for public
+ * entries), never to from (the transport key of the node it came from; NULL: unknown). */
+void sz_daemon_auto_forward(sz_daemon *d, const uint8_t *from);
 /* Forget the schedule (the node is locked: its syncs are gone). */
 void sz_daemon_auto_detach(sz_daemon *d);
 /* An automatic sync with target id ended. */

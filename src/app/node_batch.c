@@ -85,11 +85,15 @@ static void
 events_release(sz_node *n, bool committed)
 {
 	size_t k = n->nheld;
-	bool lost = n->held_lost;
+	bool lost = n->held_lost, pub = n->held_public;
 	n->nheld = 0;
-	n->held_lost = false;
+	n->held_lost = n->held_public = false;
 	for (size_t i = 0; committed && n->on_event != NULL && i < k; i++)
 		n->on_event(n->event_ctx, &n->held[i]);
+	if (committed && pub && n->on_event != NULL) {
+		sz_node_event h = { .type = SZ_NODE_EV_PUBLIC };
+		n->on_event(n->event_ctx, &h);
+	}
 	if (committed && lost && n->on_event != NULL)
 		n->on_event(n->event_ctx, NULL);
 	if (n->capheld > 64) { /* a big batch's room is not kept */

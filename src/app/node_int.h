@@ -66,7 +66,9 @@ typedef struct sz_node_cell {
 /* What a cell reported, as the node's hook is told of it after the batch commits: a copy (the
  * cell may be gone by then, parted in the same batch). */
 typedef struct sz_node_event {
-	int type;                     /* SZ_CELL_EV_CONTROL or SZ_CELL_EV_MESSAGE */
+	int type;                     /* SZ_CELL_EV_CONTROL, SZ_CELL_EV_MESSAGE, or
+	                               * SZ_NODE_EV_PUBLIC (public entries were stored: told once a
+	                               * batch, no other field set) */
 	int op;                       /* CONTROL: SZ_CELL_OP_* */
 	uint8_t kind;                 /* MESSAGE: the entry's kind */
 	bool mine;                    /* my own operation or post, not one that arrived */
@@ -105,6 +107,7 @@ struct sz_node {
 	struct sz_node_event *held;   /* what the open batch's cells reported (node_batch.c) */
 	size_t nheld, capheld;
 	bool held_lost;               /* more than SZ_NODE_EVENTS_HELD in the open batch */
+	bool held_public;             /* the open batch stored public entries */
 	/* One store transaction per batch (node_batch.c). */
 	unsigned batch_depth;
 	bool batch_touched;           /* a cell was fed or changed in the open batch */
@@ -115,6 +118,7 @@ struct sz_node {
 	                               * first need, dropped when a batch rolls back or a cell goes */
 };
 
+#define SZ_NODE_EV_PUBLIC 100
 /* Events one batch holds until it commits: about 200 bytes each.  A batch is at most a few
  * thousand envelopes (PROTOCOL.md §8, Limits), and a front end keeps only the newest 256. */
 #define SZ_NODE_EVENTS_HELD 1024

@@ -168,6 +168,7 @@ ingest(sz_node *n, bool filter, const uint8_t (*shared)[16], size_t nshared,
 		if (res[i] != SZ_OK)
 			continue;
 		if (in[k].env.format == SZ_ENV_PUBLIC) {
+			n->held_public = true; /* told after the commit (node_batch.c) */
 			sz_node_sketch_note(n, in[k].env.scope, in[k].id);
 			r = public_files(n, &in[k]);
 			continue;
