@@ -57,6 +57,7 @@ typedef struct conn {
 	struct sz_daemon *d;
 	int fd;
 	char peer[SZ_NET_HOST_MAX];/* incoming: the source address; outgoing: where to */
+	bool pub_only;             /* incoming through the public onion: leaflets alone */
 	bool local;                /* incoming from a loopback address (tor, or this machine):
 	                            * never judged by its address, which is everyone's */
 	uint64_t opened_ms;        /* accepted, or first dialled (monotonic) */
@@ -136,6 +137,10 @@ struct sz_daemon {
 	int tor_progress;          /* its bootstrap as last logged (-2: none yet) */
 	char tor_failed[256];      /* why it could not be used, if it could not */
 	char onion[80];
+	char onion_pub[80];        /* the public onion's address, once published (public_onion) */
+	int pub_fd;                /* the public onion's local listener (127.0.0.1, never
+	                            * advertised), or -1 */
+	uint16_t pub_port;
 	char socks[SZ_NET_ADDR_TEXT]; /* tor's SOCKS port, once asked */
 	bool stop;
 	bool wiped;                /* stopped by a wipe: the data directory goes when we do */
@@ -248,6 +253,8 @@ void sz_daemon_auto_detach(sz_daemon *d);
 void sz_daemon_auto_done(sz_daemon *d, uint32_t id, int err, int retry_s, uint64_t stored);
 
 /* daemon_reach.c */
+/* Open the public onion's local listener (public_onion): 127.0.0.1 on a new port each start. */
+SZ_MUST_CHECK int sz_daemon_pub_listen(sz_daemon *d);
 /* Open the listeners; the first one, if its port was not given, on the node's kept port (a new
  * one if none is kept or another program holds it), which is then kept. */
 SZ_MUST_CHECK int sz_daemon_listen_open(sz_daemon *d);

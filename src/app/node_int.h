@@ -25,6 +25,7 @@
 #define KV_IDENTITY "node/identity"    /* Ed25519 secret key, 64 bytes */
 #define KV_TRANSPORT "node/transport"  /* X25519 secret key, 32 bytes */
 #define KV_ONION "node/onion"          /* the onion service's key (tor's "ED25519-V3:..." text) */
+#define KV_ONION_PUBLIC "node/onion-public" /* the public onion's key (serve --public-onion) */
 #define KV_CELLS "node/cells"          /* the list of my cells: count u16, ids[32] */
 #define KV_CELL_PREFIX "cell/"         /* + hex cell id: the serialized cell state */
 #define KV_INVITE_PREFIX "invite/"     /* + hex token: an invitation I issued */
@@ -276,6 +277,11 @@ SZ_MUST_CHECK int sz_node_scopes(sz_node *n, uint8_t **scopes, size_t *count);
 SZ_MUST_CHECK int sz_node_sync_config(sz_node *n, sz_noise_role role, sz_sync_config *cfg,
     void **mem);
 void sz_node_sync_config_free(void *mem);
+/* The responder's configuration for a stranger on the public onion (docs/PROTOCOL.md §8, The
+ * public onion): the public scope alone is offered (no pair token, so no cell's label is ever
+ * shared, and no reach record leaves), no invitation is taken, nothing but a public envelope is
+ * given by id.  Release *mem as above. */
+SZ_MUST_CHECK int sz_node_sync_config_public(sz_node *n, sz_sync_config *cfg, void **mem);
 
 /* Posts (node_post.c).  Body of a POST entry (wire/attach.h sz_post_body_*): version u8 (1) ‖
  * flags u8 (bit 0: a reply, bit 1: files) ‖ [reply_to[32]] ‖ [files] ‖ text. */

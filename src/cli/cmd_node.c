@@ -175,6 +175,18 @@ sz_cli_status(sz_cli *c, int argc, char **argv)
 		sz_jsonw_arr_end(&c->jw);
 	}
 	sz_buf_free(&listen);
+	/* The onion for strangers: its own line, never among the addresses invitations name. */
+	const char *po = c->in_daemon ? sz_daemon_public_onion(c->daemon) : NULL;
+	if (po != NULL)
+		sz_cli_say(c, "public      %s (Tor, leaflets only, open to anyone, not tied to your "
+		    "cells)\n", po);
+	if (c->json) {
+		sz_jsonw_key(&c->jw, "public_onion");
+		if (po != NULL)
+			sz_jsonw_str(&c->jw, po);
+		else
+			sz_jsonw_null(&c->jw);
+	}
 	if (c->in_daemon) {
 		/* The daemon's sessions, as its slots and memory budget see them. */
 		sz_daemon_stats ds;

@@ -96,7 +96,7 @@ static const sz_cli_cmd cmd_table[] = {
 	{ "serve", sz_cli_serve, "[--listen HOST:PORT] [--public] [--advertise HOST[:PORT]] "
 	    "[--tor-control HOST:PORT [--tor-cookie FILE] | --tor PATH [--tor-config FILE]] "
 	    "[--onion-port N] [--locked] [--log FILE [--log-debug]] [--ui-port N | --no-ui] [--detach] "
-	    "[--manual] [--unlisted] [--sync-every S]",
+	    "[--manual] [--unlisted] [--sync-every S] [--public-onion]",
 	    "run the daemon: serve syncs, keep the keys in memory, answer commands\n"
 	    "It syncs by itself with the nodes of its cells' members (their addresses travel inside\n"
 	    "each cell, sealed) and with its peers list: a second or so after you post, vote or\n"
@@ -108,6 +108,8 @@ static const sz_cli_cmd cmd_table[] = {
 	    "(invitations then name this machine's local network address); --advertise names the\n"
 	    "address to give instead (behind a port forward).  'samizdat status' shows where it is\n"
 	    "reachable.  The log names no cell, command or peer; --log-debug does, and warns.\n"
+	    "With Tor, --public-onion also serves leaflets to anyone on a second onion address,\n"
+	    "not tied to your cells (only leaflets are exchanged there; 'samizdat status' shows it).\n"
 	    "It serves the web interface on 127.0.0.1 too ('samizdat ui'), at a free\n"
 	    "port (--ui-port N picks one; --no-ui serves none).  --detach asks for the passphrase,\n"
 	    "then goes to the background (its log in DIR/serve.log unless --log names one).", NULL },
