@@ -15,8 +15,11 @@
 static int cmd_help(sz_cli *c, int argc, char **argv);
 
 static const sz_cli_cmd cmd_table[] = {
-	{ "init", sz_cli_init, "[--kdf-ops N] [--kdf-mem-mib M]",
-	    "create this person's node: an identity and an encrypted store", NULL },
+	{ "init", sz_cli_init, "[--kdf-ops N] [--kdf-mem-mib M] [--weak-ok]",
+	    "create this person's node: an identity and an encrypted store\n"
+	    "Asks for the passphrase twice.  A weak one (one that about 2^40 guesses or fewer would\n"
+	    "find, as zxcvbn estimates: short, or made of common words, names, dates, keyboard\n"
+	    "runs) is refused unless you type 'keep it' when asked, or give --weak-ok.", NULL },
 	{ "id", sz_cli_id, "", "show this node's fingerprint, to compare aloud or on paper", NULL },
 	{ "status", sz_cli_status, "", "what this node holds and whether a daemon serves it\n"
 	    "Every page of the store is checked for damage (exit 5 if any is found).", NULL },
@@ -124,11 +127,12 @@ static const sz_cli_cmd cmd_table[] = {
 	    "the addresses this node syncs with (kept encrypted)", NULL },
 	{ "bundle", NULL, "", "courier files for links that are never live", sz_cli_bundle_cmds },
 	{ "wipe", sz_cli_wipe, "--yes", "destroy this node's keys at once (panic)", NULL },
-	{ "passphrase", sz_cli_passphrase_cmd, "[--new-file FILE]", "change the passphrase and the "
-	    "key that encrypts the store\n"
+	{ "passphrase", sz_cli_passphrase_cmd, "[--new-file FILE] [--weak-ok]", "change the "
+	    "passphrase and the key that encrypts the store\n"
 	    "Every page is re-encrypted under a new key, so that an old copy of the key file and the\n"
 	    "old passphrase open nothing written after.  Needs free space the size of the store; a\n"
-	    "crash at any moment leaves the store openable with the old or the new passphrase.", NULL },
+	    "crash at any moment leaves the store openable with the old or the new passphrase.  A\n"
+	    "weak new passphrase is refused as at init (--weak-ok keeps it).", NULL },
 	{ "duress", sz_cli_duress, "[--file FILE | --clear]",
 	    "set a passphrase that, when used to unlock, wipes the node", NULL },
 	{ "events", sz_cli_events, "[--since N] [--wait]", "what the running daemon saw happen, for "

@@ -134,7 +134,7 @@ SZ=${SZ_SAN:-$ROOT/build/san}/samizdat
 FILL=$BIN/sz_fill
 for who in a b c; do
 	echo "pw-$who" >"$W/$who.pw"
-	"$SZ" --home "$W/$who" --passphrase-file "$W/$who.pw" init --kdf-ops 1 --kdf-mem-mib 8 \
+	"$SZ" --home "$W/$who" --passphrase-file "$W/$who.pw" init --kdf-ops 1 --kdf-mem-mib 8 --weak-ok \
 		>/dev/null 2>&1 || fail "init $who"
 done
 "$FILL" "$W/a" "$W/a.pw" 1000 || fail "could not fill node a"
@@ -190,7 +190,7 @@ echo "== two laptops over Tor: an invitation naming an onion, then posts both wa
 TBOUND=${TBOUND:-60}
 for who in ada ben; do
 	echo "pw-$who" >"$W/$who.pw"
-	"$SZ" --home "$W/$who" --passphrase-file "$W/$who.pw" init --kdf-ops 1 --kdf-mem-mib 8 \
+	"$SZ" --home "$W/$who" --passphrase-file "$W/$who.pw" init --kdf-ops 1 --kdf-mem-mib 8 --weak-ok \
 		>/dev/null 2>&1 || fail "init $who"
 done
 sz() { who=$1; shift; "$SZ" --home "$W/$who" --passphrase-file "$W/$who.pw" "$@" 2>"$W/last.err"; }
@@ -255,7 +255,7 @@ echo "== onion client authorization: only current members' nodes reach a member'
 # ada's and ben's onions move to new addresses that let in the members' keys but not his (and
 # that only the members are told of), and his node reaches neither, while ben still reaches ada.
 echo "pw-cat" >"$W/cat.pw"
-"$SZ" --home "$W/cat" --passphrase-file "$W/cat.pw" init --kdf-ops 1 --kdf-mem-mib 8 \
+"$SZ" --home "$W/cat" --passphrase-file "$W/cat.pw" init --kdf-ops 1 --kdf-mem-mib 8 --weak-ok \
 	>/dev/null 2>&1 || fail "init cat"
 "$SZ" --home "$W/cat" --passphrase-file "$W/cat.pw" serve --listen 127.0.0.1:0 \
 	--tor-control "127.0.0.1:$CLIENT2_CONTROL_PORT" --tor-cookie "$CLIENT2_COOKIE" \
