@@ -42,7 +42,7 @@ umask 077
 T0=$(date +%s)
 say "Four people, four devices. Each makes a node: an identity and an encrypted store."
 for who in nadya ante victor olga; do
-	echo "pw-$who" > "$W/$who.pw"
+	echo "$who plum violin gravel sunset" > "$W/$who.pw" # a passphrase init takes (not weak)
 	printf '  %s$ samizdat init\n' "$who"
 	quiet "$who" init >/dev/null
 	printf '      fingerprint %s\n' "$(quiet "$who" id)"

@@ -1,11 +1,12 @@
 #!/bin/sh
 # deps.sh - install the Debian 12 packages samizdat needs, only those missing; silent when none are.
 # Run by `make deps`, `make check` and `make demo`.  libqpdf strips PDF attachments; libpng,
-# libjpeg and exiftool are for the tests (pictures made, read back and decoded).  Needs root (or
+# libjpeg and exiftool are for the tests; libzxcvbn measures passphrases (pictures made, read back and decoded).  Needs root (or
 # sudo) only when something is missing.
 set -eu
 pkgs="build-essential pkg-config libsodium-dev libsqlite3-dev libcmocka-dev clang libclang-rt-14-dev
-      libqrencode-dev libmicrohttpd-dev tor chromium libqpdf-dev libpng-dev libjpeg-dev libimage-exiftool-perl"
+      libqrencode-dev libmicrohttpd-dev libzxcvbn-dev tor chromium libqpdf-dev libpng-dev libjpeg-dev
+      libimage-exiftool-perl"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

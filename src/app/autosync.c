@@ -107,18 +107,55 @@ sz_autosync_set(sz_autosync *a, const sz_autosync_want *want, size_t n, uint64_t
 	compact(a);
 }
 
+/* Make t due within push_ms (again when done, if in flight); one that is failing keeps its
+ * backoff: a push would not reach it. */
+static void
+poke_one(sz_autosync *a, sz_autosync_target *t, uint64_t now)
+{
+	if (!t->live || t->fails > 0)
+		return;
+	if (t->inflight)
+		t->again = true;
+	else if (t->due_ms > now + a->cfg.push_ms)
+		t->due_ms = now + jitter(a, a->cfg.push_ms / 4, a->cfg.push_ms);
+}
+
 void
 sz_autosync_poke(sz_autosync *a, uint64_t now)
 {
+	for (size_t i = 0; i < a->n; i++)
+		poke_one(a, &a->t[i], now);
+}
+
+size_t
+sz_autosync_forward(sz_autosync *a, const uint8_t (*keys)[32], size_t nkeys,
+    const uint8_t *except, uint64_t now)
+{
+	size_t k = 0;
 	for (size_t i = 0; i < a->n; i++) {
 		sz_autosync_target *t = &a->t[i];
-		if (!t->live || t->fails > 0)
-			continue; /* one that is failing keeps its backoff: a push would not reach it */
-		if (t->inflight)
-			t->again = true;
-		else if (t->due_ms > now + a->cfg.push_ms)
-			t->due_ms = now + jitter(a, a->cfg.push_ms / 4, a->cfg.push_ms);
+		const uint8_t *key = t->w.has_key ? t->w.key : t->has_seen ? t->seen : NULL;
+		if (except != NULL && key != NULL && memcmp(key, except, 32) == 0)
+			continue; /* not back to where it came from */
+		bool named = keys == NULL;
+		for (size_t j = 0; !named && j < nkeys; j++)
+			named = t->w.has_key && memcmp(t->w.key, keys[j], 32) == 0;
+		if (!named || !t->live || t->fails > 0)
+			continue;
+		poke_one(a, t, now);
+		k++;
 	}
+	return k;
+}
+
+void
+sz_autosync_seen(sz_autosync *a, uint32_t id, const uint8_t key[32])
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (a->t[i].id == id) {
+			memcpy(a->t[i].seen, key, 32);
+			a->t[i].has_seen = true;
+		}
 }
 
 sz_autosync_target *

@@ -49,6 +49,9 @@ typedef struct sz_autosync_target {
 	uint64_t last_ok_ms;     /* 0: never */
 	uint64_t last_try_ms;
 	uint64_t syncs, failures; /* counts, for status */
+	bool has_seen;
+	uint8_t seen[32];        /* the key its node proved in its last sync (a peers list's address
+	                          * names none): a forwarding push does not go back to it */
 } sz_autosync_target;
 
 typedef struct sz_autosync {
@@ -70,6 +73,15 @@ void sz_autosync_set(sz_autosync *a, const sz_autosync_want *want, size_t n, uin
 /* Something was made here (a post, an operation, a ballot released): every target that is not
  * failing is due within push_ms; one in flight goes again when it ends. */
 void sz_autosync_poke(sz_autosync *a, uint64_t now);
+/* Entries arrived that others lack (forwarding push): the targets of keys[0..nkeys) (all
+ * targets, the peers list's too, if keys is NULL), except the one of key except (where they came
+ * from; NULL: none), are due within push_ms as for a poke (one that is failing keeps its backoff;
+ * one already due by then keeps its time: pushes within push_ms coalesce into one sync).
+ * Returns how many targets were named and not failing. */
+size_t sz_autosync_forward(sz_autosync *a, const uint8_t (*keys)[32], size_t nkeys,
+    const uint8_t *except, uint64_t now);
+/* The sync with target id proved its node's key: noted (sz_autosync_forward's except). */
+void sz_autosync_seen(sz_autosync *a, uint32_t id, const uint8_t key[32]);
 /* A target due now while fewer than max_inflight are in flight, marked in flight; NULL if none. */
 sz_autosync_target *sz_autosync_next(sz_autosync *a, uint64_t now);
 /* The sync with target id ended: err 0 (it went through) or why not; retry_s >= 0 is the wait a

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -158,6 +159,77 @@ test_push_and_changes(void **state)
 	assert_int_equal(a.n, 2);
 }
 
+/* Forwarding push: the named nodes' targets become due within push_ms, never the one the entries
+ * came from, nor one that is failing; a second push within push_ms does not move the first;
+ * with no key named, every target (the peers list's too) but the source. */
+static void
+test_forward(void **state)
+{
+	(void)state;
+	sz_env_seeded e;
+	sz_env_seeded_init(&e, 5, 0);
+	sz_autosync a;
+	sz_autosync_cfg cfg = { .period_ms = 60000, .push_ms = 1000, .max_inflight = 8 };
+	sz_autosync_init(&a, &cfg, &e.env);
+	sz_autosync_want w[4] = { want(1), want(2), want(3), want(4) };
+	uint8_t keys[3][32];
+	for (int i = 0; i < 3; i++) {
+		w[i].has_key = true;
+		memset(w[i].key, i + 1, 32);
+		memset(keys[i], i + 1, 32);
+	}
+	/* w[3]: a peers list's address, no key */
+	sz_autosync_set(&a, w, 4, 0);
+	sz_autosync_target *got[8];
+	assert_int_equal(due_by(&a, 1000, got, 8), 4);
+	for (int i = 0; i < 4; i++) {
+		bool third = got[i]->w.has_key && memcmp(got[i]->w.key, keys[2], 32) == 0;
+		sz_autosync_done(&a, got[i]->id, third ? SZ_ERR_UNREACHABLE : SZ_OK, -1, 1000);
+	}
+	/* everything due a period (45 s at least) from now, node 3 in backoff (2.5 s at least) */
+	assert_null(sz_autosync_next(&a, 3000));
+	/* cell entries from node 1: its node is not pushed to, node 2's is, failing node 3 is not */
+	assert_int_equal(sz_autosync_forward(&a, (const uint8_t(*)[32])keys, 3, keys[0], 3000), 1);
+	got[0] = sz_autosync_next(&a, 4000);
+	assert_non_null(got[0]);
+	assert_memory_equal(got[0]->w.key, keys[1], 32);
+	assert_null(sz_autosync_next(&a, 4000));
+	sz_autosync_done(&a, got[0]->id, SZ_OK, -1, 4000);
+	/* two pushes within push_ms: one sync */
+	assert_int_equal(sz_autosync_forward(&a, NULL, 0, keys[1], 20000), 2);
+	const sz_autosync_target *t = NULL;
+	for (size_t i = 0; i < a.n; i++)
+		if (!a.t[i].w.has_key)
+			t = &a.t[i];
+	assert_non_null(t);
+	uint64_t due = t->due_ms;
+	assert_true(due > 20000 && due <= 21000);
+	assert_int_equal(sz_autosync_forward(&a, NULL, 0, keys[1], 20500), 2);
+	assert_int_equal(t->due_ms, due);
+	/* node 1, the peers list's address, and node 3 whose backoff ended */
+	size_t k = due_by(&a, 21000, got, 8);
+	assert_int_equal(k, 3);
+	sz_autosync_target *one = NULL;
+	for (size_t i = 0; i < k; i++) {
+		assert_false(got[i]->w.has_key && memcmp(got[i]->w.key, keys[1], 32) == 0);
+		if (got[i]->w.has_key && memcmp(got[i]->w.key, keys[0], 32) == 0)
+			one = got[i];
+	}
+	assert_non_null(one);
+	/* the peers list's address, once its node proved a key, is not pushed back to either */
+	for (size_t i = 0; i < k; i++)
+		if (!got[i]->w.has_key)
+			sz_autosync_seen(&a, got[i]->id, keys[1]);
+	assert_int_equal(sz_autosync_forward(&a, NULL, 0, keys[1], 21050), 1);
+	for (size_t i = 0; i < k; i++)
+		if (!got[i]->w.has_key)
+			sz_autosync_seen(&a, got[i]->id, keys[0]);
+	/* in flight when more comes: it goes again when done (node 3, failing, is not pushed) */
+	assert_int_equal(sz_autosync_forward(&a, NULL, 0, NULL, 21100), 3);
+	sz_autosync_done(&a, one->id, SZ_OK, -1, 21500);
+	assert_true(sz_autosync_find(&a, one->id)->due_ms <= 21500 + 250);
+}
+
 /* A node is one target whatever its addresses: a failure moves to its next address, a new set of
  * addresses keeps its schedule and the address being tried, another key is another node. */
 static void
@@ -215,6 +287,7 @@ main(void)
 		cmocka_unit_test(test_backoff_and_busy),
 		cmocka_unit_test(test_push_and_changes),
 		cmocka_unit_test(test_addresses),
+		cmocka_unit_test(test_forward),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -269,6 +269,7 @@ sz_daemon_new(sz_daemon **out, const sz_daemon_opts *opts, sz_node *node)
 		return SZ_ERR_NOMEM;
 	d->o = *opts;
 	d->ctl_fd = -1;
+	d->pub_fd = -1;
 	if (d->o.max_sessions == 0 || d->o.max_sessions > SZ_DAEMON_MAX_SESSIONS)
 		d->o.max_sessions = SZ_DAEMON_MAX_SESSIONS;
 	if (d->o.max_per_host == 0)
@@ -304,7 +305,7 @@ sz_daemon_new(sz_daemon **out, const sz_daemon_opts *opts, sz_node *node)
 	}
 	d->listen_auto = d->o.listen[0].port == 0;
 	d->node = node;
-	if ((r = sz_daemon_listen_open(d)) != SZ_OK)
+	if ((r = sz_daemon_listen_open(d)) != SZ_OK || (r = sz_daemon_pub_listen(d)) != SZ_OK)
 		goto fail;
 	sz_daemon_reach_save(d);
 	sz_daemon_tor_start(d);
@@ -341,11 +342,13 @@ sz_daemon_run(sz_daemon *d)
 		    "keep it on a device that may be seized.");
 	sz_buf_free(&addrs);
 	while (!d->stop && !got_term) {
-		struct pollfd pf[SZ_DAEMON_MAX_LISTEN + 1 + SZ_DAEMON_MAX_SOURCES + SZ_DAEMON_MAX_CONNS];
+		struct pollfd pf[SZ_DAEMON_MAX_LISTEN + 2 + SZ_DAEMON_MAX_SOURCES + SZ_DAEMON_MAX_CONNS];
 		size_t np = 0;
 		for (size_t i = 0; i < d->nl; i++)
 			pf[np++] = (struct pollfd){ d->lfd[i], POLLIN, 0 };
 		pf[np++] = (struct pollfd){ d->ctl_fd, POLLIN, 0 };
+		size_t pubi = np;
+		pf[np++] = (struct pollfd){ d->pub_fd, POLLIN, 0 }; /* -1: ignored by poll */
 		size_t srcbase = np;
 		for (size_t i = 0; i < d->nsrc; i++)
 			pf[np++] = (struct pollfd){ d->src[i].fd, POLLIN, 0 };
@@ -405,6 +408,8 @@ sz_daemon_run(sz_daemon *d)
 		for (size_t i = 0; k > 0 && i < d->nl; i++)
 			if (pf[i].revents & POLLIN)
 				sz_daemon_sync_accept(d, d->lfd[i]);
+		if (k > 0 && d->pub_fd >= 0 && (pf[pubi].revents & POLLIN))
+			sz_daemon_sync_accept(d, d->pub_fd);
 		if (k > 0 && (pf[d->nl].revents & POLLIN))
 			sz_daemon_ctl_accept(d);
 		/* The other services (the web interface) run every turn: their own timeouts too. */
@@ -450,6 +455,8 @@ sz_daemon_free(sz_daemon *d)
 		conn_close(d, d->conns[--d->nconns]);
 	for (size_t i = 0; i < d->nl; i++)
 		close(d->lfd[i]);
+	if (d->pub_fd >= 0)
+		close(d->pub_fd);
 	if (d->ctl_fd >= 0) {
 		close(d->ctl_fd);
 		unlink(d->ctl_path);

@@ -65,6 +65,9 @@ typedef struct sz_daemon_opts {
 	const char *tor_path;       /* spawn this tor binary instead */
 	const char *tor_extra;      /* extra torrc lines (test networks) for a spawned tor */
 	uint16_t onion_port;        /* the onion service's virtual port [7070] */
+	bool public_onion;          /* with Tor: serve leaflets to strangers on a second onion
+	                             * service, without client authorization, whose sessions
+	                             * reconcile the public scope alone (docs/threat/tor.md) */
 	size_t max_sessions;        /* concurrent sync sessions [128] */
 	size_t max_per_host;        /* concurrent connections from one LAN address [4]; never
 	                             * applied to a loopback address (Tor's, everyone's) */
@@ -109,6 +112,9 @@ size_t sz_daemon_reach(sz_daemon *d, sz_addr *out, size_t max);
 /* Where this daemon's tor takes SOCKS connections, as "HOST:PORT".  SZ_ERR_UNSUPPORTED when it
  * runs without Tor. */
 SZ_MUST_CHECK int sz_daemon_tor_socks(sz_daemon *d, char *out, size_t n);
+/* The public onion's address ("<56>.onion:PORT"), once published (serve --public-onion), or
+ * NULL.  Never in a record or an invitation: strangers are told it by other means. */
+const char *sz_daemon_public_onion(const sz_daemon *d);
 /* The addresses a daemon last said this node is reachable at (kept in the store). */
 size_t sz_node_saved_reach(sz_node *n, sz_addr *out, size_t max);
 /* Start an outgoing sync to addr for client; when it ends, the daemon answers the client with

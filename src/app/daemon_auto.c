@@ -21,26 +21,56 @@
 /* --- events ------------------------------------------------------------------------------- */
 
 static void
-event_add(sz_daemon *d, const char *kind, const sz_cell *c, const uint8_t *who, const uint8_t *id)
+event_add(sz_daemon *d, const char *kind, const char *cell, const uint8_t *who, const uint8_t *id)
 {
 	sz_daemon_event *e = &d->ev[d->ev_seq % SZ_DAEMON_EVENTS];
 	memset(e, 0, sizeof *e);
 	e->seq = ++d->ev_seq;
 	e->time_ms = d->node != NULL ? sz_now_ms(d->node->env) : 0;
 	snprintf(e->kind, sizeof e->kind, "%s", kind);
-	if (c != NULL)
-		snprintf(e->cell, sizeof e->cell, "%s", sz_cell_name(c));
+	if (cell != NULL)
+		snprintf(e->cell, sizeof e->cell, "%s", cell);
 	if (who != NULL && !sodium_is_zero(who, 32) && sz_fingerprint(e->who, who) != SZ_OK)
 		e->who[0] = '\0';
 	if (id != NULL)
 		sz_hex_encode(e->id, id, 32);
 }
 
-/* Node hook: what the cells report as it is filed. */
+/* The cell named cell brought entries: pushed on after the session's bytes are fed. */
 static void
-on_event(void *ctx, sz_cell *c, const sz_cell_event *e, bool mine)
+fwd_note(sz_daemon *d, const char *cell)
+{
+	for (size_t i = 0; i < d->nfwd; i++)
+		if (strcmp(d->fwd_cell[i], cell) == 0)
+			return;
+	if (d->nfwd == SZ_DAEMON_FWD_CELLS) {
+		d->fwd_all = true;
+		return;
+	}
+	snprintf(d->fwd_cell[d->nfwd++], sizeof d->fwd_cell[0], "%s", cell);
+}
+
+/* Node hook: what the cells reported in a batch, once it has committed (node_batch.c). */
+static void
+on_event(void *ctx, const sz_node_event *e)
 {
 	sz_daemon *d = ctx;
+	if (e == NULL) { /* a batch too big to tell event by event: look at everything again */
+		d->publish_dirty = true;
+		d->targets_dirty = true;
+		d->fwd_all = true;
+		event_add(d, "sync", NULL, NULL, NULL);
+		return;
+	}
+	if (e->type == SZ_NODE_EV_PUBLIC) {
+		d->fwd_all = true; /* leaflets go to every node this one syncs with */
+		return;
+	}
+	/* Pushed on: what arrived of a cell, but not a ballot or a pledge (a prompt push would
+	 * narrow the moment its sender released it: docs/threat/decisions.md §10). */
+	if (!e->mine && (e->type == SZ_CELL_EV_CONTROL || (e->kind != SZ_KIND_BALLOT &&
+	    e->kind != SZ_KIND_PLEDGE)))
+		fwd_note(d, e->cell);
 	if (e->type == SZ_CELL_EV_CONTROL) {
 		/* Members changed: my record goes again (a newcomer cannot read the old one), and the
 		 * targets follow (a removed member's node is no longer one). */
@@ -48,11 +78,11 @@ on_event(void *ctx, sz_cell *c, const sz_cell_event *e, bool mine)
 		d->targets_dirty = true;
 		const char *k = e->op == SZ_CELL_OP_ADD ? "member-added" : e->op == SZ_CELL_OP_REMOVE ?
 		    "member-removed" : e->op == SZ_CELL_OP_LEAVE ? "member-left" : NULL;
-		if (k != NULL && !mine)
-			event_add(d, k, c, e->op == SZ_CELL_OP_LEAVE ? e->actor : e->subject, NULL);
+		if (k != NULL && !e->mine)
+			event_add(d, k, e->cell, e->op == SZ_CELL_OP_LEAVE ? e->actor : e->subject, NULL);
 		return;
 	}
-	if (e->type != SZ_CELL_EV_MESSAGE || mine)
+	if (e->type != SZ_CELL_EV_MESSAGE || e->mine)
 		return;
 	const char *k = NULL;
 	switch (e->kind) {
@@ -65,7 +95,7 @@ on_event(void *ctx, sz_cell *c, const sz_cell_event *e, bool mine)
 	case SZ_KIND_REACH: d->targets_dirty = true; return;
 	default: return; /* ballots and pledges: nothing that would date one or name its sender */
 	}
-	event_add(d, k, c, e->actor, e->entry_id);
+	event_add(d, k, e->cell, e->actor, e->entry_id);
 }
 
 size_t
@@ -374,10 +404,40 @@ sz_daemon_auto_note(sz_daemon *d, uint64_t before, bool push)
 }
 
 void
+sz_daemon_auto_forward(sz_daemon *d, const uint8_t *from)
+{
+	if (d->nfwd == 0 && !d->fwd_all)
+		return;
+	size_t pushed = 0, ncells = d->nfwd;
+	bool all = d->fwd_all;
+	if (d->node != NULL && d->as_ready && !d->o.manual) {
+		uint64_t now = sz_tcpdial_now_ms();
+		if (all) {
+			pushed = sz_autosync_forward(&d->as, NULL, 0, from, now);
+		} else {
+			static uint8_t keys[SZ_AUTOSYNC_MAX_TARGETS][32];
+			for (size_t i = 0; i < d->nfwd; i++) {
+				size_t k = sz_node_reach_cell_nodes(d->node, d->fwd_cell[i], keys,
+				    SZ_AUTOSYNC_MAX_TARGETS);
+				pushed += sz_autosync_forward(&d->as, (const uint8_t(*)[32])keys, k, from,
+				    now);
+			}
+		}
+	}
+	d->nfwd = 0;
+	d->fwd_all = false;
+	if (pushed > 0)
+		sz_daemon_debug(d, "new entries (%s) pushed on to %zu node%s", all ? "public, or many "
+		    "cells" : ncells == 1 ? "one cell" : "several cells", pushed, pushed == 1 ? "" : "s");
+}
+
+void
 sz_daemon_auto_detach(sz_daemon *d)
 {
 	d->as_ready = false;
 	d->poke = false;
+	d->nfwd = 0;
+	d->fwd_all = false;
 }
 
 void
@@ -411,6 +471,7 @@ sz_daemon_auto_tick(sz_daemon *d, uint64_t now)
 		targets_gather(d, now);
 	if (d->o.manual)
 		return;
+	sz_daemon_auto_forward(d, NULL); /* what came otherwise than in a session (a courier file) */
 	if (d->poke) {
 		sz_autosync_poke(&d->as, now);
 		d->poke = false;

@@ -484,6 +484,9 @@ sz_daemon_dial_done(sz_daemon *d, conn *c, int err, const sz_sync_stats *one)
 		    (unsigned long long)st.bytes_in, (unsigned long long)st.bytes_out);
 	if (err != SZ_OK && c->target == 0)
 		sz_daemon_log(d, "a sync with another node failed: %s", sync_failure(c, err));
+	uint8_t pk[32];
+	if (c->target != 0 && d->as_ready && c->sync != NULL && sz_sync_peer_key(c->sync, pk) == SZ_OK)
+		sz_autosync_seen(&d->as, c->target, pk);
 	if (c->target != 0)
 		sz_daemon_auto_done(d, c->target, err, c->sync != NULL &&
 		    sz_sync_peer_code(c->sync) == SZ_ERR_BUSY ? sz_sync_retry_after(c->sync) : -1,

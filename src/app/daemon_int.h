@@ -40,6 +40,7 @@
 #define SZ_DAEMON_EVENT_WAITERS 8      /* front ends waiting at once (each holds a control slot) */
 #define SZ_DAEMON_TARGETS_MS 5000      /* the automatic sync's targets gathered again */
 #define SZ_DAEMON_PUBLISH_MS 2000      /* my records checked against my addresses and members */
+#define SZ_DAEMON_FWD_CELLS 8        /* cells a forwarding push names (beyond: every target) */
 #define PENALTY_MS 60000
 #define NPENALTY 64
 
@@ -56,6 +57,7 @@ typedef struct conn {
 	struct sz_daemon *d;
 	int fd;
 	char peer[SZ_NET_HOST_MAX];/* incoming: the source address; outgoing: where to */
+	bool pub_only;             /* incoming through the public onion: leaflets alone */
 	bool local;                /* incoming from a loopback address (tor, or this machine):
 	                            * never judged by its address, which is everyone's */
 	uint64_t opened_ms;        /* accepted, or first dialled (monotonic) */
@@ -135,6 +137,10 @@ struct sz_daemon {
 	int tor_progress;          /* its bootstrap as last logged (-2: none yet) */
 	char tor_failed[256];      /* why it could not be used, if it could not */
 	char onion[80];
+	char onion_pub[80];        /* the public onion's address, once published (public_onion) */
+	int pub_fd;                /* the public onion's local listener (127.0.0.1, never
+	                            * advertised), or -1 */
+	uint16_t pub_port;
 	char socks[SZ_NET_ADDR_TEXT]; /* tor's SOCKS port, once asked */
 	bool stop;
 	bool wiped;                /* stopped by a wipe: the data directory goes when we do */
@@ -155,6 +161,11 @@ struct sz_daemon {
 	bool targets_dirty;
 	uint64_t publish_ms;
 	bool publish_dirty;
+	/* forwarding push (daemon_auto.c): the cells whose entries a batch brought, pushed on to
+	 * their other members' nodes once the session that brought them has been fed */
+	char fwd_cell[SZ_DAEMON_FWD_CELLS][72];
+	size_t nfwd;
+	bool fwd_all;              /* public entries (or more cells than kept): every target */
 	sz_daemon_event ev[SZ_DAEMON_EVENTS];
 	uint64_t ev_seq;           /* the newest event's number (0: none yet) */
 };
@@ -231,12 +242,19 @@ void sz_daemon_auto_tick(sz_daemon *d, uint64_t now);
  * pushed to the targets within a second or so; the peers list and my records are looked at
  * again (it may have changed either). */
 void sz_daemon_auto_note(sz_daemon *d, uint64_t before, bool push);
+/* Forwarding push: what the batches fed since the last call brought (cells' entries other than
+ * ballots and pledges, public entries) is pushed on, within a second or so, to the other nodes
+ * that should have it: the cell's members' nodes (every target, the peers list's too, for public
+ * entries), never to from (the transport key of the node it came from; NULL: unknown). */
+void sz_daemon_auto_forward(sz_daemon *d, const uint8_t *from);
 /* Forget the schedule (the node is locked: its syncs are gone). */
 void sz_daemon_auto_detach(sz_daemon *d);
 /* An automatic sync with target id ended. */
 void sz_daemon_auto_done(sz_daemon *d, uint32_t id, int err, int retry_s, uint64_t stored);
 
 /* daemon_reach.c */
+/* Open the public onion's local listener (public_onion): 127.0.0.1 on a new port each start. */
+SZ_MUST_CHECK int sz_daemon_pub_listen(sz_daemon *d);
 /* Open the listeners; the first one, if its port was not given, on the node's kept port (a new
  * one if none is kept or another program holds it), which is then kept. */
 SZ_MUST_CHECK int sz_daemon_listen_open(sz_daemon *d);

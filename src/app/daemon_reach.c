@@ -168,3 +168,16 @@ sz_node_saved_reach(sz_node *n, sz_addr *out, size_t max)
 	sz_buf_free(&b);
 	return k;
 }
+
+int
+sz_daemon_pub_listen(sz_daemon *d)
+{
+	if (!d->o.public_onion || (d->o.tor_control == NULL && d->o.tor_path == NULL))
+		return SZ_OK;
+	sz_addr a = { .port = 0 };
+	snprintf(a.host, sizeof a.host, "127.0.0.1");
+	int r = sz_net_listen(&a, false, &d->pub_fd);
+	if (r == SZ_OK)
+		d->pub_port = a.port;
+	return r;
+}

@@ -189,7 +189,8 @@ sz_daemon_session_start(sz_daemon *d, conn *c)
 {
 	sz_sync_config cfg;
 	void *mem = NULL;
-	int r = sz_node_sync_config(d->node, c->outgoing ? SZ_NOISE_INITIATOR : SZ_NOISE_RESPONDER,
+	int r = c->pub_only ? sz_node_sync_config_public(d->node, &cfg, &mem) :
+	    sz_node_sync_config(d->node, c->outgoing ? SZ_NOISE_INITIATOR : SZ_NOISE_RESPONDER,
 	    &cfg, &mem);
 	cfg.hooks.peer_ok = peer_ok;
 	cfg.hooks.peer_ctx = c;
@@ -280,6 +281,7 @@ sz_daemon_sync_accept(sz_daemon *d, int lfd)
 			continue;
 		}
 		c->local = local;
+		c->pub_only = lfd == d->pub_fd;
 		/* Its session (keys, offers) is made when its first bytes come: an idle socket costs
 		 * nothing but its slot.  An honest peer sends its first message with the connection,
 		 * so look now: read, it is past the idle sockets that give way first. */
@@ -360,8 +362,23 @@ make_room(sz_daemon *d, conn *c)
 	return true;
 }
 
+static void sync_io(sz_daemon *d, conn *c, short rev);
+
 void
 sz_daemon_sync_io(sz_daemon *d, conn *c, short rev)
+{
+	/* What its batches brought goes on to the others, not back to where it came from (its
+	 * key proved before the bytes that brought anything; the session may end with them). */
+	uint8_t pk[32];
+	bool known = c->sync != NULL && sz_sync_peer_key(c->sync, pk) == SZ_OK;
+	sync_io(d, c, rev);
+	if (!known)
+		known = c->sync != NULL && sz_sync_peer_key(c->sync, pk) == SZ_OK;
+	sz_daemon_auto_forward(d, known ? pk : NULL);
+}
+
+static void
+sync_io(sz_daemon *d, conn *c, short rev)
 {
 	uint8_t buf[65536];
 	if (c->outgoing && c->stage != ST_RUN) {

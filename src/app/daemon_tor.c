@@ -40,6 +40,8 @@ struct sz_daemon_torjob {
 	uint16_t control_port;
 	uint16_t virt, local;
 	char *key;                  /* the stored key blob (guarded memory), or NULL */
+	uint16_t pub_local;         /* the public onion's local port (0: no public onion) */
+	char *pkey;                 /* its stored key blob (guarded), or NULL */
 	/* progress, under mu */
 	int progress;               /* -1: tor not reached yet; else 0..100 */
 	bool done, abandoned;       /* done: published (or failed for good) */
@@ -61,8 +63,10 @@ struct sz_daemon_torjob {
 	char id[SZ_ONION_ID_BUF];
 	char *new_key;
 	char socks[SZ_NET_ADDR_TEXT];
+	char pub_id[SZ_ONION_ID_BUF]; /* the public onion, once published ("" if it could not be) */
+	char *pub_new_key;          /* its key if new, for the loop to keep */
 	/* the thread's own */
-	char *pub_key;              /* the key the service runs under (guarded) */
+	char *run_key;              /* the key the cells' service runs under (guarded) */
 	uint8_t (*have_clients)[32];
 	size_t nhave;
 	torreg *reg;                /* guarded */
@@ -80,9 +84,12 @@ job_free(struct sz_daemon_torjob *j)
 	free(j->home);
 	free(j->extra);
 	sz_secret_free(j->key);
-	sz_secret_free(j->pub_key);
+	sz_secret_free(j->run_key);
+	sz_secret_free(j->pkey);
 	if (j->new_key != NULL)
 		sz_torctl_key_free(j->new_key);
+	if (j->pub_new_key != NULL)
+		sz_torctl_key_free(j->pub_new_key);
 	sz_tor_free(j->tor);
 	free(j->want_clients);
 	free(j->have_clients);
@@ -135,17 +142,17 @@ publish(struct sz_daemon_torjob *j, uint8_t (*clients)[32], size_t n, bool fresh
 		/* gone already: publish anyway */
 	}
 	char id[SZ_ONION_ID_BUF], *made = NULL;
-	const char *key = fresh ? NULL : j->pub_key;
+	const char *key = fresh ? NULL : j->run_key;
 	int r = sz_torctl_add_onion_auth(ctl, key, j->virt, j->local, 0,
 	    (const uint8_t(*)[32])clients, n, id, key != NULL ? NULL : &made);
 	if (r != SZ_OK)
 		return r;
 	if (made != NULL) {
 		size_t l = strlen(made);
-		sz_secret_free(j->pub_key);
-		j->pub_key = sz_secret_alloc(l + 1);
-		if (j->pub_key != NULL)
-			memcpy(j->pub_key, made, l + 1);
+		sz_secret_free(j->run_key);
+		j->run_key = sz_secret_alloc(l + 1);
+		if (j->run_key != NULL)
+			memcpy(j->run_key, made, l + 1);
 		pthread_mutex_lock(&j->mu);
 		if (j->new_key != NULL)
 			sz_torctl_key_free(j->new_key);
@@ -166,6 +173,25 @@ publish(struct sz_daemon_torjob *j, uint8_t (*clients)[32], size_t n, bool fresh
 		j->nhave = n;
 	}
 	return SZ_OK;
+}
+
+/* The second onion service, for strangers (serve --public-onion): no client authorization, to
+ * its own local port, under its own key; published once (its clients never change).  Failing,
+ * the cells' service still runs: the loop says so. */
+static void
+publish_public(struct sz_daemon_torjob *j)
+{
+	char id[SZ_ONION_ID_BUF], *made = NULL;
+	int r = sz_torctl_add_onion(sz_tor_ctl(j->tor), j->pkey, j->virt, j->pub_local, 0, id,
+	    j->pkey != NULL ? NULL : &made);
+	if (r != SZ_OK) {
+		say_last(j, "publishing the public onion service failed: %s", sz_tor_reason(j->tor));
+		return;
+	}
+	pthread_mutex_lock(&j->mu);
+	memcpy(j->pub_id, id, SZ_ONION_ID_BUF);
+	j->pub_new_key = made;
+	pthread_mutex_unlock(&j->mu);
 }
 
 /* Apply what the loop wants now: the service's clients, the secrets for other onions. */
@@ -259,13 +285,15 @@ job_run(void *arg)
 	seen = j->want_gen;
 	pthread_mutex_unlock(&j->mu);
 	if (r == SZ_OK && !abandoned(j)) {
-		if (j->key != NULL && (j->pub_key = sz_secret_alloc(strlen(j->key) + 1)) != NULL)
-			memcpy(j->pub_key, j->key, strlen(j->key) + 1);
+		if (j->key != NULL && (j->run_key = sz_secret_alloc(strlen(j->key) + 1)) != NULL)
+			memcpy(j->run_key, j->key, strlen(j->key) + 1);
 		r = publish(j, clients, n, false);
 		if (r != SZ_OK)
 			snprintf(j->reason, sizeof j->reason, "publishing the onion service failed: %s",
 			    sz_tor_reason(j->tor));
 	}
+	if (r == SZ_OK && !abandoned(j) && j->pub_local != 0)
+		publish_public(j);
 	if (r == SZ_OK && !abandoned(j)) {
 		/* where to send outgoing streams, asked here rather than by the loop */
 		char host[SZ_TCPDIAL_HOST_MAX];
@@ -347,6 +375,7 @@ sz_daemon_tor_start(sz_daemon *d)
 	}
 	j->virt = d->o.onion_port;
 	j->local = d->o.listen[0].port;
+	j->pub_local = d->pub_fd >= 0 ? d->pub_port : 0;
 	if (d->o.tor_control != NULL) {
 		sz_addr ctl;
 		char why[128];
@@ -371,6 +400,13 @@ sz_daemon_tor_start(sz_daemon *d)
 		j->key[key.len] = '\0';
 	}
 	sz_buf_free(&key);
+	sz_buf pkey = { .secret = true };
+	if (j->pub_local != 0 && sz_store_kv_get(d->node->store, KV_ONION_PUBLIC, &pkey) == SZ_OK &&
+	    pkey.len > 0 && (j->pkey = sz_secret_alloc(pkey.len + 1)) != NULL) {
+		memcpy(j->pkey, pkey.p, pkey.len);
+		j->pkey[pkey.len] = '\0';
+	}
+	sz_buf_free(&pkey);
 	/* The thread takes no signal: SIGTERM and SIGHUP are the loop's. */
 	sigset_t all, old;
 	sigfillset(&all);
@@ -405,6 +441,34 @@ let_go(sz_daemon *d)
 	d->torjob = NULL;
 }
 
+/* The public onion, if one was asked for: its key kept (the address stays the same), its
+ * address said on a line of its own, never put in a record or an invitation. */
+static void
+tor_take_public(sz_daemon *d, struct sz_daemon_torjob *j)
+{
+	if (j->pub_local == 0)
+		return;
+	pthread_mutex_lock(&j->mu);
+	char *made = j->pub_new_key;
+	j->pub_new_key = NULL;
+	char id[SZ_ONION_ID_BUF];
+	memcpy(id, j->pub_id, sizeof id);
+	pthread_mutex_unlock(&j->mu);
+	if (made != NULL && d->node != NULL && sz_store_kv_put(d->node->store, KV_ONION_PUBLIC,
+	    (const uint8_t *)made, strlen(made)) != SZ_OK)
+		sz_daemon_log(d, "tor: could not keep the public onion's key; its address will change");
+	if (made != NULL)
+		sz_torctl_key_free(made);
+	if (id[0] == '\0')
+		return; /* said by the job: publishing it failed */
+	snprintf(d->onion_pub, sizeof d->onion_pub, "%s.onion:%u", id, d->o.onion_port);
+	sz_daemon_log(d, "serving leaflets to anyone on %s (public onion)", d->onion_pub);
+	if (d->o.out != NULL) {
+		fprintf(d->o.out, "public %s\n", d->onion_pub);
+		fflush(d->o.out);
+	}
+}
+
 /* Take the job's result (it is done): published, or failed (then it is let go). */
 static void
 tor_take(sz_daemon *d, struct sz_daemon_torjob *j)
@@ -433,6 +497,7 @@ tor_take(sz_daemon *d, struct sz_daemon_torjob *j)
 	snprintf(d->socks, sizeof d->socks, "%s", j->socks);
 	snprintf(d->onion, sizeof d->onion, "%s.onion:%u", j->id, d->o.onion_port);
 	sz_daemon_log(d, "serving on %s", d->onion);
+	tor_take_public(d, j);
 	if (d->o.out != NULL) {
 		/* the address, for whoever reads serve's output (scripts) */
 		fprintf(d->o.out, "%s\n", d->onion);
@@ -558,6 +623,7 @@ sz_daemon_tor_stop(sz_daemon *d)
 	let_go(d);
 	d->tor_ready = false;
 	d->onion[0] = '\0';
+	d->onion_pub[0] = '\0';
 	d->socks[0] = '\0';
 	d->tor_progress = -2;
 }
@@ -615,6 +681,12 @@ sz_daemon_addresses(sz_daemon *d, sz_buf *out)
 		sz_buf_append(out, d->onion, strlen(d->onion));
 		sz_buf_u8(out, '\n');
 	}
+}
+
+const char *
+sz_daemon_public_onion(const sz_daemon *d)
+{
+	return d->onion_pub[0] ? d->onion_pub : NULL;
 }
 
 int

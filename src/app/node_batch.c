@@ -2,7 +2,8 @@
  * node_batch.c - a node's batches: one store transaction for a batch a peer sends (or a bundle's,
  * or one operation of mine) and everything the cells produce while absorbing it; and the checking
  * of incoming envelopes (parse, hash, Ed25519 verify) on a pool of worker threads, one per core,
- * ahead of the single thread that writes.  Layer: app.
+ * ahead of the single thread that writes; what the cells report in a batch, told once it has
+ * committed (and never if it rolls back).  Layer: app.
  *
  * Crash safety: the store's journal makes a batch all or nothing on disk.  In memory, the cells a
  * batch fed have moved on; if the batch then fails (a full disk, an I/O error), the node stops
@@ -11,9 +12,11 @@
  */
 #include "app/node_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cell/cell.h"
 #include "lib/pool.h"
 #include "wire/envelope.h"
 
@@ -36,6 +39,78 @@ sz_node_batch_begin(sz_node *n)
 	return SZ_OK;
 }
 
+/* --- events told after the commit ----------------------------------------------------- */
+
+static void
+event_copy(sz_node_event *h, const sz_cell *c, const sz_cell_event *e, bool mine)
+{
+	memset(h, 0, sizeof *h);
+	h->type = e->type;
+	h->op = e->op;
+	h->kind = e->kind;
+	h->mine = mine;
+	memcpy(h->actor, e->actor, 32);
+	memcpy(h->subject, e->subject, 32);
+	memcpy(h->entry_id, e->entry_id, 32);
+	snprintf(h->cell, sizeof h->cell, "%s", sz_cell_name(c));
+}
+
+void
+sz_node_event_hold(sz_node *n, const sz_cell *c, const sz_cell_event *e, bool mine)
+{
+	if (n->on_event == NULL)
+		return;
+	if (n->batch_depth == 0) { /* no batch: it is on disk already */
+		sz_node_event h;
+		event_copy(&h, c, e, mine);
+		n->on_event(n->event_ctx, &h);
+		return;
+	}
+	if (n->nheld == n->capheld) {
+		size_t cap = n->capheld ? n->capheld * 2 : 16;
+		sz_node_event *v = n->nheld < SZ_NODE_EVENTS_HELD ? realloc(n->held, cap * sizeof *v) :
+		    NULL;
+		if (v == NULL) { /* told as "more happened" after the commit */
+			n->held_lost = true;
+			return;
+		}
+		n->held = v;
+		n->capheld = cap;
+	}
+	event_copy(&n->held[n->nheld++], c, e, mine);
+}
+
+/* The outermost batch ended: tell what it held if it committed, forget it either way. */
+static void
+events_release(sz_node *n, bool committed)
+{
+	size_t k = n->nheld;
+	bool lost = n->held_lost, pub = n->held_public;
+	n->nheld = 0;
+	n->held_lost = n->held_public = false;
+	for (size_t i = 0; committed && n->on_event != NULL && i < k; i++)
+		n->on_event(n->event_ctx, &n->held[i]);
+	if (committed && pub && n->on_event != NULL) {
+		sz_node_event h = { .type = SZ_NODE_EV_PUBLIC };
+		n->on_event(n->event_ctx, &h);
+	}
+	if (committed && lost && n->on_event != NULL)
+		n->on_event(n->event_ctx, NULL);
+	if (n->capheld > 64) { /* a big batch's room is not kept */
+		free(n->held);
+		n->held = NULL;
+		n->capheld = 0;
+	}
+}
+
+void
+sz_node_events_free(sz_node *n)
+{
+	free(n->held);
+	n->held = NULL;
+	n->nheld = n->capheld = 0;
+}
+
 int
 sz_node_batch_end(sz_node *n, int r)
 {
@@ -44,6 +119,7 @@ sz_node_batch_end(sz_node *n, int r)
 	if (--n->batch_depth > 0)
 		return r;
 	int e = sz_store_txn_end(n->store, r);
+	events_release(n, e == SZ_OK);
 	if (e == SZ_OK)
 		return SZ_OK;
 	if (r == SZ_OK) /* the commit failed */

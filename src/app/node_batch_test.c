@@ -2,7 +2,8 @@
  * node_batch_test.c - a node's batches (node_batch.c): a sync that brings a cell's posts commits
  * once, whatever its cells make of them; the checks run on the pool give the verdicts the writer
  * alone gives; a batch that fails on a full disk leaves the store as it was and the node
- * refusing more until it is unlocked again, and then it reads everything.  Layer: app.
+ * refusing more until it is unlocked again, and then it reads everything; what its cells report
+ * is told after the commit, never for a batch rolled back.  Layer: app.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -78,6 +79,106 @@ test_one_commit_per_session(void **state)
 	/* The one batch of 10 envelopes, with the posts, the author notes, the cell's state and the
 	 * acks it made: one commit.  (The session itself writes nothing else.) */
 	assert_int_equal(sz_store_commits(t.nd[1]->store) - c0, 1);
+	tn_free(&t);
+}
+
+/* Events (issue 14): what a batch's cells report is told only once the batch has committed. */
+typedef struct told {
+	size_t posts, other, lost;
+	size_t in_batch;              /* told while a batch was still open */
+	sz_node *n;
+} told;
+
+static void
+on_told(void *ctx, const sz_node_event *e)
+{
+	told *t = ctx;
+	if (t->n->batch_depth > 0)
+		t->in_batch++;
+	if (e == NULL)
+		t->lost++;
+	else if (e->type == SZ_CELL_EV_MESSAGE && e->kind == SZ_KIND_POST && !e->mine)
+		t->posts++;
+	else
+		t->other++;
+}
+
+/* The envelopes of node from's cell that node to lacks (malloc()ed each), as a sync brings them. */
+static size_t
+missing(tnet *t, int from, int to, uint8_t **envs, size_t *lens, size_t max)
+{
+	uint8_t sc[64][16];
+	size_t ns = 0, k = 0;
+	assert_int_equal(sz_cell_scopes(t->cl[from], sc, 64, &ns), SZ_OK);
+	for (size_t s = 0; s < ns; s++) {
+		sz_store_item *items;
+		size_t count;
+		assert_int_equal(sz_store_list_envelopes(t->nd[from]->store, sc[s], 0, UINT64_MAX, 0,
+		    &items, &count), SZ_OK);
+		for (size_t i = 0; i < count; i++)
+			if (!tn_has(t->nd[to], items[i].id)) {
+				assert_true(k < max);
+				assert_int_equal(sz_store_get_envelope(t->nd[from]->store, items[i].id,
+				    &envs[k], &lens[k]), SZ_OK);
+				k++;
+			}
+		free(items);
+	}
+	return k;
+}
+
+/* A sync's posts are announced after the commit, each once; a batch rolled back (here by its
+ * caller, after every post was filed) announces nothing, and its posts come again, announced,
+ * with the next batch. */
+static void
+test_events_after_commit(void **state)
+{
+	(void)state;
+	tnet t;
+	tn_new(&t, "events", 3);
+	tn_join(&t, 0, 1);
+	tn_join(&t, 0, 2);
+	tn_mesh(&t, 7);
+	told a = { .n = t.nd[1] }, b = { .n = t.nd[2] };
+	t.nd[1]->on_event = on_told;
+	t.nd[1]->event_ctx = &a;
+	post_n(&t, 0, 5, 40);
+	tn_result r = tn_sync(t.nd[1], t.nd[0]);
+	assert_int_equal(r.ea, SZ_OK);
+	assert_int_equal(r.a.stored, 5);
+	assert_int_equal(a.posts, 5);
+	assert_int_equal(a.in_batch, 0);
+	assert_int_equal(a.lost, 0);
+	/* Rolled back: the batch filed every post (the cell read them), then failed. */
+	uint8_t *envs[16];
+	size_t lens[16];
+	size_t k = missing(&t, 0, 2, envs, lens, 16);
+	assert_true(k >= 5);
+	t.nd[2]->on_event = on_told;
+	t.nd[2]->event_ctx = &b;
+	assert_int_equal(sz_node_batch_begin(t.nd[2]), SZ_OK);
+	int *res = calloc(k, sizeof *res);
+	assert_int_equal(sz_node_ingest(t.nd[2], (const uint8_t *const *)envs, lens, k, res), SZ_OK);
+	assert_int_equal(b.posts + b.other + b.lost, 0); /* held while the batch is open */
+	assert_int_equal(sz_node_batch_end(t.nd[2], SZ_ERR_IO), SZ_ERR_IO);
+	assert_int_equal(b.posts + b.other + b.lost, 0);
+	assert_int_equal(t.nd[2]->nheld, 0);
+	for (size_t i = 0; i < k; i++) {
+		uint8_t id[32];
+		assert_int_equal(sz_env_id(id, envs[i], lens[i]), SZ_OK);
+		assert_false(tn_has(t.nd[2], id));
+	}
+	/* Unlocked again (its cell reloaded as committed): the same batch, committed, announced. */
+	tn_reopen(&t, 2);
+	t.nd[2]->on_event = on_told;
+	t.nd[2]->event_ctx = &b;
+	b.n = t.nd[2];
+	assert_int_equal(sz_node_ingest(t.nd[2], (const uint8_t *const *)envs, lens, k, res), SZ_OK);
+	assert_int_equal(b.posts, 5);
+	assert_int_equal(b.in_batch, 0);
+	free(res);
+	for (size_t i = 0; i < k; i++)
+		free(envs[i]);
 	tn_free(&t);
 }
 
@@ -209,9 +310,14 @@ test_full_disk_mid_batch(void **state)
 		struct rlimit rl = { (rlim_t)size + (64 << 10), (rlim_t)size + (64 << 10) };
 		if (sz_node_open(&b, home, "pw", 2) != SZ_OK || setrlimit(RLIMIT_FSIZE, &rl) != 0)
 			_exit(2);
+		told tb = { .n = b };
+		b->on_event = on_told;
+		b->event_ctx = &tb;
 		int r = sz_node_ingest(b, (const uint8_t *const *)envs, lens, k, NULL);
 		if (r != SZ_ERR_DISK_FULL && r != SZ_ERR_IO)
 			_exit(3);
+		if (tb.posts + tb.other + tb.lost != 0) /* rolled back: nothing announced */
+			_exit(6);
 		if (!b->broken)
 			_exit(4);
 		/* No more batches: even one that would fit. */
@@ -257,6 +363,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_one_commit_per_session),
+		cmocka_unit_test(test_events_after_commit),
 		cmocka_unit_test(test_pool_matches_inline),
 		cmocka_unit_test(test_full_disk_mid_batch),
 	};

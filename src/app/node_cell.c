@@ -237,8 +237,9 @@ absorb(sz_node *n, sz_node_cell *nc, sz_cell_result *res, const uint8_t *env_id,
 	n->batch_touched = true;
 	for (size_t i = 0; i < res->nev && r == SZ_OK; i++) {
 		sz_cell_event *e = &res->ev[i];
-		if (n->on_event != NULL && e->type != SZ_CELL_EV_CHUNK)
-			n->on_event(n->event_ctx, nc->cell, e, env_id == NULL);
+		if (n->on_event != NULL && (e->type == SZ_CELL_EV_CONTROL ||
+		    e->type == SZ_CELL_EV_MESSAGE))
+			sz_node_event_hold(n, nc->cell, e, env_id == NULL);
 		if (n->log != NULL && e->type != SZ_CELL_EV_CHUNK)
 			fprintf(n->log, "cell %s: %s %s (%s)\n", sz_cell_name(nc->cell),
 			    e->type == SZ_CELL_EV_CONTROL ? "applied" : e->type == SZ_CELL_EV_HELD ? "holding" :

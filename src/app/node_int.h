@@ -25,6 +25,7 @@
 #define KV_IDENTITY "node/identity"    /* Ed25519 secret key, 64 bytes */
 #define KV_TRANSPORT "node/transport"  /* X25519 secret key, 32 bytes */
 #define KV_ONION "node/onion"          /* the onion service's key (tor's "ED25519-V3:..." text) */
+#define KV_ONION_PUBLIC "node/onion-public" /* the public onion's key (serve --public-onion) */
 #define KV_CELLS "node/cells"          /* the list of my cells: count u16, ids[32] */
 #define KV_CELL_PREFIX "cell/"         /* + hex cell id: the serialized cell state */
 #define KV_INVITE_PREFIX "invite/"     /* + hex token: an invitation I issued */
@@ -63,6 +64,18 @@ typedef struct sz_node_cell {
 	bool declined_dirty;          /* saved with the cell's state (sz_node_cells_save) */
 } sz_node_cell;
 
+/* What a cell reported, as the node's hook is told of it after the batch commits: a copy (the
+ * cell may be gone by then, parted in the same batch). */
+typedef struct sz_node_event {
+	int type;                     /* SZ_CELL_EV_CONTROL, SZ_CELL_EV_MESSAGE, or
+	                               * SZ_NODE_EV_PUBLIC (public entries were stored: told once a
+	                               * batch, no other field set) */
+	int op;                       /* CONTROL: SZ_CELL_OP_* */
+	uint8_t kind;                 /* MESSAGE: the entry's kind */
+	bool mine;                    /* my own operation or post, not one that arrived */
+	uint8_t actor[32], subject[32], entry_id[32];
+	char cell[72];                /* the cell's name (at most 64 bytes) */
+} sz_node_event;
 struct sz_node {
 	char *home;
 	sz_store *store;
@@ -87,10 +100,15 @@ struct sz_node {
 	/* Envelopes newly stored (for the daemon: a count that moved while a command ran means
 	 * something was made here, to push to the others). */
 	uint64_t stored;
-	/* Told of what the cells report as it is filed (the daemon's events), or NULL.  mine: my
-	 * own operation or post, not one that arrived. */
-	void (*on_event)(void *ctx, struct sz_cell *c, const struct sz_cell_event *e, bool mine);
+	/* Told of what the cells reported in a batch once the batch has committed (the daemon's
+	 * events), never for one rolled back; NULL: not told.  e NULL: more happened in the batch
+	 * than was kept to tell (SZ_NODE_EVENTS_HELD). */
+	void (*on_event)(void *ctx, const struct sz_node_event *e);
 	void *event_ctx;
+	struct sz_node_event *held;   /* what the open batch's cells reported (node_batch.c) */
+	size_t nheld, capheld;
+	bool held_lost;               /* more than SZ_NODE_EVENTS_HELD in the open batch */
+	bool held_public;             /* the open batch stored public entries */
 	/* One store transaction per batch (node_batch.c). */
 	unsigned batch_depth;
 	bool batch_touched;           /* a cell was fed or changed in the open batch */
@@ -100,6 +118,14 @@ struct sz_node {
 	struct sz_node_usage *usage;  /* bytes of chunks held per owner (node_attach.c), loaded on
 	                               * first need, dropped when a batch rolls back or a cell goes */
 };
+
+#define SZ_NODE_EV_PUBLIC 100
+/* Events one batch holds until it commits: about 200 bytes each.  A batch is at most a few
+ * thousand envelopes (PROTOCOL.md §8, Limits), and a front end keeps only the newest 256. */
+#define SZ_NODE_EVENTS_HELD 1024
+/* Note what cell c reported in the open batch (told at once if none is open). */
+void sz_node_event_hold(sz_node *n, const struct sz_cell *c, const struct sz_cell_event *e,
+    bool mine);
 
 /* Record a message for sz_node_errmsg and return err. */
 int sz_node_fail(sz_node *n, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -126,6 +152,8 @@ void sz_node_check_begin(sz_node *n, sz_node_check *ck, sz_env_in *in, size_t co
 void sz_node_check_wait(sz_node_check *ck, size_t upto);
 void sz_node_check_end(sz_node_check *ck);
 void sz_node_pool_free(sz_node *n);
+/* Forget the events held (the node closes). */
+void sz_node_events_free(sz_node *n);
 
 /* Take in envelopes from outside (bundle, join answer) or made here: store them (verifying
  * public ones), then let the cell that owns a sealed one open it and file what it can read; one
@@ -249,6 +277,11 @@ SZ_MUST_CHECK int sz_node_scopes(sz_node *n, uint8_t **scopes, size_t *count);
 SZ_MUST_CHECK int sz_node_sync_config(sz_node *n, sz_noise_role role, sz_sync_config *cfg,
     void **mem);
 void sz_node_sync_config_free(void *mem);
+/* The responder's configuration for a stranger on the public onion (docs/PROTOCOL.md §8, The
+ * public onion): the public scope alone is offered (no pair token, so no cell's label is ever
+ * shared, and no reach record leaves), no invitation is taken, nothing but a public envelope is
+ * given by id.  Release *mem as above. */
+SZ_MUST_CHECK int sz_node_sync_config_public(sz_node *n, sz_sync_config *cfg, void **mem);
 
 /* Posts (node_post.c).  Body of a POST entry (wire/attach.h sz_post_body_*): version u8 (1) ‖
  * flags u8 (bit 0: a reply, bit 1: files) ‖ [reply_to[32]] ‖ [files] ‖ text. */

@@ -340,6 +340,41 @@ is_member(const uint8_t id[32], const uint8_t (*ids)[32], size_t k)
 	return false;
 }
 
+/* The member nodes of nc its records name (never a removed member's, nor mine, nor one that
+ * publishes no address), into out[k..max) (their addresses and keys) or, if out is NULL, their
+ * keys into keys[k..max).  ids: room for 256 member ids.  Returns the new k. */
+static size_t
+cell_nodes(sz_node *n, sz_node_cell *nc, uint8_t (*ids)[32], sz_autosync_want *out,
+    uint8_t (*keys)[32], size_t k, size_t max)
+{
+	size_t nm = 0;
+	book b;
+	if (!sz_node_cell_syncs(n, nc) || sz_cell_members(nc->cell, ids, 256, &nm) != SZ_OK ||
+	    book_load(n, nc->cell, &b) != SZ_OK)
+		return k;
+	for (size_t i = 0; i < b.n && k < max; i++) {
+		book_entry *e = &b.e[i];
+		/* a removed (or departed) member's node is never contacted again */
+		if (!(e->flags & SZ_REACH_INVITE) && (!is_member(e->member, ids, nm) ||
+		    memcmp(e->member, n->id_pk, 32) == 0))
+			continue;
+		if (memcmp(e->rec.node_key, n->tr_pk, 32) == 0 || e->rec.naddr == 0)
+			continue; /* my own node; a node that publishes no address */
+		if (out == NULL) {
+			memcpy(keys[k++], e->rec.node_key, 32);
+			continue;
+		}
+		memset(&out[k], 0, sizeof out[k]);
+		for (size_t j = 0; j < e->rec.naddr && j < SZ_AUTOSYNC_MAX_ADDRS; j++)
+			out[k].addr[out[k].naddr++] = e->rec.addr[j];
+		out[k].has_key = true;
+		memcpy(out[k].key, e->rec.node_key, 32);
+		k++;
+	}
+	book_free(&b);
+	return k;
+}
+
 size_t
 sz_node_reach_targets(sz_node *n, sz_autosync_want *out, size_t max)
 {
@@ -347,30 +382,22 @@ sz_node_reach_targets(sz_node *n, sz_autosync_want *out, size_t max)
 	uint8_t (*ids)[32] = calloc(256, 32);
 	if (ids == NULL)
 		return 0;
-	for (size_t ci = 0; ci < n->ncells && k < max; ci++) {
-		sz_node_cell *nc = &n->cells[ci];
-		size_t nm = 0;
-		book b;
-		if (!sz_node_cell_syncs(n, nc) || sz_cell_members(nc->cell, ids, 256, &nm) != SZ_OK ||
-		    book_load(n, nc->cell, &b) != SZ_OK)
-			continue;
-		for (size_t i = 0; i < b.n && k < max; i++) {
-			book_entry *e = &b.e[i];
-			/* a removed (or departed) member's node is never contacted again */
-			if (!(e->flags & SZ_REACH_INVITE) && (!is_member(e->member, ids, nm) ||
-			    memcmp(e->member, n->id_pk, 32) == 0))
-				continue;
-			if (memcmp(e->rec.node_key, n->tr_pk, 32) == 0 || e->rec.naddr == 0)
-				continue; /* my own node; a node that publishes no address */
-			memset(&out[k], 0, sizeof out[k]);
-			for (size_t j = 0; j < e->rec.naddr && j < SZ_AUTOSYNC_MAX_ADDRS; j++)
-				out[k].addr[out[k].naddr++] = e->rec.addr[j];
-			out[k].has_key = true;
-			memcpy(out[k].key, e->rec.node_key, 32);
-			k++;
-		}
-		book_free(&b);
-	}
+	for (size_t ci = 0; ci < n->ncells && k < max; ci++)
+		k = cell_nodes(n, &n->cells[ci], ids, out, NULL, k, max);
+	free(ids);
+	return k;
+}
+
+size_t
+sz_node_reach_cell_nodes(sz_node *n, const char *cell, uint8_t (*keys)[32], size_t max)
+{
+	size_t k = 0;
+	uint8_t (*ids)[32] = calloc(256, 32);
+	if (ids == NULL)
+		return 0;
+	for (size_t ci = 0; ci < n->ncells && k == 0; ci++)
+		if (strcmp(sz_cell_name(n->cells[ci].cell), cell) == 0)
+			k = cell_nodes(n, &n->cells[ci], ids, NULL, keys, 0, max);
 	free(ids);
 	return k;
 }

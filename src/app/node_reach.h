@@ -96,5 +96,8 @@ void sz_node_reach_client_secret(sz_node *n, const uint8_t node_key[32], uint8_t
  * address is none.  The same node may come once per cell (sz_autosync_set counts it once).  At
  * most max; returns how many. */
 size_t sz_node_reach_targets(sz_node *n, sz_autosync_want *out, size_t max);
+/* The transport keys of the nodes sz_node_reach_targets gives for the cell named cell alone
+ * (where a forwarding push of its entries goes), at most max; returns how many. */
+size_t sz_node_reach_cell_nodes(sz_node *n, const char *cell, uint8_t (*keys)[32], size_t max);
 
 #endif /* SZ_APP_NODE_REACH_H */

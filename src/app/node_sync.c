@@ -168,6 +168,7 @@ ingest(sz_node *n, bool filter, const uint8_t (*shared)[16], size_t nshared,
 		if (res[i] != SZ_OK)
 			continue;
 		if (in[k].env.format == SZ_ENV_PUBLIC) {
+			n->held_public = true; /* told after the commit (node_batch.c) */
 			sz_node_sketch_note(n, in[k].env.scope, in[k].id);
 			r = public_files(n, &in[k]);
 			continue;
@@ -403,6 +404,22 @@ hook_store(void *ctx, const uint8_t (*shared)[SZ_SCOPE_BYTES], size_t nshared,
 	return sz_node_ingest_shared(ctx, shared, nshared, envs, lens, ids, count, results);
 }
 
+/* For a session on the public onion: only what the public scope holds leaves. */
+static int
+hook_get_public(void *ctx, const uint8_t id[32], uint8_t **env, size_t *len)
+{
+	uint8_t pub[16];
+	int r = hook_get(ctx, id, env, len);
+	sz_env_public_scope(pub);
+	if (r == SZ_OK && memcmp(*env + 1, pub, 16) != 0) {
+		free(*env);
+		*env = NULL;
+		*len = 0;
+		r = SZ_ERR_NOT_FOUND;
+	}
+	return r;
+}
+
 /* What the session offers: the public scope (one token under its own tag) and the pairs. */
 typedef struct offer_mem {
 	uint8_t pub[1][SZ_SCOPE_BYTES];
@@ -464,5 +481,20 @@ sz_node_sync_config(sz_node *n, sz_noise_role role, sz_sync_config *cfg, void **
 	cfg->hooks.count_ids = hook_count;
 	cfg->hooks.list_page = hook_page;
 	cfg->env = n->env;
+	return SZ_OK;
+}
+
+int
+sz_node_sync_config_public(sz_node *n, sz_sync_config *cfg, void **mem)
+{
+	int r = sz_node_sync_config(n, SZ_NOISE_RESPONDER, cfg, mem);
+	if (r != SZ_OK)
+		return r;
+	/* No pair token: no label of a cell can be shared, whatever the peer offers; no
+	 * invitation is redeemed here (they name the cells' onion); only public envelopes leave. */
+	cfg->pairs = NULL;
+	cfg->npairs = 0;
+	cfg->hooks.on_join = NULL;
+	cfg->hooks.get = hook_get_public;
 	return SZ_OK;
 }

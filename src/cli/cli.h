@@ -94,6 +94,11 @@ int sz_cli_node(sz_cli *c, struct sz_node **out);
 /* Read the passphrase: --passphrase-file, $SAMIZDAT_PASSPHRASE_FILE, or the terminal.  The result
  * is sodium_malloc()ed; free with sz_secret_free.  confirm: ask twice (for init). */
 int sz_cli_passphrase(sz_cli *c, const char *prompt, bool confirm, char **out, size_t *len);
+/* A passphrase just chosen (init, passphrase): measured (app/strength.h); a weak one is refused,
+ * saying why, unless weak_ok (--weak-ok) or, when it was typed on a terminal, the person types
+ * "keep it" when asked.  *bits gets the estimate.  SZ_EXIT_OK to go on, else the exit code
+ * (nothing was done). */
+int sz_cli_passphrase_check(sz_cli *c, const char *pass, size_t len, bool weak_ok, double *bits);
 
 /* Open a file that samizdat reads from outside (a bundle, a courier file) for reading: only a
  * regular file is taken, so that a FIFO or a device can never make the command (or the daemon

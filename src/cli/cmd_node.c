@@ -31,9 +31,10 @@ parse_u32(const char *s, uint32_t *v)
 int
 sz_cli_init(sz_cli *c, int argc, char **argv)
 {
-	const char *ops = NULL, *mem = NULL;
+	const char *ops = NULL, *mem = NULL, *weak = NULL;
 	const sz_cli_opt opts[] = {
-		{ "--kdf-ops", true, &ops }, { "--kdf-mem-mib", true, &mem }, { NULL, false, NULL },
+		{ "--kdf-ops", true, &ops }, { "--kdf-mem-mib", true, &mem },
+		{ "--weak-ok", false, &weak }, { NULL, false, NULL },
 	};
 	int npos = sz_cli_opts(c, argc, argv, opts);
 	if (npos < 0)
@@ -53,6 +54,12 @@ sz_cli_init(sz_cli *c, int argc, char **argv)
 	if (plen < 1) {
 		sz_secret_free(pass);
 		return sz_cli_usage_error(c, "the passphrase is empty");
+	}
+	double bits;
+	int ex = sz_cli_passphrase_check(c, pass, plen, weak != NULL, &bits);
+	if (ex != SZ_EXIT_OK) {
+		sz_secret_free(pass);
+		return ex;
 	}
 	sz_node *n;
 	r = sz_node_create(&n, c->home, pass, plen, &no);
@@ -78,6 +85,8 @@ sz_cli_init(sz_cli *c, int argc, char **argv)
 		sz_jsonw_str(&c->jw, fp);
 		sz_jsonw_key(&c->jw, "identity");
 		sz_jsonw_hex(&c->jw, pk, 32);
+		sz_jsonw_key(&c->jw, "passphrase_bits");
+		sz_jsonw_u64(&c->jw, (uint64_t)bits);
 	}
 	sz_node_close(n);
 	return SZ_EXIT_OK;
@@ -175,6 +184,18 @@ sz_cli_status(sz_cli *c, int argc, char **argv)
 		sz_jsonw_arr_end(&c->jw);
 	}
 	sz_buf_free(&listen);
+	/* The onion for strangers: its own line, never among the addresses invitations name. */
+	const char *po = c->in_daemon ? sz_daemon_public_onion(c->daemon) : NULL;
+	if (po != NULL)
+		sz_cli_say(c, "public      %s (Tor, leaflets only, open to anyone, not tied to your "
+		    "cells)\n", po);
+	if (c->json) {
+		sz_jsonw_key(&c->jw, "public_onion");
+		if (po != NULL)
+			sz_jsonw_str(&c->jw, po);
+		else
+			sz_jsonw_null(&c->jw);
+	}
 	if (c->in_daemon) {
 		/* The daemon's sessions, as its slots and memory budget see them. */
 		sz_daemon_stats ds;

@@ -457,7 +457,7 @@ sz_cli_serve(sz_cli *c, int argc, char **argv)
 	const char *listen = NULL, *pub = NULL, *tctl = NULL, *tcookie = NULL, *tpath = NULL,
 	    *textra = NULL, *oport = NULL, *locked = NULL, *logf = NULL, *adv = NULL, *dbg = NULL,
 	    *uiport = NULL, *noui = NULL, *detach = NULL,
-	    *manual = NULL, *unlisted = NULL, *every = NULL;
+	    *manual = NULL, *unlisted = NULL, *every = NULL, *pubonion = NULL;
 	const sz_cli_opt opts[] = {
 		{ "--listen", true, &listen }, { "--public", false, &pub },
 		{ "--tor-control", true, &tctl }, { "--tor-cookie", true, &tcookie },
@@ -467,6 +467,7 @@ sz_cli_serve(sz_cli *c, int argc, char **argv)
 		{ "--ui-port", true, &uiport }, { "--no-ui", false, &noui },
 		{ "--detach", false, &detach }, { "--manual", false, &manual },
 		{ "--unlisted", false, &unlisted }, { "--sync-every", true, &every },
+		{ "--public-onion", false, &pubonion },
 		{ NULL, false, NULL },
 	};
 	int npos = sz_cli_opts(c, argc, argv, opts);
@@ -515,6 +516,10 @@ sz_cli_serve(sz_cli *c, int argc, char **argv)
 	}
 	o.manual = manual != NULL;
 	o.unlisted = unlisted != NULL;
+	/* --public is taken (listen on the network): the second onion has a name of its own */
+	o.public_onion = pubonion != NULL;
+	if (o.public_onion && tctl == NULL && tpath == NULL)
+		return sz_cli_usage_error(c, "--public-onion needs Tor: add --tor or --tor-control");
 	if (every != NULL) {
 		char *end;
 		long v = strtol(every, &end, 10);

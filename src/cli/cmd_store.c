@@ -249,8 +249,9 @@ sz_cli_check(sz_cli *c, int argc, char **argv)
 int
 sz_cli_passphrase_cmd(sz_cli *c, int argc, char **argv)
 {
-	const char *file = NULL;
-	const sz_cli_opt opts[] = { { "--new-file", true, &file }, { NULL, false, NULL } };
+	const char *file = NULL, *weak = NULL;
+	const sz_cli_opt opts[] = { { "--new-file", true, &file }, { "--weak-ok", false, &weak },
+		{ NULL, false, NULL } };
 	int npos = sz_cli_opts(c, argc, argv, opts);
 	if (npos < 0)
 		return SZ_EXIT_USAGE;
@@ -272,6 +273,12 @@ sz_cli_passphrase_cmd(sz_cli *c, int argc, char **argv)
 	if (plen == 0) {
 		sz_secret_free(pass);
 		return sz_cli_usage_error(c, "the new passphrase is empty");
+	}
+	double bits;
+	int ex = sz_cli_passphrase_check(&nc, pass, plen, weak != NULL, &bits);
+	if (ex != SZ_EXIT_OK) {
+		sz_secret_free(pass);
+		return ex;
 	}
 	sz_progress p;
 	sz_progress_start(&p, c, "re-encrypting", 0);

@@ -15,8 +15,11 @@
 static int cmd_help(sz_cli *c, int argc, char **argv);
 
 static const sz_cli_cmd cmd_table[] = {
-	{ "init", sz_cli_init, "[--kdf-ops N] [--kdf-mem-mib M]",
-	    "create this person's node: an identity and an encrypted store", NULL },
+	{ "init", sz_cli_init, "[--kdf-ops N] [--kdf-mem-mib M] [--weak-ok]",
+	    "create this person's node: an identity and an encrypted store\n"
+	    "Asks for the passphrase twice.  A weak one (one that about 2^40 guesses or fewer would\n"
+	    "find, as zxcvbn estimates: short, or made of common words, names, dates, keyboard\n"
+	    "runs) is refused unless you type 'keep it' when asked, or give --weak-ok.", NULL },
 	{ "id", sz_cli_id, "", "show this node's fingerprint, to compare aloud or on paper", NULL },
 	{ "status", sz_cli_status, "", "what this node holds and whether a daemon serves it\n"
 	    "Every page of the store is checked for damage (exit 5 if any is found).", NULL },
@@ -96,7 +99,7 @@ static const sz_cli_cmd cmd_table[] = {
 	{ "serve", sz_cli_serve, "[--listen HOST:PORT] [--public] [--advertise HOST[:PORT]] "
 	    "[--tor-control HOST:PORT [--tor-cookie FILE] | --tor PATH [--tor-config FILE]] "
 	    "[--onion-port N] [--locked] [--log FILE [--log-debug]] [--ui-port N | --no-ui] [--detach] "
-	    "[--manual] [--unlisted] [--sync-every S]",
+	    "[--manual] [--unlisted] [--sync-every S] [--public-onion]",
 	    "run the daemon: serve syncs, keep the keys in memory, answer commands\n"
 	    "It syncs by itself with the nodes of its cells' members (their addresses travel inside\n"
 	    "each cell, sealed) and with its peers list: a second or so after you post, vote or\n"
@@ -108,6 +111,8 @@ static const sz_cli_cmd cmd_table[] = {
 	    "(invitations then name this machine's local network address); --advertise names the\n"
 	    "address to give instead (behind a port forward).  'samizdat status' shows where it is\n"
 	    "reachable.  The log names no cell, command or peer; --log-debug does, and warns.\n"
+	    "With Tor, --public-onion also serves leaflets to anyone on a second onion address,\n"
+	    "not tied to your cells (only leaflets are exchanged there; 'samizdat status' shows it).\n"
 	    "It serves the web interface on 127.0.0.1 too ('samizdat ui'), at a free\n"
 	    "port (--ui-port N picks one; --no-ui serves none).  --detach asks for the passphrase,\n"
 	    "then goes to the background (its log in DIR/serve.log unless --log names one).", NULL },
@@ -122,11 +127,12 @@ static const sz_cli_cmd cmd_table[] = {
 	    "the addresses this node syncs with (kept encrypted)", NULL },
 	{ "bundle", NULL, "", "courier files for links that are never live", sz_cli_bundle_cmds },
 	{ "wipe", sz_cli_wipe, "--yes", "destroy this node's keys at once (panic)", NULL },
-	{ "passphrase", sz_cli_passphrase_cmd, "[--new-file FILE]", "change the passphrase and the "
-	    "key that encrypts the store\n"
+	{ "passphrase", sz_cli_passphrase_cmd, "[--new-file FILE] [--weak-ok]", "change the "
+	    "passphrase and the key that encrypts the store\n"
 	    "Every page is re-encrypted under a new key, so that an old copy of the key file and the\n"
 	    "old passphrase open nothing written after.  Needs free space the size of the store; a\n"
-	    "crash at any moment leaves the store openable with the old or the new passphrase.", NULL },
+	    "crash at any moment leaves the store openable with the old or the new passphrase.  A\n"
+	    "weak new passphrase is refused as at init (--weak-ok keeps it).", NULL },
 	{ "duress", sz_cli_duress, "[--file FILE | --clear]",
 	    "set a passphrase that, when used to unlock, wipes the node", NULL },
 	{ "events", sz_cli_events, "[--since N] [--wait]", "what the running daemon saw happen, for "

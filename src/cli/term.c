@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "samizdat.h"
+#include "app/strength.h"
 #include "cli/cli.h"
 #include "crypto/crypto.h"
 #include "lib/jsonw.h"
@@ -219,6 +220,62 @@ sz_cli_passphrase(sz_cli *c, const char *prompt, bool confirm, char **out, size_
 		}
 	}
 	return SZ_OK;
+}
+
+/* A line typed on the terminal, echoed (a question, not a secret): SZ_OK, or an error if there is
+ * no terminal. */
+static int
+ask_tty(const char *prompt, char *line, size_t n)
+{
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return SZ_ERR_LOCKED;
+	if (write(fd, prompt, strlen(prompt)) < 0) {
+		/* the answer is still read */
+	}
+	size_t k = 0;
+	char ch;
+	while (k + 1 < n && read(fd, &ch, 1) == 1 && ch != '\n')
+		line[k++] = ch;
+	line[k] = '\0';
+	close(fd);
+	return SZ_OK;
+}
+
+int
+sz_cli_passphrase_check(sz_cli *c, const char *pass, size_t len, bool weak_ok, double *bits)
+{
+	sz_strength st;
+	const char *home = strrchr(c->home, '/');
+	const char *words[] = { home != NULL ? home + 1 : c->home, "samizdat", NULL };
+	*bits = 0;
+	int r = sz_passphrase_strength(pass, len, words, &st);
+	if (r != SZ_OK) {
+		fprintf(c->err, "samizdat %s: the passphrase cannot be measured (%s); nothing was "
+		    "changed.\n", c->cmdname ? c->cmdname : "", r == SZ_ERR_INVALID ? "it holds a NUL "
+		    "byte" : sz_strerror(r));
+		return SZ_EXIT_USAGE;
+	}
+	*bits = st.bits;
+	if (!st.weak)
+		return SZ_EXIT_OK;
+	fprintf(c->err, "samizdat %s: this passphrase is weak: about 2^%.0f guesses would find it "
+	    "(samizdat asks for 2^%.0f, years of guessing for whoever seizes the device); %s.\n",
+	    c->cmdname ? c->cmdname : "", st.bits, SZ_PASSPHRASE_MIN_BITS, st.advice);
+	if (weak_ok) {
+		fprintf(c->err, "Kept anyway (--weak-ok).\n");
+		return SZ_EXIT_OK;
+	}
+	/* Typed on a terminal: the person may insist, in words.  From a file: --weak-ok. */
+	const char *file = c->passfile ? c->passfile : getenv("SAMIZDAT_PASSPHRASE_FILE");
+	char line[32] = "";
+	if ((file == NULL || file[0] == '\0') && ask_tty("To keep it anyway, type: keep it\n"
+	    "(anything else stops, and nothing is changed): ", line, sizeof line) == SZ_OK &&
+	    strcmp(line, "keep it") == 0)
+		return SZ_EXIT_OK;
+	fprintf(c->err, "Nothing was changed. Choose a longer passphrase (four or five unrelated "
+	    "words), or keep this one with --weak-ok.\n");
+	return SZ_EXIT_FAIL;
 }
 
 int

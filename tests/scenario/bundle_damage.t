@@ -27,7 +27,7 @@ k=0
 # try NAME: import $W/NAME.bundle into a fresh node; sets RC, OUT (stdout), ERR (stderr), STORED.
 try() {
 	rm -rf "$W/r-$1" && echo "pw-r" > "$W/r-$1.pw"
-	"$S" --home "$W/r-$1" --passphrase-file "$W/r-$1.pw" init --kdf-ops 1 --kdf-mem-mib 8 >/dev/null 2>&1
+	"$S" --home "$W/r-$1" --passphrase-file "$W/r-$1.pw" init --kdf-ops 1 --kdf-mem-mib 8 --weak-ok >/dev/null 2>&1
 	OUT=$(timeout 20 "$S" --home "$W/r-$1" --passphrase-file "$W/r-$1.pw" --json bundle import \
 		"$W/$1.bundle" --bundle-passphrase-file "$W/courier.pw" 2>"$W/$1.err")
 	RC=$?

@@ -16,7 +16,7 @@ umask 077
 # node NAME: create a node with a quick KDF (tests only; the default is ~0.5 s).
 node() {
 	echo "pw-$1" > "$W/$1.pw"
-	"$S" --home "$W/$1" --passphrase-file "$W/$1.pw" init --kdf-ops 1 --kdf-mem-mib 8 >/dev/null 2>&1 ||
+	"$S" --home "$W/$1" --passphrase-file "$W/$1.pw" init --kdf-ops 1 --kdf-mem-mib 8 --weak-ok >/dev/null 2>&1 ||
 		fail "init $1"
 }
 # sz NAME ARGS...: run samizdat as that person (stdout only; stderr to $W/last.err).

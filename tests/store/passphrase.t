@@ -14,8 +14,14 @@ cp "$W/olga.pw" "$W/informer.pw"              # ... and the old passphrase
 echo "a new passphrase for olga" > "$W/new.pw"
 echo "the duress one" > "$W/duress.pw"
 expect "set a duress passphrase" sz olga duress --file "$W/duress.pw"
-sz olga passphrase --new-file "$W/duress.pw" >/dev/null
+sz olga passphrase --new-file "$W/duress.pw" --weak-ok >/dev/null
 expect "the duress passphrase cannot become the real one (exit 1, got $?)" test $? -eq 1
+expect "and says so" grep -q "that is the duress passphrase" "$W/last.err"
+echo "olga1990" > "$W/weak.pw"
+sz olga passphrase --new-file "$W/weak.pw" >/dev/null
+expect "a weak new passphrase is refused (exit 1, got $?)" test $? -eq 1
+expect "saying how weak, and how to insist" grep -q "keep this one with --weak-ok" "$W/last.err"
+expect "the old one still opens the node" sz olga status
 out=$(sz olga passphrase --new-file "$W/new.pw")
 expect "the passphrase is changed (exit 0)" test $? -eq 0
 expect "it says every page was re-encrypted" contains "$out" "re-encrypted under a new key"
@@ -43,9 +49,11 @@ expect "check says the pages do not open with that key" grep -q "fail authentica
 
 # Through the daemon: the node stays served, and unlocks with the newest passphrase after.
 serve olga
-echo "third passphrase" > "$W/third.pw"
+echo "a third one: copper lantern meadow" > "$W/third.pw"
 out=$(sz olga passphrase --new-file "$W/third.pw")
 expect "the daemon changes it (exit 0)" test $? -eq 0
+sz olga passphrase --new-file "$W/weak.pw" >/dev/null
+expect "the daemon refuses a weak one too (exit 1, got $?)" test $? -eq 1
 out=$(sz olga leaflet list)
 expect "the daemon still serves the node" contains "$out" "after the change"
 expect "lock" sz olga lock

@@ -10,7 +10,9 @@
 # posts both ways by automatic sync through Tor alone, each within TBOUND (60) seconds; a third
 # node joins through the inviter's onion with the code's client key, is removed, and then reaches
 # neither member's onion (client authorization; both move to new addresses), while the members
-# still reach each other.
+# still reach each other.  Last, a node serving --public-onion: a stranger reaches its second onion
+# without any client key and gets its leaflet, and cannot reach its cells' onion; a member gets
+# only leaflets there (no label of a cell is shared on the public onion).
 # Every process is stopped by pid on any exit.  Skips (77) when tor is not installed.
 set -u
 ROOT=${SZ_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -132,7 +134,7 @@ SZ=${SZ_SAN:-$ROOT/build/san}/samizdat
 FILL=$BIN/sz_fill
 for who in a b c; do
 	echo "pw-$who" >"$W/$who.pw"
-	"$SZ" --home "$W/$who" --passphrase-file "$W/$who.pw" init --kdf-ops 1 --kdf-mem-mib 8 \
+	"$SZ" --home "$W/$who" --passphrase-file "$W/$who.pw" init --kdf-ops 1 --kdf-mem-mib 8 --weak-ok \
 		>/dev/null 2>&1 || fail "init $who"
 done
 "$FILL" "$W/a" "$W/a.pw" 1000 || fail "could not fill node a"
@@ -188,7 +190,7 @@ echo "== two laptops over Tor: an invitation naming an onion, then posts both wa
 TBOUND=${TBOUND:-60}
 for who in ada ben; do
 	echo "pw-$who" >"$W/$who.pw"
-	"$SZ" --home "$W/$who" --passphrase-file "$W/$who.pw" init --kdf-ops 1 --kdf-mem-mib 8 \
+	"$SZ" --home "$W/$who" --passphrase-file "$W/$who.pw" init --kdf-ops 1 --kdf-mem-mib 8 --weak-ok \
 		>/dev/null 2>&1 || fail "init $who"
 done
 sz() { who=$1; shift; "$SZ" --home "$W/$who" --passphrase-file "$W/$who.pw" "$@" 2>"$W/last.err"; }
@@ -253,7 +255,7 @@ echo "== onion client authorization: only current members' nodes reach a member'
 # ada's and ben's onions move to new addresses that let in the members' keys but not his (and
 # that only the members are told of), and his node reaches neither, while ben still reaches ada.
 echo "pw-cat" >"$W/cat.pw"
-"$SZ" --home "$W/cat" --passphrase-file "$W/cat.pw" init --kdf-ops 1 --kdf-mem-mib 8 \
+"$SZ" --home "$W/cat" --passphrase-file "$W/cat.pw" init --kdf-ops 1 --kdf-mem-mib 8 --weak-ok \
 	>/dev/null 2>&1 || fail "init cat"
 "$SZ" --home "$W/cat" --passphrase-file "$W/cat.pw" serve --listen 127.0.0.1:0 \
 	--tor-control "127.0.0.1:$CLIENT2_CONTROL_PORT" --tor-cookie "$CLIENT2_COOKIE" \
@@ -318,10 +320,58 @@ echo "from ada after the removal" | sz ada post union >/dev/null || fail "ada po
 s=$(wait_read ben "from ada after the removal")
 [ "$s" != never ] || fail "ben no longer gets ada's posts"
 echo "   ben still reaches ada: her next post in $s s"
-stop_pid "$CAT"
+
+echo "== a second onion for strangers (serve --public-onion): leaflets only, no client authorization"
+# ada serves leaflets to anyone on a second onion, under a key of its own; her cells' onion still
+# lets in only the members' nodes.  cat, removed, is a stranger to her now; ben, a member, gets
+# only leaflets there, not the cell's posts (his daemon is stopped, so nothing else brings them).
 stop_pid "$BEN"
 stop_pid "$ADA"
-PIDS=$(echo "$PIDS" | sed "s/\b$BEN\b//; s/\b$ADA\b//; s/\b$CAT\b//")
+PIDS=$(echo "$PIDS" | sed "s/\b$BEN\b//; s/\b$ADA\b//")
+sz ada leaflet publish --yes "a leaflet for anyone" >/dev/null || fail "ada publishes a leaflet"
+echo "for members only" | sz ada post union >/dev/null || fail "ada posts"
+"$SZ" --home "$W/ada" --passphrase-file "$W/ada.pw" serve --listen 127.0.0.1:0 \
+	--tor-control "127.0.0.1:$CLIENT1_CONTROL_PORT" --tor-cookie "$CLIENT1_COOKIE" \
+	--onion-port 7070 --public-onion --log "$W/ada.log" >"$W/ada.addr" 2>>"$W/ada.log" &
+ADA=$!
+PIDS="$ADA $PIDS"
+i=0
+while ! grep -q '^public ' "$W/ada.addr" 2>/dev/null; do
+	[ $i -ge 1200 ] && { show "$W/ada.log"; fail "ada did not publish her public onion"; }
+	sleep 0.1
+	i=$((i + 1))
+done
+PONION=$(sed -n 's/^public //p' "$W/ada.addr")
+ACELLS=$(grep -v '^public ' "$W/ada.addr" | grep onion | tail -n 1)
+[ -n "$ACELLS" ] && [ "$PONION" != "$ACELLS" ] || fail "no second address: $(cat "$W/ada.addr")"
+[ "$ACELLS" = "$ANEW" ] || fail "ada's cells' onion changed on restart ($ACELLS, was $ANEW)"
+sz ada status | grep -q "^public      $PONION (Tor, leaflets only" ||
+	fail "status does not show the public onion: $(sz ada status)"
+sz ada status | grep "^reachable\|^           " | grep -q "$(echo "$PONION" | cut -c1-20)" &&
+	fail "the public onion is among the addresses invitations name"
+echo "   ada's cells' onion $ACELLS, public onion $PONION"
+# cat tries her cells' onion meanwhile (a minute to give up)
+"$SZ" --home "$W/cat" --passphrase-file "$W/cat.pw" sync "$ACELLS" >/dev/null 2>"$W/cat-cells.err" &
+TRY=$!
+t=$(ms)
+sz cat --json sync "$PONION" >"$W/cat-pub.sync" ||
+	{ cat "$W/last.err"; show "$W/ada.log"; fail "a stranger cannot reach the public onion"; }
+sz cat leaflet list | grep -q "a leaflet for anyone" || fail "the stranger did not get the leaflet"
+echo "   cat, a stranger, got the leaflet through the public onion in $(( ($(ms) - t) / 1000 )) s:" \
+	"$(head -c 160 "$W/cat-pub.sync")"
+"$SZ" --home "$W/ben" --passphrase-file "$W/ben.pw" --json sync "$PONION" \
+	--tor-socks "127.0.0.1:$CLIENT2_SOCKS_PORT" >"$W/ben-pub.sync" 2>"$W/ben-pub.err" ||
+	{ show "$W/ben-pub.err"; fail "ben cannot reach the public onion"; }
+sz ben leaflet list | grep -q "a leaflet for anyone" || fail "ben did not get the leaflet"
+sz ben read union | grep -q "for members only" &&
+	fail "a cell's post left through the public onion"
+grep -q '"shared":1,' "$W/ben-pub.sync" || fail "more than the public label was shared: $(cat "$W/ben-pub.sync")"
+echo "   ben, a member, got the leaflet there but not the cell's post: $(head -c 160 "$W/ben-pub.sync")"
+if wait "$TRY"; then fail "cat, a stranger, reaches ada's cells' onion"; fi
+echo "   cat cannot reach ada's cells' onion: $(head -c 100 "$W/cat-cells.err")"
+stop_pid "$CAT"
+stop_pid "$ADA"
+PIDS=$(echo "$PIDS" | sed "s/\b$ADA\b//; s/\b$CAT\b//")
 
 echo "== timings: bootstrap ${TESTNET_BOOTSTRAP_SECONDS}s;" \
 	"descriptor published $(sed -n 's/^published_new_ms=//p' "$W/publish.out") ms;" \

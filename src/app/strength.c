@@ -1,0 +1,42 @@
+/*
+ * strength.c - a passphrase's strength by zxcvbn (libzxcvbn, Debian's libzxcvbn-dev: the
+ * dictionaries are compiled into the library, no file is read).  Layer: app.
+ */
+#include "app/strength.h"
+
+#include <string.h>
+
+#ifdef SZ_NO_ZXCVBN
+#error "libzxcvbn-dev is missing: run 'make deps' (or apt-get install libzxcvbn-dev)"
+#endif
+#include <zxcvbn.h>
+
+#include "crypto/crypto.h"
+
+int
+sz_passphrase_strength(const char *pass, size_t len, const char *const *words, sz_strength *out)
+{
+	memset(out, 0, sizeof *out);
+	out->advice = "";
+	if (pass == NULL || memchr(pass, '\0', len) != NULL)
+		return SZ_ERR_INVALID;
+	char *copy = sz_secret_alloc(len + 1);
+	if (copy == NULL)
+		return SZ_ERR_NOMEM;
+	memcpy(copy, pass, len);
+	copy[len] = '\0';
+	/* libzxcvbn takes a non-const array of const strings */
+	const char *user[16] = { NULL };
+	for (size_t i = 0; words != NULL && words[i] != NULL && i < 15; i++)
+		user[i] = words[i];
+	double bits = ZxcvbnMatch(copy, user, NULL);
+	sz_secret_free(copy);
+	out->bits = bits > 0 ? bits : 0;
+	out->weak = out->bits < SZ_PASSPHRASE_MIN_BITS;
+	if (out->weak)
+		out->advice = len < 12 ? "it is short: four or five unrelated words make a passphrase "
+		    "that is long, easy to remember and hard to guess" : "it is made of things an "
+		    "attacker tries first (common words, names, dates, keyboard runs, substitutions like "
+		    "0 for o): add unrelated words";
+	return SZ_OK;
+}
