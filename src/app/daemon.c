@@ -362,7 +362,11 @@ sz_daemon_run(sz_daemon *d)
 				ev = POLLOUT;
 			pf[np++] = (struct pollfd){ c->dead ? -1 : c->fd, ev, 0 };
 		}
-		int k = poll(pf, np, 250);
+		int wait_ms = 250;
+		for (size_t i = 0; i < d->nsrc; i++)
+			if (d->src[i].busy != NULL && d->src[i].busy(d->src[i].ctx))
+				wait_ms = 0;
+		int k = poll(pf, np, wait_ms);
 		if (k < 0 && errno != EINTR)
 			return SZ_ERR_IO;
 		/* Ballots and pledges whose time has come leave, at most every half second.  Not

@@ -160,6 +160,9 @@ typedef struct sz_daemon_source {
 	int fd;
 	void (*run)(void *ctx, bool ready);
 	void *ctx;
+	/* May be NULL.  True when it has more to do at once than fd shows (a socket read only in
+	 * part, an answer half written): the loop then does not wait in poll(2) before its next turn. */
+	bool (*busy)(void *ctx);
 } sz_daemon_source;
 SZ_MUST_CHECK int sz_daemon_attach(sz_daemon *d, const sz_daemon_source *src);
 

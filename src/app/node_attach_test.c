@@ -103,6 +103,29 @@ same_bytes(int who, const sz_manifest *m, const uint8_t *want, size_t len)
 	sz_buf_free(&out);
 }
 
+/* The same bytes read part by part through a reader (what the web interface sends). */
+static void
+same_bytes_read(int who, const sz_manifest *m, const uint8_t *want, size_t len)
+{
+	sz_node_file_reader rd;
+	uint8_t *part = malloc(SZ_ATTACH_CHUNK);
+	size_t off = 0, k;
+	assert_non_null(part);
+	assert_int_equal(sz_node_file_open(t.nd[who], m, &rd), SZ_OK);
+	assert_int_equal(rd.nch, sz_attach_nchunks(len));
+	for (uint32_t i = 0; i < rd.nch; i++) {
+		assert_int_equal(sz_node_file_chunk(t.nd[who], &rd, i, part, &k), SZ_OK);
+		assert_true(off + k <= len);
+		assert_memory_equal(part, want + off, k);
+		off += k;
+	}
+	assert_int_equal(off, len);
+	assert_int_equal(sz_node_file_chunk(t.nd[who], &rd, rd.nch, part, &k), SZ_ERR_INVALID);
+	sz_node_file_close(&rd);
+	sz_node_file_close(&rd); /* twice: harmless */
+	free(part);
+}
+
 static sz_node_file_state
 state_of(int who, const sz_manifest *m)
 {
@@ -146,6 +169,7 @@ test_cell_file_by_sync(void **state)
 	assert_int_equal(st.have, 5);
 	assert_int_equal(st.total, 5);
 	same_bytes(1, &got, f, len);
+	same_bytes_read(1, &got, f, len);
 	sz_manifest found;
 	char hex[65];
 	sz_hex_encode(hex, m.hash, 32);
@@ -205,12 +229,16 @@ test_cell_file_by_two_bundles(void **state)
 	sz_buf out = { 0 };
 	assert_int_equal(sz_node_file_write(t.nd[2], &got, collect, &out), SZ_ERR_AGAIN);
 	assert_int_equal(out.len, 0);
+	sz_node_file_reader rd;
+	assert_int_equal(sz_node_file_open(t.nd[2], &got, &rd), SZ_ERR_AGAIN); /* nothing in part */
+	assert_null(rd.idx);
 	assert_int_equal(export(0, "print shop", path, 0, &st), SZ_OK);
 	assert_int_equal(import(2, path, &st), SZ_OK);
 	sz_node_file_state s2 = state_of(2, &got);
 	assert_int_equal(s2.state, SZ_STORE_FILE_COMPLETE);
 	assert_int_equal(s2.have, s2.total);
 	same_bytes(2, &got, f, len);
+	same_bytes_read(2, &got, f, len);
 	sz_buf_free(&out);
 	free(f);
 }
@@ -373,6 +401,9 @@ test_damaged_index(void **state)
 	assert_int_equal(state_of(1, &got).state, SZ_STORE_FILE_DAMAGED);
 	assert_int_equal(sz_node_file_write(t.nd[1], &got, collect, &out), SZ_ERR_CORRUPT);
 	assert_int_equal(out.len, 0);
+	sz_node_file_reader rd;
+	assert_int_equal(sz_node_file_open(t.nd[1], &got, &rd), SZ_ERR_CORRUPT);
+	assert_null(rd.idx);
 	free(f);
 }
 

@@ -196,12 +196,11 @@ sz_node_file_find(sz_node *n, const char *hex, sz_manifest *m)
 	return SZ_OK;
 }
 
-int
-sz_node_file_write(sz_node *n, const sz_manifest *m, int (*fn)(void *ctx, const uint8_t *p,
-    size_t len), void *ctx)
+/* Is m complete here?  SZ_ERR_AGAIN (not yet) or SZ_ERR_CORRUPT (damaged) with words. */
+static int
+ready(sz_node *n, const sz_manifest *m)
 {
 	sz_node_file_state st;
-	uint8_t *idx = NULL;
 	int r = sz_node_file_check(n, m, &st);
 	if (r != SZ_OK)
 		return r;
@@ -211,6 +210,17 @@ sz_node_file_write(sz_node *n, const sz_manifest *m, int (*fn)(void *ctx, const 
 	if (st.state != SZ_STORE_FILE_COMPLETE)
 		return sz_node_fail(n, SZ_ERR_AGAIN, "the file is not complete here yet: %u of its %u "
 		    "parts have arrived", st.have, st.total);
+	return SZ_OK;
+}
+
+int
+sz_node_file_write(sz_node *n, const sz_manifest *m, int (*fn)(void *ctx, const uint8_t *p,
+    size_t len), void *ctx)
+{
+	uint8_t *idx = NULL;
+	int r = ready(n, m);
+	if (r != SZ_OK)
+		return r;
 	if ((r = index_read(n, m, &idx)) == SZ_OK)
 		r = walk(n, m, idx, fn, ctx);
 	free(idx);
@@ -219,4 +229,49 @@ sz_node_file_write(sz_node *n, const sz_manifest *m, int (*fn)(void *ctx, const 
 	if (r == SZ_ERR_CORRUPT)
 		return sz_node_fail(n, r, "the file is damaged");
 	return r == SZ_OK ? r : sz_node_fail(n, r, "the file could not be written: %s", sz_strerror(r));
+}
+
+int
+sz_node_file_open(sz_node *n, const sz_manifest *m, sz_node_file_reader *rd)
+{
+	memset(rd, 0, sizeof *rd);
+	int r = ready(n, m);
+	if (r == SZ_OK)
+		r = index_read(n, m, &rd->idx);
+	if (r == SZ_ERR_CORRUPT)
+		(void)record(n, m, SZ_STORE_FILE_DAMAGED);
+	if (r != SZ_OK)
+		return r;
+	rd->m = *m;
+	rd->nch = sz_attach_nchunks(m->size);
+	return SZ_OK;
+}
+
+int
+sz_node_file_chunk(sz_node *n, const sz_node_file_reader *rd, uint32_t i, uint8_t *data,
+    size_t *len)
+{
+	*len = 0;
+	if (rd->idx == NULL || i >= rd->nch)
+		return SZ_ERR_INVALID;
+	size_t want = i + 1 < rd->nch ? SZ_ATTACH_CHUNK :
+	    (size_t)(rd->m.size - (uint64_t)i * SZ_ATTACH_CHUNK);
+	int r = chunk_read(n, rd->idx + 32 * (size_t)i, data, len);
+	if (r == SZ_OK && *len != want)
+		r = SZ_ERR_CORRUPT;
+	if (r == SZ_ERR_CORRUPT || r == SZ_ERR_NOT_FOUND) {
+		/* It was complete when opened: a part gone or changed since is damage. */
+		(void)record(n, &rd->m, SZ_STORE_FILE_DAMAGED);
+		r = SZ_ERR_CORRUPT;
+	}
+	if (r != SZ_OK)
+		*len = 0;
+	return r;
+}
+
+void
+sz_node_file_close(sz_node_file_reader *rd)
+{
+	free(rd->idx);
+	memset(rd, 0, sizeof *rd);
 }

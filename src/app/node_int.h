@@ -586,6 +586,21 @@ SZ_MUST_CHECK int sz_node_file_find(sz_node *n, const char *hex, sz_manifest *m)
  * whole against the manifest's (SZ_ERR_AGAIN: not complete; SZ_ERR_CORRUPT: damaged). */
 SZ_MUST_CHECK int sz_node_file_write(sz_node *n, const sz_manifest *m,
     int (*fn)(void *ctx, const uint8_t *p, size_t len), void *ctx);
+/* Read a complete file part by part (for an answer sent as it is read): open checks that m is
+ * complete here (SZ_ERR_AGAIN, SZ_ERR_CORRUPT as sz_node_file_write) and reads its index; chunk
+ * reads part i (0 .. nch - 1) into data (SZ_ATTACH_CHUNK bytes), checked against its hash and
+ * its expected length (SZ_ERR_CORRUPT otherwise, and the file is noted damaged).  The whole hash
+ * was checked when the file was found complete; each part is checked again as it is read.  The
+ * reader holds no pointer into n: close it whatever n became. */
+typedef struct sz_node_file_reader {
+	sz_manifest m;
+	uint8_t *idx;           /* the index (malloc()ed) */
+	uint32_t nch;           /* data parts */
+} sz_node_file_reader;
+SZ_MUST_CHECK int sz_node_file_open(sz_node *n, const sz_manifest *m, sz_node_file_reader *rd);
+SZ_MUST_CHECK int sz_node_file_chunk(sz_node *n, const sz_node_file_reader *rd, uint32_t i,
+    uint8_t *data, size_t *len);
+void sz_node_file_close(sz_node_file_reader *rd);
 void sz_node_usage_free(sz_node *n);
 
 #endif /* SZ_APP_NODE_INT_H */

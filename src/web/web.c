@@ -3,7 +3,7 @@
  * epoll descriptor polled with the others, MHD_run each turn, so every handler runs in the loop's
  * thread with the one node), and the checks every request passes before a handler sees it:
  * Host, Origin, Sec-Fetch-Site, the session cookie, the method, the CSRF token and the JSON type
- * of state changes, the size of a body.  Layer: web.  docs/threat/ui.md says why each is there;
+ * (or, for a file, the raw type) of state changes, the size of a body.  Layer: web.  docs/threat/ui.md says why each is there;
  * tests/ui/security.t tries each refusal.
  */
 #include <arpa/inet.h>
@@ -34,6 +34,7 @@ typedef struct pending {
 	sz_buf body;               /* secret: it may hold a passphrase */
 	size_t max;
 	bool too_big;
+	bool upload;               /* holds the one upload slot (a file from the page) */
 	bool stop_after;           /* a wipe: stop the daemon once its answer has left */
 } pending;
 
@@ -43,44 +44,52 @@ typedef struct route {
 	sz_web_fn fn;
 	bool needs_node;           /* 423 while the node is locked */
 	size_t max_body;           /* POST: 0 for SZ_WEB_MAX_BODY */
+	bool raw;                  /* POST: the body is a file (application/octet-stream), not JSON */
 } route;
 
 static const route routes[] = {
-	{ "GET", "/api/session", sz_web_session_get, false, 0 },
-	{ "GET", "/api/changes", sz_web_changes, false, 0 },
-	{ "GET", "/api/status", sz_web_status, true, 0 },
-	{ "GET", "/api/job", sz_web_job_get, false, 0 },
-	{ "GET", "/api/cells", sz_web_cells, true, 0 },
-	{ "GET", "/api/cell", sz_web_cell_get, true, 0 },
-	{ "GET", "/api/decisions", sz_web_decisions, true, 0 },
-	{ "GET", "/api/leaflets", sz_web_leaflets, true, 0 },
-	{ "POST", "/api/unlock", sz_web_unlock, false, 0 },
-	{ "POST", "/api/create", sz_web_create, false, 0 },
-	{ "POST", "/api/lock", sz_web_lock, false, 0 },
-	{ "POST", "/api/wipe", sz_web_wipe, false, 0 },
-	{ "POST", "/api/duress", sz_web_duress, true, 0 },
-	{ "POST", "/api/peers/add", sz_web_peers_add, true, 0 },
-	{ "POST", "/api/peers/remove", sz_web_peers_remove, true, 0 },
-	{ "POST", "/api/sync", sz_web_sync, true, 0 },
-	{ "POST", "/api/bundle/export", sz_web_bundle_export, true, 0 },
-	{ "POST", "/api/bundle/import", sz_web_bundle_import, true, SZ_WEB_MAX_UPLOAD },
-	{ "POST", "/api/cell/create", sz_web_cell_create, true, 0 },
-	{ "POST", "/api/post", sz_web_post, true, 0 },
-	{ "POST", "/api/read", sz_web_read, true, 0 },
-	{ "POST", "/api/invite", sz_web_invite, true, 0 },
-	{ "POST", "/api/join", sz_web_join, true, 0 },
-	{ "POST", "/api/remove", sz_web_remove, true, 0 },
-	{ "POST", "/api/leave", sz_web_leave, true, 0 },
-	{ "POST", "/api/propose", sz_web_propose, true, 0 },
-	{ "POST", "/api/vote", sz_web_vote, true, 0 },
-	{ "POST", "/api/pledge/call", sz_web_pledge_call, true, 0 },
-	{ "POST", "/api/pledge", sz_web_pledge, true, 0 },
-	{ "POST", "/api/pledge/reveal", sz_web_reveal, true, 0 },
-	{ "POST", "/api/declare", sz_web_declare, true, 0 },
-	{ "POST", "/api/cosign", sz_web_cosign, true, 0 },
-	{ "POST", "/api/leaflet", sz_web_leaflet_publish, true, 0 },
-	{ "POST", "/api/name", sz_web_name, true, 0 },
-	{ NULL, NULL, NULL, false, 0 },
+	{ "GET", "/api/session", sz_web_session_get, false, 0, false },
+	{ "GET", "/api/changes", sz_web_changes, false, 0, false },
+	{ "GET", "/api/status", sz_web_status, true, 0, false },
+	{ "GET", "/api/job", sz_web_job_get, false, 0, false },
+	{ "GET", "/api/cells", sz_web_cells, true, 0, false },
+	{ "GET", "/api/cell", sz_web_cell_get, true, 0, false },
+	{ "GET", "/api/decisions", sz_web_decisions, true, 0, false },
+	{ "GET", "/api/leaflets", sz_web_leaflets, true, 0, false },
+	{ "GET", "/api/file", sz_web_file, true, 0, false },
+	{ "POST", "/api/unlock", sz_web_unlock, false, 0, false },
+	{ "POST", "/api/create", sz_web_create, false, 0, false },
+	{ "POST", "/api/lock", sz_web_lock, false, 0, false },
+	{ "POST", "/api/wipe", sz_web_wipe, false, 0, false },
+	{ "POST", "/api/duress", sz_web_duress, true, 0, false },
+	{ "POST", "/api/peers/add", sz_web_peers_add, true, 0, false },
+	{ "POST", "/api/peers/remove", sz_web_peers_remove, true, 0, false },
+	{ "POST", "/api/sync", sz_web_sync, true, 0, false },
+	{ "POST", "/api/bundle/export", sz_web_bundle_export, true, 0, false },
+	{ "POST", "/api/bundle/import", sz_web_bundle_import, true, SZ_WEB_MAX_UPLOAD, false },
+	{ "POST", "/api/cell/create", sz_web_cell_create, true, 0, false },
+	{ "POST", "/api/post", sz_web_post, true, 0, false },
+	{ "POST", "/api/read", sz_web_read, true, 0, false },
+	{ "POST", "/api/invite", sz_web_invite, true, 0, false },
+	{ "POST", "/api/join", sz_web_join, true, 0, false },
+	{ "POST", "/api/remove", sz_web_remove, true, 0, false },
+	{ "POST", "/api/leave", sz_web_leave, true, 0, false },
+	{ "POST", "/api/propose", sz_web_propose, true, 0, false },
+	{ "POST", "/api/vote", sz_web_vote, true, 0, false },
+	{ "POST", "/api/pledge/call", sz_web_pledge_call, true, 0, false },
+	{ "POST", "/api/pledge", sz_web_pledge, true, 0, false },
+	{ "POST", "/api/pledge/reveal", sz_web_reveal, true, 0, false },
+	{ "POST", "/api/declare", sz_web_declare, true, 0, false },
+	{ "POST", "/api/cosign", sz_web_cosign, true, 0, false },
+	{ "POST", "/api/leaflet", sz_web_leaflet_publish, true, 0, false },
+	{ "POST", "/api/name", sz_web_name, true, 0, false },
+	{ "POST", "/api/invite/revoke", sz_web_revoke, true, 0, false },
+	{ "POST", "/api/update", sz_web_update, true, 0, false },
+	{ "POST", "/api/join/request", sz_web_join_request, true, 0, false },
+	{ "POST", "/api/join/answer", sz_web_join_answer, true, SZ_WEB_MAX_COURIER, false },
+	{ "POST", "/api/admit", sz_web_admit, true, SZ_WEB_MAX_COURIER, false },
+	{ "POST", "/api/attach", sz_web_attach, true, SZ_WEB_MAX_FILE, true },
+	{ NULL, NULL, NULL, false, 0, false },
 };
 
 static uint64_t
@@ -91,11 +100,13 @@ mono(void)
 
 /* --- answers ------------------------------------------------------------------------------ */
 
-static void
-headers(struct MHD_Response *r, const char *type)
+void
+sz_web_headers(struct MHD_Response *r, const char *type, bool file)
 {
 	(void)MHD_add_response_header(r, "Content-Type", type);
-	(void)MHD_add_response_header(r, "Content-Security-Policy", CSP);
+	/* A file a person sent is never a page of ours: sandboxed, it runs nothing, even opened. */
+	(void)MHD_add_response_header(r, "Content-Security-Policy", file ? "default-src 'none'; "
+	    "sandbox; frame-ancestors 'none'; base-uri 'none'; form-action 'none'" : CSP);
 	(void)MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	(void)MHD_add_response_header(r, "X-Frame-Options", "DENY");
 	(void)MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
@@ -114,7 +125,7 @@ answer(struct MHD_Connection *con, unsigned status, const char *type, const void
 	    MHD_RESPMEM_MUST_COPY);
 	if (r == NULL)
 		return MHD_NO;
-	headers(r, type);
+	sz_web_headers(r, type, false);
 	if (extra_name != NULL)
 		(void)MHD_add_response_header(r, extra_name, extra_value);
 	enum MHD_Result ok = MHD_queue_response(con, status, r);
@@ -349,15 +360,19 @@ check_origin(sz_web *w, struct MHD_Connection *con, const char **why)
 /* A state change: the JSON type (a form or a cross-site fetch without a preflight cannot send
  * it) and the session's CSRF token. */
 static unsigned
-check_post(struct MHD_Connection *con, const sz_web_session *s, const char **code,
+check_post(struct MHD_Connection *con, const sz_web_session *s, bool raw, const char **code,
     const char **why)
 {
+	/* A file is sent as application/octet-stream: no more a CORS-safelisted type than JSON, so
+	 * another site's fetch needs the preflight this server never answers. */
 	const char *type = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Content-Type");
-	size_t tl = strlen("application/json");
-	if (type == NULL || strncasecmp(type, "application/json", tl) != 0 ||
+	const char *want = raw ? "application/octet-stream" : "application/json";
+	size_t tl = strlen(want);
+	if (type == NULL || strncasecmp(type, want, tl) != 0 ||
 	    (type[tl] != '\0' && type[tl] != ';')) {
 		*code = "content_type";
-		*why = "State changes are taken only as JSON (Content-Type: application/json).";
+		*why = raw ? "A file is taken only as application/octet-stream." :
+		    "State changes are taken only as JSON (Content-Type: application/json).";
 		return MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
 	}
 	const char *tok = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "X-CSRF-Token");
@@ -417,7 +432,10 @@ dispatch(sz_web *w, struct MHD_Connection *con, pending *p)
 		    "with its passphrase.");
 		goto send;
 	}
-	if (strcmp(p->rt->method, "POST") == 0) {
+	if (p->rt->raw) {
+		q.upload = p->body.p;
+		q.uplen = p->body.len;
+	} else if (strcmp(p->rt->method, "POST") == 0) {
 		sz_json_limits lim = { .max_bytes = p->max, .max_depth = 8, .max_values = 4096,
 			.secret = true };
 		if (sz_json_parse((const char *)p->body.p, p->body.len, &lim, &doc, NULL) != SZ_OK ||
@@ -433,7 +451,9 @@ dispatch(sz_web *w, struct MHD_Connection *con, pending *p)
 send:
 	sz_json_free(doc);
 	enum MHD_Result ok;
-	if (q.raw != NULL && status == MHD_HTTP_OK) {
+	if (q.resp != NULL && status == MHD_HTTP_OK) {
+		ok = MHD_queue_response(con, MHD_HTTP_OK, q.resp); /* a file, read as it is sent */
+	} else if (q.raw != NULL && status == MHD_HTTP_OK) {
 		char disp[96];
 		snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", q.filename);
 		ok = answer(con, MHD_HTTP_OK, "application/octet-stream", q.raw, q.rawlen,
@@ -446,6 +466,8 @@ send:
 		    "{\"ok\":false,\"error\":\"nomem\"}", 29, NULL, NULL) :
 		    answer(con, (unsigned)status, "application/json", q.out.p, q.out.len, NULL, NULL);
 	}
+	if (q.resp != NULL)
+		MHD_destroy_response(q.resp);
 	free(q.raw);
 	sz_buf_free(&q.out);
 	return ok;
@@ -483,7 +505,7 @@ first_call(sz_web *w, struct MHD_Connection *con, const char *url, const char *m
 		    MHD_RESPMEM_PERSISTENT);
 		if (r == NULL)
 			return MHD_NO;
-		headers(r, "text/plain; charset=utf-8");
+		sz_web_headers(r, "text/plain; charset=utf-8", false);
 		(void)MHD_add_response_header(r, "Set-Cookie", cookie);
 		(void)MHD_add_response_header(r, "Location", "/");
 		sodium_memzero(cookie, sizeof cookie);
@@ -511,15 +533,29 @@ first_call(sz_web *w, struct MHD_Connection *con, const char *url, const char *m
 		return p->refused = 404, refuse_json(w, con, other ? MHD_HTTP_METHOD_NOT_ALLOWED :
 		    MHD_HTTP_NOT_FOUND, other ? "method" : "not_found", other ? "Not with this "
 		    "method: what changes something is a POST, what reads is a GET." : "No such call.");
-	if (post && (st = check_post(con, p->s, &code, &why)) != 0)
+	if (post && (st = check_post(con, p->s, p->rt->raw, &code, &why)) != 0)
 		return p->refused = (int)st, refuse_json(w, con, st, code, why);
 	p->max = p->rt->max_body ? p->rt->max_body : SZ_WEB_MAX_BODY;
 	const char *len = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Content-Length");
-	if (len != NULL && strtoull(len, NULL, 10) > p->max)
+	unsigned long long announced = len != NULL ? strtoull(len, NULL, 10) : 0;
+	if (announced > p->max)
 		return p->refused = 413, refuse_json(w, con, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
-		    "The request is too large.");
-	p->body.secret = true;
+		    p->rt->raw ? "The file is larger than 100 MiB." : "The request is too large.");
+	p->body.secret = true; /* a passphrase, or a photo that still carries where it was taken */
 	p->body.max = p->max;
+	if (p->rt->raw) {
+		/* A file: its length said first, one at a time, held once (no doubling as it grows). */
+		if (len == NULL || announced == 0)
+			return p->refused = 411, refuse_json(w, con, MHD_HTTP_LENGTH_REQUIRED, "length",
+			    "Send the file with its length (Content-Length).");
+		if (w->uploading)
+			return p->refused = 429, refuse_json(w, con, MHD_HTTP_TOO_MANY_REQUESTS, "busy",
+			    "Another file is on its way in: try again once it is in.");
+		if (sz_buf_reserve(&p->body, (size_t)announced) != SZ_OK)
+			return p->refused = 503, refuse_json(w, con, MHD_HTTP_SERVICE_UNAVAILABLE, "nomem",
+			    "Not enough memory for this file now.");
+		w->uploading = p->upload = true;
+	}
 	return MHD_YES;
 }
 
@@ -562,6 +598,8 @@ on_done(void *cls, struct MHD_Connection *con, void **con_cls, enum MHD_RequestT
 	(void)con;
 	(void)t;
 	pending *p = *con_cls;
+	if (p != NULL && p->upload)
+		w->uploading = false;
 	if (p != NULL && p->stop_after)
 		w->stop_at_ms = mono(); /* the wipe's answer has left (or never will) */
 	if (p != NULL) {
@@ -633,13 +671,28 @@ sz_web_job_drop(sz_web_job *j)
 
 /* --- the loop's hook ---------------------------------------------------------------------- */
 
+/* Has libmicrohttpd more to do at once (no timeout to wait for)? */
+static bool
+web_busy(void *ctx)
+{
+	sz_web *w = ctx;
+	MHD_UNSIGNED_LONG_LONG t;
+	return MHD_get_timeout(w->mhd, &t) == MHD_YES && t == 0;
+}
+
 static void
 on_turn(void *ctx, bool ready)
 {
 	sz_web *w = ctx;
 	(void)ready;
-	/* MHD_run does not block in this mode: it takes what its epoll set has, and keeps time. */
-	(void)MHD_run(w->mhd);
+	/* MHD_run does not block in this mode: it takes what its epoll set has, and keeps time.  Its
+	 * sockets are edge-triggered and each run reads or writes a buffer's worth: while it has
+	 * more at once, it runs again, for at most 20 ms a turn (the loop does not wait before the
+	 * next one: busy). */
+	uint64_t t0 = mono();
+	do
+		(void)MHD_run(w->mhd);
+	while (web_busy(w) && mono() - t0 < 20);
 	bool has = sz_daemon_node(w->d) != NULL;
 	if (has != w->had_node) {
 		w->had_node = has;
@@ -688,7 +741,7 @@ sz_web_new(sz_web **out, sz_daemon *d, const sz_web_opts *o)
 	snprintf(w->host, sizeof w->host, "127.0.0.1:%u", w->port);
 	snprintf(w->origin, sizeof w->origin, "http://127.0.0.1:%u", w->port);
 	snprintf(w->cookie, sizeof w->cookie, "sz_%u", w->port);
-	sz_daemon_source src = { .fd = ei->epoll_fd, .run = on_turn, .ctx = w };
+	sz_daemon_source src = { .fd = ei->epoll_fd, .run = on_turn, .ctx = w, .busy = web_busy };
 	int r = sz_daemon_attach(d, &src);
 	if (r != SZ_OK) {
 		MHD_stop_daemon(w->mhd);

@@ -164,6 +164,8 @@ sz_web_cell_get(sz_web_req *q)
 		sz_jsonw_key(&q->jw, "unread");
 		sz_jsonw_bool(&q->jw, memcmp(p->member, n->id_pk, 32) != 0 &&
 		    !sz_node_seen_has(&seen, p->id));
+		if (p->nfiles > 0)
+			sz_web_json_files(q, p->files, p->nfiles);
 		sz_jsonw_obj_end(&q->jw);
 	}
 	sz_jsonw_arr_end(&q->jw);
@@ -197,15 +199,21 @@ sz_web_post(sz_web_req *q)
 	if (c == NULL)
 		return st;
 	const char *text = sz_web_str(q, "text", &len);
-	if (text == NULL || len == 0)
+	sz_manifest files[SZ_ATTACH_PER_ENTRY];
+	size_t nf = 0;
+	if (!sz_web_files_get(q, c, files, &nf, &st))
+		return st;
+	if (text == NULL || (len == 0 && nf == 0))
 		return sz_web_err(q, 400, "invalid", "Write something first.");
 	bool reply = sz_web_str(q, "reply_to", NULL) != NULL;
 	if (reply && !sz_web_id(q, "reply_to", to))
 		return sz_web_err(q, 400, "invalid", "That is not a post to reply to.");
-	int r = sz_node_post(q->n, c, reply ? to : NULL, (const uint8_t *)text, len, id);
+	int r = sz_node_post_files(q->n, c, reply ? to : NULL, files, nf, (const uint8_t *)text, len,
+	    id);
 	if (r != SZ_OK)
 		return sz_web_fail(q, r, sz_node_errmsg(q->n)[0] ? sz_node_errmsg(q->n) :
 		    "the post was not made");
+	sz_web_files_sent(q, files, nf);
 	sz_web_json_id(q, "id", id);
 	return 200;
 }
@@ -279,34 +287,57 @@ sz_web_invite(sz_web_req *q)
 	return 200;
 }
 
-int
-sz_web_join(sz_web_req *q)
+bool
+sz_web_code(sz_web_req *q, char text[SZ_INVITE_CODE_MAX + 1], int *status)
 {
 	size_t len;
 	const char *code = sz_web_str(q, "code", &len);
-	sz_invite iv;
-	char text[SZ_INVITE_CODE_MAX + 1];
-	if (code == NULL || len == 0 || len >= sizeof text)
-		return sz_web_err(q, 400, "invalid", "Paste the invitation code (it starts with sz1-).");
+	*status = 0;
+	text[0] = '\0';
+	if (code == NULL || len == 0 || len > SZ_INVITE_CODE_MAX) {
+		*status = sz_web_err(q, 400, "invalid", "Paste the invitation code (it starts with sz1-).");
+		return false;
+	}
 	/* What a person pastes may carry spaces and line breaks around it. */
 	size_t k = 0;
 	for (size_t i = 0; i < len; i++)
 		if (code[i] != ' ' && code[i] != '\n' && code[i] != '\r' && code[i] != '\t')
 			text[k++] = code[i];
 	text[k] = '\0';
-	int r = sz_invite_decode(&iv, text);
+	return true;
+}
+
+bool
+sz_web_invite_code(sz_web_req *q, sz_invite *iv, int *status)
+{
+	char text[SZ_INVITE_CODE_MAX + 1];
+	if (!sz_web_code(q, text, status))
+		return false;
+	int r = sz_invite_decode(iv, text);
 	sz_wipe(text, sizeof text);
 	if (r == SZ_ERR_CORRUPT)
-		return sz_web_err(q, 400, "typo", "The code has a typo: compare it again with the one "
+		*status = sz_web_err(q, 400, "typo", "The code has a typo: compare it again with the one "
 		    "you were given.");
-	if (r == SZ_ERR_UNSUPPORTED)
-		return sz_web_err(q, 400, "old", "This code is of an older kind that is no longer "
+	else if (r == SZ_ERR_UNSUPPORTED)
+		*status = sz_web_err(q, 400, "old", "This code is of an older kind that is no longer "
 		    "accepted: ask for a new one.");
-	if (r != SZ_OK)
-		return sz_web_err(q, 400, "invalid", "That is not an invitation code (they start "
+	else if (r != SZ_OK)
+		*status = sz_web_err(q, 400, "invalid", "That is not an invitation code (they start "
 		    "with sz1-).");
-	if (iv.expiry_ms < sz_now_ms(q->n->env))
-		return sz_web_err(q, 410, "expired", "This invitation has expired: ask for a new one.");
+	else if (iv->expiry_ms < sz_now_ms(q->n->env))
+		*status = sz_web_err(q, 410, "expired", "This invitation has expired: ask for a new one.");
+	if (*status != 0)
+		sz_wipe(iv, sizeof *iv);
+	return *status == 0;
+}
+
+int
+sz_web_join(sz_web_req *q)
+{
+	sz_invite iv;
+	int r, st;
+	if (!sz_web_invite_code(q, &iv, &st))
+		return st;
 	if (!iv.has_addr)
 		return sz_web_err(q, 400, "no_address", "The code names no address to reach the "
 		    "inviter's node: finish with courier files on the command line "

@@ -2,7 +2,9 @@
  * web_int.h - the inside of the web interface, shared by its modules: web.c (libmicrohttpd in the
  * daemon's loop, the checks every request passes, sessions), web_node.c (unlock, lock, wipe,
  * duress, addresses, peers, syncs, bundles), web_cell.c (cells, threads, members, invitations),
- * web_decide.c (proposals, pledges, declarations), web_text.c (leaflets, names, QR codes).
+ * web_decide.c (proposals, pledges, declarations), web_text.c (leaflets, names, QR codes),
+ * web_file.c (files attached from the page, listed, and served back), web_join.c (revoking an
+ * invitation, renewing one's keys, joining and admitting by courier files).
  * Layer: web.
  */
 #ifndef SZ_WEB_WEB_INT_H
@@ -12,6 +14,7 @@
 #include <stdint.h>
 
 #include "app/daemon.h"
+#include "app/invite.h"
 #include "app/node_int.h"
 #include "lib/bytes.h"
 #include "lib/json.h"
@@ -23,15 +26,29 @@
 #define SZ_WEB_MAX_JOBS 8                            /* syncs and joins the pages wait for */
 #define SZ_WEB_MAX_BODY (256u << 10)                 /* a request's JSON body */
 #define SZ_WEB_MAX_UPLOAD (48u << 20)                /* a bundle, base64 in JSON */
+#define SZ_WEB_MAX_FILE SZ_ATTACH_MAX                /* a file attached from the page, raw */
+#define SZ_WEB_MAX_COURIER (4u << 20)              /* a join request or answer, base64 in JSON */
+#define SZ_WEB_MAX_ATTACHED 8                        /* files attached, waiting for their post */
 #define SZ_WEB_MAX_CONNS 32
 #define SZ_WEB_TIMEOUT_S 30
 #define SZ_WEB_MIN_PASSPHRASE 10                     /* a node created from the page */
+
+/* A file attached from the page (stripped, chunked, stored), waiting for the post or leaflet
+ * that names it: only its session, and only for the same cell (or leaflets), may name it. */
+typedef struct sz_web_attached {
+	bool used;
+	bool leaflet;              /* for a leaflet (public chunks), else for cell */
+	uint8_t cell[32];
+	sz_manifest m;
+	uint64_t at_ms;            /* monotonic */
+} sz_web_attached;
 
 typedef struct sz_web_session {
 	bool used;
 	uint8_t id[32];            /* the cookie's value */
 	uint8_t csrf[32];          /* what state-changing requests carry in X-CSRF-Token */
 	uint64_t last_ms;          /* monotonic */
+	sz_web_attached files[SZ_WEB_MAX_ATTACHED];
 } sz_web_session;
 
 typedef struct sz_web_token {
@@ -67,6 +84,7 @@ struct sz_web {
 	bool had_node;
 	uint64_t stop_at_ms;       /* after a wipe: stop the daemon once the answer has left */
 	uint64_t refused;          /* requests refused by the checks (status, tests) */
+	bool uploading;            /* a file is on its way in (one at a time: memory) */
 };
 
 /* One request as a handler sees it. */
@@ -82,6 +100,11 @@ typedef struct sz_web_req {
 	uint8_t *raw;
 	size_t rawlen;
 	char filename[64];
+	/* Or with a response of its own, queued as it is (a file read as it is sent). */
+	struct MHD_Response *resp;
+	/* A route that takes a file: its bytes (the request's body, not JSON). */
+	const uint8_t *upload;
+	size_t uplen;
 } sz_web_req;
 
 /* A handler returns an HTTP status: 200 with members written into q->jw, or an error through
@@ -111,6 +134,25 @@ struct sz_cell *sz_web_cell(sz_web_req *q, int *status);
 void sz_web_json_id(sz_web_req *q, const char *key, const uint8_t id[32]);
 /* A person: {"id", "fingerprint", "name" (their local name, or null), "you"}. */
 void sz_web_json_person(sz_web_req *q, const uint8_t id[32]);
+
+/* The headers every answer carries (web.c); file: a file a person sent (a sandboxing CSP). */
+struct MHD_Response;
+void sz_web_headers(struct MHD_Response *r, const char *type, bool file);
+
+/* Files passed to and from the node in memory, never on the disk (web_req.c): a memfd holding
+ * p (at its start), or the body's base64 member key (SZ_ERR_NOT_FOUND if absent or empty,
+ * SZ_ERR_MALFORMED if not base64); all of a memfd read back (*p malloc()ed); bytes as a base64
+ * member of the answer.  The caller closes *fd. */
+SZ_MUST_CHECK int sz_web_memfd(const uint8_t *p, size_t len, int *fd);
+SZ_MUST_CHECK int sz_web_memfd_b64(sz_web_req *q, const char *key, int *fd);
+SZ_MUST_CHECK int sz_web_memfd_read(int fd, uint8_t **p, size_t *len);
+void sz_web_json_b64(sz_web_req *q, const char *key, const uint8_t *p, size_t len);
+
+/* An invitation code from the body's "code" (spaces and line breaks dropped) into text, and
+ * decoded into *iv, not expired (web_cell.c); false with an error answered (*status). */
+struct sz_invite;
+bool sz_web_code(sz_web_req *q, char text[SZ_INVITE_CODE_MAX + 1], int *status);
+bool sz_web_invite_code(sz_web_req *q, struct sz_invite *iv, int *status);
 
 /* The jobs (web.c). */
 sz_web_job *sz_web_job_new(sz_web *w, const char *kind);
@@ -152,6 +194,23 @@ int sz_web_cosign(sz_web_req *q);
 int sz_web_leaflets(sz_web_req *q);         /* web_text.c */
 int sz_web_leaflet_publish(sz_web_req *q);
 int sz_web_name(sz_web_req *q);
+int sz_web_revoke(sz_web_req *q);           /* web_join.c */
+int sz_web_update(sz_web_req *q);
+int sz_web_join_request(sz_web_req *q);
+int sz_web_join_answer(sz_web_req *q);
+int sz_web_admit(sz_web_req *q);
+int sz_web_attach(sz_web_req *q);           /* web_file.c */
+int sz_web_file(sz_web_req *q);
+
+/* Files in answers and requests (web_file.c).  "files": [{"id", "name", "type", "bytes",
+ * "state", "have", "parts", "as_is"}] for k manifests. */
+void sz_web_json_files(sz_web_req *q, const sz_manifest *m, size_t k);
+/* The files the body's "files" names (ids of files this session attached for cell c, or for a
+ * leaflet if c is NULL) into m (SZ_ATTACH_PER_ENTRY), *k of them; false with an error answered
+ * (*status) if one is not such a file.  sz_web_files_sent forgets them once they are named. */
+bool sz_web_files_get(sz_web_req *q, const struct sz_cell *c, sz_manifest *m, size_t *k,
+    int *status);
+void sz_web_files_sent(sz_web_req *q, const sz_manifest *m, size_t k);
 
 /* A QR code of text as an SVG document (web_text.c); *svg malloc()ed. */
 SZ_MUST_CHECK int sz_web_qr_svg(const char *text, char **svg);

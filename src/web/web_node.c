@@ -3,6 +3,7 @@
  * unlock, lock, panic wipe, duress, where the node is reached, peers and syncs, courier bundles.
  * Layer: web.  The same node and daemon calls the command line's daemon commands make.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "store/scopes.h"
 #include "sync/bundle.h"
 #include "transport/net.h"
+#include "transport/tcpdial.h"
 #include "web/web_int.h"
 
 /* Does the data directory hold a node (its key file)? */
@@ -69,6 +71,29 @@ sz_web_changes(sz_web_req *q)
 	return 200;
 }
 
+/* Who can reach this node at a: "onion" (anyone, through Tor), "local_network" (a private or
+ * link-local address), "internet", or "this_computer" (loopback: nobody else). */
+static const char *
+reach_kind(const sz_addr *a)
+{
+	struct in_addr v4;
+	struct in6_addr v6;
+	if (a->onion)
+		return "onion";
+	if (sz_tcpdial_is_loopback(a->host))
+		return "this_computer";
+	if (inet_pton(AF_INET, a->host, &v4) == 1) {
+		uint32_t x = ntohl(v4.s_addr);
+		bool local = (x >> 24) == 10 || (x >> 20) == 0xac1 || (x >> 16) == 0xc0a8 ||
+		    (x >> 16) == 0xa9fe || (x >> 22) == (100u << 2 | 1); /* 100.64/10, carrier NAT */
+		return local ? "local_network" : "internet";
+	}
+	if (inet_pton(AF_INET6, a->host, &v6) == 1)
+		return (v6.s6_addr[0] & 0xfe) == 0xfc || (v6.s6_addr[0] == 0xfe &&
+		    (v6.s6_addr[1] & 0xc0) == 0x80) ? "local_network" : "internet";
+	return "internet"; /* a name given with --advertise */
+}
+
 int
 sz_web_status(sz_web_req *q)
 {
@@ -100,6 +125,34 @@ sz_web_status(sz_web_req *q)
 			sz_jsonw_str(&q->jw, t);
 	}
 	sz_jsonw_arr_end(&q->jw);
+	/* The same with who can use each: the page says whether other devices reach this one. */
+	sz_jsonw_key(&q->jw, "reach");
+	sz_jsonw_arr_begin(&q->jw);
+	bool others = false;
+	for (size_t i = 0; i < nr; i++) {
+		char t[SZ_NET_ADDR_TEXT];
+		const char *kind = reach_kind(&reach[i]);
+		if (sz_addr_format(&reach[i], t, sizeof t) != SZ_OK)
+			continue;
+		others |= strcmp(kind, "this_computer") != 0;
+		sz_jsonw_obj_begin(&q->jw);
+		sz_jsonw_key(&q->jw, "address");
+		sz_jsonw_str(&q->jw, t);
+		sz_jsonw_key(&q->jw, "kind");
+		sz_jsonw_str(&q->jw, kind);
+		sz_jsonw_obj_end(&q->jw);
+	}
+	sz_jsonw_arr_end(&q->jw);
+	sz_jsonw_key(&q->jw, "reachable_by_others");
+	sz_jsonw_bool(&q->jw, others);
+	char tor[256];
+	int boot = sz_daemon_tor_state(d, tor, sizeof tor);
+	sz_jsonw_key(&q->jw, "tor");
+	sz_jsonw_str(&q->jw, tor);
+	sz_jsonw_key(&q->jw, "tor_starting");
+	sz_jsonw_bool(&q->jw, sz_daemon_tor_starting(d));
+	sz_jsonw_key(&q->jw, "tor_bootstrap");
+	sz_jsonw_i64(&q->jw, boot);
 	sz_buf listen = { 0 };
 	sz_daemon_addresses(d, &listen);
 	sz_jsonw_key(&q->jw, "listening");
@@ -404,32 +457,16 @@ sz_web_bundle_export(sz_web_req *q)
 		return sz_web_err(q, 400, "invalid", "Say who may open the bundle: a cell's members, "
 		    "or whoever is told a passphrase.");
 	/* In memory, never on the disk: the browser saves it where the person says. */
-	int fd = memfd_create("samizdat-bundle", MFD_CLOEXEC);
-	if (fd < 0)
+	int fd;
+	if (sz_web_memfd(NULL, 0, &fd) != SZ_OK)
 		return sz_web_fail(q, SZ_ERR_IO, "cannot make the bundle");
 	sz_node_bundle_stats bs;
 	int r = sz_node_bundle_export(q->n, fd, &spec, &bs);
-	off_t size = r == SZ_OK ? lseek(fd, 0, SEEK_END) : -1;
-	if (r == SZ_OK && (size <= 0 || lseek(fd, 0, SEEK_SET) != 0))
-		r = SZ_ERR_IO;
-	if (r == SZ_OK && (q->raw = malloc((size_t)size)) == NULL)
-		r = SZ_ERR_NOMEM;
-	for (size_t got = 0; r == SZ_OK && got < (size_t)size;) {
-		ssize_t k = read(fd, q->raw + got, (size_t)size - got);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			r = SZ_ERR_IO;
-		else
-			got += (size_t)k;
-	}
+	if (r == SZ_OK)
+		r = sz_web_memfd_read(fd, &q->raw, &q->rawlen);
 	close(fd);
-	if (r != SZ_OK) {
-		free(q->raw);
-		q->raw = NULL;
+	if (r != SZ_OK)
 		return sz_web_fail(q, r, sz_node_errmsg(q->n));
-	}
-	q->rawlen = (size_t)size;
 	snprintf(q->filename, sizeof q->filename, "samizdat-%llu.bundle",
 	    (unsigned long long)(sz_now_ms(q->n->env) / 1000));
 	return 200;
@@ -438,34 +475,16 @@ sz_web_bundle_export(sz_web_req *q)
 int
 sz_web_bundle_import(sz_web_req *q)
 {
-	size_t blen, plen = 0;
-	const char *b64 = sz_web_str(q, "data", &blen);
+	size_t plen = 0;
 	const char *pass = sz_web_str(q, "passphrase", &plen);
-	if (b64 == NULL || blen == 0)
+	int fd;
+	int r = sz_web_memfd_b64(q, "data", &fd);
+	if (r == SZ_ERR_NOT_FOUND)
 		return sz_web_err(q, 400, "invalid", "Choose the bundle file.");
-	size_t cap = blen / 4 * 3 + 3, len = 0;
-	uint8_t *bin = malloc(cap);
-	if (bin == NULL)
-		return sz_web_fail(q, SZ_ERR_NOMEM, NULL);
-	if (sodium_base642bin(bin, cap, b64, blen, NULL, &len, NULL,
-	    sodium_base64_VARIANT_ORIGINAL) != 0) {
-		free(bin);
+	if (r == SZ_ERR_MALFORMED)
 		return sz_web_err(q, 400, "invalid", "The file did not arrive whole (base64).");
-	}
-	int fd = memfd_create("samizdat-import", MFD_CLOEXEC);
-	int r = fd < 0 ? SZ_ERR_IO : SZ_OK;
-	for (size_t off = 0; r == SZ_OK && off < len;) {
-		ssize_t k = write(fd, bin + off, len - off);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			r = SZ_ERR_IO;
-		else
-			off += (size_t)k;
-	}
-	free(bin);
-	if (r == SZ_OK && lseek(fd, 0, SEEK_SET) != 0)
-		r = SZ_ERR_IO;
+	if (r != SZ_OK)
+		return sz_web_fail(q, r, NULL);
 	sz_node_bundle_stats bs;
 	sz_bundle_report rep;
 	memset(&bs, 0, sizeof bs);

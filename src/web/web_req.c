@@ -1,11 +1,16 @@
 /*
  * web_req.c - what every handler of the web interface uses: reading a request's arguments and
  * JSON body (strictly: a wrong type is an absent value), finding the cell it names, writing ids
- * and people into the answer.  Layer: web.
+ * and people into the answer, files passed to the node through memory.  Layer: web.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
+#include <sodium.h>
 
 #include "app/node_decide.h"
 #include "cell/cell.h"
@@ -109,4 +114,87 @@ sz_web_json_person(sz_web_req *q, const uint8_t id[32])
 	sz_jsonw_key(&q->jw, "you");
 	sz_jsonw_bool(&q->jw, memcmp(id, q->n->id_pk, 32) == 0);
 	sz_jsonw_obj_end(&q->jw);
+}
+
+/* --- files passed through memory (courier files: never on the disk) ----------------------- */
+
+int
+sz_web_memfd(const uint8_t *p, size_t len, int *fd)
+{
+	*fd = memfd_create("samizdat-web", MFD_CLOEXEC);
+	int r = *fd < 0 ? SZ_ERR_IO : SZ_OK;
+	for (size_t off = 0; r == SZ_OK && off < len;) {
+		ssize_t k = write(*fd, p + off, len - off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			r = SZ_ERR_IO;
+		else
+			off += (size_t)k;
+	}
+	if (r == SZ_OK && lseek(*fd, 0, SEEK_SET) != 0)
+		r = SZ_ERR_IO;
+	if (r != SZ_OK && *fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	return r;
+}
+
+int
+sz_web_memfd_b64(sz_web_req *q, const char *key, int *fd)
+{
+	size_t blen;
+	const char *b64 = sz_web_str(q, key, &blen);
+	*fd = -1;
+	if (b64 == NULL || blen == 0)
+		return SZ_ERR_NOT_FOUND;
+	size_t cap = blen / 4 * 3 + 3, len = 0;
+	uint8_t *bin = malloc(cap);
+	if (bin == NULL)
+		return SZ_ERR_NOMEM;
+	int r = sodium_base642bin(bin, cap, b64, blen, NULL, &len, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) != 0 ? SZ_ERR_MALFORMED : sz_web_memfd(bin, len, fd);
+	free(bin);
+	return r;
+}
+
+int
+sz_web_memfd_read(int fd, uint8_t **p, size_t *len)
+{
+	*p = NULL;
+	*len = 0;
+	off_t size = lseek(fd, 0, SEEK_END);
+	if (size <= 0 || lseek(fd, 0, SEEK_SET) != 0)
+		return SZ_ERR_IO;
+	if ((*p = malloc((size_t)size)) == NULL)
+		return SZ_ERR_NOMEM;
+	for (size_t got = 0; got < (size_t)size;) {
+		ssize_t k = read(fd, *p + got, (size_t)size - got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			free(*p);
+			*p = NULL;
+			return SZ_ERR_IO;
+		}
+		got += (size_t)k;
+	}
+	*len = (size_t)size;
+	return SZ_OK;
+}
+
+void
+sz_web_json_b64(sz_web_req *q, const char *key, const uint8_t *p, size_t len)
+{
+	size_t n = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
+	char *s = malloc(n);
+	sz_jsonw_key(&q->jw, key);
+	if (s == NULL) {
+		q->out.err = SZ_ERR_NOMEM;
+		return;
+	}
+	sodium_bin2base64(s, n, p, len, sodium_base64_VARIANT_ORIGINAL);
+	sz_jsonw_str(&q->jw, s);
+	free(s);
 }

@@ -50,6 +50,8 @@ one_leaflet(void *ctx, const sz_leaflet *l)
 	sz_jsonw_u64(&q->jw, l->time_ms);
 	sz_jsonw_key(&q->jw, "text");
 	sz_jsonw_strn(&q->jw, l->text, l->len);
+	if (l->nfiles > 0)
+		sz_web_json_files(q, l->files, l->nfiles);
 	sz_jsonw_obj_end(&q->jw);
 	x->shown++;
 	return SZ_OK;
@@ -82,16 +84,22 @@ sz_web_leaflet_publish(sz_web_req *q)
 {
 	size_t len;
 	const char *text = sz_web_str(q, "text", &len);
-	if (text == NULL || len == 0)
+	sz_manifest files[SZ_ATTACH_PER_ENTRY];
+	size_t nf = 0;
+	int st;
+	if (!sz_web_files_get(q, NULL, files, &nf, &st))
+		return st;
+	if (text == NULL || (len == 0 && nf == 0))
 		return sz_web_err(q, 400, "invalid", "Write the leaflet first.");
 	/* The page asked the person to agree that it carries their identity. */
 	if (!sz_web_bool(q, "signed_ok"))
 		return sz_web_err(q, 400, "confirm", "A leaflet is signed with your identity: confirm "
 		    "that you know it.");
 	uint8_t id[32];
-	int r = sz_node_leaflet_publish(q->n, (const uint8_t *)text, len, id);
+	int r = sz_node_leaflet_publish_files(q->n, files, nf, (const uint8_t *)text, len, id);
 	if (r != SZ_OK)
 		return sz_web_fail(q, r, sz_node_errmsg(q->n));
+	sz_web_files_sent(q, files, nf);
 	sz_web_json_id(q, "id", id);
 	return 200;
 }

@@ -2,7 +2,8 @@
 // which starts the daemons): ada unlocks and starts a cell, invites ben through the page, ben
 // joins by pasting the code; they post and reply, new posts appearing without a reload; with
 // cat, who uses the command line, they vote and both pages show the same tally; ada removes ben,
-// who reads nothing new; ada publishes a leaflet; ben wipes his node.  Accessibility is checked
+// who reads nothing new; ada attaches a photo and a PDF, ben sees one and downloads the other;
+// ada takes back an invitation and renews her keys; dan joins by courier files; ada publishes a leaflet; ben wipes his node.  Accessibility is checked
 // on the way: labels, keyboard, 200 % zoom, a phone's width, both themes.
 'use strict';
 const { chromium } = require('playwright-core');
@@ -140,6 +141,19 @@ async function syncBen(page) {
 	ok((await B.locator('.cell-link').innerText()).includes('union'), 'ben is in "union"');
 
 	// cat joins at the command line, and everyone meets ada a few times (enrollments travel).
+	// an invitation made by mistake is taken back
+	await A.getByLabel('Who is it for?').fill('Eve');
+	await A.getByRole('button', { name: 'Make an invitation' }).click();
+	await until(async () => (await A.locator('#invite-code').inputValue()) !== code, 10000, 'a second invitation');
+	await A.getByRole('button', { name: 'Take this invitation back' }).click();
+	await A.locator('dialog[open]').waitFor();
+	ok(/cannot be undone/.test(await A.locator('dialog').innerText()), 'taking an invitation back says it cannot be undone');
+	await shot(A, '02b-revoke-confirm');
+	await A.locator('dialog').getByRole('button', { name: 'Take it back' }).click();
+	await until(async () => /Taken back: the code no longer works/.test(await A.locator('#status').innerText()), 10000,
+		'the invitation is taken back');
+	ok((await A.locator('#invite-code').count()) === 0, 'and its code is gone from the page');
+	await labelled(A, 'invite, with revoking and courier answers');
 	const catCode = sz('ada', 'cell', 'invite', 'union').trim();
 	sz('cat', 'cell', 'join', catCode);
 	for (let i = 0; i < 3; i++) {
@@ -177,15 +191,63 @@ async function syncBen(page) {
 	// keyboard: a post from ada typed and sent without the mouse
 	await A.getByLabel('Write to the cell').focus();
 	await A.keyboard.type('Bring the leaflets.');
-	await A.keyboard.press('Tab');
+	await A.keyboard.press('Tab'); // the file input
+	await A.keyboard.press('Tab'); // Post
 	await A.keyboard.press('Enter');
 	await until(async () => (await A.locator('article.post').count()) === 3, 10000, 'ada posts with the keyboard alone');
+
+	// --- files: a photo with a GPS position and a PDF, attached in ada's page -------------------
+	await A.getByLabel('Attach files (optional)').setInputFiles(E.SZ_TXT);
+	await A.getByLabel('Write to the cell').fill('My notes');
+	await A.getByRole('button', { name: 'Post', exact: true }).click();
+	await A.locator('dialog[open]').waitFor();
+	ok(/hidden details/.test(await A.locator('dialog').innerText()), 'a file samizdat cannot clean is not sent without asking');
+	await A.locator('dialog').getByRole('button', { name: 'Cancel' }).click();
+	await until(async () => /Nothing was posted/.test(await A.locator('#status').innerText()), 5000, 'cancelled: nothing posted');
+	ok((await A.locator('article.post').count()) === 3, 'and no post was made');
+	await A.getByLabel('Attach files (optional)').setInputFiles([E.SZ_PHOTO, E.SZ_PDF]);
+	await A.getByLabel('Write to the cell').fill('Photos from the picket, and the call.');
+	await A.getByRole('button', { name: 'Post', exact: true }).click();
+	await until(async () => (await A.locator('article.post').count()) === 4, 20000, 'ada posts the files');
+	const said = await A.locator('#status').innerText();
+	ok(/picket\.jpg: removed EXIF \(with a GPS position\)/.test(said), 'ada is told the GPS position went: ' + said);
+	ok(/call\.pdf: removed .*document information/.test(said), 'and the PDF\'s document information');
+	await until(async () => A.evaluate(() => { const i = document.querySelector('.file img'); return i && i.complete && i.naturalWidth === 640; }),
+		10000, 'ada sees her photo in the page');
+	await labelled(A, 'a post with files');
+	await shot(A, '05b-attach');
+	await syncBen(B);
+	await B.goto(cellUrlB);
+	await until(async () => B.evaluate(() => { const i = document.querySelector('.file img'); return i && i.complete && i.naturalWidth === 640; }),
+		20000, 'ben sees the photo inline after the sync');
+	const src = await B.locator('.file img').getAttribute('src');
+	ok(/^\/api\/file\?id=[0-9a-f]{64}$/.test(src), 'it comes from the daemon, not from elsewhere: ' + src);
+	const clean = await B.evaluate(async (u) => {
+		const b = new Uint8Array(await (await fetch(u)).arrayBuffer());
+		const s = Array.from(b, (c) => String.fromCharCode(c)).join('');
+		return b[0] === 0xff && b[1] === 0xd8 && !/Secretova|SecretCam|GPS/.test(s);
+	}, src);
+	ok(clean, 'the photo ben gets is a JPEG without ada\'s name, her camera or the GPS position');
+	const pdfLink = B.getByRole('link', { name: /Download samizdat-[0-9a-f]+\.pdf/ });
+	const [pdl] = await Promise.all([B.waitForEvent('download'), pdfLink.click()]);
+	const pdfGot = E.SZ_W + '/ben-call.pdf';
+	await pdl.saveAs(pdfGot);
+	const pdfBytes = fs.readFileSync(pdfGot);
+	ok(pdfBytes.slice(0, 5).toString() === '%PDF-' && !pdfBytes.includes('Secretova') && !pdfBytes.includes('Strike call'),
+		'ben downloads the PDF, without its author or title (' + pdl.suggestedFilename() + ')');
+	await labelled(B, 'files');
+	await shot(B, '05c-picture');
 
 	// --- members -----------------------------------------------------------------------------
 	await A.getByRole('link', { name: 'Members' }).click();
 	await A.getByRole('button', { name: 'Remove Ben' }).waitFor();
 	await labelled(A, 'members');
 	await shot(A, '06-members');
+	await A.getByRole('button', { name: 'Renew my keys' }).click();
+	await A.locator('dialog[open]').waitFor();
+	ok(/cannot be undone/.test(await A.locator('dialog').innerText()), 'renewing keys asks first');
+	await A.locator('dialog').getByRole('button', { name: 'Renew my keys' }).click();
+	await until(async () => /keys are renewed/.test(await A.locator('#status').innerText()), 10000, 'ada renews her keys');
 
 	// --- a vote ----------------------------------------------------------------------------------
 	await A.getByRole('link', { name: 'Decisions' }).click();
@@ -329,6 +391,30 @@ async function syncBen(page) {
 	await until(async () => /Duress passphrase set/.test(await D2.locator('#status').innerText()), 20000, 'dan sets a duress passphrase');
 	await D2.getByRole('link', { name: 'Leaflets' }).click();
 	await until(async () => /strike is on/.test(await D2.locator('.leaflets').innerText()), 10000, 'dan reads ada\'s leaflet');
+	// dan joins ada's cell by courier files: a request carried to ada, her answer carried back
+	const danCode = sz('ada', 'cell', 'invite', 'union', '--name', 'Dan').trim();
+	await D2.getByRole('link', { name: 'Cells' }).click();
+	await D2.getByText('No network between you? Join by courier files').click();
+	const cj = D2.locator('details.courier-join');
+	await cj.getByLabel('The code you were given').fill(danCode);
+	const [rq] = await Promise.all([D2.waitForEvent('download'), cj.getByRole('button', { name: 'Make the request file' }).click()]);
+	await rq.saveAs(E.SZ_W + '/dan.request');
+	ok(fs.statSync(E.SZ_W + '/dan.request').size > 0, 'dan\'s page writes a join request file');
+	await labelled(D2, 'joining by courier');
+	await shot(D2, '09b-courier-join');
+	const unionId = await A.evaluate(async () => (await (await fetch('/api/cells')).json()).cells[0].id);
+	await A.goto(A.url().replace(/#.*/, '') + '#/cell/' + unionId + '/invite');
+	await A.getByLabel('The request file').setInputFiles(E.SZ_W + '/dan.request');
+	const [an] = await Promise.all([A.waitForEvent('download'), A.getByRole('button', { name: 'Answer it' }).click()]);
+	await an.saveAs(E.SZ_W + '/dan.answer');
+	const danFp = await D2.evaluate(async () => (await (await fetch('/api/session')).json()).fingerprint);
+	await until(async () => (await A.locator('form', { hasText: 'Answer a join request' }).innerText()).includes(danFp), 10000,
+		'ada\'s page shows the fingerprint of whom it let in: dan\'s');
+	await shot(A, '09c-courier-admit');
+	await cj.getByLabel('The answer file, once it is back').setInputFiles(E.SZ_W + '/dan.answer');
+	await cj.getByRole('button', { name: 'Take the answer in' }).click();
+	await until(async () => /You joined "union"/.test(await D2.locator('#status').innerText()), 20000, 'dan joins "union" by courier');
+	await until(async () => (await D2.locator('.cell-link').count()) === 1, 10000, 'dan\'s page lists the cell');
 	await ctxD2.close();
 
 	// --- this device, dark theme, a phone, 200 % zoom ----------------------------------------
@@ -336,6 +422,8 @@ async function syncBen(page) {
 	await A.getByRole('heading', { name: 'Your fingerprint' }).waitFor();
 	await labelled(A, 'this device');
 	await shot(A, '10-device');
+	ok(/samizdat serve --tor/.test(await A.locator('#not-reachable').innerText()),
+		'a device only this computer reaches says so, with the command that changes it');
 	await A.getByRole('button', { name: 'Dark theme' }).click();
 	ok(await A.evaluate(() => document.documentElement.dataset.theme) === 'dark', 'the dark theme');
 	await A.goto(A.url().replace(/#.*/, '') + '#/cell/' + (await A.evaluate(async () =>

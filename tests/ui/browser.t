@@ -2,7 +2,8 @@
 # playwright-core; tests/ui/browser.js): ada unlocks and starts a cell, invites ben through the
 # page, ben joins by pasting the code; they post and reply (new posts appear without reloading);
 # with cat (at the command line) they vote and see the same tally; ada removes ben, who then reads
-# nothing new; a leaflet, carried to dan in a courier file downloaded from ada's page and taken in
+# nothing new; a photo and a PDF attached in ada's page (the photo's GPS position gone), seen
+# inline and downloaded in ben's; a leaflet, carried to dan in a courier file downloaded from ada's page and taken in
 # through his; dan's duress passphrase; ben's panic wipe.  dan has no node yet: 'samizdat ui'
 # starts his daemon and the page sets samizdat up.  Screenshots of every page go to build/ui-screens/.
 . "$(dirname "$0")/../scenario/lib.sh"
@@ -18,6 +19,20 @@ serve ben
 BEN=$ADDR
 serve cat
 mkdir -p "$SZ_ROOT/build/ui-screens"
+# Files ada attaches in the page: a photo with a GPS position and her name, and a PDF whose
+# author field names her (exiftool, as a phone and an office suite leave them), and a text file
+# samizdat cannot clean.
+T="${SZ_SAN:-$SZ_ROOT/build/san}/bin/media_tool"
+"$T" make jpeg "$W/picket.jpg" 640 480 || fail "make the photo"
+"$T" make pdf "$W/call.pdf" || fail "make the pdf"
+if command -v exiftool >/dev/null 2>&1; then
+	exiftool -q -overwrite_original -GPSLatitude=55.7534 -GPSLatitudeRef=N -GPSLongitude=37.6156 \
+		-GPSLongitudeRef=E -Make=SecretCam -Artist="Ada Secretova" "$W/picket.jpg" || fail "exiftool"
+	exiftool -q -overwrite_original -Author="Ada Secretova" -Title="Strike call" "$W/call.pdf" ||
+		fail "exiftool pdf"
+fi
+echo "notes" > "$W/notes.txt"
+export SZ_PHOTO="$W/picket.jpg" SZ_PDF="$W/call.pdf" SZ_TXT="$W/notes.txt"
 export SZ_BIN="$S" SZ_W="$W" SZ_ADA="$ADA" SZ_BEN="$BEN" CHROMIUM
 export SZ_SHOTS="$SZ_ROOT/build/ui-screens" SZ_PID_BEN="$PID_ben"
 export SZ_URL_ADA="$(sz ada ui)" SZ_URL_BEN="$(sz ben ui)"

@@ -1,11 +1,13 @@
 // security.js - the web interface's refusals, tried with plain HTTP requests (no browser): every
 // check of src/web/web.c that stands between a web page of another site, or a local program
-// without the session, and the node.  Run by security.t:  node security.js SAMIZDAT HOME PASSFILE
+// without the session, and the node, and the checks on files (src/web/web_file.c).
+// Run by security.t:  node security.js SAMIZDAT HOME PASSFILE DIR (DIR holds the test's files)
 'use strict';
 const http = require('http');
 const net = require('net');
 const { execFileSync } = require('child_process');
-const [, , SZ, HOME, PASSFILE] = process.argv;
+const [, , SZ, HOME, PASSFILE, DIR] = process.argv;
+const fs = require('fs');
 let fails = 0;
 const ok = (cond, what) => {
 	if (cond) console.log('ok: ' + what);
@@ -152,6 +154,141 @@ const cookieOf = (res) => (res.headers['set-cookie'] || [''])[0].split(';')[0];
 	r = await req('POST', '/api/cell/create', J, body);
 	ok(r.status === 200 && JSON.parse(r.body).ok === true, 'a POST with the JSON type and the token works');
 
+	// --- files: attaching ------------------------------------------------------------------
+	const CELL = JSON.parse(r.body).id;
+	const photo = fs.readFileSync(DIR + '/photo.jpg');
+	const hadGps = photo.includes('Secretova');
+	const R = { Cookie: C, 'Content-Type': 'application/octet-stream', 'X-CSRF-Token': CSRF };
+	const attachTo = '/api/attach?cell=' + CELL;
+	r = await req('POST', attachTo, { 'Content-Type': 'application/octet-stream', 'X-CSRF-Token': CSRF }, photo);
+	ok(r.status === 403 && JSON.parse(r.body).error === 'session', 'a file without a session is refused');
+	r = await req('POST', attachTo, { Cookie: C, 'Content-Type': 'application/octet-stream' }, photo);
+	ok(r.status === 403 && JSON.parse(r.body).error === 'csrf', 'a file without the CSRF token is refused');
+	r = await req('POST', attachTo, Object.assign({}, R, { Host: 'evil.example:' + PORT }), photo);
+	ok(r.status === 421, 'a file under another Host is refused (421)');
+	r = await req('POST', attachTo, Object.assign({}, R, { Origin: 'http://evil.example' }), photo);
+	ok(r.status === 403, 'a file from another Origin is refused, even with the token');
+	for (const t of ['text/plain', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded',
+		'image/jpeg', 'application/json']) {
+		r = await req('POST', attachTo, Object.assign({}, R, { 'Content-Type': t }), photo);
+		ok(r.status === 415, 'a file sent as ' + t + ' is refused (415): only application/octet-stream');
+	}
+	r = await req('GET', attachTo, { Cookie: C });
+	ok(r.status === 405, 'attaching by GET is refused (405)');
+	st = await raw('POST ' + attachTo + ' HTTP/1.1\r\nHost: ' + HOST + '\r\nCookie: ' + C +
+		'\r\nContent-Type: application/octet-stream\r\nX-CSRF-Token: ' + CSRF +
+		'\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n4\r\nabcd\r\n0\r\n\r\n');
+	ok(st === 411, 'a file sent without its length is refused (411, ' + st + ')');
+	r = await req('POST', attachTo, Object.assign({}, R, { 'Content-Length': String((100 << 20) + 1) }), '');
+	ok(r.status === 413, 'a file over 100 MiB is refused from its length, before it is read (413)');
+	r = await req('POST', '/api/attach', R, photo);
+	ok(r.status === 400, 'a file for nothing named (no cell, no leaflet) is refused');
+	r = await req('POST', '/api/attach?cell=' + 'ab'.repeat(32), R, photo);
+	ok(r.status === 404, 'a file for a cell one is not in is refused');
+	r = await req('POST', attachTo, R, photo);
+	let a = JSON.parse(r.body);
+	ok(r.status === 200 && a.files[0].type === 'jpg' && a.files[0].state === 'complete', 'a photo is attached');
+	ok(!hadGps || (a.gps === true && /GPS/.test(a.removed)), 'and its GPS position is said to be removed: ' + a.removed);
+	const PHOTO = a.files[0].id;
+	r = await req('GET', '/api/file?id=' + PHOTO, { Cookie: C });
+	ok(r.status === 404, 'a file attached but named by no post is not served');
+	r = await req('POST', '/api/leaflet', J, JSON.stringify({ text: 'x', signed_ok: true, files: [PHOTO] }));
+	ok(r.status === 400 && JSON.parse(r.body).error === 'file', 'a file attached for a cell cannot go with a leaflet');
+	r = await req('POST', '/api/post', J, JSON.stringify({ cell: CELL, text: 'x', files: ['cd'.repeat(32)] }));
+	ok(r.status === 400 && JSON.parse(r.body).error === 'file', 'a post cannot name a file not attached from the page');
+	r = await req('POST', '/api/post', J, JSON.stringify({ cell: CELL, text: 'Photo', files: [PHOTO] }));
+	ok(r.status === 200, 'a post names the photo');
+	r = await req('POST', '/api/post', J, JSON.stringify({ cell: CELL, text: 'again', files: [PHOTO] }));
+	ok(r.status === 400, 'an attached file goes with one post only');
+
+	// --- files: serving them back ----------------------------------------------------------
+	r = await req('GET', '/api/file?id=' + PHOTO);
+	ok(r.status === 403, 'a file without a session is refused');
+	r = await req('GET', '/api/file?id=' + PHOTO, { Cookie: C, Host: 'localhost:' + PORT });
+	ok(r.status === 421, 'a file under another Host is refused (421)');
+	r = await req('GET', '/api/file?id=' + PHOTO, { Cookie: C, 'Sec-Fetch-Site': 'cross-site' });
+	ok(r.status === 403, 'a file asked for by another site (an <img> elsewhere) is refused');
+	const got = await new Promise((resolve, reject) => {
+		http.get({ host: '127.0.0.1', port: PORT, path: '/api/file?id=' + PHOTO, headers: { Host: HOST, Cookie: C } },
+			(res) => { const b = []; res.on('data', (d) => b.push(d)); res.on('end', () => resolve({ res, body: Buffer.concat(b) })); })
+			.on('error', reject);
+	});
+	ok(got.res.statusCode === 200 && got.res.headers['content-type'] === 'image/jpeg', 'the photo is served as image/jpeg');
+	ok(got.body[0] === 0xff && got.body[1] === 0xd8 && !got.body.includes('Secretova') && !got.body.includes('GPS'),
+		'its bytes are a JPEG without the name or the GPS position');
+	ok(/^inline/.test(got.res.headers['content-disposition'] || '') && got.res.headers['x-content-type-options'] === 'nosniff',
+		'inline, nosniff');
+	ok(/sandbox/.test(got.res.headers['content-security-policy'] || ''), 'a file is served under a sandboxing CSP');
+	r = await req('GET', '/api/file?id=' + PHOTO + '&download=1', { Cookie: C });
+	ok(/^attachment; filename="samizdat-[0-9a-f]{16}\.jpg"$/.test(r.headers['content-disposition'] || ''),
+		'asked as a download, it comes as an attachment with a name of its own');
+	for (const bad of ['../../key', '..%2F..%2Fkey', PHOTO.toUpperCase(), PHOTO.slice(0, 16), PHOTO + '00',
+		'/etc/passwd', PHOTO.slice(0, 63) + 'g', '']) {
+		r = await req('GET', '/api/file?id=' + bad, { Cookie: C });
+		ok(r.status === 400, 'no file for the id "' + bad.slice(0, 24) + '" (400)');
+	}
+	r = await req('GET', '/api/file?id=' + '00'.repeat(32), { Cookie: C });
+	ok(r.status === 404, 'an id no post names finds nothing (404)');
+	for (const p of ['/api/file/../../key', '/api/file/' + PHOTO, '/../key', '/api/../key']) {
+		r = await req('GET', p, { Cookie: C });
+		ok(r.status === 404 && !/pw-ada/.test(r.body), 'the path ' + p + ' reaches no file');
+	}
+	// An SVG and an HTML page: refused without the person's word; sent as they are, then never
+	// served as what they would run as.
+	for (const [f, type] of [['evil.svg', 'image/svg+xml'], ['evil.html', 'text/html']]) {
+		const bytes = fs.readFileSync(DIR + '/' + f);
+		r = await req('POST', attachTo, R, bytes);
+		ok(r.status === 422 && JSON.parse(r.body).error === 'metadata', f + ' is not sent without the person\'s word');
+		r = await req('POST', attachTo + '&as_is=1', R, bytes);
+		a = JSON.parse(r.body);
+		ok(r.status === 200 && a.sent_as_is === true, f + ' is sent as it is when the person says so');
+		r = await req('POST', '/api/post', J, JSON.stringify({ cell: CELL, text: f, files: [a.files[0].id] }));
+		r = await req('GET', '/api/file?id=' + a.files[0].id, { Cookie: C });
+		ok(r.status === 200 && r.headers['content-type'] === 'application/octet-stream' &&
+			/^attachment/.test(r.headers['content-disposition'] || '') && !r.headers['content-type'].includes(type),
+		f + ' is served only as a download (application/octet-stream, attachment), never as ' + type);
+	}
+	// ben's leaflet: 1 MiB of its 3 here.
+	r = await req('GET', '/api/leaflets', { Cookie: C });
+	const big = JSON.parse(r.body).leaflets.map((l) => (l.files || [])[0]).find((f) => f);
+	ok(big && big.state === 'incomplete' && big.have < big.parts, 'the half-carried file is listed as incomplete (' +
+		(big ? big.have + ' of ' + big.parts : '?') + ')');
+	r = await req('GET', '/api/file?id=' + (big ? big.id : ''), { Cookie: C });
+	ok(r.status === 409 && JSON.parse(r.body).error === 'incomplete' && r.body.length < 400,
+		'an incomplete file is not served, not even in part (409)');
+
+	// --- invitations, keys, courier joins ---------------------------------------------------
+	for (const p of ['/api/invite/revoke', '/api/update', '/api/join/request', '/api/join/answer', '/api/admit']) {
+		r = await req('POST', p, { 'Content-Type': 'application/json', 'X-CSRF-Token': CSRF }, '{}');
+		ok(r.status === 403 && JSON.parse(r.body).error === 'session', p + ' without a session is refused');
+		r = await req('POST', p, { Cookie: C, 'Content-Type': 'application/json' }, '{}');
+		ok(r.status === 403 && JSON.parse(r.body).error === 'csrf', p + ' without the CSRF token is refused');
+		r = await req('GET', p, { Cookie: C });
+		ok(r.status === 405, p + ' by GET is refused (405)');
+		r = await req('POST', p, Object.assign({}, J, { Origin: 'http://evil.example' }), '{}');
+		ok(r.status === 403, p + ' from another Origin is refused');
+	}
+	const code = execFileSync(SZ, ['--home', HOME, '--passphrase-file', PASSFILE, 'cell', 'invite', 'union'],
+		{ stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+	r = await req('POST', '/api/invite/revoke', J, JSON.stringify({ code: 'sz1-nonsense' }));
+	ok(r.status === 400, 'revoking what is not a code is refused (400)');
+	r = await req('POST', '/api/join/request', J, JSON.stringify({ code: code.slice(0, -3) + (code.slice(-3) === 'aaa' ? 'bbb' : 'aaa') }));
+	ok(r.status === 400, 'a code with a typo makes no join request (400)');
+	r = await req('POST', '/api/admit', J, JSON.stringify({ data: '!!!not base64' }));
+	ok(r.status === 400, 'a join request that is not base64 is refused (400)');
+	r = await req('POST', '/api/admit', J, JSON.stringify({ data: Buffer.from('x'.repeat(300)).toString('base64') }));
+	ok(r.status >= 400 && r.status < 500 && !JSON.parse(r.body).file, 'a made-up join request gets no answer file (' + r.status + ')');
+	r = await req('POST', '/api/join/answer', J, JSON.stringify({ code, data: Buffer.from('y'.repeat(300)).toString('base64') }));
+	ok(r.status >= 400 && r.status < 500, 'a made-up answer joins nothing (' + r.status + ')');
+	r = await req('POST', '/api/update', J, JSON.stringify({ cell: 'ab'.repeat(32) }));
+	ok(r.status === 404, 'renewing keys in a cell one is not in is refused (404)');
+	r = await req('POST', '/api/update', J, JSON.stringify({ cell: CELL }));
+	ok(r.status === 200, 'renewing one\'s keys in a cell');
+	r = await req('POST', '/api/invite/revoke', J, JSON.stringify({ code }));
+	ok(r.status === 200 && JSON.parse(r.body).revoked === 'code', 'an invitation is taken back');
+	r = await req('POST', '/api/join/request', J, JSON.stringify({ code }));
+	ok(r.status === 200 && JSON.parse(r.body).file, '(a join request can still be written: the inviter decides)');
+
 	// --- a second session's token is not this one's ------------------------------------
 	r = await req('GET', new URL(link()).pathname + new URL(link()).search);
 	r = await req('GET', (() => { const u = new URL(link()); return u.pathname + u.search; })());
@@ -159,6 +296,10 @@ const cookieOf = (res) => (res.headers['set-cookie'] || [''])[0].split(';')[0];
 	const CSRF2 = JSON.parse((await req('GET', '/api/session', { Cookie: C2 })).body).csrf;
 	r = await req('POST', '/api/cell/create', Object.assign({}, J, { 'X-CSRF-Token': CSRF2 }), body);
 	ok(CSRF2 !== CSRF && r.status === 403, 'another session\'s CSRF token is refused');
+	r = await req('POST', attachTo, Object.assign({}, R, { Cookie: C2, 'X-CSRF-Token': CSRF2 }), photo);
+	const other = JSON.parse(r.body).files[0].id;
+	r = await req('POST', '/api/post', J, JSON.stringify({ cell: CELL, text: 'x', files: [other] }));
+	ok(r.status === 400, 'a file attached in another session cannot be named in this one');
 
 	r = await req('POST', '/api/create', J, JSON.stringify({ passphrase: 'another passphrase here' }));
 	ok(r.status === 409, 'a node cannot be created over the one that is here');
@@ -179,8 +320,9 @@ const cookieOf = (res) => (res.headers['set-cookie'] || [''])[0].split(';')[0];
 	ok(r.status === 200 && /union/.test(r.body), 'and the cells show again');
 
 	// --- what every answer carries -------------------------------------------------------
+	// (a file answers under a CSP that also sandboxes it: no script at all, not even ours)
 	const csp = seen.every((x) => /default-src 'none'/.test(x.headers['content-security-policy'] || '') &&
-		/script-src 'self'/.test(x.headers['content-security-policy']) &&
+		/script-src 'self'|; sandbox;/.test(x.headers['content-security-policy']) &&
 		/frame-ancestors 'none'/.test(x.headers['content-security-policy']));
 	ok(csp, 'every answer (' + seen.length + ') carries the strict CSP');
 	ok(seen.every((x) => x.headers['cache-control'] === 'no-store'), 'every answer says no-store');

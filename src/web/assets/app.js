@@ -168,6 +168,126 @@ SZ.api = async function (path, body) {
 	return j;
 };
 
+// Send a file (a File from an <input type=file>) to path as it is: raw bytes, the session's token.
+SZ.upload = async function (path, file) {
+	let r;
+	try {
+		r = await fetch(path, { method: 'POST', credentials: 'same-origin', cache: 'no-store', redirect: 'error',
+			headers: { 'Content-Type': 'application/octet-stream', 'X-CSRF-Token': SZ.csrf || '' }, body: file });
+	} catch (e) {
+		SZ.gone();
+		throw new ApiError(0, { message: t('err_no_daemon') });
+	}
+	let j;
+	try {
+		j = await r.json();
+	} catch (e) {
+		j = { ok: false, message: t('err_generic') };
+	}
+	if (!r.ok || !j.ok)
+		throw new ApiError(r.status, j);
+	return j;
+};
+
+// Attach the files chosen in input for a cell (cellId) or a leaflet (null): each is cleaned by the
+// daemon; one it cannot clean is sent only if the person says so.  Resolves with their ids, or
+// null if the person stopped; says what was removed.
+SZ.attachFiles = async function (input, cellId) {
+	const ids = [];
+	const said = [];
+	const files = Array.from(input.files || []);
+	if (files.length > 8)
+		throw new ApiError(0, { message: t('too_many_files') });
+	for (const f of files) {
+		if (f.size > 100 * 1024 * 1024)
+			throw new ApiError(0, { message: t('file_too_big', { name: f.name }) });
+		const base = '/api/attach?' + (cellId ? 'cell=' + encodeURIComponent(cellId) : 'leaflet=1');
+		let r;
+		try {
+			SZ.say(t('attaching', { name: f.name }));
+			r = await SZ.upload(base, f);
+		} catch (e) {
+			if (e.code !== 'metadata')
+				throw new ApiError(e.status, { message: f.name + ': ' + e.message });
+			const ok = await SZ.confirm(t('as_is_q', { name: f.name }), [e.message + '.', t('as_is_means')],
+				t('as_is_ok'));
+			if (!ok)
+				return null;
+			r = await SZ.upload(base + '&as_is=1', f);
+		}
+		ids.push(r.files[0].id);
+		said.push(r.sent_as_is ? t('sent_as_is', { name: f.name }) :
+			t('stripped', { name: f.name, what: r.removed }));
+	}
+	if (said.length)
+		SZ.say(said.join(' '));
+	return ids;
+};
+
+// Save bytes the daemon gave as base64 (a courier file) under name, through the browser.
+SZ.saveB64 = function (b64, name, type) {
+	const bin = atob(b64);
+	const bytes = new Uint8Array(bin.length);
+	for (let i = 0; i < bin.length; i++)
+		bytes[i] = bin.charCodeAt(i);
+	const url = URL.createObjectURL(new Blob([bytes], { type: type || 'application/octet-stream' }));
+	const a = h('a', { href: url, download: name }, name);
+	document.body.append(a);
+	a.click();
+	a.remove();
+	setTimeout(() => URL.revokeObjectURL(url), 60000);
+};
+
+// A file chosen in an <input type=file>, as base64 (for a JSON body).
+SZ.fileB64 = async function (f) {
+	const bytes = new Uint8Array(await f.arrayBuffer());
+	let bin = '';
+	for (let i = 0; i < bytes.length; i += 0x8000)
+		bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+	return btoa(bin);
+};
+
+// "2.3 MiB"
+SZ.size = function (b) {
+	if (b >= 1048576)
+		return (b / 1048576).toFixed(1) + ' MiB';
+	if (b >= 1024)
+		return (b / 1024).toFixed(1) + ' KiB';
+	return t('bytes_n', { n: b });
+};
+
+// The files of a post or a leaflet: a complete picture shown (fetched from the daemon, never from
+// elsewhere), any other complete file offered for download, the rest said as it is.
+SZ.files = function (files, who) {
+	if (!files || !files.length)
+		return null;
+	const ul = h('ul', { class: 'files' });
+	for (const f of files) {
+		const url = '/api/file?id=' + encodeURIComponent(f.id);
+		const kind = t('kind_' + f.type);
+		const about = h('span', { class: 'meta' }, f.name + ' · ' + kind + ' · ' + SZ.size(f.bytes) +
+			(f.as_is ? ' · ' + t('with_metadata') : ''));
+		const li = h('li', { class: 'file', 'data-id': f.id, 'data-state': f.state });
+		if (f.state === 'complete') {
+			if (f.type === 'jpg' || f.type === 'png')
+				li.append(h('img', { src: url, alt: t('picture_by', { who }), loading: 'lazy', decoding: 'async' }));
+			li.append(about, ' ', h('a', { href: url + '&download=1', download: f.name }, t('download', { name: f.name })));
+		} else if (f.state === 'damaged') {
+			li.append(about, ' ', h('span', { class: 'form-error' }, t('file_damaged')));
+		} else {
+			li.append(about, ' ', h('span', { class: 'notice' }, t('file_incomplete', { have: f.have, parts: f.parts })));
+		}
+		ul.append(li);
+	}
+	return ul;
+};
+
+// A file input for a compose box, labelled, with what happens to the files.
+SZ.fileInput = function () {
+	const input = h('input', { type: 'file', multiple: true, class: 'attach' });
+	return { input, field: SZ.field(t('attach_files'), input, t('attach_hint')) };
+};
+
 // Run a form's action: the button is busy meanwhile, errors show by the form.
 SZ.submit = function (form, action) {
 	form.addEventListener('submit', async (ev) => {

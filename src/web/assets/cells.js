@@ -52,7 +52,42 @@
 			SZ.formError(form, '');
 			await draw();
 		}));
+		main.append(courierJoin(draw));
 	};
+
+	// Joining when no network links the newcomer and the inviter: a request file carried to the
+	// inviter, an answer file carried back (as 'samizdat cell join CODE --request / --answer').
+	function courierJoin(redraw) {
+		const code = h('textarea', { rows: 3, required: true, spellcheck: 'false', autocomplete: 'off' });
+		const answer = h('input', { type: 'file' });
+		const box = h('details', { class: 'card courier-join' }, h('summary', {}, t('courier_join_title')),
+			h('p', {}, t('courier_join_intro')));
+		const form = h('form', {}, SZ.field(t('courier_code'), code, t('courier_join_code_hint')),
+			h('ol', {}, h('li', {}, t('courier_join_step1')), h('li', {}, t('courier_join_step2')),
+				h('li', {}, t('courier_join_step3'))),
+			h('div', { class: 'row' }, h('button', { type: 'button', class: 'secondary', onclick: async () => {
+				SZ.formError(form, '');
+				try {
+					const r = await SZ.api('/api/join/request', { code: code.value });
+					SZ.saveB64(r.file, r.filename);
+					SZ.say(t('courier_request_saved', { name: r.filename }));
+				} catch (e) {
+					SZ.formError(form, e.message);
+				}
+			} }, t('courier_make_request'))),
+			SZ.field(t('courier_answer_file'), answer),
+			h('div', { class: 'row' }, h('button', { type: 'submit' }, t('courier_take_answer'))));
+		box.append(SZ.submit(form, async () => {
+			if (!answer.files.length)
+				throw new SZ.ApiError(0, { message: t('courier_choose_answer') });
+			const r = await SZ.api('/api/join/answer', { code: code.value, data: await SZ.fileB64(answer.files[0]) });
+			code.value = '';
+			answer.value = '';
+			SZ.say(t('courier_joined', { name: r.cell }));
+			await redraw();
+		}));
+		return box;
+	}
 
 	// Sync with every peer; say how it went.
 	SZ.syncAll = async function (btn) {
@@ -102,13 +137,21 @@
 	async function talk(body, cell) {
 		const active = cell.status === 'member';
 		if (active) {
-			const text = h('textarea', { rows: 3, required: true });
+			const text = h('textarea', { rows: 3 });
+			const att = SZ.fileInput();
 			body.append(SZ.submit(h('form', { class: 'card compose' },
-				SZ.field(t('new_post'), text, t('post_hint')),
+				SZ.field(t('new_post'), text, t('post_hint')), att.field,
 				h('div', { class: 'row' }, h('button', { type: 'submit' }, t('post')))), async () => {
-				await SZ.api('/api/post', { cell: cell.id, text: text.value });
+				if (!text.value && !att.input.files.length)
+					throw new SZ.ApiError(0, { message: t('write_first') });
+				const files = await SZ.attachFiles(att.input, cell.id);
+				if (files === null)
+					return SZ.say(t('not_posted'));
+				await SZ.api('/api/post', { cell: cell.id, text: text.value, files });
 				text.value = '';
-				SZ.say(t('posted'));
+				att.input.value = '';
+				if (!files.length)
+					SZ.say(t('posted'));
 				await draw();
 			}));
 		}
@@ -160,7 +203,7 @@
 				h('a', { href: '#/cell/' + data.id + '/members', class: 'meta' }, t('give_name')) : null,
 			' ', h('time', { datetime: new Date(p.time_ms).toISOString() },
 				SZ.when(p.time_ms)), unread ? h('span', { class: 'badge' }, t('new')) : null),
-			h('p', { class: 'text' }, p.text));
+			p.text ? h('p', { class: 'text' }, p.text) : null, SZ.files(p.files, SZ.personName(p.author)));
 			if (active) {
 				const btn = h('button', { type: 'button', class: 'link' }, t('reply'));
 				btn.addEventListener('click', () => art.append(replyForm(data, p, redraw, btn)));
@@ -224,8 +267,22 @@
 		await draw();
 		SZ.onChange(draw);
 		if (active)
-			body.append(h('div', { class: 'card' }, h('h2', {}, t('leave_title')), h('p', {}, t('leave_text')),
+			body.append(h('div', { class: 'card' }, h('h2', {}, t('update_title')), h('p', {}, t('update_text')),
+				h('button', { type: 'button', class: 'secondary', onclick: () => renew(cell) }, t('update'))),
+			h('div', { class: 'card' }, h('h2', {}, t('leave_title')), h('p', {}, t('leave_text')),
 				h('button', { type: 'button', class: 'danger', onclick: () => leave(cell) }, t('leave'))));
+	}
+
+	async function renew(cell) {
+		const ok = await SZ.confirm(t('update_q'), [t('update_means1'), t('update_means2')], t('update'));
+		if (!ok)
+			return;
+		try {
+			await SZ.api('/api/update', { cell: cell.id });
+			SZ.say(t('updated'));
+		} catch (e) {
+			SZ.say(e.message, 'error');
+		}
 	}
 
 	function nameForm(m, redraw) {
@@ -282,7 +339,43 @@
 			h('div', { class: 'row' }, h('button', { type: 'submit' }, t('make_invite')))), async () => {
 			const r = await SZ.api('/api/invite', { cell: cell.id, hours: Number(hours.value), name: who.value });
 			drawInvite(out, r);
-		}), out);
+		}), out, revokeCard(), admitCard());
+	}
+
+	// Take an invitation back: it cannot be undone (the code is dead for good).
+	async function revoke(code) {
+		const ok = await SZ.confirm(t('revoke_q'), [t('revoke_means1'), t('revoke_means2')], t('revoke'));
+		if (!ok)
+			return false;
+		const r = await SZ.api('/api/invite/revoke', { code });
+		SZ.say(r.revoked === 'add' ? t('revoked_add', { who: SZ.personName(r.member) }) : t('revoked_code'));
+		return true;
+	}
+
+	function revokeCard() {
+		const code = h('textarea', { rows: 2, required: true, spellcheck: 'false', autocomplete: 'off' });
+		const form = h('form', { class: 'card' }, h('h2', {}, t('revoke_title')), h('p', {}, t('revoke_intro')),
+			SZ.field(t('revoke_code'), code), h('div', { class: 'row' }, h('button', { type: 'submit', class: 'danger' },
+				t('revoke'))));
+		return SZ.submit(form, async () => {
+			if (await revoke(code.value))
+				code.value = '';
+		});
+	}
+
+	// The inviter's side of a courier join: a request in, an answer out.
+	function admitCard() {
+		const file = h('input', { type: 'file', required: true });
+		const out = h('div', { 'aria-live': 'polite' });
+		const form = h('form', { class: 'card' }, h('h2', {}, t('admit_title')), h('p', {}, t('admit_intro')),
+			SZ.field(t('admit_file'), file), h('div', { class: 'row' }, h('button', { type: 'submit' }, t('admit'))), out);
+		return SZ.submit(form, async () => {
+			const r = await SZ.api('/api/admit', { data: await SZ.fileB64(file.files[0]) });
+			SZ.saveB64(r.file, r.filename);
+			file.value = '';
+			SZ.clear(out).append(h('p', {}, t('admitted', { cell: r.cell || '?', name: r.filename })),
+				h('p', {}, t('admitted_check')), h('p', {}, h('code', { class: 'fingerprint' }, r.member.fingerprint)));
+		});
 	}
 
 	function drawInvite(out, r) {
@@ -312,5 +405,15 @@
 		out.lastChild.append(h('h3', {}, t('what_to_tell')), tell);
 		if (!r.address)
 			out.lastChild.append(h('p', { class: 'notice' }, t('no_address')));
+		const back = h('button', { type: 'button', class: 'danger' }, t('revoke_this'));
+		back.addEventListener('click', async () => {
+			try {
+				if (await revoke(r.code))
+					SZ.clear(out);
+			} catch (e) {
+				SZ.say(e.message, 'error');
+			}
+		});
+		out.lastChild.append(h('div', { class: 'row' }, back));
 	}
 })();

@@ -20,21 +20,29 @@
 				list.append(h('p', { class: 'empty' }, q.value ? t('no_leaflets_found') : t('no_leaflets')));
 			for (const l of r.leaflets.slice().reverse())
 				list.append(h('article', { class: 'card leaflet' }, h('header', {}, t('leaflet_by'), ' ', SZ.person(l.author),
-					' ', h('time', {}, SZ.when(l.time_ms))), h('p', { class: 'text' }, l.text), SZ.fingerprint(l.author)));
+					' ', h('time', {}, SZ.when(l.time_ms))), l.text ? h('p', { class: 'text' }, l.text) : null,
+					SZ.files(l.files, SZ.personName(l.author)), SZ.fingerprint(l.author)));
 		};
 		SZ.submit(search, draw);
 		await draw();
 		SZ.onChange(draw);
 
-		const text = h('textarea', { rows: 5, required: true });
+		const text = h('textarea', { rows: 5 });
+		const att = SZ.fileInput();
 		const ok = h('input', { type: 'checkbox', id: 'leaflet-signed-ok', required: true });
 		const form = h('form', { class: 'card' }, h('h2', {}, t('publish_title')),
-			h('p', { class: 'warning' }, t('publish_warning')), SZ.field(t('leaflet_text'), text),
+			h('p', { class: 'warning' }, t('publish_warning')), SZ.field(t('leaflet_text'), text), att.field,
 			h('div', { class: 'check' }, ok, h('label', { for: ok.id }, t('publish_ok'))),
 			h('div', { class: 'row' }, h('button', { type: 'submit' }, t('publish'))));
 		main.append(SZ.submit(form, async () => {
-			await SZ.api('/api/leaflet', { text: text.value, signed_ok: ok.checked });
+			if (!text.value && !att.input.files.length)
+				throw new SZ.ApiError(0, { message: t('write_first') });
+			const files = await SZ.attachFiles(att.input, null);
+			if (files === null)
+				return SZ.say(t('not_published'));
+			await SZ.api('/api/leaflet', { text: text.value, signed_ok: ok.checked, files });
 			text.value = '';
+			att.input.value = '';
 			ok.checked = false;
 			SZ.say(t('published'));
 			await draw();
@@ -52,8 +60,13 @@
 			SZ.clear(about).append(h('h2', {}, t('identity_title')), h('p', {}, t('identity_text')),
 				h('p', {}, h('code', { class: 'fingerprint' }, s.fingerprint)),
 				h('h3', {}, t('reached_at')),
-				s.reachable.length ? h('ul', {}, s.reachable.map((a) => h('li', {}, h('code', {}, a)))) :
-					h('p', { class: 'notice' }, t('not_reachable')),
+				s.reach.length ? h('ul', { class: 'reach' }, s.reach.map((a) => h('li', {}, h('code', {}, a.address), ' ',
+					h('span', { class: 'meta' }, t('reach_' + a.kind))))) : h('p', {}, t('reach_none')),
+				s.reachable_by_others ? h('p', {}, t('reachable_yes')) : h('div', { class: 'notice', id: 'not-reachable' },
+					h('p', {}, t('not_reachable')), h('p', {}, t('reach_tor')), h('p', {}, h('code', {}, 'samizdat serve --tor /usr/bin/tor --detach')),
+					h('p', {}, t('reach_lan')), h('p', {}, h('code', {}, 'samizdat serve --listen 0.0.0.0:7070 --public --detach')),
+					h('p', {}, t('reach_meanwhile'))),
+				h('p', { class: 'meta' }, t('tor_is', { state: s.tor })),
 				h('p', { class: 'meta' }, t('listening_on', { list: s.listening.join(', ') })));
 			SZ.clear(peers).append(h('h2', {}, t('peers_title')), h('p', {}, t('peers_intro')));
 			if (s.peers.length === 0)
@@ -112,12 +125,7 @@
 		box.append(SZ.submit(h('form', {}, h('h3', {}, t('bundle_import')), SZ.field(t('bundle_file'), file),
 			SZ.field(t('bundle_pass_open'), ipass, t('bundle_pass_open_hint')),
 			h('div', { class: 'row' }, h('button', { type: 'submit' }, t('bundle_take'))), result), async () => {
-			const f = file.files[0];
-			const bytes = new Uint8Array(await f.arrayBuffer());
-			let bin = '';
-			for (let i = 0; i < bytes.length; i += 0x8000)
-				bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
-			const body = { data: btoa(bin) };
+			const body = { data: await SZ.fileB64(file.files[0]) };
 			if (ipass.value)
 				body.passphrase = ipass.value;
 			const r = await SZ.api('/api/bundle/import', body);
