@@ -151,7 +151,11 @@ sz_web_files_get(sz_web_req *q, const sz_cell *c, sz_manifest *m, size_t *k, int
 	const sz_json_val *v = q->body ? sz_json_get(q->body, "files") : NULL;
 	if (v == NULL)
 		return true;
-	size_t n = sz_json_type_of(v) == SZ_JSON_ARRAY ? sz_json_count(v) : SIZE_MAX;
+	if (sz_json_type_of(v) != SZ_JSON_ARRAY) {
+		*status = sz_web_err(q, 400, "invalid", "\"files\" is a list of file ids.");
+		return false;
+	}
+	size_t n = sz_json_count(v);
 	if (n > SZ_ATTACH_PER_ENTRY) {
 		*status = sz_web_err(q, 400, "invalid", "At most %d files go with one post.",
 		    SZ_ATTACH_PER_ENTRY);
