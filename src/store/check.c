@@ -137,6 +137,8 @@ sz_store_examine(const char *dir, const char *pass, size_t passlen, sz_store_ver
 	memset(v, 0, sizeof *v);
 	v->integrity = 1;
 	snprintf(v->open_msg, sizeof v->open_msg, "%s", sz_store_last_error());
+	if (sz_store_unfinished(dir))
+		return SZ_ERR_NOT_FOUND; /* a create that never finished: no store (unfinished.c) */
 	if ((r = sz_keyfile_load(dir, &kf, &pend, &has_pending)) != SZ_OK) {
 		v->keyfile_damaged = r == SZ_ERR_CORRUPT || r == SZ_ERR_UNSUPPORTED;
 		return r == SZ_ERR_NOT_FOUND ? r : SZ_ERR_PASSPHRASE;

@@ -425,10 +425,14 @@ sz_store_create(sz_store **out, const char *dir, const char *pass, size_t passle
 		goto out;
 	if ((r = path_in(path, sizeof path, dir, SZ_KEYFILE_NAME)) != SZ_OK)
 		goto out;
-	if (access(path, F_OK) == 0) {
+	if (access(path, F_OK) == 0 && !sz_store_unfinished(dir)) {
 		r = SZ_ERR_EXISTS;
 		goto out;
 	}
+	/* Made whole or not at all: a kill from here to create_end leaves no store, only pieces
+	 * that the next create clears (unfinished.c). */
+	if ((r = sz_store_create_begin(dir)) != SZ_OK)
+		goto out;
 	if ((r = sz_keyfile_init(&s->kf, opts ? opts->kdf_ops : 0, opts ? opts->kdf_mem_kib : 0,
 	    s->env)) != SZ_OK)
 		goto out;
@@ -445,7 +449,7 @@ sz_store_create(sz_store **out, const char *dir, const char *pass, size_t passle
 	uint8_t payload[32];
 	r = sz_store_decoy_payload(s, payload);
 	sz_wipe(payload, sizeof payload);
-	if (r != SZ_OK)
+	if (r != SZ_OK || (r = sz_store_create_end(dir)) != SZ_OK)
 		goto out;
 	*out = s;
 	s = NULL;
@@ -492,6 +496,13 @@ sz_store_open(sz_store **out, const char *dir, const char *pass, size_t passlen,
 	}
 	if ((r = store_new(&s, dir, opts)) != SZ_OK || (r = take_lock(s)) != SZ_OK)
 		goto out;
+	if (sz_store_unfinished(dir)) {
+		r = SZ_ERR_NOT_FOUND;
+		snprintf(s->errmsg, sizeof s->errmsg, "%s: a new store was being made here and was "
+		    "stopped before it was finished: nothing was ever stored in it; make it again",
+		    dir);
+		goto out;
+	}
 	if ((r = sz_keyfile_load(dir, &s->kf, &pending, &has_pending)) != SZ_OK) {
 		if (r == SZ_ERR_CORRUPT || r == SZ_ERR_UNSUPPORTED)
 			snprintf(s->errmsg, sizeof s->errmsg, "%s: the key file is damaged (it has the "

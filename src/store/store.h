@@ -41,6 +41,8 @@ typedef struct sz_store_entry_in {
 #define SZ_STORE_DB "db"
 #define SZ_STORE_JOURNAL "db-journal"
 #define SZ_STORE_LOCK "lock"
+/* Present only while a store is being made (sz_store_create): a directory with it has none. */
+#define SZ_STORE_UNFINISHED "unfinished"
 /* Present only while a passphrase change writes the re-encrypted database. */
 #define SZ_STORE_DB_NEW "db.new"
 #define SZ_STORE_DB_NEW_JOURNAL "db.new-journal"

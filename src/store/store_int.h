@@ -98,6 +98,14 @@ SZ_MUST_CHECK int sz_store_decoy_payload(sz_store *s, uint8_t out[static 32]);
 /* Remove what an interrupted passphrase change left before its key.new was written. */
 void sz_store_drop_rotation(const char *dir);
 
+/* A store is made whole or not at all (unfinished.c): create_begin clears what an interrupted
+ * create left (only when its marker is there; SZ_ERR_EXISTS for pieces without one) and writes
+ * the marker; create_end removes it once every piece is made.  A directory with the marker holds
+ * no store. */
+bool sz_store_unfinished(const char *dir);
+SZ_MUST_CHECK int sz_store_create_begin(const char *dir);
+SZ_MUST_CHECK int sz_store_create_end(const char *dir);
+
 /* The statement `which`, prepared on first use and reset; NULL on failure (errmsg set). */
 sqlite3_stmt *sz_store_stmt(sz_store *s, int which);
 

@@ -23,6 +23,7 @@
 
 #include "crypto/crypto.h"
 #include "store/keyfile.h"
+#include "store/check.h"
 #include "store/scopes.h"
 #include "store/store.h"
 #include "store/store_testlib.h"
@@ -657,6 +658,66 @@ test_disk_full(void **state)
 	sz_store_close(s);
 }
 
+/* A store is made whole or not at all: a create stopped before it finished (its marker still
+ * there, whatever pieces it had written) is no store; the next create clears those pieces and
+ * makes a whole one.  Pieces without the marker are never cleared. */
+static void
+test_unfinished_create(void **state)
+{
+	fixture *fx = *state;
+	sz_store *s = st_create(fx), *s2 = NULL;
+	sz_store_close(s);
+	char mark[400], key[400], db[400];
+	st_path(mark, sizeof mark, fx, SZ_STORE_UNFINISHED);
+	st_path(key, sizeof key, fx, "key");
+	st_path(db, sizeof db, fx, "db");
+	struct stat st;
+	assert_int_not_equal(stat(mark, &st), 0); /* a finished store has no marker */
+	uint8_t hk[32], hk2[32];
+	st_hash_file(key, hk);
+
+	/* Killed after every piece but before the marker went: no store. */
+	FILE *f = fopen(mark, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(sz_store_open(&s2, fx->dir, PASS, PLEN, &fx->opts), SZ_ERR_NOT_FOUND);
+	assert_null(s2);
+	assert_non_null(strstr(sz_store_last_error(), "stopped before it was finished"));
+	sz_store_verdict v;
+	assert_int_equal(sz_store_examine(fx->dir, PASS, PLEN, &v, NULL, NULL), SZ_ERR_NOT_FOUND);
+	/* Made again: a new key file (new salt, new master key), and it opens. */
+	s = st_create(fx);
+	sz_store_close(s);
+	assert_int_not_equal(stat(mark, &st), 0);
+	st_hash_file(key, hk2);
+	assert_memory_not_equal(hk, hk2, 32);
+	s = st_reopen(fx, PASS);
+	assert_int_equal(sz_store_check(s), SZ_OK);
+	sz_store_close(s);
+
+	/* Killed after the key file only (no database yet): no store, and made again. */
+	assert_int_equal(unlink(db), 0);
+	f = fopen(mark, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(sz_store_open(&s2, fx->dir, PASS, PLEN, &fx->opts), SZ_ERR_NOT_FOUND);
+	s = st_create(fx);
+	sz_store_close(s);
+	s = st_reopen(fx, PASS);
+	sz_store_close(s);
+
+	/* A database without its key file and without the marker is not an unfinished create (a
+	 * lost key file, a backup to restore): create refuses and touches nothing. */
+	uint8_t hd[32], hd2[32];
+	st_hash_file(db, hd);
+	assert_int_equal(unlink(key), 0);
+	assert_int_equal(sz_store_create(&s2, fx->dir, PASS, PLEN, &fx->opts), SZ_ERR_EXISTS);
+	assert_null(s2);
+	st_hash_file(db, hd2);
+	assert_memory_equal(hd, hd2, 32);
+	assert_int_not_equal(stat(mark, &st), 0);
+}
+
 int
 main(void)
 {
@@ -670,6 +731,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_wipe, st_setup, st_teardown),
 		cmocka_unit_test_setup_teardown(test_tampered_page, st_setup, st_teardown),
 		cmocka_unit_test_setup_teardown(test_disk_full, st_setup, st_teardown),
+		cmocka_unit_test_setup_teardown(test_unfinished_create, st_setup, st_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

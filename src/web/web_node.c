@@ -18,16 +18,20 @@
 #include "lib/env.h"
 #include "store/scopes.h"
 #include "sync/bundle.h"
+#include "store/store.h"
 #include "transport/net.h"
 #include "transport/tcpdial.h"
 #include "web/web_int.h"
 
-/* Does the data directory hold a node (its key file)? */
+/* Does the data directory hold a node (its key file, and no unfinished creation)? */
 static bool
 node_exists(sz_web_req *q)
 {
 	char path[4096];
 	struct stat st;
+	snprintf(path, sizeof path, "%s/" SZ_STORE_UNFINISHED, sz_daemon_home(q->w->d));
+	if (stat(path, &st) == 0)
+		return false;
 	snprintf(path, sizeof path, "%s/key", sz_daemon_home(q->w->d));
 	return stat(path, &st) == 0;
 }
