@@ -192,6 +192,8 @@ struct sz_cell {
 	uint8_t leave_designee; /* set when I must rekey after a leave */
 	uint8_t vouch_due;      /* I applied ops of a member before learning of its removal: say so
 	                         * in a signed op soon (an ACK op: docs/PROTOCOL.md §11 §7.2) */
+	uint32_t follow_agree, follow_differ; /* add-ack items that agreed (or not) with where the
+	                         * welcome's member states led me: for the tests, not serialized */
 };
 
 /* A decoded control op; pointers borrow from the entry body. */
@@ -416,6 +418,8 @@ typedef struct cell_take {
 	int mine;                        /* a direct message for me opened */
 	uint8_t has[CELL_WINDOW];        /* items for me, by fold index */
 	uint8_t item[CELL_WINDOW][64];
+	int8_t follow;                   /* my add-ack item agreed (1) or not (-1) with where the
+	                                  * welcome's state of the member led me (tests) */
 } cell_take;
 /* Check member b's window L (nf folds since its op st->done) against what I applied, and apply
  * the new folds to st (a copy of b's record).  SZ_ERR_AGAIN: an op it names is not applied yet,

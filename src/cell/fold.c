@@ -485,14 +485,20 @@ sz_cellf_take(sz_cell *c, uint16_t b, cell_member *st, const cell_fold *L, uint8
 		r = SZ_ERR_AGAIN;
 		goto out;
 	}
-	/* Apply.  A newcomer starts from its add-ack: the folds before it are not its business. */
+	/* Apply.  A newcomer follows b from the state its welcome gave (docs/PROTOCOL.md §11 §6.2)
+	 * and starts again from its add-ack item, where one comes. */
 	uint32_t g = st->done;
 	for (uint8_t i = nw; i < nf && r == SZ_OK; i++) {
 		if ((r = sz_cellf_tweak(c, b, g, L, (size_t)i + 1, t)) != SZ_OK)
 			break;
-		if ((int)i < iz)
-			continue;
 		if ((int)i == iz) {
+			/* Where the welcome's view of b led me, the add-ack item must agree (both
+			 * paths, counted for the tests: docs/joins.md §6). */
+			if (st->rk_known && st->steps == sz_load_u32(tk->item[i] + 32) &&
+			    sodium_memcmp(st->rk, tk->item[i], 32) == 0)
+				tk->follow = 1;
+			else
+				tk->follow = -1;
 			memcpy(st->rk, tk->item[i], 32);
 			st->steps = sz_load_u32(tk->item[i] + 32);
 			st->rk_known = 1;
@@ -523,6 +529,8 @@ sz_cellf_settle(sz_cell *c, uint16_t b, const cell_take *tk, const cell_fold *L,
 	cell_mset mem, two;
 	int r = SZ_OK;
 	sz_cellm_members(c, &c->processed, &mem);
+	c->follow_agree += tk->follow > 0;
+	c->follow_differ += tk->follow < 0;
 	/* An epoch forwarded to me with no record of its op: held by me and the sender, for all I
 	 * know (an under-estimate only costs a message more; an over-estimate could leave someone
 	 * without it). */

@@ -205,6 +205,89 @@ sz_cellst_get_mops(sz_rd *r, sz_cell *c)
 	}
 }
 
+/* What a newcomer needs to follow member m's ratchet from where I do (docs/PROTOCOL.md §11
+ * §6.2): u8 known || ratchet[32] || u8 nw || nw x fold (the window of m I applied).  Mine and
+ * the newcomer's go as unknown (the welcome gives mine before my add's step apart). */
+static void
+put_follow(sz_buf *b, const cell_member *m, int skip)
+{
+	int known = m->rk_known && !skip;
+	static const uint8_t zero[32];
+	sz_buf_u8(b, (uint8_t)known);
+	sz_buf_append(b, known ? m->rk : zero, 32);
+	sz_buf_u8(b, m->nwin);
+	sz_cellop_put_folds(b, m->win, m->nwin);
+}
+
+static void
+get_follow(sz_rd *r, cell_member *m)
+{
+	m->rk_known = sz_rd_u8(r);
+	sz_rd_copy(r, m->rk, 32);
+	m->nwin = sz_rd_u8(r);
+	if (m->rk_known > 1 || (!m->rk_known && !sodium_is_zero(m->rk, 32)) ||
+	    m->nwin > CELL_WINDOW)
+		sz_rd_fail(r, SZ_ERR_MALFORMED);
+	else
+		sz_cellop_get_folds(r, m->win, m->nwin);
+}
+
+/* The member-secret roots I keep (seeded ops some member has not folded yet, in my view), so
+ * the newcomer can follow a member that folds one of them after what I applied of it:
+ * u16 k || k x (u16 author, u32 seq, msr[32], owe bitset). */
+static void
+put_roots(sz_buf *b, const sz_cell *c)
+{
+	uint16_t k = 0;
+	for (int i = 0; i < CELL_SEEDED; i++)
+		k += c->seeded[i].used && c->seeded[i].has_msr;
+	sz_buf_u16(b, k);
+	for (int i = 0; i < CELL_SEEDED; i++) {
+		const cell_seeded *x = &c->seeded[i];
+		if (!x->used || !x->has_msr)
+			continue;
+		sz_buf_u16(b, x->author);
+		sz_buf_u32(b, x->seq);
+		sz_buf_append(b, x->msr, 32);
+		put_set(b, x->owe.w, CELL_MW);
+	}
+}
+
+static void
+get_roots(sz_rd *r, sz_cell *c, uint16_t me)
+{
+	unsigned k = sz_rd_u16(r);
+	if (k > CELL_SEEDED)
+		sz_rd_fail(r, SZ_ERR_MALFORMED);
+	for (unsigned i = 0; i < k && r->err == 0; i++) {
+		cell_seeded *x = &c->seeded[i];
+		x->author = sz_rd_u16(r);
+		x->seq = sz_rd_u32(r);
+		sz_rd_copy(r, x->msr, 32);
+		get_set(r, x->owe.w, CELL_MW);
+		if (r->err)
+			return;
+		if (x->author >= c->nmembers || x->seq == 0 || x->seq > c->m[x->author].done ||
+		    sz_cellop_seeded_find(c, x->author, x->seq) != NULL) {
+			sz_rd_fail(r, SZ_ERR_MALFORMED);
+			return;
+		}
+		for (unsigned w = 0; w < CELL_MW; w++) { /* members of the table only, never me */
+			unsigned lo = w * 64;
+			if (lo >= c->nmembers)
+				x->owe.w[w] = 0;
+			else if (c->nmembers - lo < 64)
+				x->owe.w[w] &= (1ull << (c->nmembers - lo)) - 1;
+		}
+		x->owe.w[me / 64] &= ~(1ull << (me % 64));
+		x->holders = x->owe;
+		mset_add(&x->holders, x->author);
+		x->has_msr = 1;
+		x->order = ++c->counter;
+		x->used = 1;
+	}
+}
+
 int
 sz_cellst_welcome(sz_cell *c, uint16_t idx, const uint8_t *add_entry, size_t add_len,
     sz_cell_result *res)
@@ -222,8 +305,10 @@ sz_cellst_welcome(sz_cell *c, uint16_t idx, const uint8_t *add_entry, size_t add
 	sz_buf_append(&b, add_entry, add_len);
 	sz_buf_append(&b, c->pending_seed, 32);
 	sz_buf_u16(&b, c->nmembers);
-	for (int i = 0; i < c->nmembers; i++)
+	for (int i = 0; i < c->nmembers; i++) {
 		sz_cellst_put_member(&b, &c->m[i]);
+		put_follow(&b, &c->m[i], i == c->me || i == idx);
+	}
 	sz_cellst_put_mops(&b, c);
 	const cell_epoch *order[CELL_EPOCHS];
 	size_t ne = 0;
@@ -243,6 +328,7 @@ sz_cellst_welcome(sz_cell *c, uint16_t idx, const uint8_t *add_entry, size_t add
 		put_set(&b, order[i]->holders.w, CELL_MW); /* who I know holds it (so the newcomer
 		                                          * knows whom to send it to, §2.2) */
 	}
+	put_roots(&b, c);
 	if (b.err) {
 		r = b.err;
 		goto out;
@@ -338,8 +424,10 @@ join_payload(sz_cell *c, const uint8_t id_sk[64], const uint8_t id_xsk[32],
 	memcpy(c->id_sk, id_sk, 64);
 	memcpy(c->id_xsk, id_xsk, 32);
 	for (unsigned i = 0; i < nm && rd.err == 0; i++)
-		if (sz_cellst_get_member(&rd, c, i, SZ_ERR_MALFORMED) == 0)
+		if (sz_cellst_get_member(&rd, c, i, SZ_ERR_MALFORMED) == 0) {
 			c->m[i].base = c->m[i].done;
+			get_follow(&rd, &c->m[i]);
+		}
 	sz_cellst_get_mops(&rd, c);
 	unsigned ne = sz_rd_u8(&rd);
 	if (ne == 0 || ne > CELL_EPOCHS)
@@ -355,6 +443,11 @@ join_payload(sz_cell *c, const uint8_t id_sk[64], const uint8_t id_xsk[32],
 			sz_rd_fail(&rd, SZ_ERR_MALFORMED);
 		get_set(&rd, eh[i].w, CELL_MW);
 	}
+	int zme = sz_cellm_find(c, id_sk + 32);
+	if (zme < 0)
+		sz_rd_fail(&rd, SZ_ERR_MALFORMED);
+	else
+		get_roots(&rd, c, (uint16_t)zme);
 	for (unsigned i = 0; i < nm && rd.err == 0; i++)
 		for (int h = 0; h < c->m[i].nvh; h++)
 			if (c->m[i].vh[h] >= c->nmops)
@@ -362,7 +455,6 @@ join_payload(sz_cell *c, const uint8_t id_sk[64], const uint8_t id_xsk[32],
 	if ((r = sz_rd_end(&rd)) != SZ_OK)
 		goto done;
 	for (unsigned i = ne; i-- > 0;) { /* the adder's current epoch ends up newest */
-		int zme = sz_cellm_find(c, id_sk + 32);
 		for (int w = 0; w < CELL_MW; w++) /* the adder's view of its holders, and me */
 			eh[i].w[w] &= all.w[w];
 		if (zme >= 0)
