@@ -127,7 +127,10 @@ typedef struct cell_seeded {
 	uint16_t author;
 	uint32_t seq;
 	uint8_t has_e;
-	cell_mset holders;      /* who received the seed: recipients and author */
+	cell_mset holders;      /* who has its epoch: recipients and author, forwarded ones */
+	cell_mset shares;       /* who can derive every member's share s_{X,M}: recipients and
+	                         * author, and newcomers whose welcome gave the root (their add
+	                         * listed the epoch); a forward gives one share only */
 	uint64_t order;
 	uint8_t e[32];          /* its epoch secret, for forwards */
 	uint8_t has_msr;
@@ -184,6 +187,9 @@ struct sz_cell {
 	cell_oset processed;    /* all mops processed: my current view */
 	uint8_t npend;          /* my folds owed, not yet applied (my lazy acks) */
 	cell_fold pend[CELL_WINDOW];
+	cell_mset fresh;        /* newcomers whose adds I applied since my last add fold */
+	cell_mset resync;       /* ... of them, those whose welcome may not lead to my ratchet: my
+	                         * add fold's item carries it (docs/PROTOCOL.md §11 §4.1) */
 	cell_seeded seeded[CELL_SEEDED];
 	cell_epoch ep[CELL_EPOCHS];
 	cell_skipped skip[CELL_SKIPPED];
@@ -378,6 +384,14 @@ SZ_MUST_CHECK int sz_cellf_secret(const cell_seeded *x, const uint8_t id[32], ui
  * Closes my window first (an ACK op into res) if there is no room left. */
 SZ_MUST_CHECK int sz_cellf_queue(sz_cell *c, uint8_t kind, uint16_t author, uint32_t seq,
     sz_cell_result *res);
+/* I applied the authorized add (author, seq) of newcomer t: I owe one add fold (the last of
+ * my owed folds, replacing an earlier one), with an item of my ratchet for t if its welcome may
+ * not lead to it (docs/PROTOCOL.md §11 §4.1, Newcomers). */
+SZ_MUST_CHECK int sz_cellf_added(sz_cell *c, uint16_t author, uint32_t seq, uint16_t t,
+    sz_cell_result *res);
+/* Newcomer t holds the epochs of the add that lists wep (nwep ids; NULL: every epoch I keep):
+ * count it among their holders and those of their seeded ops. */
+void sz_cellf_mark_holders(sz_cell *c, uint16_t t, const uint8_t *wep, uint8_t nwep);
 /* Close my window now (an ACK op into res) if it is full or a fold must forward. */
 SZ_MUST_CHECK int sz_cellf_maybe_flush(sz_cell *c, sz_cell_result *res);
 /* The tweak of my posting key: *tweaked 0 (my csk itself) or 1 (csk + t·B): what my next post
@@ -393,6 +407,8 @@ typedef struct cell_flush {
 	cell_member me;                  /* staged copies of my record and sending chain */
 	cell_chain send;
 	cell_mset fw[CELL_WINDOW];       /* who gets a forward of each fold applied now */
+	int ia;                          /* the add fold among those applied now, or -1 */
+	cell_mset resync;                /* ... whose item carries my ratchet to these newcomers */
 } cell_flush;
 /* Plan: my window after applying what I owe (nothing applied yet). */
 void sz_cellf_plan(const sz_cell *c, cell_flush *f);

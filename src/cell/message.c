@@ -249,6 +249,15 @@ sz_cell_receive_message(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_resul
 	    SZ_OK) {
 		*why = r == SZ_ERR_AGAIN ? "waiting for the sender's key update" :
 		    "no key for this message (already read, or before I joined)";
+		/* I cannot follow the sender through this window, and its add fold came with no
+		 * item for me: the genuine copy may carry one (an insider can cut direct messages
+		 * out of a header, §4.1), so hold this one rather than refuse. */
+		for (uint8_t i = fresh ? tk.from : h->nf; i < h->nf && !st->rk_known; i++)
+			if (h->L[i].kind == FOLD_ADD && !tk.has[i]) {
+				*why = "waiting for the copy of this post that carries my item";
+				r = SZ_ERR_AGAIN;
+				break;
+			}
 		goto out;
 	}
 	elen = len - h->hl - SZ_AEAD_TAG_BYTES;

@@ -582,6 +582,7 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, sz_cell_result *res)
 			mset_add(&x->holders, rcp[i]);
 			mset_add(&x->owe, rcp[i]);
 		}
+		x->shares = x->holders;
 		if (type == OP_REMOVE &&
 		    (r = sz_cellm_mop_add(c, OP_REMOVE, c->me, target, seq, c->m[target].done,
 		    &c->processed, &midx)) != SZ_OK)
@@ -612,11 +613,9 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, sz_cell_result *res)
 		{
 			const cell_epoch *newest = NULL;
 			for (int i = 0; i < CELL_EPOCHS; i++)
-				if (c->ep[i].used) {
-					mset_add(&c->ep[i].holders, target);
-					if (newest == NULL || c->ep[i].order > newest->order)
-						newest = &c->ep[i];
-				}
+				if (c->ep[i].used && (newest == NULL || c->ep[i].order > newest->order))
+					newest = &c->ep[i];
+			sz_cellf_mark_holders(c, target, NULL, 0);
 			if (newest != NULL)
 				memcpy(c->m[target].sure, newest->scope, 8);
 		}

@@ -425,11 +425,11 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		const cell_epoch *newest = NULL;
 		for (int i = 0; ok && i < CELL_EPOCHS; i++)
 			for (int j = 0; c->ep[i].used && j < op.nwep; j++)
-				if (memcmp(c->ep[i].scope, op.wep + 8 * j, 8) == 0) {
-					mset_add(&c->ep[i].holders, t);
-					if (newest == NULL || c->ep[i].order > newest->order)
-						newest = &c->ep[i];
-				}
+				if (memcmp(c->ep[i].scope, op.wep + 8 * j, 8) == 0 &&
+				    (newest == NULL || c->ep[i].order > newest->order))
+					newest = &c->ep[i];
+		if (ok)
+			sz_cellf_mark_holders(c, t, op.wep, op.nwep);
 		if (newest != NULL)
 			memcpy(c->m[t].sure, newest->scope, 8);
 		if ((r = commit_window(c, a, *stp, tk, &op)) != SZ_OK)
@@ -455,9 +455,10 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		}
 		if ((r = push_control(res, c, SZ_CELL_OP_ADD, a, t)) != SZ_OK)
 			return r;
-		/* I owe the newcomer my ratchet (DCGKA's add-ack): a fold, sent with my next post */
+		/* A step of my ratchet the newcomer can follow (an add fold), taken before my next
+		 * post or op; it follows me from its welcome, or from the fold's item (§4.1). */
 		if (active && t != c->me && sz_cellm_is_member(c, t) && sz_cellm_is_member(c, c->me))
-			r = sz_cellf_queue(c, FOLD_ADD, a, op.seq, res);
+			r = sz_cellf_added(c, a, op.seq, t, res);
 		return r;
 	}
 	case OP_UPDATE:
@@ -500,6 +501,7 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 			mset_add(&x->holders, rcp[i]);
 			mset_add(&x->owe, rcp[i]);
 		}
+		x->shares = x->holders;
 		sz_cellm_applied(c, a, op.seq, id, e.author, hidx, op.nheads);
 		if (have) {
 			r = sz_cellop_absorb_seed(c, a, seed, x, s_a);

@@ -282,6 +282,7 @@ get_roots(sz_rd *r, sz_cell *c, uint16_t me)
 		x->owe.w[me / 64] &= ~(1ull << (me % 64));
 		x->holders = x->owe;
 		mset_add(&x->holders, x->author);
+		x->shares = x->holders;
 		x->has_msr = 1;
 		x->order = ++c->counter;
 		x->used = 1;

@@ -9,7 +9,7 @@
 #include "cell/cell_int.h"
 #include "crypto/crypto.h"
 
-#define STATE_VERSION 4
+#define STATE_VERSION 5
 static const uint8_t MAGIC[7] = { 'S', 'Z', 'C', 'E', 'L', 'L', 0 };
 
 static void
@@ -119,6 +119,8 @@ sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len)
 	sz_buf_u64(&b, c->counter);
 	sz_buf_u8(&b, c->vouch_due);
 	put_folds(&b, c->pend, c->npend);
+	put_words(&b, c->fresh.w, CELL_MW);
+	put_words(&b, c->resync.w, CELL_MW);
 	sz_buf_u16(&b, c->nmembers);
 	for (int i = 0; i < c->nmembers; i++) {
 		const cell_member *m = &c->m[i];
@@ -149,6 +151,7 @@ sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len)
 		sz_buf_u8(&b, s->has_e);
 		sz_buf_append(&b, s->e, 32);
 		put_words(&b, s->holders.w, CELL_MW);
+		put_words(&b, s->shares.w, CELL_MW);
 		sz_buf_u64(&b, s->order);
 		sz_buf_u8(&b, s->has_msr);
 		sz_buf_append(&b, s->msr, 32);
@@ -234,6 +237,8 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 	c->vouch_due = sz_rd_u8(&r);
 	check_flag(&r, c->vouch_due);
 	c->npend = get_folds(&r, c->pend);
+	get_words(&r, c->fresh.w, CELL_MW);
+	get_words(&r, c->resync.w, CELL_MW);
 	unsigned nm = sz_rd_u16(&r);
 	if (nm > CELL_MAX_MEMBERS || nm == 0)
 		sz_rd_fail(&r, SZ_ERR_CORRUPT);
@@ -258,6 +263,12 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 	}
 	if (r.err == 0 && (c->me >= c->nmembers || c->m[c->me].nwin + c->npend > CELL_WINDOW))
 		sz_rd_fail(&r, SZ_ERR_CORRUPT);
+	for (int w = 0; w < CELL_MW && r.err == 0; w++) /* members of the table; resync ⊆ fresh */
+		if ((c->resync.w[w] & ~c->fresh.w[w]) ||
+		    ((unsigned)w * 64 + 64 > c->nmembers && (c->fresh.w[w] >>
+		    ((unsigned)w * 64 >= c->nmembers ? 0 : c->nmembers - (unsigned)w * 64)) != 0) ||
+		    ((unsigned)w * 64 >= c->nmembers && c->fresh.w[w] != 0))
+			sz_rd_fail(&r, SZ_ERR_CORRUPT);
 	if (r.err == 0 && crypto_sign_ed25519_sk_to_curve25519(c->id_xsk, c->id_sk) != 0)
 		sz_rd_fail(&r, SZ_ERR_CORRUPT);
 	if (r.err == 0 && c->status == SZ_CELL_ACTIVE &&
@@ -281,6 +292,7 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 		check_flag(&r, s->has_e);
 		sz_rd_copy(&r, s->e, 32);
 		get_words(&r, s->holders.w, CELL_MW);
+		get_words(&r, s->shares.w, CELL_MW);
 		s->order = sz_rd_u64(&r);
 		s->has_msr = sz_rd_u8(&r);
 		check_flag(&r, s->has_msr);
