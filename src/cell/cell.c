@@ -360,7 +360,6 @@ sz_cell_add(sz_cell *c, const uint8_t id[static 32], const uint8_t prekey[static
 	} else {
 		if ((r = sz_cellm_intern(c, id, prekey, &idx)) != SZ_OK)
 			return r;
-		c->m[idx].rk_known = 1; /* a newcomer's ratchet starts from zeros, known to all */
 		memcpy(c->m[idx].csk[0], csk, 32);
 	}
 	return sz_cellop_mine(c, OP_ADD, idx, res);

@@ -33,6 +33,9 @@
 #define CELL_WELCOME_MAX SZ_CELL_WELCOME_MAX
 #define CELL_MAX_VOUCH 16          /* ops one op may vouch for (docs/PROTOCOL.md §11 §7.2) */
 #define CELL_UNVOUCHED 4           /* ops of a removed member taken past what is vouched for */
+#define CELL_HEAL_AT_ONCE 64       /* a newcomer's first op is its update up to this many members */
+#define CELL_HEAL_POSTS 16         /* ... else its update comes before its 17th post */
+#define CELL_HEAL_MS (24ull * 3600 * 1000) /* ... or its first post after 24 hours */
 
 #define CELL_MW (CELL_MAX_MEMBERS / 64)
 #define CELL_OW (CELL_MAX_MOPS / 64)
@@ -104,6 +107,9 @@ typedef struct cell_member {
 	cell_fold win[CELL_WINDOW];
 	uint8_t rk_known;       /* ratchet state known */
 	uint8_t rk[32];         /* member ratchet (DCGKA's γ.ratchet[ID]) */
+	uint8_t alt_known;      /* a newcomer added twice at once (csk[1] named by the second add):
+	                         * the ratchet that add gives it, taken if its first op is signed */
+	uint8_t rk_alt[32];     /* by csk[1] (docs/PROTOCOL.md §11 §4) */
 	cell_chain ch[CELL_GENS];
 	uint32_t send_ctr, recv_ctr; /* 2SM, me -> member and member -> me */
 	uint8_t send_ck[32], recv_ck[32];
@@ -187,6 +193,10 @@ struct sz_cell {
 	cell_oset processed;    /* all mops processed: my current view */
 	uint8_t npend;          /* my folds owed, not yet applied (my lazy acks) */
 	cell_fold pend[CELL_WINDOW];
+	uint8_t heal_due;       /* I joined with an unseeded first op: my update is due at my
+	                         * CELL_HEAL_POSTS-th post or after heal_at (docs/joins.md (c)) */
+	uint8_t heal_posts;     /* posts since I joined */
+	uint64_t heal_at;       /* ms */
 	cell_mset fresh;        /* newcomers whose adds I applied since my last add fold */
 	cell_mset resync;       /* ... of them, those whose welcome may not lead to my ratchet: my
 	                         * add fold's item carries it (docs/PROTOCOL.md §11 §4.1) */
@@ -267,6 +277,11 @@ SZ_MUST_CHECK int sz_cellk_dm_open(sz_cell *c, cell_member *from, const uint8_t 
  * NULL: my sending chain), whose posts are authored by key (+ tw·B when tw is not NULL). */
 SZ_MUST_CHECK int sz_cellk_step(cell_member *m, cell_chain *send, const uint8_t *input,
     size_t inlen, const uint8_t key[32], const uint8_t *tw);
+/* A newcomer's first ratchet: KDF(I, "newcomer", id) where I starts the chain ch of its adder's
+ * "welcome" step (docs/PROTOCOL.md §11 §4): every member that follows the adder derives it. */
+SZ_MUST_CHECK int sz_cellk_newcomer(const cell_chain *ch, const uint8_t id[32], uint8_t rk[32]);
+/* Member idx's chain of generation gen, or NULL. */
+const cell_chain *sz_cellk_chain_of(const cell_member *m, uint32_t gen);
 /* sz_cellk_step for member idx of c (my sending chain if idx is me), authored by its csk. */
 SZ_MUST_CHECK int sz_cellk_ratchet(sz_cell *c, uint16_t idx, const uint8_t *input, size_t inlen);
 /* The message key for (member, gen, ctr): from a chain or the skipped store; keys are consumed

@@ -181,7 +181,7 @@ sz_cellm_renew(sz_cell *c, uint16_t idx, const uint8_t prekey[32], const uint8_t
 	memcpy(m->prekey, prekey, 32);
 	memcpy(m->dh_pk, prekey, 32);
 	memcpy(m->csk[0], csk, 32);
-	m->rk_known = 1; /* a newcomer's ratchet starts from zeros, known to all */
+	/* its ratchet comes from the chain of the add's "welcome" step (sz_cellk_newcomer) */
 	for (int i = 0; i < CELL_SEEDED; i++) /* it owes nothing from before */
 		c->seeded[i].owe.w[idx / 64] &= ~(1ull << (idx % 64));
 }
@@ -296,6 +296,8 @@ sz_cellm_applied(sz_cell *c, uint16_t idx, uint32_t seq, const uint8_t id[32],
 {
 	cell_member *m = &c->m[idx];
 	uint8_t *rec = m->oprec[seq % CELL_OPREC];
+	sz_wipe(m->rk_alt, sizeof m->rk_alt); /* it joined from one add: the other's is moot */
+	m->alt_known = 0;
 	if (heads != NULL) {
 		m->nvh = (uint8_t)nh;
 		memset(m->vh, 0, sizeof m->vh);

@@ -206,7 +206,8 @@ sz_cellst_get_mops(sz_rd *r, sz_cell *c)
 }
 
 /* What a newcomer needs to follow member m's ratchet from where I do (docs/PROTOCOL.md §11
- * §6.2): u8 known || ratchet[32] || u8 nw || nw x fold (the window of m I applied).  Mine and
+ * §6.2): u8 known || ratchet[32] || u8 nw || nw x fold (the window of m I applied) || u8 alt
+ * known || alt ratchet[32] (a newcomer added twice at once, §4).  Mine and
  * the newcomer's go as unknown (the welcome gives mine before my add's step apart). */
 static void
 put_follow(sz_buf *b, const cell_member *m, int skip)
@@ -217,6 +218,9 @@ put_follow(sz_buf *b, const cell_member *m, int skip)
 	sz_buf_append(b, known ? m->rk : zero, 32);
 	sz_buf_u8(b, m->nwin);
 	sz_cellop_put_folds(b, m->win, m->nwin);
+	known = m->alt_known && !skip;
+	sz_buf_u8(b, (uint8_t)known);
+	sz_buf_append(b, known ? m->rk_alt : zero, 32);
 }
 
 static void
@@ -226,10 +230,16 @@ get_follow(sz_rd *r, cell_member *m)
 	sz_rd_copy(r, m->rk, 32);
 	m->nwin = sz_rd_u8(r);
 	if (m->rk_known > 1 || (!m->rk_known && !sodium_is_zero(m->rk, 32)) ||
-	    m->nwin > CELL_WINDOW)
+	    m->nwin > CELL_WINDOW) {
 		sz_rd_fail(r, SZ_ERR_MALFORMED);
-	else
-		sz_cellop_get_folds(r, m->win, m->nwin);
+		return;
+	}
+	sz_cellop_get_folds(r, m->win, m->nwin);
+	m->alt_known = sz_rd_u8(r);
+	sz_rd_copy(r, m->rk_alt, 32);
+	if (m->alt_known > 1 || (!m->alt_known && !sodium_is_zero(m->rk_alt, 32)) ||
+	    (m->alt_known && (m->done != 0 || sodium_is_zero(m->csk[1], 32))))
+		sz_rd_fail(r, SZ_ERR_MALFORMED);
 }
 
 /* The member-secret roots I keep (seeded ops some member has not folded yet, in my view), so
@@ -500,7 +510,8 @@ join_payload(sz_cell *c, const uint8_t id_sk[64], const uint8_t id_xsk[32],
 		goto done;
 	}
 	am->steps--;
-	if ((r = sz_cellk_ratchet(c, (uint16_t)ai, (const uint8_t *)"welcome", 7)) != SZ_OK)
+	if ((r = sz_cellk_ratchet(c, (uint16_t)ai, (const uint8_t *)"welcome", 7)) != SZ_OK ||
+	    (r = sz_cellk_newcomer(sz_cellk_chain_of(am, am->steps), id_sk + 32, zm->rk)) != SZ_OK)
 		goto done;
 	if (zm->done != 0 || zm->steps != 0 || (memcmp(zm->csk[0], jk->csk_pk, 32) != 0 &&
 	    memcmp(zm->csk[1], jk->csk_pk, 32) != 0)) {
@@ -512,10 +523,26 @@ join_payload(sz_cell *c, const uint8_t id_sk[64], const uint8_t id_xsk[32],
 	memset(zm->csk[1], 0, 32);
 	memcpy(c->csk_sk, jk->csk_sk, 64);
 	zm->rk_known = 1;
+	zm->alt_known = 0;
+	sz_wipe(zm->rk_alt, 32);
 	memcpy(c->dh_sk[0], jk->prekey_sk, 32);
 	c->dh_used[0] = 1;
-	/* My first op: an update that rotates my csk and gives everyone fresh secrets. */
-	r = sz_cellop_mine(c, OP_UPDATE, 0, res);
+	/* My first op: in a small cell an update that rotates my csk and gives everyone fresh
+	 * secrets; above CELL_HEAL_AT_ONCE members an ACK op with nothing in it ("joined"), which
+	 * costs no member a fold, and my update comes later (docs/PROTOCOL.md §11 §6.2). */
+	cell_mset mem;
+	unsigned n = 0;
+	sz_cellm_members(c, &c->processed, &mem);
+	for (int w = 0; w < CELL_MW; w++)
+		n += (unsigned)__builtin_popcountll(mem.w[w]);
+	if (n <= CELL_HEAL_AT_ONCE) {
+		r = sz_cellop_mine(c, OP_UPDATE, 0, res);
+	} else {
+		c->heal_due = 1;
+		c->heal_posts = 0;
+		c->heal_at = sz_now_ms(c->env) + CELL_HEAL_MS;
+		r = sz_cellop_mine(c, OP_ACK, 0, res);
+	}
 done:
 	sz_wipe(rk_pre, sizeof rk_pre);
 	sz_wipe(es, sizeof es);

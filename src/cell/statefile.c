@@ -121,6 +121,9 @@ sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len)
 	put_folds(&b, c->pend, c->npend);
 	put_words(&b, c->fresh.w, CELL_MW);
 	put_words(&b, c->resync.w, CELL_MW);
+	sz_buf_u8(&b, c->heal_due);
+	sz_buf_u8(&b, c->heal_posts);
+	sz_buf_u64(&b, c->heal_at);
 	sz_buf_u16(&b, c->nmembers);
 	for (int i = 0; i < c->nmembers; i++) {
 		const cell_member *m = &c->m[i];
@@ -129,6 +132,8 @@ sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len)
 		put_folds(&b, m->win, m->nwin);
 		sz_buf_u8(&b, m->rk_known);
 		sz_buf_append(&b, m->rk, 32);
+		sz_buf_u8(&b, m->alt_known);
+		sz_buf_append(&b, m->rk_alt, 32);
 		for (int g = 0; g < CELL_GENS; g++)
 			put_chain(&b, &m->ch[g]);
 		sz_buf_u32(&b, m->send_ctr);
@@ -239,6 +244,12 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 	c->npend = get_folds(&r, c->pend);
 	get_words(&r, c->fresh.w, CELL_MW);
 	get_words(&r, c->resync.w, CELL_MW);
+	c->heal_due = sz_rd_u8(&r);
+	check_flag(&r, c->heal_due);
+	c->heal_posts = sz_rd_u8(&r);
+	c->heal_at = sz_rd_u64(&r);
+	if (!c->heal_due && (c->heal_posts || c->heal_at))
+		sz_rd_fail(&r, SZ_ERR_NONCANONICAL);
 	unsigned nm = sz_rd_u16(&r);
 	if (nm > CELL_MAX_MEMBERS || nm == 0)
 		sz_rd_fail(&r, SZ_ERR_CORRUPT);
@@ -251,6 +262,11 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 		m->rk_known = sz_rd_u8(&r);
 		check_flag(&r, m->rk_known);
 		sz_rd_copy(&r, m->rk, 32);
+		m->alt_known = sz_rd_u8(&r);
+		check_flag(&r, m->alt_known);
+		sz_rd_copy(&r, m->rk_alt, 32);
+		if (!m->alt_known && !sodium_is_zero(m->rk_alt, 32))
+			sz_rd_fail(&r, SZ_ERR_NONCANONICAL);
 		for (int g = 0; g < CELL_GENS; g++)
 			get_chain(&r, &m->ch[g]);
 		m->send_ctr = sz_rd_u32(&r);
