@@ -101,6 +101,9 @@ sz_cell_free(sz_cell *c)
 		sz_wipe(c->held[i].p, c->held[i].len);
 		free(c->held[i].p);
 	}
+	if (c->mop != NULL)
+		sz_wipe(c->mop, (size_t)c->mop_cap * sizeof *c->mop);
+	free(c->mop);
 	sz_secret_free(c);
 }
 

@@ -16,8 +16,8 @@
 #include "lib/env.h"
 
 /* --- bounds (docs/PROTOCOL.md §11 (Cells) §9) --------------------------------------------------- */
-#define CELL_MAX_MEMBERS 256       /* identities ever known in one cell, removed ones included */
-#define CELL_MAX_MOPS 1024         /* membership operations (create, add, remove, leave) */
+#define CELL_MAX_MEMBERS 2048      /* identities ever known in one cell, removed ones included */
+#define CELL_MAX_MOPS 8192         /* membership operations (create, add, remove, leave) */
 #define CELL_MAX_HEADS 16          /* membership heads one op may declare */
 #define CELL_DH_RING 8             /* my published 2SM keys kept (slot 0: the prekey, forever) */
 #define CELL_GENS 3                /* receiving chain generations kept per member */
@@ -54,6 +54,8 @@ enum { SEAL_CONTROL = 0x01, SEAL_MESSAGE = 0x02, SEAL_WELCOME = 0x03, SEAL_ANON 
 typedef struct cell_mset { uint64_t w[CELL_MW]; } cell_mset; /* a set of member indices */
 typedef struct cell_oset { uint64_t w[CELL_OW]; } cell_oset; /* a set of mop indices */
 
+/* Words of a member set as the state and the welcome write it: those of members 0 .. n - 1. */
+static inline size_t cell_words(unsigned n) { return (n + 63) / 64; }
 static inline void mset_add(cell_mset *s, unsigned i) { s->w[i / 64] |= 1ull << (i % 64); }
 static inline int mset_has(const cell_mset *s, unsigned i) { return (s->w[i / 64] >> (i % 64)) & 1; }
 static inline void oset_add(cell_oset *s, unsigned i) { s->w[i / 64] |= 1ull << (i % 64); }
@@ -189,7 +191,8 @@ struct sz_cell {
 	uint16_t nmembers, nmops;
 	uint64_t counter;       /* local order counter */
 	cell_member m[CELL_MAX_MEMBERS];
-	cell_mop mop[CELL_MAX_MOPS];
+	cell_mop *mop;          /* nmops of them, room for mop_cap (malloc()ed: no secret in it) */
+	uint16_t mop_cap;
 	cell_oset processed;    /* all mops processed: my current view */
 	uint8_t npend;          /* my folds owed, not yet applied (my lazy acks) */
 	cell_fold pend[CELL_WINDOW];

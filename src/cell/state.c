@@ -259,7 +259,7 @@ put_roots(sz_buf *b, const sz_cell *c)
 		sz_buf_u16(b, x->author);
 		sz_buf_u32(b, x->seq);
 		sz_buf_append(b, x->msr, 32);
-		put_set(b, x->owe.w, CELL_MW);
+		put_set(b, x->owe.w, cell_words(c->nmembers));
 	}
 }
 
@@ -274,7 +274,7 @@ get_roots(sz_rd *r, sz_cell *c, uint16_t me)
 		x->author = sz_rd_u16(r);
 		x->seq = sz_rd_u32(r);
 		sz_rd_copy(r, x->msr, 32);
-		get_set(r, x->owe.w, CELL_MW);
+		get_set(r, x->owe.w, cell_words(c->nmembers));
 		if (r->err)
 			return;
 		if (x->author >= c->nmembers || x->seq == 0 || x->seq > c->m[x->author].done ||
@@ -336,7 +336,7 @@ sz_cellst_welcome(sz_cell *c, uint16_t idx, const uint8_t *add_entry, size_t add
 	for (size_t i = 0; i < ne; i++) {
 		sz_buf_append(&b, order[i]->e, 32);
 		sz_buf_u8(&b, order[i]->acked);
-		put_set(&b, order[i]->holders.w, CELL_MW); /* who I know holds it (so the newcomer
+		put_set(&b, order[i]->holders.w, cell_words(c->nmembers)); /* who I know holds it (so the newcomer
 		                                          * knows whom to send it to, §2.2) */
 	}
 	put_roots(&b, c);
@@ -365,10 +365,13 @@ sz_cellst_welcome(sz_cell *c, uint16_t idx, const uint8_t *add_entry, size_t add
 	/* outer: epk || AEAD(u32 len || inner || zeros to a size bucket) under DH(esk', prekey) */
 	{
 		uint8_t osk[32], opk[32], dh[32], nonce[SZ_NONCE_BYTES] = { 0 }, ad[sizeof WELCOME_OUTER - 1 + 64];
-		size_t plen = sz_env_bucket_for(4 + w.len + 32 + SZ_AEAD_TAG_BYTES) - 32 -
-		    SZ_AEAD_TAG_BYTES;
-		if (plen < 4 + w.len) /* past the largest bucket: whole 64 KiB steps */
-			plen = (4 + w.len + 65535) / 65536 * 65536;
+		size_t bucket = sz_env_bucket_for(4 + w.len + 32 + SZ_AEAD_TAG_BYTES);
+		size_t plen = bucket != 0 ? bucket - 32 - SZ_AEAD_TAG_BYTES :
+		    (4 + w.len + 65535) / 65536 * 65536; /* past the largest bucket: 64 KiB steps */
+		if (plen > CELL_WELCOME_MAX) {
+			r = SZ_ERR_TOO_LARGE;
+			goto out;
+		}
 		uint8_t *pp = sz_secret_alloc(plen), *outw = malloc(32 + plen + SZ_AEAD_TAG_BYTES);
 		if (pp == NULL || outw == NULL) {
 			sz_secret_free(pp);
@@ -418,6 +421,7 @@ join_payload(sz_cell *c, const uint8_t id_sk[64], const uint8_t id_xsk[32],
 {
 	uint8_t rk_pre[32], es[CELL_EPOCHS][32], eacked[CELL_EPOCHS];
 	cell_mset eh[CELL_EPOCHS];
+	memset(eh, 0, sizeof eh);
 	int r;
 	sz_rd rd = sz_rd_init(pl, pll);
 	c->status = SZ_CELL_ACTIVE;
@@ -452,7 +456,7 @@ join_payload(sz_cell *c, const uint8_t id_sk[64], const uint8_t id_xsk[32],
 		eacked[i] = sz_rd_u8(&rd);
 		if (eacked[i] > 1)
 			sz_rd_fail(&rd, SZ_ERR_MALFORMED);
-		get_set(&rd, eh[i].w, CELL_MW);
+		get_set(&rd, eh[i].w, cell_words(nm));
 	}
 	int zme = sz_cellm_find(c, id_sk + 32);
 	if (zme < 0)

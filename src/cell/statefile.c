@@ -86,6 +86,17 @@ get_words(sz_rd *r, uint64_t *w, size_t n)
 		w[i] = sz_rd_u64(r);
 }
 
+/* A member set of a table of n members: its words, no bit past n - 1. */
+static void
+get_set_of(sz_rd *r, cell_mset *s, unsigned n)
+{
+	size_t nw = cell_words(n);
+	memset(s, 0, sizeof *s);
+	get_words(r, s->w, nw);
+	if (n % 64 != 0 && nw > 0 && (s->w[nw - 1] >> (n % 64)) != 0)
+		sz_rd_fail(r, SZ_ERR_CORRUPT);
+}
+
 static void
 check_flag(sz_rd *r, uint8_t v)
 {
@@ -119,8 +130,6 @@ sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len)
 	sz_buf_u64(&b, c->counter);
 	sz_buf_u8(&b, c->vouch_due);
 	put_folds(&b, c->pend, c->npend);
-	put_words(&b, c->fresh.w, CELL_MW);
-	put_words(&b, c->resync.w, CELL_MW);
 	sz_buf_u8(&b, c->heal_due);
 	sz_buf_u8(&b, c->heal_posts);
 	sz_buf_u64(&b, c->heal_at);
@@ -142,6 +151,9 @@ sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len)
 		sz_buf_append(&b, m->recv_ck, 32);
 		sz_buf_append(&b, m->oprec, sizeof m->oprec);
 	}
+	size_t nw = cell_words(c->nmembers);
+	put_words(&b, c->fresh.w, nw);
+	put_words(&b, c->resync.w, nw);
 	sz_cellst_put_mops(&b, c);
 	size_t n = 0;
 	for (int i = 0; i < CELL_SEEDED; i++)
@@ -155,12 +167,12 @@ sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len)
 		sz_buf_u32(&b, s->seq);
 		sz_buf_u8(&b, s->has_e);
 		sz_buf_append(&b, s->e, 32);
-		put_words(&b, s->holders.w, CELL_MW);
-		put_words(&b, s->shares.w, CELL_MW);
+		put_words(&b, s->holders.w, nw);
+		put_words(&b, s->shares.w, nw);
 		sz_buf_u64(&b, s->order);
 		sz_buf_u8(&b, s->has_msr);
 		sz_buf_append(&b, s->msr, 32);
-		put_words(&b, s->owe.w, CELL_MW);
+		put_words(&b, s->owe.w, nw);
 	}
 	n = 0;
 	for (int i = 0; i < CELL_EPOCHS; i++)
@@ -172,7 +184,7 @@ sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len)
 			continue;
 		sz_buf_append(&b, e->e, 32);
 		sz_buf_u64(&b, e->order);
-		put_words(&b, e->holders.w, CELL_MW);
+		put_words(&b, e->holders.w, nw);
 		sz_buf_u8(&b, e->acked);
 	}
 	n = 0;
@@ -242,8 +254,6 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 	c->vouch_due = sz_rd_u8(&r);
 	check_flag(&r, c->vouch_due);
 	c->npend = get_folds(&r, c->pend);
-	get_words(&r, c->fresh.w, CELL_MW);
-	get_words(&r, c->resync.w, CELL_MW);
 	c->heal_due = sz_rd_u8(&r);
 	check_flag(&r, c->heal_due);
 	c->heal_posts = sz_rd_u8(&r);
@@ -279,11 +289,11 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 	}
 	if (r.err == 0 && (c->me >= c->nmembers || c->m[c->me].nwin + c->npend > CELL_WINDOW))
 		sz_rd_fail(&r, SZ_ERR_CORRUPT);
-	for (int w = 0; w < CELL_MW && r.err == 0; w++) /* members of the table; resync ⊆ fresh */
-		if ((c->resync.w[w] & ~c->fresh.w[w]) ||
-		    ((unsigned)w * 64 + 64 > c->nmembers && (c->fresh.w[w] >>
-		    ((unsigned)w * 64 >= c->nmembers ? 0 : c->nmembers - (unsigned)w * 64)) != 0) ||
-		    ((unsigned)w * 64 >= c->nmembers && c->fresh.w[w] != 0))
+	size_t nw = cell_words(c->nmembers);
+	get_set_of(&r, &c->fresh, c->nmembers);
+	get_set_of(&r, &c->resync, c->nmembers);
+	for (size_t w = 0; w < nw && r.err == 0; w++) /* resync ⊆ fresh */
+		if (c->resync.w[w] & ~c->fresh.w[w])
 			sz_rd_fail(&r, SZ_ERR_CORRUPT);
 	if (r.err == 0 && crypto_sign_ed25519_sk_to_curve25519(c->id_xsk, c->id_sk) != 0)
 		sz_rd_fail(&r, SZ_ERR_CORRUPT);
@@ -307,13 +317,13 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 		s->has_e = sz_rd_u8(&r);
 		check_flag(&r, s->has_e);
 		sz_rd_copy(&r, s->e, 32);
-		get_words(&r, s->holders.w, CELL_MW);
-		get_words(&r, s->shares.w, CELL_MW);
+		get_set_of(&r, &s->holders, c->nmembers);
+		get_set_of(&r, &s->shares, c->nmembers);
 		s->order = sz_rd_u64(&r);
 		s->has_msr = sz_rd_u8(&r);
 		check_flag(&r, s->has_msr);
 		sz_rd_copy(&r, s->msr, 32);
-		get_words(&r, s->owe.w, CELL_MW);
+		get_set_of(&r, &s->owe, c->nmembers);
 		if (s->author >= c->nmembers || (!s->has_msr && !sodium_is_zero(s->msr, 32)))
 			sz_rd_fail(&r, SZ_ERR_CORRUPT);
 	}
@@ -325,7 +335,7 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 		uint8_t ek[32];
 		sz_rd_copy(&r, ek, 32);
 		e->order = sz_rd_u64(&r);
-		get_words(&r, e->holders.w, CELL_MW);
+		get_set_of(&r, &e->holders, c->nmembers);
 		e->acked = sz_rd_u8(&r);
 		check_flag(&r, e->acked);
 		if (sz_cellk_epoch(e, ek) != SZ_OK)
