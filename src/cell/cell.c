@@ -101,6 +101,9 @@ sz_cell_free(sz_cell *c)
 		sz_wipe(c->held[i].p, c->held[i].len);
 		free(c->held[i].p);
 	}
+	if (c->mop != NULL)
+		sz_wipe(c->mop, (size_t)c->mop_cap * sizeof *c->mop);
+	free(c->mop);
 	sz_secret_free(c);
 }
 
@@ -360,7 +363,6 @@ sz_cell_add(sz_cell *c, const uint8_t id[static 32], const uint8_t prekey[static
 	} else {
 		if ((r = sz_cellm_intern(c, id, prekey, &idx)) != SZ_OK)
 			return r;
-		c->m[idx].rk_known = 1; /* a newcomer's ratchet starts from zeros, known to all */
 		memcpy(c->m[idx].csk[0], csk, 32);
 	}
 	return sz_cellop_mine(c, OP_ADD, idx, res);

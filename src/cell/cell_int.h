@@ -16,8 +16,8 @@
 #include "lib/env.h"
 
 /* --- bounds (docs/PROTOCOL.md §11 (Cells) §9) --------------------------------------------------- */
-#define CELL_MAX_MEMBERS 256       /* identities ever known in one cell, removed ones included */
-#define CELL_MAX_MOPS 1024         /* membership operations (create, add, remove, leave) */
+#define CELL_MAX_MEMBERS 2048      /* identities ever known in one cell, removed ones included */
+#define CELL_MAX_MOPS 8192         /* membership operations (create, add, remove, leave) */
 #define CELL_MAX_HEADS 16          /* membership heads one op may declare */
 #define CELL_DH_RING 8             /* my published 2SM keys kept (slot 0: the prekey, forever) */
 #define CELL_GENS 3                /* receiving chain generations kept per member */
@@ -33,6 +33,9 @@
 #define CELL_WELCOME_MAX SZ_CELL_WELCOME_MAX
 #define CELL_MAX_VOUCH 16          /* ops one op may vouch for (docs/PROTOCOL.md §11 §7.2) */
 #define CELL_UNVOUCHED 4           /* ops of a removed member taken past what is vouched for */
+#define CELL_HEAL_AT_ONCE 64       /* a newcomer's first op is its update up to this many members */
+#define CELL_HEAL_POSTS 16         /* ... else its update comes before its 17th post */
+#define CELL_HEAL_MS (24ull * 3600 * 1000) /* ... or its first post after 24 hours */
 
 #define CELL_MW (CELL_MAX_MEMBERS / 64)
 #define CELL_OW (CELL_MAX_MOPS / 64)
@@ -51,6 +54,8 @@ enum { SEAL_CONTROL = 0x01, SEAL_MESSAGE = 0x02, SEAL_WELCOME = 0x03, SEAL_ANON 
 typedef struct cell_mset { uint64_t w[CELL_MW]; } cell_mset; /* a set of member indices */
 typedef struct cell_oset { uint64_t w[CELL_OW]; } cell_oset; /* a set of mop indices */
 
+/* Words of a member set as the state and the welcome write it: those of members 0 .. n - 1. */
+static inline size_t cell_words(unsigned n) { return (n + 63) / 64; }
 static inline void mset_add(cell_mset *s, unsigned i) { s->w[i / 64] |= 1ull << (i % 64); }
 static inline int mset_has(const cell_mset *s, unsigned i) { return (s->w[i / 64] >> (i % 64)) & 1; }
 static inline void oset_add(cell_oset *s, unsigned i) { s->w[i / 64] |= 1ull << (i % 64); }
@@ -104,6 +109,9 @@ typedef struct cell_member {
 	cell_fold win[CELL_WINDOW];
 	uint8_t rk_known;       /* ratchet state known */
 	uint8_t rk[32];         /* member ratchet (DCGKA's γ.ratchet[ID]) */
+	uint8_t alt_known;      /* a newcomer added twice at once (csk[1] named by the second add):
+	                         * the ratchet that add gives it, taken if its first op is signed */
+	uint8_t rk_alt[32];     /* by csk[1] (docs/PROTOCOL.md §11 §4) */
 	cell_chain ch[CELL_GENS];
 	uint32_t send_ctr, recv_ctr; /* 2SM, me -> member and member -> me */
 	uint8_t send_ck[32], recv_ck[32];
@@ -127,7 +135,10 @@ typedef struct cell_seeded {
 	uint16_t author;
 	uint32_t seq;
 	uint8_t has_e;
-	cell_mset holders;      /* who received the seed: recipients and author */
+	cell_mset holders;      /* who has its epoch: recipients and author, forwarded ones */
+	cell_mset shares;       /* who can derive every member's share s_{X,M}: recipients and
+	                         * author, and newcomers whose welcome gave the root (their add
+	                         * listed the epoch); a forward gives one share only */
 	uint64_t order;
 	uint8_t e[32];          /* its epoch secret, for forwards */
 	uint8_t has_msr;
@@ -180,10 +191,18 @@ struct sz_cell {
 	uint16_t nmembers, nmops;
 	uint64_t counter;       /* local order counter */
 	cell_member m[CELL_MAX_MEMBERS];
-	cell_mop mop[CELL_MAX_MOPS];
+	cell_mop *mop;          /* nmops of them, room for mop_cap (malloc()ed: no secret in it) */
+	uint16_t mop_cap;
 	cell_oset processed;    /* all mops processed: my current view */
 	uint8_t npend;          /* my folds owed, not yet applied (my lazy acks) */
 	cell_fold pend[CELL_WINDOW];
+	uint8_t heal_due;       /* I joined with an unseeded first op: my update is due at my
+	                         * CELL_HEAL_POSTS-th post or after heal_at (docs/joins.md (c)) */
+	uint8_t heal_posts;     /* posts since I joined */
+	uint64_t heal_at;       /* ms */
+	cell_mset fresh;        /* newcomers whose adds I applied since my last add fold */
+	cell_mset resync;       /* ... of them, those whose welcome may not lead to my ratchet: my
+	                         * add fold's item carries it (docs/PROTOCOL.md §11 §4.1) */
 	cell_seeded seeded[CELL_SEEDED];
 	cell_epoch ep[CELL_EPOCHS];
 	cell_skipped skip[CELL_SKIPPED];
@@ -192,6 +211,8 @@ struct sz_cell {
 	uint8_t leave_designee; /* set when I must rekey after a leave */
 	uint8_t vouch_due;      /* I applied ops of a member before learning of its removal: say so
 	                         * in a signed op soon (an ACK op: docs/PROTOCOL.md §11 §7.2) */
+	uint32_t follow_agree, follow_differ; /* add-ack items that agreed (or not) with where the
+	                         * welcome's member states led me: for the tests, not serialized */
 };
 
 /* A decoded control op; pointers borrow from the entry body. */
@@ -259,6 +280,11 @@ SZ_MUST_CHECK int sz_cellk_dm_open(sz_cell *c, cell_member *from, const uint8_t 
  * NULL: my sending chain), whose posts are authored by key (+ tw·B when tw is not NULL). */
 SZ_MUST_CHECK int sz_cellk_step(cell_member *m, cell_chain *send, const uint8_t *input,
     size_t inlen, const uint8_t key[32], const uint8_t *tw);
+/* A newcomer's first ratchet: KDF(I, "newcomer", id) where I starts the chain ch of its adder's
+ * "welcome" step (docs/PROTOCOL.md §11 §4): every member that follows the adder derives it. */
+SZ_MUST_CHECK int sz_cellk_newcomer(const cell_chain *ch, const uint8_t id[32], uint8_t rk[32]);
+/* Member idx's chain of generation gen, or NULL. */
+const cell_chain *sz_cellk_chain_of(const cell_member *m, uint32_t gen);
 /* sz_cellk_step for member idx of c (my sending chain if idx is me), authored by its csk. */
 SZ_MUST_CHECK int sz_cellk_ratchet(sz_cell *c, uint16_t idx, const uint8_t *input, size_t inlen);
 /* The message key for (member, gen, ctr): from a chain or the skipped store; keys are consumed
@@ -376,6 +402,14 @@ SZ_MUST_CHECK int sz_cellf_secret(const cell_seeded *x, const uint8_t id[32], ui
  * Closes my window first (an ACK op into res) if there is no room left. */
 SZ_MUST_CHECK int sz_cellf_queue(sz_cell *c, uint8_t kind, uint16_t author, uint32_t seq,
     sz_cell_result *res);
+/* I applied the authorized add (author, seq) of newcomer t: I owe one add fold (the last of
+ * my owed folds, replacing an earlier one), with an item of my ratchet for t if its welcome may
+ * not lead to it (docs/PROTOCOL.md §11 §4.1, Newcomers). */
+SZ_MUST_CHECK int sz_cellf_added(sz_cell *c, uint16_t author, uint32_t seq, uint16_t t,
+    sz_cell_result *res);
+/* Newcomer t holds the epochs of the add that lists wep (nwep ids; NULL: every epoch I keep):
+ * count it among their holders and those of their seeded ops. */
+void sz_cellf_mark_holders(sz_cell *c, uint16_t t, const uint8_t *wep, uint8_t nwep);
 /* Close my window now (an ACK op into res) if it is full or a fold must forward. */
 SZ_MUST_CHECK int sz_cellf_maybe_flush(sz_cell *c, sz_cell_result *res);
 /* The tweak of my posting key: *tweaked 0 (my csk itself) or 1 (csk + t·B): what my next post
@@ -391,6 +425,8 @@ typedef struct cell_flush {
 	cell_member me;                  /* staged copies of my record and sending chain */
 	cell_chain send;
 	cell_mset fw[CELL_WINDOW];       /* who gets a forward of each fold applied now */
+	int ia;                          /* the add fold among those applied now, or -1 */
+	cell_mset resync;                /* ... whose item carries my ratchet to these newcomers */
 } cell_flush;
 /* Plan: my window after applying what I owe (nothing applied yet). */
 void sz_cellf_plan(const sz_cell *c, cell_flush *f);
@@ -416,6 +452,8 @@ typedef struct cell_take {
 	int mine;                        /* a direct message for me opened */
 	uint8_t has[CELL_WINDOW];        /* items for me, by fold index */
 	uint8_t item[CELL_WINDOW][64];
+	int8_t follow;                   /* my add-ack item agreed (1) or not (-1) with where the
+	                                  * welcome's state of the member led me (tests) */
 } cell_take;
 /* Check member b's window L (nf folds since its op st->done) against what I applied, and apply
  * the new folds to st (a copy of b's record).  SZ_ERR_AGAIN: an op it names is not applied yet,

@@ -85,34 +85,26 @@ sz_cellf_settle_all(sz_cell *c)
 		settle_one(c, &c->seeded[i], &mem);
 }
 
-/* The newcomer an add-ack fold is for, or -1. */
-static int
-add_target(const sz_cell *c, const cell_fold *f)
-{
-	int a = sz_cellm_by_mref(c, f->mref), mi;
-	if (f->kind != FOLD_ADD || a < 0 || (mi = sz_cellm_mop_find(c, (uint16_t)a, f->seq)) < 0)
-		return -1;
-	return c->mop[mi].target;
-}
-
-/* Who must get a forward of my share of x: members of my view that x's author did not know and
- * that follow my ratchet from before my fold of x.  A newcomer whose add-ack comes later in my
- * folds (later, the nlater folds after x's) starts following me after this step (the ratchet in
- * its add-ack item has it), so it needs no share of x: without this, every fold a member owes
- * when it applies an add would forward at once, and each join would cost every member an ACK
- * op of every other (docs/PROTOCOL.md §11 §4.1, Flushing). */
+/* Who must get a forward of my share of x: members of my view that x's author did not know,
+ * but those in excl (newcomers that start following me again from an add fold's item later in
+ * the same take: they need no share of x, docs/PROTOCOL.md §11 §4.1, Flushing). */
 static void
-forward_set(const sz_cell *c, const cell_seeded *x, const cell_mset *mem, const cell_fold *later,
-    int nlater, cell_mset *out)
+forward_set(const sz_cell *c, const cell_seeded *x, const cell_mset *mem, const cell_mset *excl,
+    cell_mset *out)
 {
 	for (int w = 0; w < CELL_MW; w++)
-		out->w[w] = mem->w[w] & ~x->holders.w[w];
+		out->w[w] = mem->w[w] & ~x->shares.w[w] & ~(excl != NULL ? excl->w[w] : 0);
 	out->w[c->me / 64] &= ~(1ull << (c->me % 64));
-	for (int i = 0; i < nlater; i++) {
-		int z = add_target(c, &later[i]);
-		if (z >= 0)
-			out->w[z / 64] &= ~(1ull << (z % 64));
-	}
+}
+
+/* The index of the add fold among w[from..n], or -1 (one at most: sz_cellf_added). */
+static int
+add_fold(const cell_fold *w, int from, int n)
+{
+	for (int i = from; i < n; i++)
+		if (w[i].kind == FOLD_ADD)
+			return i;
+	return -1;
 }
 
 static int
@@ -135,8 +127,7 @@ keep(const sz_cell *c, const cell_fold *p)
 		return 0;
 	if (p->kind == FOLD_ADD) {
 		int mi = sz_cellm_mop_find(c, (uint16_t)a, p->seq);
-		return mi >= 0 && c->mop[mi].type == OP_ADD && c->mop[mi].target != c->me &&
-		    sz_cellm_entry(c, c->mop[mi].target) == mi;
+		return mi >= 0 && c->mop[mi].type == OP_ADD;
 	}
 	const cell_seeded *x = sz_cellop_seeded_find((sz_cell *)c, (uint16_t)a, p->seq);
 	return x != NULL && x->has_msr && mset_has(&x->owe, c->me);
@@ -156,6 +147,27 @@ sz_cellf_plan(const sz_cell *c, cell_flush *f)
 	for (int i = 0; i < c->npend && f->nwin < CELL_WINDOW; i++)
 		if (keep(c, &c->pend[i]))
 			f->win[f->nwin++] = c->pend[i];
+	/* The newcomers that get my ratchet in an item of the add fold: those whose welcome may
+	 * not lead to it (sz_cellf_added), and those that lack an op whose fold comes before it
+	 * (instead of a forward of my share: they follow me from after that fold). */
+	f->ia = add_fold(f->win, f->first, f->nwin);
+	if (f->ia < 0)
+		return;
+	cell_mset mem;
+	sz_cellm_members(c, &c->processed, &mem);
+	f->resync = c->resync;
+	for (int i = f->first; i < f->ia; i++) {
+		const cell_seeded *x = fold_record((sz_cell *)c, &f->win[i]);
+		cell_mset fw;
+		if (x == NULL)
+			continue;
+		forward_set(c, x, &mem, NULL, &fw);
+		for (int w = 0; w < CELL_MW; w++)
+			f->resync.w[w] |= fw.w[w] & c->fresh.w[w];
+	}
+	for (int w = 0; w < CELL_MW; w++)
+		f->resync.w[w] &= mem.w[w];
+	f->resync.w[c->me / 64] &= ~(1ull << (c->me % 64));
 }
 
 int
@@ -206,7 +218,7 @@ sz_cellf_build(sz_cell *c, cell_flush *f, const uint8_t ad[32], sz_buf *b)
 {
 	uint8_t rkb[CELL_WINDOW][32], sec[CELL_WINDOW][32], stb[CELL_WINDOW][4];
 	uint8_t esk[32], epk[32], pt[CELL_WINDOW * 64];
-	uint16_t order[CELL_MAX_MEMBERS], target[CELL_WINDOW];
+	uint16_t order[CELL_MAX_MEMBERS];
 	cell_seeded *xs[CELL_WINDOW] = { 0 };
 	cell_mset mem;
 	int r = SZ_OK;
@@ -219,11 +231,10 @@ sz_cellf_build(sz_cell *c, cell_flush *f, const uint8_t ad[32], sz_buf *b)
 		memcpy(rkb[i], f->me.rk, 32);
 		sz_store_u32(stb[i], f->me.steps);
 		if (p->kind == FOLD_ADD) {
-			target[i] = c->mop[sz_cellm_mop_find(c, a, p->seq)].target;
 			r = sz_cellk_step(&f->me, &f->send, (const uint8_t *)"add", 3, me->csk[0], NULL);
 		} else {
 			xs[i] = sz_cellop_seeded_find(c, a, p->seq);
-			forward_set(c, xs[i], &mem, f->win + i + 1, f->nwin - i - 1, &f->fw[i]);
+			forward_set(c, xs[i], &mem, i < f->ia ? &f->resync : NULL, &f->fw[i]);
 			if ((r = sz_cellf_secret(xs[i], me->id, sec[i])) == SZ_OK)
 				r = sz_cellk_step(&f->me, &f->send, sec[i], 32, me->csk[0], NULL);
 		}
@@ -238,7 +249,7 @@ sz_cellf_build(sz_cell *c, cell_flush *f, const uint8_t ad[32], sz_buf *b)
 	memset(has, 0, sizeof has);
 	for (size_t k = 0; k < nm; k++) {
 		for (int i = f->first; i < f->nwin; i++)
-			if ((f->win[i].kind == FOLD_ADD && target[i] == order[k]) ||
+			if ((f->win[i].kind == FOLD_ADD && mset_has(&f->resync, order[k])) ||
 			    (f->win[i].kind == FOLD_ACK && mset_has(&f->fw[i], order[k])))
 				has[k] = 1;
 		ndm += has[k];
@@ -256,7 +267,7 @@ sz_cellf_build(sz_cell *c, cell_flush *f, const uint8_t ad[32], sz_buf *b)
 		uint8_t idx[CELL_WINDOW], n = 0;
 		size_t ptlen = 0;
 		for (int i = f->first; i < f->nwin; i++) {
-			if (f->win[i].kind == FOLD_ADD && target[i] == to) {
+			if (f->win[i].kind == FOLD_ADD && mset_has(&f->resync, to)) {
 				memcpy(pt + ptlen, rkb[i], 32);
 				memcpy(pt + ptlen + 32, stb[i], 4);
 			} else if (f->win[i].kind == FOLD_ACK && mset_has(&f->fw[i], to)) {
@@ -298,13 +309,13 @@ sz_cellf_has_items(const sz_cell *c, const cell_flush *f)
 {
 	cell_mset mem;
 	sz_cellm_members(c, &c->processed, &mem);
+	if (f->ia >= 0 && !mset_empty(&f->resync))
+		return 1;
 	for (int i = f->first; i < f->nwin; i++) {
-		if (f->win[i].kind == FOLD_ADD)
-			return 1;
 		const cell_seeded *x = fold_record((sz_cell *)c, &f->win[i]);
 		cell_mset fw;
 		if (x != NULL) {
-			forward_set(c, x, &mem, f->win + i + 1, f->nwin - i - 1, &fw);
+			forward_set(c, x, &mem, i < f->ia ? &f->resync : NULL, &fw);
 			if (!mset_empty(&fw))
 				return 1;
 		}
@@ -334,6 +345,10 @@ sz_cellf_commit(sz_cell *c, cell_flush *f)
 	}
 	sz_wipe(c->pend, sizeof c->pend);
 	c->npend = 0;
+	if (f->ia >= 0) { /* the newcomers follow me from here on */
+		memset(&c->fresh, 0, sizeof c->fresh);
+		memset(&c->resync, 0, sizeof c->resync);
+	}
 }
 
 int
@@ -351,6 +366,61 @@ sz_cellf_queue(sz_cell *c, uint8_t kind, uint16_t author, uint32_t seq, sz_cell_
 	c->pend[c->npend].mref = c->m[author].mref;
 	c->pend[c->npend++].seq = seq;
 	return SZ_OK;
+}
+
+/* Is e one of the epochs I keep (so an add of mine lists it, and others' adds list it if their
+ * authors keep it too)? */
+static int
+epoch_kept(const sz_cell *c, const uint8_t e[32])
+{
+	for (int i = 0; i < CELL_EPOCHS; i++)
+		if (c->ep[i].used && sodium_memcmp(c->ep[i].e, e, 32) == 0)
+			return 1;
+	return 0;
+}
+
+void
+sz_cellf_mark_holders(sz_cell *c, uint16_t t, const uint8_t *wep, uint8_t nwep)
+{
+	for (int i = 0; i < CELL_EPOCHS; i++) {
+		cell_epoch *ep = &c->ep[i];
+		int listed = wep == NULL;
+		for (int j = 0; ep->used && !listed && j < nwep; j++)
+			listed = memcmp(ep->scope, wep + 8 * j, 8) == 0;
+		if (!ep->used || !listed)
+			continue;
+		mset_add(&ep->holders, t);
+		for (int k = 0; k < CELL_SEEDED; k++)
+			if (c->seeded[k].used && c->seeded[k].has_e &&
+			    sodium_memcmp(c->seeded[k].e, ep->e, 32) == 0) {
+				mset_add(&c->seeded[k].holders, t);
+				mset_add(&c->seeded[k].shares, t);
+			}
+	}
+}
+
+int
+sz_cellf_added(sz_cell *c, uint16_t author, uint32_t seq, uint16_t t, sz_cell_result *res)
+{
+	/* Steps of mine whose input t may lack: my folds (and my own seeded ops) of ops its
+	 * adder did not list (it did not know them, so its view of my ratchet may stop before
+	 * them and t got no root).  Only recent ones matter: an op whose root every member let go
+	 * and whose epoch is gone was folded by all, its adder included, long ago. */
+	for (int k = 0; k < CELL_SEEDED; k++) {
+		const cell_seeded *x = &c->seeded[k];
+		if (x->used && mset_has(&x->shares, c->me) && !mset_has(&x->owe, c->me) &&
+		    !mset_has(&x->shares, t) && (x->has_msr || (x->has_e && epoch_kept(c, x->e))))
+			mset_add(&c->resync, t);
+	}
+	mset_add(&c->fresh, t);
+	/* One add fold owed at most, after every other: it names the last add I applied. */
+	for (int i = 0; i < c->npend; i++)
+		if (c->pend[i].kind == FOLD_ADD) {
+			memmove(c->pend + i, c->pend + i + 1, (size_t)(c->npend - i - 1) * sizeof *c->pend);
+			c->npend--;
+			break;
+		}
+	return sz_cellf_queue(c, FOLD_ADD, author, seq, res);
 }
 
 int
@@ -374,7 +444,8 @@ sz_cellf_maybe_flush(sz_cell *c, sz_cell_result *res)
 		if (x == NULL || !keep(c, &c->pend[i]))
 			continue;
 		int mi = sz_cellm_mop_find(c, x->author, x->seq);
-		forward_set(c, x, &mem, c->pend + i + 1, c->npend - i - 1, &fw);
+		forward_set(c, x, &mem, add_fold(c->pend, i + 1, c->npend) >= 0 ? &c->fresh : NULL,
+		    &fw);
 		due = !mset_empty(&fw) || (mi >= 0 && c->mop[mi].type == OP_REMOVE);
 	}
 	int r = due ? sz_cellop_mine(c, OP_ACK, 0, res) : SZ_OK;
@@ -422,42 +493,7 @@ sz_cellf_take(sz_cell *c, uint16_t b, cell_member *st, const cell_fold *L, uint8
 		}
 	if (nf <= nw)
 		return SZ_OK;
-	/* My add-ack, if this window brings it: I start following b there, and the folds before it
-	 * (of ops from before my time, which I may never apply) are not my business. */
-	for (uint8_t i = nw; i < nf; i++) {
-		int a = sz_cellm_by_mref(c, L[i].mref), mi;
-		if (L[i].kind == FOLD_ADD && a >= 0 && c->m[a].done >= L[i].seq &&
-		    (mi = sz_cellm_mop_find(c, (uint16_t)a, L[i].seq)) >= 0 &&
-		    c->mop[mi].type == OP_ADD && c->mop[mi].target == c->me)
-			iz = i;
-	}
-	/* The others: every op they name applied here, each folded once, by one who owed it. */
-	for (uint8_t i = iz >= (int)nw ? (uint8_t)(iz + 1) : nw; i < nf; i++) {
-		int a = sz_cellm_by_mref(c, L[i].mref);
-		if (a < 0 || c->m[a].done < L[i].seq) {
-			*why = "waiting for an op the member acknowledges";
-			return SZ_ERR_AGAIN;
-		}
-		for (uint8_t j = nw; j < i; j++)
-			if (fold_eq(&L[i], &L[j])) {
-				*why = "a window that acknowledges one op twice";
-				return SZ_ERR_MALFORMED;
-			}
-		if (L[i].kind == FOLD_ADD) {
-			int mi = sz_cellm_mop_find(c, (uint16_t)a, L[i].seq);
-			if (mi < 0 || c->mop[mi].type != OP_ADD || c->mop[mi].target == b ||
-			    c->mop[mi].target == c->me) {
-				*why = "an add-ack of an op that is not an add";
-				return SZ_ERR_MALFORMED;
-			}
-		}
-		const cell_seeded *x = fold_record(c, &L[i]);
-		if (x != NULL && !mset_has(&x->owe, b)) {
-			*why = "an ack of an op the member did not get, or acknowledged already";
-			return SZ_ERR_MALFORMED;
-		}
-	}
-	/* My direct message: add-ack and forward items, in window order. */
+	/* My direct message: add-fold and forward items, in window order. */
 	const cell_dm *md = NULL;
 	for (uint16_t i = 0; i < ndm; i++)
 		if (dm[i].mref == c->m[c->me].mref)
@@ -480,19 +516,55 @@ sz_cellf_take(sz_cell *c, uint16_t b, cell_member *st, const cell_fold *L, uint8
 			off += n;
 		}
 	}
-	if (iz >= 0 && !tk->has[iz]) {
-		*why = "waiting for the post that carries this member's add-ack to me";
-		r = SZ_ERR_AGAIN;
-		goto out;
+	/* b's ratchet in an add fold's item for me (b had taken steps my welcome may not lead
+	 * to): I start following b again there, and the folds before it (of ops I may never
+	 * apply) are not my business. */
+	for (uint8_t i = nw; i < nf; i++)
+		if (L[i].kind == FOLD_ADD && tk->has[i])
+			iz = i;
+	/* The others: every op they name applied here, each folded once, by one who owed it. */
+	for (uint8_t i = iz >= (int)nw ? (uint8_t)(iz + 1) : nw; i < nf; i++) {
+		int a = sz_cellm_by_mref(c, L[i].mref);
+		if (a < 0 || c->m[a].done < L[i].seq) {
+			*why = "waiting for an op the member acknowledges";
+			r = SZ_ERR_AGAIN;
+			goto out;
+		}
+		for (uint8_t j = nw; j < i; j++)
+			if (fold_eq(&L[i], &L[j])) {
+				*why = "a window that acknowledges one op twice";
+				r = SZ_ERR_MALFORMED;
+				goto out;
+			}
+		if (L[i].kind == FOLD_ADD) {
+			int mi = sz_cellm_mop_find(c, (uint16_t)a, L[i].seq);
+			if (mi < 0 || c->mop[mi].type != OP_ADD || c->mop[mi].target == b) {
+				*why = "an add fold that names an op that is not an add";
+				r = SZ_ERR_MALFORMED;
+				goto out;
+			}
+		}
+		const cell_seeded *x = fold_record(c, &L[i]);
+		if (x != NULL && !mset_has(&x->owe, b)) {
+			*why = "an ack of an op the member did not get, or acknowledged already";
+			r = SZ_ERR_MALFORMED;
+			goto out;
+		}
 	}
-	/* Apply.  A newcomer starts from its add-ack: the folds before it are not its business. */
+	/* Apply.  A newcomer follows b from the state its welcome gave (docs/PROTOCOL.md §11 §6.2)
+	 * and starts again from its add-ack item, where one comes. */
 	uint32_t g = st->done;
 	for (uint8_t i = nw; i < nf && r == SZ_OK; i++) {
 		if ((r = sz_cellf_tweak(c, b, g, L, (size_t)i + 1, t)) != SZ_OK)
 			break;
-		if ((int)i < iz)
-			continue;
 		if ((int)i == iz) {
+			/* Where the welcome's view of b led me, the add-ack item must agree (both
+			 * paths, counted for the tests: docs/joins.md §6). */
+			if (st->rk_known && st->steps == sz_load_u32(tk->item[i] + 32) &&
+			    sodium_memcmp(st->rk, tk->item[i], 32) == 0)
+				tk->follow = 1;
+			else
+				tk->follow = -1;
 			memcpy(st->rk, tk->item[i], 32);
 			st->steps = sz_load_u32(tk->item[i] + 32);
 			st->rk_known = 1;
@@ -523,6 +595,8 @@ sz_cellf_settle(sz_cell *c, uint16_t b, const cell_take *tk, const cell_fold *L,
 	cell_mset mem, two;
 	int r = SZ_OK;
 	sz_cellm_members(c, &c->processed, &mem);
+	c->follow_agree += tk->follow > 0;
+	c->follow_differ += tk->follow < 0;
 	/* An epoch forwarded to me with no record of its op: held by me and the sender, for all I
 	 * know (an under-estimate only costs a message more; an over-estimate could leave someone
 	 * without it). */

@@ -219,6 +219,23 @@ sz_cellk_ratchet(sz_cell *c, uint16_t idx, const uint8_t *input, size_t inlen)
 }
 
 int
+sz_cellk_newcomer(const cell_chain *ch, const uint8_t id[32], uint8_t rk[32])
+{
+	if (ch == NULL || !ch->used || ch->ctr != 0)
+		return SZ_ERR_NOT_FOUND;
+	return sz_cellk_kdf(rk, 32, ch->ck, 32, "newcomer", id, 32);
+}
+
+const cell_chain *
+sz_cellk_chain_of(const cell_member *m, uint32_t gen)
+{
+	for (int i = 0; i < CELL_GENS; i++)
+		if (m->ch[i].used && m->ch[i].gen == gen)
+			return &m->ch[i];
+	return NULL;
+}
+
+int
 sz_cellk_author(const cell_author *au, uint8_t out[32])
 {
 	if (!au->tweaked) {

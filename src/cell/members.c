@@ -6,6 +6,7 @@
  * other's causal past), or when its author's own add is void; a removed identity is never added
  * again.  Every node evaluating the same set gets the same answer.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cell/cell_int.h"
@@ -181,7 +182,7 @@ sz_cellm_renew(sz_cell *c, uint16_t idx, const uint8_t prekey[32], const uint8_t
 	memcpy(m->prekey, prekey, 32);
 	memcpy(m->dh_pk, prekey, 32);
 	memcpy(m->csk[0], csk, 32);
-	m->rk_known = 1; /* a newcomer's ratchet starts from zeros, known to all */
+	/* its ratchet comes from the chain of the add's "welcome" step (sz_cellk_newcomer) */
 	for (int i = 0; i < CELL_SEEDED; i++) /* it owes nothing from before */
 		c->seeded[i].owe.w[idx / 64] &= ~(1ull << (idx % 64));
 }
@@ -228,6 +229,16 @@ sz_cellm_mop_add(sz_cell *c, uint8_t type, uint16_t author, uint16_t target, uin
 	cell_mset mem, ban;
 	if (c->nmops >= CELL_MAX_MOPS)
 		return SZ_ERR_LIMIT;
+	if (c->nmops == c->mop_cap) { /* the table grows by halves: the cell is rarely that big */
+		size_t cap = c->mop_cap < 64 ? 64 : (size_t)c->mop_cap + c->mop_cap / 2;
+		if (cap > CELL_MAX_MOPS)
+			cap = CELL_MAX_MOPS;
+		cell_mop *t = realloc(c->mop, cap * sizeof *t);
+		if (t == NULL)
+			return SZ_ERR_NOMEM;
+		c->mop = t;
+		c->mop_cap = (uint16_t)cap;
+	}
 	cell_mop *o = &c->mop[c->nmops];
 	memset(o, 0, sizeof *o);
 	o->type = type;
@@ -269,7 +280,7 @@ sz_cellm_heads(const sz_cell *c, uint16_t *out, size_t max)
 	for (unsigned j = 0; j < c->nmops; j++) {
 		if (!oset_has(&c->processed, j))
 			continue;
-		for (int w = 0; w < CELL_OW; w++) {
+		for (unsigned w = 0; w <= j / 64; w++) { /* a past holds no later mop */
 			uint64_t bits = c->mop[j].past.w[w];
 			if ((unsigned)w == j / 64)
 				bits &= ~(1ull << (j % 64));
@@ -296,6 +307,8 @@ sz_cellm_applied(sz_cell *c, uint16_t idx, uint32_t seq, const uint8_t id[32],
 {
 	cell_member *m = &c->m[idx];
 	uint8_t *rec = m->oprec[seq % CELL_OPREC];
+	sz_wipe(m->rk_alt, sizeof m->rk_alt); /* it joined from one add: the other's is moot */
+	m->alt_known = 0;
 	if (heads != NULL) {
 		m->nvh = (uint8_t)nh;
 		memset(m->vh, 0, sizeof m->vh);

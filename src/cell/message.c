@@ -49,6 +49,11 @@ sz_cell_post(sz_cell *c, uint8_t kind, const uint8_t *body, size_t len,
 		return SZ_ERR_STATE;
 	if (kind == SZ_KIND_CELL_CONTROL || kind == SZ_KIND_CHUNK || !sz_entry_kind_known(kind))
 		return SZ_ERR_INVALID;
+	/* A newcomer that joined with an unseeded first op heals before its CELL_HEAL_POSTS+1-th
+	 * post, or its first after CELL_HEAL_MS (docs/PROTOCOL.md §11 §6.2). */
+	if (c->heal_due && (c->heal_posts >= CELL_HEAL_POSTS || sz_now_ms(c->env) >= c->heal_at) &&
+	    (r = sz_cellop_mine(c, OP_UPDATE, 0, res)) != SZ_OK)
+		return r;
 	if ((f = sz_secret_alloc(sizeof *f)) == NULL)
 		return SZ_ERR_NOMEM;
 	cell_member *me = &c->m[c->me];
@@ -91,6 +96,8 @@ sz_cell_post(sz_cell *c, uint8_t kind, const uint8_t *body, size_t len,
 	if ((r = sz_aead_encrypt(ct, entry, elen, b.p, hl, nonce, k)) != SZ_OK ||
 	    (r = sz_cell_seal_out(c, b.p, b.len, res)) != SZ_OK)
 		goto out;
+	if (c->heal_due && c->heal_posts < UINT8_MAX)
+		c->heal_posts++;
 	if (fresh)
 		sz_cellf_commit(c, f);
 	else if (c->npend > 0) { /* what I owed was dropped (sz_cellf_plan): nothing to take */
@@ -249,6 +256,15 @@ sz_cell_receive_message(sz_cell *c, const uint8_t *pt, size_t len, sz_cell_resul
 	    SZ_OK) {
 		*why = r == SZ_ERR_AGAIN ? "waiting for the sender's key update" :
 		    "no key for this message (already read, or before I joined)";
+		/* I cannot follow the sender through this window, and its add fold came with no
+		 * item for me: the genuine copy may carry one (an insider can cut direct messages
+		 * out of a header, §4.1), so hold this one rather than refuse. */
+		for (uint8_t i = fresh ? tk.from : h->nf; i < h->nf && !st->rk_known; i++)
+			if (h->L[i].kind == FOLD_ADD && !tk.has[i]) {
+				*why = "waiting for the copy of this post that carries my item";
+				r = SZ_ERR_AGAIN;
+				break;
+			}
 		goto out;
 	}
 	elen = len - h->hl - SZ_AEAD_TAG_BYTES;

@@ -163,8 +163,8 @@ sz_cellop_decode(cell_op *op, const uint8_t *body, size_t len)
 		if ((rc = sz_cellop_get_dms(&r, op->fold, op->nf, op->dm, CELL_MAX_MEMBERS, &op->ndm,
 		    &op->ek)) != SZ_OK)
 			return rc;
-		/* an ACK closes a window, or vouches */
-		if (op->nf == 0 && op->nvouch == 0)
+		/* an ACK closes a window, or vouches, or is a newcomer's first op ("joined") */
+		if (op->nf == 0 && op->nvouch == 0 && op->seq != 1)
 			return SZ_ERR_MALFORMED;
 	} else if (op->type == OP_UPDATE || op->type == OP_REMOVE) {
 		op->ndm = sz_rd_u16(&r);
@@ -384,7 +384,7 @@ mine_ack(sz_cell *c, sz_cell_result *res, const uint16_t *heads, size_t nh,
 	if ((f = sz_secret_alloc(sizeof *f)) == NULL)
 		goto out;
 	sz_cellf_plan(c, f);
-	if (f->nwin == 0 && extra == NULL && !sz_cellop_vouches_pending(c)) {
+	if (f->nwin == 0 && extra == NULL && !sz_cellop_vouches_pending(c) && seq != 1) {
 		/* nothing to acknowledge (what I owed was dropped: sz_cellf_plan) nor to vouch for */
 		sz_wipe(c->pend, sizeof c->pend);
 		c->npend = 0;
@@ -582,6 +582,7 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, sz_cell_result *res)
 			mset_add(&x->holders, rcp[i]);
 			mset_add(&x->owe, rcp[i]);
 		}
+		x->shares = x->holders;
 		if (type == OP_REMOVE &&
 		    (r = sz_cellm_mop_add(c, OP_REMOVE, c->me, target, seq, c->m[target].done,
 		    &c->processed, &midx)) != SZ_OK)
@@ -595,6 +596,8 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, sz_cell_result *res)
 			goto out;
 		if ((r = sz_cellop_absorb_seed(c, c->me, seed, x, s_me)) != SZ_OK)
 			goto out;
+		c->heal_due = c->heal_posts = 0; /* my chain heals with this op */
+		c->heal_at = 0;
 		memcpy(me->csk[1], me->csk[0], 32);
 		memcpy(me->csk[0], csk_pk, 32);
 		memcpy(c->csk_sk, csk_sk, 64);
@@ -612,17 +615,17 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, sz_cell_result *res)
 		{
 			const cell_epoch *newest = NULL;
 			for (int i = 0; i < CELL_EPOCHS; i++)
-				if (c->ep[i].used) {
-					mset_add(&c->ep[i].holders, target);
-					if (newest == NULL || c->ep[i].order > newest->order)
-						newest = &c->ep[i];
-				}
+				if (c->ep[i].used && (newest == NULL || c->ep[i].order > newest->order))
+					newest = &c->ep[i];
+			sz_cellf_mark_holders(c, target, NULL, 0);
 			if (newest != NULL)
 				memcpy(c->m[target].sure, newest->scope, 8);
 		}
 		if ((r = sz_cellm_mop_add(c, OP_ADD, c->me, target, seq, 0, &c->processed, &midx)) != SZ_OK ||
-		    (r = sz_cellk_ratchet(c, c->me, (const uint8_t *)"welcome", 7)) != SZ_OK)
+		    (r = sz_cellk_ratchet(c, c->me, (const uint8_t *)"welcome", 7)) != SZ_OK ||
+		    (r = sz_cellk_newcomer(&c->send, c->m[target].id, c->m[target].rk)) != SZ_OK)
 			goto out;
+		c->m[target].rk_known = 1;
 		memcpy(c->mop[midx].id, id, 8);
 		break;
 	case OP_LEAVE:

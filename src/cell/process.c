@@ -311,6 +311,19 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		*why = "signed by a key that is not the author's cell signing key";
 		return SZ_ERR_BAD_SIGNATURE;
 	}
+	if (am->done == 0 && memcmp(e.author, am->csk[1], 32) == 0) {
+		/* it joined from the second add: that add's key and ratchet are its own */
+		uint8_t tmp[32], k = am->rk_known;
+		memcpy(tmp, am->csk[0], 32);
+		memcpy(am->csk[0], am->csk[1], 32);
+		memcpy(am->csk[1], tmp, 32);
+		memcpy(tmp, am->rk, 32);
+		memcpy(am->rk, am->rk_alt, 32);
+		memcpy(am->rk_alt, tmp, 32);
+		am->rk_known = am->alt_known;
+		am->alt_known = k;
+		sz_wipe(tmp, sizeof tmp);
+	}
 	/* its prev: the author's op before it, as I applied it */
 	const uint8_t *prev = op_on_record(am, op.seq - 1);
 	if (prev != NULL && memcmp(prev, op.prev, 8) != 0)
@@ -407,16 +420,16 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		 * another; either may sign its first op (it joins from one welcome).  Named by an
 		 * unvouched add too: the newcomer's ops are followed for causal order even if this add
 		 * has no effect (its removals take effect all the same). */
+		int slot = -1; /* which of the newcomer's first keys this add named: its ratchet too */
 		if (c->mop[midx].authorized && c->m[t].done == 0 && t != c->me) {
-			if (sodium_is_zero(c->m[t].csk[0], 32))
+			if (sodium_is_zero(c->m[t].csk[0], 32) || (!c->m[t].rk_known &&
+			    memcmp(c->m[t].csk[0], op.target_csk, 32) == 0)) {
 				memcpy(c->m[t].csk[0], op.target_csk, 32);
-			else if (memcmp(c->m[t].csk[0], op.target_csk, 32) != 0)
+				slot = 0;
+			} else if (memcmp(c->m[t].csk[0], op.target_csk, 32) != 0) {
 				memcpy(c->m[t].csk[1], op.target_csk, 32);
-		}
-		if (ok && c->m[t].done == 0 && !c->m[t].rk_known) {
-			/* a newcomer's ratchet starts from zeros, known to all */
-			sz_wipe(c->m[t].rk, 32);
-			c->m[t].rk_known = 1;
+				slot = 1;
+			}
 		}
 		/* The welcome gave the newcomer the epochs its add lists (those its adder knew); the
 		 * others it lacks, and members send them with their add-acks (§4.1).  An add the rules
@@ -425,11 +438,11 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		const cell_epoch *newest = NULL;
 		for (int i = 0; ok && i < CELL_EPOCHS; i++)
 			for (int j = 0; c->ep[i].used && j < op.nwep; j++)
-				if (memcmp(c->ep[i].scope, op.wep + 8 * j, 8) == 0) {
-					mset_add(&c->ep[i].holders, t);
-					if (newest == NULL || c->ep[i].order > newest->order)
-						newest = &c->ep[i];
-				}
+				if (memcmp(c->ep[i].scope, op.wep + 8 * j, 8) == 0 &&
+				    (newest == NULL || c->ep[i].order > newest->order))
+					newest = &c->ep[i];
+		if (ok)
+			sz_cellf_mark_holders(c, t, op.wep, op.nwep);
 		if (newest != NULL)
 			memcpy(c->m[t].sure, newest->scope, 8);
 		if ((r = commit_window(c, a, *stp, tk, &op)) != SZ_OK)
@@ -437,6 +450,14 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		sz_cellm_applied(c, a, op.seq, id, e.author, hidx, op.nheads);
 		if ((r = sz_cellk_ratchet(c, a, (const uint8_t *)"welcome", 7)) != SZ_OK)
 			return r;
+		if (slot >= 0) { /* the newcomer's ratchet, from the chain this step started (§4) */
+			cell_member *tm = &c->m[t];
+			uint8_t *rk = slot == 0 ? tm->rk : tm->rk_alt, *known = slot == 0 ?
+			    &tm->rk_known : &tm->alt_known;
+			*known = sz_cellk_newcomer(sz_cellk_chain_of(am, am->steps), tm->id, rk) == SZ_OK;
+			if (!*known)
+				sz_wipe(rk, 32);
+		}
 		if (unvouched)
 			return unvouched_note(c, midx, res);
 		if (!ok) { /* kept for causal order, without effect */
@@ -455,9 +476,10 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		}
 		if ((r = push_control(res, c, SZ_CELL_OP_ADD, a, t)) != SZ_OK)
 			return r;
-		/* I owe the newcomer my ratchet (DCGKA's add-ack): a fold, sent with my next post */
+		/* A step of my ratchet the newcomer can follow (an add fold), taken before my next
+		 * post or op; it follows me from its welcome, or from the fold's item (§4.1). */
 		if (active && t != c->me && sz_cellm_is_member(c, t) && sz_cellm_is_member(c, c->me))
-			r = sz_cellf_queue(c, FOLD_ADD, a, op.seq, res);
+			r = sz_cellf_added(c, a, op.seq, t, res);
 		return r;
 	}
 	case OP_UPDATE:
@@ -500,6 +522,7 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 			mset_add(&x->holders, rcp[i]);
 			mset_add(&x->owe, rcp[i]);
 		}
+		x->shares = x->holders;
 		sz_cellm_applied(c, a, op.seq, id, e.author, hidx, op.nheads);
 		if (have) {
 			r = sz_cellop_absorb_seed(c, a, seed, x, s_a);

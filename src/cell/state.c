@@ -205,6 +205,100 @@ sz_cellst_get_mops(sz_rd *r, sz_cell *c)
 	}
 }
 
+/* What a newcomer needs to follow member m's ratchet from where I do (docs/PROTOCOL.md §11
+ * §6.2): u8 known || ratchet[32] || u8 nw || nw x fold (the window of m I applied) || u8 alt
+ * known || alt ratchet[32] (a newcomer added twice at once, §4).  Mine and
+ * the newcomer's go as unknown (the welcome gives mine before my add's step apart). */
+static void
+put_follow(sz_buf *b, const cell_member *m, int skip)
+{
+	int known = m->rk_known && !skip;
+	static const uint8_t zero[32];
+	sz_buf_u8(b, (uint8_t)known);
+	sz_buf_append(b, known ? m->rk : zero, 32);
+	sz_buf_u8(b, m->nwin);
+	sz_cellop_put_folds(b, m->win, m->nwin);
+	known = m->alt_known && !skip;
+	sz_buf_u8(b, (uint8_t)known);
+	sz_buf_append(b, known ? m->rk_alt : zero, 32);
+}
+
+static void
+get_follow(sz_rd *r, cell_member *m)
+{
+	m->rk_known = sz_rd_u8(r);
+	sz_rd_copy(r, m->rk, 32);
+	m->nwin = sz_rd_u8(r);
+	if (m->rk_known > 1 || (!m->rk_known && !sodium_is_zero(m->rk, 32)) ||
+	    m->nwin > CELL_WINDOW) {
+		sz_rd_fail(r, SZ_ERR_MALFORMED);
+		return;
+	}
+	sz_cellop_get_folds(r, m->win, m->nwin);
+	m->alt_known = sz_rd_u8(r);
+	sz_rd_copy(r, m->rk_alt, 32);
+	if (m->alt_known > 1 || (!m->alt_known && !sodium_is_zero(m->rk_alt, 32)) ||
+	    (m->alt_known && (m->done != 0 || sodium_is_zero(m->csk[1], 32))))
+		sz_rd_fail(r, SZ_ERR_MALFORMED);
+}
+
+/* The member-secret roots I keep (seeded ops some member has not folded yet, in my view), so
+ * the newcomer can follow a member that folds one of them after what I applied of it:
+ * u16 k || k x (u16 author, u32 seq, msr[32], owe bitset). */
+static void
+put_roots(sz_buf *b, const sz_cell *c)
+{
+	uint16_t k = 0;
+	for (int i = 0; i < CELL_SEEDED; i++)
+		k += c->seeded[i].used && c->seeded[i].has_msr;
+	sz_buf_u16(b, k);
+	for (int i = 0; i < CELL_SEEDED; i++) {
+		const cell_seeded *x = &c->seeded[i];
+		if (!x->used || !x->has_msr)
+			continue;
+		sz_buf_u16(b, x->author);
+		sz_buf_u32(b, x->seq);
+		sz_buf_append(b, x->msr, 32);
+		put_set(b, x->owe.w, cell_words(c->nmembers));
+	}
+}
+
+static void
+get_roots(sz_rd *r, sz_cell *c, uint16_t me)
+{
+	unsigned k = sz_rd_u16(r);
+	if (k > CELL_SEEDED)
+		sz_rd_fail(r, SZ_ERR_MALFORMED);
+	for (unsigned i = 0; i < k && r->err == 0; i++) {
+		cell_seeded *x = &c->seeded[i];
+		x->author = sz_rd_u16(r);
+		x->seq = sz_rd_u32(r);
+		sz_rd_copy(r, x->msr, 32);
+		get_set(r, x->owe.w, cell_words(c->nmembers));
+		if (r->err)
+			return;
+		if (x->author >= c->nmembers || x->seq == 0 || x->seq > c->m[x->author].done ||
+		    sz_cellop_seeded_find(c, x->author, x->seq) != NULL) {
+			sz_rd_fail(r, SZ_ERR_MALFORMED);
+			return;
+		}
+		for (unsigned w = 0; w < CELL_MW; w++) { /* members of the table only, never me */
+			unsigned lo = w * 64;
+			if (lo >= c->nmembers)
+				x->owe.w[w] = 0;
+			else if (c->nmembers - lo < 64)
+				x->owe.w[w] &= (1ull << (c->nmembers - lo)) - 1;
+		}
+		x->owe.w[me / 64] &= ~(1ull << (me % 64));
+		x->holders = x->owe;
+		mset_add(&x->holders, x->author);
+		x->shares = x->holders;
+		x->has_msr = 1;
+		x->order = ++c->counter;
+		x->used = 1;
+	}
+}
+
 int
 sz_cellst_welcome(sz_cell *c, uint16_t idx, const uint8_t *add_entry, size_t add_len,
     sz_cell_result *res)
@@ -222,8 +316,10 @@ sz_cellst_welcome(sz_cell *c, uint16_t idx, const uint8_t *add_entry, size_t add
 	sz_buf_append(&b, add_entry, add_len);
 	sz_buf_append(&b, c->pending_seed, 32);
 	sz_buf_u16(&b, c->nmembers);
-	for (int i = 0; i < c->nmembers; i++)
+	for (int i = 0; i < c->nmembers; i++) {
 		sz_cellst_put_member(&b, &c->m[i]);
+		put_follow(&b, &c->m[i], i == c->me || i == idx);
+	}
 	sz_cellst_put_mops(&b, c);
 	const cell_epoch *order[CELL_EPOCHS];
 	size_t ne = 0;
@@ -240,9 +336,10 @@ sz_cellst_welcome(sz_cell *c, uint16_t idx, const uint8_t *add_entry, size_t add
 	for (size_t i = 0; i < ne; i++) {
 		sz_buf_append(&b, order[i]->e, 32);
 		sz_buf_u8(&b, order[i]->acked);
-		put_set(&b, order[i]->holders.w, CELL_MW); /* who I know holds it (so the newcomer
+		put_set(&b, order[i]->holders.w, cell_words(c->nmembers)); /* who I know holds it (so the newcomer
 		                                          * knows whom to send it to, §2.2) */
 	}
+	put_roots(&b, c);
 	if (b.err) {
 		r = b.err;
 		goto out;
@@ -268,10 +365,13 @@ sz_cellst_welcome(sz_cell *c, uint16_t idx, const uint8_t *add_entry, size_t add
 	/* outer: epk || AEAD(u32 len || inner || zeros to a size bucket) under DH(esk', prekey) */
 	{
 		uint8_t osk[32], opk[32], dh[32], nonce[SZ_NONCE_BYTES] = { 0 }, ad[sizeof WELCOME_OUTER - 1 + 64];
-		size_t plen = sz_env_bucket_for(4 + w.len + 32 + SZ_AEAD_TAG_BYTES) - 32 -
-		    SZ_AEAD_TAG_BYTES;
-		if (plen < 4 + w.len) /* past the largest bucket: whole 64 KiB steps */
-			plen = (4 + w.len + 65535) / 65536 * 65536;
+		size_t bucket = sz_env_bucket_for(4 + w.len + 32 + SZ_AEAD_TAG_BYTES);
+		size_t plen = bucket != 0 ? bucket - 32 - SZ_AEAD_TAG_BYTES :
+		    (4 + w.len + 65535) / 65536 * 65536; /* past the largest bucket: 64 KiB steps */
+		if (plen > CELL_WELCOME_MAX) {
+			r = SZ_ERR_TOO_LARGE;
+			goto out;
+		}
 		uint8_t *pp = sz_secret_alloc(plen), *outw = malloc(32 + plen + SZ_AEAD_TAG_BYTES);
 		if (pp == NULL || outw == NULL) {
 			sz_secret_free(pp);
@@ -321,6 +421,7 @@ join_payload(sz_cell *c, const uint8_t id_sk[64], const uint8_t id_xsk[32],
 {
 	uint8_t rk_pre[32], es[CELL_EPOCHS][32], eacked[CELL_EPOCHS];
 	cell_mset eh[CELL_EPOCHS];
+	memset(eh, 0, sizeof eh);
 	int r;
 	sz_rd rd = sz_rd_init(pl, pll);
 	c->status = SZ_CELL_ACTIVE;
@@ -338,8 +439,10 @@ join_payload(sz_cell *c, const uint8_t id_sk[64], const uint8_t id_xsk[32],
 	memcpy(c->id_sk, id_sk, 64);
 	memcpy(c->id_xsk, id_xsk, 32);
 	for (unsigned i = 0; i < nm && rd.err == 0; i++)
-		if (sz_cellst_get_member(&rd, c, i, SZ_ERR_MALFORMED) == 0)
+		if (sz_cellst_get_member(&rd, c, i, SZ_ERR_MALFORMED) == 0) {
 			c->m[i].base = c->m[i].done;
+			get_follow(&rd, &c->m[i]);
+		}
 	sz_cellst_get_mops(&rd, c);
 	unsigned ne = sz_rd_u8(&rd);
 	if (ne == 0 || ne > CELL_EPOCHS)
@@ -353,8 +456,13 @@ join_payload(sz_cell *c, const uint8_t id_sk[64], const uint8_t id_xsk[32],
 		eacked[i] = sz_rd_u8(&rd);
 		if (eacked[i] > 1)
 			sz_rd_fail(&rd, SZ_ERR_MALFORMED);
-		get_set(&rd, eh[i].w, CELL_MW);
+		get_set(&rd, eh[i].w, cell_words(nm));
 	}
+	int zme = sz_cellm_find(c, id_sk + 32);
+	if (zme < 0)
+		sz_rd_fail(&rd, SZ_ERR_MALFORMED);
+	else
+		get_roots(&rd, c, (uint16_t)zme);
 	for (unsigned i = 0; i < nm && rd.err == 0; i++)
 		for (int h = 0; h < c->m[i].nvh; h++)
 			if (c->m[i].vh[h] >= c->nmops)
@@ -362,7 +470,6 @@ join_payload(sz_cell *c, const uint8_t id_sk[64], const uint8_t id_xsk[32],
 	if ((r = sz_rd_end(&rd)) != SZ_OK)
 		goto done;
 	for (unsigned i = ne; i-- > 0;) { /* the adder's current epoch ends up newest */
-		int zme = sz_cellm_find(c, id_sk + 32);
 		for (int w = 0; w < CELL_MW; w++) /* the adder's view of its holders, and me */
 			eh[i].w[w] &= all.w[w];
 		if (zme >= 0)
@@ -407,7 +514,8 @@ join_payload(sz_cell *c, const uint8_t id_sk[64], const uint8_t id_xsk[32],
 		goto done;
 	}
 	am->steps--;
-	if ((r = sz_cellk_ratchet(c, (uint16_t)ai, (const uint8_t *)"welcome", 7)) != SZ_OK)
+	if ((r = sz_cellk_ratchet(c, (uint16_t)ai, (const uint8_t *)"welcome", 7)) != SZ_OK ||
+	    (r = sz_cellk_newcomer(sz_cellk_chain_of(am, am->steps), id_sk + 32, zm->rk)) != SZ_OK)
 		goto done;
 	if (zm->done != 0 || zm->steps != 0 || (memcmp(zm->csk[0], jk->csk_pk, 32) != 0 &&
 	    memcmp(zm->csk[1], jk->csk_pk, 32) != 0)) {
@@ -419,10 +527,26 @@ join_payload(sz_cell *c, const uint8_t id_sk[64], const uint8_t id_xsk[32],
 	memset(zm->csk[1], 0, 32);
 	memcpy(c->csk_sk, jk->csk_sk, 64);
 	zm->rk_known = 1;
+	zm->alt_known = 0;
+	sz_wipe(zm->rk_alt, 32);
 	memcpy(c->dh_sk[0], jk->prekey_sk, 32);
 	c->dh_used[0] = 1;
-	/* My first op: an update that rotates my csk and gives everyone fresh secrets. */
-	r = sz_cellop_mine(c, OP_UPDATE, 0, res);
+	/* My first op: in a small cell an update that rotates my csk and gives everyone fresh
+	 * secrets; above CELL_HEAL_AT_ONCE members an ACK op with nothing in it ("joined"), which
+	 * costs no member a fold, and my update comes later (docs/PROTOCOL.md §11 §6.2). */
+	cell_mset mem;
+	unsigned n = 0;
+	sz_cellm_members(c, &c->processed, &mem);
+	for (int w = 0; w < CELL_MW; w++)
+		n += (unsigned)__builtin_popcountll(mem.w[w]);
+	if (n <= CELL_HEAL_AT_ONCE) {
+		r = sz_cellop_mine(c, OP_UPDATE, 0, res);
+	} else {
+		c->heal_due = 1;
+		c->heal_posts = 0;
+		c->heal_at = sz_now_ms(c->env) + CELL_HEAL_MS;
+		r = sz_cellop_mine(c, OP_ACK, 0, res);
+	}
 done:
 	sz_wipe(rk_pre, sizeof rk_pre);
 	sz_wipe(es, sizeof es);

@@ -9,7 +9,7 @@
 #include "cell/cell_int.h"
 #include "crypto/crypto.h"
 
-#define STATE_VERSION 4
+#define STATE_VERSION 5
 static const uint8_t MAGIC[7] = { 'S', 'Z', 'C', 'E', 'L', 'L', 0 };
 
 static void
@@ -86,6 +86,17 @@ get_words(sz_rd *r, uint64_t *w, size_t n)
 		w[i] = sz_rd_u64(r);
 }
 
+/* A member set of a table of n members: its words, no bit past n - 1. */
+static void
+get_set_of(sz_rd *r, cell_mset *s, unsigned n)
+{
+	size_t nw = cell_words(n);
+	memset(s, 0, sizeof *s);
+	get_words(r, s->w, nw);
+	if (n % 64 != 0 && nw > 0 && (s->w[nw - 1] >> (n % 64)) != 0)
+		sz_rd_fail(r, SZ_ERR_CORRUPT);
+}
+
 static void
 check_flag(sz_rd *r, uint8_t v)
 {
@@ -119,6 +130,9 @@ sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len)
 	sz_buf_u64(&b, c->counter);
 	sz_buf_u8(&b, c->vouch_due);
 	put_folds(&b, c->pend, c->npend);
+	sz_buf_u8(&b, c->heal_due);
+	sz_buf_u8(&b, c->heal_posts);
+	sz_buf_u64(&b, c->heal_at);
 	sz_buf_u16(&b, c->nmembers);
 	for (int i = 0; i < c->nmembers; i++) {
 		const cell_member *m = &c->m[i];
@@ -127,6 +141,8 @@ sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len)
 		put_folds(&b, m->win, m->nwin);
 		sz_buf_u8(&b, m->rk_known);
 		sz_buf_append(&b, m->rk, 32);
+		sz_buf_u8(&b, m->alt_known);
+		sz_buf_append(&b, m->rk_alt, 32);
 		for (int g = 0; g < CELL_GENS; g++)
 			put_chain(&b, &m->ch[g]);
 		sz_buf_u32(&b, m->send_ctr);
@@ -135,6 +151,9 @@ sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len)
 		sz_buf_append(&b, m->recv_ck, 32);
 		sz_buf_append(&b, m->oprec, sizeof m->oprec);
 	}
+	size_t nw = cell_words(c->nmembers);
+	put_words(&b, c->fresh.w, nw);
+	put_words(&b, c->resync.w, nw);
 	sz_cellst_put_mops(&b, c);
 	size_t n = 0;
 	for (int i = 0; i < CELL_SEEDED; i++)
@@ -148,11 +167,12 @@ sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len)
 		sz_buf_u32(&b, s->seq);
 		sz_buf_u8(&b, s->has_e);
 		sz_buf_append(&b, s->e, 32);
-		put_words(&b, s->holders.w, CELL_MW);
+		put_words(&b, s->holders.w, nw);
+		put_words(&b, s->shares.w, nw);
 		sz_buf_u64(&b, s->order);
 		sz_buf_u8(&b, s->has_msr);
 		sz_buf_append(&b, s->msr, 32);
-		put_words(&b, s->owe.w, CELL_MW);
+		put_words(&b, s->owe.w, nw);
 	}
 	n = 0;
 	for (int i = 0; i < CELL_EPOCHS; i++)
@@ -164,7 +184,7 @@ sz_cell_serialize(const sz_cell *c, uint8_t **out, size_t *len)
 			continue;
 		sz_buf_append(&b, e->e, 32);
 		sz_buf_u64(&b, e->order);
-		put_words(&b, e->holders.w, CELL_MW);
+		put_words(&b, e->holders.w, nw);
 		sz_buf_u8(&b, e->acked);
 	}
 	n = 0;
@@ -234,6 +254,12 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 	c->vouch_due = sz_rd_u8(&r);
 	check_flag(&r, c->vouch_due);
 	c->npend = get_folds(&r, c->pend);
+	c->heal_due = sz_rd_u8(&r);
+	check_flag(&r, c->heal_due);
+	c->heal_posts = sz_rd_u8(&r);
+	c->heal_at = sz_rd_u64(&r);
+	if (!c->heal_due && (c->heal_posts || c->heal_at))
+		sz_rd_fail(&r, SZ_ERR_NONCANONICAL);
 	unsigned nm = sz_rd_u16(&r);
 	if (nm > CELL_MAX_MEMBERS || nm == 0)
 		sz_rd_fail(&r, SZ_ERR_CORRUPT);
@@ -246,6 +272,11 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 		m->rk_known = sz_rd_u8(&r);
 		check_flag(&r, m->rk_known);
 		sz_rd_copy(&r, m->rk, 32);
+		m->alt_known = sz_rd_u8(&r);
+		check_flag(&r, m->alt_known);
+		sz_rd_copy(&r, m->rk_alt, 32);
+		if (!m->alt_known && !sodium_is_zero(m->rk_alt, 32))
+			sz_rd_fail(&r, SZ_ERR_NONCANONICAL);
 		for (int g = 0; g < CELL_GENS; g++)
 			get_chain(&r, &m->ch[g]);
 		m->send_ctr = sz_rd_u32(&r);
@@ -258,6 +289,12 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 	}
 	if (r.err == 0 && (c->me >= c->nmembers || c->m[c->me].nwin + c->npend > CELL_WINDOW))
 		sz_rd_fail(&r, SZ_ERR_CORRUPT);
+	size_t nw = cell_words(c->nmembers);
+	get_set_of(&r, &c->fresh, c->nmembers);
+	get_set_of(&r, &c->resync, c->nmembers);
+	for (size_t w = 0; w < nw && r.err == 0; w++) /* resync ⊆ fresh */
+		if (c->resync.w[w] & ~c->fresh.w[w])
+			sz_rd_fail(&r, SZ_ERR_CORRUPT);
 	if (r.err == 0 && crypto_sign_ed25519_sk_to_curve25519(c->id_xsk, c->id_sk) != 0)
 		sz_rd_fail(&r, SZ_ERR_CORRUPT);
 	if (r.err == 0 && c->status == SZ_CELL_ACTIVE &&
@@ -280,12 +317,13 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 		s->has_e = sz_rd_u8(&r);
 		check_flag(&r, s->has_e);
 		sz_rd_copy(&r, s->e, 32);
-		get_words(&r, s->holders.w, CELL_MW);
+		get_set_of(&r, &s->holders, c->nmembers);
+		get_set_of(&r, &s->shares, c->nmembers);
 		s->order = sz_rd_u64(&r);
 		s->has_msr = sz_rd_u8(&r);
 		check_flag(&r, s->has_msr);
 		sz_rd_copy(&r, s->msr, 32);
-		get_words(&r, s->owe.w, CELL_MW);
+		get_set_of(&r, &s->owe, c->nmembers);
 		if (s->author >= c->nmembers || (!s->has_msr && !sodium_is_zero(s->msr, 32)))
 			sz_rd_fail(&r, SZ_ERR_CORRUPT);
 	}
@@ -297,7 +335,7 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 		uint8_t ek[32];
 		sz_rd_copy(&r, ek, 32);
 		e->order = sz_rd_u64(&r);
-		get_words(&r, e->holders.w, CELL_MW);
+		get_set_of(&r, &e->holders, c->nmembers);
 		e->acked = sz_rd_u8(&r);
 		check_flag(&r, e->acked);
 		if (sz_cellk_epoch(e, ek) != SZ_OK)
