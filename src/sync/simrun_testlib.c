@@ -112,8 +112,9 @@ sync_pair(sim_run *r, uint32_t e, uint32_t a, uint32_t b)
 			idle = false;
 	if (count)
 		rep->sessions++;
-	if (idle) {
-		if (r->idle[ca][cb] < 0 || !count || rep->idle_checked >= r->s->cfg.idle_check_max ||
+	/* (measure_idle saw every pair of sizes the world's edges have: never unknown here) */
+	if (idle && r->idle[ca][cb] >= 0) {
+		if (!count || rep->idle_checked >= r->s->cfg.idle_check_max ||
 		    sz_sim_rand(&r->st) % r->s->cfg.idle_check != 0) {
 			if (count)
 				rep->bytes += (uint64_t)r->idle[ca][cb];
@@ -137,6 +138,10 @@ sync_pair(sim_run *r, uint32_t e, uint32_t a, uint32_t b)
 	uint32_t moved = 0;
 	for (size_t i = 0; i < r->nit; i++)
 		moved += r->it[i].moved;
+	if (idle && r->idle[ca][cb] < 0) {
+		rep->session_errors++; /* cannot happen: see above */
+		return SZ_OK;
+	}
 	if (idle) {
 		rep->idle_checked++;
 		/* a few bytes either way: lengths written as varints in RIBLT's messages */

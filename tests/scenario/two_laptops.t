@@ -125,8 +125,8 @@ out=$(sz cat --json status)
 expect "no node ever connected to cat's" contains "$out" '"accepted":0,'
 
 # --manual: the daemon dials no one by itself (it still answers those who dial it).  Cat's
-# daemon stops first: its syncs every 5 s would fetch ben's post and hand it on to ada, which is
-# right, but not what is tested here.
+# daemon goes first: syncing every 5 s with both, it would carry ben's post to ada within the
+# 4 s below by its own periodic syncs (no push involved), which is what failed this check.
 stop cat
 stop ben
 serve ben --manual
