@@ -146,6 +146,9 @@ SZ_MUST_CHECK int sz_node_decoy_fingerprint(sz_node *n, char out[40]);
  * SZ_ERR_CORRUPT (a damaged page: nothing changed), SZ_ERR_DISK_FULL, SZ_ERR_IO. */
 SZ_MUST_CHECK int sz_node_change_passphrase(sz_node *n, const char *pass, size_t passlen,
     void (*progress)(void *ctx, uint64_t done, uint64_t total), void *ctx);
+/* SZ_OK if pass is the passphrase n was unlocked with (one Argon2id); SZ_ERR_PASSPHRASE if not,
+ * the duress passphrase included (nothing is destroyed by this check). */
+SZ_MUST_CHECK int sz_node_passphrase_is(sz_node *n, const char *pass, size_t passlen);
 /* What the last failure on n found, in one line (names the damaged file, for instance). */
 const char *sz_node_errmsg(const sz_node *n);
 /* The same for the last failed sz_node_open / sz_node_create. */

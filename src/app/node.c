@@ -259,6 +259,13 @@ sz_node_change_passphrase(sz_node *n, const char *pass, size_t passlen,
 	    sz_store_errmsg(n->store) : sz_strerror(r));
 }
 
+int
+sz_node_passphrase_is(sz_node *n, const char *pass, size_t passlen)
+{
+	int r = sz_store_passphrase_opens(n->store, pass, passlen);
+	return r == SZ_OK || r == SZ_ERR_PASSPHRASE ? r : sz_node_fail(n, r, "%s", sz_strerror(r));
+}
+
 void
 sz_node_identity(const sz_node *n, uint8_t pk[32])
 {

@@ -4,6 +4,8 @@
  */
 #include "app/strength.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #ifdef SZ_NO_ZXCVBN
@@ -39,4 +41,27 @@ sz_passphrase_strength(const char *pass, size_t len, const char *const *words, s
 		    "attacker tries first (common words, names, dates, keyboard runs, substitutions like "
 		    "0 for o): add unrelated words";
 	return SZ_OK;
+}
+
+void
+sz_passphrase_time(double bits, char *out, size_t outlen)
+{
+	static const struct { double s; const char *one, *many; } unit[] = {
+		{ 31557600.0, "year", "years" }, { 86400.0, "day", "days" },
+		{ 3600.0, "hour", "hours" }, { 60.0, "minute", "minutes" }, { 1.0, "second", "seconds" },
+	};
+	double t = exp2(bits > 0 ? bits : 0) / SZ_GUESSES_PER_SECOND;
+	if (t < 1.0) {
+		snprintf(out, outlen, "under a second");
+		return;
+	}
+	if (t >= 1000.0 * unit[0].s) {
+		snprintf(out, outlen, "more than a thousand years");
+		return;
+	}
+	size_t i = 0;
+	while (t < unit[i].s)
+		i++;
+	double k = floor(t / unit[i].s);
+	snprintf(out, outlen, "about %.0f %s", k, k == 1 ? unit[i].one : unit[i].many);
 }

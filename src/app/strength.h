@@ -19,6 +19,8 @@
  * keyboard runs, l33t), so four unrelated common words pass and "Password1!" does not
  * (docs/threat/store.md, Passphrases). */
 #define SZ_PASSPHRASE_MIN_BITS 40.0
+/* The attacker of the paragraph above: guesses a second, at the default Argon2id cost. */
+#define SZ_GUESSES_PER_SECOND 2000.0
 
 typedef struct sz_strength {
 	double bits;           /* log2 of the guesses zxcvbn estimates */
@@ -33,5 +35,10 @@ typedef struct sz_strength {
  * after sz_init. */
 SZ_MUST_CHECK int sz_passphrase_strength(const char *pass, size_t len, const char *const *words,
     sz_strength *out);
+
+/* How long the attacker above takes to try every guess of bits, in words a person reads ("about
+ * 3 hours", "under a second", "more than a thousand years") into out (NUL-terminated; 32 bytes
+ * always suffice). */
+void sz_passphrase_time(double bits, char *out, size_t outlen);
 
 #endif /* SZ_APP_STRENGTH_H */

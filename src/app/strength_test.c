@@ -53,12 +53,38 @@ test_refused(void **state)
 	assert_true(a == bits("plum violin gravel sunset", NULL));
 }
 
+/* The time the page shows: the attacker of strength.h, 2,000 guesses a second. */
+static void
+test_time(void **state)
+{
+	(void)state;
+	char t[32];
+	sz_passphrase_time(4, t, sizeof t);
+	assert_string_equal(t, "under a second");
+	sz_passphrase_time(11, t, sizeof t); /* 2048 guesses: 1.02 s */
+	assert_string_equal(t, "about 1 second");
+	sz_passphrase_time(20, t, sizeof t); /* 524 s */
+	assert_string_equal(t, "about 8 minutes");
+	sz_passphrase_time(30, t, sizeof t); /* 536,871 s: 6.2 days */
+	assert_string_equal(t, "about 6 days");
+	sz_passphrase_time(40, t, sizeof t); /* 5.5e8 s: 17.4 years */
+	assert_string_equal(t, "about 17 years");
+	sz_passphrase_time(60, t, sizeof t);
+	assert_string_equal(t, "more than a thousand years");
+	sz_passphrase_time(-3, t, sizeof t);
+	assert_string_equal(t, "under a second");
+	char small[8]; /* cut, never overrun */
+	sz_passphrase_time(30, small, sizeof small);
+	assert_int_equal(strlen(small), 7);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_weak_and_strong),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_time),
 	};
 	if (sz_init() != SZ_OK)
 		return 1;

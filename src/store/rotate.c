@@ -321,3 +321,22 @@ out:
 	sz_secret_free(sec);
 	return r;
 }
+
+int
+sz_store_passphrase_opens(sz_store *s, const char *pass, size_t passlen)
+{
+	uint8_t *sec = sz_secret_alloc(64);
+	unsigned slot;
+	uint8_t role;
+	int r;
+	if (sec == NULL)
+		return SZ_ERR_NOMEM;
+	r = sz_keyfile_kek(sec, &s->kf, pass, passlen);
+	if (r == SZ_OK && (sz_keyfile_unseal(&s->kf, sec, &slot, &role, sec + 32) != SZ_OK ||
+	    slot != s->real_slot))
+		r = SZ_ERR_PASSPHRASE;
+	else if (r == SZ_ERR_INVALID)
+		r = SZ_ERR_PASSPHRASE; /* empty or too long: not this store's, either */
+	sz_secret_free(sec);
+	return r;
+}

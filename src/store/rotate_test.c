@@ -157,12 +157,44 @@ test_rotation_states(void **state)
 	sz_store_close(t);
 }
 
+/* The check the web page makes before a change (sz_store_passphrase_opens): only the passphrase
+ * the store was opened with passes; the duress one, a near miss, an empty one and one too long do
+ * not, and none of them destroys or changes anything.  After a change, only the new one. */
+static void
+test_passphrase_opens(void **state)
+{
+	fixture *fx = *state;
+	sz_store *s = st_create(fx);
+	assert_int_equal(sz_store_set_duress(s, "under duress", 12), SZ_OK);
+	assert_int_equal(sz_store_kv_put(s, "plans", (const uint8_t *)"p", 1), SZ_OK);
+	assert_int_equal(sz_store_passphrase_opens(s, PASS, PLEN), SZ_OK);
+	assert_int_equal(sz_store_passphrase_opens(s, "under duress", 12), SZ_ERR_PASSPHRASE);
+	assert_int_equal(sz_store_passphrase_opens(s, PASS, PLEN - 1), SZ_ERR_PASSPHRASE);
+	assert_int_equal(sz_store_passphrase_opens(s, "", 0), SZ_ERR_PASSPHRASE);
+	static char big[70000];
+	memset(big, 'a', sizeof big);
+	assert_int_equal(sz_store_passphrase_opens(s, big, sizeof big), SZ_ERR_PASSPHRASE);
+	/* Nothing was destroyed: the store reads, and the duress slot is still there. */
+	sz_buf v = { 0 };
+	assert_int_equal(sz_store_kv_get(s, "plans", &v), SZ_OK);
+	sz_buf_free(&v);
+	assert_int_equal(sz_store_change_passphrase(s, "new passphrase", 14, NULL, NULL), SZ_OK);
+	assert_int_equal(sz_store_passphrase_opens(s, "new passphrase", 14), SZ_OK);
+	assert_int_equal(sz_store_passphrase_opens(s, PASS, PLEN), SZ_ERR_PASSPHRASE);
+	sz_store_close(s);
+	sz_store *t = st_reopen(fx, "new passphrase");
+	assert_int_equal(sz_store_kv_get(t, "plans", &v), SZ_OK);
+	sz_buf_free(&v);
+	sz_store_close(t);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_rotation_old_image, st_setup, st_teardown),
 		cmocka_unit_test_setup_teardown(test_rotation_states, st_setup, st_teardown),
+		cmocka_unit_test_setup_teardown(test_passphrase_opens, st_setup, st_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

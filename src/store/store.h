@@ -98,6 +98,12 @@ SZ_MUST_CHECK int sz_store_check(sz_store *s);
 SZ_MUST_CHECK int sz_store_change_passphrase(sz_store *s, const char *pass, size_t passlen,
     void (*progress)(void *ctx, uint64_t done, uint64_t total), void *ctx);
 
+/* SZ_OK if pass opens s's key file to the master key s was opened with (the passphrase it was
+ * unlocked with, as the key file stands now); SZ_ERR_PASSPHRASE if it does not (any other
+ * passphrase, the duress one included: nothing is destroyed here).  Costs one Argon2id.  For a
+ * change of passphrase asked for by someone who is not known to be the owner (the web page). */
+SZ_MUST_CHECK int sz_store_passphrase_opens(sz_store *s, const char *pass, size_t passlen);
+
 /* 1 if s was opened with a duress passphrase: it is the decoy (docs/PROTOCOL.md §4.1.5). */
 int sz_store_is_decoy(const sz_store *s);
 

@@ -62,6 +62,7 @@ static const route routes[] = {
 	{ "POST", "/api/lock", sz_web_lock, false, 0, false },
 	{ "POST", "/api/wipe", sz_web_wipe, false, 0, false },
 	{ "POST", "/api/duress", sz_web_duress, true, 0, false },
+	{ "POST", "/api/passphrase", sz_web_passphrase, true, 0, false },
 	{ "POST", "/api/peers/add", sz_web_peers_add, true, 0, false },
 	{ "POST", "/api/peers/remove", sz_web_peers_remove, true, 0, false },
 	{ "POST", "/api/sync", sz_web_sync, true, 0, false },

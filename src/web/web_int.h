@@ -168,6 +168,7 @@ int sz_web_create(sz_web_req *q);
 int sz_web_lock(sz_web_req *q);
 int sz_web_wipe(sz_web_req *q);
 int sz_web_duress(sz_web_req *q);
+int sz_web_passphrase(sz_web_req *q);
 int sz_web_peers_add(sz_web_req *q);
 int sz_web_peers_remove(sz_web_req *q);
 int sz_web_sync(sz_web_req *q);

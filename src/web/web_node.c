@@ -14,6 +14,7 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
+#include "app/strength.h"
 #include "cell/cell.h"
 #include "lib/env.h"
 #include "store/scopes.h"
@@ -223,6 +224,32 @@ sz_web_unlock(sz_web_req *q)
 	return 200;
 }
 
+/* 0 if pass may lock this node; else the refusal's status.  As `samizdat init` and `samizdat
+ * passphrase` (src/cli/term.c): below 2^40 guesses as zxcvbn estimates them (app/strength.h) the
+ * page is told why, and takes it only if the person insists ("weak_ok", a box the page shows
+ * after this refusal).  The length floor holds even then. */
+static int
+weak(sz_web_req *q, const char *pass, size_t len)
+{
+	const char *home = strrchr(sz_daemon_home(q->w->d), '/');
+	const char *words[] = { home != NULL ? home + 1 : sz_daemon_home(q->w->d), "samizdat", NULL };
+	sz_strength st;
+	if (pass == NULL || len < SZ_WEB_MIN_PASSPHRASE || len > 4096)
+		return sz_web_err(q, 400, "short", "Choose a passphrase of at least %d characters: "
+		    "several words nobody could guess.", SZ_WEB_MIN_PASSPHRASE);
+	if (sz_passphrase_strength(pass, len, words, &st) != SZ_OK)
+		return sz_web_err(q, 400, "invalid", "That passphrase cannot be used.");
+	if (!st.weak || sz_web_bool(q, "weak_ok"))
+		return 0;
+	char when[32];
+	sz_passphrase_time(st.bits, when, sizeof when);
+	sz_jsonw_key(&q->jw, "bits");
+	sz_jsonw_u64(&q->jw, (uint64_t)st.bits);
+	return sz_web_err(q, 400, "weak", "This passphrase is weak: whoever takes this computer could "
+	    "guess it in %s (about 2^%.0f guesses; samizdat asks for 2^%.0f, years of guessing). "
+	    "Why: %s.", when, st.bits, SZ_PASSPHRASE_MIN_BITS, st.advice);
+}
+
 int
 sz_web_create(sz_web_req *q)
 {
@@ -231,9 +258,9 @@ sz_web_create(sz_web_req *q)
 	const char *pass = sz_web_str(q, "passphrase", &len);
 	if (q->n != NULL || node_exists(q))
 		return sz_web_err(q, 409, "exists", "There is a samizdat here already: unlock it.");
-	if (pass == NULL || len < SZ_WEB_MIN_PASSPHRASE || len > 4096)
-		return sz_web_err(q, 400, "weak", "Choose a passphrase of at least %d characters: "
-		    "several words nobody could guess.", SZ_WEB_MIN_PASSPHRASE);
+	int st = weak(q, pass, len);
+	if (st != 0)
+		return st;
 	sz_node *n = NULL;
 	int r = sz_node_create(&n, sz_daemon_home(q->w->d), pass, len, NULL);
 	sz_node_close(n);
@@ -248,6 +275,34 @@ sz_web_create(sz_web_req *q)
 		sz_jsonw_key(&q->jw, "fingerprint");
 		sz_jsonw_str(&q->jw, fp);
 	}
+	return 200;
+}
+
+int
+sz_web_passphrase(sz_web_req *q)
+{
+	/* As `samizdat passphrase`, with the current passphrase asked first: an unlocked page left
+	 * open must not let a passer-by lock the owner out (a wipe needs no passphrase; it destroys,
+	 * it does not take over).  The daemon's loop waits while the store is re-encrypted. */
+	size_t clen, len;
+	const char *cur = sz_web_str(q, "current", &clen);
+	const char *pass = sz_web_str(q, "passphrase", &len);
+	if (cur == NULL || clen == 0 || clen > 4096)
+		return sz_web_err(q, 400, "invalid", "Type the passphrase you use now.");
+	int r = sz_node_passphrase_is(q->n, cur, clen);
+	if (r == SZ_ERR_PASSPHRASE)
+		return sz_web_err(q, 403, "passphrase", "That is not the passphrase this node was "
+		    "unlocked with; nothing was changed.");
+	if (r != SZ_OK)
+		return sz_web_fail(q, r, sz_node_errmsg(q->n));
+	int st = weak(q, pass, len);
+	if (st != 0)
+		return st;
+	if ((r = sz_node_change_passphrase(q->n, pass, len, NULL, NULL)) == SZ_ERR_INVALID)
+		return sz_web_err(q, 400, "invalid", "That is the duress passphrase; nothing was changed.");
+	if (r != SZ_OK)
+		return sz_web_fail(q, r, sz_node_errmsg(q->n));
+	sz_daemon_log(q->w->d, "the passphrase was changed from the web interface");
 	return 200;
 }
 

@@ -93,6 +93,13 @@ async function syncBen(page) {
 	await D.getByRole('button', { name: 'Set up samizdat' }).click();
 	await sleep(300);
 	ok((await D.getByRole('heading', { name: 'Welcome to samizdat' }).count()) === 1, 'a short passphrase is not taken');
+	await D.getByLabel('Choose a passphrase').fill('password12345');
+	await D.getByLabel('The same passphrase again').fill('password12345');
+	await D.getByRole('button', { name: 'Set up samizdat' }).click();
+	await until(async () => /weak: whoever takes this computer could guess it in [a-z0-9 ]+ \(about 2\^\d+ guesses/.test(await D.locator('.form-error').innerText()), 10000,
+		'a weak passphrase is refused, with how weak');
+	ok(await D.getByLabel(/Keep this weak passphrase anyway/).isVisible(), 'and only then the page offers to keep it anyway');
+	await shot(D, '00-welcome-weak');
 	await D.getByLabel('Choose a passphrase').fill('three quiet rivers at dawn');
 	await D.getByLabel('The same passphrase again').fill('three quiet rivers at dawn!');
 	await D.getByRole('button', { name: 'Set up samizdat' }).click();
@@ -374,6 +381,21 @@ async function syncBen(page) {
 	const courier = E.SZ_W + '/courier.bundle';
 	await dl.saveAs(courier);
 	ok(fs.statSync(courier).size > 0 && /\.bundle$/.test(dl.suggestedFilename()), 'ada downloads a courier file');
+	// ada changes her passphrase on the same page: the one in use first
+	const pf = A.locator('form', { hasText: 'Change the passphrase' });
+	const newPass = 'a new moon over seven hills';
+	ok(!(await pf.getByLabel(/Keep this weak passphrase anyway/).isVisible()), 'no box to keep a weak one before one is refused');
+	await pf.getByLabel('The passphrase you use now').fill('not it at all');
+	await pf.getByLabel('The new passphrase').fill(newPass);
+	await pf.getByLabel('The new one again').fill(newPass);
+	await pf.getByRole('button', { name: 'Change it' }).click();
+	await until(async () => /not the passphrase/.test(await pf.locator('.form-error').innerText()), 10000,
+		'a change with a wrong passphrase in use is told');
+	await pf.getByLabel('The passphrase you use now').fill(fs.readFileSync(E.SZ_W + '/ada.pw', 'utf8').trim());
+	await pf.getByRole('button', { name: 'Change it' }).click();
+	await until(async () => /passphrase is changed/.test(await A.locator('#status').innerText()), 30000,
+		'ada changes her passphrase from the page');
+	fs.writeFileSync(E.SZ_W + '/ada.pw', newPass + '\n');
 	const ctxD2 = await browser.newContext({ viewport: { width: 1100, height: 900 } });
 	const D2 = await ctxD2.newPage();
 	D2.on('pageerror', (e) => errors.push('dan: ' + e.message));
@@ -448,6 +470,10 @@ async function syncBen(page) {
 	await A.getByRole('button', { name: 'Lock' }).click();
 	await A.getByLabel('Passphrase').waitFor();
 	ok(!/Meeting/.test(await A.locator('main').innerText()), 'locked, the page shows nothing of the cell');
+	await A.getByLabel('Passphrase').fill(newPass);
+	await A.keyboard.press('Enter');
+	await A.getByRole('button', { name: 'Lock' }).waitFor();
+	ok(true, 'the new passphrase unlocks ada\'s page');
 
 	// --- ben's panic wipe -----------------------------------------------------------------------
 	await B.goto(cellUrlB.replace(/#.*/, '#/device'));

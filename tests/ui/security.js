@@ -323,6 +323,32 @@ const cookieOf = (res) => (res.headers['set-cookie'] || [''])[0].split(';')[0];
 	r = await req('GET', '/api/cells', { Cookie: C });
 	ok(r.status === 200 && /union/.test(r.body), 'and the cells show again');
 
+	// --- a change of passphrase: the one in use first; a weak one told, kept only if insisted -----
+	const strong = 'a new moon over seven hills', weakp = 'password12345';
+	const change = (body, headers = J) => req('POST', '/api/passphrase', headers, JSON.stringify(body));
+	r = await change({ current: pass, passphrase: strong }, { Cookie: C, 'Content-Type': 'application/json' });
+	ok(r.status === 403, 'a change of passphrase without the CSRF token is refused');
+	r = await change({ current: 'not it', passphrase: strong });
+	ok(r.status === 403 && JSON.parse(r.body).error === 'passphrase', 'a change needs the passphrase in use');
+	r = await change({ passphrase: strong });
+	ok(r.status === 400, 'a change without the passphrase in use is refused');
+	r = await change({ current: pass, passphrase: weakp });
+	ok(r.status === 400 && JSON.parse(r.body).error === 'weak' && /2\^\d+ guesses/.test(JSON.parse(r.body).message),
+		'a weak new passphrase is refused, with how weak (' + JSON.parse(r.body).message.slice(0, 60) + '…)');
+	r = await change({ current: pass, passphrase: 'short', weak_ok: true });
+	ok(r.status === 400 && JSON.parse(r.body).error === 'short', 'insisting does not take one under 10 characters');
+	r = await change({ current: pass, passphrase: weakp, weak_ok: true });
+	ok(r.status === 200, 'a weak one is kept when the person insists');
+	r = await change({ current: pass, passphrase: strong });
+	ok(r.status === 403, 'the old passphrase no longer counts as the one in use');
+	r = await change({ current: weakp, passphrase: strong });
+	ok(r.status === 200, 'changed again, to a strong one');
+	await req('POST', '/api/lock', J, '{}');
+	r = await req('POST', '/api/unlock', J, JSON.stringify({ passphrase: pass }));
+	ok(r.status === 403, 'after the change the old passphrase does not unlock');
+	r = await req('POST', '/api/unlock', J, JSON.stringify({ passphrase: strong }));
+	ok(r.status === 200, 'the new one does');
+
 	// --- what every answer carries -------------------------------------------------------
 	// (a file answers under a CSP that also sandboxes it: no script at all, not even ours)
 	const csp = seen.every((x) => /default-src 'none'/.test(x.headers['content-security-policy'] || '') &&

@@ -422,22 +422,44 @@ async function loadSession() {
 	SZ.me = s.locked ? null : { fingerprint: s.fingerprint, identity: s.identity };
 }
 
+// A new passphrase that the node finds weak (zxcvbn, as `samizdat init` measures it) is refused
+// with the reason; only then does the form show a box to keep it anyway, as the command line
+// asks to type "keep it".  keep.api sends the box's answer with the request.
+SZ.keepWeak = function () {
+	const input = h('input', { type: 'checkbox', id: SZ.uid('keep-weak') });
+	const box = h('div', { class: 'check', hidden: true }, input, h('label', { for: input.id }, t('keep_weak')));
+	return {
+		box,
+		api: async (path, body) => {
+			try {
+				return await SZ.api(path, Object.assign({ weak_ok: !box.hidden && input.checked }, body));
+			} catch (e) {
+				if (e.code === 'weak')
+					box.hidden = false;
+				SZ.say(''); /* the "…ing" line said before the request */
+				throw e;
+			}
+		},
+	};
+};
+
 // The first start: no node here yet.  Choose a passphrase (twice), as `samizdat init` asks.
 function drawCreate(main) {
 	const p1 = h('input', { type: 'password', id: 'new-passphrase', autocomplete: 'new-password', required: true,
 		minlength: 10 });
 	const p2 = h('input', { type: 'password', id: 'new-passphrase-again', autocomplete: 'new-password', required: true });
+	const keep = SZ.keepWeak();
 	const form = h('form', { class: 'card narrow' },
 		h('h1', {}, t('create_title')),
 		h('p', {}, t('create_text')),
 		SZ.field(t('new_passphrase'), p1, t('new_passphrase_hint')),
-		SZ.field(t('passphrase_again'), p2),
+		SZ.field(t('passphrase_again'), p2), keep.box,
 		h('div', { class: 'row' }, h('button', { type: 'submit' }, t('create_node'))));
 	SZ.submit(form, async () => {
 		if (p1.value !== p2.value)
 			throw new ApiError(0, { message: t('passphrases_differ') });
 		SZ.say(t('creating'));
-		const r = await SZ.api('/api/create', { passphrase: p1.value });
+		const r = await keep.api('/api/create', { passphrase: p1.value });
 		p1.value = p2.value = '';
 		await loadSession();
 		SZ.say(t('created', { fp: r.fingerprint }));

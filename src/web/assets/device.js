@@ -93,7 +93,7 @@
 			peers.append(h('div', { class: 'row' }, sync));
 		};
 		await draw();
-		main.append(await bundles(), duress(), dangers());
+		main.append(await bundles(), passphrase(), duress(), dangers());
 	};
 
 	async function bundles() {
@@ -134,6 +134,27 @@
 				(r.intact ? '' : ' ' + t('bundle_damaged'));
 		}));
 		return box;
+	}
+
+	// As `samizdat passphrase`: the one in use first, then the new one twice.
+	function passphrase() {
+		const cur = h('input', { type: 'password', autocomplete: 'current-password', required: true });
+		const p1 = h('input', { type: 'password', autocomplete: 'new-password', required: true, minlength: 10 });
+		const p2 = h('input', { type: 'password', autocomplete: 'new-password', required: true });
+		const keep = SZ.keepWeak();
+		const form = h('form', { class: 'card' }, h('h2', {}, t('pass_title')), h('p', {}, t('pass_intro')),
+			SZ.field(t('pass_current'), cur), SZ.field(t('pass_new'), p1, t('new_passphrase_hint')),
+			SZ.field(t('pass_again'), p2), keep.box,
+			h('div', { class: 'row' }, h('button', { type: 'submit' }, t('pass_change'))));
+		return SZ.submit(form, async () => {
+			if (p1.value !== p2.value)
+				throw new SZ.ApiError(0, { message: t('passphrases_differ') });
+			SZ.say(t('pass_changing'));
+			await keep.api('/api/passphrase', { current: cur.value, passphrase: p1.value });
+			cur.value = p1.value = p2.value = '';
+			keep.box.hidden = true;
+			SZ.say(t('pass_changed'));
+		});
 	}
 
 	function duress() {

@@ -22,6 +22,7 @@ window.SZ_STRINGS = {
 		new_passphrase: 'Choose a passphrase',
 		new_passphrase_hint: 'At least 10 characters; several words nobody could guess are best.',
 		passphrase_again: 'The same passphrase again', passphrases_differ: 'The two passphrases differ.',
+		keep_weak: 'Keep this weak passphrase anyway (whoever takes this computer could guess it)',
 		create_node: 'Set up samizdat', creating: 'Setting up… (this takes a moment)',
 		created: 'Ready. Your fingerprint is {fp}: compare it aloud with people you meet.',
 		passphrase: 'Passphrase', unlock: 'Unlock', unlocking: 'Unlocking…', unlocked: 'Unlocked.',
@@ -241,6 +242,12 @@ window.SZ_STRINGS = {
 		bundle_take: 'Take it in',
 		bundle_taken: '{stored} new, {held} already here, {refused} refused.',
 		bundle_damaged: 'The file is damaged: ask for it again.',
+		pass_title: 'Change the passphrase',
+		pass_intro: 'Everything stored here is encrypted again under a new key, so an old copy of the key ' +
+			'file opens nothing written from now on. A duress passphrase stays as it is.',
+		pass_current: 'The passphrase you use now', pass_new: 'The new passphrase', pass_again: 'The new one again',
+		pass_change: 'Change it', pass_changing: 'Changing… (everything is encrypted again)',
+		pass_changed: 'The passphrase is changed. Use the new one from now on.',
 		duress_title: 'Duress passphrase',
 		duress_intro: 'A second passphrase for when you are forced to unlock: it destroys everything on this ' +
 			'device and opens an empty samizdat instead.',
