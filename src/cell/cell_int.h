@@ -250,7 +250,8 @@ typedef struct cell_op {
 	const uint8_t *ek;               /* UPDATE, REMOVE, ACK with items */
 	size_t prefix_len;               /* bytes of the body before the direct messages */
 	uint16_t ndm;
-	cell_dm dm[CELL_MAX_MEMBERS];
+	cell_dm *dm;                     /* ndm direct messages, malloc()ed by the decoder (up to
+	                                  * CELL_MAX_MEMBERS x 48 B: not on the stack); sz_cellop_free */
 } cell_op;
 
 /* --- keys.c ------------------------------------------------------------------------------ */
@@ -351,6 +352,9 @@ int sz_cellm_equivocates(const cell_member *m, uint32_t seq, const uint8_t id[32
 
 /* --- ops.c ------------------------------------------------------------------------------- */
 SZ_MUST_CHECK int sz_cellop_decode(cell_op *op, const uint8_t *body, size_t len);
+/* Free what sz_cellop_decode allocated in op (its direct messages), whatever it returned; op
+ * then holds no direct message.  Accepts an op that was zeroed or already freed. */
+void sz_cellop_free(cell_op *op);
 /* Build, sign, apply and seal one of my ops (type with target for ADD/REMOVE); appends the
  * control envelope to res.  An ADD, UPDATE or REMOVE made while my window is open is preceded
  * by an ACK that closes it (docs/PROTOCOL.md §11 §6.6). */

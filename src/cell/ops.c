@@ -160,8 +160,13 @@ sz_cellop_decode(cell_op *op, const uint8_t *body, size_t len)
 	}
 	op->prefix_len = r.err ? 0 : r.off;
 	if (op->type == OP_ACK) {
-		if ((rc = sz_cellop_get_dms(&r, op->fold, op->nf, op->dm, CELL_MAX_MEMBERS, &op->ndm,
-		    &op->ek)) != SZ_OK)
+		sz_rd peek = r; /* the count, to size the table (up to 98 KiB: never on the stack) */
+		unsigned n = sz_rd_u16(&peek);
+		if (peek.err == 0 && n > 0 && n <= CELL_MAX_MEMBERS &&
+		    (op->dm = calloc(n, sizeof *op->dm)) == NULL)
+			return SZ_ERR_NOMEM;
+		if ((rc = sz_cellop_get_dms(&r, op->fold, op->nf, op->dm, op->dm != NULL ?
+		    (uint16_t)n : 0, &op->ndm, &op->ek)) != SZ_OK)
 			return rc;
 		/* an ACK closes a window, or vouches, or is a newcomer's first op ("joined") */
 		if (op->nf == 0 && op->nvouch == 0 && op->seq != 1)
@@ -170,9 +175,11 @@ sz_cellop_decode(cell_op *op, const uint8_t *body, size_t len)
 		op->ndm = sz_rd_u16(&r);
 		if (op->ndm > CELL_MAX_MEMBERS)
 			return SZ_ERR_TOO_LARGE;
+		if (op->ndm > 0 && r.err == 0 && (op->dm = calloc(op->ndm, sizeof *op->dm)) == NULL)
+			return SZ_ERR_NOMEM;
 		if (op->ndm > 0)
 			op->ek = sz_rd_bytes(&r, 32);
-		for (int i = 0; i < op->ndm; i++) {
+		for (int i = 0; i < op->ndm && r.err == 0; i++) {
 			cell_dm *d = &op->dm[i];
 			d->mref = sz_rd_u32(&r);
 			d->tidx = sz_rd_u16(&r);
@@ -184,6 +191,14 @@ sz_cellop_decode(cell_op *op, const uint8_t *body, size_t len)
 		}
 	}
 	return sz_rd_end(&r);
+}
+
+void
+sz_cellop_free(cell_op *op)
+{
+	free(op->dm);
+	op->dm = NULL;
+	op->ndm = 0;
 }
 
 /* The hash every direct message binds: H(signing csk || broadcast part of the body). */

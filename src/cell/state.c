@@ -482,7 +482,7 @@ join_payload(sz_cell *c, const uint8_t id_sk[64], const uint8_t id_xsk[32],
 	/* The add entry: signed by the adder's csk, adding me with this prekey. */
 	int ai = sz_cellm_find(c, adder_id), zi = sz_cellm_find(c, id_sk + 32);
 	sz_entry e;
-	cell_op *op = malloc(sizeof *op);
+	cell_op *op = calloc(1, sizeof *op);
 	if (op == NULL) {
 		r = SZ_ERR_NOMEM;
 		goto done;
@@ -499,6 +499,7 @@ join_payload(sz_cell *c, const uint8_t id_sk[64], const uint8_t id_xsk[32],
 		    sz_cellm_is_member(c, (uint16_t)zi))
 			r = SZ_OK;
 	}
+	sz_cellop_free(op);
 	free(op);
 	if (r != SZ_OK)
 		goto done;
