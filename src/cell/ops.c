@@ -1,6 +1,6 @@
 /*
- * ops.c - control ops of a cell: their byte codec (body version 2: the windows ops close, fold
- * direct messages) and making my own (create, add, update, remove, ACK closing my window with
+ * ops.c - control ops of a cell: their byte codec (body version 4: the windows ops close, fold
+ * direct messages, the add a newcomer's first op joined from) and making my own (create, add, update, remove, ACK closing my window with
  * its add-acks and forwards, leave).  Layer: cell.  Others' ops: process.c; folds: fold.c.
  * docs/PROTOCOL.md §11 (Cells) §6 gives every byte; §7 the rules applied here.
  */
@@ -11,7 +11,7 @@
 #include "crypto/crypto.h"
 #include "wire/entry.h"
 
-#define BODY_VERSION 3
+#define BODY_VERSION 4
 #define SEED_CT_LEN (32 + SZ_AEAD_TAG_BYTES)
 
 int
@@ -127,6 +127,13 @@ sz_cellop_decode(cell_op *op, const uint8_t *body, size_t len)
 	}
 	if (op->type == OP_CREATE && op->nvouch > 0)
 		return SZ_ERR_MALFORMED;
+	if (op->type != OP_CREATE && op->seq == 1) { /* a newcomer's first op: the add it took */
+		op->jf_mref = sz_rd_u32(&r);
+		op->jf_seq = sz_rd_u32(&r);
+		op->jf_id = sz_rd_bytes(&r, 8);
+		if (r.err == 0 && op->jf_seq == 0)
+			return SZ_ERR_MALFORMED;
+	}
 	if (op->type != OP_CREATE && op->type != OP_LEAVE) { /* the window the op closes */
 		op->nf = sz_rd_u8(&r);
 		if (r.err == 0 && op->nf > CELL_WINDOW)
@@ -308,6 +315,23 @@ write_head(sz_buf *b, sz_cell *c, uint8_t type, uint32_t seq)
 	sz_buf_append(b, seq > 1 ? me->oprec[(seq - 1) % CELL_OPREC] : none, 8);
 }
 
+/* A newcomer's first op names the add it joined from (mine: jadd[0], set when I joined from
+ * its welcome), so that every member takes the key and ratchet of that add (§6.2). */
+static int
+write_joined(sz_buf *b, const sz_cell *c, uint8_t type, uint32_t seq)
+{
+	const cell_member *me = &c->m[c->me];
+	if (type == OP_CREATE || seq != 1)
+		return SZ_OK;
+	if (me->jadd[0] == 0 || me->jadd[0] > c->nmops)
+		return SZ_ERR_INTERNAL;
+	const cell_mop *o = &c->mop[me->jadd[0] - 1];
+	sz_buf_u32(b, c->m[o->author].mref);
+	sz_buf_u32(b, o->seq);
+	sz_buf_append(b, o->id, 8);
+	return SZ_OK;
+}
+
 /* My heads (or the heads given: a farewell names the view it had before my removal), then
  * what I vouch for: the last op I applied of each member removed in my view that the removals
  * I applied had not seen (docs/PROTOCOL.md §11 (Cells) §7.2), and extra (a farewell's removal). */
@@ -409,6 +433,8 @@ mine_ack(sz_cell *c, sz_cell_result *res, const uint16_t *heads, size_t nh,
 	}
 	write_head(&b, c, OP_ACK, seq);
 	write_heads(&b, c, heads, nh, extra);
+	if ((r = write_joined(&b, c, OP_ACK, seq)) != SZ_OK)
+		goto out;
 	sz_buf_u8(&b, f->nwin);
 	sz_cellop_put_folds(&b, f->win, f->nwin);
 	if ((r = b.err) != SZ_OK ||
@@ -486,6 +512,8 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, sz_cell_result *res)
 
 	write_head(&b, c, type, seq);
 	write_heads(&b, c, NULL, 0, NULL);
+	if ((r = write_joined(&b, c, type, seq)) != SZ_OK)
+		goto out;
 	if (windowed) {
 		sz_buf_u8(&b, f->nwin);
 		sz_cellop_put_folds(&b, f->win, f->nwin);
@@ -618,6 +646,11 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, sz_cell_result *res)
 		memcpy(c->csk_sk, csk_sk, 64);
 		memcpy(me->dh_pk, dhpk, 32);
 		me->dh_idx = c->dh_last;
+		if (me->restart) { /* my first seeded op since I joined: from zeros (§4) */
+			sz_wipe(me->rk, 32);
+			me->rk_known = 1;
+			me->restart = 0;
+		}
 		if ((r = sz_cellk_ratchet(c, c->me, s_me, 32)) != SZ_OK)
 			goto out;
 		if (type == OP_REMOVE) {
@@ -641,6 +674,9 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, sz_cell_result *res)
 		    (r = sz_cellk_newcomer(&c->send, c->m[target].id, c->m[target].rk)) != SZ_OK)
 			goto out;
 		c->m[target].rk_known = 1;
+		c->m[target].jadd[0] = (uint16_t)(midx + 1); /* the add its first op will name */
+		c->m[target].jadd[1] = 0;
+		c->m[target].restart = 1;
 		memcpy(c->mop[midx].id, id, 8);
 		break;
 	case OP_LEAVE:

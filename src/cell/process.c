@@ -217,6 +217,51 @@ activate(sz_cell *c, int midx, sz_cell_result *res)
 	return SZ_OK;
 }
 
+/* Member a's first op (op) names the add it joined from: an authorized add of a in the op's own
+ * view v.  That add's key must have signed it (signer), and its key and ratchet become a's
+ * (slot 0).  An add I kept no slot for (a third concurrent add of one person) leaves a's
+ * ratchet unknown to me until its first seeded op restarts it (docs/PROTOCOL.md §11 §4). */
+static int
+joined_from(sz_cell *c, uint16_t a, const cell_op *op, const cell_oset *v,
+    const uint8_t signer[32], const char **why)
+{
+	cell_member *am = &c->m[a];
+	int fa = sz_cellm_by_mref(c, op->jf_mref);
+	int mi = fa < 0 ? -1 : sz_cellm_mop_find(c, (uint16_t)fa, op->jf_seq);
+	if (mi < 0 || !oset_has(v, (unsigned)mi) || c->mop[mi].type != OP_ADD ||
+	    c->mop[mi].target != a || !c->mop[mi].authorized ||
+	    memcmp(c->mop[mi].id, op->jf_id, 8) != 0) {
+		*why = "a first op that names no add of its author in its own view";
+		return SZ_ERR_MALFORMED;
+	}
+	int slot = am->jadd[0] == mi + 1 ? 0 : am->jadd[1] == mi + 1 ? 1 : -1;
+	if (slot >= 0 && memcmp(signer, am->csk[slot], 32) != 0) {
+		*why = "a first op not signed by the key its add named";
+		return SZ_ERR_BAD_SIGNATURE;
+	}
+	if (slot < 0) { /* signed by a key I kept (checked before), of another add */
+		slot = memcmp(signer, am->csk[0], 32) == 0 ? 0 : 1;
+		sz_wipe(slot == 0 ? am->rk : am->rk_alt, 32);
+		*(slot == 0 ? &am->rk_known : &am->alt_known) = 0;
+	}
+	if (slot == 1) { /* it joined from the second add: that add's key and ratchet are its own */
+		uint8_t tmp[32], k = am->rk_known;
+		uint16_t j = am->jadd[0];
+		memcpy(tmp, am->csk[0], 32);
+		memcpy(am->csk[0], am->csk[1], 32);
+		memcpy(am->csk[1], tmp, 32);
+		memcpy(tmp, am->rk, 32);
+		memcpy(am->rk, am->rk_alt, 32);
+		memcpy(am->rk_alt, tmp, 32);
+		am->rk_known = am->alt_known;
+		am->alt_known = k;
+		am->jadd[0] = am->jadd[1];
+		am->jadd[1] = j;
+		sz_wipe(tmp, sizeof tmp);
+	}
+	return SZ_OK;
+}
+
 /* The body of sz_cellop_process.  *stp (a copy of the author's record with its window taken),
  * *tk and *op (decoded here) are the caller's to wipe and free. */
 static int
@@ -311,19 +356,6 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		*why = "signed by a key that is not the author's cell signing key";
 		return SZ_ERR_BAD_SIGNATURE;
 	}
-	if (am->done == 0 && memcmp(e.author, am->csk[1], 32) == 0) {
-		/* it joined from the second add: that add's key and ratchet are its own */
-		uint8_t tmp[32], k = am->rk_known;
-		memcpy(tmp, am->csk[0], 32);
-		memcpy(am->csk[0], am->csk[1], 32);
-		memcpy(am->csk[1], tmp, 32);
-		memcpy(tmp, am->rk, 32);
-		memcpy(am->rk, am->rk_alt, 32);
-		memcpy(am->rk_alt, tmp, 32);
-		am->rk_known = am->alt_known;
-		am->alt_known = k;
-		sz_wipe(tmp, sizeof tmp);
-	}
 	/* its prev: the author's op before it, as I applied it */
 	const uint8_t *prev = op_on_record(am, op->seq - 1);
 	if (prev != NULL && memcmp(prev, op->prev, 8) != 0)
@@ -378,6 +410,8 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		*why = "author is not a member in the op's own view";
 		return SZ_ERR_NOT_MEMBER;
 	}
+	if (am->done == 0 && (r = joined_from(c, a, op, &v, e.author, why)) != SZ_OK)
+		return r;
 	if ((r = sz_cellop_bind_hash(h, e.author, e.body, op->prefix_len)) != SZ_OK)
 		return r;
 	int active = c->status == SZ_CELL_ACTIVE;
@@ -422,13 +456,15 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		 * has no effect (its removals take effect all the same). */
 		int slot = -1; /* which of the newcomer's first keys this add named: its ratchet too */
 		if (c->mop[midx].authorized && c->m[t].done == 0 && t != c->me) {
-			if (sodium_is_zero(c->m[t].csk[0], 32) || (!c->m[t].rk_known &&
-			    memcmp(c->m[t].csk[0], op->target_csk, 32) == 0)) {
-				memcpy(c->m[t].csk[0], op->target_csk, 32);
-				slot = 0;
-			} else if (memcmp(c->m[t].csk[0], op->target_csk, 32) != 0) {
-				memcpy(c->m[t].csk[1], op->target_csk, 32);
-				slot = 1;
+			cell_member *tm = &c->m[t];
+			/* Two adds are kept, whatever keys they name (one join request admitted by two
+			 * members names the same twice); the first op names the one it took.  A third
+			 * is applied for membership only (§11 §10). */
+			slot = tm->jadd[0] == 0 ? 0 : tm->jadd[1] == 0 ? 1 : -1;
+			if (slot >= 0) {
+				memcpy(tm->csk[slot], op->target_csk, 32);
+				tm->jadd[slot] = (uint16_t)(midx + 1);
+				tm->restart = 1;
 			}
 		}
 		/* The welcome gave the newcomer the epochs its add lists (those its adder knew); the
@@ -539,6 +575,14 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		memcpy(am->csk[0], op->csk_new, 32);
 		memcpy(am->dh_pk, op->dh_new, 32);
 		am->dh_idx = sz_load_u16(op->dh_new + 32);
+		/* A newcomer's first seeded op restarts its ratchet from zeros (§4): a member that could
+		 * not derive its first ratchet (it lost the adder's, or kept another add's) follows it
+		 * from here, as everyone else does. */
+		if (am->restart) {
+			sz_wipe(am->rk, sizeof am->rk);
+			am->rk_known = (uint8_t)(have != 0);
+			am->restart = 0;
+		}
 		/* the author's own step: its posts from here are authored by its new csk */
 		r = sz_cellk_ratchet(c, a, s_a, 32);
 		sz_wipe(s_a, sizeof s_a);
