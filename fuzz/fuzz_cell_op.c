@@ -57,6 +57,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sz_cell_result_free(&cr);
 	}
 	(void)sz_cellop_decode(&op, data, size);
+	sz_cellop_free(&op);
 	if (mode & 1) {
 		sz_cell_result res = { 0 };
 		if (sz_cell_seal_out(c, data, size, &res) == SZ_OK) {

@@ -112,6 +112,11 @@ typedef struct cell_member {
 	uint8_t alt_known;      /* a newcomer added twice at once (csk[1] named by the second add):
 	                         * the ratchet that add gives it, taken if its first op is signed */
 	uint8_t rk_alt[32];     /* by csk[1] (docs/PROTOCOL.md §11 §4) */
+	uint16_t jadd[2];       /* before its first op: 1 + the mop index of the add that named
+	                         * csk[0] / rk and csk[1] / rk_alt (0: none); its first op names
+	                         * the add it joined from, and that one's key and ratchet are taken */
+	uint8_t restart;        /* a newcomer that has made no seeded op yet: its first one
+	                         * restarts its ratchet from zeros (docs/PROTOCOL.md §11 §4) */
 	cell_chain ch[CELL_GENS];
 	uint32_t send_ctr, recv_ctr; /* 2SM, me -> member and member -> me */
 	uint8_t send_ck[32], recv_ck[32];
@@ -248,9 +253,12 @@ typedef struct cell_op {
 	const uint8_t *dh_new;           /* CREATE, UPDATE, REMOVE */
 	const uint8_t *cell_id;          /* CREATE */
 	const uint8_t *ek;               /* UPDATE, REMOVE, ACK with items */
+	uint32_t jf_mref, jf_seq;        /* seq 1 but a create: the add its author joined from */
+	const uint8_t *jf_id;            /* ... (its author's mref, its seq, id[8]) */
 	size_t prefix_len;               /* bytes of the body before the direct messages */
 	uint16_t ndm;
-	cell_dm dm[CELL_MAX_MEMBERS];
+	cell_dm *dm;                     /* ndm direct messages, malloc()ed by the decoder (up to
+	                                  * CELL_MAX_MEMBERS x 48 B: not on the stack); sz_cellop_free */
 } cell_op;
 
 /* --- keys.c ------------------------------------------------------------------------------ */
@@ -351,6 +359,9 @@ int sz_cellm_equivocates(const cell_member *m, uint32_t seq, const uint8_t id[32
 
 /* --- ops.c ------------------------------------------------------------------------------- */
 SZ_MUST_CHECK int sz_cellop_decode(cell_op *op, const uint8_t *body, size_t len);
+/* Free what sz_cellop_decode allocated in op (its direct messages), whatever it returned; op
+ * then holds no direct message.  Accepts an op that was zeroed or already freed. */
+void sz_cellop_free(cell_op *op);
 /* Build, sign, apply and seal one of my ops (type with target for ADD/REMOVE); appends the
  * control envelope to res.  An ADD, UPDATE or REMOVE made while my window is open is preceded
  * by an ACK that closes it (docs/PROTOCOL.md §11 §6.6). */

@@ -215,7 +215,7 @@ put_op_head(sz_buf *b, uint8_t type, uint32_t mref, uint32_t seq, const cell_mop
 {
 	static const uint8_t none[8];
 	int a = sz_cellm_by_mref(c, mref);
-	sz_buf_u8(b, 3);
+	sz_buf_u8(b, 4);
 	sz_buf_u8(b, type);
 	sz_buf_u32(b, mref);
 	sz_buf_u32(b, seq);
@@ -226,6 +226,11 @@ put_op_head(sz_buf *b, uint8_t type, uint32_t mref, uint32_t seq, const cell_mop
 	sz_buf_u32(b, head->seq);
 	sz_buf_append(b, head->id, 8);
 	sz_buf_u8(b, 0); /* vouches */
+	if (seq == 1) { /* a first op names the add it joined from: here the head */
+		sz_buf_u32(b, c->m[head->author].mref);
+		sz_buf_u32(b, head->seq);
+		sz_buf_append(b, head->id, 8);
+	}
 }
 
 /* Finding 3: X is added by A while V is added by C at the same time; a member in bad faith (B)

@@ -309,6 +309,7 @@ sz_cellm_applied(sz_cell *c, uint16_t idx, uint32_t seq, const uint8_t id[32],
 	uint8_t *rec = m->oprec[seq % CELL_OPREC];
 	sz_wipe(m->rk_alt, sizeof m->rk_alt); /* it joined from one add: the other's is moot */
 	m->alt_known = 0;
+	m->jadd[0] = m->jadd[1] = 0;
 	if (heads != NULL) {
 		m->nvh = (uint8_t)nh;
 		memset(m->vh, 0, sizeof m->vh);

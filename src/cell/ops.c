@@ -1,6 +1,6 @@
 /*
- * ops.c - control ops of a cell: their byte codec (body version 2: the windows ops close, fold
- * direct messages) and making my own (create, add, update, remove, ACK closing my window with
+ * ops.c - control ops of a cell: their byte codec (body version 4: the windows ops close, fold
+ * direct messages, the add a newcomer's first op joined from) and making my own (create, add, update, remove, ACK closing my window with
  * its add-acks and forwards, leave).  Layer: cell.  Others' ops: process.c; folds: fold.c.
  * docs/PROTOCOL.md §11 (Cells) §6 gives every byte; §7 the rules applied here.
  */
@@ -11,7 +11,7 @@
 #include "crypto/crypto.h"
 #include "wire/entry.h"
 
-#define BODY_VERSION 3
+#define BODY_VERSION 4
 #define SEED_CT_LEN (32 + SZ_AEAD_TAG_BYTES)
 
 int
@@ -127,6 +127,13 @@ sz_cellop_decode(cell_op *op, const uint8_t *body, size_t len)
 	}
 	if (op->type == OP_CREATE && op->nvouch > 0)
 		return SZ_ERR_MALFORMED;
+	if (op->type != OP_CREATE && op->seq == 1) { /* a newcomer's first op: the add it took */
+		op->jf_mref = sz_rd_u32(&r);
+		op->jf_seq = sz_rd_u32(&r);
+		op->jf_id = sz_rd_bytes(&r, 8);
+		if (r.err == 0 && op->jf_seq == 0)
+			return SZ_ERR_MALFORMED;
+	}
 	if (op->type != OP_CREATE && op->type != OP_LEAVE) { /* the window the op closes */
 		op->nf = sz_rd_u8(&r);
 		if (r.err == 0 && op->nf > CELL_WINDOW)
@@ -160,8 +167,13 @@ sz_cellop_decode(cell_op *op, const uint8_t *body, size_t len)
 	}
 	op->prefix_len = r.err ? 0 : r.off;
 	if (op->type == OP_ACK) {
-		if ((rc = sz_cellop_get_dms(&r, op->fold, op->nf, op->dm, CELL_MAX_MEMBERS, &op->ndm,
-		    &op->ek)) != SZ_OK)
+		sz_rd peek = r; /* the count, to size the table (up to 98 KiB: never on the stack) */
+		unsigned n = sz_rd_u16(&peek);
+		if (peek.err == 0 && n > 0 && n <= CELL_MAX_MEMBERS &&
+		    (op->dm = calloc(n, sizeof *op->dm)) == NULL)
+			return SZ_ERR_NOMEM;
+		if ((rc = sz_cellop_get_dms(&r, op->fold, op->nf, op->dm, op->dm != NULL ?
+		    (uint16_t)n : 0, &op->ndm, &op->ek)) != SZ_OK)
 			return rc;
 		/* an ACK closes a window, or vouches, or is a newcomer's first op ("joined") */
 		if (op->nf == 0 && op->nvouch == 0 && op->seq != 1)
@@ -170,9 +182,11 @@ sz_cellop_decode(cell_op *op, const uint8_t *body, size_t len)
 		op->ndm = sz_rd_u16(&r);
 		if (op->ndm > CELL_MAX_MEMBERS)
 			return SZ_ERR_TOO_LARGE;
+		if (op->ndm > 0 && r.err == 0 && (op->dm = calloc(op->ndm, sizeof *op->dm)) == NULL)
+			return SZ_ERR_NOMEM;
 		if (op->ndm > 0)
 			op->ek = sz_rd_bytes(&r, 32);
-		for (int i = 0; i < op->ndm; i++) {
+		for (int i = 0; i < op->ndm && r.err == 0; i++) {
 			cell_dm *d = &op->dm[i];
 			d->mref = sz_rd_u32(&r);
 			d->tidx = sz_rd_u16(&r);
@@ -184,6 +198,14 @@ sz_cellop_decode(cell_op *op, const uint8_t *body, size_t len)
 		}
 	}
 	return sz_rd_end(&r);
+}
+
+void
+sz_cellop_free(cell_op *op)
+{
+	free(op->dm);
+	op->dm = NULL;
+	op->ndm = 0;
 }
 
 /* The hash every direct message binds: H(signing csk || broadcast part of the body). */
@@ -293,6 +315,23 @@ write_head(sz_buf *b, sz_cell *c, uint8_t type, uint32_t seq)
 	sz_buf_append(b, seq > 1 ? me->oprec[(seq - 1) % CELL_OPREC] : none, 8);
 }
 
+/* A newcomer's first op names the add it joined from (mine: jadd[0], set when I joined from
+ * its welcome), so that every member takes the key and ratchet of that add (§6.2). */
+static int
+write_joined(sz_buf *b, const sz_cell *c, uint8_t type, uint32_t seq)
+{
+	const cell_member *me = &c->m[c->me];
+	if (type == OP_CREATE || seq != 1)
+		return SZ_OK;
+	if (me->jadd[0] == 0 || me->jadd[0] > c->nmops)
+		return SZ_ERR_INTERNAL;
+	const cell_mop *o = &c->mop[me->jadd[0] - 1];
+	sz_buf_u32(b, c->m[o->author].mref);
+	sz_buf_u32(b, o->seq);
+	sz_buf_append(b, o->id, 8);
+	return SZ_OK;
+}
+
 /* My heads (or the heads given: a farewell names the view it had before my removal), then
  * what I vouch for: the last op I applied of each member removed in my view that the removals
  * I applied had not seen (docs/PROTOCOL.md §11 (Cells) §7.2), and extra (a farewell's removal). */
@@ -394,6 +433,8 @@ mine_ack(sz_cell *c, sz_cell_result *res, const uint16_t *heads, size_t nh,
 	}
 	write_head(&b, c, OP_ACK, seq);
 	write_heads(&b, c, heads, nh, extra);
+	if ((r = write_joined(&b, c, OP_ACK, seq)) != SZ_OK)
+		goto out;
 	sz_buf_u8(&b, f->nwin);
 	sz_cellop_put_folds(&b, f->win, f->nwin);
 	if ((r = b.err) != SZ_OK ||
@@ -471,6 +512,8 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, sz_cell_result *res)
 
 	write_head(&b, c, type, seq);
 	write_heads(&b, c, NULL, 0, NULL);
+	if ((r = write_joined(&b, c, type, seq)) != SZ_OK)
+		goto out;
 	if (windowed) {
 		sz_buf_u8(&b, f->nwin);
 		sz_cellop_put_folds(&b, f->win, f->nwin);
@@ -603,6 +646,11 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, sz_cell_result *res)
 		memcpy(c->csk_sk, csk_sk, 64);
 		memcpy(me->dh_pk, dhpk, 32);
 		me->dh_idx = c->dh_last;
+		if (me->restart) { /* my first seeded op since I joined: from zeros (§4) */
+			sz_wipe(me->rk, 32);
+			me->rk_known = 1;
+			me->restart = 0;
+		}
 		if ((r = sz_cellk_ratchet(c, c->me, s_me, 32)) != SZ_OK)
 			goto out;
 		if (type == OP_REMOVE) {
@@ -626,6 +674,9 @@ sz_cellop_mine(sz_cell *c, uint8_t type, uint16_t target, sz_cell_result *res)
 		    (r = sz_cellk_newcomer(&c->send, c->m[target].id, c->m[target].rk)) != SZ_OK)
 			goto out;
 		c->m[target].rk_known = 1;
+		c->m[target].jadd[0] = (uint16_t)(midx + 1); /* the add its first op will name */
+		c->m[target].jadd[1] = 0;
+		c->m[target].restart = 1;
 		memcpy(c->mop[midx].id, id, 8);
 		break;
 	case OP_LEAVE:

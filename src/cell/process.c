@@ -217,13 +217,57 @@ activate(sz_cell *c, int midx, sz_cell_result *res)
 	return SZ_OK;
 }
 
-/* The body of sz_cellop_process.  *stp (a copy of the author's record with its window taken)
- * and *tk are the caller's to wipe and free. */
+/* Member a's first op (op) names the add it joined from: an authorized add of a in the op's own
+ * view v.  That add's key must have signed it (signer), and its key and ratchet become a's
+ * (slot 0).  An add I kept no slot for (a third concurrent add of one person) leaves a's
+ * ratchet unknown to me until its first seeded op restarts it (docs/PROTOCOL.md §11 §4). */
+static int
+joined_from(sz_cell *c, uint16_t a, const cell_op *op, const cell_oset *v,
+    const uint8_t signer[32], const char **why)
+{
+	cell_member *am = &c->m[a];
+	int fa = sz_cellm_by_mref(c, op->jf_mref);
+	int mi = fa < 0 ? -1 : sz_cellm_mop_find(c, (uint16_t)fa, op->jf_seq);
+	if (mi < 0 || !oset_has(v, (unsigned)mi) || c->mop[mi].type != OP_ADD ||
+	    c->mop[mi].target != a || !c->mop[mi].authorized ||
+	    memcmp(c->mop[mi].id, op->jf_id, 8) != 0) {
+		*why = "a first op that names no add of its author in its own view";
+		return SZ_ERR_MALFORMED;
+	}
+	int slot = am->jadd[0] == mi + 1 ? 0 : am->jadd[1] == mi + 1 ? 1 : -1;
+	if (slot >= 0 && memcmp(signer, am->csk[slot], 32) != 0) {
+		*why = "a first op not signed by the key its add named";
+		return SZ_ERR_BAD_SIGNATURE;
+	}
+	if (slot < 0) { /* signed by a key I kept (checked before), of another add */
+		slot = memcmp(signer, am->csk[0], 32) == 0 ? 0 : 1;
+		sz_wipe(slot == 0 ? am->rk : am->rk_alt, 32);
+		*(slot == 0 ? &am->rk_known : &am->alt_known) = 0;
+	}
+	if (slot == 1) { /* it joined from the second add: that add's key and ratchet are its own */
+		uint8_t tmp[32], k = am->rk_known;
+		uint16_t j = am->jadd[0];
+		memcpy(tmp, am->csk[0], 32);
+		memcpy(am->csk[0], am->csk[1], 32);
+		memcpy(am->csk[1], tmp, 32);
+		memcpy(tmp, am->rk, 32);
+		memcpy(am->rk, am->rk_alt, 32);
+		memcpy(am->rk_alt, tmp, 32);
+		am->rk_known = am->alt_known;
+		am->alt_known = k;
+		am->jadd[0] = am->jadd[1];
+		am->jadd[1] = j;
+		sz_wipe(tmp, sizeof tmp);
+	}
+	return SZ_OK;
+}
+
+/* The body of sz_cellop_process.  *stp (a copy of the author's record with its window taken),
+ * *tk and *op (decoded here) are the caller's to wipe and free. */
 static int
 process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, const char **why,
-    cell_member **stp, cell_take *tk)
+    cell_member **stp, cell_take *tk, cell_op *op)
 {
-	cell_op op;
 	sz_entry e;
 	uint8_t id[32], h[32];
 	uint16_t a, rcp[CELL_MAX_MEMBERS];
@@ -241,23 +285,24 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		*why = "not a control entry";
 		return SZ_ERR_MALFORMED;
 	}
-	if ((r = sz_cellop_decode(&op, e.body, e.body_len)) != SZ_OK) {
-		*why = "control body malformed";
+	if ((r = sz_cellop_decode(op, e.body, e.body_len)) != SZ_OK) {
+		*why = r == SZ_ERR_NOMEM ? "out of memory for the op's table of direct messages" :
+		    "control body malformed";
 		return r;
 	}
-	if (op.type == OP_CREATE) {
+	if (op->type == OP_CREATE) {
 		*why = "a create is never received";
 		return SZ_ERR_DENIED;
 	}
-	int ai = sz_cellm_by_mref(c, op.mref);
+	int ai = sz_cellm_by_mref(c, op->mref);
 	if (ai < 0) {
 		*why = "author unknown yet (its add has not arrived)";
 		return SZ_ERR_AGAIN;
 	}
 	a = (uint16_t)ai;
 	cell_member *am = &c->m[a];
-	if (op.seq <= am->done) {
-		if (!sz_cellm_equivocates(am, op.seq, id, e.author)) {
+	if (op->seq <= am->done) {
+		if (!sz_cellm_equivocates(am, op->seq, id, e.author)) {
 			*why = "op already applied";
 			return SZ_ERR_REPLAY;
 		}
@@ -282,8 +327,8 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 	cell_mset mem_now;
 	sz_cellm_members(c, &c->processed, &mem_now);
 	uint32_t floor = am->tmax > am->vouch ? am->tmax : am->vouch;
-	int unvouched = a != c->me && !mset_has(&mem_now, a) && op.seq > floor;
-	if (unvouched && op.seq - floor > CELL_UNVOUCHED && op.seq > am->pv_seq) {
+	int unvouched = a != c->me && !mset_has(&mem_now, a) && op->seq > floor;
+	if (unvouched && op->seq - floor > CELL_UNVOUCHED && op->seq > am->pv_seq) {
 		*why = "an op of a removed member past what any member vouches for";
 		return SZ_ERR_NOT_MEMBER;
 	}
@@ -293,12 +338,12 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 	 * change it): a vouch may arrive in an op whose predecessors were sealed under epochs I am
 	 * not given, and the removal it vouches for may be mine. */
 	if (!unvouched && !sodium_is_zero(am->csk[0], 32) && memcmp(e.author, am->csk[0], 32) == 0) {
-		if ((r = vouch_all(c, a, &op, res)) != SZ_OK)
+		if ((r = vouch_all(c, a, op, res)) != SZ_OK)
 			return r;
 		if (c->status != SZ_CELL_ACTIVE)
 			return SZ_OK; /* a vouched removal of me: I am out, this op no longer matters */
 	}
-	if (op.seq != am->done + 1) {
+	if (op->seq != am->done + 1) {
 		*why = "waiting for the author's earlier ops";
 		return SZ_ERR_AGAIN;
 	}
@@ -311,50 +356,37 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		*why = "signed by a key that is not the author's cell signing key";
 		return SZ_ERR_BAD_SIGNATURE;
 	}
-	if (am->done == 0 && memcmp(e.author, am->csk[1], 32) == 0) {
-		/* it joined from the second add: that add's key and ratchet are its own */
-		uint8_t tmp[32], k = am->rk_known;
-		memcpy(tmp, am->csk[0], 32);
-		memcpy(am->csk[0], am->csk[1], 32);
-		memcpy(am->csk[1], tmp, 32);
-		memcpy(tmp, am->rk, 32);
-		memcpy(am->rk, am->rk_alt, 32);
-		memcpy(am->rk_alt, tmp, 32);
-		am->rk_known = am->alt_known;
-		am->alt_known = k;
-		sz_wipe(tmp, sizeof tmp);
-	}
 	/* its prev: the author's op before it, as I applied it */
-	const uint8_t *prev = op_on_record(am, op.seq - 1);
-	if (prev != NULL && memcmp(prev, op.prev, 8) != 0)
+	const uint8_t *prev = op_on_record(am, op->seq - 1);
+	if (prev != NULL && memcmp(prev, op->prev, 8) != 0)
 		return equivocation(c, a, res);
 	uint16_t hidx[CELL_MAX_HEADS];
-	for (int i = 0; i < op.nheads; i++) {
+	for (int i = 0; i < op->nheads; i++) {
 		uint16_t hi;
-		if (resolve(c, op.head_mref[i], op.head_seq[i], &hi) != SZ_OK) {
+		if (resolve(c, op->head_mref[i], op->head_seq[i], &hi) != SZ_OK) {
 			*why = "waiting for a membership op it follows";
 			return SZ_ERR_AGAIN;
 		}
-		int mi = sz_cellm_mop_find(c, hi, op.head_seq[i]);
+		int mi = sz_cellm_mop_find(c, hi, op->head_seq[i]);
 		if (mi < 0) {
 			*why = "a declared head is not a membership op";
 			return SZ_ERR_MALFORMED;
 		}
-		if (memcmp(c->mop[mi].id, op.head_id[i], 8) != 0) /* I hold another op there */
+		if (memcmp(c->mop[mi].id, op->head_id[i], 8) != 0) /* I hold another op there */
 			return equivocation(c, hi, res);
 		hidx[i] = (uint16_t)mi;
 		for (int w = 0; w < CELL_OW; w++)
 			v.w[w] |= c->mop[mi].past.w[w];
 	}
-	for (int i = 0; i < op.nvouch; i++) {
+	for (int i = 0; i < op->nvouch; i++) {
 		uint16_t hi;
-		if (resolve(c, op.vouch_mref[i], op.vouch_seq[i], &hi) != SZ_OK) {
+		if (resolve(c, op->vouch_mref[i], op->vouch_seq[i], &hi) != SZ_OK) {
 			*why = "waiting for an op it vouches for";
 			return SZ_ERR_AGAIN;
 		}
 	}
-	int tgt = op.type == OP_REMOVE ? sz_cellm_find(c, op.target) : -1;
-	if (tgt >= 0 && c->m[tgt].done < op.target_seq) {
+	int tgt = op->type == OP_REMOVE ? sz_cellm_find(c, op->target) : -1;
+	if (tgt >= 0 && c->m[tgt].done < op->target_seq) {
 		*why = "waiting for the removed member's ops its remover had applied";
 		return SZ_ERR_AGAIN;
 	}
@@ -365,9 +397,9 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 			*why = "an op whose view leaves out what its author's earlier op had seen";
 			return sz_cellop_window_conflict(c, a, res, *why);
 		}
-	for (int i = 0; i < op.nf; i++) {
-		int fa = sz_cellm_by_mref(c, op.fold[i].mref);
-		int mi = fa < 0 ? -1 : sz_cellm_mop_find(c, (uint16_t)fa, op.fold[i].seq);
+	for (int i = 0; i < op->nf; i++) {
+		int fa = sz_cellm_by_mref(c, op->fold[i].mref);
+		int mi = fa < 0 ? -1 : sz_cellm_mop_find(c, (uint16_t)fa, op->fold[i].seq);
 		if (mi >= 0 && !oset_has(&v, (unsigned)mi)) {
 			*why = "an op that acknowledges a membership op its view leaves out";
 			return sz_cellop_window_conflict(c, a, res, *why);
@@ -378,43 +410,45 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		*why = "author is not a member in the op's own view";
 		return SZ_ERR_NOT_MEMBER;
 	}
-	if ((r = sz_cellop_bind_hash(h, e.author, e.body, op.prefix_len)) != SZ_OK)
+	if (am->done == 0 && (r = joined_from(c, a, op, &v, e.author, why)) != SZ_OK)
+		return r;
+	if ((r = sz_cellop_bind_hash(h, e.author, e.body, op->prefix_len)) != SZ_OK)
 		return r;
 	int active = c->status == SZ_CELL_ACTIVE;
 	int author_in = sz_cellm_is_member(c, a);
 	/* The window the op closes (docs/PROTOCOL.md §11 §4.1): the author's folds since its last
 	 * op, taken on a copy of its record, which becomes its record when the op is applied. */
-	if (op.type != OP_LEAVE) {
-		if (op.nf < am->nwin)
+	if (op->type != OP_LEAVE) {
+		if (op->nf < am->nwin)
 			return sz_cellop_window_conflict(c, a, res,
 			    "an op that closes less of a window than its author announced");
 		if ((*stp = malloc(sizeof **stp)) == NULL)
 			return SZ_ERR_NOMEM;
 		**stp = *am;
-		r = sz_cellf_take(c, a, *stp, op.fold, op.nf, op.dm, op.type == OP_ACK ? op.ndm : 0,
-		    op.ek, h, tk, why);
+		r = sz_cellf_take(c, a, *stp, op->fold, op->nf, op->dm, op->type == OP_ACK ? op->ndm : 0,
+		    op->ek, h, tk, why);
 		if (r == SZ_ERR_PEER)
 			return sz_cellop_window_conflict(c, a, res, *why);
 		if (r != SZ_OK)
 			return r;
 	}
 
-	switch (op.type) {
+	switch (op->type) {
 	case OP_ADD: {
 		uint16_t t;
-		if ((r = sz_cellm_intern(c, op.target, op.prekey, &t)) != SZ_OK) {
+		if ((r = sz_cellm_intern(c, op->target, op->prekey, &t)) != SZ_OK) {
 			*why = "added identity unusable in this cell";
 			return r;
 		}
 		cell_mset rem_before;
 		sz_cellm_removed(c, &c->processed, &rem_before);
-		if ((r = sz_cellm_mop_add(c, OP_ADD, a, t, op.seq, 0, &v, &midx)) != SZ_OK)
+		if ((r = sz_cellm_mop_add(c, OP_ADD, a, t, op->seq, 0, &v, &midx)) != SZ_OK)
 			return r;
 		memcpy(c->mop[midx].id, id, 8);
 		int ok = c->mop[midx].authorized && !unvouched;
 		/* It comes back after a revocation of its half-done add: a fresh record. */
 		if (ok && t != c->me && mset_has(&rem_before, t) && sz_cellm_is_member(c, t))
-			sz_cellm_renew(c, t, op.prekey, op.target_csk);
+			sz_cellm_renew(c, t, op->prekey, op->target_csk);
 		/* The newcomer's first cell signing key, named by its adder: its first op must be
 		 * signed by it.  A second add of one person (two members adding it at once) names
 		 * another; either may sign its first op (it joins from one welcome).  Named by an
@@ -422,32 +456,34 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		 * has no effect (its removals take effect all the same). */
 		int slot = -1; /* which of the newcomer's first keys this add named: its ratchet too */
 		if (c->mop[midx].authorized && c->m[t].done == 0 && t != c->me) {
-			if (sodium_is_zero(c->m[t].csk[0], 32) || (!c->m[t].rk_known &&
-			    memcmp(c->m[t].csk[0], op.target_csk, 32) == 0)) {
-				memcpy(c->m[t].csk[0], op.target_csk, 32);
-				slot = 0;
-			} else if (memcmp(c->m[t].csk[0], op.target_csk, 32) != 0) {
-				memcpy(c->m[t].csk[1], op.target_csk, 32);
-				slot = 1;
+			cell_member *tm = &c->m[t];
+			/* Two adds are kept, whatever keys they name (one join request admitted by two
+			 * members names the same twice); the first op names the one it took.  A third
+			 * is applied for membership only (§11 §10). */
+			slot = tm->jadd[0] == 0 ? 0 : tm->jadd[1] == 0 ? 1 : -1;
+			if (slot >= 0) {
+				memcpy(tm->csk[slot], op->target_csk, 32);
+				tm->jadd[slot] = (uint16_t)(midx + 1);
+				tm->restart = 1;
 			}
 		}
 		/* The welcome gave the newcomer the epochs its add lists (those its adder knew); the
 		 * others it lacks, and members send them with their add-acks (§4.1).  An add the rules
 		 * refuse (an honest adder never makes one: sz_cell_add) marks nothing: its author could
-		 * as well have leaked the epochs without any op. */
+		 * as well have leaked the epochs without any op-> */
 		const cell_epoch *newest = NULL;
 		for (int i = 0; ok && i < CELL_EPOCHS; i++)
-			for (int j = 0; c->ep[i].used && j < op.nwep; j++)
-				if (memcmp(c->ep[i].scope, op.wep + 8 * j, 8) == 0 &&
+			for (int j = 0; c->ep[i].used && j < op->nwep; j++)
+				if (memcmp(c->ep[i].scope, op->wep + 8 * j, 8) == 0 &&
 				    (newest == NULL || c->ep[i].order > newest->order))
 					newest = &c->ep[i];
 		if (ok)
-			sz_cellf_mark_holders(c, t, op.wep, op.nwep);
+			sz_cellf_mark_holders(c, t, op->wep, op->nwep);
 		if (newest != NULL)
 			memcpy(c->m[t].sure, newest->scope, 8);
-		if ((r = commit_window(c, a, *stp, tk, &op)) != SZ_OK)
+		if ((r = commit_window(c, a, *stp, tk, op)) != SZ_OK)
 			return r;
-		sz_cellm_applied(c, a, op.seq, id, e.author, hidx, op.nheads);
+		sz_cellm_applied(c, a, op->seq, id, e.author, hidx, op->nheads);
 		if ((r = sz_cellk_ratchet(c, a, (const uint8_t *)"welcome", 7)) != SZ_OK)
 			return r;
 		if (slot >= 0) { /* the newcomer's ratchet, from the chain this step started (§4) */
@@ -479,36 +515,36 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		/* A step of my ratchet the newcomer can follow (an add fold), taken before my next
 		 * post or op; it follows me from its welcome, or from the fold's item (§4.1). */
 		if (active && t != c->me && sz_cellm_is_member(c, t) && sz_cellm_is_member(c, c->me))
-			r = sz_cellf_added(c, a, op.seq, t, res);
+			r = sz_cellf_added(c, a, op->seq, t, res);
 		return r;
 	}
 	case OP_UPDATE:
 	case OP_REMOVE: {
 		int t = -1;
-		if (op.type == OP_REMOVE) {
-			t = sz_cellm_find(c, op.target);
+		if (op->type == OP_REMOVE) {
+			t = sz_cellm_find(c, op->target);
 			if (t < 0 || !mset_has(&mem, (unsigned)t) || t == a) {
 				*why = "remove of someone who is not a member";
 				return SZ_ERR_NOT_MEMBER;
 			}
 		}
 		nr = sz_cellop_recipients(c, &v, a, t, rcp);
-		if (nr != op.ndm) {
+		if (nr != op->ndm) {
 			*why = "direct messages do not match the membership";
 			return SZ_ERR_MALFORMED;
 		}
 		for (size_t i = 0; i < nr; i++)
-			if (op.dm[i].mref != c->m[rcp[i]].mref) {
+			if (op->dm[i].mref != c->m[rcp[i]].mref) {
 				*why = "direct messages do not match the membership";
 				return SZ_ERR_MALFORMED;
 			}
-		const cell_dm *dm = my_dm(c, &op);
+		const cell_dm *dm = my_dm(c, op);
 		uint8_t seed[32], s_a[32] = { 0 };
 		int have = 0;
-		if ((r = commit_window(c, a, *stp, tk, &op)) != SZ_OK)
+		if ((r = commit_window(c, a, *stp, tk, op)) != SZ_OK)
 			return r;
 		if (dm != NULL && c->status == SZ_CELL_ACTIVE) {
-			if ((r = sz_cellk_dm_open(c, am, op.ek, h, 32, dm, seed)) != SZ_OK) {
+			if ((r = sz_cellk_dm_open(c, am, op->ek, h, 32, dm, seed)) != SZ_OK) {
 				*why = "direct message does not open";
 				return r;
 			}
@@ -516,14 +552,14 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		}
 		cell_seeded *x = sz_cellop_seeded_new(c);
 		x->author = a;
-		x->seq = op.seq;
+		x->seq = op->seq;
 		mset_add(&x->holders, a);
 		for (size_t i = 0; i < nr; i++) {
 			mset_add(&x->holders, rcp[i]);
 			mset_add(&x->owe, rcp[i]);
 		}
 		x->shares = x->holders;
-		sz_cellm_applied(c, a, op.seq, id, e.author, hidx, op.nheads);
+		sz_cellm_applied(c, a, op->seq, id, e.author, hidx, op->nheads);
 		if (have) {
 			r = sz_cellop_absorb_seed(c, a, seed, x, s_a);
 			sz_wipe(seed, sizeof seed);
@@ -536,20 +572,28 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 			sz_cellk_forget(c, a);
 		}
 		memcpy(am->csk[1], am->csk[0], 32);
-		memcpy(am->csk[0], op.csk_new, 32);
-		memcpy(am->dh_pk, op.dh_new, 32);
-		am->dh_idx = sz_load_u16(op.dh_new + 32);
+		memcpy(am->csk[0], op->csk_new, 32);
+		memcpy(am->dh_pk, op->dh_new, 32);
+		am->dh_idx = sz_load_u16(op->dh_new + 32);
+		/* A newcomer's first seeded op restarts its ratchet from zeros (§4): a member that could
+		 * not derive its first ratchet (it lost the adder's, or kept another add's) follows it
+		 * from here, as everyone else does. */
+		if (am->restart) {
+			sz_wipe(am->rk, sizeof am->rk);
+			am->rk_known = (uint8_t)(have != 0);
+			am->restart = 0;
+		}
 		/* the author's own step: its posts from here are authored by its new csk */
 		r = sz_cellk_ratchet(c, a, s_a, 32);
 		sz_wipe(s_a, sizeof s_a);
 		if (r != SZ_OK)
 			return r;
-		if (op.type == OP_REMOVE) {
+		if (op->type == OP_REMOVE) {
 			uint16_t pre[CELL_MAX_HEADS];
 			size_t npre = sz_cellm_heads(c, pre, CELL_MAX_HEADS);
 			cell_mset before;
 			sz_cellm_members(c, &c->processed, &before);
-			if ((r = sz_cellm_mop_add(c, OP_REMOVE, a, (uint16_t)t, op.seq, op.target_seq, &v,
+			if ((r = sz_cellm_mop_add(c, OP_REMOVE, a, (uint16_t)t, op->seq, op->target_seq, &v,
 			    &midx)) != SZ_OK)
 				return r;
 			memcpy(c->mop[midx].id, id, 8);
@@ -573,14 +617,14 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		}
 		/* I owe my ack: a fold, taken before my next post or op (lazy acks, §4.1) */
 		if (have && author_in && active && sz_cellm_is_member(c, c->me))
-			r = sz_cellf_queue(c, FOLD_ACK, a, op.seq, res);
+			r = sz_cellf_queue(c, FOLD_ACK, a, op->seq, res);
 		return r;
 	}
 	case OP_ACK:
-		if ((r = commit_window(c, a, *stp, tk, &op)) != SZ_OK)
+		if ((r = commit_window(c, a, *stp, tk, op)) != SZ_OK)
 			return r;
 		/* the op closes the window with a step of its own */
-		sz_cellm_applied(c, a, op.seq, id, e.author, hidx, op.nheads);
+		sz_cellm_applied(c, a, op->seq, id, e.author, hidx, op->nheads);
 		r = sz_cellk_ratchet(c, a, (const uint8_t *)"ack", 3);
 		break;
 	case OP_LEAVE: {
@@ -588,10 +632,10 @@ process_op(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *res, co
 		uint16_t pre[CELL_MAX_HEADS];
 		size_t npre = sz_cellm_heads(c, pre, CELL_MAX_HEADS);
 		sz_cellm_members(c, &c->processed, &before);
-		if ((r = sz_cellm_mop_add(c, OP_LEAVE, a, a, op.seq, op.seq, &v, &midx)) != SZ_OK)
+		if ((r = sz_cellm_mop_add(c, OP_LEAVE, a, a, op->seq, op->seq, &v, &midx)) != SZ_OK)
 			return r;
 		memcpy(c->mop[midx].id, id, 8);
-		sz_cellm_applied(c, a, op.seq, id, e.author, hidx, op.nheads);
+		sz_cellm_applied(c, a, op->seq, id, e.author, hidx, op->nheads);
 		if (unvouched)
 			return unvouched_note(c, midx, res);
 		if ((r = removal_effect(c, midx, pre, npre, &before, res)) != SZ_OK ||
@@ -622,8 +666,11 @@ sz_cellop_process(sz_cell *c, const uint8_t *entry, size_t len, sz_cell_result *
 {
 	cell_member *st = NULL;
 	cell_take tk;
+	cell_op op;
 	memset(&tk, 0, sizeof tk);
-	int r = process_op(c, entry, len, res, why, &st, &tk);
+	memset(&op, 0, sizeof op);
+	int r = process_op(c, entry, len, res, why, &st, &tk, &op);
+	sz_cellop_free(&op);
 	sz_cellf_take_wipe(&tk);
 	if (st != NULL) {
 		sz_wipe(st, sizeof *st);

@@ -60,6 +60,9 @@ sz_cellst_put_member(sz_buf *b, const cell_member *m)
 	sz_buf_u8(b, m->nvh);
 	for (int h = 0; h < m->nvh; h++)
 		sz_buf_u16(b, m->vh[h]);
+	sz_buf_u16(b, m->jadd[0]);
+	sz_buf_u16(b, m->jadd[1]);
+	sz_buf_u8(b, m->restart);
 }
 
 /* Read member i's record into c (interned at index i, else the read fails with err): 0 if
@@ -92,12 +95,18 @@ sz_cellst_get_member(sz_rd *r, sz_cell *c, unsigned i, int err)
 		sz_rd_fail(r, err);
 	for (int h = 0; h < m->nvh && r->err == 0; h++)
 		m->vh[h] = sz_rd_u16(r);
+	m->jadd[0] = sz_rd_u16(r); /* the adds that named its first keys: before its first op */
+	m->jadd[1] = sz_rd_u16(r);
+	m->restart = sz_rd_u8(r);
+	if (m->restart > 1 || ((m->jadd[0] || m->jadd[1]) && m->done != 0) ||
+	    (m->jadd[1] && !m->jadd[0]))
+		sz_rd_fail(r, err);
 	return r->err ? -1 : 0;
 }
 
 /* The welcome's outer seal: a fresh X25519 key (its public half first) with the newcomer's
  * prekey, so only the holder of the prekey's secret opens it (docs/PROTOCOL.md §11 §6.2). */
-static const uint8_t WELCOME_OUTER[] = "samizdat cell welcome v2";
+static const uint8_t WELCOME_OUTER[] = "samizdat cell welcome v3";
 
 static int
 welcome_outer_key(uint8_t key[32], const uint8_t dh[32], const uint8_t epk[32],
@@ -463,10 +472,13 @@ join_payload(sz_cell *c, const uint8_t id_sk[64], const uint8_t id_xsk[32],
 		sz_rd_fail(&rd, SZ_ERR_MALFORMED);
 	else
 		get_roots(&rd, c, (uint16_t)zme);
-	for (unsigned i = 0; i < nm && rd.err == 0; i++)
+	for (unsigned i = 0; i < nm && rd.err == 0; i++) {
 		for (int h = 0; h < c->m[i].nvh; h++)
 			if (c->m[i].vh[h] >= c->nmops)
 				sz_rd_fail(&rd, SZ_ERR_MALFORMED);
+		if (c->m[i].jadd[0] > c->nmops || c->m[i].jadd[1] > c->nmops)
+			sz_rd_fail(&rd, SZ_ERR_MALFORMED);
+	}
 	if ((r = sz_rd_end(&rd)) != SZ_OK)
 		goto done;
 	for (unsigned i = ne; i-- > 0;) { /* the adder's current epoch ends up newest */
@@ -480,9 +492,9 @@ join_payload(sz_cell *c, const uint8_t id_sk[64], const uint8_t id_xsk[32],
 			sz_cell_epoch_acked(c, es[i]);
 	}
 	/* The add entry: signed by the adder's csk, adding me with this prekey. */
-	int ai = sz_cellm_find(c, adder_id), zi = sz_cellm_find(c, id_sk + 32);
+	int ai = sz_cellm_find(c, adder_id), zi = sz_cellm_find(c, id_sk + 32), mi = -1;
 	sz_entry e;
-	cell_op *op = malloc(sizeof *op);
+	cell_op *op = calloc(1, sizeof *op);
 	if (op == NULL) {
 		r = SZ_ERR_NOMEM;
 		goto done;
@@ -494,11 +506,12 @@ join_payload(sz_cell *c, const uint8_t id_sk[64], const uint8_t id_xsk[32],
 	    op->mref == c->m[ai].mref && op->seq == c->m[ai].done &&
 	    memcmp(op->target, id_sk + 32, 32) == 0 && memcmp(op->prekey, prekey_pk, 32) == 0 &&
 	    memcmp(op->target_csk, jk->csk_pk, 32) == 0) {
-		int mi = sz_cellm_mop_find(c, (uint16_t)ai, op->seq);
+		mi = sz_cellm_mop_find(c, (uint16_t)ai, op->seq);
 		if (mi >= 0 && c->mop[mi].type == OP_ADD && c->mop[mi].target == zi &&
 		    sz_cellm_is_member(c, (uint16_t)zi))
 			r = SZ_OK;
 	}
+	sz_cellop_free(op);
 	free(op);
 	if (r != SZ_OK)
 		goto done;
@@ -522,9 +535,13 @@ join_payload(sz_cell *c, const uint8_t id_sk[64], const uint8_t id_xsk[32],
 		r = SZ_ERR_MALFORMED;
 		goto done;
 	}
-	/* My first op is signed by the key my add named (no one takes it on trust). */
+	/* My first op is signed by the key my add named (no one takes it on trust), and names that
+	 * add (another member may have added me at once with the same keys: §6.2). */
 	memcpy(zm->csk[0], jk->csk_pk, 32);
 	memset(zm->csk[1], 0, 32);
+	zm->jadd[0] = (uint16_t)(mi + 1);
+	zm->jadd[1] = 0;
+	zm->restart = 1;
 	memcpy(c->csk_sk, jk->csk_sk, 64);
 	zm->rk_known = 1;
 	zm->alt_known = 0;

@@ -9,7 +9,7 @@
 #include "cell/cell_int.h"
 #include "crypto/crypto.h"
 
-#define STATE_VERSION 5
+#define STATE_VERSION 6
 static const uint8_t MAGIC[7] = { 'S', 'Z', 'C', 'E', 'L', 'L', 0 };
 
 static void
@@ -302,10 +302,13 @@ sz_cell_deserialize(sz_cell **out, const sz_env *env, const uint8_t *buf, size_t
 		sz_rd_fail(&r, SZ_ERR_CORRUPT);
 	if (r.err == 0)
 		sz_cellst_get_mops(&r, c);
-	for (unsigned i = 0; i < c->nmembers && r.err == 0; i++)
+	for (unsigned i = 0; i < c->nmembers && r.err == 0; i++) {
 		for (int h = 0; h < c->m[i].nvh; h++)
 			if (c->m[i].vh[h] >= c->nmops)
 				sz_rd_fail(&r, SZ_ERR_CORRUPT);
+		if (c->m[i].jadd[0] > c->nmops || c->m[i].jadd[1] > c->nmops)
+			sz_rd_fail(&r, SZ_ERR_CORRUPT);
+	}
 	unsigned n = sz_rd_u16(&r);
 	if (n > CELL_SEEDED)
 		sz_rd_fail(&r, SZ_ERR_CORRUPT);
