@@ -222,7 +222,9 @@ bundle_rate(double *cores)
 /* Where one entry's CPU goes, one thread (every part on this one), in µs of its CPU time. */
 typedef struct costs {
 	double verify, hash, parse, check, sqlite, seal, commit, store, node, total1, wall1;
-	double pages; /* pages sealed per entry (database and journal) */
+	double pages;     /* pages sealed per entry (database and journal) */
+	double commit_ms; /* a batch's commit, wall time (the fsyncs' waits included) */
+	double parse_lo, parse_hi; /* the parsing's spread over the passes: the noise it carries */
 } costs;
 
 /* Check envelopes [i, i + m) into in (sz_env_in_check: id, parse, verify), as a pool's worker
@@ -266,6 +268,7 @@ breakdown_pass(costs *c, sz_env_in *in)
 	size_t k = n_env, nb = 0;
 	uint8_t id[32];
 	double t_total = 0, t_wall = 0, t_check = 0, t_store = 0, t_verify = 0, t_hash = 0;
+	double t_commit_wall = 0;
 	size_t nverify = 0;
 	sz_node *a = fresh_node(), *b = fresh_node();
 	sz_vfs_stats v0, v1;
@@ -286,9 +289,12 @@ breakdown_pass(costs *c, sz_env_in *in)
 		 * savepoint of its own): inserts, the sealing of the pages written, the commit */
 		c0 = thread_cpu_s();
 		if (sz_store_txn_begin(b->store) != SZ_OK ||
-		    sz_store_put_checked_bare(b->store, in, m, NULL) != SZ_OK ||
-		    sz_store_txn_end(b->store, SZ_OK) != SZ_OK)
+		    sz_store_put_checked_bare(b->store, in, m, NULL) != SZ_OK)
 			die("store");
+		t0 = now_s();
+		if (sz_store_txn_end(b->store, SZ_OK) != SZ_OK)
+			die("commit");
+		t_commit_wall += now_s() - t0;
 		t_store += thread_cpu_s() - c0;
 		/* the raw verify of same-sized messages */
 		size_t mv = m < raw_k ? m : raw_k;
@@ -315,6 +321,7 @@ breakdown_pass(costs *c, sz_env_in *in)
 	c->store = t_store * 1e6 / (double)k;
 	c->verify = t_verify * 1e6 / (double)nverify;
 	c->hash = t_hash * 1e6 / (double)k;
+	c->commit_ms = t_commit_wall * 1e3 / (double)nb;
 	c->pages = (double)(v1.pages_sealed - v0.pages_sealed + v1.journal_sealed -
 	    v0.journal_sealed) / (double)k;
 	/* a commit's own cost (journal writes, fsync calls), from commits of almost nothing */
@@ -352,6 +359,7 @@ breakdown(costs *c)
 	MEDIAN_OF(hash);
 	MEDIAN_OF(pages);
 	MEDIAN_OF(commit);
+	MEDIAN_OF(commit_ms);
 #undef MEDIAN_OF
 	/* one page sealed: XChaCha20-Poly1305 of a page less its reserve */
 	uint8_t page[SZ_VFS_PAGE_SIZE], tag[16], key[32] = { 1 }, nonce[24] = { 2 };
@@ -362,6 +370,12 @@ breakdown(costs *c)
 		    SZ_VFS_PAGE_SIZE - SZ_VFS_RESERVE, NULL, 0, NULL, nonce, key);
 	c->seal = c->pages * (thread_cpu_s() - c0) / 20000 * 1e6;
 	c->parse = c->check - c->verify - c->hash;
+	c->parse_lo = c->parse_hi = p[0].check - p[0].verify - p[0].hash;
+	for (int i = 1; i < PASSES; i++) {
+		double x = p[i].check - p[i].verify - p[i].hash;
+		c->parse_lo = x < c->parse_lo ? x : c->parse_lo;
+		c->parse_hi = x > c->parse_hi ? x : c->parse_hi;
+	}
 	c->sqlite = c->store - c->seal - c->commit;
 	c->node = c->total1 - c->check - c->store;
 }
@@ -407,10 +421,13 @@ parts(unsigned cores)
 	printf("where one entry's CPU goes, one thread, µs of its CPU time (batches of %d):\n", BATCH);
 	printf("  Ed25519 verify                     %6.1f\n", c.verify);
 	printf("  hashes (envelope id, entry id)     %6.1f\n", c.hash);
-	printf("  parsing (the check less those)     %6.1f\n", c.parse);
+	printf("  parsing (the check less those)     %6.1f  (%.1f to %.1f over the passes: a "
+	    "difference of larger figures, it carries their noise)\n", c.parse, c.parse_lo,
+	    c.parse_hi);
 	printf("  SQLite (inserts: 2 rows, 4 index entries; its page writes) %5.1f\n", c.sqlite);
 	printf("  sealing (%.2f pages an entry)      %6.1f\n", c.pages, c.seal);
-	printf("  commit (journal, fsync calls)      %6.1f\n", c.commit);
+	printf("  commit (journal, fsync calls)      %6.1f  (a batch's commit: %.1f ms by wall time, "
+	    "the fsyncs' waits included)\n", c.commit, c.commit_ms);
 	printf("  node (routing, filing, sketches, the rest) %.1f\n", c.node);
 	printf("  total, one thread                  %6.1f  (%.0f /s by CPU time; %.1f µs, %.0f /s "
 	    "by wall time)\n", c.total1, 1e6 / c.total1, c.wall1, 1e6 / c.wall1);
