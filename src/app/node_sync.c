@@ -49,6 +49,10 @@ classify(sz_node *n, bool filter, const uint8_t (*shared)[16], size_t nshared, b
 
 /* Items stored per call while the pool checks those after them. */
 #define STORE_STEP 64
+/* Without a pool, the writer checks this many at a time before storing them: a signature's
+ * verify between every 64 inserts would push SQLite's index pages out of the core's caches
+ * (an insert's b-tree search then costs twice as much). */
+#define CHECK_AHEAD 512
 
 /* A leaflet's chunk that does not fit the quota is not stored (SZ_ERR_LIMIT); the others of
  * a step are counted once stored, so a quota may be passed by one step (64 envelopes). */
@@ -65,18 +69,21 @@ quota_filter(sz_node *n, sz_env_in *in, size_t m)
 }
 
 /* Store the kept items (kidx maps them to the batch's), checked on the pool as they are
- * stored: res gets each one's result. */
+ * stored: res gets each one's result.  bare: this is the outermost batch, whose transaction
+ * goes whole if anything fails, so a step needs no savepoint of its own. */
 static int
-store_checked(sz_node *n, sz_env_in *in, const size_t *kidx, size_t nk, int *res)
+store_checked(sz_node *n, sz_env_in *in, const size_t *kidx, size_t nk, int *res, bool bare)
 {
 	sz_node_check ck;
 	int kres[STORE_STEP], r = SZ_OK;
 	sz_node_check_begin(n, &ck, in, nk);
 	for (size_t k = 0; k < nk && r == SZ_OK; k += STORE_STEP) {
 		size_t m = nk - k < STORE_STEP ? nk - k : STORE_STEP;
-		sz_node_check_wait(&ck, k + m);
+		sz_node_check_wait(&ck, ck.pool != NULL ? k + m : (k / CHECK_AHEAD + 1) * CHECK_AHEAD);
 		quota_filter(n, in + k, m);
-		if ((r = sz_store_put_checked(n->store, in + k, m, kres)) != SZ_OK)
+		r = bare ? sz_store_put_checked_bare(n->store, in + k, m, kres) :
+		    sz_store_put_checked(n->store, in + k, m, kres);
+		if (r != SZ_OK)
 			r = sz_node_fail(n, r, "%s", sz_store_errmsg(n->store));
 		for (size_t j = 0; j < m && r == SZ_OK; j++) {
 			res[kidx[k + j]] = kres[j];
@@ -153,7 +160,7 @@ ingest(sz_node *n, bool filter, const uint8_t (*shared)[16], size_t nshared,
 	if (nq > 0)
 		r = sz_node_quar_prepare(n, (const uint8_t(*)[16])qscopes, qlabel, nq);
 	if (r == SZ_OK)
-		r = store_checked(n, in, kidx, nk, res);
+		r = store_checked(n, in, kidx, nk, res, !outer);
 	/* File what this node can read: public entries are stored with their envelopes; sealed
 	 * ones go through the cells that own them; the rest of the sealed ones to quarantine. */
 	nq = 0;

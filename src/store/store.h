@@ -151,6 +151,15 @@ uint64_t sz_store_changes(const sz_store *s);
 SZ_MUST_CHECK int sz_store_put_checked(sz_store *s, const sz_env_in *in, size_t n,
     int *results);
 
+/* The same, for a caller that stores a large batch a few at a time inside its own outermost
+ * transaction (sz_store_txn_begin) and rolls all of it back if anything fails: no savepoint of
+ * its own per call, whose page copies (SQLite's sub-journal) would cost more than the inserts
+ * when called every 64 envelopes.  A failure marks the transaction aborted, so that its end
+ * rolls it back whatever it is given.  Inside a savepoint (a batch nested in another), it is
+ * sz_store_put_checked. */
+SZ_MUST_CHECK int sz_store_put_checked_bare(sz_store *s, const sz_env_in *in, size_t n,
+    int *results);
+
 /* Store n envelopes in one transaction.  Each is parsed first (sz_env_parse: a public one is
  * fully decoded and its signature verified; a sealed one is kept as opaque bytes with its scope);
  * one that fails is skipped and never stored.  results (n ints, may be NULL) receives per item

@@ -157,6 +157,30 @@ sz_store_put_checked(sz_store *s, const sz_env_in *in, size_t n, int *results)
 	return sz_store_commit(s);
 }
 
+int
+sz_store_put_checked_bare(sz_store *s, const sz_env_in *in, size_t n, int *results)
+{
+	int r, item;
+	if (s->depth != 1)
+		return sz_store_put_checked(s, in, n, results);
+	if (n == 0)
+		return SZ_OK;
+	if (in == NULL)
+		return SZ_ERR_INVALID;
+	if (s->aborted || sqlite3_get_autocommit(s->db))
+		return sz_store_aborted(s);
+	sqlite3_int64 now = sz_store_time(sz_now_ms(s->env));
+	for (size_t i = 0; i < n; i++) {
+		if ((r = put_checked(s, &in[i], now, &item)) != SZ_OK) {
+			s->aborted = true; /* no savepoint to undo this part alone: all of it goes */
+			return r;
+		}
+		if (results != NULL)
+			results[i] = item;
+	}
+	return SZ_OK;
+}
+
 /* Parse and verify raw envelopes in place, then store them: for callers that hold bytes. */
 int
 sz_store_put_envelopes(sz_store *s, const uint8_t *const *envs, const size_t *lens, size_t n,

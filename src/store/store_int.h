@@ -113,6 +113,11 @@ sqlite3_stmt *sz_store_stmt(sz_store *s, int which);
  * shim's own finding first (it names the file), else SQLite's, else errno's. */
 int sz_store_fail(sz_store *s, int rc, const char *what);
 
+/* Mark the open transaction aborted (SQLite rolled it back under an inner level, or a write
+ * without a savepoint failed inside it): every level fails from here to the outermost, whose
+ * end rolls it back.  Returns SZ_ERR_IO, with the store's errmsg set if it was not. */
+int sz_store_aborted(sz_store *s);
+
 /* Run sql (no rows); an error is mapped by sz_store_fail with what. */
 SZ_MUST_CHECK int sz_store_exec(sz_store *s, const char *sql, const char *what);
 

@@ -416,6 +416,19 @@ test_batches(void **state)
 	assert_false(held(s, ids[4]));
 	assert_int_equal(sz_store_put_checked(s, in, 1, r3), SZ_OK);
 	assert_int_equal(r3[0], SZ_ERR_EXISTS);
+	/* Without a savepoint of its own, inside the caller's transaction: all or nothing with
+	 * it; with no transaction open, in one of its own. */
+	sz_env_in_init(&in[0], env[4], lens[4], NULL);
+	sz_env_in_check(&in[0], sz_store_max_body(s));
+	assert_int_equal(sz_store_txn_begin(s), SZ_OK);
+	assert_int_equal(sz_store_put_checked_bare(s, in, 1, r3), SZ_OK);
+	assert_int_equal(r3[0], SZ_OK);
+	assert_true(held(s, ids[4]));
+	assert_int_equal(sz_store_txn_end(s, SZ_ERR_IO), SZ_ERR_IO);
+	assert_false(held(s, ids[4]));
+	assert_int_equal(sz_store_put_checked_bare(s, in, 1, r3), SZ_OK);
+	assert_int_equal(r3[0], SZ_OK);
+	assert_true(held(s, ids[4]));
 
 	/* An entry decoded and verified by a lower layer is filed as it is. */
 	uint8_t eid[32], scope[16] = { 9 }, envid[32] = { 8 }, got_scope[16], *got;

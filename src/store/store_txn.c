@@ -6,9 +6,9 @@
 
 #include "store/store_int.h"
 
-/* The transaction an inner level belongs to was rolled back under it. */
-static int
-store_aborted(sz_store *s)
+/* The transaction an inner level belongs to was rolled back under it (store_int.h). */
+int
+sz_store_aborted(sz_store *s)
 {
 	s->aborted = true;
 	if (s->errmsg[0] == '\0')
@@ -33,7 +33,7 @@ sz_store_begin(sz_store *s)
 			return r;
 	} else {
 		if (s->aborted || sqlite3_get_autocommit(s->db))
-			return store_aborted(s);
+			return sz_store_aborted(s);
 		if ((r = sz_store_exec(s, "SAVEPOINT sz", "starting a transaction")) != SZ_OK)
 			return r;
 	}
@@ -50,7 +50,7 @@ sz_store_commit(sz_store *s)
 	if (s->depth > 1) {
 		if (s->aborted || sqlite3_get_autocommit(s->db)) {
 			s->depth--;
-			return store_aborted(s);
+			return sz_store_aborted(s);
 		}
 		if ((r = sz_store_exec(s, "RELEASE sz", "committing")) != SZ_OK) {
 			sz_store_rollback(s);
@@ -61,7 +61,7 @@ sz_store_commit(sz_store *s)
 	}
 	if (s->aborted) {
 		sz_store_rollback(s);
-		return store_aborted(s);
+		return sz_store_aborted(s);
 	}
 	r = sz_store_exec(s, "COMMIT", "committing");
 	if (r != SZ_OK)
