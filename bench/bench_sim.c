@@ -7,7 +7,8 @@
  * idle window before publication).  Every session that moves something is the real sz_sync on both sides (Noise XX, HELLO
  * tokens, RIBLT, ENVELOPES/ACK, FIN), bytes through memory, no sockets.  `make bench`; the table
  * and what it means: docs/bench/sim.md.  Usage: bench_sim [nodes [offline% ...]]; what-ifs in
- * the environment: SZ_SIM_IDLE_CAP=C/U (the caps, listed/unlisted), SZ_SIM_FANOUT=N.
+ * the environment: SZ_SIM_IDLE_CAP=C/U (the caps, listed/unlisted), SZ_SIM_FANOUT=N,
+ * SZ_SIM_NO_BEFORE (skip the runs of the schedule before idle backoff).
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -156,9 +157,12 @@ main(int argc, char **argv)
 		cfg.fanout = (uint32_t)strtoul(fan, NULL, 10);
 	job jobs[16];
 	int njobs = 0;
+	bool only_after = getenv("SZ_SIM_NO_BEFORE") != NULL;
 	for (int k = 0; k < 2 * noff; k++) {
-		job *j = &jobs[njobs++];
 		bool before = k % 2 == 1;
+		if (before && only_after)
+			continue;
+		job *j = &jobs[njobs++];
 		j->cfg = cfg;
 		j->cfg.offline_pct = offline[k / 2];
 		if (before) { /* the daemon before idle backoff: every target every period */

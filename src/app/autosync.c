@@ -114,6 +114,7 @@ sz_autosync_set(sz_autosync *a, const sz_autosync_want *want, size_t n, uint64_t
 			t->w = want[j];
 			t->cur = 0;
 			t->live = true;
+			t->idle = sz_backoff_idle_start(a->cfg.idle_cap);
 			t->due_ms = now + jitter(a, 0, a->cfg.push_ms);
 		}
 	compact(a);

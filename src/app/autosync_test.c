@@ -298,10 +298,20 @@ test_idle_backoff(void **state)
 	w.has_key = true;
 	memset(w.key, 5, 32);
 	sz_autosync_set(&a, &w, 1, 0);
+	/* a new target starts one idle session short of the cap: if its first session (at once)
+	 * moves nothing, the next waits the cap */
+	assert_int_equal(a.t[0].idle, 2);
 	uint64_t now = 1000;
-	/* 2, 4, 8, 8, 8 periods after each idle session */
+	uint32_t id = sz_autosync_next(&a, now)->id;
+	sz_autosync_done(&a, id, SZ_OK, -1, false, now);
+	assert_int_equal(sz_autosync_find(&a, id)->idle, 3);
+	assert_true(sz_autosync_find(&a, id)->due_ms >= now + 360000);
+	now = sz_autosync_find(&a, id)->due_ms;
+	assert_non_null(sz_autosync_next(&a, now));
+	sz_autosync_done(&a, id, SZ_OK, -1, true, now);
+	now = sz_autosync_find(&a, id)->due_ms;
+	/* after one that moved something: 2, 4, 8, 8, 8 periods after each idle session */
 	const uint64_t mult[] = { 2, 4, 8, 8, 8 };
-	uint32_t id = 0;
 	for (int k = 0; k < 5; k++) {
 		sz_autosync_target *t = sz_autosync_next(&a, now);
 		assert_non_null(t);
@@ -336,7 +346,7 @@ test_idle_backoff(void **state)
 	assert_true(sz_autosync_heard(&a, w.key, true, false, now));
 	assert_int_equal(f->idle, 1);
 	assert_true(f->due_ms >= now + 90000 && f->due_ms <= now + 150000);
-	assert_int_equal(f->syncs, 7); /* ours only */
+	assert_int_equal(f->syncs, 9); /* ours only */
 	/* ... and it moved something: one period from now */
 	assert_true(sz_autosync_heard(&a, w.key, true, false, now));
 	assert_int_equal(f->idle, 2);

@@ -25,6 +25,15 @@ sz_backoff_idle_ms(uint64_t period_ms, uint32_t streak, uint32_t cap, uint32_t r
 	return w > 0 ? w : 1;
 }
 
+uint32_t
+sz_backoff_idle_start(uint32_t cap)
+{
+	uint32_t k = 0;
+	while (k < SZ_BACKOFF_STREAK_MAX && (1ull << k) < cap)
+		k++;
+	return k > 0 ? k - 1 : 0;
+}
+
 uint64_t
 sz_backoff_fail_ms(uint64_t min_ms, uint64_t max_ms, uint32_t fails, uint32_t r)
 {

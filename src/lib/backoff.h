@@ -16,6 +16,10 @@
  * moved nothing either way (0: the last one moved something): period_ms * min(2^streak, cap)
  * (cap >= 1, in periods), jittered uniformly by +-25 % with the random word r.  Never 0. */
 uint64_t sz_backoff_idle_ms(uint64_t period_ms, uint32_t streak, uint32_t cap, uint32_t r);
+/* The idle streak a new target starts at (cap >= 1): one idle session short of the cap.  Its
+ * first session (the daemon's start, a new member) catches up; if that moves nothing, nothing
+ * says more will come soon, and the next waits the cap; if it moves something, the streak is 0. */
+uint32_t sz_backoff_idle_start(uint32_t cap);
 /* The wait after `fails` failures in a row (>= 1): min_ms * 2^(fails-1), at most max_ms,
  * jittered down by up to half with r. */
 uint64_t sz_backoff_fail_ms(uint64_t min_ms, uint64_t max_ms, uint32_t fails, uint32_t r);

@@ -1,7 +1,7 @@
 /*
  * backoff_test.c - unit tests of the automatic sync's waits (lib/backoff.c): the idle wait doubles
- * up to its cap and stays within +-25 % of it, over the whole range of the random word; the
- * failure wait and a push's delay stay within their bounds.
+ * up to its cap and stays within +-25 % of it, over the whole range of the random word; a new
+ * target starts one idle session short of the cap; the failure wait and a push's delay stay within their bounds.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -42,6 +42,16 @@ test_idle(void **state)
 	assert_true(sz_backoff_idle_ms(p, 40, 32, UINT32_MAX) <= 32 * p + 8 * p);
 	assert_int_equal(sz_backoff_idle_ms(p, 3, 0, 0), p - p / 4); /* cap 0 is 1 */
 	assert_true(sz_backoff_idle_ms(1, 0, 1, 0) >= 1);            /* never 0 */
+	/* a new target: one idle session short of the cap */
+	const uint32_t caps[] = { 1, 2, 3, 4, 8, 32, 33, 1u << 20 }, start[] = { 0, 0, 1, 1, 2, 4, 5,
+		SZ_BACKOFF_STREAK_MAX - 1 };
+	for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+		uint32_t k = sz_backoff_idle_start(caps[i]);
+		assert_int_equal(k, start[i]);
+		/* its first idle session reaches the cap (up to 2^STREAK_MAX) */
+		uint64_t c = caps[i] < (1u << SZ_BACKOFF_STREAK_MAX) ? caps[i] : 1u << SZ_BACKOFF_STREAK_MAX;
+		assert_int_equal(sz_backoff_idle_ms(4, k + 1, caps[i], 0), 4 * c - c);
+	}
 }
 
 static void

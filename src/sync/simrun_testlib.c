@@ -252,6 +252,7 @@ measure_idle(sim_run *r)
 /* --- the run ------------------------------------------------------------------------------ */
 
 static double edge_period(const sim_run *r, uint32_t v);
+static uint32_t idle_cap(const sim_run *r, uint32_t v);
 
 static void
 node_up(sim_run *r, uint32_t v)
@@ -264,7 +265,7 @@ node_up(sim_run *r, uint32_t v)
 		bool soon = s->cfg.fanout == 0 || sz_sim_unit(&r->st) * k < s->cfg.fanout;
 		r->fails[e] = 0;
 		r->asleep[e] = 0;
-		r->streak[e] = 0;
+		r->streak[e] = (uint8_t)sz_backoff_idle_start(idle_cap(r, v));
 		(void)!schedule(r, e, r->now + (uint64_t)(sz_sim_unit(&r->st) * (soon ? START_MS : p)));
 	}
 }
