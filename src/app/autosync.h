@@ -78,7 +78,7 @@ void sz_autosync_init(sz_autosync *a, const sz_autosync_cfg *cfg, const sz_env *
 /* The targets are now want[0..n): a node is one target whatever its addresses (the same key
  * once; without a key, the same address once); beyond SZ_AUTOSYNC_MAX_TARGETS ignored.  One
  * already known keeps its schedule and takes the addresses given now; a new one is due within
- * push_ms; one no longer wanted is dropped (when its sync in flight, if any, ends). */
+ * push_ms, its idle streak one short of the cap (sz_backoff_idle_start); one no longer wanted is dropped (when its sync in flight, if any, ends). */
 void sz_autosync_set(sz_autosync *a, const sz_autosync_want *want, size_t n, uint64_t now);
 /* Something was made here (a post, an operation, a ballot released): every target that is not
  * failing is due within push_ms; one in flight goes again when it ends. */
