@@ -1,13 +1,17 @@
 /*
  * bench_sim.c - 10,000 nodes in one process (src/sync/sim_testlib.h): how many periods, sessions
  * and bytes a leaflet and a cell post need to reach 50 %, 99 % and 100 % of the nodes that should
- * have them, with 0, 20 and 50 % of the nodes offline (and a what-if: each node syncing about 8
- * of its targets a period), against the BFS lower bound on the contact
- * graph.  Every session that moves something is the real sz_sync on both sides (Noise XX, HELLO
+ * have them, with 0, 20 and 50 % of the nodes offline, on the daemon's schedule (idle backoff,
+ * forwarding push) and on the schedule before idle backoff (every target every period), against
+ * the BFS lower bound on the contact graph, and what catch-up costs when nothing is new (the
+ * idle window before publication).  Every session that moves something is the real sz_sync on both sides (Noise XX, HELLO
  * tokens, RIBLT, ENVELOPES/ACK, FIN), bytes through memory, no sockets.  `make bench`; the table
- * and what it means: docs/bench/sim.md.  Usage: bench_sim [nodes [offline% ...]].
+ * and what it means: docs/bench/sim.md.  Usage: bench_sim [nodes [offline% ...]]; what-ifs in
+ * the environment: SZ_SIM_IDLE_CAP=C/U (the caps, listed/unlisted), SZ_SIM_FANOUT=N,
+ * SZ_SIM_NO_BEFORE (skip the runs of the schedule before idle backoff).
  */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -55,8 +59,16 @@ checks(const sz_sim_report *rep)
 }
 
 static void
-totals(const char *what, const sz_sim_report *rep)
+totals(const char *what, const sz_sim_report *rep, double period_s)
 {
+	double days = rep->window_s / 86400.0, gib = 1073741824.0;
+	printf("    %s: idle window %.0f s: %.2f sessions and %.1f KiB per node per period, a node's "
+	    "traffic %.3f GiB a day (listed %.3f, unlisted %.3f)\n", what, rep->window_s,
+	    rep->window_sessions_per_node_period, rep->window_bytes_per_node_period / 1024.0,
+	    2.0 * rep->window_bytes_per_node_period * (86400.0 / period_s) / gib,
+	    rep->nodes_by_listing[1] ? rep->window_end_bytes[1] / days / rep->nodes_by_listing[1] /
+	    gib : 0.0, rep->nodes_by_listing[0] ? rep->window_end_bytes[0] / days /
+	    rep->nodes_by_listing[0] / gib : 0.0);
 	printf("    %s: %.0f s simulated, %llu sessions (%.2f per node per period), %llu run for real "
 	    "(%llu of them idle, checked), %llu dials to offline nodes, %.2f GiB in all, %.1f KiB per "
 	    "node per period, "
@@ -72,6 +84,7 @@ totals(const char *what, const sz_sim_report *rep)
 
 typedef struct job {
 	sz_sim_cfg cfg;
+	char label[64];
 	sz_sim_item items[4];
 	sz_sim_report rep;
 	int rc;
@@ -137,13 +150,27 @@ main(int argc, char **argv)
 	/* one run per churn level (and the fanout what-if, with none offline, last), two at a time
 	 * on two threads (a world each): a leaflet and posts in the smallest, the median and the
 	 * largest cell, published at the same moment */
-	job jobs[9];
+	const char *caps = getenv("SZ_SIM_IDLE_CAP"), *fan = getenv("SZ_SIM_FANOUT");
+	if (caps != NULL && sscanf(caps, "%u/%u", &cfg.idle_cap, &cfg.idle_cap_unlisted) != 2)
+		return 2;
+	if (fan != NULL)
+		cfg.fanout = (uint32_t)strtoul(fan, NULL, 10);
+	job jobs[16];
 	int njobs = 0;
-	for (int k = 0; k < noff + 1; k++) {
+	bool only_after = getenv("SZ_SIM_NO_BEFORE") != NULL;
+	for (int k = 0; k < 2 * noff; k++) {
+		bool before = k % 2 == 1;
+		if (before && only_after)
+			continue;
 		job *j = &jobs[njobs++];
 		j->cfg = cfg;
-		j->cfg.offline_pct = k < noff ? offline[k] : 0;
-		j->cfg.fanout = k < noff ? 0 : 8;
+		j->cfg.offline_pct = offline[k / 2];
+		if (before) { /* the daemon before idle backoff: every target every period */
+			j->cfg.idle_cap = j->cfg.idle_cap_unlisted = 1;
+			j->cfg.no_heard = true;
+		}
+		snprintf(j->label, sizeof j->label, "%u %%%s", j->cfg.offline_pct,
+		    before ? ", before" : "");
 		j->items[0] = (sz_sim_item){ -1 };
 		j->items[1] = (sz_sim_item){ (int32_t)w.smallest_cell };
 		j->items[2] = (sz_sim_item){ (int32_t)w.median_cell };
@@ -162,9 +189,7 @@ main(int argc, char **argv)
 		pthread_join(th[i], NULL);
 	for (int k = 0; k < njobs; k++) {
 		const job *j = &jobs[k];
-		char label[64];
-		snprintf(label, sizeof label, "%u %%%s", j->cfg.offline_pct,
-		    j->cfg.fanout ? ", fanout 8" : "");
+		const char *label = j->label;
 		if (j->rc != SZ_OK) {
 			printf("| %s | the run failed: %d |\n", label, j->rc);
 			bad = 1;
@@ -177,13 +202,9 @@ main(int argc, char **argv)
 		bad |= checks(&j->rep);
 	}
 	printf("\n");
-	for (int k = 0; k < njobs; k++) {
-		char label[64];
-		snprintf(label, sizeof label, "%u %%%s", jobs[k].cfg.offline_pct,
-		    jobs[k].cfg.fanout ? ", fanout 8" : "");
+	for (int k = 0; k < njobs; k++)
 		if (jobs[k].rc == SZ_OK)
-			totals(label, &jobs[k].rep);
-	}
+			totals(jobs[k].label, &jobs[k].rep, cfg.period_s);
 	sz_sim_free(s);
 	printf("\nwall time %.0f s%s\n", wall_s() - w0, bad ? "; SOME INVARIANT FAILED" : "");
 	return bad;

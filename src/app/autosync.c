@@ -5,12 +5,22 @@
 
 #include <string.h>
 
+#include "lib/backoff.h"
+
+/* A random word from the env. */
+static uint32_t
+rnd(const sz_autosync *a)
+{
+	uint32_t r;
+	sz_random(a->env, &r, sizeof r);
+	return r;
+}
+
 /* A uniform value in [lo, hi] (hi >= lo), from the env's randomness. */
 static uint64_t
 jitter(const sz_autosync *a, uint64_t lo, uint64_t hi)
 {
-	uint32_t r;
-	sz_random(a->env, &r, sizeof r);
+	uint32_t r = rnd(a);
 	return hi <= lo ? lo : lo + (uint64_t)r % (hi - lo + 1);
 }
 
@@ -22,6 +32,8 @@ sz_autosync_init(sz_autosync *a, const sz_autosync_cfg *cfg, const sz_env *env)
 		a->cfg = *cfg;
 	if (a->cfg.period_ms == 0)
 		a->cfg.period_ms = 60000;
+	if (a->cfg.idle_cap == 0)
+		a->cfg.idle_cap = SZ_AUTOSYNC_IDLE_CAP;
 	if (a->cfg.push_ms == 0)
 		a->cfg.push_ms = 1000;
 	if (a->cfg.backoff_min_ms == 0)
@@ -102,6 +114,7 @@ sz_autosync_set(sz_autosync *a, const sz_autosync_want *want, size_t n, uint64_t
 			t->w = want[j];
 			t->cur = 0;
 			t->live = true;
+			t->idle = sz_backoff_idle_start(a->cfg.idle_cap);
 			t->due_ms = now + jitter(a, 0, a->cfg.push_ms);
 		}
 	compact(a);
@@ -117,7 +130,7 @@ poke_one(sz_autosync *a, sz_autosync_target *t, uint64_t now)
 	if (t->inflight)
 		t->again = true;
 	else if (t->due_ms > now + a->cfg.push_ms)
-		t->due_ms = now + jitter(a, a->cfg.push_ms / 4, a->cfg.push_ms);
+		t->due_ms = now + sz_backoff_push_ms(a->cfg.push_ms, rnd(a));
 }
 
 void
@@ -179,8 +192,20 @@ sz_autosync_next(sz_autosync *a, uint64_t now)
 	return best;
 }
 
+/* A session with t went through (either side dialled): its idle streak, its next time. */
+static void
+went_through(sz_autosync *a, sz_autosync_target *t, bool moved, uint64_t now)
+{
+	t->fails = 0;
+	if (moved)
+		t->idle = 0;
+	else if (t->idle < SZ_BACKOFF_STREAK_MAX)
+		t->idle++;
+	t->due_ms = now + sz_backoff_idle_ms(a->cfg.period_ms, t->idle, a->cfg.idle_cap, rnd(a));
+}
+
 void
-sz_autosync_done(sz_autosync *a, uint32_t id, int err, int retry_s, uint64_t now)
+sz_autosync_done(sz_autosync *a, uint32_t id, int err, int retry_s, bool moved, uint64_t now)
 {
 	sz_autosync_target *t = NULL;
 	for (size_t i = 0; i < a->n && t == NULL; i++)
@@ -197,24 +222,49 @@ sz_autosync_done(sz_autosync *a, uint32_t id, int err, int retry_s, uint64_t now
 		t->due_ms = now + (uint64_t)retry_s * 1000 + jitter(a, 0, 1000);
 	} else if (err == SZ_OK) {
 		t->syncs++;
-		t->fails = 0;
 		t->last_ok_ms = now;
-		uint64_t p = a->cfg.period_ms;
-		t->due_ms = t->again ? now + jitter(a, 0, a->cfg.push_ms / 4) :
-		    now + jitter(a, p - p / 4, p + p / 4);
+		went_through(a, t, moved, now);
+		if (t->again)
+			t->due_ms = now + jitter(a, 0, a->cfg.push_ms / 4);
 	} else {
 		t->failures++;
 		t->fails++;
 		t->cur = t->w.naddr > 0 ? (t->cur + 1) % t->w.naddr : 0;
-		uint64_t b = a->cfg.backoff_min_ms;
-		for (uint32_t k = 1; k < t->fails && b < a->cfg.backoff_max_ms; k++)
-			b *= 2;
-		if (b > a->cfg.backoff_max_ms)
-			b = a->cfg.backoff_max_ms;
-		t->due_ms = now + jitter(a, b / 2, b);
+		t->due_ms = now + sz_backoff_fail_ms(a->cfg.backoff_min_ms, a->cfg.backoff_max_ms,
+		    t->fails, rnd(a));
 	}
 	t->again = false;
 	compact(a);
+}
+
+bool
+sz_autosync_heard(sz_autosync *a, const uint8_t key[32], bool ok, bool moved, uint64_t now)
+{
+	bool found = false;
+	for (size_t i = 0; i < a->n; i++) {
+		sz_autosync_target *t = &a->t[i];
+		const uint8_t *k = t->w.has_key ? t->w.key : t->has_seen ? t->seen : NULL;
+		if (k == NULL || memcmp(k, key, 32) != 0 || !t->live)
+			continue;
+		found = true;
+		if (t->inflight)
+			continue; /* our own session with it says the rest when it ends */
+		uint64_t due = t->due_ms;
+		bool failing = t->fails > 0;
+		if (!ok) {
+			/* it could reach us: ours may reach it, and soon (a push skipped it) */
+			t->fails = 0;
+			if (failing && due > now + a->cfg.push_ms)
+				t->due_ms = now + sz_backoff_push_ms(a->cfg.push_ms, rnd(a));
+			continue;
+		}
+		went_through(a, t, moved, now);
+		/* a push pending stays (the session began before what it pushes, perhaps); one that
+		 * failed before has missed pushes: what it lacks went in this session */
+		if (!failing && due <= now + a->cfg.push_ms)
+			t->due_ms = due;
+	}
+	return found;
 }
 
 const sz_addr *

@@ -1,7 +1,8 @@
 /*
  * autosync_test.c - unit tests of the automatic sync's schedule (app/autosync.c): first syncs
  * soon, then every period with jitter, pushes after a local change, exponential backoff, the wait
- * a busy peer asks for, the bound on syncs in flight, targets that come and go.
+ * a busy peer asks for, the bound on syncs in flight, targets that come and go, the period that
+ * grows while sessions move nothing and what resets it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -52,7 +53,7 @@ test_period_and_bound(void **state)
 	assert_int_equal(due_by(&a, 1000, got, 8), 2);
 	assert_null(sz_autosync_next(&a, 1000));
 	uint32_t id0 = got[0]->id, id1 = got[1]->id;
-	sz_autosync_done(&a, id0, SZ_OK, -1, 1500);
+	sz_autosync_done(&a, id0, SZ_OK, -1, true, 1500);
 	sz_autosync_target *third = sz_autosync_next(&a, 1500);
 	assert_non_null(third);
 	assert_int_not_equal(third->id, id0);
@@ -83,7 +84,7 @@ test_backoff_and_busy(void **state)
 		sz_autosync_target *t = sz_autosync_next(&a, now);
 		assert_non_null(t);
 		uint32_t id = t->id;
-		sz_autosync_done(&a, id, SZ_ERR_UNREACHABLE, -1, now);
+		sz_autosync_done(&a, id, SZ_ERR_UNREACHABLE, -1, true, now);
 		const sz_autosync_target *f = sz_autosync_find(&a, id);
 		assert_int_equal(f->fails, (uint32_t)k + 1);
 		assert_true(f->due_ms >= now + expect_max[k] / 2 && f->due_ms <= now + expect_max[k]);
@@ -98,11 +99,11 @@ test_backoff_and_busy(void **state)
 	sz_autosync_target *t = sz_autosync_next(&a, now);
 	assert_non_null(t);
 	uint32_t id = t->id;
-	sz_autosync_done(&a, id, SZ_OK, -1, now); /* it went through: the failures are forgiven */
+	sz_autosync_done(&a, id, SZ_OK, -1, true, now); /* it went through: the failures are forgiven */
 	assert_int_equal(sz_autosync_find(&a, id)->fails, 0);
 	now = sz_autosync_find(&a, id)->due_ms;
 	t = sz_autosync_next(&a, now);
-	sz_autosync_done(&a, t->id, SZ_ERR_CLOSED, 7, now);
+	sz_autosync_done(&a, t->id, SZ_ERR_CLOSED, 7, true, now);
 	const sz_autosync_target *b = sz_autosync_find(&a, id);
 	assert_int_equal(b->fails, 0);
 	assert_true(b->due_ms >= now + 7000 && b->due_ms <= now + 8000);
@@ -122,12 +123,12 @@ test_push_and_changes(void **state)
 	sz_autosync_target *got[4];
 	assert_int_equal(due_by(&a, 1000, got, 4), 2);
 	uint32_t id1 = got[0]->id, id2 = got[1]->id;
-	sz_autosync_done(&a, id1, SZ_OK, -1, 2000);
+	sz_autosync_done(&a, id1, SZ_OK, -1, true, 2000);
 	/* a local change while id2 is still in flight */
 	sz_autosync_poke(&a, 3000);
 	const sz_autosync_target *t1 = sz_autosync_find(&a, id1);
 	assert_true(t1->due_ms >= 3250 && t1->due_ms <= 4000);
-	sz_autosync_done(&a, id2, SZ_OK, -1, 3500);
+	sz_autosync_done(&a, id2, SZ_OK, -1, true, 3500);
 	const sz_autosync_target *t2 = sz_autosync_find(&a, id2);
 	assert_true(t2->due_ms <= 3500 + 250); /* again at once: its session began before the change */
 	/* a target dropped while in flight stays until it ends, then goes */
@@ -137,7 +138,7 @@ test_push_and_changes(void **state)
 	sz_autosync_want keep = strcmp(got[0]->w.addr[0].host, w[0].addr[0].host) == 0 ? w[1] : w[0];
 	sz_autosync_set(&a, &keep, 1, 4000);
 	assert_int_equal(a.n, 2);
-	sz_autosync_done(&a, gone, SZ_OK, -1, 4100);
+	sz_autosync_done(&a, gone, SZ_OK, -1, true, 4100);
 	assert_int_equal(a.n, 1);
 	assert_null(sz_autosync_find(&a, gone));
 	/* a new target named before a known one does not reset the known one's schedule */
@@ -184,7 +185,7 @@ test_forward(void **state)
 	assert_int_equal(due_by(&a, 1000, got, 8), 4);
 	for (int i = 0; i < 4; i++) {
 		bool third = got[i]->w.has_key && memcmp(got[i]->w.key, keys[2], 32) == 0;
-		sz_autosync_done(&a, got[i]->id, third ? SZ_ERR_UNREACHABLE : SZ_OK, -1, 1000);
+		sz_autosync_done(&a, got[i]->id, third ? SZ_ERR_UNREACHABLE : SZ_OK, -1, true, 1000);
 	}
 	/* everything due a period (45 s at least) from now, node 3 in backoff (2.5 s at least) */
 	assert_null(sz_autosync_next(&a, 3000));
@@ -194,7 +195,7 @@ test_forward(void **state)
 	assert_non_null(got[0]);
 	assert_memory_equal(got[0]->w.key, keys[1], 32);
 	assert_null(sz_autosync_next(&a, 4000));
-	sz_autosync_done(&a, got[0]->id, SZ_OK, -1, 4000);
+	sz_autosync_done(&a, got[0]->id, SZ_OK, -1, true, 4000);
 	/* two pushes within push_ms: one sync */
 	assert_int_equal(sz_autosync_forward(&a, NULL, 0, keys[1], 20000), 2);
 	const sz_autosync_target *t = NULL;
@@ -226,7 +227,7 @@ test_forward(void **state)
 			sz_autosync_seen(&a, got[i]->id, keys[0]);
 	/* in flight when more comes: it goes again when done (node 3, failing, is not pushed) */
 	assert_int_equal(sz_autosync_forward(&a, NULL, 0, NULL, 21100), 3);
-	sz_autosync_done(&a, one->id, SZ_OK, -1, 21500);
+	sz_autosync_done(&a, one->id, SZ_OK, -1, true, 21500);
 	assert_true(sz_autosync_find(&a, one->id)->due_ms <= 21500 + 250);
 }
 
@@ -255,7 +256,7 @@ test_addresses(void **state)
 	assert_non_null(t);
 	assert_string_equal(sz_autosync_addr(t)->host, "127.0.0.1");
 	uint32_t id = t->id;
-	sz_autosync_done(&a, id, SZ_ERR_UNREACHABLE, -1, 1000);
+	sz_autosync_done(&a, id, SZ_ERR_UNREACHABLE, -1, true, 1000);
 	const sz_autosync_target *f = sz_autosync_find(&a, id);
 	assert_string_equal(sz_autosync_addr(f)->host, "127.0.0.2");
 	uint64_t due = f->due_ms;
@@ -279,6 +280,121 @@ test_addresses(void **state)
 	assert_null(sz_autosync_find(&a, id));
 }
 
+/* Idle sessions: the wait doubles up to idle_cap periods (jittered +-25 %); a session that moves
+ * something brings it back to one period; a push still comes within push_ms whatever the streak;
+ * a session the target began counts as ours (its streak, its time), keeps a pending push, and
+ * makes a failing target reachable again. */
+static void
+test_idle_backoff(void **state)
+{
+	(void)state;
+	sz_env_seeded e;
+	sz_env_seeded_init(&e, 4, 0);
+	sz_autosync a;
+	sz_autosync_cfg cfg = { .period_ms = 60000, .push_ms = 1000, .idle_cap = 8,
+		.backoff_min_ms = 5000, .backoff_max_ms = 40000 };
+	sz_autosync_init(&a, &cfg, &e.env);
+	sz_autosync_want w = want(5);
+	w.has_key = true;
+	memset(w.key, 5, 32);
+	sz_autosync_set(&a, &w, 1, 0);
+	/* a new target starts one idle session short of the cap: if its first session (at once)
+	 * moves nothing, the next waits the cap */
+	assert_int_equal(a.t[0].idle, 2);
+	uint64_t now = 1000;
+	uint32_t id = sz_autosync_next(&a, now)->id;
+	sz_autosync_done(&a, id, SZ_OK, -1, false, now);
+	assert_int_equal(sz_autosync_find(&a, id)->idle, 3);
+	assert_true(sz_autosync_find(&a, id)->due_ms >= now + 360000);
+	now = sz_autosync_find(&a, id)->due_ms;
+	assert_non_null(sz_autosync_next(&a, now));
+	sz_autosync_done(&a, id, SZ_OK, -1, true, now);
+	now = sz_autosync_find(&a, id)->due_ms;
+	/* after one that moved something: 2, 4, 8, 8, 8 periods after each idle session */
+	const uint64_t mult[] = { 2, 4, 8, 8, 8 };
+	for (int k = 0; k < 5; k++) {
+		sz_autosync_target *t = sz_autosync_next(&a, now);
+		assert_non_null(t);
+		id = t->id;
+		sz_autosync_done(&a, id, SZ_OK, -1, false, now);
+		const sz_autosync_target *f = sz_autosync_find(&a, id);
+		assert_int_equal(f->idle, (uint32_t)k + 1);
+		uint64_t b = 60000 * mult[k];
+		assert_true(f->due_ms >= now + b - b / 4 && f->due_ms <= now + b + b / 4);
+		assert_null(sz_autosync_next(&a, f->due_ms - 1));
+		now = f->due_ms;
+	}
+	/* a local change: due within push_ms despite the streak; an idle push session lengthens it */
+	sz_autosync_poke(&a, now - 100000);
+	assert_true(sz_autosync_find(&a, id)->due_ms <= now - 100000 + 1000);
+	now -= 99000;
+	assert_non_null(sz_autosync_next(&a, now));
+	sz_autosync_done(&a, id, SZ_OK, -1, false, now);
+	assert_int_equal(sz_autosync_find(&a, id)->idle, 6);
+	/* a session that moved something: one period again */
+	now = sz_autosync_find(&a, id)->due_ms;
+	assert_non_null(sz_autosync_next(&a, now));
+	sz_autosync_done(&a, id, SZ_OK, -1, true, now);
+	const sz_autosync_target *f = sz_autosync_find(&a, id);
+	assert_int_equal(f->idle, 0);
+	assert_true(f->due_ms >= now + 45000 && f->due_ms <= now + 75000);
+	/* the target dialled us and nothing moved: as our own idle session (postponed) */
+	uint8_t other[32];
+	memset(other, 6, sizeof other);
+	assert_false(sz_autosync_heard(&a, other, true, false, now));
+	now += 10000;
+	assert_true(sz_autosync_heard(&a, w.key, true, false, now));
+	assert_int_equal(f->idle, 1);
+	assert_true(f->due_ms >= now + 90000 && f->due_ms <= now + 150000);
+	assert_int_equal(f->syncs, 9); /* ours only */
+	/* ... and it moved something: one period from now */
+	assert_true(sz_autosync_heard(&a, w.key, true, false, now));
+	assert_int_equal(f->idle, 2);
+	assert_true(sz_autosync_heard(&a, w.key, true, true, now));
+	assert_int_equal(f->idle, 0);
+	assert_true(f->due_ms >= now + 45000 && f->due_ms <= now + 75000);
+	/* a push pending stays pending */
+	sz_autosync_poke(&a, now);
+	uint64_t due = f->due_ms;
+	assert_true(due <= now + 1000);
+	assert_true(sz_autosync_heard(&a, w.key, true, false, now + 10));
+	assert_int_equal(f->due_ms, due);
+	/* failing (it went away), then it dials us: no longer failing, pushes reach it again */
+	now = due;
+	assert_non_null(sz_autosync_next(&a, now));
+	sz_autosync_done(&a, id, SZ_ERR_UNREACHABLE, -1, false, now);
+	assert_int_equal(f->fails, 1);
+	assert_true(f->due_ms >= now + 2500);
+	assert_true(sz_autosync_heard(&a, w.key, false, false, now + 100));
+	assert_int_equal(f->fails, 0);
+	assert_true(f->due_ms <= now + 100 + 1000);
+	uint32_t streak = f->idle;
+	assert_non_null(sz_autosync_next(&a, f->due_ms));
+	sz_autosync_done(&a, id, SZ_ERR_UNREACHABLE, -1, false, f->due_ms);
+	now = f->due_ms - 2000;
+	assert_true(sz_autosync_heard(&a, w.key, true, false, now));
+	assert_int_equal(f->fails, 0);
+	assert_int_equal(f->idle, streak + 1);
+	assert_true(f->due_ms >= now + 60000 * 2 * 3 / 4);
+	/* idle_cap 1: always the period */
+	sz_autosync b;
+	cfg.idle_cap = 1;
+	sz_autosync_init(&b, &cfg, &e.env);
+	sz_autosync_set(&b, &w, 1, 0);
+	now = 1000;
+	for (int k = 0; k < 4; k++) {
+		sz_autosync_target *t = sz_autosync_next(&b, now);
+		assert_non_null(t);
+		sz_autosync_done(&b, t->id, SZ_OK, -1, false, now);
+		assert_true(t->due_ms >= now + 45000 && t->due_ms <= now + 75000);
+		now = t->due_ms;
+	}
+	/* the default cap */
+	cfg.idle_cap = 0;
+	sz_autosync_init(&b, &cfg, &e.env);
+	assert_int_equal(b.cfg.idle_cap, SZ_AUTOSYNC_IDLE_CAP);
+}
+
 int
 main(void)
 {
@@ -288,6 +404,7 @@ main(void)
 		cmocka_unit_test(test_push_and_changes),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_forward),
+		cmocka_unit_test(test_idle_backoff),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -386,7 +386,9 @@ sz_daemon_auto_attach(sz_daemon *d)
 	d->node->event_ctx = d;
 	d->targets_dirty = d->publish_dirty = true;
 	if (!d->as_ready) {
-		sz_autosync_cfg cfg = { .period_ms = d->o.sync_every_ms };
+		/* a node nobody dials receives no push: it keeps asking more often */
+		sz_autosync_cfg cfg = { .period_ms = d->o.sync_every_ms,
+			.idle_cap = d->o.unlisted ? SZ_AUTOSYNC_IDLE_CAP_UNLISTED : 0 };
 		sz_autosync_init(&d->as, &cfg, d->node->env);
 		d->as_ready = true;
 	}
@@ -481,12 +483,12 @@ sz_daemon_auto_tick(sz_daemon *d, uint64_t now)
 		int r = sz_daemon_dial_target(d, sz_autosync_addr(t), t->id,
 		    t->w.has_key ? t->w.key : NULL);
 		if (r != SZ_OK)
-			sz_autosync_done(&d->as, t->id, r, -1, now);
+			sz_autosync_done(&d->as, t->id, r, -1, false, now);
 	}
 }
 
 void
-sz_daemon_auto_done(sz_daemon *d, uint32_t id, int err, int retry_s, uint64_t stored)
+sz_daemon_auto_done(sz_daemon *d, uint32_t id, int err, int retry_s, uint64_t stored, bool moved)
 {
 	if (!d->as_ready)
 		return;
@@ -495,13 +497,20 @@ sz_daemon_auto_done(sz_daemon *d, uint32_t id, int err, int retry_s, uint64_t st
 	char a[SZ_NET_ADDR_TEXT] = "?";
 	if (t != NULL && sz_addr_format(sz_autosync_addr(t), a, sizeof a) != SZ_OK)
 		a[0] = '\0';
-	sz_autosync_done(&d->as, id, err, retry_s, sz_tcpdial_now_ms());
+	sz_autosync_done(&d->as, id, err, retry_s, moved, sz_tcpdial_now_ms());
 	if (first_failure) { /* the log names no peer (docs/THREAT_MODEL.md §3.4) */
 		sz_daemon_log(d, "an automatic sync failed (%s); trying again later", sz_strerror(err));
 		sz_daemon_debug(d, "automatic sync with %s failed (%s)", a, sz_strerror(err));
 	}
 	if (err == SZ_OK && stored > 0)
 		event_add(d, "sync", NULL, NULL, NULL);
+}
+
+void
+sz_daemon_auto_heard(sz_daemon *d, const uint8_t pk[32], int err, bool moved)
+{
+	if (d->node != NULL && d->as_ready)
+		(void)sz_autosync_heard(&d->as, pk, err == SZ_OK, moved, sz_tcpdial_now_ms());
 }
 
 size_t

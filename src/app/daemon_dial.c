@@ -490,7 +490,7 @@ sz_daemon_dial_done(sz_daemon *d, conn *c, int err, const sz_sync_stats *one)
 	if (c->target != 0)
 		sz_daemon_auto_done(d, c->target, err, c->sync != NULL &&
 		    sz_sync_peer_code(c->sync) == SZ_ERR_BUSY ? sz_sync_retry_after(c->sync) : -1,
-		    st.stored);
+		    st.stored, moved);
 	c->target = 0;
 	if (c->waiter == NULL)
 		return false;

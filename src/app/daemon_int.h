@@ -249,8 +249,13 @@ void sz_daemon_auto_note(sz_daemon *d, uint64_t before, bool push);
 void sz_daemon_auto_forward(sz_daemon *d, const uint8_t *from);
 /* Forget the schedule (the node is locked: its syncs are gone). */
 void sz_daemon_auto_detach(sz_daemon *d);
-/* An automatic sync with target id ended. */
-void sz_daemon_auto_done(sz_daemon *d, uint32_t id, int err, int retry_s, uint64_t stored);
+/* An automatic sync with target id ended (stored: entries it stored; moved: it stored or sent
+ * any: the next one is a period away, else the wait grows). */
+void sz_daemon_auto_done(sz_daemon *d, uint32_t id, int err, int retry_s, uint64_t stored,
+    bool moved);
+/* A session another node began ended (err) after it proved its key pk: if that node is a target,
+ * it counts as a sync with it (sz_autosync_heard). */
+void sz_daemon_auto_heard(sz_daemon *d, const uint8_t pk[32], int err, bool moved);
 
 /* daemon_reach.c */
 /* Open the public onion's local listener (public_onion): 127.0.0.1 on a new port each start. */

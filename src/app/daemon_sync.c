@@ -488,6 +488,9 @@ sz_daemon_sync_finished(sz_daemon *d, conn *c)
 			return;
 		return;
 	}
+	/* A target that dialled us: its schedule counts the session as ours (and it is reachable). */
+	if (sz_sync_peer_key(c->sync, pk) == SZ_OK && c->admitted)
+		sz_daemon_auto_heard(d, pk, err, st.stored > 0 || st.sent > 0);
 	/* Incoming: a line in the log, unless it never got past the handshake (a flood would fill
 	 * the log) or it went through and moved nothing (members' automatic syncs, every minute). */
 	if (!c->admitted || (err == SZ_OK && st.received == 0 && st.sent == 0))

@@ -93,6 +93,9 @@ typedef struct sim_run {
 	uint64_t *due;
 	uint32_t *gen, *ngen;          /* edges', nodes' generations */
 	uint8_t *fails, *asleep;
+	uint8_t *streak;               /* an edge's idle sessions in a row */
+	uint32_t *rev;                 /* the edge the other way (b dials a), or UINT32_MAX */
+	bool window;                   /* in the idle-traffic window */
 	sim_hent *h;
 	size_t hn, hcap;
 	sim_ritem it[SZ_SIM_MAX_ITEMS];

@@ -31,7 +31,8 @@ small(uint32_t offline_pct)
 	c.offline_s = 300;
 	c.bg_public = 200;
 	c.bg_cell = 50;
-	c.warmup_periods = 10;
+	c.warmup_periods = 96;
+	c.window_periods = 64;
 	c.max_periods = 600;
 	c.idle_check = 16;
 	c.idle_check_max = 400;
@@ -130,6 +131,49 @@ scenario(uint32_t offline_pct)
 	sz_sim_free(s);
 }
 
+/* The idle backoff (docs/PROTOCOL.md §8): with nothing new, the catch-up sessions cost at
+ * least 10 times less than a sync with every target every period, and what is published still
+ * reaches everyone soon (the pushes carry it; nodes nobody dials ask at most idle_cap_unlisted
+ * periods apart).  printed: both runs' figures. */
+static void
+test_idle_backoff(void **state)
+{
+	(void)state;
+	sz_sim_report before, after;
+	sz_sim_world w;
+	for (int k = 0; k < 2; k++) {
+		sz_sim_cfg cfg = small(0);
+		if (k == 0) { /* the daemon before idle backoff */
+			cfg.idle_cap = cfg.idle_cap_unlisted = 1;
+			cfg.no_heard = true;
+		}
+		sz_sim *s = sz_sim_new(&cfg);
+		assert_non_null(s);
+		sz_sim_describe(s, &w);
+		sz_sim_item items[2] = { { -1 }, { (int32_t)w.median_cell } };
+		sz_sim_report *rep = k == 0 ? &before : &after;
+		assert_int_equal(sz_sim_run(s, items, 2, rep), SZ_OK);
+		check_run(s, rep);
+		print_message("idle cap %u/%u: %.1f sessions and %.0f B per node per period idle; "
+		    "leaflet %.1f/%.1f/%.1f s, post %.1f/%.1f/%.1f s\n", cfg.idle_cap,
+		    cfg.idle_cap_unlisted, rep->window_sessions_per_node_period,
+		    rep->window_bytes_per_node_period, rep->item[0].t50_s, rep->item[0].t99_s,
+		    rep->item[0].t100_s, rep->item[1].t50_s, rep->item[1].t99_s, rep->item[1].t100_s);
+		sz_sim_free(s);
+	}
+	/* without backoff, each node dials each target once a period */
+	assert_true(before.window_sessions_per_node_period >= 0.9 * w.mean_targets &&
+	    before.window_sessions_per_node_period <= 1.1 * w.mean_targets);
+	/* with it, ten times less at least */
+	assert_true(after.window_bytes * 10 <= before.window_bytes);
+	assert_true(after.window_sessions_per_node_period * 10 <= w.mean_targets);
+	/* and delivery: half in seconds (the pushes), everyone within the unlisted cap */
+	for (int i = 0; i < 2; i++) {
+		assert_true(after.item[i].t50_s <= 10.0);
+		assert_true(after.item[i].t100_s <= 1.25 * 4 * 60);
+	}
+}
+
 static void
 test_no_churn(void **state)
 {
@@ -176,6 +220,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cell_clique),
+		cmocka_unit_test(test_idle_backoff),
 		cmocka_unit_test(test_no_churn),
 		cmocka_unit_test(test_churn),
 	};

@@ -51,7 +51,8 @@ sz_sim_defaults(sz_sim_cfg *c)
 		.nodes = 10000, .cell_min = 10, .cell_max = 200, .second_pct = 40, .third_pct = 10,
 		.far_pct = 10, .peers = 2, .window = 50, .unlisted_pct = 10, .offline_pct = 0,
 		.offline_s = 600, .bg_public = 1000, .bg_cell = 250, .period_s = 60,
-		.warmup_periods = 20, .max_periods = 2000, .fanout = 0, .idle_check = 64,
+		.warmup_periods = 128, .window_periods = 64, .idle_cap = 32,
+		.idle_cap_unlisted = 4, .max_periods = 2000, .fanout = 0, .idle_check = 64,
 		.idle_check_max = 256, .seed = 1,
 	};
 }
@@ -63,7 +64,8 @@ sane(const sz_sim_cfg *c)
 	return c->nodes >= 2 && c->cell_min >= 2 && c->cell_min <= c->cell_max &&
 	    c->cell_min <= c->nodes && c->second_pct <= 100 && c->third_pct <= c->second_pct &&
 	    c->far_pct <= 100 && c->unlisted_pct <= 100 && c->offline_pct < 100 &&
-	    c->offline_s > 0 && c->period_s > 0 && c->idle_check > 0;
+	    c->offline_s > 0 && c->period_s > 0 && c->idle_check > 0 &&
+	    c->window_periods <= c->warmup_periods;
 }
 
 /* Home cells: consecutive places on the ring, sizes drawn with P(s) ~ 1/s^2 in [min, max] (most

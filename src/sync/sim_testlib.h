@@ -11,8 +11,10 @@
  * members of its cells that publish an address, and a short peers list.  A session between two
  * nodes shares the public label and the labels of the cells both are members of, by the real
  * token match.  Time is simulated: a session takes no time; each (node, target) pair is synced
- * every period jittered by +-25 %, retried after a failure with autosync's backoff; an author's
- * node pushes to its targets within a second of publishing; received items are not pushed on.
+ * on autosync's schedule, by the same functions (lib/backoff.h): every period jittered by +-25 %,
+ * doubled after each session in a row that moved nothing (either side dialling) up to a cap,
+ * retried after a failure with its backoff; an author's node pushes to its targets within a
+ * second of publishing, and a node that receives an item pushes it on (forwarding push).
  */
 #ifndef SZ_SYNC_SIM_TESTLIB_H
 #define SZ_SYNC_SIM_TESTLIB_H
@@ -41,8 +43,16 @@ typedef struct sz_sim_cfg {
 	uint32_t bg_public;      /* leaflets every node already holds [1,000] */
 	uint32_t bg_cell;        /* envelopes of each cell its members already hold [250] */
 	uint32_t period_s;       /* autosync's period [60] */
-	uint32_t warmup_periods; /* run before publishing, so churn and backoff settle [20]
-	                          * (none without churn) */
+	uint32_t warmup_periods; /* run before publishing, so churn and backoff settle [128] ... */
+	uint32_t window_periods; /* ... the last this many of them measure idle traffic [64] */
+	uint32_t idle_cap;       /* after idle sessions the period doubles up to this many periods
+	                          * (autosync's SZ_AUTOSYNC_IDLE_CAP) [32]; 1: never (the daemon
+	                          * before it) */
+	uint32_t idle_cap_unlisted; /* the same for a node nobody dials [4] */
+	bool no_forward;         /* what if: received items are not pushed on (the daemon before
+	                          * forwarding push) [false] */
+	bool no_heard;           /* what if: a session the target began does not count as a sync
+	                          * with it (the daemon before idle backoff) [false] */
 	uint32_t fanout;         /* what if: a node syncs with about this many of its targets a
 	                          * period (each target every period * targets / fanout) [0: all
 	                          * of them every period, as the daemon does] */
@@ -118,6 +128,15 @@ typedef struct sz_sim_report {
 	double bytes_per_node_period;   /* bytes / nodes / periods */
 	double sessions_per_node_period;
 	uint32_t idle_bytes_min, idle_bytes_max; /* an idle session, by HELLO sizes */
+	/* the window before publication (window_periods, after the rest of the warmup): nothing
+	 * new, only the schedule's catch-up sessions; counted like bytes */
+	double window_s;
+	uint64_t window_sessions, window_bytes;
+	double window_bytes_per_node_period;    /* window_bytes / nodes / periods */
+	uint64_t window_end_bytes[2];           /* bytes of the window's sessions counted at each
+	                                         * end: [0] unlisted nodes', [1] listed nodes' */
+	uint32_t nodes_by_listing[2];           /* how many of each */
+	double window_sessions_per_node_period;
 	double cpu_s;                   /* CPU time of the run (its thread's) */
 } sz_sim_report;
 

@@ -1,6 +1,7 @@
 /*
  * simrun_testlib.c - a run of the simulated network: simulated time, churn, each node's automatic
- * sync schedule (docs/PROTOCOL.md §8, Automatic sync), and every session that moves something run
+ * sync schedule (docs/PROTOCOL.md §8, Automatic sync: the waits are lib/backoff.h's, as in the
+ * daemon), the pushes, and every session that moves something run
  * for real (sz_sync on both sides, bytes passed through memory).  Layer: sync, tests and benches
  * only (sim_testlib.h; the world is sim_testlib.c; the model is argued in docs/bench/sim.md).
  */
@@ -13,6 +14,7 @@
 #include <time.h>
 
 #include "crypto/crypto.h"
+#include "lib/backoff.h"
 #include "lib/bytes.h"
 #include "lib/env.h"
 #include "sync/session.h"
@@ -20,8 +22,7 @@
 #include "wire/envelope.h"
 
 #define BODY_BYTES 700      /* a leaflet's or a post's text: a 1 KiB envelope either way */
-#define PUSH_MIN_MS 250     /* a local change: targets due within [0.25, 1] s */
-#define PUSH_MAX_MS 1000
+#define PUSH_MS 1000        /* autosync's push_ms: a push is due within [0.25, 1] s */
 #define START_MS 1000       /* a node (re)started: its targets due within 1 s */
 #define IDLE_SLACK 16       /* bytes an idle session may differ from the one measured */
 #define BACKOFF_MIN_MS 5000
@@ -77,6 +78,13 @@ schedule(sim_run *r, uint32_t e, uint64_t due)
 	return hpush(r, due, e, ++r->gen[e]);
 }
 
+/* A random word for lib/backoff.h's waits. */
+static uint32_t
+rnd32(sim_run *r)
+{
+	return (uint32_t)(sz_sim_rand(&r->st) >> 32);
+}
+
 static uint64_t
 expo_ms(sim_run *r, double mean_ms)
 {
@@ -99,25 +107,65 @@ token_class(uint16_t t)
 	return c;
 }
 
-/* a dials b (edge e) and both are up: the session, for real if it moves anything. */
+/* A session's bytes, counted after publication and in the idle-traffic window. */
+static void
+tally(sim_run *r, uint32_t a, uint32_t b, uint64_t bytes)
+{
+	if (r->published) {
+		r->rep->sessions++;
+		r->rep->bytes += bytes;
+	}
+	if (r->window) {
+		r->rep->window_sessions++;
+		r->rep->window_bytes += bytes;
+		r->rep->window_end_bytes[r->s->listed[a] != 0] += bytes;
+		r->rep->window_end_bytes[r->s->listed[b] != 0] += bytes;
+	}
+}
+
+/* Node v's targets become due within PUSH_MS, as autosync's poke (it is NULL: a local change,
+ * every target) or forward (what arrived of it: a leaflet to every target, a post to its cell's
+ * members' nodes), never to except, nor to a failing target; one due by then keeps its time. */
 static int
-sync_pair(sim_run *r, uint32_t e, uint32_t a, uint32_t b)
+push(sim_run *r, uint32_t v, uint32_t except, const sim_ritem *it)
+{
+	const sz_sim *s = r->s;
+	int rc;
+	for (uint32_t e = s->t_off[v]; e < s->t_off[v + 1]; e++) {
+		uint32_t u = s->t_dst[e];
+		if (u == except || r->fails[e] > 0 || r->due[e] <= r->now + PUSH_MS)
+			continue;
+		if (it != NULL && it->cell >= 0 && (!s->t_keyed[e] ||
+		    !sz_sim_member(s, u, (uint32_t)it->cell)))
+			continue;
+		if ((rc = schedule(r, e, r->now + sz_backoff_push_ms(PUSH_MS, rnd32(r)))) != SZ_OK)
+			return rc;
+	}
+	return SZ_OK;
+}
+
+/* a dials b (edge e) and both are up: the session, for real if it moves anything (*moved); what
+ * either side received is pushed on. */
+static int
+sync_pair(sim_run *r, uint32_t e, uint32_t a, uint32_t b, bool *moved_out)
 {
 	sz_sim_report *rep = r->rep;
 	int ca = token_class(r->s->tokens[a]), cb = token_class(r->s->tokens[b]);
 	bool idle = true, count = r->published;
+	uint8_t ha[SZ_SIM_MAX_ITEMS], hb[SZ_SIM_MAX_ITEMS];
 	uint64_t bytes = 0;
-	for (size_t i = 0; i < r->nit; i++)
-		if (r->it[i].has[a] != r->it[i].has[b] && item_shared(r, &r->it[i], a, b))
+	*moved_out = false;
+	for (size_t i = 0; i < r->nit; i++) {
+		ha[i] = r->it[i].has[a];
+		hb[i] = r->it[i].has[b];
+		if (ha[i] != hb[i] && item_shared(r, &r->it[i], a, b))
 			idle = false;
-	if (count)
-		rep->sessions++;
+	}
 	/* (measure_idle saw every pair of sizes the world's edges have: never unknown here) */
 	if (idle && r->idle[ca][cb] >= 0) {
 		if (!count || rep->idle_checked >= r->s->cfg.idle_check_max ||
 		    sz_sim_rand(&r->st) % r->s->cfg.idle_check != 0) {
-			if (count)
-				rep->bytes += (uint64_t)r->idle[ca][cb];
+			tally(r, a, b, (uint64_t)r->idle[ca][cb]);
 			return SZ_OK;
 		}
 	}
@@ -125,10 +173,9 @@ sync_pair(sim_run *r, uint32_t e, uint32_t a, uint32_t b)
 		r->it[i].moved = 0;
 	r->moved_bytes = 0;
 	int rc = sz_sim_session(r, a, b, r->s->t_keyed[e], &bytes);
-	if (count) {
+	tally(r, a, b, bytes);
+	if (count)
 		rep->sessions_real++;
-		rep->bytes += bytes;
-	}
 	if (rc != SZ_OK) {
 		if (getenv("SZ_SIM_DEBUG") != NULL)
 			fprintf(stderr, "session %u -> %u: %s\n", a, b, sz_strerror(rc));
@@ -155,6 +202,7 @@ sync_pair(sim_run *r, uint32_t e, uint32_t a, uint32_t b)
 		rep->session_errors++; /* a difference under a shared label that did not move */
 		return SZ_OK;
 	}
+	*moved_out = true;
 	double marginal = (double)bytes - (double)r->idle[ca][cb];
 	double excess = marginal - (double)r->moved_bytes;
 	if (excess > (double)rep->max_session_excess)
@@ -164,6 +212,13 @@ sync_pair(sim_run *r, uint32_t e, uint32_t a, uint32_t b)
 			r->it[i].sessions++;
 			r->it[i].marginal += marginal * r->it[i].moved / moved;
 		}
+	/* forwarding push: on to the others, not back */
+	for (size_t i = 0; i < r->nit && !r->s->cfg.no_forward; i++) {
+		if (!ha[i] && r->it[i].has[a] && (rc = push(r, a, b, &r->it[i])) != SZ_OK)
+			return rc;
+		if (!hb[i] && r->it[i].has[b] && (rc = push(r, b, a, &r->it[i])) != SZ_OK)
+			return rc;
+	}
 	return SZ_OK;
 }
 
@@ -197,6 +252,7 @@ measure_idle(sim_run *r)
 /* --- the run ------------------------------------------------------------------------------ */
 
 static double edge_period(const sim_run *r, uint32_t v);
+static uint32_t idle_cap(const sim_run *r, uint32_t v);
 
 static void
 node_up(sim_run *r, uint32_t v)
@@ -209,6 +265,7 @@ node_up(sim_run *r, uint32_t v)
 		bool soon = s->cfg.fanout == 0 || sz_sim_unit(&r->st) * k < s->cfg.fanout;
 		r->fails[e] = 0;
 		r->asleep[e] = 0;
+		r->streak[e] = (uint8_t)sz_backoff_idle_start(idle_cap(r, v));
 		(void)!schedule(r, e, r->now + (uint64_t)(sz_sim_unit(&r->st) * (soon ? START_MS : p)));
 	}
 }
@@ -244,11 +301,48 @@ edge_period(const sim_run *r, uint32_t v)
 	return s->cfg.fanout > 0 && k > s->cfg.fanout ? period * k / s->cfg.fanout : period;
 }
 
+/* The cap of node v's idle backoff (autosync's idle_cap): a node nobody dials hears of nothing
+ * new but by its own syncs. */
+static uint32_t
+idle_cap(const sim_run *r, uint32_t v)
+{
+	return r->s->listed[v] ? r->s->cfg.idle_cap : r->s->cfg.idle_cap_unlisted;
+}
+
+/* A session over edge e (either side dialling) went through: its idle streak and next time, as
+ * autosync's went_through. */
+static int
+went_through(sim_run *r, uint32_t e, bool moved)
+{
+	uint32_t v = r->src[e];
+	r->fails[e] = 0;
+	if (moved)
+		r->streak[e] = 0;
+	else if (r->streak[e] < SZ_BACKOFF_STREAK_MAX)
+		r->streak[e]++;
+	return schedule(r, e, r->now + sz_backoff_idle_ms((uint64_t)edge_period(r, v), r->streak[e],
+	    idle_cap(r, v), rnd32(r)));
+}
+
+/* The other side of a session a began: b's edge to a (if b has a as a target) counts it as its
+ * own, as autosync's heard: no longer failing, a pending push stays. */
+static int
+heard(sim_run *r, uint32_t e, bool moved)
+{
+	if (e == UINT32_MAX || r->s->cfg.no_heard)
+		return SZ_OK;
+	bool failing = r->fails[e] > 0;
+	uint64_t due = r->due[e];
+	int rc = went_through(r, e, moved);
+	if (rc == SZ_OK && !failing && due <= r->now + PUSH_MS)
+		rc = schedule(r, e, due);
+	return rc;
+}
+
 static int
 edge_due(sim_run *r, uint32_t e)
 {
 	uint32_t a = r->src[e], b = r->s->t_dst[e];
-	double period = edge_period(r, a);
 	if (!r->online[a]) {
 		r->asleep[e] = 1; /* woken when a comes back */
 		return SZ_OK;
@@ -258,17 +352,16 @@ edge_due(sim_run *r, uint32_t e)
 			r->rep->dial_failures++;
 		if (r->fails[e] < 30)
 			r->fails[e]++;
-		uint64_t wait = (uint64_t)BACKOFF_MIN_MS << (r->fails[e] - 1);
-		if (wait > BACKOFF_MAX_MS)
-			wait = BACKOFF_MAX_MS;
-		wait -= (uint64_t)(sz_sim_unit(&r->st) * (double)wait / 2);
-		return schedule(r, e, r->now + wait);
+		return schedule(r, e, r->now + sz_backoff_fail_ms(BACKOFF_MIN_MS, BACKOFF_MAX_MS,
+		    r->fails[e], rnd32(r)));
 	}
-	int rc = sync_pair(r, e, a, b);
-	if (rc != SZ_OK)
-		return rc;
-	r->fails[e] = 0;
-	return schedule(r, e, r->now + (uint64_t)(period * (0.75 + 0.5 * sz_sim_unit(&r->st))));
+	bool moved;
+	int rc = sync_pair(r, e, a, b, &moved);
+	if (rc == SZ_OK)
+		rc = went_through(r, e, moved);
+	if (rc == SZ_OK)
+		rc = heard(r, r->rev[e], moved);
+	return rc;
 }
 
 static uint32_t
@@ -345,10 +438,8 @@ publish(sim_run *r)
 		it->reached = 1;
 		it->targets = it->cell < 0 ? r->s->n : sz_sim_cell_size(r->s, (uint32_t)it->cell);
 		/* the push: every target of the author that is not failing, within a second */
-		for (uint32_t e = r->s->t_off[v]; e < r->s->t_off[v + 1]; e++)
-			if (r->fails[e] == 0 && (rc = schedule(r, e, r->now + PUSH_MIN_MS +
-			    (uint64_t)(sz_sim_unit(&r->st) * (PUSH_MAX_MS - PUSH_MIN_MS)))) != SZ_OK)
-				return rc;
+		if ((rc = push(r, v, UINT32_MAX, NULL)) != SZ_OK)
+			return rc;
 	}
 	return SZ_OK;
 }
@@ -467,6 +558,8 @@ run_free(sim_run *r)
 	free(r->ngen);
 	free(r->fails);
 	free(r->asleep);
+	free(r->streak);
+	free(r->rev);
 	free(r->h);
 }
 
@@ -487,12 +580,21 @@ run_init(sim_run *r, sz_sim *s, const sz_sim_item *items, size_t n, sz_sim_repor
 	r->gen = calloc(ne, sizeof *r->gen);
 	r->fails = calloc(ne, 1);
 	r->asleep = calloc(ne, 1);
+	r->streak = calloc(ne, 1);
+	r->rev = malloc(ne * sizeof *r->rev);
 	if (r->online == NULL || r->up == NULL || r->ngen == NULL || r->src == NULL || r->due == NULL ||
-	    r->gen == NULL || r->fails == NULL || r->asleep == NULL)
+	    r->gen == NULL || r->fails == NULL || r->asleep == NULL || r->streak == NULL ||
+	    r->rev == NULL)
 		return SZ_ERR_NOMEM;
 	for (uint32_t v = 0; v < s->n; v++)
-		for (uint32_t e = s->t_off[v]; e < s->t_off[v + 1]; e++)
+		for (uint32_t e = s->t_off[v]; e < s->t_off[v + 1]; e++) {
+			uint32_t u = s->t_dst[e];
 			r->src[e] = v;
+			r->rev[e] = UINT32_MAX;
+			for (uint32_t f = s->t_off[u]; f < s->t_off[u + 1] && r->rev[e] == UINT32_MAX; f++)
+				if (s->t_dst[f] == v)
+					r->rev[e] = f;
+		}
 	r->nit = n;
 	for (size_t i = 0; i < n; i++) {
 		sim_ritem *it = &r->it[i];
@@ -532,9 +634,11 @@ sz_sim_run(sz_sim *s, const sz_sim_item *items, size_t n, sz_sim_report *rep)
 			    SZ_OK)
 				goto out;
 	}
-	uint64_t pub_at = s->cfg.offline_pct > 0 ? period * s->cfg.warmup_periods : 0;
+	uint64_t pub_at = period * s->cfg.warmup_periods;
+	uint64_t win_at = pub_at - period * s->cfg.window_periods;
 	uint64_t end = pub_at + period * s->cfg.max_periods;
 	while (r.hn > 0) {
+		r.window = !r.published && r.now >= win_at && s->cfg.window_periods > 0;
 		if (!r.published && r.h[0].due >= pub_at) {
 			r.now = pub_at;
 			if ((rc = publish(&r)) != SZ_OK)
@@ -566,6 +670,15 @@ sz_sim_run(sz_sim *s, const sz_sim_item *items, size_t n, sz_sim_report *rep)
 	if (periods > 0) {
 		rep->bytes_per_node_period = (double)rep->bytes / s->n / periods;
 		rep->sessions_per_node_period = (double)rep->sessions / s->n / periods;
+	}
+	rep->window_s = (double)period * s->cfg.window_periods / 1000.0;
+	for (uint32_t v = 0; v < s->n; v++)
+		rep->nodes_by_listing[s->listed[v] != 0]++;
+	if (s->cfg.window_periods > 0) {
+		rep->window_bytes_per_node_period = (double)rep->window_bytes / s->n /
+		    s->cfg.window_periods;
+		rep->window_sessions_per_node_period = (double)rep->window_sessions / s->n /
+		    s->cfg.window_periods;
 	}
 	for (size_t i = 0; i < n && rc == SZ_OK; i++)
 		rc = report_item(&r, &r.it[i], &rep->item[i]);
