@@ -69,8 +69,9 @@ quota_filter(sz_node *n, sz_env_in *in, size_t m)
 }
 
 /* Store the kept items (kidx maps them to the batch's), checked on the pool as they are
- * stored: res gets each one's result.  bare: this is the outermost batch, whose transaction
- * goes whole if anything fails, so a step needs no savepoint of its own. */
+ * stored: res gets each one's result.  bare: this batch began the store's transaction (no
+ * operation or batch around it), which goes whole if anything fails, so a step needs no
+ * savepoint of its own. */
 static int
 store_checked(sz_node *n, sz_env_in *in, const size_t *kidx, size_t nk, int *res, bool bare)
 {
@@ -160,7 +161,7 @@ ingest(sz_node *n, bool filter, const uint8_t (*shared)[16], size_t nshared,
 	if (nq > 0)
 		r = sz_node_quar_prepare(n, (const uint8_t(*)[16])qscopes, qlabel, nq);
 	if (r == SZ_OK)
-		r = store_checked(n, in, kidx, nk, res, !outer);
+		r = store_checked(n, in, kidx, nk, res, n->batch_depth == 1);
 	/* File what this node can read: public entries are stored with their envelopes; sealed
 	 * ones go through the cells that own them; the rest of the sealed ones to quarantine. */
 	nq = 0;
