@@ -13,6 +13,7 @@
  * as bench_sync's); BENCH_INGEST_ROUNDS the rounds (default 3).
  */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,7 @@ fresh_node(void)
 }
 
 static size_t n_env, raw_k;
+static int rounds; /* node-path and bundle runs, each between raw runs */
 static uint8_t **envs;
 static size_t *lens;
 static uint8_t sk[64], pk[32];
@@ -443,6 +445,8 @@ parts(unsigned cores)
 	    ceil_cpu);
 }
 
+static void all_runs(unsigned cores);
+
 int
 main(int argc, char **argv)
 {
@@ -451,7 +455,7 @@ main(int argc, char **argv)
 	if (n_env < 1000)
 		n_env = 1000;
 	raw_k = n_env < RAW_K ? n_env : RAW_K;
-	int rounds = rs ? atoi(rs) : 3;
+	rounds = rs ? atoi(rs) : 3;
 	rounds = rounds < 1 ? 1 : rounds > MAX_ROUNDS ? MAX_ROUNDS : rounds;
 	snprintf(base, sizeof base, "/tmp/sz-bench-ingest.XXXXXX");
 	uint8_t seed[32] = { 3 };
@@ -461,10 +465,28 @@ main(int argc, char **argv)
 	unsigned cores = sz_pool_default_threads();
 	if (cores == 0)
 		cores = 1;
-	if (getenv("BENCH_INGEST_PARTS") != NULL) { /* the breakdown alone: for a profiler */
+	bool only_parts = getenv("BENCH_INGEST_PARTS") != NULL; /* the table alone: for a profiler */
+	if (only_parts)
 		parts(cores);
-		return 0;
-	}
+	else
+		all_runs(cores);
+	char cmd[200];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", base);
+	if (system(cmd) != 0)
+		return 1;
+	for (size_t i = 0; i < n_env; i++)
+		free(envs[i]);
+	free(envs);
+	free(lens);
+	free(msgs);
+	free(sigs);
+	return 0;
+}
+
+/* The rounds of node-path and bundle runs between raw runs, then the per-part table. */
+static void
+all_runs(unsigned cores)
+{
 	double load0 = load1();
 	printf("node-path ingest of %zu leaflets (%zu-byte envelopes), %u cores, load average %.2f\n",
 	    n_env, lens[0], cores, load0);
@@ -551,15 +573,4 @@ main(int argc, char **argv)
 	    one / ((s1 + s2) / 2));
 	parts(cores);
 	printf("load average %.2f at the start, %.2f at the end\n", load0, load1());
-	char cmd[200];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", base);
-	if (system(cmd) != 0)
-		return 1;
-	for (size_t i = 0; i < n_env; i++)
-		free(envs[i]);
-	free(envs);
-	free(lens);
-	free(msgs);
-	free(sigs);
-	return 0;
 }
