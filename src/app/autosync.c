@@ -192,6 +192,22 @@ sz_autosync_next(sz_autosync *a, uint64_t now)
 	return best;
 }
 
+void
+sz_autosync_set_idle_cap(sz_autosync *a, uint32_t cap, uint64_t now)
+{
+	if (cap == 0)
+		cap = SZ_AUTOSYNC_IDLE_CAP;
+	if (cap == a->cfg.idle_cap)
+		return;
+	a->cfg.idle_cap = cap;
+	uint64_t most = a->cfg.period_ms * cap + a->cfg.period_ms * cap / 4; /* the jitter's top */
+	for (size_t i = 0; i < a->n; i++) {
+		sz_autosync_target *t = &a->t[i];
+		if (!t->inflight && t->fails == 0 && t->due_ms > now + most)
+			t->due_ms = now + sz_backoff_idle_ms(a->cfg.period_ms, t->idle, cap, rnd(a));
+	}
+}
+
 /* A session with t went through (either side dialled): its idle streak, its next time. */
 static void
 went_through(sz_autosync *a, sz_autosync_target *t, bool moved, uint64_t now)

@@ -75,6 +75,11 @@ typedef struct sz_autosync {
 
 /* Start with no target; zero fields of cfg take the defaults. */
 void sz_autosync_init(sz_autosync *a, const sz_autosync_cfg *cfg, const sz_env *env);
+/* The idle cap is now cap periods (0: SZ_AUTOSYNC_IDLE_CAP): the daemon lowers it while no
+ * other node can dial this one (nothing announced: --unlisted, or listening on loopback only),
+ * since no push can reach it then.  A lower cap holds at once: a target not in flight, not
+ * failing, due later than the new cap allows is given a wait within it from now. */
+void sz_autosync_set_idle_cap(sz_autosync *a, uint32_t cap, uint64_t now);
 /* The targets are now want[0..n): a node is one target whatever its addresses (the same key
  * once; without a key, the same address once); beyond SZ_AUTOSYNC_MAX_TARGETS ignored.  One
  * already known keeps its schedule and takes the addresses given now; a new one is due within

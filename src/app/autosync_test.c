@@ -395,6 +395,49 @@ test_idle_backoff(void **state)
 	assert_int_equal(b.cfg.idle_cap, SZ_AUTOSYNC_IDLE_CAP);
 }
 
+/* A node nobody can dial (nothing announced) lowers its idle cap: a lower cap holds at once for
+ * targets waiting longer, not for one in failure backoff; raising it waits for the next session. */
+static void
+test_idle_cap_change(void **state)
+{
+	(void)state;
+	sz_env_seeded e;
+	sz_env_seeded_init(&e, 5, 0);
+	sz_autosync a;
+	sz_autosync_cfg cfg = { .period_ms = 60000, .push_ms = 1000, .backoff_min_ms = 5000,
+		.backoff_max_ms = 4000000 };
+	sz_autosync_init(&a, &cfg, &e.env);
+	assert_int_equal(a.cfg.idle_cap, SZ_AUTOSYNC_IDLE_CAP);
+	sz_autosync_want w[2] = { want(5), want(6) };
+	sz_autosync_set(&a, w, 2, 0);
+	uint64_t now = 1000;
+	sz_autosync_target *t0 = sz_autosync_next(&a, now), *t1 = sz_autosync_next(&a, now);
+	assert_non_null(t0);
+	assert_non_null(t1);
+	uint32_t id0 = t0->id, id1 = t1->id;
+	const sz_autosync_target *f0 = sz_autosync_find(&a, id0), *f1 = sz_autosync_find(&a, id1);
+	sz_autosync_done(&a, id1, SZ_ERR_UNREACHABLE, -1, false, now);  /* failing: its own backoff */
+	for (int i = 0; i < 8; i++) {
+		now = f1->due_ms;
+		sz_autosync_target *t = sz_autosync_next(&a, now);
+		assert_non_null(t);
+		assert_int_equal(t->id, id1);
+		sz_autosync_done(&a, id1, SZ_ERR_UNREACHABLE, -1, false, now);
+	}
+	sz_autosync_done(&a, id0, SZ_OK, -1, false, now);             /* idle: waits the cap, 32 */
+	assert_true(f0->due_ms >= now + 32 * 45000);
+	uint64_t due1 = f1->due_ms;
+	assert_true(due1 > now + 4 * 75000); /* so that the test says something of it */
+	sz_autosync_set_idle_cap(&a, SZ_AUTOSYNC_IDLE_CAP_UNLISTED, now + 10);
+	assert_true(f0->due_ms >= now + 10 + 4 * 45000 && f0->due_ms <= now + 10 + 4 * 75000);
+	assert_int_equal(f1->due_ms, due1);
+	/* back up: nothing is pulled in or pushed out until the next session */
+	uint64_t due0 = f0->due_ms;
+	sz_autosync_set_idle_cap(&a, 0, now + 20);
+	assert_int_equal(a.cfg.idle_cap, SZ_AUTOSYNC_IDLE_CAP);
+	assert_int_equal(f0->due_ms, due0);
+}
+
 int
 main(void)
 {
@@ -405,6 +448,7 @@ main(void)
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_forward),
 		cmocka_unit_test(test_idle_backoff),
+		cmocka_unit_test(test_idle_cap_change),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

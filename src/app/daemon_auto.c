@@ -304,6 +304,15 @@ sz_daemon_auto_tor(sz_daemon *d, const sz_autosync_want *want, size_t n, const c
 	sz_secret_free(sks);
 }
 
+/* The idle cap (lib/backoff.h) for a node that announces nr addresses: a node nobody can dial
+ * (--unlisted, or reached only from this computer: plain `serve`, the web page's default) gets
+ * no push, so it keeps asking more often. */
+static uint32_t
+idle_cap(const sz_daemon *d, size_t nr)
+{
+	return d->o.unlisted || nr == 0 ? SZ_AUTOSYNC_IDLE_CAP_UNLISTED : SZ_AUTOSYNC_IDLE_CAP;
+}
+
 /* Gather the targets: every member node the cells' records name, and the peers list. */
 static void
 targets_gather(sz_daemon *d, uint64_t now)
@@ -312,6 +321,8 @@ targets_gather(sz_daemon *d, uint64_t now)
 	sz_addr reach[SZ_DAEMON_MAX_REACH];
 	size_t nr = sz_daemon_reach(d, reach, SZ_DAEMON_MAX_REACH), k = 0;
 	size_t nb = sz_node_reach_targets(d->node, want, SZ_AUTOSYNC_MAX_TARGETS);
+	if (d->as_ready) /* the reach may have changed: an onion came up, say */
+		sz_autosync_set_idle_cap(&d->as, idle_cap(d, nr), now);
 	for (size_t i = 0; i < nb; i++)
 		if (route(d, &want[i], reach, nr) > 0)
 			want[k++] = want[i];
@@ -387,8 +398,9 @@ sz_daemon_auto_attach(sz_daemon *d)
 	d->targets_dirty = d->publish_dirty = true;
 	if (!d->as_ready) {
 		/* a node nobody dials receives no push: it keeps asking more often */
+		sz_addr reach[SZ_DAEMON_MAX_REACH];
 		sz_autosync_cfg cfg = { .period_ms = d->o.sync_every_ms,
-			.idle_cap = d->o.unlisted ? SZ_AUTOSYNC_IDLE_CAP_UNLISTED : 0 };
+			.idle_cap = idle_cap(d, sz_daemon_reach(d, reach, SZ_DAEMON_MAX_REACH)) };
 		sz_autosync_init(&d->as, &cfg, d->node->env);
 		d->as_ready = true;
 	}
