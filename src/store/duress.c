@@ -26,13 +26,6 @@
  * before key file version 3 holds random bytes where the time now is). */
 #define TIME_MIN_MS 1577836800000ull
 
-static int
-path_in(char *out, size_t n, const char *dir, const char *name)
-{
-	int w = snprintf(out, n, "%s/%s", dir, name);
-	return (w < 0 || (size_t)w >= n) ? SZ_ERR_INVALID : SZ_OK;
-}
-
 int
 sz_store_is_decoy(const sz_store *s)
 {
@@ -155,7 +148,7 @@ static int
 empty_journal(const char *dir)
 {
 	char jr[PATH_MAX];
-	int r = path_in(jr, sizeof jr, dir, SZ_STORE_JOURNAL);
+	int r = sz_path_in(jr, sizeof jr, dir, SZ_STORE_JOURNAL);
 	if (r != SZ_OK)
 		return r;
 	int fd = open(jr, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -192,7 +185,7 @@ sz_store_duress_open(sz_store *s, const uint8_t kek[static 32], unsigned slot,
 
 	if (sec == NULL)
 		return SZ_ERR_NOMEM;
-	if ((r = path_in(db, sizeof db, s->dir, SZ_STORE_DB)) != SZ_OK)
+	if ((r = sz_path_in(db, sizeof db, s->dir, SZ_STORE_DB)) != SZ_OK)
 		goto out;
 	memcpy(sec, payload, 32);
 	uint64_t created = slot_created(s, payload);

@@ -216,13 +216,6 @@ sz_keyfile_scrub(sz_keyfile *kf, unsigned slot, const sz_env *env)
 /* --- files ------------------------------------------------------------------------------ */
 
 static int
-path_in(char *out, size_t n, const char *dir, const char *name)
-{
-	int w = snprintf(out, n, "%s/%s", dir, name);
-	return (w < 0 || (size_t)w >= n) ? SZ_ERR_INVALID : SZ_OK;
-}
-
-static int
 errno_err(int e)
 {
 	return (e == ENOSPC || e == EFBIG || e == EDQUOT) ? SZ_ERR_DISK_FULL : SZ_ERR_IO;
@@ -268,13 +261,13 @@ sz_keyfile_load(const char *dir, sz_keyfile *kf, sz_keyfile *pending, int *has_p
 	memset(kf, 0, sizeof *kf);
 	memset(pending, 0, sizeof *pending);
 	*has_pending = 0;
-	if ((r = path_in(path, sizeof path, dir, SZ_KEYFILE_PENDING)) != SZ_OK)
+	if ((r = sz_path_in(path, sizeof path, dir, SZ_KEYFILE_PENDING)) != SZ_OK)
 		return r;
 	if (read_file(path, pending) == SZ_OK)
 		*has_pending = pending->damaged ? -1 : 1; /* -1: torn while written: never used */
 	else if (access(path, F_OK) == 0)
 		*has_pending = -1;
-	if ((r = path_in(path, sizeof path, dir, SZ_KEYFILE_NAME)) != SZ_OK)
+	if ((r = sz_path_in(path, sizeof path, dir, SZ_KEYFILE_NAME)) != SZ_OK)
 		return r;
 	r = read_file(path, kf);
 	if (r != SZ_OK && *has_pending > 0) {
@@ -319,7 +312,7 @@ sz_keyfile_write_pending(const char *dir, const sz_keyfile *kf)
 	char pend[PATH_MAX];
 	uint8_t buf[SZ_KEYFILE_BYTES];
 	int r;
-	if ((r = path_in(pend, sizeof pend, dir, SZ_KEYFILE_PENDING)) != SZ_OK)
+	if ((r = sz_path_in(pend, sizeof pend, dir, SZ_KEYFILE_PENDING)) != SZ_OK)
 		return r;
 	size_t n = sz_keyfile_encode(kf, buf);
 	if ((r = write_path(pend, buf, n, O_TRUNC)) == SZ_OK)
@@ -335,8 +328,8 @@ sz_keyfile_store(const char *dir, const sz_keyfile *kf)
 	uint8_t buf[SZ_KEYFILE_BYTES];
 	int r;
 
-	if ((r = path_in(pend, sizeof pend, dir, SZ_KEYFILE_PENDING)) != SZ_OK ||
-	    (r = path_in(key, sizeof key, dir, SZ_KEYFILE_NAME)) != SZ_OK)
+	if ((r = sz_path_in(pend, sizeof pend, dir, SZ_KEYFILE_PENDING)) != SZ_OK ||
+	    (r = sz_path_in(key, sizeof key, dir, SZ_KEYFILE_NAME)) != SZ_OK)
 		return r;
 	size_t n = sz_keyfile_encode(kf, buf);
 	if ((r = write_path(pend, buf, n, O_TRUNC)) != SZ_OK)
@@ -367,8 +360,8 @@ sz_keyfile_commit_pending(const char *dir, const sz_keyfile *kf)
 	uint8_t buf[SZ_KEYFILE_BYTES];
 	int r;
 
-	if ((r = path_in(pend, sizeof pend, dir, SZ_KEYFILE_PENDING)) != SZ_OK ||
-	    (r = path_in(key, sizeof key, dir, SZ_KEYFILE_NAME)) != SZ_OK)
+	if ((r = sz_path_in(pend, sizeof pend, dir, SZ_KEYFILE_PENDING)) != SZ_OK ||
+	    (r = sz_path_in(key, sizeof key, dir, SZ_KEYFILE_NAME)) != SZ_OK)
 		return r;
 	size_t n = sz_keyfile_encode(kf, buf);
 	/* key.new is not written again: truncating it would leave, for a moment, no whole copy
@@ -390,10 +383,17 @@ out:
 }
 
 int
+sz_path_in(char *out, size_t n, const char *dir, const char *name)
+{
+	int w = snprintf(out, n, "%s/%s", dir, name);
+	return (w < 0 || (size_t)w >= n) ? SZ_ERR_INVALID : SZ_OK;
+}
+
+int
 sz_keyfile_drop_pending(const char *dir)
 {
 	char pend[PATH_MAX];
-	int r = path_in(pend, sizeof pend, dir, SZ_KEYFILE_PENDING);
+	int r = sz_path_in(pend, sizeof pend, dir, SZ_KEYFILE_PENDING);
 	if (r != SZ_OK)
 		return r;
 	if (unlink(pend) != 0)
@@ -427,8 +427,8 @@ sz_keyfile_destroy(const char *dir)
 {
 	char pend[PATH_MAX], key[PATH_MAX];
 	int r;
-	if ((r = path_in(pend, sizeof pend, dir, SZ_KEYFILE_PENDING)) != SZ_OK ||
-	    (r = path_in(key, sizeof key, dir, SZ_KEYFILE_NAME)) != SZ_OK)
+	if ((r = sz_path_in(pend, sizeof pend, dir, SZ_KEYFILE_PENDING)) != SZ_OK ||
+	    (r = sz_path_in(key, sizeof key, dir, SZ_KEYFILE_NAME)) != SZ_OK)
 		return r;
 	int r1 = destroy_file(key);
 	int r2 = destroy_file(pend);

@@ -134,5 +134,8 @@ SZ_MUST_CHECK int sz_keyfile_destroy(const char *dir);
 
 /* fsync a directory (after creating, renaming or unlinking in it). */
 SZ_MUST_CHECK int sz_fsync_dir(const char *dir);
+/* dir "/" name into out[0..n): SZ_ERR_INVALID if it does not fit.  One for every file of a
+ * store's directory. */
+SZ_MUST_CHECK int sz_path_in(char *out, size_t n, const char *dir, const char *name);
 
 #endif /* SZ_STORE_KEYFILE_H */

@@ -26,13 +26,6 @@
 #include "lib/bytes.h"
 #include "store/store_int.h"
 
-static int
-path_in(char *out, size_t n, const char *dir, const char *name)
-{
-	int w = snprintf(out, n, "%s/%s", dir, name);
-	return (w < 0 || (size_t)w >= n) ? SZ_ERR_INVALID : SZ_OK;
-}
-
 int
 sz_store_db_matches(const char *path, const uint8_t master[static 32])
 {
@@ -54,9 +47,9 @@ sz_store_drop_rotation(const char *dir)
 {
 	char p[PATH_MAX];
 	int any = 0;
-	if (path_in(p, sizeof p, dir, SZ_STORE_DB_NEW_JOURNAL) == SZ_OK)
+	if (sz_path_in(p, sizeof p, dir, SZ_STORE_DB_NEW_JOURNAL) == SZ_OK)
 		any |= unlink(p) == 0;
-	if (path_in(p, sizeof p, dir, SZ_STORE_DB_NEW) == SZ_OK)
+	if (sz_path_in(p, sizeof p, dir, SZ_STORE_DB_NEW) == SZ_OK)
 		any |= unlink(p) == 0;
 	if (any && sz_fsync_dir(dir) != SZ_OK) {
 		/* the files are unreadable without a key that no longer exists: a courtesy */
@@ -68,8 +61,8 @@ sz_store_settle(sz_store *s, const uint8_t master[static 32], int from_pending)
 {
 	char db[PATH_MAX], nw[PATH_MAX];
 	int r;
-	if ((r = path_in(db, sizeof db, s->dir, SZ_STORE_DB)) != SZ_OK ||
-	    (r = path_in(nw, sizeof nw, s->dir, SZ_STORE_DB_NEW)) != SZ_OK)
+	if ((r = sz_path_in(db, sizeof db, s->dir, SZ_STORE_DB)) != SZ_OK ||
+	    (r = sz_path_in(nw, sizeof nw, s->dir, SZ_STORE_DB_NEW)) != SZ_OK)
 		return r;
 	if (from_pending) {
 		if (sz_store_db_matches(nw, master) == 1) {
@@ -77,7 +70,7 @@ sz_store_settle(sz_store *s, const uint8_t master[static 32], int from_pending)
 			char nj[PATH_MAX];
 			if (rename(nw, db) != 0)
 				return SZ_ERR_IO;
-			if (path_in(nj, sizeof nj, s->dir, SZ_STORE_DB_NEW_JOURNAL) == SZ_OK)
+			if (sz_path_in(nj, sizeof nj, s->dir, SZ_STORE_DB_NEW_JOURNAL) == SZ_OK)
 				(void)unlink(nj);
 			return sz_fsync_dir(s->dir);
 		}
@@ -230,9 +223,9 @@ sz_store_change_passphrase(sz_store *s, const char *pass, size_t passlen,
 		return SZ_ERR_NOMEM;
 	keys2 = sec + 96;
 	s->errmsg[0] = '\0';
-	if ((r = path_in(nw, sizeof nw, s->dir, SZ_STORE_DB_NEW)) != SZ_OK ||
-	    (r = path_in(nj, sizeof nj, s->dir, SZ_STORE_DB_NEW_JOURNAL)) != SZ_OK ||
-	    (r = path_in(db, sizeof db, s->dir, SZ_STORE_DB)) != SZ_OK)
+	if ((r = sz_path_in(nw, sizeof nw, s->dir, SZ_STORE_DB_NEW)) != SZ_OK ||
+	    (r = sz_path_in(nj, sizeof nj, s->dir, SZ_STORE_DB_NEW_JOURNAL)) != SZ_OK ||
+	    (r = sz_path_in(db, sizeof db, s->dir, SZ_STORE_DB)) != SZ_OK)
 		goto out;
 	if ((r = sz_keyfile_kek(sec, &s->kf, pass, passlen)) != SZ_OK)
 		goto out;

@@ -224,17 +224,10 @@ sz_store_exec(sz_store *s, const char *sql, const char *what)
 /* --- opening and closing --------------------------------------------------------------- */
 
 static int
-path_in(char *out, size_t n, const char *dir, const char *name)
-{
-	int w = snprintf(out, n, "%s/%s", dir, name);
-	return (w < 0 || (size_t)w >= n) ? SZ_ERR_INVALID : SZ_OK;
-}
-
-static int
 take_lock(sz_store *s)
 {
 	char path[PATH_MAX];
-	int r = path_in(path, sizeof path, s->dir, SZ_STORE_LOCK);
+	int r = sz_path_in(path, sizeof path, s->dir, SZ_STORE_LOCK);
 	if (r != SZ_OK)
 		return r;
 	s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -334,8 +327,8 @@ sz_store_open_db(sz_store *s, int create)
 {
 	char db[PATH_MAX], jr[PATH_MAX];
 	int r;
-	if ((r = path_in(db, sizeof db, s->dir, SZ_STORE_DB)) != SZ_OK ||
-	    (r = path_in(jr, sizeof jr, s->dir, SZ_STORE_JOURNAL)) != SZ_OK)
+	if ((r = sz_path_in(db, sizeof db, s->dir, SZ_STORE_DB)) != SZ_OK ||
+	    (r = sz_path_in(jr, sizeof jr, s->dir, SZ_STORE_JOURNAL)) != SZ_OK)
 		return r;
 	if (create) {
 		/* Files without a key file are unreadable leftovers (e.g. of a wipe or duress). */
@@ -423,7 +416,7 @@ sz_store_create(sz_store **out, const char *dir, const char *pass, size_t passle
 	}
 	if ((r = store_new(&s, dir, opts)) != SZ_OK || (r = take_lock(s)) != SZ_OK)
 		goto out;
-	if ((r = path_in(path, sizeof path, dir, SZ_KEYFILE_NAME)) != SZ_OK)
+	if ((r = sz_path_in(path, sizeof path, dir, SZ_KEYFILE_NAME)) != SZ_OK)
 		goto out;
 	if (access(path, F_OK) == 0 && !sz_store_unfinished(dir)) {
 		r = SZ_ERR_EXISTS;
@@ -698,7 +691,7 @@ sz_store_wipe(const char *dir)
 	/* The key material first: once it is gone and synced, nothing else matters. */
 	int r = sz_keyfile_destroy(dir);
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
-		if (path_in(path, sizeof path, dir, files[i]) == SZ_OK)
+		if (sz_path_in(path, sizeof path, dir, files[i]) == SZ_OK)
 			(void)unlink(path);
 	/* Making the unlinks durable is a courtesy: the keys, already synced, are what mattered. */
 	int synced = sz_fsync_dir(dir);

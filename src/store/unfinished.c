@@ -22,19 +22,12 @@ static const char *const pieces[] = {
 	SZ_STORE_DB_NEW_JOURNAL,
 };
 
-static int
-piece_path(char *out, size_t n, const char *dir, const char *name)
-{
-	int w = snprintf(out, n, "%s/%s", dir, name);
-	return (w < 0 || (size_t)w >= n) ? SZ_ERR_INVALID : SZ_OK;
-}
-
 bool
 sz_store_unfinished(const char *dir)
 {
 	char p[PATH_MAX];
 	struct stat st;
-	return piece_path(p, sizeof p, dir, SZ_STORE_UNFINISHED) == SZ_OK && lstat(p, &st) == 0;
+	return sz_path_in(p, sizeof p, dir, SZ_STORE_UNFINISHED) == SZ_OK && lstat(p, &st) == 0;
 }
 
 int
@@ -46,7 +39,7 @@ sz_store_create_begin(const char *dir)
 	int r;
 	bool redo = sz_store_unfinished(dir);
 	for (size_t i = 0; i < sizeof pieces / sizeof pieces[0]; i++) {
-		if ((r = piece_path(p, sizeof p, dir, pieces[i])) != SZ_OK)
+		if ((r = sz_path_in(p, sizeof p, dir, pieces[i])) != SZ_OK)
 			return r;
 		if (lstat(p, &st) != 0)
 			continue;
@@ -59,7 +52,7 @@ sz_store_create_begin(const char *dir)
 	}
 	if (any && (r = sz_fsync_dir(dir)) != SZ_OK)
 		return r;
-	if ((r = piece_path(p, sizeof p, dir, SZ_STORE_UNFINISHED)) != SZ_OK)
+	if ((r = sz_path_in(p, sizeof p, dir, SZ_STORE_UNFINISHED)) != SZ_OK)
 		return r;
 	int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
@@ -73,7 +66,7 @@ int
 sz_store_create_end(const char *dir)
 {
 	char p[PATH_MAX];
-	int r = piece_path(p, sizeof p, dir, SZ_STORE_UNFINISHED);
+	int r = sz_path_in(p, sizeof p, dir, SZ_STORE_UNFINISHED);
 	if (r != SZ_OK)
 		return r;
 	if (unlink(p) != 0)
