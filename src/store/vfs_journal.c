@@ -212,17 +212,24 @@ sz_vfs_jrnl_write(sz_vfile *f, const void *buf, int amt, sqlite3_int64 off)
 		goto done;
 	}
 	if (amt == 12 && off % JHDR == 0 && f->have_hdr && off == f->hdr_off) {
-		/* SQLite writes a header's magic and nRec once its records are synced: first their MAC
-		 * (in the same sector, so a power cut keeps it if it keeps them), then them; then, for
-		 * a header after the first, header 0 learns that this segment exists, after a sync so
-		 * that the count never names a segment whose records could be lost. */
-		uint8_t smac[32];
+		/* SQLite writes a header's magic and nRec once its records are synced: they and their
+		 * MAC go in one write of the whole header (one sector: a kill between two writes left a
+		 * new MAC over the old magic, which no open could tell from tampering, store/crash.t);
+		 * then, for a header after the first, header 0 learns that this segment exists, after a
+		 * sync so that the count never names a segment whose records could be lost. */
+		uint8_t smac[32], hdr[JHDR];
 		if (!jrnl_load_salt(f) || jrnl_state_mac(f, smac, in, off) != 0)
 			goto bad_shape;
 		errno = 0;
-		rc = f->real->pMethods->xWrite(f->real, smac, 32, off + JHDR_STATE_MAC_OFF);
-		if (rc == SQLITE_OK)
-			rc = jrnl_write_masked(f, in, amt, off);
+		rc = f->real->pMethods->xRead(f->real, hdr, JHDR, off);
+		if (rc == SQLITE_OK) {
+			memcpy(hdr, in, 12);
+			jrnl_mask(f, hdr, 12, off);
+			memcpy(hdr + JHDR_STATE_MAC_OFF, smac, 32);
+			errno = 0;
+			rc = f->real->pMethods->xWrite(f->real, hdr, JHDR, off);
+		}
+		sz_wipe(hdr, sizeof hdr);
 		if (rc == SQLITE_OK && f->hdr_idx > 0) {
 			errno = 0;
 			rc = f->real->pMethods->xSync(f->real, SQLITE_SYNC_NORMAL);
