@@ -153,6 +153,7 @@ sz_node_check_begin(sz_node *n, sz_node_check *ck, sz_env_in *in, size_t count)
 	ck->max_body = sz_store_max_body(n->store);
 	if (count < POOL_MIN_ITEMS)
 		return;
+	sz_node_ahead_settle(n); /* its checks are due first anyway */
 	if (n->pool == NULL && !n->pool_failed) {
 		unsigned t = sz_pool_default_threads();
 		n->pool_failed = t == 0 || sz_pool_new(&n->pool, t) != SZ_OK;
@@ -188,6 +189,7 @@ sz_node_check_end(sz_node_check *ck)
 void
 sz_node_pool_free(sz_node *n)
 {
+	sz_node_ahead_settle(n);
 	sz_pool_free(n->pool);
 	n->pool = NULL;
 }

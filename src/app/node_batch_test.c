@@ -1,7 +1,7 @@
 /*
  * node_batch_test.c - a node's batches (node_batch.c): a sync that brings a cell's posts commits
  * once, whatever its cells make of them; the checks run on the pool give the verdicts the writer
- * alone gives; a batch that fails on a full disk leaves the store as it was and the node
+ * alone gives, and so do a sync's batches checked ahead of their storing; a batch that fails on a full disk leaves the store as it was and the node
  * refusing more until it is unlocked again, and then it reads everything; what its cells report
  * is told after the commit, never for a batch rolled back.  Layer: app.
  */
@@ -23,6 +23,7 @@
 #include "app/node_testlib.h"
 #include "cell/cell.h"
 #include "crypto/crypto.h"
+#include "sync/frame.h"
 #include "wire/entry.h"
 #include "wire/envelope.h"
 
@@ -251,8 +252,106 @@ test_pool_matches_inline(void **state)
 	    (const uint8_t *const *)envs, lens, NULL, N, ra), SZ_OK);
 	for (size_t i = 0; i < N; i++)
 		assert_int_equal(ra[i], SZ_ERR_DENIED);
+
+	/* Checked ahead (a sync session's next batch, checked while the one before commits): the
+	 * same verdicts, the batch before settled when the next one takes the pool. */
+	char dir2[TN_DIR_BYTES];
+	sz_node *nc[1];
+	uint8_t pub[1][16];
+	sz_env_public_scope(pub[0]);
+	assert_int_equal(tn_nodes(dir2, "ahead", nc, 1), 0);
+	const uint8_t *const *ev = (const uint8_t *const *)envs;
+	enum { H = N / 2 };
+	sz_node_ahead *a1 = sz_node_check_ahead(nc[0], (const uint8_t(*)[16])pub, 1, ev, lens, NULL,
+	    H);
+	assert_non_null(a1);
+	assert_ptr_equal(nc[0]->pool_ahead, a1);
+	sz_node_ahead *a2 = sz_node_check_ahead(nc[0], (const uint8_t(*)[16])pub, 1, ev + H,
+	    lens + H, NULL, N - H);
+	assert_non_null(a2);
+	assert_ptr_equal(nc[0]->pool_ahead, a2);
+	assert_int_equal(sz_node_ingest_ahead(nc[0], a1, ra), SZ_OK);
+	assert_int_equal(sz_node_ingest_ahead(nc[0], a2, ra + H), SZ_OK);
+	assert_null(nc[0]->pool_ahead);
+	for (size_t i = 0; i < N; i++)
+		assert_int_equal(ra[i], want[i]);
+	assert_int_equal(tn_envelopes(nc[0]), tn_envelopes(nd[1]));
+	/* Dropped unstored: nothing stored, the pool free again for the next batch. */
+	size_t held = tn_envelopes(nc[0]);
+	uint8_t *more[N];
+	for (uint32_t i = 0; i < N; i++)
+		more[i] = leaflet(sk, N + i, &lens[i]);
+	sz_node_ahead *a3 = sz_node_check_ahead(nc[0], (const uint8_t(*)[16])pub, 1,
+	    (const uint8_t *const *)more, lens, NULL, N);
+	assert_non_null(a3);
+	sz_node_ahead_free(a3);
+	assert_null(nc[0]->pool_ahead);
+	assert_int_equal(tn_envelopes(nc[0]), held);
+	/* Under labels without the public one nothing is taken, so nothing is checked ahead (and
+	 * the batch is refused when stored, as above). */
+	assert_null(sz_node_check_ahead(nc[0], (const uint8_t(*)[16])other, 1,
+	    (const uint8_t *const *)more, lens, NULL, N));
+	/* A small batch is not checked ahead (checked as it is stored). */
+	assert_null(sz_node_check_ahead(nc[0], (const uint8_t(*)[16])pub, 1,
+	    (const uint8_t *const *)more, lens, NULL, 3));
+	/* A tampered envelope among the good ones, checked ahead: refused, the others stored. */
+	more[N / 2][SZ_ENV_HEADER_BYTES + 4 + sz_load_u32(more[N / 2] + SZ_ENV_HEADER_BYTES) - 1] ^= 1;
+	a3 = sz_node_check_ahead(nc[0], (const uint8_t(*)[16])pub, 1,
+	    (const uint8_t *const *)more, lens, NULL, N);
+	assert_non_null(a3);
+	assert_int_equal(sz_node_ingest_ahead(nc[0], a3, rb), SZ_OK);
+	for (size_t i = 0; i < N; i++)
+		assert_int_equal(rb[i], i == N / 2 ? SZ_ERR_BAD_SIGNATURE : SZ_OK);
+	assert_int_equal(tn_envelopes(nc[0]), held + N - 1);
+	/* Without a pool, nothing is checked ahead. */
+	setenv("SAMIZDAT_THREADS", "0", 1);
+	assert_null(sz_node_check_ahead(nd[1], (const uint8_t(*)[16])pub, 1,
+	    (const uint8_t *const *)more, lens, NULL, N));
+	unsetenv("SAMIZDAT_THREADS");
+	for (size_t i = 0; i < N; i++) {
+		free(envs[i]);
+		free(more[i]);
+	}
+	tn_nodes_free(dir2, nc, 1);
+	tn_nodes_free(dir, nd, 2);
+}
+
+/* Through a real sync session: a full batch is held and checked on the pool while the one
+ * before commits; all arrive, one commit a batch. */
+static void
+test_sync_checks_ahead(void **state)
+{
+	(void)state;
+	enum { N = 2 * SZ_BATCH_MAX_ENVELOPES + 808 };
+	char dir[TN_DIR_BYTES];
+	sz_node *nd[2];
+	uint8_t pk[32], sk[64], seed[32] = { 17 };
+	uint8_t **envs = calloc(N, sizeof *envs);
+	size_t *lens = calloc(N, sizeof *lens);
+	assert_non_null(envs);
+	assert_non_null(lens);
+	assert_int_equal(sz_sign_seed_keypair(pk, sk, seed), SZ_OK);
+	for (uint32_t i = 0; i < N; i++)
+		envs[i] = leaflet(sk, i, &lens[i]);
+	assert_int_equal(tn_nodes(dir, "syncahead", nd, 2), 0);
+	tn_result r = tn_sync(nd[1], nd[0]); /* what a first session writes, written */
+	assert_int_equal(r.ea, SZ_OK);
+	for (size_t i = 0; i < N; i += SZ_BATCH_MAX_ENVELOPES)
+		assert_int_equal(sz_node_ingest(nd[0], (const uint8_t *const *)envs + i, lens + i,
+		    N - i < SZ_BATCH_MAX_ENVELOPES ? N - i : SZ_BATCH_MAX_ENVELOPES, NULL), SZ_OK);
+	uint64_t c0 = sz_store_commits(nd[1]->store);
+	r = tn_sync(nd[1], nd[0]);
+	assert_int_equal(r.ea, SZ_OK);
+	assert_int_equal(r.eb, SZ_OK);
+	assert_int_equal(r.a.stored, N);
+	assert_int_equal(tn_envelopes(nd[1]), N);
+	assert_int_equal(nd[1]->checked_ahead, 2); /* the two full batches; the short last one not */
+	assert_null(nd[1]->pool_ahead);
+	assert_int_equal(sz_store_commits(nd[1]->store) - c0, 3);
 	for (size_t i = 0; i < N; i++)
 		free(envs[i]);
+	free(envs);
+	free(lens);
 	tn_nodes_free(dir, nd, 2);
 }
 
@@ -366,6 +465,7 @@ main(void)
 		cmocka_unit_test(test_events_after_commit),
 		cmocka_unit_test(test_pool_matches_inline),
 		cmocka_unit_test(test_full_disk_mid_batch),
+		cmocka_unit_test(test_sync_checks_ahead),
 	};
 	if (sz_init() != SZ_OK)
 		return 1;

@@ -208,10 +208,16 @@ typedef struct import_ctx {
 	sz_node *n;
 	const sz_bundle_report *rep; /* recipient is known before the first item (bundle.h) */
 	const sz_buf *owners;        /* the cell of each candidate secret */
-	uint8_t **envs;              /* IMPORT_MAX each */
+	uint8_t **envs;              /* IMPORT_MAX each: the batch being read */
 	size_t *lens;
 	int *res;
 	size_t count, bytes;
+	/* The batch read before, checked on the pool (ahead) while this one is read; stored when
+	 * this one is full, while this one's checks run. */
+	uint8_t **henvs;
+	size_t *hlens;
+	size_t hcount;
+	sz_node_ahead *hahead;       /* NULL: checked as it is stored */
 	sz_node_bundle_stats *st;
 } import_ctx;
 
@@ -239,22 +245,46 @@ may_carry(const import_ctx *x, const uint8_t *env)
 	return true;
 }
 
+/* Store the batch held (one transaction), count what became of it, free it. */
 static int
-import_flush(import_ctx *x)
+import_store_held(import_ctx *x)
 {
-	int *res = x->res;
-	if (x->count == 0)
-		return SZ_OK;
-	int r = sz_node_ingest(x->n, (const uint8_t *const *)x->envs, x->lens, x->count, res);
-	for (size_t i = 0; i < x->count; i++) {
+	int *res = x->res, r = SZ_OK;
+	sz_node_ahead *a = x->hahead;
+	x->hahead = NULL;
+	if (a != NULL)
+		r = sz_node_ingest_ahead(x->n, a, res);
+	else if (x->hcount > 0)
+		r = sz_node_ingest(x->n, (const uint8_t *const *)x->henvs, x->hlens, x->hcount, res);
+	for (size_t i = 0; i < x->hcount; i++) {
 		if (r == SZ_OK && res[i] == SZ_OK)
 			x->st->stored++;
 		else if (r == SZ_OK && (res[i] == SZ_ERR_EXISTS || res[i] == SZ_ERR_EXPIRED))
 			x->st->skipped++;
 		else if (r == SZ_OK)
 			x->st->refused++;
-		free(x->envs[i]);
+		free(x->henvs[i]);
 	}
+	x->hcount = 0;
+	return r;
+}
+
+/* The batch read is full (or the bundle ended): start its checks on the pool, store the one
+ * held before meanwhile, and hold this one. */
+static int
+import_flush(import_ctx *x)
+{
+	sz_node_ahead *a = x->count > 0 ? sz_node_check_ahead(x->n, NULL, 0,
+	    (const uint8_t *const *)x->envs, x->lens, NULL, x->count) : NULL;
+	int r = import_store_held(x);
+	uint8_t **e = x->henvs;
+	size_t *l = x->hlens;
+	x->henvs = x->envs;
+	x->hlens = x->lens;
+	x->hcount = x->count;
+	x->hahead = a;
+	x->envs = e;
+	x->lens = l;
 	x->count = 0;
 	x->bytes = 0;
 	return r;
@@ -299,15 +329,19 @@ sz_node_bundle_import(sz_node *n, int fd, const char *passphrase, sz_node_bundle
 		return sz_node_fail(n, SZ_ERR_INVALID, "a bundle is read from a regular file only");
 	x.envs = calloc(IMPORT_MAX, sizeof *x.envs);
 	x.lens = calloc(IMPORT_MAX, sizeof *x.lens);
+	x.henvs = calloc(IMPORT_MAX, sizeof *x.henvs);
+	x.hlens = calloc(IMPORT_MAX, sizeof *x.hlens);
 	x.res = calloc(IMPORT_MAX, sizeof *x.res);
-	r = x.envs == NULL || x.lens == NULL || x.res == NULL ? SZ_ERR_NOMEM :
-	    sz_node_cells_bundle(n, NULL, true, &cand, &sc, &own);
+	r = x.envs == NULL || x.lens == NULL || x.henvs == NULL || x.hlens == NULL ||
+	    x.res == NULL ? SZ_ERR_NOMEM : sz_node_cells_bundle(n, NULL, true, &cand, &sc, &own);
 	if (r != SZ_OK)
 		goto out;
 	r = sz_bundle_read(&in, (const uint8_t(*)[32])cand.p, cand.len / 32, passphrase, import_item,
 	    &x, rep);
 	if (r == SZ_OK)
 		r = import_flush(&x);
+	if (r == SZ_OK)
+		r = import_store_held(&x);
 	st->cell = opened_by(n, rep, &own);
 	if (r == SZ_OK && rep->kind == SZ_BUNDLE_SUMMARY)
 		r = sz_node_fail(n, SZ_ERR_INVALID, "this is a summary: answer it with 'samizdat "
@@ -319,10 +353,15 @@ sz_node_bundle_import(sz_node *n, int fd, const char *passphrase, sz_node_bundle
 		r = sz_node_fail(n, r, "the bundle was written by an older samizdat (bundle version 1, "
 		    "whose end could not be checked): ask for a new one");
 out:
+	sz_node_ahead_free(x.hahead); /* a batch held when reading failed: not stored */
 	for (size_t i = 0; x.envs != NULL && i < x.count; i++)
 		free(x.envs[i]);
+	for (size_t i = 0; x.henvs != NULL && i < x.hcount; i++)
+		free(x.henvs[i]);
 	free(x.envs);
 	free(x.lens);
+	free(x.henvs);
+	free(x.hlens);
 	free(x.res);
 	sz_buf_free(&cand);
 	sz_buf_free(&sc);

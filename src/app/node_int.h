@@ -115,6 +115,8 @@ struct sz_node {
 	bool broken;                  /* a batch failed after cells moved on: no more batches */
 	struct sz_pool *pool;         /* checks incoming envelopes; started at first need */
 	bool pool_failed;             /* no pool (SAMIZDAT_THREADS=0, or threads refused) */
+	struct sz_node_ahead *pool_ahead; /* the batch checked ahead whose job the pool runs */
+	uint64_t checked_ahead;       /* batches checked ahead so far (benchmarks, tests) */
 	struct sz_node_usage *usage;  /* bytes of chunks held per owner (node_attach.c), loaded on
 	                               * first need, dropped when a batch rolls back or a cell goes */
 };
@@ -152,6 +154,8 @@ void sz_node_check_begin(sz_node *n, sz_node_check *ck, sz_env_in *in, size_t co
 void sz_node_check_wait(sz_node_check *ck, size_t upto);
 void sz_node_check_end(sz_node_check *ck);
 void sz_node_pool_free(sz_node *n);
+/* If a batch checked ahead (below) holds the pool, wait for its checks and release the pool. */
+void sz_node_ahead_settle(sz_node *n);
 /* Forget the events held (the node closes). */
 void sz_node_events_free(sz_node *n);
 
@@ -175,6 +179,21 @@ SZ_MUST_CHECK int sz_node_ingest(sz_node *n, const uint8_t *const *envs, const s
 SZ_MUST_CHECK int sz_node_ingest_shared(sz_node *n, const uint8_t (*shared)[16], size_t nshared,
     const uint8_t *const *envs, const size_t *lens, const uint8_t (*ids)[32], size_t count,
     int *results);
+/* A batch checked ahead of its storing: a sync session starts checking batch k + 1 on the pool
+ * (parse, hash, verify, as sz_node_ingest_shared would) while batch k is written and committed,
+ * so that the commit's fsyncs do not leave the cores idle (a bundle's import does the same
+ * while it reads the next batch).  Begin with the arguments sz_node_ingest_shared would get
+ * (shared NULL: sz_node_ingest's, a local import's) (they must stay valid until the handle is used or freed); it
+ * takes the pool once a batch ahead before it has finished.  NULL: not started (a small
+ * batch, no pool, no memory; the batch is then checked as it is stored).  Only the envelopes
+ * the acceptance rule takes at this moment are checked; one it takes later only is checked
+ * when stored.  ingest_ahead stores the batch as sz_node_ingest_shared does and frees the
+ * handle; free drops it unstored.  The node must outlive its handles. */
+typedef struct sz_node_ahead sz_node_ahead;
+sz_node_ahead *sz_node_check_ahead(sz_node *n, const uint8_t (*shared)[16], size_t nshared,
+    const uint8_t *const *envs, const size_t *lens, const uint8_t (*ids)[32], size_t count);
+SZ_MUST_CHECK int sz_node_ingest_ahead(sz_node *n, sz_node_ahead *a, int *results);
+void sz_node_ahead_free(sz_node_ahead *a);
 
 /* Sketches for sync sessions (node_sketch.c), one per set of shared labels, holding no ids
  * (sourced from the store).  Every envelope the node lists under a label goes into them once:

@@ -69,15 +69,17 @@ quota_filter(sz_node *n, sz_env_in *in, size_t m)
 }
 
 /* Store the kept items (kidx maps them to the batch's), checked on the pool as they are
- * stored: res gets each one's result.  bare: this batch began the store's transaction (no
- * operation or batch around it), which goes whole if anything fails, so a step needs no
- * savepoint of its own. */
+ * stored (unless checked already): res gets each one's result.  bare: this batch began the
+ * store's transaction (no operation or batch around it), which goes whole if anything fails,
+ * so a step needs no savepoint of its own. */
 static int
-store_checked(sz_node *n, sz_env_in *in, const size_t *kidx, size_t nk, int *res, bool bare)
+store_checked(sz_node *n, sz_env_in *in, const size_t *kidx, size_t nk, int *res, bool bare,
+    bool checked)
 {
-	sz_node_check ck;
+	sz_node_check ck = { 0 };
 	int kres[STORE_STEP], r = SZ_OK;
-	sz_node_check_begin(n, &ck, in, nk);
+	if (!checked) /* else checked ahead: ck.n 0 makes every wait a no-op */
+		sz_node_check_begin(n, &ck, in, nk);
 	for (size_t k = 0; k < nk && r == SZ_OK; k += STORE_STEP) {
 		size_t m = nk - k < STORE_STEP ? nk - k : STORE_STEP;
 		sz_node_check_wait(&ck, ck.pool != NULL ? k + m : (k / CHECK_AHEAD + 1) * CHECK_AHEAD);
@@ -115,10 +117,114 @@ public_files(sz_node *n, const sz_env_in *in)
 	return r;
 }
 
+/* Is a label of one of my cells that syncs among the shared ones?  *qlabel: that label if
+ * exactly one is (the quarantine's), else NULL. */
+static bool
+cells_shared(sz_node *n, const uint8_t (*shared)[16], size_t nshared, const uint8_t **qlabel)
+{
+	bool any = false;
+	*qlabel = NULL;
+	for (size_t i = 0, ncl = 0; i < nshared; i++)
+		for (size_t j = 0; j < n->ncells; j++)
+			if (sz_node_cell_syncs(n, &n->cells[j]) &&
+			    memcmp(n->cells[j].label, shared[i], 16) == 0) {
+				any = true;
+				*qlabel = ++ncl == 1 ? shared[i] : NULL;
+			}
+	return any;
+}
+
+/* --- batches checked ahead of their storing ------------------------------------------------ */
+
+struct sz_node_ahead {
+	sz_node *n;
+	bool filter;        /* shared given: a peer's batch (else a local import's) */
+	const uint8_t (*shared)[16];
+	size_t nshared;
+	const uint8_t *const *envs;
+	const size_t *lens;
+	const uint8_t (*ids)[32];
+	size_t count;
+	sz_env_in *in;      /* the envelopes taken when it began, in batch order */
+	size_t *pos;        /* pos[i]: envelope i's place in in, or SIZE_MAX (not checked) */
+	size_t nin;
+	sz_node_check ck;
+};
+
+sz_node_ahead *
+sz_node_check_ahead(sz_node *n, const uint8_t (*shared)[16], size_t nshared,
+    const uint8_t *const *envs, const size_t *lens, const uint8_t (*ids)[32], size_t count)
+{
+	const uint8_t *ql;
+	if (n->broken || count == 0)
+		return NULL;
+	sz_node_ahead *a = calloc(1, sizeof *a);
+	if (a == NULL || (a->in = calloc(count, sizeof *a->in)) == NULL ||
+	    (a->pos = malloc(count * sizeof *a->pos)) == NULL) {
+		sz_node_ahead_free(a);
+		return NULL;
+	}
+	a->n = n;
+	a->filter = shared != NULL;
+	a->shared = shared;
+	a->nshared = nshared;
+	a->envs = envs;
+	a->lens = lens;
+	a->ids = ids;
+	a->count = count;
+	bool cs = cells_shared(n, shared, nshared, &ql);
+	for (size_t i = 0; i < count; i++) {
+		a->pos[i] = SIZE_MAX;
+		if (classify(n, a->filter, shared, nshared, cs, envs[i], lens[i]) == TAKE_REFUSE)
+			continue; /* refused unchecked, as ingest would */
+		sz_env_in_init(&a->in[a->nin], envs[i], lens[i], ids != NULL ? ids[i] : NULL);
+		a->pos[i] = a->nin++;
+	}
+	sz_node_check_begin(n, &a->ck, a->in, a->nin);
+	if (a->ck.pool == NULL) { /* small, or no pool: nothing gained by holding the batch */
+		sz_node_ahead_free(a);
+		return NULL;
+	}
+	n->pool_ahead = a;
+	n->checked_ahead++;
+	return a;
+}
+
+/* Wait for a's checks (running them here if no pool runs them) and release the pool. */
+static void
+ahead_finish(sz_node_ahead *a)
+{
+	sz_node_check_wait(&a->ck, a->nin);
+	sz_node_check_end(&a->ck);
+	if (a->n->pool_ahead == a)
+		a->n->pool_ahead = NULL;
+}
+
+void
+sz_node_ahead_settle(sz_node *n)
+{
+	if (n->pool_ahead != NULL)
+		ahead_finish(n->pool_ahead);
+}
+
+void
+sz_node_ahead_free(sz_node_ahead *a)
+{
+	if (a == NULL)
+		return;
+	if (a->n != NULL && a->ck.pool != NULL)
+		ahead_finish(a); /* the workers still read a->in */
+	free(a->in);
+	free(a->pos);
+	free(a);
+}
+
+/* --- ingest ---------------------------------------------------------------------------------- */
+
 static int
 ingest(sz_node *n, bool filter, const uint8_t (*shared)[16], size_t nshared,
     const uint8_t *const *envs, const size_t *lens, const uint8_t (*ids)[32], size_t count,
-    int *results)
+    int *results, sz_node_ahead *a)
 {
 	int *res = results, r = SZ_ERR_NOMEM;
 	bool outer = n->batch; /* an ingest inside an ingest (a cell's answer) shares its record */
@@ -135,13 +241,9 @@ ingest(sz_node *n, bool filter, const uint8_t (*shared)[16], size_t nshared,
 	    (qscopes = calloc(c1, 16)) == NULL || (quar = calloc(c1, sizeof *quar)) == NULL)
 		goto out;
 	n->batch = true;
-	for (size_t i = 0, ncl = 0; i < nshared; i++)
-		for (size_t j = 0; j < n->ncells; j++)
-			if (sz_node_cell_syncs(n, &n->cells[j]) &&
-			    memcmp(n->cells[j].label, shared[i], 16) == 0) {
-				cell_shared = true;
-				qlabel = ++ncl == 1 ? shared[i] : NULL;
-			}
+	cell_shared = cells_shared(n, shared, nshared, &qlabel);
+	if (a != NULL)
+		ahead_finish(a);
 	/* Decide by the header, then list the quarantine's new scopes before anything of them is
 	 * stored; what is refused is neither checked nor stored. */
 	for (size_t i = 0; i < count; i++) {
@@ -152,7 +254,13 @@ ingest(sz_node *n, bool filter, const uint8_t (*shared)[16], size_t nshared,
 		}
 		if (t == TAKE_QUAR)
 			memcpy(qscopes[nq++], envs[i] + 1, 16);
-		sz_env_in_init(&in[nk], envs[i], lens[i], ids != NULL ? ids[i] : NULL);
+		if (a != NULL && a->pos[i] != SIZE_MAX) {
+			in[nk] = a->in[a->pos[i]];
+		} else {
+			sz_env_in_init(&in[nk], envs[i], lens[i], ids != NULL ? ids[i] : NULL);
+			if (a != NULL) /* taken now, not when it was checked ahead */
+				sz_env_in_check(&in[nk], sz_store_max_body(n->store));
+		}
 		kidx[nk++] = i;
 	}
 	/* One transaction for the batch and all the cells make of it. */
@@ -161,7 +269,7 @@ ingest(sz_node *n, bool filter, const uint8_t (*shared)[16], size_t nshared,
 	if (nq > 0)
 		r = sz_node_quar_prepare(n, (const uint8_t(*)[16])qscopes, qlabel, nq);
 	if (r == SZ_OK)
-		r = store_checked(n, in, kidx, nk, res, n->batch_depth == 1);
+		r = store_checked(n, in, kidx, nk, res, n->batch_depth == 1, a != NULL);
 	/* File what this node can read: public entries are stored with their envelopes; sealed
 	 * ones go through the cells that own them; the rest of the sealed ones to quarantine. */
 	nq = 0;
@@ -231,7 +339,7 @@ int
 sz_node_ingest(sz_node *n, const uint8_t *const *envs, const size_t *lens, size_t count,
     int *results)
 {
-	return ingest(n, false, NULL, 0, envs, lens, NULL, count, results);
+	return ingest(n, false, NULL, 0, envs, lens, NULL, count, results, NULL);
 }
 
 int
@@ -239,7 +347,16 @@ sz_node_ingest_shared(sz_node *n, const uint8_t (*shared)[16], size_t nshared,
     const uint8_t *const *envs, const size_t *lens, const uint8_t (*ids)[32], size_t count,
     int *results)
 {
-	return ingest(n, true, shared, nshared, envs, lens, ids, count, results);
+	return ingest(n, true, shared, nshared, envs, lens, ids, count, results, NULL);
+}
+
+int
+sz_node_ingest_ahead(sz_node *n, sz_node_ahead *a, int *results)
+{
+	int r = ingest(n, a->filter, a->shared, a->nshared, a->envs, a->lens, a->ids, a->count,
+	    results, a);
+	sz_node_ahead_free(a);
+	return r;
 }
 
 int
@@ -412,6 +529,26 @@ hook_store(void *ctx, const uint8_t (*shared)[SZ_SCOPE_BYTES], size_t nshared,
 	return sz_node_ingest_shared(ctx, shared, nshared, envs, lens, ids, count, results);
 }
 
+static void *
+hook_check(void *ctx, const uint8_t (*shared)[SZ_SCOPE_BYTES], size_t nshared,
+    const uint8_t *const *envs, const size_t *lens, const uint8_t (*ids)[32], size_t count)
+{
+	return sz_node_check_ahead(ctx, shared, nshared, envs, lens, ids, count);
+}
+
+static int
+hook_store_checked(void *ctx, void *checked, int *results)
+{
+	return sz_node_ingest_ahead(ctx, checked, results);
+}
+
+static void
+hook_drop(void *ctx, void *checked)
+{
+	(void)ctx;
+	sz_node_ahead_free(checked);
+}
+
 /* For a session on the public onion: only what the public scope holds leaves. */
 static int
 hook_get_public(void *ctx, const uint8_t id[32], uint8_t **env, size_t *len)
@@ -480,6 +617,9 @@ sz_node_sync_config(sz_node *n, sz_noise_role role, sz_sync_config *cfg, void **
 	cfg->hooks.list_ids = hook_list;
 	cfg->hooks.get = hook_get;
 	cfg->hooks.store = hook_store;
+	cfg->hooks.check = hook_check;
+	cfg->hooks.store_checked = hook_store_checked;
+	cfg->hooks.drop = hook_drop;
 	cfg->hooks.on_join = role == SZ_NOISE_RESPONDER ? sz_node_on_join : NULL;
 	cfg->hooks.sketch_get = sz_node_sketch_get;
 	cfg->hooks.sketch_put = sz_node_sketch_put;

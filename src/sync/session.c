@@ -82,6 +82,7 @@ sz_sync_fail(sz_sync *s, int err, const char *why)
 		return s->error;
 	s->status = SZ_SYNC_FAILED;
 	s->error = err;
+	sz_transfer_drop(s); /* a batch held goes unstored, unacknowledged */
 	if (s->tx != NULL) {
 		/* Tell the peer why, then stop: nothing else is sent after an error. */
 		sz_buf e = { 0 };
@@ -261,7 +262,7 @@ on_frame(sz_sync *s, const sz_frame *f)
 		if (s->phase != PH_TRANSFER || s->fin_received)
 			return sz_sync_fail(s, SZ_ERR_PEER, "unexpected FIN");
 		s->fin_received = true;
-		return SZ_OK;
+		return sz_transfer_flush(s); /* the last batch, if it was held */
 	case SZ_FR_JOIN: {
 		sz_buf reply = { .secret = true };
 		if (s->cfg.role != SZ_NOISE_RESPONDER || s->phase != PH_HELLO ||
@@ -506,6 +507,11 @@ sz_sync_tick(sz_sync *s)
 		    "no first frame in time");
 	if (now - s->last_rx_ms > s->cfg.limits.idle_ms || now - s->start_ms > s->cfg.limits.max_ms)
 		return sz_sync_fail(s, SZ_ERR_TIMEOUT, "timed out");
+	if (s->held != NULL && now - s->held_ms >= SZ_SYNC_HOLD_MS) {
+		/* nothing came after a full batch (the peer sent fewer than it announced) */
+		int r = sz_transfer_flush(s);
+		return r != SZ_OK ? r : pump(s);
+	}
 	return SZ_OK;
 }
 
@@ -605,7 +611,7 @@ sz_sync_mem(const sz_sync *s)
 	    (s->cfg.nscopes + s->cfg.npairs + s->nshared) * SZ_SCOPE_BYTES +
 	    s->cfg.npairs * sizeof(sz_sync_pair) + s->nwant_pfx * 20 +
 	    s->nwant_w * (SZ_RIBLT_WANT_BYTES + 1);
-	return m + sz_recon_mem(s);
+	return m + sz_recon_mem(s) + sz_transfer_mem(s);
 }
 
 int
@@ -631,7 +637,9 @@ sz_sync_new(sz_sync **out, const sz_sync_config *cfg)
 	    (cfg->hooks.sketch_get == NULL) != (cfg->hooks.sketch_size == NULL) ||
 	    (cfg->hooks.sketch_get == NULL) != (cfg->hooks.find_prefix == NULL) ||
 	    (cfg->hooks.sketch_build != NULL && cfg->hooks.sketch_get == NULL) ||
-	    (cfg->hooks.count_ids == NULL) != (cfg->hooks.list_page == NULL))
+	    (cfg->hooks.count_ids == NULL) != (cfg->hooks.list_page == NULL) ||
+	    (cfg->hooks.check == NULL) != (cfg->hooks.store_checked == NULL) ||
+	    (cfg->hooks.check == NULL) != (cfg->hooks.drop == NULL))
 		return SZ_ERR_INVALID;
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		return SZ_ERR_NOMEM;
@@ -703,6 +711,7 @@ sz_sync_free(sz_sync *s)
 {
 	if (s == NULL)
 		return;
+	sz_transfer_drop(s);
 	sz_noise_hs_free(s->hs);
 	sz_noise_cipher_free(s->tx);
 	sz_noise_cipher_free(s->rx);

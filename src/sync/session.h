@@ -50,6 +50,17 @@ typedef struct sz_sync_hooks {
 	int (*store)(void *ctx, const uint8_t (*shared)[SZ_SCOPE_BYTES], size_t nshared,
 	    const uint8_t *const *envs, const size_t *lens, const uint8_t (*ids)[32], size_t n,
 	    int *results);
+	/* Optional, all three or none: a batch checked ahead of its storing.  check starts
+	 * checking a batch as store would (the same arguments, which stay valid until the batch
+	 * is stored or dropped) and returns a handle, NULL if it did not start one (store is then
+	 * called as usual); store_checked stores it as store would and frees the handle; drop
+	 * frees it unstored.  With them the session holds a full batch, checked meanwhile, until
+	 * the next batch or FIN arrives, and stores the one before while this one is checked
+	 * (docs/PROTOCOL.md §8, Transfer). */
+	void *(*check)(void *ctx, const uint8_t (*shared)[SZ_SCOPE_BYTES], size_t nshared,
+	    const uint8_t *const *envs, const size_t *lens, const uint8_t (*ids)[32], size_t n);
+	int (*store_checked)(void *ctx, void *checked, int *results);
+	void (*drop)(void *ctx, void *checked);
 	/* Responder, optional: an invitation is being redeemed (docs/PROTOCOL.md §11).  Fill reply
 	 * with the WELCOME payload; a non-OK return refuses with that code. */
 	int (*on_join)(void *ctx, const uint8_t *req, size_t len, sz_buf *reply);
@@ -192,6 +203,9 @@ SZ_MUST_CHECK int sz_sync_input(sz_sync *s, const uint8_t *p, size_t n);
  * small requests and never reads the answers (RIBLT MORE, Negentropy) must not grow our queue
  * without bound.  An honest session never queues this much in both directions at once. */
 #define SZ_SYNC_OUT_HIGH (8u << 20)
+/* A batch held for the next one (hooks.check) is stored anyway after this long without it:
+ * by sz_sync_tick, which the caller runs at least this often while a session is open. */
+#define SZ_SYNC_HOLD_MS 200
 
 /* The bytes waiting to be sent (borrowed until the next call); *n = 0 if none. */
 void sz_sync_output(sz_sync *s, const uint8_t **p, size_t *n);

@@ -18,6 +18,8 @@ enum phase {
 	PH_END,
 };
 
+typedef struct sz_batch_in sz_batch_in;
+
 struct sz_sync {
 	sz_sync_config cfg;
 	uint8_t (*scopes)[SZ_SCOPE_BYTES];
@@ -95,6 +97,8 @@ struct sz_sync {
 	uint64_t expect;  /* envelopes the peer announced it will send */
 	uint64_t unasked; /* responder: envelopes dropped as chance matches of a 32-bit want */
 	bool fin_sent, fin_received;
+	sz_batch_in *held;       /* a full batch received, its checks running, not yet stored */
+	uint64_t held_ms;
 
 	uint64_t start_ms, last_rx_ms;
 	uint64_t progress_ms;     /* last whole message from the peer, or the peer read ours */
@@ -114,6 +118,11 @@ uint64_t sz_transfer_left(const sz_sync *s);
 int sz_transfer_pump(sz_sync *s);
 /* transfer.c: take an ENVELOPES frame: store the batch through the hook, answer ACK. */
 int sz_transfer_envelopes(sz_sync *s, const sz_frame *f);
+/* transfer.c: store and acknowledge the batch held (if any); drop it unstored (the session
+ * failed or ends); its bytes. */
+int sz_transfer_flush(sz_sync *s);
+void sz_transfer_drop(sz_sync *s);
+size_t sz_transfer_mem(const sz_sync *s);
 /* Encrypt the frames that wait into Noise transport messages on the wire. */
 int sz_sync_flush(sz_sync *s);
 /* Queue a frame for sending (encrypted on flush). */

@@ -55,6 +55,8 @@ t_get(void *ctx, const uint8_t id[32], uint8_t **env, size_t *len)
 	tnode *t = ctx;
 	for (size_t i = 0; i < t->n; i++)
 		if (memcmp(t->id[i], id, 32) == 0) {
+			if (t->hidden_from > 0 && i >= t->hidden_from)
+				return SZ_ERR_NOT_FOUND;
 			*env = malloc(t->len[i]);
 			memcpy(*env, t->env[i], t->len[i]);
 			*len = t->len[i];

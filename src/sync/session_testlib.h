@@ -22,6 +22,7 @@ typedef struct tnode {
 	size_t stores;   /* store() calls */
 	size_t refused;  /* envelopes store() refused as not under a shared label */
 	int fail_store;  /* make store() fail (disk full) */
+	size_t hidden_from; /* get() finds none at or past this index (deleted meanwhile); 0: none */
 	/* the sketch it lends (built on first request, then kept current as a node would) */
 	sz_riblt_sketch *sk;
 	int lent;

@@ -1,7 +1,8 @@
 /*
  * transfer.c - a sync session's transfer of envelopes: ENVELOPES batches out while the peer keeps
- * up, batches in handed to the store hook (one transaction each), ACK and FIN (docs/PROTOCOL.md
- * §8, Transfer).  Layer: sync.  The link and the frames are session.c's.
+ * up, batches in handed to the store hook (one transaction each; a full one held, checked ahead,
+ * until the next arrives, so that its checks overlap the commit of the one before), ACK and FIN
+ * (docs/PROTOCOL.md §8, Transfer).  Layer: sync.  The link and the frames are session.c's.
  */
 #include "sync/recon_int.h"
 
@@ -167,23 +168,29 @@ sz_transfer_pump(sz_sync *s)
 	return SZ_OK;
 }
 
-typedef struct batch {
-	sz_sync *s;
+/* A batch received.  Held past its frame (a full one, checked ahead: docs/PROTOCOL.md §8,
+ * Transfer), it owns a copy of the frame's payload, which envs point into. */
+struct sz_batch_in {
 	const uint8_t *envs[SZ_BATCH_MAX_ENVELOPES];
 	size_t lens[SZ_BATCH_MAX_ENVELOPES];
 	uint8_t ids[SZ_BATCH_MAX_ENVELOPES][32];
 	int results[SZ_BATCH_MAX_ENVELOPES];
 	size_t n;
 	size_t unasked;  /* dropped: not asked for, but possibly named by a 32-bit want */
-	uint32_t refused;
-} batch;
+	size_t bytes;    /* of every envelope the peer put in it, taken or dropped */
+	uint8_t *copy;
+	size_t copy_len;
+	void *checked;   /* hooks.check's handle */
+	sz_sync *s;
+};
 
 static int
 batch_add(void *ctx, const uint8_t *env, size_t len)
 {
-	batch *b = ctx;
+	sz_batch_in *b = ctx;
 	sz_sync *s = b->s;
 	uint8_t *id = b->ids[b->n];
+	b->bytes += len;
 	/* Hashed once here, handed down with the envelope. */
 	if (sz_env_id(id, env, len) != SZ_OK)
 		return SZ_ERR_INTERNAL;
@@ -206,10 +213,101 @@ batch_add(void *ctx, const uint8_t *env, size_t len)
 	return SZ_OK;
 }
 
+static void
+batch_free(sz_sync *s, sz_batch_in *b)
+{
+	if (b == NULL)
+		return;
+	if (b->checked != NULL)
+		s->cfg.hooks.drop(s->cfg.hooks.ctx, b->checked);
+	free(b->copy);
+	free(b);
+}
+
+/* Store b (one transaction, the hook's), acknowledge it and free it. */
+static int
+batch_store(sz_sync *s, sz_batch_in *b)
+{
+	int r = SZ_OK;
+	if (b->checked != NULL) {
+		void *c = b->checked;
+		b->checked = NULL; /* stored and freed by the hook, whatever it returns */
+		r = s->cfg.hooks.store_checked(s->cfg.hooks.ctx, c, b->results);
+	} else if (b->n > 0) {
+		r = s->cfg.hooks.store(s->cfg.hooks.ctx, (const uint8_t(*)[SZ_SCOPE_BYTES])s->shared,
+		    s->nshared, b->envs, b->lens, (const uint8_t(*)[32])b->ids, b->n, b->results);
+	}
+	if (r != SZ_OK) {
+		batch_free(s, b);
+		return sz_sync_fail(s, r, "could not store");
+	}
+	uint32_t stored = 0, rejected = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->results[i] == SZ_OK || b->results[i] == SZ_ERR_EXISTS)
+			stored++;
+		else
+			rejected++;
+	}
+	batch_free(s, b);
+	s->st.stored += stored;
+	s->st.rejected += rejected;
+	uint8_t ack[8];
+	sz_store_u32(ack, stored);
+	sz_store_u32(ack + 4, rejected);
+	sz_sync_send(s, SZ_FR_ACK, ack, sizeof ack);
+	if (s->st.rejected > s->cfg.limits.max_rejected)
+		return sz_sync_fail(s, SZ_ERR_PEER, "too many envelopes failed verification");
+	return SZ_OK;
+}
+
+int
+sz_transfer_flush(sz_sync *s)
+{
+	sz_batch_in *b = s->held;
+	if (b == NULL)
+		return SZ_OK;
+	s->held = NULL;
+	return batch_store(s, b);
+}
+
+void
+sz_transfer_drop(sz_sync *s)
+{
+	batch_free(s, s->held);
+	s->held = NULL;
+}
+
+/* The batch held, with what the node keeps of its checks (a parsed envelope and its place, per
+ * envelope: node_sync.c). */
+size_t
+sz_transfer_mem(const sz_sync *s)
+{
+	const sz_batch_in *b = s->held;
+	if (b == NULL)
+		return 0;
+	return sizeof *b + b->copy_len + (b->checked != NULL ? b->n * (sizeof(sz_env_in) +
+	    sizeof(size_t)) : 0);
+}
+
+/* Hold b past its frame (its checks running meanwhile): its own copy of the payload. */
+static bool
+batch_hold(sz_sync *s, sz_batch_in *b, const sz_frame *f)
+{
+	if ((b->copy = malloc(f->len)) == NULL)
+		return false;
+	memcpy(b->copy, f->payload, f->len);
+	b->copy_len = f->len;
+	for (size_t i = 0; i < b->n; i++)
+		b->envs[i] = b->copy + (b->envs[i] - f->payload);
+	b->checked = s->cfg.hooks.check(s->cfg.hooks.ctx, (const uint8_t(*)[SZ_SCOPE_BYTES])s->shared,
+	    s->nshared, b->envs, b->lens, (const uint8_t(*)[32])b->ids, b->n);
+	return b->checked != NULL;
+}
+
 int
 sz_transfer_envelopes(sz_sync *s, const sz_frame *f)
 {
-	batch *b;
+	sz_batch_in *b;
 	size_t count;
 	int r;
 	if (s->phase != PH_TRANSFER || s->fin_received)
@@ -229,28 +327,18 @@ sz_transfer_envelopes(sz_sync *s, const sz_frame *f)
 	}
 	s->unasked += b->unasked;
 	s->st.received += b->n;
-	r = b->n > 0 ? s->cfg.hooks.store(s->cfg.hooks.ctx,
-	    (const uint8_t(*)[SZ_SCOPE_BYTES])s->shared, s->nshared, b->envs, b->lens,
-	    (const uint8_t(*)[32])b->ids, b->n, b->results) : SZ_OK;
-	if (r != SZ_OK) {
-		free(b);
-		return sz_sync_fail(s, r, "could not store");
+	/* A full batch with more announced after it is held, checked meanwhile, until the next
+	 * batch (or FIN) comes: the one before it is stored now, while this one's checks run. */
+	bool hold = s->cfg.hooks.check != NULL && s->st.received < s->expect &&
+	    (count >= BATCH_MAX || b->bytes >= BATCH_BYTES) && batch_hold(s, b, f);
+	if ((r = sz_transfer_flush(s)) != SZ_OK) {
+		batch_free(s, b);
+		return r;
 	}
-	uint32_t stored = 0, rejected = 0;
-	for (size_t i = 0; i < b->n; i++) {
-		if (b->results[i] == SZ_OK || b->results[i] == SZ_ERR_EXISTS)
-			stored++;
-		else
-			rejected++;
+	if (hold) {
+		s->held = b;
+		s->held_ms = sz_mono_ms(s->cfg.env);
+		return SZ_OK;
 	}
-	free(b);
-	s->st.stored += stored;
-	s->st.rejected += rejected;
-	uint8_t ack[8];
-	sz_store_u32(ack, stored);
-	sz_store_u32(ack + 4, rejected);
-	sz_sync_send(s, SZ_FR_ACK, ack, sizeof ack);
-	if (s->st.rejected > s->cfg.limits.max_rejected)
-		return sz_sync_fail(s, SZ_ERR_PEER, "too many envelopes failed verification");
-	return SZ_OK;
+	return batch_store(s, b);
 }

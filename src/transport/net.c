@@ -267,7 +267,7 @@ sz_link_run(int fd, sz_sync *s, sz_link_progress progress, void *ctx)
 			break;
 		struct pollfd p = { fd, (short)((n <= SZ_SYNC_OUT_HIGH ? POLLIN : 0) |
 		    (n > 0 ? POLLOUT : 0)), 0 };
-		int k = poll(&p, 1, 1000);
+		int k = poll(&p, 1, SZ_SYNC_HOLD_MS);
 		if (k < 0 && errno != EINTR)
 			return SZ_ERR_IO;
 		if (k > 0 && (p.revents & POLLOUT) && n > 0) {
