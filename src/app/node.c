@@ -57,6 +57,7 @@ sz_node_close(sz_node *n)
 		/* Nothing more can be done while locking; the states stay as last saved. */
 	}
 	sz_node_pool_free(n);
+	sz_node_sendpage_free(n);
 	sz_node_events_free(n);
 	sz_node_cells_free(n);
 	sz_node_sketches_free(n);

@@ -1,7 +1,8 @@
 /*
  * node_batch_test.c - a node's batches (node_batch.c): a sync that brings a cell's posts commits
  * once, whatever its cells make of them; the checks run on the pool give the verdicts the writer
- * alone gives, and so do a sync's batches checked ahead of their storing; a batch that fails on a full disk leaves the store as it was and the node
+ * alone gives, and so do a sync's batches checked ahead of their storing; what a sync sends is
+ * read with its page of ids, and what was deleted since does not leave; a batch that fails on a full disk leaves the store as it was and the node
  * refusing more until it is unlocked again, and then it reads everything; what its cells report
  * is told after the commit, never for a batch rolled back.  Layer: app.
  */
@@ -355,6 +356,82 @@ test_sync_checks_ahead(void **state)
 	tn_nodes_free(dir, nd, 2);
 }
 
+/* A leaflet of body bytes (k in its first bytes), as a public envelope. */
+static uint8_t *
+big_leaflet(const uint8_t sk[64], uint32_t k, size_t body, size_t *len)
+{
+	uint8_t *e, *env, id[32], *b = calloc(1, body);
+	size_t el;
+	assert_non_null(b);
+	snprintf((char *)b, body, "big leaflet %u", k);
+	assert_int_equal(sz_entry_build(&e, &el, id, SZ_KIND_LEAFLET, NULL, 0, 1700000000000ull + k,
+	    b, body, sk), SZ_OK);
+	assert_int_equal(sz_env_wrap_public(&env, len, e, el), SZ_OK);
+	free(e);
+	free(b);
+	return env;
+}
+
+/* What a sync sends is read with the page of ids that lists it (up to 1 MiB), not looked up by
+ * id: every get gives the store's bytes, in or out of the page's order, past the budget too;
+ * and nothing deleted after the page was read leaves. */
+static void
+test_send_page(void **state)
+{
+	(void)state;
+	enum { N = 200, BODY = 8000 };
+	char dir[TN_DIR_BYTES];
+	sz_node *nd[1];
+	uint8_t pk[32], sk[64], seed[32] = { 19 }, *envs[N], pub[16], cursor[64] = { 0 };
+	uint8_t (*ids)[32] = malloc(4096 * 32);
+	size_t lens[N], k = 0;
+	assert_non_null(ids);
+	assert_int_equal(sz_sign_seed_keypair(pk, sk, seed), SZ_OK);
+	for (uint32_t i = 0; i < N; i++)
+		envs[i] = big_leaflet(sk, i, BODY, &lens[i]);
+	assert_int_equal(tn_nodes(dir, "sendpage", nd, 1), 0);
+	assert_int_equal(sz_node_ingest(nd[0], (const uint8_t *const *)envs, lens, N, NULL), SZ_OK);
+	sz_sync_config cfg;
+	void *mem;
+	assert_int_equal(sz_node_sync_config(nd[0], SZ_NOISE_RESPONDER, &cfg, &mem), SZ_OK);
+	sz_env_public_scope(pub);
+	assert_int_equal(cfg.hooks.list_page(cfg.hooks.ctx, pub, cursor, 4096, ids, &k), SZ_OK);
+	assert_int_equal(k, N);
+	/* 200 envelopes of 8 KiB: about 32 kept (256 KiB), the rest read by id */
+	for (size_t i = 0; i < N; i++) {
+		size_t j = i == 0 ? 5 : i == 5 ? 0 : i; /* two out of the page's order */
+		uint8_t *got, *want;
+		size_t gl, wl;
+		assert_int_equal(cfg.hooks.get(cfg.hooks.ctx, ids[j], &got, &gl), SZ_OK);
+		assert_int_equal(sz_store_get_envelope(nd[0]->store, ids[j], &want, &wl), SZ_OK);
+		assert_int_equal(gl, wl);
+		assert_memory_equal(got, want, gl);
+		free(got);
+		free(want);
+	}
+	/* Read again; then retention deletes the first half: none of it leaves after that. */
+	memset(cursor, 0, sizeof cursor);
+	assert_int_equal(cfg.hooks.list_page(cfg.hooks.ctx, pub, cursor, 4096, ids, &k), SZ_OK);
+	assert_int_equal(k, N);
+	uint8_t *got;
+	size_t gl, gone = 0;
+	assert_int_equal(cfg.hooks.get(cfg.hooks.ctx, ids[0], &got, &gl), SZ_OK);
+	free(got);
+	assert_int_equal(sz_store_expire(nd[0]->store, pub, 1700000000000ull + N / 2, &gone), SZ_OK);
+	assert_true(gone >= N / 2);
+	for (size_t i = 1; i < N; i++) {
+		int r = cfg.hooks.get(cfg.hooks.ctx, ids[i], &got, &gl);
+		assert_int_equal(r, i < N / 2 ? SZ_ERR_NOT_FOUND : SZ_OK);
+		if (r == SZ_OK)
+			free(got);
+	}
+	sz_node_sync_config_free(mem);
+	for (size_t i = 0; i < N; i++)
+		free(envs[i]);
+	free(ids);
+	tn_nodes_free(dir, nd, 1);
+}
+
 static off_t
 file_size(const char *path)
 {
@@ -466,6 +543,7 @@ main(void)
 		cmocka_unit_test(test_pool_matches_inline),
 		cmocka_unit_test(test_full_disk_mid_batch),
 		cmocka_unit_test(test_sync_checks_ahead),
+		cmocka_unit_test(test_send_page),
 	};
 	if (sz_init() != SZ_OK)
 		return 1;

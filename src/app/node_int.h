@@ -117,6 +117,7 @@ struct sz_node {
 	bool pool_failed;             /* no pool (SAMIZDAT_THREADS=0, or threads refused) */
 	struct sz_node_ahead *pool_ahead; /* the batch checked ahead whose job the pool runs */
 	uint64_t checked_ahead;       /* batches checked ahead so far (benchmarks, tests) */
+	struct sz_node_sendpage *sendpage; /* the envelopes of the page a sync listed last */
 	struct sz_node_usage *usage;  /* bytes of chunks held per owner (node_attach.c), loaded on
 	                               * first need, dropped when a batch rolls back or a cell goes */
 };
@@ -194,6 +195,9 @@ sz_node_ahead *sz_node_check_ahead(sz_node *n, const uint8_t (*shared)[16], size
     const uint8_t *const *envs, const size_t *lens, const uint8_t (*ids)[32], size_t count);
 SZ_MUST_CHECK int sz_node_ingest_ahead(sz_node *n, sz_node_ahead *a, int *results);
 void sz_node_ahead_free(sz_node_ahead *a);
+/* The envelopes a sync session listed last (node_sync.c: hook_page reads them with their ids,
+ * up to 256 KiB, and its get takes them from there while nothing was deleted meanwhile). */
+void sz_node_sendpage_free(sz_node *n);
 
 /* Sketches for sync sessions (node_sketch.c), one per set of shared labels, holding no ids
  * (sourced from the store).  Every envelope the node lists under a label goes into them once:

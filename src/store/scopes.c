@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "store/store_int.h"
+#include "wire/envelope.h"
 
 int
 sz_store_scopes(sz_store *s, size_t max, uint8_t **scopes, size_t *n)
@@ -62,23 +63,35 @@ sz_store_scopes(sz_store *s, size_t max, uint8_t **scopes, size_t *n)
 	return r;
 }
 
-int
-sz_store_page_envelopes(sz_store *s, const uint8_t scope[static SZ_SCOPE_BYTES],
-    const sz_store_item *after, size_t max, sz_store_item *items, size_t *n)
+/* A walk's statement (ST_ENV_PAGE or ST_ENV_PAGE_BYTES), bound to the max envelopes of scope
+ * after *after. */
+static sqlite3_stmt *
+page_stmt(sz_store *s, int which, const uint8_t scope[static SZ_SCOPE_BYTES],
+    const sz_store_item *after, size_t max)
 {
 	static const uint8_t none[1];
-	int rc, r = SZ_OK;
-	*n = 0;
 	sz_vfs_clear_error(s->vfs);
-	sqlite3_stmt *st = sz_store_stmt(s, ST_ENV_PAGE);
+	sqlite3_stmt *st = sz_store_stmt(s, which);
 	if (st == NULL)
-		return SZ_ERR_INTERNAL;
+		return NULL;
 	sqlite3_bind_blob(st, 1, scope, SZ_SCOPE_BYTES, SQLITE_STATIC);
 	/* From the start: (-1, x'') is below every (time, id), as times are never negative. */
 	sqlite3_bind_int64(st, 2, after != NULL ? sz_store_time(after->time_ms) : -1);
 	sqlite3_bind_blob(st, 3, after != NULL ? after->id : none, after != NULL ? 32 : 0,
 	    SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, max > INT64_MAX ? INT64_MAX : (sqlite3_int64)max);
+	return st;
+}
+
+int
+sz_store_page_envelopes(sz_store *s, const uint8_t scope[static SZ_SCOPE_BYTES],
+    const sz_store_item *after, size_t max, sz_store_item *items, size_t *n)
+{
+	int rc, r = SZ_OK;
+	*n = 0;
+	sqlite3_stmt *st = page_stmt(s, ST_ENV_PAGE, scope, after, max);
+	if (st == NULL)
+		return SZ_ERR_INTERNAL;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(st, 1) != 32) {
 			r = SZ_ERR_CORRUPT;
@@ -88,6 +101,50 @@ sz_store_page_envelopes(sz_store *s, const uint8_t scope[static SZ_SCOPE_BYTES],
 		memcpy(items[*n].id, sqlite3_column_blob(st, 1), 32);
 		(*n)++;
 	}
+	if (r == SZ_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		r = sz_store_fail(s, rc, "listing a page");
+	sqlite3_reset(st);
+	if (r != SZ_OK)
+		*n = 0;
+	return r;
+}
+
+int
+sz_store_page_envelope_bytes(sz_store *s, const uint8_t scope[static SZ_SCOPE_BYTES],
+    const sz_store_item *after, size_t max, size_t budget, sz_store_item *items, sz_buf *out,
+    size_t *ends, size_t *n)
+{
+	int rc, r = SZ_OK;
+	*n = 0;
+	sqlite3_stmt *st = page_stmt(s, ST_ENV_PAGE_BYTES, scope, after, max);
+	if (st == NULL)
+		return SZ_ERR_INTERNAL;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 1) != 32) {
+			r = SZ_ERR_CORRUPT;
+			break;
+		}
+		items[*n].time_ms = (uint64_t)sqlite3_column_int64(st, 0);
+		memcpy(items[*n].id, sqlite3_column_blob(st, 1), 32);
+		ends[*n] = SIZE_MAX;
+		/* A column's bytes are read only when asked for: past the budget, none are. */
+		if (out->len < budget && sqlite3_column_type(st, 2) == SQLITE_BLOB) {
+			sz_buf_append(out, sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2));
+			ends[*n] = out->len;
+		} else if (out->len < budget && sqlite3_column_type(st, 3) == SQLITE_BLOB) {
+			uint8_t *env;
+			size_t len;
+			if ((r = sz_env_wrap_public(&env, &len, sqlite3_column_blob(st, 3),
+			    (size_t)sqlite3_column_bytes(st, 3))) != SZ_OK)
+				break;
+			sz_buf_append(out, env, len);
+			free(env);
+			ends[*n] = out->len;
+		}
+		(*n)++;
+	}
+	if (r == SZ_OK && out->err)
+		r = SZ_ERR_NOMEM;
 	if (r == SZ_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
 		r = sz_store_fail(s, rc, "listing a page");
 	sqlite3_reset(st);
@@ -260,6 +317,7 @@ sz_store_drop_sealed(sz_store *s, const uint8_t (*ids)[32], size_t n, size_t *dr
 		sqlite3_finalize(st);
 		return r;
 	}
+	s->forgets++;
 	for (size_t i = 0; i < n && r == SZ_OK; i++) {
 		sqlite3_bind_blob(st, 1, ids[i], 32, SQLITE_STATIC);
 		rc = sqlite3_step(st);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "samizdat.h"
+#include "lib/bytes.h"
 #include "store/store.h"
 
 /* The distinct scopes of the stored envelopes, at most max of them (0: all), in byte order:
@@ -21,6 +22,13 @@ SZ_MUST_CHECK int sz_store_scopes(sz_store *s, size_t max, uint8_t **scopes, siz
  * page costs memory for one page, whatever its size, and nothing is held between calls. */
 SZ_MUST_CHECK int sz_store_page_envelopes(sz_store *s, const uint8_t scope[static SZ_SCOPE_BYTES],
     const sz_store_item *after, size_t max, sz_store_item *items, size_t *n);
+/* The same page with the envelopes' bytes (as sz_store_get_envelope gives them), read in the
+ * same walk: each appended to out while out holds less than budget bytes, ends[i] out's length
+ * after item i's, SIZE_MAX for an item past the budget (or whose entry is missing: the get then
+ * says so).  A sync sends what it lists this way without a lookup by id per envelope. */
+SZ_MUST_CHECK int sz_store_page_envelope_bytes(sz_store *s,
+    const uint8_t scope[static SZ_SCOPE_BYTES], const sz_store_item *after, size_t max,
+    size_t budget, sz_store_item *items, sz_buf *out, size_t *ends, size_t *n);
 /* Call fn for the id of every envelope of scope, in (time, id) order, a page at a time (fn may
  * use the store: no statement is open while it runs); fn's first error stops the walk and is
  * returned.  Envelopes stored or deleted during the walk may or may not be seen. */

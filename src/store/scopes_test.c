@@ -1,6 +1,7 @@
 /*
  * scopes_test.c - unit tests of the store's walks that hold no whole set (store/scopes.c):
- * distinct scopes by index seeks, a scope page by page and by callback, counts, ids by prefix.
+ * distinct scopes by index seeks, a scope page by page (with its envelopes' bytes too) and by
+ * callback, counts, ids by prefix.
  * Argon2id runs with tiny parameters so the tests stay fast.
  */
 #include <setjmp.h>
@@ -178,6 +179,33 @@ test_walk_and_pages(void **state)
 	w.stop_at = SIZE_MAX;
 	assert_int_equal(sz_store_each_envelope(fx->s, nowhere, collect, &w), SZ_OK);
 	assert_int_equal(w.n, 0);
+	/* With their bytes: the same page, each envelope as a get gives it, until the budget. */
+	sz_store_item page2[64];
+	size_t ends[64], k2;
+	sz_buf out = { 0 };
+	assert_int_equal(sz_store_page_envelopes(fx->s, fx->scopes[1], NULL, 64, page, &k), SZ_OK);
+	assert_int_equal(sz_store_page_envelope_bytes(fx->s, fx->scopes[1], NULL, 64, 4000, page2,
+	    &out, ends, &k2), SZ_OK);
+	assert_int_equal(k2, k);
+	size_t at = 0, kept = 0;
+	for (size_t i = 0; i < k; i++) {
+		assert_memory_equal(page2[i].id, page[i].id, 32);
+		assert_int_equal(page2[i].time_ms, page[i].time_ms);
+		if (ends[i] == SIZE_MAX) {
+			assert_true(out.len >= 4000); /* none kept below the budget */
+			continue;
+		}
+		uint8_t *env;
+		size_t len;
+		assert_int_equal(sz_store_get_envelope(fx->s, page[i].id, &env, &len), SZ_OK);
+		assert_int_equal(ends[i] - at, len);
+		assert_memory_equal(out.p + at, env, len);
+		free(env);
+		at = ends[i];
+		kept++;
+	}
+	assert_true(kept > 0 && kept < k);
+	sz_buf_free(&out);
 	free(want);
 	free(w.seen);
 }

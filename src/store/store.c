@@ -189,6 +189,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	 * by prefix, and the distinct scopes by skipping through the same index (scopes.c). */
 	[ST_ENV_PAGE] = "SELECT time_ms, id FROM envelopes WHERE scope = ?1 AND (time_ms, id) > "
 	    "(?2, ?3) ORDER BY time_ms, id LIMIT ?4",
+	[ST_ENV_PAGE_BYTES] = "SELECT envelopes.time_ms, envelopes.id, envelopes.sealed, "
+	    "entries.bytes FROM envelopes LEFT JOIN entries ON entries.id = envelopes.entry_id "
+	    "WHERE envelopes.scope = ?1 AND (envelopes.time_ms, envelopes.id) > (?2, ?3) "
+	    "ORDER BY envelopes.time_ms, envelopes.id LIMIT ?4",
 	[ST_ENV_COUNT] = "SELECT count(*) FROM envelopes WHERE scope = ?1",
 	[ST_ENV_PREFIX] = "SELECT id, scope FROM envelopes WHERE id >= ?1 AND id < ?2 LIMIT ?3",
 	[ST_SCOPE_NEXT] = "SELECT scope FROM envelopes WHERE scope > ?1 ORDER BY scope LIMIT 1",

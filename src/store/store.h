@@ -138,6 +138,10 @@ SZ_MUST_CHECK int sz_store_txn_end(sz_store *s, int r);
 /* Transactions this handle committed to disk so far: each costs the journal's fsyncs (four with
  * synchronous=FULL and a truncated journal).  For tests and benchmarks. */
 uint64_t sz_store_commits(const sz_store *s);
+/* Grows whenever an envelope may have left the store: deleted (by a cell, by retention) or a
+ * write rolled back.  A caller that holds envelopes it read keeps them while it has not moved
+ * (the node's pages of what a sync sends). */
+uint64_t sz_store_forgets(const sz_store *s);
 /* Rows this handle inserted, changed or deleted since it was opened (SQLite's total_changes):
  * grows with every write, so a caller that polls can tell cheaply that something changed. */
 uint64_t sz_store_changes(const sz_store *s);

@@ -464,6 +464,7 @@ sz_store_expire(sz_store *s, const uint8_t scope[static SZ_SCOPE_BYTES], uint64_
 		}
 		if (steps[i] == ST_ENT_EXPIRE || steps[i] == ST_ENV_EXPIRE)
 			total += (size_t)sqlite3_changes(s->db);
+		s->forgets++;
 	}
 	if ((r = sz_store_commit(s)) != SZ_OK)
 		return r;

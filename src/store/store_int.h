@@ -20,7 +20,7 @@ enum sz_store_stmt {
 	ST_ENT_PUT, ST_ENT_GET, ST_ENT_LIST, ST_PARENT_PUT, ST_HEADS, ST_MISSING,
 	ST_ENT_EXPIRE, ST_PARENT_EXPIRE, ST_GONE_PUT_ENV, ST_GONE_PUT_ENT, ST_GONE_HAS,
 	ST_KV_PUT, ST_KV_GET, ST_KV_DEL, ST_CHUNK_PUT, ST_CHUNK_FIND,
-	ST_ENV_PAGE, ST_ENV_COUNT, ST_ENV_PREFIX, ST_SCOPE_NEXT,
+	ST_ENV_PAGE, ST_ENV_PAGE_BYTES, ST_ENV_COUNT, ST_ENV_PREFIX, ST_SCOPE_NEXT,
 	ST_COUNT
 };
 
@@ -50,6 +50,7 @@ struct sz_store {
 	unsigned depth;         /* transactions open: 1 the outermost, more are savepoints */
 	bool aborted;           /* SQLite rolled the outermost back under an inner level */
 	uint64_t commits;       /* outermost transactions committed */
+	uint64_t forgets;       /* deletions of envelopes, and rollbacks (sz_store_forgets) */
 	char errmsg[640];
 };
 

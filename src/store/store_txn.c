@@ -65,7 +65,7 @@ sz_store_commit(sz_store *s)
 	}
 	r = sz_store_exec(s, "COMMIT", "committing");
 	if (r != SZ_OK)
-		sz_store_rollback(s);
+		sz_store_rollback(s); /* counts as a forget */
 	else
 		s->commits++;
 	s->depth = 0;
@@ -75,6 +75,7 @@ sz_store_commit(sz_store *s)
 void
 sz_store_rollback(sz_store *s)
 {
+	s->forgets++;
 	if (s->depth > 1) {
 		if (!s->aborted && !sqlite3_get_autocommit(s->db) &&
 		    sqlite3_exec(s->db, "ROLLBACK TO sz; RELEASE sz", NULL, NULL, NULL) != SQLITE_OK)
@@ -94,6 +95,12 @@ uint64_t
 sz_store_commits(const sz_store *s)
 {
 	return s->commits;
+}
+
+uint64_t
+sz_store_forgets(const sz_store *s)
+{
+	return s->forgets;
 }
 
 uint64_t

@@ -17,8 +17,9 @@
 #define BATCH_MAX SZ_BATCH_MAX_ENVELOPES
 #define MAX_UNACKED 2
 
-/* Ids taken per page when everything goes: a batch's worth. */
-#define PAGE SZ_BATCH_MAX_ENVELOPES
+/* Ids taken per page when everything goes: a quarter of a batch, so that the node can read a
+ * page's envelopes with it (256 KiB of small ones: node_sync.c) within its memory budget. */
+#define PAGE (SZ_BATCH_MAX_ENVELOPES / 4)
 
 typedef struct collect_all {
 	sz_sync *s;
