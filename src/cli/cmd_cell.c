@@ -230,6 +230,15 @@ invite(sz_cli *c, int argc, char **argv)
 	return SZ_EXIT_OK;
 }
 
+/* How a change of membership reaches the others: by itself through a daemon that syncs, else
+ * with the next sync or bundle. */
+static const char *
+tell_others(const sz_cli *c)
+{
+	return c->in_daemon && sz_daemon_autosync_on(c->daemon) ? "The daemon tells the others' "
+	    "nodes by itself, within seconds of reaching one." : "Sync to tell the others.";
+}
+
 static int
 revoke_(sz_cli *c, int argc, char **argv)
 {
@@ -253,8 +262,7 @@ revoke_(sz_cli *c, int argc, char **argv)
 			snprintf(fp, sizeof fp, "?");
 		sz_cli_say(c, "The code had been used: it let in %s, who has not joined '%s' yet. That "
 		    "add is undone (revoked): they cannot join with it. This bans nobody: you can invite "
-		    "them again with a new code. Sync to tell the others.\n", fp,
-		    sz_cli_cell_name(rv.cell));
+		    "them again with a new code. %s\n", fp, sz_cli_cell_name(rv.cell), tell_others(c));
 		if (c->json) {
 			sz_jsonw_key(&c->jw, "revoked_member");
 			sz_jsonw_str(&c->jw, fp);
@@ -617,7 +625,7 @@ operate(sz_cli *c, int argc, char **argv, int what)
 		"Your keys in this cell are renewed: whoever copied your device before can no longer "
 		"read what comes next.",
 	};
-	sz_cli_say(c, "%s Sync to tell the others.\n", said[what]);
+	sz_cli_say(c, "%s %s\n", said[what], tell_others(c));
 	return SZ_EXIT_OK;
 }
 

@@ -29,7 +29,9 @@ FP_KIM=$(sz kim id)
 stop ben
 cp -r "$W/ben" "$W/ben-saved"           # the device the police keep
 cp "$W/ben.pw" "$W/ben-saved.pw"
-expect "ada removes ben" sz ada cell remove --yes union "$FP_BEN"
+out=$(sz ada cell remove --yes union "$FP_BEN") || fail "ada removes ben"
+# her daemon is running: it tells the others by itself, and she is told so, not to sync
+expect "ada is told her daemon tells the others" contains "$out" "The daemon tells the others"
 sz kim sync "$ADA" >/dev/null || fail "kim syncs after the removal"
 out=$(sz ada cell members union)
 if contains "$out" "$FP_KIM"; then ok "kim, whom ben invited, is still a member for ada"; else fail "ada dropped kim: $out"; fi
@@ -46,7 +48,9 @@ if contains "$out" "bakery"; then fail "ben read the post made after his removal
 
 # ben's saved device: removes kim and ada, posts, and tries to sync with both
 FP_ADA=$(sz ada id)
-sz ben-saved cell remove --yes union "$FP_KIM" >/dev/null 2>&1
+out=$(sz ben-saved cell remove --yes union "$FP_KIM" 2>&1)
+# no daemon runs for the saved device: its user is told to sync (what it then says is refused)
+if contains "$out" "The daemon tells"; then fail "told of a daemon that is not running: $out"; else ok "without a daemon, no word of one"; fi
 sz ben-saved cell remove --yes union "$FP_ADA" >/dev/null 2>&1
 sz ben-saved post union "ben's saved device speaks" >/dev/null 2>&1
 sz ben-saved sync "$ADA" >/dev/null 2>&1
