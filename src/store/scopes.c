@@ -83,13 +83,16 @@ page_stmt(sz_store *s, int which, const uint8_t scope[static SZ_SCOPE_BYTES],
 	return st;
 }
 
-int
-sz_store_page_envelopes(sz_store *s, const uint8_t scope[static SZ_SCOPE_BYTES],
-    const sz_store_item *after, size_t max, sz_store_item *items, size_t *n)
+/* A page of scope after *after, at most max: items, and with out (else NULL) each envelope's
+ * bytes while out holds less than budget (ends as sz_store_page_envelope_bytes says). */
+static int
+walk_page(sz_store *s, const uint8_t scope[static SZ_SCOPE_BYTES], const sz_store_item *after,
+    size_t max, size_t budget, sz_store_item *items, sz_buf *out, size_t *ends, size_t *n)
 {
 	int rc, r = SZ_OK;
 	*n = 0;
-	sqlite3_stmt *st = page_stmt(s, ST_ENV_PAGE, scope, after, max);
+	sqlite3_stmt *st = page_stmt(s, out != NULL ? ST_ENV_PAGE_BYTES : ST_ENV_PAGE, scope, after,
+	    max);
 	if (st == NULL)
 		return SZ_ERR_INTERNAL;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -99,33 +102,10 @@ sz_store_page_envelopes(sz_store *s, const uint8_t scope[static SZ_SCOPE_BYTES],
 		}
 		items[*n].time_ms = (uint64_t)sqlite3_column_int64(st, 0);
 		memcpy(items[*n].id, sqlite3_column_blob(st, 1), 32);
-		(*n)++;
-	}
-	if (r == SZ_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-		r = sz_store_fail(s, rc, "listing a page");
-	sqlite3_reset(st);
-	if (r != SZ_OK)
-		*n = 0;
-	return r;
-}
-
-int
-sz_store_page_envelope_bytes(sz_store *s, const uint8_t scope[static SZ_SCOPE_BYTES],
-    const sz_store_item *after, size_t max, size_t budget, sz_store_item *items, sz_buf *out,
-    size_t *ends, size_t *n)
-{
-	int rc, r = SZ_OK;
-	*n = 0;
-	sqlite3_stmt *st = page_stmt(s, ST_ENV_PAGE_BYTES, scope, after, max);
-	if (st == NULL)
-		return SZ_ERR_INTERNAL;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(st, 1) != 32) {
-			r = SZ_ERR_CORRUPT;
-			break;
+		if (out == NULL) {
+			(*n)++;
+			continue;
 		}
-		items[*n].time_ms = (uint64_t)sqlite3_column_int64(st, 0);
-		memcpy(items[*n].id, sqlite3_column_blob(st, 1), 32);
 		ends[*n] = SIZE_MAX;
 		/* A column's bytes are read only when asked for: past the budget, none are. */
 		if (out->len < budget && sqlite3_column_type(st, 2) == SQLITE_BLOB) {
@@ -143,7 +123,7 @@ sz_store_page_envelope_bytes(sz_store *s, const uint8_t scope[static SZ_SCOPE_BY
 		}
 		(*n)++;
 	}
-	if (r == SZ_OK && out->err)
+	if (r == SZ_OK && out != NULL && out->err)
 		r = SZ_ERR_NOMEM;
 	if (r == SZ_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
 		r = sz_store_fail(s, rc, "listing a page");
@@ -151,6 +131,21 @@ sz_store_page_envelope_bytes(sz_store *s, const uint8_t scope[static SZ_SCOPE_BY
 	if (r != SZ_OK)
 		*n = 0;
 	return r;
+}
+
+int
+sz_store_page_envelopes(sz_store *s, const uint8_t scope[static SZ_SCOPE_BYTES],
+    const sz_store_item *after, size_t max, sz_store_item *items, size_t *n)
+{
+	return walk_page(s, scope, after, max, 0, items, NULL, NULL, n);
+}
+
+int
+sz_store_page_envelope_bytes(sz_store *s, const uint8_t scope[static SZ_SCOPE_BYTES],
+    const sz_store_item *after, size_t max, size_t budget, sz_store_item *items, sz_buf *out,
+    size_t *ends, size_t *n)
+{
+	return walk_page(s, scope, after, max, budget, items, out, ends, n);
 }
 
 #define EACH_PAGE 512
