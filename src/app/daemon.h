@@ -71,7 +71,7 @@ typedef struct sz_daemon_opts {
 	size_t max_sessions;        /* concurrent sync sessions [128] */
 	size_t max_per_host;        /* concurrent connections from one LAN address [4]; never
 	                             * applied to a loopback address (Tor's, everyone's) */
-	size_t mem_budget;          /* bytes all sessions together may hold [40 MiB] */
+	size_t mem_budget;          /* bytes all sessions together may hold [34 MiB] */
 	FILE *log;                  /* where log lines go (never secrets) */
 	bool log_debug;             /* also what a person does not need: commands, peers' addresses
 	                             * and keys, cells joined, every sync (docs/THREAT_MODEL.md

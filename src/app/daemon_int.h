@@ -29,7 +29,7 @@
 #define SZ_DAEMON_HELLO_MS 10000       /* handshake and first frame, from the connection */
 #define SZ_DAEMON_IDLE_EVICT_MS 2000   /* a session this quiet gives its slot to a newcomer */
 #define SZ_DAEMON_BUSY_RETRY_S 5       /* what a refused peer is told to wait, at least */
-#define SZ_DAEMON_MEM_BUDGET (40u << 20) /* all sessions together (the whole daemon: 64 MiB,
+#define SZ_DAEMON_MEM_BUDGET (34u << 20) /* all sessions together (the whole daemon: 64 MiB,
                                         * docs/bench/daemon.md) */
 #define SZ_DAEMON_CTL_REQUEST_MS 10000 /* a control client must have sent its request by then */
 #define SZ_DAEMON_CTL_ANSWER_MS 30000  /* and read its answer within this */
