@@ -195,8 +195,15 @@ sz_node_ahead *sz_node_check_ahead(sz_node *n, const uint8_t (*shared)[16], size
     const uint8_t *const *envs, const size_t *lens, const uint8_t (*ids)[32], size_t count);
 SZ_MUST_CHECK int sz_node_ingest_ahead(sz_node *n, sz_node_ahead *a, int *results);
 void sz_node_ahead_free(sz_node_ahead *a);
-/* The envelopes a sync session listed last (node_sync.c: hook_page reads them with their ids,
- * up to 256 KiB, and its get takes them from there while nothing was deleted meanwhile). */
+/* The envelopes a sync session listed last (node_sendpage.c): hook_page reads them with their
+ * ids (reset, then walk for each step of the page, as sz_store_page_envelopes would), up to 256
+ * KiB, and hook_get takes them from there (take: false if id is not the next of the page, or
+ * was not kept, or the store deleted or rolled back anything since: read it by id then). */
+struct sz_node_sendpage *sz_node_sendpage_reset(sz_node *n, size_t max);
+SZ_MUST_CHECK int sz_node_sendpage_walk(sz_node *n, struct sz_node_sendpage *c,
+    const uint8_t scope[16], const sz_store_item *after, size_t want, sz_store_item *page,
+    size_t *got);
+bool sz_node_sendpage_take(sz_node *n, const uint8_t id[32], uint8_t **env, size_t *len);
 void sz_node_sendpage_free(sz_node *n);
 
 /* Sketches for sync sessions (node_sketch.c), one per set of shared labels, holding no ids
