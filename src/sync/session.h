@@ -203,8 +203,9 @@ SZ_MUST_CHECK int sz_sync_input(sz_sync *s, const uint8_t *p, size_t n);
  * small requests and never reads the answers (RIBLT MORE, Negentropy) must not grow our queue
  * without bound.  An honest session never queues this much in both directions at once. */
 #define SZ_SYNC_OUT_HIGH (8u << 20)
-/* A batch held for the next one (hooks.check) is stored anyway after this long without it:
- * by sz_sync_tick, which the caller runs at least this often while a session is open. */
+/* A batch held for the next one (hooks.check) is stored anyway after this long without it, by
+ * the first sz_sync_tick after it (sz_link_run ticks at least this often, the daemon's loop at
+ * least every 250 ms). */
 #define SZ_SYNC_HOLD_MS 200
 
 /* The bytes waiting to be sent (borrowed until the next call); *n = 0 if none. */
